@@ -181,6 +181,7 @@ const (
 	CodeBackupNotFound     = "BackupNotFound"
 	CodeMissingCredentials = "MissingCredentials"
 	CodeMissingConfig      = "MissingConfiguration"
+	CodeInvalidConfig      = "InvalidConfiguration"
 	CodeUnauthenticated    = "Unauthenticated"
 	CodeForbidden          = "Forbidden"
 	CodeNetworkError       = "NetworkError"

@@ -1,0 +1,128 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AlarmNotification is a Cloud Monitor alarm callback, arriving as an API
+// gateway body or a CMQ message body. Several fields come as a string in one
+// notification and a number in the next; String takes both.
+type AlarmNotification struct {
+	SessionID       string          `json:"sessionId"`
+	AlarmStatus     String          `json:"alarmStatus"` // "1" firing, "0" resolved
+	AlarmType       string          `json:"alarmType"`   // "metric" or "event"
+	AlarmObjInfo    AlarmObjInfo    `json:"alarmObjInfo"`
+	AlarmPolicyInfo AlarmPolicyInfo `json:"alarmPolicyInfo"`
+	FirstOccurTime  string          `json:"firstOccurTime"` // "2006-01-02 15:04:05", China Standard Time
+	DurationTime    String          `json:"durationTime"`
+	RecoverTime     String          `json:"recoverTime"` // "0" until resolved
+	AdditionalMsg   []any           `json:"additionalMsg,omitempty"`
+}
+
+type AlarmObjInfo struct {
+	Region     string            `json:"region"`
+	Namespace  string            `json:"namespace"`
+	AppID      String            `json:"appId"`
+	Uin        String            `json:"uin"`
+	Dimensions map[string]String `json:"dimensions"`
+}
+
+type AlarmPolicyInfo struct {
+	PolicyID        string          `json:"policyId"`
+	PolicyType      string          `json:"policyType"`
+	PolicyName      string          `json:"policyName"`
+	PolicyTypeCName string          `json:"policyTypeCName"`
+	Conditions      AlarmConditions `json:"conditions"`
+}
+
+type AlarmConditions struct {
+	MetricName        string `json:"metricName,omitempty"`
+	MetricShowName    string `json:"metricShowName,omitempty"`
+	CalcType          String `json:"calcType,omitempty"`
+	CalcValue         String `json:"calcValue,omitempty"`
+	CurrentValue      String `json:"currentValue,omitempty"`
+	Unit              string `json:"unit,omitempty"`
+	Period            String `json:"period,omitempty"`
+	PeriodNum         String `json:"periodNum,omitempty"`
+	AlarmNotifyType   string `json:"alarmNotifyType,omitempty"`
+	AlarmNotifyPeriod String `json:"alarmNotifyPeriod,omitempty"`
+	EventName         string `json:"eventName,omitempty"`
+	EventShowName     string `json:"eventShowName,omitempty"`
+}
+
+// chinaStandardTime is the zone of Cloud Monitor's and the Redis API's
+// zoneless times. A fixed zone, not time.LoadLocation: the function must not
+// depend on the zone database being in its package.
+var chinaStandardTime = time.FixedZone("CST", 8*60*60)
+
+// ChinaStandardTime is the zone of the cloud's zoneless times (UTC+8).
+func ChinaStandardTime() *time.Location { return chinaStandardTime }
+
+// Firing reports whether the alarm is firing ("1"), as opposed to resolved.
+func (a *AlarmNotification) Firing() bool {
+	return strings.TrimSpace(string(a.AlarmStatus)) == "1"
+}
+
+// FirstOccur is when the alarm first fired.
+func (a *AlarmNotification) FirstOccur() (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateTime, strings.TrimSpace(a.FirstOccurTime), chinaStandardTime)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", truncate([]byte(a.FirstOccurTime)))
+	}
+	return t, nil
+}
+
+// dimensionKeys are where Redis alarms name the instance, most specific
+// first: 1-minute metrics, the 5-second instance summary, the legacy key.
+var dimensionKeys = []string{"instanceid", "InstanceId", "redis_uuid"}
+
+// InstanceID is the Redis instance the alarm is about, or "" when it names
+// none.
+func (a *AlarmNotification) InstanceID() string {
+	d := a.AlarmObjInfo.Dimensions
+	for _, k := range dimensionKeys {
+		if v := strings.TrimSpace(string(d[k])); v != "" {
+			return v
+		}
+	}
+	if v := strings.TrimSpace(string(d["objId"])); strings.HasPrefix(v, "crs-") {
+		return v
+	}
+	return ""
+}
+
+// What names the alarm's condition for logs and reasons: the metric or the
+// event.
+func (a *AlarmNotification) What() string {
+	c := a.AlarmPolicyInfo.Conditions
+	if c.EventName != "" {
+		return "event " + c.EventName
+	}
+	if c.MetricName != "" {
+		return "metric " + c.MetricName
+	}
+	return "alarm"
+}
+
+// shortRegions maps Cloud Monitor's short region names to API regions.
+var shortRegions = map[string]string{
+	"gz": "ap-guangzhou", "sh": "ap-shanghai", "bj": "ap-beijing",
+	"cd": "ap-chengdu", "cq": "ap-chongqing", "nj": "ap-nanjing",
+	"hk": "ap-hongkong", "sg": "ap-singapore", "th": "ap-bangkok",
+	"jkt": "ap-jakarta", "kr": "ap-seoul", "jp": "ap-tokyo",
+	"in": "ap-mumbai", "ca": "na-toronto", "usw": "na-siliconvalley",
+	"use": "na-ashburn", "de": "eu-frankfurt", "sao": "sa-saopaulo",
+	"shjr": "ap-shanghai-fsi", "szjr": "ap-shenzhen-fsi", "bjjr": "ap-beijing-fsi",
+}
+
+// Region is the alarm's region as an API region ("gz" becomes
+// "ap-guangzhou"), or "" when the alarm names none or one we do not know.
+func (a *AlarmNotification) Region() string {
+	r := strings.TrimSpace(a.AlarmObjInfo.Region)
+	if strings.Contains(r, "-") {
+		return r
+	}
+	return shortRegions[r]
+}

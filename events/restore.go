@@ -1,0 +1,221 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"redis-restore/internal/failure"
+)
+
+// RestoreRequest is one restore, as the contract describes it. It arrives
+// with the contract's spellings (instanceId) or the API's (InstanceId).
+type RestoreRequest struct {
+	InstanceID string     `json:"instanceId"`
+	BackupID   string     `json:"backupId"`
+	Password   string     `json:"-"` // never marshalled: it must not reach a log or a result
+	Region     string     `json:"region,omitempty"`
+	Before     *time.Time `json:"before,omitempty"` // with backupId "latest": newest backup started before this
+	DryRun     bool       `json:"dryRun,omitempty"`
+}
+
+// LatestBackup is the backupId that asks for the newest restorable backup.
+const LatestBackup = "latest"
+
+// MaxRestores bounds one batch: each restore is one or more API calls
+// against a limit of 20 a second.
+const MaxRestores = 100
+
+var (
+	instanceIDPattern = regexp.MustCompile(`^crs-[a-z0-9]{4,32}$`)
+	backupIDPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2,3}-[a-z]+(-[a-z0-9]+)*$`)
+)
+
+const maxPasswordLen = 256
+
+// requestFields are the keys a restore object may have, by lower-cased
+// name. Unknown keys are refused: a misspelt field is more likely a mistake
+// than something to ignore, and a restore must not run on a guess.
+var requestFields = map[string]string{
+	"instanceid": "instanceId",
+	"backupid":   "backupId",
+	"password":   "password",
+	"region":     "region",
+	"before":     "before",
+	"dryrun":     "dryRun",
+}
+
+// IsRestoreRequest reports whether a JSON object looks like a restore
+// request or a batch of them, as opposed to some other event.
+func IsRestoreRequest(obj map[string]json.RawMessage) bool {
+	for k := range obj {
+		switch strings.ToLower(k) {
+		case "restores", "instanceid", "backupid":
+			return true
+		}
+	}
+	return false
+}
+
+// ParseRestoreRequests decodes one restore request, or a batch
+// {"restores": [...]}, and validates every field. Its errors are
+// failure.Invalid and name the field at fault.
+func ParseRestoreRequests(data []byte) ([]RestoreRequest, error) {
+	obj, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	if raw, ok := lookup(obj, "restores"); ok {
+		if len(obj) != 1 {
+			return nil, invalid("restores", "a batch must hold nothing but \"restores\"")
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, invalid("restores", "must be an array of restore requests")
+		}
+		if len(items) == 0 {
+			return nil, invalid("restores", "is empty")
+		}
+		if len(items) > MaxRestores {
+			return nil, invalid("restores", fmt.Sprintf("holds %d restores, at most %d are accepted at once", len(items), MaxRestores))
+		}
+		out := make([]RestoreRequest, 0, len(items))
+		for i, item := range items {
+			r, err := parseOne(item, fmt.Sprintf("restores[%d].", i))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	r, err := parseOne(data, "")
+	if err != nil {
+		return nil, err
+	}
+	return []RestoreRequest{r}, nil
+}
+
+func parseOne(data []byte, prefix string) (RestoreRequest, error) {
+	var r RestoreRequest
+	obj, err := decodeObject(data)
+	if err != nil {
+		return r, failure.E(failure.Field(strings.TrimSuffix(prefix, ".")), err)
+	}
+	seen := map[string]string{}
+	for key, raw := range obj {
+		name, ok := requestFields[strings.ToLower(key)]
+		if !ok {
+			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun)")
+		}
+		if other, dup := seen[name]; dup {
+			return r, invalid(prefix+name, fmt.Sprintf("given twice, as %q and %q", other, key))
+		}
+		seen[name] = key
+		if err := setField(&r, name, raw); err != nil {
+			return r, invalid(prefix+name, err.Error())
+		}
+	}
+	return r, r.validate(prefix)
+}
+
+func setField(r *RestoreRequest, name string, raw json.RawMessage) error {
+	if name == "dryRun" {
+		var b Bool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		r.DryRun = bool(b)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("must be a string")
+	}
+	switch name {
+	case "instanceId":
+		r.InstanceID = strings.TrimSpace(s)
+	case "backupId":
+		r.BackupID = strings.TrimSpace(s)
+	case "password":
+		r.Password = s
+	case "region":
+		r.Region = strings.TrimSpace(s)
+	case "before":
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("must be an RFC 3339 time such as 2026-11-29T03:00:00+08:00")
+		}
+		r.Before = &t
+	}
+	return nil
+}
+
+func (r *RestoreRequest) validate(prefix string) error {
+	switch {
+	case r.InstanceID == "":
+		return invalid(prefix+"instanceId", "is required")
+	case !instanceIDPattern.MatchString(r.InstanceID):
+		return invalid(prefix+"instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate([]byte(r.InstanceID))))
+	case r.BackupID == "":
+		return invalid(prefix+"backupId", "is required (a backup ID, or \"latest\")")
+	case !strings.EqualFold(r.BackupID, LatestBackup) && !backupIDPattern.MatchString(r.BackupID):
+		return invalid(prefix+"backupId", fmt.Sprintf("%q is not a backup ID", truncate([]byte(r.BackupID))))
+	case r.Region != "" && !regionPattern.MatchString(r.Region):
+		return invalid(prefix+"region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate([]byte(r.Region))))
+	case len(r.Password) > maxPasswordLen:
+		return invalid(prefix+"password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))
+	case r.Before != nil && !strings.EqualFold(r.BackupID, LatestBackup):
+		return invalid(prefix+"before", "only goes with backupId \"latest\"")
+	}
+	if strings.EqualFold(r.BackupID, LatestBackup) {
+		r.BackupID = LatestBackup
+	}
+	return nil
+}
+
+// decodeObject decodes a JSON object into its raw fields, refusing anything
+// else (arrays, strings, trailing data).
+func decodeObject(data []byte) (map[string]json.RawMessage, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, invalid("", "empty: want a JSON object")
+	}
+	if data[0] != '{' {
+		return nil, invalid("", "not a JSON object")
+	}
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&obj); err != nil {
+		return nil, invalid("", "not valid JSON: "+err.Error())
+	}
+	if dec.More() {
+		return nil, invalid("", "trailing data after the JSON object")
+	}
+	return obj, nil
+}
+
+// lookup finds a key whatever its case.
+func lookup(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	if v, ok := obj[key]; ok {
+		return v, true
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func invalid(field, msg string) error {
+	return failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(field), msg)
+}
+
+// Validate checks a request built in code (from an alarm, say) as
+// thoroughly as a parsed one.
+func (r *RestoreRequest) Validate() error { return r.validate("") }

@@ -1,0 +1,385 @@
+// Package handler is one invocation of the function: it recognises the
+// event, authenticates webhook calls, turns the event into restore jobs,
+// runs them, and answers in the shape the trigger expects.
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go/rand"
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+	"golang.org/x/sync/errgroup"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// Handler holds what outlives one invocation: the cloud clients (transport,
+// rate limiters) and the warm container's memory. Everything that varies is
+// injected, so that tests are deterministic.
+type Handler struct {
+	Clients   *cloud.Clients
+	Memory    *restore.Memory
+	Log       *slog.Logger
+	Getenv    func(string) string // os.Getenv: SCF sets the environment per invocation
+	Now       func() time.Time
+	Sleep     func(ctx context.Context, d time.Duration) error
+	NewID     func() string
+	Passwords func(cfg *config.Config, s *cloud.Session) restore.Passwords // nil: no secret store
+
+	// Concurrency bounds how many restores of one batch run at once.
+	Concurrency int
+	// MinDelay and MaxDelay bound retry backoff; zero: the defaults.
+	MinDelay, MaxDelay time.Duration
+}
+
+// New returns a Handler with production defaults.
+func New(log *slog.Logger) *Handler {
+	return &Handler{
+		Clients:     cloud.New(cloud.Options{}),
+		Memory:      restore.NewMemory(24*time.Hour, 10000),
+		Log:         log,
+		Getenv:      os.Getenv,
+		Now:         time.Now,
+		Sleep:       restore.SleepContext,
+		NewID:       newUUID,
+		Concurrency: 8,
+	}
+}
+
+// Response is the answer to every trigger but API gateway.
+type Response struct {
+	Results []restore.Result `json:"results"`
+}
+
+// MaxBodyBytes is the largest webhook body read; larger ones get 413.
+const MaxBodyBytes = 256 << 10
+
+// invocation is the state of one call of Invoke.
+type invocation struct {
+	h         *Handler
+	cfg       *config.Config
+	log       *slog.Logger
+	requestID string
+	kind      events.Kind
+	received  time.Time
+}
+
+// Invoke handles one event. Its answer is a Response, or for API gateway an
+// events.APIGatewayResponse. It returns an error only when the platform
+// should retry the event: a TaskId that could not be put on the queue, or a
+// transient failure of an asynchronous trigger.
+func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
+	inv := &invocation{h: h, received: h.Now(), log: h.Log}
+	if fc, ok := functioncontext.FromContext(ctx); ok {
+		inv.requestID = fc.RequestID
+	}
+	inv.log = h.Log.With("requestId", inv.requestID)
+	defer func() {
+		if p := recover(); p != nil {
+			inv.log.Error("invocation panicked", "panic", fmt.Sprint(p))
+			answer, err = inv.answer(inv.requestFailure(failure.E(failure.Internal, failure.Code(failure.CodeInternal), fmt.Sprintf("internal error: %v", p))))
+		}
+	}()
+
+	kind, derr := events.Detect(payload)
+	inv.kind = kind
+	inv.log = inv.log.With("trigger", kind.String())
+	cfg, cerr := config.Load(h.Getenv)
+	switch {
+	case derr != nil:
+		inv.log.Warn("event not understood", "error", derr.Error())
+		return inv.answer(inv.requestFailure(derr))
+	case cerr != nil:
+		inv.log.Error("configuration is wrong", "error", cerr.Error())
+		return inv.answer(inv.requestFailure(cerr))
+	}
+	inv.cfg = cfg
+
+	var results []restore.Result
+	switch kind {
+	case events.APIGateway:
+		return inv.apigw(ctx, payload), nil
+	case events.Timer:
+		results = inv.timer(ctx, payload)
+	case events.CMQ:
+		results = inv.cmq(ctx, payload)
+	default: // a direct invocation: a request, a batch, or an alarm
+		results = inv.body(ctx, payload, source{trigger: "direct", since: inv.received})
+	}
+	return inv.answer(results)
+}
+
+// answer wraps results for the asynchronous triggers, and fails the
+// invocation when the platform must retry it.
+func (inv *invocation) answer(results []restore.Result) (any, error) {
+	resp := Response{Results: results}
+	if inv.kind == events.APIGateway {
+		return inv.gatewayResponse(results), nil
+	}
+	if err := retryError(inv.kind, results); err != nil {
+		summary, _ := json.Marshal(resp)
+		inv.log.Error("invocation fails so that the platform retries it", "reason", err.Error())
+		return nil, fmt.Errorf("%v: %s", err, summary)
+	}
+	return resp, nil
+}
+
+// retryError says why the platform should retry the event, if it should.
+func retryError(kind events.Kind, results []restore.Result) error {
+	var undelivered, transient []string
+	for _, r := range results {
+		if r.Undelivered {
+			undelivered = append(undelivered, fmt.Sprintf("%s task %d", r.InstanceID, r.TaskID))
+		}
+		if r.Status == restore.Failed && r.Kind == failure.Transient {
+			transient = append(transient, r.InstanceID)
+		}
+	}
+	switch {
+	case len(undelivered) > 0:
+		return fmt.Errorf("restore accepted but its TaskId could not be put on the queue (%s)", strings.Join(undelivered, ", "))
+	case len(transient) > 0 && (kind == events.Timer || kind == events.CMQ):
+		return fmt.Errorf("transient failure of %s: retry the event (it will not restore twice)", strings.Join(transient, ", "))
+	}
+	return nil
+}
+
+// requestFailure is the answer to an event that could not be turned into
+// restores at all.
+func (inv *invocation) requestFailure(err error) []restore.Result {
+	var r restore.Result
+	r.RequestID = inv.requestID
+	r.Fail(err)
+	r.RequestID = ""
+	return []restore.Result{r}
+}
+
+// source is where a request body came from.
+type source struct {
+	trigger   string
+	since     time.Time // when the event was created (for idempotency)
+	key       string    // the event's identity, "" if it has none
+	noSecrets bool      // the body is stored in plain text: refuse passwords
+}
+
+func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Result {
+	var ev events.TimerEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "timer event: "+err.Error()))
+	}
+	if strings.TrimSpace(ev.Message) == "" {
+		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("Message"),
+			"the timer's argument is empty: set it to a restore request such as {\"instanceId\":\"crs-...\",\"backupId\":\"latest\"}"))
+	}
+	since := ev.Time
+	if since.IsZero() {
+		since = inv.received
+	}
+	return inv.body(ctx, []byte(ev.Message), source{
+		trigger:   "timer",
+		since:     since,
+		key:       "timer:" + ev.TriggerName + ":" + ev.Time.UTC().Format(time.RFC3339),
+		noSecrets: true,
+	})
+}
+
+func (inv *invocation) cmq(ctx context.Context, payload []byte) []restore.Result {
+	var ev events.CMQEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "CMQ event: "+err.Error()))
+	}
+	// Each record is parsed on its own: one bad message must not stop the
+	// others. The restores of all records then run as one batch.
+	var all []restore.Result
+	var jobs []job
+	for i, rec := range ev.Records {
+		since := rec.CMQ.PublishTime
+		if since.IsZero() {
+			since = inv.received
+		}
+		key := ""
+		if rec.CMQ.MsgID != "" {
+			key = "cmq:" + rec.CMQ.MsgID
+		}
+		src := source{trigger: "cmq", since: since, key: key, noSecrets: true}
+		js, failed := inv.jobs([]byte(rec.CMQ.MsgBody), src)
+		for j := range failed {
+			failed[j].Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, rec.CMQ.MsgID)
+		}
+		all = append(all, failed...)
+		jobs = append(jobs, js...)
+	}
+	return append(all, inv.run(ctx, jobs)...)
+}
+
+// body handles a request body: a restore request, a batch, or an alarm.
+func (inv *invocation) body(ctx context.Context, body []byte, src source) []restore.Result {
+	jobs, failed := inv.jobs(body, src)
+	return append(failed, inv.run(ctx, jobs)...)
+}
+
+// job is a restore job, or a result already decided (skipped) for it.
+type job struct {
+	restore.Job
+	decided *restore.Result
+}
+
+// jobs turns a body into jobs; what cannot be turned is a failed result.
+func (inv *invocation) jobs(body []byte, src source) ([]job, []restore.Result) {
+	kind, err := events.DetectBody(body)
+	if err != nil {
+		return nil, inv.requestFailure(err)
+	}
+	if kind == events.Alarm {
+		var a events.AlarmNotification
+		if err := json.Unmarshal(body, &a); err != nil {
+			return nil, inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "alarm notification: "+err.Error()))
+		}
+		j, skip, err := restore.AlarmJob(&a, inv.cfg, src.trigger)
+		switch {
+		case err != nil:
+			return nil, inv.requestFailure(err)
+		case skip != "":
+			inv.log.Info("alarm skipped", "instanceId", j.Request.InstanceID, "reason", skip)
+			return []job{{decided: &restore.Result{InstanceID: j.Request.InstanceID, Status: restore.Skipped, Reason: skip}}}, nil
+		}
+		inv.log.Info("alarm accepted", "instanceId", j.Request.InstanceID, "reason", j.Reason)
+		return []job{{Job: j}}, nil
+	}
+	reqs, err := events.ParseRestoreRequests(body)
+	if err != nil {
+		return nil, inv.requestFailure(err)
+	}
+	var out []job
+	for i, r := range reqs {
+		if src.noSecrets && r.Password != "" {
+			return nil, inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
+				"not accepted in a "+src.trigger+" event, which is stored in plain text: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD"))
+		}
+		key := ""
+		if src.key != "" {
+			key = fmt.Sprintf("%s:%d:%s", src.key, i, r.InstanceID)
+		}
+		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key}})
+	}
+	return out, nil
+}
+
+// run runs a batch: concurrently but bounded, each job on its own, the same
+// event key only once (a firing alarm notified again within one batch).
+func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
+	results := make([]restore.Result, len(jobs))
+	if len(jobs) == 0 {
+		return results
+	}
+	svc := inv.service()
+	first := map[string]int{}
+	var g errgroup.Group
+	g.SetLimit(max(1, inv.h.Concurrency))
+	for i, j := range jobs {
+		if j.decided != nil {
+			results[i] = *j.decided
+			continue
+		}
+		if j.Key != "" {
+			if _, seen := first[j.Key]; seen {
+				continue
+			}
+			first[j.Key] = i
+		}
+		g.Go(func() error {
+			results[i] = svc.Run(ctx, j.Job)
+			return nil
+		})
+	}
+	g.Wait()
+	for i, j := range jobs {
+		if j.decided != nil || j.Key == "" || first[j.Key] == i {
+			continue
+		}
+		r := results[first[j.Key]]
+		if r.Status == restore.Accepted || r.Status == restore.Duplicate {
+			r.Status = restore.Duplicate
+			r.MessageID = ""
+			r.Undelivered = false
+			r.Reason = "same event as another in this batch"
+		}
+		results[i] = r
+	}
+	return results
+}
+
+// service builds the restore service of this invocation, bound to the
+// credentials it was handed.
+func (inv *invocation) service() *restore.Service {
+	h := inv.h
+	session := h.Clients.Session(inv.cfg.Credentials, inv.cfg.EndpointURL)
+	svc := &restore.Service{
+		Config:   inv.cfg,
+		Redis:    session,
+		Outbox:   outbox{session: session, cfg: inv.cfg},
+		Memory:   h.Memory,
+		Log:      inv.log,
+		Now:      h.Now,
+		Sleep:    h.Sleep,
+		NewID:    h.NewID,
+		Source:   fmt.Sprintf("scf/%s/%s/%s", inv.cfg.Region, inv.cfg.Namespace, inv.cfg.FunctionName),
+		MinDelay: h.MinDelay,
+		MaxDelay: h.MaxDelay,
+	}
+	if h.Passwords != nil {
+		svc.Passwords = h.Passwords(inv.cfg, session)
+	}
+	return svc
+}
+
+// outbox sends outcome messages to the configured queue or topic.
+type outbox struct {
+	session *cloud.Session
+	cfg     *config.Config
+}
+
+func (o outbox) Publish(ctx context.Context, region, body string, tags []string) (string, error) {
+	if o.cfg.Queue != "" {
+		return o.session.SendQueue(ctx, region, o.cfg.Queue, body)
+	}
+	return o.session.PublishTopic(ctx, region, o.cfg.Topic, body, tags)
+}
+
+// httpStatus is the API gateway status of a batch: 202 when something was
+// started or planned, 200 when everything was skipped, else the status of
+// the first failure's kind.
+func httpStatus(results []restore.Result) int {
+	status := http.StatusOK
+	for _, r := range results {
+		if r.Status == restore.Failed {
+			return r.Kind.HTTPStatus()
+		}
+		if r.Status != restore.Skipped {
+			status = http.StatusAccepted
+		}
+	}
+	return status
+}
+
+func newUUID() string {
+	id, err := rand.NewUUID(rand.Reader).GetUUID()
+	if err != nil {
+		return fmt.Sprintf("%d", time.Now().UnixNano())
+	}
+	return id
+}
+
+var errNotPost = errors.New("only POST is accepted")

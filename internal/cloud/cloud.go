@@ -1,0 +1,130 @@
+// Package cloud calls the Tencent Cloud APIs the function needs through the
+// official SDK: Redis (RestoreInstance, DescribeInstanceBackups,
+// DescribeTaskList) and TDMQ CMQ (SendCmqMsg, PublishCmqMsg).
+//
+// One Clients lives as long as the container: it holds the HTTP transport
+// (so connections and TLS sessions are reused across invocations) and the
+// client-side rate limiters (the API's limits are per second, not per
+// invocation). Credentials rotate, so each invocation takes a Session bound
+// to the credentials it was handed.
+package cloud
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+
+	"redis-restore/internal/config"
+)
+
+// RequestsPerSecond is the documented limit of every action the function
+// calls (RestoreInstance, DescribeTaskList and the CMQ sends: 20 a second).
+const RequestsPerSecond = 20
+
+// Clients is the container-wide part: transport and rate limiters.
+type Clients struct {
+	transport http.RoundTripper
+	timeout   time.Duration
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	perSec   rate.Limit
+}
+
+// Options tune Clients; the zero value is production's.
+type Options struct {
+	Transport         http.RoundTripper // default: a dedicated http.Transport
+	RequestTimeout    time.Duration     // one HTTP request; default 10s
+	RequestsPerSecond float64           // per action; default RequestsPerSecond
+}
+
+// New builds the container-wide clients. Nothing is dialled until the first
+// call, so a cold start pays nothing for it.
+func New(opts Options) *Clients {
+	if opts.Transport == nil {
+		opts.Transport = &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 32,
+			IdleConnTimeout:     30 * time.Second,
+			TLSHandshakeTimeout: 5 * time.Second,
+			ForceAttemptHTTP2:   true,
+		}
+	}
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.RequestsPerSecond == 0 {
+		opts.RequestsPerSecond = RequestsPerSecond
+	}
+	return &Clients{
+		transport: opts.Transport,
+		timeout:   opts.RequestTimeout,
+		limiters:  map[string]*rate.Limiter{},
+		perSec:    rate.Limit(opts.RequestsPerSecond),
+	}
+}
+
+// limiter is the shared limiter of one API action. The burst is one: a
+// batch spreads its calls evenly instead of spending a second's worth at
+// once and meeting the server's own window.
+func (c *Clients) limiter(action string) *rate.Limiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.limiters[action]
+	if !ok {
+		l = rate.NewLimiter(c.perSec, 1)
+		c.limiters[action] = l
+	}
+	return l
+}
+
+// Session is one invocation's view: its credentials and endpoint.
+type Session struct {
+	clients  *Clients
+	cred     common.CredentialIface
+	endpoint *url.URL
+}
+
+// Session binds the clients to one invocation's credentials. The caller
+// checks that they are complete: no request may leave unsigned.
+func (c *Clients) Session(creds config.Credentials, endpoint *url.URL) *Session {
+	var cred common.CredentialIface
+	if creds.Token != "" {
+		cred = common.NewTokenCredential(creds.SecretID, creds.SecretKey, creds.Token)
+	} else {
+		cred = common.NewCredential(creds.SecretID, creds.SecretKey)
+	}
+	return &Session{clients: c, cred: cred, endpoint: endpoint}
+}
+
+// profile is the SDK profile of every client: our own retries and rate
+// limits instead of the SDK's (which sleep without a deadline, and would
+// retry a RestoreInstance whose answer was lost), no region breaker (it
+// would switch to a backup domain behind our endpoint's back).
+func (s *Session) profile() *profile.ClientProfile {
+	p := profile.NewClientProfile()
+	p.DisableRegionBreaker = true
+	p.NetworkFailureMaxRetries = 0
+	p.RateLimitExceededMaxRetries = 0
+	p.HttpProfile.ReqMethod = "POST"
+	p.HttpProfile.ReqTimeout = int(s.clients.timeout / time.Second)
+	if s.endpoint != nil {
+		p.HttpProfile.Scheme = strings.ToUpper(s.endpoint.Scheme)
+		p.HttpProfile.Endpoint = s.endpoint.Host + strings.TrimSuffix(s.endpoint.Path, "/")
+	}
+	return p
+}
+
+// prepare finishes an SDK client: the shared transport.
+func (s *Session) prepare(c *common.Client) {
+	c.WithHttpTransport(s.clients.transport)
+}

@@ -1,0 +1,214 @@
+package cloud
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
+
+	"redis-restore/internal/failure"
+)
+
+// cloudTime is the layout of the Redis API's times, which are China
+// Standard Time without a zone.
+const cloudTime = "2006-01-02 15:04:05"
+
+var chinaStandardTime = time.FixedZone("CST", 8*60*60)
+
+func (s *Session) redis(region string) *redis.Client {
+	c, _ := redis.NewClient(s.cred, region, s.profile())
+	s.prepare(&c.Client)
+	return c
+}
+
+// call waits for the action's rate limiter, then sends.
+func (s *Session) call(ctx context.Context, c *common.Client, action string, req tchttp.Request, resp tchttp.Response) error {
+	if err := s.clients.limiter(action).Wait(ctx); err != nil {
+		return failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), action+": no time left to wait for the rate limit", err)
+	}
+	return classify(action, c.Send(req, resp))
+}
+
+// taskID decodes the TaskId as a JSON number or as a string of digits:
+// RestoreInstance's documented example answers "6954227", on which the
+// SDK's typed response fails after the restore has been accepted.
+type taskID int64
+
+func (t *taskID) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if bytes.Equal(data, []byte("null")) {
+		return nil
+	}
+	s := strings.Trim(string(data), `"`)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("TaskId %q is not an integer", s)
+	}
+	*t = taskID(n)
+	return nil
+}
+
+// restoreResponse replaces the SDK's RestoreInstanceResponse for the one
+// field whose type the API and its documentation disagree on.
+type restoreResponse struct {
+	*tchttp.BaseResponse
+	Response *struct {
+		TaskID    *taskID `json:"TaskId"`
+		RequestID string  `json:"RequestId"`
+	} `json:"Response"`
+}
+
+// RestoreInstance starts a restore and returns its TaskId.
+func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (int64, string, error) {
+	c := s.redis(region)
+	req := redis.NewRestoreInstanceRequest()
+	req.InstanceId = common.StringPtr(instanceID)
+	req.BackupId = common.StringPtr(backupID)
+	if password != "" {
+		req.Password = common.StringPtr(password)
+	}
+	req.SetContext(ctx)
+	resp := &restoreResponse{BaseResponse: &tchttp.BaseResponse{}}
+	if err := s.call(ctx, &c.Client, "RestoreInstance", req, resp); err != nil {
+		return 0, "", err
+	}
+	if resp.Response == nil || resp.Response.TaskID == nil {
+		rid := ""
+		if resp.Response != nil {
+			rid = resp.Response.RequestID
+		}
+		return 0, rid, failure.E(failure.Upstream, failure.Code("MissingTaskId"), "RestoreInstance answered without a TaskId")
+	}
+	return int64(*resp.Response.TaskID), resp.Response.RequestID, nil
+}
+
+// Backup is one entry of DescribeInstanceBackups.
+type Backup struct {
+	ID        string
+	StartTime time.Time
+	EndTime   time.Time
+	Status    int64
+	Locked    bool
+	Type      string
+}
+
+// BackupPage is one page of backups and the total the API counts.
+type BackupPage struct {
+	Backups []Backup
+	Total   int64
+}
+
+// DescribeInstanceBackups lists one page of an instance's backups that
+// started within [begin, end] (at most 30 days apart).
+func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error) {
+	c := s.redis(region)
+	req := redis.NewDescribeInstanceBackupsRequest()
+	req.InstanceId = common.StringPtr(instanceID)
+	req.BeginTime = common.StringPtr(begin.In(chinaStandardTime).Format(cloudTime))
+	req.EndTime = common.StringPtr(end.In(chinaStandardTime).Format(cloudTime))
+	req.Limit = common.Int64Ptr(limit)
+	req.Offset = common.Int64Ptr(offset)
+	req.SetContext(ctx)
+	resp := redis.NewDescribeInstanceBackupsResponse()
+	if err := s.call(ctx, &c.Client, "DescribeInstanceBackups", req, resp); err != nil {
+		return BackupPage{}, err
+	}
+	var page BackupPage
+	if resp.Response == nil {
+		return page, nil
+	}
+	if resp.Response.TotalCount != nil {
+		page.Total = *resp.Response.TotalCount
+	}
+	for _, b := range resp.Response.BackupSet {
+		if b == nil || b.BackupId == nil {
+			continue
+		}
+		bk := Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0}
+		if b.BackupType != nil {
+			bk.Type = *b.BackupType
+		}
+		var err error
+		if bk.StartTime, err = parseCloudTime(b.StartTime); err != nil {
+			return page, failure.E(failure.Upstream, failure.Code("BadBackupTime"), fmt.Sprintf("backup %s: %v", bk.ID, err))
+		}
+		bk.EndTime, _ = parseCloudTime(b.EndTime)
+		page.Backups = append(page.Backups, bk)
+	}
+	return page, nil
+}
+
+// Task is a restore task of an instance.
+type Task struct {
+	ID        int64
+	StartTime time.Time
+	Type      string
+}
+
+// restoreTaskType is FLOW_RESTOREBACKUP's code in DescribeTaskList.
+const restoreTaskType = "010"
+
+// DescribeRestoreTasks lists the instance's restore tasks that started
+// within [begin, end], every page.
+func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
+	c := s.redis(region)
+	const limit = 100
+	var out []Task
+	for offset := int64(0); ; offset += limit {
+		req := redis.NewDescribeTaskListRequest()
+		req.InstanceId = common.StringPtr(instanceID)
+		req.TaskTypes = common.StringPtrs([]string{restoreTaskType})
+		req.BeginTime = common.StringPtr(begin.In(chinaStandardTime).Format(cloudTime))
+		req.EndTime = common.StringPtr(end.In(chinaStandardTime).Format(cloudTime))
+		req.Limit = common.Int64Ptr(limit)
+		req.Offset = common.Int64Ptr(offset)
+		req.SetContext(ctx)
+		resp := redis.NewDescribeTaskListResponse()
+		if err := s.call(ctx, &c.Client, "DescribeTaskList", req, resp); err != nil {
+			return nil, err
+		}
+		if resp.Response == nil {
+			return out, nil
+		}
+		for _, t := range resp.Response.Tasks {
+			if t == nil || t.TaskId == nil {
+				continue
+			}
+			task := Task{ID: *t.TaskId}
+			if t.TaskType != nil {
+				task.Type = *t.TaskType
+			}
+			task.StartTime, _ = parseCloudTime(t.StartTime)
+			out = append(out, task)
+		}
+		total := deref(resp.Response.TotalCount)
+		if len(resp.Response.Tasks) < limit || offset+limit >= total {
+			return out, nil
+		}
+	}
+}
+
+func parseCloudTime(s *string) (time.Time, error) {
+	if s == nil || *s == "" {
+		return time.Time{}, fmt.Errorf("no time")
+	}
+	t, err := time.ParseInLocation(cloudTime, *s, chinaStandardTime)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time %q is not in the API's format", *s)
+	}
+	return t, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

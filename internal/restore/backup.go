@@ -1,0 +1,66 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+)
+
+// The API lists backups within a window of at most 30 days.
+const (
+	backupWindow = 30 * 24 * time.Hour
+	// maxBackupWindows bounds how far back "latest" looks: a year.
+	maxBackupWindows = 12
+	backupPageSize   = 100
+)
+
+// Backup statuses that can be restored: 2 normal, 4 RDB conversion done.
+func restorable(b cloud.Backup) bool {
+	return (b.Status == 2 || b.Status == 4) && !b.Locked
+}
+
+// chooseBackup finds the newest restorable backup of an instance that
+// started before the bound. It reads every page of every window it needs,
+// newest window first, and sorts nothing on the API's order.
+func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time) (cloud.Backup, error) {
+	end := before
+	for w := 0; w < maxBackupWindows; w++ {
+		begin := end.Add(-backupWindow)
+		best, found, err := s.newestInWindow(ctx, region, instanceID, begin, end, before)
+		if err != nil {
+			return cloud.Backup{}, err
+		}
+		if found {
+			return best, nil
+		}
+		end = begin
+	}
+	return cloud.Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
+		fmt.Sprintf("no restorable backup (status normal or RDB done, not locked) of %s started between %s and %s",
+			instanceID, end.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
+}
+
+func (s *Service) newestInWindow(ctx context.Context, region, instanceID string, begin, end, before time.Time) (cloud.Backup, bool, error) {
+	var best cloud.Backup
+	found := false
+	for offset := int64(0); ; offset += backupPageSize {
+		page, err := s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
+		if err != nil {
+			return best, false, err
+		}
+		for _, b := range page.Backups {
+			if !restorable(b) || !b.StartTime.Before(before) {
+				continue
+			}
+			if !found || b.StartTime.After(best.StartTime) || (b.StartTime.Equal(best.StartTime) && b.ID > best.ID) {
+				best, found = b, true
+			}
+		}
+		if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
+			return best, found, nil
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package restore
+
+import (
+	"crypto/sha1"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event is the CloudEvents 1.0 envelope of an outcome message.
+type Event struct {
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Time            time.Time `json:"time"`
+	DataContentType string    `json:"datacontenttype"`
+	Data            EventData `json:"data"`
+}
+
+// EventData is what a consumer waiting for a restore needs. The password is
+// not here, and must never be.
+type EventData struct {
+	TaskID     int64      `json:"taskId,omitempty"`
+	InstanceID string     `json:"instanceId"`
+	BackupID   string     `json:"backupId,omitempty"`
+	Region     string     `json:"region,omitempty"`
+	RequestID  string     `json:"requestId,omitempty"`
+	Trigger    string     `json:"trigger"`
+	Status     Status     `json:"status"`
+	Reason     string     `json:"reason,omitempty"`
+	Error      *ErrorBody `json:"error,omitempty"`
+}
+
+// EventTypePrefix prefixes every message's type.
+const EventTypePrefix = "com.tencentcloud.redis.restore."
+
+// eventType names the message of a result; "" for results that send none.
+func eventType(s Status) string {
+	switch s {
+	case Accepted, Duplicate:
+		return EventTypePrefix + "accepted"
+	case Failed:
+		return EventTypePrefix + "failed"
+	case DryRun:
+		return EventTypePrefix + "planned"
+	default:
+		return ""
+	}
+}
+
+// newEvent builds the message of a result. The id of an accepted restore is
+// derived from its TaskId, so that a message sent again after a retry (see
+// Duplicate) carries the same id and consumers can drop the copy.
+func newEvent(source, trigger string, now time.Time, r *Result, fallbackID string) Event {
+	id := fallbackID
+	if r.TaskID != 0 {
+		id = nameUUID(fmt.Sprintf("%s/%d", r.InstanceID, r.TaskID))
+	}
+	return Event{
+		SpecVersion:     "1.0",
+		ID:              id,
+		Source:          source,
+		Type:            eventType(r.Status),
+		Time:            now.UTC(),
+		DataContentType: "application/json",
+		Data: EventData{
+			TaskID:     r.TaskID,
+			InstanceID: r.InstanceID,
+			BackupID:   r.BackupID,
+			Region:     r.Region,
+			RequestID:  r.RequestID,
+			Trigger:    trigger,
+			Status:     r.Status,
+			Reason:     r.Reason,
+			Error:      r.Error,
+		},
+	}
+}
+
+// nameUUID is a name-based (version 5 style) UUID of name.
+func nameUUID(name string) string {
+	h := sha1.Sum([]byte("redis-restore:" + name))
+	h[6] = (h[6] & 0x0f) | 0x50
+	h[8] = (h[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+func (e Event) marshal() (string, error) {
+	b, err := json.Marshal(e)
+	return string(b), err
+}

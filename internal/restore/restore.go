@@ -1,0 +1,385 @@
+// Package restore runs one restore from request to outcome message: it
+// checks what may be checked without the cloud, chooses the backup, makes
+// sure the restore was not already started, calls RestoreInstance with
+// retries by error kind, and puts the outcome with its TaskId on the queue.
+package restore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/smithy-go/waiter"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
+)
+
+// Redis is what a restore needs of the Redis API.
+type Redis interface {
+	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
+	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (cloud.BackupPage, error)
+	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.Task, error)
+}
+
+// Outbox takes the outcome messages.
+type Outbox interface {
+	Publish(ctx context.Context, region, body string, tags []string) (msgID string, err error)
+}
+
+// Passwords supplies an instance's password when the request has none.
+type Passwords interface {
+	Password(ctx context.Context, region, instanceID string) (string, error)
+	// Forget drops what is cached, after the API said the password is wrong.
+	Forget()
+}
+
+// Job is one restore to run, with where it came from.
+type Job struct {
+	Request events.RestoreRequest
+	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
+	// Since is when the event that asked for this restore was created: a
+	// restore task of the instance that started since then is this event's,
+	// started by an earlier delivery of it.
+	Since time.Time
+	// Key identifies the event (and the restore within it) for the warm
+	// container's memory; "" if it has no identity.
+	Key string
+	// Reason says why this restore, for the logs and the message.
+	Reason string
+}
+
+// Service runs restores for one invocation.
+type Service struct {
+	Config    *config.Config
+	Redis     Redis
+	Outbox    Outbox
+	Passwords Passwords // nil: request or RESTORE_PASSWORD only
+	Memory    *Memory
+	Log       *slog.Logger
+	Now       func() time.Time
+	Sleep     func(ctx context.Context, d time.Duration) error
+	Source    string // the messages' source: scf/<region>/<namespace>/<function>
+	NewID     func() string
+
+	// Backoff bounds for transient errors; zero means the defaults.
+	MinDelay, MaxDelay time.Duration
+}
+
+const (
+	defaultMinDelay = 200 * time.Millisecond
+	defaultMaxDelay = 5 * time.Second
+)
+
+// Run carries out one restore. It never panics and always returns a result
+// that says what was done.
+func (s *Service) Run(ctx context.Context, job Job) (res Result) {
+	req := job.Request
+	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req)}
+	log := s.Log.With("instanceId", req.InstanceID, "trigger", job.Trigger)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("restore panicked", "panic", fmt.Sprint(p))
+			res.Fail(failure.E(failure.Internal, failure.Code(failure.CodeInternal), fmt.Sprintf("internal error: %v", p)))
+		}
+	}()
+
+	if prior, ok := s.Memory.Recall(job.Key, s.Now()); ok {
+		prior.Status = Duplicate
+		prior.MessageID = ""
+		log.Info("restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
+		return prior
+	}
+
+	if err := s.precheck(job, res.Region); err != nil {
+		res.Fail(err)
+		log.Warn("restore refused", "code", res.Error.Code, "error", res.Error.Message)
+		s.emit(ctx, job, &res, log)
+		return res
+	}
+
+	s.run(ctx, job, &res, log)
+	s.emit(ctx, job, &res, log)
+	if res.Status == Accepted || res.Status == Duplicate {
+		s.Memory.Remember(job.Key, res, s.Now())
+	}
+	return res
+}
+
+func (s *Service) region(req events.RestoreRequest) string {
+	if req.Region != "" {
+		return req.Region
+	}
+	return s.Config.Region
+}
+
+// precheck refuses what can be refused without calling the cloud.
+func (s *Service) precheck(job Job, region string) error {
+	req := job.Request
+	switch {
+	case !s.Config.Allowed(req.InstanceID):
+		return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instanceId"),
+			fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES", req.InstanceID))
+	case region == "":
+		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("region"),
+			"the request names no region and TENCENTCLOUD_REGION is not set")
+	case !s.Config.Credentials.Complete():
+		return failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),
+			"no credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (with TENCENTCLOUD_SESSIONTOKEN) are not set; give the function an execution role")
+	}
+	return s.Config.CheckOutput()
+}
+
+func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+	req := job.Request
+	if req.BackupID == events.LatestBackup {
+		before := s.Now()
+		if req.Before != nil {
+			before = *req.Before
+		}
+		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before)
+		if err != nil {
+			res.Fail(err)
+			log.Warn("no backup to restore", "code", res.Error.Code, "error", res.Error.Message)
+			return
+		}
+		res.BackupID = b.ID
+		log.Info("backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
+			"before", before.UTC().Format(time.RFC3339))
+	}
+	log = log.With("backupId", res.BackupID)
+
+	if req.DryRun || s.Config.DryRun {
+		res.Status = DryRun
+		res.Reason = "dry run: RestoreInstance not called"
+		log.Info("dry run: restore planned")
+		return
+	}
+
+	if t, ok, err := s.findStarted(ctx, job, res.Region); err != nil {
+		res.Fail(err)
+		log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		return
+	} else if ok {
+		res.Status, res.TaskID = Duplicate, t.ID
+		res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, req.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+		log.Info("restore already started", "taskId", t.ID)
+		return
+	}
+
+	password, err := s.password(ctx, req, res.Region)
+	if err != nil {
+		res.Fail(err)
+		return
+	}
+	s.restore(ctx, job, res, password, log)
+}
+
+// findStarted looks for a restore task of the instance that started since
+// the event was created: proof that an earlier delivery of the same event,
+// maybe in another container, already restored.
+func (s *Service) findStarted(ctx context.Context, job Job, region string) (cloud.Task, bool, error) {
+	if job.Since.IsZero() {
+		return cloud.Task{}, false, nil
+	}
+	// The API's times have a resolution of one second.
+	since := job.Since.Truncate(time.Second)
+	tasks, err := s.retry(ctx, func() ([]cloud.Task, error) {
+		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
+	})
+	if err != nil {
+		return cloud.Task{}, false, err
+	}
+	var newest cloud.Task
+	found := false
+	for _, t := range tasks {
+		if t.StartTime.Before(since) {
+			continue
+		}
+		if !found || t.StartTime.After(newest.StartTime) || (t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID) {
+			newest, found = t, true
+		}
+	}
+	return newest, found, nil
+}
+
+func (s *Service) password(ctx context.Context, req events.RestoreRequest, region string) (string, error) {
+	if req.Password != "" {
+		return req.Password, nil
+	}
+	if s.Passwords != nil {
+		return s.Passwords.Password(ctx, region, req.InstanceID)
+	}
+	return s.Config.Password, nil
+}
+
+// restore calls RestoreInstance until it is accepted, fails for good, or
+// the deadline nears. Before every retry it checks whether the failed
+// attempt started the restore after all (a lost answer): a restore must
+// never run twice.
+func (s *Service) restore(ctx context.Context, job Job, res *Result, password string, log *slog.Logger) {
+	req := job.Request
+	started := s.Now()
+	since := started.Add(-time.Second)
+	var lockedSince time.Time
+	passwordRetried := false
+	for attempt := int64(1); ; attempt++ {
+		taskID, requestID, err := s.Redis.RestoreInstance(ctx, res.Region, req.InstanceID, res.BackupID, password)
+		if err == nil {
+			res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
+			res.Reason = job.Reason
+			log.Info("restore accepted", "taskId", taskID, "requestId", requestID, "attempts", attempt)
+			return
+		}
+		e := failure.As(err)
+		log.Warn("RestoreInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "requestId", e.RequestID)
+
+		if e.Code == "InvalidParameterValue.PasswordError" && s.Passwords != nil && req.Password == "" && !passwordRetried {
+			// A rotated secret: fetch it again once.
+			passwordRetried = true
+			s.Passwords.Forget()
+			if password, err = s.password(ctx, req, res.Region); err != nil {
+				res.Fail(err)
+				return
+			}
+			continue
+		}
+		switch e.Kind.Retry() {
+		case failure.Never:
+			res.Fail(err)
+			return
+		case failure.Briefly:
+			if lockedSince.IsZero() {
+				lockedSince = s.Now()
+			}
+			if s.Now().Sub(lockedSince) >= s.Config.LockRetry {
+				res.Fail(failure.E(err, fmt.Sprintf("%s, still after retrying for %s", e.Message, s.Config.LockRetry)))
+				return
+			}
+		}
+		if err := s.pause(ctx, attempt, messageReserve); err != nil {
+			res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; gave up after %d attempts: %v", e.Message, attempt, err)))
+			return
+		}
+		if e.Kind == failure.Transient {
+			t, ok, ferr := s.findStarted(ctx, Job{Request: req, Since: since}, res.Region)
+			if ferr != nil {
+				res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; whether the restore started is unknown, and it was not retried: %v", e.Message, ferr)))
+				return
+			}
+			if ok {
+				res.Status, res.TaskID = Accepted, t.ID
+				res.Reason = job.Reason
+				log.Info("restore had started despite the failed answer", "taskId", t.ID)
+				return
+			}
+		}
+	}
+}
+
+// retry calls f until it succeeds or fails for good; for idempotent reads.
+func (s *Service) retry(ctx context.Context, f func() ([]cloud.Task, error)) ([]cloud.Task, error) {
+	for attempt := int64(1); ; attempt++ {
+		v, err := f()
+		if err == nil || failure.KindOf(err).Retry() == failure.Never {
+			return v, err
+		}
+		if perr := s.pause(ctx, attempt, messageReserve); perr != nil {
+			return nil, err
+		}
+	}
+}
+
+// pause waits before the next attempt, with exponential backoff and
+// jitter, or says there is no time left for one before the deadline less
+// reserve.
+func (s *Service) pause(ctx context.Context, attempt int64, reserve time.Duration) error {
+	minD, maxD := s.MinDelay, s.MaxDelay
+	if minD == 0 {
+		minD = defaultMinDelay
+	}
+	if maxD == 0 {
+		maxD = defaultMaxDelay
+	}
+	remaining := time.Hour
+	if dl, ok := ctx.Deadline(); ok {
+		remaining = dl.Sub(s.Now()) - reserve
+	}
+	if remaining <= minD {
+		return fmt.Errorf("the invocation's deadline is too near for another attempt")
+	}
+	d, err := waiter.ComputeDelay(attempt, minD, maxD, remaining)
+	if err != nil {
+		return err
+	}
+	return s.Sleep(ctx, d)
+}
+
+// Time kept from the deadline: for answering the caller, and before that
+// for putting the outcome on the queue.
+const (
+	answerReserve  = 500 * time.Millisecond
+	messageReserve = 2*time.Second + answerReserve
+)
+
+// emit puts the outcome on the queue. An accepted TaskId must reach
+// someone: sending is retried until the deadline nears, and if it still
+// fails the result says so, so that the invocation fails and is retried.
+func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+	typ := eventType(res.Status)
+	if typ == "" || s.Outbox == nil || s.Config.CheckOutput() != nil {
+		if res.Status == Accepted {
+			res.Undelivered = true
+			log.Error("restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
+		}
+		return
+	}
+	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.NewID())
+	body, err := ev.marshal()
+	if err != nil {
+		log.Error("cannot encode the outcome message", "error", err.Error())
+		res.Undelivered = res.Status == Accepted
+		return
+	}
+	tags := []string{string(res.Status), job.Trigger}
+	region := s.Config.Region
+	if region == "" {
+		region = res.Region
+	}
+	for attempt := int64(1); ; attempt++ {
+		msgID, err := s.Outbox.Publish(ctx, region, body, tags)
+		if err == nil {
+			res.MessageID = msgID
+			log.Info("outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
+			return
+		}
+		e := failure.As(err)
+		log.Warn("sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
+		if e.Kind.Retry() == failure.Never {
+			break
+		}
+		if s.pause(ctx, attempt, answerReserve) != nil {
+			break
+		}
+	}
+	if res.Status == Accepted || res.Status == Duplicate {
+		res.Undelivered = true
+		log.Error("TaskId NOT delivered to the queue: the invocation fails so that it is retried",
+			"taskId", res.TaskID, "instanceId", res.InstanceID, "backupId", res.BackupID, "region", res.Region)
+	}
+}
+
+// SleepContext sleeps for d or until ctx ends.
+func SleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

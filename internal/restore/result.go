@@ -1,0 +1,71 @@
+package restore
+
+import (
+	"errors"
+
+	"redis-restore/internal/failure"
+)
+
+// Status is the outcome of one restore, as the contract names it.
+type Status string
+
+const (
+	Accepted  Status = "accepted"  // RestoreInstance accepted it; TaskID is set
+	Duplicate Status = "duplicate" // already started earlier; TaskID is the earlier one
+	DryRun    Status = "dry-run"   // everything but RestoreInstance was done
+	Skipped   Status = "skipped"   // nothing to do; Reason says why
+	Failed    Status = "failed"    // not done; Error says why
+)
+
+// Result is one restore's outcome, as returned to the caller.
+type Result struct {
+	InstanceID string     `json:"instanceId,omitempty"`
+	BackupID   string     `json:"backupId,omitempty"`
+	TaskID     int64      `json:"taskId,omitempty"`
+	RequestID  string     `json:"requestId,omitempty"`
+	Status     Status     `json:"status"`
+	Region     string     `json:"region,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+	Error      *ErrorBody `json:"error,omitempty"`
+	MessageID  string     `json:"messageId,omitempty"` // the queue's id of the outcome message
+
+	// Kind is the failure's kind, for the HTTP status and the retry
+	// decision; not part of the answer.
+	Kind failure.Kind `json:"-"`
+	// Undelivered is set when a TaskId could not be put on the queue: the
+	// invocation must fail so that the platform retries it.
+	Undelivered bool `json:"-"`
+}
+
+// ErrorBody is the contract's error object.
+type ErrorBody struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// Fail fills r as failed with err.
+func (r *Result) Fail(err error) {
+	e := failure.As(err)
+	code := e.Code
+	if code == "" {
+		code = e.Kind.String()
+	}
+	r.Status = Failed
+	r.Kind = e.Kind
+	r.Error = &ErrorBody{Code: code, Message: e.Error(), RequestID: e.RequestID}
+	if r.RequestID == "" {
+		r.RequestID = e.RequestID
+	}
+}
+
+// Succeeded reports whether the result is anything but a failure.
+func (r *Result) Succeeded() bool { return r.Status != Failed }
+
+// Err is the result's error, nil unless it failed.
+func (r *Result) Err() error {
+	if r.Status != Failed || r.Error == nil {
+		return nil
+	}
+	return errors.New(r.Error.Message)
+}
