@@ -79,7 +79,7 @@ const (
 func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	req := job.Request
 	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req)}
-	log := s.Log.With("instanceId", req.InstanceID, "trigger", job.Trigger)
+	log := s.Log.With("instanceId", req.InstanceID)
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("restore panicked", "panic", fmt.Sprint(p))
@@ -231,11 +231,11 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		if err == nil {
 			res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
 			res.Reason = job.Reason
-			log.Info("restore accepted", "taskId", taskID, "requestId", requestID, "attempts", attempt)
+			log.Info("restore accepted", "taskId", taskID, "apiRequestId", requestID, "attempts", attempt)
 			return
 		}
 		e := failure.As(err)
-		log.Warn("RestoreInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "requestId", e.RequestID)
+		log.Warn("RestoreInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 
 		if e.Code == "InvalidParameterValue.PasswordError" && s.Passwords != nil && req.Password == "" && !passwordRetried {
 			// A rotated secret: fetch it again once.

@@ -1,0 +1,92 @@
+// Command cloudemu serves the Tencent Cloud API emulator of
+// internal/cloudemu on one address, for trying the restore function by hand:
+// point TENCENTCLOUD_ENDPOINT_URL at the URL it prints.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"redis-restore/internal/cloudemu"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("cloudemu: ")
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on (port 0 picks a free one)")
+	demo := flag.Bool("demo", false, "seed demo data (instance crs-5a4py64p, backups, queue, topic, role, secret) and print its credentials as export lines")
+	taskIDAsString := flag.Bool("task-id-as-string", false, `answer RestoreInstance's TaskId as a JSON string ("6954227"), as the published example does`)
+	faults := flag.String("faults", "", "inject faults: Action=RATE:KIND,KIND[;Action2=...], e.g.\n"+
+		`"RestoreInstance=0.3:RequestLimitExceeded,InternalError,reset,503".`+"\n"+
+		"RATE is a probability 0..1; KIND is an API error code, an HTTP status,\n"+
+		"reset (close the connection), delay=DURATION (e.g. delay=2s), after:KIND\n"+
+		"(perform the action, then fail its answer that way) or lost (= after:reset)")
+	rate := flag.String("rate", "", `per-second request limits: Action=N[,Action2=M], e.g. "RestoreInstance=20"; beyond them RequestLimitExceeded`)
+	seed := flag.Int64("seed", 1, "seed of the random fault source")
+	flag.Parse()
+
+	faultSpecs, err := cloudemu.ParseFaults(*faults)
+	if err != nil {
+		return err
+	}
+	limits, err := cloudemu.ParseRateLimits(*rate)
+	if err != nil {
+		return err
+	}
+
+	e := cloudemu.New(cloudemu.Options{TaskIDAsString: *taskIDAsString, Seed: *seed})
+	for _, action := range sortedKeys(faultSpecs) {
+		e.SetFaults(action, faultSpecs[action])
+		log.Printf("faults on %s: rate %.2f over %d kinds", action, faultSpecs[action].Rate, len(faultSpecs[action].Kinds))
+	}
+	for _, action := range sortedKeys(limits) {
+		e.SetRateLimit(action, limits[action])
+	}
+
+	// Seed before listening so no request sees a half-filled cloud.
+	var d cloudemu.DemoData
+	if *demo {
+		d = cloudemu.SeedDemo(e)
+	}
+	url, closeFn, err := e.Listen(*addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("export TENCENTCLOUD_ENDPOINT_URL=%s\n", url)
+	if *demo {
+		fmt.Printf("export TENCENTCLOUD_SECRETID=%s\n", d.SecretID)
+		fmt.Printf("export TENCENTCLOUD_SECRETKEY=%s\n", d.SecretKey)
+		fmt.Printf("export TENCENTCLOUD_SESSIONTOKEN=%s\n", d.Token)
+		fmt.Printf("export TENCENTCLOUD_REGION=%s\n", d.Region)
+		fmt.Printf("export RESTORE_QUEUE=%s\n", d.Queue)
+		log.Printf("demo: instance %s (password %q), latest backup %s, topic %s, role %s, secret %s",
+			d.InstanceID, d.Password, d.LatestBackupID, d.Topic, d.RoleArn, d.SecretName)
+	}
+	log.Printf("serving Tencent Cloud API 3.0 (redis, tdmq, ssm, sts) at %s", url)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	log.Printf("%s: stopping", s)
+	return closeFn()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,101 @@
+// Command localrun is `make run`: it starts the cloud emulator with demo
+// data, starts the built function the way SCF does, invokes it once with an
+// event file, and prints the answer and what reached the queue.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/scfdriver"
+)
+
+func main() {
+	bin := flag.String("bin", "dist/main", "the built function")
+	event := flag.String("event", "testdata/timer.json", "event to invoke the function with")
+	taskIDAsString := flag.Bool("task-id-as-string", true, "emulator answers TaskId as a string, as the API's documented example does")
+	dryRun := flag.Bool("dry-run", false, "set RESTORE_DRY_RUN=true")
+	flag.Parse()
+	if err := run(*bin, *event, *taskIDAsString, *dryRun); err != nil {
+		fmt.Fprintln(os.Stderr, "localrun:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
+	payload, err := os.ReadFile(eventFile)
+	if err != nil {
+		return err
+	}
+	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: taskIDAsString})
+	demo := cloudemu.SeedDemo(emu)
+	url, closeEmu, err := emu.Listen("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer closeEmu()
+	fmt.Printf("emulator: %s (instance %s, newest backup %s)\n", url, demo.InstanceID, demo.LatestBackupID)
+
+	ctx := context.Background()
+	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin, Stderr: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer fn.Close()
+	fmt.Printf("function: pid %d, answered Ping after %s\n", fn.PID(), fn.PingReadyAfter().Round(time.Microsecond))
+
+	// What SCF hands the function with each invocation: the role's
+	// credentials and the function's environment variables.
+	env := map[string]string{
+		"TENCENTCLOUD_SECRETID":     demo.SecretID,
+		"TENCENTCLOUD_SECRETKEY":    demo.SecretKey,
+		"TENCENTCLOUD_SESSIONTOKEN": demo.Token,
+		"TENCENTCLOUD_REGION":       demo.Region,
+		"TENCENTCLOUD_ENDPOINT_URL": url,
+		"RESTORE_QUEUE":             demo.Queue,
+		"RESTORE_PASSWORD":          demo.Password,
+		"RESTORE_WEBHOOK_SECRET":    "local-webhook-secret",
+		"RESTORE_DRY_RUN":           fmt.Sprint(dryRun),
+	}
+	fmt.Printf("invoking with %s\n", eventFile)
+	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nanswer (%s):\n", res.Duration.Round(time.Microsecond))
+	if res.Error != nil {
+		fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
+	} else {
+		printJSON(res.Payload)
+	}
+	msgs := emu.Messages(demo.Queue)
+	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))
+	for _, m := range msgs {
+		printJSON([]byte(m.Body))
+	}
+	if res.Error != nil {
+		return fmt.Errorf("the function failed")
+	}
+	return nil
+}
+
+// printJSON pretty-prints JSON; an API gateway answer's body is JSON in a
+// string, and is shown unwrapped too.
+func printJSON(b []byte) {
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		fmt.Println(string(b))
+		return
+	}
+	out, _ := json.MarshalIndent(v, "", "  ")
+	fmt.Println(string(out))
+	if body, ok := v["body"].(string); ok {
+		fmt.Println("body:")
+		printJSON([]byte(body))
+	}
+}

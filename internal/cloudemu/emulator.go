@@ -1,0 +1,324 @@
+// Package cloudemu plays Tencent Cloud API 3.0 for the products the restore
+// function talks to (redis, tdmq, ssm, sts) behind one base URL, so the
+// function and its tests can run against a cloud that signs, throttles,
+// fails and keeps state the way the real one does, without an account.
+//
+// Every product answers at the same host: the service comes from the
+// credential scope of the TC3-HMAC-SHA256 Authorization header, exactly the
+// value the SDK signs, so a request that passes here was signed correctly.
+package cloudemu
+
+import (
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Options configure an Emulator. The zero value is usable.
+type Options struct {
+	// Now is the emulator's clock: it judges X-TC-Timestamp, finishes tasks,
+	// expires temporary credentials and drives rate limits. Default time.Now.
+	Now func() time.Time
+	// TaskIDAsString answers RestoreInstance's TaskId as a JSON string, as the
+	// published example does, instead of the number the SDK expects.
+	TaskIDAsString bool
+	// Seed seeds the random source of Faults.Rate, so fault runs repeat.
+	Seed int64
+}
+
+// Instance is a Redis instance the emulator knows.
+type Instance struct {
+	ID       string
+	Name     string // optional; defaults to ID
+	Region   string
+	Password string // empty: password-free instance
+	Status   int    // 2 = running; anything else refuses a restore
+	Locked   bool   // locked by another process
+}
+
+// Backup is a backup of an instance. Status: 1 running, 2 normal,
+// 3 converting to RDB, 4 RDB done, -1 expired, -2 deleted.
+type Backup struct {
+	ID         string
+	StartTime  time.Time
+	EndTime    time.Time
+	Status     int
+	Locked     bool
+	BackupType string // "1" automatic, "0" manual; default "1"
+	Size       int64
+	Remark     string
+	ExpireTime time.Time // zero: StartTime + 7 days
+}
+
+// Task is an asynchronous job of an instance, today only restores.
+type Task struct {
+	TaskID     int64
+	InstanceID string
+	BackupID   string
+	Type       string // FLOW_RESTOREBACKUP
+	Status     string // running or succeed, computed from the clock
+	StartTime  time.Time
+}
+
+// RestoreCall records a RestoreInstance request that started a restore.
+type RestoreCall struct {
+	InstanceID string
+	BackupID   string
+	TaskID     int64
+	Time       time.Time
+}
+
+// Message is one message that SendCmqMsg or PublishCmqMsg accepted.
+type Message struct {
+	ID           string
+	Body         string
+	Tags         []string
+	DelaySeconds int64
+	Time         time.Time
+}
+
+const (
+	firstTaskID         = 6954227
+	defaultTaskDuration = 2 * time.Second
+	taskTypeRestore     = "FLOW_RESTOREBACKUP"
+	taskTypeRestoreCode = "010"
+)
+
+// Emulator is an http.Handler playing the cloud. All methods are safe for
+// concurrent use, also while requests are being served.
+type Emulator struct {
+	mu sync.Mutex
+
+	now            func() time.Time
+	taskIDAsString bool
+	taskDuration   time.Duration
+	rng            *rand.Rand
+
+	creds     map[string]credential
+	roles     map[string]bool
+	instances map[string]*Instance
+	backups   map[string][]Backup // by instance, in the order added
+	tasks     []Task              // status field unused here: computed on read
+	nextTask  int64
+	restores  []RestoreCall
+	queues    map[string][]Message
+	topics    map[string][]Message
+	nextMsg   int64
+	secrets   map[string]*secret
+
+	calls    map[string]int
+	faults   map[string]*faultState
+	injected int
+	limits   map[string]*limiter
+}
+
+type credential struct {
+	key     string
+	token   string
+	expires time.Time
+}
+
+type secret struct {
+	versions map[string]string
+	current  string
+	n        int
+}
+
+// New returns an empty emulator: no credentials, no instances.
+func New(opts Options) *Emulator {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	seed := uint64(opts.Seed)
+	return &Emulator{
+		now:            now,
+		taskIDAsString: opts.TaskIDAsString,
+		taskDuration:   defaultTaskDuration,
+		rng:            rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		creds:          map[string]credential{},
+		roles:          map[string]bool{},
+		instances:      map[string]*Instance{},
+		backups:        map[string][]Backup{},
+		nextTask:       firstTaskID,
+		queues:         map[string][]Message{},
+		topics:         map[string][]Message{},
+		nextMsg:        1,
+		secrets:        map[string]*secret{},
+		calls:          map[string]int{},
+		faults:         map[string]*faultState{},
+		limits:         map[string]*limiter{},
+	}
+}
+
+// AddCredential registers a key pair. A non-empty token makes it a temporary
+// credential whose requests must carry that X-TC-Token; a zero expires never
+// expires.
+func (e *Emulator) AddCredential(secretID, secretKey, token string, expires time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.creds[secretID] = credential{key: secretKey, token: token, expires: expires}
+}
+
+// RemoveCredential forgets a key pair, e.g. to play a rotated-away key.
+func (e *Emulator) RemoveCredential(secretID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.creds, secretID)
+}
+
+// AddRole lets AssumeRole issue credentials for this role ARN.
+func (e *Emulator) AddRole(arn string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.roles[arn] = true
+}
+
+// AddInstance adds or replaces an instance.
+func (e *Emulator) AddInstance(in Instance) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cp := in
+	e.instances[in.ID] = &cp
+}
+
+// UpdateInstance changes a known instance in place, e.g. to lock it between
+// two calls. It reports whether the instance exists.
+func (e *Emulator) UpdateInstance(id string, f func(*Instance)) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, ok := e.instances[id]
+	if ok {
+		f(in)
+		in.ID = id
+	}
+	return ok
+}
+
+// AddBackup adds a backup to an instance, replacing one with the same ID.
+// The instance need not exist yet.
+func (e *Emulator) AddBackup(instanceID string, b Backup) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.backups[instanceID]
+	for i := range list {
+		if list[i].ID == b.ID {
+			list[i] = b
+			return
+		}
+	}
+	e.backups[instanceID] = append(list, b)
+}
+
+// AddQueue creates a CMQ queue.
+func (e *Emulator) AddQueue(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.queues[name]; !ok {
+		e.queues[name] = []Message{}
+	}
+}
+
+// AddTopic creates a CMQ topic.
+func (e *Emulator) AddTopic(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.topics[name]; !ok {
+		e.topics[name] = []Message{}
+	}
+}
+
+// Messages returns what a queue, or else a topic, of that name received.
+func (e *Emulator) Messages(queueOrTopic string) []Message {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	src, ok := e.queues[queueOrTopic]
+	if !ok {
+		src = e.topics[queueOrTopic]
+	}
+	out := make([]Message, len(src))
+	for i, m := range src {
+		m.Tags = append([]string(nil), m.Tags...)
+		out[i] = m
+	}
+	return out
+}
+
+// RestoreCalls returns every RestoreInstance that started a restore.
+func (e *Emulator) RestoreCalls() []RestoreCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]RestoreCall(nil), e.restores...)
+}
+
+// Calls counts the requests received for an action, failed ones included,
+// keyed by the X-TC-Action header.
+func (e *Emulator) Calls(action string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.calls[action]
+}
+
+// Tasks returns the tasks of an instance, oldest first, status as of now.
+func (e *Emulator) Tasks(instanceID string) []Task {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var out []Task
+	for _, t := range e.tasks {
+		if t.InstanceID == instanceID {
+			t.Status = e.taskStatus(t, now)
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// SetTaskIDAsString switches how RestoreInstance answers TaskId.
+func (e *Emulator) SetTaskIDAsString(v bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.taskIDAsString = v
+}
+
+// SetTaskDuration sets how much emulator time a restore task runs before it
+// succeeds (default 2 s). Tasks already started are judged by the new value.
+func (e *Emulator) SetTaskDuration(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.taskDuration = d
+}
+
+// SetSecret stores a new version of an SSM secret and makes it current.
+// Versions are named v1, v2, ... in the order set; "SSM_Current" also
+// reads the current one.
+func (e *Emulator) SetSecret(name, value string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.secrets[name]
+	if s == nil {
+		s = &secret{versions: map[string]string{}}
+		e.secrets[name] = s
+	}
+	s.n++
+	s.current = "v" + strconv.Itoa(s.n)
+	s.versions[s.current] = value
+}
+
+func (e *Emulator) taskStatus(t Task, now time.Time) string {
+	if now.Sub(t.StartTime) >= e.taskDuration {
+		return "succeed"
+	}
+	return "running"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

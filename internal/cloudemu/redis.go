@@ -1,0 +1,357 @@
+package cloudemu
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// cst is the zone of every time the Redis API reads or writes.
+var cst = time.FixedZone("CST", 8*3600)
+
+const (
+	cstLayout       = "2006-01-02 15:04:05"
+	maxBackupWindow = 30 * 24 * time.Hour
+	defaultLimit    = 20
+	maxLimit        = 100
+)
+
+func formatCST(t time.Time) string {
+	if t.IsZero() {
+		return "0000-00-00 00:00:00"
+	}
+	return t.In(cst).Format(cstLayout)
+}
+
+// cstParam reads an optional "2006-01-02 15:04:05" (UTC+8) parameter.
+func (c *call) cstParam(name string) (time.Time, bool, *apiError) {
+	s, ok, aerr := c.p.str(name)
+	if aerr != nil || !ok || s == "" {
+		return time.Time{}, false, aerr
+	}
+	t, err := time.ParseInLocation(cstLayout, s, cst)
+	if err != nil {
+		return time.Time{}, false, errf("InvalidParameterValue", "the parameter %s must look like 2006-01-02 15:04:05, got %q", name, s)
+	}
+	return t, true, nil
+}
+
+// paging reads Limit and Offset with the Redis API's bounds.
+func (c *call) paging() (limit, offset int64, aerr *apiError) {
+	limit, _, aerr = c.p.int("Limit")
+	if aerr != nil {
+		return 0, 0, aerr
+	}
+	offset, _, aerr = c.p.int("Offset")
+	if aerr != nil {
+		return 0, 0, aerr
+	}
+	switch {
+	case limit < 0 || limit > maxLimit:
+		return 0, 0, errf("InvalidParameterValue", "the parameter Limit must be between 1 and %d, got %d", maxLimit, limit)
+	case offset < 0:
+		return 0, 0, errf("InvalidParameterValue", "the parameter Offset must not be negative, got %d", offset)
+	case limit == 0:
+		limit = defaultLimit
+	}
+	return limit, offset, nil
+}
+
+func page[T any](all []T, limit, offset int64) []T {
+	if offset >= int64(len(all)) {
+		return []T{}
+	}
+	end := min(offset+limit, int64(len(all)))
+	return all[offset:end]
+}
+
+// instanceIn finds an instance as the cloud sees it from one region: an
+// instance elsewhere does not exist.
+func (e *Emulator) instanceIn(id, region string) (*Instance, *apiError) {
+	in, ok := e.instances[id]
+	if !ok || in.Region != region {
+		return nil, errf("ResourceNotFound.InstanceNotExists", "the instance %s is not found in region %s", id, region)
+	}
+	return in, nil
+}
+
+func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
+	instanceID, aerr := c.p.requiredStr("InstanceId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	backupID, aerr := c.p.requiredStr("BackupId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	password, _, aerr := c.p.str("Password")
+	if aerr != nil {
+		return nil, aerr
+	}
+	in, aerr := e.instanceIn(instanceID, c.region)
+	if aerr != nil {
+		return nil, aerr
+	}
+	i := slices.IndexFunc(e.backups[instanceID], func(b Backup) bool { return b.ID == backupID })
+	if i < 0 {
+		return nil, errf("InvalidParameterValue.BackupNotExists", "the backup %s of instance %s does not exist", backupID, instanceID)
+	}
+	b := e.backups[instanceID][i]
+	switch b.Status {
+	case 2, 4:
+	default:
+		return nil, errf("ResourceUnavailable.BackupStatusAbnormal", "the backup %s has status %d and cannot be restored", backupID, b.Status)
+	}
+	if b.Locked {
+		return nil, errf("ResourceUnavailable.BackupLockedError", "the backup %s is locked by another task", backupID)
+	}
+	if in.Locked || e.restoreRunning(instanceID, c.now) {
+		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", instanceID)
+	}
+	if in.Status != 2 {
+		return nil, errf("ResourceUnavailable.InstanceStateError", "the instance %s has status %d, not running", instanceID, in.Status)
+	}
+	if in.Password != "" && password != in.Password {
+		return nil, errf("InvalidParameterValue.PasswordError", "the password of instance %s is wrong", instanceID)
+	}
+
+	id := e.nextTask
+	e.nextTask++
+	e.tasks = append(e.tasks, Task{TaskID: id, InstanceID: instanceID, BackupID: backupID, Type: taskTypeRestore, StartTime: c.now})
+	e.restores = append(e.restores, RestoreCall{InstanceID: instanceID, BackupID: backupID, TaskID: id, Time: c.now})
+
+	var taskID any = id
+	if e.taskIDAsString {
+		taskID = strconv.FormatInt(id, 10)
+	}
+	return map[string]any{"TaskId": taskID}, nil
+}
+
+func (e *Emulator) restoreRunning(instanceID string, now time.Time) bool {
+	for _, t := range e.tasks {
+		if t.InstanceID == instanceID && e.taskStatus(t, now) == "running" {
+			return true
+		}
+	}
+	return false
+}
+
+type backupOut struct {
+	StartTime    string
+	BackupId     string
+	BackupType   string
+	Status       int
+	Remark       string
+	Locked       int
+	BackupSize   int64
+	FullBackup   int64
+	InstanceType int64
+	InstanceId   string
+	InstanceName string
+	Region       string
+	EndTime      string
+	FileType     string
+	ExpireTime   string
+}
+
+func (e *Emulator) describeInstanceBackups(c *call) (any, *apiError) {
+	instanceID, hasInstance, aerr := c.p.str("InstanceId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	limit, offset, aerr := c.paging()
+	if aerr != nil {
+		return nil, aerr
+	}
+	begin, hasBegin, aerr := c.cstParam("BeginTime")
+	if aerr != nil {
+		return nil, aerr
+	}
+	end, hasEnd, aerr := c.cstParam("EndTime")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if hasBegin && hasEnd {
+		if end.Before(begin) {
+			return nil, errf("InvalidParameterValue", "EndTime %s is before BeginTime %s", formatCST(end), formatCST(begin))
+		}
+		if end.Sub(begin) > maxBackupWindow {
+			return nil, errf("InvalidParameterValue", "the time window from BeginTime to EndTime must not exceed 30 days")
+		}
+	}
+	statuses, aerr := c.p.ints("Status")
+	if aerr != nil {
+		return nil, aerr
+	}
+
+	var ids []string
+	if hasInstance && instanceID != "" {
+		if _, aerr := e.instanceIn(instanceID, c.region); aerr != nil {
+			return nil, aerr
+		}
+		ids = []string{instanceID}
+	} else {
+		for _, id := range sortedKeys(e.instances) {
+			if e.instances[id].Region == c.region {
+				ids = append(ids, id)
+			}
+		}
+	}
+
+	var all []backupOut
+	for _, id := range ids {
+		in := e.instances[id]
+		for _, b := range e.backups[id] {
+			if hasBegin && b.StartTime.Before(begin) || hasEnd && b.StartTime.After(end) {
+				continue
+			}
+			if len(statuses) > 0 && !slices.Contains(statuses, int64(b.Status)) {
+				continue
+			}
+			all = append(all, toBackupOut(in, b))
+		}
+	}
+	return map[string]any{"TotalCount": len(all), "BackupSet": page(all, limit, offset)}, nil
+}
+
+func toBackupOut(in *Instance, b Backup) backupOut {
+	typ := b.BackupType
+	if typ == "" {
+		typ = "1"
+	}
+	expire := b.ExpireTime
+	if expire.IsZero() {
+		expire = b.StartTime.Add(7 * 24 * time.Hour)
+	}
+	locked := 0
+	if b.Locked {
+		locked = 1
+	}
+	return backupOut{
+		StartTime: formatCST(b.StartTime), BackupId: b.ID, BackupType: typ, Status: b.Status,
+		Remark: b.Remark, Locked: locked, BackupSize: b.Size, FullBackup: b.Size, InstanceType: 6,
+		InstanceId: in.ID, InstanceName: instanceName(in), Region: in.Region,
+		EndTime: formatCST(b.EndTime), FileType: "RDB", ExpireTime: formatCST(expire),
+	}
+}
+
+func instanceName(in *Instance) string {
+	if in.Name != "" {
+		return in.Name
+	}
+	return in.ID
+}
+
+func (e *Emulator) findTask(id int64) (Task, bool) {
+	for _, t := range e.tasks {
+		if t.TaskID == id {
+			return t, true
+		}
+	}
+	return Task{}, false
+}
+
+func (e *Emulator) describeTaskInfo(c *call) (any, *apiError) {
+	id, ok, aerr := c.p.int("TaskId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !ok {
+		return nil, errf("MissingParameter", "the request is missing the required parameter TaskId")
+	}
+	t, ok := e.findTask(id)
+	// Tasks of another region are as invisible as instances there.
+	if ok {
+		if in, found := e.instances[t.InstanceID]; found && in.Region != c.region {
+			ok = false
+		}
+	}
+	if !ok {
+		return nil, errf("InvalidParameter.InvalidParameter", "the task %d is not found", id)
+	}
+	return map[string]any{
+		"Status": e.taskStatus(t, c.now), "StartTime": formatCST(t.StartTime), "TaskType": t.Type,
+		"InstanceId": t.InstanceID, "TaskMessage": "",
+	}, nil
+}
+
+type taskOut struct {
+	TaskId       int64
+	StartTime    string
+	TaskType     string
+	InstanceName string
+	InstanceId   string
+	ProjectId    int64
+	Progress     float64
+	EndTime      string
+	Result       int64
+	OperatorUin  string
+}
+
+func (e *Emulator) describeTaskList(c *call) (any, *apiError) {
+	instanceID, _, aerr := c.p.str("InstanceId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	instanceNameFilter, _, aerr := c.p.str("InstanceName")
+	if aerr != nil {
+		return nil, aerr
+	}
+	limit, offset, aerr := c.paging()
+	if aerr != nil {
+		return nil, aerr
+	}
+	types, aerr := c.p.strs("TaskTypes")
+	if aerr != nil {
+		return nil, aerr
+	}
+	results, aerr := c.p.ints("Result")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if _, aerr := c.p.ints("TaskStatus"); aerr != nil {
+		return nil, aerr
+	}
+	begin, hasBegin, aerr := c.cstParam("BeginTime")
+	if aerr != nil {
+		return nil, aerr
+	}
+	end, hasEnd, aerr := c.cstParam("EndTime")
+	if aerr != nil {
+		return nil, aerr
+	}
+
+	var all []taskOut
+	// Newest first, as the console lists tasks.
+	for i := len(e.tasks) - 1; i >= 0; i-- {
+		t := e.tasks[i]
+		in, ok := e.instances[t.InstanceID]
+		if !ok || in.Region != c.region {
+			continue
+		}
+		if instanceID != "" && t.InstanceID != instanceID {
+			continue
+		}
+		if instanceNameFilter != "" && instanceName(in) != instanceNameFilter {
+			continue
+		}
+		if len(types) > 0 && !slices.Contains(types, taskTypeRestore) && !slices.Contains(types, taskTypeRestoreCode) {
+			continue
+		}
+		if hasBegin && t.StartTime.Before(begin) || hasEnd && t.StartTime.After(end) {
+			continue
+		}
+		out := taskOut{TaskId: t.TaskID, StartTime: formatCST(t.StartTime), TaskType: t.Type,
+			InstanceName: instanceName(in), InstanceId: t.InstanceID, EndTime: formatCST(time.Time{}), Result: 1, OperatorUin: ""}
+		if e.taskStatus(t, c.now) == "succeed" {
+			out.Result, out.Progress, out.EndTime = 2, 100, formatCST(t.StartTime.Add(e.taskDuration))
+		} else if e.taskDuration > 0 {
+			out.Progress = max(0, float64(c.now.Sub(t.StartTime))/float64(e.taskDuration)*100)
+		}
+		if len(results) > 0 && !slices.Contains(results, out.Result) {
+			continue
+		}
+		all = append(all, out)
+	}
+	return map[string]any{"TotalCount": len(all), "Tasks": page(all, limit, offset)}, nil
+}

@@ -1,0 +1,350 @@
+package cloudemu
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// maxBody leaves room for PublishCmqMsg's 1 MB message plus JSON escaping.
+const maxBody = 8 << 20
+
+// apiError is an error the cloud answers inside a 200 response.
+type apiError struct {
+	Code    string
+	Message string
+}
+
+func errf(code, format string, args ...any) *apiError {
+	return &apiError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// call is one authenticated request on its way to an action handler.
+type call struct {
+	service  string
+	action   string
+	region   string
+	secretID string
+	now      time.Time
+	p        *params
+}
+
+type handler func(e *Emulator, c *call) (any, *apiError)
+
+type service struct {
+	version string
+	actions map[string]handler
+	// regionless services need no X-TC-Region (sts is global).
+	regionless bool
+}
+
+var services = map[string]service{
+	"redis": {version: "2018-04-12", actions: map[string]handler{
+		"RestoreInstance":         (*Emulator).restoreInstance,
+		"DescribeInstanceBackups": (*Emulator).describeInstanceBackups,
+		"DescribeTaskInfo":        (*Emulator).describeTaskInfo,
+		"DescribeTaskList":        (*Emulator).describeTaskList,
+	}},
+	"tdmq": {version: "2020-02-17", actions: map[string]handler{
+		"SendCmqMsg":    (*Emulator).sendCmqMsg,
+		"PublishCmqMsg": (*Emulator).publishCmqMsg,
+	}},
+	"ssm": {version: "2019-09-23", actions: map[string]handler{
+		"GetSecretValue": (*Emulator).getSecretValue,
+	}},
+	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
+		"AssumeRole": (*Emulator).assumeRole,
+	}},
+}
+
+// ServeHTTP answers one API 3.0 request. Order: count, fault, throttle,
+// authenticate, route, act; an AfterCommit fault then spoils the answer.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	action := r.Header.Get("X-TC-Action")
+	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+
+	e.mu.Lock()
+	e.calls[action]++
+	f := e.pickFault(action)
+	e.mu.Unlock()
+
+	if f.Delay > 0 {
+		// Real time on purpose: the delay is seen by the client's timeouts.
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if f.failsResponse() && !f.AfterCommit {
+		e.answerFault(w, f)
+		return
+	}
+
+	resp, aerr := e.handle(r, action, body, readErr)
+	if f.failsResponse() {
+		e.answerFault(w, f)
+		return
+	}
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	writeJSON(w, resp)
+}
+
+func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr error) (any, *apiError) {
+	if readErr != nil {
+		return nil, errf("InvalidParameter", "cannot read request body: %v", readErr)
+	}
+	if len(body) > maxBody {
+		return nil, errf("InvalidParameter", "request body larger than %d bytes", maxBody)
+	}
+	if r.Method != http.MethodPost {
+		return nil, errf("InvalidParameter", "the emulator only supports POST requests, got %s", r.Method)
+	}
+	if action == "" {
+		return nil, errf("MissingParameter", "the request is missing the X-TC-Action header")
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+
+	if aerr := e.throttle(action, now); aerr != nil {
+		return nil, aerr
+	}
+	a, aerr := e.authenticate(r, body, now)
+	if aerr != nil {
+		return nil, aerr
+	}
+	svc, ok := services[a.service]
+	if !ok {
+		return nil, errf("InvalidAction", "service %q is not available here", a.service)
+	}
+	h, ok := svc.actions[action]
+	if !ok {
+		return nil, errf("InvalidAction", "action %s does not exist for service %s", action, a.service)
+	}
+	if v := r.Header.Get("X-TC-Version"); v != svc.version {
+		return nil, errf("InvalidParameter", "the version %q of %s is not supported, use %s", v, a.service, svc.version)
+	}
+	region := r.Header.Get("X-TC-Region")
+	if region == "" && !svc.regionless {
+		return nil, errf("MissingParameter", "the request is missing the X-TC-Region header")
+	}
+	p, aerr := parseParams(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return h(e, &call{service: a.service, action: action, region: region, secretID: a.secretID, now: now, p: p})
+}
+
+func writeJSON(w http.ResponseWriter, resp any) {
+	// Responses are flat objects; merging RequestId in keeps handlers free of it.
+	raw, err := json.Marshal(resp)
+	if err != nil {
+		writeError(w, errf("InternalError", "cannot encode response: %v", err))
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		fields = map[string]json.RawMessage{}
+	}
+	id, _ := json.Marshal(newUUID())
+	fields["RequestId"] = id
+	write(w, map[string]any{"Response": fields})
+}
+
+func writeError(w http.ResponseWriter, aerr *apiError) {
+	write(w, map[string]any{"Response": map[string]any{
+		"Error":     map[string]string{"Code": aerr.Code, "Message": aerr.Message},
+		"RequestId": newUUID(),
+	}})
+}
+
+func write(w http.ResponseWriter, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, "cannot encode response", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// newUUID returns a random version 4 UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Listen serves the emulator on a TCP address such as "127.0.0.1:0" and
+// returns its base URL ("http://127.0.0.1:PORT") and a function that stops
+// it. Use the URL without its scheme as the SDK's HttpProfile.Endpoint.
+func (e *Emulator) Listen(addr string) (url string, closeFn func() error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	closeFn = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = srv.Close()
+		}
+		<-done
+		return err
+	}
+	return "http://" + ln.Addr().String(), closeFn, nil
+}
+
+// params reads the JSON body of a request with the cloud's strictness:
+// unknown fields pass, a known field of the wrong type is refused by name.
+type params struct {
+	m map[string]any
+}
+
+func parseParams(body []byte) (*params, *apiError) {
+	p := &params{m: map[string]any{}}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return p, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, errf("InvalidParameter", "the request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, errf("InvalidParameter", "the request body holds more than one JSON value")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errf("InvalidParameter", "the request body must be a JSON object")
+	}
+	p.m = m
+	return p, nil
+}
+
+func (p *params) has(name string) bool {
+	v, ok := p.m[name]
+	return ok && v != nil
+}
+
+func (p *params) str(name string) (string, bool, *apiError) {
+	v, ok := p.m[name]
+	if !ok || v == nil {
+		return "", false, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", false, errf("InvalidParameter", "the parameter %s must be a string", name)
+	}
+	return s, true, nil
+}
+
+// requiredStr refuses both an absent and an empty parameter, with the codes
+// the API gateway and the product use for each.
+func (p *params) requiredStr(name string) (string, *apiError) {
+	s, ok, aerr := p.str(name)
+	if aerr != nil {
+		return "", aerr
+	}
+	if !ok {
+		return "", errf("MissingParameter", "the request is missing the required parameter %s", name)
+	}
+	if strings.TrimSpace(s) == "" {
+		return "", errf("InvalidParameter.EmptyParam", "the parameter %s must not be empty", name)
+	}
+	return s, nil
+}
+
+func (p *params) int(name string) (int64, bool, *apiError) {
+	v, ok := p.m[name]
+	if !ok || v == nil {
+		return 0, false, nil
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false, errf("InvalidParameter", "the parameter %s must be an integer", name)
+	}
+	i, err := n.Int64()
+	if err != nil {
+		return 0, false, errf("InvalidParameter", "the parameter %s must be an integer, got %s", name, n)
+	}
+	return i, true, nil
+}
+
+func (p *params) strs(name string) ([]string, *apiError) {
+	v, ok := p.m[name]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, errf("InvalidParameter", "the parameter %s must be an array of strings", name)
+	}
+	out := make([]string, 0, len(list))
+	for i, x := range list {
+		s, ok := x.(string)
+		if !ok {
+			return nil, errf("InvalidParameter", "the parameter %s.%d must be a string", name, i)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ints accepts an array of integers or, leniently, a single integer.
+func (p *params) ints(name string) ([]int64, *apiError) {
+	v, ok := p.m[name]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		i, _, aerr := p.int(name)
+		if aerr != nil {
+			return nil, errf("InvalidParameter", "the parameter %s must be an array of integers", name)
+		}
+		return []int64{i}, nil
+	}
+	out := make([]int64, 0, len(list))
+	for i, x := range list {
+		n, ok := x.(json.Number)
+		var err error
+		var val int64
+		if ok {
+			val, err = n.Int64()
+		}
+		if !ok || err != nil {
+			return nil, errf("InvalidParameter", "the parameter %s.%d must be an integer", name, i)
+		}
+		out = append(out, val)
+	}
+	return out, nil
+}
