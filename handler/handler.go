@@ -115,8 +115,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		results = inv.timer(ctx, payload)
 	case events.CMQ:
 		results = inv.cmq(ctx, payload)
-	default: // a direct invocation: a request, a batch, or an alarm
-		results = inv.body(ctx, payload, source{trigger: "direct", since: inv.received})
+	default:
+		// A direct invocation: a request, a batch, or an alarm. It carries
+		// no event identity or time, so only an alarm's own time guards it
+		// against a second delivery (see README, Idempotency).
+		results = inv.body(ctx, payload, source{trigger: "direct"})
 	}
 	return inv.answer(results)
 }

@@ -330,7 +330,8 @@ const (
 // fails the result says so, so that the invocation fails and is retried.
 func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	typ := eventType(res.Status)
-	if typ == "" || s.Outbox == nil || s.Config.CheckOutput() != nil {
+	// Without credentials nothing is sent: no request leaves unsigned.
+	if typ == "" || s.Outbox == nil || s.Config.CheckOutput() != nil || !s.Config.Credentials.Complete() {
 		if res.Status == Accepted {
 			res.Undelivered = true
 			log.Error("restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)

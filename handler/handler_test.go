@@ -1,0 +1,352 @@
+package handler_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+func TestTimerRestoreIsAcceptedAndItsTaskIdQueued(t *testing.T) {
+	e := newEnv(t)
+	r := onlyResult(t, e.results(fixture(t, "timer.json")))
+
+	calls := e.emu.RestoreCalls()
+	if len(calls) != 1 {
+		t.Fatalf("emulator saw %d restores, want 1", len(calls))
+	}
+	if r.Status != restore.Accepted || r.TaskID != calls[0].TaskID || r.TaskID == 0 {
+		t.Fatalf("result %+v, want accepted with task %d", r, calls[0].TaskID)
+	}
+	if r.InstanceID != e.demo.InstanceID || r.BackupID != e.demo.LatestBackupID || r.Region != e.demo.Region || r.RequestID == "" {
+		t.Errorf("result fields: %+v", r)
+	}
+	msgs := e.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages on the queue, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if m.SpecVersion != "1.0" || m.Type != "com.tencentcloud.redis.restore.accepted" || m.DataContentType != "application/json" ||
+		m.Source != "scf/ap-guangzhou/default/redis-restore" || m.ID == "" || m.Time.IsZero() {
+		t.Errorf("envelope: %+v", m)
+	}
+	if m.Data.TaskID != r.TaskID || m.Data.InstanceID != r.InstanceID || m.Data.BackupID != r.BackupID ||
+		m.Data.Region != "ap-guangzhou" || m.Data.RequestID != r.RequestID || m.Data.Trigger != "timer" {
+		t.Errorf("data: %+v, result %+v", m.Data, r)
+	}
+	if sent := e.emu.Messages(e.demo.Queue)[0]; sent.DelaySeconds != 0 {
+		t.Errorf("DelaySeconds %d, want 0", sent.DelaySeconds)
+	}
+}
+
+func TestTaskIdReadAsNumberOrString(t *testing.T) {
+	for _, asString := range []bool{false, true} {
+		t.Run(fmt.Sprintf("string=%v", asString), func(t *testing.T) {
+			e := newEnv(t)
+			e.emu.SetTaskIDAsString(asString)
+			r := onlyResult(t, e.results(fixture(t, "timer.json")))
+			calls := e.emu.RestoreCalls()
+			if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID {
+				t.Fatalf("result %+v, restores %+v", r, calls)
+			}
+			if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != calls[0].TaskID {
+				t.Fatalf("messages %+v", m)
+			}
+		})
+	}
+}
+
+func TestRoleCredentialsAreReadForEveryInvocation(t *testing.T) {
+	e := newEnv(t)
+	onlyResult(t, e.results(fixture(t, "timer.json")))
+	// The role's credentials rotate: the next invocation is handed new
+	// ones, and the old ones stop working.
+	e.emu.RemoveCredential(e.demo.SecretID)
+	e.emu.AddCredential("AKIDrotated000000000000000000000", "rotated-key", "rotated-token", time.Time{})
+	e.vars["TENCENTCLOUD_SECRETID"] = "AKIDrotated000000000000000000000"
+	e.vars["TENCENTCLOUD_SECRETKEY"] = "rotated-key"
+	e.vars["TENCENTCLOUD_SESSIONTOKEN"] = "rotated-token"
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-1amp2588","backupId":"678362566696298532850001"}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("with rotated credentials: %+v", r)
+	}
+}
+
+func TestMissingCredentialsFailClearlyAndSendNothing(t *testing.T) {
+	e := newEnv(t)
+	for _, k := range []string{"TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"} {
+		delete(e.vars, k)
+	}
+	r := onlyResult(t, e.results(fixture(t, "timer.json")))
+	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "MissingCredentials" ||
+		!strings.Contains(r.Error.Message, "TENCENTCLOUD_SECRETID") {
+		t.Fatalf("result %+v", r)
+	}
+	for _, a := range []string{"RestoreInstance", "DescribeTaskList", "SendCmqMsg"} {
+		if n := e.emu.Calls(a); n != 0 {
+			t.Errorf("%s called %d times without credentials", a, n)
+		}
+	}
+}
+
+func TestNoQueueConfiguredRefusesToRestore(t *testing.T) {
+	e := newEnv(t)
+	delete(e.vars, "RESTORE_QUEUE")
+	r := onlyResult(t, e.results(fixture(t, "timer.json")))
+	if r.Status != restore.Failed || r.Error.Code != "MissingConfiguration" || !strings.Contains(r.Error.Message, "RESTORE_QUEUE") {
+		t.Fatalf("result %+v", r)
+	}
+	if n := e.emu.Calls("RestoreInstance"); n != 0 {
+		t.Fatalf("RestoreInstance called %d times with nowhere to send the TaskId", n)
+	}
+}
+
+func TestTopicReceivesTheOutcomeWithTags(t *testing.T) {
+	e := newEnv(t)
+	delete(e.vars, "RESTORE_QUEUE")
+	e.vars["RESTORE_TOPIC"] = e.demo.Topic
+	r := onlyResult(t, e.results(fixture(t, "timer.json")))
+	msgs := e.emu.Messages(e.demo.Topic)
+	if r.Status != restore.Accepted || len(msgs) != 1 {
+		t.Fatalf("result %+v, topic messages %d", r, len(msgs))
+	}
+	if got := strings.Join(msgs[0].Tags, ","); got != "accepted,timer" {
+		t.Errorf("tags %q", got)
+	}
+	if !strings.Contains(msgs[0].Body, fmt.Sprintf(`"taskId":%d`, r.TaskID)) {
+		t.Errorf("topic message lacks the TaskId: %s", msgs[0].Body)
+	}
+}
+
+func TestDirectInvocationBothSpellingsAndBatch(t *testing.T) {
+	e := newEnv(t)
+	for _, name := range []string{"direct.json", "direct-api-spelling.json", "direct-batch.json"} {
+		start := time.Now()
+		rs := e.results(fixture(t, name))
+		t.Logf("%s took %s: %+v", name, time.Since(start), rs)
+		if len(rs) == 0 {
+			t.Fatalf("%s: no results", name)
+		}
+		for _, r := range rs {
+			if r.Status != restore.Accepted && r.Status != restore.Failed && r.Status != restore.DryRun {
+				t.Errorf("%s: %+v", name, r)
+			}
+			if r.Status == restore.Failed && r.Error.Code != "ResourceUnavailable.InstanceLockedError" && r.Error.Code != "ResourceNotFound.InstanceNotExists" && r.Error.Code != "InvalidParameterValue.BackupNotExists" {
+				t.Errorf("%s: unexpected failure %+v", name, r.Error)
+			}
+		}
+	}
+	if len(e.emu.RestoreCalls()) == 0 {
+		t.Fatal("no restore reached the emulator")
+	}
+}
+
+func TestInvalidInputNeverReachesTheAPI(t *testing.T) {
+	cases := map[string]struct {
+		payload string
+		field   string
+	}{
+		"not json":              {`{"instanceId":`, ""},
+		"array":                 {`[1,2]`, ""},
+		"unknown shape":         {`{"hello":"world"}`, ""},
+		"missing instance":      {`{"backupId":"678362566696298532848117"}`, "instanceId"},
+		"bad instance":          {`{"instanceId":"i-123","backupId":"678362566696298532848117"}`, "instanceId"},
+		"missing backup":        {`{"instanceId":"crs-5a4py64p"}`, "backupId"},
+		"bad backup":            {`{"instanceId":"crs-5a4py64p","backupId":"../../etc"}`, "backupId"},
+		"before without latest": {`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117","before":"2026-11-29T00:00:00Z"}`, "before"},
+		"timer empty message":   {`{"Type":"Timer","TriggerName":"x","Time":"2026-11-29T03:00:00Z","Message":""}`, "Message"},
+		"timer bad message":     {`{"Type":"Timer","TriggerName":"x","Time":"2026-11-29T03:00:00Z","Message":"{\"instanceId\":\"crs-5a4py64p\"}"}`, "backupId"},
+		"timer password":        {`{"Type":"Timer","TriggerName":"x","Time":"2026-11-29T03:00:00Z","Message":"{\"instanceId\":\"crs-5a4py64p\",\"backupId\":\"latest\",\"password\":\"p\"}"}`, "password"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			r := onlyResult(t, e.results([]byte(c.payload)))
+			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" {
+				t.Fatalf("result %+v", r)
+			}
+			if c.field != "" && !strings.Contains(r.Error.Message, c.field) {
+				t.Errorf("error %q does not name %s", r.Error.Message, c.field)
+			}
+			for _, a := range []string{"RestoreInstance", "DescribeInstanceBackups", "DescribeTaskList"} {
+				if n := e.emu.Calls(a); n != 0 {
+					t.Errorf("%s called %d times for invalid input", a, n)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
+	cases := []struct {
+		name   string
+		setup  func(e *env)
+		body   string
+		code   string
+		status int
+	}{
+		{"unknown instance", nil, `{"instanceId":"crs-zzzzzzzz","backupId":"678362566696298532848117"}`, "ResourceNotFound.InstanceNotExists", 404},
+		{"unknown backup", nil, `{"instanceId":"crs-5a4py64p","backupId":"999999999999999999999999"}`, "InvalidParameterValue.BackupNotExists", 404},
+		{"wrong password", nil, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117","password":"nope"}`, "InvalidParameterValue.PasswordError", 400},
+		{"expired backup", nil, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848001"}`, "ResourceUnavailable.BackupStatusAbnormal", 409},
+		{"locked instance", func(e *env) { e.emu.UpdateInstance(e.demo.InstanceID, func(i *cloudemu.Instance) { i.Locked = true }) },
+			`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "ResourceUnavailable.InstanceLockedError", 409},
+		{"instance state", func(e *env) { e.emu.UpdateInstance(e.demo.InstanceID, func(i *cloudemu.Instance) { i.Status = 1 }) },
+			`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "ResourceUnavailable.InstanceStateError", 409},
+		{"not allowed", func(e *env) { e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-1amp*" },
+			`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "InstanceNotAllowed", 403},
+		{"no permission", func(e *env) {
+			e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Code: "UnauthorizedOperation.NoCAMAuthed"}}})
+		}, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "UnauthorizedOperation.NoCAMAuthed", 403},
+		{"throttled to the end", func(e *env) {
+			e.timeout = 3 * time.Second // retried until the deadline nears
+			e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
+		}, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "RequestLimitExceeded", 503},
+		{"bad gateway page", func(e *env) {
+			e.timeout = 3 * time.Second
+			e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{HTTPStatus: 502}}})
+		}, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "ClientError.ParseJsonError", 503},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			if c.setup != nil {
+				c.setup(e)
+			}
+			resp, rs := e.gateway(gatewayEvent(t, c.body, signed(c.body)))
+			r := onlyResult(t, rs)
+			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != c.code {
+				t.Fatalf("result %+v (error %+v), want failed %s", r, r.Error, c.code)
+			}
+			if resp.StatusCode != c.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, c.status)
+			}
+			if resp.Headers["Content-Type"] != "application/json" || resp.IsBase64Encoded {
+				t.Errorf("integration response %+v", resp)
+			}
+			if strings.HasPrefix(c.code, "ResourceNotFound") || strings.HasPrefix(c.code, "InvalidParameterValue") {
+				if r.Error.RequestID == "" {
+					t.Errorf("API error without its RequestId: %+v", r.Error)
+				}
+			}
+			if len(e.emu.RestoreCalls()) != 0 {
+				t.Errorf("a restore started: %+v", e.emu.RestoreCalls())
+			}
+			if c.code != "InstanceNotAllowed" {
+				msgs := e.messages()
+				if len(msgs) != 1 || msgs[0].Type != "com.tencentcloud.redis.restore.failed" || msgs[0].Data.Error == nil || msgs[0].Data.Error.Code != c.code {
+					t.Errorf("failed message: %+v", msgs)
+				}
+			}
+		})
+	}
+}
+
+// Every error code the API documents, and the Redis SDK lists, gives a
+// failed result with that code, or (for the transient and lock codes)
+// is retried until the restore is accepted, once.
+func TestEveryAPIErrorCode(t *testing.T) {
+	codes := []string{
+		"FailedOperation.SystemError", "InternalError.InternalError", "InvalidParameter.InvalidParameter",
+		"InvalidParameter.PermissionDenied", "InvalidParameterValue.BackupNotExists", "InvalidParameterValue.PasswordError",
+		"ResourceNotFound.InstanceNotExists", "ResourceUnavailable.BackupLockedError", "ResourceUnavailable.BackupSpecError",
+		"ResourceUnavailable.BackupStatusAbnormal", "ResourceUnavailable.InstanceLockedError", "ResourceUnavailable.InstanceStateError",
+		"ResourceUnavailable.InstanceStatusAbnormal", "UnauthorizedOperation.NoCAMAuthed",
+		"AuthFailure", "FailedOperation.Unknown", "FailedOperation.FlowNotExists", "InternalError", "InternalError.DbOperationFailed",
+		"InternalError.NetWorkErr", "InvalidParameter", "InvalidParameter.EmptyParam", "InvalidParameterValue",
+		"LimitExceeded", "ResourceInUse.InstanceBeenLocked", "ResourceNotFound", "ResourceUnavailable.InstanceDeleted",
+		"ResourceUnavailable.InstanceIsolated", "UnauthorizedOperation", "UnsupportedOperation", "UnsupportedOperation.LowVersion",
+		"RequestLimitExceeded",
+	}
+	for _, code := range codes {
+		t.Run(code, func(t *testing.T) {
+			e := newEnv(t)
+			e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Code: code}}})
+			r := onlyResult(t, e.results(fixture(t, "timer.json")))
+			retried := strings.HasPrefix(code, "InternalError") || code == "FailedOperation.SystemError" ||
+				code == "RequestLimitExceeded" || strings.Contains(code, "Locked") || strings.HasPrefix(code, "ResourceInUse")
+			if retried {
+				if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+					t.Fatalf("%s: want retried and accepted once, got %+v and %d restores", code, r, len(e.emu.RestoreCalls()))
+				}
+				return
+			}
+			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != code || r.Error.RequestID == "" {
+				t.Fatalf("%s: result %+v error %+v", code, r, r.Error)
+			}
+			if n := e.emu.Calls("RestoreInstance"); n != 1 {
+				t.Errorf("%s: a permanent error was retried: %d calls", code, n)
+			}
+		})
+	}
+}
+
+func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
+	e := newEnv(t)
+	rs := e.results(cmqEvent(t,
+		`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`,
+		`not json at all`,
+		`{"instanceId":"crs-1amp2588","backupId":"678362566696298532850001"}`,
+	))
+	if len(rs) != 3 {
+		t.Fatalf("%d results, want 3: %+v", len(rs), rs)
+	}
+	var accepted, failed int
+	for _, r := range rs {
+		switch r.Status {
+		case restore.Accepted:
+			accepted++
+		case restore.Failed:
+			failed++
+			if r.Error.Code != "InvalidRequest" {
+				t.Errorf("bad record: %+v", r.Error)
+			}
+		}
+	}
+	if accepted != 2 || failed != 1 || len(e.emu.RestoreCalls()) != 2 {
+		t.Fatalf("accepted %d failed %d restores %d", accepted, failed, len(e.emu.RestoreCalls()))
+	}
+	if n := len(e.messages()); n != 2 {
+		t.Errorf("%d messages, want 2 (one per accepted restore)", n)
+	}
+}
+
+func TestCMQFixturesDecodeAndRestore(t *testing.T) {
+	for _, name := range []string{"cmq-topic.json", "cmq-topic-string-owner.json", "cmq-queue.json"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			r := onlyResult(t, e.results(fixture(t, name)))
+			if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+				t.Fatalf("result %+v", r)
+			}
+		})
+	}
+}
+
+func TestPasswordNeverLeaves(t *testing.T) {
+	e := newEnv(t)
+	delete(e.vars, "RESTORE_PASSWORD")
+	body := fmt.Sprintf(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117","password":%q}`, e.demo.Password)
+	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
+	if r := onlyResult(t, rs); r.Status != restore.Accepted {
+		t.Fatalf("result %+v", r)
+	}
+	assertNoSecret(t, "answer", resp.Body, e.demo.Password)
+	assertNoSecret(t, "logs", e.logs.String(), e.demo.Password, e.demo.SecretKey, e.demo.Token, webhookSecret)
+	for _, m := range e.emu.Messages(e.demo.Queue) {
+		assertNoSecret(t, "message", m.Body, e.demo.Password)
+	}
+}
+
+func TestGatewayStatusForAcceptedRestore(t *testing.T) {
+	e := newEnv(t)
+	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
+	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
+	if resp.StatusCode != http.StatusAccepted || onlyResult(t, rs).Status != restore.Accepted {
+		t.Fatalf("status %d results %+v", resp.StatusCode, rs)
+	}
+}

@@ -1,0 +1,211 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+
+	"redis-restore/events"
+	"redis-restore/handler"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// env is one test's world: an emulator over real HTTP with demo data, and a
+// handler whose environment is a map, as SCF hands it over.
+type env struct {
+	t    *testing.T
+	emu  *cloudemu.Emulator
+	demo cloudemu.DemoData
+	vars map[string]string
+	h    *handler.Handler
+	logs *syncBuffer
+	// timeout is the invocation's deadline, as the function's timeout.
+	timeout time.Duration
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const webhookSecret = "test-webhook-secret-9f2c"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	emu := cloudemu.New(cloudemu.Options{Seed: 1})
+	demo := cloudemu.SeedDemo(emu)
+	emu.SetTaskDuration(time.Millisecond)
+	url, closeFn, err := emu.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeFn() })
+	e := &env{t: t, emu: emu, demo: demo, logs: &syncBuffer{}, timeout: 10 * time.Second}
+	e.vars = map[string]string{
+		"TENCENTCLOUD_SECRETID":     demo.SecretID,
+		"TENCENTCLOUD_SECRETKEY":    demo.SecretKey,
+		"TENCENTCLOUD_SESSIONTOKEN": demo.Token,
+		"TENCENTCLOUD_REGION":       demo.Region,
+		"TENCENTCLOUD_ENDPOINT_URL": url,
+		"RESTORE_QUEUE":             demo.Queue,
+		"RESTORE_PASSWORD":          demo.Password,
+		"RESTORE_WEBHOOK_SECRET":    webhookSecret,
+		"RESTORE_LOCK_RETRY":        "100ms",
+	}
+	h := handler.New(handler.NewLogger(e.logs, -4))
+	h.Getenv = func(k string) string { return e.vars[k] }
+	h.Clients = cloud.New(cloud.Options{RequestsPerSecond: 1000})
+	h.MinDelay, h.MaxDelay = time.Millisecond, 5*time.Millisecond
+	e.h = h
+	return e
+}
+
+// invoke calls the handler as the SCF library does: a context with the
+// invocation's deadline and function context.
+func (e *env) invoke(payload []byte) (any, error) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	defer cancel()
+	ctx = functioncontext.NewContext(ctx, &functioncontext.FunctionContext{RequestID: "scf-req-1", FunctionName: "redis-restore"})
+	return e.h.Invoke(ctx, payload)
+}
+
+// results invokes and decodes the answer of a non-gateway trigger.
+func (e *env) results(payload []byte) []restore.Result {
+	e.t.Helper()
+	ans, err := e.invoke(payload)
+	if err != nil {
+		e.t.Fatalf("invoke: %v", err)
+	}
+	resp, ok := ans.(handler.Response)
+	if !ok {
+		e.t.Fatalf("answer is %T, want handler.Response", ans)
+	}
+	return resp.Results
+}
+
+// gateway invokes with an API gateway event and decodes its response.
+func (e *env) gateway(payload []byte) (events.APIGatewayResponse, []restore.Result) {
+	e.t.Helper()
+	ans, err := e.invoke(payload)
+	if err != nil {
+		e.t.Fatalf("invoke: %v", err)
+	}
+	resp, ok := ans.(events.APIGatewayResponse)
+	if !ok {
+		e.t.Fatalf("answer is %T, want events.APIGatewayResponse", ans)
+	}
+	var body handler.Response
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		e.t.Fatalf("gateway body %q: %v", resp.Body, err)
+	}
+	return resp, body.Results
+}
+
+// messages decodes the CloudEvents on the demo queue.
+func (e *env) messages() []restore.Event {
+	e.t.Helper()
+	var out []restore.Event
+	for _, m := range e.emu.Messages(e.demo.Queue) {
+		var ev restore.Event
+		if err := json.Unmarshal([]byte(m.Body), &ev); err != nil {
+			e.t.Fatalf("message %q is not a CloudEvent: %v", m.Body, err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// timerEvent wraps a restore request in a timer event.
+func timerEvent(t *testing.T, at time.Time, req string) []byte {
+	return mustJSON(t, events.TimerEvent{Type: "Timer", TriggerName: "test", Time: at, Message: req})
+}
+
+// gatewayEvent builds a signed API gateway POST of body.
+func gatewayEvent(t *testing.T, body string, headers map[string]string) []byte {
+	h := map[string]string{"content-type": "application/json"}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return mustJSON(t, map[string]any{
+		"requestContext":  map[string]any{"serviceId": "service-test", "path": "/restore", "httpMethod": "ANY", "requestId": "gw-1", "sourceIp": "10.0.0.1", "stage": "release"},
+		"headers":         h,
+		"body":            body,
+		"isBase64Encoded": false,
+		"path":            "/restore",
+		"httpMethod":      "POST",
+	})
+}
+
+func signed(body string) map[string]string {
+	return map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), []byte(body))}
+}
+
+func cmqEvent(t *testing.T, bodies ...string) []byte {
+	var recs []events.CMQRecord
+	for i, b := range bodies {
+		recs = append(recs, events.CMQRecord{CMQ: events.CMQMessage{
+			Type: "queue", TopicOwner: "120000", TopicName: "redis-restore-requests",
+			PublishTime: time.Now().Add(-time.Second), MsgID: "msg-" + string(rune('a'+i)) + "-" + time.Now().Format("150405.000000"),
+			RequestID: "r", MsgBody: b,
+		}})
+	}
+	return mustJSON(t, events.CMQEvent{Records: recs})
+}
+
+func onlyResult(t *testing.T, rs []restore.Result) restore.Result {
+	t.Helper()
+	if len(rs) != 1 {
+		t.Fatalf("got %d results, want 1: %+v", len(rs), rs)
+	}
+	return rs[0]
+}
+
+func assertNoSecret(t *testing.T, where, text string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s contains a secret %q", where, s)
+		}
+	}
+}
