@@ -23,6 +23,7 @@ import (
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
+	"redis-restore/internal/secrets"
 )
 
 // Handler holds what outlives one invocation: the cloud clients (transport,
@@ -36,7 +37,7 @@ type Handler struct {
 	Now       func() time.Time
 	Sleep     func(ctx context.Context, d time.Duration) error
 	NewID     func() string
-	Passwords func(cfg *config.Config, s *cloud.Session) restore.Passwords // nil: no secret store
+	Passwords *secrets.Cache // container-wide cache of the password secret
 
 	// Concurrency bounds how many restores of one batch run at once.
 	Concurrency int
@@ -54,6 +55,7 @@ func New(log *slog.Logger) *Handler {
 		Now:         time.Now,
 		Sleep:       restore.SleepContext,
 		NewID:       newUUID,
+		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
 	}
 }
@@ -287,7 +289,18 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 	if len(jobs) == 0 {
 		return results
 	}
-	svc := inv.service()
+	svc, err := inv.service(ctx)
+	if err != nil {
+		for i, j := range jobs {
+			if j.decided != nil {
+				results[i] = *j.decided
+				continue
+			}
+			results[i] = restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
+			results[i].Fail(err)
+		}
+		return results
+	}
 	first := map[string]int{}
 	var g errgroup.Group
 	g.SetLimit(max(1, inv.h.Concurrency))
@@ -325,27 +338,38 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 }
 
 // service builds the restore service of this invocation, bound to the
-// credentials it was handed.
-func (inv *invocation) service() *restore.Service {
-	h := inv.h
-	session := h.Clients.Session(inv.cfg.Credentials, inv.cfg.EndpointURL)
+// credentials it was handed. With RESTORE_ROLE_ARN the Redis calls use the
+// assumed role (another account's instances); the queue and the password
+// secret stay with the function's own role.
+func (inv *invocation) service(ctx context.Context) (*restore.Service, error) {
+	h, cfg := inv.h, inv.cfg
+	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
+	var redis restore.Redis = own
+	if cfg.RoleARN != "" && cfg.Credentials.Complete() {
+		assumed, err := h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
+		if err != nil {
+			inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
+			return nil, err
+		}
+		redis = assumed
+	}
 	svc := &restore.Service{
-		Config:   inv.cfg,
-		Redis:    session,
-		Outbox:   outbox{session: session, cfg: inv.cfg},
+		Config:   cfg,
+		Redis:    redis,
+		Outbox:   outbox{session: own, cfg: cfg},
 		Memory:   h.Memory,
 		Log:      inv.log,
 		Now:      h.Now,
 		Sleep:    h.Sleep,
 		NewID:    h.NewID,
-		Source:   fmt.Sprintf("scf/%s/%s/%s", inv.cfg.Region, inv.cfg.Namespace, inv.cfg.FunctionName),
+		Source:   fmt.Sprintf("scf/%s/%s/%s", cfg.Region, cfg.Namespace, cfg.FunctionName),
 		MinDelay: h.MinDelay,
 		MaxDelay: h.MaxDelay,
 	}
 	if h.Passwords != nil {
-		svc.Passwords = h.Passwords(inv.cfg, session)
+		svc.Passwords = h.Passwords.For(cfg, own)
 	}
-	return svc
+	return svc, nil
 }
 
 // outbox sends outcome messages to the configured queue or topic.

@@ -193,6 +193,8 @@ func cmqEvent(t *testing.T, bodies ...string) []byte {
 	return mustJSON(t, events.CMQEvent{Records: recs})
 }
 
+func timeNow() time.Time { return time.Now() }
+
 func onlyResult(t *testing.T, rs []restore.Result) restore.Result {
 	t.Helper()
 	if len(rs) != 1 {

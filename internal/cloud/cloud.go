@@ -1,6 +1,7 @@
 // Package cloud calls the Tencent Cloud APIs the function needs through the
 // official SDK: Redis (RestoreInstance, DescribeInstanceBackups,
-// DescribeTaskList) and TDMQ CMQ (SendCmqMsg, PublishCmqMsg).
+// DescribeTaskList), TDMQ CMQ (SendCmqMsg, PublishCmqMsg), SSM
+// (GetSecretValue) and STS (AssumeRole).
 //
 // One Clients lives as long as the container: it holds the HTTP transport
 // (so connections and TLS sessions are reused across invocations) and the
@@ -17,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -34,9 +36,15 @@ type Clients struct {
 	transport http.RoundTripper
 	timeout   time.Duration
 
+	now func() time.Time
+
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	perSec   rate.Limit
+
+	rolesMu    sync.Mutex
+	roles      map[string]assumedRole // AssumeRole's credentials, see sts.go
+	roleFlight singleflight.Group     // one AssumeRole at a time per key
 }
 
 // Options tune Clients; the zero value is production's.
@@ -44,6 +52,7 @@ type Options struct {
 	Transport         http.RoundTripper // default: a dedicated http.Transport
 	RequestTimeout    time.Duration     // one HTTP request; default 10s
 	RequestsPerSecond float64           // per action; default RequestsPerSecond
+	Now               func() time.Time  // clock of cached credentials; default time.Now
 }
 
 // New builds the container-wide clients. Nothing is dialled until the first
@@ -65,11 +74,16 @@ func New(opts Options) *Clients {
 	if opts.RequestsPerSecond == 0 {
 		opts.RequestsPerSecond = RequestsPerSecond
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Clients{
 		transport: opts.Transport,
 		timeout:   opts.RequestTimeout,
+		now:       opts.Now,
 		limiters:  map[string]*rate.Limiter{},
 		perSec:    rate.Limit(opts.RequestsPerSecond),
+		roles:     map[string]assumedRole{},
 	}
 }
 

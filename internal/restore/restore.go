@@ -237,7 +237,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		e := failure.As(err)
 		log.Warn("RestoreInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 
-		if e.Code == "InvalidParameterValue.PasswordError" && s.Passwords != nil && req.Password == "" && !passwordRetried {
+		if e.Code == "InvalidParameterValue.PasswordError" && s.Passwords != nil && s.Config.PasswordSecret != "" && req.Password == "" && !passwordRetried {
 			// A rotated secret: fetch it again once.
 			passwordRetried = true
 			s.Passwords.Forget()
