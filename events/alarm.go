@@ -82,8 +82,10 @@ var dimensionKeys = []string{"instanceid", "InstanceId", "redis_uuid"}
 // none.
 func (a *AlarmNotification) InstanceID() string {
 	d := a.AlarmObjInfo.Dimensions
+	// Only a crs- ID is a Redis instance: another product's alarm may carry
+	// an InstanceId dimension too.
 	for _, k := range dimensionKeys {
-		if v := strings.TrimSpace(string(d[k])); v != "" {
+		if v := strings.TrimSpace(string(d[k])); strings.HasPrefix(v, "crs-") {
 			return v
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -20,6 +21,20 @@ type RestoreRequest struct {
 	Region     string     `json:"region,omitempty"`
 	Before     *time.Time `json:"before,omitempty"` // with backupId "latest": newest backup started before this
 	DryRun     bool       `json:"dryRun,omitempty"`
+}
+
+// String leaves the password out, so that printing a request with %v or
+// %+v cannot leak it.
+func (r RestoreRequest) String() string {
+	before := ""
+	if r.Before != nil {
+		before = r.Before.Format(time.RFC3339)
+	}
+	pw := ""
+	if r.Password != "" {
+		pw = "[redacted]"
+	}
+	return fmt.Sprintf("{instanceId:%s backupId:%s region:%s before:%s dryRun:%v password:%s}", r.InstanceID, r.BackupID, r.Region, before, r.DryRun, pw)
 }
 
 // LatestBackup is the backupId that asks for the newest restorable backup.
@@ -104,7 +119,7 @@ func parseOne(data []byte, prefix string) (RestoreRequest, error) {
 	var r RestoreRequest
 	obj, err := decodeObject(data)
 	if err != nil {
-		return r, failure.E(failure.Field(strings.TrimSuffix(prefix, ".")), err)
+		return r, invalid(strings.TrimSuffix(prefix, "."), failure.As(err).Message)
 	}
 	seen := map[string]string{}
 	for key, raw := range obj {
@@ -179,7 +194,9 @@ func (r *RestoreRequest) validate(prefix string) error {
 }
 
 // decodeObject decodes a JSON object into its raw fields, refusing anything
-// else (arrays, strings, trailing data).
+// else (arrays, strings, trailing data) and keys given twice: with a
+// repeated key, which value counts is a guess, and a restore must not run
+// on a guess.
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
@@ -188,12 +205,31 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	if data[0] != '{' {
 		return nil, invalid("", "not a JSON object")
 	}
-	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&obj); err != nil {
+	if _, err := dec.Token(); err != nil {
 		return nil, invalid("", "not valid JSON: "+err.Error())
 	}
-	if dec.More() {
+	obj := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, invalid("", "not valid JSON: "+err.Error())
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, invalid("", "not valid JSON: "+err.Error())
+		}
+		if _, dup := obj[key]; dup {
+			return nil, invalid(key, "given twice")
+		}
+		obj[key] = raw
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, invalid("", "not valid JSON: "+err.Error())
+	}
+	// dec.More would miss a stray '}' or ']' after the object.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalid("", "trailing data after the JSON object")
 	}
 	return obj, nil

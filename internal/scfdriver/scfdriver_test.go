@@ -131,6 +131,11 @@ func TestInvokeRoundTrip(t *testing.T) {
 	if res.Duration <= 0 {
 		t.Errorf("duration %v", res.Duration)
 	}
+	// The function's stderr is copied by os/exec's goroutine: it may land a
+	// moment after the answer.
+	for end := time.Now().Add(2 * time.Second); !strings.Contains(stderr.String(), "echofn: invoked") && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if !strings.Contains(stderr.String(), "echofn: invoked") {
 		t.Errorf("function stderr not passed through: %q", stderr.String())
 	}

@@ -1,0 +1,216 @@
+package events_test
+
+// Micro-benchmarks of what the handler does to an event before any cloud
+// call: recognise it (Detect), decode its envelope, and parse the restore
+// request or alarm it carries. One sub-benchmark per kind of fixture, plus a
+// generated 100-record CMQ batch (the largest batch the function accepts).
+// Run with: go test -run='^$' -bench=. -benchmem ./events/
+//
+// Names are prefixed with "bench" so they cannot collide with the helpers of
+// the other test files of this package.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"redis-restore/events"
+)
+
+// benchCase is one event as the function would receive it.
+type benchCase struct {
+	name    string
+	payload []byte
+	kind    events.Kind
+}
+
+func benchFixture(b *testing.B, name string) []byte {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		b.Fatalf("fixture: %v", err)
+	}
+	return data
+}
+
+// benchCMQBatch is a CMQ queue event of n records, each a restore request
+// for its own instance, shaped like testdata/cmq-queue.json.
+func benchCMQBatch(n int) []byte {
+	type msg struct {
+		Type        string `json:"type"`
+		TopicOwner  int64  `json:"topicOwner"`
+		QueueName   string `json:"queueName"`
+		PublishTime string `json:"publishTime"`
+		MsgID       string `json:"msgId"`
+		RequestID   string `json:"requestId"`
+		MsgBody     string `json:"msgBody"`
+	}
+	type rec struct {
+		CMQ msg `json:"CMQ"`
+	}
+	recs := make([]rec, n)
+	for i := range recs {
+		id := fmt.Sprint(400000000 + i)
+		recs[i].CMQ = msg{
+			Type: "queue", TopicOwner: 120000, QueueName: "redis-restore-requests",
+			PublishTime: "2026-11-29T03:00:00Z", MsgID: id, RequestID: id,
+			MsgBody: fmt.Sprintf(`{"instanceId":"crs-bench%04d","backupId":"678362566696298532848117"}`, i),
+		}
+	}
+	out, err := json.Marshal(map[string]any{"Records": recs})
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func benchCases(b *testing.B) []benchCase {
+	b.Helper()
+	return []benchCase{
+		{"timer", benchFixture(b, "timer.json"), events.Timer},
+		{"apigw", benchFixture(b, "apigw.json"), events.APIGateway},
+		{"apigw-base64", benchFixture(b, "apigw-base64.json"), events.APIGateway},
+		{"apigw-alarm", benchFixture(b, "apigw-alarm.json"), events.APIGateway},
+		{"cmq-1", benchFixture(b, "cmq-queue.json"), events.CMQ},
+		{"cmq-3", benchFixture(b, "cmq-batch.json"), events.CMQ},
+		{"cmq-100", benchCMQBatch(100), events.CMQ},
+		{"cmq-alarm", benchFixture(b, "cmq-alarm.json"), events.CMQ},
+		{"direct", benchFixture(b, "direct.json"), events.Direct},
+		{"direct-batch", benchFixture(b, "direct-batch.json"), events.Direct},
+		{"alarm", benchFixture(b, "alarm-event.json"), events.Alarm},
+	}
+}
+
+// BenchmarkDetect is events.Detect alone: how an event is recognised.
+func BenchmarkDetect(b *testing.B) {
+	for _, c := range benchCases(b) {
+		b.Run(c.name, func(b *testing.B) {
+			if k, err := events.Detect(c.payload); err != nil || k != c.kind {
+				b.Fatalf("Detect = %v, %v; want %v", k, err, c.kind)
+			}
+			b.SetBytes(int64(len(c.payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := events.Detect(c.payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecode is the whole decoding path of the handler for an event:
+// Detect, the envelope, then every body it carries down to validated
+// restore requests (or a decoded alarm).
+func BenchmarkDecode(b *testing.B) {
+	for _, c := range benchCases(b) {
+		b.Run(c.name, func(b *testing.B) {
+			n, err := benchDecode(c.payload)
+			if err != nil || n == 0 {
+				b.Fatalf("decode: %d requests, %v", n, err)
+			}
+			b.SetBytes(int64(len(c.payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := benchDecode(c.payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseRestoreRequests is the validation of restore request
+// bodies: one request, and a batch of events.MaxRestores.
+func BenchmarkParseRestoreRequests(b *testing.B) {
+	one := []byte(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`)
+	items := make([]string, events.MaxRestores)
+	for i := range items {
+		items[i] = fmt.Sprintf(`{"instanceId":"crs-bench%04d","backupId":"latest","before":"2026-11-29T03:00:00+08:00"}`, i)
+	}
+	batch := []byte(`{"restores":[` + strings.Join(items, ",") + `]}`)
+	for _, c := range []struct {
+		name string
+		body []byte
+		want int
+	}{{"one", one, 1}, {"batch-100", batch, events.MaxRestores}} {
+		b.Run(c.name, func(b *testing.B) {
+			if reqs, err := events.ParseRestoreRequests(c.body); err != nil || len(reqs) != c.want {
+				b.Fatalf("ParseRestoreRequests: %d, %v", len(reqs), err)
+			}
+			b.SetBytes(int64(len(c.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := events.ParseRestoreRequests(c.body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchDecode decodes an event as the handler does and returns how many
+// restore requests or alarms it carried.
+func benchDecode(payload []byte) (int, error) {
+	kind, err := events.Detect(payload)
+	if err != nil {
+		return 0, err
+	}
+	switch kind {
+	case events.Timer:
+		var ev events.TimerEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return 0, err
+		}
+		return benchBody([]byte(ev.Message))
+	case events.APIGateway:
+		var req events.APIGatewayRequest
+		if err := json.Unmarshal(payload, &req); err != nil {
+			return 0, err
+		}
+		_ = req.Header("X-Restore-Signature")
+		body, err := req.RawBody()
+		if err != nil {
+			return 0, err
+		}
+		return benchBody(body)
+	case events.CMQ:
+		var ev events.CMQEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return 0, err
+		}
+		total := 0
+		for _, r := range ev.Records {
+			n, err := benchBody([]byte(r.CMQ.MsgBody))
+			if err != nil {
+				return 0, err
+			}
+			total += n
+		}
+		return total, nil
+	default:
+		return benchBody(payload)
+	}
+}
+
+func benchBody(body []byte) (int, error) {
+	kind, err := events.DetectBody(body)
+	if err != nil {
+		return 0, err
+	}
+	if kind == events.Alarm {
+		var a events.AlarmNotification
+		if err := json.Unmarshal(body, &a); err != nil {
+			return 0, err
+		}
+		if a.InstanceID() == "" {
+			return 0, fmt.Errorf("alarm without instance")
+		}
+		return 1, nil
+	}
+	reqs, err := events.ParseRestoreRequests(body)
+	return len(reqs), err
+}

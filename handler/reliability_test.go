@@ -1,0 +1,131 @@
+package handler_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// SCF retries a failed timer invocation, possibly in a fresh container: the
+// retry must not restore again.
+func TestRedeliveredTimerRestoresOnce(t *testing.T) {
+	e := newEnv(t)
+	ev := timerEvent(t, time.Now().Add(-2*time.Second), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)
+	first := onlyResult(t, e.results(ev))
+	fresh := *e.h
+	fresh.Memory = restore.NewMemory(time.Hour, 10) // a new container remembers nothing
+	e.h = &fresh
+	again := onlyResult(t, e.results(ev))
+	if first.Status != restore.Accepted || again.Status != restore.Duplicate || again.TaskID != first.TaskID {
+		t.Fatalf("first %+v again %+v", first, again)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores", n)
+	}
+	if !strings.Contains(again.Reason, "started at") {
+		t.Errorf("duplicate without a reason: %q", again.Reason)
+	}
+}
+
+// A restore whose answer is lost (the connection drops after the cloud
+// started it) is found in the task list, not started again.
+func TestLostAnswerIsNotRestoredTwice(t *testing.T) {
+	for _, f := range []cloudemu.Fault{{Reset: true, AfterCommit: true}, {Code: "InternalError", AfterCommit: true}, {HTTPStatus: 502, AfterCommit: true}} {
+		e := newEnv(t)
+		e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{f}})
+		r := onlyResult(t, e.results(fixture(t, "timer.json")))
+		calls := e.emu.RestoreCalls()
+		if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID {
+			t.Fatalf("fault %+v: result %+v, restores %+v", f, r, calls)
+		}
+		if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != r.TaskID {
+			t.Fatalf("fault %+v: messages %+v", f, m)
+		}
+	}
+}
+
+// When the queue refuses the message until the deadline, the TaskId is in
+// the result and an ERROR line, the invocation fails so that SCF retries,
+// and the retry restores nothing but sends the message.
+func TestUndeliveredTaskIdFailsTheInvocationAndTheRetryDeliversIt(t *testing.T) {
+	e := newEnv(t)
+	e.timeout = 3 * time.Second
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
+	ev := fixture(t, "timer.json")
+	_, err := e.invoke(ev)
+	calls := e.emu.RestoreCalls()
+	if err == nil || len(calls) != 1 {
+		t.Fatalf("err %v, restores %d", err, len(calls))
+	}
+	want := []string{"could not be put on the queue", `"taskId":` + itoa(calls[0].TaskID)}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if !strings.Contains(e.logs.String(), `"level":"ERROR","msg":"TaskId NOT delivered`) || !strings.Contains(e.logs.String(), `"taskId":`+itoa(calls[0].TaskID)) {
+		t.Errorf("no ERROR line with the TaskId in the logs")
+	}
+
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
+	fresh := *e.h
+	fresh.Memory = restore.NewMemory(time.Hour, 10)
+	e.h = &fresh
+	r := onlyResult(t, e.results(ev))
+	if r.Status != restore.Duplicate || r.TaskID != calls[0].TaskID || len(e.emu.RestoreCalls()) != 1 {
+		t.Fatalf("retry: %+v, restores %d", r, len(e.emu.RestoreCalls()))
+	}
+	if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != calls[0].TaskID || m[0].Type != "com.tencentcloud.redis.restore.accepted" {
+		t.Fatalf("messages after the retry: %+v", m)
+	}
+}
+
+func TestTransientFailureOfTimerFailsTheInvocationForARetry(t *testing.T) {
+	e := newEnv(t)
+	e.timeout = 3 * time.Second
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
+	if _, err := e.invoke(fixture(t, "timer.json")); err == nil || !strings.Contains(err.Error(), "transient") {
+		t.Fatalf("err %v", err)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores", n)
+	}
+}
+
+func TestLockedInstanceIsRetriedBrieflyThenRestored(t *testing.T) {
+	e := newEnv(t)
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{
+		{Code: "ResourceUnavailable.InstanceLockedError"}, {Code: "ResourceUnavailable.BackupLockedError"},
+	}})
+	r := onlyResult(t, e.results(fixture(t, "timer.json")))
+	if r.Status != restore.Accepted || e.emu.Calls("RestoreInstance") != 3 {
+		t.Fatalf("result %+v after %d calls", r, e.emu.Calls("RestoreInstance"))
+	}
+}
+
+func TestMemoryForgetsAfterItsTTL(t *testing.T) {
+	m := restore.NewMemory(time.Minute, 2)
+	t0 := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	m.Remember("a", restore.Result{TaskID: 1}, t0)
+	if r, ok := m.Recall("a", t0.Add(30*time.Second)); !ok || r.TaskID != 1 {
+		t.Fatalf("recall within ttl: %v %+v", ok, r)
+	}
+	if _, ok := m.Recall("a", t0.Add(2*time.Minute)); ok {
+		t.Fatal("recalled after ttl")
+	}
+	m.Remember("b", restore.Result{TaskID: 2}, t0)
+	m.Remember("c", restore.Result{TaskID: 3}, t0.Add(time.Second))
+	m.Remember("d", restore.Result{TaskID: 4}, t0.Add(2*time.Second))
+	if _, ok := m.Recall("b", t0.Add(3*time.Second)); ok {
+		t.Fatal("the oldest entry survived past max")
+	}
+	if _, ok := m.Recall("d", t0.Add(3*time.Second)); !ok {
+		t.Fatal("the newest entry was dropped")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
