@@ -12,3 +12,5 @@ require (
 	golang.org/x/sync v0.25.0
 	golang.org/x/time v0.16.0
 )
+
+require gopkg.in/yaml.v3 v3.0.1 // indirect

@@ -1,0 +1,75 @@
+package main_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"redis-restore/events"
+)
+
+// serverless.yml is what deploys the function: a wrong handler, runtime or
+// timer argument fails only in the cloud, so it is checked here.
+func TestServerlessYAML(t *testing.T) {
+	raw, err := os.ReadFile("serverless.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Component string `yaml:"component"`
+		Inputs    struct {
+			Handler     string `yaml:"handler"`
+			Runtime     string `yaml:"runtime"`
+			Role        string `yaml:"role"`
+			MemorySize  int    `yaml:"memorySize"`
+			Timeout     int    `yaml:"timeout"`
+			Environment struct {
+				Variables map[string]string `yaml:"variables"`
+			} `yaml:"environment"`
+			Events []map[string]struct {
+				Parameters map[string]any `yaml:"parameters"`
+			} `yaml:"events"`
+		} `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	in := doc.Inputs
+	if doc.Component != "scf" || in.Handler != "main" || in.Runtime != "Go1" || in.Role == "" {
+		t.Errorf("component %q handler %q runtime %q role %q", doc.Component, in.Handler, in.Runtime, in.Role)
+	}
+	if in.MemorySize != 64 && (in.MemorySize < 128 || in.MemorySize > 3072 || in.MemorySize%128 != 0) {
+		t.Errorf("memorySize %d is not a size SCF offers", in.MemorySize)
+	}
+	if in.Timeout < 1 || in.Timeout > 900 {
+		t.Errorf("timeout %d", in.Timeout)
+	}
+	v := in.Environment.Variables
+	if (v["RESTORE_QUEUE"] == "") == (v["RESTORE_TOPIC"] == "") {
+		t.Errorf("want exactly one of RESTORE_QUEUE and RESTORE_TOPIC: %v", v)
+	}
+	triggers := map[string]map[string]any{}
+	for _, ev := range in.Events {
+		for kind, body := range ev {
+			triggers[kind] = body.Parameters
+		}
+	}
+	for _, kind := range []string{"timer", "apigw", "cmq"} {
+		if triggers[kind] == nil {
+			t.Errorf("no %s trigger", kind)
+		}
+	}
+	arg, _ := triggers["timer"]["argument"].(string)
+	reqs, err := events.ParseRestoreRequests([]byte(arg))
+	if err != nil || len(reqs) == 0 {
+		t.Fatalf("the timer's argument %q is not a valid restore request: %v", arg, err)
+	}
+	if reqs[0].Password != "" {
+		t.Error("the timer's argument holds a password")
+	}
+	if cron, _ := triggers["timer"]["cronExpression"].(string); len(strings.Fields(cron)) != 7 {
+		t.Errorf("cronExpression %q: SCF wants seven fields", cron)
+	}
+}
