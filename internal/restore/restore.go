@@ -135,6 +135,26 @@ func (s *Service) precheck(job Job, region string) error {
 
 func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	req := job.Request
+	dryRun := req.DryRun || s.Config.DryRun
+
+	// An earlier delivery's restore is looked for first: a redelivered
+	// event is answered from the task list whatever else fails now.
+	if !dryRun {
+		if t, ok, err := s.findStarted(ctx, job, res.Region); err != nil {
+			res.Fail(err)
+			log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+			return
+		} else if ok {
+			res.Status, res.TaskID = Duplicate, t.ID
+			if req.BackupID == events.LatestBackup {
+				res.BackupID = "" // which backup the earlier run chose, the task list does not say
+			}
+			res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, req.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+			log.Info("restore already started", "taskId", t.ID)
+			return
+		}
+	}
+
 	if req.BackupID == events.LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
@@ -152,21 +172,10 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 	log = log.With("backupId", res.BackupID)
 
-	if req.DryRun || s.Config.DryRun {
+	if dryRun {
 		res.Status = DryRun
 		res.Reason = "dry run: RestoreInstance not called"
 		log.Info("dry run: restore planned")
-		return
-	}
-
-	if t, ok, err := s.findStarted(ctx, job, res.Region); err != nil {
-		res.Fail(err)
-		log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
-		return
-	} else if ok {
-		res.Status, res.TaskID = Duplicate, t.ID
-		res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, req.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
-		log.Info("restore already started", "taskId", t.ID)
 		return
 	}
 
@@ -187,7 +196,7 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (clou
 	}
 	// The API's times have a resolution of one second.
 	since := job.Since.Truncate(time.Second)
-	tasks, err := s.retry(ctx, func() ([]cloud.Task, error) {
+	tasks, err := retryRead(ctx, s, func() ([]cloud.Task, error) {
 		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
 	})
 	if err != nil {
@@ -225,7 +234,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	started := s.Now()
 	since := started.Add(-time.Second)
 	var lockedSince time.Time
-	passwordRetried := false
+	passwordRetried, ambiguous := false, false
 	for attempt := int64(1); ; attempt++ {
 		taskID, requestID, err := s.Redis.RestoreInstance(ctx, res.Region, req.InstanceID, res.BackupID, password)
 		if err == nil {
@@ -247,48 +256,62 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 			}
 			continue
 		}
-		switch e.Kind.Retry() {
-		case failure.Never:
-			res.Fail(err)
-			return
-		case failure.Briefly:
-			if lockedSince.IsZero() {
-				lockedSince = s.Now()
-			}
-			if s.Now().Sub(lockedSince) >= s.Config.LockRetry {
-				res.Fail(failure.E(err, fmt.Sprintf("%s, still after retrying for %s", e.Message, s.Config.LockRetry)))
-				return
-			}
-		}
-		if err := s.pause(ctx, attempt, messageReserve); err != nil {
-			res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; gave up after %d attempts: %v", e.Message, attempt, err)))
-			return
-		}
-		if e.Kind == failure.Transient {
+		// Once an attempt may have reached the cloud without its answer
+		// reaching us, every later failure (a lock, say: our own restore
+		// running) is checked against the task list before it is retried
+		// or reported.
+		ambiguous = ambiguous || e.Kind == failure.Transient
+		giveUp := s.giveUp(ctx, e, attempt, &lockedSince)
+		if ambiguous {
 			t, ok, ferr := s.findStarted(ctx, Job{Request: req, Since: since}, res.Region)
-			if ferr != nil {
-				res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; whether the restore started is unknown, and it was not retried: %v", e.Message, ferr)))
+			switch {
+			case ferr != nil:
+				res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; whether the restore started is unknown, so it was not retried: %v", e.Message, ferr)))
 				return
-			}
-			if ok {
+			case ok:
 				res.Status, res.TaskID = Accepted, t.ID
 				res.Reason = job.Reason
-				log.Info("restore had started despite the failed answer", "taskId", t.ID)
+				log.Info("restore had started despite the failed answer", "taskId", t.ID, "attempts", attempt)
 				return
 			}
+		}
+		if giveUp != nil {
+			res.Fail(giveUp)
+			return
 		}
 	}
 }
 
-// retry calls f until it succeeds or fails for good; for idempotent reads.
-func (s *Service) retry(ctx context.Context, f func() ([]cloud.Task, error)) ([]cloud.Task, error) {
+// giveUp decides after a failed attempt: nil after pausing for the next
+// one, or the error to report.
+func (s *Service) giveUp(ctx context.Context, e *failure.Error, attempt int64, lockedSince *time.Time) error {
+	switch e.Kind.Retry() {
+	case failure.Never:
+		return e
+	case failure.Briefly:
+		if lockedSince.IsZero() {
+			*lockedSince = s.Now()
+		}
+		if s.Now().Sub(*lockedSince) >= s.Config.LockRetry {
+			return failure.E(e, fmt.Sprintf("%s, still after retrying for %s", e.Message, s.Config.LockRetry))
+		}
+	}
+	if err := s.pause(ctx, attempt, messageReserve); err != nil {
+		return failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; gave up after %d attempts: %v", e.Message, attempt, err))
+	}
+	return nil
+}
+
+// retryRead calls f, an idempotent read, until it succeeds, fails for
+// good, or the deadline nears.
+func retryRead[T any](ctx context.Context, s *Service, f func() (T, error)) (T, error) {
 	for attempt := int64(1); ; attempt++ {
 		v, err := f()
 		if err == nil || failure.KindOf(err).Retry() == failure.Never {
 			return v, err
 		}
 		if perr := s.pause(ctx, attempt, messageReserve); perr != nil {
-			return nil, err
+			return v, err
 		}
 	}
 }
