@@ -1,6 +1,7 @@
 # redis-restore: build, package, run locally on the emulator, test, measure.
 # Needs only Go: every tool below is this module's own code.
 
+SHELL     := bash
 GO        ?= go
 DIST      := dist
 BIN       := $(DIST)/main
@@ -11,7 +12,7 @@ FUZZTIME  ?= 3s
 FUZZ_TARGETS := \
 	./events:FuzzDetect ./events:FuzzParseRestoreRequests ./events:FuzzDecodeAPIGateway \
 	./events:FuzzDecodeCMQ ./events:FuzzDecodeTimer ./events:FuzzDecodeAlarm \
-	./handler:FuzzAuthenticate ./handler:FuzzInvoke
+	./handler:FuzzWebhookSignature ./handler:FuzzInvoke
 
 .PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean
 
@@ -35,8 +36,10 @@ test: vet unit fuzz-short
 vet:
 	$(GO) vet ./...
 
+# The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -skip '^TestFaultSuite$$' ./...
+	set -o pipefail; $(GO) test -count=1 -v -run '^TestFaultSuite$$' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)

@@ -212,7 +212,7 @@ func safeInvoke(e *env, payload []byte, panics *int) (ans any, err error) {
 	return e.invoke(payload)
 }
 
-func decodeAnswer(t *testing.T, ans any) []restore.Result {
+func decodeAnswer(t testing.TB, ans any) []restore.Result {
 	if ans == nil {
 		return nil
 	}
@@ -233,7 +233,7 @@ func decodeAnswer(t *testing.T, ans any) []restore.Result {
 
 // resultsFromError reads the results that a failed invocation's error
 // carries after its reason.
-func resultsFromError(t *testing.T, err error) []restore.Result {
+func resultsFromError(t testing.TB, err error) []restore.Result {
 	msg := err.Error()
 	i := strings.Index(msg, `{"results":`)
 	if i < 0 {

@@ -23,7 +23,7 @@ import (
 // env is one test's world: an emulator over real HTTP with demo data, and a
 // handler whose environment is a map, as SCF hands it over.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	emu  *cloudemu.Emulator
 	demo cloudemu.DemoData
 	vars map[string]string
@@ -52,7 +52,7 @@ func (s *syncBuffer) String() string {
 
 const webhookSecret = "test-webhook-secret-9f2c"
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	emu := cloudemu.New(cloudemu.Options{Seed: 1})
 	demo := cloudemu.SeedDemo(emu)
@@ -138,7 +138,7 @@ func (e *env) messages() []restore.Event {
 	return out
 }
 
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	if err != nil {
@@ -147,7 +147,7 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -157,12 +157,12 @@ func mustJSON(t *testing.T, v any) []byte {
 }
 
 // timerEvent wraps a restore request in a timer event.
-func timerEvent(t *testing.T, at time.Time, req string) []byte {
+func timerEvent(t testing.TB, at time.Time, req string) []byte {
 	return mustJSON(t, events.TimerEvent{Type: "Timer", TriggerName: "test", Time: at, Message: req})
 }
 
 // gatewayEvent builds a signed API gateway POST of body.
-func gatewayEvent(t *testing.T, body string, headers map[string]string) []byte {
+func gatewayEvent(t testing.TB, body string, headers map[string]string) []byte {
 	h := map[string]string{"content-type": "application/json"}
 	for k, v := range headers {
 		h[k] = v
@@ -181,7 +181,7 @@ func signed(body string) map[string]string {
 	return map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), []byte(body))}
 }
 
-func cmqEvent(t *testing.T, bodies ...string) []byte {
+func cmqEvent(t testing.TB, bodies ...string) []byte {
 	var recs []events.CMQRecord
 	for i, b := range bodies {
 		recs = append(recs, events.CMQRecord{CMQ: events.CMQMessage{
@@ -195,7 +195,7 @@ func cmqEvent(t *testing.T, bodies ...string) []byte {
 
 func timeNow() time.Time { return time.Now() }
 
-func onlyResult(t *testing.T, rs []restore.Result) restore.Result {
+func onlyResult(t testing.TB, rs []restore.Result) restore.Result {
 	t.Helper()
 	if len(rs) != 1 {
 		t.Fatalf("got %d results, want 1: %+v", len(rs), rs)
@@ -203,7 +203,7 @@ func onlyResult(t *testing.T, rs []restore.Result) restore.Result {
 	return rs[0]
 }
 
-func assertNoSecret(t *testing.T, where, text string, secrets ...string) {
+func assertNoSecret(t testing.TB, where, text string, secrets ...string) {
 	t.Helper()
 	for _, s := range secrets {
 		if s != "" && strings.Contains(text, s) {
