@@ -1,0 +1,77 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/internal/failure"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AlarmMargin != 5*time.Minute || c.LockRetry != DefaultLockRetry || c.SecretTTL != 5*time.Minute || c.DryRun {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.AllowedInstances != nil || !c.Allowed("crs-anything") || !c.PolicyWanted("policy-x") {
+		t.Error("an unset allow-list must allow any instance and policy")
+	}
+	if err := c.CheckOutput(); err == nil || !strings.Contains(err.Error(), "RESTORE_QUEUE") {
+		t.Errorf("no queue: %v", err)
+	}
+}
+
+func TestLoadRefusesBadValuesByName(t *testing.T) {
+	for name, val := range map[string]string{
+		"RESTORE_DRY_RUN":            "maybe",
+		"RESTORE_ALARM_MARGIN":       "5 minutes",
+		"RESTORE_LOCK_RETRY":         "-1s",
+		"RESTORE_SECRET_TTL":         "soon",
+		"TENCENTCLOUD_ENDPOINT_URL":  "127.0.0.1:9000",
+		"RESTORE_WEBHOOK_BASIC_AUTH": "no-colon",
+		"RESTORE_ALLOWED_INSTANCES":  "crs-[",
+	} {
+		_, err := Load(env(map[string]string{name: val}))
+		if err == nil || !strings.Contains(err.Error(), name) || failure.KindOf(err) != failure.Config {
+			t.Errorf("%s=%q: %v", name, val, err)
+		}
+	}
+}
+
+func TestAllowListWildcardsAndSpaces(t *testing.T) {
+	c, err := Load(env(map[string]string{"RESTORE_ALLOWED_INSTANCES": " crs-5a4py64p , crs-stg* "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"crs-5a4py64p": true, "crs-stg00001": true, "crs-prod0001": false, "crs-5a4py64q": false} {
+		if got := c.Allowed(id); got != want {
+			t.Errorf("Allowed(%s) = %v", id, got)
+		}
+	}
+}
+
+func TestCredentialsPreferSCFNames(t *testing.T) {
+	c, _ := Load(env(map[string]string{
+		"TENCENTCLOUD_SECRETID": "scf-id", "TENCENTCLOUD_SECRETKEY": "scf-key", "TENCENTCLOUD_SESSIONTOKEN": "scf-token",
+		"TENCENTCLOUD_SECRET_ID": "sdk-id", "TENCENTCLOUD_SECRET_KEY": "sdk-key",
+	}))
+	if c.Credentials != (Credentials{"scf-id", "scf-key", "scf-token"}) {
+		t.Errorf("credentials %+v", c.Credentials)
+	}
+	c, _ = Load(env(map[string]string{"TENCENTCLOUD_SECRET_ID": "sdk-id", "TENCENTCLOUD_SECRET_KEY": "sdk-key"}))
+	if c.Credentials != (Credentials{"sdk-id", "sdk-key", ""}) || !c.Credentials.Complete() {
+		t.Errorf("local credentials %+v", c.Credentials)
+	}
+}
+
+func TestQueueAndTopicTogetherAreRefused(t *testing.T) {
+	c, _ := Load(env(map[string]string{"RESTORE_QUEUE": "q", "RESTORE_TOPIC": "t"}))
+	if err := c.CheckOutput(); err == nil {
+		t.Error("both a queue and a topic were accepted")
+	}
+}
