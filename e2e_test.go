@@ -47,16 +47,8 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	defer fn.Close()
 
 	const secret = "e2e-webhook-secret"
-	env := map[string]string{
-		"TENCENTCLOUD_SECRETID":     demo.SecretID,
-		"TENCENTCLOUD_SECRETKEY":    demo.SecretKey,
-		"TENCENTCLOUD_SESSIONTOKEN": demo.Token,
-		"TENCENTCLOUD_REGION":       demo.Region,
-		"TENCENTCLOUD_ENDPOINT_URL": url,
-		"RESTORE_QUEUE":             demo.Queue,
-		"RESTORE_PASSWORD":          demo.Password,
-		"RESTORE_WEBHOOK_SECRET":    secret,
-	}
+	env := demo.Environment(url)
+	env["RESTORE_WEBHOOK_SECRET"] = secret
 	invoke := func(payload []byte) []byte {
 		t.Helper()
 		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 20 * time.Second})

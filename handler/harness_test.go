@@ -63,17 +63,9 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { closeFn() })
 	e := &env{t: t, emu: emu, demo: demo, logs: &syncBuffer{}, timeout: 10 * time.Second}
-	e.vars = map[string]string{
-		"TENCENTCLOUD_SECRETID":     demo.SecretID,
-		"TENCENTCLOUD_SECRETKEY":    demo.SecretKey,
-		"TENCENTCLOUD_SESSIONTOKEN": demo.Token,
-		"TENCENTCLOUD_REGION":       demo.Region,
-		"TENCENTCLOUD_ENDPOINT_URL": url,
-		"RESTORE_QUEUE":             demo.Queue,
-		"RESTORE_PASSWORD":          demo.Password,
-		"RESTORE_WEBHOOK_SECRET":    webhookSecret,
-		"RESTORE_LOCK_RETRY":        "100ms",
-	}
+	e.vars = demo.Environment(url)
+	e.vars["RESTORE_WEBHOOK_SECRET"] = webhookSecret
+	e.vars["RESTORE_LOCK_RETRY"] = "100ms"
 	h := handler.New(handler.NewLogger(e.logs, -4))
 	h.Getenv = func(k string) string { return e.vars[k] }
 	h.Clients = cloud.New(cloud.Options{RequestsPerSecond: 1000})

@@ -58,3 +58,18 @@ func SeedDemo(e *Emulator) DemoData {
 	e.SetSecret(d.SecretName, d.Password)
 	return d
 }
+
+// Environment is what SCF would hand the function for this demo: the
+// role's credentials, the region, the emulator's URL as the endpoint, the
+// queue and the instance's password.
+func (d DemoData) Environment(endpointURL string) map[string]string {
+	return map[string]string{
+		"TENCENTCLOUD_SECRETID":     d.SecretID,
+		"TENCENTCLOUD_SECRETKEY":    d.SecretKey,
+		"TENCENTCLOUD_SESSIONTOKEN": d.Token,
+		"TENCENTCLOUD_REGION":       d.Region,
+		"TENCENTCLOUD_ENDPOINT_URL": endpointURL,
+		"RESTORE_QUEUE":             d.Queue,
+		"RESTORE_PASSWORD":          d.Password,
+	}
+}

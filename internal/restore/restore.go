@@ -167,6 +167,8 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			return
 		}
 		res.BackupID = b.ID
+		job.Reason = joinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
+			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 		log.Info("backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))
 	}
@@ -174,7 +176,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 
 	if dryRun {
 		res.Status = DryRun
-		res.Reason = "dry run: RestoreInstance not called"
+		res.Reason = joinReason("dry run: RestoreInstance not called", job.Reason)
 		log.Info("dry run: restore planned")
 		return
 	}
@@ -185,6 +187,16 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		return
 	}
 	s.restore(ctx, job, res, password, log)
+}
+
+func joinReason(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }
 
 // findStarted looks for a restore task of the instance that started since
