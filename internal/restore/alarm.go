@@ -44,8 +44,8 @@ func AlarmJob(a *events.AlarmNotification, cfg *config.Config, trigger string) (
 		Trigger: trigger,
 		Since:   first,
 		Key:     "alarm:" + instanceID + ":" + policy + ":" + first.UTC().Format("20060102T150405Z"),
-		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s; restoring the newest backup before %s",
-			policy, a.What(), instanceID, a.FirstOccurTime, before.UTC().Format("2006-01-02T15:04:05Z")),
+		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
+			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
 	}, "", nil
 }
 
