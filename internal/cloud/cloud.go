@@ -42,6 +42,9 @@ type Clients struct {
 	limiters map[string]*rate.Limiter
 	perSec   rate.Limit
 
+	sdkMu sync.Mutex
+	sdk   map[sdkKey]any // SDK clients, see Session.client
+
 	rolesMu    sync.Mutex
 	roles      map[string]assumedRole // AssumeRole's credentials, see sts.go
 	roleFlight singleflight.Group     // one AssumeRole at a time per key
@@ -104,6 +107,7 @@ func (c *Clients) limiter(action string) *rate.Limiter {
 // Session is one invocation's view: its credentials and endpoint.
 type Session struct {
 	clients  *Clients
+	creds    config.Credentials
 	cred     common.CredentialIface
 	endpoint *url.URL
 }
@@ -117,7 +121,7 @@ func (c *Clients) Session(creds config.Credentials, endpoint *url.URL) *Session 
 	} else {
 		cred = common.NewCredential(creds.SecretID, creds.SecretKey)
 	}
-	return &Session{clients: c, cred: cred, endpoint: endpoint}
+	return &Session{clients: c, creds: creds, cred: cred, endpoint: endpoint}
 }
 
 // profile is the SDK profile of every client: our own retries and rate
@@ -141,4 +145,37 @@ func (s *Session) profile() *profile.ClientProfile {
 // prepare finishes an SDK client: the shared transport.
 func (s *Session) prepare(c *common.Client) {
 	c.WithHttpTransport(s.clients.transport)
+}
+
+// sdkKey identifies an SDK client: it holds its credentials, region and
+// endpoint.
+type sdkKey struct {
+	product, region, endpoint string
+	creds                     config.Credentials
+}
+
+// maxSDKClients bounds the cache: credentials rotate, and the clients of
+// old ones are dropped all at once when it fills.
+const maxSDKClients = 64
+
+// client returns the cached SDK client of a product and region for these
+// credentials, building it on first use: building one clones a transport
+// and a logger, work not worth repeating for every call.
+func (s *Session) client(product, region string, build func() any) any {
+	key := sdkKey{product: product, region: region, creds: s.creds}
+	if s.endpoint != nil {
+		key.endpoint = s.endpoint.String()
+	}
+	c := s.clients
+	c.sdkMu.Lock()
+	defer c.sdkMu.Unlock()
+	if v, ok := c.sdk[key]; ok {
+		return v
+	}
+	if c.sdk == nil || len(c.sdk) >= maxSDKClients {
+		c.sdk = map[sdkKey]any{}
+	}
+	v := build()
+	c.sdk[key] = v
+	return v
 }

@@ -10,9 +10,11 @@ import (
 )
 
 func (s *Session) tdmq(region string) *tdmq.Client {
-	c, _ := tdmq.NewClient(s.cred, region, s.profile())
-	s.prepare(&c.Client)
-	return c
+	return s.client("tdmq", region, func() any {
+		c, _ := tdmq.NewClient(s.cred, region, s.profile())
+		s.prepare(&c.Client)
+		return c
+	}).(*tdmq.Client)
 }
 
 // SendQueue puts one message on a CMQ queue, without delay.

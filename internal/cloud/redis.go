@@ -22,9 +22,11 @@ const cloudTime = "2006-01-02 15:04:05"
 var chinaStandardTime = time.FixedZone("CST", 8*60*60)
 
 func (s *Session) redis(region string) *redis.Client {
-	c, _ := redis.NewClient(s.cred, region, s.profile())
-	s.prepare(&c.Client)
-	return c
+	return s.client("redis", region, func() any {
+		c, _ := redis.NewClient(s.cred, region, s.profile())
+		s.prepare(&c.Client)
+		return c
+	}).(*redis.Client)
 }
 
 // call waits for the action's rate limiter, then sends.
