@@ -71,10 +71,8 @@ func TestUndeliveredTaskIdFailsTheInvocationAndTheRetryDeliversIt(t *testing.T) 
 		t.Errorf("no ERROR line with the TaskId in the logs")
 	}
 
+	// The platform's retry, in the same warm container.
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
-	fresh := *e.h
-	fresh.Memory = restore.NewMemory(time.Hour, 10)
-	e.h = &fresh
 	r := onlyResult(t, e.results(ev))
 	if r.Status != restore.Duplicate || r.TaskID != calls[0].TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("retry: %+v, restores %d", r, len(e.emu.RestoreCalls()))

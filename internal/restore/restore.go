@@ -103,7 +103,9 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 
 	s.run(ctx, job, &res, log)
 	s.emit(ctx, job, &res, log)
-	if res.Status == Accepted || res.Status == Duplicate {
+	// An undelivered TaskId is not remembered: the platform's retry, maybe
+	// in this same container, must find the task again and send it.
+	if (res.Status == Accepted || res.Status == Duplicate) && !res.Undelivered {
 		s.Memory.Remember(job.Key, res, s.Now())
 	}
 	return res
