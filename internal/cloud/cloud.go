@@ -42,8 +42,13 @@ type Clients struct {
 	limiters map[string]*rate.Limiter
 	perSec   rate.Limit
 
+	// SDK clients, see cached. Product clients (redis.Client, ...) are
+	// not stored, nor put in an interface or a type parameter: any of that
+	// keeps all their hundreds of methods in the binary (the SDK calls
+	// reflect's MethodByName, so the linker keeps every method of what
+	// may be reached through an interface): 9 MB became 16.
 	sdkMu sync.Mutex
-	sdk   map[sdkKey]any // SDK clients, see Session.client
+	sdk   map[sdkKey]*common.Client
 
 	rolesMu    sync.Mutex
 	roles      map[string]assumedRole // AssumeRole's credentials, see sts.go
@@ -158,10 +163,10 @@ type sdkKey struct {
 // old ones are dropped all at once when it fills.
 const maxSDKClients = 64
 
-// client returns the cached SDK client of a product and region for these
+// cached returns the SDK client of a product and region for the session's
 // credentials, building it on first use: building one clones a transport
 // and a logger, work not worth repeating for every call.
-func (s *Session) client(product, region string, build func() any) any {
+func (s *Session) cached(product, region string, build func() *common.Client) *common.Client {
 	key := sdkKey{product: product, region: region, creds: s.creds}
 	if s.endpoint != nil {
 		key.endpoint = s.endpoint.String()
@@ -173,7 +178,7 @@ func (s *Session) client(product, region string, build func() any) any {
 		return v
 	}
 	if c.sdk == nil || len(c.sdk) >= maxSDKClients {
-		c.sdk = map[sdkKey]any{}
+		c.sdk = map[sdkKey]*common.Client{}
 	}
 	v := build()
 	c.sdk[key] = v

@@ -10,11 +10,12 @@ import (
 )
 
 func (s *Session) tdmq(region string) *tdmq.Client {
-	return s.client("tdmq", region, func() any {
+	base := s.cached("tdmq", region, func() *common.Client {
 		c, _ := tdmq.NewClient(s.cred, region, s.profile())
 		s.prepare(&c.Client)
-		return c
-	}).(*tdmq.Client)
+		return &c.Client
+	})
+	return &tdmq.Client{Client: *base}
 }
 
 // SendQueue puts one message on a CMQ queue, without delay.

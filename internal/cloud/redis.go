@@ -22,11 +22,14 @@ const cloudTime = "2006-01-02 15:04:05"
 var chinaStandardTime = time.FixedZone("CST", 8*60*60)
 
 func (s *Session) redis(region string) *redis.Client {
-	return s.client("redis", region, func() any {
+	base := s.cached("redis", region, func() *common.Client {
 		c, _ := redis.NewClient(s.cred, region, s.profile())
 		s.prepare(&c.Client)
-		return c
-	}).(*redis.Client)
+		return &c.Client
+	})
+	// A copy of the configured base: the product client is only its
+	// methods around it.
+	return &redis.Client{Client: *base}
 }
 
 // call waits for the action's rate limiter, then sends.

@@ -35,11 +35,11 @@ type secretAnswer struct {
 // the value, nor anything of the answer that carries it.
 func (s *Session) GetSecretValue(ctx context.Context, region, name string) (string, error) {
 	const action = "GetSecretValue"
-	c := s.client("ssm", region, func() any {
+	c := s.cached("ssm", region, func() *common.Client {
 		c := common.NewCommonClient(s.cred, region, s.profile())
 		s.prepare(c)
 		return c
-	}).(*common.Client)
+	})
 	req := tchttp.NewCommonRequest(ssmService, ssmVersion, action)
 	if err := req.SetActionParameters(map[string]any{
 		"SecretName": name,
