@@ -27,7 +27,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 	if req.Method() != http.MethodPost {
 		inv.log.Warn("webhook refused", "reason", "method "+req.Method())
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
-			fmt.Sprintf("method %s: %v", req.Method(), errNotPost))))
+			fmt.Sprintf("method %s: only POST is accepted", req.Method()))))
 	}
 	if len(req.Body) > MaxBodyBytes*4/3+4 {
 		return inv.tooLarge()

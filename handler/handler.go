@@ -6,7 +6,6 @@ package handler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -165,9 +164,7 @@ func retryError(kind events.Kind, results []restore.Result) error {
 // restores at all.
 func (inv *invocation) requestFailure(err error) []restore.Result {
 	var r restore.Result
-	r.RequestID = inv.requestID
 	r.Fail(err)
-	r.RequestID = ""
 	return []restore.Result{r}
 }
 
@@ -408,5 +405,3 @@ func newUUID() string {
 	}
 	return id
 }
-
-var errNotPost = errors.New("only POST is accepted")
