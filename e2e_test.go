@@ -3,9 +3,11 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,20 +18,37 @@ import (
 	"redis-restore/internal/scfdriver"
 )
 
-// The end-to-end test builds the real binary and drives it the way SCF
-// does (net/rpc, credentials in each invocation's Environment) against the
-// emulator over HTTP.
-func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the function")
+// binary is the function, built once by TestMain for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "redis-restore-e2e")
+	if err != nil {
+		panic(err)
 	}
-	bin := filepath.Join(t.TempDir(), "main")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	binary = filepath.Join(dir, "main")
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
 	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
+// world is an emulator with demo data and the built function, started the
+// way SCF starts it.
+type world struct {
+	emu  *cloudemu.Emulator
+	demo cloudemu.DemoData
+	fn   *scfdriver.Function
+	env  map[string]string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
 	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: true})
 	demo := cloudemu.SeedDemo(emu)
 	emu.SetTaskDuration(time.Millisecond)
@@ -37,38 +56,48 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeEmu()
-
-	ctx := context.Background()
-	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin})
+	t.Cleanup(func() { closeEmu() })
+	fn, err := scfdriver.Start(context.Background(), scfdriver.Options{Binary: binary})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fn.Close()
+	t.Cleanup(func() { fn.Close() })
+	return &world{emu: emu, demo: demo, fn: fn, env: demo.Environment(url)}
+}
 
+// invoke calls Function.Invoke over net/rpc, with the environment in the
+// request as SCF hands it over.
+func (w *world) invoke(t *testing.T, payload []byte) []byte {
+	t.Helper()
+	res, err := w.fn.Invoke(context.Background(), scfdriver.Invocation{Payload: payload, Environment: w.env, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Error != nil {
+		t.Fatalf("function error: %+v", res.Error)
+	}
+	return res.Payload
+}
+
+func decodeResults(t *testing.T, b []byte) []restore.Result {
+	t.Helper()
+	var r handler.Response
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("answer %s: %v", b, err)
+	}
+	return r.Results
+}
+
+// The end-to-end test drives the real binary the way SCF does (net/rpc,
+// credentials in each invocation's Environment) against the emulator over
+// HTTP, with a timer, an API gateway and a CMQ event.
+func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
+	w := newWorld(t)
+	emu, demo := w.emu, w.demo
 	const secret = "e2e-webhook-secret"
-	env := demo.Environment(url)
-	env["RESTORE_WEBHOOK_SECRET"] = secret
-	invoke := func(payload []byte) []byte {
-		t.Helper()
-		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 20 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Error != nil {
-			t.Fatalf("function error: %+v", res.Error)
-		}
-		return res.Payload
-	}
-	decode := func(b []byte) []restore.Result {
-		t.Helper()
-		var r handler.Response
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("answer %s: %v", b, err)
-		}
-		return r.Results
-	}
-
+	w.env["RESTORE_WEBHOOK_SECRET"] = secret
+	invoke := func(payload []byte) []byte { return w.invoke(t, payload) }
+	decode := func(b []byte) []restore.Result { return decodeResults(t, b) }
 	// Timer: the demo instance from its newest backup.
 	timer, _ := os.ReadFile("testdata/timer.json")
 	tr := decode(invoke(timer))
@@ -129,5 +158,30 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	_ = json.Unmarshal([]byte(msgs[2].Body), &third)
 	if third.ID != first.ID {
 		t.Errorf("the duplicate's message should repeat the accepted one's id: %s vs %s", third.ID, first.ID)
+	}
+}
+
+// A Cloud Monitor alarm posted to API gateway with basic auth restores the
+// newest backup before the alarm, through the real binary.
+func TestEndToEndAlarmThroughGateway(t *testing.T) {
+	w := newWorld(t)
+	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
+	payload, err := os.ReadFile("testdata/apigw-alarm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.APIGatewayResponse
+	if err := json.Unmarshal(w.invoke(t, payload), &resp); err != nil {
+		t.Fatal(err)
+	}
+	rs := decodeResults(t, []byte(resp.Body))
+	calls := w.emu.RestoreCalls()
+	if resp.StatusCode != 202 || len(rs) != 1 || rs[0].Status != restore.Accepted || len(calls) != 1 ||
+		calls[0].BackupID != w.demo.LatestBackupID || rs[0].TaskID != calls[0].TaskID {
+		t.Fatalf("status %d results %+v restores %+v", resp.StatusCode, rs, calls)
+	}
+	msgs := w.emu.Messages(w.demo.Queue)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, fmt.Sprintf(`"taskId":%d`, calls[0].TaskID)) {
+		t.Fatalf("messages %+v", msgs)
 	}
 }
