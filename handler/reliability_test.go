@@ -127,3 +127,22 @@ func TestMemoryForgetsAfterItsTTL(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// SCF cuts an invocation off at its deadline: the function must answer
+// before it, saying what happened, even when the cloud hangs.
+func TestAnswerComesBeforeTheDeadline(t *testing.T) {
+	e := newEnv(t)
+	e.timeout = 2 * time.Second
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 2500 * time.Millisecond}}})
+	start := time.Now()
+	r := onlyResult(t, e.results([]byte(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`)))
+	if took := time.Since(start); took >= e.timeout {
+		t.Errorf("answered after %s, past the %s deadline", took, e.timeout)
+	}
+	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "DeadlineExceeded" {
+		t.Fatalf("result %+v %+v", r, r.Error)
+	}
+	if m := e.messages(); len(m) != 1 || m[0].Type != "com.tencentcloud.redis.restore.failed" {
+		t.Errorf("the failure was not reported on the queue: %+v", m)
+	}
+}

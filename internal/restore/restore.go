@@ -97,12 +97,21 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	if err := s.precheck(job, res.Region); err != nil {
 		res.Fail(err)
 		log.Warn("restore refused", "code", res.Error.Code, "error", res.Error.Message)
-		s.emit(ctx, job, &res, log)
+		sendCtx, cancelSend := withReserve(ctx, s.Now(), answerReserve)
+		defer cancelSend()
+		s.emit(sendCtx, job, &res, log)
 		return res
 	}
 
-	s.run(ctx, job, &res, log)
-	s.emit(ctx, job, &res, log)
+	// The cloud calls stop early enough for the message, and the message
+	// early enough for the answer: SCF cuts the invocation off at its
+	// deadline, and an answer that never comes says nothing.
+	workCtx, cancelWork := withReserve(ctx, s.Now(), messageReserve)
+	defer cancelWork()
+	s.run(workCtx, job, &res, log)
+	sendCtx, cancelSend := withReserve(ctx, s.Now(), answerReserve)
+	defer cancelSend()
+	s.emit(sendCtx, job, &res, log)
 	// An undelivered TaskId is not remembered: the platform's retry, maybe
 	// in this same container, must find the task again and send it.
 	if (res.Status == Accepted || res.Status == Duplicate) && !res.Undelivered {
@@ -310,7 +319,7 @@ func (s *Service) giveUp(ctx context.Context, e *failure.Error, attempt int64, l
 			return failure.E(e, fmt.Sprintf("%s, still after retrying for %s", e.Message, s.Config.LockRetry))
 		}
 	}
-	if err := s.pause(ctx, attempt, messageReserve); err != nil {
+	if err := s.pause(ctx, attempt); err != nil {
 		return failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; gave up after %d attempts: %v", e.Message, attempt, err))
 	}
 	return nil
@@ -324,16 +333,15 @@ func retryRead[T any](ctx context.Context, s *Service, f func() (T, error)) (T, 
 		if err == nil || failure.KindOf(err).Retry() == failure.Never {
 			return v, err
 		}
-		if perr := s.pause(ctx, attempt, messageReserve); perr != nil {
+		if perr := s.pause(ctx, attempt); perr != nil {
 			return v, err
 		}
 	}
 }
 
 // pause waits before the next attempt, with exponential backoff and
-// jitter, or says there is no time left for one before the deadline less
-// reserve.
-func (s *Service) pause(ctx context.Context, attempt int64, reserve time.Duration) error {
+// jitter, or says there is no time left for one before ctx's deadline.
+func (s *Service) pause(ctx context.Context, attempt int64) error {
 	minD, maxD := s.MinDelay, s.MaxDelay
 	if minD == 0 {
 		minD = defaultMinDelay
@@ -343,7 +351,7 @@ func (s *Service) pause(ctx context.Context, attempt int64, reserve time.Duratio
 	}
 	remaining := time.Hour
 	if dl, ok := ctx.Deadline(); ok {
-		remaining = dl.Sub(s.Now()) - reserve
+		remaining = dl.Sub(s.Now())
 	}
 	if remaining <= minD {
 		return fmt.Errorf("the invocation's deadline is too near for another attempt")
@@ -355,12 +363,26 @@ func (s *Service) pause(ctx context.Context, attempt int64, reserve time.Duratio
 	return s.Sleep(ctx, d)
 }
 
-// Time kept from the deadline: for answering the caller, and before that
-// for putting the outcome on the queue.
+// Time kept from the invocation's deadline: for answering the caller, and
+// before that for putting the outcome on the queue. A short timeout keeps
+// a share of its time instead.
 const (
 	answerReserve  = 500 * time.Millisecond
 	messageReserve = 2*time.Second + answerReserve
 )
+
+// withReserve ends ctx reserve before its deadline, or a quarter of the
+// time left before it if that is less.
+func withReserve(ctx context.Context, now time.Time, reserve time.Duration) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	if left := dl.Sub(now); reserve > left/4 {
+		reserve = left / 4
+	}
+	return context.WithDeadline(ctx, dl.Add(-reserve))
+}
 
 // emit puts the outcome on the queue. An accepted TaskId must reach
 // someone: sending is retried until the deadline nears, and if it still
@@ -399,7 +421,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		if e.Kind.Retry() == failure.Never {
 			break
 		}
-		if s.pause(ctx, attempt, answerReserve) != nil {
+		if s.pause(ctx, attempt) != nil {
 			break
 		}
 	}
