@@ -2,10 +2,8 @@ package cloudemu
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -210,12 +208,10 @@ func (e *Emulator) Listen(addr string) (url string, closeFn func() error, err er
 		_ = srv.Serve(ln)
 	}()
 	closeFn = func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := srv.Shutdown(ctx)
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = srv.Close()
-		}
+		// Close, not Shutdown: Shutdown waits up to 5 s for connections a
+		// client opened and never used, and an emulator owes its clients
+		// no grace.
+		err := srv.Close()
 		<-done
 		return err
 	}

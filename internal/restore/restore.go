@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/smithy-go/waiter"
@@ -283,7 +284,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		// reaching us, every later failure (a lock, say: our own restore
 		// running) is checked against the task list before it is retried
 		// or reported.
-		ambiguous = ambiguous || e.Kind == failure.Transient
+		ambiguous = ambiguous || maybeStarted(e)
 		giveUp := s.giveUp(ctx, e, attempt, &lockedSince)
 		if ambiguous {
 			t, ok, ferr := s.findStarted(ctx, Job{Request: req, Since: since}, res.Region)
@@ -303,6 +304,13 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 			return
 		}
 	}
+}
+
+// maybeStarted reports whether a failed RestoreInstance may have started
+// the restore all the same: its answer was lost or garbled, or the cloud
+// failed inside. Throttling and locks are refusals before any work.
+func maybeStarted(e *failure.Error) bool {
+	return e.Kind == failure.Transient && !strings.HasPrefix(e.Code, "RequestLimitExceeded")
 }
 
 // giveUp decides after a failed attempt: nil after pausing for the next
@@ -353,15 +361,18 @@ func (s *Service) pause(ctx context.Context, attempt int64) error {
 	if dl, ok := ctx.Deadline(); ok {
 		remaining = dl.Sub(s.Now())
 	}
-	if remaining <= minD {
-		return fmt.Errorf("the invocation's deadline is too near for another attempt")
-	}
 	d, err := waiter.ComputeDelay(attempt, minD, maxD, remaining)
 	if err != nil {
 		return err
 	}
+	if remaining-d < minAttemptTime {
+		return fmt.Errorf("the invocation's deadline is too near for another attempt")
+	}
 	return s.Sleep(ctx, d)
 }
+
+// minAttemptTime is the least time worth starting an attempt with.
+const minAttemptTime = 100 * time.Millisecond
 
 // Time kept from the invocation's deadline: for answering the caller, and
 // before that for putting the outcome on the queue. A short timeout keeps
