@@ -8,6 +8,8 @@ BIN       := $(DIST)/main
 ZIP       := $(DIST)/redis-restore.zip
 EVENT     ?= testdata/timer.json
 FUZZTIME  ?= 3s
+# The race detector needs cgo; where there is no C compiler, tests run without it.
+RACE      ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 # Each fuzz target, as package:Target.
 FUZZ_TARGETS := \
 	./events:FuzzDetect ./events:FuzzParseRestoreRequests ./events:FuzzDecodeAPIGateway \
@@ -38,8 +40,8 @@ vet:
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
-	$(GO) test -count=1 -skip '^TestFaultSuite$$' ./...
-	set -o pipefail; $(GO) test -count=1 -v -run '^TestFaultSuite$$' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
+	$(GO) test $(RACE) -count=1 -skip '^TestFaultSuite$$' ./...
+	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite$$' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
