@@ -11,36 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/internal/clock"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 )
 
-// fakeClock is the Clients' clock; the emulator keeps the real time, which
-// the SDK stamps its requests with.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type cloudEnv struct {
 	emu      *cloudemu.Emulator
 	demo     cloudemu.DemoData
 	endpoint *url.URL
-	clock    *fakeClock
+	clock    *clock.Fake
 	clients  *cloud.Clients
 	creds    config.Credentials
 }
@@ -58,7 +40,7 @@ func newCloudEnv(t *testing.T) *cloudEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Now()}
+	clock := clock.NewFake(time.Now())
 	return &cloudEnv{
 		emu:      emu,
 		demo:     demo,

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,39 +22,21 @@ import (
 	sts "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813"
 	tdmq "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/tdmq/v20200217"
 
+	"redis-restore/internal/clock"
 	"redis-restore/internal/cloudemu"
 )
-
-// clock is a test clock that moves only when told; it starts at the real
-// time because the SDK stamps requests with time.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type env struct {
 	t        *testing.T
 	e        *cloudemu.Emulator
-	clock    *clock
+	clock    *clock.Fake
 	endpoint string // host:port
 	d        cloudemu.DemoData
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c := &clock{t: time.Now()}
+	c := clock.NewFake(time.Now())
 	e := cloudemu.New(cloudemu.Options{Now: c.Now, Seed: 7})
 	d := cloudemu.SeedDemo(e)
 	url, closeFn, err := e.Listen("127.0.0.1:0")

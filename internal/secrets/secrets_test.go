@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/internal/clock"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
@@ -16,23 +17,6 @@ import (
 	"redis-restore/internal/restore"
 	"redis-restore/internal/secrets"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // fakeGetter serves secrets from a map and counts its calls.
 type fakeGetter struct {
@@ -72,8 +56,8 @@ func (g *fakeGetter) count() int {
 
 const secretName = "redis-restore/passwords"
 
-func setup(value string) (*secrets.Cache, *fakeClock, *fakeGetter, *config.Config) {
-	clock := &fakeClock{t: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+func setup(value string) (*secrets.Cache, *clock.Fake, *fakeGetter, *config.Config) {
+	clock := clock.NewFake(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	g := &fakeGetter{values: map[string]string{secretName: value}}
 	cfg := &config.Config{Region: "ap-guangzhou", PasswordSecret: secretName, SecretTTL: 5 * time.Minute}
 	return secrets.NewCache(clock.Now), clock, g, cfg
@@ -314,7 +298,7 @@ func TestWithEmulator(t *testing.T) {
 	endpoint, _ := url.Parse(raw)
 	session := cloud.New(cloud.Options{}).Session(config.Credentials{SecretID: demo.SecretID, SecretKey: demo.SecretKey, Token: demo.Token}, endpoint)
 
-	clock := &fakeClock{t: time.Now()}
+	clock := clock.NewFake(time.Now())
 	c := secrets.NewCache(clock.Now)
 	cfg := &config.Config{Region: demo.Region, PasswordSecret: demo.SecretName, SecretTTL: time.Minute}
 	p := c.For(cfg, session)
