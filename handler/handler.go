@@ -37,6 +37,9 @@ type Handler struct {
 	Sleep     func(ctx context.Context, d time.Duration) error
 	NewID     func() string
 	Passwords *secrets.Cache // container-wide cache of the password secret
+	// LocalCredentials is asked outside SCF when the environment has no
+	// credentials: the SDK's profile files, for local use.
+	LocalCredentials func() (config.Credentials, bool)
 
 	// Concurrency bounds how many restores of one batch run at once.
 	Concurrency int
@@ -56,6 +59,8 @@ func New(log *slog.Logger) *Handler {
 		NewID:       newUUID,
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
+
+		LocalCredentials: cloud.ProfileCredentials,
 	}
 }
 
@@ -105,6 +110,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	case cerr != nil:
 		inv.log.Error("configuration is wrong", "error", cerr.Error())
 		return inv.answer(inv.requestFailure(cerr))
+	}
+	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
+		if creds, ok := h.LocalCredentials(); ok {
+			cfg.Credentials = creds
+		}
 	}
 	inv.cfg = cfg
 

@@ -3,10 +3,13 @@ package handler_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -358,5 +361,33 @@ func TestGatewayStatusForAcceptedRestore(t *testing.T) {
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 	if resp.StatusCode != http.StatusAccepted || onlyResult(t, rs).Status != restore.Accepted {
 		t.Fatalf("status %d results %+v", resp.StatusCode, rs)
+	}
+}
+
+// Outside SCF, the SDK's credential file serves when the environment has
+// none; inside SCF (TENCENTCLOUD_RUNENV=SCF) only the role's credentials do.
+func TestLocalCredentialFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, ".tencentcloud"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	e.emu.AddCredential("AKIDlocalfile0000000000000000000", "local-file-key", "", time.Time{})
+	file := "[default]\nsecret_id = AKIDlocalfile0000000000000000000\nsecret_key = local-file-key\n"
+	if err := os.WriteFile(filepath.Join(dir, ".tencentcloud", "credentials"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", dir)
+	e.h.LocalCredentials = cloud.ProfileCredentials
+	for _, k := range []string{"TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"} {
+		delete(e.vars, k)
+	}
+	if r := onlyResult(t, e.results(fixture(t, "timer.json"))); r.Status != restore.Accepted {
+		t.Fatalf("with the credential file: %+v %+v", r, r.Error)
+	}
+	e.vars["TENCENTCLOUD_RUNENV"] = "SCF"
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-1amp2588","backupId":"latest"}`)))
+	if r.Status != restore.Failed || r.Error.Code != "MissingCredentials" {
+		t.Fatalf("in SCF without role credentials: %+v", r)
 	}
 }

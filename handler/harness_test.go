@@ -68,6 +68,7 @@ func newEnv(t testing.TB) *env {
 	e.vars["RESTORE_LOCK_RETRY"] = "100ms"
 	h := handler.New(handler.NewLogger(e.logs, -4))
 	h.Getenv = func(k string) string { return e.vars[k] }
+	h.LocalCredentials = nil // this machine's credential files are not the test's
 	h.Clients = cloud.New(cloud.Options{RequestsPerSecond: 1000})
 	h.MinDelay, h.MaxDelay = time.Millisecond, 5*time.Millisecond
 	e.h = h
