@@ -88,7 +88,8 @@ type invocation struct {
 // transient failure of an asynchronous trigger.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
 	inv := &invocation{h: h, received: h.Now(), log: h.Log}
-	if fc, ok := functioncontext.FromContext(ctx); ok {
+	fc, _ := functioncontext.FromContext(ctx)
+	if fc != nil {
 		inv.requestID = fc.RequestID
 	}
 	inv.log = h.Log.With("requestId", inv.requestID)
@@ -115,6 +116,13 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		if creds, ok := h.LocalCredentials(); ok {
 			cfg.Credentials = creds
 		}
+	}
+	// The messages' source names the function as SCF invoked it.
+	if fc != nil && fc.FunctionName != "" {
+		cfg.FunctionName = fc.FunctionName
+	}
+	if fc != nil && fc.Namespace != "" {
+		cfg.Namespace = fc.Namespace
 	}
 	inv.cfg = cfg
 
