@@ -297,8 +297,9 @@ func (inv *invocation) jobs(body []byte, src source) ([]job, []restore.Result) {
 	return out, nil
 }
 
-// run runs a batch: concurrently but bounded, each job on its own, the same
-// event key only once (a firing alarm notified again within one batch).
+// run runs a batch: concurrently but bounded, each job on its own, one
+// instance at a time, the same event key only once (a firing alarm notified
+// again within one batch).
 func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 	results := make([]restore.Result, len(jobs))
 	if len(jobs) == 0 {
@@ -316,9 +317,12 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 		}
 		return results
 	}
+	// Restores of one instance run one after another, in order: run at
+	// once, two events for the same instance would both find no earlier
+	// restore and both restore. In turn, the second finds the first's task.
 	first := map[string]int{}
-	var g errgroup.Group
-	g.SetLimit(max(1, inv.h.Concurrency))
+	var instances []string
+	byInstance := map[string][]int{}
 	for i, j := range jobs {
 		if j.decided != nil {
 			results[i] = *j.decided
@@ -330,8 +334,19 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 			}
 			first[j.Key] = i
 		}
+		id := j.Request.InstanceID
+		if _, ok := byInstance[id]; !ok {
+			instances = append(instances, id)
+		}
+		byInstance[id] = append(byInstance[id], i)
+	}
+	var g errgroup.Group
+	g.SetLimit(max(1, inv.h.Concurrency))
+	for _, id := range instances {
 		g.Go(func() error {
-			results[i] = svc.Run(ctx, j.Job)
+			for _, i := range byInstance[id] {
+				results[i] = svc.Run(ctx, jobs[i].Job)
+			}
 			return nil
 		})
 	}

@@ -146,3 +146,19 @@ func TestAnswerComesBeforeTheDeadline(t *testing.T) {
 		t.Errorf("the failure was not reported on the queue: %+v", m)
 	}
 }
+
+// Two requests for the same instance in one CMQ batch (two messages, each
+// asking for a restore): they run in turn, and the second finds the
+// first's restore instead of restoring again.
+func TestSameInstanceTwiceInABatchRestoresOnce(t *testing.T) {
+	e := newEnv(t)
+	e.h.Concurrency = 8
+	req := `{"instanceId":"crs-1amp2588","backupId":"latest"}`
+	rs := e.results(cmqEvent(t, req, req, req))
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores of one instance: %+v", n, rs)
+	}
+	if rs[0].Status != restore.Accepted || rs[1].Status != restore.Duplicate || rs[2].Status != restore.Duplicate {
+		t.Fatalf("results %+v", rs)
+	}
+}
