@@ -136,11 +136,19 @@ func ParseRestoreRequests(data []byte) ([]RestoreRequest, error) {
 			return nil, invalid("restores", fmt.Sprintf("holds %d restores, at most %d are accepted at once", len(items), MaxRestores))
 		}
 		out := make([]RestoreRequest, 0, len(items))
+		seen := map[string]int{}
 		for i, item := range items {
 			r, err := parseOne(item, fmt.Sprintf("restores[%d].", i))
 			if err != nil {
 				return nil, err
 			}
+			// Two restores of one instance in one batch: which should win
+			// is a guess, and the second would overwrite the first.
+			if j, dup := seen[r.InstanceID]; dup {
+				return nil, invalid(fmt.Sprintf("restores[%d].instanceId", i),
+					fmt.Sprintf("%s is already restored by restores[%d]: one restore per instance in a batch", r.InstanceID, j))
+			}
+			seen[r.InstanceID] = i
 			out = append(out, r)
 		}
 		return out, nil

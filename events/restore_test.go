@@ -133,7 +133,7 @@ func TestParseRestoreRequestsBatchLimit(t *testing.T) {
 	batch := func(n int) []byte {
 		items := make([]string, n)
 		for i := range items {
-			items[i] = restoreBody
+			items[i] = fmt.Sprintf(`{"instanceId":"crs-batch%03d","backupId":"latest"}`, i)
 		}
 		return []byte(`{"restores":[` + strings.Join(items, ",") + `]}`)
 	}
@@ -331,4 +331,15 @@ func FuzzParseRestoreRequests(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkRestoreRequests(t, data)
 	})
+}
+
+func TestBatchRefusesTheSameInstanceTwice(t *testing.T) {
+	_, err := events.ParseRestoreRequests([]byte(`{"restores":[
+		{"instanceId":"crs-5a4py64p","backupId":"latest"},
+		{"instanceId":"crs-1amp2588","backupId":"latest"},
+		{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}]}`))
+	e := failure.As(err)
+	if err == nil || e.Kind != failure.Invalid || e.Field != "restores[2].instanceId" || !strings.Contains(e.Message, "restores[0]") {
+		t.Fatalf("err %v", err)
+	}
 }
