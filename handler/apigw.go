@@ -64,6 +64,7 @@ func (inv *invocation) tooLarge() events.APIGatewayResponse {
 
 // gatewayResponse is the integration response for results.
 func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatewayResponse {
+	inv.logSummary(results)
 	for _, r := range results {
 		if r.Undelivered {
 			// API gateway does not retry: the caller has the TaskId in the

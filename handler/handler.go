@@ -146,16 +146,30 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 // answer wraps results for the asynchronous triggers, and fails the
 // invocation when the platform must retry it.
 func (inv *invocation) answer(results []restore.Result) (any, error) {
-	resp := Response{Results: results}
 	if inv.kind == events.APIGateway {
 		return inv.gatewayResponse(results), nil
 	}
+	inv.logSummary(results)
+	resp := Response{Results: results}
 	if err := retryError(inv.kind, results); err != nil {
 		summary, _ := json.Marshal(resp)
 		inv.log.Error("invocation fails so that the platform retries it", "reason", err.Error())
 		return nil, fmt.Errorf("%v: %s", err, summary)
 	}
 	return resp, nil
+}
+
+// logSummary ends every invocation's log with one line that counts its
+// outcomes, for dashboards and alarms on the function's own logs.
+func (inv *invocation) logSummary(results []restore.Result) {
+	counts := map[restore.Status]int{}
+	for _, r := range results {
+		counts[r.Status]++
+	}
+	inv.log.Info("invocation answered", "results", len(results),
+		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
+		"dryRun", counts[restore.DryRun], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed],
+		"ms", inv.h.Now().Sub(inv.received).Milliseconds())
 }
 
 // retryError says why the platform should retry the event, if it should.
