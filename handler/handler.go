@@ -235,8 +235,8 @@ func (inv *invocation) cmq(ctx context.Context, payload []byte) []restore.Result
 		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "CMQ event: "+err.Error()))
 	}
 	// Each record is parsed on its own: one bad message must not stop the
-	// others. The restores of all records then run as one batch.
-	var all []restore.Result
+	// others. The restores of all records then run as one batch, and the
+	// results keep the records' order.
 	var jobs []job
 	for i, rec := range ev.Records {
 		since := rec.CMQ.PublishTime
@@ -247,59 +247,62 @@ func (inv *invocation) cmq(ctx context.Context, payload []byte) []restore.Result
 		if rec.CMQ.MsgID != "" {
 			key = "cmq:" + rec.CMQ.MsgID
 		}
-		src := source{trigger: "cmq", since: since, key: key, noSecrets: true}
-		js, failed := inv.jobs([]byte(rec.CMQ.MsgBody), src)
-		for j := range failed {
-			failed[j].Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, rec.CMQ.MsgID)
+		for _, j := range inv.jobs([]byte(rec.CMQ.MsgBody), source{trigger: "cmq", since: since, key: key, noSecrets: true}) {
+			if j.decided != nil && j.decided.Status == restore.Failed {
+				j.decided.Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, rec.CMQ.MsgID)
+			}
+			jobs = append(jobs, j)
 		}
-		all = append(all, failed...)
-		jobs = append(jobs, js...)
 	}
-	return append(all, inv.run(ctx, jobs)...)
+	return inv.run(ctx, jobs)
 }
 
 // body handles a request body: a restore request, a batch, or an alarm.
 func (inv *invocation) body(ctx context.Context, body []byte, src source) []restore.Result {
-	jobs, failed := inv.jobs(body, src)
-	return append(failed, inv.run(ctx, jobs)...)
+	return inv.run(ctx, inv.jobs(body, src))
 }
 
-// job is a restore job, or a result already decided (skipped) for it.
+// job is a restore job, or a result already decided for it (skipped, or
+// failed before any restore could start).
 type job struct {
 	restore.Job
 	decided *restore.Result
 }
 
 // jobs turns a body into jobs; what cannot be turned is a failed result.
-func (inv *invocation) jobs(body []byte, src source) ([]job, []restore.Result) {
+func (inv *invocation) jobs(body []byte, src source) []job {
+	fail := func(err error) []job {
+		r := inv.requestFailure(err)[0]
+		return []job{{decided: &r}}
+	}
 	kind, err := events.DetectBody(body)
 	if err != nil {
-		return nil, inv.requestFailure(err)
+		return fail(err)
 	}
 	if kind == events.Alarm {
 		var a events.AlarmNotification
 		if err := json.Unmarshal(body, &a); err != nil {
-			return nil, inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "alarm notification: "+err.Error()))
+			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "alarm notification: "+err.Error()))
 		}
 		j, skip, err := restore.AlarmJob(&a, inv.cfg, src.trigger)
 		switch {
 		case err != nil:
-			return nil, inv.requestFailure(err)
+			return fail(err)
 		case skip != "":
 			inv.log.Info("alarm skipped", "instanceId", j.Request.InstanceID, "reason", skip)
-			return []job{{decided: &restore.Result{InstanceID: j.Request.InstanceID, Status: restore.Skipped, Reason: skip}}}, nil
+			return []job{{decided: &restore.Result{InstanceID: j.Request.InstanceID, Status: restore.Skipped, Reason: skip}}}
 		}
 		inv.log.Info("alarm accepted", "instanceId", j.Request.InstanceID, "reason", j.Reason)
-		return []job{{Job: j}}, nil
+		return []job{{Job: j}}
 	}
 	reqs, err := events.ParseRestoreRequests(body)
 	if err != nil {
-		return nil, inv.requestFailure(err)
+		return fail(err)
 	}
 	var out []job
 	for i, r := range reqs {
 		if src.noSecrets && r.Password != "" {
-			return nil, inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
+			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
 				"not accepted in a "+src.trigger+" event, which is stored in plain text: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD"))
 		}
 		key := ""
@@ -308,7 +311,7 @@ func (inv *invocation) jobs(body []byte, src source) ([]job, []restore.Result) {
 		}
 		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key}})
 	}
-	return out, nil
+	return out
 }
 
 // run runs a batch: concurrently but bounded, each job on its own, one

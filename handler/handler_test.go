@@ -323,6 +323,10 @@ func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
 	if accepted != 2 || failed != 1 || len(e.emu.RestoreCalls()) != 2 {
 		t.Fatalf("accepted %d failed %d restores %d", accepted, failed, len(e.emu.RestoreCalls()))
 	}
+	// The results keep the records' order.
+	if rs[0].InstanceID != "crs-5a4py64p" || rs[1].Status != restore.Failed || !strings.Contains(rs[1].Reason, "CMQ record 1") || rs[2].InstanceID != "crs-1amp2588" {
+		t.Errorf("results out of the records' order: %+v", rs)
+	}
 	if n := len(e.messages()); n != 2 {
 		t.Errorf("%d messages, want 2 (one per accepted restore)", n)
 	}
