@@ -48,7 +48,7 @@ func FuzzInvoke(f *testing.F) {
 		if err != nil && !strings.Contains(err.Error(), "transient") {
 			t.Fatalf("invocation error: %v", err)
 		}
-		rs := decodeAnswer(t, ans)
+		rs, _ := decodeAnswer(t, ans)
 		invalid := len(rs) > 0
 		for _, r := range rs {
 			if r.Status == restore.Failed && r.Error != nil && r.Error.Code == "InternalError" {
