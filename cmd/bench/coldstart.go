@@ -1,123 +1,64 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"fmt"
-	"net"
-	"net/rpc"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"sync"
 	"time"
 
-	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
+	"redis-restore/internal/scfdriver"
 )
 
 // coldRun is one start of the function, measured from just before the
 // process is started.
 type coldRun struct {
-	Ping     time.Duration // first answered Function.Ping
-	Invoke   time.Duration // first answered Function.Invoke (a restore), sent right after the Ping
-	HWMIdle  int64         // VmHWM after the first Ping
-	HWM      int64         // VmHWM after the first Invoke
-	CPU      time.Duration // utime+stime after the first Invoke
-	Attempts int           // dials until the Ping answered
+	Ping    time.Duration // first answered Function.Ping
+	Invoke  time.Duration // first answered Function.Invoke (a restore), sent right after the Ping
+	HWMIdle int64         // VmHWM after the first Ping
+	HWM     int64         // VmHWM after the first Invoke
+	CPU     time.Duration // utime+stime after the first Invoke
 }
 
-// coldStart starts the binary as SCF does (_LAMBDA_SERVER_PORT), dials and
-// pings every poll until the function answers, then invokes it once with a
-// restore. It does what internal/scfdriver does, but polls far more often
-// than scfdriver's 5 ms: with a 10 ms target, a 5 ms tick would be most of
-// the figure. poll is the resolution of the Ping figure.
+// coldStart starts the binary as SCF does, through internal/scfdriver,
+// dialling every poll until the function answers Ping (with a 10 ms
+// target, scfdriver's default 5 ms tick would be most of the figure), then
+// invokes it once with a restore.
 //
 // With invoke false it stops after the Ping: for the baseline function,
 // which does not restore.
 func coldStart(bin string, w *world, poll time.Duration, invoke bool) (coldRun, error) {
 	var run coldRun
-	port, err := freePort()
+	ctx := context.Background()
+	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin, PollInterval: poll})
 	if err != nil {
 		return run, err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	stderr := &lockedBuffer{}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "_LAMBDA_SERVER_PORT="+strconv.Itoa(port))
-	cmd.Stderr = stderr
-	cmd.WaitDelay = time.Second
-
-	payload := w.timerEvent()
-	envJSON := mustJSON(w.env())
-
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return run, fmt.Errorf("start %s: %w", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	}()
-
-	var client *rpc.Client
-	for client == nil {
-		run.Attempts++
-		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c := rpc.NewClient(conn)
-			if callTimeout(c, "Function.Ping", &messages.PingRequest{}, &messages.PingResponse{}, 5*time.Second) == nil {
-				client = c
-				break
-			}
-			c.Close()
-		}
-		select {
-		case <-exited:
-			return run, fmt.Errorf("function exited before answering Ping: %s", stderr.String())
-		default:
-		}
-		if time.Since(start) > 10*time.Second {
-			return run, fmt.Errorf("no Ping answer within 10s: %s", stderr.String())
-		}
-		time.Sleep(poll)
-	}
-	run.Ping = time.Since(start)
-	defer client.Close()
-	if !invoke {
-		run.HWMIdle, err = vmHWM(cmd.Process.Pid)
+	defer fn.Close()
+	run.Ping = fn.PingReadyAfter()
+	pid := fn.PID()
+	if run.HWMIdle, err = vmHWM(pid); err != nil || !invoke {
 		return run, err
 	}
 
-	deadline := time.Now().Add(60 * time.Second)
-	req := &messages.InvokeRequest{
-		Payload:            payload,
-		RequestId:          fmt.Sprintf("bench-cold-%d", time.Now().UnixNano()),
-		Deadline:           messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
-		FunctionName:       "redis-restore",
-		Namespace:          "default",
-		FunctionVersion:    "$LATEST",
-		MemoryLimitInMb:    64,
-		TimeLimitInMs:      60000,
-		Environment:        string(envJSON),
-		TencentcloudRegion: w.demo.Region,
+	res, err := fn.Invoke(ctx, scfdriver.Invocation{
+		Payload:     w.timerEvent(),
+		RequestID:   fmt.Sprintf("bench-cold-%d", time.Now().UnixNano()),
+		Timeout:     60 * time.Second,
+		Environment: w.env(),
+		Region:      w.demo.Region,
+	})
+	if err != nil {
+		return run, fmt.Errorf("Invoke: %w", err)
 	}
-	// The ping's idle high-water mark is read after the clock for Invoke
-	// started: reading /proc takes a few tens of microseconds, which the
-	// Invoke figure then includes, never the Ping figure.
-	pid := cmd.Process.Pid
-	if run.HWMIdle, err = vmHWM(pid); err != nil {
-		return run, err
+	// The Invoke's own round trip, after the Ping: the /proc read above is
+	// not in it.
+	run.Invoke = run.Ping + res.Duration
+	if res.Error != nil {
+		return run, fmt.Errorf("Invoke answered error %s: %s", res.Error.Type, res.Error.Message)
 	}
-	var resp messages.InvokeResponse
-	if err := callTimeout(client, "Function.Invoke", req, &resp, 70*time.Second); err != nil {
-		return run, fmt.Errorf("Invoke: %w: %s", err, stderr.String())
-	}
-	run.Invoke = time.Since(start)
-	if resp.Error != nil {
-		return run, fmt.Errorf("Invoke answered error %s: %s", resp.Error.Type, resp.Error.Message)
-	}
-	rs, err := parseAnswer(resp.Payload)
+	rs, err := parseAnswer(res.Payload)
 	if err != nil {
 		return run, err
 	}
@@ -131,50 +72,6 @@ func coldStart(bin string, w *world, poll time.Duration, invoke bool) (coldRun, 
 		return run, err
 	}
 	return run, nil
-}
-
-// callTimeout is client.Call that gives up after d: a function that
-// accepts but never answers must not hang the benchmark.
-func callTimeout(client *rpc.Client, method string, args, reply any, d time.Duration) error {
-	c := client.Go(method, args, reply, make(chan *rpc.Call, 1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-c.Done:
-		return c.Error
-	case <-t.C:
-		return fmt.Errorf("%s: no answer within %s", method, d)
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedBuffer keeps the first 64 KiB of a process's stderr, for errors.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := 64<<10 - b.buf.Len(); room > 0 {
-		b.buf.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(bytes.TrimSpace(b.buf.Bytes()))
 }
 
 // coldSection is the cold start section's figures.

@@ -186,7 +186,7 @@ func (r *report) coldMarkdown(p func(string, ...any)) {
 		return
 	}
 	c := r.cold
-	p("Each start is a fresh `dist/main` process, timed from just before `exec` until its first answer. The bench dials the function's port every %s, so a figure is late by at most about that much; once Ping answers it sends at once an `Invoke` with a timer event restoring an instance of its own against the emulator (DescribeTaskList, RestoreInstance, SendCmqMsg). One unmeasured start ran first to bring the binary into the page cache, as on an SCF host that has just unzipped it.", c.Poll)
+	p("Each start is a fresh `dist/main` process, timed from just before `exec` until its first answer. The bench starts it through `internal/scfdriver`, dialling its port every %s, so a figure is late by at most about that much; once Ping answers it sends at once an `Invoke` with a timer event restoring an instance of its own against the emulator (DescribeTaskList, RestoreInstance, SendCmqMsg). One unmeasured start ran first to bring the binary into the page cache, as on an SCF host that has just unzipped it.", c.Poll)
 	p("")
 	p("| measure | starts | median | p99 | min – max | IQR | target | meets target |")
 	p("| --- | --- | --- | --- | --- | --- | --- | --- |")
