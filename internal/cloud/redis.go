@@ -115,8 +115,8 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 	c := s.redis(region)
 	req := redis.NewDescribeInstanceBackupsRequest()
 	req.InstanceId = common.StringPtr(instanceID)
-	req.BeginTime = common.StringPtr(begin.In(chinaStandardTime).Format(cloudTime))
-	req.EndTime = common.StringPtr(end.In(chinaStandardTime).Format(cloudTime))
+	req.BeginTime = cloudTimePtr(begin)
+	req.EndTime = cloudTimePtr(end)
 	req.Limit = common.Int64Ptr(limit)
 	req.Offset = common.Int64Ptr(offset)
 	req.SetContext(ctx)
@@ -169,8 +169,8 @@ func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID s
 		req := redis.NewDescribeTaskListRequest()
 		req.InstanceId = common.StringPtr(instanceID)
 		req.TaskTypes = common.StringPtrs([]string{restoreTaskType})
-		req.BeginTime = common.StringPtr(begin.In(chinaStandardTime).Format(cloudTime))
-		req.EndTime = common.StringPtr(end.In(chinaStandardTime).Format(cloudTime))
+		req.BeginTime = cloudTimePtr(begin)
+		req.EndTime = cloudTimePtr(end)
 		req.Limit = common.Int64Ptr(limit)
 		req.Offset = common.Int64Ptr(offset)
 		req.SetContext(ctx)
@@ -197,6 +197,11 @@ func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID s
 			return out, nil
 		}
 	}
+}
+
+// cloudTimePtr formats t as the API wants it: China Standard Time, no zone.
+func cloudTimePtr(t time.Time) *string {
+	return common.StringPtr(t.In(chinaStandardTime).Format(cloudTime))
 }
 
 func parseCloudTime(s *string) (time.Time, error) {
