@@ -59,9 +59,9 @@ func validBackupID(s string) bool {
 		all(s, func(r rune) bool { return isAlnum(r) || r == '_' || r == '.' || r == '-' })
 }
 
-// validRegion: lowercase words and digits joined by '-', such as
+// ValidRegion reports whether s is an API region: lowercase words and digits joined by '-', such as
 // ap-guangzhou or ap-shanghai-fsi; the first word of 2 or 3 letters.
-func validRegion(s string) bool {
+func ValidRegion(s string) bool {
 	parts := strings.Split(s, "-")
 	if len(parts) < 2 || len(parts[0]) < 2 || len(parts[0]) > 3 || !all(parts[0], isLower) || !all(parts[1], isLower) || parts[1] == "" {
 		return false
@@ -225,7 +225,7 @@ func (r *RestoreRequest) validate(prefix string) error {
 		return invalid(prefix+"backupId", "is required (a backup ID, or \"latest\")")
 	case !strings.EqualFold(r.BackupID, LatestBackup) && !validBackupID(r.BackupID):
 		return invalid(prefix+"backupId", fmt.Sprintf("%q is not a backup ID", truncate([]byte(r.BackupID))))
-	case r.Region != "" && !validRegion(r.Region):
+	case r.Region != "" && !ValidRegion(r.Region):
 		return invalid(prefix+"region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate([]byte(r.Region))))
 	case len(r.Password) > maxPasswordLen:
 		return invalid(prefix+"password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))

@@ -2,12 +2,15 @@ package handler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"redis-restore/events"
+	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
@@ -39,21 +42,53 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 	if len(body) > MaxBodyBytes {
 		return inv.tooLarge()
 	}
-	who, err := authenticate(inv.cfg, req.Header, body, inv.h.Now())
+	// Authentication comes before anything of the configuration is used
+	// or told: a caller who has not proved who it is learns only that.
+	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
+	if aerr != nil {
+		inv.log.Error("webhook authentication settings are wrong: every webhook call is refused", "error", aerr.Error())
+		return inv.gatewayResponse(inv.requestFailure(unauthenticated("not authenticated")))
+	}
+	who, err := authenticate(auth, req.Header, body, inv.h.Now())
 	if err != nil {
 		inv.log.Warn("webhook refused", "reason", err.Error())
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
 	inv.log.Info("webhook authenticated", "method", who.method)
+	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
+}
 
-	src := source{trigger: "apigw"}
-	if key := strings.TrimSpace(req.Header(IdempotencyHeader)); key != "" {
-		src.key = "apigw:" + key
-		// A signed call says when it was made: restores since then are
-		// this call's, also when it reaches a fresh container.
-		src.since = who.signedAt
+// webhookSource gives a webhook call its identity, so that neither a
+// replay nor a retry restores again:
+//   - a signed call is named by its signature, which covers its time and
+//     body: the same signed request sent again is the same event, in any
+//     container (the task list is searched from the time it was signed);
+//   - an Idempotency-Key names the request across new signatures, bound to
+//     the body (the same key with another body is refused), and searched
+//     keyLookback back, since the caller says it is the same request;
+//   - a basic-auth call without a key has no identity: it is searched
+//     untimedLookback back, like a direct invocation.
+//
+// The event's time is the earlier of the signature's and the arrival: a
+// caller whose clock runs fast must not hide its own restore.
+func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
+	src := source{trigger: "apigw", since: inv.received}
+	if who.method == "signature" {
+		if who.signedAt.Before(src.since) {
+			src.since = who.signedAt
+		}
+		src.key = "sig:" + who.signature
 	}
-	return inv.gatewayResponse(inv.body(ctx, body, src))
+	switch key := strings.TrimSpace(idempotencyKey); {
+	case key != "":
+		sum := sha256.Sum256(body)
+		src.key = "apigw:" + key
+		src.fingerprint = hex.EncodeToString(sum[:])
+		src.since = src.since.Add(-keyLookback)
+	case who.method != "signature":
+		src.since = src.since.Add(-untimedLookback)
+	}
+	return src
 }
 
 func (inv *invocation) tooLarge() events.APIGatewayResponse {
@@ -70,6 +105,14 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 			// API gateway does not retry: the caller has the TaskId in the
 			// answer, and the ERROR line was logged by the restore.
 			inv.log.Error("TaskId returned to the caller only", "instanceId", r.InstanceID, "taskId", r.TaskID)
+		}
+	}
+	for i, r := range results {
+		if r.Kind == failure.Config && r.Error != nil {
+			// The caller is authenticated, but the configuration's details
+			// are the operator's: they are in the log, in full.
+			results[i].Error = &restore.ErrorBody{Code: r.Error.Code,
+				Message: "the function's configuration is wrong: its log says why (requestId " + inv.requestID + ")"}
 		}
 	}
 	body, _ := json.Marshal(Response{Results: results})

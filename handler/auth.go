@@ -38,24 +38,25 @@ func mac(secret, ts string, body []byte) []byte {
 
 // caller is who passed authentication, and how.
 type caller struct {
-	method   string    // "signature" or "basic"
-	signedAt time.Time // for signatures: when the caller signed
+	method    string    // "signature" or "basic"
+	signedAt  time.Time // for signatures: when the caller signed
+	signature string    // for signatures: v1, which names this exact request
 }
 
 // authenticate checks a webhook call against the configured secrets. It
 // returns Forbidden when no authentication is configured (nobody may
 // restore anonymously), Unauthenticated when the caller's proof is missing
 // or wrong. Its messages never hold the secret or the signature.
-func authenticate(cfg *config.Config, header func(string) string, body []byte, now time.Time) (caller, error) {
-	if cfg.WebhookSecret == "" && cfg.WebhookBasicAuth == "" {
+func authenticate(auth config.WebhookAuth, header func(string) string, body []byte, now time.Time) (caller, error) {
+	if !auth.Configured() {
 		return caller{}, failure.E(failure.Forbidden, failure.Code(failure.CodeForbidden),
 			"webhook authentication is not configured (RESTORE_WEBHOOK_SECRET or RESTORE_WEBHOOK_BASIC_AUTH): API gateway requests are refused")
 	}
-	if sig := header(SignatureHeader); sig != "" && cfg.WebhookSecret != "" {
-		return verifySignature(cfg.WebhookSecret, sig, body, now)
+	if sig := header(SignatureHeader); sig != "" && auth.Secret != "" {
+		return verifySignature(auth.Secret, sig, body, now)
 	}
-	if auth := header("Authorization"); auth != "" && cfg.WebhookBasicAuth != "" {
-		return verifyBasic(cfg.WebhookBasicAuth, auth)
+	if h := header("Authorization"); h != "" && auth.BasicUser != "" {
+		return verifyBasic(auth.BasicUser+":"+auth.BasicPass, h)
 	}
 	return caller{}, unauthenticated("no accepted credentials: send " + SignatureHeader + " or HTTP basic auth, as configured")
 }
@@ -89,7 +90,7 @@ func verifySignature(secret, header string, body []byte, now time.Time) (caller,
 	if !hmac.Equal(got, mac(secret, ts, body)) {
 		return caller{}, unauthenticated("signature does not match the body")
 	}
-	return caller{method: "signature", signedAt: signedAt}, nil
+	return caller{method: "signature", signedAt: signedAt, signature: strings.ToLower(v1)}, nil
 }
 
 func verifyBasic(want, header string) (caller, error) {

@@ -76,16 +76,32 @@ const MaxBodyBytes = 256 << 10
 type invocation struct {
 	h         *Handler
 	cfg       *config.Config
+	cfgErr    error // what is wrong with cfg; every restore is refused with it
 	log       *slog.Logger
 	requestID string
 	kind      events.Kind
 	received  time.Time
 }
 
+// How far back the task list is searched for an earlier delivery's
+// restore. An event that says when it was created is searched from then;
+// these are for the others.
+const (
+	// untimedLookback covers an event that carries no creation time (a
+	// direct invocation, a basic-auth webhook, a timer without Time): the
+	// platform retries an asynchronous event twice, a minute apart, so a
+	// restore of the instance this recent is taken for this event's.
+	untimedLookback = 3 * time.Minute
+	// keyLookback covers a webhook retried with the same Idempotency-Key
+	// and a new signature: the caller said it is the same request.
+	keyLookback = 15 * time.Minute
+)
+
 // Invoke handles one event. Its answer is a Response, or for API gateway an
 // events.APIGatewayResponse. It returns an error only when the platform
-// should retry the event: a TaskId that could not be put on the queue, or a
-// transient failure of an asynchronous trigger.
+// should retry the event: a TaskId that could not be put on the queue, a
+// restore whose outcome is unknown, or a transient failure of an
+// asynchronous trigger.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
 	inv := &invocation{h: h, received: h.Now(), log: h.Log}
 	fc, _ := functioncontext.FromContext(ctx)
@@ -100,18 +116,25 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		}
 	}()
 
+	if derr := events.CheckDepth(payload, events.MaxDepth); derr != nil {
+		inv.log.Warn("event refused", "error", derr.Error())
+		return inv.answer(inv.requestFailure(derr))
+	}
 	kind, derr := events.Detect(payload)
 	inv.kind = kind
 	inv.log = inv.log.With("trigger", kind.String())
-	cfg, cerr := config.Load(h.Getenv)
-	switch {
-	case derr != nil:
+	if derr != nil {
 		inv.log.Warn("event not understood", "error", derr.Error())
 		return inv.answer(inv.requestFailure(derr))
-	case cerr != nil:
-		inv.log.Error("configuration is wrong", "error", cerr.Error())
-		return inv.answer(inv.requestFailure(cerr))
 	}
+	// A configuration that fails to load still yields what could be read:
+	// every restore is then refused with the reason, and reported on the
+	// queue where the queue's own settings are sound.
+	inv.cfg, inv.cfgErr = config.Load(h.Getenv)
+	if inv.cfgErr != nil {
+		inv.log.Error("configuration is wrong: every restore is refused", "error", inv.cfgErr.Error())
+	}
+	cfg := inv.cfg
 	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
 		if creds, ok := h.LocalCredentials(); ok {
 			cfg.Credentials = creds
@@ -124,7 +147,6 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	if fc != nil && fc.Namespace != "" {
 		cfg.Namespace = fc.Namespace
 	}
-	inv.cfg = cfg
 
 	var results []restore.Result
 	switch kind {
@@ -135,10 +157,10 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	case events.CMQ:
 		results = inv.cmq(ctx, payload)
 	default:
-		// A direct invocation: a request, a batch, or an alarm. It carries
-		// no event identity or time, so only an alarm's own time guards it
-		// against a second delivery (see README, Idempotency).
-		results = inv.body(ctx, payload, source{trigger: "direct"})
+		// A direct invocation: a request, a batch, or an alarm. It says
+		// nothing of when it was created: a restore of the instance in
+		// the last untimedLookback is taken for its own.
+		results = inv.body(ctx, payload, source{trigger: "direct", since: inv.received.Add(-untimedLookback)})
 	}
 	return inv.answer(results)
 }
@@ -168,16 +190,19 @@ func (inv *invocation) logSummary(results []restore.Result) {
 	}
 	inv.log.Info("invocation answered", "results", len(results),
 		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
-		"dryRun", counts[restore.DryRun], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed],
+		"dryRun", counts[restore.DryRun], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown],
 		"ms", inv.h.Now().Sub(inv.received).Milliseconds())
 }
 
 // retryError says why the platform should retry the event, if it should.
 func retryError(kind events.Kind, results []restore.Result) error {
-	var undelivered, transient []string
+	var undelivered, unknown, transient []string
 	for _, r := range results {
 		if r.Undelivered {
 			undelivered = append(undelivered, fmt.Sprintf("%s task %d", r.InstanceID, r.TaskID))
+		}
+		if r.Status == restore.Unknown {
+			unknown = append(unknown, r.InstanceID)
 		}
 		if r.Status == restore.Failed && r.Kind == failure.Transient {
 			transient = append(transient, r.InstanceID)
@@ -186,6 +211,8 @@ func retryError(kind events.Kind, results []restore.Result) error {
 	switch {
 	case len(undelivered) > 0:
 		return fmt.Errorf("restore accepted but its TaskId could not be put on the queue (%s)", strings.Join(undelivered, ", "))
+	case len(unknown) > 0:
+		return fmt.Errorf("whether the restore of %s started is unknown: retry the event, which looks for its task first", strings.Join(unknown, ", "))
 	case len(transient) > 0 && (kind == events.Timer || kind == events.CMQ):
 		return fmt.Errorf("transient failure of %s: retry the event (it will not restore twice)", strings.Join(transient, ", "))
 	}
@@ -202,10 +229,14 @@ func (inv *invocation) requestFailure(err error) []restore.Result {
 
 // source is where a request body came from.
 type source struct {
-	trigger   string
-	since     time.Time // when the event was created (for idempotency)
-	key       string    // the event's identity, "" if it has none
-	noSecrets bool      // the body is stored in plain text: refuse passwords
+	trigger string
+	// since: a restore task of the instance that started since then is
+	// this event's (started by another delivery of it). The event's
+	// creation time, or the time it arrived less a lookback.
+	since       time.Time
+	key         string // the event's identity, "" if it has none
+	fingerprint string // what key was given for: a hash of the body
+	noSecrets   bool   // the body is stored in plain text: refuse passwords
 }
 
 func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Result {
@@ -217,14 +248,17 @@ func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Resu
 		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("Message"),
 			"the timer's argument is empty: set it to a restore request such as {\"instanceId\":\"crs-...\",\"backupId\":\"latest\"}"))
 	}
-	since := ev.Time
+	// A timer event without Time (not documented, but not impossible) is
+	// keyed by the minute it arrived in: one firing, not one key for the
+	// memory's whole lifetime.
+	since, fired := ev.Time, ev.Time
 	if since.IsZero() {
-		since = inv.received
+		since, fired = inv.received.Add(-untimedLookback), inv.received.Truncate(time.Minute)
 	}
 	return inv.body(ctx, []byte(ev.Message), source{
 		trigger:   "timer",
 		since:     since,
-		key:       "timer:" + ev.TriggerName + ":" + ev.Time.UTC().Format(time.RFC3339),
+		key:       "timer:" + ev.TriggerName + ":" + fired.UTC().Format(time.RFC3339),
 		noSecrets: true,
 	})
 }
@@ -238,16 +272,28 @@ func (inv *invocation) cmq(ctx context.Context, payload []byte) []restore.Result
 	// others. The restores of all records then run as one batch, and the
 	// results keep the records' order.
 	var jobs []job
+	restores := 0
 	for i, rec := range ev.Records {
 		since := rec.CMQ.PublishTime
 		if since.IsZero() {
-			since = inv.received
+			since = inv.received.Add(-untimedLookback)
 		}
 		key := ""
 		if rec.CMQ.MsgID != "" {
 			key = "cmq:" + rec.CMQ.MsgID
 		}
 		for _, j := range inv.jobs([]byte(rec.CMQ.MsgBody), source{trigger: "cmq", since: since, key: key, noSecrets: true}) {
+			if j.decided == nil {
+				// One invocation has the time and the API budget of at most
+				// MaxRestores restores, whatever the records hold: the rest
+				// are refused by name rather than half done.
+				if restores++; restores > events.MaxRestores {
+					r := restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
+					r.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest),
+						fmt.Sprintf("more than %d restores in one CMQ event: this one was not started", events.MaxRestores)))
+					j.decided = &r
+				}
+			}
 			if j.decided != nil && j.decided.Status == restore.Failed {
 				j.decided.Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, rec.CMQ.MsgID)
 			}
@@ -275,11 +321,17 @@ func (inv *invocation) jobs(body []byte, src source) []job {
 		r := inv.requestFailure(err)[0]
 		return []job{{decided: &r}}
 	}
+	if err := events.CheckDepth(body, events.MaxDepth); err != nil {
+		return fail(err)
+	}
 	kind, err := events.DetectBody(body)
 	if err != nil {
 		return fail(err)
 	}
 	if kind == events.Alarm {
+		if err := events.CheckUniqueKeys(body); err != nil {
+			return fail(err)
+		}
 		var a events.AlarmNotification
 		if err := json.Unmarshal(body, &a); err != nil {
 			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "alarm notification: "+err.Error()))
@@ -309,7 +361,7 @@ func (inv *invocation) jobs(body []byte, src source) []job {
 		if src.key != "" {
 			key = fmt.Sprintf("%s:%d:%s", src.key, i, r.InstanceID)
 		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key}})
+		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint}})
 	}
 	return out
 }
@@ -322,18 +374,7 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 	if len(jobs) == 0 {
 		return results
 	}
-	svc, err := inv.service(ctx)
-	if err != nil {
-		for i, j := range jobs {
-			if j.decided != nil {
-				results[i] = *j.decided
-				continue
-			}
-			results[i] = restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
-			results[i].Fail(err)
-		}
-		return results
-	}
+	svc := inv.service(ctx)
 	// Restores of one instance run one after another, in order: run at
 	// once, two events for the same instance would both find no earlier
 	// restore and both restore. In turn, the second finds the first's task.
@@ -373,7 +414,7 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 			continue
 		}
 		r := results[first[j.Key]]
-		if r.Status == restore.Accepted || r.Status == restore.Duplicate {
+		if r.Status == restore.Accepted || r.Status == restore.Duplicate || r.Status == restore.Unknown {
 			r.Status = restore.Duplicate
 			r.MessageID = ""
 			r.Undelivered = false
@@ -387,22 +428,15 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 // service builds the restore service of this invocation, bound to the
 // credentials it was handed. With RESTORE_ROLE_ARN the Redis calls use the
 // assumed role (another account's instances); the queue and the password
-// secret stay with the function's own role.
-func (inv *invocation) service(ctx context.Context) (*restore.Service, error) {
+// secret stay with the function's own role. A configuration or a role that
+// fails makes a service that refuses every restore with the reason, so
+// that each refusal is reported like any other failure.
+func (inv *invocation) service(ctx context.Context) *restore.Service {
 	h, cfg := inv.h, inv.cfg
 	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
-	var redis restore.Redis = own
-	if cfg.RoleARN != "" && cfg.Credentials.Complete() {
-		assumed, err := h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
-		if err != nil {
-			inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
-			return nil, err
-		}
-		redis = assumed
-	}
 	svc := &restore.Service{
 		Config:   cfg,
-		Redis:    redis,
+		Redis:    own,
 		Outbox:   outbox{session: own, cfg: cfg},
 		Memory:   h.Memory,
 		Log:      inv.log,
@@ -412,11 +446,21 @@ func (inv *invocation) service(ctx context.Context) (*restore.Service, error) {
 		Source:   fmt.Sprintf("scf/%s/%s/%s", cfg.Region, cfg.Namespace, cfg.FunctionName),
 		MinDelay: h.MinDelay,
 		MaxDelay: h.MaxDelay,
+		Refuse:   inv.cfgErr,
 	}
 	if h.Passwords != nil {
 		svc.Passwords = h.Passwords.For(cfg, own)
 	}
-	return svc, nil
+	if svc.Refuse == nil && cfg.RoleARN != "" && cfg.Credentials.Complete() {
+		assumed, err := h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
+		if err != nil {
+			inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
+			svc.Refuse = err
+		} else {
+			svc.Redis = assumed
+		}
+	}
+	return svc
 }
 
 // outbox sends outcome messages to the configured queue or topic.
@@ -434,12 +478,20 @@ func (o outbox) Publish(ctx context.Context, region, body string, tags []string)
 
 // httpStatus is the API gateway status of a batch: 202 when something was
 // started or planned, 200 when everything was skipped, else the status of
-// the first failure's kind.
+// the first failure's kind. An unknown outcome is 504 when the deadline
+// came first and 502 otherwise: a caller that retries with the same
+// Idempotency-Key gets the TaskId once the task is found.
 func httpStatus(results []restore.Result) int {
 	status := http.StatusOK
 	for _, r := range results {
-		if r.Status == restore.Failed {
+		switch r.Status {
+		case restore.Failed:
 			return r.Kind.HTTPStatus()
+		case restore.Unknown:
+			if r.Error != nil && r.Error.Code == failure.CodeDeadlineExceeded {
+				return http.StatusGatewayTimeout
+			}
+			return http.StatusBadGateway
 		}
 		if r.Status != restore.Skipped {
 			status = http.StatusAccepted

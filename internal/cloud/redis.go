@@ -83,12 +83,14 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 	if err := s.call(ctx, &c.Client, "RestoreInstance", req, resp); err != nil {
 		return 0, "", err
 	}
-	if resp.Response == nil || resp.Response.TaskID == nil {
+	// An answer without a usable TaskId is no proof that nothing started:
+	// the caller looks for the task before it says anything.
+	if resp.Response == nil || resp.Response.TaskID == nil || *resp.Response.TaskID <= 0 {
 		rid := ""
 		if resp.Response != nil {
 			rid = resp.Response.RequestID
 		}
-		return 0, rid, failure.E(failure.Upstream, failure.Code("MissingTaskId"), "RestoreInstance answered without a TaskId")
+		return 0, rid, failure.E(failure.Upstream, failure.Code(failure.CodeMissingTaskID), "RestoreInstance answered without a TaskId")
 	}
 	return int64(*resp.Response.TaskID), resp.Response.RequestID, nil
 }

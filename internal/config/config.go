@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"path"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"redis-restore/events"
 	"redis-restore/internal/failure"
 )
 
@@ -27,8 +29,7 @@ type Config struct {
 	AllowedInstances []string // RESTORE_ALLOWED_INSTANCES patterns; nil: any
 	DryRun           bool
 
-	WebhookSecret    string
-	WebhookBasicAuth string // "user:password"
+	WebhookAuth
 
 	AlarmMargin   time.Duration // RESTORE_ALARM_MARGIN
 	AlarmPolicies []string      // RESTORE_ALARM_POLICIES; nil: any
@@ -42,6 +43,8 @@ type Config struct {
 
 	FunctionName string // SCF_FUNCTIONNAME, for the messages' source
 	Namespace    string
+
+	endpointBad bool // TENCENTCLOUD_ENDPOINT_URL is set but unusable
 }
 
 // Credentials are the execution role's temporary credentials.
@@ -64,51 +67,106 @@ const (
 // Load reads the configuration through getenv (os.Getenv in production, a
 // map in tests). Credentials are not checked here: a missing credential
 // fails each restore with a clear result rather than the whole invocation.
+//
+// Every setting is read, also after a bad one, and the error names each bad
+// setting. The Config is returned all the same, with each bad setting left
+// at its zero value, so that a failure can still be reported on the queue
+// when the queue's own settings are sound (see CanReport). A setting that is
+// present but holds no usable value is an error, never "unset": a blank
+// allow-list must not allow every instance.
 func Load(getenv func(string) string) (*Config, error) {
+	l := loader{getenv: getenv}
+	auth, authErr := LoadWebhookAuth(getenv)
 	c := &Config{
 		Credentials:      loadCredentials(getenv),
-		Region:           strings.TrimSpace(getenv("TENCENTCLOUD_REGION")),
 		Queue:            strings.TrimSpace(getenv("RESTORE_QUEUE")),
 		Topic:            strings.TrimSpace(getenv("RESTORE_TOPIC")),
-		WebhookSecret:    getenv("RESTORE_WEBHOOK_SECRET"),
-		WebhookBasicAuth: getenv("RESTORE_WEBHOOK_BASIC_AUTH"),
+		WebhookAuth:      auth,
 		Password:         getenv("RESTORE_PASSWORD"),
 		PasswordSecret:   strings.TrimSpace(getenv("RESTORE_PASSWORD_SECRET")),
 		RoleARN:          strings.TrimSpace(getenv("RESTORE_ROLE_ARN")),
 		FunctionName:     firstNonEmpty(getenv("SCF_FUNCTIONNAME"), "redis-restore"),
 		Namespace:        firstNonEmpty(getenv("SCF_NAMESPACE"), "default"),
-		AllowedInstances: splitList(getenv("RESTORE_ALLOWED_INSTANCES")),
-		AlarmPolicies:    splitList(getenv("RESTORE_ALARM_POLICIES")),
+		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
+		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
+		DryRun:           l.bool("RESTORE_DRY_RUN", false),
+		AlarmMargin:      l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
+		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
+		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
 	}
-	var err error
-	if c.DryRun, err = parseBool(getenv, "RESTORE_DRY_RUN", false); err != nil {
-		return nil, err
+	if authErr != nil {
+		l.errs = append(l.errs, authErr)
 	}
-	if c.AlarmMargin, err = parseDuration(getenv, "RESTORE_ALARM_MARGIN", DefaultAlarmMargin); err != nil {
-		return nil, err
-	}
-	if c.LockRetry, err = parseDuration(getenv, "RESTORE_LOCK_RETRY", DefaultLockRetry); err != nil {
-		return nil, err
-	}
-	if c.SecretTTL, err = parseDuration(getenv, "RESTORE_SECRET_TTL", DefaultSecretTTL); err != nil {
-		return nil, err
+	if r := strings.TrimSpace(getenv("TENCENTCLOUD_REGION")); r != "" {
+		if events.ValidRegion(r) {
+			c.Region = r
+		} else {
+			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))
+		}
 	}
 	if raw := strings.TrimSpace(getenv("TENCENTCLOUD_ENDPOINT_URL")); raw != "" {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, configError("TENCENTCLOUD_ENDPOINT_URL", fmt.Sprintf("%q is not a base URL such as http://127.0.0.1:9000", raw))
+			l.fail("TENCENTCLOUD_ENDPOINT_URL", "is not a base URL such as http://127.0.0.1:9000")
+			c.endpointBad = true
+		} else {
+			c.EndpointURL = u
 		}
-		c.EndpointURL = u
 	}
-	if c.WebhookBasicAuth != "" && !strings.Contains(c.WebhookBasicAuth, ":") {
-		return nil, configError("RESTORE_WEBHOOK_BASIC_AUTH", "must be user:password")
-	}
-	for _, p := range c.AllowedInstances {
-		if _, err := path.Match(p, "crs-x"); err != nil {
-			return nil, configError("RESTORE_ALLOWED_INSTANCES", fmt.Sprintf("bad pattern %q", p))
-		}
+	if len(l.errs) > 0 {
+		return c, errors.Join(l.errs...)
 	}
 	return c, nil
+}
+
+// WebhookAuth is how webhook callers prove who they are. It is read on its
+// own, before the rest of the configuration, so that a caller is
+// authenticated before it can learn anything about the configuration.
+type WebhookAuth struct {
+	Secret    string // RESTORE_WEBHOOK_SECRET: key of X-Restore-Signature
+	BasicUser string // RESTORE_WEBHOOK_BASIC_AUTH, split at its first colon
+	BasicPass string
+}
+
+// Configured reports whether any webhook authentication is set up.
+func (a WebhookAuth) Configured() bool { return a.Secret != "" || a.BasicUser != "" }
+
+// LoadWebhookAuth reads the webhook authentication settings. A setting that
+// is present but unusable (a blank secret, ":" or an empty user or password)
+// is an error: it must never let a caller through. Its message names the
+// setting, never its value.
+func LoadWebhookAuth(getenv func(string) string) (WebhookAuth, error) {
+	var a WebhookAuth
+	var errs []error
+	if raw := getenv("RESTORE_WEBHOOK_SECRET"); raw != "" {
+		if strings.TrimSpace(raw) == "" {
+			errs = append(errs, configError("RESTORE_WEBHOOK_SECRET", "is blank: set a secret or unset the variable"))
+		} else {
+			a.Secret = raw
+		}
+	}
+	if raw := getenv("RESTORE_WEBHOOK_BASIC_AUTH"); raw != "" {
+		user, pass, ok := strings.Cut(raw, ":")
+		switch {
+		case !ok:
+			errs = append(errs, configError("RESTORE_WEBHOOK_BASIC_AUTH", "must be user:password"))
+		case strings.TrimSpace(user) == "" || strings.TrimSpace(pass) == "":
+			errs = append(errs, configError("RESTORE_WEBHOOK_BASIC_AUTH", "must be user:password with neither empty"))
+		default:
+			a.BasicUser, a.BasicPass = user, pass
+		}
+	}
+	if len(errs) > 0 {
+		return WebhookAuth{}, errors.Join(errs...)
+	}
+	return a, nil
+}
+
+// CanReport reports whether outcomes can reach the queue with this
+// configuration, even one that failed to load: a failure is worth a message
+// wherever the message can go.
+func (c *Config) CanReport() bool {
+	return c.CheckOutput() == nil && c.Credentials.Complete() && !c.endpointBad
 }
 
 // CheckOutput reports whether the outcomes have somewhere to go. Without a
@@ -165,39 +223,71 @@ func loadCredentials(getenv func(string) string) Credentials {
 	return c
 }
 
-func parseBool(getenv func(string) string, name string, def bool) (bool, error) {
-	raw := strings.TrimSpace(getenv(name))
+// loader reads settings and collects what is wrong with them.
+type loader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (l *loader) fail(name, msg string) { l.errs = append(l.errs, configError(name, msg)) }
+
+func (l *loader) bool(name string, def bool) bool {
+	raw := strings.TrimSpace(l.getenv(name))
 	if raw == "" {
-		return def, nil
+		return def
 	}
 	v, err := strconv.ParseBool(raw)
 	if err != nil {
-		return false, configError(name, fmt.Sprintf("%q is not true or false", raw))
+		l.fail(name, fmt.Sprintf("%q is not true or false", raw))
+		return def
 	}
-	return v, nil
+	return v
 }
 
-func parseDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
-	raw := strings.TrimSpace(getenv(name))
+func (l *loader) duration(name string, def time.Duration) time.Duration {
+	raw := strings.TrimSpace(l.getenv(name))
 	if raw == "" {
-		return def, nil
+		return def
 	}
 	v, err := time.ParseDuration(raw)
 	if err != nil || v < 0 {
-		return 0, configError(name, fmt.Sprintf("%q is not a duration such as 5m", raw))
+		l.fail(name, fmt.Sprintf("%q is not a duration such as 5m", raw))
+		return def
 	}
-	return v, nil
+	return v
 }
 
-func splitList(s string) []string {
+// list reads a comma-separated list: nil when the variable is unset or
+// empty, an error when it is set but names nothing (" , ").
+func (l *loader) list(name string) []string {
+	raw := l.getenv(name)
+	if raw == "" {
+		return nil
+	}
 	var out []string
-	for _, part := range strings.Split(s, ",") {
+	for _, part := range strings.Split(raw, ",") {
 		if p := strings.Join(strings.Fields(part), ""); p != "" {
 			out = append(out, p)
 		}
 	}
+	if len(out) == 0 {
+		l.fail(name, "is set but names nothing: list at least one entry, or unset it")
+	}
 	return out
 }
+
+// patterns reads a list of instance patterns (path.Match syntax).
+func (l *loader) patterns(name string) []string {
+	ps := l.list(name)
+	for _, p := range ps {
+		if _, err := path.Match(p, "crs-x"); err != nil {
+			l.fail(name, fmt.Sprintf("bad pattern %q", p))
+			return nil
+		}
+	}
+	return ps
+}
+
 
 func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {

@@ -28,6 +28,7 @@ const (
 	Internal                     // a bug in the function
 	MethodNotAllowed             // webhook called with a method other than POST
 	TooLarge                     // webhook body over the limit
+	Conflict                     // the request contradicts an earlier one (an Idempotency-Key reused with another body)
 )
 
 var kindNames = map[Kind]string{
@@ -35,7 +36,7 @@ var kindNames = map[Kind]string{
 	Forbidden: "Forbidden", NotFound: "NotFound", Locked: "Locked",
 	Unavailable: "Unavailable", Transient: "Transient", Upstream: "Upstream",
 	Config: "Config", Internal: "Internal", MethodNotAllowed: "MethodNotAllowed",
-	TooLarge: "TooLarge",
+	TooLarge: "TooLarge", Conflict: "Conflict",
 }
 
 func (k Kind) String() string {
@@ -56,7 +57,7 @@ func (k Kind) HTTPStatus() int {
 		return http.StatusForbidden
 	case NotFound:
 		return http.StatusNotFound
-	case Locked, Unavailable:
+	case Locked, Unavailable, Conflict:
 		return http.StatusConflict
 	case Transient:
 		return http.StatusServiceUnavailable
@@ -188,6 +189,8 @@ const (
 	CodeDeadlineExceeded   = "DeadlineExceeded"
 	CodeInternal           = "InternalError"
 	CodeQueueError         = "QueueError"
+	CodeKeyReused          = "IdempotencyKeyReused"
+	CodeMissingTaskID      = "MissingTaskId"
 )
 
 // KindOf reports the Kind of err, Other if it carries none.

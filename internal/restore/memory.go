@@ -17,8 +17,9 @@ type Memory struct {
 }
 
 type memoryEntry struct {
-	result Result
-	at     time.Time
+	result      Result
+	fingerprint string
+	at          time.Time
 }
 
 // NewMemory remembers up to max keys for ttl each.
@@ -26,24 +27,29 @@ func NewMemory(ttl time.Duration, max int) *Memory {
 	return &Memory{ttl: ttl, max: max, entries: map[string]memoryEntry{}}
 }
 
-// Recall returns what was remembered for key.
-func (m *Memory) Recall(key string, now time.Time) (Result, bool) {
+// Recall returns what was remembered for key. reused is set when the key
+// was remembered with another fingerprint: the same Idempotency-Key sent
+// with another body, which is a mistake to refuse, not a duplicate.
+func (m *Memory) Recall(key, fingerprint string, now time.Time) (r Result, ok, reused bool) {
 	if m == nil || key == "" {
-		return Result{}, false
+		return Result{}, false, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.entries[key]
 	if !ok || now.Sub(e.at) > m.ttl {
 		delete(m.entries, key)
-		return Result{}, false
+		return Result{}, false, false
 	}
-	return e.result, true
+	if e.fingerprint != fingerprint {
+		return Result{}, false, true
+	}
+	return e.result, true, false
 }
 
 // Remember stores a result under key, dropping expired entries (and, past
 // max, the oldest) so that a long-lived container stays small.
-func (m *Memory) Remember(key string, r Result, now time.Time) {
+func (m *Memory) Remember(key, fingerprint string, r Result, now time.Time) {
 	if m == nil || key == "" {
 		return
 	}
@@ -65,5 +71,5 @@ func (m *Memory) Remember(key string, r Result, now time.Time) {
 			delete(m.entries, oldestKey)
 		}
 	}
-	m.entries[key] = memoryEntry{result: r, at: now}
+	m.entries[key] = memoryEntry{result: r, fingerprint: fingerprint, at: now}
 }

@@ -42,6 +42,8 @@ func eventType(s Status) string {
 		return EventTypePrefix + "accepted"
 	case Failed:
 		return EventTypePrefix + "failed"
+	case Unknown:
+		return EventTypePrefix + "unknown"
 	case DryRun:
 		return EventTypePrefix + "planned"
 	default:

@@ -49,6 +49,9 @@ type Job struct {
 	// Key identifies the event (and the restore within it) for the warm
 	// container's memory; "" if it has no identity.
 	Key string
+	// Fingerprint is what Key was given for (a hash of the webhook body):
+	// the same key with another fingerprint is refused, not a duplicate.
+	Fingerprint string
 	// Reason says why this restore, for the logs and the message.
 	Reason string
 }
@@ -65,6 +68,11 @@ type Service struct {
 	Sleep     func(ctx context.Context, d time.Duration) error
 	Source    string // the messages' source: scf/<region>/<namespace>/<function>
 	NewID     func() string
+	// Refuse, when set, fails every restore with this error before any
+	// cloud call (a configuration, credential or role that is wrong), and
+	// reports it on the queue like any other failure where the queue can
+	// be reached.
+	Refuse error
 
 	// Backoff bounds for transient errors; zero means the defaults.
 	MinDelay, MaxDelay time.Duration
@@ -88,7 +96,14 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 		}
 	}()
 
-	if prior, ok := s.Memory.Recall(job.Key, s.Now()); ok {
+	prior, ok, reused := s.Memory.Recall(job.Key, job.Fingerprint, s.Now())
+	switch {
+	case reused:
+		res.Fail(failure.E(failure.Conflict, failure.Code(failure.CodeKeyReused), failure.Field("Idempotency-Key"),
+			"this key was used with another request body: send a new key for a new request"))
+		log.Warn("idempotency key reused with another body", "key", job.Key)
+		return res
+	case ok:
 		prior.Status = Duplicate
 		prior.MessageID = ""
 		log.Info("restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
@@ -116,7 +131,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	// An undelivered TaskId is not remembered: the platform's retry, maybe
 	// in this same container, must find the task again and send it.
 	if (res.Status == Accepted || res.Status == Duplicate) && !res.Undelivered {
-		s.Memory.Remember(job.Key, res, s.Now())
+		s.Memory.Remember(job.Key, job.Fingerprint, res, s.Now())
 	}
 	return res
 }
@@ -132,6 +147,8 @@ func (s *Service) region(req events.RestoreRequest) string {
 func (s *Service) precheck(job Job, region string) error {
 	req := job.Request
 	switch {
+	case s.Refuse != nil:
+		return s.Refuse
 	case !s.Config.Allowed(req.InstanceID):
 		return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instanceId"),
 			fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES", req.InstanceID))
@@ -250,17 +267,34 @@ func (s *Service) password(ctx context.Context, req events.RestoreRequest, regio
 }
 
 // restore calls RestoreInstance until it is accepted, fails for good, or
-// the deadline nears. Before every retry it checks whether the failed
-// attempt started the restore after all (a lost answer): a restore must
-// never run twice.
+// the deadline nears, and never starts a second restore for one event.
+//
+// Two things send it to the task list before it calls again, and before it
+// reports: an attempt whose answer leaves open whether the restore started
+// (a lost, late or garbled answer, an answer without a TaskId), and a lock
+// (InstanceLockedError: someone is restoring; it may be another container
+// with this same event, whose task may even have ended during the pause).
+// A task that started since the event was created is this event's restore.
+//
+// The attempts end verifyReserve before ctx does, so that the last look at
+// the task list always has time: a late answer is not reported as a
+// failure of a restore that is running.
 func (s *Service) restore(ctx context.Context, job Job, res *Result, password string, log *slog.Logger) {
 	req := job.Request
-	started := s.Now()
-	since := started.Add(-time.Second)
+	look := job
+	if look.Since.IsZero() {
+		look.Since = s.Now().Add(-time.Second)
+	}
+	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
+	defer cancel()
 	var lockedSince time.Time
-	passwordRetried, ambiguous := false, false
+	var unclear *failure.Error // the last attempt that may have started the restore
+	locked, passwordRetried := false, false
 	for attempt := int64(1); ; attempt++ {
-		taskID, requestID, err := s.Redis.RestoreInstance(ctx, res.Region, req.InstanceID, res.BackupID, password)
+		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
+			return
+		}
+		taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
 		if err == nil {
 			res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
 			res.Reason = job.Reason
@@ -280,37 +314,84 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 			}
 			continue
 		}
-		// Once an attempt may have reached the cloud without its answer
-		// reaching us, every later failure (a lock, say: our own restore
-		// running) is checked against the task list before it is retried
-		// or reported.
-		ambiguous = ambiguous || maybeStarted(e)
-		giveUp := s.giveUp(ctx, e, attempt, &lockedSince)
-		if ambiguous {
-			t, ok, ferr := s.findStarted(ctx, Job{Request: req, Since: since}, res.Region)
-			switch {
-			case ferr != nil:
-				res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; whether the restore started is unknown, so it was not retried: %v", e.Message, ferr)))
-				return
-			case ok:
-				res.Status, res.TaskID = Accepted, t.ID
-				res.Reason = job.Reason
-				log.Info("restore had started despite the failed answer", "taskId", t.ID, "attempts", attempt)
-				return
-			}
+		switch {
+		case maybeStarted(e):
+			unclear = e
+		case e.Kind == failure.Locked:
+			locked = true
 		}
-		if giveUp != nil {
-			res.Fail(giveUp)
+		stop := s.giveUp(attemptCtx, e, attempt, &lockedSince)
+		if stop == nil {
+			continue
+		}
+		// The last look, on the time kept for it.
+		if (unclear != nil || locked) && s.settled(ctx, look, res, unclear, locked, log) {
 			return
 		}
+		if unclear != nil && !absentMeansNotStarted(unclear) {
+			res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code),
+				fmt.Sprintf("%s; the restore may have started, and no task of it was found in the time left, so it was not tried again: a retry of this event looks for it first", unclear.Message)))
+			log.Error("restore outcome unknown", "code", unclear.Code, "attempts", attempt)
+			return
+		}
+		res.Fail(stop)
+		return
 	}
 }
 
+// settled looks for a restore task that started since the event was
+// created, and reports whether that settles the restore: found (accepted
+// when our own unclear attempt may have started it, else a duplicate of
+// another delivery's), or unknowable (the task list cannot be read, so
+// calling again could restore twice). It returns false when nothing was
+// found and another attempt may go ahead.
+func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *failure.Error, locked bool, log *slog.Logger) bool {
+	t, ok, err := s.findStarted(ctx, job, res.Region)
+	switch {
+	case err != nil && unclear != nil:
+		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf("%s; the restore may have started, and the task list could not be read to tell (%v), so it was not tried again", unclear.Message, err)))
+		log.Error("restore outcome unknown", "code", unclear.Code, "error", err.Error())
+		return true
+	case err != nil:
+		res.Fail(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"),
+			fmt.Sprintf("the instance is locked, and the task list could not be read to tell whether by a restore of this event (%v): not restoring on a guess", err)))
+		return true
+	case !ok:
+		return false
+	}
+	res.TaskID = t.ID
+	res.Reason = joinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
+	if unclear != nil && !locked {
+		res.Status = Accepted
+		log.Info("restore had started despite the unclear answer", "taskId", t.ID)
+		return true
+	}
+	res.Status = Duplicate
+	log.Info("restore started by another delivery of this event", "taskId", t.ID)
+	return true
+}
+
 // maybeStarted reports whether a failed RestoreInstance may have started
-// the restore all the same: its answer was lost or garbled, or the cloud
-// failed inside. Throttling and locks are refusals before any work.
+// the restore all the same: its answer was lost, late or garbled, it said
+// something we cannot use (no TaskId, a FailedOperation), or the cloud
+// failed inside. Throttling, locks and refusals of the request come before
+// any work.
 func maybeStarted(e *failure.Error) bool {
-	return e.Kind == failure.Transient && !strings.HasPrefix(e.Code, "RequestLimitExceeded")
+	switch e.Kind {
+	case failure.Transient:
+		return !strings.HasPrefix(e.Code, "RequestLimitExceeded")
+	case failure.Upstream, failure.Internal, failure.Other:
+		return true
+	}
+	return false
+}
+
+// absentMeansNotStarted reports whether, after an unclear attempt, finding
+// no task proves that nothing started: true when the API answered that the
+// operation failed, false when the answer was lost, late, garbled or
+// claimed success without a TaskId.
+func absentMeansNotStarted(e *failure.Error) bool {
+	return e.Kind == failure.Upstream && e.Code != failure.CodeMissingTaskID
 }
 
 // giveUp decides after a failed attempt: nil after pausing for the next
@@ -380,6 +461,9 @@ const minAttemptTime = 100 * time.Millisecond
 const (
 	answerReserve  = 500 * time.Millisecond
 	messageReserve = 2*time.Second + answerReserve
+	// verifyReserve is kept from the RestoreInstance attempts for a last
+	// look at the task list after an unclear answer.
+	verifyReserve = 1500 * time.Millisecond
 )
 
 // withReserve ends ctx reserve before its deadline, or a quarter of the
@@ -401,7 +485,7 @@ func withReserve(ctx context.Context, now time.Time, reserve time.Duration) (con
 func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	typ := eventType(res.Status)
 	// Without credentials nothing is sent: no request leaves unsigned.
-	if typ == "" || s.Outbox == nil || s.Config.CheckOutput() != nil || !s.Config.Credentials.Complete() {
+	if typ == "" || s.Outbox == nil || !s.Config.CanReport() {
 		if res.Status == Accepted {
 			res.Undelivered = true
 			log.Error("restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)

@@ -1,10 +1,6 @@
 package restore
 
-import (
-	"errors"
-
-	"redis-restore/internal/failure"
-)
+import "redis-restore/internal/failure"
 
 // Status is the outcome of one restore, as the contract names it.
 type Status string
@@ -15,6 +11,10 @@ const (
 	DryRun    Status = "dry-run"   // everything but RestoreInstance was done
 	Skipped   Status = "skipped"   // nothing to do; Reason says why
 	Failed    Status = "failed"    // not done; Error says why
+	// Unknown: RestoreInstance may have started a restore, and its task
+	// could not be found in the time left. Not retried here: a retry of the
+	// event looks for the task first. Error says what went wrong.
+	Unknown Status = "unknown"
 )
 
 // Result is one restore's outcome, as returned to the caller.
@@ -59,13 +59,8 @@ func (r *Result) Fail(err error) {
 	}
 }
 
-// Succeeded reports whether the result is anything but a failure.
-func (r *Result) Succeeded() bool { return r.Status != Failed }
-
-// Err is the result's error, nil unless it failed.
-func (r *Result) Err() error {
-	if r.Status != Failed || r.Error == nil {
-		return nil
-	}
-	return errors.New(r.Error.Message)
+// Unclear fills r as unknown: err left it open whether the restore started.
+func (r *Result) Unclear(err error) {
+	r.Fail(err)
+	r.Status = Unknown
 }
