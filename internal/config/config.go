@@ -288,7 +288,6 @@ func (l *loader) patterns(name string) []string {
 	return ps
 }
 
-
 func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {
 		if v != "" {
