@@ -14,5 +14,5 @@ import (
 
 func main() {
 	h := handler.New(handler.NewLogger(os.Stderr, slog.LevelInfo))
-	cloudfunction.Start(h.Invoke)
+	cloudfunction.StartHandler(handler.RPC{Handler: h})
 }

@@ -359,7 +359,7 @@ func (inv *invocation) jobs(body []byte, src source) []job {
 		}
 		key := ""
 		if src.key != "" {
-			key = fmt.Sprintf("%s:%d:%s", src.key, i, r.InstanceID)
+			key = fmt.Sprintf("%s:%d", src.key, i)
 		}
 		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint}})
 	}

@@ -79,10 +79,15 @@ func newEnv(t testing.TB) *env {
 // invocation's deadline and function context.
 func (e *env) invoke(payload []byte) (any, error) {
 	e.t.Helper()
+	return invokeWith(e, e.h, payload)
+}
+
+// invokeWith invokes h, one container of e's function, as invoke does.
+func invokeWith(e *env, h *handler.Handler, payload []byte) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
 	ctx = functioncontext.NewContext(ctx, &functioncontext.FunctionContext{RequestID: "scf-req-1", FunctionName: "redis-restore"})
-	return e.h.Invoke(ctx, payload)
+	return h.Invoke(ctx, payload)
 }
 
 // results invokes and decodes the answer of a non-gateway trigger.

@@ -31,6 +31,14 @@ type Fault struct {
 	// only then fails the answer: the lost answer that tempts a client to
 	// repeat a restore. Alone, it resets the connection.
 	AfterCommit bool
+	// Late performs the action at once and answers only this much later
+	// (real time): the restore is running while the client's timeout
+	// fires. The answer, if anyone is still there for it, is the normal one.
+	Late time.Duration
+	// Body performs the action and answers these bytes instead of its
+	// answer, e.g. {"Response":{"RequestId":"r1"}}: an accepted call whose
+	// answer lacks what the client needs.
+	Body string
 }
 
 func (f Fault) failsResponse() bool {

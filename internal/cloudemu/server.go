@@ -90,6 +90,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, aerr := e.handle(r, action, body, readErr)
+	if f.Late > 0 {
+		time.Sleep(f.Late)
+	}
+	if f.Body != "" && aerr == nil {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, f.Body)
+		return
+	}
 	if f.failsResponse() {
 		e.answerFault(w, f)
 		return
