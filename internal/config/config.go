@@ -272,6 +272,7 @@ func (l *loader) list(name string) []string {
 	}
 	if len(out) == 0 {
 		l.fail(name, "is set but names nothing: list at least one entry, or unset it")
+		return []string{} // not nil: an empty list allows nothing
 	}
 	return out
 }
@@ -282,7 +283,7 @@ func (l *loader) patterns(name string) []string {
 	for _, p := range ps {
 		if _, err := path.Match(p, "crs-x"); err != nil {
 			l.fail(name, fmt.Sprintf("bad pattern %q", p))
-			return nil
+			return []string{}
 		}
 	}
 	return ps

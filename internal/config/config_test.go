@@ -43,6 +43,61 @@ func TestLoadRefusesBadValuesByName(t *testing.T) {
 	}
 }
 
+// A setting that is present but holds nothing usable is an error: read as
+// "unset", a blank allow-list would allow every instance.
+func TestPresentButBlankSettingsFailClosed(t *testing.T) {
+	for _, c := range []struct{ name, val string }{
+		{"RESTORE_ALLOWED_INSTANCES", " , "},
+		{"RESTORE_ALLOWED_INSTANCES", ","},
+		{"RESTORE_ALLOWED_INSTANCES", " "},
+		{"RESTORE_ALARM_POLICIES", " , "},
+		{"RESTORE_WEBHOOK_BASIC_AUTH", ":"},
+		{"RESTORE_WEBHOOK_BASIC_AUTH", "user:"},
+		{"RESTORE_WEBHOOK_BASIC_AUTH", ":password"},
+		{"RESTORE_WEBHOOK_SECRET", "  "},
+		{"TENCENTCLOUD_REGION", "guangzhou"},
+		{"TENCENTCLOUD_REGION", "ap-guangzhou/x"},
+	} {
+		c2, err := Load(env(map[string]string{c.name: c.val}))
+		if err == nil || !strings.Contains(err.Error(), c.name) || failure.KindOf(err) != failure.Config {
+			t.Errorf("%s=%q: %v", c.name, c.val, err)
+			continue
+		}
+		if c.name == "RESTORE_ALLOWED_INSTANCES" && c2.Allowed("crs-anything") {
+			t.Errorf("%s=%q allows every instance", c.name, c.val)
+		}
+		if c.name == "RESTORE_ALARM_POLICIES" && c2.PolicyWanted("policy-x") {
+			t.Errorf("%s=%q accepts every policy", c.name, c.val)
+		}
+		if strings.Contains(c.name, "WEBHOOK") {
+			if _, aerr := LoadWebhookAuth(env(map[string]string{c.name: c.val})); aerr == nil || c2.WebhookAuth.Configured() {
+				t.Errorf("%s=%q: webhook auth accepted it: %v", c.name, c.val, aerr)
+			} else if strings.Contains(aerr.Error(), strings.TrimSpace(c.val)+"\"") && strings.TrimSpace(c.val) != "" {
+				t.Errorf("%s: the error repeats the value: %v", c.name, aerr)
+			}
+		}
+	}
+}
+
+// Every bad setting is named at once, and what could be read is kept, so
+// that the failure can still be reported on the queue.
+func TestLoadNamesEveryBadSettingAndKeepsTheRest(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"RESTORE_ALLOWED_INSTANCES": ",", "RESTORE_DRY_RUN": "maybe",
+		"RESTORE_QUEUE": "q", "TENCENTCLOUD_SECRETID": "id", "TENCENTCLOUD_SECRETKEY": "key",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "RESTORE_ALLOWED_INSTANCES") || !strings.Contains(err.Error(), "RESTORE_DRY_RUN") {
+		t.Fatalf("error %v", err)
+	}
+	if !c.CanReport() {
+		t.Error("the queue's settings are sound: the failure must be reportable")
+	}
+	c, _ = Load(env(map[string]string{"TENCENTCLOUD_ENDPOINT_URL": "::", "RESTORE_QUEUE": "q", "TENCENTCLOUD_SECRETID": "id", "TENCENTCLOUD_SECRETKEY": "key"}))
+	if c.CanReport() {
+		t.Error("a broken endpoint cannot report")
+	}
+}
+
 func TestAllowListWildcardsAndSpaces(t *testing.T) {
 	c, err := Load(env(map[string]string{"RESTORE_ALLOWED_INSTANCES": " crs-5a4py64p , crs-stg* "}))
 	if err != nil {
