@@ -1,11 +1,13 @@
 package handler_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,22 +17,37 @@ import (
 	"redis-restore/internal/restore"
 )
 
-// TestFaultSuite sends 200 restore requests through timer, API gateway and
-// CMQ events (with SCF's retries and CMQ's redeliveries, some to a fresh
-// container) against an emulator that fails 30% of every API call, and
-// proves the promises: every request ends accepted, duplicate or failed
-// with a reason; no instance is restored twice; every accepted TaskId is on
-// the queue or in an answer; nothing panics.
+// TestFaultSuite runs restore requests the way SCF delivers them, against
+// an emulator that fails a share of every API call, and proves the
+// promises: no instance is restored twice, every started restore's TaskId
+// reaches the queue or an answer, every request ends with an outcome and a
+// reason, nothing panics.
+//
+// As in production: each event reaches one to three containers at the same
+// moment; restore tasks run for a second while the instance answers
+// InstanceLockedError; the lock is retried for the default
+// RESTORE_LOCK_RETRY; the cloud answers late after starting a restore,
+// answers without a TaskId, or fails after committing; the API limits
+// every action to 20 requests a second; asynchronous triggers are retried
+// (in another container) after an error, webhook callers retry a 5xx with
+// the same Idempotency-Key, signed webhooks are replayed as they were, and
+// a fifth of the events come again later anyway.
 func TestFaultSuite(t *testing.T) {
-	const requests = 200
+	const (
+		requests     = 120
+		taskDuration = time.Second
+		parallel     = 12 // events in flight at once
+	)
 	e := newEnv(t)
-	// A short timeout, so that slow answers push some invocations past it
-	// and SCF's retries (and webhook callers' retries) come into play.
-	e.timeout = 600 * time.Millisecond
+	e.timeout = 6 * time.Second
 	delete(e.vars, "RESTORE_PASSWORD")
+	delete(e.vars, "RESTORE_LOCK_RETRY")
+	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "monitor:alarm-pass-77"
+	e.emu.SetTaskDuration(taskDuration)
 	rng := rand.New(rand.NewPCG(42, 42))
+	var rngMu sync.Mutex
+	randN := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
 
-	// One password-free instance per request, each with two backups.
 	base := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	ids := make([]string, requests)
 	for i := range ids {
@@ -39,21 +56,33 @@ func TestFaultSuite(t *testing.T) {
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("5%05d00000000000000001", i), StartTime: base, Status: 2})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("5%05d00000000000000002", i), StartTime: base.Add(time.Hour), Status: 4})
 	}
-	faults := cloudemu.Faults{Rate: 0.3, Kinds: []cloudemu.Fault{
+	common := []cloudemu.Fault{
 		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
-		{HTTPStatus: 503}, {Reset: true}, {Reset: true, AfterCommit: true}, {Code: "InternalError", AfterCommit: true},
-		{Code: "ResourceUnavailable.InstanceLockedError"}, {Delay: 2 * time.Millisecond}, {Delay: 500 * time.Millisecond},
-	}}
-	for _, a := range []string{"RestoreInstance", "DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"} {
-		e.emu.SetFaults(a, faults)
+		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
 	}
+	for _, a := range []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"} {
+		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(common, cloudemu.Fault{Reset: true, AfterCommit: true})})
+		e.emu.SetRateLimit(a, 20)
+	}
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 0.35, Kinds: append(common,
+		cloudemu.Fault{Reset: true, AfterCommit: true},
+		cloudemu.Fault{Code: "InternalError", AfterCommit: true},
+		cloudemu.Fault{Code: "FailedOperation.Unknown", AfterCommit: true},
+		cloudemu.Fault{Body: `{"Response":{"RequestId":"no-task-id"}}`},
+		cloudemu.Fault{Body: `{"Response":{"TaskId":0,"RequestId":"zero-task-id"}}`},
+		cloudemu.Fault{Late: 5 * time.Second},
+		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"},
+	)})
+	e.emu.SetRateLimit("RestoreInstance", 20)
 
-	// Build the events: a third each of timer, API gateway, CMQ (in
-	// batches of four); half the requests ask for "latest".
+	// The events: timers, webhooks (signed with an Idempotency-Key, signed
+	// without one, basic-auth alarms), CMQ batches of three, direct
+	// invocations; half the requests ask for "latest".
 	type event struct {
-		kind    string
-		payload []byte
-		reqs    []int
+		kind  string
+		build func() []byte // a delivery's payload (a webhook retry signs anew)
+		reqs  []int
+		async bool // the platform retries an error
 	}
 	reqBody := func(i int) string {
 		b := fmt.Sprintf("5%05d00000000000000002", i)
@@ -64,108 +93,206 @@ func TestFaultSuite(t *testing.T) {
 	}
 	var evs []event
 	for i := 0; i < requests; {
-		switch i % 3 {
+		switch i % 6 {
 		case 0:
-			evs = append(evs, event{"timer", timerEvent(t, time.Now().Add(-time.Second), reqBody(i)), []int{i}})
+			ev := timerEvent(t, time.Now().Add(-time.Second), reqBody(i))
+			evs = append(evs, event{"timer", func() []byte { return ev }, []int{i}, true})
 			i++
 		case 1:
-			body := reqBody(i)
-			h := signed(body)
-			h["idempotency-key"] = fmt.Sprintf("key-%d", i)
-			evs = append(evs, event{"apigw", gatewayEvent(t, body, h), []int{i}})
+			body, key := reqBody(i), fmt.Sprintf("key-%d", i)
+			evs = append(evs, event{"webhook-key", func() []byte {
+				h := signed(body)
+				h["idempotency-key"] = key
+				return gatewayEvent(t, body, h)
+			}, []int{i}, false})
+			i++
+		case 2:
+			// Replayed as it was: the same signature every time.
+			ev := gatewayEvent(t, reqBody(i), signed(reqBody(i)))
+			evs = append(evs, event{"webhook-replay", func() []byte { return ev }, []int{i}, false})
+			i++
+		case 3:
+			alarm := strings.NewReplacer("crs-5a4py64p", ids[i], "2026-11-29 10:00:00",
+				time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateTime)).Replace(string(fixture(t, "alarm-metric-instanceid.json")))
+			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("monitor:alarm-pass-77"))
+			ev := gatewayEvent(t, alarm, map[string]string{"authorization": auth})
+			evs = append(evs, event{"alarm", func() []byte { return ev }, []int{i}, false})
+			i++
+		case 4:
+			ev := []byte(reqBody(i))
+			evs = append(evs, event{"direct", func() []byte { return ev }, []int{i}, true})
 			i++
 		default:
 			var bodies []string
 			var reqs []int
-			for j := 0; j < 4 && i < requests; j++ {
+			for j := 0; j < 3 && i < requests; j++ {
 				bodies = append(bodies, reqBody(i))
 				reqs = append(reqs, i)
 				i++
 			}
-			evs = append(evs, event{"cmq", cmqEvent(t, bodies...), reqs})
+			ev := cmqEvent(t, bodies...)
+			evs = append(evs, event{"cmq", func() []byte { return ev }, reqs, true})
 		}
 	}
 
-	// Two containers; a retry goes to either.
-	containers := []*handler.Handler{e.h, freshHandler(e)}
-	final := map[int]restore.Result{}
+	// Containers: an idle pool; a delivery takes one (sometimes a cold new
+	// one) and gives it back when it has answered, so that no container
+	// runs two invocations at once, as in SCF.
+	pool := make(chan *handler.Handler, 3*parallel)
+	newContainer := func() *handler.Handler {
+		h := handler.New(e.h.Log)
+		h.Getenv = e.h.Getenv
+		h.MinDelay, h.MaxDelay = 50*time.Millisecond, 500*time.Millisecond
+		h.Clients = cloud.New(cloud.Options{})
+		return h
+	}
+	for range cap(pool) {
+		pool <- newContainer()
+	}
+
+	var mu sync.Mutex
+	outcomes := map[int][]restore.Result{} // every answer per request, in order
 	answered := map[int64]bool{}
-	var invocations, retries, redeliveries, panics int
-	deliver := func(ev event) bool {
-		h := containers[rng.IntN(len(containers))]
-		e.h = h
-		invocations++
-		ans, err := safeInvoke(e, ev.payload, &panics)
-		rs, status := decodeAnswer(t, ans)
-		if err != nil {
-			// The platform's retry: the answer was an error, its results
-			// are in the error text.
-			rs = resultsFromError(t, err)
-		}
-		for k, r := range rs {
-			if k < len(ev.reqs) {
-				final[ev.reqs[k]] = r
+	var invocations, atOnce, retries, replays, redeliveries, panics int
+	deliver := func(ev event, containers int) (retry bool) {
+		payload := ev.build()
+		var wg sync.WaitGroup
+		for range containers {
+			h := <-pool
+			if randN(4) == 0 {
+				h = newContainer()
 			}
-			if r.TaskID != 0 {
-				answered[r.TaskID] = true
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { pool <- h }()
+				var p int
+				ans, err := safeInvokeWith(e, h, payload, &p)
+				rs, status := decodeAnswer(t, ans)
+				if err != nil && p == 0 {
+					rs = resultsFromError(t, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				invocations++
+				panics += p
+				for k, r := range rs {
+					if k < len(ev.reqs) {
+						outcomes[ev.reqs[k]] = append(outcomes[ev.reqs[k]], r)
+					}
+					if r.TaskID != 0 {
+						answered[r.TaskID] = true
+					}
+				}
+				if err != nil && ev.async || status >= 500 {
+					retry = true
+				}
+			}()
 		}
-		// API gateway is not retried by the platform: a careful caller
-		// sends the same request (same Idempotency-Key) again after a 5xx.
-		return err == nil && status < 500
+		wg.Wait()
+		return retry
 	}
+	later := func() { time.Sleep(taskDuration + time.Duration(randN(500))*time.Millisecond) }
+
+	sem := make(chan struct{}, parallel)
+	var all sync.WaitGroup
 	for _, ev := range evs {
-		ok := deliver(ev)
-		// SCF retries an asynchronous trigger twice after an error; the
-		// webhook caller does the same.
-		for try := 0; !ok && try < 2; try++ {
-			retries++
-			ok = deliver(ev)
-		}
-		// At-least-once delivery: a fifth of the events come again anyway.
-		if rng.IntN(5) == 0 {
-			redeliveries++
-			deliver(ev)
-		}
+		sem <- struct{}{}
+		all.Add(1)
+		go func() {
+			defer all.Done()
+			defer func() { <-sem }()
+			n := 1 + randN(3)
+			mu.Lock()
+			if n > 1 {
+				atOnce++
+			}
+			mu.Unlock()
+			retry := deliver(ev, n)
+			// SCF retries an asynchronous event twice after an error, a
+			// minute apart (here: after the task's time); a webhook caller
+			// does the same with its Idempotency-Key.
+			for try := 0; retry && try < 2; try++ {
+				later()
+				mu.Lock()
+				retries++
+				mu.Unlock()
+				retry = deliver(ev, 1)
+			}
+			switch {
+			case ev.kind == "webhook-replay":
+				later()
+				mu.Lock()
+				replays++
+				mu.Unlock()
+				deliver(ev, 1)
+			case randN(5) == 0:
+				later()
+				mu.Lock()
+				redeliveries++
+				mu.Unlock()
+				deliver(ev, 1+randN(2))
+			}
+		}()
 	}
+	all.Wait()
 
 	// The figures.
+	restoresOf := map[string][]cloudemu.RestoreCall{}
+	for _, c := range e.emu.RestoreCalls() {
+		restoresOf[c.InstanceID] = append(restoresOf[c.InstanceID], c)
+	}
 	counts := map[restore.Status]int{}
 	reasons := map[string]int{}
+	var unknown, unknownResolved int
 	for i := 0; i < requests; i++ {
-		r, ok := final[i]
-		if !ok {
+		rs := outcomes[i]
+		if len(rs) == 0 {
 			t.Errorf("request %d has no outcome", i)
 			continue
 		}
-		counts[r.Status]++
-		switch r.Status {
-		case restore.Accepted, restore.Duplicate:
+		final, sawUnknown := rs[len(rs)-1], false
+		for _, r := range rs {
+			if r.Status == restore.Unknown {
+				sawUnknown = true
+			}
+			if r.Status == restore.Accepted || r.Status == restore.Duplicate {
+				final = r // any delivery that found the restore settles it
+			}
+			if (r.Status == restore.Accepted || r.Status == restore.Duplicate) && (len(restoresOf[ids[i]]) == 0 || r.TaskID != restoresOf[ids[i]][0].TaskID) {
+				t.Errorf("request %d answered %s with task %d, not its instance's restore %+v", i, r.Status, r.TaskID, restoresOf[ids[i]])
+			}
+		}
+		if sawUnknown {
+			unknown++
+			if final.Status == restore.Accepted || final.Status == restore.Duplicate {
+				unknownResolved++
+			}
+		}
+		counts[final.Status]++
+		switch final.Status {
+		case restore.Accepted, restore.Duplicate, restore.Unknown:
 		case restore.Failed:
-			if r.Error == nil || r.Error.Code == "" || r.Error.Message == "" {
-				t.Errorf("request %d failed without a reason: %+v", i, r)
+			if final.Error == nil || final.Error.Code == "" || final.Error.Message == "" {
+				t.Errorf("request %d failed without a reason: %+v", i, final)
 			} else {
-				reasons[r.Error.Code]++
+				reasons[final.Error.Code]++
 			}
 		default:
-			t.Errorf("request %d ended %s", i, r.Status)
+			t.Errorf("request %d ended %s", i, final.Status)
 		}
 	}
-	perInstance := map[string]int{}
-	for _, c := range e.emu.RestoreCalls() {
-		perInstance[c.InstanceID]++
-	}
 	double := 0
-	for id, n := range perInstance {
-		if n > 1 {
+	for id, calls := range restoresOf {
+		if len(calls) > 1 {
 			double++
-			t.Errorf("%s restored %d times", id, n)
+			t.Errorf("%s restored %d times", id, len(calls))
 		}
 	}
 	queued := map[int64]bool{}
 	for _, m := range e.emu.Messages(e.demo.Queue) {
 		var ev restore.Event
-		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Data.TaskID != 0 {
+		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Data.TaskID != 0 && ev.Type == restore.EventTypePrefix+"accepted" {
 			queued[ev.Data.TaskID] = true
 		}
 	}
@@ -176,16 +303,14 @@ func TestFaultSuite(t *testing.T) {
 			t.Errorf("TaskId %d of %s reached no one", c.TaskID, c.InstanceID)
 		}
 	}
-	succeeded := counts[restore.Accepted] + counts[restore.Duplicate]
-	restored := len(perInstance)
-	if restored < succeeded {
-		t.Errorf("%d requests ended accepted or duplicate, but only %d instances were restored", succeeded, restored)
-	}
 	if panics != 0 {
 		t.Errorf("%d panics escaped", panics)
 	}
 	if n := e.emu.FaultsInjected(); n < requests/2 {
 		t.Errorf("only %d faults injected: the suite did not test much", n)
+	}
+	if atOnce < requests/4 {
+		t.Errorf("only %d events reached several containers at once", atOnce)
 	}
 
 	var rs []string
@@ -193,10 +318,11 @@ func TestFaultSuite(t *testing.T) {
 		rs = append(rs, fmt.Sprintf("%s=%d", code, n))
 	}
 	sort.Strings(rs)
-	fmt.Printf("FAULT-SUITE requests=%d events=%d invocations=%d retries=%d redeliveries=%d faults-injected=%d\n",
-		requests, len(evs), invocations, retries, redeliveries, e.emu.FaultsInjected())
-	fmt.Printf("FAULT-SUITE accepted=%d duplicate=%d failed=%d restores=%d lost=%d double-restores=%d panics=%d\n",
-		counts[restore.Accepted], counts[restore.Duplicate], counts[restore.Failed], restored, lost, double, panics)
+	fmt.Printf("FAULT-SUITE requests=%d events=%d invocations=%d at-once=%d retries=%d replays=%d redeliveries=%d faults-injected=%d task=%s\n",
+		requests, len(evs), invocations, atOnce, retries, replays, redeliveries, e.emu.FaultsInjected(), taskDuration)
+	fmt.Printf("FAULT-SUITE accepted=%d duplicate=%d failed=%d unknown=%d restores=%d lost=%d double-restores=%d panics=%d\n",
+		counts[restore.Accepted], counts[restore.Duplicate], counts[restore.Failed], counts[restore.Unknown], len(restoresOf), lost, double, panics)
+	fmt.Printf("FAULT-SUITE unknown outcomes=%d resolved-by-a-later-delivery=%d still-unknown=%d\n", unknown, unknownResolved, unknown-unknownResolved)
 	fmt.Printf("FAULT-SUITE failure reasons: %s\n", strings.Join(rs, " "))
 }
 
@@ -207,14 +333,14 @@ func freshHandler(e *env) *handler.Handler {
 	return h
 }
 
-func safeInvoke(e *env, payload []byte, panics *int) (ans any, err error) {
+func safeInvokeWith(e *env, h *handler.Handler, payload []byte, panics *int) (ans any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			*panics++
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return e.invoke(payload)
+	return invokeWith(e, h, payload)
 }
 
 // decodeAnswer reads the results of any answer, and API gateway's status.
