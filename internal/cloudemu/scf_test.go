@@ -195,10 +195,10 @@ func TestSCFAnswersHaveTheExamplesShape(t *testing.T) {
 		"GetFunction": v.mustSCF("GetFunction", map[string]any{"FunctionName": "fn"}),
 		"CreateTrigger": v.mustSCF("CreateTrigger", map[string]any{"FunctionName": "fn", "TriggerName": "t", "Type": "timer",
 			"TriggerDesc": "0 */2 * * * * *", "Enable": "CLOSE"}),
-		"UpdateTrigger": v.mustSCF("UpdateTrigger", map[string]any{"FunctionName": "fn", "TriggerName": "t", "Type": "timer", "CustomArgument": "x"}),
-		"UpdateFunctionCode": v.mustSCF("UpdateFunctionCode", map[string]any{"FunctionName": "fn", "Handler": "main", "ZipFile": goZip(t, 0o755)}),
+		"UpdateTrigger":               v.mustSCF("UpdateTrigger", map[string]any{"FunctionName": "fn", "TriggerName": "t", "Type": "timer", "CustomArgument": "x"}),
+		"UpdateFunctionCode":          v.mustSCF("UpdateFunctionCode", map[string]any{"FunctionName": "fn", "Handler": "main", "ZipFile": goZip(t, 0o755)}),
 		"UpdateFunctionConfiguration": v.mustSCF("UpdateFunctionConfiguration", map[string]any{"FunctionName": "fn", "Timeout": 100}),
-		"Invoke": v.mustSCF("Invoke", map[string]any{"FunctionName": "fn", "ClientContext": "{}"}),
+		"Invoke":                      v.mustSCF("Invoke", map[string]any{"FunctionName": "fn", "ClientContext": "{}"}),
 	}
 	v.mustSCF("CreateTrigger", map[string]any{"FunctionName": "fn", "TriggerName": "u", "Type": "http",
 		"TriggerDesc": `{"AuthType":"NONE","NetConfig":{"EnableIntranet":true,"EnableExtranet":false}}`})
