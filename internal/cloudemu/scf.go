@@ -961,7 +961,7 @@ func (e *Emulator) listTriggers(c *call) (any, *apiError) {
 
 func lowerAlnum(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := []byte(randomHex(n))
+	b := []byte(randomHex(n)[:n])
 	for i := range b {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
