@@ -66,10 +66,9 @@ fuzz:
 bench: build package
 	$(GO) run ./cmd/bench -bin $(BIN) -zip $(ZIP) -o BENCHMARKS.md
 
-## deploy: package and deploy with the Serverless Framework (needs Node.js and Tencent Cloud credentials)
+## deploy: package, then create or update the function, its timers and its function URL as serverless.yml says, through the SCF API (DRY_RUN=1: print the plan only)
 deploy: package
-	rm -rf $(DIST)/pkg && mkdir -p $(DIST)/pkg && cp $(BIN) $(DIST)/pkg/main
-	npx --yes serverless deploy
+	$(GO) run ./cmd/deploy -config serverless.yml -zip $(ZIP) $(if $(filter 1 true yes,$(DRY_RUN)),-dry-run)
 
 clean:
 	rm -rf $(DIST)

@@ -13,4 +13,4 @@ require (
 	golang.org/x/time v0.16.0
 )
 
-require gopkg.in/yaml.v3 v3.0.1 // indirect
+require gopkg.in/yaml.v3 v3.0.1

@@ -10,8 +10,9 @@ import (
 	"redis-restore/events"
 )
 
-// serverless.yml is what deploys the function: a wrong handler, runtime or
-// timer argument fails only in the cloud, so it is checked here.
+// serverless.yml is what `make deploy` deploys: a wrong handler, runtime,
+// timer argument or trigger type fails only in the cloud, so it is checked
+// here (internal/deploy checks the rest as it parses it).
 func TestServerlessYAML(t *testing.T) {
 	raw, err := os.ReadFile("serverless.yml")
 	if err != nil {
@@ -56,10 +57,25 @@ func TestServerlessYAML(t *testing.T) {
 			triggers[kind] = body.Parameters
 		}
 	}
-	for _, kind := range []string{"timer", "apigw", "cmq"} {
+	// SCF creates only cos, cls, timer, ckafka and http (function URL)
+	// triggers now: the webhook and alarm callbacks come by function URL.
+	for _, kind := range []string{"timer", "http"} {
 		if triggers[kind] == nil {
 			t.Errorf("no %s trigger", kind)
 		}
+	}
+	for kind := range triggers {
+		if kind == "apigw" || kind == "cmq" {
+			t.Errorf("a %s trigger: SCF can no longer create one", kind)
+		}
+	}
+	url := triggers["http"]
+	net, _ := url["netConfig"].(map[string]any)
+	if url["authType"] != "NONE" && url["authType"] != "CAM" {
+		t.Errorf("function URL authType %v, want NONE (the function authenticates callers) or CAM", url["authType"])
+	}
+	if net["enableExtranet"] != true && net["enableIntranet"] != true {
+		t.Errorf("function URL netConfig %v: reachable from nowhere", net)
 	}
 	arg, _ := triggers["timer"]["argument"].(string)
 	reqs, err := events.ParseRestoreRequests([]byte(arg))

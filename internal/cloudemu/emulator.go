@@ -107,6 +107,7 @@ type Emulator struct {
 	topics    map[string][]Message
 	nextMsg   int64
 	secrets   map[string]*secret
+	scf       scfState // functions, triggers, invocations: see scf.go
 
 	calls    map[string]int
 	faults   map[string]*faultState

@@ -1,0 +1,1090 @@
+package cloudemu
+
+// SCF (version 2018-04-16): the actions `make deploy` calls (functions and
+// their triggers) and Invoke, shaped after Tencent's own examples and field
+// types (shared/api-examples/scf) and the 2026 platform notes: CreateTrigger
+// takes only cos, cls, timer, ckafka and http (the function URL); a
+// function is Creating or Updating for a while after each change and
+// refuses the next change until it is Active.
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+func init() {
+	// Registered here rather than in server.go's table, so the SCF part
+	// stays in one file.
+	services["scf"] = service{version: "2018-04-16", actions: map[string]handler{
+		"CreateFunction":              (*Emulator).createFunction,
+		"GetFunction":                 (*Emulator).getFunction,
+		"UpdateFunctionCode":          (*Emulator).updateFunctionCode,
+		"UpdateFunctionConfiguration": (*Emulator).updateFunctionConfiguration,
+		"CreateTrigger":               (*Emulator).createTrigger,
+		"UpdateTrigger":               (*Emulator).updateTrigger,
+		"ListTriggers":                (*Emulator).listTriggers,
+		"Invoke":                      (*Emulator).invoke,
+	}}
+}
+
+const (
+	defaultNamespace       = "default"
+	defaultFunctionSettle  = 2 * time.Second
+	defaultAsyncRetryDelay = time.Minute // SCF retries a failed async event a minute later
+	asyncRetries           = 2           // SCF's default: two more tries after an execution error
+	maxAsyncEvent          = 128 << 10
+	maxSyncEvent           = 6 << 20
+	maxSyncInvoke          = 300 * time.Second // the sync Invoke API's own timeout
+	emulatedAppID          = "1250000000"
+	emulatedUIN            = "100000000001"
+)
+
+// Function is a function as SCF keeps it.
+type Function struct {
+	Name, Namespace string
+	Runtime         string
+	Handler         string
+	Role            string
+	Description     string
+	MemorySize      int64 // MB
+	Timeout         int64 // seconds
+	Environment     map[string]string
+	Status          string // Creating, Updating or Active, as of the emulator's clock
+	Zip             []byte // the code as uploaded
+}
+
+// Trigger is a trigger of a function.
+type Trigger struct {
+	Name, Type, Qualifier string
+	// Desc is TriggerDesc as ListTriggers answers it: {"cron":"..."} for a
+	// timer, the AuthType and NetConfig (with its URLs) for a function URL.
+	Desc           string
+	CustomArgument string
+	Description    string
+	Enabled        bool
+}
+
+// Invocation is one Invoke the emulator accepted.
+type Invocation struct {
+	RequestID    string // FunctionRequestId
+	Function     string
+	Namespace    string
+	Qualifier    string
+	Type         string // Event or RequestResponse
+	Event        []byte // ClientContext
+	Attempts     int
+	Err          string // the last attempt's error; empty once one succeeded
+	Done         bool
+	Time         time.Time
+	attemptTimes []time.Time
+}
+
+// AttemptTimes are the real times at which the invoker was called.
+func (i Invocation) AttemptTimes() []time.Time { return append([]time.Time(nil), i.attemptTimes...) }
+
+// InvokeFunc runs a function with an event and returns what it returned.
+type InvokeFunc func(ctx context.Context, function string, event []byte) ([]byte, error)
+
+type scfFunction struct {
+	Function
+	id       string
+	env      []envVar // in the order given: GetFunction answers it so
+	readyAt  time.Time
+	addTime  time.Time
+	modTime  time.Time
+	triggers []*scfTrigger
+}
+
+type envVar struct{ Key, Value string }
+
+type scfTrigger struct {
+	Trigger
+	urlID   string
+	addTime time.Time
+	modTime time.Time
+}
+
+// scfState is the SCF part of the Emulator; its zero value is ready.
+type scfState struct {
+	functions   map[string]*scfFunction // by namespace + "/" + name
+	settle      *time.Duration
+	retryDelay  *time.Duration
+	invoke      InvokeFunc
+	invocations []*Invocation
+	pending     sync.WaitGroup
+}
+
+func fnKey(namespace, name string) string { return namespace + "/" + name }
+
+// SetFunctionSettleTime sets how long, on the emulator's clock, a function
+// stays Creating or Updating after a change (default 2 s).
+func (e *Emulator) SetFunctionSettleTime(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scf.settle = &d
+}
+
+// SetInvoker makes Invoke run functions by calling f; an error is the
+// function's execution error, which an asynchronous invocation retries.
+func (e *Emulator) SetInvoker(f func(ctx context.Context, function string, event []byte) error) {
+	e.SetInvokerWithResult(func(ctx context.Context, function string, event []byte) ([]byte, error) {
+		return nil, f(ctx, function, event)
+	})
+}
+
+// SetInvokerWithResult is SetInvoker for a target that returns a value:
+// a synchronous Invoke answers it as Result.RetMsg.
+func (e *Emulator) SetInvokerWithResult(f InvokeFunc) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scf.invoke = f
+}
+
+// SetAsyncRetryDelay sets the real time between two tries of a failed
+// asynchronous invocation (SCF: a minute).
+func (e *Emulator) SetAsyncRetryDelay(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scf.retryDelay = &d
+}
+
+// WaitInvocations waits until every asynchronous invocation accepted so far
+// has been delivered or has used up its tries.
+func (e *Emulator) WaitInvocations() { e.scf.pending.Wait() }
+
+// Invocations returns every Invoke accepted, oldest first.
+func (e *Emulator) Invocations() []Invocation {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Invocation, len(e.scf.invocations))
+	for i, inv := range e.scf.invocations {
+		out[i] = *inv
+		out[i].Event = append([]byte(nil), inv.Event...)
+		out[i].attemptTimes = append([]time.Time(nil), inv.attemptTimes...)
+	}
+	return out
+}
+
+// AddFunction creates an Active function directly, e.g. one whose
+// self-invocation a test wants to see. The namespace defaults to "default".
+func (e *Emulator) AddFunction(f Function) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if f.Namespace == "" {
+		f.Namespace = defaultNamespace
+	}
+	now := e.now()
+	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now}
+	for _, k := range sortedKeys(f.Environment) {
+		fn.env = append(fn.env, envVar{k, f.Environment[k]})
+	}
+	fn.Function.Environment = nil
+	e.scfFunctions()[fnKey(f.Namespace, f.Name)] = fn
+}
+
+// FunctionInfo returns a function as the emulator keeps it.
+func (e *Emulator) FunctionInfo(namespace, name string) (Function, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if namespace == "" {
+		namespace = defaultNamespace
+	}
+	fn, ok := e.scf.functions[fnKey(namespace, name)]
+	if !ok {
+		return Function{}, false
+	}
+	out := fn.Function
+	out.Status = e.fnStatus(fn, e.now())
+	out.Zip = append([]byte(nil), fn.Zip...)
+	out.Environment = map[string]string{}
+	for _, v := range fn.env {
+		out.Environment[v.Key] = v.Value
+	}
+	return out, true
+}
+
+// FunctionTriggers returns a function's triggers, oldest first.
+func (e *Emulator) FunctionTriggers(namespace, name string) []Trigger {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if namespace == "" {
+		namespace = defaultNamespace
+	}
+	fn, ok := e.scf.functions[fnKey(namespace, name)]
+	if !ok {
+		return nil
+	}
+	var out []Trigger
+	for _, t := range fn.triggers {
+		out = append(out, t.Trigger)
+	}
+	return out
+}
+
+func (e *Emulator) scfFunctions() map[string]*scfFunction {
+	if e.scf.functions == nil {
+		e.scf.functions = map[string]*scfFunction{}
+	}
+	return e.scf.functions
+}
+
+func (e *Emulator) settleTime() time.Duration {
+	if e.scf.settle != nil {
+		return *e.scf.settle
+	}
+	return defaultFunctionSettle
+}
+
+func (e *Emulator) fnStatus(fn *scfFunction, now time.Time) string {
+	if now.Before(fn.readyAt) {
+		return fn.Status
+	}
+	return "Active"
+}
+
+// busy marks a function as changing: Creating or Updating until it settles.
+func (e *Emulator) busy(fn *scfFunction, status string, now time.Time) {
+	fn.Status = status
+	fn.readyAt = now.Add(e.settleTime())
+	fn.modTime = now
+}
+
+func scfTime(t time.Time) string { return t.In(cst).Format(cstLayout) }
+
+var (
+	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
+	triggerNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+	runtimes       = map[string]bool{
+		"Go1": true, "Python2.7": true, "Python3.6": true, "Python3.7": true, "Python3.9": true,
+		"Python3.10": true, "Python3.11": true, "Nodejs10.15": true, "Nodejs12.16": true,
+		"Nodejs14.18": true, "Nodejs16.13": true, "Nodejs18.15": true, "Nodejs20.18": true,
+		"PHP5.6": true, "PHP7.2": true, "PHP7.4": true, "PHP8.0": true, "Java8": true,
+		"Java11": true, "CustomRuntime": true,
+	}
+	reservedEnvPrefixes = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
+)
+
+// fnParams reads FunctionName and Namespace and finds the function.
+func (e *Emulator) lookupFunction(c *call) (*scfFunction, *apiError) {
+	name, aerr := c.p.requiredStr("FunctionName")
+	if aerr != nil {
+		return nil, aerr
+	}
+	ns, aerr := namespaceParam(c.p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	fn, ok := e.scf.functions[fnKey(ns, name)]
+	if !ok {
+		return nil, errf("ResourceNotFound.Function", "the function %s does not exist in namespace %s", name, ns)
+	}
+	return fn, nil
+}
+
+func namespaceParam(p *params) (string, *apiError) {
+	ns, ok, aerr := p.str("Namespace")
+	if aerr != nil {
+		return "", aerr
+	}
+	if !ok || ns == "" {
+		ns = defaultNamespace
+	}
+	return ns, nil
+}
+
+// mustBeActive refuses a change while the previous one is still settling,
+// as SCF does: the deploy has to wait for Active between its steps.
+func (e *Emulator) mustBeActive(fn *scfFunction, c *call) *apiError {
+	if st := e.fnStatus(fn, c.now); st != "Active" {
+		return errf("FailedOperation."+c.action, "the function %s is %s: retry when its Status is Active", fn.Name, st)
+	}
+	return nil
+}
+
+func (e *Emulator) createFunction(c *call) (any, *apiError) {
+	name, aerr := c.p.requiredStr("FunctionName")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !functionNameRE.MatchString(name) {
+		return nil, errf("InvalidParameterValue.FunctionName", "the FunctionName %q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", name)
+	}
+	ns, aerr := namespaceParam(c.p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if _, exists := e.scfFunctions()[fnKey(ns, name)]; exists {
+		return nil, errf("ResourceInUse.Function", "the function %s already exists in namespace %s", name, ns)
+	}
+	codeObj, ok, aerr := objParam(c.p, "Code")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !ok {
+		return nil, errf("MissingParameter", "the request is missing the required parameter Code")
+	}
+	fn := &scfFunction{Function: Function{Name: name, Namespace: ns, Runtime: "Python3.6", MemorySize: 128, Timeout: 3}}
+	if aerr := applyConfig(&fn.Function, &fn.env, c.p, true); aerr != nil {
+		return nil, aerr
+	}
+	if fn.Handler == "" {
+		fn.Handler = "index.main_handler"
+	}
+	zipData, aerr := zipParam(codeObj, "Code.")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if zipData == nil {
+		return nil, errf("InvalidParameterValue.Code", "Code must carry ZipFile (base64 of the zip); COS and image sources are not emulated")
+	}
+	if aerr := checkZip(zipData, fn.Runtime, fn.Handler); aerr != nil {
+		return nil, aerr
+	}
+	fn.Zip = zipData
+	fn.id = "lam-" + randomHex(4)
+	fn.addTime = c.now
+	e.busy(fn, "Creating", c.now)
+	e.scf.functions[fnKey(ns, name)] = fn
+	return map[string]any{}, nil
+}
+
+func (e *Emulator) updateFunctionCode(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := e.mustBeActive(fn, c); aerr != nil {
+		return nil, aerr
+	}
+	handler, ok, aerr := c.p.str("Handler")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !ok || handler == "" {
+		handler = fn.Handler
+	}
+	zipData, aerr := zipParam(c.p, "")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if zipData == nil {
+		if codeObj, ok, aerr := objParam(c.p, "Code"); aerr != nil {
+			return nil, aerr
+		} else if ok {
+			if zipData, aerr = zipParam(codeObj, "Code."); aerr != nil {
+				return nil, aerr
+			}
+		}
+	}
+	if zipData == nil {
+		return nil, errf("InvalidParameterValue.Code", "send the code as ZipFile (base64 of the zip); COS and image sources are not emulated")
+	}
+	if aerr := checkZip(zipData, fn.Runtime, handler); aerr != nil {
+		return nil, aerr
+	}
+	fn.Handler = handler
+	fn.Zip = zipData
+	e.busy(fn, "Updating", c.now)
+	return map[string]any{}, nil
+}
+
+func (e *Emulator) updateFunctionConfiguration(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := e.mustBeActive(fn, c); aerr != nil {
+		return nil, aerr
+	}
+	// Validate on a copy: a refused request changes nothing.
+	next, env := fn.Function, append([]envVar(nil), fn.env...)
+	if aerr := applyConfig(&next, &env, c.p, false); aerr != nil {
+		return nil, aerr
+	}
+	fn.Function, fn.env = next, env
+	e.busy(fn, "Updating", c.now)
+	return map[string]any{}, nil
+}
+
+// applyConfig reads the configuration fields that CreateFunction and
+// UpdateFunctionConfiguration share; absent ones keep their value.
+func applyConfig(f *Function, env *[]envVar, p *params, create bool) *apiError {
+	if s, ok, aerr := p.str("Runtime"); aerr != nil {
+		return aerr
+	} else if ok {
+		if !runtimes[s] {
+			return errf("InvalidParameterValue.Runtime", "the Runtime %q is not one SCF offers", s)
+		}
+		f.Runtime = s
+	}
+	if create {
+		if s, ok, aerr := p.str("Handler"); aerr != nil {
+			return aerr
+		} else if ok {
+			f.Handler = s
+		}
+	}
+	if s, ok, aerr := p.str("Role"); aerr != nil {
+		return aerr
+	} else if ok {
+		f.Role = s
+	}
+	if s, ok, aerr := p.str("Description"); aerr != nil {
+		return aerr
+	} else if ok {
+		if aerr := checkDescription(s); aerr != nil {
+			return aerr
+		}
+		f.Description = s
+	}
+	if n, ok, aerr := p.int("MemorySize"); aerr != nil {
+		return aerr
+	} else if ok {
+		if n != 64 && (n < 128 || n > 3072 || n%128 != 0) {
+			return errf("InvalidParameterValue.MemorySize", "the MemorySize %d must be 64, or 128 to 3072 in steps of 128", n)
+		}
+		f.MemorySize = n
+	}
+	if n, ok, aerr := p.int("Timeout"); aerr != nil {
+		return aerr
+	} else if ok {
+		if n < 1 || n > 900 {
+			return errf("InvalidParameterValue.Timeout", "the Timeout %d must be 1 to 900 seconds", n)
+		}
+		f.Timeout = n
+	}
+	if obj, ok, aerr := objParam(p, "Environment"); aerr != nil {
+		return aerr
+	} else if ok {
+		vars, aerr := envParam(obj)
+		if aerr != nil {
+			return aerr
+		}
+		*env = vars
+	}
+	return nil
+}
+
+// checkDescription applies SCF's rule: at most 1000 characters, letters,
+// digits, spaces, commas, full stops, line breaks and Chinese.
+func checkDescription(s string) *apiError {
+	if n := len([]rune(s)); n > 1000 {
+		return errf("InvalidParameterValue.Description", "the Description has %d characters, more than 1000", n)
+	}
+	for _, r := range s {
+		ok := r < unicode.MaxASCII && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" ,.\n", r)) ||
+			unicode.Is(unicode.Han, r)
+		if !ok {
+			return errf("InvalidParameterValue.Description", "the Description may hold only letters, digits, spaces, commas, full stops and line breaks, not %q", r)
+		}
+	}
+	return nil
+}
+
+func envParam(obj *params) ([]envVar, *apiError) {
+	raw, ok := obj.m["Variables"]
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, errf("InvalidParameter", "the parameter Environment.Variables must be an array of {Key, Value}")
+	}
+	seen := map[string]bool{}
+	var out []envVar
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, errf("InvalidParameter", "the parameter Environment.Variables.%d must be an object {Key, Value}", i)
+		}
+		vp := &params{m: m}
+		key, _, aerr := vp.str("Key")
+		if aerr != nil {
+			return nil, errf("InvalidParameter", "the parameter Environment.Variables.%d.Key must be a string", i)
+		}
+		value, _, aerr := vp.str("Value")
+		if aerr != nil {
+			return nil, errf("InvalidParameter", "the parameter Environment.Variables.%d.Value must be a string", i)
+		}
+		if key == "" {
+			return nil, errf("InvalidParameterValue.Environment", "the parameter Environment.Variables.%d.Key is empty", i)
+		}
+		for _, prefix := range reservedEnvPrefixes {
+			if strings.HasPrefix(key, prefix) {
+				return nil, errf("InvalidParameterValue.Environment", "the variable %s uses the prefix %s that SCF reserves", key, prefix)
+			}
+		}
+		if seen[key] {
+			return nil, errf("InvalidParameterValue.Environment", "the variable %s is set twice", key)
+		}
+		seen[key] = true
+		out = append(out, envVar{key, value})
+	}
+	return out, nil
+}
+
+// objParam reads a JSON object parameter.
+func objParam(p *params, name string) (*params, bool, *apiError) {
+	v, ok := p.m[name]
+	if !ok || v == nil {
+		return nil, false, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false, errf("InvalidParameter", "the parameter %s must be an object", name)
+	}
+	return &params{m: m}, true, nil
+}
+
+// zipParam reads ZipFile (base64) from p; nil when absent.
+func zipParam(p *params, prefix string) ([]byte, *apiError) {
+	for _, other := range []string{"CosBucketName", "CosObjectName", "ImageConfig"} {
+		if p.has(other) {
+			return nil, errf("InvalidParameterValue.Code", "the parameter %s%s: COS and image sources are not emulated, send ZipFile", prefix, other)
+		}
+	}
+	s, ok, aerr := p.str("ZipFile")
+	if aerr != nil {
+		return nil, errf("InvalidParameter", "the parameter %sZipFile must be a string", prefix)
+	}
+	if !ok {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) == 0 {
+		return nil, errf("InvalidParameterValue.ZipFile", "the parameter %sZipFile is not base64 of a zip", prefix)
+	}
+	return b, nil
+}
+
+// checkZip refuses a package that cannot start: not a zip, or, for Go1,
+// without an executable named as the handler at its root.
+func checkZip(data []byte, runtime, handler string) *apiError {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return errf("InvalidParameterValue.ZipFile", "the code is not a zip: %v", err)
+	}
+	if runtime != "Go1" {
+		return nil
+	}
+	for _, f := range zr.File {
+		if f.Name == handler {
+			if f.Mode()&0o111 == 0 {
+				return errf("InvalidParameterValue.ZipFile", "the file %s in the zip is not executable: Go1 runs it as is", handler)
+			}
+			return nil
+		}
+	}
+	return errf("InvalidParameterValue.Handler", "the zip has no file %s at its root: Go1 runs the executable named by Handler", handler)
+}
+
+func (e *Emulator) getFunction(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	qualifier, ok, aerr := c.p.str("Qualifier")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !ok || qualifier == "" {
+		qualifier = "$LATEST"
+	}
+	vars := make([]map[string]string, 0, len(fn.env))
+	for _, v := range fn.env {
+		vars = append(vars, map[string]string{"Key": v.Key, "Value": v.Value})
+	}
+	triggers := make([]map[string]any, 0, len(fn.triggers))
+	for _, t := range fn.triggers {
+		triggers = append(triggers, triggerInfo(t))
+	}
+	status := e.fnStatus(fn, c.now)
+	return map[string]any{
+		"Qualifier":         qualifier,
+		"Description":       fn.Description,
+		"Timeout":           fn.Timeout,
+		"InitTimeout":       90,
+		"MemorySize":        fn.MemorySize,
+		"Runtime":           fn.Runtime,
+		"VpcConfig":         map[string]string{"VpcId": "", "SubnetId": ""},
+		"Environment":       map[string]any{"Variables": vars},
+		"Handler":           fn.Handler,
+		"UseGpu":            "FALSE",
+		"Role":              fn.Role,
+		"CodeSize":          len(fn.Zip),
+		"FunctionVersion":   "$LATEST",
+		"FunctionName":      fn.Name,
+		"FunctionId":        fn.id,
+		"Namespace":         fn.Namespace,
+		"InstallDependency": "FALSE",
+		"Status":            status,
+		"AvailableStatus":   map[bool]string{true: "Available", false: "Unavailable"}[status == "Active"],
+		"StatusDesc":        "",
+		"L5Enable":          "FALSE",
+		"DnsCache":          "FALSE",
+		"EipConfig":         map[string]any{"EipFixed": "FALSE", "Eips": []string{}},
+		"ModTime":           scfTime(fn.modTime),
+		"AddTime":           scfTime(fn.addTime),
+		"Layers":            []any{},
+		"DeadLetterConfig":  map[string]string{"Type": "", "Name": "", "FilterType": ""},
+		"OnsEnable":         "FALSE",
+		"PublicNetConfig":   map[string]any{"PublicNetStatus": "ENABLE", "EipConfig": map[string]any{"EipStatus": "DISABLE", "EipAddress": []string{}}},
+		"ProtocolType":      "",
+		"Triggers":          triggers,
+		"ClsLogsetId":       "",
+		"ClsTopicId":        "",
+		"CodeInfo":          "",
+		"CodeResult":        "success",
+		"CodeError":         "",
+		"ErrNo":             0,
+		"Tags":              []any{},
+		"AccessInfo":        map[string]string{"Host": "", "Vip": ""},
+		"Type":              "Event",
+		"CfsConfig":         map[string]any{"CfsInsList": []any{}},
+		"StatusReasons":     []any{},
+		"AsyncRunEnable":    "FALSE",
+		"TraceEnable":       "FALSE",
+		"IntranetConfig":    map[string]string{"IpFixed": "DISABLE"},
+	}, nil
+}
+
+// triggerInfo is a trigger as CreateTrigger, ListTriggers and GetFunction
+// answer it: Enable is a number here, though requests send "OPEN"/"CLOSE".
+func triggerInfo(t *scfTrigger) map[string]any {
+	enable := 0
+	if t.Enabled {
+		enable = 1
+	}
+	return map[string]any{
+		"AddTime":          scfTime(t.addTime),
+		"AvailableStatus":  "Available",
+		"BindStatus":       "on",
+		"CustomArgument":   t.CustomArgument,
+		"Description":      t.Description,
+		"Enable":           enable,
+		"ModTime":          scfTime(t.modTime),
+		"Qualifier":        t.Qualifier,
+		"ResourceId":       "",
+		"TriggerAttribute": "single",
+		"TriggerDesc":      t.Desc,
+		"TriggerName":      t.Name,
+		"Type":             t.Type,
+	}
+}
+
+// creatableTriggers are the types CreateTrigger still takes (2026).
+var creatableTriggers = map[string]bool{"cos": true, "cls": true, "timer": true, "ckafka": true, "http": true}
+
+// netConfig is a function URL's NetConfig as ListTriggers answers it, in
+// the example's field order.
+type netConfig struct {
+	EnableIntranet  bool   `json:"EnableIntranet"`
+	IntranetURL     string `json:"IntranetUrl"`
+	IntranetHTTPURL string `json:"IntranetHTTPUrl"`
+	ExtranetURL     string `json:"ExtranetUrl"`
+	ExtranetHTTPURL string `json:"ExtranetHTTPUrl"`
+	WssIntranetURL  string `json:"WssIntranetUrl"`
+	WsIntranetURL   string `json:"WsIntranetUrl"`
+	WssExtranetURL  string `json:"WssExtranetUrl"`
+	WsExtranetURL   string `json:"WsExtranetUrl"`
+	EnableExtranet  bool   `json:"EnableExtranet"`
+}
+
+type httpDesc struct {
+	AuthType  string    `json:"AuthType"`
+	NetConfig netConfig `json:"NetConfig"`
+}
+
+// timerDesc reads a timer's TriggerDesc: the cron expression (as the
+// examples send it), or {"cron": "..."} (as ListTriggers answers it).
+func timerDesc(raw string) (string, *apiError) {
+	cron := strings.TrimSpace(raw)
+	if strings.HasPrefix(cron, "{") {
+		var d struct {
+			Cron string `json:"cron"`
+		}
+		if err := json.Unmarshal([]byte(cron), &d); err != nil {
+			return "", errf("InvalidParameterValue.TriggerDesc", "the TriggerDesc %q is neither a cron expression nor {\"cron\":...}", raw)
+		}
+		cron = d.Cron
+	}
+	if n := len(strings.Fields(cron)); n != 7 {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the timer's cron expression %q has %d fields; SCF wants seven (second minute hour day month weekday year)", cron, n)
+	}
+	b, _ := json.Marshal(map[string]string{"cron": cron})
+	return string(b), nil
+}
+
+// functionURLDesc reads a function URL's TriggerDesc and fills its URLs.
+func functionURLDesc(raw, urlID, region string) (string, *apiError) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	var in struct {
+		AuthType  *string `json:"AuthType"`
+		NetConfig *struct {
+			EnableIntranet *bool `json:"EnableIntranet"`
+			EnableExtranet *bool `json:"EnableExtranet"`
+		} `json:"NetConfig"`
+		CorsConfig json.RawMessage `json:"CorsConfig"`
+	}
+	if err := dec.Decode(&in); err != nil {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc is not the JSON object SCF expects: %v", err)
+	}
+	if in.AuthType == nil || (*in.AuthType != "NONE" && *in.AuthType != "CAM") {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc.AuthType must be NONE or CAM")
+	}
+	if in.NetConfig == nil || in.NetConfig.EnableIntranet == nil || in.NetConfig.EnableExtranet == nil {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc.NetConfig needs EnableIntranet and EnableExtranet (booleans)")
+	}
+	if !*in.NetConfig.EnableIntranet && !*in.NetConfig.EnableExtranet {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL needs EnableIntranet or EnableExtranet")
+	}
+	out := httpDesc{AuthType: *in.AuthType}
+	nc := &out.NetConfig
+	host := emulatedAppID + "-" + urlID
+	if *in.NetConfig.EnableIntranet {
+		nc.EnableIntranet = true
+		nc.IntranetURL = "https://" + host + ".in." + region + ".tencentscf.com"
+		nc.IntranetHTTPURL = "http://" + host + ".in." + region + ".tencentscf.com"
+	}
+	if *in.NetConfig.EnableExtranet {
+		nc.EnableExtranet = true
+		nc.ExtranetURL = "https://" + host + "." + region + ".tencentscf.com"
+		nc.ExtranetHTTPURL = "http://" + host + "." + region + ".tencentscf.com"
+	}
+	b, _ := json.Marshal(out)
+	return string(b), nil
+}
+
+// enableParam reads Enable: "OPEN" or "CLOSE" (the examples' strings).
+func enableParam(p *params, def bool) (bool, *apiError) {
+	s, ok, aerr := p.str("Enable")
+	if aerr != nil {
+		return false, aerr
+	}
+	switch {
+	case !ok || s == "":
+		return def, nil
+	case s == "OPEN":
+		return true, nil
+	case s == "CLOSE":
+		return false, nil
+	}
+	return false, errf("InvalidParameterValue.Enable", "the parameter Enable must be OPEN or CLOSE, got %q", s)
+}
+
+func (e *Emulator) createTrigger(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	name, aerr := c.p.requiredStr("TriggerName")
+	if aerr != nil {
+		return nil, aerr
+	}
+	typ, aerr := c.p.requiredStr("Type")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !creatableTriggers[typ] {
+		return nil, errf("InvalidParameterValue.Type", "CreateTrigger takes the types cos, cls, timer, ckafka and http, not %q (API gateway and CMQ triggers can no longer be created)", typ)
+	}
+	if aerr := e.mustBeActive(fn, c); aerr != nil {
+		return nil, aerr
+	}
+	t := &scfTrigger{Trigger: Trigger{Name: name, Type: typ}, addTime: c.now, modTime: c.now}
+	if t.Qualifier, _, aerr = c.p.str("Qualifier"); aerr != nil {
+		return nil, aerr
+	}
+	if t.Qualifier == "" {
+		t.Qualifier = "$DEFAULT"
+	}
+	if t.Enabled, aerr = enableParam(c.p, true); aerr != nil {
+		return nil, aerr
+	}
+	if t.CustomArgument, _, aerr = c.p.str("CustomArgument"); aerr != nil {
+		return nil, aerr
+	}
+	if t.Description, _, aerr = c.p.str("Description"); aerr != nil {
+		return nil, aerr
+	}
+	desc, _, aerr := c.p.str("TriggerDesc")
+	if aerr != nil {
+		return nil, aerr
+	}
+	switch typ {
+	case "timer":
+		if !triggerNameRE.MatchString(name) {
+			return nil, errf("InvalidParameterValue.TriggerName", "the TriggerName %q must be 1 to 100 letters, digits, - and _, starting with a letter or digit", name)
+		}
+		if t.Desc, aerr = timerDesc(desc); aerr != nil {
+			return nil, aerr
+		}
+		if len(t.CustomArgument) > 4096 {
+			return nil, errf("InvalidParameterValue.CustomArgument", "a timer's CustomArgument is at most 4 KB, this one %d bytes", len(t.CustomArgument))
+		}
+	case "http":
+		for _, other := range fn.triggers {
+			if other.Type == "http" && other.Qualifier == t.Qualifier {
+				return nil, errf("ResourceInUse.Trigger", "the function %s already has a function URL (%s) for %s", fn.Name, other.Name, t.Qualifier)
+			}
+		}
+		// The example's function URL trigger is named by the id in its
+		// URL; the emulator names its own so, whatever was asked.
+		t.urlID = lowerAlnum(10)
+		t.Name = t.urlID
+		if t.Desc, aerr = functionURLDesc(desc, t.urlID, c.region); aerr != nil {
+			return nil, aerr
+		}
+	default:
+		t.Desc = desc
+	}
+	for _, other := range fn.triggers {
+		if other.Name == t.Name {
+			return nil, errf("ResourceInUse.Trigger", "the function %s already has a trigger named %s", fn.Name, t.Name)
+		}
+	}
+	fn.triggers = append(fn.triggers, t)
+	return map[string]any{"TriggerInfo": triggerInfo(t)}, nil
+}
+
+func (e *Emulator) updateTrigger(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	name, aerr := c.p.requiredStr("TriggerName")
+	if aerr != nil {
+		return nil, aerr
+	}
+	typ, aerr := c.p.requiredStr("Type")
+	if aerr != nil {
+		return nil, aerr
+	}
+	qualifier, _, aerr := c.p.str("Qualifier")
+	if aerr != nil {
+		return nil, aerr
+	}
+	var t *scfTrigger
+	for _, cand := range fn.triggers {
+		if cand.Name == name && (qualifier == "" || cand.Qualifier == qualifier) {
+			t = cand
+		}
+	}
+	if t == nil {
+		return nil, errf("ResourceNotFound.Trigger", "the function %s has no trigger %s", fn.Name, name)
+	}
+	if t.Type != typ {
+		return nil, errf("InvalidParameterValue.Type", "the trigger %s is of type %s, not %s", name, t.Type, typ)
+	}
+	if aerr := e.mustBeActive(fn, c); aerr != nil {
+		return nil, aerr
+	}
+	next := *t
+	if next.Enabled, aerr = enableParam(c.p, t.Enabled); aerr != nil {
+		return nil, aerr
+	}
+	if s, ok, aerr := c.p.str("CustomArgument"); aerr != nil {
+		return nil, aerr
+	} else if ok {
+		next.CustomArgument = s
+	}
+	if s, ok, aerr := c.p.str("Description"); aerr != nil {
+		return nil, aerr
+	} else if ok {
+		next.Description = s
+	}
+	if desc, ok, aerr := c.p.str("TriggerDesc"); aerr != nil {
+		return nil, aerr
+	} else if ok {
+		switch typ {
+		case "timer":
+			next.Desc, aerr = timerDesc(desc)
+		case "http":
+			next.Desc, aerr = functionURLDesc(desc, t.urlID, c.region)
+		default:
+			next.Desc = desc
+		}
+		if aerr != nil {
+			return nil, aerr
+		}
+	}
+	next.modTime = c.now
+	*t = next
+	return map[string]any{}, nil
+}
+
+func (e *Emulator) listTriggers(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	offset, _, aerr := c.p.int("Offset")
+	if aerr != nil {
+		return nil, aerr
+	}
+	limit, ok, aerr := c.p.int("Limit")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !ok {
+		limit = defaultLimit
+	}
+	if offset < 0 || limit < 1 || limit > maxLimit {
+		return nil, errf("InvalidParameterValue", "Offset must be at least 0 and Limit 1 to %d", maxLimit)
+	}
+	list := append([]*scfTrigger(nil), fn.triggers...)
+	order, _, aerr := c.p.str("Order")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if strings.EqualFold(order, "DESC") {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].addTime.After(list[j].addTime) })
+	}
+	items := []map[string]any{}
+	for i := offset; i < int64(len(list)) && i < offset+limit; i++ {
+		info := triggerInfo(list[i])
+		info["ResourceId"] = fmt.Sprintf("qcs::scf:%s:uin/%s:namespace/%s/function/%s/%s", c.region, emulatedUIN, fn.Namespace, fn.Name, list[i].Name)
+		items = append(items, info)
+	}
+	return map[string]any{"TotalCount": len(list), "Triggers": items}, nil
+}
+
+func lowerAlnum(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := []byte(randomHex(n)[:n])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	b[0] = alphabet[int(b[0])%26]
+	return string(b)
+}
+
+// invoke runs a function through the pluggable invoker: "Event" answers at
+// once and delivers in the background, retrying an execution error twice
+// as SCF does; "RequestResponse" (the default) waits for the result.
+func (e *Emulator) invoke(c *call) (any, *apiError) {
+	fn, aerr := e.lookupFunction(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	typ, _, aerr := c.p.str("InvocationType")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if typ == "" {
+		typ = "RequestResponse"
+	}
+	if typ != "Event" && typ != "RequestResponse" {
+		return nil, errf("InvalidParameterValue.InvocationType", "the InvocationType must be Event or RequestResponse, got %q", typ)
+	}
+	qualifier, _, aerr := c.p.str("Qualifier")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if qualifier == "" {
+		qualifier = "$LATEST"
+	}
+	event, _, aerr := c.p.str("ClientContext")
+	if aerr != nil {
+		return nil, aerr
+	}
+	limit := maxSyncEvent
+	if typ == "Event" {
+		limit = maxAsyncEvent
+	}
+	if len(event) > limit {
+		return nil, errf("InvalidParameterValue.ClientContext", "the ClientContext is %d bytes, more than %d for an %s invocation", len(event), limit, typ)
+	}
+	if event == "" {
+		event = "{}"
+	}
+	if !json.Valid([]byte(event)) {
+		return nil, errf("InvalidParameterValue.ClientContext", "the ClientContext must be a JSON string")
+	}
+	target := e.scf.invoke
+	if target == nil {
+		return nil, errf("InternalError", "the emulator has no invoker to run function %s (Emulator.SetInvoker)", fn.Name)
+	}
+	inv := &Invocation{
+		RequestID: newUUID(), Function: fn.Name, Namespace: fn.Namespace, Qualifier: qualifier,
+		Type: typ, Event: []byte(event), Time: c.now,
+	}
+	e.scf.invocations = append(e.scf.invocations, inv)
+	timeout := time.Duration(fn.Timeout) * time.Second
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+
+	if typ == "Event" {
+		delay := defaultAsyncRetryDelay
+		if e.scf.retryDelay != nil {
+			delay = *e.scf.retryDelay
+		}
+		e.scf.pending.Add(1)
+		go e.deliver(inv, target, timeout, delay)
+		return map[string]any{"Result": map[string]any{"FunctionRequestId": inv.RequestID}}, nil
+	}
+
+	// Run the function without the emulator's lock: it may well call the
+	// emulator itself (a restore calls Redis and CMQ here).
+	e.mu.Unlock()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), min(timeout, maxSyncInvoke))
+	ret, err := target(ctx, fn.Name, []byte(event))
+	cancel()
+	took := time.Since(start)
+	e.mu.Lock()
+
+	inv.Attempts, inv.Done, inv.attemptTimes = 1, true, []time.Time{start}
+	result := map[string]any{
+		"MemUsage": 0, "Log": "", "RetMsg": string(ret), "BillDuration": took.Milliseconds(),
+		"FunctionRequestId": inv.RequestID, "Duration": float64(took.Microseconds()) / 1000, "ErrMsg": "", "InvokeResult": 0,
+	}
+	if err != nil {
+		inv.Err = err.Error()
+		b, _ := json.Marshal(map[string]string{"errorMessage": err.Error()})
+		result["RetMsg"], result["ErrMsg"], result["InvokeResult"] = string(b), err.Error(), -1
+	}
+	return map[string]any{"Result": result}, nil
+}
+
+// deliver runs an asynchronous invocation: the first try, then up to two
+// retries after an execution error, each after delay (real time).
+func (e *Emulator) deliver(inv *Invocation, target InvokeFunc, timeout, delay time.Duration) {
+	defer e.scf.pending.Done()
+	for attempt := 0; attempt <= asyncRetries; attempt++ {
+		if attempt > 0 {
+			time.Sleep(delay)
+		}
+		e.mu.Lock()
+		inv.Attempts++
+		inv.attemptTimes = append(inv.attemptTimes, time.Now())
+		e.mu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		_, err := target(ctx, inv.Function, inv.Event)
+		cancel()
+
+		e.mu.Lock()
+		if err == nil {
+			inv.Err = ""
+		} else {
+			inv.Err = err.Error()
+		}
+		inv.Done = err == nil || attempt == asyncRetries
+		e.mu.Unlock()
+		if err == nil {
+			return
+		}
+	}
+}

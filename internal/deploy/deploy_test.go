@@ -1,0 +1,406 @@
+package deploy_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/internal/clock"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/deploy"
+)
+
+// mutating are the SCF actions that change something.
+var mutating = []string{"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateTrigger", "UpdateTrigger"}
+
+type world struct {
+	t     *testing.T
+	emu   *cloudemu.Emulator
+	clock *clock.Fake
+	env   map[string]string
+	dir   string
+	yml   string // the serverless.yml being deployed
+	zip   string
+}
+
+// newWorld serves the emulator over real HTTP (it checks every request's
+// TC3 signature) and copies the project's own serverless.yml.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	c := clock.NewFake(time.Now())
+	emu := cloudemu.New(cloudemu.Options{Now: c.Now})
+	demo := cloudemu.SeedDemo(emu)
+	emu.SetFunctionSettleTime(3 * time.Second)
+	url, closeFn, err := emu.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = closeFn() })
+	w := &world{t: t, emu: emu, clock: c, dir: t.TempDir(), env: map[string]string{
+		"TENCENTCLOUD_SECRETID":     demo.SecretID,
+		"TENCENTCLOUD_SECRETKEY":    demo.SecretKey,
+		"TENCENTCLOUD_SESSIONTOKEN": demo.Token,
+		"TENCENTCLOUD_ENDPOINT_URL": url,
+	}}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "serverless.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.yml = string(raw)
+	w.zip = filepath.Join(w.dir, "redis-restore.zip")
+	w.writeZip("binary v1", time.Now())
+	return w
+}
+
+// writeZip writes a zip as cmd/pack does: main, executable, at the root.
+func (w *world) writeZip(content string, mtime time.Time) {
+	w.t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	hdr := &zip.FileHeader{Name: "main", Method: zip.Deflate, Modified: mtime}
+	hdr.SetMode(0o755)
+	f, err := zw.CreateHeader(hdr)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	_, _ = f.Write([]byte(content))
+	if err := zw.Close(); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(w.zip, buf.Bytes(), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *world) edit(old, new string) {
+	w.t.Helper()
+	if !strings.Contains(w.yml, old) {
+		w.t.Fatalf("serverless.yml has no %q", old)
+	}
+	w.yml = strings.Replace(w.yml, old, new, 1)
+}
+
+func (w *world) deploy(dryRun bool) (deploy.Result, string, error) {
+	w.t.Helper()
+	cfg := filepath.Join(w.dir, "serverless.yml")
+	if err := os.WriteFile(cfg, []byte(w.yml), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := deploy.Run(ctx, deploy.Options{
+		Config: cfg, Zip: w.zip, DryRun: dryRun, WaitTimeout: time.Minute,
+		Now: w.clock.Now,
+		// Waiting moves the emulator's clock: the function settles.
+		Sleep: func(_ context.Context, d time.Duration) error { w.clock.Advance(d); return nil },
+	}, func(k string) string { return w.env[k] }, &out)
+	return res, out.String(), err
+}
+
+func (w *world) mustDeploy(dryRun bool) (deploy.Result, string) {
+	w.t.Helper()
+	res, out, err := w.deploy(dryRun)
+	if err != nil {
+		w.t.Fatalf("deploy: %v\n%s", err, out)
+	}
+	return res, out
+}
+
+func (w *world) counts() map[string]int {
+	m := map[string]int{}
+	for _, a := range append(mutating, "GetFunction", "ListTriggers") {
+		m[a] = w.emu.Calls(a)
+	}
+	return m
+}
+
+// grew returns the actions called since before, with how often.
+func (w *world) grew(before map[string]int) map[string]int {
+	out := map[string]int{}
+	for a, n := range w.counts() {
+		if a != "GetFunction" && a != "ListTriggers" && n != before[a] {
+			out[a] = n - before[a]
+		}
+	}
+	return out
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T) {
+	w := newWorld(t)
+
+	// First run: function, timer and function URL are created.
+	before := w.counts()
+	res, out := w.mustDeploy(false)
+	if got := w.grew(before); !equalCounts(got, map[string]int{"CreateFunction": 1, "CreateTrigger": 2}) {
+		t.Fatalf("first deploy called %v, want CreateFunction once and CreateTrigger twice\n%s", got, out)
+	}
+	if res.Changes != 3 {
+		t.Errorf("first deploy: %d changes, want 3", res.Changes)
+	}
+	f, ok := w.emu.FunctionInfo("default", "redis-restore")
+	if !ok {
+		t.Fatal("no function after the deploy")
+	}
+	if f.Runtime != "Go1" || f.Handler != "main" || f.Role != "RedisRestoreRole" || f.MemorySize != 64 || f.Timeout != 60 ||
+		f.Environment["RESTORE_QUEUE"] != "redis-restore-tasks" || f.Environment["RESTORE_ALLOWED_INSTANCES"] != "crs-5a4py64p" || f.Status != "Active" {
+		t.Errorf("function as deployed: %+v", f)
+	}
+	var timer, url *cloudemu.Trigger
+	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
+		switch tr.Type {
+		case "timer":
+			timer = &tr
+		case "http":
+			url = &tr
+		}
+	}
+	if timer == nil || timer.Name != "nightly-staging-restore" || timer.Desc != `{"cron":"0 0 3 * * * *"}` || !timer.Enabled ||
+		timer.CustomArgument != `{"instanceId":"crs-5a4py64p","backupId":"latest"}` {
+		t.Errorf("timer trigger %+v", timer)
+	}
+	if url == nil || !strings.Contains(url.Desc, `"AuthType":"NONE"`) || !strings.Contains(url.Desc, `"EnableExtranet":true`) {
+		t.Errorf("function URL trigger %+v", url)
+	}
+	if !strings.HasPrefix(res.URL, "https://") || !strings.HasSuffix(res.URL, ".ap-guangzhou.tencentscf.com") {
+		t.Errorf("URL %q", res.URL)
+	}
+	if !strings.Contains(out, "function URL: "+res.URL) {
+		t.Errorf("the output does not end with the URL:\n%s", out)
+	}
+
+	// Second run: nothing to do, and nothing done.
+	before = w.counts()
+	res2, out := w.mustDeploy(false)
+	if got := w.grew(before); len(got) != 0 {
+		t.Fatalf("second deploy called %v, want no Create or Update\n%s", got, out)
+	}
+	if res2.Changes != 0 || !strings.Contains(out, "no change") || res2.URL != res.URL {
+		t.Fatalf("second deploy: %+v\n%s", res2, out)
+	}
+
+	// A changed memory size and cron: one configuration and one trigger update.
+	w.edit("memorySize: 64", "memorySize: 128")
+	w.edit("cronExpression: '0 0 3 * * * *'", "cronExpression: '0 30 3 * * * *'")
+	before = w.counts()
+	res3, out := w.mustDeploy(false)
+	if got := w.grew(before); !equalCounts(got, map[string]int{"UpdateFunctionConfiguration": 1, "UpdateTrigger": 1}) {
+		t.Fatalf("after editing memory and cron the deploy called %v\n%s", got, out)
+	}
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 128 || res3.Changes != 2 {
+		t.Errorf("memory %d, changes %d", f.MemorySize, res3.Changes)
+	}
+	if !strings.Contains(out, "memorySize 64 -> 128 MB") || !strings.Contains(out, `cron "0 0 3 * * * *" -> "0 30 3 * * * *"`) {
+		t.Errorf("the plan does not say what changed:\n%s", out)
+	}
+	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
+		if tr.Type == "timer" && tr.Desc != `{"cron":"0 30 3 * * * *"}` {
+			t.Errorf("timer after the update: %+v", tr)
+		}
+	}
+
+	// The same binary zipped again (new timestamps) is the same code.
+	w.writeZip("binary v1", time.Now().Add(time.Hour))
+	before = w.counts()
+	w.mustDeploy(false)
+	if got := w.grew(before); len(got) != 0 {
+		t.Fatalf("a re-zipped unchanged binary made the deploy call %v", got)
+	}
+
+	// New code: the code, and the description recording its hash.
+	w.writeZip("binary v2", time.Now())
+	before = w.counts()
+	_, out = w.mustDeploy(false)
+	if got := w.grew(before); !equalCounts(got, map[string]int{"UpdateFunctionCode": 1, "UpdateFunctionConfiguration": 1}) {
+		t.Fatalf("new code made the deploy call %v\n%s", got, out)
+	}
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); !bytes.Contains(f.Zip, []byte("main")) {
+		t.Error("the new zip did not arrive")
+	}
+	before = w.counts()
+	if _, out = w.mustDeploy(false); len(w.grew(before)) != 0 || !strings.Contains(out, "no change") {
+		t.Fatalf("the run after the code update was not idempotent:\n%s", out)
+	}
+}
+
+func TestDeployWaitsForActiveBetweenSteps(t *testing.T) {
+	w := newWorld(t)
+	w.emu.SetFunctionSettleTime(20 * time.Second)
+	start := w.clock.Now()
+	w.mustDeploy(false)
+	// The emulator refuses CreateTrigger while the function is Creating:
+	// the deploy succeeded only by polling until Active.
+	if waited := w.clock.Now().Sub(start); waited < 20*time.Second {
+		t.Fatalf("the deploy waited %v of emulator time, less than the function took to settle", waited)
+	}
+	if n := w.emu.Calls("GetFunction"); n < 3 {
+		t.Fatalf("GetFunction called %d times: no polling", n)
+	}
+
+	w.emu.SetFunctionSettleTime(time.Hour)
+	w.edit("timeout: 60", "timeout: 90")
+	_, out, err := w.deploy(false)
+	if err == nil || !strings.Contains(err.Error(), "still Updating after 1m0s") {
+		t.Fatalf("a function that never settles: err %v\n%s", err, out)
+	}
+}
+
+func TestDryRunCallsNothingThatChanges(t *testing.T) {
+	w := newWorld(t)
+	res, out := w.mustDeploy(true)
+	for _, a := range mutating {
+		if n := w.emu.Calls(a); n != 0 {
+			t.Errorf("the dry run called %s %d times", a, n)
+		}
+	}
+	if _, ok := w.emu.FunctionInfo("default", "redis-restore"); ok {
+		t.Error("the dry run created the function")
+	}
+	for _, want := range []string{"create function redis-restore", "create timer trigger nightly-staging-restore", "create function URL", "dry run: 3 change(s) planned, none made"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the dry run's plan lacks %q:\n%s", want, out)
+		}
+	}
+	if res.Changes != 3 {
+		t.Errorf("changes %d", res.Changes)
+	}
+
+	// Against a deployed function, a dry run of a change changes nothing either.
+	w.mustDeploy(false)
+	w.edit("memorySize: 64", "memorySize: 256")
+	before := w.counts()
+	_, out = w.mustDeploy(true)
+	if got := w.grew(before); len(got) != 0 {
+		t.Fatalf("the dry run called %v", got)
+	}
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 64 || !strings.Contains(out, "memorySize 64 -> 256 MB") {
+		t.Fatalf("memory %d after a dry run; plan:\n%s", f.MemorySize, out)
+	}
+}
+
+func TestPlanMasksSecrets(t *testing.T) {
+	w := newWorld(t)
+	secrets := map[string]string{
+		"RESTORE_WEBHOOK_SECRET":     "whsec-5f3a9c1e",
+		"RESTORE_WEBHOOK_BASIC_AUTH": "alarm:pa55-basic",
+		"RESTORE_PASSWORD":           "redis-pa55word",
+		"API_TOKEN":                  "tok-77aa",
+	}
+	w.env["MY_WEBHOOK_SECRET"] = secrets["RESTORE_WEBHOOK_SECRET"]
+	w.edit("      RESTORE_DRY_RUN: \"false\"\n", "      RESTORE_DRY_RUN: \"false\"\n"+
+		"      RESTORE_WEBHOOK_SECRET: ${env:MY_WEBHOOK_SECRET}\n"+
+		"      RESTORE_WEBHOOK_BASIC_AUTH: \"alarm:pa55-basic\"\n"+
+		"      RESTORE_PASSWORD: redis-pa55word\n"+
+		"      API_TOKEN: tok-77aa\n")
+	w.edit(`argument: '{"instanceId":"crs-5a4py64p","backupId":"latest"}'`,
+		`argument: '{"instanceId":"crs-5a4py64p","backupId":"latest","password":"arg-pa55"}'`)
+
+	noSecrets := func(out string) {
+		t.Helper()
+		for _, v := range append([]string{"arg-pa55", w.env["TENCENTCLOUD_SECRETKEY"], w.env["TENCENTCLOUD_SESSIONTOKEN"]}, values(secrets)...) {
+			if strings.Contains(out, v) {
+				t.Errorf("the output shows the secret %q:\n%s", v, out)
+			}
+		}
+	}
+	_, out := w.mustDeploy(false)
+	noSecrets(out)
+	for _, want := range []string{"RESTORE_WEBHOOK_SECRET=****", "RESTORE_PASSWORD=****", "RESTORE_WEBHOOK_BASIC_AUTH=****", "API_TOKEN=****",
+		`RESTORE_QUEUE="redis-restore-tasks"`, `"password":"****"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan lacks %s:\n%s", want, out)
+		}
+	}
+	// Masking is for the eyes only: the function gets the real values.
+	f, _ := w.emu.FunctionInfo("default", "redis-restore")
+	for k, v := range secrets {
+		if f.Environment[k] != v {
+			t.Errorf("the function's %s is %q, want the real value", k, f.Environment[k])
+		}
+	}
+
+	// A changed secret is reported as changed, without old or new value.
+	w.env["MY_WEBHOOK_SECRET"] = "whsec-rotated-0b1c"
+	_, out = w.mustDeploy(true)
+	noSecrets(out)
+	if strings.Contains(out, "whsec-rotated-0b1c") || !strings.Contains(out, "RESTORE_WEBHOOK_SECRET (secret: changed)") {
+		t.Errorf("the rotated secret's plan:\n%s", out)
+	}
+
+	delete(w.env, "MY_WEBHOOK_SECRET")
+	if _, _, err := w.deploy(true); err == nil || !strings.Contains(err.Error(), "RESTORE_WEBHOOK_SECRET: ${env:MY_WEBHOOK_SECRET} is not set") {
+		t.Errorf("an unset ${env:} reference: %v", err)
+	}
+}
+
+func values(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestDeployRefusesWhatSCFCannotDo(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "..", "serverless.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ old, new, want string }{
+		{"    - http:\n", "    - apigw:\n        parameters: {protocols: [https]}\n    - http:\n", "events[1].apigw: SCF can no longer create apigw triggers"},
+		{"    - http:\n", "    - cmq:\n        parameters: {name: q}\n    - http:\n", "events[1].cmq: SCF can no longer create cmq triggers"},
+		{"'0 0 3 * * * *'", "'0 3 * * *'", "events[0].timer.parameters.cronExpression"},
+		{"memorySize: 64", "memorySize: 100", "inputs.memorySize: 100 MB"},
+		{"authType: NONE", "authType: IAM", "parameters.authType"},
+		{"enableExtranet: true", "enableExtranet: false", "netConfig"},
+		{"timeout: 60", "timeout: 60\n  vpcConfig: {vpcId: vpc-1}", "vpcConfig"},
+		{"cronExpression:", "cronExpresion:", "cronExpresion"},
+		{"RESTORE_QUEUE:", "TENCENTCLOUD_QUEUE:", "environment.variables.TENCENTCLOUD_QUEUE"},
+	}
+	for _, c := range cases {
+		yml := strings.Replace(string(base), c.old, c.new, 1)
+		if yml == string(base) {
+			t.Fatalf("edit %q did not apply", c.old)
+		}
+		_, err := deploy.ParseSpec([]byte(yml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q -> %q: error %v, want one naming %q", c.old, c.new, err, c.want)
+		}
+	}
+}
+
+func TestReadCodeChecksTheZip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	hdr := &zip.FileHeader{Name: "main"}
+	hdr.SetMode(0o644)
+	f, _ := zw.CreateHeader(hdr)
+	_, _ = f.Write([]byte("x"))
+	_ = zw.Close()
+	if _, err := deploy.ReadCode(buf.Bytes(), "Go1", "main"); err == nil || !strings.Contains(err.Error(), "not executable") {
+		t.Errorf("a main without its exec bit: %v", err)
+	}
+	if _, err := deploy.ReadCode(buf.Bytes(), "Go1", "bootstrap"); err == nil || !strings.Contains(err.Error(), "no bootstrap at its root") {
+		t.Errorf("a zip without the handler: %v", err)
+	}
+	if _, err := deploy.ReadCode([]byte("not a zip"), "Go1", "main"); err == nil {
+		t.Error("not a zip: no error")
+	}
+}

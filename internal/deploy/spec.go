@@ -1,0 +1,338 @@
+// Package deploy creates or updates the function, its timer triggers and
+// its function URL through the SCF API, as serverless.yml describes them.
+//
+// serverless.yml keeps the Serverless Framework's `scf` component keys, so
+// it stays one description a reader knows; the component itself cannot
+// create a function URL and is no longer maintained, so this package does
+// its job: GetFunction, then CreateFunction or UpdateFunctionCode and
+// UpdateFunctionConfiguration where something differs, then ListTriggers
+// and CreateTrigger or UpdateTrigger where a trigger differs. A second run
+// changes nothing.
+package deploy
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Spec is the deployment serverless.yml describes.
+type Spec struct {
+	Name        string
+	Namespace   string
+	Region      string
+	Src         string // the deployment zip
+	Runtime     string
+	Handler     string
+	Role        string
+	Description string
+	MemorySize  int64 // MB
+	Timeout     int64 // seconds
+	Environment map[string]string
+	Timers      []Timer
+	URL         *FunctionURL // nil: no function URL
+}
+
+// Timer is a timer trigger.
+type Timer struct {
+	Name      string
+	Qualifier string
+	Cron      string // seven fields: second minute hour day month weekday year
+	Enable    bool
+	Argument  string // the event's Message
+}
+
+// FunctionURL is the function's URL (CreateTrigger Type=http).
+type FunctionURL struct {
+	Name           string // asked for on creation; SCF may name it itself
+	Qualifier      string
+	AuthType       string // NONE: the function authenticates callers itself; or CAM
+	EnableIntranet bool
+	EnableExtranet bool
+}
+
+// The yaml shapes, with the Serverless scf component's key names.
+type ymlDoc struct {
+	Component string    `yaml:"component"`
+	Name      string    `yaml:"name"`
+	Org       string    `yaml:"org"`
+	App       string    `yaml:"app"`
+	Stage     string    `yaml:"stage"`
+	Inputs    ymlInputs `yaml:"inputs"`
+}
+
+type ymlInputs struct {
+	Src         ymlSrc `yaml:"src"`
+	Name        string `yaml:"name"`
+	Namespace   string `yaml:"namespace"`
+	Region      string `yaml:"region"`
+	Runtime     string `yaml:"runtime"`
+	Handler     string `yaml:"handler"`
+	Description string `yaml:"description"`
+	Role        string `yaml:"role"`
+	MemorySize  *int64 `yaml:"memorySize"`
+	Timeout     *int64 `yaml:"timeout"`
+	Environment struct {
+		Variables map[string]string `yaml:"variables"`
+	} `yaml:"environment"`
+	Events []map[string]yaml.Node `yaml:"events"`
+}
+
+// ymlSrc is `src: path` or `src: {src: path, exclude: [...]}`.
+type ymlSrc struct{ Path string }
+
+func (s *ymlSrc) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		return n.Decode(&s.Path)
+	}
+	var m struct {
+		Src     string   `yaml:"src"`
+		Exclude []string `yaml:"exclude"`
+	}
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	s.Path = m.Src
+	return nil
+}
+
+type ymlTimer struct {
+	Parameters struct {
+		Name           string  `yaml:"name"`
+		Qualifier      string  `yaml:"qualifier"`
+		CronExpression string  `yaml:"cronExpression"`
+		Enable         *bool   `yaml:"enable"`
+		Argument       *string `yaml:"argument"`
+	} `yaml:"parameters"`
+}
+
+type ymlHTTP struct {
+	Parameters struct {
+		Name      string `yaml:"name"`
+		Qualifier string `yaml:"qualifier"`
+		AuthType  string `yaml:"authType"`
+		NetConfig struct {
+			EnableIntranet *bool `yaml:"enableIntranet"`
+			EnableExtranet *bool `yaml:"enableExtranet"`
+		} `yaml:"netConfig"`
+	} `yaml:"parameters"`
+}
+
+var (
+	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
+	triggerNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+	reservedEnv    = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
+)
+
+// Defaults of what serverless.yml may leave out, as the component has them.
+const (
+	DefaultNamespace = "default"
+	DefaultQualifier = "$DEFAULT"
+	defaultTimerName = "timer"
+	defaultURLName   = "function-url"
+	maxTimerArgument = 4096
+)
+
+// ParseSpec reads serverless.yml. Keys the deploy does not know are
+// refused rather than ignored: an ignored setting would be a silent lie.
+func ParseSpec(raw []byte) (*Spec, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var doc ymlDoc
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("serverless.yml: %w", err)
+	}
+	if doc.Component != "scf" {
+		return nil, fmt.Errorf("serverless.yml: component is %q; make deploy deploys the scf component", doc.Component)
+	}
+	in := doc.Inputs
+	s := &Spec{
+		Name:        strings.TrimSpace(in.Name),
+		Namespace:   strings.TrimSpace(in.Namespace),
+		Region:      strings.TrimSpace(in.Region),
+		Src:         strings.TrimSpace(in.Src.Path),
+		Runtime:     strings.TrimSpace(in.Runtime),
+		Handler:     strings.TrimSpace(in.Handler),
+		Role:        strings.TrimSpace(in.Role),
+		Description: strings.TrimSpace(in.Description),
+		MemorySize:  128, // SCF's defaults
+		Timeout:     3,
+		Environment: in.Environment.Variables,
+	}
+	if s.Name == "" {
+		s.Name = strings.TrimSpace(doc.Name)
+	}
+	if s.Namespace == "" {
+		s.Namespace = DefaultNamespace
+	}
+	if s.Environment == nil {
+		s.Environment = map[string]string{}
+	}
+	if in.MemorySize != nil {
+		s.MemorySize = *in.MemorySize
+	}
+	if in.Timeout != nil {
+		s.Timeout = *in.Timeout
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	for i, ev := range in.Events {
+		if len(ev) != 1 {
+			return nil, fmt.Errorf("serverless.yml: inputs.events[%d] must have exactly one trigger type", i)
+		}
+		for kind, node := range ev {
+			if err := s.addEvent(i, kind, &node); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s *Spec) check() error {
+	field := func(name, msg string, args ...any) error {
+		return fmt.Errorf("serverless.yml: inputs.%s: %s", name, fmt.Sprintf(msg, args...))
+	}
+	switch {
+	case !functionNameRE.MatchString(s.Name):
+		return field("name", "%q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", s.Name)
+	case s.Runtime == "":
+		return field("runtime", "missing (Go1 for this function)")
+	case s.Handler == "":
+		return field("handler", "missing (main: the executable at the zip's root)")
+	case s.MemorySize != 64 && (s.MemorySize < 128 || s.MemorySize > 3072 || s.MemorySize%128 != 0):
+		return field("memorySize", "%d MB is not a size SCF offers: 64, or 128 to 3072 in steps of 128", s.MemorySize)
+	case s.Timeout < 1 || s.Timeout > 900:
+		return field("timeout", "%d s is outside SCF's 1 to 900", s.Timeout)
+	}
+	for _, k := range sortedKeys(s.Environment) {
+		for _, p := range reservedEnv {
+			if strings.HasPrefix(k, p) {
+				return field("environment.variables."+k, "the prefix %s is reserved for the platform", p)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
+	where := fmt.Sprintf("serverless.yml: inputs.events[%d].%s", i, kind)
+	switch kind {
+	case "timer":
+		var t ymlTimer
+		if err := decodeStrict(node, &t); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		p := t.Parameters
+		timer := Timer{Name: strings.TrimSpace(p.Name), Qualifier: strings.TrimSpace(p.Qualifier), Cron: strings.Join(strings.Fields(p.CronExpression), " ")}
+		if timer.Name == "" {
+			timer.Name = defaultTimerName
+		}
+		if timer.Qualifier == "" {
+			timer.Qualifier = DefaultQualifier
+		}
+		// As in the component, a timer is off unless enable says otherwise.
+		timer.Enable = p.Enable != nil && *p.Enable
+		if p.Argument != nil {
+			timer.Argument = *p.Argument
+		}
+		switch {
+		case !triggerNameRE.MatchString(timer.Name):
+			return fmt.Errorf("%s.parameters.name: %q must be 1 to 100 letters, digits, - and _", where, timer.Name)
+		case len(strings.Fields(timer.Cron)) != 7:
+			return fmt.Errorf("%s.parameters.cronExpression: %q must have seven fields (second minute hour day month weekday year)", where, p.CronExpression)
+		case len(timer.Argument) > maxTimerArgument:
+			return fmt.Errorf("%s.parameters.argument: %d bytes, more than SCF's 4 KB", where, len(timer.Argument))
+		}
+		for _, other := range s.Timers {
+			if other.Name == timer.Name {
+				return fmt.Errorf("%s.parameters.name: a second timer named %q; give each timer its own name", where, timer.Name)
+			}
+		}
+		s.Timers = append(s.Timers, timer)
+	case "http":
+		var h ymlHTTP
+		if err := decodeStrict(node, &h); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if s.URL != nil {
+			return fmt.Errorf("%s: a function has one function URL; serverless.yml names two", where)
+		}
+		p := h.Parameters
+		u := &FunctionURL{Name: strings.TrimSpace(p.Name), Qualifier: strings.TrimSpace(p.Qualifier), AuthType: strings.ToUpper(strings.TrimSpace(p.AuthType)), EnableExtranet: true}
+		if u.Name == "" {
+			u.Name = defaultURLName
+		}
+		if u.Qualifier == "" {
+			u.Qualifier = DefaultQualifier
+		}
+		if u.AuthType == "" {
+			u.AuthType = "NONE"
+		}
+		if p.NetConfig.EnableIntranet != nil {
+			u.EnableIntranet = *p.NetConfig.EnableIntranet
+		}
+		if p.NetConfig.EnableExtranet != nil {
+			u.EnableExtranet = *p.NetConfig.EnableExtranet
+		}
+		switch {
+		case u.AuthType != "NONE" && u.AuthType != "CAM":
+			return fmt.Errorf("%s.parameters.authType: %q must be NONE (the function authenticates callers) or CAM", where, p.AuthType)
+		case !u.EnableIntranet && !u.EnableExtranet:
+			return fmt.Errorf("%s.parameters.netConfig: enableIntranet and enableExtranet are both false: the URL would be unreachable", where)
+		}
+		s.URL = u
+	case "apigw", "cmq":
+		return fmt.Errorf("%s: SCF can no longer create %s triggers (an existing one keeps working and is left alone); use http (the function URL) instead", where, kind)
+	default:
+		return fmt.Errorf("%s: make deploy handles timer and http triggers only", where)
+	}
+	return nil
+}
+
+func decodeStrict(n *yaml.Node, out any) error {
+	// A node decodes without the document decoder's KnownFields, so
+	// re-encode it and decode strictly: a misspelt parameter is an error.
+	raw, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	return dec.Decode(out)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var envRefRE = regexp.MustCompile(`^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// ResolveEnv replaces environment values written ${env:NAME}, as the
+// Serverless Framework does, with NAME from the deploying shell: secrets
+// stay out of serverless.yml. An unset NAME is an error, not an empty
+// value.
+func (s *Spec) ResolveEnv(getenv func(string) string) error {
+	for _, k := range sortedKeys(s.Environment) {
+		m := envRefRE.FindStringSubmatch(strings.TrimSpace(s.Environment[k]))
+		if m == nil {
+			continue
+		}
+		v := getenv(m[1])
+		if v == "" {
+			return fmt.Errorf("serverless.yml: inputs.environment.variables.%s: ${env:%s} is not set in this shell", k, m[1])
+		}
+		s.Environment[k] = v
+	}
+	return nil
+}
