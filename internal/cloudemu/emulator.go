@@ -111,7 +111,8 @@ type Emulator struct {
 	topics    map[string][]Message
 	nextMsg   int64
 	secrets   map[string]*secret
-	scf       scfState // functions, triggers, invocations: see scf.go
+	scf       scfState  // functions, triggers, invocations: see scf.go
+	life      lifeState // manual backups, clones, task phases: see lifecycle.go
 
 	calls    map[string]int
 	faults   map[string]*faultState
@@ -313,10 +314,7 @@ func (e *Emulator) SetSecret(name, value string) {
 }
 
 func (e *Emulator) taskStatus(t Task, now time.Time) string {
-	if now.Sub(t.StartTime) >= e.taskDuration {
-		return "succeed"
-	}
-	return "running"
+	return e.phase(t, now) // preparing, running, succeed or failed: see lifecycle.go
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -105,7 +105,7 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	if b.Locked {
 		return nil, errf("ResourceUnavailable.BackupLockedError", "the backup %s is locked by another task", backupID)
 	}
-	if in.Locked || e.restoreRunning(instanceID, c.now) {
+	if in.Locked || e.restoreRunning(instanceID, c.now) || e.instanceBusy(instanceID, c.now) {
 		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", instanceID)
 	}
 	if in.Status != 2 {
@@ -118,6 +118,7 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	id := e.nextTask
 	e.nextTask++
 	e.tasks = append(e.tasks, Task{TaskID: id, InstanceID: instanceID, BackupID: backupID, Type: taskTypeRestore, StartTime: c.now})
+	e.markFailure(e.tasks[len(e.tasks)-1])
 	e.restores = append(e.restores, RestoreCall{InstanceID: instanceID, BackupID: backupID, TaskID: id, Time: c.now})
 
 	var taskID any = id
@@ -271,7 +272,7 @@ func (e *Emulator) describeTaskInfo(c *call) (any, *apiError) {
 	}
 	return map[string]any{
 		"Status": e.taskStatus(t, c.now), "StartTime": formatCST(t.StartTime), "TaskType": t.Type,
-		"InstanceId": t.InstanceID, "TaskMessage": "",
+		"InstanceId": t.InstanceID, "TaskMessage": e.taskMessage(t, c.now),
 	}, nil
 }
 
@@ -343,11 +344,7 @@ func (e *Emulator) describeTaskList(c *call) (any, *apiError) {
 		}
 		out := taskOut{TaskId: t.TaskID, StartTime: formatCST(t.StartTime), TaskType: t.Type,
 			InstanceName: instanceName(in), InstanceId: t.InstanceID, EndTime: formatCST(time.Time{}), Result: 1, OperatorUin: ""}
-		if e.taskStatus(t, c.now) == "succeed" {
-			out.Result, out.Progress, out.EndTime = 2, 100, formatCST(t.StartTime.Add(e.taskDuration))
-		} else if e.taskDuration > 0 {
-			out.Progress = max(0, float64(c.now.Sub(t.StartTime))/float64(e.taskDuration)*100)
-		}
+		e.fillTaskOut(&out, t, c.now) // Result, Progress, EndTime: see lifecycle.go
 		if len(results) > 0 && !slices.Contains(results, out.Result) {
 			continue
 		}

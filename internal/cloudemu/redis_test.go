@@ -313,7 +313,7 @@ func TestDescribeTaskList(t *testing.T) {
 	}
 	v.clock.Advance(3 * time.Second)
 	done := list(func(r *redis.DescribeTaskListRequest) { r.Result = []*int64{common.Int64Ptr(2)} })
-	if *done.TotalCount != 2 || *done.Tasks[0].Progress != 100 {
+	if *done.TotalCount != 2 || *done.Tasks[0].Progress != 1 { // a fraction, as the example answers
 		t.Fatalf("finished tasks: %+v", done.Tasks)
 	}
 }

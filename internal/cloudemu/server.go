@@ -51,6 +51,10 @@ var services = map[string]service{
 		"DescribeTaskInfo":        (*Emulator).describeTaskInfo,
 		"DescribeTaskList":        (*Emulator).describeTaskList,
 		"DescribeInstances":       (*Emulator).describeInstances,
+		// The restore's life: see lifecycle.go.
+		"ManualBackupInstance":          (*Emulator).manualBackupInstance,
+		"CloneInstances":                (*Emulator).cloneInstances,
+		"DescribeInstanceSecurityGroup": (*Emulator).describeInstanceSecurityGroup,
 	}},
 	"tdmq": {version: "2020-02-17", actions: map[string]handler{
 		"SendCmqMsg":    (*Emulator).sendCmqMsg,
@@ -127,6 +131,7 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
+	e.advance(now) // flows that ended since: see lifecycle.go
 
 	if aerr := e.throttle(action, now); aerr != nil {
 		return nil, aerr
