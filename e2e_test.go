@@ -96,6 +96,9 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	emu, demo := w.emu, w.demo
 	const secret = "e2e-webhook-secret"
 	w.env["RESTORE_WEBHOOK_SECRET"] = secret
+	// The timer restores at once here; its safety backup (on by default
+	// for timers) is followed in handler/lifecycle_test.go.
+	w.env["RESTORE_SAFETY_BACKUP"] = "false"
 	invoke := func(payload []byte) []byte { return w.invoke(t, payload) }
 	decode := func(b []byte) []restore.Result { return decodeResults(t, b) }
 	// Timer: the demo instance from its newest backup.
@@ -166,6 +169,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 func TestEndToEndAlarmThroughGateway(t *testing.T) {
 	w := newWorld(t)
 	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
+	w.env["RESTORE_SAFETY_BACKUP"] = "false"                          // see TestEndToEndAlarmLife
 	payload, err := os.ReadFile("testdata/apigw-alarm.json")
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ type RestoreRequest struct {
 	Region     string     `json:"region,omitempty"`
 	Before     *time.Time `json:"before,omitempty"` // with backupId "latest": newest backup started before this
 	DryRun     bool       `json:"dryRun,omitempty"`
+	Life                  // mode, cloneTime, safetyBackup: see lifecycle.go
 }
 
 // String leaves the password out, so that printing a request with %v or
@@ -99,6 +100,10 @@ var requestFields = map[string]string{
 	"region":     "region",
 	"before":     "before",
 	"dryrun":     "dryRun",
+	// The restore's life: see lifecycle.go.
+	"mode":         "mode",
+	"clonetime":    "cloneTime",
+	"safetybackup": "safetyBackup",
 }
 
 // IsRestoreRequest reports whether a JSON object looks like a restore
@@ -170,7 +175,7 @@ func parseOne(data []byte, prefix string) (RestoreRequest, error) {
 	for key, raw := range obj {
 		name, ok := requestFields[strings.ToLower(key)]
 		if !ok {
-			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun)")
+			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun, mode, cloneTime, safetyBackup)")
 		}
 		if other, dup := seen[name]; dup {
 			return r, invalid(prefix+name, fmt.Sprintf("given twice, as %q and %q", other, key))
@@ -184,6 +189,9 @@ func parseOne(data []byte, prefix string) (RestoreRequest, error) {
 }
 
 func setField(r *RestoreRequest, name string, raw json.RawMessage) error {
+	if ok, err := r.Life.set(name, raw); ok {
+		return err
+	}
 	if name == "dryRun" {
 		var b Bool
 		if err := json.Unmarshal(raw, &b); err != nil {
@@ -235,7 +243,7 @@ func (r *RestoreRequest) validate(prefix string) error {
 	if strings.EqualFold(r.BackupID, LatestBackup) {
 		r.BackupID = LatestBackup
 	}
-	return nil
+	return r.Life.validate(prefix)
 }
 
 // decodeObject decodes a JSON object into its raw fields, refusing anything

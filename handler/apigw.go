@@ -27,10 +27,10 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "API gateway event: "+err.Error())))
 	}
 	inv.log = inv.log.With("gatewayRequestId", req.RequestID(), "sourceIp", sourceIP(&req))
-	if req.Method() != http.MethodPost {
+	if req.Method() != http.MethodPost && req.Method() != http.MethodGet { // GET: status.go
 		inv.log.Warn("webhook refused", "reason", "method "+req.Method())
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
-			fmt.Sprintf("method %s: only POST is accepted", req.Method()))))
+			fmt.Sprintf("method %s: only POST (a restore) and GET (its status) are accepted", req.Method()))))
 	}
 	if len(req.Body) > MaxBodyBytes*4/3+4 {
 		return inv.tooLarge()
@@ -55,6 +55,9 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
 	inv.log.Info("webhook authenticated", "method", who.method)
+	if req.Method() == http.MethodGet {
+		return inv.status(ctx, &req) // where is my restore? see status.go
+	}
 	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
 }
 

@@ -244,6 +244,9 @@ func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Resu
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "timer event: "+err.Error()))
 	}
+	if isSweep(ev.Message) {
+		return inv.sweep(ctx, ev) // see sweep.go
+	}
 	if strings.TrimSpace(ev.Message) == "" {
 		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("Message"),
 			"the timer's argument is empty: set it to a restore request such as {\"instanceId\":\"crs-...\",\"backupId\":\"latest\"}"))

@@ -66,6 +66,10 @@ func newEnv(t testing.TB) *env {
 	e.vars = demo.Environment(url)
 	e.vars["RESTORE_WEBHOOK_SECRET"] = webhookSecret
 	e.vars["RESTORE_LOCK_RETRY"] = "100ms"
+	// These tests are about the request: it restores at once. The safety
+	// backup (on by default for timers and alarms) has its own tests in
+	// lifecycle_test.go.
+	e.vars["RESTORE_SAFETY_BACKUP"] = "false"
 	h := handler.New(handler.NewLogger(e.logs, -4))
 	h.Getenv = func(k string) string { return e.vars[k] }
 	h.LocalCredentials = nil // this machine's credential files are not the test's

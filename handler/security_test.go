@@ -72,11 +72,20 @@ func TestWebhookSignatureCoversTheDecodedBase64Body(t *testing.T) {
 	}
 }
 
-func TestWebhookOnlyPost(t *testing.T) {
+func TestWebhookOnlyPostAndAuthenticatedGet(t *testing.T) {
 	e := newEnv(t)
+	// GET asks where a restore stands (status.go): authenticated like a POST.
 	resp, rs := e.gateway(fixture(t, "apigw-get.json"))
+	if resp.StatusCode != http.StatusUnauthorized || onlyResult(t, rs).Status != restore.Failed {
+		t.Fatalf("unauthenticated GET: status %d %+v", resp.StatusCode, rs)
+	}
+	put := strings.Replace(string(fixture(t, "apigw-get.json")), `"httpMethod": "GET"`, `"httpMethod": "PUT"`, 1)
+	if !strings.Contains(put, `"PUT"`) {
+		t.Fatal("fixture has no httpMethod GET to replace")
+	}
+	resp, rs = e.gateway([]byte(put))
 	if resp.StatusCode != http.StatusMethodNotAllowed || onlyResult(t, rs).Status != restore.Failed {
-		t.Fatalf("status %d %+v", resp.StatusCode, rs)
+		t.Fatalf("PUT: status %d %+v", resp.StatusCode, rs)
 	}
 }
 

@@ -103,6 +103,7 @@ type Backup struct {
 	Status    int64
 	Locked    bool
 	Type      string
+	Remark    string // a manual backup's note: the safety backup's names its restore
 }
 
 // BackupPage is one page of backups and the total the API counts.
@@ -141,6 +142,7 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 		if b.BackupType != nil {
 			bk.Type = *b.BackupType
 		}
+		bk.Remark = deref(b.Remark)
 		var err error
 		if bk.StartTime, err = parseCloudTime(b.StartTime); err != nil {
 			return page, failure.E(failure.Upstream, failure.Code("BadBackupTime"), fmt.Sprintf("backup %s: %v", bk.ID, err))

@@ -41,6 +41,8 @@ type Config struct {
 	SecretTTL      time.Duration // RESTORE_SECRET_TTL
 	RoleARN        string        // RESTORE_ROLE_ARN: assume this role for the Redis calls
 
+	Life Lifecycle // safety backup, clones, sweep: see lifecycle.go
+
 	FunctionName string // SCF_FUNCTIONNAME, for the messages' source
 	Namespace    string
 
@@ -94,6 +96,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
 	}
+	c.Life = loadLifecycle(&l)
 	if authErr != nil {
 		l.errs = append(l.errs, authErr)
 	}

@@ -19,7 +19,9 @@ const (
 
 // Backup statuses that can be restored: 2 normal, 4 RDB conversion done.
 func restorable(b cloud.Backup) bool {
-	return (b.Status == 2 || b.Status == 4) && !b.Locked
+	// A safety backup is an undo point, not a known-good state: "latest"
+	// never picks one (see lifecycle.go).
+	return (b.Status == 2 || b.Status == 4) && !b.Locked && !IsSafetyRemark(b.Remark)
 }
 
 // chooseBackup finds the newest restorable backup of an instance that

@@ -30,6 +30,7 @@ type EventData struct {
 	Status     Status     `json:"status"`
 	Reason     string     `json:"reason,omitempty"`
 	Error      *ErrorBody `json:"error,omitempty"`
+	*Life                 // phase, undoBackupId, times, new instances: see lifecycle.go
 }
 
 // EventTypePrefix prefixes every message's type.
@@ -59,11 +60,14 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 	if r.TaskID != 0 {
 		id = nameUUID(fmt.Sprintf("%s/%d", r.InstanceID, r.TaskID))
 	}
+	if r.Life != nil && r.Life.eventID != "" {
+		id = r.Life.eventID // the life cycle's messages: see lifecycle.go
+	}
 	return Event{
 		SpecVersion:     "1.0",
 		ID:              id,
 		Source:          source,
-		Type:            eventType(r.Status),
+		Type:            resultEventType(r),
 		Time:            now.UTC(),
 		DataContentType: "application/json",
 		Data: EventData{
@@ -76,6 +80,7 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 			Status:     r.Status,
 			Reason:     r.Reason,
 			Error:      r.Error,
+			Life:       r.Life,
 		},
 	}
 }

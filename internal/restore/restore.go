@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/smithy-go/waiter"
@@ -54,6 +55,9 @@ type Job struct {
 	Fingerprint string
 	// Reason says why this restore, for the logs and the message.
 	Reason string
+	// Undo is the safety backup already taken for this restore: it goes
+	// ahead without another (the sweep continuing it; see lifecycle.go).
+	Undo *SafetyBackup
 }
 
 // Service runs restores for one invocation.
@@ -76,6 +80,8 @@ type Service struct {
 
 	// Backoff bounds for transient errors; zero means the defaults.
 	MinDelay, MaxDelay time.Duration
+
+	clones atomic.Int32 // clones ordered by this invocation: see clone.go
 }
 
 const (
@@ -88,6 +94,7 @@ const (
 func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	req := job.Request
 	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req)}
+	lifeBegin(job, &res) // see lifecycle.go
 	log := s.Log.With("instanceId", req.InstanceID)
 	defer func() {
 		if p := recover(); p != nil {
@@ -183,6 +190,10 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			return
 		}
 	}
+	// A safety backup or a clone an earlier delivery began: see lifecycle.go.
+	if s.lifeFound(ctx, job, res, log, dryRun) {
+		return
+	}
 
 	if req.BackupID == events.LatestBackup {
 		before := s.Now()
@@ -203,6 +214,11 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 	log = log.With("backupId", res.BackupID)
 
+	// The safety backup or the clone instead of RestoreInstance now, or
+	// the plan of a dry run: see lifecycle.go.
+	if s.lifeStart(ctx, job, res, log, dryRun) {
+		return
+	}
 	if dryRun {
 		res.Status = DryRun
 		res.Reason = joinReason("dry run: RestoreInstance not called", job.Reason)
@@ -483,7 +499,7 @@ func withReserve(ctx context.Context, now time.Time, reserve time.Duration) (con
 // someone: sending is retried until the deadline nears, and if it still
 // fails the result says so, so that the invocation fails and is retried.
 func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	typ := eventType(res.Status)
+	typ := resultEventType(res)
 	// Without credentials nothing is sent: no request leaves unsigned.
 	if typ == "" || s.Outbox == nil || !s.Config.CanReport() {
 		if res.Status == Accepted {

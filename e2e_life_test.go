@@ -1,0 +1,112 @@
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// sweepTimer is the sweep timer's event at a time, as SCF sends it.
+func sweepTimer(t *testing.T, at time.Time) []byte {
+	b, err := json.Marshal(events.TimerEvent{Type: "Timer", TriggerName: "restore-sweep", Time: at.UTC().Truncate(time.Second), Message: `{"sweep":true}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A firing alarm's restore lives its whole life through the real binary:
+// the safety backup first (alarm restores take one by default), a
+// redelivery of the alarm that takes no second one, the sweep timer that
+// restores once the backup is done and reports the end once the instance
+// runs again; every message carries the undo.
+func TestEndToEndAlarmLife(t *testing.T) {
+	w := newWorld(t)
+	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
+	w.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 1500 * time.Millisecond, Prepare: 300 * time.Millisecond})
+	w.emu.SetTaskDuration(2 * time.Second)
+	alarm, err := os.ReadFile("testdata/apigw-alarm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gateway := func() []restore.Result {
+		var resp events.APIGatewayResponse
+		if err := json.Unmarshal(w.invoke(t, alarm), &resp); err != nil {
+			t.Fatal(err)
+		}
+		return decodeResults(t, []byte(resp.Body))
+	}
+	first := gateway()
+	if len(first) != 1 || first[0].Status != restore.Accepted || first[0].Life == nil || first[0].Phase != restore.PhaseSafetyBackup || first[0].UndoBackupID == "" {
+		t.Fatalf("alarm: %+v", first)
+	}
+	if len(w.emu.RestoreCalls()) != 0 {
+		t.Fatal("restored before the safety backup was done")
+	}
+	// Cloud Monitor sends the callback again: the safety backup is found by its remark.
+	again := gateway()
+	if len(again) != 1 || again[0].Status != restore.Duplicate || again[0].UndoBackupID != first[0].UndoBackupID {
+		t.Fatalf("redelivery: %+v", again)
+	}
+	if n := len(w.emu.ManualBackups()); n != 1 {
+		t.Fatalf("%d safety backups for one alarm", n)
+	}
+
+	byType := map[string]map[string]restore.Event{}
+	var order []string
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && len(byType[restore.EventTypePrefix+"succeeded"]) == 0 {
+		time.Sleep(700 * time.Millisecond)
+		var out struct{ Results []restore.Result }
+		if err := json.Unmarshal(w.invoke(t, sweepTimer(t, time.Now())), &out); err != nil {
+			t.Fatal(err)
+		}
+		byType, order = map[string]map[string]restore.Event{}, nil
+		for _, m := range w.emu.Messages(w.demo.Queue) {
+			var ev restore.Event
+			if err := json.Unmarshal([]byte(m.Body), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if byType[ev.Type] == nil {
+				byType[ev.Type] = map[string]restore.Event{}
+				order = append(order, ev.Type)
+			}
+			byType[ev.Type][ev.ID] = ev
+		}
+	}
+	want := []string{"accepted", "started", "succeeded"}
+	if fmt.Sprint(order) != fmt.Sprint(prefixed(want)) {
+		t.Fatalf("message types in order %v, want %v", order, prefixed(want))
+	}
+	for _, typ := range prefixed(want) {
+		if len(byType[typ]) != 1 {
+			t.Fatalf("%d distinct ids of %s, want 1", len(byType[typ]), typ)
+		}
+		for _, ev := range byType[typ] {
+			if ev.Data.Life == nil || ev.Data.UndoBackupID != first[0].UndoBackupID {
+				t.Fatalf("%s without the undo: %+v", typ, ev.Data)
+			}
+			if typ == restore.EventTypePrefix+"succeeded" && (ev.Data.TaskStatus != "succeed" || ev.Data.DurationSeconds == nil || ev.Data.BackupID != w.demo.LatestBackupID) {
+				t.Fatalf("succeeded: %+v", ev.Data.Life)
+			}
+		}
+	}
+	calls := w.emu.RestoreCalls()
+	if len(calls) != 1 || calls[0].BackupID != w.demo.LatestBackupID {
+		t.Fatalf("restores %+v", calls)
+	}
+}
+
+func prefixed(types []string) []string {
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = restore.EventTypePrefix + t
+	}
+	return out
+}

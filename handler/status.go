@@ -1,0 +1,63 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"redis-restore/events"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// status answers an authenticated GET on the webhook path:
+// ?taskId=<restore or safety backup task> or ?instanceId=<crs-...>, with
+// where that restore stands (phase, TaskIds, times, undo, new instances),
+// read from the cloud at the time of asking.
+func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest) events.APIGatewayResponse {
+	q := func(name string) string {
+		for k, v := range req.QueryString {
+			if strings.EqualFold(k, name) {
+				return strings.TrimSpace(v.First())
+			}
+		}
+		for k, v := range req.QueryStringParameters {
+			if strings.EqualFold(k, name) {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	instanceID, rawTask := q("instanceId"), q("taskId")
+	var taskID int64
+	if rawTask != "" {
+		n, err := strconv.ParseInt(rawTask, 10, 64)
+		if err != nil || n <= 0 {
+			return inv.statusError(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("taskId"), "must be a positive integer"))
+		}
+		taskID = n
+	}
+	if instanceID == "" && taskID == 0 {
+		return inv.statusError(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("taskId"),
+			"ask with ?taskId=<TaskId> or ?instanceId=<crs-...>"))
+	}
+	if instanceID != "" && !strings.HasPrefix(instanceID, "crs-") {
+		return inv.statusError(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("instanceId"), "is not a Redis instance ID (crs-xxxxxxxx)"))
+	}
+	st, err := inv.service(ctx).State(ctx, instanceID, taskID)
+	if err != nil {
+		return inv.statusError(err)
+	}
+	inv.log.Info("status answered", "instanceId", st.InstanceID, "phase", string(st.Phase), "taskId", st.TaskID)
+	body, _ := json.Marshal(st)
+	return events.APIGatewayResponse{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}
+}
+
+func (inv *invocation) statusError(err error) events.APIGatewayResponse {
+	var r restore.Result
+	r.Fail(err)
+	inv.log.Warn("status refused", "code", r.Error.Code, "error", r.Error.Message)
+	return inv.gatewayResponse([]restore.Result{r})
+}

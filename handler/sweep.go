@@ -1,0 +1,41 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"redis-restore/events"
+	"redis-restore/internal/restore"
+)
+
+// The sweep timer: its argument is {"sweep": true}. Every minute it
+// reports the end of each restore of the allowed instances and continues
+// those whose safety backup is done (see internal/restore/sweep.go). It
+// holds no container while a restore runs: each sweep reads the cloud
+// afresh and is over in seconds.
+
+// isSweep reports whether a timer's argument asks for the sweep.
+func isSweep(message string) bool {
+	m := strings.TrimSpace(message)
+	if !strings.HasPrefix(m, "{") {
+		return false
+	}
+	var v struct {
+		Sweep *bool `json:"sweep"`
+	}
+	if err := json.Unmarshal([]byte(m), &v); err != nil || v.Sweep == nil {
+		return false
+	}
+	return *v.Sweep
+}
+
+// sweep runs the sweep for the timer's Time: a retry of the same timer
+// event (SCF retries a failed one) looks at the same window.
+func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restore.Result {
+	at := ev.Time
+	if at.IsZero() {
+		at = inv.received
+	}
+	return inv.service(ctx).Sweep(ctx, at)
+}

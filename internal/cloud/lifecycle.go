@@ -1,0 +1,299 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
+
+	"redis-restore/internal/failure"
+)
+
+// The calls that follow a restore through its life: the task's end
+// (DescribeTaskInfo, DescribeTaskList), the instance's state
+// (DescribeInstances), the safety backup (ManualBackupInstance) and clones
+// (DescribeInstanceSecurityGroup, CloneInstances).
+
+// Task type codes of DescribeTaskList beyond the restore's (tasktype.go).
+const (
+	TaskTypeManualBackup = "012" // FLOW_BACKUPINSTANCE
+	TaskTypeClone        = "026" // FLOW_CLONEBACKUP
+)
+
+// IsManualBackupTask reports whether a DescribeTaskList type is a manual
+// backup, by code or by name.
+func IsManualBackupTask(taskType string) bool {
+	t := strings.TrimSpace(taskType)
+	return t == TaskTypeManualBackup || strings.EqualFold(t, "FLOW_BACKUPINSTANCE")
+}
+
+// TaskInfo is DescribeTaskInfo's answer.
+type TaskInfo struct {
+	ID         int64
+	Status     string // preparing, running, succeed, failed, error
+	StartTime  time.Time
+	Type       string // free text, e.g. "redis缓存清空流程": never compared with codes
+	InstanceID string
+	Message    string
+}
+
+// Ended reports whether the task has ended, and how.
+func (t TaskInfo) Ended() bool { return TaskEnded(t.Status) }
+
+// Succeeded reports whether the task ended well.
+func (t TaskInfo) Succeeded() bool { return t.Status == "succeed" }
+
+// TaskEnded reports whether a DescribeTaskInfo status is final.
+func TaskEnded(status string) bool {
+	return status == "succeed" || status == "failed" || status == "error"
+}
+
+// DescribeTaskInfo reads one task.
+func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error) {
+	c := s.redis(region)
+	req := redis.NewDescribeTaskInfoRequest()
+	req.TaskId = common.Uint64Ptr(uint64(taskID))
+	req.SetContext(ctx)
+	resp := redis.NewDescribeTaskInfoResponse()
+	if err := s.call(ctx, &c.Client, "DescribeTaskInfo", req, resp); err != nil {
+		return TaskInfo{}, err
+	}
+	if resp.Response == nil || resp.Response.Status == nil {
+		return TaskInfo{}, failure.E(failure.Upstream, failure.Code("BadTaskInfo"), fmt.Sprintf("DescribeTaskInfo of task %d answered without a Status", taskID))
+	}
+	r := resp.Response
+	t := TaskInfo{ID: taskID, Status: *r.Status, Type: deref(r.TaskType), InstanceID: deref(r.InstanceId), Message: deref(r.TaskMessage)}
+	t.StartTime, _ = parseCloudTime(r.StartTime)
+	return t, nil
+}
+
+// TaskDetail is one entry of DescribeTaskList.
+type TaskDetail struct {
+	ID         int64
+	Type       string // a code such as "010"; see IsRestoreTask
+	InstanceID string
+	StartTime  time.Time
+	EndTime    time.Time // zero while it runs
+	Result     int64     // 0 init, 1 running, 2 done, 4 failed
+}
+
+// DescribeTasks lists every task of an instance that started within
+// [begin, end], every page, whatever its type: the caller judges each by
+// its type, since the TaskTypes filter is not to be relied on.
+func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]TaskDetail, error) {
+	c := s.redis(region)
+	const limit = 100
+	var out []TaskDetail
+	for offset := int64(0); ; offset += limit {
+		req := redis.NewDescribeTaskListRequest()
+		req.InstanceId = common.StringPtr(instanceID)
+		req.BeginTime = cloudTimePtr(begin)
+		req.EndTime = cloudTimePtr(end)
+		req.Limit = common.Int64Ptr(limit)
+		req.Offset = common.Int64Ptr(offset)
+		req.SetContext(ctx)
+		resp := redis.NewDescribeTaskListResponse()
+		if err := s.call(ctx, &c.Client, "DescribeTaskList", req, resp); err != nil {
+			return nil, err
+		}
+		if resp.Response == nil {
+			return out, nil
+		}
+		for _, t := range resp.Response.Tasks {
+			if t == nil || t.TaskId == nil {
+				continue
+			}
+			d := TaskDetail{ID: *t.TaskId, Type: deref(t.TaskType), InstanceID: deref(t.InstanceId), Result: deref(t.Result)}
+			if d.InstanceID == "" {
+				d.InstanceID = instanceID
+			}
+			d.StartTime, _ = parseCloudTime(t.StartTime)
+			d.EndTime, _ = parseCloudTime(t.EndTime) // "0000-00-00 00:00:00" while it runs: zero
+			out = append(out, d)
+		}
+		total := deref(resp.Response.TotalCount)
+		if len(resp.Response.Tasks) < limit || offset+limit >= total {
+			return out, nil
+		}
+	}
+}
+
+// InstanceDetail is what the life cycle needs of an instance: its state,
+// and what a clone copies.
+type InstanceDetail struct {
+	ID        string
+	Name      string
+	Type      int64
+	Status    int64 // 0 to be initialised, 1 in a flow, 2 running, -2 isolated, -3 to be deleted
+	ZoneID    int64
+	VpcID     string // UniqVpcId
+	SubnetID  string // UniqSubnetId
+	ProjectID int64
+	Port      int64
+	NoAuth    bool
+}
+
+// Running reports whether the instance serves again (Status 2).
+func (d InstanceDetail) Running() bool { return d.Status == 2 }
+
+// ListInstances lists the instances of a region, every page, or only those
+// with the given IDs (at most 100 at a time are asked for).
+func (s *Session) ListInstances(ctx context.Context, region string, ids ...string) ([]InstanceDetail, error) {
+	c := s.redis(region)
+	const limit = 100
+	var out []InstanceDetail
+	for offset := uint64(0); ; offset += limit {
+		req := redis.NewDescribeInstancesRequest()
+		req.Limit = common.Uint64Ptr(limit)
+		req.Offset = common.Uint64Ptr(offset)
+		if len(ids) > 0 {
+			req.InstanceIds = common.StringPtrs(ids)
+		}
+		req.SetContext(ctx)
+		resp := redis.NewDescribeInstancesResponse()
+		if err := s.call(ctx, &c.Client, "DescribeInstances", req, resp); err != nil {
+			return nil, err
+		}
+		if resp.Response == nil {
+			return out, nil
+		}
+		for _, in := range resp.Response.InstanceSet {
+			if in == nil || in.InstanceId == nil {
+				continue
+			}
+			if len(ids) > 0 && !contains(ids, *in.InstanceId) {
+				continue // an ignored filter must not bring in others
+			}
+			out = append(out, InstanceDetail{
+				ID: *in.InstanceId, Name: deref(in.InstanceName), Type: deref(in.Type), Status: deref(in.Status),
+				ZoneID: deref(in.ZoneId), VpcID: deref(in.UniqVpcId), SubnetID: deref(in.UniqSubnetId),
+				ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
+			})
+		}
+		total := deref(resp.Response.TotalCount)
+		if len(resp.Response.InstanceSet) < limit || int64(offset+limit) >= total {
+			return out, nil
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ManualBackupInstance starts a manual backup with a remark and returns
+// its TaskId.
+func (s *Session) ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (int64, string, error) {
+	c := s.redis(region)
+	req := redis.NewManualBackupInstanceRequest()
+	req.InstanceId = common.StringPtr(instanceID)
+	req.Remark = common.StringPtr(remark)
+	req.SetContext(ctx)
+	resp := &restoreResponse{} // TaskId as a number or a string, as RestoreInstance's
+	resp.BaseResponse = redis.NewManualBackupInstanceResponse().BaseResponse
+	if err := s.call(ctx, &c.Client, "ManualBackupInstance", req, resp); err != nil {
+		return 0, "", err
+	}
+	if resp.Response == nil || resp.Response.TaskID == nil || *resp.Response.TaskID <= 0 {
+		rid := ""
+		if resp.Response != nil {
+			rid = resp.Response.RequestID
+		}
+		return 0, rid, failure.E(failure.Upstream, failure.Code(failure.CodeMissingTaskID), "ManualBackupInstance answered without a TaskId")
+	}
+	return int64(*resp.Response.TaskID), resp.Response.RequestID, nil
+}
+
+// SecurityGroups lists the IDs of an instance's security groups.
+func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error) {
+	c := s.redis(region)
+	req := redis.NewDescribeInstanceSecurityGroupRequest()
+	req.InstanceIds = common.StringPtrs([]string{instanceID})
+	req.SetContext(ctx)
+	resp := redis.NewDescribeInstanceSecurityGroupResponse()
+	if err := s.call(ctx, &c.Client, "DescribeInstanceSecurityGroup", req, resp); err != nil {
+		return nil, err
+	}
+	var out []string
+	if resp.Response != nil {
+		for _, d := range resp.Response.InstanceSecurityGroupsDetail {
+			if d == nil || deref(d.InstanceId) != instanceID {
+				continue
+			}
+			for _, g := range d.SecurityGroupDetails {
+				if g != nil && g.SecurityGroupId != nil {
+					out = append(out, *g.SecurityGroupId)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// CloneRequest is one CloneInstances order.
+type CloneRequest struct {
+	InstanceID       string
+	BackupID         string
+	CloneTime        time.Time // zero: the backup itself
+	Name             string
+	ZoneID           int64
+	VpcID, SubnetID  string
+	SecurityGroupIDs []string
+	TemplateID       string
+	ProjectID        int64
+	Password         string // never logged
+	NoAuth           bool
+}
+
+// CloneInstances orders one pay-as-you-go instance (BillingMode 0, Period
+// 1, GoodsNum 1) from a backup, and returns the deal and the new IDs.
+func (s *Session) CloneInstances(ctx context.Context, region string, r CloneRequest) (dealID string, instanceIDs []string, requestID string, err error) {
+	c := s.redis(region)
+	req := redis.NewCloneInstancesRequest()
+	req.InstanceId = common.StringPtr(r.InstanceID)
+	req.BackupId = common.StringPtr(r.BackupID)
+	req.GoodsNum = common.Uint64Ptr(1)
+	req.ZoneId = common.Uint64Ptr(uint64(r.ZoneID))
+	req.BillingMode = common.Int64Ptr(0)
+	req.Period = common.Uint64Ptr(1)
+	req.SecurityGroupIdList = common.StringPtrs(r.SecurityGroupIDs)
+	req.InstanceName = common.StringPtr(r.Name)
+	req.ProjectId = common.Int64Ptr(r.ProjectID)
+	if r.VpcID != "" {
+		req.VpcId = common.StringPtr(r.VpcID)
+		req.SubnetId = common.StringPtr(r.SubnetID)
+	}
+	if r.TemplateID != "" {
+		req.TemplateId = common.StringPtr(r.TemplateID)
+	}
+	if !r.CloneTime.IsZero() {
+		req.CloneTime = cloudTimePtr(r.CloneTime)
+	}
+	if r.Password != "" {
+		req.Password = common.StringPtr(r.Password)
+	} else if r.NoAuth {
+		req.NoAuth = common.BoolPtr(true)
+	}
+	req.SetContext(ctx)
+	resp := redis.NewCloneInstancesResponse()
+	if err := s.call(ctx, &c.Client, "CloneInstances", req, resp); err != nil {
+		return "", nil, "", err
+	}
+	if resp.Response == nil || len(resp.Response.InstanceIds) == 0 {
+		return "", nil, "", failure.E(failure.Upstream, failure.Code("MissingInstanceIds"), "CloneInstances answered without InstanceIds")
+	}
+	for _, id := range resp.Response.InstanceIds {
+		if id != nil {
+			instanceIDs = append(instanceIDs, *id)
+		}
+	}
+	return deref(resp.Response.DealId), instanceIDs, deref(resp.Response.RequestId), nil
+}

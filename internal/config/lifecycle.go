@@ -1,0 +1,63 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Lifecycle is how a restore lives on after RestoreInstance: the safety
+// backup taken first, clones for editions that cannot restore in place,
+// and the sweep that reports each restore's end.
+type Lifecycle struct {
+	// SafetyBackup is RESTORE_SAFETY_BACKUP: "on", "off", or "" (unset):
+	// on for alarm-triggered and scheduled restores, off for the others.
+	SafetyBackup string
+	// Clone is RESTORE_CLONE: "mode": "clone" may order new instances,
+	// which are billed.
+	Clone bool
+	// MaxClones is RESTORE_MAX_CLONES: at most this many clones are
+	// ordered by one invocation.
+	MaxClones int
+	// SweepEvery is RESTORE_SWEEP_EVERY: how often the sweep timer fires
+	// (its cron), from which the sweep knows its window.
+	SweepEvery time.Duration
+}
+
+// Defaults of the life cycle's settings.
+const (
+	DefaultMaxClones  = 1
+	DefaultSweepEvery = time.Minute
+)
+
+func loadLifecycle(l *loader) Lifecycle {
+	lc := Lifecycle{
+		Clone:      l.bool("RESTORE_CLONE", false),
+		SweepEvery: l.duration("RESTORE_SWEEP_EVERY", DefaultSweepEvery),
+		MaxClones:  DefaultMaxClones,
+	}
+	if lc.SweepEvery < time.Second {
+		l.fail("RESTORE_SWEEP_EVERY", "must be at least 1s: it is the sweep timer's period")
+		lc.SweepEvery = DefaultSweepEvery
+	}
+	switch raw := strings.ToLower(strings.TrimSpace(l.getenv("RESTORE_SAFETY_BACKUP"))); raw {
+	case "":
+	case "true", "on", "1":
+		lc.SafetyBackup = "on"
+	case "false", "off", "0":
+		lc.SafetyBackup = "off"
+	default:
+		l.fail("RESTORE_SAFETY_BACKUP", fmt.Sprintf("%q is not true or false", raw))
+		lc.SafetyBackup = "on" // fail safe: a backup too many rather than none
+	}
+	if raw := strings.TrimSpace(l.getenv("RESTORE_MAX_CLONES")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > 100 {
+			l.fail("RESTORE_MAX_CLONES", fmt.Sprintf("%q is not a number from 0 to 100", raw))
+			n = 0 // fail closed: no clone
+		}
+		lc.MaxClones = n
+	}
+	return lc
+}

@@ -1,0 +1,171 @@
+package restore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+)
+
+// Clone mode: for editions that cannot restore in place (Redis 4.0 and
+// later), the backup becomes a new instance next to the old one, in the
+// same zone, VPC, subnet and security groups, pay-as-you-go, one instance.
+// Its name is derived from the request, so that a redelivery finds it in
+// the instance list instead of ordering another: ordering is billing.
+
+// cloneMarker joins the source's ID and the request's hash in a clone's
+// name: "<source>-clone-<hash>".
+const cloneMarker = "-clone-"
+
+// cloneName is the new instance's name: the source, and a hash of the
+// event's identity (or, for an event without one, of the request), so
+// that every delivery of one request names the same clone.
+func cloneName(job Job, _ string) string {
+	req := job.Request
+	id := job.Key
+	if id == "" {
+		before := ""
+		if req.Before != nil {
+			before = req.Before.UTC().Format(time.RFC3339)
+		}
+		cloneTime := ""
+		if req.CloneTime != nil {
+			cloneTime = req.CloneTime.UTC().Format(time.RFC3339)
+		}
+		id = strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")
+	}
+	sum := sha256.Sum256([]byte(id))
+	return req.InstanceID + cloneMarker + hex.EncodeToString(sum[:])[:10]
+}
+
+// cloneSource is the instance a clone's name says it was cloned from.
+func cloneSource(name string) (string, bool) {
+	src, _, ok := strings.Cut(name, cloneMarker)
+	return src, ok && strings.HasPrefix(src, "crs-")
+}
+
+// cloneFound looks for the clone of this request in the instance list.
+func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	lr, err := s.lifeRedis()
+	if err != nil {
+		res.Fail(err)
+		return true
+	}
+	name := cloneName(job, "")
+	ids, err := s.findClone(ctx, lr, res.Region, name)
+	if err != nil {
+		res.Fail(err)
+		log.Warn("could not check for an earlier clone; not cloning", "code", res.Error.Code, "error", res.Error.Message)
+		return true
+	}
+	if len(ids) == 0 {
+		return false
+	}
+	res.Status = Duplicate
+	res.Life = cloneLife(job.Request.InstanceID, name, ids, "")
+	res.Reason = fmt.Sprintf("clone %s (%s) of this request exists already: not ordered again", name, strings.Join(ids, ", "))
+	log.Info("clone already ordered", "newInstanceIds", ids)
+	return true
+}
+
+func (s *Service) findClone(ctx context.Context, lr LifeRedis, region, name string) ([]string, error) {
+	list, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, in := range list {
+		if in.Name == name {
+			ids = append(ids, in.ID)
+		}
+	}
+	return ids, nil
+}
+
+func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
+	return &Life{Phase: PhaseCloning, NewInstanceIDs: ids, DealID: dealID, eventType: EventTypePrefix + "cloned",
+		eventID: nameUUID(fmt.Sprintf("%s/clone/%s/cloned", instanceID, name))}
+}
+
+// clone orders the new instance. CloneInstances is never called again
+// after an answer that leaves open whether it ordered: the instance list
+// is read instead, and if the clone is not there the outcome is unknown.
+func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+	lr, err := s.lifeRedis()
+	if err != nil {
+		res.Fail(err)
+		return
+	}
+	req := job.Request
+	if n := s.clones.Add(1); int(n) > s.Config.Life.MaxClones {
+		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneLimit"), failure.Field("mode"),
+			fmt.Sprintf("this invocation has ordered its %d clone(s), RESTORE_MAX_CLONES: this one was not ordered", s.Config.Life.MaxClones)))
+		return
+	}
+	srcs, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
+	if err != nil {
+		res.Fail(err)
+		return
+	}
+	if len(srcs) != 1 {
+		res.Fail(failure.E(failure.NotFound, failure.Code("ResourceNotFound.InstanceNotExists"), failure.Field("instanceId"),
+			fmt.Sprintf("DescribeInstances does not list %s: nothing to clone", req.InstanceID)))
+		return
+	}
+	src := srcs[0]
+	groups, err := retryRead(ctx, s, func() ([]string, error) { return lr.SecurityGroups(ctx, res.Region, req.InstanceID) })
+	if err != nil {
+		res.Fail(err)
+		return
+	}
+	if len(groups) == 0 {
+		res.Fail(failure.E(failure.Unavailable, failure.Code("NoSecurityGroup"),
+			fmt.Sprintf("%s has no security group to give its clone (CloneInstances needs one)", req.InstanceID)))
+		return
+	}
+	password, err := s.password(ctx, req, res.Region)
+	if err != nil {
+		res.Fail(err)
+		return
+	}
+	name := cloneName(job, res.BackupID)
+	cr := cloud.CloneRequest{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
+		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,
+		Password: password, NoAuth: password == "" && src.NoAuth}
+	if req.CloneTime != nil {
+		cr.CloneTime = *req.CloneTime
+	}
+	var lockedSince time.Time
+	for attempt := int64(1); ; attempt++ {
+		dealID, ids, requestID, err := lr.CloneInstances(ctx, res.Region, cr)
+		if err == nil {
+			res.Status, res.RequestID = Accepted, requestID
+			res.Life = cloneLife(req.InstanceID, name, ids, dealID)
+			res.Reason = joinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
+			log.Info("clone ordered", "newInstanceIds", ids, "dealId", dealID)
+			return
+		}
+		e := failure.As(err)
+		log.Warn("CloneInstances failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+		if maybeStarted(e) {
+			if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
+				res.Status = Accepted
+				res.Life = cloneLife(req.InstanceID, name, ids, "")
+				res.Reason = joinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
+				return
+			}
+			res.Unclear(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; the clone may have been ordered and is not listed yet, so it was not ordered again: a retry of this event looks for it by its name %s", e.Message, name)))
+			return
+		}
+		if stop := s.giveUp(ctx, e, attempt, &lockedSince); stop != nil {
+			res.Fail(stop)
+			return
+		}
+	}
+}

@@ -1,0 +1,372 @@
+package restore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+)
+
+// A restore's life after the request: with a safety backup it first takes
+// a manual backup of the instance as it is (the undo point), and the
+// sweep (sweep.go) starts the restore once that backup is done; every
+// restore's end is reported by the sweep; a clone (clone.go) makes a new
+// instance instead of restoring in place. Nothing of this is kept in the
+// function: the cloud's task list, backup list (the safety backup's
+// remark) and instance list (the clone's name) are the state, so that any
+// container, at any time, can take the life up where it stands.
+
+// Phase is where a restore's life stands.
+type Phase string
+
+const (
+	PhaseSafetyBackup Phase = "safety-backup" // the undo point is being taken
+	PhaseRestoring    Phase = "restoring"     // RestoreInstance's task runs
+	PhaseCloning      Phase = "cloning"       // the new instance is being made
+	PhaseSucceeded    Phase = "succeeded"     // ended well, the instance runs
+	PhaseFailed       Phase = "failed"        // ended badly; nothing more happens
+)
+
+// Statuses of the life cycle's messages, beyond a request's.
+const (
+	Started   Status = "started"   // the restore after its safety backup began
+	Succeeded Status = "succeeded" // the restore (or clone) ended well
+	Cloned    Status = "cloned"    // a clone was ordered
+)
+
+// Life is what a restore's life adds to a result and its messages. The
+// password is never here.
+type Life struct {
+	Phase              Phase      `json:"phase,omitempty"`
+	UndoBackupID       string     `json:"undoBackupId,omitempty"`
+	SafetyBackupTaskID int64      `json:"safetyBackupTaskId,omitempty"`
+	NewInstanceIDs     []string   `json:"newInstanceIds,omitempty"`
+	DealID             string     `json:"dealId,omitempty"`
+	StartedAt          *time.Time `json:"startedAt,omitempty"`
+	EndedAt            *time.Time `json:"endedAt,omitempty"`
+	DurationSeconds    *int64     `json:"durationSeconds,omitempty"`
+	TaskStatus         string     `json:"taskStatus,omitempty"`  // DescribeTaskInfo's own Status
+	TaskMessage        string     `json:"taskMessage,omitempty"` // and its TaskMessage
+	// Undo is the one request that undoes this restore: restore the
+	// safety backup, without taking another.
+	Undo string `json:"undo,omitempty"`
+	// Plan is a dry run's list of what would be done, in order.
+	Plan []string `json:"plan,omitempty"`
+
+	eventType string // the message's type, where the life decides it
+	eventID   string // the message's id, derived from what it is about
+	quiet     bool   // a failure is not reported (the sweep tries again)
+}
+
+// resultEventType is the message type of a result: the life cycle's where
+// it decides, else the request's (eventType).
+func resultEventType(r *Result) string {
+	if r.Status == Failed && r.Life != nil && r.Life.quiet {
+		return ""
+	}
+	if r.Status == Failed || r.Status == Unknown || r.Life == nil || r.Life.eventType == "" {
+		return eventType(r.Status)
+	}
+	return r.Life.eventType
+}
+
+// SafetyBackup is a manual backup the function took before a restore.
+type SafetyBackup struct {
+	ID        string // the undo point's BackupId
+	Restores  string // the BackupId the restore puts back, from the remark
+	Trigger   string // what asked for the restore, from the remark
+	StartTime time.Time
+	EndTime   time.Time
+	Status    int64 // DescribeInstanceBackups: 1 running, 2 normal, 4 RDB done, -1/-2 gone
+	TaskID    int64 // ManualBackupInstance's task, where known
+
+	quiet bool // the sweep continues it and will try again: a failure is not reported yet
+}
+
+// Done reports whether the safety backup can be restored (the undo exists).
+func (b SafetyBackup) Done() bool { return b.Status == 2 || b.Status == 4 }
+
+// Gone reports whether the safety backup failed or was removed.
+func (b SafetyBackup) Gone() bool { return b.Status < 0 }
+
+// The safety backup's remark names the restore it was taken for, so that
+// a redelivery finds it (instead of taking another) and the sweep knows
+// which backup to restore once it is done:
+// "redis-restore undo point; restores <backupId>; <trigger>".
+const safetyRemarkPrefix = "redis-restore undo point; restores "
+
+func safetyRemark(backupID, trigger string) string {
+	return safetyRemarkPrefix + backupID + "; " + trigger
+}
+
+// IsSafetyRemark reports whether a backup's remark marks a safety backup.
+func IsSafetyRemark(remark string) bool { return strings.HasPrefix(remark, safetyRemarkPrefix) }
+
+func parseSafety(b cloud.Backup) (SafetyBackup, bool) {
+	rest, ok := strings.CutPrefix(b.Remark, safetyRemarkPrefix)
+	if !ok {
+		return SafetyBackup{}, false
+	}
+	restores, trigger, _ := strings.Cut(rest, "; ")
+	return SafetyBackup{ID: b.ID, Restores: strings.TrimSpace(restores), Trigger: strings.TrimSpace(trigger),
+		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}, true
+}
+
+// UndoRequest is the request that undoes a restore: the safety backup,
+// restored without another safety backup.
+func UndoRequest(instanceID, undoBackupID string) string {
+	b, _ := json.Marshal(map[string]any{"instanceId": instanceID, "backupId": undoBackupID, "safetyBackup": false})
+	return string(b)
+}
+
+// LifeRedis is what the life cycle needs of the Redis API beyond Redis.
+type LifeRedis interface {
+	Redis
+	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
+	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (cloud.TaskInfo, error)
+	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.TaskDetail, error)
+	ListInstances(ctx context.Context, region string, ids ...string) ([]cloud.InstanceDetail, error)
+	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
+	CloneInstances(ctx context.Context, region string, r cloud.CloneRequest) (dealID string, instanceIDs []string, requestID string, err error)
+}
+
+func (s *Service) lifeRedis() (LifeRedis, error) {
+	r, ok := s.Redis.(LifeRedis)
+	if !ok {
+		return nil, failure.E(failure.Internal, failure.Code(failure.CodeInternal), "this Redis client cannot follow a restore's life")
+	}
+	return r, nil
+}
+
+// safetyWanted says whether a restore takes a safety backup first: the
+// request's safetyBackup, else RESTORE_SAFETY_BACKUP, else on for alarms
+// and timers (nobody is watching them) and off for the rest.
+func (s *Service) safetyWanted(job Job) bool {
+	req := job.Request
+	switch {
+	case job.Undo != nil || req.Clone():
+		return false
+	case req.SafetyBackup != nil:
+		return *req.SafetyBackup
+	case s.Config.Life.SafetyBackup == "on":
+		return true
+	case s.Config.Life.SafetyBackup == "off":
+		return false
+	}
+	return job.Trigger == "timer" || strings.HasPrefix(job.Key, "alarm:")
+}
+
+// lifeBegin marks the result of a restore the sweep continues after its
+// safety backup: every message of it carries the undo.
+func lifeBegin(job Job, res *Result) {
+	if job.Undo != nil {
+		res.Life = &Life{Phase: PhaseRestoring, UndoBackupID: job.Undo.ID, eventType: EventTypePrefix + "started",
+			Undo: UndoRequest(job.Request.InstanceID, job.Undo.ID), quiet: job.Undo.quiet}
+	}
+}
+
+// lifeFound looks, before anything is started, for what an earlier
+// delivery of the same event began: a safety backup taken since the event
+// was created (found by its remark), or a clone (found by its name). It
+// reports whether that settles the restore.
+func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
+	if job.Undo != nil {
+		return false
+	}
+	if dryRun || job.Since.IsZero() {
+		return false
+	}
+	if job.Request.Clone() {
+		return s.cloneFound(ctx, job, res, log)
+	}
+	if !s.safetyWanted(job) {
+		return false
+	}
+	b, ok, err := s.findSafety(ctx, res.Region, job.Request.InstanceID, job.Since)
+	if err != nil {
+		res.Fail(err)
+		log.Warn("could not check for an earlier safety backup; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		return true
+	}
+	if !ok {
+		return false
+	}
+	res.Status, res.BackupID = Duplicate, b.Restores
+	res.Life = safetyLife(job.Request.InstanceID, b)
+	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; the sweep restores once it is done",
+		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
+	log.Info("safety backup already taken", "undoBackupId", b.ID)
+	return true
+}
+
+func safetyLife(instanceID string, b SafetyBackup) *Life {
+	return &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID, Undo: UndoRequest(instanceID, b.ID),
+		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/accepted", instanceID, b.ID))}
+}
+
+// lifeStart starts what comes instead of RestoreInstance now: the safety
+// backup, or the clone; for a dry run it writes the plan. It reports
+// whether the restore is settled here.
+func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
+	req := job.Request
+	if req.Clone() && !s.Config.Life.Clone {
+		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
+			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true"))
+		return true
+	}
+	safety := s.safetyWanted(job)
+	if safety && req.Password != "" {
+		// The restore is started later, by the sweep, which cannot be
+		// handed a password: it is never written anywhere.
+		res.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
+			"a restore with a safety backup is started later by the sweep, which cannot be handed the request's password: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD, or \"safetyBackup\": false"))
+		return true
+	}
+	if dryRun {
+		res.Life = &Life{Plan: s.plan(job, res, safety)}
+		return false
+	}
+	switch {
+	case req.Clone():
+		s.clone(ctx, job, res, log)
+		return true
+	case safety:
+		s.takeSafety(ctx, job, res, log)
+		return true
+	}
+	return false
+}
+
+func (s *Service) plan(job Job, res *Result, safety bool) []string {
+	id := job.Request.InstanceID
+	var p []string
+	if job.Request.Clone() {
+		from := "backup " + res.BackupID
+		if t := job.Request.CloneTime; t != nil {
+			from = "its state at " + t.UTC().Format(time.RFC3339) + " (second-level backup)"
+		}
+		return append(p,
+			fmt.Sprintf("DescribeInstances and DescribeInstanceSecurityGroup of %s: its zone, VPC, subnet and security groups", id),
+			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(job, res.BackupID), from),
+			"the sweep reports restore.succeeded when the new instance runs (Status 2)")
+	}
+	if safety {
+		p = append(p,
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(res.BackupID, job.Trigger)),
+			"the sweep, once that backup is done: RestoreInstance of "+res.BackupID)
+	} else {
+		p = append(p, "RestoreInstance of "+res.BackupID)
+	}
+	return append(p, "the sweep reports restore.succeeded or restore.failed when the task ends and the instance runs again")
+}
+
+// takeSafety takes the safety backup: ManualBackupInstance with a remark
+// naming the restore. Like RestoreInstance, it is called again only when
+// no backup of this event can have started: an unclear answer or a lock
+// sends it to the backup list first.
+func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+	lr, err := s.lifeRedis()
+	if err != nil {
+		res.Fail(err)
+		return
+	}
+	req := job.Request
+	remark := safetyRemark(res.BackupID, job.Trigger)
+	since := job.Since
+	if since.IsZero() {
+		since = s.Now().Add(-time.Second)
+	}
+	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
+	defer cancel()
+	var lockedSince time.Time
+	unclear := false
+	for attempt := int64(1); ; attempt++ {
+		if unclear {
+			if b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); err == nil && ok {
+				s.safetyAccepted(res, req.InstanceID, b, log)
+				return
+			}
+		}
+		taskID, requestID, err := lr.ManualBackupInstance(attemptCtx, res.Region, req.InstanceID, remark)
+		if err == nil {
+			b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: taskID, StartTime: s.Now(), Status: 1}
+			// The backup's ID is in the backup list (while it runs, too).
+			if found, ok, ferr := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); ferr == nil && ok {
+				found.TaskID = taskID
+				b = found
+			}
+			res.RequestID = requestID
+			s.safetyAccepted(res, req.InstanceID, b, log)
+			return
+		}
+		e := failure.As(err)
+		log.Warn("ManualBackupInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+		if maybeStarted(e) || e.Kind == failure.Locked {
+			unclear = true
+		}
+		if stop := s.giveUp(attemptCtx, e, attempt, &lockedSince); stop != nil {
+			if b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since); ferr == nil && ok {
+				s.safetyAccepted(res, req.InstanceID, b, log)
+				return
+			}
+			res.Fail(failure.E(failure.As(stop).Kind, failure.Code(failure.As(stop).Code),
+				fmt.Sprintf("the safety backup could not be taken, so nothing was restored: %s", failure.As(stop).Message)))
+			res.Life = &Life{Phase: PhaseFailed}
+			return
+		}
+	}
+}
+
+func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup, log *slog.Logger) {
+	res.Status = Accepted
+	res.Life = safetyLife(instanceID, b)
+	res.Reason = joinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
+	log.Info("safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
+}
+
+// findSafety finds the newest safety backup of an instance that started
+// since the given time.
+func (s *Service) findSafety(ctx context.Context, region, instanceID string, since time.Time) (SafetyBackup, bool, error) {
+	list, err := s.safetyBackups(ctx, region, instanceID, since.Truncate(time.Second), s.Now().Add(time.Minute))
+	if err != nil {
+		return SafetyBackup{}, false, err
+	}
+	var best SafetyBackup
+	found := false
+	for _, b := range list {
+		if b.StartTime.Before(since.Truncate(time.Second)) {
+			continue
+		}
+		if !found || b.StartTime.After(best.StartTime) {
+			best, found = b, true
+		}
+	}
+	return best, found, nil
+}
+
+// safetyBackups lists the safety backups of an instance that started
+// within [begin, end] (at most 30 days apart), every page.
+func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
+	var out []SafetyBackup
+	for offset := int64(0); ; offset += backupPageSize {
+		page, err := retryRead(ctx, s, func() (cloud.BackupPage, error) {
+			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range page.Backups {
+			if sb, ok := parseSafety(b); ok {
+				out = append(out, sb)
+			}
+		}
+		if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
+			return out, nil
+		}
+	}
+}

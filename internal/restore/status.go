@@ -1,0 +1,202 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+)
+
+// State is where a restore stands, read from the cloud: the answer to
+// "where is my restore?".
+type State struct {
+	InstanceID         string     `json:"instanceId"`
+	Phase              Phase      `json:"phase"`
+	TaskID             int64      `json:"taskId,omitempty"` // the restore's task
+	SafetyBackupTaskID int64      `json:"safetyBackupTaskId,omitempty"`
+	UndoBackupID       string     `json:"undoBackupId,omitempty"`
+	BackupID           string     `json:"backupId,omitempty"` // what is restored, where known
+	NewInstanceIDs     []string   `json:"newInstanceIds,omitempty"`
+	StartedAt          *time.Time `json:"startedAt,omitempty"`
+	EndedAt            *time.Time `json:"endedAt,omitempty"`
+	TaskStatus         string     `json:"taskStatus,omitempty"`
+	TaskMessage        string     `json:"taskMessage,omitempty"`
+	InstanceStatus     int64      `json:"instanceStatus"`
+	Undo               string     `json:"undo,omitempty"`
+}
+
+// State answers where the restore of a task, or the newest restore of an
+// instance, stands. Only allowed instances are told about.
+func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (State, error) {
+	region := s.Config.Region
+	if s.Refuse != nil {
+		return State{}, s.Refuse
+	}
+	if region == "" {
+		return State{}, failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("TENCENTCLOUD_REGION"), "no region")
+	}
+	lr, err := s.lifeRedis()
+	if err != nil {
+		return State{}, err
+	}
+	var asked *cloud.TaskInfo
+	if taskID != 0 {
+		info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
+		if err != nil {
+			return State{}, err
+		}
+		if instanceID != "" && info.InstanceID != instanceID {
+			return State{}, failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("taskId"),
+				fmt.Sprintf("task %d is not of %s", taskID, instanceID))
+		}
+		instanceID, asked = info.InstanceID, &info
+	}
+	if instanceID == "" || !s.Config.Allowed(instanceID) {
+		// The same answer whether it does not exist or is not allowed.
+		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
+			fmt.Sprintf("no restore of %q that this function may tell of", instanceID))
+	}
+	now := s.Now()
+	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+		return lr.DescribeTasks(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute))
+	})
+	if err != nil {
+		return State{}, err
+	}
+	safety, err := s.safetyBackups(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute))
+	if err != nil {
+		return State{}, err
+	}
+	all, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	if err != nil {
+		return State{}, err
+	}
+	st := State{InstanceID: instanceID}
+	var clones []cloud.InstanceDetail
+	for _, in := range all {
+		if in.ID == instanceID {
+			st.InstanceStatus = in.Status
+		}
+		if strings.HasPrefix(in.Name, instanceID+cloneMarker) {
+			clones = append(clones, in)
+		}
+	}
+
+	// The restore task asked about, or the newest restore task, safety
+	// backup or clone of the instance.
+	var restoreTask *cloud.TaskDetail
+	var newest time.Time
+	for i, t := range tasks {
+		if !cloud.IsRestoreTask(t.Type) {
+			continue
+		}
+		if asked != nil && t.ID == taskID || asked == nil && t.StartTime.After(newest) {
+			restoreTask, newest = &tasks[i], t.StartTime
+		}
+	}
+	var undo *SafetyBackup
+	for i, b := range safety {
+		if asked != nil && restoreTask == nil {
+			// The task asked about may be the safety backup's own.
+			if t, ok := findTask(tasks, taskID); ok && cloud.IsManualBackupTask(t.Type) {
+				if sb, ok := safetyOfTask(t, safety); ok && sb.ID == b.ID {
+					undo = &safety[i]
+				}
+			}
+			continue
+		}
+		if (restoreTask == nil || !b.StartTime.After(restoreTask.StartTime)) && (undo == nil || b.StartTime.After(undo.StartTime)) {
+			undo = &safety[i]
+		}
+	}
+	if asked == nil {
+		// A safety backup newer than the newest restore is a restore
+		// waiting for it.
+		if undo != nil && restoreTask != nil && undo.StartTime.After(restoreTask.StartTime) {
+			restoreTask = nil
+		}
+		for _, c := range clones {
+			if restoreTask == nil && undo == nil {
+				return cloneState(st, c), nil
+			}
+		}
+	}
+	if undo != nil {
+		st.UndoBackupID, st.BackupID, st.Undo = undo.ID, undo.Restores, UndoRequest(instanceID, undo.ID)
+		if t, ok := manualTaskOf(tasks, *undo); ok {
+			st.SafetyBackupTaskID = t.ID
+		}
+	}
+	switch {
+	case restoreTask != nil:
+		info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
+		if err != nil {
+			return State{}, err
+		}
+		st.TaskID, st.TaskStatus, st.TaskMessage = restoreTask.ID, info.Status, info.Message
+		started := restoreTask.StartTime
+		st.StartedAt = &started
+		if !restoreTask.EndTime.IsZero() {
+			ended := restoreTask.EndTime
+			st.EndedAt = &ended
+		}
+		switch {
+		case !info.Ended() || info.Succeeded() && st.InstanceStatus != 2:
+			st.Phase = PhaseRestoring
+		case info.Succeeded():
+			st.Phase = PhaseSucceeded
+		default:
+			st.Phase = PhaseFailed
+		}
+	case undo != nil:
+		started := undo.StartTime
+		st.StartedAt = &started
+		st.Phase = PhaseSafetyBackup
+		if undo.Gone() {
+			st.Phase = PhaseFailed
+		}
+		if t, ok := manualTaskOf(tasks, *undo); ok && t.Result == 4 {
+			st.Phase = PhaseFailed
+		}
+	default:
+		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
+			fmt.Sprintf("no restore of %s in the last %s", instanceID, sweepLookback))
+	}
+	return st, nil
+}
+
+func findTask(tasks []cloud.TaskDetail, id int64) (cloud.TaskDetail, bool) {
+	for _, t := range tasks {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return cloud.TaskDetail{}, false
+}
+
+func manualTaskOf(tasks []cloud.TaskDetail, b SafetyBackup) (cloud.TaskDetail, bool) {
+	for _, t := range tasks {
+		if cloud.IsManualBackupTask(t.Type) {
+			if d := b.StartTime.Sub(t.StartTime); d > -10*time.Second && d < 10*time.Second {
+				return t, true
+			}
+		}
+	}
+	return cloud.TaskDetail{}, false
+}
+
+func cloneState(st State, c cloud.InstanceDetail) State {
+	st.NewInstanceIDs = []string{c.ID}
+	switch {
+	case c.Status == 2:
+		st.Phase = PhaseSucceeded
+	case c.Status < 0:
+		st.Phase = PhaseFailed
+	default:
+		st.Phase = PhaseCloning
+	}
+	return st
+}

@@ -1,0 +1,369 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+)
+
+// The sweep: a timer fires every RESTORE_SWEEP_EVERY (a minute) and the
+// function, holding nothing from earlier invocations, reads the cloud:
+//
+//  1. DescribeInstances, every page, kept to RESTORE_ALLOWED_INSTANCES
+//     (patterns cannot be listed, instances can), plus the clones whose
+//     name says they were cloned from an allowed instance;
+//  2. per instance, DescribeTaskList (every type, judged by its code) and
+//     DescribeInstanceBackups (the safety backups, by their remark);
+//  3. a restore task that ended within the window is reported, with
+//     DescribeTaskInfo's own status and message: succeeded once the
+//     instance runs (Status 2), failed otherwise; a safety backup that
+//     ended within the window is continued (RestoreInstance) or, if it
+//     failed, reported; a clone that came up is reported.
+//
+// The window is the three periods before the timer's own Time: every end
+// falls in the windows of three consecutive sweeps, so two sweeps may fail
+// or be skipped and none is missed, and a retry of a sweep (SCF retries a
+// failed timer event with the same Time) looks at the same window. A
+// message sent twice for one outcome carries the same id (derived from the
+// instance, the task and the outcome): consumers drop the copy.
+
+// sweepPeriods is how many periods back a sweep looks for ends.
+const sweepPeriods = 3
+
+// sweepLookback is how far back tasks and safety backups are listed: a
+// restore that ends now may have started hours ago.
+const sweepLookback = 24 * time.Hour
+
+// sweepConcurrency bounds how many instances are swept at once: each is a
+// few calls against limits of 20 a second.
+const sweepConcurrency = 4
+
+// sweepWindow is one sweep's view of time.
+type sweepWindow struct {
+	at, from, lastFrom time.Time // ends in [from, at) count; those before lastFrom+every are seen for the last time
+}
+
+func (w sweepWindow) in(t time.Time) bool { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
+func (w sweepWindow) last(t time.Time) bool {
+	return w.in(t) && t.Before(w.lastFrom)
+}
+
+// Sweep follows every restore of the allowed instances at the timer's
+// time at, and returns the outcome of each message it sent or tried to.
+// A result Undelivered, or failed for a transient reason, fails the
+// invocation so that SCF retries the same timer event.
+func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
+	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339))
+	every := s.Config.Life.SweepEvery
+	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every)}
+	w.lastFrom = w.from.Add(every)
+	region := s.Config.Region
+	fail := func(err error) []Result {
+		var r Result
+		r.Fail(err)
+		log.Error("sweep failed", "code", r.Error.Code, "error", r.Error.Message)
+		return []Result{r}
+	}
+	switch {
+	case s.Refuse != nil:
+		return fail(s.Refuse)
+	case region == "":
+		return fail(failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("TENCENTCLOUD_REGION"), "the sweep needs the region of its instances"))
+	case !s.Config.Credentials.Complete():
+		return fail(failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials), "no credentials: give the function an execution role"))
+	}
+	lr, err := s.lifeRedis()
+	if err != nil {
+		return fail(err)
+	}
+	all, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	if err != nil {
+		return fail(err)
+	}
+	var instances, clones []cloud.InstanceDetail
+	for _, in := range all {
+		if src, ok := cloneSource(in.Name); ok && s.Config.Allowed(src) {
+			clones = append(clones, in)
+		}
+		if s.Config.Allowed(in.ID) {
+			instances = append(instances, in)
+		}
+	}
+	log.Info("sweep", "instances", len(instances), "clones", len(clones), "listed", len(all))
+
+	var mu sync.Mutex
+	var out []Result
+	add := func(r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, r)
+	}
+	var g errgroup.Group
+	g.SetLimit(sweepConcurrency)
+	for _, in := range instances {
+		g.Go(func() error {
+			s.sweepInstance(ctx, lr, in, w, log.With("instanceId", in.ID), add)
+			return nil
+		})
+	}
+	for _, c := range clones {
+		g.Go(func() error {
+			s.sweepClone(ctx, lr, c, w, log.With("instanceId", c.ID), add)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
+	return out
+}
+
+func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, w sweepWindow, log *slog.Logger, add func(Result)) {
+	region := s.Config.Region
+	failed := func(err error) {
+		r := Result{InstanceID: in.ID, Region: region}
+		r.Fail(err)
+		log.Warn("sweep of the instance failed", "code", r.Error.Code, "error", r.Error.Message)
+		add(r)
+	}
+	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+		return lr.DescribeTasks(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+	})
+	if err != nil {
+		failed(err)
+		return
+	}
+	safety, err := s.safetyBackups(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+	if err != nil {
+		failed(err)
+		return
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
+
+	for _, t := range tasks {
+		switch {
+		case cloud.IsRestoreTask(t.Type) && w.in(t.EndTime):
+			if r, ok := s.restoreEnded(ctx, lr, in, t, tasks, safety, w, log); ok {
+				add(r)
+			}
+		case cloud.IsManualBackupTask(t.Type) && t.Result == 4 && w.in(t.EndTime):
+			if b, ok := safetyOfTask(t, safety); ok {
+				add(s.safetyFailed(ctx, lr, in.ID, b, t, log))
+			}
+		}
+	}
+	for _, b := range safety {
+		if !b.Done() {
+			continue
+		}
+		doneAt := b.EndTime
+		if doneAt.IsZero() {
+			doneAt = b.StartTime
+		}
+		if !w.in(doneAt) || restoreAfter(tasks, b.StartTime) {
+			continue
+		}
+		last := w.last(doneAt)
+		if !in.Running() && !last {
+			log.Info("safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
+			continue
+		}
+		b.quiet = !last
+		job := Job{
+			Request: events.RestoreRequest{InstanceID: in.ID, BackupID: b.Restores, Region: region},
+			Trigger: "sweep", Since: b.StartTime, Undo: &b,
+			Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, doneAt.UTC().Format(time.RFC3339), b.Restores, b.Trigger),
+		}
+		r := s.Run(ctx, job)
+		if r.Status != Failed || last {
+			add(r)
+		} else {
+			log.Warn("restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
+		}
+	}
+}
+
+// restoreAfter reports whether a restore task started at or after t.
+func restoreAfter(tasks []cloud.TaskDetail, t time.Time) bool {
+	for _, x := range tasks {
+		if cloud.IsRestoreTask(x.Type) && !x.StartTime.Before(t.Truncate(time.Second)) {
+			return true
+		}
+	}
+	return false
+}
+
+// safetyOfTask finds the safety backup a manual backup task made: the
+// backup list does not name tasks, so by its start (within seconds).
+func safetyOfTask(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool) {
+	for _, b := range safety {
+		if d := b.StartTime.Sub(t.StartTime); d > -10*time.Second && d < 10*time.Second {
+			b.TaskID = t.ID
+			return b, true
+		}
+	}
+	return SafetyBackup{}, false
+}
+
+// undoOf finds the safety backup taken for a restore task: the newest
+// done one that started before it, within the lookback.
+func undoOf(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool) {
+	var best SafetyBackup
+	found := false
+	for _, b := range safety {
+		if b.Done() && !b.StartTime.After(t.StartTime) && (!found || b.StartTime.After(best.StartTime)) {
+			best, found = b, true
+		}
+	}
+	return best, found
+}
+
+// restoreEnded reports a restore task that ended within the window:
+// failed as the task says; succeeded once the instance runs again. A
+// success whose instance is still not running when the task leaves the
+// window is reported failed (InstanceNotRunning), unless a later task has
+// started since, which proves the instance ran in between.
+func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, t cloud.TaskDetail, tasks []cloud.TaskDetail,
+	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
+	region := s.Config.Region
+	info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
+	if err != nil {
+		r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
+		r.Fail(err)
+		return r, true
+	}
+	if !info.Ended() {
+		return Result{}, false // the list ran ahead of the task: the next sweep
+	}
+	started, ended := t.StartTime, t.EndTime
+	dur := int64(ended.Sub(started).Seconds())
+	life := &Life{StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur, TaskStatus: info.Status, TaskMessage: info.Message}
+	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
+	if b, ok := undoOf(t, safety); ok {
+		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
+	}
+	outcome := "failed"
+	switch {
+	case !info.Succeeded():
+		r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreTaskFailed"),
+			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, orNone(info.Message))))
+	case in.Running() || (w.last(ended) && taskAfter(tasks, t)):
+		outcome = "succeeded"
+		r.Status = Succeeded
+		life.eventType = EventTypePrefix + "succeeded"
+	case w.last(ended):
+		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"),
+			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
+				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
+	default:
+		log.Info("restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
+		return Result{}, false
+	}
+	life.Phase = Phase(outcome)
+	if outcome == "failed" {
+		life.Phase = PhaseFailed
+	}
+	life.eventID = nameUUID(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
+	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
+	s.emitLife(ctx, &r, log)
+	return r, true
+}
+
+func taskAfter(tasks []cloud.TaskDetail, t cloud.TaskDetail) bool {
+	for _, x := range tasks {
+		if x.ID != t.ID && !x.StartTime.Before(t.EndTime) {
+			return true
+		}
+	}
+	return false
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no message"
+	}
+	return s
+}
+
+// safetyFailed reports a safety backup whose task failed: nothing was
+// restored.
+func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID string, b SafetyBackup, t cloud.TaskDetail, log *slog.Logger) Result {
+	region := s.Config.Region
+	msg := ""
+	status := "failed"
+	if info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
+		msg, status = info.Message, info.Status
+	}
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
+	r.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"),
+		fmt.Sprintf("the safety backup of %s (task %d) ended %s: %s; nothing was restored", instanceID, t.ID, status, orNone(msg))))
+	started, ended := t.StartTime, t.EndTime
+	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
+		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
+// sweepClone reports a clone that came up (or failed) within the window,
+// judged by the end of its newest task and its status.
+func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c cloud.InstanceDetail, w sweepWindow, log *slog.Logger, add func(Result)) {
+	region := s.Config.Region
+	src, _ := cloneSource(c.Name)
+	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+		return lr.DescribeTasks(ctx, region, c.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+	})
+	if err != nil {
+		r := Result{InstanceID: src, Region: region}
+		r.Fail(err)
+		add(r)
+		return
+	}
+	var last cloud.TaskDetail
+	for _, t := range tasks {
+		if !t.EndTime.IsZero() && t.EndTime.After(last.EndTime) {
+			last = t
+		}
+	}
+	if !w.in(last.EndTime) {
+		return
+	}
+	started, ended := last.StartTime, last.EndTime
+	dur := int64(ended.Sub(started).Seconds())
+	r := Result{InstanceID: src, Region: region, Life: &Life{NewInstanceIDs: []string{c.ID}, StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur}}
+	outcome := "succeeded"
+	switch {
+	case c.Running():
+		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+	case c.Status < 0 || last.Result == 4:
+		outcome = "failed"
+		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
+		r.Life.Phase = PhaseFailed
+	case w.last(ended):
+		outcome = "failed"
+		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"), fmt.Sprintf("clone %s (%s) of %s is still not running (status %d)", c.ID, c.Name, src, c.Status)))
+		r.Life.Phase = PhaseFailed
+	default:
+		return
+	}
+	r.Life.eventID = nameUUID(fmt.Sprintf("%s/clone/%s/%s", src, c.Name, outcome))
+	s.emitLife(ctx, &r, log)
+	add(r)
+}
+
+// emitLife sends a life cycle message; one that cannot be sent makes the
+// sweep fail, so that SCF retries it with the same window.
+func (s *Service) emitLife(ctx context.Context, r *Result, log *slog.Logger) {
+	s.emit(ctx, Job{Trigger: "sweep"}, r, log)
+	if r.MessageID == "" {
+		r.Undelivered = true
+		log.Error("life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
+	}
+}
