@@ -169,7 +169,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 func TestEndToEndAlarmThroughGateway(t *testing.T) {
 	w := newWorld(t)
 	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
-	w.env["RESTORE_SAFETY_BACKUP"] = "false"                          // see TestEndToEndAlarmLife
+	w.env["RESTORE_SAFETY_BACKUP"] = "false"                           // see TestEndToEndAlarmLife
 	payload, err := os.ReadFile("testdata/apigw-alarm.json")
 	if err != nil {
 		t.Fatal(err)
