@@ -1,0 +1,385 @@
+package handler_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/handler"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// lifeEnv is a world where restores live their life in seconds: tasks run
+// for a second or two, manual backups too, and the sweep's period is one
+// second (its window three), as a minute is in production.
+func lifeEnv(t *testing.T) *env {
+	e := newEnv(t)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for alarms and timers
+	e.vars["RESTORE_SWEEP_EVERY"] = "1s"
+	e.emu.SetTaskDuration(1500 * time.Millisecond)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Prepare: 200 * time.Millisecond, Clone: 1500 * time.Millisecond})
+	return e
+}
+
+// sweep fires the sweep timer once, now, and returns its results.
+func (e *env) sweep() []restore.Result {
+	e.t.Helper()
+	ans, err := e.invoke(timerEvent(e.t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+	if err != nil {
+		e.t.Fatalf("sweep: %v", err)
+	}
+	return ans.(handler.Response).Results
+}
+
+// sweepUntil fires the sweep every 400 ms until a message of the type
+// is on the queue, or fails after the timeout.
+func (e *env) sweepUntil(typ string, timeout time.Duration) []restore.Event {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := e.invoke(timerEvent(e.t, time.Now().Truncate(time.Second), `{"sweep":true}`)); err != nil {
+			e.t.Logf("sweep failed (it is retried): %v", err)
+		}
+		msgs := e.messages()
+		for _, m := range msgs {
+			if m.Type == restore.EventTypePrefix+typ {
+				return msgs
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no %s message within %s; messages: %s", typ, timeout, types(msgs))
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+}
+
+// types lists the distinct message types in order of first appearance,
+// and how many distinct ids each has.
+func types(msgs []restore.Event) string {
+	ids := map[string]map[string]bool{}
+	var order []string
+	for _, m := range msgs {
+		t := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+		if ids[t] == nil {
+			ids[t] = map[string]bool{}
+			order = append(order, t)
+		}
+		ids[t][m.ID] = true
+	}
+	var parts []string
+	for _, t := range order {
+		parts = append(parts, fmt.Sprintf("%s×%d", t, len(ids[t])))
+	}
+	return strings.Join(parts, " ")
+}
+
+func lastOf(msgs []restore.Event, typ string) restore.Event {
+	var out restore.Event
+	for _, m := range msgs {
+		if m.Type == restore.EventTypePrefix+typ {
+			out = m
+		}
+	}
+	return out
+}
+
+func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
+	e := lifeEnv(t)
+	req := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID)
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup || r.UndoBackupID == "" {
+		t.Fatalf("timer result %+v", r)
+	}
+	if !strings.Contains(r.Undo, r.UndoBackupID) || !strings.Contains(r.Undo, `"safetyBackup":false`) {
+		t.Fatalf("undo request %q", r.Undo)
+	}
+	mb := e.emu.ManualBackups()
+	if len(mb) != 1 || !strings.Contains(mb[0].Remark, e.demo.LatestBackupID) {
+		t.Fatalf("manual backups %+v", mb)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores before the safety backup was done", n)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	if got := types(msgs); got != "accepted×1 started×1 succeeded×1" {
+		t.Fatalf("messages %s", got)
+	}
+	ok := lastOf(msgs, "succeeded")
+	calls := e.emu.RestoreCalls()
+	if len(calls) != 1 || ok.Data.TaskID != calls[0].TaskID || ok.Data.BackupID != e.demo.LatestBackupID || ok.Data.UndoBackupID != r.UndoBackupID ||
+		ok.Data.TaskStatus != "succeed" || ok.Data.StartedAt == nil || ok.Data.EndedAt == nil || ok.Data.DurationSeconds == nil {
+		t.Fatalf("succeeded message %+v %+v, restores %+v", ok.Data, ok.Data.Life, calls)
+	}
+	if st, _ := e.emu.InstanceStatus(e.demo.InstanceID); st != 2 {
+		t.Fatalf("instance status %d after succeeded", st)
+	}
+
+	// The undo is one request: the safety backup, restored without another.
+	var undo map[string]any
+	if err := json.Unmarshal([]byte(r.Undo), &undo); err != nil {
+		t.Fatal(err)
+	}
+	// Sent through the webhook, signed now: the restore it undoes started
+	// before, so it is not taken for that restore's redelivery.
+	_, us := e.gateway(gatewayEvent(t, r.Undo, signed(r.Undo)))
+	u := onlyResult(t, us)
+	if u.Status != restore.Accepted || u.BackupID != r.UndoBackupID || len(e.emu.ManualBackups()) != 1 {
+		t.Fatalf("undo: %+v, manual backups %d", u, len(e.emu.ManualBackups()))
+	}
+}
+
+func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
+	e := lifeEnv(t)
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	req := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID)
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer result %+v", r)
+	}
+	msgs := e.sweepUntil("failed", 15*time.Second)
+	f := lastOf(msgs, "failed")
+	if f.Data.Error == nil || f.Data.Error.Code != "SafetyBackupFailed" || !strings.Contains(f.Data.Error.Message, "not enough disk") ||
+		!strings.Contains(f.Data.Error.Message, "nothing was restored") || f.Data.Life == nil || f.Data.TaskMessage != "backup failed: not enough disk" {
+		t.Fatalf("failed message %+v", f.Data)
+	}
+	// A few more sweeps: still nothing restored, one failure.
+	for i := 0; i < 3; i++ {
+		time.Sleep(300 * time.Millisecond)
+		e.sweep()
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores after a failed safety backup", n)
+	}
+	if got := types(e.messages()); got != "accepted×1 failed×1" {
+		t.Fatalf("messages %s", got)
+	}
+}
+
+func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
+	e := lifeEnv(t)
+	e.emu.FailNextTask("restore", "restore failed: backup file damaged")
+	// A direct invocation restores at once (no safety backup by default).
+	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted || r.TaskID == 0 || r.Life != nil {
+		t.Fatalf("direct result %+v", r)
+	}
+	msgs := e.sweepUntil("failed", 15*time.Second)
+	f := lastOf(msgs, "failed")
+	if f.Data.TaskID != r.TaskID || f.Data.TaskStatus != "failed" || f.Data.TaskMessage != "restore failed: backup file damaged" ||
+		f.Data.Error == nil || f.Data.Error.Code != "RestoreTaskFailed" || f.Data.Phase != restore.PhaseFailed {
+		t.Fatalf("failed message %+v %+v", f.Data, f.Data.Life)
+	}
+	if got := types(msgs); got != "accepted×1 failed×1" {
+		t.Fatalf("messages %s", got)
+	}
+	// The id is derived from instance, task and outcome: the same on every sweep.
+	e.sweep()
+	for _, m := range e.messages() {
+		if m.Type == f.Type && m.ID != f.ID {
+			t.Fatalf("the failed outcome went out with two ids: %s and %s", f.ID, m.ID)
+		}
+	}
+}
+
+func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
+	e := lifeEnv(t)
+	// After its task, the instance stays in a flow (Status 1) for 2 s.
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Settle: 2 * time.Second})
+	e.emu.SetTaskDuration(time.Second)
+	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted {
+		t.Fatalf("%+v", r)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		e.sweep()
+		if lastOf(e.messages(), "succeeded").ID != "" {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	ok := lastOf(e.messages(), "succeeded")
+	if ok.ID == "" {
+		t.Fatalf("no succeeded message: %s", types(e.messages()))
+	}
+	// The message came only after the instance was running again: the
+	// task ended at EndedAt, the instance ran 2 s later.
+	if ok.Time.Before(ok.Data.EndedAt.Add(2 * time.Second)) {
+		t.Fatalf("succeeded sent at %s, the task ended at %s and the instance ran only 2 s later", ok.Time, ok.Data.EndedAt)
+	}
+}
+
+func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
+	e := lifeEnv(t)
+	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
+	deliveries := atOnce(t, e, 3, ev)
+	time.Sleep(300 * time.Millisecond)
+	later := e.results(ev) // a retry while the backup runs
+	if n := len(e.emu.ManualBackups()); n != 1 {
+		t.Fatalf("%d safety backups for one timer event", n)
+	}
+	undo := e.emu.ManualBackups()[0].BackupID
+	for _, rs := range append(deliveries, later) {
+		r := onlyResult(t, rs)
+		if (r.Status != restore.Accepted && r.Status != restore.Duplicate) || r.UndoBackupID != undo {
+			t.Fatalf("delivery %+v", r)
+		}
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	// And after the restore: a late redelivery restores nothing either.
+	r := onlyResult(t, e.results(ev))
+	if r.Status != restore.Duplicate || len(e.emu.RestoreCalls()) != 1 || len(e.emu.ManualBackups()) != 1 {
+		t.Fatalf("late redelivery %+v, restores %d, backups %d", r, len(e.emu.RestoreCalls()), len(e.emu.ManualBackups()))
+	}
+}
+
+func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
+	e := lifeEnv(t)
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
+	if r.Status != restore.DryRun || r.Life == nil || len(r.Plan) < 2 || !strings.HasPrefix(r.Plan[0], "ManualBackupInstance") || !strings.Contains(r.Plan[1], "RestoreInstance") {
+		t.Fatalf("dry run %+v", r)
+	}
+	if len(e.emu.ManualBackups()) != 0 || len(e.emu.RestoreCalls()) != 0 {
+		t.Fatal("a dry run backed up or restored")
+	}
+	if m := lastOf(e.messages(), "planned"); m.Data.Life == nil || len(m.Data.Plan) != len(r.Plan) {
+		t.Fatalf("planned message without the plan: %+v", m.Data)
+	}
+}
+
+func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
+	e := lifeEnv(t)
+	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","password":"request-pass-1","safetyBackup":true}`, e.demo.InstanceID)
+	r := onlyResult(t, e.results([]byte(body)))
+	if r.Status != restore.Failed || r.Error == nil || !strings.Contains(r.Error.Message, "password") || strings.Contains(r.Error.Message, "request-pass-1") {
+		t.Fatalf("%+v", r)
+	}
+	if len(e.emu.ManualBackups()) != 0 {
+		t.Fatal("backed up anyway")
+	}
+	assertNoSecret(t, "logs", e.logs.String(), "request-pass-1")
+}
+
+// statusGet asks the webhook where a restore stands.
+func (e *env) statusGet(query map[string]string) (int, map[string]any) {
+	e.t.Helper()
+	ev := map[string]any{
+		"headers":     map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), nil)},
+		"body":        "",
+		"path":        "/restore",
+		"httpMethod":  "GET",
+		"queryString": query,
+	}
+	ans, err := e.invoke(mustJSON(e.t, ev))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp := ans.(events.APIGatewayResponse)
+	var out map[string]any
+	_ = json.Unmarshal([]byte(resp.Body), &out)
+	return resp.StatusCode, out
+}
+
+func TestStatusSaysWhereTheRestoreStands(t *testing.T) {
+	e := lifeEnv(t)
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))))
+	code, st := e.statusGet(map[string]string{"instanceId": e.demo.InstanceID})
+	if code != http.StatusOK || st["phase"] != "safety-backup" || st["undoBackupId"] != r.UndoBackupID {
+		t.Fatalf("during the safety backup: %d %v", code, st)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	taskID := lastOf(msgs, "succeeded").Data.TaskID
+	code, st = e.statusGet(map[string]string{"taskId": fmt.Sprint(taskID)})
+	if code != http.StatusOK || st["phase"] != "succeeded" || st["taskId"] != float64(taskID) || st["undoBackupId"] != r.UndoBackupID || st["endedAt"] == nil {
+		t.Fatalf("after: %d %v", code, st)
+	}
+	// Unknown or not allowed: the same 404; unauthenticated: 401.
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-other000"
+	if code, _ := e.statusGet(map[string]string{"instanceId": e.demo.InstanceID}); code != http.StatusNotFound {
+		t.Fatalf("not allowed: %d", code)
+	}
+	if code, _ := e.statusGet(map[string]string{"taskId": "x"}); code != http.StatusBadRequest {
+		t.Fatalf("bad taskId: %d", code)
+	}
+}
+
+func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
+	e := lifeEnv(t)
+	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID)
+	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || r.Error.Code != "CloneNotEnabled" {
+		t.Fatalf("without RESTORE_CLONE: %+v", r)
+	}
+	e.vars["RESTORE_CLONE"] = "true"
+	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001", "sg-price0002")
+	r := onlyResult(t, e.results([]byte(body)))
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseCloning || len(r.NewInstanceIDs) != 1 || r.DealID == "" {
+		t.Fatalf("clone %+v", r)
+	}
+	calls := e.emu.Clones()
+	if len(calls) != 1 {
+		t.Fatalf("%d clones", len(calls))
+	}
+	c := calls[0]
+	if c.GoodsNum != 1 || c.BillingMode != 0 || c.Period != 1 || c.ZoneID != 100003 || c.VpcID != "vpc-mjwornzj" || c.SubnetID != "subnet-1ed4w7to" ||
+		strings.Join(c.SecurityGroupIDList, ",") != "sg-price0001,sg-price0002" || !strings.HasPrefix(c.InstanceName, e.demo.InstanceID+"-clone-") || !c.HasPassword {
+		t.Fatalf("CloneInstances asked %+v", c)
+	}
+	// The same request again finds the clone by its name.
+	if again := onlyResult(t, e.results([]byte(body))); again.Status != restore.Duplicate || len(e.emu.Clones()) != 1 {
+		t.Fatalf("again: %+v, clones %d", again, len(e.emu.Clones()))
+	}
+	msgs := e.sweepUntil("succeeded", 15*time.Second)
+	// The refusal without RESTORE_CLONE was reported too.
+	if got := types(msgs); got != "failed×1 cloned×1 succeeded×1" {
+		t.Fatalf("messages %s", got)
+	}
+	if ok := lastOf(msgs, "succeeded"); len(ok.Data.NewInstanceIDs) != 1 || ok.Data.NewInstanceIDs[0] != r.NewInstanceIDs[0] {
+		t.Fatalf("succeeded %+v", ok.Data.Life)
+	}
+	assertNoSecret(t, "logs", e.logs.String(), e.demo.Password)
+}
+
+func TestClonesPerInvocationAreCapped(t *testing.T) {
+	e := lifeEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	e.emu.AddInstance(cloudemu.Instance{ID: "crs-second01", Region: "ap-guangzhou", Status: 2})
+	e.emu.AddBackup("crs-second01", cloudemu.Backup{ID: "999000111", StartTime: time.Now().Add(-time.Hour), Status: 2})
+	body := fmt.Sprintf(`{"restores":[{"instanceId":%q,"backupId":%q,"mode":"clone"},{"instanceId":"crs-second01","backupId":"999000111","mode":"clone"}]}`,
+		e.demo.InstanceID, e.demo.LatestBackupID)
+	rs := e.results([]byte(body))
+	accepted, capped := 0, 0
+	for _, r := range rs {
+		switch {
+		case r.Status == restore.Accepted:
+			accepted++
+		case r.Status == restore.Failed && r.Error.Code == "CloneLimit":
+			capped++
+		}
+	}
+	if accepted != 1 || capped != 1 || len(e.emu.Clones()) != 1 {
+		t.Fatalf("RESTORE_MAX_CLONES 1: %+v, clones %d", rs, len(e.emu.Clones()))
+	}
+}
+
+func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
+	e := lifeEnv(t)
+	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID))))
+	if r.Status != restore.Accepted {
+		t.Fatalf("%+v", r)
+	}
+	// Now only the other instance may be restored: the sweep does not report this one.
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-5a4p*"
+	time.Sleep(2500 * time.Millisecond)
+	for i := 0; i < 3; i++ {
+		e.sweep()
+		time.Sleep(300 * time.Millisecond)
+	}
+	if got := types(e.messages()); got != "accepted×1" {
+		t.Fatalf("messages %s", got)
+	}
+}
