@@ -80,7 +80,8 @@ type TaskDetail struct {
 	Result     int64     // 0 init, 1 running, 2 done, 4 failed
 }
 
-// DescribeTasks lists every task of an instance that started within
+// DescribeTasks lists every task of an instance (or, for "", of every
+// instance in the region) that started within
 // [begin, end], every page, whatever its type: the caller judges each by
 // its type, since the TaskTypes filter is not to be relied on.
 func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]TaskDetail, error) {
@@ -89,7 +90,9 @@ func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, 
 	var out []TaskDetail
 	for offset := int64(0); ; offset += limit {
 		req := redis.NewDescribeTaskListRequest()
-		req.InstanceId = common.StringPtr(instanceID)
+		if instanceID != "" { // "": every instance's in the region, for the sweep
+			req.InstanceId = common.StringPtr(instanceID)
+		}
 		req.BeginTime = cloudTimePtr(begin)
 		req.EndTime = cloudTimePtr(end)
 		req.Limit = common.Int64Ptr(limit)

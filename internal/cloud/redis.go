@@ -97,13 +97,14 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 
 // Backup is one entry of DescribeInstanceBackups.
 type Backup struct {
-	ID        string
-	StartTime time.Time
-	EndTime   time.Time
-	Status    int64
-	Locked    bool
-	Type      string
-	Remark    string // a manual backup's note: the safety backup's names its restore
+	ID         string
+	StartTime  time.Time
+	EndTime    time.Time
+	Status     int64
+	Locked     bool
+	Type       string
+	Remark     string // a manual backup's note: the safety backup's names its restore
+	InstanceID string
 }
 
 // BackupPage is one page of backups and the total the API counts.
@@ -117,7 +118,9 @@ type BackupPage struct {
 func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error) {
 	c := s.redis(region)
 	req := redis.NewDescribeInstanceBackupsRequest()
-	req.InstanceId = common.StringPtr(instanceID)
+	if instanceID != "" { // "": every instance's, for the sweep
+		req.InstanceId = common.StringPtr(instanceID)
+	}
 	req.BeginTime = cloudTimePtr(begin)
 	req.EndTime = cloudTimePtr(end)
 	req.Limit = common.Int64Ptr(limit)
@@ -142,7 +145,7 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 		if b.BackupType != nil {
 			bk.Type = *b.BackupType
 		}
-		bk.Remark = deref(b.Remark)
+		bk.Remark, bk.InstanceID = deref(b.Remark), deref(b.InstanceId)
 		var err error
 		if bk.StartTime, err = parseCloudTime(b.StartTime); err != nil {
 			return page, failure.E(failure.Upstream, failure.Code("BadBackupTime"), fmt.Sprintf("backup %s: %v", bk.ID, err))

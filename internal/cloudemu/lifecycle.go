@@ -251,16 +251,39 @@ func (e *Emulator) fillTaskOut(out *taskOut, t Task, now time.Time) {
 	}
 }
 
-// instanceBusy reports whether a restore or a manual backup of the
-// instance is under way (or a restore ended less than Settle ago): the
-// instance is locked.
+// instanceBusy reports whether a restore, a manual backup or a clone of
+// the instance is under way (or a restore ended less than Settle ago): the
+// instance is locked. A clone is a flow of its source (FLOW_CLONEBACKUP in
+// the source's task list) and locks it like the others.
 func (e *Emulator) instanceBusy(instanceID string, now time.Time) bool {
+	for _, t := range e.tasks {
+		if t.InstanceID != instanceID {
+			continue
+		}
+		if _, ours := e.life.duration[t.TaskID]; !ours && !isRestoreType(t.Type) {
+			continue // a flow a test put there is not modelled as a lock
+		}
+		end := t.StartTime.Add(e.taskDur(t))
+		if isRestoreType(t.Type) {
+			end = end.Add(e.life.timing.Settle)
+		}
+		if !now.Before(t.StartTime) && now.Before(end) {
+			return true
+		}
+	}
+	return false
+}
+
+// inFlow reports whether the instance shows Status 1 (in a flow): while
+// it is restored or backed up. A clone reads a backup: its source keeps
+// serving (Status 2), though it is locked for other flows.
+func (e *Emulator) inFlow(instanceID string, now time.Time) bool {
 	for _, t := range e.tasks {
 		if t.InstanceID != instanceID || t.Type == lifeTypeClone {
 			continue
 		}
 		if _, ours := e.life.duration[t.TaskID]; !ours && !isRestoreType(t.Type) {
-			continue // a flow a test put there is not modelled as a lock
+			continue
 		}
 		end := t.StartTime.Add(e.taskDur(t))
 		if isRestoreType(t.Type) {
@@ -324,7 +347,7 @@ func (e *Emulator) advance(now time.Time) {
 		}
 	}
 	for id, in := range e.instances {
-		busy := e.instanceBusy(id, now)
+		busy := e.inFlow(id, now)
 		switch {
 		case busy && in.Status == 2:
 			in.Status, e.life.inFlow[id] = 1, true
@@ -447,6 +470,9 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if src.Locked || e.instanceBusy(req.InstanceID, c.now) {
+		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", req.InstanceID)
+	}
 	i := slices.IndexFunc(e.backups[req.InstanceID], func(b Backup) bool { return b.ID == req.BackupID })
 	if i < 0 {
 		return nil, errf("InvalidParameterValue.BackupNotExists", "the backup %s of instance %s does not exist", req.BackupID, req.InstanceID)
@@ -476,8 +502,8 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 		e.life.groups[id] = append([]string(nil), req.SecurityGroupIDList...)
 		req.InstanceIDs = append(req.InstanceIDs, id)
 	}
-	// The task is the new instance's, in its task list.
-	t.InstanceID = req.InstanceIDs[0]
+	// The task is the source's: FLOW_CLONEBACKUP in its task list.
+	t.InstanceID = req.InstanceID
 	t = e.startTask(t, d)
 	e.life.clonesOf[t.TaskID] = req.InstanceIDs
 	req.TaskID, req.Time = t.TaskID, c.now

@@ -142,7 +142,23 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		cr.CloneTime = *req.CloneTime
 	}
 	var lockedSince time.Time
+	locked := false
 	for attempt := int64(1); ; attempt++ {
+		// A lock may be another delivery's clone of this same request
+		// (a clone is a flow of its source): look for it by name before
+		// every new attempt, as a restore looks at the task list.
+		if locked {
+			if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr != nil {
+				res.Fail(ferr)
+				return
+			} else if len(ids) > 0 {
+				res.Status = Duplicate
+				res.Life = cloneLife(req.InstanceID, name, ids, "")
+				res.Reason = joinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
+				log.Info("clone ordered by another delivery", "newInstanceIds", ids)
+				return
+			}
+		}
 		dealID, ids, requestID, err := lr.CloneInstances(ctx, res.Region, cr)
 		if err == nil {
 			res.Status, res.RequestID = Accepted, requestID
@@ -163,7 +179,15 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			res.Unclear(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; the clone may have been ordered and is not listed yet, so it was not ordered again: a retry of this event looks for it by its name %s", e.Message, name)))
 			return
 		}
+		locked = locked || e.Kind == failure.Locked
 		if stop := s.giveUp(ctx, e, attempt, &lockedSince); stop != nil {
+			if locked {
+				if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
+					res.Status = Duplicate
+					res.Life = cloneLife(req.InstanceID, name, ids, "")
+					return
+				}
+			}
 			res.Fail(stop)
 			return
 		}

@@ -77,13 +77,14 @@ func resultEventType(r *Result) string {
 
 // SafetyBackup is a manual backup the function took before a restore.
 type SafetyBackup struct {
-	ID        string // the undo point's BackupId
-	Restores  string // the BackupId the restore puts back, from the remark
-	Trigger   string // what asked for the restore, from the remark
-	StartTime time.Time
-	EndTime   time.Time
-	Status    int64 // DescribeInstanceBackups: 1 running, 2 normal, 4 RDB done, -1/-2 gone
-	TaskID    int64 // ManualBackupInstance's task, where known
+	ID         string // the undo point's BackupId
+	Restores   string // the BackupId the restore puts back, from the remark
+	Trigger    string // what asked for the restore, from the remark
+	StartTime  time.Time
+	EndTime    time.Time
+	Status     int64 // DescribeInstanceBackups: 1 running, 2 normal, 4 RDB done, -1/-2 gone
+	TaskID     int64 // ManualBackupInstance's task, where known
+	InstanceID string
 
 	quiet bool // the sweep continues it and will try again: a failure is not reported yet
 }
@@ -113,7 +114,7 @@ func parseSafety(b cloud.Backup) (SafetyBackup, bool) {
 		return SafetyBackup{}, false
 	}
 	restores, trigger, _ := strings.Cut(rest, "; ")
-	return SafetyBackup{ID: b.ID, Restores: strings.TrimSpace(restores), Trigger: strings.TrimSpace(trigger),
+	return SafetyBackup{ID: b.ID, InstanceID: b.InstanceID, Restores: strings.TrimSpace(restores), Trigger: strings.TrimSpace(trigger),
 		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}, true
 }
 
@@ -349,7 +350,8 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	return best, found, nil
 }
 
-// safetyBackups lists the safety backups of an instance that started
+// safetyBackups lists the safety backups of an instance (of every
+// instance for "") that started
 // within [begin, end] (at most 30 days apart), every page.
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
 	var out []SafetyBackup

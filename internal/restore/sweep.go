@@ -21,8 +21,10 @@ import (
 //  1. DescribeInstances, every page, kept to RESTORE_ALLOWED_INSTANCES
 //     (patterns cannot be listed, instances can), plus the clones whose
 //     name says they were cloned from an allowed instance;
-//  2. per instance, DescribeTaskList (every type, judged by its code) and
-//     DescribeInstanceBackups (the safety backups, by their remark);
+//  2. DescribeTaskList and DescribeInstanceBackups without an InstanceId:
+//     every task (judged by its type code) and every backup (the safety
+//     backups, by their remark) of the region's last day, a page per 100,
+//     so that a sweep costs a few calls however many instances there are;
 //  3. a restore task that ended within the window is reported, with
 //     DescribeTaskInfo's own status and message: succeeded once the
 //     instance runs (Status 2), failed otherwise; a safety backup that
@@ -98,7 +100,24 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 			instances = append(instances, in)
 		}
 	}
-	log.Info("sweep", "instances", len(instances), "clones", len(clones), "listed", len(all))
+	allTasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+		return lr.DescribeTasks(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+	})
+	if err != nil {
+		return fail(err)
+	}
+	allSafety, err := s.safetyBackups(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+	if err != nil {
+		return fail(err)
+	}
+	tasksOf, safetyOf := map[string][]cloud.TaskDetail{}, map[string][]SafetyBackup{}
+	for _, t := range allTasks {
+		tasksOf[t.InstanceID] = append(tasksOf[t.InstanceID], t)
+	}
+	for _, b := range allSafety {
+		safetyOf[b.InstanceID] = append(safetyOf[b.InstanceID], b)
+	}
+	log.Info("sweep", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
 
 	var mu sync.Mutex
 	var out []Result
@@ -111,13 +130,14 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	g.SetLimit(sweepConcurrency)
 	for _, in := range instances {
 		g.Go(func() error {
-			s.sweepInstance(ctx, lr, in, w, log.With("instanceId", in.ID), add)
+			s.sweepInstance(ctx, lr, in, tasksOf[in.ID], safetyOf[in.ID], w, log.With("instanceId", in.ID), add)
 			return nil
 		})
 	}
 	for _, c := range clones {
 		g.Go(func() error {
-			s.sweepClone(ctx, lr, c, w, log.With("instanceId", c.ID), add)
+			src, _ := cloneSource(c.Name)
+			s.sweepClone(ctx, lr, c, tasksOf[src], w, log.With("instanceId", c.ID), add)
 			return nil
 		})
 	}
@@ -126,26 +146,9 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	return out
 }
 
-func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, w sweepWindow, log *slog.Logger, add func(Result)) {
+func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, tasks []cloud.TaskDetail, safety []SafetyBackup,
+	w sweepWindow, log *slog.Logger, add func(Result)) {
 	region := s.Config.Region
-	failed := func(err error) {
-		r := Result{InstanceID: in.ID, Region: region}
-		r.Fail(err)
-		log.Warn("sweep of the instance failed", "code", r.Error.Code, "error", r.Error.Message)
-		add(r)
-	}
-	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
-		return lr.DescribeTasks(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-	})
-	if err != nil {
-		failed(err)
-		return
-	}
-	safety, err := s.safetyBackups(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-	if err != nil {
-		failed(err)
-		return
-	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
@@ -277,6 +280,8 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in cloud.Insta
 	return r, true
 }
 
+func isCloneTask(typ string) bool { return typ == cloud.TaskTypeClone || typ == "FLOW_CLONEBACKUP" }
+
 func taskAfter(tasks []cloud.TaskDetail, t cloud.TaskDetail) bool {
 	for _, x := range tasks {
 		if x.ID != t.ID && !x.StartTime.Before(t.EndTime) {
@@ -313,22 +318,15 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 }
 
 // sweepClone reports a clone that came up (or failed) within the window,
-// judged by the end of its newest task and its status.
-func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c cloud.InstanceDetail, w sweepWindow, log *slog.Logger, add func(Result)) {
+// judged by the end of the source's clone task (FLOW_CLONEBACKUP, in the
+// source's task list: the newest that started before the clone was
+// listed) and the clone's status.
+func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c cloud.InstanceDetail, tasks []cloud.TaskDetail, w sweepWindow, log *slog.Logger, add func(Result)) {
 	region := s.Config.Region
 	src, _ := cloneSource(c.Name)
-	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
-		return lr.DescribeTasks(ctx, region, c.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-	})
-	if err != nil {
-		r := Result{InstanceID: src, Region: region}
-		r.Fail(err)
-		add(r)
-		return
-	}
 	var last cloud.TaskDetail
 	for _, t := range tasks {
-		if !t.EndTime.IsZero() && t.EndTime.After(last.EndTime) {
+		if isCloneTask(t.Type) && t.StartTime.After(last.StartTime) {
 			last = t
 		}
 	}
