@@ -36,11 +36,16 @@ package: build
 run: build
 	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT)
 
-## test: vet, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
+## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
 test: vet unit fuzz-short
+
+# staticcheck runs from the module proxy at a pinned version, so that the
+# function's go.mod lists only what the deployed binary uses.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 vet:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
