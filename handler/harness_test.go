@@ -178,7 +178,7 @@ func cmqEvent(t testing.TB, bodies ...string) []byte {
 	var recs []events.CMQRecord
 	for i, b := range bodies {
 		recs = append(recs, events.CMQRecord{CMQ: events.CMQMessage{
-			Type: "queue", TopicOwner: "120000", TopicName: "redis-restore-requests",
+			Type: "topic", TopicOwner: "120000", TopicName: "redis-restore-requests",
 			PublishTime: time.Now().Add(-time.Second), MsgID: "msg-" + string(rune('a'+i)) + "-" + time.Now().Format("150405.000000"),
 			RequestID: "r", MsgBody: b,
 		}})
