@@ -45,9 +45,12 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
 	inv.log.Info("webhook authenticated", "method", who.method)
+	inv.noteAlarmCallback(body)
 
-	src := source{trigger: "apigw"}
+	src := source{trigger: inv.kind.String()}
 	if key := strings.TrimSpace(req.Header(IdempotencyHeader)); key != "" {
+		// The same key through API gateway or the function URL is the
+		// same request.
 		src.key = "apigw:" + key
 		// A signed call says when it was made: restores since then are
 		// this call's, also when it reaches a fresh container.
@@ -72,6 +75,9 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 			inv.log.Error("TaskId returned to the caller only", "instanceId", r.InstanceID, "taskId", r.TaskID)
 		}
 	}
+	if inv.callback != nil {
+		return inv.callbackResponse(results)
+	}
 	body, _ := json.Marshal(Response{Results: results})
 	return events.APIGatewayResponse{
 		StatusCode: httpStatus(results),
@@ -84,5 +90,6 @@ func sourceIP(r *events.APIGatewayRequest) string {
 	if r.RequestContext != nil {
 		return r.RequestContext.SourceIP
 	}
-	return ""
+	// A function URL names the client in a header.
+	return r.Header(events.RemoteAddrHeader)
 }

@@ -80,6 +80,9 @@ type invocation struct {
 	requestID string
 	kind      events.Kind
 	received  time.Time
+	// callback is set when an HTTP call carries a Cloud Monitor alarm: its
+	// answer then echoes the sessionId (see callback.go).
+	callback *alarmCallback
 }
 
 // Invoke handles one event. Its answer is a Response, or for API gateway an
@@ -130,10 +133,16 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	switch kind {
 	case events.APIGateway:
 		return inv.apigw(ctx, payload), nil
+	case events.FunctionURL:
+		return inv.functionURL(ctx, payload), nil
 	case events.Timer:
 		results = inv.timer(ctx, payload)
 	case events.CMQ:
 		results = inv.cmq(ctx, payload)
+	case events.CKafka:
+		results = inv.ckafka(ctx, payload)
+	case events.EventBridge:
+		results = inv.eventBridge(ctx, payload)
 	default:
 		// A direct invocation: a request, a batch, or an alarm. It carries
 		// no event identity or time, so only an alarm's own time guards it
@@ -146,8 +155,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 // answer wraps results for the asynchronous triggers, and fails the
 // invocation when the platform must retry it.
 func (inv *invocation) answer(results []restore.Result) (any, error) {
-	if inv.kind == events.APIGateway {
+	switch inv.kind {
+	case events.APIGateway:
 		return inv.gatewayResponse(results), nil
+	case events.FunctionURL:
+		return functionURLResponse(inv.gatewayResponse(results)), nil
 	}
 	inv.logSummary(results)
 	resp := Response{Results: results}
@@ -186,7 +198,7 @@ func retryError(kind events.Kind, results []restore.Result) error {
 	switch {
 	case len(undelivered) > 0:
 		return fmt.Errorf("restore accepted but its TaskId could not be put on the queue (%s)", strings.Join(undelivered, ", "))
-	case len(transient) > 0 && (kind == events.Timer || kind == events.CMQ):
+	case len(transient) > 0 && retriedByPlatform(kind):
 		return fmt.Errorf("transient failure of %s: retry the event (it will not restore twice)", strings.Join(transient, ", "))
 	}
 	return nil
