@@ -90,6 +90,5 @@ func sourceIP(r *events.APIGatewayRequest) string {
 	if r.RequestContext != nil {
 		return r.RequestContext.SourceIP
 	}
-	// A function URL names the client in a header.
-	return r.Header(events.RemoteAddrHeader)
+	return ""
 }

@@ -86,9 +86,10 @@ type invocation struct {
 }
 
 // Invoke handles one event. Its answer is a Response, or for API gateway an
-// events.APIGatewayResponse. It returns an error only when the platform
+// events.APIGatewayResponse (for a function URL an
+// events.FunctionURLResponse). It returns an error only when the platform
 // should retry the event: a TaskId that could not be put on the queue, or a
-// transient failure of an asynchronous trigger.
+// transient failure of an asynchronous trigger or queue.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
 	inv := &invocation{h: h, received: h.Now(), log: h.Log}
 	fc, _ := functioncontext.FromContext(ctx)
