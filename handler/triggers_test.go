@@ -101,6 +101,26 @@ func TestFunctionURLAuthenticatesAndAnswersLikeAPIGateway(t *testing.T) {
 	}
 }
 
+func TestFunctionURLIdempotencyKeyRestoresOnce(t *testing.T) {
+	e := newEnv(t)
+	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
+	h := signed(body)
+	h["idempotency-key"] = "deploy-43"
+	_, first := e.functionURL(functionURLEvent(t, body, h))
+	_, again := e.functionURL(functionURLEvent(t, body, h))
+	if onlyResult(t, first).Status != restore.Accepted || onlyResult(t, again).Status != restore.Duplicate || again[0].TaskID != first[0].TaskID {
+		t.Fatalf("first %+v again %+v", first, again)
+	}
+	// A fresh container: the signed time bounds the search of the task list.
+	e.h = freshHandler(e)
+	if _, third := e.functionURL(functionURLEvent(t, body, h)); onlyResult(t, third).Status != restore.Duplicate {
+		t.Fatalf("fresh container: %+v", third)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores", n)
+	}
+}
+
 func TestAPIGatewayEventsStillWork(t *testing.T) {
 	// Existing API gateway triggers keep their event and their answer.
 	e := newEnv(t)
@@ -199,6 +219,24 @@ func TestDirectCloudMonitorCallbackRestores(t *testing.T) {
 	// Its recovery is skipped.
 	if rec := onlyResult(t, e.results(fixture(t, "alarm-resolved.json"))); rec.Status != restore.Skipped {
 		t.Errorf("recovery: %+v", rec)
+	}
+}
+
+func TestDirectCallbackOfTheDocumentedMetricAlarmIsRecognised(t *testing.T) {
+	// platform-2026.md §4's metric sample, as Cloud Monitor would invoke
+	// the function with it: a CVM alarm, so nothing to restore, and said so.
+	e := newEnv(t)
+	alarm := `{"sessionId":"s","alertId":"s","alarmStatus":"1","alarmType":"metric","alarmObjInfo":{"region":"gz","namespace":"qce/cvm",` +
+		`"appId":"1","uin":"1","dimensions":{"unInstanceId":"ins-x","objId":"o","objName":"n"}},"alarmPolicyInfo":{"policyId":"policy-x",` +
+		`"policyType":"cvm_device","policyName":"p","policyTypeCName":"c","conditions":{"metricName":"cpu_usage","calcType":">","calcValue":"90",` +
+		`"currentValue":"100","period":"60","alarmNotifyType":"continuousAlarm","alarmNotifyPeriod":300}},"firstOccurTime":"2017-03-09 07:00:00",` +
+		`"durationTime":500,"recoverTime":"0"}`
+	r := onlyResult(t, e.results([]byte(alarm)))
+	if r.Status != restore.Skipped || !strings.Contains(r.Reason, "names no Redis instance") {
+		t.Fatalf("result %+v", r)
+	}
+	if n := e.apiCalls(); n != 0 {
+		t.Errorf("%d API calls", n)
 	}
 }
 
