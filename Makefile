@@ -18,6 +18,8 @@ FUZZ_TARGETS := \
 	./events:FuzzDetect:20000x ./events:FuzzParseRestoreRequests:20000x \
 	./events:FuzzDecodeAPIGateway:10000x ./events:FuzzDecodeCMQ:10000x \
 	./events:FuzzDecodeTimer:10000x ./events:FuzzDecodeAlarm:10000x \
+	./events:FuzzDecodeFunctionURL:10000x ./events:FuzzDecodeCKafka:10000x \
+	./events:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
 .PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean

@@ -16,9 +16,11 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 	r := onlyResult(t, rs)
 	// firstOccurTime 2026-11-29 10:00 CST is 02:00Z; less 5m, the newest
 	// restorable demo backup before 01:55Z started 2026-11-28 19:00Z.
-	if resp.StatusCode != 202 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	// Cloud Monitor is answered 200, its sessionId echoed with retCode 0.
+	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
+	assertCallbackBody(t, resp.Body, "xxxxxxxx")
 	if !strings.Contains(r.Reason, "policy-n4exeh88") || !strings.Contains(r.Reason, "metric keys") {
 		t.Errorf("reason %q does not say which alarm", r.Reason)
 	}

@@ -55,6 +55,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
 	inv.log.Info("webhook authenticated", "method", who.method)
+	inv.noteAlarmCallback(body)
 	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
 }
 
@@ -72,7 +73,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: "apigw", since: inv.received}
+	src := source{trigger: inv.kind.String(), since: inv.received}
 	if who.method == "signature" {
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt
@@ -114,6 +115,9 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 			results[i].Error = &restore.ErrorBody{Code: r.Error.Code,
 				Message: "the function's configuration is wrong: its log says why (requestId " + inv.requestID + ")"}
 		}
+	}
+	if inv.callback != nil {
+		return inv.callbackResponse(results)
 	}
 	body, _ := json.Marshal(Response{Results: results})
 	return events.APIGatewayResponse{

@@ -60,6 +60,7 @@ func TestWebhookSignatureCoversTheDecodedBase64Body(t *testing.T) {
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	ev := map[string]any{
+		"requestContext":  map[string]any{"serviceId": "service-test", "path": "/restore", "httpMethod": "ANY", "requestId": "gw-b64", "sourceIp": "10.0.0.1", "stage": "release"},
 		"headers":         map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), []byte(body))},
 		"body":            base64.StdEncoding.EncodeToString([]byte(body)),
 		"isBase64Encoded": "true",
