@@ -52,14 +52,21 @@ type Backup struct {
 	ExpireTime time.Time // zero: StartTime + 7 days
 }
 
-// Task is an asynchronous job of an instance, today only restores.
+// Task is an asynchronous job of an instance: a restore the emulator
+// started, or any other flow a test put there with AddTask (an automatic
+// backup, a flush, ...).
 type Task struct {
 	TaskID     int64
 	InstanceID string
 	BackupID   string
-	Type       string // FLOW_RESTOREBACKUP
-	Status     string // running or succeed, computed from the clock
-	StartTime  time.Time
+	// Type is the type code DescribeTaskList answers: "010" restore
+	// (FLOW_RESTOREBACKUP), "017" automatic backup, "012" manual backup, ...
+	Type      string
+	Status    string // running or succeed, computed from the clock
+	StartTime time.Time
+	// Duration is how long the task runs; zero: the emulator's task
+	// duration (SetTaskDuration).
+	Duration time.Duration
 }
 
 // RestoreCall records a RestoreInstance request that started a restore.
@@ -82,8 +89,11 @@ type Message struct {
 const (
 	firstTaskID         = 6954227
 	defaultTaskDuration = 2 * time.Second
-	taskTypeRestore     = "FLOW_RESTOREBACKUP"
-	taskTypeRestoreCode = "010"
+	// Type codes of DescribeTaskList's TaskTypes documentation.
+	TaskTypeRestore    = "010" // FLOW_RESTOREBACKUP
+	TaskTypeAutoBackup = "017" // FLOW_AUTOBACKUP
+	TaskTypeBackup     = "012" // FLOW_BACKUPINSTANCE
+	TaskTypeClone      = "026" // FLOW_CLONEBACKUP
 )
 
 // Emulator is an http.Handler playing the cloud. All methods are safe for
@@ -307,8 +317,34 @@ func (e *Emulator) SetSecret(name, value string) {
 	s.versions[s.current] = value
 }
 
+// AddTask puts a task of any type in an instance's task list, e.g. the
+// nightly automatic backup ("017") that starts after an alarm. A zero
+// TaskID is numbered like the emulator's own tasks. It returns the task's
+// ID.
+func (e *Emulator) AddTask(t Task) int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t.TaskID == 0 {
+		t.TaskID = e.nextTask
+		e.nextTask++
+	}
+	if t.StartTime.IsZero() {
+		t.StartTime = e.now()
+	}
+	t.Status = ""
+	e.tasks = append(e.tasks, t)
+	return t.TaskID
+}
+
+func (e *Emulator) duration(t Task) time.Duration {
+	if t.Duration > 0 {
+		return t.Duration
+	}
+	return e.taskDuration
+}
+
 func (e *Emulator) taskStatus(t Task, now time.Time) string {
-	if now.Sub(t.StartTime) >= e.taskDuration {
+	if now.Sub(t.StartTime) >= e.duration(t) {
 		return "succeed"
 	}
 	return "running"
