@@ -124,6 +124,12 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	if fc != nil && fc.Namespace != "" {
 		cfg.Namespace = fc.Namespace
 	}
+	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
+		inv.log.Error("configuration is wrong", "error", rerr.Error())
+		return inv.answer(inv.requestFailure(rerr))
+	} else {
+		cfg.Region = region
+	}
 	inv.cfg = cfg
 
 	var results []restore.Result
