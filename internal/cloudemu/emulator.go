@@ -35,7 +35,11 @@ type Instance struct {
 	Region   string
 	Password string // empty: password-free instance
 	Status   int    // 2 = running; anything else refuses a restore
-	Locked   bool   // locked by another process
+	// Type is DescribeInstances' edition: 2 Redis 2.8 standard (the
+	// default), 6 Redis 4.0 standard, 15 Redis 6.2 standard, ... Only 2, 3
+	// and 4 restore in place; RestoreInstance refuses the others.
+	Type   int
+	Locked bool // locked by another process
 }
 
 // Backup is a backup of an instance. Status: 1 running, 2 normal,

@@ -111,6 +111,11 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	if in.Status != 2 {
 		return nil, errf("ResourceUnavailable.InstanceStateError", "the instance %s has status %d, not running", instanceID, in.Status)
 	}
+	if typ := instanceType(in); !inPlaceType(typ) {
+		// The API's answer here is not documented; an unsupported
+		// operation is the likeliest and, to the caller, opaque.
+		return nil, errf("FailedOperation.UnSupportError", "operation not supported for instance type %d", typ)
+	}
 	if in.Password != "" && password != in.Password {
 		return nil, errf("InvalidParameterValue.PasswordError", "the password of instance %s is wrong", instanceID)
 	}
@@ -154,6 +159,7 @@ type backupOut struct {
 	EndTime      string
 	FileType     string
 	ExpireTime   string
+	Encrypted    bool
 }
 
 func (e *Emulator) describeInstanceBackups(c *call) (any, *apiError) {
@@ -231,9 +237,9 @@ func toBackupOut(in *Instance, b Backup) backupOut {
 	}
 	return backupOut{
 		StartTime: formatCST(b.StartTime), BackupId: b.ID, BackupType: typ, Status: b.Status,
-		Remark: b.Remark, Locked: locked, BackupSize: b.Size, FullBackup: b.Size, InstanceType: 6,
+		Remark: b.Remark, Locked: locked, BackupSize: b.Size, FullBackup: b.Size, InstanceType: int64(instanceType(in)),
 		InstanceId: in.ID, InstanceName: instanceName(in), Region: in.Region,
-		EndTime: formatCST(b.EndTime), FileType: "RDB", ExpireTime: formatCST(expire),
+		EndTime: formatCST(b.EndTime), FileType: fileType(in), ExpireTime: formatCST(expire),
 	}
 }
 

@@ -50,6 +50,7 @@ var services = map[string]service{
 		"DescribeInstanceBackups": (*Emulator).describeInstanceBackups,
 		"DescribeTaskInfo":        (*Emulator).describeTaskInfo,
 		"DescribeTaskList":        (*Emulator).describeTaskList,
+		"DescribeInstances":       (*Emulator).describeInstances,
 	}},
 	"tdmq": {version: "2020-02-17", actions: map[string]handler{
 		"SendCmqMsg":    (*Emulator).sendCmqMsg,
