@@ -47,3 +47,18 @@ func TestDescribeRestoreTasksJudgesEachTaskByType(t *testing.T) {
 		t.Fatalf("restore tasks = %v, want exactly %d and %d (type 010)", got, finished, running)
 	}
 }
+
+func TestNewestSecretVersion(t *testing.T) {
+	// The API's example list, not sorted: v1 is the newest.
+	example := []cloud.SecretVersion{{ID: "v1", CreateTime: 1730278717}, {ID: "v2", CreateTime: 1730278706}, {ID: "v3", CreateTime: 1730271414}}
+	if v, ok := cloud.NewestSecretVersion(example); !ok || v.ID != "v1" {
+		t.Fatalf("newest of the example = %+v, want v1", v)
+	}
+	tie := []cloud.SecretVersion{{ID: "b", CreateTime: 5}, {ID: "c", CreateTime: 5}, {ID: "a", CreateTime: 4}}
+	if v, _ := cloud.NewestSecretVersion(tie); v.ID != "c" {
+		t.Fatalf("tie broken to %+v, want c whatever the order", v)
+	}
+	if _, ok := cloud.NewestSecretVersion(nil); ok {
+		t.Fatal("a newest version of none")
+	}
+}

@@ -9,6 +9,7 @@
 package cloudemu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -135,9 +136,13 @@ type credential struct {
 }
 
 type secret struct {
-	versions map[string]string
-	current  string
-	n        int
+	versions map[string]secretVersion
+	n        int // versions SetSecret named
+}
+
+type secretVersion struct {
+	value   string
+	created int64 // unix seconds
 }
 
 // New returns an empty emulator: no credentials, no instances.
@@ -305,20 +310,49 @@ func (e *Emulator) SetTaskDuration(d time.Duration) {
 	e.taskDuration = d
 }
 
-// SetSecret stores a new version of an SSM secret and makes it current.
-// Versions are named v1, v2, ... in the order set; "SSM_Current" also
-// reads the current one.
+// SetSecret stores a new version of an SSM secret, named v1, v2, ... in
+// the order set, as PutSecretValue would with those VersionIds.
 func (e *Emulator) SetSecret(name, value string) {
+	e.mu.Lock()
+	n := 1
+	if s := e.secrets[name]; s != nil {
+		n = s.n + 1
+	}
+	e.mu.Unlock()
+	if err := e.PutSecretValue(name, "v"+strconv.Itoa(n), value); err != nil {
+		panic(err) // only past SSM's 10 versions: a test's mistake
+	}
+}
+
+// maxSecretVersions is SSM's limit of versions per secret.
+const maxSecretVersions = 10
+
+// PutSecretValue stores a version of a secret under its owner's name for
+// it, created now, as CreateSecret and PutSecretValue do. There is no alias
+// for the newest version: readers list the versions. A version's
+// CreateTime is later than every earlier one's, also within one second, so
+// that "newest" is never a tie.
+func (e *Emulator) PutSecretValue(name, versionID, value string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.secrets[name]
 	if s == nil {
-		s = &secret{versions: map[string]string{}}
+		s = &secret{versions: map[string]secretVersion{}}
 		e.secrets[name] = s
 	}
+	if _, ok := s.versions[versionID]; ok {
+		return fmt.Errorf("secret %s already has a version %s", name, versionID)
+	}
+	if len(s.versions) >= maxSecretVersions {
+		return fmt.Errorf("secret %s has %d versions, SSM's limit", name, maxSecretVersions)
+	}
+	created := e.now().Unix()
+	for _, v := range s.versions {
+		created = max(created, v.created+1)
+	}
+	s.versions[versionID] = secretVersion{value: value, created: created}
 	s.n++
-	s.current = "v" + strconv.Itoa(s.n)
-	s.versions[s.current] = value
+	return nil
 }
 
 // AddTask puts a task of any type in an instance's task list, e.g. the

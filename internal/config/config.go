@@ -100,6 +100,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		c.EndpointURL = u
 	}
+	if c.PasswordSecret != "" {
+		if _, err := ParseSecretRef(c.PasswordSecret); err != nil {
+			return nil, err
+		}
+	}
 	if c.WebhookBasicAuth != "" && !strings.Contains(c.WebhookBasicAuth, ":") {
 		return nil, configError("RESTORE_WEBHOOK_BASIC_AUTH", "must be user:password")
 	}
