@@ -21,7 +21,8 @@ func (e *Emulator) getSecretValue(c *call) (any, *apiError) {
 	if !ok {
 		return nil, errf("ResourceNotFound.SecretNotExist", "the secret %s has no version %s", name, version)
 	}
-	return map[string]any{"SecretName": name, "VersionId": version, "SecretString": v.value}, nil
+	// Like the example, both fields: the value in one, the other empty.
+	return map[string]any{"SecretName": name, "VersionId": version, "SecretString": v.value, "SecretBinary": ""}, nil
 }
 
 type versionOut struct {
