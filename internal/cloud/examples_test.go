@@ -164,4 +164,3 @@ func TestTheFunctionDecodesTheAPIsExamples(t *testing.T) {
 		t.Errorf("assumed credentials not used: token %q, authorization %q", h.Get("X-TC-Token"), h.Get("Authorization"))
 	}
 }
-
