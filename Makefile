@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./events:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean
+.PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean policy
 
 all: test build
 
@@ -72,6 +72,11 @@ fuzz:
 ## bench: measure cold start, latency, memory, size, throughput; writes BENCHMARKS.md
 bench: build package
 	$(GO) run ./cmd/bench -bin $(BIN) -zip $(ZIP) -o BENCHMARKS.md
+
+## policy: the least-privilege CAM policy for the configuration in the environment
+## (TENCENTCLOUD_UIN, TENCENTCLOUD_REGION, RESTORE_*); POLICY_FLAGS='-for assumed-role' for RESTORE_ROLE_ARN's role
+policy:
+	@$(GO) run ./cmd/policy $(POLICY_FLAGS)
 
 ## deploy: package, then create or update the function, its timers and its function URL as serverless.yml says, through the SCF API (DRY_RUN=1: print the plan only)
 deploy: package

@@ -160,6 +160,14 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	if fc != nil && fc.Namespace != "" {
 		cfg.Namespace = fc.Namespace
 	}
+	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
+		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
+		if inv.cfgErr == nil {
+			inv.cfgErr = rerr
+		}
+	} else {
+		cfg.Region = region
+	}
 
 	var results []restore.Result
 	switch kind {

@@ -62,6 +62,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeFn() })
+	t.Cleanup(func() { validateMessages(t, emu, demo) })
 	e := &env{t: t, emu: emu, demo: demo, logs: &syncBuffer{}, timeout: 10 * time.Second}
 	e.vars = demo.Environment(url)
 	e.vars["RESTORE_WEBHOOK_SECRET"] = webhookSecret
