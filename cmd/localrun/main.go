@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -62,6 +63,23 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	if payload, err = resign(payload, env["RESTORE_WEBHOOK_SECRET"]); err != nil {
 		return err
 	}
+	// An HTTP call hands its restore to the function's own asynchronous
+	// invocation (SCF Invoke): the emulator delivers it to the function
+	// like SCF would, and this prints what that invocation answered.
+	emu.AddFunction(cloudemu.Function{Name: cmp.Or(env["SCF_FUNCTIONNAME"], "redis-restore"), Runtime: "Go1", Handler: "main", Timeout: 30})
+	emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: event, Environment: env, Timeout: 30 * time.Second})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\nasynchronous invocation (handed off), answer (%s):\n", res.Duration.Round(time.Microsecond))
+		if res.Error != nil {
+			fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
+			return fmt.Errorf("%s", res.Error.Message)
+		}
+		printJSON(res.Payload)
+		return nil
+	})
 	fmt.Printf("invoking with %s\n", eventFile)
 	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 30 * time.Second})
 	if err != nil {
@@ -73,6 +91,7 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	} else {
 		printJSON(res.Payload)
 	}
+	emu.WaitInvocations()
 	msgs := emu.Messages(demo.Queue)
 	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))
 	for _, m := range msgs {

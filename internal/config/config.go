@@ -36,6 +36,11 @@ type Config struct {
 
 	LockRetry time.Duration // RESTORE_LOCK_RETRY: how long a locked instance or backup is retried
 
+	// Handoff (RESTORE_HANDOFF): an HTTP call's restore runs in the
+	// function's own asynchronous invocation, and the caller is answered
+	// at once, unless it asks to wait (?wait=1).
+	Handoff bool
+
 	Password       string        // RESTORE_PASSWORD
 	PasswordSecret string        // RESTORE_PASSWORD_SECRET: SSM secret name
 	SecretTTL      time.Duration // RESTORE_SECRET_TTL
@@ -90,6 +95,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
 		DryRun:           l.bool("RESTORE_DRY_RUN", false),
+		Handoff:          l.bool("RESTORE_HANDOFF", true),
 		AlarmMargin:      l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
