@@ -111,7 +111,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	w.env["RESTORE_WEBHOOK_SECRET"] = secret
 	// The webhook step here waits for its TaskId; the alarm test below
 	// hands off.
-	w.env["RESTORE_HANDOFF"] = "false"
+	w.env["RESTORE_HANDOFF"] = "off"
 	invoke := func(payload []byte) []byte { return w.invoke(t, payload) }
 	decode := func(b []byte) []restore.Result { return decodeResults(t, b) }
 	// Timer: the demo instance from its newest backup.

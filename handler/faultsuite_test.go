@@ -163,7 +163,7 @@ func TestFaultSuite(t *testing.T) {
 	// Alarm callbacks hand their restores to the function's own
 	// asynchronous invocation: the emulator's SCF Invoke delivers each to
 	// a container of the pool, and SCF's retries of a failed one too.
-	e.vars["RESTORE_HANDOFF"] = "true"
+	e.vars["RESTORE_HANDOFF"] = "alarms" // the default: alarm callbacks are handed off, webhook requests wait
 	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 6})
 	e.emu.SetAsyncRetryDelay(taskDuration)
 	e.emu.SetFaults("Invoke", cloudemu.Faults{Rate: 0.1, Kinds: []cloudemu.Fault{{Code: "InternalError"}, {Delay: 2 * time.Second}}})

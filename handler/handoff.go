@@ -10,6 +10,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloud"
+	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
 )
 
@@ -34,7 +35,7 @@ const WaitParam = "wait"
 // restores once; SCF retries it twice after an error.
 func (inv *invocation) handOff(ctx context.Context, body []byte, src source, jobs []job, wait bool) ([]restore.Result, bool) {
 	cfg := inv.cfg
-	if wait || !cfg.Handoff || inv.cfgErr != nil || !cfg.CanReport() || !inv.mayHandOff(jobs) {
+	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || !inv.mayHandOff(jobs) {
 		return nil, false
 	}
 	payload, err := json.Marshal(events.HandoffEvent{Handoff: events.HandoffCall{
@@ -67,6 +68,20 @@ func (inv *invocation) handOff(ctx context.Context, body []byte, src source, job
 				cfg.FunctionName, id, WaitParam))}
 	}
 	return results, true
+}
+
+// handOffWanted reports whether RESTORE_HANDOFF asks for this call to be
+// handed off: by default only Cloud Monitor's callbacks, whose caller
+// waits 5 s at most; a webhook restore request keeps the contract's answer
+// with its TaskId unless RESTORE_HANDOFF=all.
+func (inv *invocation) handOffWanted() bool {
+	switch inv.cfg.Handoff {
+	case config.HandoffAll:
+		return true
+	case config.HandoffAlarms:
+		return inv.callback != nil
+	}
+	return false
 }
 
 // mayHandOff reports whether every restore of the call can run in the

@@ -29,7 +29,7 @@ type handoffEnv struct {
 
 func newHandoffEnv(t *testing.T) *handoffEnv {
 	e := &handoffEnv{env: newEnv(t), release: make(chan struct{})}
-	e.vars["RESTORE_HANDOFF"] = "true"
+	e.vars["RESTORE_HANDOFF"] = "all" // webhook requests too, unless a test says otherwise
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
 	e.emu.SetAsyncRetryDelay(100 * time.Millisecond)
@@ -203,4 +203,24 @@ func TestHandoffEventIsStrict(t *testing.T) {
 	if k, _ := events.Detect([]byte(`{"redisRestoreHandoff":{}}`)); k != events.Handoff {
 		t.Errorf("detected as %s", k)
 	}
+}
+
+// By default only Cloud Monitor's callbacks are handed off: a webhook
+// restore request keeps its answer with the TaskId, as the contract says.
+func TestDefaultHandsOffOnlyAlarmCallbacks(t *testing.T) {
+	e := newHandoffEnv(t)
+	delete(e.vars, "RESTORE_HANDOFF")
+	body := `{"instanceId":"crs-1amp2588","backupId":"latest"}`
+	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
+	if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != restore.Accepted || r.TaskID == 0 {
+		t.Fatalf("webhook request: %d %+v", resp.StatusCode, r)
+	}
+	resp2, rs2 := e.functionURL(functionURLEvent(t, string(fixture(t, "alarm-metric-instanceid.json")), basicAuthHeader()))
+	if r := onlyResult(t, rs2); resp2.StatusCode != 200 || r.Status != restore.Queued {
+		t.Fatalf("alarm callback: %d %+v", resp2.StatusCode, r)
+	}
+	if n := len(e.emu.Invocations()); n != 1 {
+		t.Errorf("%d hand-offs, want 1 (the alarm's)", n)
+	}
+	e.finish()
 }
