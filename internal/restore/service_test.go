@@ -258,7 +258,11 @@ func TestRestoreDecisions(t *testing.T) {
 			name: "lost answer, then the task list cannot be read: unknown, not called again",
 			setup: func(f *fakeCloud) {
 				f.restores = []error{lostAnswer}
-				f.onRestore = func(int) { f.mu.Lock(); f.listErr = failure.E(failure.Forbidden, failure.Code("UnauthorizedOperation"), "no"); f.mu.Unlock() }
+				f.onRestore = func(int) {
+					f.mu.Lock()
+					f.listErr = failure.E(failure.Forbidden, failure.Code("UnauthorizedOperation"), "no")
+					f.mu.Unlock()
+				}
 			},
 			want: Unknown, wantCode: failure.CodeNetworkError, wantCalls: 1, wantMessage: "unknown",
 		},
