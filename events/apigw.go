@@ -50,7 +50,9 @@ func header(headers map[string]string, name string) string {
 
 // RawBody is the body as the caller sent it, base64-decoded where the
 // gateway marks it so. Webhook signatures are computed over these bytes.
-func (r *APIGatewayRequest) RawBody() ([]byte, error) { return rawBody(r.Body, bool(r.IsBase64Encoded)) }
+func (r *APIGatewayRequest) RawBody() ([]byte, error) {
+	return rawBody(r.Body, bool(r.IsBase64Encoded))
+}
 
 // rawBody decodes a body marked isBase64Encoded.
 func rawBody(body string, isBase64 bool) ([]byte, error) {

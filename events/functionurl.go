@@ -39,7 +39,9 @@ func (r *FunctionURLRequest) Method() string {
 
 // RawBody is the body as the caller sent it. Webhook signatures are
 // computed over these bytes.
-func (r *FunctionURLRequest) RawBody() ([]byte, error) { return rawBody(r.Body, bool(r.IsBase64Encoded)) }
+func (r *FunctionURLRequest) RawBody() ([]byte, error) {
+	return rawBody(r.Body, bool(r.IsBase64Encoded))
+}
 
 // FunctionURLResponse is an event function's answer to a function URL
 // call. Unlike API gateway's integration response it has no
