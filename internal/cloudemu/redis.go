@@ -1,6 +1,7 @@
 package cloudemu
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -199,7 +200,7 @@ func (e *Emulator) describeInstanceBackups(c *call) (any, *apiError) {
 		}
 		ids = []string{instanceID}
 	} else {
-		for _, id := range sortedKeys(e.instances) {
+		for _, id := range slices.Sorted(maps.Keys(e.instances)) {
 			if e.instances[id].Region == c.region {
 				ids = append(ids, id)
 			}
