@@ -62,7 +62,20 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fn.Close() })
-	return &world{emu: emu, demo: demo, fn: fn, env: demo.Environment(url)}
+	w := &world{emu: emu, demo: demo, fn: fn, env: demo.Environment(url)}
+	// An HTTP call hands its restore to the function's own asynchronous
+	// invocation: the emulator's SCF Invoke delivers it to the function
+	// over the same net/rpc, as SCF would.
+	emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 20})
+	emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: event, Environment: w.env, Timeout: 20 * time.Second})
+		if err == nil && res.Error != nil {
+			err = fmt.Errorf("%s", res.Error.Message)
+		}
+		return err
+	})
+	t.Cleanup(emu.WaitInvocations)
+	return w
 }
 
 // invoke calls Function.Invoke over net/rpc, with the environment in the
@@ -99,6 +112,9 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	// The timer restores at once here; its safety backup (on by default
 	// for timers) is followed in handler/lifecycle_test.go.
 	w.env["RESTORE_SAFETY_BACKUP"] = "false"
+	// The webhook step here waits for its TaskId; the alarm test below
+	// hands off.
+	w.env["RESTORE_HANDOFF"] = "off"
 	invoke := func(payload []byte) []byte { return w.invoke(t, payload) }
 	decode := func(b []byte) []restore.Result { return decodeResults(t, b) }
 	// Timer: the demo instance from its newest backup.
@@ -164,28 +180,45 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	}
 }
 
-// A Cloud Monitor alarm posted to API gateway with basic auth restores the
-// newest backup before the alarm, through the real binary.
+// A Cloud Monitor alarm posted to the function URL or API gateway with basic
+// auth is answered at once, 200 with its sessionId and retCode 0, and its
+// restore (the newest backup before the alarm) runs in the function's own
+// asynchronous invocation, through the real binary.
 func TestEndToEndAlarmThroughGateway(t *testing.T) {
-	w := newWorld(t)
-	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
-	w.env["RESTORE_SAFETY_BACKUP"] = "false"                           // see TestEndToEndAlarmLife
-	payload, err := os.ReadFile("testdata/apigw-alarm.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resp events.APIGatewayResponse
-	if err := json.Unmarshal(w.invoke(t, payload), &resp); err != nil {
-		t.Fatal(err)
-	}
-	rs := decodeResults(t, []byte(resp.Body))
-	calls := w.emu.RestoreCalls()
-	if resp.StatusCode != 202 || len(rs) != 1 || rs[0].Status != restore.Accepted || len(calls) != 1 ||
-		calls[0].BackupID != w.demo.LatestBackupID || rs[0].TaskID != calls[0].TaskID {
-		t.Fatalf("status %d results %+v restores %+v", resp.StatusCode, rs, calls)
-	}
-	msgs := w.emu.Messages(w.demo.Queue)
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, fmt.Sprintf(`"taskId":%d`, calls[0].TaskID)) {
-		t.Fatalf("messages %+v", msgs)
+	for _, fixture := range []string{"apigw-alarm.json", "functionurl-alarm.json"} {
+		t.Run(fixture, func(t *testing.T) {
+			w := newWorld(t)
+			w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
+			w.env["RESTORE_SAFETY_BACKUP"] = "false"                           // its life: TestEndToEndAlarmLife
+			payload, err := os.ReadFile("testdata/" + fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer := w.invoke(t, payload)
+			var resp events.APIGatewayResponse
+			if err := json.Unmarshal(answer, &resp); err != nil {
+				t.Fatal(err)
+			}
+			// A function URL's answer has no isBase64Encoded.
+			if hasB64 := strings.Contains(string(answer), `"isBase64Encoded"`); hasB64 != (fixture == "apigw-alarm.json") {
+				t.Errorf("answer %s", answer)
+			}
+			rs := decodeResults(t, []byte(resp.Body))
+			if resp.StatusCode != 200 || len(rs) != 1 || rs[0].Status != restore.Queued {
+				t.Fatalf("status %d results %+v: want the restore handed off", resp.StatusCode, rs)
+			}
+			w.emu.WaitInvocations()
+			calls := w.emu.RestoreCalls()
+			if len(calls) != 1 || calls[0].BackupID != w.demo.LatestBackupID {
+				t.Fatalf("restores %+v", calls)
+			}
+			if !strings.Contains(resp.Body, `"sessionId":"xxxxxxxx","retCode":0`) {
+				t.Errorf("body %s does not echo the sessionId with retCode 0", resp.Body)
+			}
+			msgs := w.emu.Messages(w.demo.Queue)
+			if len(msgs) != 1 || !strings.Contains(msgs[0].Body, fmt.Sprintf(`"taskId":%d`, calls[0].TaskID)) {
+				t.Fatalf("messages %+v", msgs)
+			}
+		})
 	}
 }

@@ -58,7 +58,13 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 	if req.Method() == http.MethodGet {
 		return inv.status(ctx, &req) // where is my restore? see status.go
 	}
-	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
+	inv.noteAlarmCallback(body)
+	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
+	jobs := inv.jobs(body, src)
+	if results, ok := inv.handOff(ctx, body, src, jobs, wantsWait(req.QueryString)); ok {
+		return inv.gatewayResponse(results)
+	}
+	return inv.gatewayResponse(inv.run(ctx, jobs))
 }
 
 // webhookSource gives a webhook call its identity, so that neither a
@@ -75,7 +81,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: "apigw", since: inv.received}
+	src := source{trigger: inv.kind.String(), since: inv.received}
 	if who.method == "signature" {
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt
@@ -117,6 +123,9 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 			results[i].Error = &restore.ErrorBody{Code: r.Error.Code,
 				Message: "the function's configuration is wrong: its log says why (requestId " + inv.requestID + ")"}
 		}
+	}
+	if inv.callback != nil {
+		return inv.callbackResponse(results)
 	}
 	body, _ := json.Marshal(Response{Results: results})
 	return events.APIGatewayResponse{

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
@@ -279,7 +278,15 @@ func (e *env) statusGet(query map[string]string) (int, map[string]any) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	resp := ans.(events.APIGatewayResponse)
+	// A GET without requestContext is a function URL call: answered as one.
+	b, _ := json.Marshal(ans)
+	var resp struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		e.t.Fatal(err)
+	}
 	var out map[string]any
 	_ = json.Unmarshal([]byte(resp.Body), &out)
 	return resp.StatusCode, out

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -57,11 +58,28 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	// credentials and the function's environment variables.
 	env := demo.Environment(url)
 	env["RESTORE_WEBHOOK_SECRET"] = "local-webhook-secret"
-	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's
+	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's and functionurl-alarm.json's
 	env["RESTORE_DRY_RUN"] = fmt.Sprint(dryRun)
 	if payload, err = resign(payload, env["RESTORE_WEBHOOK_SECRET"]); err != nil {
 		return err
 	}
+	// An HTTP call hands its restore to the function's own asynchronous
+	// invocation (SCF Invoke): the emulator delivers it to the function
+	// like SCF would, and this prints what that invocation answered.
+	emu.AddFunction(cloudemu.Function{Name: cmp.Or(env["SCF_FUNCTIONNAME"], "redis-restore"), Runtime: "Go1", Handler: "main", Timeout: 30})
+	emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: event, Environment: env, Timeout: 30 * time.Second})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\nasynchronous invocation (handed off), answer (%s):\n", res.Duration.Round(time.Microsecond))
+		if res.Error != nil {
+			fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
+			return fmt.Errorf("%s", res.Error.Message)
+		}
+		printJSON(res.Payload)
+		return nil
+	})
 	fmt.Printf("invoking with %s\n", eventFile)
 	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 30 * time.Second})
 	if err != nil {
@@ -73,6 +91,7 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	} else {
 		printJSON(res.Payload)
 	}
+	emu.WaitInvocations()
 	msgs := emu.Messages(demo.Queue)
 	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))
 	for _, m := range msgs {
@@ -84,9 +103,9 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	return nil
 }
 
-// resign signs an API gateway event's body anew, so that a fixture's
-// signature (made at some past time) passes today. Other events pass as
-// they are.
+// resign signs an API gateway or function URL event's body anew, so that a
+// fixture's signature (made at some past time), or its lack of one, passes
+// today; a fixture with basic auth keeps it. Other events pass as they are.
 func resign(payload []byte, secret string) ([]byte, error) {
 	var ev map[string]any
 	if json.Unmarshal(payload, &ev) != nil {
@@ -110,7 +129,12 @@ func resign(payload []byte, secret string) ([]byte, error) {
 		}
 	}
 	if req.Header("Authorization") == "" {
-		headers[handler.SignatureHeader] = handler.Sign(secret, time.Now(), body)
+		name := handler.SignatureHeader
+		if ev["requestContext"] == nil {
+			// A function URL hands headers over lower-case.
+			name = strings.ToLower(name)
+		}
+		headers[name] = handler.Sign(secret, time.Now(), body)
 	}
 	return json.Marshal(ev)
 }

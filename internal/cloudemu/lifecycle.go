@@ -200,7 +200,7 @@ func (e *Emulator) taskDur(t Task) time.Duration {
 	if d, ok := e.life.duration[t.TaskID]; ok {
 		return d
 	}
-	return e.taskDuration
+	return e.duration(t)
 }
 
 // phase is a task's DescribeTaskInfo Status: preparing, running, then
@@ -297,7 +297,7 @@ func (e *Emulator) inFlow(instanceID string, now time.Time) bool {
 }
 
 // isRestoreType reports whether a task type is the emulator's restore.
-func isRestoreType(typ string) bool { return typ == taskTypeRestore || typ == "010" }
+func isRestoreType(typ string) bool { return typ == TaskTypeRestore || typ == "FLOW_RESTOREBACKUP" }
 
 // advance brings the state the flows change up to now: instance status
 // while a flow runs, manual backups that finished, clones that came up.

@@ -14,7 +14,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -185,7 +187,7 @@ func (e *Emulator) AddFunction(f Function) {
 	}
 	now := e.now()
 	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now}
-	for _, k := range sortedKeys(f.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
 		fn.env = append(fn.env, envVar{k, f.Environment[k]})
 	}
 	fn.Function.Environment = nil

@@ -61,7 +61,8 @@ var services = map[string]service{
 		"PublishCmqMsg": (*Emulator).publishCmqMsg,
 	}},
 	"ssm": {version: "2019-09-23", actions: map[string]handler{
-		"GetSecretValue": (*Emulator).getSecretValue,
+		"GetSecretValue":       (*Emulator).getSecretValue,
+		"ListSecretVersionIds": (*Emulator).listSecretVersionIds,
 	}},
 	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
 		"AssumeRole": (*Emulator).assumeRole,

@@ -36,6 +36,11 @@ type Config struct {
 
 	LockRetry time.Duration // RESTORE_LOCK_RETRY: how long a locked instance or backup is retried
 
+	// Handoff (RESTORE_HANDOFF) says which HTTP calls have their restore
+	// run in the function's own asynchronous invocation, answered at once
+	// unless the caller asks to wait (?wait=1).
+	Handoff string
+
 	Password       string        // RESTORE_PASSWORD
 	PasswordSecret string        // RESTORE_PASSWORD_SECRET: SSM secret name
 	SecretTTL      time.Duration // RESTORE_SECRET_TTL
@@ -58,6 +63,13 @@ type Credentials struct {
 
 // Complete reports whether the credentials can sign a request.
 func (c Credentials) Complete() bool { return c.SecretID != "" && c.SecretKey != "" }
+
+// Values of RESTORE_HANDOFF.
+const (
+	HandoffAlarms = "alarms" // Cloud Monitor alarm callbacks, which wait 5 s at most
+	HandoffAll    = "all"    // every HTTP call
+	HandoffOff    = "off"    // none
+)
 
 // Defaults for settings that have one.
 const (
@@ -92,6 +104,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
 		DryRun:           l.bool("RESTORE_DRY_RUN", false),
+		Handoff:          l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffAlarms, HandoffAll, HandoffOff),
 		AlarmMargin:      l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
@@ -116,10 +129,25 @@ func Load(getenv func(string) string) (*Config, error) {
 			c.EndpointURL = u
 		}
 	}
-	if len(l.errs) > 0 {
-		return c, errors.Join(l.errs...)
+	if c.PasswordSecret != "" {
+		if _, err := ParseSecretRef(c.PasswordSecret); err != nil {
+			l.errs = append(l.errs, err)
+			c.PasswordSecret = ""
+		}
 	}
-	return c, nil
+	switch len(l.errs) {
+	case 0:
+		return c, nil
+	case 1:
+		return c, l.errs[0]
+	}
+	// One error that names every bad setting, for the result and the
+	// message as well as the log.
+	msgs := make([]string, len(l.errs))
+	for i, err := range l.errs {
+		msgs[i] = err.Error()
+	}
+	return c, failure.E(failure.Config, failure.Code(failure.CodeInvalidConfig), strings.Join(msgs, "; "))
 }
 
 // WebhookAuth is how webhook callers prove who they are. It is read on its
@@ -258,6 +286,21 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// oneOf reads a setting that takes one of a few words.
+func (l *loader) oneOf(name, def string, words ...string) string {
+	raw := strings.ToLower(strings.TrimSpace(l.getenv(name)))
+	if raw == "" {
+		return def
+	}
+	for _, w := range words {
+		if raw == w {
+			return w
+		}
+	}
+	l.fail(name, fmt.Sprintf("%q is not one of %s", raw, strings.Join(words, ", ")))
+	return HandoffOff
 }
 
 // list reads a comma-separated list: nil when the variable is unset or

@@ -154,7 +154,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			} else if len(ids) > 0 {
 				res.Status = Duplicate
 				res.Life = cloneLife(req.InstanceID, name, ids, "")
-				res.Reason = joinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
+				res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
 				log.Info("clone ordered by another delivery", "newInstanceIds", ids)
 				return
 			}
@@ -163,7 +163,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		if err == nil {
 			res.Status, res.RequestID = Accepted, requestID
 			res.Life = cloneLife(req.InstanceID, name, ids, dealID)
-			res.Reason = joinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
+			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
 			log.Info("clone ordered", "newInstanceIds", ids, "dealId", dealID)
 			return
 		}
@@ -173,7 +173,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
 				res.Status = Accepted
 				res.Life = cloneLife(req.InstanceID, name, ids, "")
-				res.Reason = joinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
+				res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
 				return
 			}
 			res.Unclear(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; the clone may have been ordered and is not listed yet, so it was not ordered again: a retry of this event looks for it by its name %s", e.Message, name)))

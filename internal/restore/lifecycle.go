@@ -210,6 +210,22 @@ func safetyLife(instanceID string, b SafetyBackup) *Life {
 		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/accepted", instanceID, b.ID))}
 }
 
+// ownFlow reports whether the flow an instance is busy with (Status 1) is
+// this event's own: a restore or a safety backup that another delivery
+// started after this one looked. Then res is the duplicate.
+func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	if t, ok, err := s.findStarted(ctx, job, res.Region); err == nil && ok {
+		res.Status, res.TaskID = Duplicate, t.ID
+		res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+		log.Info("restore already started by another delivery", "taskId", t.ID)
+		return true
+	}
+	if job.Undo != nil || job.Request.Clone() || !s.safetyWanted(job) {
+		return false
+	}
+	return s.lifeFound(ctx, job, res, log, false) && res.Status == Duplicate
+}
+
 // lifeStart starts what comes instead of RestoreInstance now: the safety
 // backup, or the clone; for a dry run it writes the plan. It reports
 // whether the restore is settled here.
@@ -326,7 +342,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup, log *slog.Logger) {
 	res.Status = Accepted
 	res.Life = safetyLife(instanceID, b)
-	res.Reason = joinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
+	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
 	log.Info("safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 

@@ -25,6 +25,7 @@ type Redis interface {
 	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
 	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (cloud.BackupPage, error)
 	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.Task, error)
+	DescribeInstance(ctx context.Context, region, instanceID string) (cloud.Instance, error)
 }
 
 // Outbox takes the outcome messages.
@@ -195,6 +196,10 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		return
 	}
 
+	if !s.checkEdition(ctx, &job, res, dryRun, log) {
+		return
+	}
+
 	if req.BackupID == events.LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
@@ -207,7 +212,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			return
 		}
 		res.BackupID = b.ID
-		job.Reason = joinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
+		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 		log.Info("backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))
@@ -221,7 +226,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 	if dryRun {
 		res.Status = DryRun
-		res.Reason = joinReason("dry run: RestoreInstance not called", job.Reason)
+		res.Reason = JoinReason("dry run: RestoreInstance not called", job.Reason)
 		log.Info("dry run: restore planned")
 		return
 	}
@@ -234,7 +239,8 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	s.restore(ctx, job, res, password, log)
 }
 
-func joinReason(a, b string) string {
+// JoinReason joins two parts of a reason with "; ", either maybe empty.
+func JoinReason(a, b string) string {
 	switch {
 	case a == "":
 		return b
@@ -376,7 +382,7 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 		return false
 	}
 	res.TaskID = t.ID
-	res.Reason = joinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
+	res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
 	if unclear != nil && !locked {
 		res.Status = Accepted
 		log.Info("restore had started despite the unclear answer", "taskId", t.ID)
