@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
 	"redis-restore/internal/failure"
@@ -200,8 +201,7 @@ func (s *Session) ManualBackupInstance(ctx context.Context, region, instanceID, 
 	req.InstanceId = common.StringPtr(instanceID)
 	req.Remark = common.StringPtr(remark)
 	req.SetContext(ctx)
-	resp := &restoreResponse{} // TaskId as a number or a string, as RestoreInstance's
-	resp.BaseResponse = redis.NewManualBackupInstanceResponse().BaseResponse
+	resp := &restoreResponse{BaseResponse: &tchttp.BaseResponse{}} // TaskId as a number or a string, as RestoreInstance's
 	if err := s.call(ctx, &c.Client, "ManualBackupInstance", req, resp); err != nil {
 		return 0, "", err
 	}
@@ -286,17 +286,29 @@ func (s *Session) CloneInstances(ctx context.Context, region string, r CloneRequ
 		req.NoAuth = common.BoolPtr(true)
 	}
 	req.SetContext(ctx)
-	resp := redis.NewCloneInstancesResponse()
+	resp := &cloneResponse{BaseResponse: &tchttp.BaseResponse{}}
 	if err := s.call(ctx, &c.Client, "CloneInstances", req, resp); err != nil {
 		return "", nil, "", err
 	}
-	if resp.Response == nil || len(resp.Response.InstanceIds) == 0 {
+	if resp.Response == nil || len(resp.Response.InstanceIDs) == 0 {
 		return "", nil, "", failure.E(failure.Upstream, failure.Code("MissingInstanceIds"), "CloneInstances answered without InstanceIds")
 	}
-	for _, id := range resp.Response.InstanceIds {
-		if id != nil {
-			instanceIDs = append(instanceIDs, *id)
-		}
+	dealID = resp.Response.DealID
+	if dealID == "" {
+		dealID = resp.Response.DealName
 	}
-	return deref(resp.Response.DealId), instanceIDs, deref(resp.Response.RequestId), nil
+	return dealID, resp.Response.InstanceIDs, resp.Response.RequestID, nil
+}
+
+// cloneResponse reads CloneInstances' answer as its example has it: the
+// SDK marks DealId deprecated, but the API still answers it, next to
+// DealName.
+type cloneResponse struct {
+	*tchttp.BaseResponse
+	Response *struct {
+		DealID      string   `json:"DealId"`
+		DealName    string   `json:"DealName"`
+		InstanceIDs []string `json:"InstanceIds"`
+		RequestID   string   `json:"RequestId"`
+	} `json:"Response"`
 }

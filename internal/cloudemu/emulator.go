@@ -11,7 +11,6 @@ package cloudemu
 import (
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -385,13 +384,4 @@ func (e *Emulator) duration(t Task) time.Duration {
 
 func (e *Emulator) taskStatus(t Task, now time.Time) string {
 	return e.phase(t, now) // preparing, running, succeed or failed: see lifecycle.go
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -221,7 +221,7 @@ func TestCloneBecomesARunningInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Response.DealId == nil || len(resp.Response.InstanceIds) != 1 {
+	if resp.Response.DealName == nil || len(resp.Response.InstanceIds) != 1 {
 		t.Fatalf("CloneInstances answered %+v", resp.Response)
 	}
 	id := *resp.Response.InstanceIds[0]
