@@ -94,6 +94,19 @@ func Generate(in Input) (Policy, []string, error) {
 			Statement{Effect: "allow", Action: redisActions, Resource: res},
 			Statement{Effect: "allow", Action: NotResourceLevel, Resource: []string{"*"}})
 		notes = append(notes, "not resource-level, granted on *: "+strings.Join(NotResourceLevel, ", "))
+		if cfg.Life.SafetyBackup != "off" {
+			// The safety backup before a restore (on by default for alarms
+			// and timers): an operation on the instance, taken to be
+			// resource-level like RestoreInstance (the CAM page does not
+			// list it).
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:ManualBackupInstance"}, Resource: res})
+		}
+		if cfg.Life.Clone {
+			// Clone mode: CloneInstances is in neither of the CAM page's
+			// lists, DescribeInstanceSecurityGroup in none: "*".
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup"}, Resource: []string{"*"}})
+			notes = append(notes, "RESTORE_CLONE: redis:CloneInstances and redis:DescribeInstanceSecurityGroup granted on *; a clone is a new, billed instance")
+		}
 	}
 
 	if in.Audience == AssumedRole {

@@ -73,10 +73,12 @@ func TestPolicyResourcesMatchTheDocuments(t *testing.T) {
 		"redis:DescribeInstanceBackups": {"qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-5a4py64p", "qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-1amp2588"},
 		"redis:DescribeTaskList":        {"qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-5a4py64p", "qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-1amp2588"},
 		"redis:DescribeTaskInfo":        {"*"},
-		"tdmq:SendCmqMsg":               {"qcs::tdmq:ap-guangzhou:uin/100000000001:queue/redis-restore-tasks"},
-		"ssm:GetSecretValue":            {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
-		"ssm:ListSecretVersionIds":      {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
-		"scf:InvokeFunction":            {"qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/redis-restore"},
+		// The safety backup, on by default for alarms and timers.
+		"redis:ManualBackupInstance": {"qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-5a4py64p", "qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-1amp2588"},
+		"tdmq:SendCmqMsg":            {"qcs::tdmq:ap-guangzhou:uin/100000000001:queue/redis-restore-tasks"},
+		"ssm:GetSecretValue":         {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
+		"ssm:ListSecretVersionIds":   {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
+		"scf:InvokeFunction":         {"qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/redis-restore"},
 	}
 	granted := 0
 	for _, s := range p.Statement {
@@ -140,7 +142,14 @@ func TestPolicyTopicVersionAndRole(t *testing.T) {
 	if got := statementOf(t, p, "redis:RestoreInstance").Resource; got[0] != "qcs::redis:ap-guangzhou:uin/200000000002:instance/crs-5a4py64p" {
 		t.Errorf("assumed role's instances %v", got)
 	}
-	if len(p.Statement) != 2 {
+	for _, st := range p.Statement {
+		for _, a := range st.Action {
+			if !strings.HasPrefix(a, "redis:") {
+				t.Errorf("assumed role gets %s, want the Redis statements only: %+v", a, p.Statement)
+			}
+		}
+	}
+	if len(p.Statement) != 3 { // resource-level, DescribeTaskInfo on *, the safety backup's
 		t.Errorf("assumed role gets %+v, want the Redis statements only", p.Statement)
 	}
 }
@@ -182,6 +191,26 @@ func TestPolicyRefusesWhatItCannotWrite(t *testing.T) {
 		}
 		if out.Len() != 0 {
 			t.Errorf("%s: printed a policy anyway", name)
+		}
+	}
+}
+
+func TestPolicyFollowsTheLifeCycleSettings(t *testing.T) {
+	env := baseEnv()
+	env["RESTORE_CLONE"] = "true"
+	p, notes := generate(t, env)
+	if got := statementOf(t, p, "redis:CloneInstances").Resource; !slices.Equal(got, []string{"*"}) {
+		t.Errorf("CloneInstances on %v, want *", got)
+	}
+	if !strings.Contains(notes, "billed") {
+		t.Errorf("notes %q do not say a clone is billed", notes)
+	}
+	env["RESTORE_SAFETY_BACKUP"] = "false"
+	delete(env, "RESTORE_CLONE")
+	p, _ = generate(t, env)
+	for _, s := range p.Statement {
+		if slices.Contains(s.Action, "redis:ManualBackupInstance") || slices.Contains(s.Action, "redis:CloneInstances") {
+			t.Errorf("without safety backups or clones: %+v", s)
 		}
 	}
 }

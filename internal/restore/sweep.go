@@ -100,15 +100,59 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 			instances = append(instances, in)
 		}
 	}
+	// Region-wide, where CAM allows it; a role granted only the allowed
+	// instances may be refused a list without an InstanceId, and then each
+	// instance is read on its own.
+	perInstance := false
 	allTasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
 		return lr.DescribeTasks(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
 	})
-	if err != nil {
+	var allSafety []SafetyBackup
+	switch {
+	case err != nil && failure.KindOf(err) == failure.Forbidden:
+		perInstance = true
+		log.Info("the task list of the whole region is refused: reading each instance's", "error", err.Error())
+	case err != nil:
 		return fail(err)
+	default:
+		if allSafety, err = s.safetyBackups(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute)); err != nil {
+			if failure.KindOf(err) != failure.Forbidden {
+				return fail(err)
+			}
+			perInstance = true
+		}
 	}
-	allSafety, err := s.safetyBackups(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-	if err != nil {
-		return fail(err)
+	if perInstance {
+		allTasks, allSafety = nil, nil
+		var mu sync.Mutex
+		var g errgroup.Group
+		g.SetLimit(sweepConcurrency)
+		var firstErr error
+		for _, in := range instances {
+			g.Go(func() error {
+				tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+					return lr.DescribeTasks(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+				})
+				var safety []SafetyBackup
+				if err == nil {
+					safety, err = s.safetyBackups(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for i := range safety {
+					safety[i].InstanceID = in.ID
+				}
+				allTasks, allSafety = append(allTasks, tasks...), append(allSafety, safety...)
+				return nil
+			})
+		}
+		_ = g.Wait()
+		if firstErr != nil {
+			return fail(firstErr)
+		}
 	}
 	tasksOf, safetyOf := map[string][]cloud.TaskDetail{}, map[string][]SafetyBackup{}
 	for _, t := range allTasks {
