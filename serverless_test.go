@@ -52,9 +52,13 @@ func TestServerlessYAML(t *testing.T) {
 		t.Errorf("want exactly one of RESTORE_QUEUE and RESTORE_TOPIC: %v", v)
 	}
 	triggers := map[string]map[string]any{}
+	var timers []map[string]any
 	for _, ev := range in.Events {
 		for kind, body := range ev {
 			triggers[kind] = body.Parameters
+			if kind == "timer" {
+				timers = append(timers, body.Parameters)
+			}
 		}
 	}
 	// SCF creates only cos, cls, timer, ckafka and http (function URL)
@@ -77,15 +81,30 @@ func TestServerlessYAML(t *testing.T) {
 	if net["enableExtranet"] != true && net["enableIntranet"] != true {
 		t.Errorf("function URL netConfig %v: reachable from nowhere", net)
 	}
-	arg, _ := triggers["timer"]["argument"].(string)
-	reqs, err := events.ParseRestoreRequests([]byte(arg))
-	if err != nil || len(reqs) == 0 {
-		t.Fatalf("the timer's argument %q is not a valid restore request: %v", arg, err)
+	sweeps := 0
+	for _, timer := range timers {
+		if cron, _ := timer["cronExpression"].(string); len(strings.Fields(cron)) != 7 {
+			t.Errorf("cronExpression %q: SCF wants seven fields", cron)
+		}
+		arg, _ := timer["argument"].(string)
+		if arg == `{"sweep":true}` {
+			// The sweep (README, "A restore's life") fires every minute:
+			// RESTORE_SWEEP_EVERY says so to the function.
+			sweeps++
+			if cron, _ := timer["cronExpression"].(string); cron != "0 */1 * * * * *" || v["RESTORE_SWEEP_EVERY"] != "1m" {
+				t.Errorf("the sweep timer %q and RESTORE_SWEEP_EVERY %q disagree: want every minute", cron, v["RESTORE_SWEEP_EVERY"])
+			}
+			continue
+		}
+		reqs, err := events.ParseRestoreRequests([]byte(arg))
+		if err != nil || len(reqs) == 0 {
+			t.Fatalf("the timer's argument %q is not a valid restore request: %v", arg, err)
+		}
+		if reqs[0].Password != "" {
+			t.Error("the timer's argument holds a password")
+		}
 	}
-	if reqs[0].Password != "" {
-		t.Error("the timer's argument holds a password")
-	}
-	if cron, _ := triggers["timer"]["cronExpression"].(string); len(strings.Fields(cron)) != 7 {
-		t.Errorf("cronExpression %q: SCF wants seven fields", cron)
+	if sweeps != 1 {
+		t.Errorf("%d sweep timers, want 1: without it no restore's end is reported and no safety-backed restore goes ahead", sweeps)
 	}
 }

@@ -146,14 +146,15 @@ func equalCounts(a, b map[string]int) bool {
 func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T) {
 	w := newWorld(t)
 
-	// First run: function, timer and function URL are created.
+	// First run: function, timers (the nightly restore, the sweep) and
+	// function URL are created.
 	before := w.counts()
 	res, out := w.mustDeploy(false)
-	if got := w.grew(before); !equalCounts(got, map[string]int{"CreateFunction": 1, "CreateTrigger": 2}) {
-		t.Fatalf("first deploy called %v, want CreateFunction once and CreateTrigger twice\n%s", got, out)
+	if got := w.grew(before); !equalCounts(got, map[string]int{"CreateFunction": 1, "CreateTrigger": 3}) {
+		t.Fatalf("first deploy called %v, want CreateFunction once and CreateTrigger three times\n%s", got, out)
 	}
-	if res.Changes != 3 {
-		t.Errorf("first deploy: %d changes, want 3", res.Changes)
+	if res.Changes != 4 {
+		t.Errorf("first deploy: %d changes, want 4", res.Changes)
 	}
 	f, ok := w.emu.FunctionInfo("default", "redis-restore")
 	if !ok {
@@ -167,7 +168,9 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
 		switch tr.Type {
 		case "timer":
-			timer = &tr
+			if tr.Name == "nightly-staging-restore" { // the other is the sweep
+				timer = &tr
+			}
 		case "http":
 			url = &tr
 		}
@@ -211,7 +214,7 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 		t.Errorf("the plan does not say what changed:\n%s", out)
 	}
 	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
-		if tr.Type == "timer" && tr.Desc != `{"cron":"0 30 3 * * * *"}` {
+		if tr.Name == "nightly-staging-restore" && tr.Desc != `{"cron":"0 30 3 * * * *"}` {
 			t.Errorf("timer after the update: %+v", tr)
 		}
 	}
@@ -273,12 +276,12 @@ func TestDryRunCallsNothingThatChanges(t *testing.T) {
 	if _, ok := w.emu.FunctionInfo("default", "redis-restore"); ok {
 		t.Error("the dry run created the function")
 	}
-	for _, want := range []string{"create function redis-restore", "create timer trigger nightly-staging-restore", "create function URL", "dry run: 3 change(s) planned, none made"} {
+	for _, want := range []string{"create function redis-restore", "create timer trigger nightly-staging-restore", "create timer trigger restore-sweep", "create function URL", "dry run: 4 change(s) planned, none made"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the dry run's plan lacks %q:\n%s", want, out)
 		}
 	}
-	if res.Changes != 3 {
+	if res.Changes != 4 {
 		t.Errorf("changes %d", res.Changes)
 	}
 
@@ -364,8 +367,8 @@ func TestDeployRefusesWhatSCFCannotDo(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct{ old, new, want string }{
-		{"    - http:\n", "    - apigw:\n        parameters: {protocols: [https]}\n    - http:\n", "events[1].apigw: SCF can no longer create apigw triggers"},
-		{"    - http:\n", "    - cmq:\n        parameters: {name: q}\n    - http:\n", "events[1].cmq: SCF can no longer create cmq triggers"},
+		{"    - http:\n", "    - apigw:\n        parameters: {protocols: [https]}\n    - http:\n", "events[2].apigw: SCF can no longer create apigw triggers"},
+		{"    - http:\n", "    - cmq:\n        parameters: {name: q}\n    - http:\n", "events[2].cmq: SCF can no longer create cmq triggers"},
 		{"'0 0 3 * * * *'", "'0 3 * * *'", "events[0].timer.parameters.cronExpression"},
 		{"memorySize: 64", "memorySize: 100", "inputs.memorySize: 100 MB"},
 		{"authType: NONE", "authType: IAM", "parameters.authType"},
