@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./events:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean policy
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy clean policy
 
 all: test build
 
@@ -37,6 +37,10 @@ package: build
 ## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT)
 run: build
 	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT)
+
+## run-life: as run, then the sweep timer every second until the restore's end: its messages in order (accepted, started, succeeded) and the undo request
+run-life: build
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) -life
 
 ## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
 test: vet unit fuzz-short

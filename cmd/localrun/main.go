@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -25,14 +26,15 @@ func main() {
 	event := flag.String("event", "testdata/timer.json", "event to invoke the function with")
 	taskIDAsString := flag.Bool("task-id-as-string", true, "emulator answers TaskId as a string, as the API's documented example does")
 	dryRun := flag.Bool("dry-run", false, "set RESTORE_DRY_RUN=true")
+	life := flag.Bool("life", false, "follow the restore's whole life: fire the sweep timer every second until its end, print every message and the undo (make run-life)")
 	flag.Parse()
-	if err := run(*bin, *event, *taskIDAsString, *dryRun); err != nil {
+	if err := run(*bin, *event, *taskIDAsString, *dryRun, *life); err != nil {
 		fmt.Fprintln(os.Stderr, "localrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
+func run(bin, eventFile string, taskIDAsString, dryRun, life bool) error {
 	payload, err := os.ReadFile(eventFile)
 	if err != nil {
 		return err
@@ -47,7 +49,19 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	fmt.Printf("emulator: %s (instance %s, newest backup %s)\n", url, demo.InstanceID, demo.LatestBackupID)
 
 	ctx := context.Background()
-	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin, Stderr: os.Stderr})
+	var stderr io.Writer = os.Stderr
+	if life {
+		// A life is many invocations: their log lines go to a file, so that
+		// the messages read in order.
+		f, err := os.Create(lifeLog)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		stderr = f
+		fmt.Printf("function log: %s\n", lifeLog)
+	}
+	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin, Stderr: stderr})
 	if err != nil {
 		return err
 	}
@@ -60,6 +74,10 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	env["RESTORE_WEBHOOK_SECRET"] = "local-webhook-secret"
 	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's and functionurl-alarm.json's
 	env["RESTORE_DRY_RUN"] = fmt.Sprint(dryRun)
+	if life {
+		lifeSettings(emu, env) // see life.go
+	}
+	start := time.Now()
 	if payload, err = resign(payload, env["RESTORE_WEBHOOK_SECRET"]); err != nil {
 		return err
 	}
@@ -92,6 +110,9 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 		printJSON(res.Payload)
 	}
 	emu.WaitInvocations()
+	if life && res.Error == nil {
+		return followLife(ctx, fn, env, emu, demo.Queue, start)
+	}
 	msgs := emu.Messages(demo.Queue)
 	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))
 	for _, m := range msgs {
