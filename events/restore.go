@@ -20,6 +20,9 @@ type RestoreRequest struct {
 	Region     string     `json:"region,omitempty"`
 	Before     *time.Time `json:"before,omitempty"` // with backupId "latest": newest backup started before this
 	DryRun     bool       `json:"dryRun,omitempty"`
+	// Force overrides the restore budget; only an authenticated webhook
+	// may send it.
+	Force bool `json:"force,omitempty"`
 }
 
 // String leaves the password out, so that printing a request with %v or
@@ -99,6 +102,7 @@ var requestFields = map[string]string{
 	"region":     "region",
 	"before":     "before",
 	"dryrun":     "dryRun",
+	"force":      "force",
 }
 
 // IsRestoreRequest reports whether a JSON object looks like a restore
@@ -170,7 +174,7 @@ func parseOne(data []byte, prefix string) (RestoreRequest, error) {
 	for key, raw := range obj {
 		name, ok := requestFields[strings.ToLower(key)]
 		if !ok {
-			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun)")
+			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun, force)")
 		}
 		if other, dup := seen[name]; dup {
 			return r, invalid(prefix+name, fmt.Sprintf("given twice, as %q and %q", other, key))
@@ -184,12 +188,16 @@ func parseOne(data []byte, prefix string) (RestoreRequest, error) {
 }
 
 func setField(r *RestoreRequest, name string, raw json.RawMessage) error {
-	if name == "dryRun" {
+	if name == "dryRun" || name == "force" {
 		var b Bool
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return fmt.Errorf("must be true or false")
 		}
-		r.DryRun = bool(b)
+		if name == "force" {
+			r.Force = bool(b)
+		} else {
+			r.DryRun = bool(b)
+		}
 		return nil
 	}
 	var s string

@@ -27,6 +27,14 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "API gateway event: "+err.Error())))
 	}
 	inv.log = inv.log.With("gatewayRequestId", req.RequestID(), "sourceIp", sourceIP(&req))
+	// A signed approval link (?approve=<plan token>) is its own proof:
+	// see approve.go.
+	if token, ok := approvalLink(&req); ok {
+		if req.Method() == http.MethodGet {
+			return inv.confirmPage(token)
+		}
+		return inv.gatewayResponse(inv.approveLink(ctx, token))
+	}
 	if req.Method() != http.MethodPost {
 		inv.log.Warn("webhook refused", "reason", "method "+req.Method())
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
@@ -55,6 +63,9 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
 	inv.log.Info("webhook authenticated", "method", who.method)
+	if token, force, ok, err := parseApproval(body); ok || err != nil {
+		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
+	}
 	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
 }
 
@@ -72,7 +83,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: "apigw", since: inv.received}
+	src := source{trigger: "apigw", since: inv.received, mayForce: true}
 	if who.method == "signature" {
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt

@@ -237,6 +237,7 @@ type source struct {
 	key         string // the event's identity, "" if it has none
 	fingerprint string // what key was given for: a hash of the body
 	noSecrets   bool   // the body is stored in plain text: refuse passwords
+	mayForce    bool   // an authenticated webhook: "force" may override the budget
 }
 
 func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Result {
@@ -357,11 +358,15 @@ func (inv *invocation) jobs(body []byte, src source) []job {
 			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
 				"not accepted in a "+src.trigger+" event, which is stored in plain text: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD"))
 		}
+		if err := inv.checkForce(r, src); err != nil {
+			return fail(err)
+		}
 		key := ""
 		if src.key != "" {
 			key = fmt.Sprintf("%s:%d", src.key, i)
 		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint}})
+		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint,
+			JobGuard: restore.JobGuard{Force: r.Force}}})
 	}
 	return out
 }

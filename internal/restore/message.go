@@ -30,6 +30,7 @@ type EventData struct {
 	Status     Status     `json:"status"`
 	Reason     string     `json:"reason,omitempty"`
 	Error      *ErrorBody `json:"error,omitempty"`
+	Guardrail             // the budget of a held restore, the plan of a planned one
 }
 
 // EventTypePrefix prefixes every message's type.
@@ -63,7 +64,7 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 		SpecVersion:     "1.0",
 		ID:              id,
 		Source:          source,
-		Type:            eventType(r.Status),
+		Type:            messageType(r),
 		Time:            now.UTC(),
 		DataContentType: "application/json",
 		Data: EventData{
@@ -76,6 +77,7 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 			Status:     r.Status,
 			Reason:     r.Reason,
 			Error:      r.Error,
+			Guardrail:  r.Guardrail,
 		},
 	}
 }

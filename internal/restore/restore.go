@@ -53,7 +53,8 @@ type Job struct {
 	// the same key with another fingerprint is refused, not a duplicate.
 	Fingerprint string
 	// Reason says why this restore, for the logs and the message.
-	Reason string
+	Reason   string
+	JobGuard // budget and approval: see budget.go and plan.go
 }
 
 // Service runs restores for one invocation.
@@ -184,6 +185,11 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		}
 	}
 
+	// Budget, approval, dry run: see plan.go.
+	if s.guardrails(ctx, job, res, dryRun, log) {
+		return
+	}
+
 	if req.BackupID == events.LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
@@ -202,13 +208,6 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			"before", before.UTC().Format(time.RFC3339))
 	}
 	log = log.With("backupId", res.BackupID)
-
-	if dryRun {
-		res.Status = DryRun
-		res.Reason = joinReason("dry run: RestoreInstance not called", job.Reason)
-		log.Info("dry run: restore planned")
-		return
-	}
 
 	password, err := s.password(ctx, req, res.Region)
 	if err != nil {
@@ -483,7 +482,7 @@ func withReserve(ctx context.Context, now time.Time, reserve time.Duration) (con
 // someone: sending is retried until the deadline nears, and if it still
 // fails the result says so, so that the invocation fails and is retried.
 func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	typ := eventType(res.Status)
+	typ := messageType(res)
 	// Without credentials nothing is sent: no request leaves unsigned.
 	if typ == "" || s.Outbox == nil || !s.Config.CanReport() {
 		if res.Status == Accepted {
@@ -492,7 +491,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		}
 		return
 	}
-	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.NewID())
+	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
 	body, err := ev.marshal()
 	if err != nil {
 		log.Error("cannot encode the outcome message", "error", err.Error())
