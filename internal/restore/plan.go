@@ -131,14 +131,14 @@ func ParsePlan(secret, token string) (*Plan, error) {
 		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
 	}
 	payload, sig, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), ".")
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if !ok || err != nil {
 		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
 	}
 	if !hmac.Equal(got, planMAC(secret, payload)) {
 		return nil, refuse("the plan's signature does not match it: changed since it was made, or not made by this function")
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(payload)
 	if err != nil {
 		return nil, refuse("the plan is not readable")
 	}
