@@ -56,7 +56,6 @@ func exampleTask(id int64, typ string, start time.Time) map[string]any {
 	}
 }
 
-
 func budgetService(s *cloud.Session, now time.Time, b config.Budget) *Service {
 	cfg := &config.Config{Region: "ap-guangzhou"}
 	cfg.AlarmBudget = b
