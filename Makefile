@@ -44,8 +44,8 @@ vet:
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
-	$(GO) test $(RACE) -count=1 -skip '^TestFaultSuite$$' ./...
-	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite$$' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
+	$(GO) test $(RACE) -count=1 -skip '^TestFaultSuite' ./...
+	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -293,6 +293,11 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
 			return
 		}
+		// While this one retried, another event's restore may have used the
+		// budget (see budget.go).
+		if attempt > 1 && s.overBudget(attemptCtx, job, res, log) {
+			return
+		}
 		taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
 		if err == nil {
 			res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
