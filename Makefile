@@ -34,7 +34,7 @@ package: build
 
 ## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT)
 run: build
-	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT)
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(filter 1 true yes,$(APPROVE)),-approve)
 
 ## test: vet, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
 test: vet unit fuzz-short

@@ -24,14 +24,15 @@ func main() {
 	event := flag.String("event", "testdata/timer.json", "event to invoke the function with")
 	taskIDAsString := flag.Bool("task-id-as-string", true, "emulator answers TaskId as a string, as the API's documented example does")
 	dryRun := flag.Bool("dry-run", false, "set RESTORE_DRY_RUN=true")
+	approve := flag.Bool("approve", false, "set RESTORE_APPROVAL=all: the event makes a plan, which a signed webhook call then approves")
 	flag.Parse()
-	if err := run(*bin, *event, *taskIDAsString, *dryRun); err != nil {
+	if err := run(*bin, *event, *taskIDAsString, *dryRun, *approve); err != nil {
 		fmt.Fprintln(os.Stderr, "localrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
+func run(bin, eventFile string, taskIDAsString, dryRun, approve bool) error {
 	payload, err := os.ReadFile(eventFile)
 	if err != nil {
 		return err
@@ -59,6 +60,9 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 	env["RESTORE_WEBHOOK_SECRET"] = "local-webhook-secret"
 	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's
 	env["RESTORE_DRY_RUN"] = fmt.Sprint(dryRun)
+	if approve {
+		env["RESTORE_APPROVAL"] = "all"
+	}
 	if payload, err = resign(payload, env["RESTORE_WEBHOOK_SECRET"]); err != nil {
 		return err
 	}
@@ -72,6 +76,11 @@ func run(bin, eventFile string, taskIDAsString, dryRun bool) error {
 		fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
 	} else {
 		printJSON(res.Payload)
+	}
+	if approve && res.Error == nil {
+		if res, err = approvePlan(ctx, fn, res.Payload, env); err != nil {
+			return err
+		}
 	}
 	msgs := emu.Messages(demo.Queue)
 	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))

@@ -243,7 +243,8 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		before := s.Now()
 		if req.Before != nil {
 			before = *req.Before
-			p.Before = req.Before
+			utc := before.UTC()
+			p.Before = &utc
 		}
 		b, err := s.chooseBackup(ctx, region, req.InstanceID, before)
 		if err != nil {
