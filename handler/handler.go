@@ -190,7 +190,7 @@ func (inv *invocation) logSummary(results []restore.Result) {
 	}
 	inv.log.Info("invocation answered", "results", len(results),
 		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
-		"dryRun", counts[restore.DryRun], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown],
+		"dryRun", counts[restore.DryRun], "planned", counts[restore.Planned], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown],
 		"ms", inv.h.Now().Sub(inv.received).Milliseconds())
 }
 
