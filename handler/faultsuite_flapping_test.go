@@ -127,7 +127,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				prev = first
 				trigger := triggers[(i+k)%len(triggers)]
 				key := fmt.Sprintf("%s/%d", id, k)
-				payload := alarmThrough(t, trigger, firing(t, id, first))
+				payload := alarmVia(t, trigger, flapFiring(t, id, first))
 				sent = append(sent, payload)
 				n := 1 + randN(3)
 				if n > 1 {

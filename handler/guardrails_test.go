@@ -14,18 +14,18 @@ import (
 	"redis-restore/internal/restore"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
+var grCST = time.FixedZone("CST", 8*3600)
 
 const alarmBasicAuth = "monitor:alarm-pass-77"
 
 // firing is the example metric alarm on instance, first occurring at first.
-func firing(t testing.TB, instance string, first time.Time) string {
-	return strings.NewReplacer("crs-5a4py64p", instance, "2026-11-29 10:00:00", first.In(cst).Format(time.DateTime)).
+func flapFiring(t testing.TB, instance string, first time.Time) string {
+	return strings.NewReplacer("crs-5a4py64p", instance, "2026-11-29 10:00:00", first.In(grCST).Format(time.DateTime)).
 		Replace(string(fixture(t, "alarm-metric-instanceid.json")))
 }
 
 // alarmThrough wraps an alarm as one of the triggers that bring alarms.
-func alarmThrough(t testing.TB, trigger, alarm string) []byte {
+func alarmVia(t testing.TB, trigger, alarm string) []byte {
 	switch trigger {
 	case "apigw":
 		auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(alarmBasicAuth))
@@ -36,7 +36,7 @@ func alarmThrough(t testing.TB, trigger, alarm string) []byte {
 	return []byte(alarm)
 }
 
-func messagesOfType(e *env, typ string) []restore.Event {
+func queuedOfType(e *env, typ string) []restore.Event {
 	var out []restore.Event
 	for _, m := range e.messages() {
 		if m.Type == restore.EventTypePrefix+typ {
@@ -59,7 +59,7 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	inst := e.demo.PasswordFreeInstanceID
 	triggers := []string{"apigw", "cmq", "direct"}
 
-	first := atOnce(t, e, 2, alarmThrough(t, "apigw", firing(t, inst, time.Now().Add(-2*time.Second))))
+	first := atOnce(t, e, 2, alarmVia(t, "apigw", flapFiring(t, inst, time.Now().Add(-2*time.Second))))
 	exactlyOnce(t, e, first)
 	task := e.emu.RestoreCalls()[0]
 	// Later firings first occur after the restore started, as a flapping
@@ -67,7 +67,7 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	started := task.Time.Truncate(time.Second)
 	for k := 1; k < 10; k++ {
 		trigger := triggers[k%len(triggers)]
-		for c, rs := range atOnce(t, e, 2, alarmThrough(t, trigger, firing(t, inst, started.Add(time.Duration(k)*time.Second)))) {
+		for c, rs := range atOnce(t, e, 2, alarmVia(t, trigger, flapFiring(t, inst, started.Add(time.Duration(k)*time.Second)))) {
 			r := onlyResult(t, rs)
 			if r.Status != restore.Skipped || r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded {
 				t.Fatalf("firing %d (%s), container %d: %s %+v, want skipped with %s", k+1, trigger, c, r.Status, r.Error, restore.CodeBudgetExceeded)
@@ -84,7 +84,7 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Fatalf("%d restores, want 1", n)
 	}
-	held := messagesOfType(e, "held")
+	held := queuedOfType(e, "held")
 	ids := map[string]bool{}
 	for _, m := range held {
 		ids[m.ID] = true
@@ -103,10 +103,10 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 func TestRedeliveredFiringIsADuplicateNotHeld(t *testing.T) {
 	e := newEnv(t)
 	realistic(e)
-	ev := firing(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Second))
+	ev := flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Second))
 	var deliveries [][]restore.Result
 	for _, trigger := range []string{"direct", "cmq", "direct"} {
-		ans, err := invokeWith(e, freshHandler(e), alarmThrough(t, trigger, ev))
+		ans, err := invokeWith(e, freshHandler(e), alarmVia(t, trigger, ev))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestRedeliveredFiringIsADuplicateNotHeld(t *testing.T) {
 		deliveries = append(deliveries, rs)
 	}
 	exactlyOnce(t, e, deliveries)
-	if n := len(messagesOfType(e, "held")); n != 0 {
+	if n := len(queuedOfType(e, "held")); n != 0 {
 		t.Errorf("%d held messages, want none", n)
 	}
 }
@@ -126,9 +126,9 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 		e := newEnv(t)
 		e.vars["RESTORE_BUDGET"] = "off"
 		inst := e.demo.PasswordFreeInstanceID
-		e.results([]byte(firing(t, inst, time.Now().Add(-time.Second))))
+		e.results([]byte(flapFiring(t, inst, time.Now().Add(-time.Second))))
 		time.Sleep(1100 * time.Millisecond)
-		r := onlyResult(t, e.results([]byte(firing(t, inst, time.Now().Add(time.Second)))))
+		r := onlyResult(t, e.results([]byte(flapFiring(t, inst, time.Now().Add(time.Second)))))
 		if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 2 {
 			t.Fatalf("second firing with RESTORE_BUDGET=off: %s %+v, %d restores", r.Status, r.Error, len(e.emu.RestoreCalls()))
 		}
@@ -181,7 +181,7 @@ func approvalEnv(t *testing.T) *env {
 
 func planFor(t *testing.T, e *env, alarm string) restore.Result {
 	t.Helper()
-	resp, rs := e.gateway(alarmThrough(t, "apigw", alarm))
+	resp, rs := e.gateway(alarmVia(t, "apigw", alarm))
 	r := onlyResult(t, rs)
 	if resp.StatusCode != http.StatusAccepted || r.Status != restore.Planned || r.Plan == nil || r.Plan.Token == "" || r.Plan.ID == "" {
 		t.Fatalf("alarm with RESTORE_APPROVAL=alarm: %d %+v %+v", resp.StatusCode, r, r.Error)
@@ -189,7 +189,7 @@ func planFor(t *testing.T, e *env, alarm string) restore.Result {
 	return r
 }
 
-func approve(t *testing.T, e *env, h *handler.Handler, body string) (int, restore.Result) {
+func sendApproval(t *testing.T, e *env, h *handler.Handler, body string) (int, restore.Result) {
 	t.Helper()
 	ans, err := invokeWith(e, h, gatewayEvent(t, body, signed(body)))
 	if err != nil {
@@ -207,7 +207,7 @@ func approvalBody(token string) string { return fmt.Sprintf(`{"approve":%q}`, to
 func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	e := approvalEnv(t)
 	inst := e.demo.PasswordFreeInstanceID
-	r := planFor(t, e, firing(t, inst, time.Now().Add(-time.Minute)))
+	r := planFor(t, e, flapFiring(t, inst, time.Now().Add(-time.Minute)))
 	p := r.Plan
 	if p.InstanceID != inst || p.BackupID != e.demo.PasswordFreeBackupID || p.Why == "" || p.SafetyBackup == "" ||
 		p.Budget == nil || p.Budget.Limit != 1 || len(p.Budget.Used) != 0 || !p.Expires.Equal(p.Created.Add(30*time.Minute)) {
@@ -216,12 +216,12 @@ func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	if n := len(e.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("planning restored %d times", n)
 	}
-	planned := messagesOfType(e, "planned")
+	planned := queuedOfType(e, "planned")
 	if len(planned) != 1 || planned[0].Data.Plan == nil || planned[0].Data.Plan.Token != p.Token {
 		t.Fatalf("planned messages: %+v", planned)
 	}
 
-	status, a := approve(t, e, e.h, approvalBody(p.Token))
+	status, a := sendApproval(t, e, e.h, approvalBody(p.Token))
 	if status != http.StatusAccepted || a.Status != restore.Accepted || a.BackupID != p.BackupID || !strings.Contains(a.Reason, p.ID) {
 		t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
 	}
@@ -231,7 +231,7 @@ func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	}
 	// Approving again: the same container, a fresh one, the link.
 	for i, h := range []*handler.Handler{e.h, freshHandler(e)} {
-		if _, again := approve(t, e, h, approvalBody(p.Token)); again.Status != restore.Duplicate || again.TaskID != a.TaskID {
+		if _, again := sendApproval(t, e, h, approvalBody(p.Token)); again.Status != restore.Duplicate || again.TaskID != a.TaskID {
 			t.Errorf("approval again (%d): %+v", i, again)
 		}
 	}
@@ -259,7 +259,7 @@ func linkEvent(t testing.TB, method, token string) []byte {
 // restores nothing; the page's button POSTs the link, which restores.
 func TestApprovalLinkShowsOnGetAndAppliesOnPost(t *testing.T) {
 	e := approvalEnv(t)
-	p := planFor(t, e, firing(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
+	p := planFor(t, e, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
 	ans, err := e.invoke(linkEvent(t, http.MethodGet, p.Token))
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestApprovalLinkShowsOnGetAndAppliesOnPost(t *testing.T) {
 // (401 InvalidApproval) and restores nothing.
 func TestTamperedPlanIsRefused(t *testing.T) {
 	e := approvalEnv(t)
-	p := planFor(t, e, firing(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
+	p := planFor(t, e, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
 	parts := strings.Split(p.Token, ".")
 	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
@@ -292,17 +292,17 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	changed = strings.Replace(changed, p.InstanceID, e.demo.InstanceID, 1)
 	e2 := approvalEnv(t)
 	e2.vars["RESTORE_WEBHOOK_SECRET"] = "another-secret"
-	foreign := planFor(t, e2, firing(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan.Token
+	foreign := planFor(t, e2, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan.Token
 	cases := map[string]string{
 		"claims changed":      parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(changed)) + "." + parts[2],
-		"signature changed":   parts[0] + "." + parts[1] + "." + flip(parts[2]),
+		"signature changed":   parts[0] + "." + parts[1] + "." + flipFirst(parts[2]),
 		"truncated":           p.Token[:len(p.Token)-4],
 		"another secret":      foreign,
 		"not a token":         p.ID,
 		"signature of nobody": parts[0] + "." + parts[1] + ".",
 	}
 	for name, token := range cases {
-		status, r := approve(t, e, e.h, approvalBody(token))
+		status, r := sendApproval(t, e, e.h, approvalBody(token))
 		if status != http.StatusUnauthorized || r.Status != restore.Failed || r.Error == nil || r.Error.Code != restore.CodeInvalidApproval {
 			t.Errorf("%s: %d %+v %+v", name, status, r, r.Error)
 		}
@@ -326,7 +326,7 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	}
 }
 
-func flip(s string) string {
+func flipFirst(s string) string {
 	b := []byte(s)
 	if b[0] == 'A' {
 		b[0] = 'B'
@@ -376,7 +376,7 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			p := webhookPlan(t, e)
 			c.change(e, p)
 			e.vars["RESTORE_APPROVAL_TTL"] = "30m"
-			status, r := approve(t, e, freshHandler(e), approvalBody(p.Token))
+			status, r := sendApproval(t, e, freshHandler(e), approvalBody(p.Token))
 			if status != http.StatusConflict || r.Status != restore.Failed || r.Error == nil || r.Error.Code != c.code || !strings.Contains(r.Error.Message, p.ID) {
 				t.Fatalf("stale approval: %d %+v %+v", status, r, r.Error)
 			}
@@ -396,10 +396,10 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			if r.Plan == nil || r.Plan.Token == "" || r.Plan.BackupID != want || r.Plan.ID == p.ID {
 				t.Fatalf("fresh plan %+v, want one of backup %s", r.Plan, want)
 			}
-			if ms := messagesOfType(e, "planned"); len(ms) != 2 || ms[1].Data.Plan.ID != r.Plan.ID || ms[1].Data.Error == nil {
+			if ms := queuedOfType(e, "planned"); len(ms) != 2 || ms[1].Data.Plan.ID != r.Plan.ID || ms[1].Data.Error == nil {
 				t.Errorf("planned messages %+v: want the fresh plan with the refusal", ms)
 			}
-			if status, a := approve(t, e, freshHandler(e), approvalBody(r.Plan.Token)); status != http.StatusAccepted || a.Status != restore.Accepted || a.BackupID != want {
+			if status, a := sendApproval(t, e, freshHandler(e), approvalBody(r.Plan.Token)); status != http.StatusAccepted || a.Status != restore.Accepted || a.BackupID != want {
 				t.Fatalf("approving the fresh plan: %d %+v %+v", status, a, a.Error)
 			}
 		})
@@ -414,7 +414,7 @@ func TestDryRunAnswersWithThePlan(t *testing.T) {
 	if r.Status != restore.DryRun || r.Plan == nil || r.Plan.BackupID != e.demo.LatestBackupID || r.Plan.Token != "" || r.Plan.ID != "" || r.Plan.Why == "" {
 		t.Fatalf("dry run: %+v %+v", r, r.Plan)
 	}
-	ms := messagesOfType(e, "planned")
+	ms := queuedOfType(e, "planned")
 	if len(ms) != 1 || ms[0].Data.Plan == nil || ms[0].Data.Status != restore.DryRun {
 		t.Errorf("dry run messages %+v", ms)
 	}
@@ -426,7 +426,7 @@ func TestBadGuardrailSettingsFailClosed(t *testing.T) {
 	for name, val := range map[string]string{"RESTORE_BUDGET": "1", "RESTORE_APPROVAL": "alarms"} {
 		e := newEnv(t)
 		e.vars[name] = val
-		r := onlyResult(t, e.results([]byte(firing(t, e.demo.PasswordFreeInstanceID, time.Now()))))
+		r := onlyResult(t, e.results([]byte(flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now()))))
 		if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidConfiguration" || !strings.Contains(e.logs.String(), name) {
 			t.Errorf("%s=%q: %+v %+v", name, val, r, r.Error)
 		}
@@ -434,4 +434,14 @@ func TestBadGuardrailSettingsFailClosed(t *testing.T) {
 			t.Errorf("%s=%q: %d restores", name, val, n)
 		}
 	}
+}
+
+// One approval delivered to three containers at once (a caller's retries,
+// a chat tool and a person): one restore, the rest duplicates of it.
+func TestApprovalAtOnceInSeveralContainersRestoresOnce(t *testing.T) {
+	e := approvalEnv(t)
+	realistic(e)
+	p := planFor(t, e, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
+	body := approvalBody(p.Token)
+	exactlyOnce(t, e, atOnce(t, e, 3, gatewayEvent(t, body, signed(body))))
 }

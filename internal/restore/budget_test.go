@@ -18,7 +18,7 @@ import (
 	"redis-restore/internal/config"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
+var budgetCST = time.FixedZone("CST", 8*3600)
 
 // taskListServer answers DescribeTaskList the way the API's example does
 // (its fields, its "TaskType": "037" codes, China Standard Time without a
@@ -50,9 +50,9 @@ func taskListServer(t *testing.T, tasks []map[string]any) (*cloud.Session, *[]ma
 // exampleTask is one task as the DescribeTaskList example lists it.
 func exampleTask(id int64, typ string, start time.Time) map[string]any {
 	return map[string]any{
-		"EndTime": start.Add(9 * time.Second).In(cst).Format(time.DateTime), "InstanceId": "crs-opcazbrb",
+		"EndTime": start.Add(9 * time.Second).In(budgetCST).Format(time.DateTime), "InstanceId": "crs-opcazbrb",
 		"InstanceName": "multidbccbugfix11153", "Progress": 1, "ProjectId": 0, "Result": 2,
-		"StartTime": start.In(cst).Format(time.DateTime), "TaskId": id, "TaskType": typ,
+		"StartTime": start.In(budgetCST).Format(time.DateTime), "TaskId": id, "TaskType": typ,
 	}
 }
 
@@ -68,16 +68,16 @@ func budgetService(s *cloud.Session, now time.Time, b config.Budget) *Service {
 // the window do not count; "010" and FLOW_RESTOREBACKUP do; a restore
 // before the window does not.
 func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
-	now := time.Date(2019, 11, 15, 15, 0, 0, 0, cst)
+	now := time.Date(2019, 11, 15, 15, 0, 0, 0, budgetCST)
 	tasks := []map[string]any{
-		exampleTask(42372, "037", time.Date(2019, 11, 15, 14, 25, 37, 0, cst)),
-		exampleTask(42371, "037", time.Date(2019, 11, 15, 14, 25, 16, 0, cst)),
-		exampleTask(42380, "017", time.Date(2019, 11, 15, 14, 40, 0, 0, cst)),
-		exampleTask(42381, "012", time.Date(2019, 11, 15, 14, 41, 0, 0, cst)),
-		exampleTask(42382, "026", time.Date(2019, 11, 15, 14, 42, 0, 0, cst)),
-		exampleTask(42360, "010", time.Date(2019, 11, 15, 13, 50, 0, 0, cst)), // before the window
-		exampleTask(42370, "010", time.Date(2019, 11, 15, 14, 10, 0, 0, cst)),
-		exampleTask(42375, "FLOW_RESTOREBACKUP", time.Date(2019, 11, 15, 14, 30, 0, 0, cst)),
+		exampleTask(42372, "037", time.Date(2019, 11, 15, 14, 25, 37, 0, budgetCST)),
+		exampleTask(42371, "037", time.Date(2019, 11, 15, 14, 25, 16, 0, budgetCST)),
+		exampleTask(42380, "017", time.Date(2019, 11, 15, 14, 40, 0, 0, budgetCST)),
+		exampleTask(42381, "012", time.Date(2019, 11, 15, 14, 41, 0, 0, budgetCST)),
+		exampleTask(42382, "026", time.Date(2019, 11, 15, 14, 42, 0, 0, budgetCST)),
+		exampleTask(42360, "010", time.Date(2019, 11, 15, 13, 50, 0, 0, budgetCST)), // before the window
+		exampleTask(42370, "010", time.Date(2019, 11, 15, 14, 10, 0, 0, budgetCST)),
+		exampleTask(42375, "FLOW_RESTOREBACKUP", time.Date(2019, 11, 15, 14, 30, 0, 0, budgetCST)),
 	}
 	s, requests := taskListServer(t, tasks)
 	job := Job{Request: events.RestoreRequest{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
@@ -101,7 +101,7 @@ func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
 			t.Errorf("counted tasks %v, want [42370 42375]", ids)
 		}
 		// Frees up when the older of the two leaves the hour: 15:10 CST.
-		if want := time.Date(2019, 11, 15, 15, 10, 0, 0, cst); res.Budget.FreesAt == nil || !res.Budget.FreesAt.Equal(want) {
+		if want := time.Date(2019, 11, 15, 15, 10, 0, 0, budgetCST); res.Budget.FreesAt == nil || !res.Budget.FreesAt.Equal(want) {
 			t.Errorf("frees at %v, want %v", res.Budget.FreesAt, want)
 		}
 		if messageType(&res) != EventTypePrefix+"held" {
@@ -132,7 +132,7 @@ func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
 
 // Only non-restore tasks in the window: nothing used, nothing held.
 func TestBudgetIgnoresBackupsAndOtherFlows(t *testing.T) {
-	now := time.Date(2019, 11, 15, 15, 0, 0, 0, cst)
+	now := time.Date(2019, 11, 15, 15, 0, 0, 0, budgetCST)
 	s, _ := taskListServer(t, []map[string]any{
 		exampleTask(42372, "037", now.Add(-30*time.Minute)), exampleTask(42380, "017", now.Add(-20*time.Minute)),
 		exampleTask(42381, "FLOW_AUTOBACKUP", now.Add(-10*time.Minute)), exampleTask(42382, "0100", now.Add(-5*time.Minute)),
