@@ -18,9 +18,11 @@ FUZZ_TARGETS := \
 	./events:FuzzDetect:20000x ./events:FuzzParseRestoreRequests:20000x \
 	./events:FuzzDecodeAPIGateway:10000x ./events:FuzzDecodeCMQ:10000x \
 	./events:FuzzDecodeTimer:10000x ./events:FuzzDecodeAlarm:10000x \
+	./events:FuzzDecodeFunctionURL:10000x ./events:FuzzDecodeCKafka:10000x \
+	./events:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean
+.PHONY: all build package run test unit fuzz fuzz-short bench vet deploy clean policy
 
 all: test build
 
@@ -36,11 +38,16 @@ package: build
 run: build
 	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(filter 1 true yes,$(APPROVE)),-approve)
 
-## test: vet, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
+## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
 test: vet unit fuzz-short
+
+# staticcheck runs from the module proxy at a pinned version, so that the
+# function's go.mod lists only what the deployed binary uses.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 vet:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
@@ -65,6 +72,11 @@ fuzz:
 ## bench: measure cold start, latency, memory, size, throughput; writes BENCHMARKS.md
 bench: build package
 	$(GO) run ./cmd/bench -bin $(BIN) -zip $(ZIP) -o BENCHMARKS.md
+
+## policy: the least-privilege CAM policy for the configuration in the environment
+## (TENCENTCLOUD_UIN, TENCENTCLOUD_REGION, RESTORE_*); POLICY_FLAGS='-for assumed-role' for RESTORE_ROLE_ARN's role
+policy:
+	@$(GO) run ./cmd/policy $(POLICY_FLAGS)
 
 ## deploy: package, then create or update the function, its timers and its function URL as serverless.yml says, through the SCF API (DRY_RUN=1: print the plan only)
 deploy: package

@@ -161,27 +161,40 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	}
 }
 
-// A Cloud Monitor alarm posted to API gateway with basic auth restores the
-// newest backup before the alarm, through the real binary.
+// A Cloud Monitor alarm posted to the function URL or API gateway with basic
+// auth restores the newest backup before the alarm, through the real
+// binary, and is answered 200 with its sessionId and retCode 0.
 func TestEndToEndAlarmThroughGateway(t *testing.T) {
-	w := newWorld(t)
-	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
-	payload, err := os.ReadFile("testdata/apigw-alarm.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resp events.APIGatewayResponse
-	if err := json.Unmarshal(w.invoke(t, payload), &resp); err != nil {
-		t.Fatal(err)
-	}
-	rs := decodeResults(t, []byte(resp.Body))
-	calls := w.emu.RestoreCalls()
-	if resp.StatusCode != 202 || len(rs) != 1 || rs[0].Status != restore.Accepted || len(calls) != 1 ||
-		calls[0].BackupID != w.demo.LatestBackupID || rs[0].TaskID != calls[0].TaskID {
-		t.Fatalf("status %d results %+v restores %+v", resp.StatusCode, rs, calls)
-	}
-	msgs := w.emu.Messages(w.demo.Queue)
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, fmt.Sprintf(`"taskId":%d`, calls[0].TaskID)) {
-		t.Fatalf("messages %+v", msgs)
+	for _, fixture := range []string{"apigw-alarm.json", "functionurl-alarm.json"} {
+		t.Run(fixture, func(t *testing.T) {
+			w := newWorld(t)
+			w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // as in the fixture
+			payload, err := os.ReadFile("testdata/" + fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer := w.invoke(t, payload)
+			var resp events.APIGatewayResponse
+			if err := json.Unmarshal(answer, &resp); err != nil {
+				t.Fatal(err)
+			}
+			// A function URL's answer has no isBase64Encoded.
+			if hasB64 := strings.Contains(string(answer), `"isBase64Encoded"`); hasB64 != (fixture == "apigw-alarm.json") {
+				t.Errorf("answer %s", answer)
+			}
+			rs := decodeResults(t, []byte(resp.Body))
+			calls := w.emu.RestoreCalls()
+			if resp.StatusCode != 200 || len(rs) != 1 || rs[0].Status != restore.Accepted || len(calls) != 1 ||
+				calls[0].BackupID != w.demo.LatestBackupID || rs[0].TaskID != calls[0].TaskID {
+				t.Fatalf("status %d results %+v restores %+v", resp.StatusCode, rs, calls)
+			}
+			if !strings.Contains(resp.Body, `"sessionId":"xxxxxxxx","retCode":0`) {
+				t.Errorf("body %s does not echo the sessionId with retCode 0", resp.Body)
+			}
+			msgs := w.emu.Messages(w.demo.Queue)
+			if len(msgs) != 1 || !strings.Contains(msgs[0].Body, fmt.Sprintf(`"taskId":%d`, calls[0].TaskID)) {
+				t.Fatalf("messages %+v", msgs)
+			}
+		})
 	}
 }

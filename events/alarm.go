@@ -11,8 +11,9 @@ import (
 // notification and a number in the next; String takes both.
 type AlarmNotification struct {
 	SessionID       string          `json:"sessionId"`
-	AlarmStatus     String          `json:"alarmStatus"` // "1" firing, "0" resolved
-	AlarmType       string          `json:"alarmType"`   // "metric" or "event"
+	AlertID         string          `json:"alertId,omitempty"` // = sessionId, or sessionId_<level> when tiered
+	AlarmStatus     String          `json:"alarmStatus"`       // "1" firing, "0" resolved
+	AlarmType       string          `json:"alarmType"`         // "metric" or "event"
 	AlarmObjInfo    AlarmObjInfo    `json:"alarmObjInfo"`
 	AlarmPolicyInfo AlarmPolicyInfo `json:"alarmPolicyInfo"`
 	FirstOccurTime  string          `json:"firstOccurTime"` // "2006-01-02 15:04:05", China Standard Time
@@ -22,11 +23,11 @@ type AlarmNotification struct {
 }
 
 type AlarmObjInfo struct {
-	Region     string            `json:"region"`
-	Namespace  string            `json:"namespace"`
-	AppID      String            `json:"appId"`
-	Uin        String            `json:"uin"`
-	Dimensions map[string]String `json:"dimensions"`
+	Region     string     `json:"region"`
+	Namespace  string     `json:"namespace"`
+	AppID      String     `json:"appId"`
+	Uin        String     `json:"uin"`
+	Dimensions Dimensions `json:"dimensions"`
 }
 
 type AlarmPolicyInfo struct {
@@ -74,23 +75,16 @@ func (a *AlarmNotification) FirstOccur() (time.Time, error) {
 	return t, nil
 }
 
-// dimensionKeys are where Redis alarms name the instance, most specific
-// first: 1-minute metrics, the 5-second instance summary, the legacy key.
-var dimensionKeys = []string{"instanceid", "InstanceId", "redis_uuid"}
-
 // InstanceID is the Redis instance the alarm is about, or "" when it names
-// none.
+// none. Only a crs- ID is a Redis instance: another product's alarm carries
+// an InstanceId or unInstanceId too. A node-level object
+// ("crs-xxxxxxxx##<node>") names its instance.
 func (a *AlarmNotification) InstanceID() string {
 	d := a.AlarmObjInfo.Dimensions
-	// Only a crs- ID is a Redis instance: another product's alarm may carry
-	// an InstanceId dimension too.
-	for _, k := range dimensionKeys {
-		if v := strings.TrimSpace(string(d[k])); strings.HasPrefix(v, "crs-") {
+	for _, k := range instanceDimensions {
+		if v := redisInstance(d[k]); v != "" {
 			return v
 		}
-	}
-	if v := strings.TrimSpace(string(d["objId"])); strings.HasPrefix(v, "crs-") {
-		return v
 	}
 	return ""
 }

@@ -23,7 +23,7 @@ func TestAlarmNotificationMetric(t *testing.T) {
 	check(t, "AlarmObjInfo.Namespace", a.AlarmObjInfo.Namespace, "qce/redis")
 	check(t, "AlarmObjInfo.AppID", a.AlarmObjInfo.AppID, events.String("1252068037"))
 	check(t, "AlarmObjInfo.Uin", a.AlarmObjInfo.Uin, events.String("100000000001"))
-	check(t, "AlarmObjInfo.Dimensions", a.AlarmObjInfo.Dimensions, map[string]events.String{
+	check(t, "AlarmObjInfo.Dimensions", a.AlarmObjInfo.Dimensions, events.Dimensions{
 		"appid":      "1252068037",
 		"instanceid": instance1,
 		"objId":      instance1,
@@ -70,7 +70,7 @@ func TestAlarmNotificationFiveSecond(t *testing.T) {
 	check(t, "SessionID", a.SessionID, "yyyyyyyy")
 	check(t, "AlarmStatus", a.AlarmStatus, events.String("1"))
 	check(t, "AlarmObjInfo.Namespace", a.AlarmObjInfo.Namespace, "qce/redis_mem")
-	check(t, "AlarmObjInfo.Dimensions", a.AlarmObjInfo.Dimensions, map[string]events.String{
+	check(t, "AlarmObjInfo.Dimensions", a.AlarmObjInfo.Dimensions, events.Dimensions{
 		"InstanceId": instance1,
 		"objId":      instance1,
 		"objName":    "ID:crs-5a4py64p|Instance Name:price",
@@ -175,6 +175,14 @@ func TestAlarmFixtures(t *testing.T) {
 		{"alarm-resolved.json", instance1, false, "ap-guangzhou", "metric keys"},
 		{"alarm-numbers.json", instance1, true, "ap-shanghai", "metric keys"},
 		{"alarm-event.json", instance1, true, "ap-guangzhou", "event instance_down"},
+		// Documented shapes of platform-2026.md §4 and platform.md.
+		{"alarm-metric-2025.json", instance1, true, "ap-guangzhou", "metric keys"},
+		{"alarm-metric-5s-appid.json", instance1, true, "ap-guangzhou", "metric cpu_util"},
+		{"alarm-node-rnodeid.json", instance1, true, "ap-guangzhou", "metric mem_util"},
+		{"alarm-node-objid-only.json", instance1, true, "ap-guangzhou", "metric connections"},
+		{"alarm-event-objdetail.json", instance1, true, "ap-guangzhou", "event ServiceNotAvailable"},
+		{"alarm-event-cvm-objdetail.json", "", true, "ap-guangzhou", "event ping_unreachable"},
+		{"alarm-resolved-numbers.json", instance1, false, "ap-guangzhou", "metric keys"},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {

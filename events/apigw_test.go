@@ -12,7 +12,7 @@ import (
 // withoutEmptyMaps is the request as it comes back from a round trip: the
 // optional maps are omitempty, so the empty ones a gateway sends
 // ("pathParameters": {}) come back absent. Empty and absent mean the same to
-// every reader, and a function URL's event marshals without them.
+// every reader.
 func withoutEmptyMaps(r events.APIGatewayRequest) events.APIGatewayRequest {
 	if len(r.PathParameters) == 0 {
 		r.PathParameters = nil
@@ -175,47 +175,6 @@ func TestAPIGatewayRequestCapitalisedHeaders(t *testing.T) {
 	// No empty maps and every variant field in canonical form: the request
 	// marshals back to the fixture.
 	assertMarshalsAs(t, "apigw-capitalised-headers.json", r)
-}
-
-func TestAPIGatewayRequestFunctionURL(t *testing.T) {
-	r := decodeFixture[events.APIGatewayRequest](t, "apigw-function-url.json")
-	const id = "7d9c1e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f"
-
-	check(t, "RequestContext", r.RequestContext, (*events.APIGatewayRequestContext)(nil))
-	check(t, "PathParameters", r.PathParameters, map[string]string(nil))
-	check(t, "QueryStringParameters", r.QueryStringParameters, map[string]string(nil))
-	check(t, "HeaderParameters", r.HeaderParameters, map[string]string(nil))
-	check(t, "Headers", r.Headers, map[string]string{
-		"accept":          "*/*",
-		"content-type":    "application/json",
-		"host":            "1252068037-abcdefgh12-gz.scf.tencentcs.com",
-		"user-agent":      "curl/8.5.0",
-		"x-api-requestid": id,
-	})
-	check(t, "Body", r.Body, restoreBody)
-	check(t, "IsBase64Encoded", r.IsBase64Encoded, events.Bool(false))
-	check(t, "Path", r.Path, "/")
-	check(t, "QueryString", r.QueryString, map[string]events.QueryValue{})
-	check(t, "HTTPMethod", r.HTTPMethod, "POST")
-	// Without a requestContext, the request id comes from the header.
-	check(t, "RequestID()", r.RequestID(), id)
-	check(t, "Method()", r.Method(), "POST")
-
-	assertAPIGatewayRoundTrip(t, r)
-	// A function URL's event marshals without the gateway-only fields.
-	b, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"requestContext", "pathParameters", "queryStringParameters", "headerParameters"} {
-		if _, ok := fields[k]; ok {
-			t.Errorf("marshalled function URL event has %s: %s", k, b)
-		}
-	}
 }
 
 func TestAPIGatewayRequestBatch(t *testing.T) {

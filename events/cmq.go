@@ -2,8 +2,9 @@ package events
 
 import "time"
 
-// CMQEvent is what a CMQ topic or queue trigger sends: one or several
-// messages, each handled on its own.
+// CMQEvent is what a CMQ topic trigger sends: one or several messages, each
+// handled on its own. (No document shows a CMQ queue trigger's event, and
+// none can be created any more: only the topic shape is understood.)
 type CMQEvent struct {
 	Records []CMQRecord `json:"Records"`
 }
@@ -16,7 +17,6 @@ type CMQMessage struct {
 	Type             string    `json:"type"`
 	TopicOwner       String    `json:"topicOwner"` // a number in some events, a string in others
 	TopicName        string    `json:"topicName"`
-	QueueName        string    `json:"queueName,omitempty"`
 	SubscriptionName string    `json:"subscriptionName"`
 	PublishTime      time.Time `json:"publishTime"`
 	MsgID            string    `json:"msgId"`

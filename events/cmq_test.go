@@ -25,7 +25,6 @@ func TestCMQEventTopic(t *testing.T) {
 			check(t, "Type", m.Type, "topic")
 			check(t, "TopicOwner", m.TopicOwner, events.String("120000"))
 			check(t, "TopicName", m.TopicName, "redis-restore-events")
-			check(t, "QueueName", m.QueueName, "")
 			check(t, "SubscriptionName", m.SubscriptionName, "redis-restore")
 			if want := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC); !m.PublishTime.Equal(want) {
 				t.Errorf("PublishTime = %v, want %v", m.PublishTime, want)
@@ -47,27 +46,6 @@ func TestCMQEventTopic(t *testing.T) {
 	// The string-owner, array-tag form is the types' canonical form.
 	e := decodeFixture[events.CMQEvent](t, "cmq-topic-string-owner.json")
 	assertMarshalsAs(t, "cmq-topic-string-owner.json", e)
-}
-
-func TestCMQEventQueue(t *testing.T) {
-	e := decodeFixture[events.CMQEvent](t, "cmq-queue.json")
-	if len(e.Records) != 1 {
-		t.Fatalf("%d records, want 1", len(e.Records))
-	}
-	m := e.Records[0].CMQ
-	check(t, "Type", m.Type, "queue")
-	check(t, "TopicOwner", m.TopicOwner, events.String("120000"))
-	check(t, "TopicName", m.TopicName, "")
-	check(t, "QueueName", m.QueueName, "redis-restore-tasks")
-	check(t, "SubscriptionName", m.SubscriptionName, "")
-	if want := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC); !m.PublishTime.Equal(want) {
-		t.Errorf("PublishTime = %v, want %v", m.PublishTime, want)
-	}
-	check(t, "MsgID", m.MsgID, "123345348")
-	check(t, "RequestID", m.RequestID, "123345348")
-	check(t, "MsgBody", m.MsgBody, restoreBody)
-	check(t, "MsgTag", m.MsgTag, events.List(nil))
-	assertRoundTrip(t, e)
 }
 
 func TestCMQEventBatch(t *testing.T) {

@@ -36,13 +36,13 @@ func benchFixture(b *testing.B, name string) []byte {
 	return data
 }
 
-// benchCMQBatch is a CMQ queue event of n records, each a restore request
-// for its own instance, shaped like testdata/cmq-queue.json.
+// benchCMQBatch is a CMQ topic event of n records, each a restore request
+// for its own instance, shaped like testdata/cmq-topic.json.
 func benchCMQBatch(n int) []byte {
 	type msg struct {
 		Type        string `json:"type"`
 		TopicOwner  int64  `json:"topicOwner"`
-		QueueName   string `json:"queueName"`
+		TopicName   string `json:"topicName"`
 		PublishTime string `json:"publishTime"`
 		MsgID       string `json:"msgId"`
 		RequestID   string `json:"requestId"`
@@ -55,7 +55,7 @@ func benchCMQBatch(n int) []byte {
 	for i := range recs {
 		id := fmt.Sprint(400000000 + i)
 		recs[i].CMQ = msg{
-			Type: "queue", TopicOwner: 120000, QueueName: "redis-restore-requests",
+			Type: "topic", TopicOwner: 120000, TopicName: "redis-restore-requests",
 			PublishTime: "2026-11-29T03:00:00Z", MsgID: id, RequestID: id,
 			MsgBody: fmt.Sprintf(`{"instanceId":"crs-bench%04d","backupId":"678362566696298532848117"}`, i),
 		}
@@ -74,7 +74,7 @@ func benchCases(b *testing.B) []benchCase {
 		{"apigw", benchFixture(b, "apigw.json"), events.APIGateway},
 		{"apigw-base64", benchFixture(b, "apigw-base64.json"), events.APIGateway},
 		{"apigw-alarm", benchFixture(b, "apigw-alarm.json"), events.APIGateway},
-		{"cmq-1", benchFixture(b, "cmq-queue.json"), events.CMQ},
+		{"cmq-1", benchFixture(b, "cmq-topic.json"), events.CMQ},
 		{"cmq-3", benchFixture(b, "cmq-batch.json"), events.CMQ},
 		{"cmq-100", benchCMQBatch(100), events.CMQ},
 		{"cmq-alarm", benchFixture(b, "cmq-alarm.json"), events.CMQ},

@@ -10,12 +10,15 @@ import (
 type Kind int
 
 const (
-	Unknown    Kind = iota
-	Direct          // a restore request or a batch, invoked directly
-	Timer           // a timer trigger
-	APIGateway      // an API gateway request or a function URL call
-	CMQ             // a CMQ topic or queue trigger
-	Alarm           // a Cloud Monitor alarm notification (normally a body inside APIGateway or CMQ)
+	Unknown     Kind = iota
+	Direct           // a restore request or a batch, invoked directly
+	Timer            // a timer trigger
+	APIGateway       // an API gateway request (it has a requestContext)
+	CMQ              // a CMQ topic trigger
+	Alarm            // a Cloud Monitor alarm notification: a direct callback (SCF:<region>/<ns>/<fn>/<qualifier>), or a body
+	FunctionURL      // a function URL call (API gateway's shape without requestContext)
+	CKafka           // a CKafka trigger
+	EventBridge      // an event, or a batch of events, delivered by an EventBridge rule
 )
 
 func (k Kind) String() string {
@@ -30,6 +33,12 @@ func (k Kind) String() string {
 		return "cmq"
 	case Alarm:
 		return "alarm"
+	case FunctionURL:
+		return "functionurl"
+	case CKafka:
+		return "ckafka"
+	case EventBridge:
+		return "eventbridge"
 	default:
 		return "unknown"
 	}
@@ -42,8 +51,13 @@ func Detect(payload []byte) (Kind, error) {
 	if err != nil {
 		return Unknown, err
 	}
-	if raw, ok := obj["Records"]; ok && isCMQRecords(raw) {
-		return CMQ, nil
+	if raw, ok := obj["Records"]; ok {
+		switch recordsKey(raw) {
+		case "CMQ":
+			return CMQ, nil
+		case "Ckafka":
+			return CKafka, nil
+		}
 	}
 	if raw, ok := obj["Type"]; ok {
 		var t string
@@ -54,8 +68,15 @@ func Detect(payload []byte) (Kind, error) {
 	_, hasMethod := obj["httpMethod"]
 	_, hasContext := obj["requestContext"]
 	_, hasHeaders := obj["headers"]
-	if hasMethod && (hasContext || hasHeaders) {
+	switch {
+	case hasMethod && hasContext:
 		return APIGateway, nil
+	case hasMethod && hasHeaders:
+		// A function URL sends API gateway's shape without requestContext.
+		return FunctionURL, nil
+	}
+	if isEventBridge(obj) {
+		return EventBridge, nil
 	}
 	return bodyKind(obj)
 }
@@ -79,7 +100,7 @@ func bodyKind(obj map[string]json.RawMessage) (Kind, error) {
 	}
 	return Unknown, invalid("", "not an event this function understands: want a restore request "+
 		`({"instanceId": ..., "backupId": ...} or {"restores": [...]}), `+
-		"a timer, API gateway or CMQ event, or a Cloud Monitor alarm notification")
+		"a timer, function URL, API gateway, CKafka, CMQ or EventBridge event, or a Cloud Monitor alarm notification")
 }
 
 func isAlarm(obj map[string]json.RawMessage) bool {
@@ -89,11 +110,31 @@ func isAlarm(obj map[string]json.RawMessage) bool {
 	return status && (info || policy)
 }
 
-func isCMQRecords(raw json.RawMessage) bool {
+// recordsKey says whose records these are: "CMQ" or "Ckafka" (the key of
+// the first record's message), or "".
+func recordsKey(raw json.RawMessage) string {
 	var recs []map[string]json.RawMessage
 	if json.Unmarshal(raw, &recs) != nil || len(recs) == 0 {
-		return false
+		return ""
 	}
-	_, ok := recs[0]["CMQ"]
-	return ok
+	for _, k := range []string{"CMQ", "Ckafka"} {
+		if _, ok := recs[0][k]; ok {
+			return k
+		}
+	}
+	return ""
+}
+
+// isEventBridge recognises an EventBridge delivery: a batch
+// {"EventList": [...]}, or one event with specversion and type. The
+// function's own outcome messages have that shape too; they are recognised
+// as events and then skipped by their type.
+func isEventBridge(obj map[string]json.RawMessage) bool {
+	if raw, ok := obj["EventList"]; ok {
+		var list []json.RawMessage
+		return json.Unmarshal(raw, &list) == nil
+	}
+	_, spec := obj["specversion"]
+	_, typ := obj["type"]
+	return spec && typ
 }

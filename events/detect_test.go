@@ -21,6 +21,12 @@ func kindOfFixture(name string) events.Kind {
 		return events.Direct
 	case strings.HasPrefix(name, "alarm"):
 		return events.Alarm
+	case strings.HasPrefix(name, "functionurl"):
+		return events.FunctionURL
+	case strings.HasPrefix(name, "ckafka"):
+		return events.CKafka
+	case strings.HasPrefix(name, "eventbridge"):
+		return events.EventBridge
 	}
 	return events.Unknown
 }
@@ -87,8 +93,30 @@ func TestDetectShapes(t *testing.T) {
 	}{
 		{`{"Type":"timer","Message":""}`, events.Timer},
 		{`{"Records":[{"CMQ":{}}]}`, events.CMQ},
-		{`{"httpMethod":"GET","headers":{}}`, events.APIGateway},
+		{`{"httpMethod":"GET","headers":{}}`, events.FunctionURL},
 		{`{"httpMethod":"GET","requestContext":{}}`, events.APIGateway},
+		// requestContext tells API gateway from a function URL, whatever
+		// else the event has.
+		{`{"httpMethod":"POST","headers":{},"requestContext":{},"body":""}`, events.APIGateway},
+		{`{"httpMethod":"POST","headers":{},"isBase64Encoded":false,"body":""}`, events.FunctionURL},
+		{`{"Records":[{"Ckafka":{}}]}`, events.CKafka},
+		{`{"Records":[{"Ckafka":{"topic":"t","partition":1,"offset":36,"msgKey":"k","msgBody":"text"}}]}`, events.CKafka},
+		{`{"EventList":[]}`, events.EventBridge},
+		{`{"specversion":"1.0","type":"x"}`, events.EventBridge},
+		// The function's own outcome message is an event too (skipped by
+		// its type), never a restore request.
+		{`{"specversion":"1.0","id":"1","source":"scf/ap-guangzhou/default/redis-restore","type":"com.tencentcloud.redis.restore.accepted",` +
+			`"data":{"taskId":1,"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}}`, events.EventBridge},
+		// A Cloud Monitor callback straight to the function: the metric
+		// and the event alarm of platform-2026.md §4, as documented.
+		{`{"sessionId":"s","alertId":"s","alarmStatus":"1","alarmType":"metric","alarmObjInfo":{"region":"gz","namespace":"qce/cvm","appId":"1","uin":"1",` +
+			`"dimensions":{"unInstanceId":"ins-x","objId":"o","objName":"n"}},"alarmPolicyInfo":{"policyId":"policy-x","policyType":"cvm_device",` +
+			`"policyName":"p","policyTypeCName":"c","conditions":{"metricName":"cpu_usage","calcType":">","calcValue":"90","currentValue":"100",` +
+			`"period":"60","alarmNotifyType":"continuousAlarm","alarmNotifyPeriod":300}},"firstOccurTime":"2017-03-09 07:00:00","durationTime":500,"recoverTime":"0"}`, events.Alarm},
+		{`{"sessionId":"s","alertId":"s","alarmStatus":1,"alarmType":"event","alarmObjInfo":{"region":"gz","namespace":"qce/redis","appId":"1","uin":"1",` +
+			`"dimensions":{"unInstanceId":"crs-5a4py64p","objDetail":{"instanceId":"crs-5a4py64p"}}},"alarmPolicyInfo":{"policyId":"policy-y",` +
+			`"policyType":"redis_event","policyName":"p","policyTypeCName":"c","conditions":{"productName":"redis","eventName":"ServiceNotAvailable",` +
+			`"eventShowName":"e","alarmNotifyType":"continuousAlarm","alarmNotifyPeriod":300}},"firstOccurTime":"2026-11-29 10:00:00","recoverTime":"0"}`, events.Alarm},
 		{`{"instanceId":"crs-5a4py64p"}`, events.Direct}, // detected as a request; ParseRestoreRequests says what is wrong
 		{`{"InstanceId":"crs-5a4py64p","BackupId":"latest"}`, events.Direct},
 		{`{"restores":"x"}`, events.Direct},
@@ -123,9 +151,10 @@ func TestDetectBody(t *testing.T) {
 		}
 	}
 
-	// A body is never an envelope: a timer, API gateway or CMQ event inside
+	// A body is never an envelope: a timer, API gateway, function URL,
+	// CKafka, CMQ or EventBridge event inside
 	// a body is not understood.
-	for _, name := range []string{"timer.json", "apigw.json", "cmq-topic.json"} {
+	for _, name := range []string{"timer.json", "apigw.json", "cmq-topic.json", "functionurl.json", "ckafka.json", "eventbridge-restore.json", "eventbridge-batch.json"} {
 		got, err := events.DetectBody(readFixture(t, name))
 		if err == nil || got != events.Unknown {
 			t.Errorf("DetectBody(%s) = %v, %v; want unknown and an error", name, got, err)
@@ -143,13 +172,16 @@ func TestDetectBody(t *testing.T) {
 
 func TestKindString(t *testing.T) {
 	for k, want := range map[events.Kind]string{
-		events.Unknown:    "unknown",
-		events.Direct:     "direct",
-		events.Timer:      "timer",
-		events.APIGateway: "apigw",
-		events.CMQ:        "cmq",
-		events.Alarm:      "alarm",
-		events.Kind(99):   "unknown",
+		events.Unknown:     "unknown",
+		events.Direct:      "direct",
+		events.Timer:       "timer",
+		events.APIGateway:  "apigw",
+		events.CMQ:         "cmq",
+		events.Alarm:       "alarm",
+		events.FunctionURL: "functionurl",
+		events.CKafka:      "ckafka",
+		events.EventBridge: "eventbridge",
+		events.Kind(99):    "unknown",
 	} {
 		check(t, "String()", k.String(), want)
 	}
@@ -176,7 +208,7 @@ func FuzzDetect(f *testing.F) {
 				}
 				continue
 			}
-			if k < events.Direct || k > events.Alarm {
+			if k < events.Direct || k > events.EventBridge {
 				t.Fatalf("%s: kind %v without an error", detect.name, k)
 			}
 			if detect.name == "DetectBody" && k != events.Direct && k != events.Alarm {

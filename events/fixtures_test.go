@@ -145,9 +145,9 @@ func seedFixtures(f *testing.F) {
 	}
 }
 
-// seedBodies adds what the envelopes carry (timer messages, API gateway
-// bodies, CMQ message bodies) to a fuzz corpus, for targets that parse
-// bodies rather than events.
+// seedBodies adds what the envelopes carry (timer messages, API gateway and
+// function URL bodies, CMQ and CKafka message bodies, EventBridge data) to a
+// fuzz corpus, for targets that parse bodies rather than events.
 func seedBodies(f *testing.F) {
 	f.Helper()
 	for _, name := range fixtureNames(f) {
@@ -170,6 +170,26 @@ func seedBodies(f *testing.F) {
 			if json.Unmarshal(data, &e) == nil {
 				for _, rec := range e.Records {
 					f.Add([]byte(rec.CMQ.MsgBody))
+				}
+			}
+		case strings.HasPrefix(name, "functionurl"):
+			if r, err := events.DecodeFunctionURL(data); err == nil {
+				if b, err := r.RawBody(); err == nil {
+					f.Add(b)
+				}
+			}
+		case strings.HasPrefix(name, "ckafka"):
+			if e, err := events.DecodeCKafka(data); err == nil {
+				for _, rec := range e.Records {
+					f.Add([]byte(rec.Ckafka.MsgBody))
+				}
+			}
+		case strings.HasPrefix(name, "eventbridge"):
+			if evs, err := events.DecodeEventBridge(data); err == nil {
+				for _, e := range evs {
+					if b, err := e.RequestBody(); err == nil {
+						f.Add(b)
+					}
 				}
 			}
 		}

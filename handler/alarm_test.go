@@ -16,9 +16,11 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 	r := onlyResult(t, rs)
 	// firstOccurTime 2026-11-29 10:00 CST is 02:00Z; less 5m, the newest
 	// restorable demo backup before 01:55Z started 2026-11-28 19:00Z.
-	if resp.StatusCode != 202 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	// Cloud Monitor is answered 200, its sessionId echoed with retCode 0.
+	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
+	assertCallbackBody(t, resp.Body, "xxxxxxxx")
 	if !strings.Contains(r.Reason, "policy-n4exeh88") || !strings.Contains(r.Reason, "metric keys") {
 		t.Errorf("reason %q does not say which alarm", r.Reason)
 	}
@@ -56,6 +58,13 @@ func TestAlarmShapes(t *testing.T) {
 		{"cmq-alarm.json", restore.DryRun, ""},
 		{"alarm-resolved.json", restore.Skipped, "resolved"},
 		{"alarm-no-instance.json", restore.Skipped, "names no Redis instance"},
+		{"alarm-metric-2025.json", restore.DryRun, ""},
+		{"alarm-metric-5s-appid.json", restore.DryRun, ""},
+		{"alarm-node-rnodeid.json", restore.DryRun, ""},
+		{"alarm-node-objid-only.json", restore.DryRun, ""},
+		{"alarm-event-objdetail.json", restore.DryRun, ""},
+		{"alarm-event-cvm-objdetail.json", restore.Skipped, "names no Redis instance"},
+		{"alarm-resolved-numbers.json", restore.Skipped, "resolved"},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {

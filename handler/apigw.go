@@ -66,6 +66,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 	if token, force, ok, err := parseApproval(body); ok || err != nil {
 		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
 	}
+	inv.noteAlarmCallback(body)
 	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
 }
 
@@ -83,7 +84,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: "apigw", since: inv.received, mayForce: true}
+	src := source{trigger: inv.kind.String(), since: inv.received, mayForce: true}
 	if who.method == "signature" {
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt
@@ -125,6 +126,9 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 			results[i].Error = &restore.ErrorBody{Code: r.Error.Code,
 				Message: "the function's configuration is wrong: its log says why (requestId " + inv.requestID + ")"}
 		}
+	}
+	if inv.callback != nil {
+		return inv.callbackResponse(results)
 	}
 	body, _ := json.Marshal(Response{Results: results})
 	return events.APIGatewayResponse{

@@ -60,7 +60,7 @@ func TestFaultSuite(t *testing.T) {
 		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
 		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
 	}
-	for _, a := range []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"} {
+	for _, a := range []string{"DescribeTaskList", "DescribeInstanceBackups", "DescribeInstances", "SendCmqMsg"} {
 		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(common, cloudemu.Fault{Reset: true, AfterCommit: true})})
 		e.emu.SetRateLimit(a, 20)
 	}

@@ -81,6 +81,9 @@ type invocation struct {
 	requestID string
 	kind      events.Kind
 	received  time.Time
+	// callback is set when an HTTP call carries a Cloud Monitor alarm: its
+	// answer then echoes the sessionId (see callback.go).
+	callback *alarmCallback
 }
 
 // How far back the task list is searched for an earlier delivery's
@@ -97,11 +100,21 @@ const (
 	keyLookback = 15 * time.Minute
 )
 
+// createdAt is when an event was created, for the task-list check: its own
+// time t where it has one, else the time it arrived less untimedLookback.
+func (inv *invocation) createdAt(t time.Time) time.Time {
+	if t.IsZero() {
+		return inv.received.Add(-untimedLookback)
+	}
+	return t
+}
+
 // Invoke handles one event. Its answer is a Response, or for API gateway an
-// events.APIGatewayResponse. It returns an error only when the platform
+// events.APIGatewayResponse (for a function URL an
+// events.FunctionURLResponse). It returns an error only when the platform
 // should retry the event: a TaskId that could not be put on the queue, a
 // restore whose outcome is unknown, or a transient failure of an
-// asynchronous trigger.
+// asynchronous trigger or queue.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
 	inv := &invocation{h: h, received: h.Now(), log: h.Log}
 	fc, _ := functioncontext.FromContext(ctx)
@@ -147,20 +160,34 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	if fc != nil && fc.Namespace != "" {
 		cfg.Namespace = fc.Namespace
 	}
+	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
+		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
+		if inv.cfgErr == nil {
+			inv.cfgErr = rerr
+		}
+	} else {
+		cfg.Region = region
+	}
 
 	var results []restore.Result
 	switch kind {
 	case events.APIGateway:
 		return inv.apigw(ctx, payload), nil
+	case events.FunctionURL:
+		return inv.functionURL(ctx, payload), nil
 	case events.Timer:
 		results = inv.timer(ctx, payload)
 	case events.CMQ:
 		results = inv.cmq(ctx, payload)
+	case events.CKafka:
+		results = inv.ckafka(ctx, payload)
+	case events.EventBridge:
+		results = inv.eventBridge(ctx, payload)
 	default:
 		// A direct invocation: a request, a batch, or an alarm. It says
 		// nothing of when it was created: a restore of the instance in
 		// the last untimedLookback is taken for its own.
-		results = inv.body(ctx, payload, source{trigger: "direct", since: inv.received.Add(-untimedLookback)})
+		results = inv.body(ctx, payload, source{trigger: "direct", since: inv.createdAt(time.Time{})})
 	}
 	return inv.answer(results)
 }
@@ -168,8 +195,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 // answer wraps results for the asynchronous triggers, and fails the
 // invocation when the platform must retry it.
 func (inv *invocation) answer(results []restore.Result) (any, error) {
-	if inv.kind == events.APIGateway {
+	switch inv.kind {
+	case events.APIGateway:
 		return inv.gatewayResponse(results), nil
+	case events.FunctionURL:
+		return functionURLResponse(inv.gatewayResponse(results)), nil
 	}
 	inv.logSummary(results)
 	resp := Response{Results: results}
@@ -213,7 +243,7 @@ func retryError(kind events.Kind, results []restore.Result) error {
 		return fmt.Errorf("restore accepted but its TaskId could not be put on the queue (%s)", strings.Join(undelivered, ", "))
 	case len(unknown) > 0:
 		return fmt.Errorf("whether the restore of %s started is unknown: retry the event, which looks for its task first", strings.Join(unknown, ", "))
-	case len(transient) > 0 && (kind == events.Timer || kind == events.CMQ):
+	case len(transient) > 0 && retriedByPlatform(kind):
 		return fmt.Errorf("transient failure of %s: retry the event (it will not restore twice)", strings.Join(transient, ", "))
 	}
 	return nil
@@ -252,9 +282,9 @@ func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Resu
 	// A timer event without Time (not documented, but not impossible) is
 	// keyed by the minute it arrived in: one firing, not one key for the
 	// memory's whole lifetime.
-	since, fired := ev.Time, ev.Time
-	if since.IsZero() {
-		since, fired = inv.received.Add(-untimedLookback), inv.received.Truncate(time.Minute)
+	since, fired := inv.createdAt(ev.Time), ev.Time
+	if fired.IsZero() {
+		fired = inv.received.Truncate(time.Minute)
 	}
 	return inv.body(ctx, []byte(ev.Message), source{
 		trigger:   "timer",
@@ -275,10 +305,7 @@ func (inv *invocation) cmq(ctx context.Context, payload []byte) []restore.Result
 	var jobs []job
 	restores := 0
 	for i, rec := range ev.Records {
-		since := rec.CMQ.PublishTime
-		if since.IsZero() {
-			since = inv.received.Add(-untimedLookback)
-		}
+		since := inv.createdAt(rec.CMQ.PublishTime)
 		key := ""
 		if rec.CMQ.MsgID != "" {
 			key = "cmq:" + rec.CMQ.MsgID

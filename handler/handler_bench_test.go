@@ -98,7 +98,7 @@ func (w *benchWorld) gateway(i int, secret string) []byte {
 
 func (w *benchWorld) cmq(i int) []byte {
 	rec := events.CMQRecord{CMQ: events.CMQMessage{
-		Type: "queue", TopicOwner: "120000", QueueName: "redis-restore-requests",
+		Type: "topic", TopicOwner: "120000", TopicName: "redis-restore-requests",
 		PublishTime: time.Now().Truncate(time.Second), MsgID: fmt.Sprintf("bench-%d", i), RequestID: "r", MsgBody: w.request(i),
 	}}
 	return benchJSON(events.CMQEvent{Records: []events.CMQRecord{rec}})

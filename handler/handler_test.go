@@ -341,7 +341,7 @@ func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
 }
 
 func TestCMQFixturesDecodeAndRestore(t *testing.T) {
-	for _, name := range []string{"cmq-topic.json", "cmq-topic-string-owner.json", "cmq-queue.json"} {
+	for _, name := range []string{"cmq-topic.json", "cmq-topic-string-owner.json"} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			r := onlyResult(t, e.results(fixture(t, name)))

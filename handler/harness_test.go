@@ -62,6 +62,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeFn() })
+	t.Cleanup(func() { validateMessages(t, emu, demo) })
 	e := &env{t: t, emu: emu, demo: demo, logs: &syncBuffer{}, timeout: 10 * time.Second}
 	e.vars = demo.Environment(url)
 	e.vars["RESTORE_WEBHOOK_SECRET"] = webhookSecret
@@ -183,7 +184,7 @@ func cmqEvent(t testing.TB, bodies ...string) []byte {
 	var recs []events.CMQRecord
 	for i, b := range bodies {
 		recs = append(recs, events.CMQRecord{CMQ: events.CMQMessage{
-			Type: "queue", TopicOwner: "120000", TopicName: "redis-restore-requests",
+			Type: "topic", TopicOwner: "120000", TopicName: "redis-restore-requests",
 			PublishTime: time.Now().Add(-time.Second), MsgID: "msg-" + string(rune('a'+i)) + "-" + time.Now().Format("150405.000000"),
 			RequestID: "r", MsgBody: b,
 		}})
@@ -207,5 +208,51 @@ func assertNoSecret(t testing.TB, where, text string, secrets ...string) {
 		if s != "" && strings.Contains(text, s) {
 			t.Errorf("%s contains a secret %q", where, s)
 		}
+	}
+}
+
+// functionURL invokes with a function URL event and decodes its response,
+// which must be the function URL form (no isBase64Encoded).
+func (e *env) functionURL(payload []byte) (events.FunctionURLResponse, []restore.Result) {
+	e.t.Helper()
+	ans, err := e.invoke(payload)
+	if err != nil {
+		e.t.Fatalf("invoke: %v", err)
+	}
+	resp, ok := ans.(events.FunctionURLResponse)
+	if !ok {
+		e.t.Fatalf("answer is %T, want events.FunctionURLResponse", ans)
+	}
+	var body handler.Response
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		e.t.Fatalf("function URL body %q: %v", resp.Body, err)
+	}
+	return resp, body.Results
+}
+
+// functionURLEvent builds a function URL POST of body, as platform-2026.md
+// §1 documents it: lower-case headers, the client in x-scf-remote-addr.
+func functionURLEvent(t testing.TB, body string, headers map[string]string) []byte {
+	h := map[string]string{"content-type": "application/json", "x-scf-remote-addr": "203.0.113.7"}
+	for k, v := range headers {
+		h[strings.ToLower(k)] = v
+	}
+	return mustJSON(t, map[string]any{"httpMethod": "POST", "path": "/", "queryString": map[string]any{}, "headers": h, "body": body})
+}
+
+// assertCallbackBody checks the answer a Cloud Monitor callback needs: its
+// sessionId echoed and retCode 0, beside the results.
+func assertCallbackBody(t testing.TB, body, sessionID string) {
+	t.Helper()
+	var b struct {
+		SessionID *string         `json:"sessionId"`
+		RetCode   *int            `json:"retCode"`
+		Results   json.RawMessage `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatalf("callback body %q: %v", body, err)
+	}
+	if b.SessionID == nil || *b.SessionID != sessionID || b.RetCode == nil || *b.RetCode != 0 || len(b.Results) == 0 {
+		t.Errorf("callback body %s: want sessionId %q, retCode 0 and results", body, sessionID)
 	}
 }

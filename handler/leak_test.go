@@ -20,8 +20,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "*.json"))
 	for _, faulty := range []bool{false, true} {
 		e := newEnv(t)
-		e.emu.SetSecret("leak/map", `{"crs-5a4py64p":"`+ssmPassword+`","crs-1amp2588":""}`)
-		e.vars["RESTORE_PASSWORD_SECRET"] = "leak/map"
+		e.emu.SetSecret("leak-map", `{"crs-5a4py64p":"`+ssmPassword+`","crs-1amp2588":""}`)
+		e.vars["RESTORE_PASSWORD_SECRET"] = "leak-map"
 		e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:" + basicPassword
 		delete(e.vars, "RESTORE_PASSWORD")
 		if faulty {

@@ -282,7 +282,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 				t.Error("restored despite the configuration")
 			}
 			// Unauthenticated, the same call learns only that.
-			resp, rs = e.gateway(gatewayEvent(t, body, nil))
+			resp, _ = e.gateway(gatewayEvent(t, body, nil))
 			if resp.StatusCode != 401 || strings.Contains(resp.Body, name) || strings.Contains(resp.Body, "hunter2") {
 				t.Errorf("unauthenticated: %d %s", resp.StatusCode, resp.Body)
 			}

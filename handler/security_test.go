@@ -60,6 +60,7 @@ func TestWebhookSignatureCoversTheDecodedBase64Body(t *testing.T) {
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	ev := map[string]any{
+		"requestContext":  map[string]any{"serviceId": "service-test", "path": "/restore", "httpMethod": "ANY", "requestId": "gw-b64", "sourceIp": "10.0.0.1", "stage": "release"},
 		"headers":         map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), []byte(body))},
 		"body":            base64.StdEncoding.EncodeToString([]byte(body)),
 		"isBase64Encoded": "true",
@@ -133,15 +134,15 @@ func TestPasswordFromSecretManager(t *testing.T) {
 func TestRotatedSecretIsFetchedAgainAfterPasswordError(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_PASSWORD")
-	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore/map"
-	e.emu.SetSecret("redis-restore/map", `{"crs-5a4py64p":"old-password"}`)
+	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore-map"
+	e.emu.SetSecret("redis-restore-map", `{"crs-5a4py64p":"old-password"}`)
 	// Prime the cache with the old value (a dry run fetches nothing, so
 	// restore the password-free instance first... the map lacks it).
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
 	if r.Status != restore.Failed || r.Error.Code != "InvalidParameterValue.PasswordError" {
 		t.Fatalf("with the old password: %+v", r)
 	}
-	e.emu.SetSecret("redis-restore/map", fmt.Sprintf(`{"crs-5a4py64p":%q}`, e.demo.Password))
+	e.emu.SetSecret("redis-restore-map", fmt.Sprintf(`{"crs-5a4py64p":%q}`, e.demo.Password))
 	// The cache still holds the old password: the PasswordError makes the
 	// function fetch the secret again and retry once.
 	r = onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
@@ -153,8 +154,8 @@ func TestRotatedSecretIsFetchedAgainAfterPasswordError(t *testing.T) {
 func TestPasswordNotInSecretMapFailsClearly(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_PASSWORD")
-	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore/map"
-	e.emu.SetSecret("redis-restore/map", `{"crs-1amp2588":""}`)
+	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore-map"
+	e.emu.SetSecret("redis-restore-map", `{"crs-1amp2588":""}`)
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
 	if r.Status != restore.Failed || r.Error.Code != "PasswordNotFound" || !strings.Contains(r.Error.Message, "crs-5a4py64p") {
 		t.Fatalf("result %+v %+v", r, r.Error)

@@ -50,13 +50,13 @@ func coldStart(bin string, w *world, poll time.Duration, invoke bool) (coldRun, 
 		Region:      w.demo.Region,
 	})
 	if err != nil {
-		return run, fmt.Errorf("Invoke: %w", err)
+		return run, fmt.Errorf("invoke: %w", err)
 	}
 	// The Invoke's own round trip, after the Ping: the /proc read above is
 	// not in it.
 	run.Invoke = run.Ping + res.Duration
 	if res.Error != nil {
-		return run, fmt.Errorf("Invoke answered error %s: %s", res.Error.Type, res.Error.Message)
+		return run, fmt.Errorf("invoke answered error %s: %s", res.Error.Type, res.Error.Message)
 	}
 	rs, err := parseAnswer(res.Payload)
 	if err != nil {

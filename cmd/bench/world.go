@@ -45,7 +45,7 @@ func newWorld(testdata string) (*world, error) {
 	// Restores run on instances of their own; a short task keeps the
 	// emulator's "instance locked while restoring" out of the way anyway.
 	w.emu.SetTaskDuration(50 * time.Millisecond)
-	for name, dst := range map[string]*[]byte{"timer.json": &w.timerTpl, "apigw.json": &w.apigwTpl, "cmq-queue.json": &w.cmqTpl} {
+	for name, dst := range map[string]*[]byte{"timer.json": &w.timerTpl, "apigw.json": &w.apigwTpl, "cmq-topic.json": &w.cmqTpl} {
 		b, err := os.ReadFile(filepath.Join(testdata, name))
 		if err != nil {
 			return nil, fmt.Errorf("event template: %w", err)
@@ -146,13 +146,13 @@ func (w *world) apigwEvent() []byte {
 	return mustJSON(ev)
 }
 
-// cmqEvent is testdata/cmq-queue.json with n records, each a restore of a
+// cmqEvent is testdata/cmq-topic.json with n records, each a restore of a
 // fresh instance under a msgId of its own.
 func (w *world) cmqEvent(n int) []byte {
 	ev := decodeTemplate(w.cmqTpl)
 	recs, _ := ev["Records"].([]any)
 	if len(recs) == 0 {
-		panic("cmq-queue.json has no record")
+		panic("cmq-topic.json has no record")
 	}
 	tpl := mustJSON(recs[0])
 	out := make([]any, n)

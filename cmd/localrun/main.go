@@ -58,7 +58,7 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve bool) error {
 	// credentials and the function's environment variables.
 	env := demo.Environment(url)
 	env["RESTORE_WEBHOOK_SECRET"] = "local-webhook-secret"
-	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's
+	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's and functionurl-alarm.json's
 	env["RESTORE_DRY_RUN"] = fmt.Sprint(dryRun)
 	if approve {
 		env["RESTORE_APPROVAL"] = "all"
@@ -93,9 +93,9 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve bool) error {
 	return nil
 }
 
-// resign signs an API gateway event's body anew, so that a fixture's
-// signature (made at some past time) passes today. Other events pass as
-// they are.
+// resign signs an API gateway or function URL event's body anew, so that a
+// fixture's signature (made at some past time), or its lack of one, passes
+// today; a fixture with basic auth keeps it. Other events pass as they are.
 func resign(payload []byte, secret string) ([]byte, error) {
 	var ev map[string]any
 	if json.Unmarshal(payload, &ev) != nil {
@@ -119,7 +119,12 @@ func resign(payload []byte, secret string) ([]byte, error) {
 		}
 	}
 	if req.Header("Authorization") == "" {
-		headers[handler.SignatureHeader] = handler.Sign(secret, time.Now(), body)
+		name := handler.SignatureHeader
+		if ev["requestContext"] == nil {
+			// A function URL hands headers over lower-case.
+			name = strings.ToLower(name)
+		}
+		headers[name] = handler.Sign(secret, time.Now(), body)
 	}
 	return json.Marshal(ev)
 }

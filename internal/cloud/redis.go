@@ -158,11 +158,11 @@ type Task struct {
 	Type      string
 }
 
-// restoreTaskType is FLOW_RESTOREBACKUP's code in DescribeTaskList.
-const restoreTaskType = "010"
-
 // DescribeRestoreTasks lists the instance's restore tasks that started
-// within [begin, end], every page.
+// within [begin, end], every page, running ones included. The TaskTypes
+// filter is sent, but a task counts only if its own type says restore
+// (IsRestoreTask): if the API ignores the filter, an automatic backup that
+// started after an alarm must not pass for the alarm's restore.
 func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
 	c := s.redis(region)
 	const limit = 100
@@ -170,7 +170,7 @@ func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID s
 	for offset := int64(0); ; offset += limit {
 		req := redis.NewDescribeTaskListRequest()
 		req.InstanceId = common.StringPtr(instanceID)
-		req.TaskTypes = common.StringPtrs([]string{restoreTaskType})
+		req.TaskTypes = common.StringPtrs([]string{TaskTypeRestore})
 		req.BeginTime = cloudTimePtr(begin)
 		req.EndTime = cloudTimePtr(end)
 		req.Limit = common.Int64Ptr(limit)
@@ -187,10 +187,10 @@ func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID s
 			if t == nil || t.TaskId == nil {
 				continue
 			}
-			task := Task{ID: *t.TaskId}
-			if t.TaskType != nil {
-				task.Type = *t.TaskType
+			if t.TaskType == nil || !IsRestoreTask(*t.TaskType) {
+				continue
 			}
+			task := Task{ID: *t.TaskId, Type: *t.TaskType}
 			task.StartTime, _ = parseCloudTime(t.StartTime)
 			out = append(out, task)
 		}

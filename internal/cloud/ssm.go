@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 
 	"redis-restore/internal/failure"
@@ -16,9 +15,8 @@ import (
 // SSM has no product module on this machine's module proxy: GetSecretValue
 // goes through the common module's CommonClient.
 const (
-	ssmService        = "ssm"
-	ssmVersion        = "2019-09-23"
-	ssmCurrentVersion = "SSM_Current" // the version in use
+	ssmService = "ssm"
+	ssmVersion = "2019-09-23"
 )
 
 // secretAnswer is the part of GetSecretValue's answer that we read.
@@ -30,20 +28,18 @@ type secretAnswer struct {
 	RequestID    string `json:"RequestId"`
 }
 
-// GetSecretValue reads the current version of an SSM secret: its
-// SecretString, or its SecretBinary decoded. No error it returns contains
-// the value, nor anything of the answer that carries it.
-func (s *Session) GetSecretValue(ctx context.Context, region, name string) (string, error) {
+// GetSecretValue reads one version of an SSM secret: its SecretString, or
+// its SecretBinary decoded. The API requires a VersionId, and a
+// user-defined secret's versions are named by their owner: there is no
+// alias for the newest (see ListSecretVersionIds). No error it returns
+// contains the value, nor anything of the answer that carries it.
+func (s *Session) GetSecretValue(ctx context.Context, region, name, version string) (string, error) {
 	const action = "GetSecretValue"
-	c := s.cached("ssm", region, func() *common.Client {
-		c := common.NewCommonClient(s.cred, region, s.profile())
-		s.prepare(c)
-		return c
-	})
+	c := s.ssm(region)
 	req := tchttp.NewCommonRequest(ssmService, ssmVersion, action)
 	if err := req.SetActionParameters(map[string]any{
 		"SecretName": name,
-		"VersionId":  ssmCurrentVersion,
+		"VersionId":  version,
 	}); err != nil {
 		return "", failure.E(failure.Internal, failure.Code(failure.CodeInternal), action+": cannot build the request", err)
 	}

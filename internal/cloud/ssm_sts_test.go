@@ -70,7 +70,7 @@ func asFailure(t *testing.T, err error) *failure.Error {
 
 func TestGetSecretValue(t *testing.T) {
 	v := newCloudEnv(t)
-	got, err := v.session().GetSecretValue(ctx(t), v.demo.Region, v.demo.SecretName)
+	got, err := v.session().GetSecretValue(ctx(t), v.demo.Region, v.demo.SecretName, "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +78,14 @@ func TestGetSecretValue(t *testing.T) {
 		t.Fatalf("secret %q, want the demo password", got)
 	}
 
-	// The current version follows a rotation.
+	// A rotation is a new version, listed with its CreateTime.
 	v.emu.SetSecret(v.demo.SecretName, `{"crs-5a4py64p":"rotated"}`)
-	if got, err := v.session().GetSecretValue(ctx(t), v.demo.Region, v.demo.SecretName); err != nil || got != `{"crs-5a4py64p":"rotated"}` {
+	versions, err := v.session().ListSecretVersionIds(ctx(t), v.demo.Region, v.demo.SecretName)
+	newest, ok := cloud.NewestSecretVersion(versions)
+	if err != nil || !ok || newest.ID != "v2" || len(versions) != 2 {
+		t.Fatalf("versions %+v, %v", versions, err)
+	}
+	if got, err := v.session().GetSecretValue(ctx(t), v.demo.Region, v.demo.SecretName, newest.ID); err != nil || got != `{"crs-5a4py64p":"rotated"}` {
 		t.Fatalf("after rotation %q, %v", got, err)
 	}
 	if n := v.emu.Calls("GetSecretValue"); n != 2 {
@@ -90,7 +95,7 @@ func TestGetSecretValue(t *testing.T) {
 
 func TestGetSecretValueUnknown(t *testing.T) {
 	v := newCloudEnv(t)
-	_, err := v.session().GetSecretValue(ctx(t), v.demo.Region, "no/such/secret")
+	_, err := v.session().GetSecretValue(ctx(t), v.demo.Region, "no-such-secret", "v1")
 	e := asFailure(t, err)
 	if e.Kind != failure.NotFound || e.Code != "ResourceNotFound.SecretNotExist" {
 		t.Fatalf("kind %v code %q, want NotFound ResourceNotFound.SecretNotExist (%v)", e.Kind, e.Code, err)
@@ -103,7 +108,7 @@ func TestGetSecretValueUnknown(t *testing.T) {
 func TestGetSecretValueBadCredentials(t *testing.T) {
 	v := newCloudEnv(t)
 	s := v.clients.Session(config.Credentials{SecretID: "AKIDnobody", SecretKey: "x"}, v.endpoint)
-	_, err := s.GetSecretValue(ctx(t), v.demo.Region, v.demo.SecretName)
+	_, err := s.GetSecretValue(ctx(t), v.demo.Region, v.demo.SecretName, "v1")
 	if k := failure.KindOf(err); k != failure.Forbidden {
 		t.Fatalf("kind %v, want Forbidden (%v)", k, err)
 	}
@@ -132,7 +137,7 @@ func TestGetSecretValueNeverQuotesTheAnswer(t *testing.T) {
 			defer srv.Close()
 			endpoint, _ := url.Parse(srv.URL)
 			s := cloud.New(cloud.Options{}).Session(config.Credentials{SecretID: "id", SecretKey: "key"}, endpoint)
-			_, err := s.GetSecretValue(ctx(t), "ap-guangzhou", "pw")
+			_, err := s.GetSecretValue(ctx(t), "ap-guangzhou", "pw", "v1")
 			if err == nil {
 				t.Fatal("no error")
 			}

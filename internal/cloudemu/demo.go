@@ -32,7 +32,7 @@ func SeedDemo(e *Emulator) DemoData {
 		Queue:                  "redis-restore-tasks",
 		Topic:                  "redis-restore-events",
 		RoleArn:                "qcs::cam::uin/100000000001:roleName/RedisRestoreRole",
-		SecretName:             "redis-restore/crs-5a4py64p",
+		SecretName:             "redis-restore-crs-5a4py64p", // SSM names: [A-Za-z0-9_-]
 	}
 	e.AddCredential(d.SecretID, d.SecretKey, d.Token, time.Time{})
 	e.AddRole(d.RoleArn)

@@ -9,6 +9,7 @@
 package cloudemu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -35,7 +36,11 @@ type Instance struct {
 	Region   string
 	Password string // empty: password-free instance
 	Status   int    // 2 = running; anything else refuses a restore
-	Locked   bool   // locked by another process
+	// Type is DescribeInstances' edition: 2 Redis 2.8 standard (the
+	// default), 6 Redis 4.0 standard, 15 Redis 6.2 standard, ... Only 2, 3
+	// and 4 restore in place; RestoreInstance refuses the others.
+	Type   int
+	Locked bool // locked by another process
 }
 
 // Backup is a backup of an instance. Status: 1 running, 2 normal,
@@ -52,14 +57,21 @@ type Backup struct {
 	ExpireTime time.Time // zero: StartTime + 7 days
 }
 
-// Task is an asynchronous job of an instance, today only restores.
+// Task is an asynchronous job of an instance: a restore the emulator
+// started, or any other flow a test put there with AddTask (an automatic
+// backup, a flush, ...).
 type Task struct {
 	TaskID     int64
 	InstanceID string
 	BackupID   string
-	Type       string // FLOW_RESTOREBACKUP
-	Status     string // running or succeed, computed from the clock
-	StartTime  time.Time
+	// Type is the type code DescribeTaskList answers: "010" restore
+	// (FLOW_RESTOREBACKUP), "017" automatic backup, "012" manual backup, ...
+	Type      string
+	Status    string // running or succeed, computed from the clock
+	StartTime time.Time
+	// Duration is how long the task runs; zero: the emulator's task
+	// duration (SetTaskDuration).
+	Duration time.Duration
 }
 
 // RestoreCall records a RestoreInstance request that started a restore.
@@ -82,8 +94,11 @@ type Message struct {
 const (
 	firstTaskID         = 6954227
 	defaultTaskDuration = 2 * time.Second
-	taskTypeRestore     = "FLOW_RESTOREBACKUP"
-	taskTypeRestoreCode = "010"
+	// Type codes of DescribeTaskList's TaskTypes documentation.
+	TaskTypeRestore    = "010" // FLOW_RESTOREBACKUP
+	TaskTypeAutoBackup = "017" // FLOW_AUTOBACKUP
+	TaskTypeBackup     = "012" // FLOW_BACKUPINSTANCE
+	TaskTypeClone      = "026" // FLOW_CLONEBACKUP
 )
 
 // Emulator is an http.Handler playing the cloud. All methods are safe for
@@ -122,9 +137,13 @@ type credential struct {
 }
 
 type secret struct {
-	versions map[string]string
-	current  string
-	n        int
+	versions map[string]secretVersion
+	n        int // versions SetSecret named
+}
+
+type secretVersion struct {
+	value   string
+	created int64 // unix seconds
 }
 
 // New returns an empty emulator: no credentials, no instances.
@@ -292,24 +311,79 @@ func (e *Emulator) SetTaskDuration(d time.Duration) {
 	e.taskDuration = d
 }
 
-// SetSecret stores a new version of an SSM secret and makes it current.
-// Versions are named v1, v2, ... in the order set; "SSM_Current" also
-// reads the current one.
+// SetSecret stores a new version of an SSM secret, named v1, v2, ... in
+// the order set, as PutSecretValue would with those VersionIds.
 func (e *Emulator) SetSecret(name, value string) {
+	e.mu.Lock()
+	n := 1
+	if s := e.secrets[name]; s != nil {
+		n = s.n + 1
+	}
+	e.mu.Unlock()
+	if err := e.PutSecretValue(name, "v"+strconv.Itoa(n), value); err != nil {
+		panic(err) // only past SSM's 10 versions: a test's mistake
+	}
+}
+
+// maxSecretVersions is SSM's limit of versions per secret.
+const maxSecretVersions = 10
+
+// PutSecretValue stores a version of a secret under its owner's name for
+// it, created now, as CreateSecret and PutSecretValue do. There is no alias
+// for the newest version: readers list the versions. A version's
+// CreateTime is later than every earlier one's, also within one second, so
+// that "newest" is never a tie.
+func (e *Emulator) PutSecretValue(name, versionID, value string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.secrets[name]
 	if s == nil {
-		s = &secret{versions: map[string]string{}}
+		s = &secret{versions: map[string]secretVersion{}}
 		e.secrets[name] = s
 	}
+	if _, ok := s.versions[versionID]; ok {
+		return fmt.Errorf("secret %s already has a version %s", name, versionID)
+	}
+	if len(s.versions) >= maxSecretVersions {
+		return fmt.Errorf("secret %s has %d versions, SSM's limit", name, maxSecretVersions)
+	}
+	created := e.now().Unix()
+	for _, v := range s.versions {
+		created = max(created, v.created+1)
+	}
+	s.versions[versionID] = secretVersion{value: value, created: created}
 	s.n++
-	s.current = "v" + strconv.Itoa(s.n)
-	s.versions[s.current] = value
+	return nil
+}
+
+// AddTask puts a task of any type in an instance's task list, e.g. the
+// nightly automatic backup ("017") that starts after an alarm. A zero
+// TaskID is numbered like the emulator's own tasks. It returns the task's
+// ID.
+func (e *Emulator) AddTask(t Task) int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t.TaskID == 0 {
+		t.TaskID = e.nextTask
+		e.nextTask++
+	}
+	if t.StartTime.IsZero() {
+		t.StartTime = e.now()
+	}
+	t.Status = ""
+	e.tasks = append(e.tasks, t)
+	return t.TaskID
+}
+
+func (e *Emulator) duration(t Task) time.Duration {
+	if t.Duration > 0 {
+		return t.Duration
+	}
+	return e.taskDuration
 }
 
 func (e *Emulator) taskStatus(t Task, now time.Time) string {
-	if now.Sub(t.StartTime) >= e.taskDuration {
+	if now.Sub(t.StartTime) >= e.duration(t) {
 		return "succeed"
 	}
 	return "running"

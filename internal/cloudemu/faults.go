@@ -174,11 +174,11 @@ func ParseFaults(spec string) (map[string]Faults, error) {
 		}
 		action, rest, ok := strings.Cut(entry, "=")
 		if !ok || action == "" {
-			return nil, fmt.Errorf("fault entry %q: want Action=RATE:KIND,...", entry)
+			return nil, fmt.Errorf("fault entry %q: want Action=RATE:KIND,…", entry)
 		}
 		rateStr, kinds, ok := strings.Cut(rest, ":")
 		if !ok {
-			return nil, fmt.Errorf("fault entry %q: want Action=RATE:KIND,...", entry)
+			return nil, fmt.Errorf("fault entry %q: want Action=RATE:KIND,…", entry)
 		}
 		rate, err := strconv.ParseFloat(rateStr, 64)
 		if err != nil || rate < 0 || rate > 1 {

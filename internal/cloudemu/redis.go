@@ -111,13 +111,18 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	if in.Status != 2 {
 		return nil, errf("ResourceUnavailable.InstanceStateError", "the instance %s has status %d, not running", instanceID, in.Status)
 	}
+	if typ := instanceType(in); !inPlaceType(typ) {
+		// The API's answer here is not documented; an unsupported
+		// operation is the likeliest and, to the caller, opaque.
+		return nil, errf("FailedOperation.UnSupportError", "operation not supported for instance type %d", typ)
+	}
 	if in.Password != "" && password != in.Password {
 		return nil, errf("InvalidParameterValue.PasswordError", "the password of instance %s is wrong", instanceID)
 	}
 
 	id := e.nextTask
 	e.nextTask++
-	e.tasks = append(e.tasks, Task{TaskID: id, InstanceID: instanceID, BackupID: backupID, Type: taskTypeRestore, StartTime: c.now})
+	e.tasks = append(e.tasks, Task{TaskID: id, InstanceID: instanceID, BackupID: backupID, Type: TaskTypeRestore, StartTime: c.now})
 	e.restores = append(e.restores, RestoreCall{InstanceID: instanceID, BackupID: backupID, TaskID: id, Time: c.now})
 
 	var taskID any = id
@@ -127,9 +132,11 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	return map[string]any{"TaskId": taskID}, nil
 }
 
+// restoreRunning reports whether a restore of the instance is running:
+// that locks the instance. Other flows are not modelled as locks.
 func (e *Emulator) restoreRunning(instanceID string, now time.Time) bool {
 	for _, t := range e.tasks {
-		if t.InstanceID == instanceID && e.taskStatus(t, now) == "running" {
+		if t.InstanceID == instanceID && t.Type == TaskTypeRestore && e.taskStatus(t, now) == "running" {
 			return true
 		}
 	}
@@ -152,6 +159,7 @@ type backupOut struct {
 	EndTime      string
 	FileType     string
 	ExpireTime   string
+	Encrypted    bool
 }
 
 func (e *Emulator) describeInstanceBackups(c *call) (any, *apiError) {
@@ -229,9 +237,9 @@ func toBackupOut(in *Instance, b Backup) backupOut {
 	}
 	return backupOut{
 		StartTime: formatCST(b.StartTime), BackupId: b.ID, BackupType: typ, Status: b.Status,
-		Remark: b.Remark, Locked: locked, BackupSize: b.Size, FullBackup: b.Size, InstanceType: 6,
+		Remark: b.Remark, Locked: locked, BackupSize: b.Size, FullBackup: b.Size, InstanceType: int64(instanceType(in)),
 		InstanceId: in.ID, InstanceName: instanceName(in), Region: in.Region,
-		EndTime: formatCST(b.EndTime), FileType: "RDB", ExpireTime: formatCST(expire),
+		EndTime: formatCST(b.EndTime), FileType: fileType(in), ExpireTime: formatCST(expire),
 	}
 }
 
@@ -270,9 +278,29 @@ func (e *Emulator) describeTaskInfo(c *call) (any, *apiError) {
 		return nil, errf("InvalidParameter.InvalidParameter", "the task %d is not found", id)
 	}
 	return map[string]any{
-		"Status": e.taskStatus(t, c.now), "StartTime": formatCST(t.StartTime), "TaskType": t.Type,
+		"Status": e.taskStatus(t, c.now), "StartTime": formatCST(t.StartTime), "TaskType": taskTypeText(t.Type),
 		"InstanceId": t.InstanceID, "TaskMessage": "",
 	}, nil
+}
+
+// taskTypeText is DescribeTaskInfo's TaskType: free Chinese text, not the
+// code DescribeTaskList answers. The API's example answers
+// "redis缓存清空流程" (a flush); the other texts follow its pattern and are
+// ours, so that nothing can match them against codes.
+func taskTypeText(code string) string {
+	switch code {
+	case TaskTypeRestore:
+		return "redis回档流程"
+	case TaskTypeAutoBackup:
+		return "redis自动备份流程"
+	case TaskTypeBackup:
+		return "redis手动备份流程"
+	case TaskTypeClone:
+		return "redis克隆流程"
+	case "037":
+		return "redis缓存清空流程"
+	}
+	return "redis流程"
 }
 
 type taskOut struct {
@@ -285,7 +313,6 @@ type taskOut struct {
 	Progress     float64
 	EndTime      string
 	Result       int64
-	OperatorUin  string
 }
 
 func (e *Emulator) describeTaskList(c *call) (any, *apiError) {
@@ -301,8 +328,11 @@ func (e *Emulator) describeTaskList(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	types, aerr := c.p.strs("TaskTypes")
-	if aerr != nil {
+	// TaskTypes is read (a malformed one is refused) but not honoured:
+	// whether the API honours it, with names or codes, is not documented,
+	// so the emulator lists every type and the function must judge each
+	// task by its TaskType.
+	if _, aerr := c.p.strs("TaskTypes"); aerr != nil {
 		return nil, aerr
 	}
 	results, aerr := c.p.ints("Result")
@@ -335,18 +365,16 @@ func (e *Emulator) describeTaskList(c *call) (any, *apiError) {
 		if instanceNameFilter != "" && instanceName(in) != instanceNameFilter {
 			continue
 		}
-		if len(types) > 0 && !slices.Contains(types, taskTypeRestore) && !slices.Contains(types, taskTypeRestoreCode) {
-			continue
-		}
 		if hasBegin && t.StartTime.Before(begin) || hasEnd && t.StartTime.After(end) {
 			continue
 		}
 		out := taskOut{TaskId: t.TaskID, StartTime: formatCST(t.StartTime), TaskType: t.Type,
-			InstanceName: instanceName(in), InstanceId: t.InstanceID, EndTime: formatCST(time.Time{}), Result: 1, OperatorUin: ""}
+			InstanceName: instanceName(in), InstanceId: t.InstanceID, EndTime: formatCST(time.Time{}), Result: 1}
+		// Progress is a fraction: the example's finished tasks answer 1.
 		if e.taskStatus(t, c.now) == "succeed" {
-			out.Result, out.Progress, out.EndTime = 2, 100, formatCST(t.StartTime.Add(e.taskDuration))
-		} else if e.taskDuration > 0 {
-			out.Progress = max(0, float64(c.now.Sub(t.StartTime))/float64(e.taskDuration)*100)
+			out.Result, out.Progress, out.EndTime = 2, 1, formatCST(t.StartTime.Add(e.duration(t)))
+		} else if d := e.duration(t); d > 0 {
+			out.Progress = max(0, float64(c.now.Sub(t.StartTime))/float64(d))
 		}
 		if len(results) > 0 && !slices.Contains(results, out.Result) {
 			continue

@@ -19,6 +19,8 @@ func TestOddInputsNeverBreakTheHandler(t *testing.T) {
 		"SendCmqMsg":              {"tdmq", "2020-02-17", "QueueName MsgContent DelaySeconds"},
 		"PublishCmqMsg":           {"tdmq", "2020-02-17", "TopicName MsgContent MsgTag"},
 		"GetSecretValue":          {"ssm", "2019-09-23", "SecretName VersionId"},
+		"ListSecretVersionIds":    {"ssm", "2019-09-23", "SecretName"},
+		"DescribeInstances":       {"redis", "2018-04-12", "InstanceId InstanceIds Limit Offset"},
 		"AssumeRole":              {"sts", "2018-08-13", "RoleArn RoleSessionName DurationSeconds"},
 	}
 	values := []any{nil, "", "x", "crs-5a4py64p", -1, 0, 1e300, json.Number("99999999999999999999"), 3.5, true,

@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -206,64 +204,18 @@ func TestSCFAnswersHaveTheExamplesShape(t *testing.T) {
 	answers["CreateFunction"] = v.mustSCF("CreateFunction", map[string]any{"FunctionName": "fn2", "Handler": "main", "Runtime": "Go1", "Code": map[string]any{"ZipFile": goZip(t, 0o755)}})
 
 	for action, got := range answers {
-		raw, err := os.ReadFile(filepath.Join("testdata", "api-examples", "scf", action+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ex struct {
-			Examples []struct {
-				Response struct{ Response map[string]any }
-			}
-		}
-		if err := json.Unmarshal(raw, &ex); err != nil {
-			t.Fatal(err)
-		}
-		want := ex.Examples[0].Response.Response
+		want := readAPIDoc(t, "scf", action).Examples[0].Response.Response
 		// The ImageConfig and protocol fields belong to image functions.
 		for _, k := range []string{"ImageConfig", "ProtocolParams", "InstanceConcurrencyConfig"} {
 			delete(want, k)
 		}
-		sameShape(t, action, want, got)
+		sameShape(t, action, got, want)
 		// A function URL's TriggerDesc is itself JSON: compare it too.
 		if action == "ListTriggers" {
 			var wd, gd map[string]any
 			_ = json.Unmarshal([]byte(want["Triggers"].([]any)[0].(map[string]any)["TriggerDesc"].(string)), &wd)
 			_ = json.Unmarshal([]byte(got["Triggers"].([]any)[0].(map[string]any)["TriggerDesc"].(string)), &gd)
-			sameShape(t, "ListTriggers TriggerDesc", wd, gd)
-		}
-	}
-}
-
-func sameShape(t *testing.T, path string, want, got any) {
-	t.Helper()
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			t.Errorf("%s: %T, want an object", path, got)
-			return
-		}
-		for k, wv := range w {
-			gv, ok := g[k]
-			if !ok {
-				t.Errorf("%s.%s is missing", path, k)
-				continue
-			}
-			sameShape(t, path+"."+k, wv, gv)
-		}
-	case []any:
-		g, ok := got.([]any)
-		if !ok {
-			t.Errorf("%s: %T, want an array", path, got)
-			return
-		}
-		if len(w) > 0 && len(g) > 0 {
-			sameShape(t, path+"[0]", w[0], g[0])
-		}
-	case nil:
-	default:
-		if fmt.Sprintf("%T", want) != fmt.Sprintf("%T", got) {
-			t.Errorf("%s: %T (%v), want %T like the example's %v", path, got, got, want, want)
+			sameShape(t, "ListTriggers TriggerDesc", gd, wd)
 		}
 	}
 }

@@ -50,13 +50,15 @@ var services = map[string]service{
 		"DescribeInstanceBackups": (*Emulator).describeInstanceBackups,
 		"DescribeTaskInfo":        (*Emulator).describeTaskInfo,
 		"DescribeTaskList":        (*Emulator).describeTaskList,
+		"DescribeInstances":       (*Emulator).describeInstances,
 	}},
 	"tdmq": {version: "2020-02-17", actions: map[string]handler{
 		"SendCmqMsg":    (*Emulator).sendCmqMsg,
 		"PublishCmqMsg": (*Emulator).publishCmqMsg,
 	}},
 	"ssm": {version: "2019-09-23", actions: map[string]handler{
-		"GetSecretValue": (*Emulator).getSecretValue,
+		"GetSecretValue":       (*Emulator).getSecretValue,
+		"ListSecretVersionIds": (*Emulator).listSecretVersionIds,
 	}},
 	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
 		"AssumeRole": (*Emulator).assumeRole,

@@ -1,14 +1,14 @@
 package cloudemu
 
-// currentVersion is SSM's alias for the version in use.
-const currentVersion = "SSM_Current"
+import "sort"
 
 func (e *Emulator) getSecretValue(c *call) (any, *apiError) {
 	name, aerr := c.requiredName("SecretName")
 	if aerr != nil {
 		return nil, aerr
 	}
-	// The API requires VersionId; callers wanting the latest say SSM_Current.
+	// VersionId is required. A user-defined secret's versions are named by
+	// its owner: there is no alias, SSM_Current included, for the newest.
 	version, aerr := c.requiredName("VersionId")
 	if aerr != nil {
 		return nil, aerr
@@ -17,12 +17,34 @@ func (e *Emulator) getSecretValue(c *call) (any, *apiError) {
 	if !ok {
 		return nil, errf("ResourceNotFound.SecretNotExist", "the secret %s does not exist", name)
 	}
-	if version == currentVersion {
-		version = s.current
-	}
-	value, ok := s.versions[version]
+	v, ok := s.versions[version]
 	if !ok {
 		return nil, errf("ResourceNotFound.SecretNotExist", "the secret %s has no version %s", name, version)
 	}
-	return map[string]any{"SecretName": name, "VersionId": version, "SecretString": value}, nil
+	// Like the example, both fields: the value in one, the other empty.
+	return map[string]any{"SecretName": name, "VersionId": version, "SecretString": v.value, "SecretBinary": ""}, nil
+}
+
+type versionOut struct {
+	VersionId  string
+	CreateTime int64
+}
+
+// listSecretVersionIds answers every version with its CreateTime, ordered
+// by VersionId: like the API's example, not by time.
+func (e *Emulator) listSecretVersionIds(c *call) (any, *apiError) {
+	name, aerr := c.requiredName("SecretName")
+	if aerr != nil {
+		return nil, aerr
+	}
+	s, ok := e.secrets[name]
+	if !ok {
+		return nil, errf("ResourceNotFound.SecretNotExist", "the secret %s does not exist", name)
+	}
+	out := make([]versionOut, 0, len(s.versions))
+	for id, v := range s.versions {
+		out = append(out, versionOut{VersionId: id, CreateTime: v.created})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].VersionId < out[j].VersionId })
+	return map[string]any{"SecretName": name, "Versions": out}, nil
 }

@@ -1,6 +1,7 @@
 package cloudemu_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestGetSecretValue(t *testing.T) {
 	get := func(name, version string) (map[string]any, error) {
 		return v.common("ssm", "2019-09-23", "GetSecretValue", map[string]any{"SecretName": name, "VersionId": version})
 	}
-	resp, err := get(v.d.SecretName, "SSM_Current")
+	resp, err := get(v.d.SecretName, "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,18 +88,59 @@ func TestGetSecretValue(t *testing.T) {
 		t.Fatalf("response %+v", resp)
 	}
 	v.e.SetSecret(v.d.SecretName, "rotated")
-	if resp, _ := get(v.d.SecretName, "SSM_Current"); resp["SecretString"] != "rotated" {
-		t.Fatalf("current after rotation %+v", resp)
+	if resp, _ := get(v.d.SecretName, "v2"); resp["SecretString"] != "rotated" {
+		t.Fatalf("v2 after rotation %+v", resp)
 	}
 	if resp, _ := get(v.d.SecretName, "v1"); resp["SecretString"] != v.d.Password {
 		t.Fatalf("v1 after rotation %+v", resp)
 	}
-	_, err = get("nope", "SSM_Current")
+	// A user-defined secret has no alias for its newest version.
+	_, err = get(v.d.SecretName, "SSM_Current")
+	wantCode(t, err, "ResourceNotFound.SecretNotExist")
+	_, err = get("nope", "v1")
 	wantCode(t, err, "ResourceNotFound.SecretNotExist")
 	_, err = get(v.d.SecretName, "v9")
 	wantCode(t, err, "ResourceNotFound.SecretNotExist")
 	_, err = v.common("ssm", "2019-09-23", "GetSecretValue", map[string]any{"SecretName": v.d.SecretName})
 	wantCode(t, err, "MissingParameter")
+}
+
+func TestListSecretVersionIds(t *testing.T) {
+	v := newEnv(t)
+	for _, id := range []string{"z-first", "a-second", "m-third"} {
+		if err := v.e.PutSecretValue("pw", id, id+"-value"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := v.e.PutSecretValue("pw", "m-third", "again"); err == nil {
+		t.Fatal("a version put twice")
+	}
+	resp, err := v.common("ssm", "2019-09-23", "ListSecretVersionIds", map[string]any{"SecretName": "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := resp["Versions"].([]any)
+	var ids []string
+	var times []float64
+	for _, x := range list {
+		m := x.(map[string]any)
+		ids = append(ids, m["VersionId"].(string))
+		times = append(times, m["CreateTime"].(float64))
+	}
+	// Listed by name, not by time; created in order, never in the same second.
+	if strings.Join(ids, ",") != "a-second,m-third,z-first" || !(times[2] < times[0] && times[0] < times[1]) || resp["SecretName"] != "pw" {
+		t.Fatalf("versions %v created %v", ids, times)
+	}
+	_, err = v.common("ssm", "2019-09-23", "ListSecretVersionIds", map[string]any{"SecretName": "nope"})
+	wantCode(t, err, "ResourceNotFound.SecretNotExist")
+	for i := 3; i < 10; i++ {
+		if err := v.e.PutSecretValue("pw", fmt.Sprintf("v%d", i), "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := v.e.PutSecretValue("pw", "v10", "x"); err == nil {
+		t.Fatal("an eleventh version was stored: SSM keeps at most 10")
+	}
 }
 
 func TestAssumeRole(t *testing.T) {

@@ -119,10 +119,25 @@ func Load(getenv func(string) string) (*Config, error) {
 			c.EndpointURL = u
 		}
 	}
-	if len(l.errs) > 0 {
-		return c, errors.Join(l.errs...)
+	if c.PasswordSecret != "" {
+		if _, err := ParseSecretRef(c.PasswordSecret); err != nil {
+			l.errs = append(l.errs, err)
+			c.PasswordSecret = ""
+		}
 	}
-	return c, nil
+	switch len(l.errs) {
+	case 0:
+		return c, nil
+	case 1:
+		return c, l.errs[0]
+	}
+	// One error that names every bad setting, for the result and the
+	// message as well as the log.
+	msgs := make([]string, len(l.errs))
+	for i, err := range l.errs {
+		msgs[i] = err.Error()
+	}
+	return c, failure.E(failure.Config, failure.Code(failure.CodeInvalidConfig), strings.Join(msgs, "; "))
 }
 
 // WebhookAuth is how webhook callers prove who they are. It is read on its

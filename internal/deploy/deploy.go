@@ -99,7 +99,7 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 	case "0", "FALSE", "CLOSE", "", "NULL":
 		*b = false
 	default:
-		return fmt.Errorf("Enable %s is neither 1/0, true/false nor OPEN/CLOSE", data)
+		return fmt.Errorf("enable %s is neither 1/0, true/false nor OPEN/CLOSE", data)
 	}
 	return nil
 }

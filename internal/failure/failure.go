@@ -191,6 +191,10 @@ const (
 	CodeQueueError         = "QueueError"
 	CodeKeyReused          = "IdempotencyKeyReused"
 	CodeMissingTaskID      = "MissingTaskId"
+	// CodeUnsupportedEdition: the instance's edition cannot be restored in
+	// place (Redis 4.0 and later must be cloned). Kind Unavailable (409):
+	// the request is well formed, the instance is what refuses it.
+	CodeUnsupportedEdition = "UnsupportedEdition"
 )
 
 // KindOf reports the Kind of err, Other if it carries none.

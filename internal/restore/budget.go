@@ -23,6 +23,8 @@ type JobGuard struct {
 	// Approved is the plan being applied, verified: the job restores
 	// exactly its backup, or refuses with a fresh plan.
 	Approved *Plan
+	// instance is the instance as checkEdition read it, if it did.
+	instance *cloud.Instance
 }
 
 // Guardrail is what a result or message says of the guard rails.
@@ -55,12 +57,9 @@ const CodeBudgetExceeded = "RestoreBudgetExceeded"
 
 // isRestoreTask reports whether a task of DescribeTaskList is a restore:
 // its type code "010" or name FLOW_RESTOREBACKUP, whatever the TaskTypes
-// filter did. One small function, so that cloud.IsRestoreTask (the
-// fidelity branch) can replace it.
-func isRestoreTask(t cloud.Task) bool {
-	typ := strings.TrimSpace(t.Type)
-	return typ == "010" || strings.EqualFold(typ, "FLOW_RESTOREBACKUP")
-}
+// filter did. DescribeRestoreTasks judges so already; the budget judges
+// again, since it is what a flapping alarm runs into.
+func isRestoreTask(t cloud.Task) bool { return cloud.IsRestoreTask(t.Type) }
 
 // budgetOf is the budget of a job and the setting it comes from.
 func (s *Service) budgetOf(job Job) (config.Budget, string) {

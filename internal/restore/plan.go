@@ -37,14 +37,17 @@ const SafetyBackupNotImplemented = "none: not implemented yet"
 // run's answer, and, signed, what a person approves. It is self-contained:
 // approving sends it back, and nothing is stored.
 type Plan struct {
-	ID          string    `json:"id,omitempty"`
-	InstanceID  string    `json:"instanceId"`
-	Region      string    `json:"region"`
-	Edition     string    `json:"edition"` // "unknown": the instance's edition is not read yet
-	BackupID    string    `json:"backupId"`
-	BackupStart time.Time `json:"backupStart"`
-	Why         string    `json:"why"`       // why this backup
-	Requested   string    `json:"requested"` // what was asked for: "latest" or a backup ID
+	ID         string `json:"id,omitempty"`
+	InstanceID string `json:"instanceId"`
+	Region     string `json:"region"`
+	Edition    string `json:"edition"` // as DescribeInstances told it; "unknown" if it was not read
+	// InstanceType is DescribeInstances' Type when the plan was made: an
+	// approval after the instance changed edition is refused.
+	InstanceType int64     `json:"instanceType,omitempty"`
+	BackupID     string    `json:"backupId"`
+	BackupStart  time.Time `json:"backupStart"`
+	Why          string    `json:"why"`       // why this backup
+	Requested    string    `json:"requested"` // what was asked for: "latest" or a backup ID
 	// Before bounds "latest": the newest restorable backup that started
 	// before it. Nil: before the moment of restoring.
 	Before       *time.Time   `json:"before,omitempty"`
@@ -68,6 +71,7 @@ type planClaims struct {
 	Instance    string `json:"i"`
 	Region      string `json:"r"`
 	Backup      string `json:"b"`
+	Type        int64  `json:"it,omitempty"`
 	BackupStart int64  `json:"bs"`
 	Requested   string `json:"q"`
 	Before      int64  `json:"bf,omitempty"`
@@ -102,7 +106,7 @@ func (p *Plan) sign(secret, eventKey string, now time.Time, ttl time.Duration) {
 	}
 	sum := sha256.Sum256([]byte(seed))
 	p.ID = "plan-" + hex.EncodeToString(sum[:8])
-	c := planClaims{V: 1, ID: p.ID, Instance: p.InstanceID, Region: p.Region, Backup: p.BackupID,
+	c := planClaims{V: 1, ID: p.ID, Instance: p.InstanceID, Region: p.Region, Backup: p.BackupID, Type: p.InstanceType,
 		BackupStart: p.BackupStart.Unix(), Requested: p.Requested, Trigger: p.Trigger, Alarm: p.Alarm,
 		Reason: p.Reason, Created: p.Created.Unix(), Expires: p.Expires.Unix()}
 	if p.Before != nil {
@@ -148,10 +152,13 @@ func ParsePlan(secret, token string) (*Plan, error) {
 	if err := dec.Decode(&c); err != nil || c.V != 1 {
 		return nil, refuse("the plan is not readable")
 	}
-	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", BackupID: c.Backup,
+	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", InstanceType: c.Type, BackupID: c.Backup,
 		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested, SafetyBackup: SafetyBackupNotImplemented,
 		Trigger: c.Trigger, Alarm: c.Alarm, Reason: c.Reason,
 		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: token}
+	if c.Type != 0 {
+		p.Edition = EditionOf(c.Type).String()
+	}
 	if c.Before != 0 {
 		b := time.Unix(c.Before, 0).UTC()
 		p.Before = &b
@@ -239,6 +246,9 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 	req := job.Request
 	p := &Plan{InstanceID: req.InstanceID, Region: region, Edition: "unknown", Requested: req.BackupID,
 		SafetyBackup: SafetyBackupNotImplemented, Trigger: job.Trigger, Alarm: job.Alarm, Reason: job.Reason}
+	if in := job.instance; in != nil {
+		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
+	}
 	if req.BackupID == events.LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
@@ -280,9 +290,15 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	p := job.Approved
 	var code, why string
 	now := s.Now()
-	if now.After(p.Expires) {
+	switch in := job.instance; {
+	case now.After(p.Expires):
 		code, why = CodePlanExpired, fmt.Sprintf("plan %s expired at %s", p.ID, p.Expires.Format(time.RFC3339))
-	} else {
+	case in != nil && p.InstanceType != 0 && in.Type != p.InstanceType:
+		// Its state otherwise checkEdition has judged: not running is
+		// refused there, plan or not.
+		code, why = CodePlanOutdated, fmt.Sprintf("plan %s: %s changed edition from %s to %s", p.ID, p.InstanceID,
+			EditionOf(p.InstanceType), EditionOf(in.Type))
+	default:
 		b, err := s.lookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
 		switch {
 		case failure.KindOf(err) == failure.NotFound:
@@ -319,7 +335,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		Request:  events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.Requested, Region: p.Region, Before: p.Before},
 		Trigger:  p.Trigger,
 		Reason:   p.Reason,
-		JobGuard: JobGuard{Alarm: p.Alarm},
+		JobGuard: JobGuard{Alarm: p.Alarm, instance: job.instance},
 	}
 	if np, err := s.draft(ctx, fresh, res.Region); err != nil {
 		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)

@@ -24,6 +24,7 @@ type Redis interface {
 	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
 	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (cloud.BackupPage, error)
 	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.Task, error)
+	DescribeInstance(ctx context.Context, region, instanceID string) (cloud.Instance, error)
 }
 
 // Outbox takes the outcome messages.
@@ -183,6 +184,10 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			log.Info("restore already started", "taskId", t.ID)
 			return
 		}
+	}
+
+	if !s.checkEdition(ctx, &job, res, dryRun, log) {
+		return
 	}
 
 	// Budget, approval, dry run: see plan.go.

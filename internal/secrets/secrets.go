@@ -21,14 +21,17 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
-// Getter reads a secret's current value (cloud.Session does).
+// Getter reads SSM secrets (cloud.Session does): one version's value, and
+// the list of versions from which the newest is chosen.
 type Getter interface {
-	GetSecretValue(ctx context.Context, region, name string) (string, error)
+	GetSecretValue(ctx context.Context, region, name, version string) (string, error)
+	ListSecretVersionIds(ctx context.Context, region, name string) ([]cloud.SecretVersion, error)
 }
 
 // CodePasswordNotFound is the error code of an instance that a JSON secret
@@ -137,7 +140,7 @@ func (c *Cache) get(ctx context.Context, getter Getter, region, name string, ttl
 	// Concurrent lookups of one secret share a fetch; a fetch begun before
 	// a Forget is not shared with lookups after it.
 	ch := c.flight.DoChan(strconv.FormatUint(gen, 10)+"\x00"+key, func() (any, error) {
-		raw, err := getter.GetSecretValue(ctx, region, name)
+		raw, err := fetch(ctx, getter, region, name)
 		if err != nil {
 			return nil, fetchError(name, err)
 		}

@@ -27,7 +27,20 @@ type fakeGetter struct {
 	regions []string
 }
 
-func (g *fakeGetter) GetSecretValue(ctx context.Context, region, name string) (string, error) {
+// ListSecretVersionIds lists one version, v1, of every secret it has.
+func (g *fakeGetter) ListSecretVersionIds(ctx context.Context, region, name string) ([]cloud.SecretVersion, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err != nil {
+		return nil, g.err
+	}
+	if _, ok := g.values[name]; !ok {
+		return nil, &failure.Error{Kind: failure.NotFound, Code: "ResourceNotFound.SecretNotExist", Message: "the secret " + name + " does not exist", RequestID: "req-1"}
+	}
+	return []cloud.SecretVersion{{ID: "v1", CreateTime: 1}}, nil
+}
+
+func (g *fakeGetter) GetSecretValue(ctx context.Context, region, name, version string) (string, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls++
@@ -54,7 +67,7 @@ func (g *fakeGetter) count() int {
 	return g.calls
 }
 
-const secretName = "redis-restore/passwords"
+const secretName = "redis-restore-passwords"
 
 func setup(value string) (*secrets.Cache, *clock.Fake, *fakeGetter, *config.Config) {
 	clock := clock.NewFake(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
@@ -227,13 +240,13 @@ func TestSecretRegion(t *testing.T) {
 func TestFetchError(t *testing.T) {
 	c, _, g, cfg := setup("")
 	cfg.Password = "env-fallback-pw"
-	cfg.PasswordSecret = "no/such/secret"
+	cfg.PasswordSecret = "no-such-secret"
 	_, err := c.For(cfg, g).Password(context.Background(), "ap-guangzhou", "crs-5a4py64p")
 	e := failure.As(err)
 	if e.Kind != failure.Config || e.Code != "ResourceNotFound.SecretNotExist" || e.RequestID != "req-1" {
 		t.Fatalf("kind %v code %q requestId %q", e.Kind, e.Code, e.RequestID)
 	}
-	if !strings.Contains(err.Error(), "no/such/secret") || strings.Contains(err.Error(), "env-fallback-pw") {
+	if !strings.Contains(err.Error(), "no-such-secret") || strings.Contains(err.Error(), "env-fallback-pw") {
 		t.Fatalf("message %q", err)
 	}
 
@@ -281,7 +294,12 @@ func TestDeadline(t *testing.T) {
 
 type blockingGetter chan struct{}
 
-func (b blockingGetter) GetSecretValue(ctx context.Context, region, name string) (string, error) {
+func (b blockingGetter) ListSecretVersionIds(ctx context.Context, region, name string) ([]cloud.SecretVersion, error) {
+	<-b
+	return []cloud.SecretVersion{{ID: "v1"}}, nil
+}
+
+func (b blockingGetter) GetSecretValue(ctx context.Context, region, name, version string) (string, error) {
 	<-b
 	return "pw", nil
 }
@@ -314,9 +332,9 @@ func TestWithEmulator(t *testing.T) {
 		t.Fatalf("GetSecretValue calls %d", n)
 	}
 
-	cfg.PasswordSecret = "no/such/secret"
+	cfg.PasswordSecret = "no-such-secret"
 	_, err = c.For(cfg, session).Password(context.Background(), demo.Region, demo.InstanceID)
-	if e := failure.As(err); e.Kind != failure.Config || e.Code != "ResourceNotFound.SecretNotExist" || !strings.Contains(err.Error(), "no/such/secret") {
+	if e := failure.As(err); e.Kind != failure.Config || e.Code != "ResourceNotFound.SecretNotExist" || !strings.Contains(err.Error(), "no-such-secret") {
 		t.Fatalf("unknown secret: %v (%v)", err, e.Kind)
 	}
 }

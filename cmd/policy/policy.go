@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"redis-restore/internal/config"
+)
+
+// Policy is a CAM policy document (version 2.0).
+type Policy struct {
+	Version   string      `json:"version"`
+	Statement []Statement `json:"statement"`
+}
+
+// Statement is one statement of a Policy.
+type Statement struct {
+	Effect   string   `json:"effect"`
+	Action   []string `json:"action"`
+	Resource []string `json:"resource"`
+}
+
+// Audience is whose policy is generated.
+type Audience string
+
+const (
+	// FunctionRole is the function's execution role: everything it calls,
+	// the Redis calls too unless RESTORE_ROLE_ARN hands them to another role.
+	FunctionRole Audience = "function"
+	// AssumedRole is the role RESTORE_ROLE_ARN names, in the instances'
+	// account: the Redis calls only.
+	AssumedRole Audience = "assumed-role"
+)
+
+// Resource-level Redis actions the function calls ([TC 239/32846]).
+var redisActions = []string{"redis:DescribeInstanceBackups", "redis:DescribeInstances", "redis:DescribeTaskList", "redis:RestoreInstance"}
+
+// NotResourceLevel are the actions granted on "*": DescribeTaskInfo is in
+// both of the Redis CAM page's lists (resource-level and not), so only "*"
+// works for certain; it follows a restore's task.
+var NotResourceLevel = []string{"redis:DescribeTaskInfo"}
+
+var uinPattern = regexp.MustCompile(`^[0-9]{5,20}$`)
+var roleARNPattern = regexp.MustCompile(`^qcs::cam::uin/([0-9]{5,20}):role(?:Name)?/[A-Za-z0-9_+=,.@-]+$`)
+
+// Input is what the policy is generated from: the function's environment,
+// read as the function reads it, and the account.
+type Input struct {
+	Config     *config.Config
+	UIN        string // the account of the function, its queue and its secret
+	CreatorUIN string // the secret's creator, default UIN
+	Audience   Audience
+}
+
+// Generate builds the least-privilege policy for in. Every error names the
+// setting at fault.
+func Generate(in Input) (Policy, []string, error) {
+	cfg := in.Config
+	var notes []string
+	switch {
+	case cfg.Region == "":
+		return Policy{}, nil, fmt.Errorf("TENCENTCLOUD_REGION (or -region): not set; CAM resources name a region")
+	case !uinPattern.MatchString(in.UIN):
+		return Policy{}, nil, fmt.Errorf("TENCENTCLOUD_UIN (or -uin): %q is not an account ID (digits)", in.UIN)
+	}
+	creator := in.CreatorUIN
+	if creator == "" {
+		creator = in.UIN
+	}
+	if !uinPattern.MatchString(creator) {
+		return Policy{}, nil, fmt.Errorf("-creator-uin: %q is not an account ID (digits)", creator)
+	}
+	roleOwner := ""
+	if cfg.RoleARN != "" {
+		m := roleARNPattern.FindStringSubmatch(cfg.RoleARN)
+		if m == nil {
+			return Policy{}, nil, fmt.Errorf("RESTORE_ROLE_ARN: %q is not a role ARN such as qcs::cam::uin/200000000002:roleName/RedisRestoreRole", cfg.RoleARN)
+		}
+		roleOwner = m[1]
+	}
+
+	p := Policy{Version: "2.0"}
+	redisStatements := func(uin string) {
+		var res []string
+		if len(cfg.AllowedInstances) == 0 {
+			res = []string{fmt.Sprintf("qcs::redis:%s:uin/%s:instance/*", cfg.Region, uin)}
+			notes = append(notes, "RESTORE_ALLOWED_INSTANCES is not set: the Redis actions are granted on every instance of the account")
+		}
+		for _, pattern := range cfg.AllowedInstances {
+			res = append(res, fmt.Sprintf("qcs::redis:%s:uin/%s:instance/%s", cfg.Region, uin, pattern))
+		}
+		p.Statement = append(p.Statement,
+			Statement{Effect: "allow", Action: redisActions, Resource: res},
+			Statement{Effect: "allow", Action: NotResourceLevel, Resource: []string{"*"}})
+		notes = append(notes, "not resource-level, granted on *: "+strings.Join(NotResourceLevel, ", "))
+	}
+
+	if in.Audience == AssumedRole {
+		if roleOwner == "" {
+			return Policy{}, nil, fmt.Errorf("RESTORE_ROLE_ARN: not set, so there is no assumed role to write a policy for")
+		}
+		redisStatements(roleOwner)
+		notes = append(notes, "attach to "+cfg.RoleARN+"; its trust policy must let the function's role assume it")
+		return p, notes, nil
+	}
+
+	if roleOwner == "" {
+		redisStatements(in.UIN)
+	} else {
+		notes = append(notes, "the Redis actions belong to "+cfg.RoleARN+": run with -for assumed-role for its policy")
+	}
+	switch {
+	case cfg.Queue != "" && cfg.Topic != "":
+		return Policy{}, nil, fmt.Errorf("RESTORE_TOPIC: both RESTORE_QUEUE and RESTORE_TOPIC are set: set one")
+	case cfg.Queue != "":
+		p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"tdmq:SendCmqMsg"},
+			Resource: []string{fmt.Sprintf("qcs::tdmq:%s:uin/%s:queue/%s", cfg.Region, in.UIN, cfg.Queue)}})
+	case cfg.Topic != "":
+		p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"tdmq:PublishCmqMsg"},
+			Resource: []string{fmt.Sprintf("qcs::tdmq:%s:uin/%s:topic/%s", cfg.Region, in.UIN, cfg.Topic)}})
+	default:
+		return Policy{}, nil, fmt.Errorf("RESTORE_QUEUE: neither RESTORE_QUEUE nor RESTORE_TOPIC is set")
+	}
+	if cfg.PasswordSecret != "" {
+		ref, err := config.ParseSecretRef(cfg.PasswordSecret)
+		if err != nil {
+			return Policy{}, nil, err
+		}
+		actions := []string{"ssm:GetSecretValue"}
+		if ref.Version == "" {
+			// The newest version is found by listing them.
+			actions = append(actions, "ssm:ListSecretVersionIds")
+		}
+		p.Statement = append(p.Statement, Statement{Effect: "allow", Action: actions,
+			Resource: []string{fmt.Sprintf("qcs::ssm:%s:uin/%s:secret/creatorUin/%s/%s", cfg.Region, in.UIN, creator, ref.Name)}})
+	}
+	if cfg.RoleARN != "" {
+		p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"sts:AssumeRole"}, Resource: []string{cfg.RoleARN}})
+	}
+	return p, notes, nil
+}

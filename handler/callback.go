@@ -1,0 +1,57 @@
+package handler
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"redis-restore/events"
+	"redis-restore/internal/restore"
+)
+
+// alarmCallback is a Cloud Monitor alarm that came over HTTP (function URL
+// or API gateway).
+type alarmCallback struct {
+	sessionID string
+}
+
+// noteAlarmCallback remembers, for the answer, that an authenticated HTTP
+// body is a Cloud Monitor alarm.
+func (inv *invocation) noteAlarmCallback(body []byte) {
+	if k, err := events.DetectBody(body); err != nil || k != events.Alarm {
+		return
+	}
+	var a struct {
+		SessionID events.String `json:"sessionId"`
+	}
+	// A body that does not decode is answered as a failed request by the
+	// alarm's own decoding; only the sessionId matters here.
+	_ = json.Unmarshal(body, &a)
+	inv.callback = &alarmCallback{sessionID: string(a.SessionID)}
+}
+
+// callbackBody is the answer to a Cloud Monitor alarm callback: the
+// contract's results, with the sessionId echoed and retCode 0. The older
+// callback document sends a notification again (up to 3 times) unless it
+// gets exactly that; the current one wants HTTP 200.
+type callbackBody struct {
+	SessionID string           `json:"sessionId"`
+	RetCode   int              `json:"retCode"`
+	Results   []restore.Result `json:"results"`
+}
+
+// callbackResponse answers an alarm callback with 200 whatever its results
+// say. Sending the alarm again could not help: a restore that failed for a
+// lasting reason fails again, and a transient one is retried within the
+// invocation already; what happened is in the results, the logs and the
+// queue's failed message.
+func (inv *invocation) callbackResponse(results []restore.Result) events.APIGatewayResponse {
+	body, _ := json.Marshal(callbackBody{SessionID: inv.callback.sessionID, RetCode: 0, Results: results})
+	if failed := httpStatus(results); failed >= 400 {
+		inv.log.Warn("alarm callback answered 200 although its restore failed", "status", failed)
+	}
+	return events.APIGatewayResponse{
+		StatusCode: http.StatusOK,
+		Headers:    map[string]string{"Content-Type": "application/json"},
+		Body:       string(body),
+	}
+}

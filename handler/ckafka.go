@@ -1,0 +1,60 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// ckafka handles a CKafka trigger's batch: each record's msgBody is a
+// restore request or an alarm, handled on its own.
+//
+// The trigger retries an invocation that fails up to 10,000 times (its
+// retry setting), and the partition waits meanwhile. So a record that can
+// never succeed (not JSON, an invalid request, an instance not allowed, a
+// backup that is not there) is answered as a failed result and the batch
+// succeeds; only a transient failure or a TaskId that could not be queued
+// fails the invocation (see retryError), as for the other asynchronous
+// triggers.
+func (inv *invocation) ckafka(ctx context.Context, payload []byte) []restore.Result {
+	ev, err := events.DecodeCKafka(payload)
+	if err != nil {
+		return inv.requestFailure(failure.E(err, "CKafka event: "+failure.As(err).Message))
+	}
+	var jobs []job
+	for i, rec := range ev.Records {
+		m := rec.Ckafka
+		// A Kafka message carries no time the trigger passes on: like
+		// other events without one, a restore of the instance in the last
+		// untimedLookback is taken for this message's (the trigger retries
+		// a failed batch at once). Topic, partition and offset identify the
+		// message for the warm container's memory. An alarm brings its own
+		// time.
+		src := source{trigger: "ckafka", since: inv.createdAt(time.Time{}), key: m.Key(), noSecrets: true}
+		for _, j := range inv.jobs([]byte(m.MsgBody), src) {
+			if j.decided != nil && j.decided.Status == restore.Failed {
+				j.decided.Reason = fmt.Sprintf("CKafka record %d (topic %s, partition %d, offset %d)", i, m.Topic, m.Partition, m.Offset)
+				inv.log.Warn("CKafka record cannot be restored; it is answered, not retried",
+					"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "code", j.decided.Error.Code)
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	return inv.run(ctx, jobs)
+}
+
+// retriedByPlatform reports whether the platform retries an invocation of
+// this kind that returns an error, so that a transient failure is worth
+// one: the asynchronous triggers and the queues. HTTP callers and direct
+// invocations get their answer instead.
+func retriedByPlatform(kind events.Kind) bool {
+	switch kind {
+	case events.Timer, events.CMQ, events.CKafka, events.EventBridge:
+		return true
+	}
+	return false
+}

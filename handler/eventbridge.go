@@ -1,0 +1,119 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// eventBridge handles the events an EventBridge rule delivers, one or a
+// batch: a restore request (type com.tencentcloud.redis.restore.requested,
+// the request as data), or a Cloud Monitor event alarm about a Redis
+// instance. Any other event is skipped with a reason, not failed:
+// EventBridge would deliver it again, and again it would not be ours.
+func (inv *invocation) eventBridge(ctx context.Context, payload []byte) []restore.Result {
+	evs, err := events.DecodeEventBridge(payload)
+	if err != nil {
+		return inv.requestFailure(failure.E(err, "EventBridge event: "+failure.As(err).Message))
+	}
+	var jobs []job
+	for i, ev := range evs {
+		for _, j := range inv.eventBridgeJobs(ev) {
+			if j.decided != nil && j.decided.Status == restore.Failed && j.decided.Reason == "" {
+				j.decided.Reason = fmt.Sprintf("EventBridge event %d (id %s, type %s)", i, ev.ID, ev.Type)
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	return inv.run(ctx, jobs)
+}
+
+const eventBridgeTrigger = "eventbridge"
+
+func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
+	skip := func(instanceID, reason string) []job {
+		inv.log.Info("EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
+		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: reason}}}
+	}
+	if ev.IsRestoreRequest() {
+		body, err := ev.RequestBody()
+		if err != nil {
+			r := inv.requestFailure(err)[0]
+			return []job{{decided: &r}}
+		}
+		src := source{trigger: eventBridgeTrigger, since: inv.createdAt(ev.Time.Time), noSecrets: true}
+		if ev.ID != "" {
+			src.key = "eventbridge:" + ev.ID
+		}
+		return inv.jobs(body, src)
+	}
+	if _, _, ok := ev.CloudMonitorEvent(); ok {
+		j, reason, err := cloudMonitorEventJob(&ev, inv.cfg.AlarmMargin)
+		switch {
+		case err != nil:
+			r := restore.Result{InstanceID: j.Request.InstanceID}
+			r.Fail(err)
+			return []job{{decided: &r}}
+		case reason != "":
+			return skip(j.Request.InstanceID, reason)
+		}
+		inv.log.Info("Cloud Monitor event accepted", "eventId", ev.ID, "instanceId", j.Request.InstanceID, "reason", j.Reason)
+		return []job{{Job: j}}
+	}
+	if ev.IsOutcome() {
+		return skip("", fmt.Sprintf("event of type %q is this function's own outcome message, not a request", ev.Type))
+	}
+	return skip("", fmt.Sprintf("event of type %q from source %q is neither a restore request (type %s) nor a Cloud Monitor event alarm (<product>:ErrorEvent:<EventType>)",
+		ev.Type, ev.Source, events.RestoreRequestedType))
+}
+
+// cloudMonitorEventJob turns a Cloud Monitor event alarm into a restore, as
+// an alarm callback is turned (restore.AlarmJob): an abnormal ("1") or
+// stateless ("-") event restores the newest backup that started before
+// the event, less the alarm margin; a recovered one ("0") is skipped. The
+// EventBridge rule's pattern chooses which events come here: they carry no
+// alarm policy, so RESTORE_ALARM_POLICIES does not apply.
+func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (restore.Job, string, error) {
+	instanceID := ev.InstanceID()
+	status := strings.TrimSpace(string(ev.Status))
+	j := restore.Job{Request: events.RestoreRequest{InstanceID: instanceID}}
+	switch {
+	case instanceID == "":
+		return j, fmt.Sprintf("Cloud Monitor event %s names no Redis instance (subject %q, data.instanceId)", ev.Type, ev.EventSubject()), nil
+	case status == "0":
+		return j, fmt.Sprintf("Cloud Monitor event %s on %s has recovered (status \"0\")", ev.Type, instanceID), nil
+	case status != "1" && status != "-":
+		return j, fmt.Sprintf("Cloud Monitor event %s on %s has status %q, neither \"1\" (abnormal) nor \"-\" (stateless)", ev.Type, instanceID, status), nil
+	case ev.Time.IsZero():
+		return j, "", failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("time"),
+			"a Cloud Monitor event needs its time: the backup restored is the newest before it")
+	}
+	at := ev.Time.Time
+	before := at.Add(-margin)
+	req := events.RestoreRequest{
+		InstanceID: instanceID,
+		BackupID:   events.LatestBackup,
+		Region:     strings.TrimSpace(ev.Region),
+		Before:     &before,
+	}
+	if err := req.Validate(); err != nil {
+		return j, "", err
+	}
+	return restore.Job{
+		Request: req,
+		Trigger: eventBridgeTrigger,
+		Since:   at,
+		// Not the event's id: the same occurrence delivered again under
+		// another id is still one restore.
+		Key: "eventbridge:" + instanceID + ":" + ev.Type + ":" + at.UTC().Format("20060102T150405.000Z"),
+		Reason: fmt.Sprintf("Cloud Monitor event %s (status %q) on %s at %s, less a margin of %s",
+			ev.Type, status, instanceID, at.UTC().Format(time.RFC3339), margin),
+		// An event alarm falls under RESTORE_BUDGET like a callback's.
+		JobGuard: restore.JobGuard{Alarm: true},
+	}, "", nil
+}

@@ -1,0 +1,64 @@
+package cloud_test
+
+import (
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/cloudemu"
+)
+
+func TestIsRestoreTask(t *testing.T) {
+	for typ, want := range map[string]bool{
+		"010": true, "FLOW_RESTOREBACKUP": true, " 010 ": true, "flow_restorebackup": true,
+		"017": false, "012": false, "026": false, "037": false, "": false,
+		"FLOW_AUTOBACKUP": false, "redis回档流程": false, "0100": false,
+	} {
+		if got := cloud.IsRestoreTask(typ); got != want {
+			t.Errorf("IsRestoreTask(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}
+
+// The emulator, like the API may, ignores the TaskTypes filter and lists an
+// automatic backup, a flush and a clone next to the restores: only the
+// restores, running or finished, may come back.
+func TestDescribeRestoreTasksJudgesEachTaskByType(t *testing.T) {
+	v := newCloudEnv(t)
+	now := time.Now()
+	id := v.demo.InstanceID
+	for i, typ := range []string{cloudemu.TaskTypeAutoBackup, "037", cloudemu.TaskTypeClone, cloudemu.TaskTypeBackup} {
+		v.emu.AddTask(cloudemu.Task{InstanceID: id, Type: typ, StartTime: now.Add(time.Duration(i) * time.Second)})
+	}
+	finished := v.emu.AddTask(cloudemu.Task{InstanceID: id, Type: cloudemu.TaskTypeRestore, StartTime: now.Add(-time.Hour), Duration: time.Second})
+	running := v.emu.AddTask(cloudemu.Task{InstanceID: id, Type: cloudemu.TaskTypeRestore, StartTime: now, Duration: time.Hour})
+	// Another instance's restore is not this one's.
+	v.emu.AddTask(cloudemu.Task{InstanceID: v.demo.PasswordFreeInstanceID, Type: cloudemu.TaskTypeRestore, StartTime: now})
+
+	tasks, err := v.session().DescribeRestoreTasks(ctx(t), v.demo.Region, id, now.Add(-2*time.Hour), now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, task := range tasks {
+		got[task.ID] = task.Type
+	}
+	if len(got) != 2 || got[finished] != "010" || got[running] != "010" {
+		t.Fatalf("restore tasks = %v, want exactly %d and %d (type 010)", got, finished, running)
+	}
+}
+
+func TestNewestSecretVersion(t *testing.T) {
+	// The API's example list, not sorted: v1 is the newest.
+	example := []cloud.SecretVersion{{ID: "v1", CreateTime: 1730278717}, {ID: "v2", CreateTime: 1730278706}, {ID: "v3", CreateTime: 1730271414}}
+	if v, ok := cloud.NewestSecretVersion(example); !ok || v.ID != "v1" {
+		t.Fatalf("newest of the example = %+v, want v1", v)
+	}
+	tie := []cloud.SecretVersion{{ID: "b", CreateTime: 5}, {ID: "c", CreateTime: 5}, {ID: "a", CreateTime: 4}}
+	if v, _ := cloud.NewestSecretVersion(tie); v.ID != "c" {
+		t.Fatalf("tie broken to %+v, want c whatever the order", v)
+	}
+	if _, ok := cloud.NewestSecretVersion(nil); ok {
+		t.Fatal("a newest version of none")
+	}
+}
