@@ -19,8 +19,9 @@ import (
 // TestFaultSuiteFlapping is the fault suite's flapping section (issue 14):
 // alarms that fire, recover and fire again, ten times each, every firing a
 // new event that first occurs after the previous restore started. Each
-// firing reaches one to three containers at once, through API gateway
-// (basic auth), CMQ or direct invocation in turn; failed asynchronous
+// firing reaches one to three containers at once, through API gateway or
+// the function URL (basic auth), CMQ, CKafka, direct invocation or
+// EventBridge (an event alarm) in turn; failed asynchronous
 // deliveries are retried, a 5xx alarm callback is sent again, a fifth of
 // the firings come again later; the emulator fails a share of every call
 // as in TestFaultSuite. Under the default RESTORE_BUDGET (1/1h) each
@@ -99,7 +100,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 						answered[r.TaskID] = true
 					}
 				}
-				if err != nil && trigger != "apigw" || status >= 500 {
+				if err != nil && trigger != "apigw" && trigger != "functionurl" || status >= 500 {
 					retry = true
 				}
 			}()
@@ -109,7 +110,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 	}
 	later := func() { time.Sleep(taskDuration + time.Duration(randN(300))*time.Millisecond) }
 
-	triggers := []string{"apigw", "cmq", "direct"}
+	triggers := flapTriggers
 	var all sync.WaitGroup
 	for i, id := range ids {
 		all.Add(1)
@@ -127,7 +128,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				prev = first
 				trigger := triggers[(i+k)%len(triggers)]
 				key := fmt.Sprintf("%s/%d", id, k)
-				payload := alarmVia(t, trigger, flapFiring(t, id, first))
+				payload := flapVia(t, trigger, id, first)
 				sent = append(sent, payload)
 				n := 1 + randN(3)
 				if n > 1 {

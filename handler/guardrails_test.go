@@ -24,17 +24,47 @@ func flapFiring(t testing.TB, instance string, first time.Time) string {
 		Replace(string(fixture(t, "alarm-metric-instanceid.json")))
 }
 
-// alarmThrough wraps an alarm as one of the triggers that bring alarms.
+// alarmVia wraps an alarm as one of the triggers that bring alarms.
 func alarmVia(t testing.TB, trigger, alarm string) []byte {
+	auth := map[string]string{"authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(alarmBasicAuth))}
 	switch trigger {
 	case "apigw":
-		auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(alarmBasicAuth))
-		return gatewayEvent(t, alarm, map[string]string{"authorization": auth})
+		return gatewayEvent(t, alarm, auth)
+	case "functionurl":
+		return functionURLEvent(t, alarm, auth)
 	case "cmq":
 		return cmqEvent(t, alarm)
+	case "ckafka":
+		return mustJSON(t, map[string]any{"Records": []any{map[string]any{"Ckafka": map[string]any{
+			"topic": "redis-restore-alarms", "partition": 2, "offset": time.Now().UnixNano(), "msgKey": "policy-n4exeh88", "msgBody": alarm}}}})
 	}
 	return []byte(alarm)
 }
+
+// eventBridgeAlarm is the Cloud Monitor event alarm of the EventBridge
+// example (testdata/eventbridge-alarm.json) on instance at a time.
+func eventBridgeAlarm(t testing.TB, instance string, at time.Time) []byte {
+	var ev map[string]any
+	if err := json.Unmarshal(fixture(t, "eventbridge-alarm.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["subject"], ev["time"] = instance, at.UnixMilli()
+	ev["data"].(map[string]any)["instanceId"] = instance
+	ev["data"].(map[string]any)["dimensions"] = map[string]any{"instanceid": instance}
+	return mustJSON(t, ev)
+}
+
+// flapVia is a firing at first through trigger: a metric alarm callback
+// through any of its triggers, or an event alarm through EventBridge.
+func flapVia(t testing.TB, trigger, instance string, first time.Time) []byte {
+	if trigger == "eventbridge" {
+		return eventBridgeAlarm(t, instance, first)
+	}
+	return alarmVia(t, trigger, flapFiring(t, instance, first))
+}
+
+// flapTriggers are the triggers an alarm can come through.
+var flapTriggers = []string{"apigw", "functionurl", "cmq", "ckafka", "direct", "eventbridge"}
 
 func queuedOfType(e *env, typ string) []restore.Event {
 	var out []restore.Event
@@ -48,8 +78,8 @@ func queuedOfType(e *env, typ string) []restore.Event {
 
 // The loop: an alarm that flaps fires ten times, each firing a new
 // event a second or more after the previous restore started, each reaching
-// two containers at once, through API gateway, CMQ and direct invocation
-// in turn. One restore; every later firing is held back (skipped,
+// two containers at once, through every trigger that brings alarms in
+// turn (API gateway, function URL, CMQ, CKafka, direct, EventBridge). One restore; every later firing is held back (skipped,
 // RestoreBudgetExceeded) with the task that used the budget and when it
 // frees up, and restore.held tells the operators, once per firing.
 func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) {
@@ -57,8 +87,6 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	realistic(e)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
 	inst := e.demo.PasswordFreeInstanceID
-	triggers := []string{"apigw", "cmq", "direct"}
-
 	first := atOnce(t, e, 2, alarmVia(t, "apigw", flapFiring(t, inst, time.Now().Add(-2*time.Second))))
 	exactlyOnce(t, e, first)
 	task := e.emu.RestoreCalls()[0]
@@ -66,8 +94,8 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	// alarm's do: each is a new event, not a delivery of the first.
 	started := task.Time.Truncate(time.Second)
 	for k := 1; k < 10; k++ {
-		trigger := triggers[k%len(triggers)]
-		for c, rs := range atOnce(t, e, 2, alarmVia(t, trigger, flapFiring(t, inst, started.Add(time.Duration(k)*time.Second)))) {
+		trigger := flapTriggers[k%len(flapTriggers)]
+		for c, rs := range atOnce(t, e, 2, flapVia(t, trigger, inst, started.Add(time.Duration(k)*time.Second))) {
 			r := onlyResult(t, rs)
 			if r.Status != restore.Skipped || r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded {
 				t.Fatalf("firing %d (%s), container %d: %s %+v, want skipped with %s", k+1, trigger, c, r.Status, r.Error, restore.CodeBudgetExceeded)
