@@ -116,16 +116,12 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		all.Add(1)
 		go func() {
 			defer all.Done()
-			var prev time.Time
 			var sent [][]byte
 			for k := 0; k < firings; k++ {
 				// A new firing first occurs after everything before it,
-				// so after any restore an earlier firing started.
-				first := time.Now().Truncate(time.Second).Add(time.Second)
-				if !first.After(prev) {
-					first = prev.Add(time.Second)
-				}
-				prev = first
+				// so after any restore an earlier firing started, and
+				// before it is delivered.
+				first := nextFiring()
 				trigger := triggers[(i+k)%len(triggers)]
 				key := fmt.Sprintf("%s/%d", id, k)
 				payload := flapVia(t, trigger, id, first)

@@ -10,6 +10,7 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
 )
 
 // JobGuard is what the guard rails need to know of a job (issue 14).
@@ -149,6 +150,38 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
 	res.Reason = joinReason(job.Reason, "restore held back by the restore budget")
 	log.Warn("restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
+	return true
+}
+
+// heldOnRetry looks at the budget again before a retry of RestoreInstance:
+// while this restore retried, another event's may have used it. After an
+// unclear attempt (which may have started the restore) nothing it says may
+// lose that restore: a task list that cannot be read leaves the outcome
+// unknown, not failed, and a task that started since the restore was
+// looked for (since) is taken for that attempt's, not for a reason to
+// hold.
+func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear *failure.Error, since time.Time, log *slog.Logger) bool {
+	probe := *res
+	if !s.overBudget(ctx, job, &probe, log) {
+		return false
+	}
+	switch {
+	case unclear == nil:
+	case probe.Status == Failed:
+		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf(
+			"%s; the restore may have started, and the task list could not be read to tell (%s), so it was not tried again", unclear.Message, probe.Error.Message)))
+		return true
+	case probe.Held:
+		for i := len(probe.Budget.Used) - 1; i >= 0; i-- {
+			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
+				res.Status, res.TaskID = Accepted, t.TaskID
+				res.Reason = joinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
+				log.Info("restore had started despite the unclear answer", "taskId", t.TaskID)
+				return true
+			}
+		}
+	}
+	*res = probe
 	return true
 }
 

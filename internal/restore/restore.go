@@ -292,7 +292,8 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
 	var lockedSince time.Time
-	var unclear *failure.Error // the last attempt that may have started the restore
+	firstTry := s.Now().Add(-time.Second) // no task of ours can have started before
+	var unclear *failure.Error            // the last attempt that may have started the restore
 	locked, passwordRetried := false, false
 	for attempt := int64(1); ; attempt++ {
 		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
@@ -300,7 +301,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		}
 		// While this one retried, another event's restore may have used the
 		// budget (see budget.go).
-		if attempt > 1 && s.overBudget(attemptCtx, job, res, log) {
+		if attempt > 1 && s.heldOnRetry(attemptCtx, job, res, unclear, firstTry, log) {
 			return
 		}
 		taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
