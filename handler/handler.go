@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go/rand"
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 	"golang.org/x/sync/errgroup"
 
@@ -24,6 +23,7 @@ import (
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/secrets"
+	"redis-restore/internal/uuid"
 )
 
 // Handler holds what outlives one invocation: the cloud clients (transport,
@@ -57,7 +57,7 @@ func New(log *slog.Logger) *Handler {
 		Getenv:      os.Getenv,
 		Now:         time.Now,
 		Sleep:       restore.SleepContext,
-		NewID:       newUUID,
+		NewID:       uuid.New,
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
 
@@ -531,12 +531,4 @@ func httpStatus(results []restore.Result) int {
 		}
 	}
 	return status
-}
-
-func newUUID() string {
-	id, err := rand.NewUUID(rand.Reader).GetUUID()
-	if err != nil {
-		return fmt.Sprintf("%d", time.Now().UnixNano())
-	}
-	return id
 }
