@@ -8,12 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/internal/chinatime"
-
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
+	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
 )
 
