@@ -19,6 +19,7 @@ const (
 	FunctionURL      // a function URL call (API gateway's shape without requestContext)
 	CKafka           // a CKafka trigger
 	EventBridge      // an event, or a batch of events, delivered by an EventBridge rule
+	Handoff          // work an HTTP call handed to the function's own asynchronous invocation
 )
 
 func (k Kind) String() string {
@@ -39,6 +40,8 @@ func (k Kind) String() string {
 		return "ckafka"
 	case EventBridge:
 		return "eventbridge"
+	case Handoff:
+		return "handoff"
 	default:
 		return "unknown"
 	}
@@ -50,6 +53,9 @@ func Detect(payload []byte) (Kind, error) {
 	obj, err := decodeObject(payload)
 	if err != nil {
 		return Unknown, err
+	}
+	if _, ok := obj[HandoffField]; ok && len(obj) == 1 {
+		return Handoff, nil
 	}
 	if raw, ok := obj["Records"]; ok {
 		switch recordsKey(raw) {

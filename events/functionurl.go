@@ -1,9 +1,7 @@
 package events
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strings"
 )
 
@@ -27,17 +25,7 @@ type FunctionURLRequest struct {
 const RemoteAddrHeader = "x-scf-remote-addr"
 
 // Header returns a header's value whatever the case of its name.
-func (r *FunctionURLRequest) Header(name string) string {
-	if v, ok := r.Headers[name]; ok {
-		return v
-	}
-	for k, v := range r.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return ""
-}
+func (r *FunctionURLRequest) Header(name string) string { return header(r.Headers, name) }
 
 // RemoteAddr is the caller's IP address, as the platform saw it.
 func (r *FunctionURLRequest) RemoteAddr() string {
@@ -52,14 +40,7 @@ func (r *FunctionURLRequest) Method() string {
 // RawBody is the body as the caller sent it. Webhook signatures are
 // computed over these bytes.
 func (r *FunctionURLRequest) RawBody() ([]byte, error) {
-	if !r.IsBase64Encoded {
-		return []byte(r.Body), nil
-	}
-	b, err := base64.StdEncoding.DecodeString(r.Body)
-	if err != nil {
-		return nil, fmt.Errorf("body: marked isBase64Encoded but is not base64: %v", err)
-	}
-	return b, nil
+	return rawBody(r.Body, bool(r.IsBase64Encoded))
 }
 
 // FunctionURLResponse is an event function's answer to a function URL

@@ -67,7 +67,12 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
 	}
 	inv.noteAlarmCallback(body)
-	return inv.gatewayResponse(inv.body(ctx, body, inv.webhookSource(who, req.Header(IdempotencyHeader), body)))
+	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
+	jobs := inv.jobs(body, src)
+	if results, ok := inv.handOff(ctx, body, src, jobs, wantsWait(req.QueryString)); ok {
+		return inv.gatewayResponse(results)
+	}
+	return inv.gatewayResponse(inv.run(ctx, jobs))
 }
 
 // webhookSource gives a webhook call its identity, so that neither a

@@ -53,7 +53,7 @@ func (inv *invocation) ckafka(ctx context.Context, payload []byte) []restore.Res
 // invocations get their answer instead.
 func retriedByPlatform(kind events.Kind) bool {
 	switch kind {
-	case events.Timer, events.CMQ, events.CKafka, events.EventBridge:
+	case events.Timer, events.CMQ, events.CKafka, events.EventBridge, events.Handoff:
 		return true
 	}
 	return false

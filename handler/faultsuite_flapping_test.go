@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
@@ -22,7 +24,9 @@ import (
 // firing reaches one to three containers at once, through API gateway or
 // the function URL (basic auth), CMQ, CKafka, direct invocation or
 // EventBridge (an event alarm) in turn; failed asynchronous
-// deliveries are retried, a 5xx alarm callback is sent again, a fifth of
+// deliveries are retried, alarm callbacks over HTTP are handed off to the
+// function's own asynchronous invocation (RESTORE_HANDOFF's default) and
+// their failures retried by it, a 5xx alarm callback is sent again, a fifth of
 // the firings come again later; the emulator fails a share of every call
 // as in TestFaultSuite. Under the default RESTORE_BUDGET (1/1h) each
 // instance is restored at most once, and the other firings are held.
@@ -75,9 +79,43 @@ func TestFaultSuiteFlapping(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	var invocations, atOnce, retries, redeliveries, panics int
+	var invocations, atOnce, retries, redeliveries, panics, handedOff int
 	answered := map[int64]bool{}
-	outcomes := map[string][]restore.Result{} // by firing, every answer
+	outcomes := map[string][]restore.Result{} // by firing, every outcome
+	firingOf := map[string]string{}           // alarm body -> firing, for hand-offs
+	record := func(key string, rs []restore.Result) {
+		for _, r := range rs {
+			if r.TaskID != 0 {
+				answered[r.TaskID] = true
+			}
+			if r.Status != restore.Queued { // a hand-off's answer is no outcome
+				outcomes[key] = append(outcomes[key], r)
+			}
+		}
+	}
+
+	// Alarm callbacks over HTTP hand their restores to the function's own
+	// asynchronous invocation, as by default in production: the emulator's
+	// SCF Invoke runs each in a fresh container, and retries a failed one.
+	e.vars["RESTORE_HANDOFF"] = "alarms"
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 6})
+	e.emu.SetAsyncRetryDelay(taskDuration)
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		var p int
+		ans, err := safeInvokeWith(e, newContainer(), event, &p)
+		rs, _ := decodeAnswer(t, ans)
+		if err != nil && p == 0 {
+			rs = resultsFromError(t, err)
+		}
+		var ev events.HandoffEvent
+		_ = json.Unmarshal(event, &ev)
+		mu.Lock()
+		defer mu.Unlock()
+		handedOff++
+		panics += p
+		record(firingOf[ev.Handoff.Body], rs)
+		return err
+	})
 	deliver := func(key, trigger string, payload []byte, containers int) (retry bool) {
 		var wg sync.WaitGroup
 		for range containers {
@@ -94,12 +132,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				defer mu.Unlock()
 				invocations++
 				panics += p
-				outcomes[key] = append(outcomes[key], rs...)
-				for _, r := range rs {
-					if r.TaskID != 0 {
-						answered[r.TaskID] = true
-					}
-				}
+				record(key, rs)
 				if err != nil && trigger != "apigw" && trigger != "functionurl" || status >= 500 {
 					retry = true
 				}
@@ -125,6 +158,9 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				trigger := triggers[(i+k)%len(triggers)]
 				key := fmt.Sprintf("%s/%d", id, k)
 				payload := flapVia(t, trigger, id, first)
+				mu.Lock()
+				firingOf[flapFiring(t, id, first)] = key
+				mu.Unlock()
 				sent = append(sent, payload)
 				n := 1 + randN(3)
 				if n > 1 {
@@ -152,6 +188,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		}()
 	}
 	all.Wait()
+	e.emu.WaitInvocations()
 
 	restoresOf := map[string]int{}
 	for _, c := range e.emu.RestoreCalls() {
@@ -232,8 +269,8 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		cs = append(cs, fmt.Sprintf("%s=%d", s, n))
 	}
 	sort.Strings(cs)
-	fmt.Printf("FAULT-SUITE flapping instances=%d firings=%d invocations=%d at-once=%d retries=%d redeliveries=%d faults-injected=%d budget=1/1h\n",
-		instances, instances*firings, invocations, atOnce, retries, redeliveries, e.emu.FaultsInjected())
+	fmt.Printf("FAULT-SUITE flapping instances=%d firings=%d invocations=%d handed-off=%d at-once=%d retries=%d redeliveries=%d faults-injected=%d budget=1/1h\n",
+		instances, instances*firings, invocations, handedOff, atOnce, retries, redeliveries, e.emu.FaultsInjected())
 	fmt.Printf("FAULT-SUITE flapping final %s restores=%d held-firings=%d held-messages=%d lost=%d panics=%d\n",
 		strings.Join(cs, " "), len(e.emu.RestoreCalls()), heldFirings, len(heldIDs), lost, panics)
 	fmt.Printf("FAULT-SUITE flapping restores beyond budget: %d\n", beyond)

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"redis-restore/handler"
+	"redis-restore/internal/chinatime"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
@@ -113,7 +115,7 @@ func TestFaultSuite(t *testing.T) {
 			i++
 		case 3:
 			alarm := strings.NewReplacer("crs-5a4py64p", ids[i], "2026-11-29 10:00:00",
-				time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateTime)).Replace(string(fixture(t, "alarm-metric-instanceid.json")))
+				chinatime.Format(time.Now())).Replace(string(fixture(t, "alarm-metric-instanceid.json")))
 			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("monitor:alarm-pass-77"))
 			ev := gatewayEvent(t, alarm, map[string]string{"authorization": auth})
 			evs = append(evs, event{"alarm", func() []byte { return ev }, []int{i}, false})
@@ -135,6 +137,7 @@ func TestFaultSuite(t *testing.T) {
 		}
 	}
 
+	var panics int
 	// Containers: an idle pool; a delivery takes one (sometimes a cold new
 	// one) and gives it back when it has answered, so that no container
 	// runs two invocations at once, as in SCF.
@@ -152,8 +155,44 @@ func TestFaultSuite(t *testing.T) {
 
 	var mu sync.Mutex
 	outcomes := map[int][]restore.Result{} // every answer per request, in order
+	index := map[string]int{}
+	for i, id := range ids {
+		index[id] = i
+	}
 	answered := map[int64]bool{}
-	var invocations, atOnce, retries, replays, redeliveries, panics int
+
+	// Alarm callbacks hand their restores to the function's own
+	// asynchronous invocation: the emulator's SCF Invoke delivers each to
+	// a container of the pool, and SCF's retries of a failed one too.
+	e.vars["RESTORE_HANDOFF"] = "alarms" // the default: alarm callbacks are handed off, webhook requests wait
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 6})
+	e.emu.SetAsyncRetryDelay(taskDuration)
+	e.emu.SetFaults("Invoke", cloudemu.Faults{Rate: 0.1, Kinds: []cloudemu.Fault{{Code: "InternalError"}, {Delay: 2 * time.Second}}})
+	var handedOff int
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		h := <-pool
+		defer func() { pool <- h }()
+		var p int
+		ans, err := safeInvokeWith(e, h, event, &p)
+		rs, _ := decodeAnswer(t, ans)
+		if err != nil && p == 0 {
+			rs = resultsFromError(t, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		handedOff++
+		panics += p
+		for _, r := range rs {
+			if i, ok := index[r.InstanceID]; ok {
+				outcomes[i] = append(outcomes[i], r)
+			}
+			if r.TaskID != 0 {
+				answered[r.TaskID] = true
+			}
+		}
+		return err
+	})
+	var invocations, atOnce, retries, replays, redeliveries int
 	deliver := func(ev event, containers int) (retry bool) {
 		payload := ev.build()
 		var wg sync.WaitGroup
@@ -236,6 +275,7 @@ func TestFaultSuite(t *testing.T) {
 		}()
 	}
 	all.Wait()
+	e.emu.WaitInvocations()
 
 	// The figures.
 	restoresOf := map[string][]cloudemu.RestoreCall{}
@@ -251,13 +291,14 @@ func TestFaultSuite(t *testing.T) {
 			t.Errorf("request %d has no outcome", i)
 			continue
 		}
-		final, sawUnknown := rs[len(rs)-1], false
+		var final restore.Result
+		sawUnknown := false
 		for _, r := range rs {
+			if r.Status != restore.Queued && (final.Status != restore.Accepted && final.Status != restore.Duplicate) {
+				final = r // the last outcome, unless one found the restore
+			}
 			if r.Status == restore.Unknown {
 				sawUnknown = true
-			}
-			if r.Status == restore.Accepted || r.Status == restore.Duplicate {
-				final = r // any delivery that found the restore settles it
 			}
 			if (r.Status == restore.Accepted || r.Status == restore.Duplicate) && (len(restoresOf[ids[i]]) == 0 || r.TaskID != restoresOf[ids[i]][0].TaskID) {
 				t.Errorf("request %d answered %s with task %d, not its instance's restore %+v", i, r.Status, r.TaskID, restoresOf[ids[i]])
@@ -318,8 +359,8 @@ func TestFaultSuite(t *testing.T) {
 		rs = append(rs, fmt.Sprintf("%s=%d", code, n))
 	}
 	sort.Strings(rs)
-	fmt.Printf("FAULT-SUITE requests=%d events=%d invocations=%d at-once=%d retries=%d replays=%d redeliveries=%d faults-injected=%d task=%s\n",
-		requests, len(evs), invocations, atOnce, retries, replays, redeliveries, e.emu.FaultsInjected(), taskDuration)
+	fmt.Printf("FAULT-SUITE requests=%d events=%d invocations=%d handed-off=%d at-once=%d retries=%d replays=%d redeliveries=%d faults-injected=%d task=%s\n",
+		requests, len(evs), invocations, handedOff, atOnce, retries, replays, redeliveries, e.emu.FaultsInjected(), taskDuration)
 	fmt.Printf("FAULT-SUITE accepted=%d duplicate=%d failed=%d unknown=%d restores=%d lost=%d double-restores=%d panics=%d\n",
 		counts[restore.Accepted], counts[restore.Duplicate], counts[restore.Failed], counts[restore.Unknown], len(restoresOf), lost, double, panics)
 	fmt.Printf("FAULT-SUITE unknown outcomes=%d resolved-by-a-later-delivery=%d still-unknown=%d\n", unknown, unknownResolved, unknown-unknownResolved)

@@ -509,3 +509,33 @@ func TestBudgetDoesNotHoldItsOwnUnclearRestore(t *testing.T) {
 		t.Errorf("accepted messages %+v", m)
 	}
 }
+
+// With hand-off (RESTORE_HANDOFF), an alarm callback is answered queued at
+// once and its plan reaches the queue from the asynchronous invocation;
+// the approval, and a forced request, run in the call.
+func TestPlansAndForceWithHandOff(t *testing.T) {
+	e := newHandoffEnv(t)
+	e.vars["RESTORE_APPROVAL"] = "alarm"
+	inst := e.demo.PasswordFreeInstanceID
+	resp, rs := e.gateway(gatewayEvent(t, flapFiring(t, inst, time.Now().Add(-time.Minute)), basicAuthHeader()))
+	if r := onlyResult(t, rs); resp.StatusCode != http.StatusOK || r.Status != restore.Queued {
+		t.Fatalf("alarm callback: %d %+v", resp.StatusCode, r)
+	}
+	e.finish()
+	planned := queuedOfType(e.env, "planned")
+	if len(planned) != 1 || planned[0].Data.Plan == nil || planned[0].Data.Plan.Token == "" {
+		t.Fatalf("planned messages %+v", planned)
+	}
+	status, a := sendApproval(t, e.env, e.h, approvalBody(planned[0].Data.Plan.Token))
+	if status != http.StatusAccepted || a.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+		t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
+	}
+	// A forced request past a spent budget, signed after that restore.
+	e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"
+	nextFiring()
+	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","force":true}`, inst)
+	resp, rs = e.gateway(gatewayEvent(t, body, signed(body)))
+	if r := onlyResult(t, rs); resp.StatusCode != http.StatusAccepted || r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 2 {
+		t.Fatalf("forced request under RESTORE_HANDOFF=all: %d %+v %+v", resp.StatusCode, r, r.Error)
+	}
+}

@@ -4,6 +4,7 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go/rand"
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 	"golang.org/x/sync/errgroup"
 
@@ -23,6 +23,7 @@ import (
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/secrets"
+	"redis-restore/internal/uuid"
 )
 
 // Handler holds what outlives one invocation: the cloud clients (transport,
@@ -56,7 +57,7 @@ func New(log *slog.Logger) *Handler {
 		Getenv:      os.Getenv,
 		Now:         time.Now,
 		Sleep:       restore.SleepContext,
-		NewID:       newUUID,
+		NewID:       uuid.New,
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
 
@@ -79,6 +80,7 @@ type invocation struct {
 	cfgErr    error // what is wrong with cfg; every restore is refused with it
 	log       *slog.Logger
 	requestID string
+	qualifier string // the version or alias SCF invoked, for a hand-off to it
 	kind      events.Kind
 	received  time.Time
 	// callback is set when an HTTP call carries a Cloud Monitor alarm: its
@@ -118,8 +120,10 @@ func (inv *invocation) createdAt(t time.Time) time.Time {
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
 	inv := &invocation{h: h, received: h.Now(), log: h.Log}
 	fc, _ := functioncontext.FromContext(ctx)
+	inv.qualifier = "$LATEST"
 	if fc != nil {
 		inv.requestID = fc.RequestID
+		inv.qualifier = cmp.Or(fc.FunctionVersion, inv.qualifier)
 	}
 	inv.log = h.Log.With("requestId", inv.requestID)
 	defer func() {
@@ -183,6 +187,8 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		results = inv.ckafka(ctx, payload)
 	case events.EventBridge:
 		results = inv.eventBridge(ctx, payload)
+	case events.Handoff:
+		results = inv.handoff(ctx, payload)
 	default:
 		// A direct invocation: a request, a batch, or an alarm. It says
 		// nothing of when it was created: a restore of the instance in
@@ -220,7 +226,7 @@ func (inv *invocation) logSummary(results []restore.Result) {
 	}
 	inv.log.Info("invocation answered", "results", len(results),
 		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
-		"dryRun", counts[restore.DryRun], "planned", counts[restore.Planned], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown],
+		"dryRun", counts[restore.DryRun], "planned", counts[restore.Planned], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown], "queued", counts[restore.Queued],
 		"ms", inv.h.Now().Sub(inv.received).Milliseconds())
 }
 
@@ -530,12 +536,4 @@ func httpStatus(results []restore.Result) int {
 		}
 	}
 	return status
-}
-
-func newUUID() string {
-	id, err := rand.NewUUID(rand.Reader).GetUUID()
-	if err != nil {
-		return fmt.Sprintf("%d", time.Now().UnixNano())
-	}
-	return id
 }

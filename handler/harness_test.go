@@ -67,6 +67,9 @@ func newEnv(t testing.TB) *env {
 	e.vars = demo.Environment(url)
 	e.vars["RESTORE_WEBHOOK_SECRET"] = webhookSecret
 	e.vars["RESTORE_LOCK_RETRY"] = "100ms"
+	// HTTP calls run here unless a test hands them off (handoff_test.go):
+	// most tests are about what happens to a restore, not where.
+	e.vars["RESTORE_HANDOFF"] = "off"
 	h := handler.New(handler.NewLogger(e.logs, -4))
 	h.Getenv = func(k string) string { return e.vars[k] }
 	h.LocalCredentials = nil // this machine's credential files are not the test's

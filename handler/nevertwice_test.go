@@ -392,19 +392,29 @@ func TestCMQRecordsAreCappedAtMaxRestores(t *testing.T) {
 	}
 }
 
-// Two firings of a timer without Time, ten minutes apart, are two firings:
-// neither the memory nor the task list takes the second for the first.
+// A timer event without Time is keyed by its firing: a firing ten minutes
+// after the last restore restores (the earlier restore is not its own),
+// and the same firing delivered again does not.
 func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
 	e := newEnv(t)
+	// The previous firing's restore, ten minutes ago.
+	e.emu.AddTask(cloudemu.Task{InstanceID: "crs-5a4py64p", Type: "010", StartTime: time.Now().Add(-10 * time.Minute), Duration: time.Minute})
 	ev := []byte(`{"Type":"Timer","TriggerName":"nightly","Message":"{\"instanceId\":\"crs-5a4py64p\",\"backupId\":\"678362566696298532848117\"}"}`)
-	if r := onlyResult(t, e.results(ev)); r.Status != restore.Accepted {
-		t.Fatalf("first firing: %+v", r)
+	first := onlyResult(t, e.results(ev))
+	if first.Status != restore.Accepted {
+		t.Fatalf("this firing: %+v %+v", first, first.Error)
 	}
-	e.h.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
-	if r := onlyResult(t, e.results(ev)); r.Status != restore.Accepted {
-		t.Fatalf("second firing: %+v %+v", r, r.Error)
+	for _, h := range []*handler.Handler{e.h, freshHandler(e)} {
+		ans, err := invokeWith(e, h, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, _ := decodeAnswer(t, ans)
+		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.TaskID != first.TaskID {
+			t.Errorf("the same firing again: %+v", r)
+		}
 	}
-	if n := len(e.emu.RestoreCalls()); n != 2 {
-		t.Errorf("%d restores, want 2", n)
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Errorf("%d restores, want 1", n)
 	}
 }

@@ -10,7 +10,9 @@
 //  3. memory: peak RSS (VmHWM) of the function process;
 //  4. size: the stripped binary and the deployment zip;
 //  5. throughput: a 100-record CMQ batch while the emulator limits
-//     RestoreInstance to 20 requests a second.
+//     RestoreInstance to 20 requests a second;
+//  7. alarm callbacks: the answer time while every Redis and queue call
+//     answers 2 s late (the restore is handed off).
 //
 // It is a benchmark, not a test: a missed target is reported in the file,
 // not by the exit status, which is non-zero only when something could not
@@ -35,6 +37,7 @@ type options struct {
 	Batches                 int
 	TputRuns                int
 	Records                 int
+	Callbacks               int
 	GoBench                 bool
 	GoCmd                   string
 	BenchTime               string
@@ -55,6 +58,7 @@ func main() {
 	flag.IntVar(&o.Batches, "batches", 3, "warm 100-record CMQ batches (each takes about 5 s: the client-side limiter)")
 	flag.IntVar(&o.TputRuns, "tput-runs", 3, "throughput runs, each a fresh process and emulator")
 	flag.IntVar(&o.Records, "records", 100, "records of the CMQ batches")
+	flag.IntVar(&o.Callbacks, "callbacks", 10, "alarms for the callback measurement, each posted twice (0: skip it)")
 	flag.BoolVar(&o.GoBench, "gobench", true, "run the Go micro-benchmarks (go test -bench)")
 	flag.StringVar(&o.GoCmd, "go", "go", "go command for the micro-benchmarks")
 	flag.StringVar(&o.BenchTime, "benchtime", "50ms", "go test -benchtime")
@@ -77,17 +81,18 @@ func main() {
 
 // report is everything measured; a nil section was not measured.
 type report struct {
-	opts    options
-	machine machine
-	started time.Time
-	elapsed time.Duration
-	size    *sizeSection
-	cold    *coldSection
-	warm    *warmSection
-	tput    *tputSection
-	gobench *goBenchSection
-	errors  []string
-	cmdline string
+	opts     options
+	machine  machine
+	started  time.Time
+	elapsed  time.Duration
+	size     *sizeSection
+	cold     *coldSection
+	warm     *warmSection
+	tput     *tputSection
+	callback *callbackSection
+	gobench  *goBenchSection
+	errors   []string
+	cmdline  string
 }
 
 func run(o options) bool {
@@ -145,6 +150,15 @@ func run(o options) bool {
 		}
 		if r.tput != nil && len(r.tput.Runs) == 0 {
 			r.tput = nil
+		}
+	}
+
+	if o.Callbacks > 0 {
+		if r.callback, err = runCallbacks(bin, o.Testdata, o.Callbacks, logf); err != nil {
+			fail("alarm callbacks", err)
+		}
+		if r.callback != nil && len(r.callback.Answers) == 0 {
+			r.callback = nil
 		}
 	}
 

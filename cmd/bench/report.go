@@ -61,6 +61,10 @@ func (r *report) targets() []target {
 		ts = append(ts, target{fmt.Sprintf("%d-record batch at 20 RestoreInstance/s", r.tput.Records), "median " + ms(s.Median), "within 10% of 5 s", ok})
 		ts = append(ts, target{"RequestLimitExceeded reaching a result", fmt.Sprint(limitHits), "0", limitHits == 0})
 	}
+	if r.callback != nil {
+		s := summarize(durations(r.callback.Answers))
+		ts = append(ts, target{"Alarm callback answer, every cloud call 2 s late", "median " + ms(s.Median) + " (p99 " + ms(s.P99) + ")", "< 1 s", s.P99 < 1000})
+	}
 	return ts
 }
 
@@ -158,6 +162,7 @@ func (r *report) markdown() string {
 	r.sizeMarkdown(p)
 	r.tputMarkdown(p)
 	r.goBenchMarkdown(p)
+	r.callbackMarkdown(p)
 	r.methodMarkdown(p)
 	return b.String()
 }

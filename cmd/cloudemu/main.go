@@ -7,9 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"syscall"
 
 	"redis-restore/internal/cloudemu"
@@ -46,11 +47,11 @@ func run() error {
 	}
 
 	e := cloudemu.New(cloudemu.Options{TaskIDAsString: *taskIDAsString, Seed: *seed})
-	for _, action := range sortedKeys(faultSpecs) {
+	for _, action := range slices.Sorted(maps.Keys(faultSpecs)) {
 		e.SetFaults(action, faultSpecs[action])
 		log.Printf("faults on %s: rate %.2f over %d kinds", action, faultSpecs[action].Rate, len(faultSpecs[action].Kinds))
 	}
-	for _, action := range sortedKeys(limits) {
+	for _, action := range slices.Sorted(maps.Keys(limits)) {
 		e.SetRateLimit(action, limits[action])
 	}
 
@@ -80,13 +81,4 @@ func run() error {
 	s := <-sig
 	log.Printf("%s: stopping", s)
 	return closeFn()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -7,14 +7,28 @@ import (
 	"time"
 
 	"redis-restore/handler"
+	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/scfdriver"
 )
 
-// approvePlan takes the plan from the function's answer and approves it
-// as an operator would: a webhook call {"approve": "<token>"}, signed with
-// the webhook secret, through API gateway.
-func approvePlan(ctx context.Context, fn *scfdriver.Function, answer []byte, env map[string]string) (*scfdriver.Result, error) {
+// approvePlan takes the plan from the function's answer, or from the
+// planned message on the queue (an alarm callback's restore is handed off,
+// and its answer only says so), and approves it as an operator would: a
+// webhook call {"approve": "<token>"}, signed with the webhook secret,
+// through API gateway.
+func approvePlan(ctx context.Context, fn *scfdriver.Function, answer []byte, queued []cloudemu.Message, env map[string]string) (*scfdriver.Result, error) {
 	token, id, err := planToken(answer)
+	for _, m := range queued {
+		if err == nil {
+			break
+		}
+		var ev struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if json.Unmarshal([]byte(m.Body), &ev) == nil {
+			token, id, err = planToken([]byte(`{"results":[` + string(ev.Data) + `]}`))
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -66,6 +67,23 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve bool) error {
 	if payload, err = resign(payload, env["RESTORE_WEBHOOK_SECRET"]); err != nil {
 		return err
 	}
+	// An HTTP call hands its restore to the function's own asynchronous
+	// invocation (SCF Invoke): the emulator delivers it to the function
+	// like SCF would, and this prints what that invocation answered.
+	emu.AddFunction(cloudemu.Function{Name: cmp.Or(env["SCF_FUNCTIONNAME"], "redis-restore"), Runtime: "Go1", Handler: "main", Timeout: 30})
+	emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: event, Environment: env, Timeout: 30 * time.Second})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\nasynchronous invocation (handed off), answer (%s):\n", res.Duration.Round(time.Microsecond))
+		if res.Error != nil {
+			fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
+			return fmt.Errorf("%s", res.Error.Message)
+		}
+		printJSON(res.Payload)
+		return nil
+	})
 	fmt.Printf("invoking with %s\n", eventFile)
 	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 30 * time.Second})
 	if err != nil {
@@ -77,10 +95,12 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve bool) error {
 	} else {
 		printJSON(res.Payload)
 	}
+	emu.WaitInvocations()
 	if approve && res.Error == nil {
-		if res, err = approvePlan(ctx, fn, res.Payload, env); err != nil {
+		if res, err = approvePlan(ctx, fn, res.Payload, emu.Messages(demo.Queue), env); err != nil {
 			return err
 		}
+		emu.WaitInvocations()
 	}
 	msgs := emu.Messages(demo.Queue)
 	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))

@@ -17,6 +17,8 @@ var documented = map[string]*regexp.Regexp{
 	"tdmq":  regexp.MustCompile(`^qcs::tdmq:[a-z]+-[a-z]+:uin/[0-9]+:(queue|topic)/[A-Za-z0-9_-]+$`),
 	"ssm":   regexp.MustCompile(`^qcs::ssm:[a-z]+-[a-z]+:uin/[0-9]+:secret/creatorUin/[0-9]+/[A-Za-z0-9_-]+$`),
 	"sts":   regexp.MustCompile(`^qcs::cam::uin/[0-9]+:roleName/[A-Za-z0-9_+=,.@-]+$`),
+	// platform-2026.md §6, SCF: qcs::scf:<region>:uin/<uin>:namespace/<ns>/function/<fn>
+	"scf": regexp.MustCompile(`^qcs::scf:[a-z]+-[a-z]+:uin/[0-9]+:namespace/[A-Za-z0-9_-]+/function/[A-Za-z0-9_-]+$`),
 }
 
 func generate(t *testing.T, env map[string]string, args ...string) (Policy, string) {
@@ -74,6 +76,7 @@ func TestPolicyResourcesMatchTheDocuments(t *testing.T) {
 		"tdmq:SendCmqMsg":               {"qcs::tdmq:ap-guangzhou:uin/100000000001:queue/redis-restore-tasks"},
 		"ssm:GetSecretValue":            {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
 		"ssm:ListSecretVersionIds":      {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
+		"scf:InvokeFunction":            {"qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/redis-restore"},
 	}
 	granted := 0
 	for _, s := range p.Statement {

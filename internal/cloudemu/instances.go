@@ -1,6 +1,7 @@
 package cloudemu
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -176,7 +177,7 @@ func (e *Emulator) describeInstances(c *call) (any, *apiError) {
 		limit = defaultLimit
 	}
 	var all []instanceOut
-	for _, id := range sortedKeys(e.instances) {
+	for _, id := range slices.Sorted(maps.Keys(e.instances)) {
 		in := e.instances[id]
 		if in.Region != c.region || instanceID != "" && id != instanceID || len(ids) > 0 && !slices.Contains(ids, id) {
 			continue

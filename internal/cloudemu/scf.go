@@ -14,12 +14,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
+
+	"redis-restore/internal/chinatime"
+	"redis-restore/internal/uuid"
 )
 
 func init() {
@@ -185,7 +190,7 @@ func (e *Emulator) AddFunction(f Function) {
 	}
 	now := e.now()
 	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now}
-	for _, k := range sortedKeys(f.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
 		fn.env = append(fn.env, envVar{k, f.Environment[k]})
 	}
 	fn.Function.Environment = nil
@@ -259,7 +264,7 @@ func (e *Emulator) busy(fn *scfFunction, status string, now time.Time) {
 	fn.modTime = now
 }
 
-func scfTime(t time.Time) string { return t.In(cst).Format(cstLayout) }
+func scfTime(t time.Time) string { return chinatime.Format(t) }
 
 var (
 	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
@@ -1016,7 +1021,7 @@ func (e *Emulator) invoke(c *call) (any, *apiError) {
 		return nil, errf("InternalError", "the emulator has no invoker to run function %s (Emulator.SetInvoker)", fn.Name)
 	}
 	inv := &Invocation{
-		RequestID: newUUID(), Function: fn.Name, Namespace: fn.Namespace, Qualifier: qualifier,
+		RequestID: uuid.New(), Function: fn.Name, Namespace: fn.Namespace, Qualifier: qualifier,
 		Type: typ, Event: []byte(event), Time: c.now,
 	}
 	e.scf.invocations = append(e.scf.invocations, inv)

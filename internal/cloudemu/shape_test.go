@@ -2,10 +2,11 @@ package cloudemu_test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,12 +105,12 @@ func sameShape(t *testing.T, path string, got, want any) {
 		}
 	case map[string]any:
 		g := got.(map[string]any)
-		for _, k := range sortedKeys(w) {
+		for _, k := range slices.Sorted(maps.Keys(w)) {
 			if _, ok := g[k]; !ok {
 				t.Errorf("%s.%s: in the API's example, missing from the emulator's answer", path, k)
 			}
 		}
-		for _, k := range sortedKeys(g) {
+		for _, k := range slices.Sorted(maps.Keys(g)) {
 			if _, ok := w[k]; !ok {
 				t.Errorf("%s.%s: in the emulator's answer, not in the API's example", path, k)
 				continue
@@ -142,15 +143,6 @@ func sameShape(t *testing.T, path string, got, want any) {
 			}
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Every answer the emulator gives to an action the function calls has the
@@ -219,7 +211,7 @@ func TestEmulatorAnswersAreShapedLikeTheAPIsExamples(t *testing.T) {
 			for _, m := range doc.ResponseMembers {
 				declared[m.Name] = m
 			}
-			for _, k := range sortedKeys(answer) {
+			for _, k := range slices.Sorted(maps.Keys(answer)) {
 				m, ok := declared[k]
 				if !ok {
 					t.Errorf("%s: not a declared response member of %s", k, c.action)

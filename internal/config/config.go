@@ -36,6 +36,11 @@ type Config struct {
 
 	LockRetry time.Duration // RESTORE_LOCK_RETRY: how long a locked instance or backup is retried
 
+	// Handoff (RESTORE_HANDOFF) says which HTTP calls have their restore
+	// run in the function's own asynchronous invocation, answered at once
+	// unless the caller asks to wait (?wait=1).
+	Handoff string
+
 	Password       string        // RESTORE_PASSWORD
 	PasswordSecret string        // RESTORE_PASSWORD_SECRET: SSM secret name
 	SecretTTL      time.Duration // RESTORE_SECRET_TTL
@@ -58,6 +63,13 @@ type Credentials struct {
 
 // Complete reports whether the credentials can sign a request.
 func (c Credentials) Complete() bool { return c.SecretID != "" && c.SecretKey != "" }
+
+// Values of RESTORE_HANDOFF.
+const (
+	HandoffAlarms = "alarms" // Cloud Monitor alarm callbacks, which wait 5 s at most
+	HandoffAll    = "all"    // every HTTP call
+	HandoffOff    = "off"    // none
+)
 
 // Defaults for settings that have one.
 const (
@@ -92,6 +104,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
 		DryRun:           l.bool("RESTORE_DRY_RUN", false),
+		Handoff:          l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffAlarms, HandoffAll, HandoffOff),
 		AlarmMargin:      l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
@@ -276,6 +289,21 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// oneOf reads a setting that takes one of a few words.
+func (l *loader) oneOf(name, def string, words ...string) string {
+	raw := strings.ToLower(strings.TrimSpace(l.getenv(name)))
+	if raw == "" {
+		return def
+	}
+	for _, w := range words {
+		if raw == w {
+			return w
+		}
+	}
+	l.fail(name, fmt.Sprintf("%q is not one of %s", raw, strings.Join(words, ", ")))
+	return HandoffOff
 }
 
 // list reads a comma-separated list: nil when the variable is unset or

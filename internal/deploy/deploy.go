@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -534,7 +535,7 @@ func (d *Deployer) planURL(s *Spec, u FunctionURL, triggers []remoteTrigger, use
 
 func envParam(env map[string]string) map[string]any {
 	vars := make([]map[string]string, 0, len(env))
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		vars = append(vars, map[string]string{"Key": k, "Value": env[k]})
 	}
 	return map[string]any{"Variables": vars}
@@ -566,7 +567,7 @@ func shown(name, value string) string {
 func envLines(have, want map[string]string) []string {
 	var out []string
 	if have == nil {
-		for _, k := range sortedKeys(want) {
+		for _, k := range slices.Sorted(maps.Keys(want)) {
 			out = append(out, fmt.Sprintf("environment %s=%s", k, shown(k, want[k])))
 		}
 		return out
@@ -576,7 +577,7 @@ func envLines(have, want map[string]string) []string {
 	}
 	all := maps.Clone(have)
 	maps.Copy(all, want)
-	for _, k := range sortedKeys(all) {
+	for _, k := range slices.Sorted(maps.Keys(all)) {
 		h, inHave := have[k]
 		w, inWant := want[k]
 		switch {

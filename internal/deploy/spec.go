@@ -13,8 +13,9 @@ package deploy
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -210,7 +211,7 @@ func (s *Spec) check() error {
 	case s.Timeout < 1 || s.Timeout > 900:
 		return field("timeout", "%d s is outside SCF's 1 to 900", s.Timeout)
 	}
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		for _, p := range reservedEnv {
 			if strings.HasPrefix(k, p) {
 				return field("environment.variables."+k, "the prefix %s is reserved for the platform", p)
@@ -307,15 +308,6 @@ func decodeStrict(n *yaml.Node, out any) error {
 	return dec.Decode(out)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 var envRefRE = regexp.MustCompile(`^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$`)
 
 // ResolveEnv replaces environment values written ${env:NAME}, as the
@@ -323,7 +315,7 @@ var envRefRE = regexp.MustCompile(`^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$`)
 // stay out of serverless.yml. An unset NAME is an error, not an empty
 // value.
 func (s *Spec) ResolveEnv(getenv func(string) string) error {
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		m := envRefRE.FindStringSubmatch(strings.TrimSpace(s.Environment[k]))
 		if m == nil {
 			continue

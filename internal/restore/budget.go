@@ -148,7 +148,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 	res.Error = &ErrorBody{Code: CodeBudgetExceeded, Message: fmt.Sprintf(
 		"%s allows %d restore(s) of %s per %s, and restore task(s) %s used it: held back until %s (an authenticated webhook may override with \"force\": true)",
 		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
-	res.Reason = joinReason(job.Reason, "restore held back by the restore budget")
+	res.Reason = JoinReason(job.Reason, "restore held back by the restore budget")
 	log.Warn("restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
 	return true
 }
@@ -175,7 +175,7 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 		for i := len(probe.Budget.Used) - 1; i >= 0; i-- {
 			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
 				res.Status, res.TaskID = Accepted, t.TaskID
-				res.Reason = joinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
+				res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
 				log.Info("restore had started despite the unclear answer", "taskId", t.TaskID)
 				return true
 			}

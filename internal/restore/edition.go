@@ -115,7 +115,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		note = fmt.Sprintf("%s is %s: whether it restores in place is not documented, RestoreInstance decides", id, ed)
 	}
 	if dryRun {
-		job.Reason = joinReason(job.Reason, note)
+		job.Reason = JoinReason(job.Reason, note)
 		return true
 	}
 	if refusal != nil {
@@ -123,7 +123,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		log.Warn("restore refused", "code", res.Error.Code, "error", res.Error.Message)
 		return false
 	}
-	job.Reason = joinReason(job.Reason, note)
+	job.Reason = JoinReason(job.Reason, note)
 	log.Info("instance checked", "note", note)
 	return true
 }

@@ -180,7 +180,7 @@ func ApprovalJob(p *Plan, force bool) Job {
 		Trigger:  p.Trigger,
 		Since:    p.Created,
 		Key:      "plan:" + p.ID,
-		Reason:   joinReason(p.Reason, "approved plan "+p.ID),
+		Reason:   JoinReason(p.Reason, "approved plan "+p.ID),
 		JobGuard: JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
 	}
 }
@@ -229,14 +229,14 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 	if dryRun {
 		res.Status = DryRun
 		res.Plan = p
-		res.Reason = joinReason("dry run: RestoreInstance not called", joinReason(job.Reason, p.Why))
+		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
 		log.Info("dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
 	p.sign(s.Config.Secret, job.Key, s.Now(), s.Config.ApprovalTTL)
 	res.Status = Planned
 	res.Plan = p
-	res.Reason = joinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds %s restores for approval: send {\"approve\": \"<plan.token>\"} through the webhook before %s",
+	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds %s restores for approval: send {\"approve\": \"<plan.token>\"} through the webhook before %s",
 		p.Why, TriggerKind(job), p.Expires.Format(time.RFC3339)))
 	log.Info("restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
 }

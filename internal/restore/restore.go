@@ -207,7 +207,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			return
 		}
 		res.BackupID = b.ID
-		job.Reason = joinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
+		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 		log.Info("backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))
@@ -222,7 +222,8 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	s.restore(ctx, job, res, password, log)
 }
 
-func joinReason(a, b string) string {
+// JoinReason joins two parts of a reason with "; ", either maybe empty.
+func JoinReason(a, b string) string {
 	switch {
 	case a == "":
 		return b
@@ -370,7 +371,7 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 		return false
 	}
 	res.TaskID = t.ID
-	res.Reason = joinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
+	res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
 	if unclear != nil && !locked {
 		res.Status = Accepted
 		log.Info("restore had started despite the unclear answer", "taskId", t.ID)

@@ -15,6 +15,10 @@ const (
 	// could not be found in the time left. Not retried here: a retry of the
 	// event looks for the task first. Error says what went wrong.
 	Unknown Status = "unknown"
+	// Queued: an HTTP call's restore was checked and handed to the
+	// function's own asynchronous invocation, whose outcome goes to the
+	// queue. The caller is answered at once (Cloud Monitor waits 5 s).
+	Queued Status = "queued"
 )
 
 // Result is one restore's outcome, as returned to the caller.

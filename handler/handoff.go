@@ -1,0 +1,135 @@
+package handler
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/config"
+	"redis-restore/internal/restore"
+)
+
+// handoffTimeout bounds the Invoke call that hands an HTTP call's restore
+// over: Cloud Monitor waits 5 s for its answer, and a hand-off that does
+// not go through in this time is done here instead.
+const handoffTimeout = time.Second
+
+// WaitParam is the query parameter with which a webhook caller asks to wait
+// for the restore's TaskId instead of a hand-off (?wait=1).
+const WaitParam = "wait"
+
+// handOff hands the authenticated body of an HTTP call to the function's
+// own asynchronous invocation and answers at once with what was decided:
+// the refusals and skips as they are, each restore to run as queued. It
+// reports false when the call is to be run here: the caller asked to wait,
+// hand-off is off, or something would make the asynchronous invocation
+// fail anyway (then this one says why, at once and without cloud calls).
+//
+// The asynchronous invocation gets the call's identity (its event time and
+// key), so a Cloud Monitor re-send, a replay or the platform's retry still
+// restores once; SCF retries it twice after an error.
+func (inv *invocation) handOff(ctx context.Context, body []byte, src source, jobs []job, wait bool) ([]restore.Result, bool) {
+	cfg := inv.cfg
+	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || !inv.mayHandOff(jobs) {
+		return nil, false
+	}
+	payload, err := json.Marshal(events.HandoffEvent{Handoff: events.HandoffCall{
+		Trigger: src.trigger, Since: src.since, Key: src.key, Fingerprint: src.fingerprint, Body: string(body),
+	}})
+	if err != nil || len(payload) > cloud.MaxAsyncEvent {
+		return nil, false
+	}
+	callCtx, cancel := context.WithTimeout(ctx, handoffTimeout)
+	defer cancel()
+	session := inv.h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
+	id, err := session.InvokeAsync(callCtx, cfg.Region, cfg.Namespace, cfg.FunctionName, inv.qualifier, payload)
+	if err != nil {
+		// Done here instead: a hand-off that may have gone through after
+		// all is no danger, the second one finds the first's restore.
+		inv.log.Warn("hand-off failed: the restore runs in this invocation", "error", err.Error())
+		return nil, false
+	}
+	inv.log.Info("restore handed off", "asyncRequestId", id)
+	results := make([]restore.Result, len(jobs))
+	for i, j := range jobs {
+		if j.decided != nil {
+			results[i] = *j.decided
+			continue
+		}
+		req := j.Request
+		results[i] = restore.Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: cmp.Or(req.Region, cfg.Region),
+			Status: restore.Queued,
+			Reason: restore.JoinReason(j.Reason, fmt.Sprintf("handed off to an asynchronous invocation of %s (requestId %s): its outcome goes to the queue; ?%s=1 waits for it instead",
+				cfg.FunctionName, id, WaitParam))}
+	}
+	return results, true
+}
+
+// handOffWanted reports whether RESTORE_HANDOFF asks for this call to be
+// handed off: by default only Cloud Monitor's callbacks, whose caller
+// waits 5 s at most; a webhook restore request keeps the contract's answer
+// with its TaskId unless RESTORE_HANDOFF=all.
+func (inv *invocation) handOffWanted() bool {
+	switch inv.cfg.Handoff {
+	case config.HandoffAll:
+		return true
+	case config.HandoffAlarms:
+		return inv.callback != nil
+	}
+	return false
+}
+
+// mayHandOff reports whether every restore of the call can run in the
+// asynchronous invocation: none carries a password (the platform keeps
+// asynchronous events, a password must not be among them) or is a dry run
+// (whose caller wants the plan in the answer), and each passes the checks
+// that need no cloud call.
+func (inv *invocation) mayHandOff(jobs []job) bool {
+	cfg, any := inv.cfg, false
+	for _, j := range jobs {
+		if j.decided != nil {
+			continue
+		}
+		req := j.Request
+		// A forced restore (issue 14) stays too: only an authenticated
+		// webhook may force, and the asynchronous invocation is not one.
+		if req.Password != "" || req.DryRun || req.Force || cfg.DryRun || !cfg.Allowed(req.InstanceID) || cmp.Or(req.Region, cfg.Region) == "" {
+			return false
+		}
+		any = true
+	}
+	return any
+}
+
+// handoff runs what an HTTP call handed over, as that call would have.
+func (inv *invocation) handoff(ctx context.Context, payload []byte) []restore.Result {
+	h, err := events.DecodeHandoff(payload)
+	if err != nil {
+		return inv.requestFailure(err)
+	}
+	inv.log = inv.log.With("handedOffFrom", h.Trigger)
+	return inv.body(ctx, []byte(h.Body), source{
+		trigger: h.Trigger, since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint,
+		// Passwords never travel in a hand-off (see mayHandOff).
+		noSecrets: true,
+	})
+}
+
+// wantsWait reads ?wait=1 (or true).
+func wantsWait(q map[string]events.QueryValue) bool {
+	v, ok := q[WaitParam]
+	if !ok {
+		return false
+	}
+	s := v.First()
+	if s == "" {
+		return true // ?wait, or wait=true sent as a flag
+	}
+	b, err := strconv.ParseBool(s)
+	return err == nil && b
+}
