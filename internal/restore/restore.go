@@ -170,20 +170,8 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now.
-	if !dryRun {
-		if t, ok, err := s.findStarted(ctx, job, res.Region); err != nil {
-			res.Fail(err)
-			log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
-			return
-		} else if ok {
-			res.Status, res.TaskID = Duplicate, t.ID
-			if req.BackupID == events.LatestBackup {
-				res.BackupID = "" // which backup the earlier run chose, the task list does not say
-			}
-			res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, req.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
-			log.Info("restore already started", "taskId", t.ID)
-			return
-		}
+	if !dryRun && s.startedEarlier(ctx, job, res, log) {
+		return
 	}
 
 	if !s.checkEdition(ctx, &job, res, dryRun, log) {
@@ -231,6 +219,29 @@ func JoinReason(a, b string) string {
 		return a
 	}
 	return a + "; " + b
+}
+
+// startedEarlier looks for this event's restore, started by another
+// delivery, and reports whether that settles the job: found (duplicate),
+// or the task list cannot be read (failed: restoring on a guess could
+// restore twice).
+func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	t, ok, err := s.findStarted(ctx, job, res.Region)
+	switch {
+	case err != nil:
+		res.Fail(err)
+		log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		return true
+	case !ok:
+		return false
+	}
+	res.Status, res.TaskID = Duplicate, t.ID
+	if job.Request.BackupID == events.LatestBackup {
+		res.BackupID = "" // which backup the earlier run chose, the task list does not say
+	}
+	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+	log.Info("restore already started", "taskId", t.ID)
+	return true
 }
 
 // findStarted looks for a restore task of the instance that started since
@@ -296,6 +307,13 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	firstTry := s.Now().Add(-time.Second) // no task of ours can have started before
 	var unclear *failure.Error            // the last attempt that may have started the restore
 	locked, passwordRetried := false, false
+	// A last look right before the first call: the edition check, the
+	// backup choice and the password took calls of their own, in which
+	// another delivery's restore may have started, and even ended where a
+	// restore is short. The gap left is one RestoreInstance round trip.
+	if s.startedEarlier(attemptCtx, job, res, log) {
+		return
+	}
 	for attempt := int64(1); ; attempt++ {
 		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
 			return
