@@ -11,7 +11,6 @@ package cloudemu
 import (
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -387,13 +386,4 @@ func (e *Emulator) taskStatus(t Task, now time.Time) string {
 		return "succeed"
 	}
 	return "running"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
