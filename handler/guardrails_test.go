@@ -284,6 +284,10 @@ func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Errorf("%d restores, want 1", n)
 	}
+	// The token approves: whoever reads the logs must not find it there.
+	if sig := p.Token[strings.LastIndex(p.Token, ".")+1:]; strings.Contains(e.logs.String(), sig) {
+		t.Error("a plan's token is in the logs")
+	}
 }
 
 func linkEvent(t testing.TB, method, token string) []byte {
@@ -350,6 +354,13 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 		}
 		if _, status := decodeAnswer(t, ans); status != http.StatusUnauthorized {
 			t.Errorf("%s by link: %d", name, status)
+		}
+		ans, err = e.invoke(linkEvent(t, http.MethodGet, token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(ans); !strings.Contains(string(b), `"statusCode":401`) || strings.Contains(string(b), "text/html") {
+			t.Errorf("%s shown by link: %s", name, b)
 		}
 	}
 	if n := len(e.emu.RestoreCalls()); n != 0 {
