@@ -36,7 +36,7 @@ package: build
 
 ## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT)
 run: build
-	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT)
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(filter 1 true yes,$(APPROVE)),-approve)
 
 ## run-life: as run, then the sweep timer every second until the restore's end: its messages in order (accepted, started, succeeded) and the undo request
 run-life: build
@@ -55,8 +55,8 @@ vet:
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
-	$(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)$$' ./...
-	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite$$' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
+	$(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
+	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
 
 fuzz-short:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"redis-restore/internal/chinatime"
 )
 
 // AlarmNotification is a Cloud Monitor alarm callback, arriving as an API
@@ -53,14 +55,6 @@ type AlarmConditions struct {
 	EventShowName     string `json:"eventShowName,omitempty"`
 }
 
-// chinaStandardTime is the zone of Cloud Monitor's and the Redis API's
-// zoneless times. A fixed zone, not time.LoadLocation: the function must not
-// depend on the zone database being in its package.
-var chinaStandardTime = time.FixedZone("CST", 8*60*60)
-
-// ChinaStandardTime is the zone of the cloud's zoneless times (UTC+8).
-func ChinaStandardTime() *time.Location { return chinaStandardTime }
-
 // Firing reports whether the alarm is firing ("1"), as opposed to resolved.
 func (a *AlarmNotification) Firing() bool {
 	return strings.TrimSpace(string(a.AlarmStatus)) == "1"
@@ -68,7 +62,7 @@ func (a *AlarmNotification) Firing() bool {
 
 // FirstOccur is when the alarm first fired.
 func (a *AlarmNotification) FirstOccur() (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateTime, strings.TrimSpace(a.FirstOccurTime), chinaStandardTime)
+	t, err := chinatime.Parse(a.FirstOccurTime)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", truncate([]byte(a.FirstOccurTime)))
 	}

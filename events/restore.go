@@ -20,7 +20,10 @@ type RestoreRequest struct {
 	Region     string     `json:"region,omitempty"`
 	Before     *time.Time `json:"before,omitempty"` // with backupId "latest": newest backup started before this
 	DryRun     bool       `json:"dryRun,omitempty"`
-	Life                  // mode, cloneTime, safetyBackup: see lifecycle.go
+	// Force overrides the restore budget; only an authenticated webhook
+	// may send it.
+	Force bool `json:"force,omitempty"`
+	Life       // mode, cloneTime, safetyBackup: see lifecycle.go
 }
 
 // String leaves the password out, so that printing a request with %v or
@@ -100,6 +103,7 @@ var requestFields = map[string]string{
 	"region":     "region",
 	"before":     "before",
 	"dryrun":     "dryRun",
+	"force":      "force",
 	// The restore's life: see lifecycle.go.
 	"mode":         "mode",
 	"clonetime":    "cloneTime",
@@ -175,7 +179,7 @@ func parseOne(data []byte, prefix string) (RestoreRequest, error) {
 	for key, raw := range obj {
 		name, ok := requestFields[strings.ToLower(key)]
 		if !ok {
-			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun, mode, cloneTime, safetyBackup)")
+			return r, invalid(prefix+key, "unknown field (want instanceId, backupId, password, region, before, dryRun, force, mode, cloneTime, safetyBackup)")
 		}
 		if other, dup := seen[name]; dup {
 			return r, invalid(prefix+name, fmt.Sprintf("given twice, as %q and %q", other, key))
@@ -192,12 +196,16 @@ func setField(r *RestoreRequest, name string, raw json.RawMessage) error {
 	if ok, err := r.Life.set(name, raw); ok {
 		return err
 	}
-	if name == "dryRun" {
+	if name == "dryRun" || name == "force" {
 		var b Bool
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return fmt.Errorf("must be true or false")
 		}
-		r.DryRun = bool(b)
+		if name == "force" {
+			r.Force = bool(b)
+		} else {
+			r.DryRun = bool(b)
+		}
 		return nil
 	}
 	var s string

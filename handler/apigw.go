@@ -27,6 +27,14 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "API gateway event: "+err.Error())))
 	}
 	inv.log = inv.log.With("gatewayRequestId", req.RequestID(), "sourceIp", sourceIP(&req))
+	// A signed approval link (?approve=<plan token>) is its own proof:
+	// see approve.go.
+	if token, ok := approvalLink(&req); ok {
+		if req.Method() == http.MethodGet {
+			return inv.confirmPage(token)
+		}
+		return inv.gatewayResponse(inv.approveLink(ctx, token))
+	}
 	if req.Method() != http.MethodPost && req.Method() != http.MethodGet { // GET: status.go
 		inv.log.Warn("webhook refused", "reason", "method "+req.Method())
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
@@ -58,6 +66,9 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 	if req.Method() == http.MethodGet {
 		return inv.status(ctx, &req) // where is my restore? see status.go
 	}
+	if token, force, ok, err := parseApproval(body); ok || err != nil {
+		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
+	}
 	inv.noteAlarmCallback(body)
 	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
 	jobs := inv.jobs(body, src)
@@ -81,7 +92,7 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: inv.kind.String(), since: inv.received}
+	src := source{trigger: inv.kind.String(), since: inv.received, mayForce: true}
 	if who.method == "signature" {
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt

@@ -113,5 +113,7 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (re
 		Key: "eventbridge:" + instanceID + ":" + ev.Type + ":" + at.UTC().Format("20060102T150405.000Z"),
 		Reason: fmt.Sprintf("Cloud Monitor event %s (status %q) on %s at %s, less a margin of %s",
 			ev.Type, status, instanceID, at.UTC().Format(time.RFC3339), margin),
+		// An event alarm falls under RESTORE_BUDGET like a callback's.
+		JobGuard: restore.JobGuard{Alarm: true},
 	}, "", nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redis-restore/handler"
+	"redis-restore/internal/chinatime"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
@@ -114,7 +115,7 @@ func TestFaultSuite(t *testing.T) {
 			i++
 		case 3:
 			alarm := strings.NewReplacer("crs-5a4py64p", ids[i], "2026-11-29 10:00:00",
-				time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateTime)).Replace(string(fixture(t, "alarm-metric-instanceid.json")))
+				chinatime.Format(time.Now())).Replace(string(fixture(t, "alarm-metric-instanceid.json")))
 			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("monitor:alarm-pass-77"))
 			ev := gatewayEvent(t, alarm, map[string]string{"authorization": auth})
 			evs = append(evs, event{"alarm", func() []byte { return ev }, []int{i}, false})

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go/rand"
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 	"golang.org/x/sync/errgroup"
 
@@ -24,6 +23,7 @@ import (
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/secrets"
+	"redis-restore/internal/uuid"
 )
 
 // Handler holds what outlives one invocation: the cloud clients (transport,
@@ -57,7 +57,7 @@ func New(log *slog.Logger) *Handler {
 		Getenv:      os.Getenv,
 		Now:         time.Now,
 		Sleep:       restore.SleepContext,
-		NewID:       newUUID,
+		NewID:       uuid.New,
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
 
@@ -226,7 +226,7 @@ func (inv *invocation) logSummary(results []restore.Result) {
 	}
 	inv.log.Info("invocation answered", "results", len(results),
 		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
-		"dryRun", counts[restore.DryRun], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown], "queued", counts[restore.Queued],
+		"dryRun", counts[restore.DryRun], "planned", counts[restore.Planned], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown], "queued", counts[restore.Queued],
 		"ms", inv.h.Now().Sub(inv.received).Milliseconds())
 }
 
@@ -273,6 +273,7 @@ type source struct {
 	key         string // the event's identity, "" if it has none
 	fingerprint string // what key was given for: a hash of the body
 	noSecrets   bool   // the body is stored in plain text: refuse passwords
+	mayForce    bool   // an authenticated webhook: "force" may override the budget
 }
 
 func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Result {
@@ -393,11 +394,15 @@ func (inv *invocation) jobs(body []byte, src source) []job {
 			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
 				"not accepted in a "+src.trigger+" event, which is stored in plain text: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD"))
 		}
+		if err := inv.checkForce(r, src); err != nil {
+			return fail(err)
+		}
 		key := ""
 		if src.key != "" {
 			key = fmt.Sprintf("%s:%d", src.key, i)
 		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint}})
+		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint,
+			JobGuard: restore.JobGuard{Force: r.Force}}})
 	}
 	return out
 }
@@ -534,12 +539,4 @@ func httpStatus(results []restore.Result) int {
 		}
 	}
 	return status
-}
-
-func newUUID() string {
-	id, err := rand.NewUUID(rand.Reader).GetUUID()
-	if err != nil {
-		return fmt.Sprintf("%d", time.Now().UnixNano())
-	}
-	return id
 }

@@ -96,7 +96,9 @@ func (inv *invocation) mayHandOff(jobs []job) bool {
 			continue
 		}
 		req := j.Request
-		if req.Password != "" || req.DryRun || cfg.DryRun || !cfg.Allowed(req.InstanceID) || cmp.Or(req.Region, cfg.Region) == "" {
+		// A forced restore (issue 14) stays too: only an authenticated
+		// webhook may force, and the asynchronous invocation is not one.
+		if req.Password != "" || req.DryRun || req.Force || cfg.DryRun || !cfg.Allowed(req.InstanceID) || cmp.Or(req.Region, cfg.Region) == "" {
 			return false
 		}
 		any = true

@@ -240,14 +240,22 @@ func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
 func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
-	if r.Status != restore.DryRun || r.Life == nil || len(r.Plan) < 2 || !strings.HasPrefix(r.Plan[0], "ManualBackupInstance") || !strings.Contains(r.Plan[1], "RestoreInstance") {
+	if r.Status != restore.DryRun || r.Life == nil || len(r.Steps) < 2 || !strings.HasPrefix(r.Steps[0], "ManualBackupInstance") || !strings.Contains(r.Steps[1], "RestoreInstance") {
 		t.Fatalf("dry run %+v", r)
+	}
+	if r.Plan == nil || !strings.HasPrefix(r.Plan.SafetyBackup, "ManualBackupInstance first") {
+		t.Fatalf("the plan's safety backup: %+v", r.Plan)
 	}
 	if len(e.emu.ManualBackups()) != 0 || len(e.emu.RestoreCalls()) != 0 {
 		t.Fatal("a dry run backed up or restored")
 	}
-	if m := lastOf(e.messages(), "planned"); m.Data.Life == nil || len(m.Data.Plan) != len(r.Plan) {
+	if m := lastOf(e.messages(), "planned"); m.Data.Life == nil || len(m.Data.Steps) != len(r.Steps) || m.Data.Plan == nil {
 		t.Fatalf("planned message without the plan: %+v", m.Data)
+	}
+	// Without the safety backup, the plan says so.
+	d := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
+	if d.Plan == nil || !strings.HasPrefix(d.Plan.SafetyBackup, "none") || len(d.Steps) == 0 || !strings.HasPrefix(d.Steps[0], "RestoreInstance") {
+		t.Fatalf("direct dry run %+v %+v", d.Plan, d.Life)
 	}
 }
 

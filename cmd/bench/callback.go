@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"redis-restore/internal/chinatime"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/scfdriver"
 )
@@ -133,7 +134,7 @@ func callbackEvent(tpl []byte, id string, first time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("functionurl-alarm.json: no alarmObjInfo.dimensions")
 	}
 	dims["instanceid"], dims["objId"] = id, id
-	alarm["firstOccurTime"] = first.In(time.FixedZone("CST", 8*3600)).Format(time.DateTime)
+	alarm["firstOccurTime"] = chinatime.Format(first)
 	ev["body"] = string(mustJSON(alarm))
 	headers, _ := ev["headers"].(map[string]any)
 	if headers == nil {

@@ -26,15 +26,16 @@ func main() {
 	event := flag.String("event", "testdata/timer.json", "event to invoke the function with")
 	taskIDAsString := flag.Bool("task-id-as-string", true, "emulator answers TaskId as a string, as the API's documented example does")
 	dryRun := flag.Bool("dry-run", false, "set RESTORE_DRY_RUN=true")
+	approve := flag.Bool("approve", false, "set RESTORE_APPROVAL=all: the event makes a plan, which a signed webhook call then approves")
 	life := flag.Bool("life", false, "follow the restore's whole life: fire the sweep timer every second until its end, print every message and the undo (make run-life)")
 	flag.Parse()
-	if err := run(*bin, *event, *taskIDAsString, *dryRun, *life); err != nil {
+	if err := run(*bin, *event, *taskIDAsString, *dryRun, *approve, *life); err != nil {
 		fmt.Fprintln(os.Stderr, "localrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, eventFile string, taskIDAsString, dryRun, life bool) error {
+func run(bin, eventFile string, taskIDAsString, dryRun, approve, life bool) error {
 	payload, err := os.ReadFile(eventFile)
 	if err != nil {
 		return err
@@ -74,6 +75,9 @@ func run(bin, eventFile string, taskIDAsString, dryRun, life bool) error {
 	env["RESTORE_WEBHOOK_SECRET"] = "local-webhook-secret"
 	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's and functionurl-alarm.json's
 	env["RESTORE_DRY_RUN"] = fmt.Sprint(dryRun)
+	if approve {
+		env["RESTORE_APPROVAL"] = "all"
+	}
 	if life {
 		lifeSettings(emu, env) // see life.go
 	}
@@ -110,6 +114,12 @@ func run(bin, eventFile string, taskIDAsString, dryRun, life bool) error {
 		printJSON(res.Payload)
 	}
 	emu.WaitInvocations()
+	if approve && res.Error == nil {
+		if res, err = approvePlan(ctx, fn, res.Payload, emu.Messages(demo.Queue), env); err != nil {
+			return err
+		}
+		emu.WaitInvocations()
+	}
 	if life && res.Error == nil {
 		return followLife(ctx, fn, env, emu, demo.Queue, start)
 	}

@@ -12,14 +12,9 @@ import (
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
+	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
 )
-
-// cloudTime is the layout of the Redis API's times, which are China
-// Standard Time without a zone.
-const cloudTime = "2006-01-02 15:04:05"
-
-var chinaStandardTime = time.FixedZone("CST", 8*60*60)
 
 func (s *Session) redis(region string) *redis.Client {
 	base := s.cached("redis", region, func() *common.Client {
@@ -208,14 +203,14 @@ func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID s
 
 // cloudTimePtr formats t as the API wants it: China Standard Time, no zone.
 func cloudTimePtr(t time.Time) *string {
-	return common.StringPtr(t.In(chinaStandardTime).Format(cloudTime))
+	return common.StringPtr(chinatime.Format(t))
 }
 
 func parseCloudTime(s *string) (time.Time, error) {
 	if s == nil || *s == "" {
 		return time.Time{}, fmt.Errorf("no time")
 	}
-	t, err := time.ParseInLocation(cloudTime, *s, chinaStandardTime)
+	t, err := chinatime.Parse(*s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time %q is not in the API's format", *s)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"redis-restore/internal/chinatime"
 )
 
 // The whole life of a restore, as the cloud plays it: tasks that prepare,
@@ -481,7 +483,7 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 		return nil, errf("ResourceUnavailable.BackupStatusAbnormal", "the backup %s has status %d and cannot be cloned", req.BackupID, b.Status)
 	}
 	if req.CloneTime != "" {
-		if _, err := time.ParseInLocation(cstLayout, req.CloneTime, cst); err != nil {
+		if _, err := chinatime.Parse(req.CloneTime); err != nil {
 			return nil, errf("InvalidParameterValue", "the parameter CloneTime must look like 2006-01-02 15:04:05, got %q", req.CloneTime)
 		}
 	}
@@ -507,7 +509,7 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 	t = e.startTask(t, d)
 	e.life.clonesOf[t.TaskID] = req.InstanceIDs
 	req.TaskID, req.Time = t.TaskID, c.now
-	req.DealID = fmt.Sprintf("%d%07d", c.now.In(cst).Unix(), e.life.seq)
+	req.DealID = fmt.Sprintf("%d%07d", c.now.Unix(), e.life.seq)
 	e.life.clones = append(e.life.clones, req)
 	return map[string]any{"DealId": req.DealID, "DealName": req.DealID, "InstanceIds": req.InstanceIDs}, nil
 }

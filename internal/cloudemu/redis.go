@@ -5,13 +5,11 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"redis-restore/internal/chinatime"
 )
 
-// cst is the zone of every time the Redis API reads or writes.
-var cst = time.FixedZone("CST", 8*3600)
-
 const (
-	cstLayout       = "2006-01-02 15:04:05"
 	maxBackupWindow = 30 * 24 * time.Hour
 	defaultLimit    = 20
 	maxLimit        = 100
@@ -21,7 +19,7 @@ func formatCST(t time.Time) string {
 	if t.IsZero() {
 		return "0000-00-00 00:00:00"
 	}
-	return t.In(cst).Format(cstLayout)
+	return chinatime.Format(t)
 }
 
 // cstParam reads an optional "2006-01-02 15:04:05" (UTC+8) parameter.
@@ -30,7 +28,7 @@ func (c *call) cstParam(name string) (time.Time, bool, *apiError) {
 	if aerr != nil || !ok || s == "" {
 		return time.Time{}, false, aerr
 	}
-	t, err := time.ParseInLocation(cstLayout, s, cst)
+	t, err := chinatime.Parse(s)
 	if err != nil {
 		return time.Time{}, false, errf("InvalidParameterValue", "the parameter %s must look like 2006-01-02 15:04:05, got %q", name, s)
 	}

@@ -22,6 +22,9 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"redis-restore/internal/chinatime"
+	"redis-restore/internal/uuid"
 )
 
 func init() {
@@ -261,7 +264,7 @@ func (e *Emulator) busy(fn *scfFunction, status string, now time.Time) {
 	fn.modTime = now
 }
 
-func scfTime(t time.Time) string { return t.In(cst).Format(cstLayout) }
+func scfTime(t time.Time) string { return chinatime.Format(t) }
 
 var (
 	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
@@ -1018,7 +1021,7 @@ func (e *Emulator) invoke(c *call) (any, *apiError) {
 		return nil, errf("InternalError", "the emulator has no invoker to run function %s (Emulator.SetInvoker)", fn.Name)
 	}
 	inv := &Invocation{
-		RequestID: newUUID(), Function: fn.Name, Namespace: fn.Namespace, Qualifier: qualifier,
+		RequestID: uuid.New(), Function: fn.Name, Namespace: fn.Namespace, Qualifier: qualifier,
 		Type: typ, Event: []byte(event), Time: c.now,
 	}
 	e.scf.invocations = append(e.scf.invocations, inv)

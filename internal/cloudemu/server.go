@@ -2,7 +2,6 @@ package cloudemu
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"redis-restore/internal/uuid"
 )
 
 // maxBody leaves room for PublishCmqMsg's 1 MB message plus JSON escaping.
@@ -174,7 +175,7 @@ func writeJSON(w http.ResponseWriter, resp any) {
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 		fields = map[string]json.RawMessage{}
 	}
-	id, _ := json.Marshal(newUUID())
+	id, _ := json.Marshal(uuid.New())
 	fields["RequestId"] = id
 	write(w, map[string]any{"Response": fields})
 }
@@ -182,7 +183,7 @@ func writeJSON(w http.ResponseWriter, resp any) {
 func writeError(w http.ResponseWriter, aerr *apiError) {
 	write(w, map[string]any{"Response": map[string]any{
 		"Error":     map[string]string{"Code": aerr.Code, "Message": aerr.Message},
-		"RequestId": newUUID(),
+		"RequestId": uuid.New(),
 	}})
 }
 
@@ -197,15 +198,6 @@ func write(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// newUUID returns a random version 4 UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // Listen serves the emulator on a TCP address such as "127.0.0.1:0" and

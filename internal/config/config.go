@@ -46,7 +46,8 @@ type Config struct {
 	SecretTTL      time.Duration // RESTORE_SECRET_TTL
 	RoleARN        string        // RESTORE_ROLE_ARN: assume this role for the Redis calls
 
-	Life Lifecycle // safety backup, clones, sweep: see lifecycle.go
+	Guardrails           // RESTORE_BUDGET, RESTORE_APPROVAL: see guardrails.go
+	Life       Lifecycle // safety backup, clones, sweep: see lifecycle.go
 
 	FunctionName string // SCF_FUNCTIONNAME, for the messages' source
 	Namespace    string
@@ -108,6 +109,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		AlarmMargin:      l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
+		Guardrails:       l.guardrails(),
+	}
+	if err := c.CheckGuardrails(); err != nil {
+		l.errs = append(l.errs, err)
 	}
 	c.Life = loadLifecycle(&l)
 	if authErr != nil {

@@ -44,6 +44,9 @@ func AlarmJob(a *events.AlarmNotification, cfg *config.Config, trigger string) (
 		Trigger: trigger,
 		Since:   first,
 		Key:     "alarm:" + instanceID + ":" + policy + ":" + first.UTC().Format("20060102T150405Z"),
+		// Alarms fall under RESTORE_BUDGET: a flapping alarm is a new event
+		// at every firing.
+		JobGuard: JobGuard{Alarm: true},
 		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
 			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
 	}, "", nil

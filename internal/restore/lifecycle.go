@@ -55,8 +55,8 @@ type Life struct {
 	// Undo is the one request that undoes this restore: restore the
 	// safety backup, without taking another.
 	Undo string `json:"undo,omitempty"`
-	// Plan is a dry run's list of what would be done, in order.
-	Plan []string `json:"plan,omitempty"`
+	// Steps is a dry run's list of what would be done, in order.
+	Steps []string `json:"steps,omitempty"`
 
 	eventType string // the message's type, where the life decides it
 	eventID   string // the message's id, derived from what it is about
@@ -70,7 +70,7 @@ func resultEventType(r *Result) string {
 		return ""
 	}
 	if r.Status == Failed || r.Status == Unknown || r.Life == nil || r.Life.eventType == "" {
-		return eventType(r.Status)
+		return messageType(r) // held and planned, else by status: budget.go
 	}
 	return r.Life.eventType
 }
@@ -159,7 +159,7 @@ func (s *Service) safetyWanted(job Job) bool {
 	case s.Config.Life.SafetyBackup == "off":
 		return false
 	}
-	return job.Trigger == "timer" || strings.HasPrefix(job.Key, "alarm:")
+	return job.Trigger == "timer" || job.Alarm || strings.HasPrefix(job.Key, "alarm:")
 }
 
 // lifeBegin marks the result of a restore the sweep continues after its
@@ -245,8 +245,7 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog
 		return true
 	}
 	if dryRun {
-		res.Life = &Life{Plan: s.plan(job, res, safety)}
-		return false
+		return false // the guard rails answer a dry run with its plan (plan.go), and lifePlan adds these steps
 	}
 	switch {
 	case req.Clone():
@@ -259,25 +258,46 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog
 	return false
 }
 
-func (s *Service) plan(job Job, res *Result, safety bool) []string {
+// lifePlan is what the life cycle adds to a plan: whether a safety backup
+// comes first (the plan's safetyBackup) and, for a dry run, the steps in
+// order.
+func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
+	safety := s.safetyWanted(job)
+	switch {
+	case job.Request.Clone():
+		p.SafetyBackup = "none: a clone leaves the instance as it is"
+	case safety:
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(p.BackupID, job.Trigger))
+	default:
+		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
+	}
+	if dryRun {
+		if res.Life == nil {
+			res.Life = &Life{}
+		}
+		res.Life.Steps = s.steps(job, p.BackupID, safety)
+	}
+}
+
+func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	id := job.Request.InstanceID
 	var p []string
 	if job.Request.Clone() {
-		from := "backup " + res.BackupID
+		from := "backup " + backupID
 		if t := job.Request.CloneTime; t != nil {
 			from = "its state at " + t.UTC().Format(time.RFC3339) + " (second-level backup)"
 		}
 		return append(p,
 			fmt.Sprintf("DescribeInstances and DescribeInstanceSecurityGroup of %s: its zone, VPC, subnet and security groups", id),
-			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(job, res.BackupID), from),
+			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(job, backupID), from),
 			"the sweep reports restore.succeeded when the new instance runs (Status 2)")
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(res.BackupID, job.Trigger)),
-			"the sweep, once that backup is done: RestoreInstance of "+res.BackupID)
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(backupID, job.Trigger)),
+			"the sweep, once that backup is done: RestoreInstance of "+backupID)
 	} else {
-		p = append(p, "RestoreInstance of "+res.BackupID)
+		p = append(p, "RestoreInstance of "+backupID)
 	}
 	return append(p, "the sweep reports restore.succeeded or restore.failed when the task ends and the instance runs again")
 }

@@ -30,6 +30,7 @@ type EventData struct {
 	Status     Status     `json:"status"`
 	Reason     string     `json:"reason,omitempty"`
 	Error      *ErrorBody `json:"error,omitempty"`
+	Guardrail             // the budget of a held restore, the plan of a planned one
 	*Life                 // phase, undoBackupId, times, new instances: see lifecycle.go
 }
 
@@ -80,6 +81,7 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 			Status:     r.Status,
 			Reason:     r.Reason,
 			Error:      r.Error,
+			Guardrail:  r.Guardrail,
 			Life:       r.Life,
 		},
 	}

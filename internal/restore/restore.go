@@ -55,7 +55,8 @@ type Job struct {
 	// the same key with another fingerprint is refused, not a duplicate.
 	Fingerprint string
 	// Reason says why this restore, for the logs and the message.
-	Reason string
+	Reason   string
+	JobGuard // budget and approval: see budget.go and plan.go
 	// Undo is the safety backup already taken for this restore: it goes
 	// ahead without another (the sweep continuing it; see lifecycle.go).
 	Undo *SafetyBackup
@@ -176,20 +177,8 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now.
-	if !dryRun {
-		if t, ok, err := s.findStarted(ctx, job, res.Region); err != nil {
-			res.Fail(err)
-			log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
-			return
-		} else if ok {
-			res.Status, res.TaskID = Duplicate, t.ID
-			if req.BackupID == events.LatestBackup {
-				res.BackupID = "" // which backup the earlier run chose, the task list does not say
-			}
-			res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, req.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
-			log.Info("restore already started", "taskId", t.ID)
-			return
-		}
+	if !dryRun && s.startedEarlier(ctx, job, res, log) {
+		return
 	}
 	// A safety backup or a clone an earlier delivery began: see lifecycle.go.
 	if s.lifeFound(ctx, job, res, log, dryRun) {
@@ -197,6 +186,11 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 
 	if !s.checkEdition(ctx, &job, res, dryRun, log) {
+		return
+	}
+
+	// Budget, approval, dry run: see plan.go.
+	if s.guardrails(ctx, job, res, dryRun, log) {
 		return
 	}
 
@@ -219,18 +213,11 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 	log = log.With("backupId", res.BackupID)
 
-	// The safety backup or the clone instead of RestoreInstance now, or
-	// the plan of a dry run: see lifecycle.go.
+	// The safety backup or the clone instead of RestoreInstance now: see
+	// lifecycle.go.
 	if s.lifeStart(ctx, job, res, log, dryRun) {
 		return
 	}
-	if dryRun {
-		res.Status = DryRun
-		res.Reason = JoinReason("dry run: RestoreInstance not called", job.Reason)
-		log.Info("dry run: restore planned")
-		return
-	}
-
 	password, err := s.password(ctx, req, res.Region)
 	if err != nil {
 		res.Fail(err)
@@ -248,6 +235,29 @@ func JoinReason(a, b string) string {
 		return a
 	}
 	return a + "; " + b
+}
+
+// startedEarlier looks for this event's restore, started by another
+// delivery, and reports whether that settles the job: found (duplicate),
+// or the task list cannot be read (failed: restoring on a guess could
+// restore twice).
+func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	t, ok, err := s.findStarted(ctx, job, res.Region)
+	switch {
+	case err != nil:
+		res.Fail(err)
+		log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		return true
+	case !ok:
+		return false
+	}
+	res.Status, res.TaskID = Duplicate, t.ID
+	if job.Request.BackupID == events.LatestBackup {
+		res.BackupID = "" // which backup the earlier run chose, the task list does not say
+	}
+	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+	log.Info("restore already started", "taskId", t.ID)
+	return true
 }
 
 // findStarted looks for a restore task of the instance that started since
@@ -310,10 +320,23 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
 	var lockedSince time.Time
-	var unclear *failure.Error // the last attempt that may have started the restore
+	firstTry := s.Now().Add(-time.Second) // no task of ours can have started before
+	var unclear *failure.Error            // the last attempt that may have started the restore
 	locked, passwordRetried := false, false
+	// A last look right before the first call: the edition check, the
+	// backup choice and the password took calls of their own, in which
+	// another delivery's restore may have started, and even ended where a
+	// restore is short. The gap left is one RestoreInstance round trip.
+	if s.startedEarlier(attemptCtx, job, res, log) {
+		return
+	}
 	for attempt := int64(1); ; attempt++ {
 		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
+			return
+		}
+		// While this one retried, another event's restore may have used the
+		// budget (see budget.go).
+		if attempt > 1 && s.heldOnRetry(attemptCtx, job, res, unclear, firstTry, log) {
 			return
 		}
 		taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
@@ -514,7 +537,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		}
 		return
 	}
-	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.NewID())
+	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
 	body, err := ev.marshal()
 	if err != nil {
 		log.Error("cannot encode the outcome message", "error", err.Error())

@@ -32,6 +32,7 @@ type Result struct {
 	Reason     string     `json:"reason,omitempty"`
 	Error      *ErrorBody `json:"error,omitempty"`
 	MessageID  string     `json:"messageId,omitempty"` // the queue's id of the outcome message
+	Guardrail             // held by the budget, or planned: see budget.go
 	*Life                 // phase, undoBackupId, plan, new instances: see lifecycle.go
 
 	// Kind is the failure's kind, for the HTTP status and the retry

@@ -37,6 +37,9 @@ type fakeCloud struct {
 	// onRestore runs at each RestoreInstance call, before its answer: the
 	// world changing meanwhile (another container's restore starting).
 	onRestore func(call int)
+	// onDescribe runs when the instance is read (the edition check): the
+	// world changing between the first look and the call.
+	onDescribe func()
 	// commitsOn makes a scripted error answer come after the restore
 	// started (a lost answer): by call index.
 	commitsOn   map[int]bool
@@ -111,6 +114,9 @@ func (f *fakeCloud) DescribeRestoreTasks(ctx context.Context, region, instanceID
 
 func (f *fakeCloud) DescribeInstance(ctx context.Context, region, instanceID string) (cloud.Instance, error) {
 	f.count("DescribeInstance")
+	if f.onDescribe != nil {
+		f.onDescribe()
+	}
 	return cloud.Instance{ID: instanceID, Type: 2, Status: 2}, nil
 }
 
@@ -212,6 +218,13 @@ func TestRestoreDecisions(t *testing.T) {
 				}
 			},
 			want: Duplicate, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
+		},
+		{
+			name: "another delivery's restore started (and ended) after the first look: duplicate, never called",
+			setup: func(f *fakeCloud) {
+				f.onDescribe = func() { f.otherStarts() }
+			},
+			want: Duplicate, wantCalls: 0, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "lock that clears with no restore of this event (an automatic backup): restored after",

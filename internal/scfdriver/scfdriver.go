@@ -9,7 +9,6 @@ package scfdriver
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
+
+	"redis-restore/internal/uuid"
 )
 
 // Defaults, chosen to match a function as deployed for this project.
@@ -241,7 +242,7 @@ func (f *Function) Invoke(ctx context.Context, inv Invocation) (*Result, error) 
 
 func withDefaults(inv Invocation) Invocation {
 	if inv.RequestID == "" {
-		inv.RequestID = newUUID()
+		inv.RequestID = uuid.New()
 	}
 	if inv.Timeout <= 0 {
 		inv.Timeout = DefaultInvokeTimeout
@@ -323,15 +324,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// newUUID returns a random (version 4) UUID, like SCF's request ids.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // tailBuffer keeps the last max bytes written to it.

@@ -1,0 +1,149 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"strings"
+
+	"redis-restore/events"
+	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// Plan → approve → apply (issue 14). With RESTORE_APPROVAL, a restore is
+// planned instead of run, and the plan, signed with the webhook secret,
+// comes back to be applied:
+//   - {"approve": "<plan token>"} (and "force": true to override the
+//     budget) through the authenticated webhook;
+//   - or a link ?approve=<plan token> for chat tools: GET shows the plan
+//     and a button, and changes nothing (chat tools fetch links to preview
+//     them); POST applies it. The token is the link's only proof, so
+//     it cannot force.
+//
+// Applying is a restore job like any other: its event is the plan (its
+// creation time and its ID), so that approving twice restores once.
+
+// checkForce refuses "force" from anything but an authenticated webhook,
+// and logs it where it is accepted.
+func (inv *invocation) checkForce(r events.RestoreRequest, src source) error {
+	if !r.Force {
+		return nil
+	}
+	if !src.mayForce {
+		return failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("force"),
+			"only an authenticated webhook call may override the restore budget")
+	}
+	inv.log.Warn("restore requested with force: true: the restore budget will not hold it back", "instanceId", r.InstanceID)
+	return nil
+}
+
+// parseApproval recognises an approval body. ok is false for any other
+// body, which is handled as a restore request.
+func parseApproval(body []byte) (token string, force, ok bool, err error) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return "", false, false, nil
+	}
+	for k, raw := range obj {
+		switch strings.ToLower(k) {
+		case "approve":
+			ok = true
+			if json.Unmarshal(raw, &token) != nil || strings.TrimSpace(token) == "" {
+				err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("approve"), "must be a plan's token (a non-empty string)")
+			}
+		case "force":
+			var b events.Bool
+			if json.Unmarshal(raw, &b) != nil {
+				err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("force"), "must be true or false")
+			}
+			force = bool(b)
+		}
+	}
+	if !ok {
+		return "", false, false, nil
+	}
+	for k := range obj {
+		if l := strings.ToLower(k); l != "approve" && l != "force" && err == nil {
+			err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(k), "unknown field in an approval (want approve, force)")
+		}
+	}
+	return token, force, true, err
+}
+
+// approve applies an approved plan, sent through the authenticated webhook.
+func (inv *invocation) approve(ctx context.Context, token string, force bool, perr error) []restore.Result {
+	if perr != nil {
+		return inv.requestFailure(perr)
+	}
+	p, err := restore.ParsePlan(inv.cfg.Secret, token)
+	if err != nil {
+		inv.log.Warn("approval refused", "reason", err.Error())
+		return inv.requestFailure(err)
+	}
+	inv.log.Info("plan approved through the webhook", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
+	if force {
+		inv.log.Warn("approval with force: true: the restore budget will not hold it back", "planId", p.ID, "instanceId", p.InstanceID)
+	}
+	return inv.run(ctx, []job{{Job: restore.ApprovalJob(p, force)}})
+}
+
+// approvalLink finds ?approve=<token> on a GET or POST.
+func approvalLink(req *events.APIGatewayRequest) (string, bool) {
+	if m := req.Method(); m != http.MethodGet && m != http.MethodPost {
+		return "", false
+	}
+	for k, v := range req.QueryString {
+		if strings.EqualFold(k, "approve") {
+			return v.First(), true
+		}
+	}
+	for k, v := range req.QueryStringParameters {
+		if strings.EqualFold(k, "approve") {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// approveLink handles a signed approval link: GET shows, POST applies.
+func (inv *invocation) approveLink(ctx context.Context, token string) []restore.Result {
+	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
+	if aerr != nil {
+		inv.log.Error("webhook authentication settings are wrong: every approval is refused", "error", aerr.Error())
+		return inv.requestFailure(unauthenticated("not authenticated"))
+	}
+	p, err := restore.ParsePlan(auth.Secret, token)
+	if err != nil {
+		inv.log.Warn("approval link refused", "reason", err.Error())
+		return inv.requestFailure(err)
+	}
+	inv.log.Info("plan approved through its signed link", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
+	return inv.run(ctx, []job{{Job: restore.ApprovalJob(p, false)}})
+}
+
+// confirmPage answers a GET of an approval link: the plan and a button that
+// POSTs the same link. Nothing is applied by looking.
+func (inv *invocation) confirmPage(token string) events.APIGatewayResponse {
+	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
+	p, err := restore.ParsePlan(auth.Secret, token)
+	if aerr != nil || err != nil {
+		if err == nil {
+			err = unauthenticated("not authenticated")
+		}
+		inv.log.Warn("approval link refused", "reason", err.Error())
+		return inv.gatewayResponse(inv.requestFailure(err))
+	}
+	esc := html.EscapeString
+	body := fmt.Sprintf(`<!doctype html><meta charset="utf-8"><title>Restore %s?</title>
+<h1>Restore %s from backup %s?</h1>
+<p>Backup started %s.</p><p>Why: %s</p><p>Plan %s, made %s, expires %s.</p>
+<form method="post" action="?approve=%s"><button type="submit">Approve and restore</button></form>
+`, esc(p.InstanceID), esc(p.InstanceID), esc(p.BackupID), p.BackupStart.Format("2006-01-02 15:04:05Z07:00"), esc(p.Reason), esc(p.ID),
+		p.Created.Format("2006-01-02 15:04:05Z07:00"), p.Expires.Format("2006-01-02 15:04:05Z07:00"), esc(token))
+	inv.log.Info("approval link shown", "planId", p.ID)
+	return events.APIGatewayResponse{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "text/html; charset=utf-8"}, Body: body}
+}

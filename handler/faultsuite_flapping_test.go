@@ -1,0 +1,277 @@
+package handler_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/handler"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// TestFaultSuiteFlapping is the fault suite's flapping section (issue 14):
+// alarms that fire, recover and fire again, ten times each, every firing a
+// new event that first occurs after the previous restore started. Each
+// firing reaches one to three containers at once, through API gateway or
+// the function URL (basic auth), CMQ, CKafka, direct invocation or
+// EventBridge (an event alarm) in turn; failed asynchronous
+// deliveries are retried, alarm callbacks over HTTP are handed off to the
+// function's own asynchronous invocation (RESTORE_HANDOFF's default) and
+// their failures retried by it, a 5xx alarm callback is sent again, a fifth of
+// the firings come again later; the emulator fails a share of every call
+// as in TestFaultSuite. Under the default RESTORE_BUDGET (1/1h) each
+// instance is restored at most once, and the other firings are held.
+func TestFaultSuiteFlapping(t *testing.T) {
+	const (
+		instances    = 8
+		firings      = 10
+		taskDuration = time.Second
+	)
+	e := newEnv(t)
+	e.timeout = 6 * time.Second
+	delete(e.vars, "RESTORE_PASSWORD")
+	delete(e.vars, "RESTORE_LOCK_RETRY")
+	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
+	e.emu.SetTaskDuration(taskDuration)
+	rng := rand.New(rand.NewPCG(14, 14))
+	var rngMu sync.Mutex
+	randN := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
+
+	base := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	ids := make([]string, instances)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("crs-flap%04d", i)
+		e.emu.AddInstance(cloudemu.Instance{ID: ids[i], Region: "ap-guangzhou", Status: 2})
+		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("6%05d00000000000000001", i), StartTime: base, Status: 2})
+	}
+	common := []cloudemu.Fault{
+		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
+		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
+	}
+	for _, a := range []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"} {
+		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(common, cloudemu.Fault{Reset: true, AfterCommit: true})})
+		e.emu.SetRateLimit(a, 20)
+	}
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 0.3, Kinds: append(common,
+		cloudemu.Fault{Reset: true, AfterCommit: true},
+		cloudemu.Fault{Code: "FailedOperation.Unknown", AfterCommit: true},
+		cloudemu.Fault{Body: `{"Response":{"RequestId":"no-task-id"}}`},
+		cloudemu.Fault{Late: 5 * time.Second},
+		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"},
+	)})
+	e.emu.SetRateLimit("RestoreInstance", 20)
+
+	newContainer := func() *handler.Handler {
+		h := handler.New(e.h.Log)
+		h.Getenv = e.h.Getenv
+		h.MinDelay, h.MaxDelay = 50*time.Millisecond, 500*time.Millisecond
+		h.Clients = cloud.New(cloud.Options{})
+		return h
+	}
+
+	var mu sync.Mutex
+	var invocations, atOnce, retries, redeliveries, panics, handedOff int
+	answered := map[int64]bool{}
+	outcomes := map[string][]restore.Result{} // by firing, every outcome
+	firingOf := map[string]string{}           // alarm body -> firing, for hand-offs
+	record := func(key string, rs []restore.Result) {
+		for _, r := range rs {
+			if r.TaskID != 0 {
+				answered[r.TaskID] = true
+			}
+			if r.Status != restore.Queued { // a hand-off's answer is no outcome
+				outcomes[key] = append(outcomes[key], r)
+			}
+		}
+	}
+
+	// Alarm callbacks over HTTP hand their restores to the function's own
+	// asynchronous invocation, as by default in production: the emulator's
+	// SCF Invoke runs each in a fresh container, and retries a failed one.
+	e.vars["RESTORE_HANDOFF"] = "alarms"
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 6})
+	e.emu.SetAsyncRetryDelay(taskDuration)
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		var p int
+		ans, err := safeInvokeWith(e, newContainer(), event, &p)
+		rs, _ := decodeAnswer(t, ans)
+		if err != nil && p == 0 {
+			rs = resultsFromError(t, err)
+		}
+		var ev events.HandoffEvent
+		_ = json.Unmarshal(event, &ev)
+		mu.Lock()
+		defer mu.Unlock()
+		handedOff++
+		panics += p
+		record(firingOf[ev.Handoff.Body], rs)
+		return err
+	})
+	deliver := func(key, trigger string, payload []byte, containers int) (retry bool) {
+		var wg sync.WaitGroup
+		for range containers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var p int
+				ans, err := safeInvokeWith(e, newContainer(), payload, &p)
+				rs, status := decodeAnswer(t, ans)
+				if err != nil && p == 0 {
+					rs = resultsFromError(t, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				invocations++
+				panics += p
+				record(key, rs)
+				if err != nil && trigger != "apigw" && trigger != "functionurl" || status >= 500 {
+					retry = true
+				}
+			}()
+		}
+		wg.Wait()
+		return retry
+	}
+	later := func() { time.Sleep(taskDuration + time.Duration(randN(300))*time.Millisecond) }
+
+	triggers := flapTriggers
+	var all sync.WaitGroup
+	for i, id := range ids {
+		all.Add(1)
+		go func() {
+			defer all.Done()
+			var sent [][]byte
+			for k := 0; k < firings; k++ {
+				// A new firing first occurs after everything before it,
+				// so after any restore an earlier firing started, and
+				// before it is delivered.
+				first := nextFiring()
+				trigger := triggers[(i+k)%len(triggers)]
+				key := fmt.Sprintf("%s/%d", id, k)
+				payload := flapVia(t, trigger, id, first)
+				mu.Lock()
+				firingOf[flapFiring(t, id, first)] = key
+				mu.Unlock()
+				sent = append(sent, payload)
+				n := 1 + randN(3)
+				if n > 1 {
+					mu.Lock()
+					atOnce++
+					mu.Unlock()
+				}
+				retry := deliver(key, trigger, payload, n)
+				for try := 0; retry && try < 2; try++ {
+					later()
+					mu.Lock()
+					retries++
+					mu.Unlock()
+					retry = deliver(key, trigger, payload, 1)
+				}
+				if randN(5) == 0 {
+					// An earlier firing delivered again: still one restore.
+					j := randN(len(sent))
+					mu.Lock()
+					redeliveries++
+					mu.Unlock()
+					deliver(fmt.Sprintf("%s/%d", id, j), triggers[(i+j)%len(triggers)], sent[j], 1)
+				}
+			}
+		}()
+	}
+	all.Wait()
+	e.emu.WaitInvocations()
+
+	restoresOf := map[string]int{}
+	for _, c := range e.emu.RestoreCalls() {
+		restoresOf[c.InstanceID]++
+	}
+	beyond := 0
+	for id, n := range restoresOf {
+		if n > 1 {
+			beyond += n - 1
+			t.Errorf("%s restored %d times by its flapping alarm", id, n)
+		}
+	}
+	counts := map[string]int{}
+	heldFirings := 0
+	for i, id := range ids {
+		for k := 0; k < firings; k++ {
+			rs := outcomes[fmt.Sprintf("%s/%d", id, k)]
+			if len(rs) == 0 {
+				t.Errorf("%s firing %d has no outcome", id, k)
+				continue
+			}
+			final, held := rs[len(rs)-1], false
+			for _, r := range rs {
+				switch {
+				case r.Status == restore.Accepted || r.Status == restore.Duplicate:
+					final = r
+				case r.Status == restore.Skipped && (r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded):
+					t.Errorf("%s firing %d skipped without RestoreBudgetExceeded: %+v", id, k, r)
+				case r.Status == restore.Skipped:
+					held = true
+				}
+			}
+			if held {
+				heldFirings++
+			}
+			s := string(final.Status)
+			if final.Status == restore.Skipped {
+				s = "held"
+			}
+			counts[s]++
+			_ = i
+		}
+	}
+	heldIDs := map[string]bool{}
+	queued := map[int64]bool{}
+	for _, m := range e.emu.Messages(e.demo.Queue) {
+		var ev restore.Event
+		if json.Unmarshal([]byte(m.Body), &ev) != nil {
+			continue
+		}
+		switch ev.Type {
+		case restore.EventTypePrefix + "held":
+			heldIDs[ev.ID] = true
+		case restore.EventTypePrefix + "accepted":
+			queued[ev.Data.TaskID] = true
+		}
+	}
+	lost := 0
+	for _, c := range e.emu.RestoreCalls() {
+		if !queued[c.TaskID] && !answered[c.TaskID] {
+			lost++
+			t.Errorf("TaskId %d of %s reached no one", c.TaskID, c.InstanceID)
+		}
+	}
+	if panics != 0 {
+		t.Errorf("%d panics escaped", panics)
+	}
+	// Not vacuous: most later firings must have met a spent budget.
+	if heldFirings < instances*(firings-1)/2 {
+		t.Errorf("only %d firings were held: the budget was hardly tested", heldFirings)
+	}
+	if len(heldIDs) == 0 || len(heldIDs) > heldFirings {
+		t.Errorf("%d held message ids for %d held firings", len(heldIDs), heldFirings)
+	}
+
+	var cs []string
+	for s, n := range counts {
+		cs = append(cs, fmt.Sprintf("%s=%d", s, n))
+	}
+	sort.Strings(cs)
+	fmt.Printf("FAULT-SUITE flapping instances=%d firings=%d invocations=%d handed-off=%d at-once=%d retries=%d redeliveries=%d faults-injected=%d budget=1/1h\n",
+		instances, instances*firings, invocations, handedOff, atOnce, retries, redeliveries, e.emu.FaultsInjected())
+	fmt.Printf("FAULT-SUITE flapping final %s restores=%d held-firings=%d held-messages=%d lost=%d panics=%d\n",
+		strings.Join(cs, " "), len(e.emu.RestoreCalls()), heldFirings, len(heldIDs), lost, panics)
+	fmt.Printf("FAULT-SUITE flapping restores beyond budget: %d\n", beyond)
+}

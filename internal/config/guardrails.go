@@ -1,0 +1,180 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Budget is how many restores of one instance may start within a window,
+// counted from the cloud's own task list. A zero Limit is no budget.
+type Budget struct {
+	Limit  int
+	Window time.Duration
+}
+
+// Off reports whether the budget is disabled.
+func (b Budget) Off() bool { return b.Limit <= 0 }
+
+func (b Budget) String() string {
+	if b.Off() {
+		return "off"
+	}
+	return fmt.Sprintf("%d/%s", b.Limit, b.WindowString())
+}
+
+// WindowString prints the window as it is usually written: 1h, not 1h0m0s.
+func (b Budget) WindowString() string { return shortDuration(b.Window) }
+
+// Guard rails for automatic restores (issue 14).
+type Guardrails struct {
+	// AlarmBudget (RESTORE_BUDGET) bounds alarm-triggered restores.
+	AlarmBudget Budget
+	// RequestBudget (RESTORE_BUDGET_REQUESTS) bounds every other restore:
+	// timers, webhooks, CMQ messages, direct invocations.
+	RequestBudget Budget
+	// Approval (RESTORE_APPROVAL) holds the trigger kinds whose restores
+	// wait for a person: planned, then applied when approved.
+	Approval map[string]bool
+	// ApprovalTTL (RESTORE_APPROVAL_TTL) is how long a plan may be approved.
+	ApprovalTTL time.Duration
+}
+
+// Defaults of the guard rails: a flapping alarm restores once an hour; a
+// request someone sent on purpose is not counted; nobody is asked.
+var (
+	DefaultAlarmBudget   = Budget{Limit: 1, Window: time.Hour}
+	DefaultRequestBudget = Budget{}
+)
+
+const (
+	DefaultApprovalTTL = 30 * time.Minute
+	// maxBudgetWindow: DescribeTaskList reads at most the last 30 days.
+	maxBudgetWindow = 30 * 24 * time.Hour
+)
+
+// ApprovalKinds are the trigger kinds RESTORE_APPROVAL may name. "alarm"
+// is any alarm, whatever trigger brought it; "webhook" a restore request
+// through API gateway or the function URL.
+var ApprovalKinds = []string{"alarm", "timer", "webhook", "cmq", "direct", "ckafka", "eventbridge"}
+
+// NeedsApproval reports whether restores of this trigger kind wait for an
+// approval.
+func (g Guardrails) NeedsApproval(kind string) bool { return g.Approval[kind] }
+
+// loadGuardrails reads RESTORE_BUDGET, RESTORE_BUDGET_REQUESTS,
+// RESTORE_APPROVAL and RESTORE_APPROVAL_TTL. Like every setting, a value
+// that is present but unusable is an error naming it, never "off".
+func (l *loader) guardrails() Guardrails {
+	g := Guardrails{
+		AlarmBudget:   l.budget("RESTORE_BUDGET", DefaultAlarmBudget),
+		RequestBudget: l.budget("RESTORE_BUDGET_REQUESTS", DefaultRequestBudget),
+		ApprovalTTL:   l.duration("RESTORE_APPROVAL_TTL", DefaultApprovalTTL),
+	}
+	if g.ApprovalTTL <= 0 || g.ApprovalTTL > 7*24*time.Hour {
+		if strings.TrimSpace(l.getenv("RESTORE_APPROVAL_TTL")) != "" {
+			l.fail("RESTORE_APPROVAL_TTL", "must be more than 0 and at most 168h")
+		}
+		g.ApprovalTTL = DefaultApprovalTTL
+	}
+	raw := l.getenv("RESTORE_APPROVAL")
+	if raw == "" || strings.EqualFold(strings.TrimSpace(raw), "off") {
+		return g
+	}
+	kinds := l.list("RESTORE_APPROVAL")
+	g.Approval = map[string]bool{}
+	for _, k := range kinds {
+		k = strings.ToLower(k)
+		switch {
+		case k == "all" || k == "*":
+			for _, a := range ApprovalKinds {
+				g.Approval[a] = true
+			}
+		case contains(ApprovalKinds, k):
+			g.Approval[k] = true
+		default:
+			l.fail("RESTORE_APPROVAL", fmt.Sprintf("%q is not a trigger kind: list some of %s, or all, or off", k, strings.Join(ApprovalKinds, ", ")))
+		}
+	}
+	if len(kinds) == 0 {
+		// Set but naming nothing: l.list has said so. Fail closed: every
+		// kind waits for an approval rather than none.
+		for _, a := range ApprovalKinds {
+			g.Approval[a] = true
+		}
+	}
+	return g
+}
+
+// budget reads "N/duration" (1/1h, 3/24h) or "off".
+func (l *loader) budget(name string, def Budget) Budget {
+	raw := l.getenv(name)
+	if raw == "" {
+		return def
+	}
+	v := strings.TrimSpace(raw)
+	if strings.EqualFold(v, "off") {
+		return Budget{}
+	}
+	n, w, ok := strings.Cut(v, "/")
+	limit, nerr := strconv.Atoi(strings.TrimSpace(n))
+	window, werr := time.ParseDuration(strings.TrimSpace(w))
+	switch {
+	case !ok || nerr != nil || werr != nil:
+		l.fail(name, fmt.Sprintf("%q is not a budget such as 1/1h (restores per window), or off", v))
+	case limit < 1:
+		l.fail(name, fmt.Sprintf("%q allows no restore at all: the count must be at least 1 (off disables the budget)", v))
+	case window <= 0 || window > maxBudgetWindow:
+		l.fail(name, fmt.Sprintf("%q: the window must be more than 0 and at most 720h, the task list's reach", v))
+	default:
+		return Budget{Limit: limit, Window: window}
+	}
+	// Unusable: the strictest budget there is, so that nothing slips
+	// through should the error be ignored.
+	return Budget{Limit: 1, Window: maxBudgetWindow}
+}
+
+// CheckGuardrails reports a combination of settings that cannot work:
+// plans are signed with the webhook secret, and approved through the
+// webhook.
+func (c *Config) CheckGuardrails() error {
+	if len(c.Approval) > 0 && c.Secret == "" {
+		return configError("RESTORE_APPROVAL", "needs RESTORE_WEBHOOK_SECRET: plans are signed with it and approved through the webhook")
+	}
+	return nil
+}
+
+// ApprovalList names the kinds that wait for an approval, sorted.
+func (g Guardrails) ApprovalList() []string {
+	var out []string
+	for k, ok := range g.Approval {
+		if ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// shortDuration prints 1h rather than 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/internal/failure"
+)
+
+func TestGuardrailDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AlarmBudget != (Budget{Limit: 1, Window: time.Hour}) || !c.RequestBudget.Off() {
+		t.Errorf("budgets: alarm %v, requests %v; want 1/1h and off", c.AlarmBudget, c.RequestBudget)
+	}
+	if len(c.Approval) != 0 || c.ApprovalTTL != 30*time.Minute {
+		t.Errorf("approval: %v %s; want none, 30m", c.Approval, c.ApprovalTTL)
+	}
+}
+
+func TestBudgetSettings(t *testing.T) {
+	for raw, want := range map[string]Budget{
+		"1/1h": {1, time.Hour}, " 3/24h ": {3, 24 * time.Hour}, "2/30m": {2, 30 * time.Minute}, "off": {}, "OFF": {},
+	} {
+		c, err := Load(env(map[string]string{"RESTORE_BUDGET": raw, "RESTORE_BUDGET_REQUESTS": raw}))
+		if err != nil || c.AlarmBudget != want || c.RequestBudget != want {
+			t.Errorf("%q: %v %v %v, want %v", raw, c.AlarmBudget, c.RequestBudget, err, want)
+		}
+	}
+	if got := (Budget{1, time.Hour}).String(); got != "1/1h" {
+		t.Errorf("String = %q", got)
+	}
+}
+
+// A budget that is present but unusable stops every restore, naming the
+// setting: it never falls back to "off".
+func TestUnusableGuardrailSettingsFailClosed(t *testing.T) {
+	for _, c := range []struct{ name, val string }{
+		{"RESTORE_BUDGET", " "}, {"RESTORE_BUDGET", "1"}, {"RESTORE_BUDGET", "0/1h"}, {"RESTORE_BUDGET", "-1/1h"},
+		{"RESTORE_BUDGET", "1/forever"}, {"RESTORE_BUDGET", "1/0s"}, {"RESTORE_BUDGET", "1/800h"}, {"RESTORE_BUDGET", "one/1h"},
+		{"RESTORE_BUDGET_REQUESTS", "1h"}, {"RESTORE_APPROVAL", "alarms"}, {"RESTORE_APPROVAL", " , "},
+		{"RESTORE_APPROVAL_TTL", "0s"}, {"RESTORE_APPROVAL_TTL", "later"},
+	} {
+		vars := map[string]string{c.name: c.val, "RESTORE_WEBHOOK_SECRET": "s"}
+		cfg, err := Load(env(vars))
+		if err == nil || !strings.Contains(err.Error(), c.name) || failure.KindOf(err) != failure.Config {
+			t.Errorf("%s=%q: %v, want a configuration error naming it", c.name, c.val, err)
+			continue
+		}
+		if strings.HasPrefix(c.name, "RESTORE_BUDGET") && (cfg.AlarmBudget.Off() || (c.name == "RESTORE_BUDGET_REQUESTS" && cfg.RequestBudget.Off())) {
+			t.Errorf("%s=%q left the budget off", c.name, c.val)
+		}
+	}
+}
+
+func TestApprovalKinds(t *testing.T) {
+	c, err := Load(env(map[string]string{"RESTORE_APPROVAL": "alarm, webhook", "RESTORE_WEBHOOK_SECRET": "s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.NeedsApproval("alarm") || !c.NeedsApproval("webhook") || c.NeedsApproval("timer") {
+		t.Errorf("approval: %v", c.ApprovalList())
+	}
+	c, err = Load(env(map[string]string{"RESTORE_APPROVAL": "all", "RESTORE_WEBHOOK_SECRET": "s"}))
+	if err != nil || len(c.ApprovalList()) != len(ApprovalKinds) {
+		t.Errorf("all: %v %v", c.ApprovalList(), err)
+	}
+	if c, err := Load(env(map[string]string{"RESTORE_APPROVAL": "off"})); err != nil || len(c.Approval) != 0 {
+		t.Errorf("off: %v %v", c.Approval, err)
+	}
+	// Plans are signed with the webhook secret: without one, approval
+	// cannot work, and says so.
+	if _, err := Load(env(map[string]string{"RESTORE_APPROVAL": "alarm"})); err == nil || !strings.Contains(err.Error(), "RESTORE_APPROVAL") || !strings.Contains(err.Error(), "RESTORE_WEBHOOK_SECRET") {
+		t.Errorf("approval without a secret: %v", err)
+	}
+}

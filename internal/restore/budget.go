@@ -1,0 +1,211 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
+)
+
+// JobGuard is what the guard rails need to know of a job (issue 14).
+type JobGuard struct {
+	// Alarm: the restore was asked for by an alarm, whatever trigger
+	// brought it. Alarms fall under RESTORE_BUDGET, the rest under
+	// RESTORE_BUDGET_REQUESTS.
+	Alarm bool
+	// Force overrides the budget: only an authenticated webhook may set it.
+	Force bool
+	// Approved is the plan being applied, verified: the job restores
+	// exactly its backup, or refuses with a fresh plan.
+	Approved *Plan
+	// instance is the instance as checkEdition read it, if it did.
+	instance *cloud.Instance
+}
+
+// Guardrail is what a result or message says of the guard rails.
+type Guardrail struct {
+	// Held: the budget held this restore back (status skipped, code
+	// RestoreBudgetExceeded); the message is ...restore.held.
+	Held   bool         `json:"-"`
+	Budget *BudgetState `json:"budget,omitempty"`
+	Plan   *Plan        `json:"plan,omitempty"`
+}
+
+// BudgetState is an instance's restore budget as the task list showed it.
+type BudgetState struct {
+	Setting string     `json:"setting"` // the variable that set it
+	Limit   int        `json:"limit"`
+	Window  string     `json:"window"`
+	Used    []UsedTask `json:"used"` // the restore tasks counted, oldest first
+	// FreesAt is when the next restore may start, if the budget is spent.
+	FreesAt *time.Time `json:"freesAt,omitempty"`
+}
+
+// UsedTask is a restore task that counted against the budget.
+type UsedTask struct {
+	TaskID    int64     `json:"taskId"`
+	StartTime time.Time `json:"startTime"`
+}
+
+// CodeBudgetExceeded is the code of a restore held back by its budget.
+const CodeBudgetExceeded = "RestoreBudgetExceeded"
+
+// isRestoreTask reports whether a task of DescribeTaskList is a restore:
+// its type code "010" or name FLOW_RESTOREBACKUP, whatever the TaskTypes
+// filter did. DescribeRestoreTasks judges so already; the budget judges
+// again, since it is what a flapping alarm runs into.
+func isRestoreTask(t cloud.Task) bool { return cloud.IsRestoreTask(t.Type) }
+
+// budgetOf is the budget of a job and the setting it comes from.
+func (s *Service) budgetOf(job Job) (config.Budget, string) {
+	if job.Alarm || (job.Approved != nil && job.Approved.Alarm) {
+		return s.Config.AlarmBudget, "RESTORE_BUDGET"
+	}
+	return s.Config.RequestBudget, "RESTORE_BUDGET_REQUESTS"
+}
+
+// readBudget counts the instance's restore tasks in the budget's window,
+// from the cloud's task list: restores started by other containers, other
+// functions or the console count as much as ours.
+func (s *Service) readBudget(ctx context.Context, job Job, region string) (*BudgetState, []cloud.Task, error) {
+	b, setting := s.budgetOf(job)
+	if b.Off() {
+		return nil, nil, nil
+	}
+	now := s.Now()
+	from := now.Add(-b.Window)
+	tasks, err := retryRead(ctx, s, func() ([]cloud.Task, error) {
+		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var used []cloud.Task
+	for _, t := range tasks {
+		if isRestoreTask(t) && !t.StartTime.Before(from.Truncate(time.Second)) {
+			used = append(used, t)
+		}
+	}
+	sort.Slice(used, func(i, j int) bool { return used[i].StartTime.Before(used[j].StartTime) })
+	st := &BudgetState{Setting: setting, Limit: b.Limit, Window: b.WindowString(), Used: []UsedTask{}}
+	for _, t := range used {
+		st.Used = append(st.Used, UsedTask{TaskID: t.ID, StartTime: t.StartTime.UTC()})
+	}
+	if len(used) >= b.Limit {
+		// The budget frees up when enough of the counted tasks leave the
+		// window for one more restore to fit.
+		at := used[len(used)-b.Limit].StartTime.Add(b.Window).UTC()
+		st.FreesAt = &at
+	}
+	return st, used, nil
+}
+
+// overBudget holds the restore back when the instance's budget is spent.
+// It runs after findStarted: a redelivery of an event whose restore ran is
+// a duplicate, never held. Its own read of the task list is newer than
+// findStarted's, so a task of this very event that started in between
+// (another container) is still taken for a duplicate. It returns true when
+// res is decided.
+func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	st, used, err := s.readBudget(ctx, job, res.Region)
+	if err != nil {
+		res.Fail(err)
+		log.Warn("could not count the instance's restores for its budget; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		return true
+	}
+	if st == nil || st.FreesAt == nil {
+		return false
+	}
+	if !job.Since.IsZero() {
+		since := job.Since.Truncate(time.Second)
+		for i := len(used) - 1; i >= 0; i-- {
+			if t := used[i]; !t.StartTime.Before(since) {
+				res.Status, res.TaskID = Duplicate, t.ID
+				res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+				log.Info("restore already started", "taskId", t.ID)
+				return true
+			}
+		}
+	}
+	if job.Force {
+		log.Warn("restore budget overridden by an authenticated webhook with force: true",
+			"setting", st.Setting, "limit", st.Limit, "window", st.Window, "used", len(st.Used))
+		return false
+	}
+	ids := make([]string, len(st.Used))
+	for i, u := range st.Used {
+		ids[i] = fmt.Sprintf("%d (started %s)", u.TaskID, u.StartTime.Format(time.RFC3339))
+	}
+	res.Status = Skipped
+	res.Held = true
+	res.Budget = st
+	res.Error = &ErrorBody{Code: CodeBudgetExceeded, Message: fmt.Sprintf(
+		"%s allows %d restore(s) of %s per %s, and restore task(s) %s used it: held back until %s (an authenticated webhook may override with \"force\": true)",
+		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
+	res.Reason = JoinReason(job.Reason, "restore held back by the restore budget")
+	log.Warn("restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
+	return true
+}
+
+// heldOnRetry looks at the budget again before a retry of RestoreInstance:
+// while this restore retried, another event's may have used it. After an
+// unclear attempt (which may have started the restore) nothing it says may
+// lose that restore: a task list that cannot be read leaves the outcome
+// unknown, not failed, and a task that started since the restore was
+// looked for (since) is taken for that attempt's, not for a reason to
+// hold.
+func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear *failure.Error, since time.Time, log *slog.Logger) bool {
+	probe := *res
+	if !s.overBudget(ctx, job, &probe, log) {
+		return false
+	}
+	switch {
+	case unclear == nil:
+	case probe.Status == Failed:
+		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf(
+			"%s; the restore may have started, and the task list could not be read to tell (%s), so it was not tried again", unclear.Message, probe.Error.Message)))
+		return true
+	case probe.Held:
+		for i := len(probe.Budget.Used) - 1; i >= 0; i-- {
+			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
+				res.Status, res.TaskID = Accepted, t.TaskID
+				res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
+				log.Info("restore had started despite the unclear answer", "taskId", t.TaskID)
+				return true
+			}
+		}
+	}
+	*res = probe
+	return true
+}
+
+// messageType names the message of a result, guard rails included.
+func messageType(r *Result) string {
+	switch {
+	case r.Held:
+		return EventTypePrefix + "held"
+	case r.Plan != nil && r.Plan.Token != "":
+		// A plan waiting for approval, also the fresh one offered when an
+		// approval was refused.
+		return EventTypePrefix + "planned"
+	}
+	return eventType(r.Status)
+}
+
+// messageID gives the messages of one held event, or of one plan, the same
+// id in every container that sends them, so that consumers drop copies.
+func (s *Service) messageID(job Job, r *Result) string {
+	switch {
+	case r.Held && job.Key != "":
+		return nameUUID("held/" + job.Key)
+	case r.Plan != nil && r.Plan.ID != "":
+		return nameUUID("plan/" + r.Plan.ID)
+	}
+	return s.NewID()
+}

@@ -1,0 +1,400 @@
+package restore
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+)
+
+// Planned: the restore waits for a person (RESTORE_APPROVAL); the result's
+// plan says what would be done, and its token applies it.
+const Planned Status = "planned"
+
+// Codes of refused approvals.
+const (
+	CodeInvalidApproval = "InvalidApproval" // not a plan this function signed: tampered, truncated, another secret
+	CodePlanExpired     = "PlanExpired"
+	CodePlanOutdated    = "PlanOutdated" // the backup chosen is no longer the right one
+)
+
+// SafetyBackupNotImplemented is the plan's safety backup until one is
+// taken before restoring (issue 12).
+const SafetyBackupNotImplemented = "none: not implemented yet"
+
+// Plan is what a restore would do, worked out without doing it: the dry
+// run's answer, and, signed, what a person approves. It is self-contained:
+// approving sends it back, and nothing is stored.
+type Plan struct {
+	ID         string `json:"id,omitempty"`
+	InstanceID string `json:"instanceId"`
+	Region     string `json:"region"`
+	Edition    string `json:"edition"` // as DescribeInstances told it; "unknown" if it was not read
+	// InstanceType is DescribeInstances' Type when the plan was made: an
+	// approval after the instance changed edition is refused.
+	InstanceType int64     `json:"instanceType,omitempty"`
+	BackupID     string    `json:"backupId"`
+	BackupStart  time.Time `json:"backupStart"`
+	Why          string    `json:"why"`       // why this backup
+	Requested    string    `json:"requested"` // what was asked for: "latest" or a backup ID
+	// Before bounds "latest": the newest restorable backup that started
+	// before it. Nil: before the moment of restoring.
+	Before       *time.Time   `json:"before,omitempty"`
+	SafetyBackup string       `json:"safetyBackup"`
+	Trigger      string       `json:"trigger"`
+	Alarm        bool         `json:"alarm,omitempty"`
+	Reason       string       `json:"reason,omitempty"` // why a restore at all
+	Budget       *BudgetState `json:"budget,omitempty"`
+	Created      time.Time    `json:"created,omitzero"`
+	Expires      time.Time    `json:"expires,omitzero"`
+	// Token is the signed plan: {"approve": "<token>"} through the webhook,
+	// or ?approve=<token>, applies it.
+	Token string `json:"token,omitempty"`
+}
+
+// planClaims is what the token signs: everything needed to apply the plan
+// and to tell whether it still holds.
+type planClaims struct {
+	V           int    `json:"v"`
+	ID          string `json:"id"`
+	Instance    string `json:"i"`
+	Region      string `json:"r"`
+	Backup      string `json:"b"`
+	Type        int64  `json:"it,omitempty"`
+	BackupStart int64  `json:"bs"`
+	Requested   string `json:"q"`
+	Before      int64  `json:"bf,omitempty"`
+	Trigger     string `json:"t"`
+	Alarm       bool   `json:"a,omitempty"`
+	Reason      string `json:"why,omitempty"`
+	Created     int64  `json:"c"`
+	Expires     int64  `json:"e"`
+}
+
+const (
+	tokenPrefix  = "v1."
+	maxTokenSize = 4096
+)
+
+func planMAC(secret, payload string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("redis-restore plan " + tokenPrefix))
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// sign fills the plan's ID, creation, expiry and token. The ID comes from
+// the event when it has an identity, so that the deliveries of one alarm
+// offer one plan (and their messages share an id); else from the plan.
+func (p *Plan) sign(secret, eventKey string, now time.Time, ttl time.Duration) {
+	p.Created = now.UTC().Truncate(time.Second)
+	p.Expires = p.Created.Add(ttl)
+	seed := eventKey + "|" + p.BackupID
+	if eventKey == "" {
+		seed = fmt.Sprintf("%s|%s|%d", p.InstanceID, p.BackupID, now.UnixNano())
+	}
+	sum := sha256.Sum256([]byte(seed))
+	p.ID = "plan-" + hex.EncodeToString(sum[:8])
+	c := planClaims{V: 1, ID: p.ID, Instance: p.InstanceID, Region: p.Region, Backup: p.BackupID, Type: p.InstanceType,
+		BackupStart: p.BackupStart.Unix(), Requested: p.Requested, Trigger: p.Trigger, Alarm: p.Alarm,
+		Reason: p.Reason, Created: p.Created.Unix(), Expires: p.Expires.Unix()}
+	if p.Before != nil {
+		c.Before = p.Before.Unix()
+	}
+	b, _ := json.Marshal(c)
+	payload := base64.RawURLEncoding.EncodeToString(b)
+	p.Token = tokenPrefix + payload + "." + base64.RawURLEncoding.EncodeToString(planMAC(secret, payload))
+}
+
+// ParsePlan verifies a plan token against the webhook secret and returns
+// the plan it signs. A token this function did not sign with this secret,
+// or that was changed in any byte, is refused as Unauthenticated. Expiry
+// is not judged here: an expired plan is refused with a fresh one.
+func ParsePlan(secret, token string) (*Plan, error) {
+	refuse := func(msg string) error {
+		return failure.E(failure.Unauthenticated, failure.Code(CodeInvalidApproval), failure.Field("approve"), msg)
+	}
+	token = strings.TrimSpace(token)
+	switch {
+	case secret == "":
+		return nil, refuse("approvals need RESTORE_WEBHOOK_SECRET, which signs the plans")
+	case len(token) > maxTokenSize:
+		return nil, refuse("too long to be a plan")
+	case !strings.HasPrefix(token, tokenPrefix):
+		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
+	}
+	payload, sig, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), ".")
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
+	if !ok || err != nil {
+		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
+	}
+	if !hmac.Equal(got, planMAC(secret, payload)) {
+		return nil, refuse("the plan's signature does not match it: changed since it was made, or not made by this function")
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(payload)
+	if err != nil {
+		return nil, refuse("the plan is not readable")
+	}
+	var c planClaims
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.V != 1 {
+		return nil, refuse("the plan is not readable")
+	}
+	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", InstanceType: c.Type, BackupID: c.Backup,
+		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested, SafetyBackup: SafetyBackupNotImplemented,
+		Trigger: c.Trigger, Alarm: c.Alarm, Reason: c.Reason,
+		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: token}
+	if c.Type != 0 {
+		p.Edition = EditionOf(c.Type).String()
+	}
+	if c.Before != 0 {
+		b := time.Unix(c.Before, 0).UTC()
+		p.Before = &b
+	}
+	// Signed by us, but checked all the same: it becomes a request.
+	req := events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
+	if err := req.Validate(); err != nil {
+		return nil, refuse("the plan's request is not valid: " + err.Error())
+	}
+	return p, nil
+}
+
+// ApprovalJob is the job that applies an approved plan: exactly its
+// backup, with the plan's creation as the event's time and its ID as the
+// event's identity, so that approving twice restores once.
+func ApprovalJob(p *Plan, force bool) Job {
+	return Job{
+		Request:  events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region},
+		Trigger:  p.Trigger,
+		Since:    p.Created,
+		Key:      "plan:" + p.ID,
+		Reason:   JoinReason(p.Reason, "approved plan "+p.ID),
+		JobGuard: JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
+	}
+}
+
+// TriggerKind is the kind RESTORE_APPROVAL names for a job.
+func TriggerKind(j Job) string {
+	if j.Alarm {
+		return "alarm"
+	}
+	switch j.Trigger {
+	case "apigw", "functionurl", "function-url":
+		return "webhook"
+	}
+	return j.Trigger
+}
+
+// guardrails runs the guard rails between the search for an earlier
+// delivery's restore and the restore itself: an approved plan must still
+// hold, the budget must allow one more restore, and a dry run or a
+// restore that waits for approval ends in a plan. It returns true when res
+// is decided.
+func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun bool, log *slog.Logger) bool {
+	if job.Approved != nil && s.refuseStale(ctx, job, res, log) {
+		return true
+	}
+	if !dryRun && s.overBudget(ctx, job, res, log) {
+		return true
+	}
+	if dryRun || (job.Approved == nil && s.Config.NeedsApproval(TriggerKind(job))) {
+		s.plan(ctx, job, res, dryRun, log)
+		return true
+	}
+	return false
+}
+
+// plan works out what the restore would do: the dry run's answer, or a
+// signed plan waiting for approval. One code path for both.
+func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, log *slog.Logger) {
+	p, err := s.draft(ctx, job, res.Region)
+	if err != nil {
+		res.Fail(err)
+		log.Warn("no plan", "code", res.Error.Code, "error", res.Error.Message)
+		return
+	}
+	res.BackupID = p.BackupID
+	s.lifePlan(job, res, p, dryRun) // the safety backup and the steps: lifecycle.go
+	if dryRun {
+		res.Status = DryRun
+		res.Plan = p
+		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
+		log.Info("dry run: restore planned", "backupId", p.BackupID)
+		return
+	}
+	p.sign(s.Config.Secret, job.Key, s.Now(), s.Config.ApprovalTTL)
+	res.Status = Planned
+	res.Plan = p
+	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds %s restores for approval: send {\"approve\": \"<plan.token>\"} through the webhook before %s",
+		p.Why, TriggerKind(job), p.Expires.Format(time.RFC3339)))
+	log.Info("restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
+}
+
+// draft chooses the backup and reads the budget, as a restore would.
+func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, error) {
+	req := job.Request
+	p := &Plan{InstanceID: req.InstanceID, Region: region, Edition: "unknown", Requested: req.BackupID,
+		SafetyBackup: SafetyBackupNotImplemented, Trigger: job.Trigger, Alarm: job.Alarm, Reason: job.Reason}
+	if in := job.instance; in != nil {
+		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
+	}
+	if req.BackupID == events.LatestBackup {
+		before := s.Now()
+		if req.Before != nil {
+			before = *req.Before
+			utc := before.UTC()
+			p.Before = &utc
+		}
+		b, err := s.chooseBackup(ctx, region, req.InstanceID, before)
+		if err != nil {
+			return nil, err
+		}
+		p.BackupID, p.BackupStart = b.ID, b.StartTime.UTC()
+		p.Why = fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
+			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339))
+	} else {
+		b, err := s.lookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		if why := notRestorable(b); why != "" {
+			return nil, failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
+				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, why))
+		}
+		p.BackupID, p.BackupStart = b.ID, b.StartTime.UTC()
+		p.Why = fmt.Sprintf("backup %s, started %s, as asked", b.ID, b.StartTime.UTC().Format(time.RFC3339))
+	}
+	st, _, err := s.readBudget(ctx, job, region)
+	if err != nil {
+		return nil, err
+	}
+	p.Budget = st
+	return p, nil
+}
+
+// refuseStale refuses an approval whose plan no longer holds, with the
+// reason and a fresh plan: it expired, its backup is gone, expired or
+// locked, or a newer restorable backup now fits what was asked.
+func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	p := job.Approved
+	var code, why string
+	now := s.Now()
+	switch in := job.instance; {
+	case now.After(p.Expires):
+		code, why = CodePlanExpired, fmt.Sprintf("plan %s expired at %s", p.ID, p.Expires.Format(time.RFC3339))
+	case in != nil && p.InstanceType != 0 && in.Type != p.InstanceType:
+		// Its state otherwise checkEdition has judged: not running is
+		// refused there, plan or not.
+		code, why = CodePlanOutdated, fmt.Sprintf("plan %s: %s changed edition from %s to %s", p.ID, p.InstanceID,
+			EditionOf(p.InstanceType), EditionOf(in.Type))
+	default:
+		b, err := s.lookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
+		switch {
+		case failure.KindOf(err) == failure.NotFound:
+			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
+		case err != nil:
+			res.Fail(err)
+			log.Warn("could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
+			return true
+		case notRestorable(b) != "":
+			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
+		case p.Requested == events.LatestBackup:
+			before := now
+			if p.Before != nil {
+				before = *p.Before
+			}
+			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, before)
+			switch {
+			case err != nil && failure.KindOf(err) != failure.NotFound:
+				res.Fail(err)
+				return true
+			case err == nil && nb.ID != p.BackupID:
+				code, why = CodePlanOutdated, fmt.Sprintf("plan %s: a newer restorable backup %s (started %s) appeared after it chose %s",
+					p.ID, nb.ID, nb.StartTime.UTC().Format(time.RFC3339), p.BackupID)
+			}
+		}
+	}
+	if code == "" {
+		log.Info("approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
+		return false
+	}
+	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is offered"))
+	// The fresh plan: what was asked for, worked out again.
+	fresh := Job{
+		Request:  events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.Requested, Region: p.Region, Before: p.Before},
+		Trigger:  p.Trigger,
+		Reason:   p.Reason,
+		JobGuard: JobGuard{Alarm: p.Alarm, instance: job.instance},
+	}
+	if np, err := s.draft(ctx, fresh, res.Region); err != nil {
+		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)
+	} else {
+		np.sign(s.Config.Secret, "", now, s.Config.ApprovalTTL)
+		res.Plan = np
+		res.BackupID = np.BackupID
+	}
+	log.Warn("approval refused", "planId", p.ID, "code", code, "reason", why)
+	return true
+}
+
+// notRestorable says why a backup cannot be restored, "" if it can.
+func notRestorable(b cloud.Backup) string {
+	switch {
+	case b.Locked:
+		return "is locked"
+	case b.Status == -1:
+		return "has expired (status -1)"
+	case b.Status == -2:
+		return "was deleted (status -2)"
+	case !restorable(b):
+		return fmt.Sprintf("has status %d, not restorable", b.Status)
+	}
+	return ""
+}
+
+// lookupBackup finds one backup by ID: around its known start time, or
+// else back a year from now, window by window.
+func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (cloud.Backup, error) {
+	windows := [][2]time.Time{}
+	if !around.IsZero() {
+		windows = append(windows, [2]time.Time{around.Add(-time.Minute), around.Add(time.Minute)})
+	} else {
+		end := s.Now().Add(time.Minute)
+		for w := 0; w < maxBackupWindows; w++ {
+			windows = append(windows, [2]time.Time{end.Add(-backupWindow), end})
+			end = end.Add(-backupWindow)
+		}
+	}
+	for _, win := range windows {
+		for offset := int64(0); ; offset += backupPageSize {
+			page, err := retryRead(ctx, s, func() (cloud.BackupPage, error) {
+				return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, win[0], win[1], backupPageSize, offset)
+			})
+			if err != nil {
+				return cloud.Backup{}, err
+			}
+			for _, b := range page.Backups {
+				if b.ID == backupID {
+					return b, nil
+				}
+			}
+			if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
+				break
+			}
+		}
+	}
+	return cloud.Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
+		fmt.Sprintf("backup %s of %s is not listed", backupID, instanceID))
+}
