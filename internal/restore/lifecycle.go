@@ -212,9 +212,18 @@ func safetyLife(instanceID string, b SafetyBackup) *Life {
 
 // ownFlow reports whether the flow an instance is busy with (Status 1) is
 // this event's own: a restore or a safety backup that another delivery
-// started after this one looked. Then res is the duplicate.
+// started after this one looked. Then res is the duplicate. A task list
+// that cannot be read settles it too, as a failure (retried).
 func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	if t, ok, err := s.findStarted(ctx, job, res.Region); err == nil && ok {
+	t, ok, err := s.findStarted(ctx, job, res.Region)
+	if err != nil {
+		// Whose flow it is cannot be told: not a guess either way (the
+		// budget would count this event's own restore against it).
+		res.Fail(err)
+		log.Warn("the instance is busy and the task list cannot be read; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		return true
+	}
+	if ok {
 		res.Status, res.TaskID = Duplicate, t.ID
 		res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 		log.Info("restore already started by another delivery", "taskId", t.ID)
