@@ -398,3 +398,31 @@ func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
 		t.Fatalf("messages %s", got)
 	}
 }
+
+// An alarm under RESTORE_APPROVAL=all plans; the approval takes the safety
+// backup (the plan said it would), and the sweep restores once it is done
+// without a second plan.
+func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
+	e := lifeEnv(t)
+	e.vars["RESTORE_APPROVAL"] = "all"
+	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
+	inst := e.demo.PasswordFreeInstanceID
+	r := planFor(t, e, flapFiring(t, inst, time.Now().Add(-time.Minute)))
+	if !strings.HasPrefix(r.Plan.SafetyBackup, "ManualBackupInstance first") {
+		t.Fatalf("the plan does not say a safety backup comes first: %q", r.Plan.SafetyBackup)
+	}
+	if len(e.emu.ManualBackups()) != 0 {
+		t.Fatal("a safety backup before the approval")
+	}
+	status, a := sendApproval(t, e, e.h, approvalBody(r.Plan.Token))
+	if status != http.StatusAccepted || a.Status != restore.Accepted || a.Life == nil || a.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	if got := types(msgs); got != "planned×1 accepted×1 started×1 succeeded×1" {
+		t.Fatalf("messages %s", got)
+	}
+	if calls := e.emu.RestoreCalls(); len(calls) != 1 || calls[0].BackupID != r.Plan.BackupID || len(e.emu.ManualBackups()) != 1 {
+		t.Fatalf("restores %+v, safety backups %d", calls, len(e.emu.ManualBackups()))
+	}
+}

@@ -190,7 +190,9 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 
 	// Budget, approval, dry run: see plan.go.
-	if s.guardrails(ctx, job, res, dryRun, log) {
+	// A restore the sweep continues after its safety backup passed them
+	// when that backup was taken (lifecycle.go): not held or planned again.
+	if job.Undo == nil && s.guardrails(ctx, job, res, dryRun, log) {
 		return
 	}
 
