@@ -426,3 +426,31 @@ func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 		t.Fatalf("restores %+v, safety backups %d", calls, len(e.emu.ManualBackups()))
 	}
 }
+
+// The other reading of the API: a manual backup is listed only once it is
+// done. Redeliveries while it runs find it by its task instead of its
+// remark and take no second one; the sweep restores once it is listed.
+func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
+	e := lifeEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
+	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
+	first := onlyResult(t, e.results(ev))
+	if first.Status != restore.Accepted || first.Life == nil || first.SafetyBackupTaskID == 0 || first.UndoBackupID != "" {
+		t.Fatalf("first delivery %+v %+v", first, first.Life)
+	}
+	for _, rs := range atOnce(t, e, 2, ev) {
+		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.SafetyBackupTaskID != first.SafetyBackupTaskID {
+			t.Fatalf("redelivery while the backup runs: %+v %+v", r, r.Life)
+		}
+	}
+	if n := len(e.emu.ManualBackups()); n != 1 {
+		t.Fatalf("%d safety backups for one timer event", n)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	if got := types(msgs); got != "accepted×1 started×1 succeeded×1" {
+		t.Fatalf("messages %s", got)
+	}
+	if ok := lastOf(msgs, "succeeded"); ok.Data.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
+		t.Fatalf("succeeded without the undo: %+v", ok.Data.Life)
+	}
+}

@@ -37,6 +37,11 @@ type Lifecycle struct {
 	// Settle is how long an instance stays in a flow (Status 1, locked)
 	// after a restore task ended. Default 0.
 	Settle time.Duration
+	// BackupsListedWhenDone plays the other reading of the API: a manual
+	// backup appears in DescribeInstanceBackups only once it is done (a
+	// failed one never), instead of at once with Status 1 (running), as
+	// the documented statuses and the demo data have it.
+	BackupsListedWhenDone bool
 }
 
 const (
@@ -360,6 +365,21 @@ func (e *Emulator) advance(now time.Time) {
 			delete(e.life.inFlow, id)
 		}
 	}
+}
+
+// unlisted reports whether DescribeInstanceBackups leaves a backup out:
+// with BackupsListedWhenDone, a manual backup of the life cycle that is
+// not done.
+func (e *Emulator) unlisted(b Backup) bool {
+	if !e.life.timing.BackupsListedWhenDone || (b.Status != 1 && b.Status != -2) {
+		return false
+	}
+	for _, id := range e.life.backupOf {
+		if id == b.ID {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Emulator) manualBackupInstance(c *call) (any, *apiError) {

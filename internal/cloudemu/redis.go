@@ -210,6 +210,9 @@ func (e *Emulator) describeInstanceBackups(c *call) (any, *apiError) {
 	for _, id := range ids {
 		in := e.instances[id]
 		for _, b := range e.backups[id] {
+			if e.unlisted(b) { // a manual backup not done yet, in one reading: lifecycle.go
+				continue
+			}
 			if hasBegin && b.StartTime.Before(begin) || hasEnd && b.StartTime.After(end) {
 				continue
 			}

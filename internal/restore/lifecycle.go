@@ -206,8 +206,18 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 }
 
 func safetyLife(instanceID string, b SafetyBackup) *Life {
-	return &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID, Undo: UndoRequest(instanceID, b.ID),
-		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/accepted", instanceID, b.ID))}
+	// Every delivery names the safety backup the same way: by its ID, or
+	// by its task where the API lists a backup only once it is done.
+	name := b.ID
+	if name == "" {
+		name = fmt.Sprintf("task-%d", b.TaskID)
+	}
+	l := &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID,
+		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/accepted", instanceID, name))}
+	if b.ID != "" { // "" where the API lists a backup only once it is done
+		l.Undo = UndoRequest(instanceID, b.ID)
+	}
+	return l
 }
 
 // ownFlow reports whether the flow an instance is busy with (Status 1) is
@@ -344,6 +354,9 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 			// The backup's ID is in the backup list (while it runs, too).
 			if found, ok, ferr := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); ferr == nil && ok {
 				found.TaskID = taskID
+				if found.Restores == "" { // found by its task: not listed yet
+					found.Restores = res.BackupID
+				}
 				b = found
 			}
 			res.RequestID = requestID
@@ -376,20 +389,42 @@ func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup,
 }
 
 // findSafety finds the newest safety backup of an instance that started
-// since the given time.
+// since the given time: by its remark in the backup list or, where the API
+// lists a backup only once it is done, by its task, a manual backup task
+// that started since then (taken for this event's, as a restore task is
+// for its restore).
 func (s *Service) findSafety(ctx context.Context, region, instanceID string, since time.Time) (SafetyBackup, bool, error) {
-	list, err := s.safetyBackups(ctx, region, instanceID, since.Truncate(time.Second), s.Now().Add(time.Minute))
+	since = since.Truncate(time.Second)
+	list, err := s.safetyBackups(ctx, region, instanceID, since, s.Now().Add(time.Minute))
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
 	var best SafetyBackup
 	found := false
 	for _, b := range list {
-		if b.StartTime.Before(since.Truncate(time.Second)) {
+		if b.StartTime.Before(since) {
 			continue
 		}
 		if !found || b.StartTime.After(best.StartTime) {
 			best, found = b, true
+		}
+	}
+	if found {
+		return best, true, nil
+	}
+	lr, err := s.lifeRedis()
+	if err != nil {
+		return SafetyBackup{}, false, err
+	}
+	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+		return lr.DescribeTasks(ctx, region, instanceID, since, s.Now().Add(time.Minute))
+	})
+	if err != nil {
+		return SafetyBackup{}, false, err
+	}
+	for _, t := range tasks {
+		if cloud.IsManualBackupTask(t.Type) && !t.StartTime.Before(since) && (!found || t.StartTime.After(best.StartTime)) {
+			best, found = SafetyBackup{TaskID: t.ID, InstanceID: instanceID, StartTime: t.StartTime, Status: 1}, true
 		}
 	}
 	return best, found, nil
