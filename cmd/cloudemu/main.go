@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
+	"time"
 
 	"redis-restore/internal/cloudemu"
 )
@@ -35,6 +37,13 @@ func run() error {
 		"(perform the action, then fail its answer that way) or lost (= after:reset)")
 	rate := flag.String("rate", "", `per-second request limits: Action=N[,Action2=M], e.g. "RestoreInstance=20"; beyond them RequestLimitExceeded`)
 	seed := flag.Int64("seed", 1, "seed of the random fault source")
+	// A restore's life (internal/cloudemu/lifecycle.go): how long each flow takes.
+	taskDuration := flag.Duration("task-duration", 2*time.Second, "how long a restore task runs")
+	prepare := flag.Duration("prepare", 0, "how long every task answers preparing before running")
+	backupDuration := flag.Duration("backup-duration", 3*time.Second, "how long ManualBackupInstance's backup takes")
+	cloneDuration := flag.Duration("clone-duration", 4*time.Second, "how long CloneInstances takes until the new instance runs")
+	settle := flag.Duration("settle", 0, "how long an instance stays in a flow (Status 1) after a restore task ended")
+	failTasks := flag.String("fail-tasks", "", `kinds of the next tasks to fail, e.g. "restore,backup,clone"`)
 	flag.Parse()
 
 	faultSpecs, err := cloudemu.ParseFaults(*faults)
@@ -53,6 +62,17 @@ func run() error {
 	}
 	for _, action := range slices.Sorted(maps.Keys(limits)) {
 		e.SetRateLimit(action, limits[action])
+	}
+	e.SetTaskDuration(*taskDuration)
+	e.SetLifecycle(cloudemu.Lifecycle{Prepare: *prepare, Backup: *backupDuration, Clone: *cloneDuration, Settle: *settle})
+	for _, kind := range strings.Split(*failTasks, ",") {
+		switch kind = strings.TrimSpace(kind); kind {
+		case "":
+		case "restore", "backup", "clone":
+			e.FailNextTask(kind, kind+" failed: injected by -fail-tasks")
+		default:
+			return fmt.Errorf("-fail-tasks: %q is not restore, backup or clone", kind)
+		}
 	}
 
 	// Seed before listening so no request sees a half-filled cloud.
