@@ -453,7 +453,7 @@ func (r *report) goBenchMarkdown(p func(string, ...any)) {
 func (r *report) methodMarkdown(p func(string, ...any)) {
 	p("## How the figures are taken")
 	p("")
-	p("- The function is the built `dist/main`, started as SCF starts it (`_LAMBDA_SERVER_PORT`) and spoken to over `net/rpc` with `Function.Ping` and `Function.Invoke` (`scf-go-lib`'s protocol, `internal/scfdriver`); every invocation carries the environment SCF hands over (role credentials, `TENCENTCLOUD_ENDPOINT_URL`, `RESTORE_QUEUE`, `RESTORE_WEBHOOK_SECRET`).")
+	p("- The function is the built `dist/main`, started as SCF starts it (`_LAMBDA_SERVER_PORT`) and spoken to over `net/rpc` with `Function.Ping` and `Function.Invoke` (`scf-go-lib`'s protocol, `internal/scfdriver`); every invocation carries the environment SCF hands over (role credentials, `TENCENTCLOUD_ENDPOINT_URL`, `RESTORE_QUEUE`, `RESTORE_WEBHOOK_SECRET`), and `RESTORE_SAFETY_BACKUP=false`: the figures are of the restore itself, not of the safety backup that timers and alarms take first by default.")
 	p("- The cloud is `internal/cloudemu` in the benchmark's own process, on loopback, seeded with the demo data plus one password-free instance and backup for every restore, so that no restore repeats one before it (the function refuses to restore an event twice). Events are the fixtures `testdata/timer.json`, `apigw.json` (signed with `X-Restore-Signature`) and `cmq-topic.json` with fresh times, msgIds and instances.")
 	p("- Every answer is checked: each restore must come back `accepted`, else the run fails.")
 	p("- Percentiles are nearest-rank; IQR is p25 – p75. The emulator and the benchmark share the machine's %d CPUs with the function, as they would not in the cloud.", r.machine.CPUs)
