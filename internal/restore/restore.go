@@ -180,6 +180,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	if !dryRun && s.startedEarlier(ctx, job, res, log) {
 		return
 	}
+	lookedAt := s.Now()
 	// A safety backup or a clone an earlier delivery began: see lifecycle.go.
 	if s.lifeFound(ctx, job, res, log, dryRun) {
 		return
@@ -225,7 +226,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		res.Fail(err)
 		return
 	}
-	s.restore(ctx, job, res, password, log)
+	s.restore(ctx, job, res, password, lookedAt, log)
 }
 
 // JoinReason joins two parts of a reason with "; ", either maybe empty.
@@ -313,7 +314,7 @@ func (s *Service) password(ctx context.Context, req events.RestoreRequest, regio
 // The attempts end verifyReserve before ctx does, so that the last look at
 // the task list always has time: a late answer is not reported as a
 // failure of a restore that is running.
-func (s *Service) restore(ctx context.Context, job Job, res *Result, password string, log *slog.Logger) {
+func (s *Service) restore(ctx context.Context, job Job, res *Result, password string, lookedAt time.Time, log *slog.Logger) {
 	req := job.Request
 	look := job
 	if look.Since.IsZero() {
@@ -325,11 +326,12 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	firstTry := s.Now().Add(-time.Second) // no task of ours can have started before
 	var unclear *failure.Error            // the last attempt that may have started the restore
 	locked, passwordRetried := false, false
-	// A last look right before the first call: the edition check, the
-	// backup choice and the password took calls of their own, in which
-	// another delivery's restore may have started, and even ended where a
-	// restore is short. The gap left is one RestoreInstance round trip.
-	if s.startedEarlier(attemptCtx, job, res, log) {
+	// A last look right before the first call when the edition check, the
+	// backup choice and the password took long (a slow cloud): another
+	// delivery's restore may have started, and even ended, meanwhile. A
+	// shorter gap is covered by the lock a running restore holds, and an
+	// extra look would halve a batch's throughput (the task list's limit).
+	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, log) {
 		return
 	}
 	for attempt := int64(1); ; attempt++ {
@@ -511,6 +513,9 @@ const (
 	// verifyReserve is kept from the RestoreInstance attempts for a last
 	// look at the task list after an unclear answer.
 	verifyReserve = 1500 * time.Millisecond
+	// lookAgainAfter: when the first look at the task list is this old by
+	// the first RestoreInstance call, the task list is read once more.
+	lookAgainAfter = time.Second
 )
 
 // withReserve ends ctx reserve before its deadline, or a quarter of the

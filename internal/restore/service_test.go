@@ -220,9 +220,11 @@ func TestRestoreDecisions(t *testing.T) {
 			want: Duplicate, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
-			name: "another delivery's restore started (and ended) after the first look: duplicate, never called",
+			name: "another delivery's restore started (and ended) while a slow cloud answered: duplicate, never called",
 			setup: func(f *fakeCloud) {
-				f.onDescribe = func() { f.otherStarts() }
+				// A slow DescribeInstances answer: the first look is old by
+				// the time of the call.
+				f.onDescribe = func() { f.clock.Advance(2 * time.Second); f.otherStarts() }
 			},
 			want: Duplicate, wantCalls: 0, wantStarted: 1, wantMessage: "accepted",
 		},
