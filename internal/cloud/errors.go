@@ -24,7 +24,7 @@ func classify(action string, err error) error {
 		return failure.E(failure.Transient, failure.Code(failure.CodeNetworkError), action+": "+err.Error(), err)
 	}
 	e := &failure.Error{
-		Kind:      failure.KindOfCode(sdk.Code),
+		Kind:      kindOfCode(sdk.Code),
 		Code:      sdk.Code,
 		Message:   sdk.Message,
 		RequestID: sdk.RequestId,

@@ -5,33 +5,6 @@ import (
 	"testing"
 )
 
-func TestKindOfCodeForTheSeedDocument(t *testing.T) {
-	want := map[string]Kind{
-		"FailedOperation.SystemError":                Transient,
-		"InternalError.InternalError":                Transient,
-		"InvalidParameter.InvalidParameter":          Invalid,
-		"InvalidParameter.PermissionDenied":          Forbidden,
-		"InvalidParameterValue.BackupNotExists":      NotFound,
-		"InvalidParameterValue.PasswordError":        Invalid,
-		"ResourceNotFound.InstanceNotExists":         NotFound,
-		"ResourceUnavailable.BackupLockedError":      Locked,
-		"ResourceUnavailable.BackupSpecError":        Unavailable,
-		"ResourceUnavailable.BackupStatusAbnormal":   Unavailable,
-		"ResourceUnavailable.InstanceLockedError":    Locked,
-		"ResourceUnavailable.InstanceStateError":     Unavailable,
-		"ResourceUnavailable.InstanceStatusAbnormal": Unavailable,
-		"UnauthorizedOperation.NoCAMAuthed":          Forbidden,
-		"RequestLimitExceeded":                       Transient,
-		"ResourceInUse.InstanceBeenLocked":           Locked,
-		"Something.New":                              Upstream,
-	}
-	for code, k := range want {
-		if got := KindOfCode(code); got != k {
-			t.Errorf("%s: %s, want %s", code, got, k)
-		}
-	}
-}
-
 func TestKindDecidesStatusAndRetry(t *testing.T) {
 	cases := []struct {
 		k      Kind

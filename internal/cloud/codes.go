@@ -1,0 +1,74 @@
+package cloud
+
+import (
+	"strings"
+
+	"redis-restore/internal/failure"
+)
+
+// kindOfCode classifies a Tencent Cloud API error code. It covers the codes
+// of RestoreInstance's document, the Redis SDK's errors.go, the common
+// error codes, and the SDK's own ClientError codes.
+func kindOfCode(code string) failure.Kind {
+	if k, ok := exactCodes[code]; ok {
+		return k
+	}
+	for _, p := range prefixCodes {
+		if strings.HasPrefix(code, p.prefix) {
+			return p.kind
+		}
+	}
+	return failure.Upstream
+}
+
+var exactCodes = map[string]failure.Kind{
+	"RequestLimitExceeded":                              failure.Transient,
+	"RequestLimitExceeded.UinLimitExceeded":             failure.Transient,
+	"RequestLimitExceeded.GlobalRegionUinLimitExceeded": failure.Transient,
+	"FailedOperation.SystemError":                       failure.Transient,
+	"InternalError.NetWorkErr":                          failure.Transient,
+	"InternalError.ExecHttpRequestError":                failure.Transient,
+	"ServiceUnavailable":                                failure.Transient,
+	"ClientError.NetworkError":                          failure.Transient,
+	"ClientError.HttpStatusCodeError":                   failure.Transient,
+	"ClientError.IOError":                               failure.Transient,
+	"InternalError.InstanceOperatePermissionError":      failure.Forbidden,
+	"InternalError.CamAuthOssResponseReturnCodeError":   failure.Forbidden,
+	"InvalidParameter.PermissionDenied":                 failure.Forbidden,
+	"InvalidParameterValue.BackupNotExists":             failure.NotFound,
+	"InvalidParameterValue.ReplicationGroupNotExists":   failure.NotFound,
+	"InvalidParameterValue.PasswordError":               failure.Invalid,
+	"InvalidParameterValue.PasswordEmpty":               failure.Invalid,
+	"InvalidParameterValue.PasswordFreeDenied":          failure.Invalid,
+	"ResourceUnavailable.BackupLockedError":             failure.Locked,
+	"ResourceUnavailable.InstanceLockedError":           failure.Locked,
+	"LimitExceeded.ReplicationGroupLocked":              failure.Locked,
+	"ResourceUnavailable.InstanceDeleted":               failure.NotFound,
+	"UnsupportedOperation":                              failure.Unavailable,
+	"ClientError.ParseJsonError":                        failure.Upstream,
+	"AuthFailure.SignatureExpire":                       failure.Unauthenticated,
+}
+
+var prefixCodes = []struct {
+	prefix string
+	kind   failure.Kind
+}{
+	{"InternalError", failure.Transient},
+	{"ResourceInUse", failure.Locked},
+	{"ResourceNotFound", failure.NotFound},
+	{"ResourceUnavailable", failure.Unavailable},
+	{"UnsupportedOperation", failure.Unavailable},
+	{"ResourceInsufficient", failure.Unavailable},
+	{"LimitExceeded", failure.Unavailable},
+	{"FailedOperation", failure.Upstream},
+	{"AuthFailure", failure.Forbidden},
+	{"UnauthorizedOperation", failure.Forbidden},
+	{"OperationDenied", failure.Forbidden},
+	{"InvalidParameterValue", failure.Invalid},
+	{"InvalidParameter", failure.Invalid},
+	{"MissingParameter", failure.Invalid},
+	{"UnknownParameter", failure.Invalid},
+	{"InvalidAction", failure.Config},
+	{"UnsupportedRegion", failure.Config},
+	{"InvalidCredential", failure.Forbidden},
+}
