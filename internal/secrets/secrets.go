@@ -24,7 +24,6 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
 )
 
 // Getter reads SSM secrets (cloud.Session does): one version's value, and
@@ -70,11 +69,12 @@ func NewCache(now func() time.Time) *Cache {
 // cfg.PasswordSecret, fetched with getter and cached for cfg.SecretTTL,
 // else cfg.Password. The secret is read in cfg.Region (the function's own
 // region), or in the instance's region when cfg.Region is empty.
-func (c *Cache) For(cfg *config.Config, getter Getter) restore.Passwords {
-	return &passwords{cache: c, cfg: cfg, getter: getter}
+func (c *Cache) For(cfg *config.Config, getter Getter) *Passwords {
+	return &Passwords{cache: c, cfg: cfg, getter: getter}
 }
 
-type passwords struct {
+// Passwords are one invocation's passwords (restore.Passwords).
+type Passwords struct {
 	cache  *Cache
 	cfg    *config.Config
 	getter Getter
@@ -82,7 +82,7 @@ type passwords struct {
 
 // Password returns the password of an instance: "" for a password-free
 // one (no secret and no RESTORE_PASSWORD).
-func (p *passwords) Password(ctx context.Context, region, instanceID string) (string, error) {
+func (p *Passwords) Password(ctx context.Context, region, instanceID string) (string, error) {
 	name := p.cfg.PasswordSecret
 	if name == "" {
 		return p.cfg.Password, nil
@@ -112,7 +112,7 @@ func (p *passwords) Password(ctx context.Context, region, instanceID string) (st
 
 // Forget drops the cached secret, so that the next Password reads it again
 // (after the API said the password was wrong: it may have been rotated).
-func (p *passwords) Forget() {
+func (p *Passwords) Forget() {
 	if p.cfg.PasswordSecret != "" {
 		p.cache.forget(p.cfg.PasswordSecret)
 	}
