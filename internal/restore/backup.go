@@ -49,7 +49,7 @@ func (s *Service) newestInWindow(ctx context.Context, region, instanceID string,
 	var best cloud.Backup
 	found := false
 	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retryRead(ctx, s, func() (cloud.BackupPage, error) {
+		page, err := retry(ctx, s, func() (cloud.BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {

@@ -80,7 +80,7 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string) (*Budg
 	}
 	now := s.Now()
 	from := now.Add(-b.Window)
-	tasks, err := retryRead(ctx, s, func() ([]cloud.Task, error) {
+	tasks, err := retry(ctx, s, func() ([]cloud.Task, error) {
 		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
 	})
 	if err != nil {

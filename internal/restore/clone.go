@@ -75,7 +75,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 }
 
 func (s *Service) findClone(ctx context.Context, lr LifeRedis, region, name string) ([]string, error) {
-	list, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	list, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			fmt.Sprintf("this invocation has ordered its %d clone(s), RESTORE_MAX_CLONES: this one was not ordered", s.Config.Life.MaxClones)))
 		return
 	}
-	srcs, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
+	srcs, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
 	if err != nil {
 		res.Fail(err)
 		return
@@ -119,7 +119,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		return
 	}
 	src := srcs[0]
-	groups, err := retryRead(ctx, s, func() ([]string, error) { return lr.SecurityGroups(ctx, res.Region, req.InstanceID) })
+	groups, err := retry(ctx, s, func() ([]string, error) { return lr.SecurityGroups(ctx, res.Region, req.InstanceID) })
 	if err != nil {
 		res.Fail(err)
 		return

@@ -87,7 +87,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 	if job.Request.Clone() {
 		return true // a clone reads a backup: any edition, in any state (clone.go)
 	}
-	in, err := retryRead(ctx, s, func() (cloud.Instance, error) {
+	in, err := retry(ctx, s, func() (cloud.Instance, error) {
 		return s.Redis.DescribeInstance(ctx, res.Region, id)
 	})
 	if err != nil {

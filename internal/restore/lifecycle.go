@@ -416,7 +416,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
-	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+	tasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
 		return lr.DescribeTasks(ctx, region, instanceID, since, s.Now().Add(time.Minute))
 	})
 	if err != nil {
@@ -436,7 +436,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
 	var out []SafetyBackup
 	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retryRead(ctx, s, func() (cloud.BackupPage, error) {
+		page, err := retry(ctx, s, func() (cloud.BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {

@@ -379,7 +379,7 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 	}
 	for _, win := range windows {
 		for offset := int64(0); ; offset += backupPageSize {
-			page, err := retryRead(ctx, s, func() (cloud.BackupPage, error) {
+			page, err := retry(ctx, s, func() (cloud.BackupPage, error) {
 				return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, win[0], win[1], backupPageSize, offset)
 			})
 			if err != nil {

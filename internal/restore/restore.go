@@ -272,7 +272,7 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (clou
 	}
 	// The API's times have a resolution of one second.
 	since := job.Since.Truncate(time.Second)
-	tasks, err := retryRead(ctx, s, func() ([]cloud.Task, error) {
+	tasks, err := retry(ctx, s, func() ([]cloud.Task, error) {
 		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
 	})
 	if err != nil {
@@ -463,9 +463,12 @@ func (s *Service) giveUp(ctx context.Context, e *failure.Error, attempt int64, l
 	return nil
 }
 
-// retryRead calls f, an idempotent read, until it succeeds, fails for
-// good, or the deadline nears.
-func retryRead[T any](ctx context.Context, s *Service, f func() (T, error)) (T, error) {
+// retry calls f until it succeeds, fails for good (by its error's kind),
+// or the deadline nears. For calls that are safe to repeat: reads, and the
+// outcome message (a copy carries the same id, and consumers drop it); a
+// call that may start work (a restore, a backup, a clone) looks first
+// whether it did, see restore.
+func retry[T any](ctx context.Context, s *Service, f func() (T, error)) (T, error) {
 	for attempt := int64(1); ; attempt++ {
 		v, err := f()
 		if err == nil || failure.KindOf(err).Retry() == failure.Never {
@@ -556,21 +559,20 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	if region == "" {
 		region = res.Region
 	}
-	for attempt := int64(1); ; attempt++ {
-		msgID, err := s.Outbox.Publish(ctx, region, body, tags)
-		if err == nil {
-			res.MessageID = msgID
-			log.Info("outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
-			return
+	attempt := 0
+	msgID, err := retry(ctx, s, func() (string, error) {
+		attempt++
+		id, err := s.Outbox.Publish(ctx, region, body, tags)
+		if err != nil {
+			e := failure.As(err)
+			log.Warn("sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
 		}
-		e := failure.As(err)
-		log.Warn("sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
-		if e.Kind.Retry() == failure.Never {
-			break
-		}
-		if s.pause(ctx, attempt) != nil {
-			break
-		}
+		return id, err
+	})
+	if err == nil {
+		res.MessageID = msgID
+		log.Info("outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
+		return
 	}
 	if res.Status == Accepted || res.Status == Duplicate {
 		res.Undelivered = true

@@ -44,7 +44,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	}
 	var asked *cloud.TaskInfo
 	if taskID != 0 {
-		info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
+		info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
 		if err != nil {
 			return State{}, err
 		}
@@ -60,7 +60,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 			fmt.Sprintf("no restore of %q that this function may tell of", instanceID))
 	}
 	now := s.Now()
-	tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+	tasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
 		return lr.DescribeTasks(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute))
 	})
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	if err != nil {
 		return State{}, err
 	}
-	all, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	all, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return State{}, err
 	}
@@ -132,7 +132,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	}
 	switch {
 	case restoreTask != nil:
-		info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
+		info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
 		if err != nil {
 			return State{}, err
 		}

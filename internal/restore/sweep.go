@@ -87,7 +87,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	if err != nil {
 		return fail(err)
 	}
-	all, err := retryRead(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	all, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return fail(err)
 	}
@@ -104,7 +104,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	// instances may be refused a list without an InstanceId, and then each
 	// instance is read on its own.
 	perInstance := false
-	allTasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+	allTasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
 		return lr.DescribeTasks(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
 	})
 	var allSafety []SafetyBackup
@@ -130,7 +130,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		var firstErr error
 		for _, in := range instances {
 			g.Go(func() error {
-				tasks, err := retryRead(ctx, s, func() ([]cloud.TaskDetail, error) {
+				tasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
 					return lr.DescribeTasks(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
 				})
 				var safety []SafetyBackup
@@ -281,7 +281,7 @@ func undoOf(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool) {
 func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, t cloud.TaskDetail, tasks []cloud.TaskDetail,
 	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
 	region := s.Config.Region
-	info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
+	info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
 	if err != nil {
 		r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
 		r.Fail(err)
@@ -348,7 +348,7 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 	region := s.Config.Region
 	msg := ""
 	status := "failed"
-	if info, err := retryRead(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
+	if info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
 		msg, status = info.Message, info.Status
 	}
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
