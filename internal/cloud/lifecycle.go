@@ -86,6 +86,13 @@ type TaskDetail struct {
 // [begin, end], every page, whatever its type: the caller judges each by
 // its type, since the TaskTypes filter is not to be relied on.
 func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]TaskDetail, error) {
+	return s.describeTaskList(ctx, region, instanceID, nil, begin, end)
+}
+
+// describeTaskList reads every page of DescribeTaskList. types is sent as
+// the TaskTypes filter, which the API may or may not honour: callers judge
+// each task by its own type.
+func (s *Session) describeTaskList(ctx context.Context, region, instanceID string, types []string, begin, end time.Time) ([]TaskDetail, error) {
 	c := s.redis(region)
 	const limit = 100
 	var out []TaskDetail
@@ -93,6 +100,9 @@ func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, 
 		req := redis.NewDescribeTaskListRequest()
 		if instanceID != "" { // "": every instance's in the region, for the sweep
 			req.InstanceId = common.StringPtr(instanceID)
+		}
+		if len(types) > 0 {
+			req.TaskTypes = common.StringPtrs(types)
 		}
 		req.BeginTime = cloudTimePtr(begin)
 		req.EndTime = cloudTimePtr(end)

@@ -164,41 +164,17 @@ type Task struct {
 // (IsRestoreTask): if the API ignores the filter, an automatic backup that
 // started after an alarm must not pass for the alarm's restore.
 func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
-	c := s.redis(region)
-	const limit = 100
+	all, err := s.describeTaskList(ctx, region, instanceID, []string{TaskTypeRestore}, begin, end)
+	if err != nil {
+		return nil, err
+	}
 	var out []Task
-	for offset := int64(0); ; offset += limit {
-		req := redis.NewDescribeTaskListRequest()
-		req.InstanceId = common.StringPtr(instanceID)
-		req.TaskTypes = common.StringPtrs([]string{TaskTypeRestore})
-		req.BeginTime = cloudTimePtr(begin)
-		req.EndTime = cloudTimePtr(end)
-		req.Limit = common.Int64Ptr(limit)
-		req.Offset = common.Int64Ptr(offset)
-		req.SetContext(ctx)
-		resp := redis.NewDescribeTaskListResponse()
-		if err := s.call(ctx, &c.Client, "DescribeTaskList", req, resp); err != nil {
-			return nil, err
-		}
-		if resp.Response == nil {
-			return out, nil
-		}
-		for _, t := range resp.Response.Tasks {
-			if t == nil || t.TaskId == nil {
-				continue
-			}
-			if t.TaskType == nil || !IsRestoreTask(*t.TaskType) {
-				continue
-			}
-			task := Task{ID: *t.TaskId, Type: *t.TaskType}
-			task.StartTime, _ = parseCloudTime(t.StartTime)
-			out = append(out, task)
-		}
-		total := deref(resp.Response.TotalCount)
-		if len(resp.Response.Tasks) < limit || offset+limit >= total {
-			return out, nil
+	for _, t := range all {
+		if IsRestoreTask(t.Type) {
+			out = append(out, Task{ID: t.ID, StartTime: t.StartTime, Type: t.Type})
 		}
 	}
+	return out, nil
 }
 
 // cloudTimePtr formats t as the API wants it: China Standard Time, no zone.
