@@ -330,20 +330,7 @@ func TestFaultSuite(t *testing.T) {
 			t.Errorf("%s restored %d times", id, len(calls))
 		}
 	}
-	queued := map[int64]bool{}
-	for _, m := range e.emu.Messages(e.demo.Queue) {
-		var ev restore.Event
-		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Data.TaskID != 0 && ev.Type == restore.EventTypePrefix+"accepted" {
-			queued[ev.Data.TaskID] = true
-		}
-	}
-	lost := 0
-	for _, c := range e.emu.RestoreCalls() {
-		if !queued[c.TaskID] && !answered[c.TaskID] {
-			lost++
-			t.Errorf("TaskId %d of %s reached no one", c.TaskID, c.InstanceID)
-		}
-	}
+	lost := lostTaskIDs(t, e, answered)
 	if panics != 0 {
 		t.Errorf("%d panics escaped", panics)
 	}
@@ -365,6 +352,27 @@ func TestFaultSuite(t *testing.T) {
 		counts[restore.Accepted], counts[restore.Duplicate], counts[restore.Failed], counts[restore.Unknown], len(restoresOf), lost, double, panics)
 	fmt.Printf("FAULT-SUITE unknown outcomes=%d resolved-by-a-later-delivery=%d still-unknown=%d\n", unknown, unknownResolved, unknown-unknownResolved)
 	fmt.Printf("FAULT-SUITE failure reasons: %s\n", strings.Join(rs, " "))
+}
+
+// lostTaskIDs counts, and reports, the restores whose TaskId reached no
+// one: neither an accepted message on the queue nor an answer.
+func lostTaskIDs(t *testing.T, e *env, answered map[int64]bool) int {
+	t.Helper()
+	queued := map[int64]bool{}
+	for _, m := range e.emu.Messages(e.demo.Queue) {
+		var ev restore.Event
+		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Data.TaskID != 0 && ev.Type == restore.EventTypePrefix+"accepted" {
+			queued[ev.Data.TaskID] = true
+		}
+	}
+	lost := 0
+	for _, c := range e.emu.RestoreCalls() {
+		if !queued[c.TaskID] && !answered[c.TaskID] {
+			lost++
+			t.Errorf("TaskId %d of %s reached no one", c.TaskID, c.InstanceID)
+		}
+	}
+	return lost
 }
 
 func freshHandler(e *env) *handler.Handler {
