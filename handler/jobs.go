@@ -147,7 +147,7 @@ func (inv *invocation) jobs(body []byte, src source) []job {
 		if err := json.Unmarshal(body, &a); err != nil {
 			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "alarm notification: "+err.Error()))
 		}
-		j, skip, err := restore.AlarmJob(&a, inv.cfg, src.trigger)
+		j, skip, err := alarmJob(&a, inv.cfg, src.trigger)
 		switch {
 		case err != nil:
 			return fail(err)
