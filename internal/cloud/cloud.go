@@ -48,8 +48,8 @@ type Clients struct {
 	// keeps all their hundreds of methods in the binary (the SDK calls
 	// reflect's MethodByName, so the linker keeps every method of what
 	// may be reached through an interface): 9 MB became 16.
-	sdkMu sync.Mutex
-	sdk   map[sdkKey]*common.Client
+	sdkMu sync.Mutex // held while a client is built: one build per key
+	sdk   *ttl.Cache[sdkKey, *common.Client]
 
 	roles      *ttl.Cache[string, config.Credentials] // AssumeRole's credentials, see sts.go
 	roleFlight singleflight.Group                     // one AssumeRole at a time per key
@@ -92,6 +92,7 @@ func New(opts Options) *Clients {
 		limiters:  map[string]*rate.Limiter{},
 		perSec:    rate.Limit(opts.RequestsPerSecond),
 		roles:     ttl.New[string, config.Credentials](0),
+		sdk:       ttl.New[sdkKey, *common.Client](maxSDKClients),
 	}
 }
 
@@ -159,9 +160,12 @@ type sdkKey struct {
 	creds                     config.Credentials
 }
 
-// maxSDKClients bounds the cache: credentials rotate, and the clients of
-// old ones are dropped all at once when it fills.
-const maxSDKClients = 64
+// The cache of SDK clients is bounded: credentials rotate, and the
+// clients of old ones go, the oldest first, when it fills.
+const (
+	maxSDKClients = 64
+	sdkClientLife = 24 * time.Hour
+)
 
 // cached returns the SDK client of a product and region for the session's
 // credentials, building it on first use: building one clones a transport
@@ -174,13 +178,11 @@ func (s *Session) cached(product, region string, build func() *common.Client) *c
 	c := s.clients
 	c.sdkMu.Lock()
 	defer c.sdkMu.Unlock()
-	if v, ok := c.sdk[key]; ok {
+	now := c.clock()
+	if v, ok := c.sdk.Get(key, now); ok {
 		return v
 	}
-	if c.sdk == nil || len(c.sdk) >= maxSDKClients {
-		c.sdk = map[sdkKey]*common.Client{}
-	}
 	v := build()
-	c.sdk[key] = v
+	c.sdk.Put(key, v, now, now.Add(sdkClientLife))
 	return v
 }
