@@ -110,8 +110,7 @@ func (l *lifeState) init() {
 
 // SetLifecycle sets the flows' durations.
 func (e *Emulator) SetLifecycle(l Lifecycle) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.life.init()
 	e.life.timing = l
 }
@@ -120,8 +119,7 @@ func (e *Emulator) SetLifecycle(l Lifecycle) {
 // ManualBackupInstance, "clone") fail at its end with this TaskMessage.
 // Calls queue up: two calls fail the next two.
 func (e *Emulator) FailNextTask(kind, message string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.life.init()
 	e.life.failNext[kind] = append(e.life.failNext[kind], message)
 }
@@ -129,23 +127,20 @@ func (e *Emulator) FailNextTask(kind, message string) {
 // SetSecurityGroups sets the security groups DescribeInstanceSecurityGroup
 // answers for an instance (default: one, the example's sg-gl1egaj1).
 func (e *Emulator) SetSecurityGroups(instanceID string, ids ...string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.life.init()
 	e.life.groups[instanceID] = append([]string(nil), ids...)
 }
 
 // ManualBackups returns every ManualBackupInstance that started a backup.
 func (e *Emulator) ManualBackups() []ManualBackupCall {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	return append([]ManualBackupCall(nil), e.life.backups...)
 }
 
 // Clones returns every CloneInstances that ordered instances.
 func (e *Emulator) Clones() []CloneCall {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	out := make([]CloneCall, len(e.life.clones))
 	for i, c := range e.life.clones {
 		c.InstanceIDs = append([]string(nil), c.InstanceIDs...)
@@ -158,8 +153,7 @@ func (e *Emulator) Clones() []CloneCall {
 // InstanceStatus is an instance's Status as DescribeInstances answers it
 // now; false if there is no such instance.
 func (e *Emulator) InstanceStatus(id string) (int, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.advance(e.now())
 	in, ok := e.instances[id]
 	if !ok {

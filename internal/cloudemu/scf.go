@@ -135,8 +135,7 @@ func fnKey(namespace, name string) string { return namespace + "/" + name }
 // SetFunctionSettleTime sets how long, on the emulator's clock, a function
 // stays Creating or Updating after a change (default 2 s).
 func (e *Emulator) SetFunctionSettleTime(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.scf.settle = &d
 }
 
@@ -151,16 +150,14 @@ func (e *Emulator) SetInvoker(f func(ctx context.Context, function string, event
 // SetInvokerWithResult is SetInvoker for a target that returns a value:
 // a synchronous Invoke answers it as Result.RetMsg.
 func (e *Emulator) SetInvokerWithResult(f InvokeFunc) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.scf.invoke = f
 }
 
 // SetAsyncRetryDelay sets the real time between two tries of a failed
 // asynchronous invocation (SCF: a minute).
 func (e *Emulator) SetAsyncRetryDelay(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.scf.retryDelay = &d
 }
 
@@ -170,8 +167,7 @@ func (e *Emulator) WaitInvocations() { e.scf.pending.Wait() }
 
 // Invocations returns every Invoke accepted, oldest first.
 func (e *Emulator) Invocations() []Invocation {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	out := make([]Invocation, len(e.scf.invocations))
 	for i, inv := range e.scf.invocations {
 		out[i] = *inv
@@ -184,11 +180,8 @@ func (e *Emulator) Invocations() []Invocation {
 // AddFunction creates an Active function directly, e.g. one whose
 // self-invocation a test wants to see. The namespace defaults to "default".
 func (e *Emulator) AddFunction(f Function) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if f.Namespace == "" {
-		f.Namespace = defaultNamespace
-	}
+	defer e.lock()()
+	f.Namespace = cmp.Or(f.Namespace, defaultNamespace)
 	now := e.now()
 	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now}
 	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
@@ -200,12 +193,8 @@ func (e *Emulator) AddFunction(f Function) {
 
 // FunctionInfo returns a function as the emulator keeps it.
 func (e *Emulator) FunctionInfo(namespace, name string) (Function, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if namespace == "" {
-		namespace = defaultNamespace
-	}
-	fn, ok := e.scf.functions[fnKey(namespace, name)]
+	defer e.lock()()
+	fn, ok := e.scf.functions[fnKey(cmp.Or(namespace, defaultNamespace), name)]
 	if !ok {
 		return Function{}, false
 	}
@@ -221,12 +210,8 @@ func (e *Emulator) FunctionInfo(namespace, name string) (Function, bool) {
 
 // FunctionTriggers returns a function's triggers, oldest first.
 func (e *Emulator) FunctionTriggers(namespace, name string) []Trigger {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if namespace == "" {
-		namespace = defaultNamespace
-	}
-	fn, ok := e.scf.functions[fnKey(namespace, name)]
+	defer e.lock()()
+	fn, ok := e.scf.functions[fnKey(cmp.Or(namespace, defaultNamespace), name)]
 	if !ok {
 		return nil
 	}

@@ -130,8 +130,7 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 		return nil, errf("MissingParameter", "the request is missing the X-TC-Action header")
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	now := e.now()
 	e.advance(now) // flows that ended since: see lifecycle.go
 
