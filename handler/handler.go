@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
-	"golang.org/x/sync/errgroup"
 
 	"redis-restore/events"
 	"redis-restore/internal/cloud"
@@ -30,22 +29,18 @@ import (
 // rate limiters) and the warm container's memory. Everything that varies is
 // injected, so that tests are deterministic.
 type Handler struct {
-	Clients   *cloud.Clients
-	Memory    *restore.Memory
-	Log       *slog.Logger
-	Getenv    func(string) string // os.Getenv: SCF sets the environment per invocation
-	Now       func() time.Time
-	Sleep     func(ctx context.Context, d time.Duration) error
-	NewID     func() string
-	Passwords *secrets.Cache // container-wide cache of the password secret
+	Clients         *cloud.Clients
+	Memory          *restore.Memory
+	Log             *slog.Logger
+	Getenv          func(string) string // os.Getenv: SCF sets the environment per invocation
+	restore.Runtime                     // the clock, retry pauses and IDs
+	Passwords       *secrets.Cache      // container-wide cache of the password secret
 	// LocalCredentials is asked outside SCF when the environment has no
 	// credentials: the SDK's profile files, for local use.
 	LocalCredentials func() (config.Credentials, bool)
 
 	// Concurrency bounds how many restores of one batch run at once.
 	Concurrency int
-	// MinDelay and MaxDelay bound retry backoff; zero: the defaults.
-	MinDelay, MaxDelay time.Duration
 }
 
 // New returns a Handler with production defaults.
@@ -55,9 +50,7 @@ func New(log *slog.Logger) *Handler {
 		Memory:      restore.NewMemory(24*time.Hour, 10000),
 		Log:         log,
 		Getenv:      os.Getenv,
-		Now:         time.Now,
-		Sleep:       restore.SleepContext,
-		NewID:       uuid.New,
+		Runtime:     restore.Runtime{Now: time.Now, Sleep: restore.SleepContext, NewID: uuid.New},
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
 
@@ -77,7 +70,9 @@ const MaxBodyBytes = 256 << 10
 type invocation struct {
 	h         *Handler
 	cfg       *config.Config
-	cfgErr    error // what is wrong with cfg; every restore is refused with it
+	cfgErr    error            // what is wrong with cfg; every restore is refused with it
+	svc       *restore.Service // resolved with cfg; see service
+	roleTried bool             // RESTORE_ROLE_ARN was assumed, or failed to be
 	log       *slog.Logger
 	requestID string
 	qualifier string // the version or alias SCF invoked, for a hand-off to it
@@ -86,29 +81,6 @@ type invocation struct {
 	// callback is set when an HTTP call carries a Cloud Monitor alarm: its
 	// answer then echoes the sessionId (see callback.go).
 	callback *alarmCallback
-}
-
-// How far back the task list is searched for an earlier delivery's
-// restore. An event that says when it was created is searched from then;
-// these are for the others.
-const (
-	// untimedLookback covers an event that carries no creation time (a
-	// direct invocation, a basic-auth webhook, a timer without Time): the
-	// platform retries an asynchronous event twice, a minute apart, so a
-	// restore of the instance this recent is taken for this event's.
-	untimedLookback = 3 * time.Minute
-	// keyLookback covers a webhook retried with the same Idempotency-Key
-	// and a new signature: the caller said it is the same request.
-	keyLookback = 15 * time.Minute
-)
-
-// createdAt is when an event was created, for the task-list check: its own
-// time t where it has one, else the time it arrived less untimedLookback.
-func (inv *invocation) createdAt(t time.Time) time.Time {
-	if t.IsZero() {
-		return inv.received.Add(-untimedLookback)
-	}
-	return t
 }
 
 // Invoke handles one event. Its answer is a Response, or for API gateway an
@@ -144,34 +116,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		inv.log.Warn("event not understood", "error", derr.Error())
 		return inv.answer(inv.requestFailure(derr))
 	}
-	// A configuration that fails to load still yields what could be read:
-	// every restore is then refused with the reason, and reported on the
-	// queue where the queue's own settings are sound.
-	inv.cfg, inv.cfgErr = config.Load(h.Getenv)
-	if inv.cfgErr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", inv.cfgErr.Error())
-	}
-	cfg := inv.cfg
-	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
-		if creds, ok := h.LocalCredentials(); ok {
-			cfg.Credentials = creds
-		}
-	}
-	// The messages' source names the function as SCF invoked it.
-	if fc != nil && fc.FunctionName != "" {
-		cfg.FunctionName = fc.FunctionName
-	}
-	if fc != nil && fc.Namespace != "" {
-		cfg.Namespace = fc.Namespace
-	}
-	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
-		if inv.cfgErr == nil {
-			inv.cfgErr = rerr
-		}
-	} else {
-		cfg.Region = region
-	}
+	inv.resolve(fc)
 
 	var results []restore.Result
 	switch kind {
@@ -261,260 +206,6 @@ func (inv *invocation) requestFailure(err error) []restore.Result {
 	var r restore.Result
 	r.Fail(err)
 	return []restore.Result{r}
-}
-
-// source is where a request body came from.
-type source struct {
-	trigger string
-	// since: a restore task of the instance that started since then is
-	// this event's (started by another delivery of it). The event's
-	// creation time, or the time it arrived less a lookback.
-	since       time.Time
-	key         string // the event's identity, "" if it has none
-	fingerprint string // what key was given for: a hash of the body
-	noSecrets   bool   // the body is stored in plain text: refuse passwords
-	mayForce    bool   // an authenticated webhook: "force" may override the budget
-}
-
-func (inv *invocation) timer(ctx context.Context, payload []byte) []restore.Result {
-	var ev events.TimerEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
-		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "timer event: "+err.Error()))
-	}
-	if isSweep(ev.Message) {
-		return inv.sweep(ctx, ev) // see sweep.go
-	}
-	if strings.TrimSpace(ev.Message) == "" {
-		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("Message"),
-			"the timer's argument is empty: set it to a restore request such as {\"instanceId\":\"crs-...\",\"backupId\":\"latest\"}"))
-	}
-	// A timer event without Time (not documented, but not impossible) is
-	// keyed by the minute it arrived in: one firing, not one key for the
-	// memory's whole lifetime.
-	since, fired := inv.createdAt(ev.Time), ev.Time
-	if fired.IsZero() {
-		fired = inv.received.Truncate(time.Minute)
-	}
-	return inv.body(ctx, []byte(ev.Message), source{
-		trigger:   "timer",
-		since:     since,
-		key:       "timer:" + ev.TriggerName + ":" + fired.UTC().Format(time.RFC3339),
-		noSecrets: true,
-	})
-}
-
-func (inv *invocation) cmq(ctx context.Context, payload []byte) []restore.Result {
-	var ev events.CMQEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
-		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "CMQ event: "+err.Error()))
-	}
-	// Each record is parsed on its own: one bad message must not stop the
-	// others. The restores of all records then run as one batch, and the
-	// results keep the records' order.
-	var jobs []job
-	restores := 0
-	for i, rec := range ev.Records {
-		since := inv.createdAt(rec.CMQ.PublishTime)
-		key := ""
-		if rec.CMQ.MsgID != "" {
-			key = "cmq:" + rec.CMQ.MsgID
-		}
-		for _, j := range inv.jobs([]byte(rec.CMQ.MsgBody), source{trigger: "cmq", since: since, key: key, noSecrets: true}) {
-			if j.decided == nil {
-				// One invocation has the time and the API budget of at most
-				// MaxRestores restores, whatever the records hold: the rest
-				// are refused by name rather than half done.
-				if restores++; restores > events.MaxRestores {
-					r := restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
-					r.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest),
-						fmt.Sprintf("more than %d restores in one CMQ event: this one was not started", events.MaxRestores)))
-					j.decided = &r
-				}
-			}
-			if j.decided != nil && j.decided.Status == restore.Failed {
-				j.decided.Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, rec.CMQ.MsgID)
-			}
-			jobs = append(jobs, j)
-		}
-	}
-	return inv.run(ctx, jobs)
-}
-
-// body handles a request body: a restore request, a batch, or an alarm.
-func (inv *invocation) body(ctx context.Context, body []byte, src source) []restore.Result {
-	return inv.run(ctx, inv.jobs(body, src))
-}
-
-// job is a restore job, or a result already decided for it (skipped, or
-// failed before any restore could start).
-type job struct {
-	restore.Job
-	decided *restore.Result
-}
-
-// jobs turns a body into jobs; what cannot be turned is a failed result.
-func (inv *invocation) jobs(body []byte, src source) []job {
-	fail := func(err error) []job {
-		r := inv.requestFailure(err)[0]
-		return []job{{decided: &r}}
-	}
-	if err := events.CheckDepth(body, events.MaxDepth); err != nil {
-		return fail(err)
-	}
-	kind, err := events.DetectBody(body)
-	if err != nil {
-		return fail(err)
-	}
-	if kind == events.Alarm {
-		if err := events.CheckUniqueKeys(body); err != nil {
-			return fail(err)
-		}
-		var a events.AlarmNotification
-		if err := json.Unmarshal(body, &a); err != nil {
-			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "alarm notification: "+err.Error()))
-		}
-		j, skip, err := restore.AlarmJob(&a, inv.cfg, src.trigger)
-		switch {
-		case err != nil:
-			return fail(err)
-		case skip != "":
-			inv.log.Info("alarm skipped", "instanceId", j.Request.InstanceID, "reason", skip)
-			return []job{{decided: &restore.Result{InstanceID: j.Request.InstanceID, Status: restore.Skipped, Reason: skip}}}
-		}
-		inv.log.Info("alarm accepted", "instanceId", j.Request.InstanceID, "reason", j.Reason)
-		return []job{{Job: j}}
-	}
-	reqs, err := events.ParseRestoreRequests(body)
-	if err != nil {
-		return fail(err)
-	}
-	var out []job
-	for i, r := range reqs {
-		if src.noSecrets && r.Password != "" {
-			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
-				"not accepted in a "+src.trigger+" event, which is stored in plain text: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD"))
-		}
-		if err := inv.checkForce(r, src); err != nil {
-			return fail(err)
-		}
-		key := ""
-		if src.key != "" {
-			key = fmt.Sprintf("%s:%d", src.key, i)
-		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: key, Fingerprint: src.fingerprint,
-			JobGuard: restore.JobGuard{Force: r.Force}}})
-	}
-	return out
-}
-
-// run runs a batch: concurrently but bounded, each job on its own, one
-// instance at a time, the same event key only once (a firing alarm notified
-// again within one batch).
-func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
-	results := make([]restore.Result, len(jobs))
-	if len(jobs) == 0 {
-		return results
-	}
-	svc := inv.service(ctx)
-	// Restores of one instance run one after another, in order: run at
-	// once, two events for the same instance would both find no earlier
-	// restore and both restore. In turn, the second finds the first's task.
-	first := map[string]int{}
-	var instances []string
-	byInstance := map[string][]int{}
-	for i, j := range jobs {
-		if j.decided != nil {
-			results[i] = *j.decided
-			continue
-		}
-		if j.Key != "" {
-			if _, seen := first[j.Key]; seen {
-				continue
-			}
-			first[j.Key] = i
-		}
-		id := j.Request.InstanceID
-		if _, ok := byInstance[id]; !ok {
-			instances = append(instances, id)
-		}
-		byInstance[id] = append(byInstance[id], i)
-	}
-	var g errgroup.Group
-	g.SetLimit(max(1, inv.h.Concurrency))
-	for _, id := range instances {
-		g.Go(func() error {
-			for _, i := range byInstance[id] {
-				results[i] = svc.Run(ctx, jobs[i].Job)
-			}
-			return nil
-		})
-	}
-	g.Wait()
-	for i, j := range jobs {
-		if j.decided != nil || j.Key == "" || first[j.Key] == i {
-			continue
-		}
-		r := results[first[j.Key]]
-		if r.Status == restore.Accepted || r.Status == restore.Duplicate || r.Status == restore.Unknown {
-			r.Status = restore.Duplicate
-			r.MessageID = ""
-			r.Undelivered = false
-			r.Reason = "same event as another in this batch"
-		}
-		results[i] = r
-	}
-	return results
-}
-
-// service builds the restore service of this invocation, bound to the
-// credentials it was handed. With RESTORE_ROLE_ARN the Redis calls use the
-// assumed role (another account's instances); the queue and the password
-// secret stay with the function's own role. A configuration or a role that
-// fails makes a service that refuses every restore with the reason, so
-// that each refusal is reported like any other failure.
-func (inv *invocation) service(ctx context.Context) *restore.Service {
-	h, cfg := inv.h, inv.cfg
-	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
-	svc := &restore.Service{
-		Config:   cfg,
-		Redis:    own,
-		Outbox:   outbox{session: own, cfg: cfg},
-		Memory:   h.Memory,
-		Log:      inv.log,
-		Now:      h.Now,
-		Sleep:    h.Sleep,
-		NewID:    h.NewID,
-		Source:   fmt.Sprintf("scf/%s/%s/%s", cfg.Region, cfg.Namespace, cfg.FunctionName),
-		MinDelay: h.MinDelay,
-		MaxDelay: h.MaxDelay,
-		Refuse:   inv.cfgErr,
-	}
-	if h.Passwords != nil {
-		svc.Passwords = h.Passwords.For(cfg, own)
-	}
-	if svc.Refuse == nil && cfg.RoleARN != "" && cfg.Credentials.Complete() {
-		assumed, err := h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
-		if err != nil {
-			inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
-			svc.Refuse = err
-		} else {
-			svc.Redis = assumed
-		}
-	}
-	return svc
-}
-
-// outbox sends outcome messages to the configured queue or topic.
-type outbox struct {
-	session *cloud.Session
-	cfg     *config.Config
-}
-
-func (o outbox) Publish(ctx context.Context, region, body string, tags []string) (string, error) {
-	if o.cfg.Queue != "" {
-		return o.session.SendQueue(ctx, region, o.cfg.Queue, body)
-	}
-	return o.session.PublishTopic(ctx, region, o.cfg.Topic, body, tags)
 }
 
 // httpStatus is the API gateway status of a batch: 202 when something was
