@@ -14,36 +14,39 @@ func TestSummarize(t *testing.T) {
 		xs[i] = float64(100 - i) // 100 .. 1, unsorted on purpose
 	}
 	s := summarize(xs)
-	if s.N != 100 || s.Min != 1 || s.Max != 100 || s.Median != 50.5 || s.P25 != 25 || s.P75 != 75 || s.P99 != 99 || s.Mean != 50.5 {
+	if s.N != 100 || s.Min != 1 || s.Max != 100 || s.P50 != 50.5 || s.P25 != 25 || s.P75 != 75 || s.P99 != 99 || s.mean() != 50.5 {
 		t.Errorf("summarize(1..100) = %+v", s)
 	}
 	if xs[0] != 100 {
 		t.Error("summarize sorted its argument in place")
 	}
-	if s := summarize([]float64{3}); s.Median != 3 || s.P99 != 3 || s.P25 != 3 {
+	if s := summarize([]float64{3}); s.P50 != 3 || s.P99 != 3 || s.P25 != 3 {
 		t.Errorf("summarize([3]) = %+v", s)
 	}
-	if s := summarize(nil); s.valid {
+	if s := summarize(nil); s.N != 0 {
 		t.Errorf("summarize(nil) = %+v", s)
 	}
 }
 
 func TestBenchLine(t *testing.T) {
 	for _, c := range []struct {
-		line, name, ns string
-		rest           string
+		line, name   string
+		ns, allocs   float64
+		unitsWithout int
 	}{
-		{"BenchmarkDecode/cmq-100-2         \t      46\t   1530082 ns/op\t  16.48 MB/s\t  854820 B/op\t   12256 allocs/op", "BenchmarkDecode/cmq-100", "1530082", "12256 allocs/op"},
-		{"BenchmarkInvoke/apigw-refused-2 \t    3026\t     34100 ns/op\t    8736 B/op\t     179 allocs/op", "BenchmarkInvoke/apigw-refused", "34100", "179 allocs/op"},
-		{"BenchmarkX \t 10\t 1.5 ns/op", "BenchmarkX", "1.5", ""},
+		{"BenchmarkDecode/cmq-100-2         \t      46\t   1530082 ns/op\t  16.48 MB/s\t  854820 B/op\t   12256 allocs/op", "BenchmarkDecode/cmq-100", 1530082, 12256, 4},
+		{"BenchmarkInvoke/apigw-refused-2 \t    3026\t     34100 ns/op\t    8736 B/op\t     179 allocs/op", "BenchmarkInvoke/apigw-refused", 34100, 179, 3},
+		{"BenchmarkX \t 10\t 1.5 ns/op", "BenchmarkX", 1.5, 0, 1},
 	} {
-		m := benchLine.FindStringSubmatch(c.line)
-		if m == nil || m[1] != c.name || m[2] != c.ns || !strings.HasSuffix(strings.TrimSpace(m[3]), c.rest) {
-			t.Errorf("%q: got %q", c.line, m)
+		name, units, ok := parseBenchLine(c.line)
+		if !ok || name != c.name || units["ns/op"] != c.ns || units["allocs/op"] != c.allocs || len(units) != c.unitsWithout {
+			t.Errorf("%q: got %q %v %v", c.line, name, units, ok)
 		}
 	}
-	if benchLine.MatchString("PASS") || benchLine.MatchString("ok  \tredis-restore/events\t7.980s") {
-		t.Error("non-benchmark line matched")
+	for _, line := range []string{"PASS", "ok  \tredis-restore/events\t7.980s", "BenchmarkX-2 \t--- FAIL"} {
+		if _, _, ok := parseBenchLine(line); ok {
+			t.Errorf("non-benchmark line %q matched", line)
+		}
 	}
 }
 
@@ -70,11 +73,11 @@ func TestProcOfSelf(t *testing.T) {
 	// RSS first: the high-water mark read after it cannot be lower.
 	rss, err := vmRSS(pid)
 	if err != nil || rss <= 0 {
-		t.Errorf("vmRSS: %d, %v", rss, err)
+		t.Errorf("vmRSS: %v, %v", rss, err)
 	}
 	hwm, err := vmHWM(pid)
 	if err != nil || hwm < rss {
-		t.Errorf("vmHWM: %d (rss %d), %v", hwm, rss, err)
+		t.Errorf("vmHWM: %v (rss %v), %v", hwm, rss, err)
 	}
 	if _, err := cpuTime(pid); err != nil {
 		t.Errorf("cpuTime: %v", err)
@@ -109,5 +112,41 @@ func TestEventsAreDistinct(t *testing.T) {
 	}
 	if !strings.Contains(string(w.apigwEvent()), "x-restore-signature") {
 		t.Error("API gateway event is not signed")
+	}
+}
+
+func TestReportHasEverySummaryRow(t *testing.T) {
+	run := coldRun{Ping: 12, Invoke: 19, HWMIdle: 8e6, HWM: 10e6, CPU: 13}
+	k := &warmKind{Name: "timer", Records: 1}
+	k.add(5, 2, 4, 3)
+	batch := &warmKind{Name: "CMQ, 100 records", Records: 100}
+	batch.add(4975, 800, 400, 418)
+	direct := &warmKind{Name: "baseline"}
+	direct.add(2, 1, 3, 0)
+	r := &report{
+		machine:  machine{CPUs: 2},
+		size:     &sizeSection{Bin: "dist/main", Zip: "dist/x.zip", BinBytes: 9e6, ZipBytes: 4e6},
+		cold:     &coldSection{Runs: []coldRun{run, run}, Baseline: []coldRun{run}},
+		warm:     &warmSection{Kinds: []*warmKind{k, batch}, Direct: direct, PingRTT: []float64{0.1}, Schedstat: true},
+		tput:     &tputSection{Runs: []tputRun{{Wall: 5120, Statuses: map[string]int{"accepted": 100}, HWM: 15e6}}},
+		callback: &callbackSection{Answers: []float64{50, 51}, Statuses: map[string]int{"queued": 2}},
+		gobench:  &goBenchSection{Results: []*goBench{{Pkg: "redis-restore/events", Name: "BenchmarkDetect/timer", Units: map[string][]float64{"ns/op": {3700}}}}},
+	}
+	md := r.markdown()
+	for _, want := range []string{
+		"| Cold start to first answered Ping | median 12.0 ms | < 10 ms | **no** |",
+		"| Warm overhead above the emulator, timer | p50 3.00 ms (p99 3.00 ms) | < 1 ms | **no** |",
+		"| Peak RSS, one restore |", "| Peak RSS, 100-record CMQ batch |", "| Deployment zip | 3.81 MiB (4.00 MB) | < 6 MB | **yes** |",
+		"| 100-record batch at 20 RestoreInstance/s | median 5.120 s | within 10% of 5 s | **yes** |",
+		"| RequestLimitExceeded reaching a result | 0 | 0 | **yes** |",
+		"| Alarm callback answer, every cloud call 2 s late | median 50.5 ms (p99 51.0 ms) | < 1 s | **yes** |",
+		"| events | BenchmarkDetect/timer | 3.7 µs |", "## 7. Alarm callbacks against a slow cloud",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if t.Failed() || os.Getenv("BENCH_SHOW") != "" {
+		t.Log(md)
 	}
 }

@@ -15,27 +15,24 @@ import (
 	"redis-restore/internal/scfdriver"
 )
 
-// slowBy is how late the slowed emulator answers every Redis and queue call
-// in the alarm callback measurement.
-const slowBy = 2 * time.Second
-
-// restoreTask is how long a restore task runs in the callback measurement.
-const restoreTask = 10 * time.Second
+const (
+	slowBy      = 2 * time.Second  // how late every Redis and queue call answers
+	restoreTask = 10 * time.Second // how long a restore task runs
+)
 
 // callbackSection is the answer time of Cloud Monitor alarm callbacks (to
 // the function URL, basic auth) while every Redis and queue call answers
 // slowBy late: the restore is handed off to the function's own
 // asynchronous invocation, and the callback answered at once.
 type callbackSection struct {
-	Answers  []time.Duration // Function.Invoke round trip of each callback
-	Statuses map[string]int  // the callbacks' results by status
-	Alarms   int             // distinct alarms (each sent twice, as Cloud Monitor re-sends)
-	Restores int             // restores the emulator started
-	Messages int             // distinct accepted message ids on the queue
-	Wait     time.Duration   // until every asynchronous invocation had ended
+	Answers  []float64      // ms, the Function.Invoke round trip of each callback
+	Statuses map[string]int // the callbacks' results by status
+	Restores int            // restores the emulator started
+	Messages int            // distinct accepted message ids on the queue
+	Wait     float64        // ms until every asynchronous invocation had ended
 }
 
-func runCallbacks(bin, testdata string, alarms int, logf func(string, ...any)) (*callbackSection, error) {
+func runCallbacks(bin string, logf func(string, ...any)) (*callbackSection, error) {
 	tpl, err := os.ReadFile(filepath.Join(testdata, "functionurl-alarm.json"))
 	if err != nil {
 		return nil, err
@@ -59,7 +56,7 @@ func runCallbacks(bin, testdata string, alarms int, logf func(string, ...any)) (
 	defer fn.Close()
 	env := w.env()
 	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:bench-password"
-	// The asynchronous invocation has a timeout long enough for a slow
+	// The asynchronous invocation's timeout is long enough for a slow
 	// cloud; the callback's own answer does not wait for it.
 	const asyncTimeout = 60 * time.Second
 	w.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: int64(asyncTimeout / time.Second)})
@@ -71,8 +68,8 @@ func runCallbacks(bin, testdata string, alarms int, logf func(string, ...any)) (
 		return err
 	})
 
-	sec := &callbackSection{Statuses: map[string]int{}, Alarms: alarms}
-	for i := range alarms {
+	sec := &callbackSection{Statuses: map[string]int{}}
+	for i := range callbacks {
 		id, _ := w.newTarget()
 		payload, err := callbackEvent(tpl, id, time.Now().Add(-time.Minute))
 		if err != nil {
@@ -80,21 +77,17 @@ func runCallbacks(bin, testdata string, alarms int, logf func(string, ...any)) (
 		}
 		for range 2 { // Cloud Monitor sends a slow callback again
 			res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 30 * time.Second})
+			if err == nil && res.Error != nil {
+				err = fmt.Errorf("callback %d: %s", i, res.Error.Message)
+			}
+			var rs []result
+			if err == nil {
+				rs, err = parseAnswer(res.Payload)
+			}
 			if err != nil {
-				return sec, err
+				return orNil(sec, len(sec.Answers)), err
 			}
-			if res.Error != nil {
-				return sec, fmt.Errorf("callback %d: %s", i, res.Error.Message)
-			}
-			sec.Answers = append(sec.Answers, res.Duration)
-			var gw struct{ Body string }
-			if err := json.Unmarshal(res.Payload, &gw); err != nil {
-				return sec, err
-			}
-			rs, err := parseAnswer([]byte(gw.Body))
-			if err != nil {
-				return sec, err
-			}
+			sec.Answers = append(sec.Answers, msOf(res.Duration))
 			for _, r := range rs {
 				sec.Statuses[r.Status]++
 			}
@@ -103,7 +96,7 @@ func runCallbacks(bin, testdata string, alarms int, logf func(string, ...any)) (
 	logf("alarm callbacks: %d answered, waiting for their asynchronous restores (every call %s late)", len(sec.Answers), slowBy)
 	t := time.Now()
 	w.emu.WaitInvocations()
-	sec.Wait = time.Since(t)
+	sec.Wait = msOf(time.Since(t))
 	sec.Restores = len(w.emu.RestoreCalls())
 	ids := map[string]bool{}
 	for _, m := range w.emu.Messages(w.demo.Queue) {
@@ -113,8 +106,8 @@ func runCallbacks(bin, testdata string, alarms int, logf func(string, ...any)) (
 		}
 	}
 	sec.Messages = len(ids)
-	if sec.Restores != alarms || sec.Messages != alarms {
-		return sec, fmt.Errorf("%d alarms sent twice each made %d restores and %d distinct accepted messages, want %d of each", alarms, sec.Restores, sec.Messages, alarms)
+	if sec.Restores != callbacks || sec.Messages != callbacks {
+		return sec, fmt.Errorf("%d alarms sent twice each made %d restores and %d distinct accepted messages, want %d of each", callbacks, sec.Restores, sec.Messages, callbacks)
 	}
 	return sec, nil
 }
@@ -136,34 +129,6 @@ func callbackEvent(tpl []byte, id string, first time.Time) ([]byte, error) {
 	dims["instanceid"], dims["objId"] = id, id
 	alarm["firstOccurTime"] = chinatime.Format(first)
 	ev["body"] = string(mustJSON(alarm))
-	headers, _ := ev["headers"].(map[string]any)
-	if headers == nil {
-		headers = map[string]any{}
-		ev["headers"] = headers
-	}
-	headers["authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte("cloudmonitor:bench-password"))
+	headers(ev)["authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte("cloudmonitor:bench-password"))
 	return mustJSON(ev), nil
-}
-
-func (r *report) callbackMarkdown(p func(string, ...any)) {
-	p("## 7. Alarm callbacks against a slow cloud")
-	p("")
-	if r.callback == nil {
-		p("Not measured.")
-		p("")
-		return
-	}
-	c := r.callback
-	s := summarize(durations(c.Answers))
-	p("Cloud Monitor waits 5 s for a callback's answer. Here every Redis and queue call the emulator serves answers %s late; %d alarms, each about an instance of its own, are posted to the function URL with basic auth (`testdata/functionurl-alarm.json`), each twice as Cloud Monitor re-sends; a restore task runs %s. The function hands each restore to its own asynchronous invocation (the emulator's SCF `Invoke`, delivered to the same process) and answers at once.", slowBy, c.Alarms, restoreTask)
-	p("")
-	p("| | |")
-	p("| --- | --- |")
-	p("| answer time (Function.Invoke round trip), median | %s |", ms(s.Median))
-	p("| answer time, p99 | %s |", ms(s.P99))
-	p("| answer time, min – max | %s – %s (%d callbacks) |", ms(s.Min), ms(s.Max), s.N)
-	p("| the callbacks' results | %s |", statusText(c.Statuses))
-	p("| restores started / distinct accepted messages on the queue | %d / %d (for %d alarms) |", c.Restores, c.Messages, c.Alarms)
-	p("| until every asynchronous restore had ended | %s |", ms(ms64(c.Wait)))
-	p("")
 }

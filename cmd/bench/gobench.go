@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// goBenchSection is the output of the Go micro-benchmarks.
+// goBenchSection is the output of the Go micro-benchmarks: go test's own
+// figures, each benchmark's -count runs gathered.
 type goBenchSection struct {
 	Args    []string
 	Raw     string
@@ -19,73 +17,71 @@ type goBenchSection struct {
 	Results []*goBench // in the order first seen
 }
 
-// goBench is one benchmark over its -count runs.
+// goBench is one benchmark's figures by unit (ns/op, B/op, allocs/op, ...),
+// one value a run.
 type goBench struct {
 	Pkg, Name string
-	NsOp      []float64
-	BytesOp   []float64
-	AllocsOp  []float64
+	Units     map[string][]float64
 }
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(.*)$`)
-
-// runGoBench runs the packages' benchmarks with go test and parses the
-// standard benchmark format.
-func runGoBench(goCmd string, pkgs []string, benchtime string, count int) (*goBenchSection, error) {
-	args := []string{"test", "-run=^$", "-bench=.", "-benchmem", "-benchtime=" + benchtime, "-count=" + strconv.Itoa(count), "-timeout=4m"}
-	args = append(args, pkgs...)
-	sec := &goBenchSection{Args: append([]string{goCmd}, args...)}
-	cmd := exec.Command(goCmd, args...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
+func runGoBench() (*goBenchSection, error) {
+	args := append([]string{"go", "test", "-run=^$", "-bench=.", "-benchmem", "-benchtime=" + benchtime, "-count=" + strconv.Itoa(count), "-timeout=4m"}, goBenchPkgs...)
+	sec := &goBenchSection{Args: args}
 	t := time.Now()
-	err := cmd.Run()
-	sec.Elapsed = time.Since(t)
-	sec.Raw = out.String()
-	if err != nil {
-		return sec, fmt.Errorf("%s: %w\n%s", strings.Join(sec.Args, " "), err, sec.Raw)
-	}
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	sec.Elapsed, sec.Raw = time.Since(t), string(out)
 	byKey := map[string]*goBench{}
 	pkg := ""
-	sc := bufio.NewScanner(strings.NewReader(sec.Raw))
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range strings.Split(sec.Raw, "\n") {
 		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
 			pkg = strings.TrimSpace(p)
+		}
+		name, units, ok := parseBenchLine(line)
+		if !ok {
 			continue
 		}
-		m := benchLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		key := pkg + " " + m[1]
-		b := byKey[key]
+		b := byKey[pkg+" "+name]
 		if b == nil {
-			b = &goBench{Pkg: pkg, Name: m[1]}
-			byKey[key] = b
+			b = &goBench{Pkg: pkg, Name: name, Units: map[string][]float64{}}
+			byKey[pkg+" "+name] = b
 			sec.Results = append(sec.Results, b)
 		}
-		ns, _ := strconv.ParseFloat(m[2], 64)
-		b.NsOp = append(b.NsOp, ns)
-		fs := strings.Fields(m[3])
-		for i := 0; i+1 < len(fs); i += 2 {
-			v, err := strconv.ParseFloat(fs[i], 64)
-			if err != nil {
-				continue
-			}
-			switch fs[i+1] {
-			case "B/op":
-				b.BytesOp = append(b.BytesOp, v)
-			case "allocs/op":
-				b.AllocsOp = append(b.AllocsOp, v)
-			}
+		for u, v := range units {
+			b.Units[u] = append(b.Units[u], v)
 		}
 	}
-	if len(sec.Results) == 0 {
-		return sec, fmt.Errorf("no benchmark results in the output of %s", strings.Join(sec.Args, " "))
+	if err == nil && len(sec.Results) == 0 {
+		err = fmt.Errorf("no benchmark results")
+	}
+	if err != nil {
+		return orNil(sec, len(sec.Results)), fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, sec.Raw)
 	}
 	return sec, nil
+}
+
+// parseBenchLine reads a line of the benchmark format: the name (without
+// its -GOMAXPROCS suffix), the iterations, then value-unit pairs.
+func parseBenchLine(line string) (name string, units map[string]float64, ok bool) {
+	fs := strings.Fields(line)
+	if len(fs) < 4 || !strings.HasPrefix(fs[0], "Benchmark") || fs[3] != "ns/op" {
+		return "", nil, false
+	}
+	if _, err := strconv.Atoi(fs[1]); err != nil {
+		return "", nil, false
+	}
+	name = fs[0]
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
+		}
+	}
+	units = map[string]float64{}
+	for i := 2; i+1 < len(fs); i += 2 {
+		if v, err := strconv.ParseFloat(fs[i], 64); err == nil {
+			units[fs[i+1]] = v
+		}
+	}
+	return name, units, true
 }
 
 // nsText formats nanoseconds per operation.
@@ -95,7 +91,6 @@ func nsText(ns float64) string {
 		return fmt.Sprintf("%.2f ms", ns/1e6)
 	case ns >= 1e3:
 		return fmt.Sprintf("%.1f µs", ns/1e3)
-	default:
-		return fmt.Sprintf("%.0f ns", ns)
 	}
+	return fmt.Sprintf("%.0f ns", ns)
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/scfdriver"
 )
 
@@ -14,40 +16,36 @@ import (
 // runs: the documented 20 requests a second.
 const apiLimit = 20
 
-// tputRun is one 100-record CMQ batch sent to a fresh function while the
+// tputRun is one CMQ batch of records sent to a fresh function while the
 // emulator refuses RestoreInstance above apiLimit a second.
 type tputRun struct {
-	Wall           time.Duration  // Function.Invoke round trip
+	Wall           float64        // ms, the Function.Invoke round trip
 	Statuses       map[string]int // results by status
 	LimitInResults int            // results whose error is RequestLimitExceeded
 	Requests       int            // RestoreInstance requests the emulator received
 	Started        int            // restores it started
-	Span           time.Duration  // first to last started restore
-	HWM            int64          // the function's peak RSS after the batch
-	CPU            time.Duration  // the function's CPU time, start to answer
+	Span           float64        // ms from the first to the last started restore
+	HWM, CPU       float64        // the function's peak RSS and CPU ms, start to answer
 	FuncError      string         // the invocation's error, if it failed
 }
 
-type tputSection struct {
-	Records int
-	Runs    []tputRun
-}
+type tputSection struct{ Runs []tputRun }
 
-func runThroughput(bin, testdata string, records, runs int, logf func(string, ...any)) (*tputSection, error) {
-	sec := &tputSection{Records: records}
-	for i := range runs {
-		r, err := throughputOnce(bin, testdata, records)
+func runThroughput(bin string, logf func(string, ...any)) (*tputSection, error) {
+	sec := &tputSection{}
+	for i := range tputRuns {
+		r, err := throughputOnce(bin)
 		if err != nil {
-			return sec, fmt.Errorf("throughput run %d: %w", i+1, err)
+			return orNil(sec, len(sec.Runs)), fmt.Errorf("throughput run %d: %w", i+1, err)
 		}
 		sec.Runs = append(sec.Runs, r)
-		logf("throughput: run %d/%d: %d records in %s, statuses %v", i+1, runs, records, r.Wall.Round(time.Millisecond), r.Statuses)
+		logf("throughput: run %d/%d: %d records in %s, statuses %v", i+1, tputRuns, records, ms(r.Wall), r.Statuses)
 	}
 	return sec, nil
 }
 
-func throughputOnce(bin, testdata string, records int) (tputRun, error) {
-	var r tputRun
+func throughputOnce(bin string) (tputRun, error) {
+	r := tputRun{Statuses: map[string]int{}}
 	w, err := newWorld(testdata)
 	if err != nil {
 		return r, err
@@ -55,7 +53,6 @@ func throughputOnce(bin, testdata string, records int) (tputRun, error) {
 	defer w.Close()
 	w.emu.SetRateLimit("RestoreInstance", apiLimit)
 	payload := w.cmqEvent(records)
-
 	ctx := context.Background()
 	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin})
 	if err != nil {
@@ -65,7 +62,7 @@ func throughputOnce(bin, testdata string, records int) (tputRun, error) {
 
 	t := time.Now()
 	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: w.env(), Timeout: 60 * time.Second})
-	r.Wall = time.Since(t)
+	r.Wall = msOf(time.Since(t))
 	if err != nil {
 		return r, err
 	}
@@ -75,7 +72,6 @@ func throughputOnce(bin, testdata string, records int) (tputRun, error) {
 	if r.CPU, err = cpuTime(fn.PID()); err != nil {
 		return r, err
 	}
-
 	var rs []result
 	if res.Error != nil {
 		// The function fails an event the platform should retry; its
@@ -87,34 +83,27 @@ func throughputOnce(bin, testdata string, records int) (tputRun, error) {
 	} else if rs, err = parseAnswer(res.Payload); err != nil {
 		return r, err
 	}
-	r.Statuses = map[string]int{}
 	for _, x := range rs {
 		r.Statuses[x.Status]++
-		if x.Error != nil && (strings.Contains(x.Error.Code, "RequestLimitExceeded") || strings.Contains(x.Error.Message, "RequestLimitExceeded")) {
+		if x.Error != nil && strings.Contains(x.Error.Code+x.Error.Message, "RequestLimitExceeded") {
 			r.LimitInResults++
 		}
 	}
-
 	r.Requests = w.emu.Calls("RestoreInstance")
 	calls := w.emu.RestoreCalls()
 	r.Started = len(calls)
 	if len(calls) > 1 {
-		sort.Slice(calls, func(i, j int) bool { return calls[i].Time.Before(calls[j].Time) })
-		r.Span = calls[len(calls)-1].Time.Sub(calls[0].Time)
+		byTime := func(a, b cloudemu.RestoreCall) int { return a.Time.Compare(b.Time) }
+		r.Span = msOf(slices.MaxFunc(calls, byTime).Time.Sub(slices.MinFunc(calls, byTime).Time))
 	}
 	return r, nil
 }
 
 // statusText renders a status count map in a stable order.
 func statusText(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	if len(parts) == 0 {
 		return "none"

@@ -16,6 +16,7 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/scfdriver"
 )
 
 const webhookSecret = "bench-webhook-secret"
@@ -136,13 +137,9 @@ func (w *world) timerEvent() []byte {
 func (w *world) apigwEvent() []byte {
 	ev := decodeTemplate(w.apigwTpl)
 	body := w.target()
-	headers, _ := ev["headers"].(map[string]any)
-	if headers == nil {
-		headers = map[string]any{}
-		ev["headers"] = headers
-	}
-	headers["content-length"] = fmt.Sprint(len(body))
-	headers[strings.ToLower(handler.SignatureHeader)] = handler.Sign(webhookSecret, time.Now(), []byte(body))
+	h := headers(ev)
+	h["content-length"] = fmt.Sprint(len(body))
+	h[strings.ToLower(handler.SignatureHeader)] = handler.Sign(webhookSecret, time.Now(), []byte(body))
 	if rc, ok := ev["requestContext"].(map[string]any); ok {
 		rc["requestId"] = fmt.Sprintf("bench-gw-%d", w.seq())
 	}
@@ -170,6 +167,16 @@ func (w *world) cmqEvent(n int) []byte {
 	}
 	ev["Records"] = out
 	return mustJSON(ev)
+}
+
+// headers is an event's headers, made if it has none.
+func headers(ev map[string]any) map[string]any {
+	h, _ := ev["headers"].(map[string]any)
+	if h == nil {
+		h = map[string]any{}
+		ev["headers"] = h
+	}
+	return h
 }
 
 func decodeTemplate(b []byte) map[string]any {
@@ -205,9 +212,9 @@ func (t *timedHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	t.count.Add(1)
 }
 
-// snapshot returns the emulator time and request count so far.
-func (t *timedHandler) snapshot() (time.Duration, int64) {
-	return time.Duration(t.total.Load()), t.count.Load()
+// snapshot returns the emulator time (ms) and request count so far.
+func (t *timedHandler) snapshot() (float64, float64) {
+	return msOf(time.Duration(t.total.Load())), float64(t.count.Load())
 }
 
 // result is the part of a restore result the benchmark checks.
@@ -240,6 +247,19 @@ func parseAnswer(payload []byte) ([]result, error) {
 		return nil, fmt.Errorf("answer without results: %q", truncate(payload))
 	}
 	return ans.Results, nil
+}
+
+// checkResult returns an error unless the function answered want
+// results, all accepted.
+func checkResult(res *scfdriver.Result, want int) error {
+	if res.Error != nil {
+		return fmt.Errorf("function error %s: %s", res.Error.Type, res.Error.Message)
+	}
+	rs, err := parseAnswer(res.Payload)
+	if err != nil {
+		return err
+	}
+	return checkAccepted(rs, want)
 }
 
 // checkAccepted returns an error unless there are want results, all

@@ -39,17 +39,7 @@ func approvePlan(ctx context.Context, fn *scfdriver.Function, answer []byte, que
 		"body": string(body), "isBase64Encoded": false, "path": "/restore", "httpMethod": "POST",
 	})
 	fmt.Printf("\napproving plan %s with a signed webhook call {\"approve\": \"<its token>\"}\n", id)
-	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: ev, Environment: env, Timeout: 30 * time.Second})
-	if err != nil {
-		return nil, err
-	}
-	fmt.Printf("\nanswer (%s):\n", res.Duration.Round(time.Microsecond))
-	if res.Error != nil {
-		fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
-	} else {
-		printJSON(res.Payload)
-	}
-	return res, nil
+	return invoke(ctx, fn, ev, env, "answer")
 }
 
 // planToken finds the first plan's token in an answer, plain or wrapped as

@@ -90,28 +90,16 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve, life bool) erro
 	// like SCF would, and this prints what that invocation answered.
 	emu.AddFunction(cloudemu.Function{Name: cmp.Or(env["SCF_FUNCTIONNAME"], "redis-restore"), Runtime: "Go1", Handler: "main", Timeout: 30})
 	emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
-		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: event, Environment: env, Timeout: 30 * time.Second})
-		if err != nil {
-			return err
+		res, err := invoke(ctx, fn, event, env, "asynchronous invocation (handed off), answer")
+		if err == nil && res.Error != nil {
+			err = fmt.Errorf("%s", res.Error.Message)
 		}
-		fmt.Printf("\nasynchronous invocation (handed off), answer (%s):\n", res.Duration.Round(time.Microsecond))
-		if res.Error != nil {
-			fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
-			return fmt.Errorf("%s", res.Error.Message)
-		}
-		printJSON(res.Payload)
-		return nil
+		return err
 	})
 	fmt.Printf("invoking with %s\n", eventFile)
-	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: 30 * time.Second})
+	res, err := invoke(ctx, fn, payload, env, "answer")
 	if err != nil {
 		return err
-	}
-	fmt.Printf("\nanswer (%s):\n", res.Duration.Round(time.Microsecond))
-	if res.Error != nil {
-		fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
-	} else {
-		printJSON(res.Payload)
 	}
 	emu.WaitInvocations()
 	if approve && res.Error == nil {
@@ -168,6 +156,21 @@ func resign(payload []byte, secret string) ([]byte, error) {
 		headers[name] = handler.Sign(secret, time.Now(), body)
 	}
 	return json.Marshal(ev)
+}
+
+// invoke invokes the function with an event and prints its answer.
+func invoke(ctx context.Context, fn *scfdriver.Function, event []byte, env map[string]string, what string) (*scfdriver.Result, error) {
+	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: event, Environment: env, Timeout: 30 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("\n%s (%s):\n", what, res.Duration.Round(time.Microsecond))
+	if res.Error != nil {
+		fmt.Printf("ERROR %s: %s\n", res.Error.Type, res.Error.Message)
+	} else {
+		printJSON(res.Payload)
+	}
+	return res, nil
 }
 
 // printJSON pretty-prints JSON; an API gateway answer's body is JSON in a

@@ -173,33 +173,35 @@ func New(opts Options) *Emulator {
 	}
 }
 
+// lock locks the emulator and returns its unlock: defer e.lock()().
+func (e *Emulator) lock() func() {
+	e.mu.Lock()
+	return e.mu.Unlock
+}
+
 // AddCredential registers a key pair. A non-empty token makes it a temporary
 // credential whose requests must carry that X-TC-Token; a zero expires never
 // expires.
 func (e *Emulator) AddCredential(secretID, secretKey, token string, expires time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.creds[secretID] = credential{key: secretKey, token: token, expires: expires}
 }
 
 // RemoveCredential forgets a key pair, e.g. to play a rotated-away key.
 func (e *Emulator) RemoveCredential(secretID string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	delete(e.creds, secretID)
 }
 
 // AddRole lets AssumeRole issue credentials for this role ARN.
 func (e *Emulator) AddRole(arn string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.roles[arn] = true
 }
 
 // AddInstance adds or replaces an instance.
 func (e *Emulator) AddInstance(in Instance) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	cp := in
 	e.instances[in.ID] = &cp
 }
@@ -207,8 +209,7 @@ func (e *Emulator) AddInstance(in Instance) {
 // UpdateInstance changes a known instance in place, e.g. to lock it between
 // two calls. It reports whether the instance exists.
 func (e *Emulator) UpdateInstance(id string, f func(*Instance)) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	in, ok := e.instances[id]
 	if ok {
 		f(in)
@@ -220,8 +221,7 @@ func (e *Emulator) UpdateInstance(id string, f func(*Instance)) bool {
 // AddBackup adds a backup to an instance, replacing one with the same ID.
 // The instance need not exist yet.
 func (e *Emulator) AddBackup(instanceID string, b Backup) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	list := e.backups[instanceID]
 	for i := range list {
 		if list[i].ID == b.ID {
@@ -234,8 +234,7 @@ func (e *Emulator) AddBackup(instanceID string, b Backup) {
 
 // AddQueue creates a CMQ queue.
 func (e *Emulator) AddQueue(name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	if _, ok := e.queues[name]; !ok {
 		e.queues[name] = []Message{}
 	}
@@ -243,8 +242,7 @@ func (e *Emulator) AddQueue(name string) {
 
 // AddTopic creates a CMQ topic.
 func (e *Emulator) AddTopic(name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	if _, ok := e.topics[name]; !ok {
 		e.topics[name] = []Message{}
 	}
@@ -252,8 +250,7 @@ func (e *Emulator) AddTopic(name string) {
 
 // Messages returns what a queue, or else a topic, of that name received.
 func (e *Emulator) Messages(queueOrTopic string) []Message {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	src, ok := e.queues[queueOrTopic]
 	if !ok {
 		src = e.topics[queueOrTopic]
@@ -268,23 +265,20 @@ func (e *Emulator) Messages(queueOrTopic string) []Message {
 
 // RestoreCalls returns every RestoreInstance that started a restore.
 func (e *Emulator) RestoreCalls() []RestoreCall {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	return append([]RestoreCall(nil), e.restores...)
 }
 
 // Calls counts the requests received for an action, failed ones included,
 // keyed by the X-TC-Action header.
 func (e *Emulator) Calls(action string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	return e.calls[action]
 }
 
 // Tasks returns the tasks of an instance, oldest first, status as of now.
 func (e *Emulator) Tasks(instanceID string) []Task {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	now := e.now()
 	var out []Task
 	for _, t := range e.tasks {
@@ -298,16 +292,14 @@ func (e *Emulator) Tasks(instanceID string) []Task {
 
 // SetTaskIDAsString switches how RestoreInstance answers TaskId.
 func (e *Emulator) SetTaskIDAsString(v bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.taskIDAsString = v
 }
 
 // SetTaskDuration sets how much emulator time a restore task runs before it
 // succeeds (default 2 s). Tasks already started are judged by the new value.
 func (e *Emulator) SetTaskDuration(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.taskDuration = d
 }
 
@@ -334,8 +326,7 @@ const maxSecretVersions = 10
 // CreateTime is later than every earlier one's, also within one second, so
 // that "newest" is never a tie.
 func (e *Emulator) PutSecretValue(name, versionID, value string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	s := e.secrets[name]
 	if s == nil {
 		s = &secret{versions: map[string]secretVersion{}}
@@ -361,8 +352,7 @@ func (e *Emulator) PutSecretValue(name, versionID, value string) error {
 // TaskID is numbered like the emulator's own tasks. It returns the task's
 // ID.
 func (e *Emulator) AddTask(t Task) int64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	if t.TaskID == 0 {
 		t.TaskID = e.nextTask
 		e.nextTask++

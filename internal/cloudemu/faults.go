@@ -53,8 +53,7 @@ type faultState struct {
 // SetFaults replaces the faults of an action and restarts its sequence;
 // a zero Faults switches them off.
 func (e *Emulator) SetFaults(action string, f Faults) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	f.Sequence = append([]Fault(nil), f.Sequence...)
 	f.Kinds = append([]Fault(nil), f.Kinds...)
 	e.faults[action] = &faultState{f: f}
@@ -62,8 +61,7 @@ func (e *Emulator) SetFaults(action string, f Faults) {
 
 // FaultsInjected counts the requests that got a non-zero fault.
 func (e *Emulator) FaultsInjected() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	return e.injected
 }
 
@@ -130,8 +128,7 @@ type limiter struct {
 // deterministically; beyond it requests get RequestLimitExceeded.
 // 0 switches the limit off.
 func (e *Emulator) SetRateLimit(action string, perSecond int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	if perSecond <= 0 {
 		delete(e.limits, action)
 		return

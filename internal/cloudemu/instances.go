@@ -152,29 +152,11 @@ func toInstanceOut(in *Instance) instanceOut {
 }
 
 func (e *Emulator) describeInstances(c *call) (any, *apiError) {
-	instanceID, _, aerr := c.p.str("InstanceId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	ids, aerr := c.p.strs("InstanceIds")
-	if aerr != nil {
-		return nil, aerr
-	}
-	limit, _, aerr := c.p.int("Limit")
-	if aerr != nil {
-		return nil, aerr
-	}
-	offset, _, aerr := c.p.int("Offset")
-	if aerr != nil {
-		return nil, aerr
-	}
-	switch {
-	case limit < 0 || limit > 1000:
-		return nil, errf("InvalidParameterValue", "the parameter Limit must be between 1 and 1000, got %d", limit)
-	case offset < 0:
-		return nil, errf("InvalidParameterValue", "the parameter Offset must not be negative, got %d", offset)
-	case limit == 0:
-		limit = defaultLimit
+	instanceID, _ := c.p.str("InstanceId")
+	ids := c.p.strs("InstanceIds")
+	limit, offset := c.paging(1000)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	var all []instanceOut
 	for _, id := range slices.Sorted(maps.Keys(e.instances)) {

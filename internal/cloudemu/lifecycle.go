@@ -110,8 +110,7 @@ func (l *lifeState) init() {
 
 // SetLifecycle sets the flows' durations.
 func (e *Emulator) SetLifecycle(l Lifecycle) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.life.init()
 	e.life.timing = l
 }
@@ -120,8 +119,7 @@ func (e *Emulator) SetLifecycle(l Lifecycle) {
 // ManualBackupInstance, "clone") fail at its end with this TaskMessage.
 // Calls queue up: two calls fail the next two.
 func (e *Emulator) FailNextTask(kind, message string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.life.init()
 	e.life.failNext[kind] = append(e.life.failNext[kind], message)
 }
@@ -129,23 +127,20 @@ func (e *Emulator) FailNextTask(kind, message string) {
 // SetSecurityGroups sets the security groups DescribeInstanceSecurityGroup
 // answers for an instance (default: one, the example's sg-gl1egaj1).
 func (e *Emulator) SetSecurityGroups(instanceID string, ids ...string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.life.init()
 	e.life.groups[instanceID] = append([]string(nil), ids...)
 }
 
 // ManualBackups returns every ManualBackupInstance that started a backup.
 func (e *Emulator) ManualBackups() []ManualBackupCall {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	return append([]ManualBackupCall(nil), e.life.backups...)
 }
 
 // Clones returns every CloneInstances that ordered instances.
 func (e *Emulator) Clones() []CloneCall {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	out := make([]CloneCall, len(e.life.clones))
 	for i, c := range e.life.clones {
 		c.InstanceIDs = append([]string(nil), c.InstanceIDs...)
@@ -158,8 +153,7 @@ func (e *Emulator) Clones() []CloneCall {
 // InstanceStatus is an instance's Status as DescribeInstances answers it
 // now; false if there is no such instance.
 func (e *Emulator) InstanceStatus(id string) (int, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.advance(e.now())
 	in, ok := e.instances[id]
 	if !ok {
@@ -263,34 +257,23 @@ func (e *Emulator) fillTaskOut(out *taskOut, t Task, now time.Time) {
 // instance is locked. A clone is a flow of its source (FLOW_CLONEBACKUP in
 // the source's task list) and locks it like the others.
 func (e *Emulator) instanceBusy(instanceID string, now time.Time) bool {
-	for _, t := range e.tasks {
-		if t.InstanceID != instanceID {
-			continue
-		}
-		if _, ours := e.life.duration[t.TaskID]; !ours && !isRestoreType(t.Type) {
-			continue // a flow a test put there is not modelled as a lock
-		}
-		end := t.StartTime.Add(e.taskDur(t))
-		if isRestoreType(t.Type) {
-			end = end.Add(e.life.timing.Settle)
-		}
-		if !now.Before(t.StartTime) && now.Before(end) {
-			return true
-		}
-	}
-	return false
+	return e.inFlowOf(instanceID, now, true)
 }
 
 // inFlow reports whether the instance shows Status 1 (in a flow): while
 // it is restored or backed up. A clone reads a backup: its source keeps
 // serving (Status 2), though it is locked for other flows.
 func (e *Emulator) inFlow(instanceID string, now time.Time) bool {
+	return e.inFlowOf(instanceID, now, false)
+}
+
+func (e *Emulator) inFlowOf(instanceID string, now time.Time, clones bool) bool {
 	for _, t := range e.tasks {
-		if t.InstanceID != instanceID || t.Type == lifeTypeClone {
+		if t.InstanceID != instanceID || !clones && t.Type == lifeTypeClone {
 			continue
 		}
 		if _, ours := e.life.duration[t.TaskID]; !ours && !isRestoreType(t.Type) {
-			continue
+			continue // a flow a test put there is not modelled as a lock
 		}
 		end := t.StartTime.Add(e.taskDur(t))
 		if isRestoreType(t.Type) {
@@ -383,24 +366,13 @@ func (e *Emulator) unlisted(b Backup) bool {
 }
 
 func (e *Emulator) manualBackupInstance(c *call) (any, *apiError) {
-	instanceID, aerr := c.p.requiredStr("InstanceId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	remark, _, aerr := c.p.str("Remark")
-	if aerr != nil {
-		return nil, aerr
-	}
-	days, hasDays, aerr := c.p.int("StorageDays")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if hasDays && (days < 0 || days > 3650) {
-		return nil, errf("InvalidParameterValue", "the parameter StorageDays must be between 0 and 3650, got %d", days)
-	}
-	in, aerr := e.instanceIn(instanceID, c.region)
-	if aerr != nil {
-		return nil, aerr
+	instanceID := c.p.requiredStr("InstanceId")
+	remark, _ := c.p.str("Remark")
+	days, _ := c.p.int("StorageDays")
+	c.p.check(days >= 0 && days <= 3650, "InvalidParameterValue", "the parameter StorageDays must be between 0 and 3650, got %d", days)
+	in := e.instanceIn(c, instanceID)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	if in.Locked || e.instanceBusy(instanceID, c.now) {
 		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", instanceID)
@@ -430,67 +402,38 @@ func (e *Emulator) manualBackupInstance(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
-	var req CloneCall
-	var aerr *apiError
-	if req.InstanceID, aerr = c.p.requiredStr("InstanceId"); aerr != nil {
-		return nil, aerr
-	}
-	if req.BackupID, aerr = c.p.requiredStr("BackupId"); aerr != nil {
-		return nil, aerr
-	}
+	p := c.p
+	req := CloneCall{InstanceID: p.requiredStr("InstanceId"), BackupID: p.requiredStr("BackupId")}
 	for _, f := range []struct {
 		name string
 		v    *int64
 	}{{"GoodsNum", &req.GoodsNum}, {"ZoneId", &req.ZoneID}, {"BillingMode", &req.BillingMode}, {"Period", &req.Period}} {
-		n, ok, aerr := c.p.int(f.name)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if !ok {
-			return nil, errf("MissingParameter", "the request is missing the required parameter %s", f.name)
-		}
+		n, ok := p.int(f.name)
+		p.missing(ok, f.name)
 		*f.v = n
 	}
-	if req.SecurityGroupIDList, aerr = c.p.strs("SecurityGroupIdList"); aerr != nil {
-		return nil, aerr
-	}
-	if !c.p.has("SecurityGroupIdList") {
-		return nil, errf("MissingParameter", "the request is missing the required parameter SecurityGroupIdList")
-	}
-	strs := []struct {
+	req.SecurityGroupIDList = p.strs("SecurityGroupIdList")
+	p.missing(p.has("SecurityGroupIdList"), "SecurityGroupIdList")
+	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"VpcId", &req.VpcID}, {"SubnetId", &req.SubnetID}, {"InstanceName", &req.InstanceName}, {"TemplateId", &req.TemplateID}, {"CloneTime", &req.CloneTime}}
-	for _, f := range strs {
-		if *f.v, _, aerr = c.p.str(f.name); aerr != nil {
-			return nil, aerr
-		}
+	}{{"VpcId", &req.VpcID}, {"SubnetId", &req.SubnetID}, {"InstanceName", &req.InstanceName}, {"TemplateId", &req.TemplateID}, {"CloneTime", &req.CloneTime}} {
+		*f.v, _ = p.str(f.name)
 	}
-	password, _, aerr := c.p.str("Password")
-	if aerr != nil {
-		return nil, aerr
-	}
+	password, _ := p.str("Password")
 	req.HasPassword = password != ""
-	if v, ok := c.p.m["NoAuth"]; ok && v != nil {
+	if v, ok := p.m["NoAuth"]; ok && v != nil {
 		b, isBool := v.(bool)
-		if !isBool {
-			return nil, errf("InvalidParameter", "the parameter NoAuth must be a boolean")
-		}
+		p.check(isBool, "InvalidParameter", "the parameter NoAuth must be a boolean")
 		req.NoAuth = b
 	}
-	switch {
-	case req.GoodsNum < 1 || req.GoodsNum > 100:
-		return nil, errf("InvalidParameterValue", "the parameter GoodsNum must be between 1 and 100, got %d", req.GoodsNum)
-	case req.BillingMode != 0 && req.BillingMode != 1:
-		return nil, errf("InvalidParameterValue", "the parameter BillingMode must be 0 (pay as you go) or 1 (monthly), got %d", req.BillingMode)
-	case req.Period < 1 || req.Period > 36:
-		return nil, errf("InvalidParameterValue", "the parameter Period must be between 1 and 36 months, got %d", req.Period)
-	case len(req.SecurityGroupIDList) == 0:
-		return nil, errf("InvalidParameterValue", "the parameter SecurityGroupIdList must name at least one security group")
-	}
-	src, aerr := e.instanceIn(req.InstanceID, c.region)
-	if aerr != nil {
-		return nil, aerr
+	p.check(req.GoodsNum >= 1 && req.GoodsNum <= 100, "InvalidParameterValue", "the parameter GoodsNum must be between 1 and 100, got %d", req.GoodsNum)
+	p.check(req.BillingMode == 0 || req.BillingMode == 1, "InvalidParameterValue", "the parameter BillingMode must be 0 (pay as you go) or 1 (monthly), got %d", req.BillingMode)
+	p.check(req.Period >= 1 && req.Period <= 36, "InvalidParameterValue", "the parameter Period must be between 1 and 36 months, got %d", req.Period)
+	p.check(len(req.SecurityGroupIDList) > 0, "InvalidParameterValue", "the parameter SecurityGroupIdList must name at least one security group")
+	src := e.instanceIn(c, req.InstanceID)
+	if p.err != nil {
+		return nil, p.err
 	}
 	if src.Locked || e.instanceBusy(req.InstanceID, c.now) {
 		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", req.InstanceID)
@@ -557,18 +500,16 @@ type instanceGroupsOut struct {
 }
 
 func (e *Emulator) describeInstanceSecurityGroup(c *call) (any, *apiError) {
-	ids, aerr := c.p.strs("InstanceIds")
-	if aerr != nil {
-		return nil, aerr
+	ids := c.p.strs("InstanceIds")
+	c.p.missing(len(ids) > 0, "InstanceIds")
+	for _, id := range ids {
+		e.instanceIn(c, id)
 	}
-	if len(ids) == 0 {
-		return nil, errf("MissingParameter", "the request is missing the required parameter InstanceIds")
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	out := []instanceGroupsOut{}
 	for _, id := range ids {
-		if _, aerr := e.instanceIn(id, c.region); aerr != nil {
-			return nil, aerr
-		}
 		groups, ok := e.life.groups[id]
 		if !ok {
 			groups = []string{"sg-gl1egaj1"}

@@ -23,37 +23,27 @@ func formatCST(t time.Time) string {
 }
 
 // cstParam reads an optional "2006-01-02 15:04:05" (UTC+8) parameter.
-func (c *call) cstParam(name string) (time.Time, bool, *apiError) {
-	s, ok, aerr := c.p.str(name)
-	if aerr != nil || !ok || s == "" {
-		return time.Time{}, false, aerr
+func (c *call) cstParam(name string) (time.Time, bool) {
+	s, ok := c.p.str(name)
+	if !ok || s == "" {
+		return time.Time{}, false
 	}
 	t, err := chinatime.Parse(s)
-	if err != nil {
-		return time.Time{}, false, errf("InvalidParameterValue", "the parameter %s must look like 2006-01-02 15:04:05, got %q", name, s)
-	}
-	return t, true, nil
+	c.p.check(err == nil, "InvalidParameterValue", "the parameter %s must look like 2006-01-02 15:04:05, got %q", name, s)
+	return t, err == nil
 }
 
-// paging reads Limit and Offset with the Redis API's bounds.
-func (c *call) paging() (limit, offset int64, aerr *apiError) {
-	limit, _, aerr = c.p.int("Limit")
-	if aerr != nil {
-		return 0, 0, aerr
-	}
-	offset, _, aerr = c.p.int("Offset")
-	if aerr != nil {
-		return 0, 0, aerr
-	}
-	switch {
-	case limit < 0 || limit > maxLimit:
-		return 0, 0, errf("InvalidParameterValue", "the parameter Limit must be between 1 and %d, got %d", maxLimit, limit)
-	case offset < 0:
-		return 0, 0, errf("InvalidParameterValue", "the parameter Offset must not be negative, got %d", offset)
-	case limit == 0:
+// paging reads Limit and Offset within bounds: Limit at most maxLimit
+// (default defaultLimit), Offset not negative.
+func (c *call) paging(maxLimit int64) (limit, offset int64) {
+	limit, _ = c.p.int("Limit")
+	offset, _ = c.p.int("Offset")
+	c.p.check(limit >= 0 && limit <= maxLimit, "InvalidParameterValue", "the parameter Limit must be between 1 and %d, got %d", maxLimit, limit)
+	c.p.check(offset >= 0, "InvalidParameterValue", "the parameter Offset must not be negative, got %d", offset)
+	if limit == 0 {
 		limit = defaultLimit
 	}
-	return limit, offset, nil
+	return limit, offset
 }
 
 func page[T any](all []T, limit, offset int64) []T {
@@ -64,32 +54,24 @@ func page[T any](all []T, limit, offset int64) []T {
 	return all[offset:end]
 }
 
-// instanceIn finds an instance as the cloud sees it from one region: an
-// instance elsewhere does not exist.
-func (e *Emulator) instanceIn(id, region string) (*Instance, *apiError) {
+// instanceIn finds an instance as the cloud sees it from the call's
+// region (an instance elsewhere does not exist), or fails the call.
+func (e *Emulator) instanceIn(c *call, id string) *Instance {
 	in, ok := e.instances[id]
-	if !ok || in.Region != region {
-		return nil, errf("ResourceNotFound.InstanceNotExists", "the instance %s is not found in region %s", id, region)
+	ok = ok && in.Region == c.region
+	c.p.check(ok, "ResourceNotFound.InstanceNotExists", "the instance %s is not found in region %s", id, c.region)
+	if !ok {
+		return nil
 	}
-	return in, nil
+	return in
 }
 
 func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
-	instanceID, aerr := c.p.requiredStr("InstanceId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	backupID, aerr := c.p.requiredStr("BackupId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	password, _, aerr := c.p.str("Password")
-	if aerr != nil {
-		return nil, aerr
-	}
-	in, aerr := e.instanceIn(instanceID, c.region)
-	if aerr != nil {
-		return nil, aerr
+	instanceID, backupID := c.p.requiredStr("InstanceId"), c.p.requiredStr("BackupId")
+	password, _ := c.p.str("Password")
+	in := e.instanceIn(c, instanceID)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	i := slices.IndexFunc(e.backups[instanceID], func(b Backup) bool { return b.ID == backupID })
 	if i < 0 {
@@ -163,40 +145,23 @@ type backupOut struct {
 }
 
 func (e *Emulator) describeInstanceBackups(c *call) (any, *apiError) {
-	instanceID, hasInstance, aerr := c.p.str("InstanceId")
-	if aerr != nil {
-		return nil, aerr
+	instanceID, _ := c.p.str("InstanceId")
+	limit, offset := c.paging(maxLimit)
+	begin, hasBegin := c.cstParam("BeginTime")
+	end, hasEnd := c.cstParam("EndTime")
+	both := hasBegin && hasEnd
+	c.p.check(!both || !end.Before(begin), "InvalidParameterValue", "EndTime %s is before BeginTime %s", formatCST(end), formatCST(begin))
+	c.p.check(!both || end.Sub(begin) <= maxBackupWindow, "InvalidParameterValue", "the time window from BeginTime to EndTime must not exceed 30 days")
+	statuses := c.p.ints("Status")
+	if instanceID != "" {
+		e.instanceIn(c, instanceID)
 	}
-	limit, offset, aerr := c.paging()
-	if aerr != nil {
-		return nil, aerr
-	}
-	begin, hasBegin, aerr := c.cstParam("BeginTime")
-	if aerr != nil {
-		return nil, aerr
-	}
-	end, hasEnd, aerr := c.cstParam("EndTime")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if hasBegin && hasEnd {
-		if end.Before(begin) {
-			return nil, errf("InvalidParameterValue", "EndTime %s is before BeginTime %s", formatCST(end), formatCST(begin))
-		}
-		if end.Sub(begin) > maxBackupWindow {
-			return nil, errf("InvalidParameterValue", "the time window from BeginTime to EndTime must not exceed 30 days")
-		}
-	}
-	statuses, aerr := c.p.ints("Status")
-	if aerr != nil {
-		return nil, aerr
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 
 	var ids []string
-	if hasInstance && instanceID != "" {
-		if _, aerr := e.instanceIn(instanceID, c.region); aerr != nil {
-			return nil, aerr
-		}
+	if instanceID != "" {
 		ids = []string{instanceID}
 	} else {
 		for _, id := range slices.Sorted(maps.Keys(e.instances)) {
@@ -263,12 +228,10 @@ func (e *Emulator) findTask(id int64) (Task, bool) {
 }
 
 func (e *Emulator) describeTaskInfo(c *call) (any, *apiError) {
-	id, ok, aerr := c.p.int("TaskId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !ok {
-		return nil, errf("MissingParameter", "the request is missing the required parameter TaskId")
+	id, ok := c.p.int("TaskId")
+	c.p.missing(ok, "TaskId")
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	t, ok := e.findTask(id)
 	// Tasks of another region are as invisible as instances there.
@@ -319,39 +282,20 @@ type taskOut struct {
 }
 
 func (e *Emulator) describeTaskList(c *call) (any, *apiError) {
-	instanceID, _, aerr := c.p.str("InstanceId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	instanceNameFilter, _, aerr := c.p.str("InstanceName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	limit, offset, aerr := c.paging()
-	if aerr != nil {
-		return nil, aerr
-	}
+	instanceID, _ := c.p.str("InstanceId")
+	instanceNameFilter, _ := c.p.str("InstanceName")
+	limit, offset := c.paging(maxLimit)
 	// TaskTypes is read (a malformed one is refused) but not honoured:
 	// whether the API honours it, with names or codes, is not documented,
 	// so the emulator lists every type and the function must judge each
 	// task by its TaskType.
-	if _, aerr := c.p.strs("TaskTypes"); aerr != nil {
-		return nil, aerr
-	}
-	results, aerr := c.p.ints("Result")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if _, aerr := c.p.ints("TaskStatus"); aerr != nil {
-		return nil, aerr
-	}
-	begin, hasBegin, aerr := c.cstParam("BeginTime")
-	if aerr != nil {
-		return nil, aerr
-	}
-	end, hasEnd, aerr := c.cstParam("EndTime")
-	if aerr != nil {
-		return nil, aerr
+	c.p.strs("TaskTypes")
+	results := c.p.ints("Result")
+	c.p.ints("TaskStatus")
+	begin, hasBegin := c.cstParam("BeginTime")
+	end, hasEnd := c.cstParam("EndTime")
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 
 	var all []taskOut

@@ -10,6 +10,7 @@ package cloudemu
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -134,8 +135,7 @@ func fnKey(namespace, name string) string { return namespace + "/" + name }
 // SetFunctionSettleTime sets how long, on the emulator's clock, a function
 // stays Creating or Updating after a change (default 2 s).
 func (e *Emulator) SetFunctionSettleTime(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.scf.settle = &d
 }
 
@@ -150,16 +150,14 @@ func (e *Emulator) SetInvoker(f func(ctx context.Context, function string, event
 // SetInvokerWithResult is SetInvoker for a target that returns a value:
 // a synchronous Invoke answers it as Result.RetMsg.
 func (e *Emulator) SetInvokerWithResult(f InvokeFunc) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.scf.invoke = f
 }
 
 // SetAsyncRetryDelay sets the real time between two tries of a failed
 // asynchronous invocation (SCF: a minute).
 func (e *Emulator) SetAsyncRetryDelay(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	e.scf.retryDelay = &d
 }
 
@@ -169,8 +167,7 @@ func (e *Emulator) WaitInvocations() { e.scf.pending.Wait() }
 
 // Invocations returns every Invoke accepted, oldest first.
 func (e *Emulator) Invocations() []Invocation {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	out := make([]Invocation, len(e.scf.invocations))
 	for i, inv := range e.scf.invocations {
 		out[i] = *inv
@@ -183,11 +180,8 @@ func (e *Emulator) Invocations() []Invocation {
 // AddFunction creates an Active function directly, e.g. one whose
 // self-invocation a test wants to see. The namespace defaults to "default".
 func (e *Emulator) AddFunction(f Function) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if f.Namespace == "" {
-		f.Namespace = defaultNamespace
-	}
+	defer e.lock()()
+	f.Namespace = cmp.Or(f.Namespace, defaultNamespace)
 	now := e.now()
 	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now}
 	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
@@ -199,12 +193,8 @@ func (e *Emulator) AddFunction(f Function) {
 
 // FunctionInfo returns a function as the emulator keeps it.
 func (e *Emulator) FunctionInfo(namespace, name string) (Function, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if namespace == "" {
-		namespace = defaultNamespace
-	}
-	fn, ok := e.scf.functions[fnKey(namespace, name)]
+	defer e.lock()()
+	fn, ok := e.scf.functions[fnKey(cmp.Or(namespace, defaultNamespace), name)]
 	if !ok {
 		return Function{}, false
 	}
@@ -220,12 +210,8 @@ func (e *Emulator) FunctionInfo(namespace, name string) (Function, bool) {
 
 // FunctionTriggers returns a function's triggers, oldest first.
 func (e *Emulator) FunctionTriggers(namespace, name string) []Trigger {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if namespace == "" {
-		namespace = defaultNamespace
-	}
-	fn, ok := e.scf.functions[fnKey(namespace, name)]
+	defer e.lock()()
+	fn, ok := e.scf.functions[fnKey(cmp.Or(namespace, defaultNamespace), name)]
 	if !ok {
 		return nil
 	}
@@ -279,123 +265,70 @@ var (
 	reservedEnvPrefixes = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
 )
 
-// fnParams reads FunctionName and Namespace and finds the function.
-func (e *Emulator) lookupFunction(c *call) (*scfFunction, *apiError) {
-	name, aerr := c.p.requiredStr("FunctionName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	ns, aerr := namespaceParam(c.p)
-	if aerr != nil {
-		return nil, aerr
-	}
+// lookupFunction reads FunctionName and Namespace and finds the function,
+// or fails the call.
+func (e *Emulator) lookupFunction(c *call) *scfFunction {
+	name, ns := c.p.requiredStr("FunctionName"), namespaceParam(c.p)
 	fn, ok := e.scf.functions[fnKey(ns, name)]
-	if !ok {
-		return nil, errf("ResourceNotFound.Function", "the function %s does not exist in namespace %s", name, ns)
-	}
-	return fn, nil
+	c.p.check(ok, "ResourceNotFound.Function", "the function %s does not exist in namespace %s", name, ns)
+	return fn
 }
 
-func namespaceParam(p *params) (string, *apiError) {
-	ns, ok, aerr := p.str("Namespace")
-	if aerr != nil {
-		return "", aerr
-	}
-	if !ok || ns == "" {
-		ns = defaultNamespace
-	}
-	return ns, nil
+func namespaceParam(p *params) string {
+	ns, _ := p.str("Namespace")
+	return cmp.Or(ns, defaultNamespace)
 }
 
 // mustBeActive refuses a change while the previous one is still settling,
 // as SCF does: the deploy has to wait for Active between its steps.
-func (e *Emulator) mustBeActive(fn *scfFunction, c *call) *apiError {
-	if st := e.fnStatus(fn, c.now); st != "Active" {
-		return errf("FailedOperation."+c.action, "the function %s is %s: retry when its Status is Active", fn.Name, st)
-	}
-	return nil
+func (e *Emulator) mustBeActive(fn *scfFunction, c *call) {
+	st := e.fnStatus(fn, c.now)
+	c.p.check(st == "Active", "FailedOperation."+c.action, "the function %s is %s: retry when its Status is Active", fn.Name, st)
 }
 
 func (e *Emulator) createFunction(c *call) (any, *apiError) {
-	name, aerr := c.p.requiredStr("FunctionName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !functionNameRE.MatchString(name) {
-		return nil, errf("InvalidParameterValue.FunctionName", "the FunctionName %q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", name)
-	}
-	ns, aerr := namespaceParam(c.p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if _, exists := e.scfFunctions()[fnKey(ns, name)]; exists {
-		return nil, errf("ResourceInUse.Function", "the function %s already exists in namespace %s", name, ns)
-	}
-	codeObj, ok, aerr := objParam(c.p, "Code")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !ok {
-		return nil, errf("MissingParameter", "the request is missing the required parameter Code")
-	}
+	p := c.p
+	name := p.requiredStr("FunctionName")
+	p.check(functionNameRE.MatchString(name), "InvalidParameterValue.FunctionName", "the FunctionName %q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", name)
+	ns := namespaceParam(p)
+	_, exists := e.scf.functions[fnKey(ns, name)]
+	p.check(!exists, "ResourceInUse.Function", "the function %s already exists in namespace %s", name, ns)
+	codeObj := objParam(p, "Code")
+	p.missing(codeObj != nil, "Code")
 	fn := &scfFunction{Function: Function{Name: name, Namespace: ns, Runtime: "Python3.6", MemorySize: 128, Timeout: 3}}
-	if aerr := applyConfig(&fn.Function, &fn.env, c.p, true); aerr != nil {
-		return nil, aerr
-	}
-	if fn.Handler == "" {
-		fn.Handler = "index.main_handler"
-	}
-	zipData, aerr := zipParam(codeObj, "Code.")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if zipData == nil {
-		return nil, errf("InvalidParameterValue.Code", "Code must carry ZipFile (base64 of the zip); COS and image sources are not emulated")
-	}
-	if aerr := checkZip(zipData, fn.Runtime, fn.Handler); aerr != nil {
-		return nil, aerr
+	applyConfig(&fn.Function, &fn.env, p, true)
+	fn.Handler = cmp.Or(fn.Handler, "index.main_handler")
+	zipData := zipParam(p, codeObj, "Code.")
+	p.check(zipData != nil, "InvalidParameterValue.Code", "Code must carry ZipFile (base64 of the zip); COS and image sources are not emulated")
+	p.fail(checkZip(zipData, fn.Runtime, fn.Handler))
+	if p.err != nil {
+		return nil, p.err
 	}
 	fn.Zip = zipData
 	fn.id = "lam-" + randomHex(4)
 	fn.addTime = c.now
 	e.busy(fn, "Creating", c.now)
-	e.scf.functions[fnKey(ns, name)] = fn
+	e.scfFunctions()[fnKey(ns, name)] = fn
 	return map[string]any{}, nil
 }
 
 func (e *Emulator) updateFunctionCode(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	if aerr := e.mustBeActive(fn, c); aerr != nil {
-		return nil, aerr
-	}
-	handler, ok, aerr := c.p.str("Handler")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !ok || handler == "" {
-		handler = fn.Handler
-	}
-	zipData, aerr := zipParam(c.p, "")
-	if aerr != nil {
-		return nil, aerr
-	}
+	p := c.p
+	e.mustBeActive(fn, c)
+	handler, _ := p.str("Handler")
+	handler = cmp.Or(handler, fn.Handler)
+	zipData := zipParam(p, p, "")
 	if zipData == nil {
-		if codeObj, ok, aerr := objParam(c.p, "Code"); aerr != nil {
-			return nil, aerr
-		} else if ok {
-			if zipData, aerr = zipParam(codeObj, "Code."); aerr != nil {
-				return nil, aerr
-			}
-		}
+		zipData = zipParam(p, objParam(p, "Code"), "Code.")
 	}
-	if zipData == nil {
-		return nil, errf("InvalidParameterValue.Code", "send the code as ZipFile (base64 of the zip); COS and image sources are not emulated")
-	}
-	if aerr := checkZip(zipData, fn.Runtime, handler); aerr != nil {
-		return nil, aerr
+	p.check(zipData != nil, "InvalidParameterValue.Code", "send the code as ZipFile (base64 of the zip); COS and image sources are not emulated")
+	p.fail(checkZip(zipData, fn.Runtime, handler))
+	if p.err != nil {
+		return nil, p.err
 	}
 	fn.Handler = handler
 	fn.Zip = zipData
@@ -404,17 +337,16 @@ func (e *Emulator) updateFunctionCode(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) updateFunctionConfiguration(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	if aerr := e.mustBeActive(fn, c); aerr != nil {
-		return nil, aerr
-	}
+	e.mustBeActive(fn, c)
 	// Validate on a copy: a refused request changes nothing.
 	next, env := fn.Function, append([]envVar(nil), fn.env...)
-	if aerr := applyConfig(&next, &env, c.p, false); aerr != nil {
-		return nil, aerr
+	applyConfig(&next, &env, c.p, false)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	fn.Function, fn.env = next, env
 	e.busy(fn, "Updating", c.now)
@@ -423,61 +355,34 @@ func (e *Emulator) updateFunctionConfiguration(c *call) (any, *apiError) {
 
 // applyConfig reads the configuration fields that CreateFunction and
 // UpdateFunctionConfiguration share; absent ones keep their value.
-func applyConfig(f *Function, env *[]envVar, p *params, create bool) *apiError {
-	if s, ok, aerr := p.str("Runtime"); aerr != nil {
-		return aerr
-	} else if ok {
-		if !runtimes[s] {
-			return errf("InvalidParameterValue.Runtime", "the Runtime %q is not one SCF offers", s)
-		}
+func applyConfig(f *Function, env *[]envVar, p *params, create bool) {
+	if s, ok := p.str("Runtime"); ok {
+		p.check(runtimes[s], "InvalidParameterValue.Runtime", "the Runtime %q is not one SCF offers", s)
 		f.Runtime = s
 	}
 	if create {
-		if s, ok, aerr := p.str("Handler"); aerr != nil {
-			return aerr
-		} else if ok {
+		if s, ok := p.str("Handler"); ok {
 			f.Handler = s
 		}
 	}
-	if s, ok, aerr := p.str("Role"); aerr != nil {
-		return aerr
-	} else if ok {
+	if s, ok := p.str("Role"); ok {
 		f.Role = s
 	}
-	if s, ok, aerr := p.str("Description"); aerr != nil {
-		return aerr
-	} else if ok {
-		if aerr := checkDescription(s); aerr != nil {
-			return aerr
-		}
+	if s, ok := p.str("Description"); ok {
+		p.fail(checkDescription(s))
 		f.Description = s
 	}
-	if n, ok, aerr := p.int("MemorySize"); aerr != nil {
-		return aerr
-	} else if ok {
-		if n != 64 && (n < 128 || n > 3072 || n%128 != 0) {
-			return errf("InvalidParameterValue.MemorySize", "the MemorySize %d must be 64, or 128 to 3072 in steps of 128", n)
-		}
+	if n, ok := p.int("MemorySize"); ok {
+		p.check(n == 64 || n >= 128 && n <= 3072 && n%128 == 0, "InvalidParameterValue.MemorySize", "the MemorySize %d must be 64, or 128 to 3072 in steps of 128", n)
 		f.MemorySize = n
 	}
-	if n, ok, aerr := p.int("Timeout"); aerr != nil {
-		return aerr
-	} else if ok {
-		if n < 1 || n > 900 {
-			return errf("InvalidParameterValue.Timeout", "the Timeout %d must be 1 to 900 seconds", n)
-		}
+	if n, ok := p.int("Timeout"); ok {
+		p.check(n >= 1 && n <= 900, "InvalidParameterValue.Timeout", "the Timeout %d must be 1 to 900 seconds", n)
 		f.Timeout = n
 	}
-	if obj, ok, aerr := objParam(p, "Environment"); aerr != nil {
-		return aerr
-	} else if ok {
-		vars, aerr := envParam(obj)
-		if aerr != nil {
-			return aerr
-		}
-		*env = vars
+	if obj := objParam(p, "Environment"); obj != nil {
+		*env = envParam(p, obj)
 	}
-	return nil
 }
 
 // checkDescription applies SCF's rule: at most 1000 characters, letters,
@@ -496,80 +401,67 @@ func checkDescription(s string) *apiError {
 	return nil
 }
 
-func envParam(obj *params) ([]envVar, *apiError) {
+func envParam(p, obj *params) []envVar {
 	raw, ok := obj.m["Variables"]
 	if !ok || raw == nil {
-		return nil, nil
+		return nil
 	}
 	list, ok := raw.([]any)
-	if !ok {
-		return nil, errf("InvalidParameter", "the parameter Environment.Variables must be an array of {Key, Value}")
-	}
+	p.check(ok, "InvalidParameter", "the parameter Environment.Variables must be an array of {Key, Value}")
 	seen := map[string]bool{}
 	var out []envVar
 	for i, item := range list {
 		m, ok := item.(map[string]any)
-		if !ok {
-			return nil, errf("InvalidParameter", "the parameter Environment.Variables.%d must be an object {Key, Value}", i)
-		}
-		vp := &params{m: m}
-		key, _, aerr := vp.str("Key")
-		if aerr != nil {
-			return nil, errf("InvalidParameter", "the parameter Environment.Variables.%d.Key must be a string", i)
-		}
-		value, _, aerr := vp.str("Value")
-		if aerr != nil {
-			return nil, errf("InvalidParameter", "the parameter Environment.Variables.%d.Value must be a string", i)
-		}
-		if key == "" {
-			return nil, errf("InvalidParameterValue.Environment", "the parameter Environment.Variables.%d.Key is empty", i)
-		}
+		p.check(ok, "InvalidParameter", "the parameter Environment.Variables.%d must be an object {Key, Value}", i)
+		key, isStr := m["Key"].(string)
+		p.check(isStr || m["Key"] == nil, "InvalidParameter", "the parameter Environment.Variables.%d.Key must be a string", i)
+		value, isStr := m["Value"].(string)
+		p.check(isStr || m["Value"] == nil, "InvalidParameter", "the parameter Environment.Variables.%d.Value must be a string", i)
+		p.check(key != "", "InvalidParameterValue.Environment", "the parameter Environment.Variables.%d.Key is empty", i)
 		for _, prefix := range reservedEnvPrefixes {
-			if strings.HasPrefix(key, prefix) {
-				return nil, errf("InvalidParameterValue.Environment", "the variable %s uses the prefix %s that SCF reserves", key, prefix)
-			}
+			p.check(!strings.HasPrefix(key, prefix), "InvalidParameterValue.Environment", "the variable %s uses the prefix %s that SCF reserves", key, prefix)
 		}
-		if seen[key] {
-			return nil, errf("InvalidParameterValue.Environment", "the variable %s is set twice", key)
-		}
+		p.check(!seen[key], "InvalidParameterValue.Environment", "the variable %s is set twice", key)
 		seen[key] = true
 		out = append(out, envVar{key, value})
 	}
-	return out, nil
+	return out
 }
 
-// objParam reads a JSON object parameter.
-func objParam(p *params, name string) (*params, bool, *apiError) {
+// objParam reads a JSON object parameter; nil when absent or not an object.
+func objParam(p *params, name string) *params {
 	v, ok := p.m[name]
 	if !ok || v == nil {
-		return nil, false, nil
+		return nil
 	}
 	m, ok := v.(map[string]any)
+	p.check(ok, "InvalidParameter", "the parameter %s must be an object", name)
 	if !ok {
-		return nil, false, errf("InvalidParameter", "the parameter %s must be an object", name)
+		return nil
 	}
-	return &params{m: m}, true, nil
+	return &params{m: m}
 }
 
-// zipParam reads ZipFile (base64) from p; nil when absent.
-func zipParam(p *params, prefix string) ([]byte, *apiError) {
+// zipParam reads ZipFile (base64) from obj, failing p; nil when absent.
+func zipParam(p, obj *params, prefix string) []byte {
+	if obj == nil {
+		return nil
+	}
 	for _, other := range []string{"CosBucketName", "CosObjectName", "ImageConfig"} {
-		if p.has(other) {
-			return nil, errf("InvalidParameterValue.Code", "the parameter %s%s: COS and image sources are not emulated, send ZipFile", prefix, other)
-		}
+		p.check(!obj.has(other), "InvalidParameterValue.Code", "the parameter %s%s: COS and image sources are not emulated, send ZipFile", prefix, other)
 	}
-	s, ok, aerr := p.str("ZipFile")
-	if aerr != nil {
-		return nil, errf("InvalidParameter", "the parameter %sZipFile must be a string", prefix)
+	v, ok := obj.m["ZipFile"]
+	if !ok || v == nil {
+		return nil
 	}
-	if !ok {
-		return nil, nil
-	}
+	s, ok := v.(string)
+	p.check(ok, "InvalidParameter", "the parameter %sZipFile must be a string", prefix)
 	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(b) == 0 {
-		return nil, errf("InvalidParameterValue.ZipFile", "the parameter %sZipFile is not base64 of a zip", prefix)
+	p.check(err == nil && len(b) > 0, "InvalidParameterValue.ZipFile", "the parameter %sZipFile is not base64 of a zip", prefix)
+	if p.err != nil {
+		return nil
 	}
-	return b, nil
+	return b
 }
 
 // checkZip refuses a package that cannot start: not a zip, or, for Go1,
@@ -594,17 +486,12 @@ func checkZip(data []byte, runtime, handler string) *apiError {
 }
 
 func (e *Emulator) getFunction(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	qualifier, _ := c.p.str("Qualifier")
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	qualifier, ok, aerr := c.p.str("Qualifier")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !ok || qualifier == "" {
-		qualifier = "$LATEST"
-	}
+	qualifier = cmp.Or(qualifier, "$LATEST")
 	vars := make([]map[string]string, 0, len(fn.env))
 	for _, v := range fn.env {
 		vars = append(vars, map[string]string{"Key": v.Key, "Value": v.Value})
@@ -771,157 +658,98 @@ func functionURLDesc(raw, urlID, region string) (string, *apiError) {
 }
 
 // enableParam reads Enable: "OPEN" or "CLOSE" (the examples' strings).
-func enableParam(p *params, def bool) (bool, *apiError) {
-	s, ok, aerr := p.str("Enable")
-	if aerr != nil {
-		return false, aerr
+func enableParam(p *params, def bool) bool {
+	s, _ := p.str("Enable")
+	p.check(s == "" || s == "OPEN" || s == "CLOSE", "InvalidParameterValue.Enable", "the parameter Enable must be OPEN or CLOSE, got %q", s)
+	if s == "" {
+		return def
 	}
-	switch {
-	case !ok || s == "":
-		return def, nil
-	case s == "OPEN":
-		return true, nil
-	case s == "CLOSE":
-		return false, nil
-	}
-	return false, errf("InvalidParameterValue.Enable", "the parameter Enable must be OPEN or CLOSE, got %q", s)
+	return s == "OPEN"
 }
 
 func (e *Emulator) createTrigger(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	name, aerr := c.p.requiredStr("TriggerName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	typ, aerr := c.p.requiredStr("Type")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !creatableTriggers[typ] {
-		return nil, errf("InvalidParameterValue.Type", "CreateTrigger takes the types cos, cls, timer, ckafka and http, not %q (API gateway and CMQ triggers can no longer be created)", typ)
-	}
-	if aerr := e.mustBeActive(fn, c); aerr != nil {
-		return nil, aerr
-	}
+	p := c.p
+	name, typ := p.requiredStr("TriggerName"), p.requiredStr("Type")
+	p.check(creatableTriggers[typ], "InvalidParameterValue.Type", "CreateTrigger takes the types cos, cls, timer, ckafka and http, not %q (API gateway and CMQ triggers can no longer be created)", typ)
+	e.mustBeActive(fn, c)
 	t := &scfTrigger{Trigger: Trigger{Name: name, Type: typ}, addTime: c.now, modTime: c.now}
-	if t.Qualifier, _, aerr = c.p.str("Qualifier"); aerr != nil {
-		return nil, aerr
-	}
-	if t.Qualifier == "" {
-		t.Qualifier = "$DEFAULT"
-	}
-	if t.Enabled, aerr = enableParam(c.p, true); aerr != nil {
-		return nil, aerr
-	}
-	if t.CustomArgument, _, aerr = c.p.str("CustomArgument"); aerr != nil {
-		return nil, aerr
-	}
-	if t.Description, _, aerr = c.p.str("Description"); aerr != nil {
-		return nil, aerr
-	}
-	desc, _, aerr := c.p.str("TriggerDesc")
-	if aerr != nil {
-		return nil, aerr
-	}
+	t.Qualifier, _ = p.str("Qualifier")
+	t.Qualifier = cmp.Or(t.Qualifier, "$DEFAULT")
+	t.Enabled = enableParam(p, true)
+	t.CustomArgument, _ = p.str("CustomArgument")
+	t.Description, _ = p.str("Description")
+	desc, _ := p.str("TriggerDesc")
 	switch typ {
 	case "timer":
-		if !triggerNameRE.MatchString(name) {
-			return nil, errf("InvalidParameterValue.TriggerName", "the TriggerName %q must be 1 to 100 letters, digits, - and _, starting with a letter or digit", name)
-		}
-		if t.Desc, aerr = timerDesc(desc); aerr != nil {
-			return nil, aerr
-		}
-		if len(t.CustomArgument) > 4096 {
-			return nil, errf("InvalidParameterValue.CustomArgument", "a timer's CustomArgument is at most 4 KB, this one %d bytes", len(t.CustomArgument))
-		}
+		p.check(triggerNameRE.MatchString(name), "InvalidParameterValue.TriggerName", "the TriggerName %q must be 1 to 100 letters, digits, - and _, starting with a letter or digit", name)
+		t.Desc = p.take(timerDesc(desc))
+		p.check(len(t.CustomArgument) <= 4096, "InvalidParameterValue.CustomArgument", "a timer's CustomArgument is at most 4 KB, this one %d bytes", len(t.CustomArgument))
 	case "http":
 		for _, other := range fn.triggers {
-			if other.Type == "http" && other.Qualifier == t.Qualifier {
-				return nil, errf("ResourceInUse.Trigger", "the function %s already has a function URL (%s) for %s", fn.Name, other.Name, t.Qualifier)
-			}
+			p.check(other.Type != "http" || other.Qualifier != t.Qualifier, "ResourceInUse.Trigger", "the function %s already has a function URL (%s) for %s", fn.Name, other.Name, t.Qualifier)
 		}
 		// The example's function URL trigger is named by the id in its
 		// URL; the emulator names its own so, whatever was asked.
 		t.urlID = lowerAlnum(10)
 		t.Name = t.urlID
-		if t.Desc, aerr = functionURLDesc(desc, t.urlID, c.region); aerr != nil {
-			return nil, aerr
-		}
+		t.Desc = p.take(functionURLDesc(desc, t.urlID, c.region))
 	default:
 		t.Desc = desc
 	}
 	for _, other := range fn.triggers {
-		if other.Name == t.Name {
-			return nil, errf("ResourceInUse.Trigger", "the function %s already has a trigger named %s", fn.Name, t.Name)
-		}
+		p.check(other.Name != t.Name, "ResourceInUse.Trigger", "the function %s already has a trigger named %s", fn.Name, t.Name)
+	}
+	if p.err != nil {
+		return nil, p.err
 	}
 	fn.triggers = append(fn.triggers, t)
 	return map[string]any{"TriggerInfo": triggerInfo(t)}, nil
 }
 
 func (e *Emulator) updateTrigger(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	name, aerr := c.p.requiredStr("TriggerName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	typ, aerr := c.p.requiredStr("Type")
-	if aerr != nil {
-		return nil, aerr
-	}
-	qualifier, _, aerr := c.p.str("Qualifier")
-	if aerr != nil {
-		return nil, aerr
-	}
+	p := c.p
+	name, typ := p.requiredStr("TriggerName"), p.requiredStr("Type")
+	qualifier, _ := p.str("Qualifier")
 	var t *scfTrigger
 	for _, cand := range fn.triggers {
 		if cand.Name == name && (qualifier == "" || cand.Qualifier == qualifier) {
 			t = cand
 		}
 	}
-	if t == nil {
-		return nil, errf("ResourceNotFound.Trigger", "the function %s has no trigger %s", fn.Name, name)
+	p.check(t != nil, "ResourceNotFound.Trigger", "the function %s has no trigger %s", fn.Name, name)
+	if p.err != nil {
+		return nil, p.err
 	}
-	if t.Type != typ {
-		return nil, errf("InvalidParameterValue.Type", "the trigger %s is of type %s, not %s", name, t.Type, typ)
-	}
-	if aerr := e.mustBeActive(fn, c); aerr != nil {
-		return nil, aerr
-	}
+	p.check(t.Type == typ, "InvalidParameterValue.Type", "the trigger %s is of type %s, not %s", name, t.Type, typ)
+	e.mustBeActive(fn, c)
 	next := *t
-	if next.Enabled, aerr = enableParam(c.p, t.Enabled); aerr != nil {
-		return nil, aerr
-	}
-	if s, ok, aerr := c.p.str("CustomArgument"); aerr != nil {
-		return nil, aerr
-	} else if ok {
+	next.Enabled = enableParam(p, t.Enabled)
+	if s, ok := p.str("CustomArgument"); ok {
 		next.CustomArgument = s
 	}
-	if s, ok, aerr := c.p.str("Description"); aerr != nil {
-		return nil, aerr
-	} else if ok {
+	if s, ok := p.str("Description"); ok {
 		next.Description = s
 	}
-	if desc, ok, aerr := c.p.str("TriggerDesc"); aerr != nil {
-		return nil, aerr
-	} else if ok {
+	if desc, ok := p.str("TriggerDesc"); ok {
 		switch typ {
 		case "timer":
-			next.Desc, aerr = timerDesc(desc)
+			next.Desc = p.take(timerDesc(desc))
 		case "http":
-			next.Desc, aerr = functionURLDesc(desc, t.urlID, c.region)
+			next.Desc = p.take(functionURLDesc(desc, t.urlID, c.region))
 		default:
 			next.Desc = desc
 		}
-		if aerr != nil {
-			return nil, aerr
-		}
+	}
+	if p.err != nil {
+		return nil, p.err
 	}
 	next.modTime = c.now
 	*t = next
@@ -929,36 +757,28 @@ func (e *Emulator) updateTrigger(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) listTriggers(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	offset, _, aerr := c.p.int("Offset")
-	if aerr != nil {
-		return nil, aerr
-	}
-	limit, ok, aerr := c.p.int("Limit")
-	if aerr != nil {
-		return nil, aerr
-	}
+	offset, _ := c.p.int("Offset")
+	limit, ok := c.p.int("Limit")
 	if !ok {
 		limit = defaultLimit
 	}
-	if offset < 0 || limit < 1 || limit > maxLimit {
-		return nil, errf("InvalidParameterValue", "Offset must be at least 0 and Limit 1 to %d", maxLimit)
+	c.p.check(offset >= 0 && limit >= 1 && limit <= maxLimit, "InvalidParameterValue", "Offset must be at least 0 and Limit 1 to %d", maxLimit)
+	order, _ := c.p.str("Order")
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	list := append([]*scfTrigger(nil), fn.triggers...)
-	order, _, aerr := c.p.str("Order")
-	if aerr != nil {
-		return nil, aerr
-	}
 	if strings.EqualFold(order, "DESC") {
 		sort.SliceStable(list, func(i, j int) bool { return list[i].addTime.After(list[j].addTime) })
 	}
 	items := []map[string]any{}
-	for i := offset; i < int64(len(list)) && i < offset+limit; i++ {
-		info := triggerInfo(list[i])
-		info["ResourceId"] = fmt.Sprintf("qcs::scf:%s:uin/%s:namespace/%s/function/%s/%s", c.region, emulatedUIN, fn.Namespace, fn.Name, list[i].Name)
+	for _, t := range page(list, limit, offset) {
+		info := triggerInfo(t)
+		info["ResourceId"] = fmt.Sprintf("qcs::scf:%s:uin/%s:namespace/%s/function/%s/%s", c.region, emulatedUIN, fn.Namespace, fn.Name, t.Name)
 		items = append(items, info)
 	}
 	return map[string]any{"TotalCount": len(list), "Triggers": items}, nil
@@ -978,48 +798,29 @@ func lowerAlnum(n int) string {
 // once and delivers in the background, retrying an execution error twice
 // as SCF does; "RequestResponse" (the default) waits for the result.
 func (e *Emulator) invoke(c *call) (any, *apiError) {
-	fn, aerr := e.lookupFunction(c)
-	if aerr != nil {
-		return nil, aerr
+	fn := e.lookupFunction(c)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
-	typ, _, aerr := c.p.str("InvocationType")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if typ == "" {
-		typ = "RequestResponse"
-	}
-	if typ != "Event" && typ != "RequestResponse" {
-		return nil, errf("InvalidParameterValue.InvocationType", "the InvocationType must be Event or RequestResponse, got %q", typ)
-	}
-	qualifier, _, aerr := c.p.str("Qualifier")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if qualifier == "" {
-		qualifier = "$LATEST"
-	}
-	event, _, aerr := c.p.str("ClientContext")
-	if aerr != nil {
-		return nil, aerr
-	}
+	p := c.p
+	typ, _ := p.str("InvocationType")
+	typ = cmp.Or(typ, "RequestResponse")
+	p.check(typ == "Event" || typ == "RequestResponse", "InvalidParameterValue.InvocationType", "the InvocationType must be Event or RequestResponse, got %q", typ)
+	qualifier, _ := p.str("Qualifier")
+	qualifier = cmp.Or(qualifier, "$LATEST")
+	event, _ := p.str("ClientContext")
 	limit := maxSyncEvent
 	if typ == "Event" {
 		limit = maxAsyncEvent
 	}
-	if len(event) > limit {
-		return nil, errf("InvalidParameterValue.ClientContext", "the ClientContext is %d bytes, more than %d for an %s invocation", len(event), limit, typ)
-	}
-	if event == "" {
-		event = "{}"
-	}
-	if !json.Valid([]byte(event)) {
-		return nil, errf("InvalidParameterValue.ClientContext", "the ClientContext must be a JSON string")
+	p.check(len(event) <= limit, "InvalidParameterValue.ClientContext", "the ClientContext is %d bytes, more than %d for an %s invocation", len(event), limit, typ)
+	event = cmp.Or(event, "{}")
+	p.check(json.Valid([]byte(event)), "InvalidParameterValue.ClientContext", "the ClientContext must be a JSON string")
+	p.check(e.scf.invoke != nil, "InternalError", "the emulator has no invoker to run function %s (Emulator.SetInvoker)", fn.Name)
+	if p.err != nil {
+		return nil, p.err
 	}
 	target := e.scf.invoke
-	if target == nil {
-		return nil, errf("InternalError", "the emulator has no invoker to run function %s (Emulator.SetInvoker)", fn.Name)
-	}
 	inv := &Invocation{
 		RequestID: uuid.New(), Function: fn.Name, Namespace: fn.Namespace, Qualifier: qualifier,
 		Type: typ, Event: []byte(event), Time: c.now,

@@ -130,8 +130,7 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 		return nil, errf("MissingParameter", "the request is missing the X-TC-Action header")
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.lock()()
 	now := e.now()
 	e.advance(now) // flows that ended since: see lifecycle.go
 
@@ -227,8 +226,12 @@ func (e *Emulator) Listen(addr string) (url string, closeFn func() error, err er
 
 // params reads the JSON body of a request with the cloud's strictness:
 // unknown fields pass, a known field of the wrong type is refused by name.
+// The first error a read or a check meets is kept in err, and reads and
+// checks after it are not looked at: a handler reads and checks in the
+// order the cloud would, then answers err if there is one.
 type params struct {
-	m map[string]any
+	m   map[string]any
+	err *apiError
 }
 
 func parseParams(body []byte) (*params, *apiError) {
@@ -253,101 +256,128 @@ func parseParams(body []byte) (*params, *apiError) {
 	return p, nil
 }
 
+// fail keeps aerr unless an earlier error is kept.
+func (p *params) fail(aerr *apiError) {
+	if p.err == nil && aerr != nil {
+		p.err = aerr
+	}
+}
+
+// check fails with the error unless ok.
+func (p *params) check(ok bool, code, format string, args ...any) {
+	if !ok && p.err == nil {
+		p.err = errf(code, format, args...)
+	}
+}
+
+// take keeps the error of a helper that returns one, and its value.
+func (p *params) take(s string, aerr *apiError) string {
+	p.fail(aerr)
+	return s
+}
+
 func (p *params) has(name string) bool {
 	v, ok := p.m[name]
 	return ok && v != nil
 }
 
-func (p *params) str(name string) (string, bool, *apiError) {
+func (p *params) str(name string) (string, bool) {
 	v, ok := p.m[name]
 	if !ok || v == nil {
-		return "", false, nil
+		return "", false
 	}
 	s, ok := v.(string)
-	if !ok {
-		return "", false, errf("InvalidParameter", "the parameter %s must be a string", name)
-	}
-	return s, true, nil
+	p.check(ok, "InvalidParameter", "the parameter %s must be a string", name)
+	return s, ok
+}
+
+// missing fails for an absent required parameter. Like every check, it
+// is a no-op after an earlier error (a parameter of the wrong type, say).
+func (p *params) missing(ok bool, name string) {
+	p.check(ok, "MissingParameter", "the request is missing the required parameter %s", name)
 }
 
 // requiredStr refuses both an absent and an empty parameter, with the codes
 // the API gateway and the product use for each.
-func (p *params) requiredStr(name string) (string, *apiError) {
-	s, ok, aerr := p.str(name)
-	if aerr != nil {
-		return "", aerr
-	}
-	if !ok {
-		return "", errf("MissingParameter", "the request is missing the required parameter %s", name)
-	}
-	if strings.TrimSpace(s) == "" {
-		return "", errf("InvalidParameter.EmptyParam", "the parameter %s must not be empty", name)
-	}
-	return s, nil
+func (p *params) requiredStr(name string) string {
+	s, ok := p.str(name)
+	p.missing(ok, name)
+	p.check(strings.TrimSpace(s) != "", "InvalidParameter.EmptyParam", "the parameter %s must not be empty", name)
+	return s
 }
 
-func (p *params) int(name string) (int64, bool, *apiError) {
+// requiredName refuses an absent or empty parameter as MissingParameter.
+func (p *params) requiredName(name string) string {
+	s, _ := p.str(name)
+	p.missing(s != "", name)
+	return s
+}
+
+func (p *params) int(name string) (int64, bool) {
 	v, ok := p.m[name]
 	if !ok || v == nil {
-		return 0, false, nil
+		return 0, false
 	}
 	n, ok := v.(json.Number)
 	if !ok {
-		return 0, false, errf("InvalidParameter", "the parameter %s must be an integer", name)
+		p.fail(errf("InvalidParameter", "the parameter %s must be an integer", name))
+		return 0, false
 	}
 	i, err := n.Int64()
 	if err != nil {
-		return 0, false, errf("InvalidParameter", "the parameter %s must be an integer, got %s", name, n)
+		p.fail(errf("InvalidParameter", "the parameter %s must be an integer, got %s", name, n))
+		return 0, false
 	}
-	return i, true, nil
+	return i, true
 }
 
-func (p *params) strs(name string) ([]string, *apiError) {
+func (p *params) strs(name string) []string {
 	v, ok := p.m[name]
 	if !ok || v == nil {
-		return nil, nil
+		return nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, errf("InvalidParameter", "the parameter %s must be an array of strings", name)
+		p.fail(errf("InvalidParameter", "the parameter %s must be an array of strings", name))
+		return nil
 	}
 	out := make([]string, 0, len(list))
 	for i, x := range list {
 		s, ok := x.(string)
 		if !ok {
-			return nil, errf("InvalidParameter", "the parameter %s.%d must be a string", name, i)
+			p.fail(errf("InvalidParameter", "the parameter %s.%d must be a string", name, i))
+			return nil
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	return out
 }
 
 // ints accepts an array of integers or, leniently, a single integer.
-func (p *params) ints(name string) ([]int64, *apiError) {
+func (p *params) ints(name string) []int64 {
 	v, ok := p.m[name]
 	if !ok || v == nil {
-		return nil, nil
+		return nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		i, _, aerr := p.int(name)
-		if aerr != nil {
-			return nil, errf("InvalidParameter", "the parameter %s must be an array of integers", name)
+		n, isNum := v.(json.Number)
+		i, err := n.Int64()
+		if !isNum || err != nil {
+			p.fail(errf("InvalidParameter", "the parameter %s must be an array of integers", name))
+			return nil
 		}
-		return []int64{i}, nil
+		return []int64{i}
 	}
 	out := make([]int64, 0, len(list))
 	for i, x := range list {
 		n, ok := x.(json.Number)
-		var err error
-		var val int64
-		if ok {
-			val, err = n.Int64()
-		}
+		val, err := n.Int64()
 		if !ok || err != nil {
-			return nil, errf("InvalidParameter", "the parameter %s.%d must be an integer", name, i)
+			p.fail(errf("InvalidParameter", "the parameter %s.%d must be an integer", name, i))
+			return nil
 		}
 		out = append(out, val)
 	}
-	return out, nil
+	return out
 }

@@ -3,19 +3,13 @@ package cloudemu
 import "sort"
 
 func (e *Emulator) getSecretValue(c *call) (any, *apiError) {
-	name, aerr := c.requiredName("SecretName")
-	if aerr != nil {
-		return nil, aerr
-	}
 	// VersionId is required. A user-defined secret's versions are named by
 	// its owner: there is no alias, SSM_Current included, for the newest.
-	version, aerr := c.requiredName("VersionId")
-	if aerr != nil {
-		return nil, aerr
-	}
+	name, version := c.p.requiredName("SecretName"), c.p.requiredName("VersionId")
 	s, ok := e.secrets[name]
-	if !ok {
-		return nil, errf("ResourceNotFound.SecretNotExist", "the secret %s does not exist", name)
+	c.p.check(ok, "ResourceNotFound.SecretNotExist", "the secret %s does not exist", name)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	v, ok := s.versions[version]
 	if !ok {
@@ -33,13 +27,11 @@ type versionOut struct {
 // listSecretVersionIds answers every version with its CreateTime, ordered
 // by VersionId: like the API's example, not by time.
 func (e *Emulator) listSecretVersionIds(c *call) (any, *apiError) {
-	name, aerr := c.requiredName("SecretName")
-	if aerr != nil {
-		return nil, aerr
-	}
+	name := c.p.requiredName("SecretName")
 	s, ok := e.secrets[name]
-	if !ok {
-		return nil, errf("ResourceNotFound.SecretNotExist", "the secret %s does not exist", name)
+	c.p.check(ok, "ResourceNotFound.SecretNotExist", "the secret %s does not exist", name)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	out := make([]versionOut, 0, len(s.versions))
 	for id, v := range s.versions {

@@ -19,25 +19,15 @@ func randomHex(n int) string {
 }
 
 func (e *Emulator) assumeRole(c *call) (any, *apiError) {
-	arn, aerr := c.requiredName("RoleArn")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if _, aerr := c.requiredName("RoleSessionName"); aerr != nil {
-		return nil, aerr
-	}
-	secs, ok, aerr := c.p.int("DurationSeconds")
-	if aerr != nil {
-		return nil, aerr
-	}
+	arn, _ := c.p.requiredName("RoleArn"), c.p.requiredName("RoleSessionName")
+	secs, ok := c.p.int("DurationSeconds")
 	if !ok || secs == 0 {
 		secs = defaultRoleDuration
 	}
-	if secs < 0 || secs > maxRoleDuration {
-		return nil, errf("InvalidParameter.OverTimeError", "the parameter DurationSeconds must be between 1 and %d, got %d", maxRoleDuration, secs)
-	}
-	if !e.roles[arn] {
-		return nil, errf("ResourceNotFound.RoleNotFound", "the role %s does not exist", arn)
+	c.p.check(secs > 0 && secs <= maxRoleDuration, "InvalidParameter.OverTimeError", "the parameter DurationSeconds must be between 1 and %d, got %d", maxRoleDuration, secs)
+	c.p.check(e.roles[arn], "ResourceNotFound.RoleNotFound", "the role %s does not exist", arn)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 
 	expires := c.now.Add(time.Duration(secs) * time.Second)

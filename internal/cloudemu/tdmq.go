@@ -12,32 +12,12 @@ const (
 )
 
 // msgContent reads MsgContent: required, not empty, at most 1 MB.
-func (c *call) msgContent() (string, *apiError) {
-	body, ok, aerr := c.p.str("MsgContent")
-	if aerr != nil {
-		return "", aerr
-	}
-	if !ok {
-		return "", errf("MissingParameter", "the request is missing the required parameter MsgContent")
-	}
-	if body == "" {
-		return "", errf("InvalidParameterValue", "the parameter MsgContent must not be empty")
-	}
-	if len(body) > maxMsgBytes {
-		return "", errf("InvalidParameterValue", "the parameter MsgContent is %d bytes, more than the limit of %d", len(body), maxMsgBytes)
-	}
-	return body, nil
-}
-
-func (c *call) requiredName(name string) (string, *apiError) {
-	s, ok, aerr := c.p.str(name)
-	if aerr != nil {
-		return "", aerr
-	}
-	if !ok || s == "" {
-		return "", errf("MissingParameter", "the request is missing the required parameter %s", name)
-	}
-	return s, nil
+func (c *call) msgContent() string {
+	body, ok := c.p.str("MsgContent")
+	c.p.missing(ok, "MsgContent")
+	c.p.check(body != "", "InvalidParameterValue", "the parameter MsgContent must not be empty")
+	c.p.check(len(body) <= maxMsgBytes, "InvalidParameterValue", "the parameter MsgContent is %d bytes, more than the limit of %d", len(body), maxMsgBytes)
+	return body
 }
 
 func (e *Emulator) newMsgID() string {
@@ -48,27 +28,14 @@ func (e *Emulator) newMsgID() string {
 }
 
 func (e *Emulator) sendCmqMsg(c *call) (any, *apiError) {
-	queue, aerr := c.requiredName("QueueName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	body, aerr := c.msgContent()
-	if aerr != nil {
-		return nil, aerr
-	}
-	delay, ok, aerr := c.p.int("DelaySeconds")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if !ok {
-		return nil, errf("MissingParameter", "the request is missing the required parameter DelaySeconds (0 for no delay)")
-	}
-	if delay < 0 || delay > maxDelaySecond {
-		return nil, errf("InvalidParameterValue", "the parameter DelaySeconds must be between 0 and %d, got %d", maxDelaySecond, delay)
-	}
+	queue, body := c.p.requiredName("QueueName"), c.msgContent()
+	delay, ok := c.p.int("DelaySeconds")
+	c.p.check(ok, "MissingParameter", "the request is missing the required parameter DelaySeconds (0 for no delay)")
+	c.p.check(delay >= 0 && delay <= maxDelaySecond, "InvalidParameterValue", "the parameter DelaySeconds must be between 0 and %d, got %d", maxDelaySecond, delay)
 	msgs, ok := e.queues[queue]
-	if !ok {
-		return nil, errf("ResourceNotFound", "the queue %s does not exist", queue)
+	c.p.check(ok, "ResourceNotFound", "the queue %s does not exist", queue)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	id := e.newMsgID()
 	e.queues[queue] = append(msgs, Message{ID: id, Body: body, DelaySeconds: delay, Time: c.now})
@@ -76,26 +43,15 @@ func (e *Emulator) sendCmqMsg(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) publishCmqMsg(c *call) (any, *apiError) {
-	topic, aerr := c.requiredName("TopicName")
-	if aerr != nil {
-		return nil, aerr
-	}
-	body, aerr := c.msgContent()
-	if aerr != nil {
-		return nil, aerr
-	}
-	tags, aerr := c.p.strs("MsgTag")
-	if aerr != nil {
-		return nil, aerr
-	}
+	topic, body, tags := c.p.requiredName("TopicName"), c.msgContent(), c.p.strs("MsgTag")
 	for i, tag := range tags {
-		if n := utf8.RuneCountInString(tag); n > maxTagChars || tag == "" {
-			return nil, errf("InvalidParameterValue", "the tag MsgTag.%d must have 1 to %d characters, it has %d", i, maxTagChars, n)
-		}
+		n := utf8.RuneCountInString(tag)
+		c.p.check(n <= maxTagChars && tag != "", "InvalidParameterValue", "the tag MsgTag.%d must have 1 to %d characters, it has %d", i, maxTagChars, n)
 	}
 	msgs, ok := e.topics[topic]
-	if !ok {
-		return nil, errf("ResourceNotFound", "the topic %s does not exist", topic)
+	c.p.check(ok, "ResourceNotFound", "the topic %s does not exist", topic)
+	if c.p.err != nil {
+		return nil, c.p.err
 	}
 	id := e.newMsgID()
 	e.topics[topic] = append(msgs, Message{ID: id, Body: body, Tags: tags, Time: c.now})

@@ -312,7 +312,7 @@ func (d *Deployer) waitActive(ctx context.Context, s *Spec) error {
 func (d *Deployer) plan(s *Spec, code Code, f *remoteFunction, triggers []remoteTrigger) ([]action, error) {
 	var plan []action
 	desc := describe(s.Description, code.SHA256)
-	fnParams := func() map[string]any {
+	fnParams := func(more map[string]any) map[string]any {
 		p := map[string]any{
 			"FunctionName": s.Name, "Namespace": s.Namespace, "Runtime": s.Runtime, "Description": desc,
 			"MemorySize": s.MemorySize, "Timeout": s.Timeout, "Environment": envParam(s.Environment),
@@ -320,25 +320,17 @@ func (d *Deployer) plan(s *Spec, code Code, f *remoteFunction, triggers []remote
 		if s.Role != "" {
 			p["Role"] = s.Role
 		}
+		maps.Copy(p, more)
 		return p
 	}
-	wait := func(ctx context.Context) error { return d.waitActive(ctx, s) }
 
 	if f == nil {
 		plan = append(plan, action{
 			verb: "create", object: "function " + s.Name,
 			detail: append([]string{fmt.Sprintf("runtime %s, handler %s, role %s, memorySize %d MB, timeout %d s, code sha256 %s",
 				s.Runtime, s.Handler, orNone(s.Role), s.MemorySize, s.Timeout, short(code.SHA256))}, envLines(nil, s.Environment)...),
-			run: func(ctx context.Context) error {
-				p := fnParams()
-				p["Handler"] = s.Handler
-				p["Type"] = "Event"
-				p["Code"] = map[string]any{"ZipFile": base64.StdEncoding.EncodeToString(code.Zip)}
-				if err := d.API.SCF(ctx, s.Region, "CreateFunction", p, nil); err != nil {
-					return fmt.Errorf("CreateFunction %s: %w", s.Name, err)
-				}
-				return wait(ctx)
-			},
+			run: d.call(s, "CreateFunction", s.Name, fnParams(map[string]any{"Handler": s.Handler, "Type": "Event",
+				"Code": map[string]any{"ZipFile": base64.StdEncoding.EncodeToString(code.Zip)}}), true),
 		})
 	} else {
 		codeChanged := recordedCode(f.Description) != code.SHA256 || f.Handler != s.Handler
@@ -348,16 +340,8 @@ func (d *Deployer) plan(s *Spec, code Code, f *remoteFunction, triggers []remote
 				detail = append(detail, fmt.Sprintf("handler %q -> %q", f.Handler, s.Handler))
 			}
 			plan = append(plan, action{verb: "update", object: "code of function " + s.Name, detail: detail,
-				run: func(ctx context.Context) error {
-					err := d.API.SCF(ctx, s.Region, "UpdateFunctionCode", map[string]any{
-						"FunctionName": s.Name, "Namespace": s.Namespace, "Handler": s.Handler,
-						"ZipFile": base64.StdEncoding.EncodeToString(code.Zip),
-					}, nil)
-					if err != nil {
-						return fmt.Errorf("UpdateFunctionCode %s: %w", s.Name, err)
-					}
-					return wait(ctx)
-				}})
+				run: d.call(s, "UpdateFunctionCode", s.Name, map[string]any{"FunctionName": s.Name, "Namespace": s.Namespace,
+					"Handler": s.Handler, "ZipFile": base64.StdEncoding.EncodeToString(code.Zip)}, true)})
 		}
 		var diff []string
 		if f.Runtime != s.Runtime {
@@ -382,12 +366,7 @@ func (d *Deployer) plan(s *Spec, code Code, f *remoteFunction, triggers []remote
 		diff = append(diff, envLines(f.env(), s.Environment)...)
 		if len(diff) > 0 {
 			plan = append(plan, action{verb: "update", object: "configuration of function " + s.Name, detail: diff,
-				run: func(ctx context.Context) error {
-					if err := d.API.SCF(ctx, s.Region, "UpdateFunctionConfiguration", fnParams(), nil); err != nil {
-						return fmt.Errorf("UpdateFunctionConfiguration %s: %w", s.Name, err)
-					}
-					return wait(ctx)
-				}})
+				run: d.call(s, "UpdateFunctionConfiguration", s.Name, fnParams(nil), true)})
 		}
 		if !codeChanged && len(diff) == 0 {
 			plan = append(plan, action{verb: "keep", object: "function " + s.Name,
@@ -437,12 +416,7 @@ func (d *Deployer) planTimer(s *Spec, t Timer, triggers []remoteTrigger, used ma
 	}
 	if remote == nil {
 		return action{verb: "create", object: object, detail: []string{describeTimer(t.Cron, t.Enable, t.Argument)},
-			run: func(ctx context.Context) error {
-				if err := d.API.SCF(ctx, s.Region, "CreateTrigger", params, nil); err != nil {
-					return fmt.Errorf("CreateTrigger %s: %w", t.Name, err)
-				}
-				return nil
-			}}, nil
+			run: d.call(s, "CreateTrigger", t.Name, params, false)}, nil
 	}
 	used[remote.Type+"/"+remote.TriggerName] = true
 	switch {
@@ -465,12 +439,7 @@ func (d *Deployer) planTimer(s *Spec, t Timer, triggers []remoteTrigger, used ma
 	if remote.CustomArgument != t.Argument {
 		diff = append(diff, fmt.Sprintf("argument %s -> %s", maskArgument(remote.CustomArgument), maskArgument(t.Argument)))
 	}
-	return action{verb: "update", object: object, detail: diff, run: func(ctx context.Context) error {
-		if err := d.API.SCF(ctx, s.Region, "UpdateTrigger", params, nil); err != nil {
-			return fmt.Errorf("UpdateTrigger %s: %w", t.Name, err)
-		}
-		return nil
-	}}, nil
+	return action{verb: "update", object: object, detail: diff, run: d.call(s, "UpdateTrigger", t.Name, params, false)}, nil
 }
 
 // timerCron reads a timer's TriggerDesc: {"cron":"..."} as ListTriggers
@@ -501,16 +470,10 @@ func (d *Deployer) planURL(s *Spec, u FunctionURL, triggers []remoteTrigger, use
 		}
 	}
 	if remote == nil {
-		return action{verb: "create", object: object, detail: []string{want}, run: func(ctx context.Context) error {
-			err := d.API.SCF(ctx, s.Region, "CreateTrigger", map[string]any{
-				"FunctionName": s.Name, "Namespace": s.Namespace, "TriggerName": u.Name, "Type": "http",
-				"TriggerDesc": string(descJSON), "Qualifier": u.Qualifier, "Enable": "OPEN",
-			}, nil)
-			if err != nil {
-				return fmt.Errorf("CreateTrigger (function URL): %w", err)
-			}
-			return nil
-		}}, nil
+		return action{verb: "create", object: object, detail: []string{want}, run: d.call(s, "CreateTrigger", "(function URL)", map[string]any{
+			"FunctionName": s.Name, "Namespace": s.Namespace, "TriggerName": u.Name, "Type": "http",
+			"TriggerDesc": string(descJSON), "Qualifier": u.Qualifier, "Enable": "OPEN",
+		}, false)}, nil
 	}
 	used[remote.Type+"/"+remote.TriggerName] = true
 	var have urlDesc
@@ -521,16 +484,25 @@ func (d *Deployer) planURL(s *Spec, u FunctionURL, triggers []remoteTrigger, use
 		return action{verb: "keep", object: object + " " + remote.TriggerName, detail: []string{want}}, nil
 	}
 	from := fmt.Sprintf("auth %s, extranet %s, intranet %s", have.AuthType, onOff(bool(have.NetConfig.EnableExtranet), "on", "off"), onOff(bool(have.NetConfig.EnableIntranet), "on", "off"))
-	return action{verb: "update", object: object + " " + remote.TriggerName, detail: []string{from + " -> " + want}, run: func(ctx context.Context) error {
-		err := d.API.SCF(ctx, s.Region, "UpdateTrigger", map[string]any{
+	return action{verb: "update", object: object + " " + remote.TriggerName, detail: []string{from + " -> " + want},
+		run: d.call(s, "UpdateTrigger", "(function URL "+remote.TriggerName+")", map[string]any{
 			"FunctionName": s.Name, "Namespace": s.Namespace, "TriggerName": remote.TriggerName, "Type": "http",
 			"TriggerDesc": string(descJSON), "Qualifier": remote.Qualifier,
-		}, nil)
-		if err != nil {
-			return fmt.Errorf("UpdateTrigger (function URL %s): %w", remote.TriggerName, err)
+		}, false)}, nil
+}
+
+// call is an action's run: one SCF action, then, if wait, the wait for
+// the function to be Active again.
+func (d *Deployer) call(s *Spec, action, what string, params map[string]any, wait bool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := d.API.SCF(ctx, s.Region, action, params, nil); err != nil {
+			return fmt.Errorf("%s %s: %w", action, what, err)
+		}
+		if wait {
+			return d.waitActive(ctx, s)
 		}
 		return nil
-	}}, nil
+	}
 }
 
 func envParam(env map[string]string) map[string]any {

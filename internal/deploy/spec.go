@@ -12,6 +12,7 @@ package deploy
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -164,12 +165,8 @@ func ParseSpec(raw []byte) (*Spec, error) {
 		Timeout:     3,
 		Environment: in.Environment.Variables,
 	}
-	if s.Name == "" {
-		s.Name = strings.TrimSpace(doc.Name)
-	}
-	if s.Namespace == "" {
-		s.Namespace = DefaultNamespace
-	}
+	s.Name = cmp.Or(s.Name, strings.TrimSpace(doc.Name))
+	s.Namespace = cmp.Or(s.Namespace, DefaultNamespace)
 	if s.Environment == nil {
 		s.Environment = map[string]string{}
 	}
@@ -231,12 +228,7 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 		}
 		p := t.Parameters
 		timer := Timer{Name: strings.TrimSpace(p.Name), Qualifier: strings.TrimSpace(p.Qualifier), Cron: strings.Join(strings.Fields(p.CronExpression), " ")}
-		if timer.Name == "" {
-			timer.Name = defaultTimerName
-		}
-		if timer.Qualifier == "" {
-			timer.Qualifier = DefaultQualifier
-		}
+		timer.Name, timer.Qualifier = cmp.Or(timer.Name, defaultTimerName), cmp.Or(timer.Qualifier, DefaultQualifier)
 		// As in the component, a timer is off unless enable says otherwise.
 		timer.Enable = p.Enable != nil && *p.Enable
 		if p.Argument != nil {
@@ -266,15 +258,7 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 		}
 		p := h.Parameters
 		u := &FunctionURL{Name: strings.TrimSpace(p.Name), Qualifier: strings.TrimSpace(p.Qualifier), AuthType: strings.ToUpper(strings.TrimSpace(p.AuthType)), EnableExtranet: true}
-		if u.Name == "" {
-			u.Name = defaultURLName
-		}
-		if u.Qualifier == "" {
-			u.Qualifier = DefaultQualifier
-		}
-		if u.AuthType == "" {
-			u.AuthType = "NONE"
-		}
+		u.Name, u.Qualifier, u.AuthType = cmp.Or(u.Name, defaultURLName), cmp.Or(u.Qualifier, DefaultQualifier), cmp.Or(u.AuthType, "NONE")
 		if p.NetConfig.EnableIntranet != nil {
 			u.EnableIntranet = *p.NetConfig.EnableIntranet
 		}
