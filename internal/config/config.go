@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/failure"
 )
 
@@ -119,7 +118,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		l.errs = append(l.errs, authErr)
 	}
 	if r := strings.TrimSpace(getenv("TENCENTCLOUD_REGION")); r != "" {
-		if events.ValidRegion(r) {
+		if validRegion(r) {
 			c.Region = r
 		} else {
 			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))

@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/smithy-go/waiter"
 
-	"redis-restore/events"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
@@ -42,7 +41,7 @@ type Passwords interface {
 
 // Job is one restore to run, with where it came from.
 type Job struct {
-	Request events.RestoreRequest
+	Request Request
 	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
 	// Since is when the event that asked for this restore was created: a
 	// restore task of the instance that started since then is this event's,
@@ -145,7 +144,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	return res
 }
 
-func (s *Service) region(req events.RestoreRequest) string {
+func (s *Service) region(req Request) string {
 	if req.Region != "" {
 		return req.Region
 	}
@@ -197,7 +196,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		return
 	}
 
-	if req.BackupID == events.LatestBackup {
+	if req.BackupID == LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
 			before = *req.Before
@@ -255,7 +254,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log 
 		return false
 	}
 	res.Status, res.TaskID = Duplicate, t.ID
-	if job.Request.BackupID == events.LatestBackup {
+	if job.Request.BackupID == LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
 	}
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
@@ -291,7 +290,7 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (clou
 	return newest, found, nil
 }
 
-func (s *Service) password(ctx context.Context, req events.RestoreRequest, region string) (string, error) {
+func (s *Service) password(ctx context.Context, req Request, region string) (string, error) {
 	if req.Password != "" {
 		return req.Password, nil
 	}

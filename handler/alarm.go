@@ -1,0 +1,92 @@
+package handler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/internal/chinatime"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// alarmJob turns a Cloud Monitor alarm body into a restore of the newest
+// backup that started before the trouble began (less a margin), or a
+// skipped result when the alarm asks for nothing. Its error says why the
+// alarm cannot be understood.
+func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
+	if err := checkUniqueKeys(b.data); err != nil {
+		return job{}, err
+	}
+	var a events.AlarmNotification
+	if err := decodeFields(b.obj, &a, ""); err != nil {
+		return job{}, failure.E(err, "alarm notification: "+failure.As(err).Message)
+	}
+	cfg := inv.cfg
+	instanceID := a.InstanceID()
+	policy := a.AlarmPolicyInfo.PolicyID
+	skip := ""
+	switch {
+	case instanceID == "":
+		skip = fmt.Sprintf("alarm of policy %q names no Redis instance in its dimensions (%s)", policy, dimensionNames(&a))
+	case !a.Firing():
+		skip = fmt.Sprintf("alarm of policy %q on %s is resolved (alarmStatus %q)", policy, instanceID, string(a.AlarmStatus))
+	case !cfg.PolicyWanted(policy):
+		skip = fmt.Sprintf("alarm policy %q is not in RESTORE_ALARM_POLICIES", policy)
+	}
+	if skip != "" {
+		inv.log.Info("alarm skipped", "instanceId", instanceID, "reason", skip)
+		return job{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: skip}}, nil
+	}
+	first, err := firstOccur(&a)
+	if err != nil {
+		return job{}, err
+	}
+	before := first.Add(-cfg.AlarmMargin)
+	req := restore.Request{
+		InstanceID: instanceID,
+		BackupID:   restore.LatestBackup,
+		Region:     a.Region(),
+		Before:     &before,
+	}
+	if err := req.Validate(); err != nil {
+		return job{}, err
+	}
+	j := restore.Job{
+		Request: req,
+		Trigger: trigger,
+		Since:   first,
+		Key:     alarmKey(instanceID, policy, first),
+		// Alarms fall under RESTORE_BUDGET: a flapping alarm is a new event
+		// at every firing.
+		JobGuard: restore.JobGuard{Alarm: true},
+		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
+			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
+	}
+	inv.log.Info("alarm accepted", "instanceId", instanceID, "reason", j.Reason)
+	return job{Job: j}, nil
+}
+
+// firstOccur is when the alarm first fired: Cloud Monitor writes it in
+// China Standard Time, without a zone.
+func firstOccur(a *events.AlarmNotification) (time.Time, error) {
+	t, err := chinatime.Parse(a.FirstOccurTime)
+	if err != nil {
+		return time.Time{}, invalid("firstOccurTime", fmt.Sprintf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", truncate(a.FirstOccurTime)))
+	}
+	return t, nil
+}
+
+func dimensionNames(a *events.AlarmNotification) string {
+	var names []string
+	for k := range a.AlarmObjInfo.Dimensions {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
