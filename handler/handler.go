@@ -28,22 +28,18 @@ import (
 // rate limiters) and the warm container's memory. Everything that varies is
 // injected, so that tests are deterministic.
 type Handler struct {
-	Clients   *cloud.Clients
-	Memory    *restore.Memory
-	Log       *slog.Logger
-	Getenv    func(string) string // os.Getenv: SCF sets the environment per invocation
-	Now       func() time.Time
-	Sleep     func(ctx context.Context, d time.Duration) error
-	NewID     func() string
-	Passwords *secrets.Cache // container-wide cache of the password secret
+	Clients         *cloud.Clients
+	Memory          *restore.Memory
+	Log             *slog.Logger
+	Getenv          func(string) string // os.Getenv: SCF sets the environment per invocation
+	restore.Runtime                     // the clock, retry pauses and IDs
+	Passwords       *secrets.Cache      // container-wide cache of the password secret
 	// LocalCredentials is asked outside SCF when the environment has no
 	// credentials: the SDK's profile files, for local use.
 	LocalCredentials func() (config.Credentials, bool)
 
 	// Concurrency bounds how many restores of one batch run at once.
 	Concurrency int
-	// MinDelay and MaxDelay bound retry backoff; zero: the defaults.
-	MinDelay, MaxDelay time.Duration
 }
 
 // New returns a Handler with production defaults.
@@ -53,9 +49,7 @@ func New(log *slog.Logger) *Handler {
 		Memory:      restore.NewMemory(24*time.Hour, 10000),
 		Log:         log,
 		Getenv:      os.Getenv,
-		Now:         time.Now,
-		Sleep:       restore.SleepContext,
-		NewID:       uuid.New,
+		Runtime:     restore.Runtime{Now: time.Now, Sleep: restore.SleepContext, NewID: uuid.New},
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
 
@@ -75,7 +69,9 @@ const MaxBodyBytes = 256 << 10
 type invocation struct {
 	h         *Handler
 	cfg       *config.Config
-	cfgErr    error // what is wrong with cfg; every restore is refused with it
+	cfgErr    error            // what is wrong with cfg; every restore is refused with it
+	svc       *restore.Service // resolved with cfg; see service
+	roleTried bool             // RESTORE_ROLE_ARN was assumed, or failed to be
 	log       *slog.Logger
 	requestID string
 	qualifier string // the version or alias SCF invoked, for a hand-off to it
@@ -117,34 +113,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		inv.log.Warn("event not understood", "error", derr.Error())
 		return inv.answer(inv.requestFailure(derr))
 	}
-	// A configuration that fails to load still yields what could be read:
-	// every restore is then refused with the reason, and reported on the
-	// queue where the queue's own settings are sound.
-	inv.cfg, inv.cfgErr = config.Load(h.Getenv)
-	if inv.cfgErr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", inv.cfgErr.Error())
-	}
-	cfg := inv.cfg
-	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
-		if creds, ok := h.LocalCredentials(); ok {
-			cfg.Credentials = creds
-		}
-	}
-	// The messages' source names the function as SCF invoked it.
-	if fc != nil && fc.FunctionName != "" {
-		cfg.FunctionName = fc.FunctionName
-	}
-	if fc != nil && fc.Namespace != "" {
-		cfg.Namespace = fc.Namespace
-	}
-	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
-		if inv.cfgErr == nil {
-			inv.cfgErr = rerr
-		}
-	} else {
-		cfg.Region = region
-	}
+	inv.resolve(fc)
 
 	var results []restore.Result
 	switch ev.kind {

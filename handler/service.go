@@ -1,49 +1,83 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
-// service builds the restore service of this invocation, bound to the
-// credentials it was handed. With RESTORE_ROLE_ARN the Redis calls use the
-// assumed role (another account's instances); the queue and the password
-// secret stay with the function's own role. A configuration or a role that
-// fails makes a service that refuses every restore with the reason, so
-// that each refusal is reported like any other failure.
-func (inv *invocation) service(ctx context.Context) *restore.Service {
-	h, cfg := inv.h, inv.cfg
+// resolve reads what this invocation runs with, once, at its start: the
+// configuration (and what is wrong with it), the credentials, the region,
+// and from them the restore service with the function's own session. A
+// configuration that fails to load still yields what could be read: every
+// restore is then refused with the reason, and reported on the queue where
+// the queue's own settings are sound.
+func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
+	h := inv.h
+	cfg, cfgErr := config.Load(h.Getenv)
+	if cfgErr != nil {
+		inv.log.Error("configuration is wrong: every restore is refused", "error", cfgErr.Error())
+	}
+	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
+		if creds, ok := h.LocalCredentials(); ok {
+			cfg.Credentials = creds
+		}
+	}
+	// The messages' source names the function as SCF invoked it.
+	if fc != nil {
+		cfg.FunctionName = cmp.Or(fc.FunctionName, cfg.FunctionName)
+		cfg.Namespace = cmp.Or(fc.Namespace, cfg.Namespace)
+	}
+	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
+		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
+		cfgErr = cmp.Or(cfgErr, rerr)
+	} else {
+		cfg.Region = region
+	}
+	inv.cfg, inv.cfgErr = cfg, cfgErr
+
 	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
-	svc := &restore.Service{
-		Config:   cfg,
+	inv.svc = &restore.Service{
+		Settings: settings(cfg),
 		Redis:    own,
 		Outbox:   outbox{session: own, cfg: cfg},
 		Memory:   h.Memory,
-		Log:      inv.log,
-		Now:      h.Now,
-		Sleep:    h.Sleep,
-		NewID:    h.NewID,
+		Runtime:  h.Runtime,
 		Source:   fmt.Sprintf("scf/%s/%s/%s", cfg.Region, cfg.Namespace, cfg.FunctionName),
-		MinDelay: h.MinDelay,
-		MaxDelay: h.MaxDelay,
-		Refuse:   inv.cfgErr,
+		Refuse:   cfgErr,
 	}
 	if h.Passwords != nil {
-		svc.Passwords = h.Passwords.For(cfg, own)
+		inv.svc.Passwords = h.Passwords.For(cfg, own)
 	}
-	if svc.Refuse == nil && cfg.RoleARN != "" && cfg.Credentials.Complete() {
-		assumed, err := h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
-		if err != nil {
-			inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
-			svc.Refuse = err
-		} else {
-			svc.Redis = assumed
-		}
+}
+
+// service is the invocation's restore service, bound to the credentials it
+// was handed. With RESTORE_ROLE_ARN the Redis calls use the assumed role
+// (another account's instances), assumed at the first need; the queue and
+// the password secret stay with the function's own role. A role that
+// cannot be assumed makes every restore refused with the reason, so that
+// each refusal is reported like any other failure.
+func (inv *invocation) service(ctx context.Context) *restore.Service {
+	svc, cfg := inv.svc, inv.cfg
+	svc.Log = inv.log // with what the trigger added since resolve
+	if inv.roleTried || svc.Refuse != nil || cfg.RoleARN == "" || !cfg.Credentials.Complete() {
+		return svc
 	}
+	inv.roleTried = true
+	assumed, err := inv.h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
+	if err != nil {
+		inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
+		svc.Refuse = err
+		return svc
+	}
+	svc.Redis = assumed
 	return svc
 }
 
@@ -58,4 +92,20 @@ func (o outbox) Publish(ctx context.Context, region, body string, tags []string)
 		return o.session.SendQueue(ctx, region, o.cfg.Queue, body)
 	}
 	return o.session.PublishTopic(ctx, region, o.cfg.Topic, body, tags)
+}
+
+// settings are the configuration as the restore sees it.
+func settings(cfg *config.Config) restore.Settings {
+	st := restore.Settings{
+		Region: cfg.Region, DryRun: cfg.DryRun, LockRetry: cfg.LockRetry,
+		Password: cfg.Password, PasswordRotates: cfg.PasswordSecret != "",
+		AlarmBudget: cfg.AlarmBudget, RequestBudget: cfg.RequestBudget,
+		Approval: cfg.Approval, ApprovalTTL: cfg.ApprovalTTL, PlanSecret: cfg.Secret,
+		Allowed: cfg.Allowed, Life: cfg.Life, Output: cfg.CheckOutput(), CanReport: cfg.CanReport(),
+	}
+	if !cfg.Credentials.Complete() {
+		st.NoCredentials = failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),
+			"no credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (with TENCENTCLOUD_SESSIONTOKEN) are not set; give the function an execution role")
+	}
+	return st
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 
 	"redis-restore/internal/config"
+	"redis-restore/internal/ttl"
 )
 
 // RequestsPerSecond is the documented limit of every action the function
@@ -50,9 +51,8 @@ type Clients struct {
 	sdkMu sync.Mutex
 	sdk   map[sdkKey]*common.Client
 
-	rolesMu    sync.Mutex
-	roles      map[string]assumedRole // AssumeRole's credentials, see sts.go
-	roleFlight singleflight.Group     // one AssumeRole at a time per key
+	roles      *ttl.Cache[string, config.Credentials] // AssumeRole's credentials, see sts.go
+	roleFlight singleflight.Group                     // one AssumeRole at a time per key
 }
 
 // Options tune Clients; the zero value is production's.
@@ -91,7 +91,7 @@ func New(opts Options) *Clients {
 		now:       opts.Now,
 		limiters:  map[string]*rate.Limiter{},
 		perSec:    rate.Limit(opts.RequestsPerSecond),
-		roles:     map[string]assumedRole{},
+		roles:     ttl.New[string, config.Credentials](0),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
+	"redis-restore/internal/restore"
 )
 
 // apiExamples is Tencent's own example answers, one file per action
@@ -123,11 +124,11 @@ func TestTheFunctionDecodesTheAPIsExamples(t *testing.T) {
 	}
 
 	// The example lists two instances: each is found by its own ID.
-	for id, want := range map[string]cloud.Instance{
+	for id, want := range map[string]restore.Instance{
 		"crs-4nmzc0ul": {ID: "crs-4nmzc0ul", Name: "Redis_automation_is_awesome", Type: 15, Status: 1},
 		"crs-46njvft9": {ID: "crs-46njvft9", Name: "Redis_automation_is_awesome", Type: 6, Status: 2},
 	} {
-		if got, err := s.DescribeInstance(c, "ap-guangzhou", id); err != nil || got != want {
+		if got, err := s.DescribeInstance(c, "ap-guangzhou", id); err != nil || got.ID != want.ID || got.Name != want.Name || got.Type != want.Type || got.Status != want.Status {
 			t.Errorf("DescribeInstance(%s) = %+v, %v; want %+v", id, got, err, want)
 		}
 	}

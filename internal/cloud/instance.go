@@ -8,22 +8,12 @@ import (
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
-
-// Instance is what a restore needs to know of an instance before it
-// starts: its edition (DescribeInstances' Type) decides whether
-// RestoreInstance can restore it in place, its Status whether it can be
-// restored now.
-type Instance struct {
-	ID     string
-	Name   string
-	Type   int64 // 2 Redis 2.8 standard, 6 Redis 4.0 standard, ...; see restore.EditionOf
-	Status int64 // 0 to be initialised, 1 in a flow, 2 running, -2 isolated, -3 to be deleted
-}
 
 // DescribeInstance reads one instance with DescribeInstances, filtered by
 // its ID. An instance the API does not list is ResourceNotFound.
-func (s *Session) DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error) {
+func (s *Session) DescribeInstance(ctx context.Context, region, instanceID string) (restore.Instance, error) {
 	c := s.redis(region)
 	req := redis.NewDescribeInstancesRequest()
 	req.InstanceId = common.StringPtr(instanceID)
@@ -31,7 +21,7 @@ func (s *Session) DescribeInstance(ctx context.Context, region, instanceID strin
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstancesResponse()
 	if err := s.call(ctx, &c.Client, "DescribeInstances", req, resp); err != nil {
-		return Instance{}, err
+		return restore.Instance{}, err
 	}
 	if resp.Response != nil {
 		// InstanceId is an exact filter, but the list is checked all the
@@ -40,13 +30,13 @@ func (s *Session) DescribeInstance(ctx context.Context, region, instanceID strin
 			if in == nil || in.InstanceId == nil || *in.InstanceId != instanceID {
 				continue
 			}
-			return Instance{ID: instanceID, Name: deref(in.InstanceName), Type: deref(in.Type), Status: deref(in.Status)}, nil
+			return instanceOf(in), nil
 		}
 	}
 	rid := ""
 	if resp.Response != nil {
 		rid = deref(resp.Response.RequestId)
 	}
-	return Instance{}, &failure.Error{Kind: failure.NotFound, Code: "ResourceNotFound.InstanceNotExists",
+	return restore.Instance{}, &failure.Error{Kind: failure.NotFound, Code: "ResourceNotFound.InstanceNotExists",
 		Message: fmt.Sprintf("DescribeInstances does not list instance %s in region %s", instanceID, region), RequestID: rid}
 }

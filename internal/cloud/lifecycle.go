@@ -3,7 +3,6 @@ package cloud
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -11,6 +10,7 @@ import (
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
 
 // The calls that follow a restore through its life: the task's end
@@ -18,84 +18,40 @@ import (
 // (DescribeInstances), the safety backup (ManualBackupInstance) and clones
 // (DescribeInstanceSecurityGroup, CloneInstances).
 
-// Task type codes of DescribeTaskList beyond the restore's (tasktype.go).
-const (
-	TaskTypeManualBackup = "012" // FLOW_BACKUPINSTANCE
-	TaskTypeClone        = "026" // FLOW_CLONEBACKUP
-)
-
-// IsManualBackupTask reports whether a DescribeTaskList type is a manual
-// backup, by code or by name.
-func IsManualBackupTask(taskType string) bool {
-	t := strings.TrimSpace(taskType)
-	return t == TaskTypeManualBackup || strings.EqualFold(t, "FLOW_BACKUPINSTANCE")
-}
-
-// TaskInfo is DescribeTaskInfo's answer.
-type TaskInfo struct {
-	ID         int64
-	Status     string // preparing, running, succeed, failed, error
-	StartTime  time.Time
-	Type       string // free text, e.g. "redis缓存清空流程": never compared with codes
-	InstanceID string
-	Message    string
-}
-
-// Ended reports whether the task has ended, and how.
-func (t TaskInfo) Ended() bool { return TaskEnded(t.Status) }
-
-// Succeeded reports whether the task ended well.
-func (t TaskInfo) Succeeded() bool { return t.Status == "succeed" }
-
-// TaskEnded reports whether a DescribeTaskInfo status is final.
-func TaskEnded(status string) bool {
-	return status == "succeed" || status == "failed" || status == "error"
-}
-
 // DescribeTaskInfo reads one task.
-func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error) {
+func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID int64) (restore.TaskInfo, error) {
 	c := s.redis(region)
 	req := redis.NewDescribeTaskInfoRequest()
 	req.TaskId = common.Uint64Ptr(uint64(taskID))
 	req.SetContext(ctx)
 	resp := redis.NewDescribeTaskInfoResponse()
 	if err := s.call(ctx, &c.Client, "DescribeTaskInfo", req, resp); err != nil {
-		return TaskInfo{}, err
+		return restore.TaskInfo{}, err
 	}
 	if resp.Response == nil || resp.Response.Status == nil {
-		return TaskInfo{}, failure.E(failure.Upstream, failure.Code("BadTaskInfo"), fmt.Sprintf("DescribeTaskInfo of task %d answered without a Status", taskID))
+		return restore.TaskInfo{}, failure.E(failure.Upstream, failure.Code("BadTaskInfo"), fmt.Sprintf("DescribeTaskInfo of task %d answered without a Status", taskID))
 	}
 	r := resp.Response
-	t := TaskInfo{ID: taskID, Status: *r.Status, Type: deref(r.TaskType), InstanceID: deref(r.InstanceId), Message: deref(r.TaskMessage)}
+	t := restore.TaskInfo{ID: taskID, Status: *r.Status, Type: deref(r.TaskType), InstanceID: deref(r.InstanceId), Message: deref(r.TaskMessage)}
 	t.StartTime, _ = parseCloudTime(r.StartTime)
 	return t, nil
-}
-
-// TaskDetail is one entry of DescribeTaskList.
-type TaskDetail struct {
-	ID         int64
-	Type       string // a code such as "010"; see IsRestoreTask
-	InstanceID string
-	StartTime  time.Time
-	EndTime    time.Time // zero while it runs
-	Result     int64     // 0 init, 1 running, 2 done, 4 failed
 }
 
 // DescribeTasks lists every task of an instance (or, for "", of every
 // instance in the region) that started within
 // [begin, end], every page, whatever its type: the caller judges each by
 // its type, since the TaskTypes filter is not to be relied on.
-func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]TaskDetail, error) {
+func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]restore.Task, error) {
 	return s.describeTaskList(ctx, region, instanceID, nil, begin, end)
 }
 
 // describeTaskList reads every page of DescribeTaskList. types is sent as
 // the TaskTypes filter, which the API may or may not honour: callers judge
 // each task by its own type.
-func (s *Session) describeTaskList(ctx context.Context, region, instanceID string, types []string, begin, end time.Time) ([]TaskDetail, error) {
+func (s *Session) describeTaskList(ctx context.Context, region, instanceID string, types []string, begin, end time.Time) ([]restore.Task, error) {
 	c := s.redis(region)
 	const limit = 100
-	var out []TaskDetail
+	var out []restore.Task
 	for offset := int64(0); ; offset += limit {
 		req := redis.NewDescribeTaskListRequest()
 		if instanceID != "" { // "": every instance's in the region, for the sweep
@@ -120,7 +76,7 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 			if t == nil || t.TaskId == nil {
 				continue
 			}
-			d := TaskDetail{ID: *t.TaskId, Type: deref(t.TaskType), InstanceID: deref(t.InstanceId), Result: deref(t.Result)}
+			d := restore.Task{ID: *t.TaskId, Kind: taskKind(deref(t.TaskType)), Type: deref(t.TaskType), InstanceID: deref(t.InstanceId), Result: deref(t.Result)}
 			if d.InstanceID == "" {
 				d.InstanceID = instanceID
 			}
@@ -135,30 +91,12 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 	}
 }
 
-// InstanceDetail is what the life cycle needs of an instance: its state,
-// and what a clone copies.
-type InstanceDetail struct {
-	ID        string
-	Name      string
-	Type      int64
-	Status    int64 // 0 to be initialised, 1 in a flow, 2 running, -2 isolated, -3 to be deleted
-	ZoneID    int64
-	VpcID     string // UniqVpcId
-	SubnetID  string // UniqSubnetId
-	ProjectID int64
-	Port      int64
-	NoAuth    bool
-}
-
-// Running reports whether the instance serves again (Status 2).
-func (d InstanceDetail) Running() bool { return d.Status == 2 }
-
 // ListInstances lists the instances of a region, every page, or only those
 // with the given IDs (at most 100 at a time are asked for).
-func (s *Session) ListInstances(ctx context.Context, region string, ids ...string) ([]InstanceDetail, error) {
+func (s *Session) ListInstances(ctx context.Context, region string, ids ...string) ([]restore.Instance, error) {
 	c := s.redis(region)
 	const limit = 100
-	var out []InstanceDetail
+	var out []restore.Instance
 	for offset := uint64(0); ; offset += limit {
 		req := redis.NewDescribeInstancesRequest()
 		req.Limit = common.Uint64Ptr(limit)
@@ -181,11 +119,7 @@ func (s *Session) ListInstances(ctx context.Context, region string, ids ...strin
 			if len(ids) > 0 && !contains(ids, *in.InstanceId) {
 				continue // an ignored filter must not bring in others
 			}
-			out = append(out, InstanceDetail{
-				ID: *in.InstanceId, Name: deref(in.InstanceName), Type: deref(in.Type), Status: deref(in.Status),
-				ZoneID: deref(in.ZoneId), VpcID: deref(in.UniqVpcId), SubnetID: deref(in.UniqSubnetId),
-				ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
-			})
+			out = append(out, instanceOf(in))
 		}
 		total := deref(resp.Response.TotalCount)
 		if len(resp.Response.InstanceSet) < limit || int64(offset+limit) >= total {
@@ -251,24 +185,9 @@ func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string)
 	return out, nil
 }
 
-// CloneRequest is one CloneInstances order.
-type CloneRequest struct {
-	InstanceID       string
-	BackupID         string
-	CloneTime        time.Time // zero: the backup itself
-	Name             string
-	ZoneID           int64
-	VpcID, SubnetID  string
-	SecurityGroupIDs []string
-	TemplateID       string
-	ProjectID        int64
-	Password         string // never logged
-	NoAuth           bool
-}
-
 // CloneInstances orders one pay-as-you-go instance (BillingMode 0, Period
 // 1, GoodsNum 1) from a backup, and returns the deal and the new IDs.
-func (s *Session) CloneInstances(ctx context.Context, region string, r CloneRequest) (dealID string, instanceIDs []string, requestID string, err error) {
+func (s *Session) CloneInstances(ctx context.Context, region string, r restore.CloneOrder) (dealID string, instanceIDs []string, requestID string, err error) {
 	c := s.redis(region)
 	req := redis.NewCloneInstancesRequest()
 	req.InstanceId = common.StringPtr(r.InstanceID)

@@ -14,6 +14,7 @@ import (
 
 	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
 
 func (s *Session) redis(region string) *redis.Client {
@@ -90,27 +91,9 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 	return int64(*resp.Response.TaskID), resp.Response.RequestID, nil
 }
 
-// Backup is one entry of DescribeInstanceBackups.
-type Backup struct {
-	ID         string
-	StartTime  time.Time
-	EndTime    time.Time
-	Status     int64
-	Locked     bool
-	Type       string
-	Remark     string // a manual backup's note: the safety backup's names its restore
-	InstanceID string
-}
-
-// BackupPage is one page of backups and the total the API counts.
-type BackupPage struct {
-	Backups []Backup
-	Total   int64
-}
-
 // DescribeInstanceBackups lists one page of an instance's backups that
 // started within [begin, end] (at most 30 days apart).
-func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error) {
+func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (restore.BackupPage, error) {
 	c := s.redis(region)
 	req := redis.NewDescribeInstanceBackupsRequest()
 	if instanceID != "" { // "": every instance's, for the sweep
@@ -123,9 +106,9 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstanceBackupsResponse()
 	if err := s.call(ctx, &c.Client, "DescribeInstanceBackups", req, resp); err != nil {
-		return BackupPage{}, err
+		return restore.BackupPage{}, err
 	}
-	var page BackupPage
+	var page restore.BackupPage
 	if resp.Response == nil {
 		return page, nil
 	}
@@ -136,7 +119,7 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 		if b == nil || b.BackupId == nil {
 			continue
 		}
-		bk := Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0}
+		bk := restore.Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0}
 		if b.BackupType != nil {
 			bk.Type = *b.BackupType
 		}
@@ -151,27 +134,20 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 	return page, nil
 }
 
-// Task is a restore task of an instance.
-type Task struct {
-	ID        int64
-	StartTime time.Time
-	Type      string
-}
-
 // DescribeRestoreTasks lists the instance's restore tasks that started
 // within [begin, end], every page, running ones included. The TaskTypes
 // filter is sent, but a task counts only if its own type says restore
 // (IsRestoreTask): if the API ignores the filter, an automatic backup that
 // started after an alarm must not pass for the alarm's restore.
-func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
+func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]restore.Task, error) {
 	all, err := s.describeTaskList(ctx, region, instanceID, []string{TaskTypeRestore}, begin, end)
 	if err != nil {
 		return nil, err
 	}
-	var out []Task
+	var out []restore.Task
 	for _, t := range all {
-		if IsRestoreTask(t.Type) {
-			out = append(out, Task{ID: t.ID, StartTime: t.StartTime, Type: t.Type})
+		if t.Kind == restore.RestoreTask {
+			out = append(out, t)
 		}
 	}
 	return out, nil

@@ -88,31 +88,15 @@ func (c *Clients) clock() time.Time {
 
 // cachedRole returns the cached credentials of key while they are fresh.
 func (c *Clients) cachedRole(key string) (config.Credentials, bool) {
-	c.rolesMu.Lock()
-	defer c.rolesMu.Unlock()
-	r, ok := c.roles[key]
-	if !ok || !c.clock().Before(r.expires.Add(-RoleRefreshMargin)) {
-		return config.Credentials{}, false
-	}
-	return r.creds, true
+	return c.roles.Get(key, c.clock())
 }
 
-// storeRole caches fresh credentials and drops the stale ones (the source
-// credentials rotate, so their keys would pile up).
+// storeRole caches fresh credentials until RoleRefreshMargin before they
+// expire (storing drops the stale ones: the source credentials rotate, so
+// their keys would pile up).
 func (c *Clients) storeRole(key string, r assumedRole) {
-	c.rolesMu.Lock()
-	defer c.rolesMu.Unlock()
-	if c.roles == nil {
-		c.roles = map[string]assumedRole{}
-	}
-	now := c.clock()
-	for k, old := range c.roles {
-		if !now.Before(old.expires.Add(-RoleRefreshMargin)) {
-			delete(c.roles, k)
-		}
-	}
-	if now.Before(r.expires.Add(-RoleRefreshMargin)) {
-		c.roles[key] = r
+	if now, until := c.clock(), r.expires.Add(-RoleRefreshMargin); now.Before(until) {
+		c.roles.Put(key, r.creds, now, until)
 	}
 }
 

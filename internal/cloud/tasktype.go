@@ -1,6 +1,12 @@
 package cloud
 
-import "strings"
+import (
+	"strings"
+
+	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
+
+	"redis-restore/internal/restore"
+)
 
 // Task types of the Redis API. DescribeTaskList answers with type codes
 // (its example answers "TaskType": "037"), while its TaskTypes filter is
@@ -9,16 +15,37 @@ import "strings"
 // documented, so the function never relies on it: every task listed is
 // judged by its type here.
 const (
-	TaskTypeRestore     = "010" // FLOW_RESTOREBACKUP
-	TaskTypeRestoreName = "FLOW_RESTOREBACKUP"
-	TaskTypeAutoBackup  = "017" // FLOW_AUTOBACKUP: the nightly automatic backup
+	TaskTypeRestore      = "010" // FLOW_RESTOREBACKUP
+	TaskTypeAutoBackup   = "017" // FLOW_AUTOBACKUP: the nightly automatic backup
+	TaskTypeManualBackup = "012" // FLOW_BACKUPINSTANCE
+	TaskTypeClone        = "026" // FLOW_CLONEBACKUP
 )
 
-// IsRestoreTask reports whether a task type of DescribeTaskList is a
-// restore from backup: the code "010" or the name FLOW_RESTOREBACKUP. Every
-// other type (automatic or manual backups, clones, flushes, ...) is not,
-// however the list was filtered.
-func IsRestoreTask(taskType string) bool {
+// taskKind judges a DescribeTaskList type, given as a code ("010") or a
+// name (FLOW_RESTOREBACKUP); every type not named here (automatic backups,
+// flushes, ...) is OtherTask, however the list was filtered.
+func taskKind(taskType string) restore.TaskKind {
 	t := strings.TrimSpace(taskType)
-	return t == TaskTypeRestore || strings.EqualFold(t, TaskTypeRestoreName)
+	switch {
+	case t == TaskTypeRestore || strings.EqualFold(t, "FLOW_RESTOREBACKUP"):
+		return restore.RestoreTask
+	case t == TaskTypeManualBackup || strings.EqualFold(t, "FLOW_BACKUPINSTANCE"):
+		return restore.ManualBackupTask
+	case t == TaskTypeClone || strings.EqualFold(t, "FLOW_CLONEBACKUP"):
+		return restore.CloneTask
+	}
+	return restore.OtherTask
+}
+
+// IsRestoreTask reports whether a task type of DescribeTaskList is a
+// restore from backup.
+func IsRestoreTask(taskType string) bool { return taskKind(taskType) == restore.RestoreTask }
+
+// instanceOf reads one entry of DescribeInstances.
+func instanceOf(in *redis.InstanceSet) restore.Instance {
+	return restore.Instance{
+		ID: deref(in.InstanceId), Name: deref(in.InstanceName), Type: deref(in.Type), Status: deref(in.Status),
+		ZoneID: deref(in.ZoneId), VpcID: deref(in.UniqVpcId), SubnetID: deref(in.UniqSubnetId),
+		ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
+	}
 }

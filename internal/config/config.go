@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
 
 // Config is everything an invocation needs to know about its setting.
@@ -118,7 +119,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		l.errs = append(l.errs, authErr)
 	}
 	if r := strings.TrimSpace(getenv("TENCENTCLOUD_REGION")); r != "" {
-		if validRegion(r) {
+		if restore.ValidRegion(r) {
 			c.Region = r
 		} else {
 			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))

@@ -23,14 +23,14 @@ func TestGuardrailDefaults(t *testing.T) {
 
 func TestBudgetSettings(t *testing.T) {
 	for raw, want := range map[string]Budget{
-		"1/1h": {1, time.Hour}, " 3/24h ": {3, 24 * time.Hour}, "2/30m": {2, 30 * time.Minute}, "off": {}, "OFF": {},
+		"1/1h": {Limit: 1, Window: time.Hour}, " 3/24h ": {Limit: 3, Window: 24 * time.Hour}, "2/30m": {Limit: 2, Window: 30 * time.Minute}, "off": {}, "OFF": {},
 	} {
 		c, err := Load(env(map[string]string{"RESTORE_BUDGET": raw, "RESTORE_BUDGET_REQUESTS": raw}))
 		if err != nil || c.AlarmBudget != want || c.RequestBudget != want {
 			t.Errorf("%q: %v %v %v, want %v", raw, c.AlarmBudget, c.RequestBudget, err, want)
 		}
 	}
-	if got := (Budget{1, time.Hour}).String(); got != "1/1h" {
+	if got := (Budget{Limit: 1, Window: time.Hour}).String(); got != "1/1h" {
 		t.Errorf("String = %q", got)
 	}
 }

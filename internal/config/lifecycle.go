@@ -2,28 +2,15 @@ package config
 
 import (
 	"fmt"
+	"redis-restore/internal/restore"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Lifecycle is how a restore lives on after RestoreInstance: the safety
-// backup taken first, clones for editions that cannot restore in place,
-// and the sweep that reports each restore's end.
-type Lifecycle struct {
-	// SafetyBackup is RESTORE_SAFETY_BACKUP: "on", "off", or "" (unset):
-	// on for alarm-triggered and scheduled restores, off for the others.
-	SafetyBackup string
-	// Clone is RESTORE_CLONE: "mode": "clone" may order new instances,
-	// which are billed.
-	Clone bool
-	// MaxClones is RESTORE_MAX_CLONES: at most this many clones are
-	// ordered by one invocation.
-	MaxClones int
-	// SweepEvery is RESTORE_SWEEP_EVERY: how often the sweep timer fires
-	// (its cron), from which the sweep knows its window.
-	SweepEvery time.Duration
-}
+// Lifecycle is restore.Lifecycle: how a restore lives on after
+// RestoreInstance.
+type Lifecycle = restore.Lifecycle
 
 // Defaults of the life cycle's settings.
 const (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -18,7 +17,7 @@ const (
 )
 
 // Backup statuses that can be restored: 2 normal, 4 RDB conversion done.
-func restorable(b cloud.Backup) bool {
+func restorable(b Backup) bool {
 	// A safety backup is an undo point, not a known-good state: "latest"
 	// never picks one (see lifecycle.go).
 	return (b.Status == 2 || b.Status == 4) && !b.Locked && !IsSafetyRemark(b.Remark)
@@ -27,29 +26,29 @@ func restorable(b cloud.Backup) bool {
 // chooseBackup finds the newest restorable backup of an instance that
 // started before the bound. It reads every page of every window it needs,
 // newest window first, and sorts nothing on the API's order.
-func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time) (cloud.Backup, error) {
+func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time) (Backup, error) {
 	end := before
 	for w := 0; w < maxBackupWindows; w++ {
 		begin := end.Add(-backupWindow)
 		best, found, err := s.newestInWindow(ctx, region, instanceID, begin, end, before)
 		if err != nil {
-			return cloud.Backup{}, err
+			return Backup{}, err
 		}
 		if found {
 			return best, nil
 		}
 		end = begin
 	}
-	return cloud.Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
+	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
 		fmt.Sprintf("no restorable backup (status normal or RDB done, not locked) of %s started between %s and %s",
 			instanceID, end.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 }
 
-func (s *Service) newestInWindow(ctx context.Context, region, instanceID string, begin, end, before time.Time) (cloud.Backup, bool, error) {
-	var best cloud.Backup
+func (s *Service) newestInWindow(ctx context.Context, region, instanceID string, begin, end, before time.Time) (Backup, bool, error) {
+	var best Backup
 	found := false
 	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retry(ctx, s, func() (cloud.BackupPage, error) {
+		page, err := retry(ctx, s, func() (BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/internal/cloud"
-	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 )
 
@@ -25,7 +23,7 @@ type JobGuard struct {
 	// exactly its backup, or refuses with a fresh plan.
 	Approved *Plan
 	// instance is the instance as checkEdition read it, if it did.
-	instance *cloud.Instance
+	instance *Instance
 }
 
 // Guardrail is what a result or message says of the guard rails.
@@ -56,39 +54,33 @@ type UsedTask struct {
 // CodeBudgetExceeded is the code of a restore held back by its budget.
 const CodeBudgetExceeded = "RestoreBudgetExceeded"
 
-// isRestoreTask reports whether a task of DescribeTaskList is a restore:
-// its type code "010" or name FLOW_RESTOREBACKUP, whatever the TaskTypes
-// filter did. DescribeRestoreTasks judges so already; the budget judges
-// again, since it is what a flapping alarm runs into.
-func isRestoreTask(t cloud.Task) bool { return cloud.IsRestoreTask(t.Type) }
-
 // budgetOf is the budget of a job and the setting it comes from.
-func (s *Service) budgetOf(job Job) (config.Budget, string) {
+func (s *Service) budgetOf(job Job) (Budget, string) {
 	if job.Alarm || (job.Approved != nil && job.Approved.Alarm) {
-		return s.Config.AlarmBudget, "RESTORE_BUDGET"
+		return s.Settings.AlarmBudget, "RESTORE_BUDGET"
 	}
-	return s.Config.RequestBudget, "RESTORE_BUDGET_REQUESTS"
+	return s.Settings.RequestBudget, "RESTORE_BUDGET_REQUESTS"
 }
 
 // readBudget counts the instance's restore tasks in the budget's window,
 // from the cloud's task list: restores started by other containers, other
 // functions or the console count as much as ours.
-func (s *Service) readBudget(ctx context.Context, job Job, region string) (*BudgetState, []cloud.Task, error) {
+func (s *Service) readBudget(ctx context.Context, job Job, region string) (*BudgetState, []Task, error) {
 	b, setting := s.budgetOf(job)
 	if b.Off() {
 		return nil, nil, nil
 	}
 	now := s.Now()
 	from := now.Add(-b.Window)
-	tasks, err := retry(ctx, s, func() ([]cloud.Task, error) {
+	tasks, err := retry(ctx, s, func() ([]Task, error) {
 		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	var used []cloud.Task
+	var used []Task
 	for _, t := range tasks {
-		if isRestoreTask(t) && !t.StartTime.Before(from.Truncate(time.Second)) {
+		if t.Kind == RestoreTask && !t.StartTime.Before(from.Truncate(time.Second)) {
 			used = append(used, t)
 		}
 	}

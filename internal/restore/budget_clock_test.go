@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"redis-restore/internal/clock"
-	"redis-restore/internal/cloud"
-	"redis-restore/internal/config"
 )
 
 // firingAt runs the restore of an alarm firing that first occurred at
@@ -24,7 +22,7 @@ func firingAt(s *Service, c *clock.Fake, first time.Time) Result {
 // passed since the restore, then lets the next one restore.
 func TestBudgetFreesUpAfterItsWindow(t *testing.T) {
 	s, f, c := newService(t)
-	s.Config.AlarmBudget = config.Budget{Limit: 1, Window: time.Hour}
+	s.Settings.AlarmBudget = Budget{Limit: 1, Window: time.Hour}
 	if r := firingAt(s, c, c.Now().Add(-time.Second)); r.Status != Accepted {
 		t.Fatalf("first firing: %+v %+v", r, r.Error)
 	}
@@ -52,7 +50,7 @@ func TestBudgetFreesUpAfterItsWindow(t *testing.T) {
 // rather than restoring a second time.
 func TestBudgetIsCheckedAgainBeforeARetry(t *testing.T) {
 	s, f, c := newService(t)
-	s.Config.AlarmBudget = config.Budget{Limit: 1, Window: time.Hour}
+	s.Settings.AlarmBudget = Budget{Limit: 1, Window: time.Hour}
 	f.restores = []error{throttled}
 	f.onRestore = func(call int) {
 		if call == 0 {
@@ -72,7 +70,7 @@ func TestBudgetIsCheckedAgainBeforeARetry(t *testing.T) {
 	// A restore the task list shows only during the retry, though it
 	// started before the firing was created (a list that lags): held.
 	s2, f2, c2 := newService(t)
-	s2.Config.AlarmBudget = config.Budget{Limit: 1, Window: time.Hour}
+	s2.Settings.AlarmBudget = Budget{Limit: 1, Window: time.Hour}
 	f2.restores = []error{throttled}
 	first := c2.Now()
 	f2.onRestore = func(call int) {
@@ -92,6 +90,6 @@ func TestBudgetIsCheckedAgainBeforeARetry(t *testing.T) {
 
 // tasksAt is a restore task of the next ID that started at t; caller holds
 // f.mu.
-func (f *fakeCloud) tasksAt(t time.Time) cloud.Task {
-	return cloud.Task{ID: f.nextTaskID, StartTime: t, Type: "010"}
+func (f *fakeCloud) tasksAt(t time.Time) Task {
+	return Task{ID: f.nextTaskID, StartTime: t, Kind: RestoreTask, Type: "010"}
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -75,7 +74,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 }
 
 func (s *Service) findClone(ctx context.Context, lr LifeRedis, region, name string) ([]string, error) {
-	list, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	list, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return nil, err
 	}
@@ -103,12 +102,12 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		return
 	}
 	req := job.Request
-	if n := s.clones.Add(1); int(n) > s.Config.Life.MaxClones {
+	if n := s.clones.Add(1); int(n) > s.Settings.Life.MaxClones {
 		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneLimit"), failure.Field("mode"),
-			fmt.Sprintf("this invocation has ordered its %d clone(s), RESTORE_MAX_CLONES: this one was not ordered", s.Config.Life.MaxClones)))
+			fmt.Sprintf("this invocation has ordered its %d clone(s), RESTORE_MAX_CLONES: this one was not ordered", s.Settings.Life.MaxClones)))
 		return
 	}
-	srcs, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
+	srcs, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
 	if err != nil {
 		res.Fail(err)
 		return
@@ -135,61 +134,85 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		return
 	}
 	name := cloneName(job, res.BackupID)
-	cr := cloud.CloneRequest{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
+	cr := CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
 		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,
 		Password: password, NoAuth: password == "" && src.NoAuth}
 	if req.CloneTime != nil {
 		cr.CloneTime = *req.CloneTime
 	}
-	var lockedSince time.Time
+	n := 0
+	type order struct {
+		dealID    string
+		ids       []string
+		requestID string
+	}
+	call := func() (order, error) {
+		n++
+		dealID, ids, requestID, err := lr.CloneInstances(ctx, res.Region, cr)
+		if err != nil {
+			e := failure.As(err)
+			log.Warn("CloneInstances failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+		}
+		return order{dealID, ids, requestID}, err
+	}
+	// An answer that leaves open whether the clone was ordered: the
+	// instance list is read instead of ordering again, and if the clone is
+	// not there the outcome is unknown.
+	unclear := func(e *failure.Error) {
+		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
+			res.Status = Accepted
+			res.Life = cloneLife(req.InstanceID, name, ids, "")
+			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
+			return
+		}
+		res.Unclear(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; the clone may have been ordered and is not listed yet, so it was not ordered again: a retry of this event looks for it by its name %s", e.Message, name)))
+	}
 	locked := false
-	for attempt := int64(1); ; attempt++ {
+	o, last, stop := attempts(ctx, s, call, func(last *failure.Error) bool {
+		if maybeStarted(last) {
+			unclear(last)
+			return true
+		}
 		// A lock may be another delivery's clone of this same request
 		// (a clone is a flow of its source): look for it by name before
 		// every new attempt, as a restore looks at the task list.
-		if locked {
-			if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr != nil {
-				res.Fail(ferr)
-				return
-			} else if len(ids) > 0 {
-				res.Status = Duplicate
-				res.Life = cloneLife(req.InstanceID, name, ids, "")
-				res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
-				log.Info("clone ordered by another delivery", "newInstanceIds", ids)
-				return
-			}
+		locked = locked || last.Kind == failure.Locked
+		if !locked {
+			return false
 		}
-		dealID, ids, requestID, err := lr.CloneInstances(ctx, res.Region, cr)
-		if err == nil {
-			res.Status, res.RequestID = Accepted, requestID
-			res.Life = cloneLife(req.InstanceID, name, ids, dealID)
-			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
-			log.Info("clone ordered", "newInstanceIds", ids, "dealId", dealID)
-			return
+		ids, ferr := s.findClone(ctx, lr, res.Region, name)
+		switch {
+		case ferr != nil:
+			res.Fail(ferr)
+		case len(ids) > 0:
+			res.Status = Duplicate
+			res.Life = cloneLife(req.InstanceID, name, ids, "")
+			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
+			log.Info("clone ordered by another delivery", "newInstanceIds", ids)
+		default:
+			return false
 		}
-		e := failure.As(err)
-		log.Warn("CloneInstances failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
-		if maybeStarted(e) {
-			if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
-				res.Status = Accepted
-				res.Life = cloneLife(req.InstanceID, name, ids, "")
-				res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
-				return
-			}
-			res.Unclear(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; the clone may have been ordered and is not listed yet, so it was not ordered again: a retry of this event looks for it by its name %s", e.Message, name)))
-			return
-		}
-		locked = locked || e.Kind == failure.Locked
-		if stop := s.giveUp(ctx, e, attempt, &lockedSince); stop != nil {
-			if locked {
-				if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
-					res.Status = Duplicate
-					res.Life = cloneLife(req.InstanceID, name, ids, "")
-					return
-				}
-			}
-			res.Fail(stop)
+		return true
+	})
+	switch {
+	case stop == nil:
+		res.Status, res.RequestID = Accepted, o.requestID
+		res.Life = cloneLife(req.InstanceID, name, o.ids, o.dealID)
+		res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
+		log.Info("clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)
+		return
+	case stop == errSettled:
+		return
+	case maybeStarted(last):
+		unclear(last)
+		return
+	}
+	if locked || last.Kind == failure.Locked {
+		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
+			res.Status = Duplicate
+			res.Life = cloneLife(req.InstanceID, name, ids, "")
 			return
 		}
 	}
+	res.Fail(stop)
 }

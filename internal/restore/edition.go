@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -87,7 +86,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 	if job.Request.Clone() {
 		return true // a clone reads a backup: any edition, in any state (clone.go)
 	}
-	in, err := retry(ctx, s, func() (cloud.Instance, error) {
+	in, err := retry(ctx, s, func() (Instance, error) {
 		return s.Redis.DescribeInstance(ctx, res.Region, id)
 	})
 	if err != nil {

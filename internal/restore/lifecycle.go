@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -108,7 +107,7 @@ func safetyRemark(backupID, trigger string) string {
 // IsSafetyRemark reports whether a backup's remark marks a safety backup.
 func IsSafetyRemark(remark string) bool { return strings.HasPrefix(remark, safetyRemarkPrefix) }
 
-func parseSafety(b cloud.Backup) (SafetyBackup, bool) {
+func parseSafety(b Backup) (SafetyBackup, bool) {
 	rest, ok := strings.CutPrefix(b.Remark, safetyRemarkPrefix)
 	if !ok {
 		return SafetyBackup{}, false
@@ -129,11 +128,11 @@ func UndoRequest(instanceID, undoBackupID string) string {
 type LifeRedis interface {
 	Redis
 	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
-	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (cloud.TaskInfo, error)
-	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.TaskDetail, error)
-	ListInstances(ctx context.Context, region string, ids ...string) ([]cloud.InstanceDetail, error)
+	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error)
+	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
+	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
 	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
-	CloneInstances(ctx context.Context, region string, r cloud.CloneRequest) (dealID string, instanceIDs []string, requestID string, err error)
+	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
 }
 
 func (s *Service) lifeRedis() (LifeRedis, error) {
@@ -154,9 +153,9 @@ func (s *Service) safetyWanted(job Job) bool {
 		return false
 	case req.SafetyBackup != nil:
 		return *req.SafetyBackup
-	case s.Config.Life.SafetyBackup == "on":
+	case s.Settings.Life.SafetyBackup == "on":
 		return true
-	case s.Config.Life.SafetyBackup == "off":
+	case s.Settings.Life.SafetyBackup == "off":
 		return false
 	}
 	return job.Trigger == "timer" || job.Alarm || strings.HasPrefix(job.Key, "alarm:")
@@ -250,7 +249,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // whether the restore is settled here.
 func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
-	if req.Clone() && !s.Config.Life.Clone {
+	if req.Clone() && !s.Settings.Life.Clone {
 		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
 			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true"))
 		return true
@@ -339,46 +338,52 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 	}
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
-	var lockedSince time.Time
-	unclear := false
-	for attempt := int64(1); ; attempt++ {
-		if unclear {
-			if b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); err == nil && ok {
-				s.safetyAccepted(res, req.InstanceID, b, log)
-				return
-			}
-		}
+	n := 0
+	call := func() (accepted, error) {
+		n++
 		taskID, requestID, err := lr.ManualBackupInstance(attemptCtx, res.Region, req.InstanceID, remark)
-		if err == nil {
-			b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: taskID, StartTime: s.Now(), Status: 1}
-			// The backup's ID is in the backup list (while it runs, too).
-			if found, ok, ferr := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); ferr == nil && ok {
-				found.TaskID = taskID
-				if found.Restores == "" { // found by its task: not listed yet
-					found.Restores = res.BackupID
-				}
-				b = found
-			}
-			res.RequestID = requestID
+		if err != nil {
+			e := failure.As(err)
+			log.Warn("ManualBackupInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+		}
+		return accepted{taskID, requestID}, err
+	}
+	unclear := false
+	a, _, stop := attempts(attemptCtx, s, call, func(last *failure.Error) bool {
+		unclear = unclear || maybeStarted(last) || last.Kind == failure.Locked
+		if !unclear {
+			return false
+		}
+		b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since)
+		if err == nil && ok {
+			s.safetyAccepted(res, req.InstanceID, b, log)
+		}
+		return err == nil && ok
+	})
+	switch {
+	case stop == errSettled:
+		return
+	case stop != nil:
+		if b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since); ferr == nil && ok {
 			s.safetyAccepted(res, req.InstanceID, b, log)
 			return
 		}
-		e := failure.As(err)
-		log.Warn("ManualBackupInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
-		if maybeStarted(e) || e.Kind == failure.Locked {
-			unclear = true
-		}
-		if stop := s.giveUp(attemptCtx, e, attempt, &lockedSince); stop != nil {
-			if b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since); ferr == nil && ok {
-				s.safetyAccepted(res, req.InstanceID, b, log)
-				return
-			}
-			res.Fail(failure.E(failure.As(stop).Kind, failure.Code(failure.As(stop).Code),
-				fmt.Sprintf("the safety backup could not be taken, so nothing was restored: %s", failure.As(stop).Message)))
-			res.Life = &Life{Phase: PhaseFailed}
-			return
-		}
+		e := failure.As(stop)
+		res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("the safety backup could not be taken, so nothing was restored: %s", e.Message)))
+		res.Life = &Life{Phase: PhaseFailed}
+		return
 	}
+	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
+	// The backup's ID is in the backup list (while it runs, too).
+	if found, ok, ferr := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); ferr == nil && ok {
+		found.TaskID = a.taskID
+		if found.Restores == "" { // found by its task: not listed yet
+			found.Restores = res.BackupID
+		}
+		b = found
+	}
+	res.RequestID = a.requestID
+	s.safetyAccepted(res, req.InstanceID, b, log)
 }
 
 func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup, log *slog.Logger) {
@@ -416,14 +421,14 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
-	tasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
+	tasks, err := retry(ctx, s, func() ([]Task, error) {
 		return lr.DescribeTasks(ctx, region, instanceID, since, s.Now().Add(time.Minute))
 	})
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
 	for _, t := range tasks {
-		if cloud.IsManualBackupTask(t.Type) && !t.StartTime.Before(since) && (!found || t.StartTime.After(best.StartTime)) {
+		if t.Kind == ManualBackupTask && !t.StartTime.Before(since) && (!found || t.StartTime.After(best.StartTime)) {
 			best, found = SafetyBackup{TaskID: t.ID, InstanceID: instanceID, StartTime: t.StartTime, Status: 1}, true
 		}
 	}
@@ -436,7 +441,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
 	var out []SafetyBackup
 	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retry(ctx, s, func() (cloud.BackupPage, error) {
+		page, err := retry(ctx, s, func() (BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {

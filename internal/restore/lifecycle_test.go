@@ -5,20 +5,18 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"redis-restore/internal/cloud"
 )
 
 func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
 	r := safetyRemark("678362566696298532848117", "timer")
-	b, ok := parseSafety(cloud.Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p"})
+	b, ok := parseSafety(Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p"})
 	if !ok || b.Restores != "678362566696298532848117" || b.Trigger != "timer" || b.InstanceID != "crs-5a4py64p" || !b.Done() {
 		t.Fatalf("%q read back as %+v", r, b)
 	}
-	if _, ok := parseSafety(cloud.Backup{Remark: "manual, in progress"}); ok {
+	if _, ok := parseSafety(Backup{Remark: "manual, in progress"}); ok {
 		t.Error("someone else's manual backup taken for a safety backup")
 	}
-	if restorable(cloud.Backup{Status: 2, Remark: r}) {
+	if restorable(Backup{Status: 2, Remark: r}) {
 		t.Error(`"latest" may choose a safety backup`)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -208,7 +207,7 @@ func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun b
 	if !dryRun && s.overBudget(ctx, job, res, log) {
 		return true
 	}
-	if dryRun || (job.Approved == nil && s.Config.NeedsApproval(TriggerKind(job))) {
+	if dryRun || (job.Approved == nil && s.Settings.Approval[TriggerKind(job)]) {
 		s.plan(ctx, job, res, dryRun, log)
 		return true
 	}
@@ -233,7 +232,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 		log.Info("dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
-	p.sign(s.Config.Secret, job.Key, s.Now(), s.Config.ApprovalTTL)
+	p.sign(s.Settings.PlanSecret, job.Key, s.Now(), s.Settings.ApprovalTTL)
 	res.Status = Planned
 	res.Plan = p
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds %s restores for approval: send {\"approve\": \"<plan.token>\"} through the webhook before %s",
@@ -340,7 +339,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	if np, err := s.draft(ctx, fresh, res.Region); err != nil {
 		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)
 	} else {
-		np.sign(s.Config.Secret, "", now, s.Config.ApprovalTTL)
+		np.sign(s.Settings.PlanSecret, "", now, s.Settings.ApprovalTTL)
 		res.Plan = np
 		res.BackupID = np.BackupID
 	}
@@ -349,7 +348,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 }
 
 // notRestorable says why a backup cannot be restored, "" if it can.
-func notRestorable(b cloud.Backup) string {
+func notRestorable(b Backup) string {
 	switch {
 	case b.Locked:
 		return "is locked"
@@ -365,7 +364,7 @@ func notRestorable(b cloud.Backup) string {
 
 // lookupBackup finds one backup by ID: around its known start time, or
 // else back a year from now, window by window.
-func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (cloud.Backup, error) {
+func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (Backup, error) {
 	windows := [][2]time.Time{}
 	if !around.IsZero() {
 		windows = append(windows, [2]time.Time{around.Add(-time.Minute), around.Add(time.Minute)})
@@ -378,11 +377,11 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 	}
 	for _, win := range windows {
 		for offset := int64(0); ; offset += backupPageSize {
-			page, err := retry(ctx, s, func() (cloud.BackupPage, error) {
+			page, err := retry(ctx, s, func() (BackupPage, error) {
 				return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, win[0], win[1], backupPageSize, offset)
 			})
 			if err != nil {
-				return cloud.Backup{}, err
+				return Backup{}, err
 			}
 			for _, b := range page.Backups {
 				if b.ID == backupID {
@@ -394,6 +393,6 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 			}
 		}
 	}
-	return cloud.Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
+	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
 		fmt.Sprintf("backup %s of %s is not listed", backupID, instanceID))
 }

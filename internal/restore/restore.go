@@ -12,19 +12,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/smithy-go/waiter"
-
-	"redis-restore/internal/cloud"
-	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 )
 
 // Redis is what a restore needs of the Redis API.
 type Redis interface {
 	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
-	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (cloud.BackupPage, error)
-	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.Task, error)
-	DescribeInstance(ctx context.Context, region, instanceID string) (cloud.Instance, error)
+	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error)
+	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
+	DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error)
 }
 
 // Outbox takes the outcome messages.
@@ -63,26 +59,32 @@ type Job struct {
 
 // Service runs restores for one invocation.
 type Service struct {
-	Config    *config.Config
+	Settings  Settings
 	Redis     Redis
 	Outbox    Outbox
 	Passwords Passwords // nil: request or RESTORE_PASSWORD only
 	Memory    *Memory
 	Log       *slog.Logger
-	Now       func() time.Time
-	Sleep     func(ctx context.Context, d time.Duration) error
-	Source    string // the messages' source: scf/<region>/<namespace>/<function>
-	NewID     func() string
+	Runtime
+	Source string // the messages' source: scf/<region>/<namespace>/<function>
 	// Refuse, when set, fails every restore with this error before any
 	// cloud call (a configuration, credential or role that is wrong), and
 	// reports it on the queue like any other failure where the queue can
 	// be reached.
 	Refuse error
 
-	// Backoff bounds for transient errors; zero means the defaults.
-	MinDelay, MaxDelay time.Duration
-
 	clones atomic.Int32 // clones ordered by this invocation: see clone.go
+}
+
+// Runtime is what the restore runs with that a test replaces: the clock,
+// the pauses between attempts and their bounds, the source of IDs. The
+// handler holds one for every invocation of the container.
+type Runtime struct {
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	NewID func() string
+	// MinDelay and MaxDelay bound retry backoff; zero: the defaults.
+	MinDelay, MaxDelay time.Duration
 }
 
 const (
@@ -148,7 +150,7 @@ func (s *Service) region(req Request) string {
 	if req.Region != "" {
 		return req.Region
 	}
-	return s.Config.Region
+	return s.Settings.Region
 }
 
 // precheck refuses what can be refused without calling the cloud.
@@ -157,22 +159,21 @@ func (s *Service) precheck(job Job, region string) error {
 	switch {
 	case s.Refuse != nil:
 		return s.Refuse
-	case !s.Config.Allowed(req.InstanceID):
+	case !s.Settings.allowed(req.InstanceID):
 		return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instanceId"),
 			fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES", req.InstanceID))
 	case region == "":
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("region"),
 			"the request names no region and TENCENTCLOUD_REGION is not set")
-	case !s.Config.Credentials.Complete():
-		return failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),
-			"no credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (with TENCENTCLOUD_SESSIONTOKEN) are not set; give the function an execution role")
+	case s.Settings.NoCredentials != nil:
+		return s.Settings.NoCredentials
 	}
-	return s.Config.CheckOutput()
+	return s.Settings.Output
 }
 
 func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	req := job.Request
-	dryRun := req.DryRun || s.Config.DryRun
+	dryRun := req.DryRun || s.Settings.DryRun
 
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now.
@@ -265,19 +266,19 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log 
 // findStarted looks for a restore task of the instance that started since
 // the event was created: proof that an earlier delivery of the same event,
 // maybe in another container, already restored.
-func (s *Service) findStarted(ctx context.Context, job Job, region string) (cloud.Task, bool, error) {
+func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task, bool, error) {
 	if job.Since.IsZero() {
-		return cloud.Task{}, false, nil
+		return Task{}, false, nil
 	}
 	// The API's times have a resolution of one second.
 	since := job.Since.Truncate(time.Second)
-	tasks, err := retry(ctx, s, func() ([]cloud.Task, error) {
+	tasks, err := retry(ctx, s, func() ([]Task, error) {
 		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
 	})
 	if err != nil {
-		return cloud.Task{}, false, err
+		return Task{}, false, err
 	}
-	var newest cloud.Task
+	var newest Task
 	found := false
 	for _, t := range tasks {
 		if t.StartTime.Before(since) {
@@ -297,7 +298,7 @@ func (s *Service) password(ctx context.Context, req Request, region string) (str
 	if s.Passwords != nil {
 		return s.Passwords.Password(ctx, region, req.InstanceID)
 	}
-	return s.Config.Password, nil
+	return s.Settings.Password, nil
 }
 
 // restore calls RestoreInstance until it is accepted, fails for good, or
@@ -321,10 +322,17 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	}
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
-	var lockedSince time.Time
 	firstTry := s.Now().Add(-time.Second) // no task of ours can have started before
 	var unclear *failure.Error            // the last attempt that may have started the restore
-	locked, passwordRetried := false, false
+	locked := false
+	note := func(e *failure.Error) {
+		switch {
+		case maybeStarted(e):
+			unclear = e
+		case e.Kind == failure.Locked:
+			locked = true
+		}
+	}
 	// A last look right before the first call when the edition check, the
 	// backup choice and the password took long (a slow cloud): another
 	// delivery's restore may have started, and even ended, meanwhile. A
@@ -333,58 +341,74 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, log) {
 		return
 	}
-	for attempt := int64(1); ; attempt++ {
-		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
-			return
-		}
-		// While this one retried, another event's restore may have used the
-		// budget (see budget.go).
-		if attempt > 1 && s.heldOnRetry(attemptCtx, job, res, unclear, firstTry, log) {
-			return
-		}
-		taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
-		if err == nil {
-			res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
-			res.Reason = job.Reason
-			log.Info("restore accepted", "taskId", taskID, "apiRequestId", requestID, "attempts", attempt)
-			return
-		}
-		e := failure.As(err)
-		log.Warn("RestoreInstance failed", "attempt", attempt, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
-
-		if e.Code == "InvalidParameterValue.PasswordError" && s.Passwords != nil && s.Config.PasswordSecret != "" && req.Password == "" && !passwordRetried {
-			// A rotated secret: fetch it again once.
+	n := 0
+	passwordRetried := false
+	var passwordErr error // the rotated password could not be read again
+	call := func() (accepted, error) {
+		for {
+			n++
+			taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
+			if err == nil {
+				return accepted{taskID, requestID}, nil
+			}
+			e := failure.As(err)
+			log.Warn("RestoreInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			if passwordRetried || e.Code != "InvalidParameterValue.PasswordError" || s.Passwords == nil || !s.Settings.PasswordRotates || req.Password != "" {
+				return accepted{}, err
+			}
+			// A rotated secret: fetch it again once, and call again at
+			// once (the API refused the restore before starting it).
 			passwordRetried = true
 			s.Passwords.Forget()
-			if password, err = s.password(ctx, req, res.Region); err != nil {
-				res.Fail(err)
-				return
+			if password, passwordErr = s.password(ctx, req, res.Region); passwordErr != nil {
+				return accepted{}, passwordErr
 			}
-			continue
 		}
-		switch {
-		case maybeStarted(e):
-			unclear = e
-		case e.Kind == failure.Locked:
-			locked = true
+	}
+	a, last, stop := attempts(attemptCtx, s, call, func(last *failure.Error) bool {
+		if passwordErr != nil {
+			res.Fail(passwordErr)
+			return true
 		}
-		stop := s.giveUp(attemptCtx, e, attempt, &lockedSince)
-		if stop == nil {
-			continue
+		note(last)
+		if (unclear != nil || locked) && s.settled(attemptCtx, look, res, unclear, locked, log) {
+			return true
 		}
-		// The last look, on the time kept for it.
-		if (unclear != nil || locked) && s.settled(ctx, look, res, unclear, locked, log) {
-			return
-		}
-		if unclear != nil && !absentMeansNotStarted(unclear) {
-			res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code),
-				fmt.Sprintf("%s; the restore may have started, and no task of it was found in the time left, so it was not tried again: a retry of this event looks for it first", unclear.Message)))
-			log.Error("restore outcome unknown", "code", unclear.Code, "attempts", attempt)
-			return
-		}
-		res.Fail(stop)
+		// While this one retried, another event's restore may have used
+		// the budget (see budget.go).
+		return s.heldOnRetry(attemptCtx, job, res, unclear, firstTry, log)
+	})
+	switch {
+	case stop == nil:
+		res.Status, res.TaskID, res.RequestID = Accepted, a.taskID, a.requestID
+		res.Reason = job.Reason
+		log.Info("restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
+		return
+	case stop == errSettled:
+		return
+	case passwordErr != nil:
+		res.Fail(passwordErr)
 		return
 	}
+	note(last)
+	// The last look, on the time kept for it.
+	if (unclear != nil || locked) && s.settled(ctx, look, res, unclear, locked, log) {
+		return
+	}
+	if unclear != nil && !absentMeansNotStarted(unclear) {
+		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code),
+			fmt.Sprintf("%s; the restore may have started, and no task of it was found in the time left, so it was not tried again: a retry of this event looks for it first", unclear.Message)))
+		log.Error("restore outcome unknown", "code", unclear.Code, "attempts", n)
+		return
+	}
+	res.Fail(stop)
+}
+
+// accepted is the answer of a call that started work: its task, and the
+// API's request ID.
+type accepted struct {
+	taskID    int64
+	requestID string
 }
 
 // settled looks for a restore task that started since the event was
@@ -442,104 +466,13 @@ func absentMeansNotStarted(e *failure.Error) bool {
 	return e.Kind == failure.Upstream && e.Code != failure.CodeMissingTaskID
 }
 
-// giveUp decides after a failed attempt: nil after pausing for the next
-// one, or the error to report.
-func (s *Service) giveUp(ctx context.Context, e *failure.Error, attempt int64, lockedSince *time.Time) error {
-	switch e.Kind.Retry() {
-	case failure.Never:
-		return e
-	case failure.Briefly:
-		if lockedSince.IsZero() {
-			*lockedSince = s.Now()
-		}
-		if s.Now().Sub(*lockedSince) >= s.Config.LockRetry {
-			return failure.E(e, fmt.Sprintf("%s, still after retrying for %s", e.Message, s.Config.LockRetry))
-		}
-	}
-	if err := s.pause(ctx, attempt); err != nil {
-		return failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; gave up after %d attempts: %v", e.Message, attempt, err))
-	}
-	return nil
-}
-
-// retry calls f until it succeeds, fails for good (by its error's kind),
-// or the deadline nears. For calls that are safe to repeat: reads, and the
-// outcome message (a copy carries the same id, and consumers drop it); a
-// call that may start work (a restore, a backup, a clone) looks first
-// whether it did, see restore.
-func retry[T any](ctx context.Context, s *Service, f func() (T, error)) (T, error) {
-	for attempt := int64(1); ; attempt++ {
-		v, err := f()
-		if err == nil || failure.KindOf(err).Retry() == failure.Never {
-			return v, err
-		}
-		if perr := s.pause(ctx, attempt); perr != nil {
-			return v, err
-		}
-	}
-}
-
-// pause waits before the next attempt, with exponential backoff and
-// jitter, or says there is no time left for one before ctx's deadline.
-func (s *Service) pause(ctx context.Context, attempt int64) error {
-	minD, maxD := s.MinDelay, s.MaxDelay
-	if minD == 0 {
-		minD = defaultMinDelay
-	}
-	if maxD == 0 {
-		maxD = defaultMaxDelay
-	}
-	remaining := time.Hour
-	if dl, ok := ctx.Deadline(); ok {
-		remaining = dl.Sub(s.Now())
-	}
-	d, err := waiter.ComputeDelay(attempt, minD, maxD, remaining)
-	if err != nil {
-		return err
-	}
-	if remaining-d < minAttemptTime {
-		return fmt.Errorf("the invocation's deadline is too near for another attempt")
-	}
-	return s.Sleep(ctx, d)
-}
-
-// minAttemptTime is the least time worth starting an attempt with.
-const minAttemptTime = 100 * time.Millisecond
-
-// Time kept from the invocation's deadline: for answering the caller, and
-// before that for putting the outcome on the queue. A short timeout keeps
-// a share of its time instead.
-const (
-	answerReserve  = 500 * time.Millisecond
-	messageReserve = 2*time.Second + answerReserve
-	// verifyReserve is kept from the RestoreInstance attempts for a last
-	// look at the task list after an unclear answer.
-	verifyReserve = 1500 * time.Millisecond
-	// lookAgainAfter: when the first look at the task list is this old by
-	// the first RestoreInstance call, the task list is read once more.
-	lookAgainAfter = time.Second
-)
-
-// withReserve ends ctx reserve before its deadline, or a quarter of the
-// time left before it if that is less.
-func withReserve(ctx context.Context, now time.Time, reserve time.Duration) (context.Context, context.CancelFunc) {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return context.WithCancel(ctx)
-	}
-	if left := dl.Sub(now); reserve > left/4 {
-		reserve = left / 4
-	}
-	return context.WithDeadline(ctx, dl.Add(-reserve))
-}
-
 // emit puts the outcome on the queue. An accepted TaskId must reach
 // someone: sending is retried until the deadline nears, and if it still
 // fails the result says so, so that the invocation fails and is retried.
 func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	typ := resultEventType(res)
 	// Without credentials nothing is sent: no request leaves unsigned.
-	if typ == "" || s.Outbox == nil || !s.Config.CanReport() {
+	if typ == "" || s.Outbox == nil || !s.Settings.CanReport {
 		if res.Status == Accepted {
 			res.Undelivered = true
 			log.Error("restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
@@ -554,7 +487,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		return
 	}
 	tags := []string{string(res.Status), job.Trigger}
-	region := s.Config.Region
+	region := s.Settings.Region
 	if region == "" {
 		region = res.Region
 	}

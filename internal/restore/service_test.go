@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"redis-restore/internal/clock"
-	"redis-restore/internal/cloud"
-	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 )
 
@@ -32,7 +30,7 @@ type fakeCloud struct {
 	clock    *clock.Fake
 	restores []error // RestoreInstance's answers in turn; after them, accepted
 	started  []int64 // restores that really started
-	tasks    []cloud.Task
+	tasks    []Task
 	// onRestore runs at each RestoreInstance call, before its answer: the
 	// world changing meanwhile (another container's restore starting).
 	onRestore func(call int)
@@ -77,7 +75,7 @@ func (f *fakeCloud) RestoreInstance(ctx context.Context, region, instanceID, bac
 // startTask starts a restore task now; caller holds f.mu.
 func (f *fakeCloud) startTask() int64 {
 	f.nextTaskID++
-	f.tasks = append(f.tasks, cloud.Task{ID: f.nextTaskID, StartTime: f.clock.Now(), Type: "010"})
+	f.tasks = append(f.tasks, Task{ID: f.nextTaskID, StartTime: f.clock.Now(), Kind: RestoreTask, Type: "010"})
 	f.started = append(f.started, f.nextTaskID)
 	return f.nextTaskID
 }
@@ -89,12 +87,12 @@ func (f *fakeCloud) otherStarts() int64 {
 	return f.startTask()
 }
 
-func (f *fakeCloud) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (cloud.BackupPage, error) {
+func (f *fakeCloud) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error) {
 	f.count("DescribeInstanceBackups")
-	return cloud.BackupPage{Backups: []cloud.Backup{{ID: backup, StartTime: end.Add(-time.Hour), Status: 2}}, Total: 1}, nil
+	return BackupPage{Backups: []Backup{{ID: backup, StartTime: end.Add(-time.Hour), Status: 2}}, Total: 1}, nil
 }
 
-func (f *fakeCloud) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]cloud.Task, error) {
+func (f *fakeCloud) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
 	f.count("DescribeRestoreTasks")
 	f.clock.Advance(50 * time.Millisecond)
 	f.mu.Lock()
@@ -102,7 +100,7 @@ func (f *fakeCloud) DescribeRestoreTasks(ctx context.Context, region, instanceID
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
-	var out []cloud.Task
+	var out []Task
 	for _, t := range f.tasks {
 		if !t.StartTime.Before(begin) && !t.StartTime.After(end) {
 			out = append(out, t)
@@ -111,12 +109,12 @@ func (f *fakeCloud) DescribeRestoreTasks(ctx context.Context, region, instanceID
 	return out, nil
 }
 
-func (f *fakeCloud) DescribeInstance(ctx context.Context, region, instanceID string) (cloud.Instance, error) {
+func (f *fakeCloud) DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error) {
 	f.count("DescribeInstance")
 	if f.onDescribe != nil {
 		f.onDescribe()
 	}
-	return cloud.Instance{ID: instanceID, Type: 2, Status: 2}, nil
+	return Instance{ID: instanceID, Type: 2, Status: 2}, nil
 }
 
 func (f *fakeCloud) Publish(ctx context.Context, region, body string, tags []string) (string, error) {
@@ -158,18 +156,17 @@ func newService(t *testing.T) (*Service, *fakeCloud, *clock.Fake) {
 	// is one the real context agrees with; then only it moves.
 	c := clock.NewFake(time.Now())
 	f := newFakeCloud(c)
-	cfg := &config.Config{
-		Credentials: config.Credentials{SecretID: "id", SecretKey: "key"},
-		Region:      "ap-guangzhou", Queue: "q", LockRetry: config.DefaultLockRetry, Handoff: config.HandoffOff,
+	st := Settings{
+		Region: "ap-guangzhou", LockRetry: 20 * time.Second, CanReport: true,
 		// These are the restore's own decisions; its safety backup (on by
 		// default for timers) is tested in lifecycle_test.go.
-		Life: config.Lifecycle{SafetyBackup: "off", SweepEvery: config.DefaultSweepEvery, MaxClones: config.DefaultMaxClones},
+		Life: Lifecycle{SafetyBackup: "off", SweepEvery: time.Minute, MaxClones: 1},
 	}
 	s := &Service{
-		Config: cfg, Redis: f, Outbox: f, Memory: NewMemory(time.Hour, 100),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: c.Now,
-		Sleep:  func(ctx context.Context, d time.Duration) error { c.Advance(d); return nil },
-		NewID:  func() string { return "id-1" },
+		Settings: st, Redis: f, Outbox: f, Memory: NewMemory(time.Hour, 100),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Runtime: Runtime{Now: c.Now, NewID: func() string { return "id-1" },
+			Sleep: func(ctx context.Context, d time.Duration) error { c.Advance(d); return nil }},
 		Source: "scf/ap-guangzhou/default/redis-restore",
 	}
 	return s, f, c

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -31,7 +30,7 @@ type State struct {
 // State answers where the restore of a task, or the newest restore of an
 // instance, stands. Only allowed instances are told about.
 func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (State, error) {
-	region := s.Config.Region
+	region := s.Settings.Region
 	if s.Refuse != nil {
 		return State{}, s.Refuse
 	}
@@ -42,9 +41,9 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	if err != nil {
 		return State{}, err
 	}
-	var asked *cloud.TaskInfo
+	var asked *TaskInfo
 	if taskID != 0 {
-		info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
+		info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
 		if err != nil {
 			return State{}, err
 		}
@@ -54,13 +53,13 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		}
 		instanceID, asked = info.InstanceID, &info
 	}
-	if instanceID == "" || !s.Config.Allowed(instanceID) {
+	if instanceID == "" || !s.Settings.allowed(instanceID) {
 		// The same answer whether it does not exist or is not allowed.
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
 			fmt.Sprintf("no restore of %q that this function may tell of", instanceID))
 	}
 	now := s.Now()
-	tasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
+	tasks, err := retry(ctx, s, func() ([]Task, error) {
 		return lr.DescribeTasks(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute))
 	})
 	if err != nil {
@@ -70,12 +69,12 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	if err != nil {
 		return State{}, err
 	}
-	all, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return State{}, err
 	}
 	st := State{InstanceID: instanceID}
-	var clones []cloud.InstanceDetail
+	var clones []Instance
 	for _, in := range all {
 		if in.ID == instanceID {
 			st.InstanceStatus = in.Status
@@ -87,10 +86,10 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 
 	// The restore task asked about, or the newest restore task, safety
 	// backup or clone of the instance.
-	var restoreTask *cloud.TaskDetail
+	var restoreTask *Task
 	var newest time.Time
 	for i, t := range tasks {
-		if !cloud.IsRestoreTask(t.Type) {
+		if t.Kind != RestoreTask {
 			continue
 		}
 		if asked != nil && t.ID == taskID || asked == nil && t.StartTime.After(newest) {
@@ -101,7 +100,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	for i, b := range safety {
 		if asked != nil && restoreTask == nil {
 			// The task asked about may be the safety backup's own.
-			if t, ok := findTask(tasks, taskID); ok && cloud.IsManualBackupTask(t.Type) {
+			if t, ok := findTask(tasks, taskID); ok && t.Kind == ManualBackupTask {
 				if sb, ok := safetyOfTask(t, safety); ok && sb.ID == b.ID {
 					undo = &safety[i]
 				}
@@ -132,7 +131,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	}
 	switch {
 	case restoreTask != nil:
-		info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
+		info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
 		if err != nil {
 			return State{}, err
 		}
@@ -168,27 +167,27 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	return st, nil
 }
 
-func findTask(tasks []cloud.TaskDetail, id int64) (cloud.TaskDetail, bool) {
+func findTask(tasks []Task, id int64) (Task, bool) {
 	for _, t := range tasks {
 		if t.ID == id {
 			return t, true
 		}
 	}
-	return cloud.TaskDetail{}, false
+	return Task{}, false
 }
 
-func manualTaskOf(tasks []cloud.TaskDetail, b SafetyBackup) (cloud.TaskDetail, bool) {
+func manualTaskOf(tasks []Task, b SafetyBackup) (Task, bool) {
 	for _, t := range tasks {
-		if cloud.IsManualBackupTask(t.Type) {
+		if t.Kind == ManualBackupTask {
 			if d := b.StartTime.Sub(t.StartTime); d > -10*time.Second && d < 10*time.Second {
 				return t, true
 			}
 		}
 	}
-	return cloud.TaskDetail{}, false
+	return Task{}, false
 }
 
-func cloneState(st State, c cloud.InstanceDetail) State {
+func cloneState(st State, c Instance) State {
 	st.NewInstanceIDs = []string{c.ID}
 	switch {
 	case c.Status == 2:

@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 )
 
@@ -64,10 +63,10 @@ func (w sweepWindow) last(t time.Time) bool {
 // invocation so that SCF retries the same timer event.
 func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339))
-	every := s.Config.Life.SweepEvery
+	every := s.Settings.Life.SweepEvery
 	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every)}
 	w.lastFrom = w.from.Add(every)
-	region := s.Config.Region
+	region := s.Settings.Region
 	fail := func(err error) []Result {
 		var r Result
 		r.Fail(err)
@@ -79,23 +78,23 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		return fail(s.Refuse)
 	case region == "":
 		return fail(failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("TENCENTCLOUD_REGION"), "the sweep needs the region of its instances"))
-	case !s.Config.Credentials.Complete():
-		return fail(failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials), "no credentials: give the function an execution role"))
+	case s.Settings.NoCredentials != nil:
+		return fail(s.Settings.NoCredentials)
 	}
 	lr, err := s.lifeRedis()
 	if err != nil {
 		return fail(err)
 	}
-	all, err := retry(ctx, s, func() ([]cloud.InstanceDetail, error) { return lr.ListInstances(ctx, region) })
+	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return fail(err)
 	}
-	var instances, clones []cloud.InstanceDetail
+	var instances, clones []Instance
 	for _, in := range all {
-		if src, ok := cloneSource(in.Name); ok && s.Config.Allowed(src) {
+		if src, ok := cloneSource(in.Name); ok && s.Settings.allowed(src) {
 			clones = append(clones, in)
 		}
-		if s.Config.Allowed(in.ID) {
+		if s.Settings.allowed(in.ID) {
 			instances = append(instances, in)
 		}
 	}
@@ -103,7 +102,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	// instances may be refused a list without an InstanceId, and then each
 	// instance is read on its own.
 	perInstance := false
-	allTasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
+	allTasks, err := retry(ctx, s, func() ([]Task, error) {
 		return lr.DescribeTasks(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
 	})
 	var allSafety []SafetyBackup
@@ -129,7 +128,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		var firstErr error
 		for _, in := range instances {
 			g.Go(func() error {
-				tasks, err := retry(ctx, s, func() ([]cloud.TaskDetail, error) {
+				tasks, err := retry(ctx, s, func() ([]Task, error) {
 					return lr.DescribeTasks(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
 				})
 				var safety []SafetyBackup
@@ -153,7 +152,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 			return fail(firstErr)
 		}
 	}
-	tasksOf, safetyOf := map[string][]cloud.TaskDetail{}, map[string][]SafetyBackup{}
+	tasksOf, safetyOf := map[string][]Task{}, map[string][]SafetyBackup{}
 	for _, t := range allTasks {
 		tasksOf[t.InstanceID] = append(tasksOf[t.InstanceID], t)
 	}
@@ -189,18 +188,18 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	return out
 }
 
-func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, tasks []cloud.TaskDetail, safety []SafetyBackup,
+func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, tasks []Task, safety []SafetyBackup,
 	w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := s.Config.Region
+	region := s.Settings.Region
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
 		switch {
-		case cloud.IsRestoreTask(t.Type) && w.in(t.EndTime):
+		case t.Kind == RestoreTask && w.in(t.EndTime):
 			if r, ok := s.restoreEnded(ctx, lr, in, t, tasks, safety, w, log); ok {
 				add(r)
 			}
-		case cloud.IsManualBackupTask(t.Type) && t.Result == 4 && w.in(t.EndTime):
+		case t.Kind == ManualBackupTask && t.Result == 4 && w.in(t.EndTime):
 			if b, ok := safetyOfTask(t, safety); ok {
 				add(s.safetyFailed(ctx, lr, in.ID, b, t, log))
 			}
@@ -238,9 +237,9 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in cloud.Inst
 }
 
 // restoreAfter reports whether a restore task started at or after t.
-func restoreAfter(tasks []cloud.TaskDetail, t time.Time) bool {
+func restoreAfter(tasks []Task, t time.Time) bool {
 	for _, x := range tasks {
-		if cloud.IsRestoreTask(x.Type) && !x.StartTime.Before(t.Truncate(time.Second)) {
+		if x.Kind == RestoreTask && !x.StartTime.Before(t.Truncate(time.Second)) {
 			return true
 		}
 	}
@@ -249,7 +248,7 @@ func restoreAfter(tasks []cloud.TaskDetail, t time.Time) bool {
 
 // safetyOfTask finds the safety backup a manual backup task made: the
 // backup list does not name tasks, so by its start (within seconds).
-func safetyOfTask(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool) {
+func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	for _, b := range safety {
 		if d := b.StartTime.Sub(t.StartTime); d > -10*time.Second && d < 10*time.Second {
 			b.TaskID = t.ID
@@ -261,7 +260,7 @@ func safetyOfTask(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool
 
 // undoOf finds the safety backup taken for a restore task: the newest
 // done one that started before it, within the lookback.
-func undoOf(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool) {
+func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	var best SafetyBackup
 	found := false
 	for _, b := range safety {
@@ -277,10 +276,10 @@ func undoOf(t cloud.TaskDetail, safety []SafetyBackup) (SafetyBackup, bool) {
 // success whose instance is still not running when the task leaves the
 // window is reported failed (InstanceNotRunning), unless a later task has
 // started since, which proves the instance ran in between.
-func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in cloud.InstanceDetail, t cloud.TaskDetail, tasks []cloud.TaskDetail,
+func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t Task, tasks []Task,
 	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
-	region := s.Config.Region
-	info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
+	region := s.Settings.Region
+	info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
 	if err != nil {
 		r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
 		r.Fail(err)
@@ -323,9 +322,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in cloud.Insta
 	return r, true
 }
 
-func isCloneTask(typ string) bool { return typ == cloud.TaskTypeClone || typ == "FLOW_CLONEBACKUP" }
-
-func taskAfter(tasks []cloud.TaskDetail, t cloud.TaskDetail) bool {
+func taskAfter(tasks []Task, t Task) bool {
 	for _, x := range tasks {
 		if x.ID != t.ID && !x.StartTime.Before(t.EndTime) {
 			return true
@@ -343,11 +340,11 @@ func orNone(s string) string {
 
 // safetyFailed reports a safety backup whose task failed: nothing was
 // restored.
-func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID string, b SafetyBackup, t cloud.TaskDetail, log *slog.Logger) Result {
-	region := s.Config.Region
+func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+	region := s.Settings.Region
 	msg := ""
 	status := "failed"
-	if info, err := retry(ctx, s, func() (cloud.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
+	if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
 		msg, status = info.Message, info.Status
 	}
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
@@ -364,12 +361,12 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 // judged by the end of the source's clone task (FLOW_CLONEBACKUP, in the
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
-func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c cloud.InstanceDetail, tasks []cloud.TaskDetail, w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := s.Config.Region
+func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
+	region := s.Settings.Region
 	src, _ := cloneSource(c.Name)
-	var last cloud.TaskDetail
+	var last Task
 	for _, t := range tasks {
-		if isCloneTask(t.Type) && t.StartTime.After(last.StartTime) {
+		if t.Kind == CloneTask && t.StartTime.After(last.StartTime) {
 			last = t
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/ttl"
 )
 
 // Getter reads SSM secrets (cloud.Session does): one version's value, and
@@ -46,15 +47,10 @@ const CodeBadSecret = "InvalidPasswordSecret"
 type Cache struct {
 	now func() time.Time
 
+	entries *ttl.Cache[string, fetched] // by region and secret name
 	mu      sync.Mutex
-	entries map[string]entry // by region and secret name
-	gen     uint64           // bumped by Forget: fetches begun before it are not stored
+	gen     uint64 // bumped by Forget: fetches begun before it are not stored
 	flight  singleflight.Group
-}
-
-type entry struct {
-	value   secretValue
-	fetched time.Time
 }
 
 // NewCache returns an empty cache; now is its clock (time.Now if nil).
@@ -62,7 +58,7 @@ func NewCache(now func() time.Time) *Cache {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{now: now, entries: map[string]entry{}}
+	return &Cache{now: now, entries: ttl.New[string, fetched](0)}
 }
 
 // For returns the Passwords of one invocation: the secret named by
@@ -118,6 +114,12 @@ func (p *Passwords) Forget() {
 	}
 }
 
+// fetched is a secret's value and when it was read.
+type fetched struct {
+	value secretValue
+	at    time.Time
+}
+
 // secretValue is a parsed secret: one password, or one per instance.
 type secretValue struct {
 	single     string
@@ -127,12 +129,14 @@ type secretValue struct {
 
 func cacheKey(region, name string) string { return region + "\x00" + name }
 
-func (c *Cache) get(ctx context.Context, getter Getter, region, name string, ttl time.Duration) (secretValue, error) {
+func (c *Cache) get(ctx context.Context, getter Getter, region, name string, keep time.Duration) (secretValue, error) {
 	key := cacheKey(region, name)
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok && c.fresh(e, ttl) {
+	// The TTL is the invocation's setting, which may have changed since
+	// the value was stored: it is checked against the value's age too.
+	if f, ok := c.entries.Get(key, c.now()); ok && c.now().Sub(f.at) < keep {
 		c.mu.Unlock()
-		return e.value, nil
+		return f.value, nil
 	}
 	gen := c.gen
 	c.mu.Unlock()
@@ -149,8 +153,8 @@ func (c *Cache) get(ctx context.Context, getter Getter, region, name string, ttl
 			return nil, err
 		}
 		c.mu.Lock()
-		if c.gen == gen && ttl > 0 {
-			c.entries[key] = entry{value: v, fetched: c.now()}
+		if now := c.now(); c.gen == gen && keep > 0 {
+			c.entries.Put(key, fetched{v, now}, now, now.Add(keep))
 		}
 		c.mu.Unlock()
 		return v, nil
@@ -167,21 +171,14 @@ func (c *Cache) get(ctx context.Context, getter Getter, region, name string, ttl
 	}
 }
 
-// fresh reports whether e is younger than ttl. Caller holds c.mu.
-func (c *Cache) fresh(e entry, ttl time.Duration) bool {
-	age := c.now().Sub(e.fetched)
-	return ttl > 0 && age >= 0 && age < ttl
-}
-
 func (c *Cache) forget(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	for k := range c.entries {
-		if _, n, _ := strings.Cut(k, "\x00"); n == name {
-			delete(c.entries, k)
-		}
-	}
+	c.entries.DeleteFunc(func(k string) bool {
+		_, n, _ := strings.Cut(k, "\x00")
+		return n == name
+	})
 }
 
 // fetchError names the secret in a failed read. The cloud's error carries

@@ -1,0 +1,95 @@
+package restore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Settings are the invocation's configuration as a restore sees it. The
+// handler resolves them once, at the start of the invocation, from the
+// environment (internal/config) and the invocation's context: the restore
+// itself reads no environment and checks no credentials.
+type Settings struct {
+	Region string // the region of a request that names none
+	// Allowed is the allow-list (RESTORE_ALLOWED_INSTANCES); nil allows
+	// every instance.
+	Allowed func(instanceID string) bool
+	DryRun  bool
+	// LockRetry is how long a locked instance or backup is retried.
+	LockRetry time.Duration
+	// Password is the password of a restore whose request names none and
+	// no secret gives one (RESTORE_PASSWORD).
+	Password string
+	// PasswordRotates: the password comes from a secret, which may have
+	// been rotated since it was read; a PasswordError reads it again once.
+	PasswordRotates bool
+
+	AlarmBudget, RequestBudget Budget
+	// Approval holds the trigger kinds whose restores wait for a person
+	// (see TriggerKind); ApprovalTTL is how long a plan may be approved,
+	// and plans are signed with PlanSecret.
+	Approval    map[string]bool
+	ApprovalTTL time.Duration
+	PlanSecret  string
+
+	Life Lifecycle
+
+	// NoCredentials, when set, refuses every restore that passes the
+	// allow-list and has a region: there is nothing to sign with.
+	NoCredentials error
+	// Output says why outcomes have nowhere to go (no queue or topic), nil
+	// when they have: then no restore may start, as its TaskId would be lost.
+	Output error
+	// CanReport: an outcome, even a refusal, can reach the queue.
+	CanReport bool
+}
+
+func (s Settings) allowed(instanceID string) bool { return s.Allowed == nil || s.Allowed(instanceID) }
+
+// Budget is how many restores of one instance may start within a window,
+// counted from the cloud's own task list. A zero Limit is no budget.
+type Budget struct {
+	Limit  int
+	Window time.Duration
+}
+
+// Off reports whether the budget is disabled.
+func (b Budget) Off() bool { return b.Limit <= 0 }
+
+func (b Budget) String() string {
+	if b.Off() {
+		return "off"
+	}
+	return fmt.Sprintf("%d/%s", b.Limit, b.WindowString())
+}
+
+// WindowString prints the window as it is usually written: 1h, not 1h0m0s.
+func (b Budget) WindowString() string {
+	s := b.Window.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// Lifecycle is how a restore lives on after RestoreInstance: the safety
+// backup taken first, clones for editions that cannot restore in place,
+// and the sweep that reports each restore's end.
+type Lifecycle struct {
+	// SafetyBackup is RESTORE_SAFETY_BACKUP: "on", "off", or "" (unset):
+	// on for alarm-triggered and scheduled restores, off for the others.
+	SafetyBackup string
+	// Clone is RESTORE_CLONE: "mode": "clone" may order new instances,
+	// which are billed.
+	Clone bool
+	// MaxClones is RESTORE_MAX_CLONES: at most this many clones are
+	// ordered by one invocation.
+	MaxClones int
+	// SweepEvery is RESTORE_SWEEP_EVERY: how often the sweep timer fires
+	// (its cron), from which the sweep knows its window.
+	SweepEvery time.Duration
+}
