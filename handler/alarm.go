@@ -74,7 +74,7 @@ func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
 func firstOccur(a *events.AlarmNotification) (time.Time, error) {
 	t, err := chinatime.Parse(a.FirstOccurTime)
 	if err != nil {
-		return time.Time{}, invalid("firstOccurTime", fmt.Sprintf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", truncate(a.FirstOccurTime)))
+		return time.Time{}, invalid("firstOccurTime", fmt.Sprintf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", failure.Truncate(a.FirstOccurTime)))
 	}
 	return t, nil
 }

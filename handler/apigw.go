@@ -52,7 +52,7 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 	}
 	body, err := req.RawBody()
 	if err != nil {
-		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("body"), err.Error())))
+		return inv.gatewayResponse(inv.requestFailure(invalid("body", err.Error())))
 	}
 	if len(body) > MaxBodyBytes {
 		return inv.tooLarge()

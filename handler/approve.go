@@ -10,7 +10,6 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/config"
-	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
@@ -34,8 +33,7 @@ func (inv *invocation) checkForce(r restore.Request, src source) error {
 		return nil
 	}
 	if !src.mayForce {
-		return failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("force"),
-			"only an authenticated webhook call may override the restore budget")
+		return invalid("force", "only an authenticated webhook call may override the restore budget")
 	}
 	inv.log.Warn("restore requested with force: true: the restore budget will not hold it back", "instanceId", r.InstanceID)
 	return nil
@@ -49,12 +47,12 @@ func parseApproval(b body) (token string, force, ok bool, err error) {
 		case "approve":
 			ok = true
 			if json.Unmarshal(raw, &token) != nil || strings.TrimSpace(token) == "" {
-				err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("approve"), "must be a plan's token (a non-empty string)")
+				err = invalid("approve", "must be a plan's token (a non-empty string)")
 			}
 		case "force":
 			var b events.Bool
 			if json.Unmarshal(raw, &b) != nil {
-				err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("force"), "must be true or false")
+				err = invalid("force", "must be true or false")
 			}
 			force = bool(b)
 		}
@@ -64,7 +62,7 @@ func parseApproval(b body) (token string, force, ok bool, err error) {
 	}
 	for k := range b.obj {
 		if l := strings.ToLower(k); l != "approve" && l != "force" && err == nil {
-			err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(k), "unknown field in an approval (want approve, force)")
+			err = invalid(k, "unknown field in an approval (want approve, force)")
 		}
 	}
 	return token, force, true, err

@@ -227,16 +227,5 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func invalid(field, msg string) error {
-	return failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(field), msg)
-}
-
-// truncate keeps error messages short: a field can be large, and it might
-// hold something sensitive.
-func truncate(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}
+// invalid is the error of a field at fault (field "" for the whole body).
+var invalid = failure.InvalidField

@@ -86,8 +86,7 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (re
 	case status != "1" && status != "-":
 		return j, fmt.Sprintf("Cloud Monitor event %s on %s has status %q, neither \"1\" (abnormal) nor \"-\" (stateless)", ev.Type, instanceID, status), nil
 	case ev.Time.IsZero():
-		return j, "", failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("time"),
-			"a Cloud Monitor event needs its time: the backup restored is the newest before it")
+		return j, "", invalid("time", "a Cloud Monitor event needs its time: the backup restored is the newest before it")
 	}
 	at := ev.Time.Time
 	before := at.Add(-margin)

@@ -24,7 +24,7 @@ func (inv *invocation) timer(ctx context.Context, ev event) []restore.Result {
 		return inv.sweep(ctx, t) // see sweep.go
 	}
 	if strings.TrimSpace(t.Message) == "" {
-		return inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("Message"),
+		return inv.requestFailure(invalid("Message",
 			"the timer's argument is empty: set it to a restore request such as {\"instanceId\":\"crs-...\",\"backupId\":\"latest\"}"))
 	}
 	return inv.run(ctx, inv.jobs(msg, inv.timerSource(&t)))
@@ -123,7 +123,7 @@ func (inv *invocation) jobs(b body, src source) []job {
 	var out []job
 	for i, r := range reqs {
 		if src.noSecrets && r.Password != "" {
-			return fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
+			return fail(invalid("password",
 				"not accepted in a "+src.trigger+" event, which is stored in plain text: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD"))
 		}
 		if err := inv.checkForce(r, src); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"redis-restore/events"
-	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
@@ -35,16 +34,15 @@ func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest
 	if rawTask != "" {
 		n, err := strconv.ParseInt(rawTask, 10, 64)
 		if err != nil || n <= 0 {
-			return inv.statusError(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("taskId"), "must be a positive integer"))
+			return inv.statusError(invalid("taskId", "must be a positive integer"))
 		}
 		taskID = n
 	}
 	if instanceID == "" && taskID == 0 {
-		return inv.statusError(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("taskId"),
-			"ask with ?taskId=<TaskId> or ?instanceId=<crs-...>"))
+		return inv.statusError(invalid("taskId", "ask with ?taskId=<TaskId> or ?instanceId=<crs-...>"))
 	}
 	if instanceID != "" && !strings.HasPrefix(instanceID, "crs-") {
-		return inv.statusError(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("instanceId"), "is not a Redis instance ID (crs-xxxxxxxx)"))
+		return inv.statusError(invalid("instanceId", "is not a Redis instance ID (crs-xxxxxxxx)"))
 	}
 	st, err := inv.service(ctx).State(ctx, instanceID, taskID)
 	if err != nil {

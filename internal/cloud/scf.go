@@ -74,7 +74,7 @@ func (s *Session) InvokeAsync(ctx context.Context, region, namespace, function, 
 	const action = "Invoke"
 	switch {
 	case function == "":
-		return "", failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("FunctionName"), action+": no function named")
+		return "", failure.InvalidField("FunctionName", action+": no function named")
 	case len(event) > MaxAsyncEvent:
 		return "", failure.E(failure.Invalid, failure.Code("EventTooLarge"), failure.Field("ClientContext"),
 			fmt.Sprintf("%s: the event is %d bytes, more than the %d an asynchronous invocation takes", action, len(event), MaxAsyncEvent))

@@ -169,6 +169,22 @@ func E(args ...any) error {
 	return e
 }
 
+// InvalidField is the error of a request field that can never be right
+// as sent: Kind Invalid, CodeInvalidRequest, the field named.
+func InvalidField(field, msg string) error {
+	return E(Invalid, Code(CodeInvalidRequest), Field(field), msg)
+}
+
+// Truncate keeps a value quoted in an error message short: a field can be
+// large, and it might hold something sensitive.
+func Truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}
+
 // Code is an error code: the API's, or one of ours.
 type Code string
 

@@ -258,8 +258,7 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog
 	if safety && req.Password != "" {
 		// The restore is started later, by the sweep, which cannot be
 		// handed a password: it is never written anywhere.
-		res.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("password"),
-			"a restore with a safety backup is started later by the sweep, which cannot be handed the request's password: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD, or \"safetyBackup\": false"))
+		res.Fail(invalid("password", "a restore with a safety backup is started later by the sweep, which cannot be handed the request's password: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD, or \"safetyBackup\": false"))
 		return true
 	}
 	if dryRun {

@@ -106,19 +106,7 @@ func (r *Request) Validate() error {
 	return nil
 }
 
-func invalid(field, msg string) error {
-	return failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(field), msg)
-}
-
-// truncate keeps error messages short: a field can be large, and it might
-// hold something sensitive.
-func truncate(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}
+var invalid, truncate = failure.InvalidField, failure.Truncate
 
 // The ID checks are plain loops rather than regular expressions: compiling
 // `{0,127}` at start-up cost every cold start about two milliseconds.

@@ -48,8 +48,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 			return State{}, err
 		}
 		if instanceID != "" && info.InstanceID != instanceID {
-			return State{}, failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("taskId"),
-				fmt.Sprintf("task %d is not of %s", taskID, instanceID))
+			return State{}, invalid("taskId", fmt.Sprintf("task %d is not of %s", taskID, instanceID))
 		}
 		instanceID, asked = info.InstanceID, &info
 	}
