@@ -30,7 +30,15 @@ func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, b
 	end := before
 	for w := 0; w < maxBackupWindows; w++ {
 		begin := end.Add(-backupWindow)
-		best, found, err := s.newestInWindow(ctx, region, instanceID, begin, end, before)
+		var best Backup
+		found := false
+		err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+			if restorable(b) && b.StartTime.Before(before) &&
+				(!found || b.StartTime.After(best.StartTime) || (b.StartTime.Equal(best.StartTime) && b.ID > best.ID)) {
+				best, found = b, true
+			}
+			return true
+		})
 		if err != nil {
 			return Backup{}, err
 		}
@@ -44,26 +52,24 @@ func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, b
 			instanceID, end.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 }
 
-func (s *Service) newestInWindow(ctx context.Context, region, instanceID string, begin, end, before time.Time) (Backup, bool, error) {
-	var best Backup
-	found := false
+// eachBackup calls f with every backup of an instance (of every instance
+// for "") that started within [begin, end], at most 30 days apart, page
+// by page, until f returns false.
+func (s *Service) eachBackup(ctx context.Context, region, instanceID string, begin, end time.Time, f func(Backup) bool) error {
 	for offset := int64(0); ; offset += backupPageSize {
 		page, err := retry(ctx, s, func() (BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {
-			return best, false, err
+			return err
 		}
 		for _, b := range page.Backups {
-			if !restorable(b) || !b.StartTime.Before(before) {
-				continue
-			}
-			if !found || b.StartTime.After(best.StartTime) || (b.StartTime.Equal(best.StartTime) && b.ID > best.ID) {
-				best, found = b, true
+			if !f(b) {
+				return nil
 			}
 		}
 		if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
-			return best, found, nil
+			return nil
 		}
 	}
 }

@@ -118,8 +118,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 		since := job.Since.Truncate(time.Second)
 		for i := len(used) - 1; i >= 0; i-- {
 			if t := used[i]; !t.StartTime.Before(since) {
-				res.Status, res.TaskID = Duplicate, t.ID
-				res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+				earlierTask(job, res, t)
 				log.Info("restore already started", "taskId", t.ID)
 				return true
 			}

@@ -175,10 +175,7 @@ func lifeBegin(job Job, res *Result) {
 // was created (found by its remark), or a clone (found by its name). It
 // reports whether that settles the restore.
 func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
-	if job.Undo != nil {
-		return false
-	}
-	if dryRun || job.Since.IsZero() {
+	if job.Undo != nil || dryRun || job.Since.IsZero() {
 		return false
 	}
 	if job.Request.Clone() {
@@ -233,8 +230,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 		return true
 	}
 	if ok {
-		res.Status, res.TaskID = Duplicate, t.ID
-		res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
+		earlierTask(job, res, t)
 		log.Info("restore already started by another delivery", "taskId", t.ID)
 		return true
 	}
@@ -435,24 +431,14 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 }
 
 // safetyBackups lists the safety backups of an instance (of every
-// instance for "") that started
-// within [begin, end] (at most 30 days apart), every page.
+// instance for "") that started within [begin, end].
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
 	var out []SafetyBackup
-	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retry(ctx, s, func() (BackupPage, error) {
-			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
-		})
-		if err != nil {
-			return nil, err
+	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+		if sb, ok := parseSafety(b); ok {
+			out = append(out, sb)
 		}
-		for _, b := range page.Backups {
-			if sb, ok := parseSafety(b); ok {
-				out = append(out, sb)
-			}
-		}
-		if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
-			return out, nil
-		}
-	}
+		return true
+	})
+	return out, err
 }

@@ -249,9 +249,8 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
 	}
 	if req.BackupID == LatestBackup {
-		before := s.Now()
+		before := latestBefore(req.Before, s.Now())
 		if req.Before != nil {
-			before = *req.Before
 			utc := before.UTC()
 			p.Before = &utc
 		}
@@ -309,11 +308,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		case notRestorable(b) != "":
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
 		case p.Requested == LatestBackup:
-			before := now
-			if p.Before != nil {
-				before = *p.Before
-			}
-			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, before)
+			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, latestBefore(p.Before, now))
 			switch {
 			case err != nil && failure.KindOf(err) != failure.NotFound:
 				res.Fail(err)
@@ -376,21 +371,18 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 		}
 	}
 	for _, win := range windows {
-		for offset := int64(0); ; offset += backupPageSize {
-			page, err := retry(ctx, s, func() (BackupPage, error) {
-				return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, win[0], win[1], backupPageSize, offset)
-			})
-			if err != nil {
-				return Backup{}, err
+		var found *Backup
+		err := s.eachBackup(ctx, region, instanceID, win[0], win[1], func(b Backup) bool {
+			if b.ID == backupID {
+				found = &b
 			}
-			for _, b := range page.Backups {
-				if b.ID == backupID {
-					return b, nil
-				}
-			}
-			if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
-				break
-			}
+			return found == nil
+		})
+		if err != nil {
+			return Backup{}, err
+		}
+		if found != nil {
+			return *found, nil
 		}
 	}
 	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),

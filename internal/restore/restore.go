@@ -198,10 +198,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	}
 
 	if req.BackupID == LatestBackup {
-		before := s.Now()
-		if req.Before != nil {
-			before = *req.Before
-		}
+		before := latestBefore(req.Before, s.Now())
 		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before)
 		if err != nil {
 			res.Fail(err)
@@ -229,6 +226,15 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	s.restore(ctx, job, res, password, lookedAt, log)
 }
 
+// latestBefore is the bound of "latest": the newest restorable backup that
+// started before the request's before, or else before now.
+func latestBefore(before *time.Time, now time.Time) time.Time {
+	if before != nil {
+		return *before
+	}
+	return now
+}
+
 // JoinReason joins two parts of a reason with "; ", either maybe empty.
 func JoinReason(a, b string) string {
 	switch {
@@ -254,13 +260,19 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log 
 	case !ok:
 		return false
 	}
-	res.Status, res.TaskID = Duplicate, t.ID
+	earlierTask(job, res, t)
 	if job.Request.BackupID == LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
 	}
-	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 	log.Info("restore already started", "taskId", t.ID)
 	return true
+}
+
+// earlierTask settles res as a duplicate of t: a restore task of the
+// instance that an earlier delivery of this event started.
+func earlierTask(job Job, res *Result, t Task) {
+	res.Status, res.TaskID = Duplicate, t.ID
+	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 }
 
 // findStarted looks for a restore task of the instance that started since

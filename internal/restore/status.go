@@ -177,10 +177,8 @@ func findTask(tasks []Task, id int64) (Task, bool) {
 
 func manualTaskOf(tasks []Task, b SafetyBackup) (Task, bool) {
 	for _, t := range tasks {
-		if t.Kind == ManualBackupTask {
-			if d := b.StartTime.Sub(t.StartTime); d > -10*time.Second && d < 10*time.Second {
-				return t, true
-			}
+		if t.Kind == ManualBackupTask && sameStart(b, t) {
+			return t, true
 		}
 	}
 	return Task{}, false

@@ -246,11 +246,18 @@ func restoreAfter(tasks []Task, t time.Time) bool {
 	return false
 }
 
-// safetyOfTask finds the safety backup a manual backup task made: the
-// backup list does not name tasks, so by its start (within seconds).
+// sameStart reports whether a safety backup is the one a manual backup
+// task made: the backup list does not name tasks, so by its start (within
+// seconds).
+func sameStart(b SafetyBackup, t Task) bool {
+	d := b.StartTime.Sub(t.StartTime)
+	return d > -10*time.Second && d < 10*time.Second
+}
+
+// safetyOfTask finds the safety backup a manual backup task made.
 func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	for _, b := range safety {
-		if d := b.StartTime.Sub(t.StartTime); d > -10*time.Second && d < 10*time.Second {
+		if sameStart(b, t) {
 			b.TaskID = t.ID
 			return b, true
 		}
@@ -288,9 +295,9 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	if !info.Ended() {
 		return Result{}, false // the list ran ahead of the task: the next sweep
 	}
-	started, ended := t.StartTime, t.EndTime
-	dur := int64(ended.Sub(started).Seconds())
-	life := &Life{StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur, TaskStatus: info.Status, TaskMessage: info.Message}
+	ended := t.EndTime
+	life := ran(t)
+	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
 	if b, ok := undoOf(t, safety); ok {
 		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
@@ -312,14 +319,18 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 		log.Info("restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
 		return Result{}, false
 	}
-	life.Phase = Phase(outcome)
-	if outcome == "failed" {
-		life.Phase = PhaseFailed
-	}
+	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
 	life.eventID = nameUUID(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
 	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
 	s.emitLife(ctx, &r, log)
 	return r, true
+}
+
+// ran is a task's start, end and length, for its message.
+func ran(t Task) *Life {
+	started, ended := t.StartTime, t.EndTime
+	dur := int64(ended.Sub(started).Seconds())
+	return &Life{StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur}
 }
 
 func taskAfter(tasks []Task, t Task) bool {
@@ -373,9 +384,8 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 	if !w.in(last.EndTime) {
 		return
 	}
-	started, ended := last.StartTime, last.EndTime
-	dur := int64(ended.Sub(started).Seconds())
-	r := Result{InstanceID: src, Region: region, Life: &Life{NewInstanceIDs: []string{c.ID}, StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur}}
+	r := Result{InstanceID: src, Region: region, Life: ran(last)}
+	r.Life.NewInstanceIDs = []string{c.ID}
 	outcome := "succeeded"
 	switch {
 	case c.Running():
@@ -384,7 +394,7 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
-	case w.last(ended):
+	case w.last(last.EndTime):
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"), fmt.Sprintf("clone %s (%s) of %s is still not running (status %d)", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
