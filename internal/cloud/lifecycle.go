@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -116,7 +117,7 @@ func (s *Session) ListInstances(ctx context.Context, region string, ids ...strin
 			if in == nil || in.InstanceId == nil {
 				continue
 			}
-			if len(ids) > 0 && !contains(ids, *in.InstanceId) {
+			if len(ids) > 0 && !slices.Contains(ids, *in.InstanceId) {
 				continue // an ignored filter must not bring in others
 			}
 			out = append(out, instanceOf(in))
@@ -126,15 +127,6 @@ func (s *Session) ListInstances(ctx context.Context, region string, ids ...strin
 			return out, nil
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ManualBackupInstance starts a manual backup with a remark and returns
@@ -149,14 +141,7 @@ func (s *Session) ManualBackupInstance(ctx context.Context, region, instanceID, 
 	if err := s.call(ctx, &c.Client, "ManualBackupInstance", req, resp); err != nil {
 		return 0, "", err
 	}
-	if resp.Response == nil || resp.Response.TaskID == nil || *resp.Response.TaskID <= 0 {
-		rid := ""
-		if resp.Response != nil {
-			rid = resp.Response.RequestID
-		}
-		return 0, rid, failure.E(failure.Upstream, failure.Code(failure.CodeMissingTaskID), "ManualBackupInstance answered without a TaskId")
-	}
-	return int64(*resp.Response.TaskID), resp.Response.RequestID, nil
+	return resp.task("ManualBackupInstance")
 }
 
 // SecurityGroups lists the IDs of an instance's security groups.

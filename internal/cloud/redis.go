@@ -65,6 +65,21 @@ type restoreResponse struct {
 	} `json:"Response"`
 }
 
+// task is the answer's TaskId and RequestId. An answer without a usable
+// TaskId is no proof that nothing started: the caller looks for the task
+// before it says anything.
+func (r *restoreResponse) task(action string) (int64, string, error) {
+	p := r.Response
+	if p == nil || p.TaskID == nil || *p.TaskID <= 0 {
+		rid := ""
+		if p != nil {
+			rid = p.RequestID
+		}
+		return 0, rid, failure.E(failure.Upstream, failure.Code(failure.CodeMissingTaskID), action+" answered without a TaskId")
+	}
+	return int64(*p.TaskID), p.RequestID, nil
+}
+
 // RestoreInstance starts a restore and returns its TaskId.
 func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (int64, string, error) {
 	c := s.redis(region)
@@ -79,16 +94,7 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 	if err := s.call(ctx, &c.Client, "RestoreInstance", req, resp); err != nil {
 		return 0, "", err
 	}
-	// An answer without a usable TaskId is no proof that nothing started:
-	// the caller looks for the task before it says anything.
-	if resp.Response == nil || resp.Response.TaskID == nil || *resp.Response.TaskID <= 0 {
-		rid := ""
-		if resp.Response != nil {
-			rid = resp.Response.RequestID
-		}
-		return 0, rid, failure.E(failure.Upstream, failure.Code(failure.CodeMissingTaskID), "RestoreInstance answered without a TaskId")
-	}
-	return int64(*resp.Response.TaskID), resp.Response.RequestID, nil
+	return resp.task("RestoreInstance")
 }
 
 // DescribeInstanceBackups lists one page of an instance's backups that
@@ -119,11 +125,8 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 		if b == nil || b.BackupId == nil {
 			continue
 		}
-		bk := restore.Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0}
-		if b.BackupType != nil {
-			bk.Type = *b.BackupType
-		}
-		bk.Remark, bk.InstanceID = deref(b.Remark), deref(b.InstanceId)
+		bk := restore.Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0,
+			Type: deref(b.BackupType), Remark: deref(b.Remark), InstanceID: deref(b.InstanceId)}
 		var err error
 		if bk.StartTime, err = parseCloudTime(b.StartTime); err != nil {
 			return page, failure.E(failure.Upstream, failure.Code("BadBackupTime"), fmt.Sprintf("backup %s: %v", bk.ID, err))

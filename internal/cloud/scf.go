@@ -26,27 +26,35 @@ const (
 // object into out (which may be nil). Errors are classified like every
 // other call's: the API's code in a *failure.Error.
 func (s *Session) SCF(ctx context.Context, region, action string, params map[string]any, out any) error {
-	c := s.cached(scfService, region, func() *common.Client {
+	body, err := s.common(ctx, scfService, scfVersion, region, action, params)
+	if err != nil || out == nil {
+		return err
+	}
+	if err := decodeResponse(body, out); err != nil {
+		return failure.E(failure.Upstream, failure.Code("BadAnswer"), fmt.Sprintf("%s: unreadable answer: %v", action, err))
+	}
+	return nil
+}
+
+// common sends one action of a product the SDK has no module for here
+// (SCF, SSM) through the common module's CommonClient, and returns the
+// answer's body.
+func (s *Session) common(ctx context.Context, service, version, region, action string, params map[string]any) ([]byte, error) {
+	c := s.cached(service, region, func() *common.Client {
 		c := common.NewCommonClient(s.cred, region, s.profile())
 		s.prepare(c)
 		return c
 	})
-	req := tchttp.NewCommonRequest(scfService, scfVersion, action)
+	req := tchttp.NewCommonRequest(service, version, action)
 	if err := req.SetActionParameters(params); err != nil {
-		return failure.E(failure.Internal, failure.Code(failure.CodeInternal), action+": cannot build the request", err)
+		return nil, failure.E(failure.Internal, failure.Code(failure.CodeInternal), action+": cannot build the request", err)
 	}
 	req.SetContext(ctx)
 	resp := tchttp.NewCommonResponse()
 	if err := s.call(ctx, c, action, req, resp); err != nil {
-		return err
+		return nil, err
 	}
-	if out == nil {
-		return nil
-	}
-	if err := decodeResponse(resp.GetBody(), out); err != nil {
-		return failure.E(failure.Upstream, failure.Code("BadAnswer"), fmt.Sprintf("%s: unreadable answer: %v", action, err))
-	}
-	return nil
+	return resp.GetBody(), nil
 }
 
 // decodeResponse reads {"Response": {...}} into out, or the inner object

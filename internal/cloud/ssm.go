@@ -3,11 +3,8 @@ package cloud
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
-
-	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 
 	"redis-restore/internal/failure"
 )
@@ -35,21 +32,12 @@ type secretAnswer struct {
 // contains the value, nor anything of the answer that carries it.
 func (s *Session) GetSecretValue(ctx context.Context, region, name, version string) (string, error) {
 	const action = "GetSecretValue"
-	c := s.ssm(region)
-	req := tchttp.NewCommonRequest(ssmService, ssmVersion, action)
-	if err := req.SetActionParameters(map[string]any{
-		"SecretName": name,
-		"VersionId":  version,
-	}); err != nil {
-		return "", failure.E(failure.Internal, failure.Code(failure.CodeInternal), action+": cannot build the request", err)
-	}
-	req.SetContext(ctx)
-	resp := tchttp.NewCommonResponse()
-	if err := s.call(ctx, c, action, req, resp); err != nil {
+	body, err := s.common(ctx, ssmService, ssmVersion, region, action, map[string]any{"SecretName": name, "VersionId": version})
+	if err != nil {
 		return "", scrubSecretError(err)
 	}
-	answer, err := decodeSecretAnswer(resp.GetBody())
-	if err != nil {
+	var answer secretAnswer
+	if err := decodeResponse(body, &answer); err != nil {
 		return "", failure.E(failure.Upstream, failure.Code("BadSecretAnswer"), action+": unreadable answer for secret "+name)
 	}
 	switch {
@@ -63,26 +51,6 @@ func (s *Session) GetSecretValue(ctx context.Context, region, name, version stri
 		return string(b), nil
 	}
 	return "", nil
-}
-
-// decodeSecretAnswer reads the CommonResponse's body: the API's
-// {"Response": {...}}, or the inner object alone (as some SDK builds hand
-// it back).
-func decodeSecretAnswer(body []byte) (secretAnswer, error) {
-	var outer struct {
-		Response *secretAnswer `json:"Response"`
-	}
-	if err := json.Unmarshal(body, &outer); err != nil {
-		return secretAnswer{}, errors.New("not JSON")
-	}
-	if outer.Response != nil {
-		return *outer.Response, nil
-	}
-	var inner secretAnswer
-	if err := json.Unmarshal(body, &inner); err != nil {
-		return secretAnswer{}, errors.New("not JSON")
-	}
-	return inner, nil
 }
 
 // scrubSecretError drops from a classified error the SDK's own error where

@@ -4,19 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
-
 	"redis-restore/internal/failure"
 )
-
-func (s *Session) ssm(region string) *common.Client {
-	return s.cached("ssm", region, func() *common.Client {
-		c := common.NewCommonClient(s.cred, region, s.profile())
-		s.prepare(c)
-		return c
-	})
-}
 
 // SecretVersion is one version of an SSM secret: its name and when it was
 // created (unix seconds).
@@ -38,17 +27,12 @@ type versionsAnswer struct {
 // (which its example shows is not by time).
 func (s *Session) ListSecretVersionIds(ctx context.Context, region, name string) ([]SecretVersion, error) {
 	const action = "ListSecretVersionIds"
-	req := tchttp.NewCommonRequest(ssmService, ssmVersion, action)
-	if err := req.SetActionParameters(map[string]any{"SecretName": name}); err != nil {
-		return nil, failure.E(failure.Internal, failure.Code(failure.CodeInternal), action+": cannot build the request", err)
-	}
-	req.SetContext(ctx)
-	resp := tchttp.NewCommonResponse()
-	if err := s.call(ctx, s.ssm(region), action, req, resp); err != nil {
+	body, err := s.common(ctx, ssmService, ssmVersion, region, action, map[string]any{"SecretName": name})
+	if err != nil {
 		return nil, err
 	}
 	var answer versionsAnswer
-	if err := json.Unmarshal(resp.GetBody(), &answer); err != nil || answer.Response == nil {
+	if err := json.Unmarshal(body, &answer); err != nil || answer.Response == nil {
 		return nil, failure.E(failure.Upstream, failure.Code("BadSecretAnswer"), action+": unreadable answer for secret "+name)
 	}
 	return answer.Response.Versions, nil
