@@ -4,10 +4,12 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,8 +102,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		Password:         getenv("RESTORE_PASSWORD"),
 		PasswordSecret:   strings.TrimSpace(getenv("RESTORE_PASSWORD_SECRET")),
 		RoleARN:          strings.TrimSpace(getenv("RESTORE_ROLE_ARN")),
-		FunctionName:     firstNonEmpty(getenv("SCF_FUNCTIONNAME"), "redis-restore"),
-		Namespace:        firstNonEmpty(getenv("SCF_NAMESPACE"), "default"),
+		FunctionName:     cmp.Or(getenv("SCF_FUNCTIONNAME"), "redis-restore"),
+		Namespace:        cmp.Or(getenv("SCF_NAMESPACE"), "default"),
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
 		DryRun:           l.bool("RESTORE_DRY_RUN", false),
@@ -219,28 +221,15 @@ func (c *Config) CheckOutput() error {
 
 // Allowed reports whether the allow-list lets this instance be restored.
 func (c *Config) Allowed(instanceID string) bool {
-	if c.AllowedInstances == nil {
-		return true
-	}
-	for _, p := range c.AllowedInstances {
-		if ok, _ := path.Match(p, instanceID); ok {
-			return true
-		}
-	}
-	return false
+	return c.AllowedInstances == nil || slices.ContainsFunc(c.AllowedInstances, func(p string) bool {
+		ok, _ := path.Match(p, instanceID)
+		return ok
+	})
 }
 
 // PolicyWanted reports whether an alarm of this policy may restore.
 func (c *Config) PolicyWanted(policyID string) bool {
-	if c.AlarmPolicies == nil {
-		return true
-	}
-	for _, p := range c.AlarmPolicies {
-		if p == policyID {
-			return true
-		}
-	}
-	return false
+	return c.AlarmPolicies == nil || slices.Contains(c.AlarmPolicies, policyID)
 }
 
 // loadCredentials reads SCF's names first, then the SDK's usual ones for
@@ -254,7 +243,7 @@ func loadCredentials(getenv func(string) string) Credentials {
 	if c.SecretID == "" && c.SecretKey == "" {
 		c.SecretID = getenv("TENCENTCLOUD_SECRET_ID")
 		c.SecretKey = getenv("TENCENTCLOUD_SECRET_KEY")
-		c.Token = firstNonEmpty(getenv("TENCENTCLOUD_SESSION_TOKEN"), getenv("TENCENTCLOUD_TOKEN"))
+		c.Token = cmp.Or(getenv("TENCENTCLOUD_SESSION_TOKEN"), getenv("TENCENTCLOUD_TOKEN"))
 	}
 	return c
 }
@@ -299,10 +288,8 @@ func (l *loader) oneOf(name, def string, words ...string) string {
 	if raw == "" {
 		return def
 	}
-	for _, w := range words {
-		if raw == w {
-			return w
-		}
+	if slices.Contains(words, raw) {
+		return raw
 	}
 	l.fail(name, fmt.Sprintf("%q is not one of %s", raw, strings.Join(words, ", ")))
 	return HandoffOff
@@ -338,15 +325,6 @@ func (l *loader) patterns(name string) []string {
 		}
 	}
 	return ps
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func configError(name, msg string) error {

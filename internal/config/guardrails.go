@@ -2,11 +2,13 @@ package config
 
 import (
 	"fmt"
-	"redis-restore/internal/restore"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"redis-restore/internal/restore"
 )
 
 // Budget is restore.Budget: the restore owns the word, config reads it.
@@ -69,22 +71,21 @@ func (l *loader) guardrails() Guardrails {
 	}
 	kinds := l.list("RESTORE_APPROVAL")
 	g.Approval = map[string]bool{}
+	// Set but naming nothing: l.list has said so. Fail closed: every kind
+	// waits for an approval rather than none.
+	all := len(kinds) == 0
 	for _, k := range kinds {
 		k = strings.ToLower(k)
 		switch {
 		case k == "all" || k == "*":
-			for _, a := range ApprovalKinds {
-				g.Approval[a] = true
-			}
-		case contains(ApprovalKinds, k):
+			all = true
+		case slices.Contains(ApprovalKinds, k):
 			g.Approval[k] = true
 		default:
 			l.fail("RESTORE_APPROVAL", fmt.Sprintf("%q is not a trigger kind: list some of %s, or all, or off", k, strings.Join(ApprovalKinds, ", ")))
 		}
 	}
-	if len(kinds) == 0 {
-		// Set but naming nothing: l.list has said so. Fail closed: every
-		// kind waits for an approval rather than none.
+	if all {
 		for _, a := range ApprovalKinds {
 			g.Approval[a] = true
 		}
@@ -140,13 +141,4 @@ func (g Guardrails) ApprovalList() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
