@@ -90,13 +90,19 @@ func approvalLink(req *events.APIGatewayRequest) (string, bool) {
 	if m := req.Method(); m != http.MethodGet && m != http.MethodPost {
 		return "", false
 	}
+	return query(req, "approve")
+}
+
+// query reads a query parameter, in any letter case, from either of the
+// two forms of the query API gateway sends.
+func query(req *events.APIGatewayRequest, name string) (string, bool) {
 	for k, v := range req.QueryString {
-		if strings.EqualFold(k, "approve") {
+		if strings.EqualFold(k, name) {
 			return v.First(), true
 		}
 	}
 	for k, v := range req.QueryStringParameters {
-		if strings.EqualFold(k, "approve") {
+		if strings.EqualFold(k, name) {
 			return v, true
 		}
 	}

@@ -17,17 +17,8 @@ import (
 // read from the cloud at the time of asking.
 func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest) events.APIGatewayResponse {
 	q := func(name string) string {
-		for k, v := range req.QueryString {
-			if strings.EqualFold(k, name) {
-				return strings.TrimSpace(v.First())
-			}
-		}
-		for k, v := range req.QueryStringParameters {
-			if strings.EqualFold(k, name) {
-				return strings.TrimSpace(v)
-			}
-		}
-		return ""
+		v, _ := query(req, name)
+		return strings.TrimSpace(v)
 	}
 	instanceID, rawTask := q("instanceId"), q("taskId")
 	var taskID int64
