@@ -141,16 +141,8 @@ type EventTime struct{ time.Time }
 const maxEventMillis = 253402300799999
 
 func (t *EventTime) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
 	*t = EventTime{}
-	switch {
-	case bytes.Equal(data, []byte("null")):
-		return nil
-	case len(data) > 0 && data[0] == '"':
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	return loose(data, func(s string) error {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			return nil
@@ -164,9 +156,7 @@ func (t *EventTime) UnmarshalJSON(data []byte) error {
 		}
 		t.Time = v
 		return nil
-	default:
-		return t.setMillis(string(data))
-	}
+	}, func(data []byte) error { return t.setMillis(string(data)) })
 }
 
 func (t *EventTime) setMillis(s string) error {

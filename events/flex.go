@@ -12,18 +12,9 @@ import (
 type Bool bool
 
 func (b *Bool) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if bytes.Equal(data, []byte("null")) {
-		*b = false
-		return nil
-	}
-	if len(data) > 0 && data[0] == '"' {
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	*b = false
+	return loose(data, func(s string) error {
 		if s == "" {
-			*b = false
 			return nil
 		}
 		v, err := strconv.ParseBool(s)
@@ -32,13 +23,30 @@ func (b *Bool) UnmarshalJSON(data []byte) error {
 		}
 		*b = Bool(v)
 		return nil
+	}, func(data []byte) error {
+		if err := json.Unmarshal(data, (*bool)(b)); err != nil {
+			return fmt.Errorf("want a boolean, got %s", truncate(data))
+		}
+		return nil
+	})
+}
+
+// loose decodes a field that comes in more than one JSON type: null
+// leaves it as the caller set it, a string goes to str, anything else to
+// other.
+func loose(data []byte, str func(string) error, other func([]byte) error) error {
+	data = bytes.TrimSpace(data)
+	switch {
+	case bytes.Equal(data, []byte("null")):
+		return nil
+	case len(data) > 0 && data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		return str(s)
 	}
-	var v bool
-	if err := json.Unmarshal(data, &v); err != nil {
-		return fmt.Errorf("want a boolean, got %s", truncate(data))
-	}
-	*b = Bool(v)
-	return nil
+	return other(data)
 }
 
 // String decodes a JSON string or number into its text (CMQ's topicOwner,
@@ -46,26 +54,18 @@ func (b *Bool) UnmarshalJSON(data []byte) error {
 type String string
 
 func (s *String) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	switch {
-	case bytes.Equal(data, []byte("null")):
-		*s = ""
-		return nil
-	case len(data) > 0 && data[0] == '"':
-		var v string
-		if err := json.Unmarshal(data, &v); err != nil {
-			return err
-		}
+	*s = ""
+	return loose(data, func(v string) error {
 		*s = String(v)
 		return nil
-	default:
+	}, func(data []byte) error {
 		var n json.Number
 		if err := json.Unmarshal(data, &n); err != nil {
 			return fmt.Errorf("want a string or a number, got %s", truncate(data))
 		}
 		*s = String(n)
 		return nil
-	}
+	})
 }
 
 // List decodes a JSON array of strings, or one string of comma-separated
@@ -73,26 +73,16 @@ func (s *String) UnmarshalJSON(data []byte) error {
 type List []string
 
 func (l *List) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	switch {
-	case bytes.Equal(data, []byte("null")):
-		*l = nil
-		return nil
-	case len(data) > 0 && data[0] == '"':
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	*l = nil
+	return loose(data, func(s string) error {
 		*l = splitList(s)
 		return nil
-	default:
-		var v []string
-		if err := json.Unmarshal(data, &v); err != nil {
+	}, func(data []byte) error {
+		if err := json.Unmarshal(data, (*[]string)(l)); err != nil {
 			return fmt.Errorf("want a string or an array of strings, got %s", truncate(data))
 		}
-		*l = v
 		return nil
-	}
+	})
 }
 
 // QueryValue is one value of API gateway's queryString: a string, an array
@@ -103,29 +93,20 @@ type QueryValue struct {
 }
 
 func (q *QueryValue) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
 	*q = QueryValue{}
-	switch {
-	case bytes.Equal(data, []byte("null")):
-		return nil
-	case bytes.Equal(data, []byte("true")):
-		q.Flag = true
-		return nil
-	case bytes.Equal(data, []byte("false")):
-		return nil
-	case len(data) > 0 && data[0] == '"':
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	return loose(data, func(s string) error {
 		q.Values = []string{s}
 		return nil
-	default:
-		if err := json.Unmarshal(data, &q.Values); err != nil {
+	}, func(data []byte) error {
+		switch {
+		case bytes.Equal(data, []byte("true")):
+			q.Flag = true
+		case bytes.Equal(data, []byte("false")):
+		case json.Unmarshal(data, &q.Values) != nil:
 			return fmt.Errorf("want a string, an array of strings or true, got %s", truncate(data))
 		}
 		return nil
-	}
+	})
 }
 
 func (q QueryValue) MarshalJSON() ([]byte, error) {
