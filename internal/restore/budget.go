@@ -107,8 +107,7 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string) (*Budg
 func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
 	st, used, err := s.readBudget(ctx, job, res.Region)
 	if err != nil {
-		res.Fail(err)
-		log.Warn("could not count the instance's restores for its budget; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "could not count the instance's restores for its budget; not restoring")
 		return true
 	}
 	if st == nil || st.FreesAt == nil {

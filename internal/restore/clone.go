@@ -59,8 +59,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	name := cloneName(job, "")
 	ids, err := s.findClone(ctx, lr, res.Region, name)
 	if err != nil {
-		res.Fail(err)
-		log.Warn("could not check for an earlier clone; not cloning", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "could not check for an earlier clone; not cloning")
 		return true
 	}
 	if len(ids) == 0 {

@@ -90,8 +90,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		return s.Redis.DescribeInstance(ctx, res.Region, id)
 	})
 	if err != nil {
-		res.Fail(err)
-		log.Warn("cannot read the instance's edition; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false
 	}
 	ed := EditionOf(in.Type)
@@ -127,8 +126,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		return true
 	}
 	if refusal != nil {
-		res.Fail(refusal)
-		log.Warn("restore refused", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, refusal, log, "restore refused")
 		return false
 	}
 	job.Reason = JoinReason(job.Reason, note)

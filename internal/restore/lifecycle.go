@@ -186,8 +186,7 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	}
 	b, ok, err := s.findSafety(ctx, res.Region, job.Request.InstanceID, job.Since)
 	if err != nil {
-		res.Fail(err)
-		log.Warn("could not check for an earlier safety backup; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
 	}
 	if !ok {
@@ -225,8 +224,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 	if err != nil {
 		// Whose flow it is cannot be told: not a guess either way (the
 		// budget would count this event's own restore against it).
-		res.Fail(err)
-		log.Warn("the instance is busy and the task list cannot be read; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "the instance is busy and the task list cannot be read; not restoring")
 		return true
 	}
 	if ok {

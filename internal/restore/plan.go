@@ -219,8 +219,7 @@ func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun b
 func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, log *slog.Logger) {
 	p, err := s.draft(ctx, job, res.Region)
 	if err != nil {
-		res.Fail(err)
-		log.Warn("no plan", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "no plan")
 		return
 	}
 	res.BackupID = p.BackupID

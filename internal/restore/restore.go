@@ -121,8 +121,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	}
 
 	if err := s.precheck(job, res.Region); err != nil {
-		res.Fail(err)
-		log.Warn("restore refused", "code", res.Error.Code, "error", res.Error.Message)
+		failed(&res, err, log, "restore refused")
 		sendCtx, cancelSend := withReserve(ctx, s.Now(), answerReserve)
 		defer cancelSend()
 		s.emit(sendCtx, job, &res, log)
@@ -201,8 +200,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		before := latestBefore(req.Before, s.Now())
 		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before)
 		if err != nil {
-			res.Fail(err)
-			log.Warn("no backup to restore", "code", res.Error.Code, "error", res.Error.Message)
+			failed(res, err, log, "no backup to restore")
 			return
 		}
 		res.BackupID = b.ID
@@ -254,8 +252,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log 
 	t, ok, err := s.findStarted(ctx, job, res.Region)
 	switch {
 	case err != nil:
-		res.Fail(err)
-		log.Warn("could not check for an earlier restore; not restoring", "code", res.Error.Code, "error", res.Error.Message)
+		failed(res, err, log, "could not check for an earlier restore; not restoring")
 		return true
 	case !ok:
 		return false
@@ -535,4 +532,10 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// failed fills res as failed with err and logs it with what was not done.
+func failed(res *Result, err error, log *slog.Logger, msg string) {
+	res.Fail(err)
+	log.Warn(msg, "code", res.Error.Code, "error", res.Error.Message)
 }
