@@ -96,18 +96,18 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		}
 	}
 	var undo *SafetyBackup
-	for i, b := range safety {
-		if asked != nil && restoreTask == nil {
-			// The task asked about may be the safety backup's own.
-			if t, ok := findTask(tasks, taskID); ok && t.Kind == ManualBackupTask {
-				if sb, ok := safetyOfTask(t, safety); ok && sb.ID == b.ID {
-					undo = &safety[i]
-				}
+	if asked != nil && restoreTask == nil {
+		// The task asked about may be the safety backup's own.
+		if t, ok := findTask(tasks, taskID); ok && t.Kind == ManualBackupTask {
+			if b, ok := safetyOfTask(t, safety); ok {
+				undo = &b
 			}
-			continue
 		}
-		if (restoreTask == nil || !b.StartTime.After(restoreTask.StartTime)) && (undo == nil || b.StartTime.After(undo.StartTime)) {
-			undo = &safety[i]
+	} else {
+		for i, b := range safety {
+			if (restoreTask == nil || !b.StartTime.After(restoreTask.StartTime)) && (undo == nil || b.StartTime.After(undo.StartTime)) {
+				undo = &safety[i]
+			}
 		}
 	}
 	if asked == nil {
@@ -116,10 +116,8 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		if undo != nil && restoreTask != nil && undo.StartTime.After(restoreTask.StartTime) {
 			restoreTask = nil
 		}
-		for _, c := range clones {
-			if restoreTask == nil && undo == nil {
-				return cloneState(st, c), nil
-			}
+		if restoreTask == nil && undo == nil && len(clones) > 0 {
+			return cloneState(st, clones[0]), nil
 		}
 	}
 	if undo != nil {
