@@ -5,69 +5,37 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/tencentyun/scf-go-lib/cloudfunction"
-	"github.com/tencentyun/scf-go-lib/functioncontext"
 )
 
-// echofn is the function the tests start: this test binary itself, which
-// plays a tiny SCF function (echoMain) when SCFDRIVER_ECHOFN is set.
-var echofn = os.Args[0]
+// echofn is the path of testdata/echofn, built once in TestMain.
+var echofn string
 
 func TestMain(m *testing.M) {
-	if os.Getenv("SCFDRIVER_ECHOFN") != "" {
-		echoMain()
-		return
+	dir, err := os.MkdirTemp("", "scfdriver-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	os.Setenv("SCFDRIVER_ECHOFN", "1") // for the processes Start starts
-	os.Exit(m.Run())
-}
-
-// echoMain is the function: it answers with what it saw of the
-// invocation, so the tests can check that each part of the InvokeRequest
-// reaches the handler.
-func echoMain() {
-	// Process-level switches, for the start-failure tests.
-	if msg := os.Getenv("ECHOFN_EXIT"); msg != "" {
-		fmt.Fprintln(os.Stderr, msg)
-		os.Exit(3)
+	echofn = filepath.Join(dir, "main")
+	// testdata is skipped by ./... patterns but builds fine when named,
+	// and it uses this module's go.mod, so scf-go-lib is the pinned one.
+	build := exec.Command("go", "build", "-o", echofn, "./testdata/echofn")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build echofn:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
 	}
-	if os.Getenv("ECHOFN_HANG") != "" {
-		select {}
-	}
-	cloudfunction.Start(func(ctx context.Context, ev map[string]any) (map[string]any, error) {
-		fmt.Fprintln(os.Stderr, "echofn: invoked")
-		switch {
-		case ev["fail"] == true:
-			return nil, errors.New("asked to fail")
-		case ev["panic"] == true:
-			panic("asked to panic")
-		case ev["exit"] == true:
-			fmt.Fprintln(os.Stderr, "echofn: exiting mid-invoke")
-			os.Exit(4)
-		case ev["sleep"] == true:
-			time.Sleep(time.Hour) // ignores ctx, like a stuck handler
-		}
-		out := map[string]any{"event": ev, "pid": os.Getpid()}
-		if fc, ok := functioncontext.FromContext(ctx); ok {
-			out["requestId"], out["functionName"], out["namespace"] = fc.RequestID, fc.FunctionName, fc.Namespace
-			out["region"], out["memory"], out["timeLimitMs"] = fc.TencentcloudRegion, fc.MemoryLimitInMb, fc.TimeLimitInMs
-		}
-		if name, ok := ev["env"].(string); ok {
-			out["envValue"] = os.Getenv(name)
-		}
-		if dl, ok := ctx.Deadline(); ok {
-			out["deadline"] = dl.Format(time.RFC3339Nano)
-		}
-		return out, nil
-	})
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe for the exec copier goroutine and the test.
