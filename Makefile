@@ -15,11 +15,11 @@ FUZZTIME  ?= 1m
 RACE      ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 # Each fuzz target, as package:Target:inputs-for-make-test.
 FUZZ_TARGETS := \
-	./events:FuzzDetect:20000x ./events:FuzzParseRestoreRequests:20000x \
+	./handler:FuzzDetect:20000x ./handler:FuzzParseRestoreRequests:20000x \
 	./events:FuzzDecodeAPIGateway:10000x ./events:FuzzDecodeCMQ:10000x \
 	./events:FuzzDecodeTimer:10000x ./events:FuzzDecodeAlarm:10000x \
-	./events:FuzzDecodeFunctionURL:10000x ./events:FuzzDecodeCKafka:10000x \
-	./events:FuzzDecodeEventBridge:10000x \
+	./handler:FuzzDecodeFunctionURL:10000x ./handler:FuzzDecodeCKafka:10000x \
+	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
 .PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy clean policy

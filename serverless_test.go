@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"redis-restore/events"
+	"redis-restore/handler"
 )
 
 // serverless.yml is what `make deploy` deploys: a wrong handler, runtime,
@@ -96,7 +96,7 @@ func TestServerlessYAML(t *testing.T) {
 			}
 			continue
 		}
-		reqs, err := events.ParseRestoreRequests([]byte(arg))
+		reqs, err := handler.ParseRequests([]byte(arg))
 		if err != nil || len(reqs) == 0 {
 			t.Fatalf("the timer's argument %q is not a valid restore request: %v", arg, err)
 		}

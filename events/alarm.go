@@ -1,12 +1,6 @@
 package events
 
-import (
-	"fmt"
-	"strings"
-	"time"
-
-	"redis-restore/internal/chinatime"
-)
+import "strings"
 
 // AlarmNotification is a Cloud Monitor alarm callback, arriving as an API
 // gateway body or a CMQ message body. Several fields come as a string in one
@@ -58,15 +52,6 @@ type AlarmConditions struct {
 // Firing reports whether the alarm is firing ("1"), as opposed to resolved.
 func (a *AlarmNotification) Firing() bool {
 	return strings.TrimSpace(string(a.AlarmStatus)) == "1"
-}
-
-// FirstOccur is when the alarm first fired.
-func (a *AlarmNotification) FirstOccur() (time.Time, error) {
-	t, err := chinatime.Parse(a.FirstOccurTime)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", truncate([]byte(a.FirstOccurTime)))
-	}
-	return t, nil
 }
 
 // InstanceID is the Redis instance the alarm is about, or "" when it names

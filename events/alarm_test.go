@@ -4,14 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"redis-restore/events"
 )
-
-// firstOccurUTC is the fixtures' firstOccurTime, "2026-11-29 10:00:00" China
-// Standard Time.
-var firstOccurUTC = time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)
 
 func TestAlarmNotificationMetric(t *testing.T) {
 	a := decodeFixture[events.AlarmNotification](t, "alarm-metric-instanceid.json")
@@ -54,13 +49,6 @@ func TestAlarmNotificationMetric(t *testing.T) {
 	check(t, "Firing()", a.Firing(), true)
 	check(t, "Region()", a.Region(), "ap-guangzhou")
 	check(t, "What()", a.What(), "metric keys")
-	first, err := a.FirstOccur()
-	if err != nil {
-		t.Fatalf("FirstOccur: %v", err)
-	}
-	if !first.Equal(firstOccurUTC) {
-		t.Errorf("FirstOccur() = %v, want %v", first, firstOccurUTC)
-	}
 
 	assertRoundTrip(t, a)
 }
@@ -193,16 +181,6 @@ func TestAlarmFixtures(t *testing.T) {
 			check(t, "Firing()", a.Firing(), tt.firing)
 			check(t, "Region()", a.Region(), tt.region)
 			check(t, "What()", a.What(), tt.what)
-			first, err := a.FirstOccur()
-			if err != nil {
-				t.Fatalf("FirstOccur: %v", err)
-			}
-			if !first.Equal(firstOccurUTC) {
-				t.Errorf("FirstOccur() = %v, want %v", first, firstOccurUTC)
-			}
-			if k, err := events.Detect(readFixture(t, tt.fixture)); err != nil || k != events.Alarm {
-				t.Errorf("Detect = %v, %v; want alarm", k, err)
-			}
 			assertRoundTrip(t, a)
 		})
 	}
@@ -265,28 +243,6 @@ func TestAlarmFiring(t *testing.T) {
 	}
 }
 
-func TestAlarmFirstOccur(t *testing.T) {
-	a := events.AlarmNotification{FirstOccurTime: "2026-11-29 10:00:00"}
-	got, err := a.FirstOccur()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Equal(time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)) {
-		t.Errorf("FirstOccur() = %v, want 2026-11-29T02:00:00Z", got)
-	}
-	if _, off := got.Zone(); off != 8*60*60 {
-		t.Errorf("FirstOccur() offset %d, want +8h", off)
-	}
-	check(t, "FirstOccur().Format(RFC3339)", got.Format(time.RFC3339), "2026-11-29T10:00:00+08:00")
-
-	for _, bad := range []string{"", "0", "2026-11-29T10:00:00Z", "2026/11/29 10:00:00", "2026-11-29"} {
-		a := events.AlarmNotification{FirstOccurTime: bad}
-		if got, err := a.FirstOccur(); err == nil {
-			t.Errorf("FirstOccur(%q) = %v, want an error", bad, got)
-		}
-	}
-}
-
 func TestAlarmRegion(t *testing.T) {
 	tests := map[string]string{
 		"gz":          "ap-guangzhou",
@@ -333,11 +289,6 @@ func FuzzDecodeAlarm(f *testing.F) {
 		_ = a.What()
 		if r := a.Region(); r != "" && !strings.Contains(r, "-") {
 			t.Fatalf("Region() = %q", r)
-		}
-		if first, err := a.FirstOccur(); err == nil {
-			if _, off := first.Zone(); off != 8*60*60 {
-				t.Fatalf("FirstOccur() offset %d", off)
-			}
 		}
 	})
 }

@@ -3,13 +3,10 @@ package events
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"redis-restore/internal/failure"
 )
 
 // EventBridgeEvent is one event an EventBridge rule delivers to the
@@ -93,10 +90,8 @@ func (e *EventBridgeEvent) CloudMonitorData() (CloudMonitorData, error) {
 	if len(bytes.TrimSpace(e.Data)) == 0 || bytes.Equal(bytes.TrimSpace(e.Data), []byte("null")) {
 		return d, nil
 	}
-	if err := json.Unmarshal(e.Data, &d); err != nil {
-		return d, decodeError("data", err)
-	}
-	return d, nil
+	err := json.Unmarshal(e.Data, &d)
+	return d, err
 }
 
 // InstanceID is the Redis instance a Cloud Monitor event is about: its
@@ -124,52 +119,15 @@ func (e *EventBridgeEvent) RequestBody() ([]byte, error) {
 	data := bytes.TrimSpace(e.Data)
 	switch {
 	case len(data) == 0 || bytes.Equal(data, []byte("null")):
-		return nil, invalid("data", "is missing: an event of type "+RestoreRequestedType+" carries the restore request as its data")
+		return nil, &FieldError{"data", "is missing: an event of type " + RestoreRequestedType + " carries the restore request as its data"}
 	case data[0] == '"':
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
-			return nil, invalid("data", "not a valid JSON string")
+			return nil, &FieldError{"data", "not a valid JSON string"}
 		}
 		return []byte(s), nil
 	}
 	return data, nil
-}
-
-// DecodeEventBridge decodes one event or a batch ({"EventList": [...]}).
-// Its errors are failure.Invalid and name the field at fault.
-func DecodeEventBridge(payload []byte) ([]EventBridgeEvent, error) {
-	obj, err := decodeObject(payload)
-	if err != nil {
-		return nil, err
-	}
-	if raw, ok := obj["EventList"]; ok {
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, invalid("EventList", "must be an array of events")
-		}
-		out := make([]EventBridgeEvent, len(items))
-		for i, item := range items {
-			if err := decodeEventBridgeEvent(item, &out[i], fmt.Sprintf("EventList[%d].", i)); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	var ev EventBridgeEvent
-	if err := decodeEventBridgeEvent(payload, &ev, ""); err != nil {
-		return nil, err
-	}
-	return []EventBridgeEvent{ev}, nil
-}
-
-func decodeEventBridgeEvent(data []byte, ev *EventBridgeEvent, prefix string) error {
-	if _, err := decodeObject(data); err != nil {
-		return prefixed(prefix, err)
-	}
-	if err := json.Unmarshal(data, ev); err != nil {
-		return decodeError(strings.TrimSuffix(prefix, "."), err)
-	}
-	return nil
 }
 
 // EventTime is an EventBridge event's time: milliseconds since the epoch as
@@ -202,7 +160,7 @@ func (t *EventTime) UnmarshalJSON(data []byte) error {
 		}
 		v, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return &fieldError{"time", fmt.Sprintf("want milliseconds since 1970 or an RFC 3339 time, got %q", truncate([]byte(s)))}
+			return fmt.Errorf("want milliseconds since 1970 or an RFC 3339 time, got %q", truncate([]byte(s)))
 		}
 		t.Time = v
 		return nil
@@ -214,7 +172,7 @@ func (t *EventTime) UnmarshalJSON(data []byte) error {
 func (t *EventTime) setMillis(s string) error {
 	ms, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || ms < 0 || ms > maxEventMillis {
-		return &fieldError{"time", fmt.Sprintf("want milliseconds since 1970 or an RFC 3339 time, got %s", truncate([]byte(s)))}
+		return fmt.Errorf("want milliseconds since 1970 or an RFC 3339 time, got %s", truncate([]byte(s)))
 	}
 	t.Time = time.UnixMilli(ms).UTC()
 	return nil
@@ -225,42 +183,4 @@ func (t EventTime) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return []byte(strconv.FormatInt(t.UnixMilli(), 10)), nil
-}
-
-// decodeError turns a json decoding error into failure.Invalid naming the
-// field at fault.
-func decodeError(field string, err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		name := te.Field
-		if field != "" && name != "" {
-			name = field + "." + name
-		} else if name == "" {
-			name = field
-		}
-		return invalid(name, fmt.Sprintf("want %s, got a JSON %s", te.Type.String(), te.Value))
-	}
-	var fe *fieldError
-	if errors.As(err, &fe) {
-		name := fe.field
-		if field != "" {
-			name = field + "." + name
-		}
-		return invalid(name, fe.msg)
-	}
-	return invalid(field, err.Error())
-}
-
-// fieldError is an error of a type's own decoding that knows its field:
-// encoding/json names the field only in its own type errors.
-type fieldError struct{ field, msg string }
-
-func (e *fieldError) Error() string { return e.field + ": " + e.msg }
-
-// prefixed names a nested field in an error from decodeObject.
-func prefixed(prefix string, err error) error {
-	if prefix == "" {
-		return err
-	}
-	return invalid(strings.TrimSuffix(prefix, "."), failure.As(err).Message)
 }

@@ -10,13 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
-	"strings"
 	"testing"
 
 	"redis-restore/events"
-	"redis-restore/internal/failure"
 )
 
 // testdataDir is the module's top-level testdata directory: the fixtures are
@@ -60,6 +57,32 @@ func fixtureNames(tb testing.TB) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// decodeJSON decodes data into a T, as encoding/json does.
+func decodeJSON[T any](data []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+func decodeJSONT[T any](t *testing.T, data string) T {
+	t.Helper()
+	v, err := decodeJSON[T]([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// decodeEventBridge decodes one event or a batch {"EventList": [...]}.
+func decodeEventBridge(data []byte) ([]events.EventBridgeEvent, error) {
+	var b events.EventBridgeBatch
+	if json.Unmarshal(data, &b) == nil && b.EventList != nil {
+		return b.EventList, nil
+	}
+	e, err := decodeJSON[events.EventBridgeEvent](data)
+	return []events.EventBridgeEvent{e}, err
 }
 
 // decodeFixture decodes a fixture into a T, as the runtime would.
@@ -142,104 +165,6 @@ func seedFixtures(f *testing.F) {
 	f.Helper()
 	for _, name := range fixtureNames(f) {
 		f.Add(readFixture(f, name))
-	}
-}
-
-// seedBodies adds what the envelopes carry (timer messages, API gateway and
-// function URL bodies, CMQ and CKafka message bodies, EventBridge data) to a
-// fuzz corpus, for targets that parse bodies rather than events.
-func seedBodies(f *testing.F) {
-	f.Helper()
-	for _, name := range fixtureNames(f) {
-		data := readFixture(f, name)
-		switch {
-		case strings.HasPrefix(name, "timer"):
-			var e events.TimerEvent
-			if json.Unmarshal(data, &e) == nil {
-				f.Add([]byte(e.Message))
-			}
-		case strings.HasPrefix(name, "apigw"):
-			var r events.APIGatewayRequest
-			if json.Unmarshal(data, &r) == nil {
-				if b, err := r.RawBody(); err == nil {
-					f.Add(b)
-				}
-			}
-		case strings.HasPrefix(name, "cmq"):
-			var e events.CMQEvent
-			if json.Unmarshal(data, &e) == nil {
-				for _, rec := range e.Records {
-					f.Add([]byte(rec.CMQ.MsgBody))
-				}
-			}
-		case strings.HasPrefix(name, "functionurl"):
-			if r, err := events.DecodeFunctionURL(data); err == nil {
-				if b, err := r.RawBody(); err == nil {
-					f.Add(b)
-				}
-			}
-		case strings.HasPrefix(name, "ckafka"):
-			if e, err := events.DecodeCKafka(data); err == nil {
-				for _, rec := range e.Records {
-					f.Add([]byte(rec.Ckafka.MsgBody))
-				}
-			}
-		case strings.HasPrefix(name, "eventbridge"):
-			if evs, err := events.DecodeEventBridge(data); err == nil {
-				for _, e := range evs {
-					if b, err := e.RequestBody(); err == nil {
-						f.Add(b)
-					}
-				}
-			}
-		}
-	}
-}
-
-// instanceIDRE is the shape of a Redis instance ID, as the contract has it.
-var instanceIDRE = regexp.MustCompile(`^crs-[a-z0-9]{4,32}$`)
-
-// checkRestoreRequests is the property of ParseRestoreRequests: whatever
-// the input, it never panics and either returns at least one valid request
-// or an error of kind Invalid, never both, never neither.
-func checkRestoreRequests(t *testing.T, data []byte) {
-	t.Helper()
-	reqs, err := events.ParseRestoreRequests(data)
-	if err != nil {
-		if k := failure.KindOf(err); k != failure.Invalid {
-			t.Fatalf("ParseRestoreRequests(%q): error of kind %v, want Invalid: %v", data, k, err)
-		}
-		if reqs != nil {
-			t.Fatalf("ParseRestoreRequests(%q): requests %v along with error %v", data, reqs, err)
-		}
-		return
-	}
-	if len(reqs) == 0 || len(reqs) > events.MaxRestores {
-		t.Fatalf("ParseRestoreRequests(%q): %d requests, no error", data, len(reqs))
-	}
-	for i, r := range reqs {
-		if !instanceIDRE.MatchString(r.InstanceID) {
-			t.Fatalf("request %d: instanceId %q accepted", i, r.InstanceID)
-		}
-		if r.BackupID == "" {
-			t.Fatalf("request %d: empty backupId accepted", i)
-		}
-		if r.Before != nil && r.BackupID != events.LatestBackup {
-			t.Fatalf("request %d: before with backupId %q accepted", i, r.BackupID)
-		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			t.Fatalf("request %d: marshal: %v", i, err)
-		}
-		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(b, &keys); err != nil {
-			t.Fatalf("request %d: marshalled %s: %v", i, b, err)
-		}
-		for k := range keys {
-			if strings.EqualFold(k, "password") {
-				t.Fatalf("request %d: password marshalled: %s", i, b)
-			}
-		}
 	}
 }
 

@@ -1,10 +1,6 @@
 package events
 
-import (
-	"bytes"
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // HandoffField is the one key of a hand-off event.
 const HandoffField = "redisRestoreHandoff"
@@ -27,23 +23,4 @@ type HandoffCall struct {
 	Key         string    `json:"key,omitempty"`
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	Body        string    `json:"body"` // the request body as authenticated
-}
-
-// DecodeHandoff decodes a hand-off event strictly: it is ours, so anything
-// unexpected in it is a mistake.
-func DecodeHandoff(payload []byte) (HandoffCall, error) {
-	var ev HandoffEvent
-	if err := strictUnmarshal(payload, &ev); err != nil {
-		return HandoffCall{}, invalid(HandoffField, err.Error())
-	}
-	if ev.Handoff.Body == "" || ev.Handoff.Trigger == "" {
-		return HandoffCall{}, invalid(HandoffField, "trigger and body are required")
-	}
-	return ev.Handoff, nil
-}
-
-func strictUnmarshal(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }

@@ -4,53 +4,79 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"redis-restore/events"
-	"redis-restore/internal/config"
+	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
-// alarmJob turns a Cloud Monitor alarm into a restore of the newest backup
-// that started before the trouble began (less a margin). It returns a
-// non-empty skip reason when the alarm asks for nothing, and an error when
-// the alarm cannot be understood.
-func alarmJob(a *events.AlarmNotification, cfg *config.Config, trigger string) (restore.Job, string, error) {
+// alarmJob turns a Cloud Monitor alarm body into a restore of the newest
+// backup that started before the trouble began (less a margin), or a
+// skipped result when the alarm asks for nothing. Its error says why the
+// alarm cannot be understood.
+func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
+	if err := checkUniqueKeys(b.data); err != nil {
+		return job{}, err
+	}
+	var a events.AlarmNotification
+	if err := decodeFields(b.obj, &a, ""); err != nil {
+		return job{}, failure.E(err, "alarm notification: "+failure.As(err).Message)
+	}
+	cfg := inv.cfg
 	instanceID := a.InstanceID()
 	policy := a.AlarmPolicyInfo.PolicyID
+	skip := ""
 	switch {
 	case instanceID == "":
-		return restore.Job{}, fmt.Sprintf("alarm of policy %q names no Redis instance in its dimensions (%s)", policy, dimensionNames(a)), nil
+		skip = fmt.Sprintf("alarm of policy %q names no Redis instance in its dimensions (%s)", policy, dimensionNames(&a))
 	case !a.Firing():
-		return restore.Job{Request: events.RestoreRequest{InstanceID: instanceID}}, fmt.Sprintf("alarm of policy %q on %s is resolved (alarmStatus %q)", policy, instanceID, string(a.AlarmStatus)), nil
+		skip = fmt.Sprintf("alarm of policy %q on %s is resolved (alarmStatus %q)", policy, instanceID, string(a.AlarmStatus))
 	case !cfg.PolicyWanted(policy):
-		return restore.Job{Request: events.RestoreRequest{InstanceID: instanceID}}, fmt.Sprintf("alarm policy %q is not in RESTORE_ALARM_POLICIES", policy), nil
+		skip = fmt.Sprintf("alarm policy %q is not in RESTORE_ALARM_POLICIES", policy)
 	}
-	first, err := a.FirstOccur()
+	if skip != "" {
+		inv.log.Info("alarm skipped", "instanceId", instanceID, "reason", skip)
+		return job{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: skip}}, nil
+	}
+	first, err := firstOccur(&a)
 	if err != nil {
-		return restore.Job{}, "", failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("firstOccurTime"), err.Error())
+		return job{}, err
 	}
 	before := first.Add(-cfg.AlarmMargin)
-	req := events.RestoreRequest{
+	req := restore.Request{
 		InstanceID: instanceID,
-		BackupID:   events.LatestBackup,
+		BackupID:   restore.LatestBackup,
 		Region:     a.Region(),
 		Before:     &before,
 	}
 	if err := req.Validate(); err != nil {
-		return restore.Job{}, "", err
+		return job{}, err
 	}
-	return restore.Job{
+	j := restore.Job{
 		Request: req,
 		Trigger: trigger,
 		Since:   first,
-		Key:     "alarm:" + instanceID + ":" + policy + ":" + first.UTC().Format("20060102T150405Z"),
+		Key:     alarmKey(instanceID, policy, first),
 		// Alarms fall under RESTORE_BUDGET: a flapping alarm is a new event
 		// at every firing.
 		JobGuard: restore.JobGuard{Alarm: true},
 		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
 			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
-	}, "", nil
+	}
+	inv.log.Info("alarm accepted", "instanceId", instanceID, "reason", j.Reason)
+	return job{Job: j}, nil
+}
+
+// firstOccur is when the alarm first fired: Cloud Monitor writes it in
+// China Standard Time, without a zone.
+func firstOccur(a *events.AlarmNotification) (time.Time, error) {
+	t, err := chinatime.Parse(a.FirstOccurTime)
+	if err != nil {
+		return time.Time{}, invalid("firstOccurTime", fmt.Sprintf("firstOccurTime: want \"2006-01-02 15:04:05\" (China Standard Time), got %q", truncate(a.FirstOccurTime)))
+	}
+	return t, nil
 }
 
 func dimensionNames(a *events.AlarmNotification) string {

@@ -2,8 +2,6 @@ package handler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,17 +17,26 @@ import (
 // it again does not restore again.
 const IdempotencyHeader = "Idempotency-Key"
 
-// apigw handles an API gateway request: method, size and authentication
-// first, each refused before the body is parsed.
-func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGatewayResponse {
-	var req events.APIGatewayRequest
-	if err := json.Unmarshal(payload, &req); err != nil {
-		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), "API gateway event: "+err.Error())))
+// apigw handles an HTTP call, API gateway's or a function URL's (see
+// functionurl.go): method, size and authentication first, each refused
+// before the body is parsed.
+func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayResponse {
+	what := map[Kind]string{APIGateway: "API gateway event", FunctionURL: "function URL event"}[inv.kind]
+	req := &events.APIGatewayRequest{}
+	if err := decodeFields(ev.obj, req, ""); err != nil {
+		inv.log.Warn(what+" not understood", "error", err.Error())
+		return inv.gatewayResponse(inv.requestFailure(failure.E(err, what+": "+failure.As(err).Message)))
 	}
-	inv.log = inv.log.With("gatewayRequestId", req.RequestID(), "sourceIp", sourceIP(&req))
+	if inv.kind == FunctionURL {
+		// The client's address, for the logs: the platform's
+		// x-scf-remote-addr, not a header the caller could set on its own
+		// (such as X-Forwarded-For).
+		inv.log = inv.log.With("remoteAddr", strings.TrimSpace(req.Header(events.RemoteAddrHeader)))
+	}
+	inv.log = inv.log.With("gatewayRequestId", req.RequestID(), "sourceIp", sourceIP(req))
 	// A signed approval link (?approve=<plan token>) is its own proof:
 	// see approve.go.
-	if token, ok := approvalLink(&req); ok {
+	if token, ok := approvalLink(req); ok {
 		if req.Method() == http.MethodGet {
 			return inv.confirmPage(token)
 		}
@@ -64,51 +71,19 @@ func (inv *invocation) apigw(ctx context.Context, payload []byte) events.APIGate
 	}
 	inv.log.Info("webhook authenticated", "method", who.method)
 	if req.Method() == http.MethodGet {
-		return inv.status(ctx, &req) // where is my restore? see status.go
+		return inv.status(ctx, req) // where is my restore? see status.go
 	}
-	if token, force, ok, err := parseApproval(body); ok || err != nil {
+	b := decodeBody(body)
+	if token, force, ok, err := parseApproval(b); ok || err != nil {
 		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
 	}
-	inv.noteAlarmCallback(body)
+	inv.noteAlarmCallback(b)
 	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
-	jobs := inv.jobs(body, src)
-	if results, ok := inv.handOff(ctx, body, src, jobs, wantsWait(req.QueryString)); ok {
+	jobs := inv.jobs(b, src)
+	if results, ok := inv.handOff(ctx, b, src, jobs, wantsWait(req.QueryString)); ok {
 		return inv.gatewayResponse(results)
 	}
 	return inv.gatewayResponse(inv.run(ctx, jobs))
-}
-
-// webhookSource gives a webhook call its identity, so that neither a
-// replay nor a retry restores again:
-//   - a signed call is named by its signature, which covers its time and
-//     body: the same signed request sent again is the same event, in any
-//     container (the task list is searched from the time it was signed);
-//   - an Idempotency-Key names the request across new signatures, bound to
-//     the body (the same key with another body is refused), and searched
-//     keyLookback back, since the caller says it is the same request;
-//   - a basic-auth call without a key has no identity: it is searched
-//     untimedLookback back, like a direct invocation.
-//
-// The event's time is the earlier of the signature's and the arrival: a
-// caller whose clock runs fast must not hide its own restore.
-func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: inv.kind.String(), since: inv.received, mayForce: true}
-	if who.method == "signature" {
-		if who.signedAt.Before(src.since) {
-			src.since = who.signedAt
-		}
-		src.key = "sig:" + who.signature
-	}
-	switch key := strings.TrimSpace(idempotencyKey); {
-	case key != "":
-		sum := sha256.Sum256(body)
-		src.key = "apigw:" + key
-		src.fingerprint = hex.EncodeToString(sum[:])
-		src.since = src.since.Add(-keyLookback)
-	case who.method != "signature":
-		src.since = src.since.Add(-untimedLookback)
-	}
-	return src
 }
 
 func (inv *invocation) tooLarge() events.APIGatewayResponse {

@@ -29,7 +29,7 @@ import (
 
 // checkForce refuses "force" from anything but an authenticated webhook,
 // and logs it where it is accepted.
-func (inv *invocation) checkForce(r events.RestoreRequest, src source) error {
+func (inv *invocation) checkForce(r restore.Request, src source) error {
 	if !r.Force {
 		return nil
 	}
@@ -43,12 +43,8 @@ func (inv *invocation) checkForce(r events.RestoreRequest, src source) error {
 
 // parseApproval recognises an approval body. ok is false for any other
 // body, which is handled as a restore request.
-func parseApproval(body []byte) (token string, force, ok bool, err error) {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil {
-		return "", false, false, nil
-	}
-	for k, raw := range obj {
+func parseApproval(b body) (token string, force, ok bool, err error) {
+	for k, raw := range b.obj {
 		switch strings.ToLower(k) {
 		case "approve":
 			ok = true
@@ -66,7 +62,7 @@ func parseApproval(body []byte) (token string, force, ok bool, err error) {
 	if !ok {
 		return "", false, false, nil
 	}
-	for k := range obj {
+	for k := range b.obj {
 		if l := strings.ToLower(k); l != "approve" && l != "force" && err == nil {
 			err = failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(k), "unknown field in an approval (want approve, force)")
 		}

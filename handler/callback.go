@@ -16,17 +16,17 @@ type alarmCallback struct {
 
 // noteAlarmCallback remembers, for the answer, that an authenticated HTTP
 // body is a Cloud Monitor alarm.
-func (inv *invocation) noteAlarmCallback(body []byte) {
-	if k, err := events.DetectBody(body); err != nil || k != events.Alarm {
+func (inv *invocation) noteAlarmCallback(b body) {
+	if k, err := bodyKind(b.obj); b.err != nil || err != nil || k != Alarm {
 		return
 	}
-	var a struct {
-		SessionID events.String `json:"sessionId"`
+	// A sessionId that does not decode is answered as a failed request by
+	// the alarm's own decoding; only the sessionId matters here.
+	var id events.String
+	if raw, ok := lookup(b.obj, "sessionId"); ok {
+		_ = json.Unmarshal(raw, &id)
 	}
-	// A body that does not decode is answered as a failed request by the
-	// alarm's own decoding; only the sessionId matters here.
-	_ = json.Unmarshal(body, &a)
-	inv.callback = &alarmCallback{sessionID: string(a.SessionID)}
+	inv.callback = &alarmCallback{sessionID: string(id)}
 }
 
 // callbackBody is the answer to a Cloud Monitor alarm callback: the

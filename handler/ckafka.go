@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"redis-restore/events"
 	"redis-restore/internal/failure"
@@ -20,22 +19,15 @@ import (
 // succeeds; only a transient failure or a TaskId that could not be queued
 // fails the invocation (see retryError), as for the other asynchronous
 // triggers.
-func (inv *invocation) ckafka(ctx context.Context, payload []byte) []restore.Result {
-	ev, err := events.DecodeCKafka(payload)
+func (inv *invocation) ckafka(ctx context.Context, ev event) []restore.Result {
+	recs, err := decodeRecords[events.CKafkaRecord](ev.records)
 	if err != nil {
 		return inv.requestFailure(failure.E(err, "CKafka event: "+failure.As(err).Message))
 	}
 	var jobs []job
-	for i, rec := range ev.Records {
-		m := rec.Ckafka
-		// A Kafka message carries no time the trigger passes on: like
-		// other events without one, a restore of the instance in the last
-		// untimedLookback is taken for this message's (the trigger retries
-		// a failed batch at once). Topic, partition and offset identify the
-		// message for the warm container's memory. An alarm brings its own
-		// time.
-		src := source{trigger: "ckafka", since: inv.createdAt(time.Time{}), key: m.Key(), noSecrets: true}
-		for _, j := range inv.jobs([]byte(m.MsgBody), src) {
+	for i, rec := range recs {
+		m := &rec.Ckafka
+		for _, j := range inv.jobs(decodeBody([]byte(m.MsgBody)), inv.ckafkaSource(m)) {
 			if j.decided != nil && j.decided.Status == restore.Failed {
 				j.decided.Reason = fmt.Sprintf("CKafka record %d (topic %s, partition %d, offset %d)", i, m.Topic, m.Partition, m.Offset)
 				inv.log.Warn("CKafka record cannot be restored; it is answered, not retried",
@@ -51,9 +43,9 @@ func (inv *invocation) ckafka(ctx context.Context, payload []byte) []restore.Res
 // this kind that returns an error, so that a transient failure is worth
 // one: the asynchronous triggers and the queues. HTTP callers and direct
 // invocations get their answer instead.
-func retriedByPlatform(kind events.Kind) bool {
+func retriedByPlatform(kind Kind) bool {
 	switch kind {
-	case events.Timer, events.CMQ, events.CKafka, events.EventBridge, events.Handoff:
+	case Timer, CMQ, CKafka, EventBridge, Handoff:
 		return true
 	}
 	return false

@@ -16,8 +16,8 @@ import (
 // the request as data), or a Cloud Monitor event alarm about a Redis
 // instance. Any other event is skipped with a reason, not failed:
 // EventBridge would deliver it again, and again it would not be ours.
-func (inv *invocation) eventBridge(ctx context.Context, payload []byte) []restore.Result {
-	evs, err := events.DecodeEventBridge(payload)
+func (inv *invocation) eventBridge(ctx context.Context, e event) []restore.Result {
+	evs, err := decodeEventBridge(e)
 	if err != nil {
 		return inv.requestFailure(failure.E(err, "EventBridge event: "+failure.As(err).Message))
 	}
@@ -41,16 +41,12 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: reason}}}
 	}
 	if ev.IsRestoreRequest() {
-		body, err := ev.RequestBody()
+		data, err := ev.RequestBody()
 		if err != nil {
-			r := inv.requestFailure(err)[0]
+			r := inv.requestFailure(decodeError("", err))[0]
 			return []job{{decided: &r}}
 		}
-		src := source{trigger: eventBridgeTrigger, since: inv.createdAt(ev.Time.Time), noSecrets: true}
-		if ev.ID != "" {
-			src.key = "eventbridge:" + ev.ID
-		}
-		return inv.jobs(body, src)
+		return inv.jobs(decodeBody(data), inv.eventBridgeSource(&ev))
 	}
 	if _, _, ok := ev.CloudMonitorEvent(); ok {
 		j, reason, err := cloudMonitorEventJob(&ev, inv.cfg.AlarmMargin)
@@ -73,7 +69,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 }
 
 // cloudMonitorEventJob turns a Cloud Monitor event alarm into a restore, as
-// an alarm callback is turned (restore.AlarmJob): an abnormal ("1") or
+// an alarm callback is turned (alarmJob): an abnormal ("1") or
 // stateless ("-") event restores the newest backup that started before
 // the event, less the alarm margin; a recovered one ("0") is skipped. The
 // EventBridge rule's pattern chooses which events come here: they carry no
@@ -81,7 +77,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (restore.Job, string, error) {
 	instanceID := ev.InstanceID()
 	status := strings.TrimSpace(string(ev.Status))
-	j := restore.Job{Request: events.RestoreRequest{InstanceID: instanceID}}
+	j := restore.Job{Request: restore.Request{InstanceID: instanceID}}
 	switch {
 	case instanceID == "":
 		return j, fmt.Sprintf("Cloud Monitor event %s names no Redis instance (subject %q, data.instanceId)", ev.Type, ev.EventSubject()), nil
@@ -95,9 +91,9 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (re
 	}
 	at := ev.Time.Time
 	before := at.Add(-margin)
-	req := events.RestoreRequest{
+	req := restore.Request{
 		InstanceID: instanceID,
-		BackupID:   events.LatestBackup,
+		BackupID:   restore.LatestBackup,
 		Region:     strings.TrimSpace(ev.Region),
 		Before:     &before,
 	}
@@ -108,12 +104,32 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (re
 		Request: req,
 		Trigger: eventBridgeTrigger,
 		Since:   at,
-		// Not the event's id: the same occurrence delivered again under
-		// another id is still one restore.
-		Key: "eventbridge:" + instanceID + ":" + ev.Type + ":" + at.UTC().Format("20060102T150405.000Z"),
+		Key:     cloudMonitorEventKey(instanceID, ev.Type, at),
 		Reason: fmt.Sprintf("Cloud Monitor event %s (status %q) on %s at %s, less a margin of %s",
 			ev.Type, status, instanceID, at.UTC().Format(time.RFC3339), margin),
 		// An event alarm falls under RESTORE_BUDGET like a callback's.
 		JobGuard: restore.JobGuard{Alarm: true},
 	}, "", nil
+}
+
+// decodeEventBridge decodes one event or a batch ({"EventList": [...]})
+// from the fields detect decoded. Its errors name the field at fault.
+func decodeEventBridge(e event) ([]events.EventBridgeEvent, error) {
+	if _, ok := e.obj["EventList"]; !ok {
+		var ev events.EventBridgeEvent
+		err := decodeFields(e.obj, &ev, "")
+		return []events.EventBridgeEvent{ev}, err
+	}
+	out := make([]events.EventBridgeEvent, len(e.list))
+	for i, item := range e.list {
+		prefix := fmt.Sprintf("EventList[%d]", i)
+		obj, err := decodeObject(item)
+		if err != nil {
+			return nil, invalid(prefix, failure.As(err).Message)
+		}
+		if err := decodeFields(obj, &out[i], prefix); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

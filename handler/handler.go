@@ -16,7 +16,6 @@ import (
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
-	"redis-restore/events"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
@@ -76,7 +75,7 @@ type invocation struct {
 	log       *slog.Logger
 	requestID string
 	qualifier string // the version or alias SCF invoked, for a hand-off to it
-	kind      events.Kind
+	kind      Kind
 	received  time.Time
 	// callback is set when an HTTP call carries a Cloud Monitor alarm: its
 	// answer then echoes the sessionId (see callback.go).
@@ -105,13 +104,11 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		}
 	}()
 
-	if derr := events.CheckDepth(payload, events.MaxDepth); derr != nil {
-		inv.log.Warn("event refused", "error", derr.Error())
-		return inv.answer(inv.requestFailure(derr))
-	}
-	kind, derr := events.Detect(payload)
-	inv.kind = kind
-	inv.log = inv.log.With("trigger", kind.String())
+	// The payload is decoded once, here: each trigger reads its struct
+	// from these fields.
+	ev, derr := detect(payload)
+	inv.kind = ev.kind
+	inv.log = inv.log.With("trigger", ev.kind.String())
 	if derr != nil {
 		inv.log.Warn("event not understood", "error", derr.Error())
 		return inv.answer(inv.requestFailure(derr))
@@ -119,26 +116,24 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	inv.resolve(fc)
 
 	var results []restore.Result
-	switch kind {
-	case events.APIGateway:
-		return inv.apigw(ctx, payload), nil
-	case events.FunctionURL:
-		return inv.functionURL(ctx, payload), nil
-	case events.Timer:
-		results = inv.timer(ctx, payload)
-	case events.CMQ:
-		results = inv.cmq(ctx, payload)
-	case events.CKafka:
-		results = inv.ckafka(ctx, payload)
-	case events.EventBridge:
-		results = inv.eventBridge(ctx, payload)
-	case events.Handoff:
-		results = inv.handoff(ctx, payload)
+	switch ev.kind {
+	case APIGateway:
+		return inv.apigw(ctx, ev), nil
+	case FunctionURL:
+		return functionURLResponse(inv.apigw(ctx, ev)), nil
+	case Timer:
+		results = inv.timer(ctx, ev)
+	case CMQ:
+		results = inv.cmq(ctx, ev)
+	case CKafka:
+		results = inv.ckafka(ctx, ev)
+	case EventBridge:
+		results = inv.eventBridge(ctx, ev)
+	case Handoff:
+		results = inv.handoff(ctx, ev)
 	default:
-		// A direct invocation: a request, a batch, or an alarm. It says
-		// nothing of when it was created: a restore of the instance in
-		// the last untimedLookback is taken for its own.
-		results = inv.body(ctx, payload, source{trigger: "direct", since: inv.createdAt(time.Time{})})
+		// A direct invocation: a request, a batch, or an alarm.
+		results = inv.run(ctx, inv.jobs(body{data: payload, obj: ev.obj}, inv.directSource()))
 	}
 	return inv.answer(results)
 }
@@ -147,9 +142,9 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 // invocation when the platform must retry it.
 func (inv *invocation) answer(results []restore.Result) (any, error) {
 	switch inv.kind {
-	case events.APIGateway:
+	case APIGateway:
 		return inv.gatewayResponse(results), nil
-	case events.FunctionURL:
+	case FunctionURL:
 		return functionURLResponse(inv.gatewayResponse(results)), nil
 	}
 	inv.logSummary(results)
@@ -176,7 +171,7 @@ func (inv *invocation) logSummary(results []restore.Result) {
 }
 
 // retryError says why the platform should retry the event, if it should.
-func retryError(kind events.Kind, results []restore.Result) error {
+func retryError(kind Kind, results []restore.Result) error {
 	var undelivered, unknown, transient []string
 	for _, r := range results {
 		if r.Undelivered {

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -33,13 +34,13 @@ const WaitParam = "wait"
 // The asynchronous invocation gets the call's identity (its event time and
 // key), so a Cloud Monitor re-send, a replay or the platform's retry still
 // restores once; SCF retries it twice after an error.
-func (inv *invocation) handOff(ctx context.Context, body []byte, src source, jobs []job, wait bool) ([]restore.Result, bool) {
+func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []job, wait bool) ([]restore.Result, bool) {
 	cfg := inv.cfg
 	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || !inv.mayHandOff(jobs) {
 		return nil, false
 	}
 	payload, err := json.Marshal(events.HandoffEvent{Handoff: events.HandoffCall{
-		Trigger: src.trigger, Since: src.since, Key: src.key, Fingerprint: src.fingerprint, Body: string(body),
+		Trigger: src.trigger, Since: src.since, Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data),
 	}})
 	if err != nil || len(payload) > cloud.MaxAsyncEvent {
 		return nil, false
@@ -107,17 +108,20 @@ func (inv *invocation) mayHandOff(jobs []job) bool {
 }
 
 // handoff runs what an HTTP call handed over, as that call would have.
-func (inv *invocation) handoff(ctx context.Context, payload []byte) []restore.Result {
-	h, err := events.DecodeHandoff(payload)
-	if err != nil {
-		return inv.requestFailure(err)
+func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
+	// The hand-off event is ours, so anything unexpected in it is a
+	// mistake: it is decoded strictly.
+	var h events.HandoffCall
+	dec := json.NewDecoder(bytes.NewReader(ev.obj[events.HandoffField]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return inv.requestFailure(invalid(events.HandoffField, err.Error()))
+	}
+	if h.Body == "" || h.Trigger == "" {
+		return inv.requestFailure(invalid(events.HandoffField, "trigger and body are required"))
 	}
 	inv.log = inv.log.With("handedOffFrom", h.Trigger)
-	return inv.body(ctx, []byte(h.Body), source{
-		trigger: h.Trigger, since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint,
-		// Passwords never travel in a hand-off (see mayHandOff).
-		noSecrets: true,
-	})
+	return inv.run(ctx, inv.jobs(decodeBody([]byte(h.Body)), inv.handoffSource(&h)))
 }
 
 // wantsWait reads ?wait=1 (or true).

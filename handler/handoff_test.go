@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
@@ -200,7 +199,7 @@ func TestHandoffEventIsStrict(t *testing.T) {
 			t.Errorf("%s: %+v", payload, r)
 		}
 	}
-	if k, _ := events.Detect([]byte(`{"redisRestoreHandoff":{}}`)); k != events.Handoff {
+	if k, _ := handler.Detect([]byte(`{"redisRestoreHandoff":{}}`)); k != handler.Handoff {
 		t.Errorf("detected as %s", k)
 	}
 }

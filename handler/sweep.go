@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"redis-restore/events"
 	"redis-restore/internal/restore"
@@ -16,18 +15,10 @@ import (
 // afresh and is over in seconds.
 
 // isSweep reports whether a timer's argument asks for the sweep.
-func isSweep(message string) bool {
-	m := strings.TrimSpace(message)
-	if !strings.HasPrefix(m, "{") {
-		return false
-	}
-	var v struct {
-		Sweep *bool `json:"sweep"`
-	}
-	if err := json.Unmarshal([]byte(m), &v); err != nil || v.Sweep == nil {
-		return false
-	}
-	return *v.Sweep
+func isSweep(msg fields) bool {
+	raw, ok := lookup(msg, "sweep")
+	var sweep bool
+	return ok && json.Unmarshal(raw, &sweep) == nil && sweep
 }
 
 // sweep runs the sweep for the timer's Time: a retry of the same timer

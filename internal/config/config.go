@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
 
 // Config is everything an invocation needs to know about its setting.
@@ -119,7 +119,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		l.errs = append(l.errs, authErr)
 	}
 	if r := strings.TrimSpace(getenv("TENCENTCLOUD_REGION")); r != "" {
-		if events.ValidRegion(r) {
+		if restore.ValidRegion(r) {
 			c.Region = r
 		} else {
 			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/clock"
 )
 
@@ -14,7 +13,7 @@ import (
 func firingAt(s *Service, c *clock.Fake, first time.Time) Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
-	return s.Run(ctx, Job{Request: events.RestoreRequest{InstanceID: instance, BackupID: backup},
+	return s.Run(ctx, Job{Request: Request{InstanceID: instance, BackupID: backup},
 		Trigger: "apigw", Since: first, Key: "alarm:" + instance + ":p:" + first.UTC().Format(time.RFC3339),
 		JobGuard: JobGuard{Alarm: true}})
 }

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
@@ -81,7 +80,7 @@ func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
 		exampleTask(42375, "FLOW_RESTOREBACKUP", time.Date(2019, 11, 15, 14, 30, 0, 0, budgetCST)),
 	}
 	s, requests := taskListServer(t, tasks)
-	job := restore.Job{Request: events.RestoreRequest{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
+	job := restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
 		Since: now.Add(-time.Minute), Key: "alarm:x", JobGuard: restore.JobGuard{Alarm: true}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -139,7 +138,7 @@ func TestBudgetIgnoresBackupsAndOtherFlows(t *testing.T) {
 		exampleTask(42381, "FLOW_AUTOBACKUP", now.Add(-10*time.Minute)), exampleTask(42382, "0100", now.Add(-5*time.Minute)),
 	})
 	svc := budgetService(s, now, restore.Budget{Limit: 1, Window: time.Hour})
-	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: events.RestoreRequest{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou")
+	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou")
 	if err != nil || st == nil || len(st.Used) != 0 || st.FreesAt != nil {
 		t.Fatalf("budget %+v, %v: want nothing used", st, err)
 	}

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"redis-restore/events"
 )
 
 func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
@@ -20,13 +18,6 @@ func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
 	}
 	if restorable(Backup{Status: 2, Remark: r}) {
 		t.Error(`"latest" may choose a safety backup`)
-	}
-}
-
-func TestUndoRequestIsAValidRequestWithoutAnotherSafetyBackup(t *testing.T) {
-	reqs, err := events.ParseRestoreRequests([]byte(UndoRequest("crs-5a4py64p", "165706343-5832225-1")))
-	if err != nil || len(reqs) != 1 || reqs[0].BackupID != "165706343-5832225-1" || reqs[0].SafetyBackup == nil || *reqs[0].SafetyBackup {
-		t.Fatalf("%+v %v", reqs, err)
 	}
 }
 
@@ -53,7 +44,7 @@ func TestSweepWindowCoversThreePeriodsAndKnowsTheLastLook(t *testing.T) {
 }
 
 func TestCloneNameIsTheSameForEveryDeliveryOfARequest(t *testing.T) {
-	job := Job{Request: events.RestoreRequest{InstanceID: "crs-5a4py64p", BackupID: "b1"}, Key: "timer:t:2026-12-01T03:00:00Z:0"}
+	job := Job{Request: Request{InstanceID: "crs-5a4py64p", BackupID: "b1"}, Key: "timer:t:2026-12-01T03:00:00Z:0"}
 	a, b := cloneName(job, "b1"), cloneName(job, "other")
 	if a != b || !strings.HasPrefix(a, "crs-5a4py64p-clone-") {
 		t.Fatalf("%q %q", a, b)

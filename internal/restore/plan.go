@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/failure"
 )
 
@@ -163,7 +162,7 @@ func ParsePlan(secret, token string) (*Plan, error) {
 		p.Before = &b
 	}
 	// Signed by us, but checked all the same: it becomes a request.
-	req := events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
+	req := Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
 	if err := req.Validate(); err != nil {
 		return nil, refuse("the plan's request is not valid: " + err.Error())
 	}
@@ -175,7 +174,7 @@ func ParsePlan(secret, token string) (*Plan, error) {
 // event's identity, so that approving twice restores once.
 func ApprovalJob(p *Plan, force bool) Job {
 	return Job{
-		Request:  events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region},
+		Request:  Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region},
 		Trigger:  p.Trigger,
 		Since:    p.Created,
 		Key:      "plan:" + p.ID,
@@ -249,7 +248,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 	if in := job.instance; in != nil {
 		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
 	}
-	if req.BackupID == events.LatestBackup {
+	if req.BackupID == LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
 			before = *req.Before
@@ -309,7 +308,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 			return true
 		case notRestorable(b) != "":
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
-		case p.Requested == events.LatestBackup:
+		case p.Requested == LatestBackup:
 			before := now
 			if p.Before != nil {
 				before = *p.Before
@@ -332,7 +331,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is offered"))
 	// The fresh plan: what was asked for, worked out again.
 	fresh := Job{
-		Request:  events.RestoreRequest{InstanceID: p.InstanceID, BackupID: p.Requested, Region: p.Region, Before: p.Before},
+		Request:  Request{InstanceID: p.InstanceID, BackupID: p.Requested, Region: p.Region, Before: p.Before},
 		Trigger:  p.Trigger,
 		Reason:   p.Reason,
 		JobGuard: JobGuard{Alarm: p.Alarm, instance: job.instance},

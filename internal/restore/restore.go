@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/failure"
 )
 
@@ -38,7 +37,7 @@ type Passwords interface {
 
 // Job is one restore to run, with where it came from.
 type Job struct {
-	Request events.RestoreRequest
+	Request Request
 	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
 	// Since is when the event that asked for this restore was created: a
 	// restore task of the instance that started since then is this event's,
@@ -147,7 +146,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	return res
 }
 
-func (s *Service) region(req events.RestoreRequest) string {
+func (s *Service) region(req Request) string {
 	if req.Region != "" {
 		return req.Region
 	}
@@ -198,7 +197,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		return
 	}
 
-	if req.BackupID == events.LatestBackup {
+	if req.BackupID == LatestBackup {
 		before := s.Now()
 		if req.Before != nil {
 			before = *req.Before
@@ -256,7 +255,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log 
 		return false
 	}
 	res.Status, res.TaskID = Duplicate, t.ID
-	if job.Request.BackupID == events.LatestBackup {
+	if job.Request.BackupID == LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
 	}
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
@@ -292,7 +291,7 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task
 	return newest, found, nil
 }
 
-func (s *Service) password(ctx context.Context, req events.RestoreRequest, region string) (string, error) {
+func (s *Service) password(ctx context.Context, req Request, region string) (string, error) {
 	if req.Password != "" {
 		return req.Password, nil
 	}

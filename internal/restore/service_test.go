@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/events"
 	"redis-restore/internal/clock"
 	"redis-restore/internal/failure"
 )
@@ -178,7 +177,7 @@ func newService(t *testing.T) (*Service, *fakeCloud, *clock.Fake) {
 func run(s *Service, c *clock.Fake) Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
-	return s.Run(ctx, Job{Request: events.RestoreRequest{InstanceID: instance, BackupID: backup},
+	return s.Run(ctx, Job{Request: Request{InstanceID: instance, BackupID: backup},
 		Trigger: "timer", Since: c.Now().Add(-time.Second), Key: "timer:t:0"})
 }
 
@@ -339,7 +338,7 @@ func TestRefuseReportsWithoutCloudCalls(t *testing.T) {
 // refuses a key reused with another body.
 func TestMemoryAnswersARedeliveryAndRefusesAReusedKey(t *testing.T) {
 	s, f, clk := newService(t)
-	job := Job{Request: events.RestoreRequest{InstanceID: instance, BackupID: backup}, Trigger: "apigw",
+	job := Job{Request: Request{InstanceID: instance, BackupID: backup}, Trigger: "apigw",
 		Since: clk.Now(), Key: "apigw:k:0", Fingerprint: "body-a"}
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(clk, time.Minute))
 	defer cancel()

@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"redis-restore/events"
 	"redis-restore/internal/failure"
 )
 
@@ -224,7 +223,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 		}
 		b.quiet = !last
 		job := Job{
-			Request: events.RestoreRequest{InstanceID: in.ID, BackupID: b.Restores, Region: region},
+			Request: Request{InstanceID: in.ID, BackupID: b.Restores, Region: region},
 			Trigger: "sweep", Since: b.StartTime, Undo: &b,
 			Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, doneAt.UTC().Format(time.RFC3339), b.Restores, b.Trigger),
 		}

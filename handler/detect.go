@@ -1,8 +1,10 @@
-package events
+package handler
 
 import (
 	"encoding/json"
 	"strings"
+
+	"redis-restore/events"
 )
 
 // Kind is the kind of an event, recognised from its shape: SCF does not say
@@ -22,53 +24,52 @@ const (
 	Handoff          // work an HTTP call handed to the function's own asynchronous invocation
 )
 
+var kindNames = [...]string{"unknown", "direct", "timer", "apigw", "cmq", "alarm", "functionurl", "ckafka", "eventbridge", "handoff"}
+
 func (k Kind) String() string {
-	switch k {
-	case Direct:
-		return "direct"
-	case Timer:
-		return "timer"
-	case APIGateway:
-		return "apigw"
-	case CMQ:
-		return "cmq"
-	case Alarm:
-		return "alarm"
-	case FunctionURL:
-		return "functionurl"
-	case CKafka:
-		return "ckafka"
-	case EventBridge:
-		return "eventbridge"
-	case Handoff:
-		return "handoff"
-	default:
+	if k < 0 || int(k) >= len(kindNames) {
 		return "unknown"
 	}
+	return kindNames[k]
 }
 
-// Detect recognises an event by its shape. Its error is failure.Invalid and
-// says what shapes are understood.
-func Detect(payload []byte) (Kind, error) {
+// event is a payload decoded once: its raw fields, and what it is.
+type event struct {
+	obj     fields
+	kind    Kind
+	records []fields          // a CMQ or CKafka event's Records, decoded to recognise it
+	list    []json.RawMessage // an EventBridge batch's EventList, likewise
+}
+
+// detect decodes a payload into its raw fields and recognises it by their
+// keys. Its error is failure.Invalid and says what shapes are understood.
+func detect(payload []byte) (event, error) {
 	obj, err := decodeObject(payload)
 	if err != nil {
-		return Unknown, err
+		return event{}, err
 	}
-	if _, ok := obj[HandoffField]; ok && len(obj) == 1 {
-		return Handoff, nil
+	ev := event{obj: obj}
+	if _, ok := obj[events.HandoffField]; ok && len(obj) == 1 {
+		ev.kind = Handoff
+		return ev, nil
 	}
-	if raw, ok := obj["Records"]; ok {
-		switch recordsKey(raw) {
-		case "CMQ":
-			return CMQ, nil
-		case "Ckafka":
-			return CKafka, nil
+	if raw, ok := obj["Records"]; ok && json.Unmarshal(raw, &ev.records) == nil && len(ev.records) > 0 {
+		// Whose records these are: the key of the first record's message.
+		if _, ok := ev.records[0]["CMQ"]; ok {
+			ev.kind = CMQ
+			return ev, nil
 		}
+		if _, ok := ev.records[0]["Ckafka"]; ok {
+			ev.kind = CKafka
+			return ev, nil
+		}
+		ev.records = nil
 	}
 	if raw, ok := obj["Type"]; ok {
 		var t string
 		if json.Unmarshal(raw, &t) == nil && strings.EqualFold(t, "Timer") {
-			return Timer, nil
+			ev.kind = Timer
+			return ev, nil
 		}
 	}
 	_, hasMethod := obj["httpMethod"]
@@ -76,29 +77,22 @@ func Detect(payload []byte) (Kind, error) {
 	_, hasHeaders := obj["headers"]
 	switch {
 	case hasMethod && hasContext:
-		return APIGateway, nil
+		ev.kind = APIGateway
 	case hasMethod && hasHeaders:
 		// A function URL sends API gateway's shape without requestContext.
-		return FunctionURL, nil
+		ev.kind = FunctionURL
+	case isEventBridge(&ev):
+		ev.kind = EventBridge
+	default:
+		ev.kind, err = bodyKind(obj)
 	}
-	if isEventBridge(obj) {
-		return EventBridge, nil
-	}
-	return bodyKind(obj)
+	return ev, err
 }
 
-// DetectBody recognises what a timer message, API gateway body or CMQ
+// bodyKind recognises what a direct invocation, timer message, HTTP body or
 // message body carries: a restore request or an alarm notification.
-func DetectBody(body []byte) (Kind, error) {
-	obj, err := decodeObject(body)
-	if err != nil {
-		return Unknown, err
-	}
-	return bodyKind(obj)
-}
-
-func bodyKind(obj map[string]json.RawMessage) (Kind, error) {
-	if IsRestoreRequest(obj) {
+func bodyKind(obj fields) (Kind, error) {
+	if isRestoreRequest(obj) {
 		return Direct, nil
 	}
 	if isAlarm(obj) {
@@ -109,38 +103,34 @@ func bodyKind(obj map[string]json.RawMessage) (Kind, error) {
 		"a timer, function URL, API gateway, CKafka, CMQ or EventBridge event, or a Cloud Monitor alarm notification")
 }
 
-func isAlarm(obj map[string]json.RawMessage) bool {
+// isRestoreRequest reports whether an object looks like a restore request
+// or a batch of them, as opposed to some other event.
+func isRestoreRequest(obj fields) bool {
+	for k := range obj {
+		switch strings.ToLower(k) {
+		case "restores", "instanceid", "backupid":
+			return true
+		}
+	}
+	return false
+}
+
+func isAlarm(obj fields) bool {
 	_, status := obj["alarmStatus"]
 	_, info := obj["alarmObjInfo"]
 	_, policy := obj["alarmPolicyInfo"]
 	return status && (info || policy)
 }
 
-// recordsKey says whose records these are: "CMQ" or "Ckafka" (the key of
-// the first record's message), or "".
-func recordsKey(raw json.RawMessage) string {
-	var recs []map[string]json.RawMessage
-	if json.Unmarshal(raw, &recs) != nil || len(recs) == 0 {
-		return ""
-	}
-	for _, k := range []string{"CMQ", "Ckafka"} {
-		if _, ok := recs[0][k]; ok {
-			return k
-		}
-	}
-	return ""
-}
-
 // isEventBridge recognises an EventBridge delivery: a batch
 // {"EventList": [...]}, or one event with specversion and type. The
 // function's own outcome messages have that shape too; they are recognised
 // as events and then skipped by their type.
-func isEventBridge(obj map[string]json.RawMessage) bool {
-	if raw, ok := obj["EventList"]; ok {
-		var list []json.RawMessage
-		return json.Unmarshal(raw, &list) == nil
+func isEventBridge(ev *event) bool {
+	if raw, ok := ev.obj["EventList"]; ok {
+		return json.Unmarshal(raw, &ev.list) == nil
 	}
-	_, spec := obj["specversion"]
-	_, typ := obj["type"]
+	_, spec := ev.obj["specversion"]
+	_, typ := ev.obj["type"]
 	return spec && typ
 }

@@ -1,10 +1,10 @@
-package events_test
+package handler_test
 
 // Micro-benchmarks of what the handler does to an event before any cloud
 // call: recognise it (Detect), decode its envelope, and parse the restore
-// request or alarm it carries. One sub-benchmark per kind of fixture, plus a
+// request or alarm it carries, down to its jobs. One sub-benchmark per kind of fixture, plus a
 // generated 100-record CMQ batch (the largest batch the function accepts).
-// Run with: go test -run='^$' -bench=. -benchmem ./events/
+// Run with: go test -run='^$' -bench='Detect|Decode|ParseRestoreRequests' -benchmem ./handler/
 //
 // Names are prefixed with "bench" so they cannot collide with the helpers of
 // the other test files of this package.
@@ -17,14 +17,15 @@ import (
 	"strings"
 	"testing"
 
-	"redis-restore/events"
+	"redis-restore/handler"
+	"redis-restore/internal/restore"
 )
 
 // benchCase is one event as the function would receive it.
 type benchCase struct {
 	name    string
 	payload []byte
-	kind    events.Kind
+	kind    handler.Kind
 }
 
 func benchFixture(b *testing.B, name string) []byte {
@@ -70,31 +71,31 @@ func benchCMQBatch(n int) []byte {
 func benchCases(b *testing.B) []benchCase {
 	b.Helper()
 	return []benchCase{
-		{"timer", benchFixture(b, "timer.json"), events.Timer},
-		{"apigw", benchFixture(b, "apigw.json"), events.APIGateway},
-		{"apigw-base64", benchFixture(b, "apigw-base64.json"), events.APIGateway},
-		{"apigw-alarm", benchFixture(b, "apigw-alarm.json"), events.APIGateway},
-		{"cmq-1", benchFixture(b, "cmq-topic.json"), events.CMQ},
-		{"cmq-3", benchFixture(b, "cmq-batch.json"), events.CMQ},
-		{"cmq-100", benchCMQBatch(100), events.CMQ},
-		{"cmq-alarm", benchFixture(b, "cmq-alarm.json"), events.CMQ},
-		{"direct", benchFixture(b, "direct.json"), events.Direct},
-		{"direct-batch", benchFixture(b, "direct-batch.json"), events.Direct},
-		{"alarm", benchFixture(b, "alarm-event.json"), events.Alarm},
+		{"timer", benchFixture(b, "timer.json"), handler.Timer},
+		{"apigw", benchFixture(b, "apigw.json"), handler.APIGateway},
+		{"apigw-base64", benchFixture(b, "apigw-base64.json"), handler.APIGateway},
+		{"apigw-alarm", benchFixture(b, "apigw-alarm.json"), handler.APIGateway},
+		{"cmq-1", benchFixture(b, "cmq-topic.json"), handler.CMQ},
+		{"cmq-3", benchFixture(b, "cmq-batch.json"), handler.CMQ},
+		{"cmq-100", benchCMQBatch(100), handler.CMQ},
+		{"cmq-alarm", benchFixture(b, "cmq-alarm.json"), handler.CMQ},
+		{"direct", benchFixture(b, "direct.json"), handler.Direct},
+		{"direct-batch", benchFixture(b, "direct-batch.json"), handler.Direct},
+		{"alarm", benchFixture(b, "alarm-event.json"), handler.Alarm},
 	}
 }
 
-// BenchmarkDetect is events.Detect alone: how an event is recognised.
+// BenchmarkDetect is handler.Detect alone: how an event is recognised.
 func BenchmarkDetect(b *testing.B) {
 	for _, c := range benchCases(b) {
 		b.Run(c.name, func(b *testing.B) {
-			if k, err := events.Detect(c.payload); err != nil || k != c.kind {
+			if k, err := handler.Detect(c.payload); err != nil || k != c.kind {
 				b.Fatalf("Detect = %v, %v; want %v", k, err, c.kind)
 			}
 			b.SetBytes(int64(len(c.payload)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := events.Detect(c.payload); err != nil {
+				if _, err := handler.Detect(c.payload); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -124,10 +125,10 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkParseRestoreRequests is the validation of restore request
-// bodies: one request, and a batch of events.MaxRestores.
+// bodies: one request, and a batch of restore.MaxRestores.
 func BenchmarkParseRestoreRequests(b *testing.B) {
 	one := []byte(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`)
-	items := make([]string, events.MaxRestores)
+	items := make([]string, restore.MaxRestores)
 	for i := range items {
 		items[i] = fmt.Sprintf(`{"instanceId":"crs-bench%04d","backupId":"latest","before":"2026-11-29T03:00:00+08:00"}`, i)
 	}
@@ -136,15 +137,15 @@ func BenchmarkParseRestoreRequests(b *testing.B) {
 		name string
 		body []byte
 		want int
-	}{{"one", one, 1}, {"batch-100", batch, events.MaxRestores}} {
+	}{{"one", one, 1}, {"batch-100", batch, restore.MaxRestores}} {
 		b.Run(c.name, func(b *testing.B) {
-			if reqs, err := events.ParseRestoreRequests(c.body); err != nil || len(reqs) != c.want {
+			if reqs, err := handler.ParseRequests(c.body); err != nil || len(reqs) != c.want {
 				b.Fatalf("ParseRestoreRequests: %d, %v", len(reqs), err)
 			}
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := events.ParseRestoreRequests(c.body); err != nil {
+				if _, err := handler.ParseRequests(c.body); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -152,65 +153,6 @@ func BenchmarkParseRestoreRequests(b *testing.B) {
 	}
 }
 
-// benchDecode decodes an event as the handler does and returns how many
-// restore requests or alarms it carried.
-func benchDecode(payload []byte) (int, error) {
-	kind, err := events.Detect(payload)
-	if err != nil {
-		return 0, err
-	}
-	switch kind {
-	case events.Timer:
-		var ev events.TimerEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return 0, err
-		}
-		return benchBody([]byte(ev.Message))
-	case events.APIGateway:
-		var req events.APIGatewayRequest
-		if err := json.Unmarshal(payload, &req); err != nil {
-			return 0, err
-		}
-		_ = req.Header("X-Restore-Signature")
-		body, err := req.RawBody()
-		if err != nil {
-			return 0, err
-		}
-		return benchBody(body)
-	case events.CMQ:
-		var ev events.CMQEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return 0, err
-		}
-		total := 0
-		for _, r := range ev.Records {
-			n, err := benchBody([]byte(r.CMQ.MsgBody))
-			if err != nil {
-				return 0, err
-			}
-			total += n
-		}
-		return total, nil
-	default:
-		return benchBody(payload)
-	}
-}
-
-func benchBody(body []byte) (int, error) {
-	kind, err := events.DetectBody(body)
-	if err != nil {
-		return 0, err
-	}
-	if kind == events.Alarm {
-		var a events.AlarmNotification
-		if err := json.Unmarshal(body, &a); err != nil {
-			return 0, err
-		}
-		if a.InstanceID() == "" {
-			return 0, fmt.Errorf("alarm without instance")
-		}
-		return 1, nil
-	}
-	reqs, err := events.ParseRestoreRequests(body)
-	return len(reqs), err
-}
+// benchDecode decodes an event as the handler does, down to its jobs, and
+// returns how many there are.
+func benchDecode(payload []byte) (int, error) { return handler.Jobs(payload) }

@@ -1,4 +1,4 @@
-package events_test
+package handler_test
 
 import (
 	"bytes"
@@ -9,30 +9,31 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/events"
+	"redis-restore/handler"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
 
 func TestParseRestoreRequestsFixtures(t *testing.T) {
 	before := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC) // 2026-11-29T03:00:00+08:00
 	tests := []struct {
 		fixture string
-		want    []events.RestoreRequest
+		want    []restore.Request
 	}{
-		{"direct.json", []events.RestoreRequest{{
+		{"direct.json", []restore.Request{{
 			InstanceID: instance1, BackupID: backup1, Password: "demo-password", Region: "ap-guangzhou", DryRun: false,
 		}}},
-		{"direct-api-spelling.json", []events.RestoreRequest{{
+		{"direct-api-spelling.json", []restore.Request{{
 			InstanceID: instance1, BackupID: backup1, Password: "demo-password", Region: "ap-guangzhou",
 		}}},
-		{"direct-batch.json", []events.RestoreRequest{
-			{InstanceID: instance1, BackupID: events.LatestBackup, Before: &before},
+		{"direct-batch.json", []restore.Request{
+			{InstanceID: instance1, BackupID: restore.LatestBackup, Before: &before},
 			{InstanceID: instance2, BackupID: backup2, DryRun: true},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			got, err := events.ParseRestoreRequests(readFixture(t, tt.fixture))
+			got, err := handler.ParseRequests(readFixture(t, tt.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,11 +67,11 @@ func TestParseRestoreRequestsFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := events.ParseRestoreRequests(data)
+			again, err := handler.ParseRequests(data)
 			if err != nil {
 				t.Fatalf("parse the marshalled requests %s: %v", data, err)
 			}
-			want := make([]events.RestoreRequest, len(got))
+			want := make([]restore.Request, len(got))
 			copy(want, got)
 			for i := range want {
 				want[i].Password = ""
@@ -83,11 +84,11 @@ func TestParseRestoreRequestsFixtures(t *testing.T) {
 }
 
 func TestParseRestoreRequestsSpellings(t *testing.T) {
-	contract, err := events.ParseRestoreRequests(readFixture(t, "direct.json"))
+	contract, err := handler.ParseRequests(readFixture(t, "direct.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := events.ParseRestoreRequests(readFixture(t, "direct-api-spelling.json"))
+	api, err := handler.ParseRequests(readFixture(t, "direct-api-spelling.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +96,11 @@ func TestParseRestoreRequestsSpellings(t *testing.T) {
 		t.Errorf("the two spellings differ:\n%#v\n%#v", contract, api)
 	}
 	// Any case is accepted, and values are trimmed.
-	got, err := events.ParseRestoreRequests([]byte(`{"INSTANCEID":" crs-5a4py64p ","backupid":" 678362566696298532848117 ","DryRun":"true"}`))
+	got, err := handler.ParseRequests([]byte(`{"INSTANCEID":" crs-5a4py64p ","backupid":" 678362566696298532848117 ","DryRun":"true"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "requests", got, []events.RestoreRequest{{InstanceID: instance1, BackupID: backup1, DryRun: true}})
+	check(t, "requests", got, []restore.Request{{InstanceID: instance1, BackupID: backup1, DryRun: true}})
 }
 
 func TestParseRestoreRequestsLatest(t *testing.T) {
@@ -108,7 +109,7 @@ func TestParseRestoreRequestsLatest(t *testing.T) {
 		{"2026-11-29T11:00:00+08:00", "2026-11-29T03:00:00Z"},
 		{" 2026-11-29T03:00:00.5Z ", "2026-11-29T03:00:00.5Z"},
 	} {
-		got, err := events.ParseRestoreRequests([]byte(`{"instanceId":"crs-5a4py64p","backupId":"LATEST","before":"` + tt.before + `"}`))
+		got, err := handler.ParseRequests([]byte(`{"instanceId":"crs-5a4py64p","backupId":"LATEST","before":"` + tt.before + `"}`))
 		if err != nil {
 			t.Errorf("before %q: %v", tt.before, err)
 			continue
@@ -116,17 +117,17 @@ func TestParseRestoreRequestsLatest(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("%d requests", len(got))
 		}
-		check(t, "BackupID", got[0].BackupID, events.LatestBackup) // normalised
+		check(t, "BackupID", got[0].BackupID, restore.LatestBackup) // normalised
 		want, _ := time.Parse(time.RFC3339, tt.want)
 		if got[0].Before == nil || !got[0].Before.Equal(want) {
 			t.Errorf("before %q: Before = %v, want %v", tt.before, got[0].Before, want)
 		}
 	}
-	got, err := events.ParseRestoreRequests([]byte(`{"instanceId":"crs-5a4py64p","backupId":"latest"}`))
+	got, err := handler.ParseRequests([]byte(`{"instanceId":"crs-5a4py64p","backupId":"latest"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "requests", got, []events.RestoreRequest{{InstanceID: instance1, BackupID: events.LatestBackup}})
+	check(t, "requests", got, []restore.Request{{InstanceID: instance1, BackupID: restore.LatestBackup}})
 }
 
 func TestParseRestoreRequestsBatchLimit(t *testing.T) {
@@ -137,19 +138,19 @@ func TestParseRestoreRequestsBatchLimit(t *testing.T) {
 		}
 		return []byte(`{"restores":[` + strings.Join(items, ",") + `]}`)
 	}
-	got, err := events.ParseRestoreRequests(batch(events.MaxRestores))
+	got, err := handler.ParseRequests(batch(restore.MaxRestores))
 	if err != nil {
-		t.Fatalf("%d restores: %v", events.MaxRestores, err)
+		t.Fatalf("%d restores: %v", restore.MaxRestores, err)
 	}
-	check(t, "len", len(got), events.MaxRestores)
-	if _, err := events.ParseRestoreRequests(batch(events.MaxRestores + 1)); err == nil {
-		t.Errorf("%d restores accepted", events.MaxRestores+1)
+	check(t, "len", len(got), restore.MaxRestores)
+	if _, err := handler.ParseRequests(batch(restore.MaxRestores + 1)); err == nil {
+		t.Errorf("%d restores accepted", restore.MaxRestores+1)
 	}
 }
 
 func TestParseRestoreRequestsInvalid(t *testing.T) {
 	const ok = `"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"`
-	many := `{"restores":[` + strings.TrimSuffix(strings.Repeat(restoreBody+",", events.MaxRestores+1), ",") + `]}`
+	many := `{"restores":[` + strings.TrimSuffix(strings.Repeat(restoreBody+",", restore.MaxRestores+1), ",") + `]}`
 	tests := []struct {
 		name  string
 		input string
@@ -211,7 +212,7 @@ func TestParseRestoreRequestsInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := events.ParseRestoreRequests([]byte(tt.input))
+			got, err := handler.ParseRequests([]byte(tt.input))
 			if err == nil {
 				t.Fatalf("accepted: %#v", got)
 			}
@@ -245,7 +246,7 @@ func TestParseRestoreRequestsErrorsHidePassword(t *testing.T) {
 		`{"instanceId":"crs-5a4py64p","backupId":"x","password":"` + secret + `","foo":1}`,
 		`{"restores":[{"instanceId":"crs-5a4py64p","backupId":"x","password":"` + secret + `","region":"nowhere"}]}`,
 	} {
-		_, err := events.ParseRestoreRequests([]byte(input))
+		_, err := handler.ParseRequests([]byte(input))
 		if err == nil {
 			t.Errorf("%s: accepted", input)
 			continue
@@ -258,11 +259,11 @@ func TestParseRestoreRequestsErrorsHidePassword(t *testing.T) {
 
 func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
 	before := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
-	r := events.RestoreRequest{
-		InstanceID: instance1, BackupID: events.LatestBackup, Password: "s3cret-Pa55word",
+	r := restore.Request{
+		InstanceID: instance1, BackupID: restore.LatestBackup, Password: "s3cret-Pa55word",
 		Region: "ap-guangzhou", Before: &before, DryRun: true,
 	}
-	for _, v := range []any{r, &r, []events.RestoreRequest{r}, map[string]any{"restores": []events.RestoreRequest{r}}} {
+	for _, v := range []any{r, &r, []restore.Request{r}, map[string]any{"restores": []restore.Request{r}}} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
@@ -277,7 +278,7 @@ func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
 	}
 	assertJSONEq(t, []byte(`{"instanceId":"crs-5a4py64p","backupId":"latest","region":"ap-guangzhou","before":"2026-11-28T19:00:00Z","dryRun":true}`), b)
 
-	b, err = json.Marshal(events.RestoreRequest{InstanceID: instance1, BackupID: backup1, Password: "x"})
+	b, err = json.Marshal(restore.Request{InstanceID: instance1, BackupID: backup1, Password: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
 
 	// Parsed from the wire, the password is kept for the restore and still
 	// never marshalled.
-	reqs, err := events.ParseRestoreRequests(readFixture(t, "direct.json"))
+	reqs, err := handler.ParseRequests(readFixture(t, "direct.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func TestIsRestoreRequest(t *testing.T) {
 		if err := json.Unmarshal([]byte(tt.json), &obj); err != nil {
 			t.Fatal(err)
 		}
-		check(t, "IsRestoreRequest("+tt.json+")", events.IsRestoreRequest(obj), tt.want)
+		check(t, "IsRestoreRequest("+tt.json+")", handler.IsRestoreRequest(obj), tt.want)
 	}
 }
 
@@ -334,7 +335,7 @@ func FuzzParseRestoreRequests(f *testing.F) {
 }
 
 func TestBatchRefusesTheSameInstanceTwice(t *testing.T) {
-	_, err := events.ParseRestoreRequests([]byte(`{"restores":[
+	_, err := handler.ParseRequests([]byte(`{"restores":[
 		{"instanceId":"crs-5a4py64p","backupId":"latest"},
 		{"instanceId":"crs-1amp2588","backupId":"latest"},
 		{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}]}`))

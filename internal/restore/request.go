@@ -1,0 +1,165 @@
+package restore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"redis-restore/internal/failure"
+)
+
+// Request is one restore, as the contract describes it. How it is read from
+// the wire (spellings, strictness) is the handler's business; what makes it
+// valid is this file's.
+type Request struct {
+	InstanceID string     `json:"instanceId"`
+	BackupID   string     `json:"backupId"`
+	Password   string     `json:"-"` // never marshalled: it must not reach a log or a result
+	Region     string     `json:"region,omitempty"`
+	Before     *time.Time `json:"before,omitempty"` // with backupId "latest": newest backup started before this
+	DryRun     bool       `json:"dryRun,omitempty"`
+	// Force overrides the restore budget; only an authenticated webhook
+	// may send it.
+	Force       bool `json:"force,omitempty"`
+	RequestLife      // mode, cloneTime, safetyBackup
+}
+
+// String leaves the password out, so that printing a request with %v or
+// %+v cannot leak it.
+func (r Request) String() string {
+	before := ""
+	if r.Before != nil {
+		before = r.Before.Format(time.RFC3339)
+	}
+	pw := ""
+	if r.Password != "" {
+		pw = "[redacted]"
+	}
+	return fmt.Sprintf("{instanceId:%s backupId:%s region:%s before:%s dryRun:%v password:%s}", r.InstanceID, r.BackupID, r.Region, before, r.DryRun, pw)
+}
+
+// LatestBackup is the backupId that asks for the newest restorable backup.
+const LatestBackup = "latest"
+
+// MaxRestores bounds one batch: each restore is one or more API calls
+// against a limit of 20 a second.
+const MaxRestores = 100
+
+// Modes of a restore.
+const (
+	ModeRestore = "restore" // in place, RestoreInstance (the default)
+	ModeClone   = "clone"   // a new instance from the backup, CloneInstances
+)
+
+// RequestLife is what a request may say about its restore's life (a
+// result's Life is what happened in it).
+type RequestLife struct {
+	// Mode is "restore" (in place, the default) or "clone".
+	Mode string `json:"mode,omitempty"`
+	// CloneTime clones the state at this time instead of the backup's,
+	// where the edition keeps second-level backups; only with mode clone.
+	CloneTime *time.Time `json:"cloneTime,omitempty"`
+	// SafetyBackup overrides RESTORE_SAFETY_BACKUP for this restore
+	// (nil: the setting decides).
+	SafetyBackup *bool `json:"safetyBackup,omitempty"`
+}
+
+// Clone reports whether the request asks for a clone.
+func (l RequestLife) Clone() bool { return l.Mode == ModeClone }
+
+const maxPasswordLen = 256
+
+// Validate checks a request, whether read from the wire or built in code
+// (from an alarm, say), and normalises it: backupId "latest" in any case,
+// mode "restore" as the default. Its errors are failure.Invalid and name
+// the field at fault.
+func (r *Request) Validate() error {
+	latest := strings.EqualFold(r.BackupID, LatestBackup)
+	switch {
+	case r.InstanceID == "":
+		return invalid("instanceId", "is required")
+	case !validInstanceID(r.InstanceID):
+		return invalid("instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(r.InstanceID)))
+	case r.BackupID == "":
+		return invalid("backupId", "is required (a backup ID, or \"latest\")")
+	case !latest && !validBackupID(r.BackupID):
+		return invalid("backupId", fmt.Sprintf("%q is not a backup ID", truncate(r.BackupID)))
+	case r.Region != "" && !ValidRegion(r.Region):
+		return invalid("region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate(r.Region)))
+	case len(r.Password) > maxPasswordLen:
+		return invalid("password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))
+	case r.Before != nil && !latest:
+		return invalid("before", "only goes with backupId \"latest\"")
+	case r.Mode != "" && r.Mode != ModeRestore && r.Mode != ModeClone:
+		return invalid("mode", fmt.Sprintf("%q is neither \"restore\" nor \"clone\"", truncate(r.Mode)))
+	case r.CloneTime != nil && r.Mode != ModeClone:
+		return invalid("cloneTime", "only goes with mode \"clone\"")
+	case r.SafetyBackup != nil && r.Mode == ModeClone:
+		return invalid("safetyBackup", "a clone leaves the instance as it is: there is nothing to undo")
+	}
+	if latest {
+		r.BackupID = LatestBackup
+	}
+	if r.Mode == ModeRestore {
+		r.Mode = ""
+	}
+	return nil
+}
+
+func invalid(field, msg string) error {
+	return failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field(field), msg)
+}
+
+// truncate keeps error messages short: a field can be large, and it might
+// hold something sensitive.
+func truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}
+
+// The ID checks are plain loops rather than regular expressions: compiling
+// `{0,127}` at start-up cost every cold start about two milliseconds.
+
+// validInstanceID: crs- and 4 to 32 lowercase letters or digits.
+func validInstanceID(s string) bool {
+	rest, ok := strings.CutPrefix(s, "crs-")
+	return ok && len(rest) >= 4 && len(rest) <= 32 && all(rest, isLowerOrDigit)
+}
+
+// validBackupID: 1 to 128 letters, digits, '_', '.' or '-', starting with a
+// letter or digit.
+func validBackupID(s string) bool {
+	return len(s) >= 1 && len(s) <= 128 && isAlnum(rune(s[0])) &&
+		all(s, func(r rune) bool { return isAlnum(r) || r == '_' || r == '.' || r == '-' })
+}
+
+// ValidRegion reports whether s is an API region: lowercase words and digits joined by '-', such as
+// ap-guangzhou or ap-shanghai-fsi; the first word of 2 or 3 letters.
+func ValidRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 2 || len(parts[0]) < 2 || len(parts[0]) > 3 || !all(parts[0], isLower) || !all(parts[1], isLower) || parts[1] == "" {
+		return false
+	}
+	for _, p := range parts[2:] {
+		if p == "" || !all(p, isLowerOrDigit) {
+			return false
+		}
+	}
+	return true
+}
+
+func all(s string, ok func(rune) bool) bool {
+	for _, r := range s {
+		if !ok(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLower(r rune) bool        { return r >= 'a' && r <= 'z' }
+func isLowerOrDigit(r rune) bool { return isLower(r) || (r >= '0' && r <= '9') }
+func isAlnum(r rune) bool        { return isLowerOrDigit(r) || (r >= 'A' && r <= 'Z') }
