@@ -1,6 +1,9 @@
 // Command localrun is `make run`: it starts the cloud emulator with demo
 // data, starts the built function the way SCF does, invokes it once with an
-// event file, and prints the answer and what reached the queue.
+// event file, and prints the answer and what reached the queue. With
+// -cloud it starts no emulator: the function gets this shell's
+// TENCENTCLOUD_* and RESTORE_* variables (a cloud, or cmd/cloudemu's
+// export lines) and only its answer is printed.
 package main
 
 import (
@@ -28,8 +31,15 @@ func main() {
 	dryRun := flag.Bool("dry-run", false, "set RESTORE_DRY_RUN=true")
 	approve := flag.Bool("approve", false, "set RESTORE_APPROVAL=all: the event makes a plan, which a signed webhook call then approves")
 	life := flag.Bool("life", false, "follow the restore's whole life: fire the sweep timer every second until its end, print every message and the undo (make run-life)")
+	cloud := flag.Bool("cloud", false, "no emulator: hand the function this shell's TENCENTCLOUD_* and RESTORE_* variables, print its answer only")
 	flag.Parse()
-	if err := run(*bin, *event, *taskIDAsString, *dryRun, *approve, *life); err != nil {
+	var err error
+	if *cloud {
+		err = runOnCloud(*bin, *event)
+	} else {
+		err = run(*bin, *event, *taskIDAsString, *dryRun, *approve, *life)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "localrun:", err)
 		os.Exit(1)
 	}
@@ -120,6 +130,32 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve, life bool) erro
 		return fmt.Errorf("the function failed")
 	}
 	return nil
+}
+
+// runOnCloud invokes the function once with the cloud this shell's
+// environment points at, as SCF hands a function its role's credentials.
+func runOnCloud(bin, eventFile string) error {
+	payload, err := os.ReadFile(eventFile)
+	if err != nil {
+		return err
+	}
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TENCENTCLOUD_") || strings.HasPrefix(k, "RESTORE_") {
+			env[k] = v
+		}
+	}
+	ctx := context.Background()
+	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin, Stderr: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer fn.Close()
+	res, err := invoke(ctx, fn, payload, env, "answer")
+	if err == nil && res.Error != nil {
+		err = fmt.Errorf("the function failed")
+	}
+	return err
 }
 
 // resign signs an API gateway or function URL event's body anew, so that a

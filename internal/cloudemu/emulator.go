@@ -170,6 +170,8 @@ func New(opts Options) *Emulator {
 		calls:          map[string]int{},
 		faults:         map[string]*faultState{},
 		limits:         map[string]*limiter{},
+		life:           newLifeState(),
+		scf:            scfState{functions: map[string]*scfFunction{}, settle: defaultFunctionSettle, retryDelay: defaultAsyncRetryDelay},
 	}
 }
 

@@ -80,8 +80,7 @@ type CloneCall struct {
 	Time                time.Time
 }
 
-// lifeState is the emulator's part for the life cycle; the zero value is
-// ready (maps are made on first use).
+// lifeState is the emulator's part for the life cycle, made by New.
 type lifeState struct {
 	timing   Lifecycle
 	duration map[int64]time.Duration // task → its own duration; else the emulator's
@@ -96,22 +95,14 @@ type lifeState struct {
 	seq      int64
 }
 
-func (l *lifeState) init() {
-	if l.duration == nil {
-		l.duration = map[int64]time.Duration{}
-		l.failNext = map[string][]string{}
-		l.failed = map[int64]string{}
-		l.backupOf = map[int64]string{}
-		l.clonesOf = map[int64][]string{}
-		l.inFlow = map[string]bool{}
-		l.groups = map[string][]string{}
-	}
+func newLifeState() lifeState {
+	return lifeState{duration: map[int64]time.Duration{}, failNext: map[string][]string{}, failed: map[int64]string{},
+		backupOf: map[int64]string{}, clonesOf: map[int64][]string{}, inFlow: map[string]bool{}, groups: map[string][]string{}}
 }
 
 // SetLifecycle sets the flows' durations.
 func (e *Emulator) SetLifecycle(l Lifecycle) {
 	defer e.lock()()
-	e.life.init()
 	e.life.timing = l
 }
 
@@ -120,7 +111,6 @@ func (e *Emulator) SetLifecycle(l Lifecycle) {
 // Calls queue up: two calls fail the next two.
 func (e *Emulator) FailNextTask(kind, message string) {
 	defer e.lock()()
-	e.life.init()
 	e.life.failNext[kind] = append(e.life.failNext[kind], message)
 }
 
@@ -128,7 +118,6 @@ func (e *Emulator) FailNextTask(kind, message string) {
 // answers for an instance (default: one, the example's sg-gl1egaj1).
 func (e *Emulator) SetSecurityGroups(instanceID string, ids ...string) {
 	defer e.lock()()
-	e.life.init()
 	e.life.groups[instanceID] = append([]string(nil), ids...)
 }
 
@@ -176,7 +165,6 @@ func taskKind(typ string) string {
 // startTask numbers and records a task of the life cycle, and decides now
 // whether it will fail. Caller holds e.mu.
 func (e *Emulator) startTask(t Task, d time.Duration) Task {
-	e.life.init()
 	t.TaskID = e.nextTask
 	e.nextTask++
 	e.tasks = append(e.tasks, t)
@@ -189,7 +177,6 @@ func (e *Emulator) startTask(t Task, d time.Duration) Task {
 
 // markFailure takes the next queued failure of the task's kind, if any.
 func (e *Emulator) markFailure(t Task) {
-	e.life.init()
 	k := taskKind(t.Type)
 	if q := e.life.failNext[k]; len(q) > 0 {
 		e.life.failed[t.TaskID] = q[0]
@@ -293,7 +280,6 @@ func isRestoreType(typ string) bool { return typ == TaskTypeRestore || typ == "F
 // while a flow runs, manual backups that finished, clones that came up.
 // Caller holds e.mu; every request calls it first.
 func (e *Emulator) advance(now time.Time) {
-	e.life.init()
 	for _, t := range e.tasks {
 		switch t.Type {
 		case lifeTypeManualBackup:

@@ -14,17 +14,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
 	"redis-restore/internal/chinatime"
+	"redis-restore/internal/scfrules"
 	"redis-restore/internal/uuid"
 )
 
@@ -120,11 +120,11 @@ type scfTrigger struct {
 	modTime time.Time
 }
 
-// scfState is the SCF part of the Emulator; its zero value is ready.
+// scfState is the SCF part of the Emulator, made by New.
 type scfState struct {
 	functions   map[string]*scfFunction // by namespace + "/" + name
-	settle      *time.Duration
-	retryDelay  *time.Duration
+	settle      time.Duration           // Creating or Updating this long after a change
+	retryDelay  time.Duration           // between two tries of a failed asynchronous invocation
 	invoke      InvokeFunc
 	invocations []*Invocation
 	pending     sync.WaitGroup
@@ -136,7 +136,7 @@ func fnKey(namespace, name string) string { return namespace + "/" + name }
 // stays Creating or Updating after a change (default 2 s).
 func (e *Emulator) SetFunctionSettleTime(d time.Duration) {
 	defer e.lock()()
-	e.scf.settle = &d
+	e.scf.settle = d
 }
 
 // SetInvoker makes Invoke run functions by calling f; an error is the
@@ -158,7 +158,7 @@ func (e *Emulator) SetInvokerWithResult(f InvokeFunc) {
 // asynchronous invocation (SCF: a minute).
 func (e *Emulator) SetAsyncRetryDelay(d time.Duration) {
 	defer e.lock()()
-	e.scf.retryDelay = &d
+	e.scf.retryDelay = d
 }
 
 // WaitInvocations waits until every asynchronous invocation accepted so far
@@ -188,7 +188,7 @@ func (e *Emulator) AddFunction(f Function) {
 		fn.env = append(fn.env, envVar{k, f.Environment[k]})
 	}
 	fn.Function.Environment = nil
-	e.scfFunctions()[fnKey(f.Namespace, f.Name)] = fn
+	e.scf.functions[fnKey(f.Namespace, f.Name)] = fn
 }
 
 // FunctionInfo returns a function as the emulator keeps it.
@@ -222,20 +222,6 @@ func (e *Emulator) FunctionTriggers(namespace, name string) []Trigger {
 	return out
 }
 
-func (e *Emulator) scfFunctions() map[string]*scfFunction {
-	if e.scf.functions == nil {
-		e.scf.functions = map[string]*scfFunction{}
-	}
-	return e.scf.functions
-}
-
-func (e *Emulator) settleTime() time.Duration {
-	if e.scf.settle != nil {
-		return *e.scf.settle
-	}
-	return defaultFunctionSettle
-}
-
 func (e *Emulator) fnStatus(fn *scfFunction, now time.Time) string {
 	if now.Before(fn.readyAt) {
 		return fn.Status
@@ -246,24 +232,26 @@ func (e *Emulator) fnStatus(fn *scfFunction, now time.Time) string {
 // busy marks a function as changing: Creating or Updating until it settles.
 func (e *Emulator) busy(fn *scfFunction, status string, now time.Time) {
 	fn.Status = status
-	fn.readyAt = now.Add(e.settleTime())
+	fn.readyAt = now.Add(e.scf.settle)
 	fn.modTime = now
 }
 
 func scfTime(t time.Time) string { return chinatime.Format(t) }
 
-var (
-	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
-	triggerNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
-	runtimes       = map[string]bool{
-		"Go1": true, "Python2.7": true, "Python3.6": true, "Python3.7": true, "Python3.9": true,
-		"Python3.10": true, "Python3.11": true, "Nodejs10.15": true, "Nodejs12.16": true,
-		"Nodejs14.18": true, "Nodejs16.13": true, "Nodejs18.15": true, "Nodejs20.18": true,
-		"PHP5.6": true, "PHP7.2": true, "PHP7.4": true, "PHP8.0": true, "Java8": true,
-		"Java11": true, "CustomRuntime": true,
+var runtimes = map[string]bool{
+	"Go1": true, "Python2.7": true, "Python3.6": true, "Python3.7": true, "Python3.9": true,
+	"Python3.10": true, "Python3.11": true, "Nodejs10.15": true, "Nodejs12.16": true,
+	"Nodejs14.18": true, "Nodejs16.13": true, "Nodejs18.15": true, "Nodejs20.18": true,
+	"PHP5.6": true, "PHP7.2": true, "PHP7.4": true, "PHP8.0": true, "Java8": true,
+	"Java11": true, "CustomRuntime": true,
+}
+
+// rule fails the call with code where an SCF rule (scfrules) is broken.
+func rule(p *params, code string, err error) {
+	if err != nil {
+		p.fail(errf(code, "the parameter %s: %v", strings.TrimPrefix(code, "InvalidParameterValue."), err))
 	}
-	reservedEnvPrefixes = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
-)
+}
 
 // lookupFunction reads FunctionName and Namespace and finds the function,
 // or fails the call.
@@ -289,7 +277,7 @@ func (e *Emulator) mustBeActive(fn *scfFunction, c *call) {
 func (e *Emulator) createFunction(c *call) (any, *apiError) {
 	p := c.p
 	name := p.requiredStr("FunctionName")
-	p.check(functionNameRE.MatchString(name), "InvalidParameterValue.FunctionName", "the FunctionName %q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", name)
+	rule(p, "InvalidParameterValue.FunctionName", scfrules.FunctionName(name))
 	ns := namespaceParam(p)
 	_, exists := e.scf.functions[fnKey(ns, name)]
 	p.check(!exists, "ResourceInUse.Function", "the function %s already exists in namespace %s", name, ns)
@@ -308,7 +296,7 @@ func (e *Emulator) createFunction(c *call) (any, *apiError) {
 	fn.id = "lam-" + randomHex(4)
 	fn.addTime = c.now
 	e.busy(fn, "Creating", c.now)
-	e.scfFunctions()[fnKey(ns, name)] = fn
+	e.scf.functions[fnKey(ns, name)] = fn
 	return map[string]any{}, nil
 }
 
@@ -373,11 +361,11 @@ func applyConfig(f *Function, env *[]envVar, p *params, create bool) {
 		f.Description = s
 	}
 	if n, ok := p.int("MemorySize"); ok {
-		p.check(n == 64 || n >= 128 && n <= 3072 && n%128 == 0, "InvalidParameterValue.MemorySize", "the MemorySize %d must be 64, or 128 to 3072 in steps of 128", n)
+		rule(p, "InvalidParameterValue.MemorySize", scfrules.MemorySize(n))
 		f.MemorySize = n
 	}
 	if n, ok := p.int("Timeout"); ok {
-		p.check(n >= 1 && n <= 900, "InvalidParameterValue.Timeout", "the Timeout %d must be 1 to 900 seconds", n)
+		rule(p, "InvalidParameterValue.Timeout", scfrules.Timeout(n))
 		f.Timeout = n
 	}
 	if obj := objParam(p, "Environment"); obj != nil {
@@ -417,10 +405,7 @@ func envParam(p, obj *params) []envVar {
 		p.check(isStr || m["Key"] == nil, "InvalidParameter", "the parameter Environment.Variables.%d.Key must be a string", i)
 		value, isStr := m["Value"].(string)
 		p.check(isStr || m["Value"] == nil, "InvalidParameter", "the parameter Environment.Variables.%d.Value must be a string", i)
-		p.check(key != "", "InvalidParameterValue.Environment", "the parameter Environment.Variables.%d.Key is empty", i)
-		for _, prefix := range reservedEnvPrefixes {
-			p.check(!strings.HasPrefix(key, prefix), "InvalidParameterValue.Environment", "the variable %s uses the prefix %s that SCF reserves", key, prefix)
-		}
+		rule(p, "InvalidParameterValue.Environment", scfrules.EnvKey(key))
 		p.check(!seen[key], "InvalidParameterValue.Environment", "the variable %s is set twice", key)
 		seen[key] = true
 		out = append(out, envVar{key, value})
@@ -471,18 +456,11 @@ func checkZip(data []byte, runtime, handler string) *apiError {
 	if err != nil {
 		return errf("InvalidParameterValue.ZipFile", "the code is not a zip: %v", err)
 	}
-	if runtime != "Go1" {
-		return nil
+	var zerr *scfrules.ZipError
+	if errors.As(scfrules.Handler(zr, runtime, handler), &zerr) {
+		return errf(map[bool]string{true: "InvalidParameterValue.Handler", false: "InvalidParameterValue.ZipFile"}[zerr.NoHandler], "%v", zerr)
 	}
-	for _, f := range zr.File {
-		if f.Name == handler {
-			if f.Mode()&0o111 == 0 {
-				return errf("InvalidParameterValue.ZipFile", "the file %s in the zip is not executable: Go1 runs it as is", handler)
-			}
-			return nil
-		}
-	}
-	return errf("InvalidParameterValue.Handler", "the zip has no file %s at its root: Go1 runs the executable named by Handler", handler)
+	return nil
 }
 
 func (e *Emulator) getFunction(c *call) (any, *apiError) {
@@ -577,41 +555,11 @@ func triggerInfo(t *scfTrigger) map[string]any {
 // creatableTriggers are the types CreateTrigger still takes (2026).
 var creatableTriggers = map[string]bool{"cos": true, "cls": true, "timer": true, "ckafka": true, "http": true}
 
-// netConfig is a function URL's NetConfig as ListTriggers answers it, in
-// the example's field order.
-type netConfig struct {
-	EnableIntranet  bool   `json:"EnableIntranet"`
-	IntranetURL     string `json:"IntranetUrl"`
-	IntranetHTTPURL string `json:"IntranetHTTPUrl"`
-	ExtranetURL     string `json:"ExtranetUrl"`
-	ExtranetHTTPURL string `json:"ExtranetHTTPUrl"`
-	WssIntranetURL  string `json:"WssIntranetUrl"`
-	WsIntranetURL   string `json:"WsIntranetUrl"`
-	WssExtranetURL  string `json:"WssExtranetUrl"`
-	WsExtranetURL   string `json:"WsExtranetUrl"`
-	EnableExtranet  bool   `json:"EnableExtranet"`
-}
-
-type httpDesc struct {
-	AuthType  string    `json:"AuthType"`
-	NetConfig netConfig `json:"NetConfig"`
-}
-
-// timerDesc reads a timer's TriggerDesc: the cron expression (as the
-// examples send it), or {"cron": "..."} (as ListTriggers answers it).
+// timerDesc reads a timer's TriggerDesc and answers it as ListTriggers does.
 func timerDesc(raw string) (string, *apiError) {
-	cron := strings.TrimSpace(raw)
-	if strings.HasPrefix(cron, "{") {
-		var d struct {
-			Cron string `json:"cron"`
-		}
-		if err := json.Unmarshal([]byte(cron), &d); err != nil {
-			return "", errf("InvalidParameterValue.TriggerDesc", "the TriggerDesc %q is neither a cron expression nor {\"cron\":...}", raw)
-		}
-		cron = d.Cron
-	}
-	if n := len(strings.Fields(cron)); n != 7 {
-		return "", errf("InvalidParameterValue.TriggerDesc", "the timer's cron expression %q has %d fields; SCF wants seven (second minute hour day month weekday year)", cron, n)
+	cron, err := scfrules.Cron(raw)
+	if err != nil {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the timer's TriggerDesc: %v", err)
 	}
 	b, _ := json.Marshal(map[string]string{"cron": cron})
 	return string(b), nil
@@ -619,42 +567,49 @@ func timerDesc(raw string) (string, *apiError) {
 
 // functionURLDesc reads a function URL's TriggerDesc and fills its URLs.
 func functionURLDesc(raw, urlID, region string) (string, *apiError) {
-	dec := json.NewDecoder(strings.NewReader(raw))
 	var in struct {
-		AuthType  *string `json:"AuthType"`
-		NetConfig *struct {
-			EnableIntranet *bool `json:"EnableIntranet"`
-			EnableExtranet *bool `json:"EnableExtranet"`
-		} `json:"NetConfig"`
-		CorsConfig json.RawMessage `json:"CorsConfig"`
+		AuthType  *string
+		NetConfig *struct{ EnableIntranet, EnableExtranet *bool }
 	}
-	if err := dec.Decode(&in); err != nil {
-		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc is not the JSON object SCF expects: %v", err)
+	bad := func(format string, args ...any) (string, *apiError) {
+		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc"+format, args...)
+	}
+	if err := json.Unmarshal([]byte(raw), &in); err != nil {
+		return bad(" is not the JSON object SCF expects: %v", err)
 	}
 	if in.AuthType == nil || (*in.AuthType != "NONE" && *in.AuthType != "CAM") {
-		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc.AuthType must be NONE or CAM")
+		return bad(".AuthType must be NONE or CAM")
 	}
 	if in.NetConfig == nil || in.NetConfig.EnableIntranet == nil || in.NetConfig.EnableExtranet == nil {
-		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL's TriggerDesc.NetConfig needs EnableIntranet and EnableExtranet (booleans)")
+		return bad(".NetConfig needs EnableIntranet and EnableExtranet (booleans)")
 	}
-	if !*in.NetConfig.EnableIntranet && !*in.NetConfig.EnableExtranet {
-		return "", errf("InvalidParameterValue.TriggerDesc", "the function URL needs EnableIntranet or EnableExtranet")
-	}
-	out := httpDesc{AuthType: *in.AuthType}
+	out := scfrules.URLDesc{AuthType: *in.AuthType}
 	nc := &out.NetConfig
-	host := emulatedAppID + "-" + urlID
-	if *in.NetConfig.EnableIntranet {
-		nc.EnableIntranet = true
-		nc.IntranetURL = "https://" + host + ".in." + region + ".tencentscf.com"
-		nc.IntranetHTTPURL = "http://" + host + ".in." + region + ".tencentscf.com"
+	nc.EnableIntranet, nc.EnableExtranet = *in.NetConfig.EnableIntranet, *in.NetConfig.EnableExtranet
+	if !nc.EnableIntranet && !nc.EnableExtranet {
+		return bad(": the function URL needs EnableIntranet or EnableExtranet")
 	}
-	if *in.NetConfig.EnableExtranet {
-		nc.EnableExtranet = true
-		nc.ExtranetURL = "https://" + host + "." + region + ".tencentscf.com"
-		nc.ExtranetHTTPURL = "http://" + host + "." + region + ".tencentscf.com"
+	host := emulatedAppID + "-" + urlID
+	if nc.EnableIntranet {
+		nc.IntranetURL, nc.IntranetHTTPURL = "https://"+host+".in."+region+".tencentscf.com", "http://"+host+".in."+region+".tencentscf.com"
+	}
+	if nc.EnableExtranet {
+		nc.ExtranetURL, nc.ExtranetHTTPURL = "https://"+host+"."+region+".tencentscf.com", "http://"+host+"."+region+".tencentscf.com"
 	}
 	b, _ := json.Marshal(out)
 	return string(b), nil
+}
+
+// setDesc reads a trigger's TriggerDesc as its type has it.
+func (t *scfTrigger) setDesc(p *params, desc, region string) {
+	switch t.Type {
+	case "timer":
+		t.Desc = p.take(timerDesc(desc))
+	case "http":
+		t.Desc = p.take(functionURLDesc(desc, t.urlID, region))
+	default:
+		t.Desc = desc
+	}
 }
 
 // enableParam reads Enable: "OPEN" or "CLOSE" (the examples' strings).
@@ -682,24 +637,22 @@ func (e *Emulator) createTrigger(c *call) (any, *apiError) {
 	t.Enabled = enableParam(p, true)
 	t.CustomArgument, _ = p.str("CustomArgument")
 	t.Description, _ = p.str("Description")
-	desc, _ := p.str("TriggerDesc")
 	switch typ {
 	case "timer":
-		p.check(triggerNameRE.MatchString(name), "InvalidParameterValue.TriggerName", "the TriggerName %q must be 1 to 100 letters, digits, - and _, starting with a letter or digit", name)
-		t.Desc = p.take(timerDesc(desc))
-		p.check(len(t.CustomArgument) <= 4096, "InvalidParameterValue.CustomArgument", "a timer's CustomArgument is at most 4 KB, this one %d bytes", len(t.CustomArgument))
+		rule(p, "InvalidParameterValue.TriggerName", scfrules.TriggerName(name))
+		p.check(len(t.CustomArgument) <= scfrules.MaxTimerArgument, "InvalidParameterValue.CustomArgument", "a timer's CustomArgument is at most 4 KB, this one %d bytes", len(t.CustomArgument))
 	case "http":
 		for _, other := range fn.triggers {
 			p.check(other.Type != "http" || other.Qualifier != t.Qualifier, "ResourceInUse.Trigger", "the function %s already has a function URL (%s) for %s", fn.Name, other.Name, t.Qualifier)
 		}
 		// The example's function URL trigger is named by the id in its
-		// URL; the emulator names its own so, whatever was asked.
-		t.urlID = lowerAlnum(10)
+		// URL (ten lower-case letters and digits); the emulator names its
+		// own so, whatever was asked.
+		t.urlID = "u" + randomHex(5)[:9]
 		t.Name = t.urlID
-		t.Desc = p.take(functionURLDesc(desc, t.urlID, c.region))
-	default:
-		t.Desc = desc
 	}
+	desc, _ := p.str("TriggerDesc")
+	t.setDesc(p, desc, c.region)
 	for _, other := range fn.triggers {
 		p.check(other.Name != t.Name, "ResourceInUse.Trigger", "the function %s already has a trigger named %s", fn.Name, t.Name)
 	}
@@ -739,14 +692,7 @@ func (e *Emulator) updateTrigger(c *call) (any, *apiError) {
 		next.Description = s
 	}
 	if desc, ok := p.str("TriggerDesc"); ok {
-		switch typ {
-		case "timer":
-			next.Desc = p.take(timerDesc(desc))
-		case "http":
-			next.Desc = p.take(functionURLDesc(desc, t.urlID, c.region))
-		default:
-			next.Desc = desc
-		}
+		next.setDesc(p, desc, c.region)
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -767,31 +713,16 @@ func (e *Emulator) listTriggers(c *call) (any, *apiError) {
 		limit = defaultLimit
 	}
 	c.p.check(offset >= 0 && limit >= 1 && limit <= maxLimit, "InvalidParameterValue", "Offset must be at least 0 and Limit 1 to %d", maxLimit)
-	order, _ := c.p.str("Order")
 	if c.p.err != nil {
 		return nil, c.p.err
 	}
-	list := append([]*scfTrigger(nil), fn.triggers...)
-	if strings.EqualFold(order, "DESC") {
-		sort.SliceStable(list, func(i, j int) bool { return list[i].addTime.After(list[j].addTime) })
-	}
 	items := []map[string]any{}
-	for _, t := range page(list, limit, offset) {
+	for _, t := range page(fn.triggers, limit, offset) {
 		info := triggerInfo(t)
 		info["ResourceId"] = fmt.Sprintf("qcs::scf:%s:uin/%s:namespace/%s/function/%s/%s", c.region, emulatedUIN, fn.Namespace, fn.Name, t.Name)
 		items = append(items, info)
 	}
-	return map[string]any{"TotalCount": len(list), "Triggers": items}, nil
-}
-
-func lowerAlnum(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := []byte(randomHex(n)[:n])
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	b[0] = alphabet[int(b[0])%26]
-	return string(b)
+	return map[string]any{"TotalCount": len(fn.triggers), "Triggers": items}, nil
 }
 
 // invoke runs a function through the pluggable invoker: "Event" answers at
@@ -832,12 +763,8 @@ func (e *Emulator) invoke(c *call) (any, *apiError) {
 	}
 
 	if typ == "Event" {
-		delay := defaultAsyncRetryDelay
-		if e.scf.retryDelay != nil {
-			delay = *e.scf.retryDelay
-		}
 		e.scf.pending.Add(1)
-		go e.deliver(inv, target, timeout, delay)
+		go e.deliver(inv, target, timeout, e.scf.retryDelay)
 		return map[string]any{"Result": map[string]any{"FunctionRequestId": inv.RequestID}}, nil
 	}
 

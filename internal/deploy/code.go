@@ -11,6 +11,8 @@ import (
 	"io"
 	"regexp"
 	"sort"
+
+	"redis-restore/internal/scfrules"
 )
 
 // Code is the deployment zip and its identity.
@@ -37,17 +39,13 @@ func ReadCode(data []byte, runtime, handler string) (Code, error) {
 	if n := base64.StdEncoding.EncodedLen(len(data)); n > maxRequestBody-64<<10 {
 		return Code{}, fmt.Errorf("the zip is %d bytes (%d as base64): more than an API request carries; shrink the binary", len(data), n)
 	}
+	if err := scfrules.Handler(zr, runtime, handler); err != nil {
+		return Code{}, err
+	}
 	files := append([]*zip.File(nil), zr.File...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	h := sha256.New()
-	found := false
 	for _, f := range files {
-		if f.Name == handler {
-			found = true
-			if runtime == "Go1" && f.Mode()&0o111 == 0 {
-				return Code{}, fmt.Errorf("%s in the zip is not executable: Go1 runs it as is (make package sets the bit)", handler)
-			}
-		}
 		rc, err := f.Open()
 		if err != nil {
 			return Code{}, fmt.Errorf("the zip's %s: %w", f.Name, err)
@@ -62,9 +60,6 @@ func ReadCode(data []byte, runtime, handler string) (Code, error) {
 		if err != nil {
 			return Code{}, fmt.Errorf("the zip's %s: %w", f.Name, err)
 		}
-	}
-	if runtime == "Go1" && !found {
-		return Code{}, fmt.Errorf("the zip has no %s at its root: Go1 runs the executable named by the handler (make package puts main there)", handler)
 	}
 	return Code{Zip: data, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

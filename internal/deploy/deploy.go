@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/scfrules"
 )
 
 // API sends one SCF action and decodes its Response into out;
@@ -23,51 +25,41 @@ type API interface {
 	SCF(ctx context.Context, region, action string, params map[string]any, out any) error
 }
 
-// Deployer deploys a Spec through API, printing its plan and progress.
-type Deployer struct {
-	API API
-	Out io.Writer
-
-	// Now and Sleep are the clock of the wait for Active; tests inject a
-	// fake one. Defaults: time.Now and a timer that honours ctx.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	// WaitTimeout bounds each wait for the function to become Active
-	// (default 5 minutes); polls start PollMin apart and back off to PollMax.
-	WaitTimeout      time.Duration
-	PollMin, PollMax time.Duration
-}
-
 // Result says what a deploy did or would do.
 type Result struct {
 	Changes int    // actions that create or update something
 	URL     string // the function URL, once it exists
 }
 
-// action is one line of the plan; run is nil for what stays as it is.
+// deployer deploys one Spec through api, printing its plan and progress.
+type deployer struct {
+	api API
+	out io.Writer
+	s   *Spec
+	// now and sleep are the clock of the wait for Active (tests inject a
+	// fake one); wait bounds each wait, whose polls start a second apart
+	// and back off to ten.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+	wait  time.Duration
+}
+
+// action is one line of the plan; call is empty for what stays as it is.
 type action struct {
-	verb   string // create, update, keep
-	object string
-	detail []string
-	run    func(ctx context.Context) error
+	verb, object string // verb: create, update, keep
+	detail       []string
+	call         string // the SCF action that makes the change
+	params       map[string]any
+	wait         bool // for the function to be Active again afterwards
 }
 
 // remoteFunction is the part of GetFunction's answer the deploy reads.
 type remoteFunction struct {
-	FunctionName string
-	Namespace    string
-	Runtime      string
-	Handler      string
-	Role         string
-	Description  string
-	MemorySize   int64
-	Timeout      int64
-	Status       string
-	StatusDesc   string
-	Environment  struct {
-		Variables []struct{ Key, Value string }
-	}
-	StatusReasons json.RawMessage
+	Runtime, Handler, Role, Description string
+	MemorySize, Timeout                 int64
+	Status, StatusDesc                  string
+	Environment                         struct{ Variables []struct{ Key, Value string } }
+	StatusReasons                       json.RawMessage
 }
 
 func (f *remoteFunction) env() map[string]string {
@@ -78,111 +70,56 @@ func (f *remoteFunction) env() map[string]string {
 	return out
 }
 
-// remoteTrigger is one entry of ListTriggers.
+// remoteTrigger is one entry of ListTriggers. Enable is 1/0 in the
+// answers' examples; "OPEN"/"CLOSE" or true/false are read too.
 type remoteTrigger struct {
-	TriggerName    string
-	Type           string
-	Qualifier      string
-	TriggerDesc    string
-	CustomArgument string
-	Enable         flexBool
+	TriggerName, Type, Qualifier, TriggerDesc, CustomArgument string
+	Enable                                                    json.RawMessage
 }
 
-// flexBool reads a trigger's Enable: 1/0 in the answers' examples, and
-// the "OPEN"/"CLOSE" or true/false that requests and other tools use.
-type flexBool bool
-
-func (b *flexBool) UnmarshalJSON(data []byte) error {
-	s := strings.ToUpper(strings.Trim(strings.TrimSpace(string(data)), `"`))
-	switch s {
-	case "1", "TRUE", "OPEN":
-		*b = true
-	case "0", "FALSE", "CLOSE", "", "NULL":
-		*b = false
-	default:
-		return fmt.Errorf("enable %s is neither 1/0, true/false nor OPEN/CLOSE", data)
-	}
-	return nil
+func (t remoteTrigger) enabled() bool {
+	return slices.Contains([]string{"1", "TRUE", "OPEN"}, strings.ToUpper(strings.Trim(string(t.Enable), `"`)))
 }
 
-type urlDesc struct {
-	AuthType  string
-	NetConfig struct {
-		EnableIntranet flexBool
-		EnableExtranet flexBool
-		ExtranetURL    string `json:"ExtranetUrl"`
-		IntranetURL    string `json:"IntranetUrl"`
-	}
-}
-
-func (d *Deployer) defaults() {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Sleep == nil {
-		d.Sleep = func(ctx context.Context, dur time.Duration) error {
-			t := time.NewTimer(dur)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-	}
-	if d.WaitTimeout == 0 {
-		d.WaitTimeout = 5 * time.Minute
-	}
-	if d.PollMin == 0 {
-		d.PollMin = time.Second
-	}
-	if d.PollMax == 0 {
-		d.PollMax = 10 * time.Second
-	}
-}
-
-// Deploy prints the plan for s and code, then, unless dryRun, carries it
-// out and prints the function URL.
-func (d *Deployer) Deploy(ctx context.Context, s *Spec, code Code, dryRun bool) (Result, error) {
-	d.defaults()
+// deploy prints the plan for code, then, unless dryRun, carries it out
+// and prints the function URL.
+func (d *deployer) deploy(ctx context.Context, code Code, dryRun bool) (Result, error) {
+	s := d.s
 	if s.Region == "" {
 		return Result{}, errors.New("no region: set inputs.region in serverless.yml or TENCENTCLOUD_REGION")
 	}
-	fmt.Fprintf(d.Out, "function %s, namespace %s, region %s; code %s (%d bytes), sha256 %s\n",
+	fmt.Fprintf(d.out, "function %s, namespace %s, region %s; code %s (%d bytes), sha256 %s\n",
 		s.Name, s.Namespace, s.Region, s.Src, len(code.Zip), code.SHA256)
-
-	remote, err := d.getFunction(ctx, s)
+	remote, err := d.getFunction(ctx)
 	if err != nil {
 		return Result{}, err
 	}
 	var triggers []remoteTrigger
 	if remote != nil {
-		if triggers, err = d.listTriggers(ctx, s); err != nil {
+		if triggers, err = d.listTriggers(ctx); err != nil {
 			return Result{}, err
 		}
 	}
-	plan, err := d.plan(s, code, remote, triggers)
+	plan, err := d.plan(code, remote, triggers)
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{URL: functionURL(triggers)}
-	fmt.Fprintln(d.Out, "plan:")
+	fmt.Fprintln(d.out, "plan:")
 	for _, a := range plan {
-		mark := map[string]string{"create": "+", "update": "~", "keep": "="}[a.verb]
-		fmt.Fprintf(d.Out, "  %s %s %s\n", mark, a.verb, a.object)
+		fmt.Fprintf(d.out, "  %s %s %s\n", map[string]string{"create": "+", "update": "~", "keep": "="}[a.verb], a.verb, a.object)
 		for _, line := range a.detail {
-			fmt.Fprintf(d.Out, "      %s\n", line)
+			fmt.Fprintf(d.out, "      %s\n", line)
 		}
-		if a.run != nil {
+		if a.call != "" {
 			res.Changes++
 		}
 	}
 	switch {
 	case res.Changes == 0:
-		fmt.Fprintln(d.Out, "no change: the function and its triggers are as serverless.yml describes them")
+		fmt.Fprintln(d.out, "no change: the function and its triggers are as serverless.yml describes them")
 	case dryRun:
-		fmt.Fprintf(d.Out, "dry run: %d change(s) planned, none made\n", res.Changes)
+		fmt.Fprintf(d.out, "dry run: %d change(s) planned, none made\n", res.Changes)
 	}
 	if dryRun || res.Changes == 0 {
 		d.printURL(res.URL)
@@ -190,85 +127,77 @@ func (d *Deployer) Deploy(ctx context.Context, s *Spec, code Code, dryRun bool) 
 	}
 
 	if remote != nil && remote.Status != "Active" {
-		if err := d.waitActive(ctx, s); err != nil {
+		if err := d.waitActive(ctx); err != nil {
 			return res, err
 		}
 	}
 	for _, a := range plan {
-		if a.run == nil {
+		if a.call == "" {
 			continue
 		}
-		fmt.Fprintf(d.Out, "%s %s ... ", a.verb, a.object)
-		if err := a.run(ctx); err != nil {
-			fmt.Fprintln(d.Out, "failed")
-			return res, err
+		fmt.Fprintf(d.out, "%s %s ... ", a.verb, a.object)
+		err := d.api.SCF(ctx, s.Region, a.call, a.params, nil)
+		if err == nil && a.wait {
+			err = d.waitActive(ctx)
 		}
-		fmt.Fprintln(d.Out, "done")
+		if err != nil {
+			fmt.Fprintln(d.out, "failed")
+			return res, fmt.Errorf("%s (%s): %w", a.call, a.object, err)
+		}
+		fmt.Fprintln(d.out, "done")
 	}
-	if triggers, err = d.listTriggers(ctx, s); err != nil {
+	if triggers, err = d.listTriggers(ctx); err != nil {
 		return res, err
 	}
 	res.URL = functionURL(triggers)
-	fmt.Fprintf(d.Out, "deployed: %d change(s)\n", res.Changes)
+	fmt.Fprintf(d.out, "deployed: %d change(s)\n", res.Changes)
 	d.printURL(res.URL)
 	return res, nil
 }
 
-func (d *Deployer) printURL(url string) {
-	if url == "" {
-		fmt.Fprintln(d.Out, "function URL: none yet")
-		return
-	}
-	fmt.Fprintf(d.Out, "function URL: %s\n", url)
+func (d *deployer) printURL(url string) {
+	fmt.Fprintf(d.out, "function URL: %s\n", cmp.Or(url, "none yet"))
 }
 
 // functionURL is the URL to call: the public one if the function has one,
 // else the intranet one.
 func functionURL(triggers []remoteTrigger) string {
 	for _, t := range triggers {
-		if t.Type != "http" {
-			continue
-		}
-		var u urlDesc
-		if json.Unmarshal([]byte(t.TriggerDesc), &u) != nil {
-			continue
-		}
-		if u.NetConfig.ExtranetURL != "" {
-			return u.NetConfig.ExtranetURL
-		}
-		if u.NetConfig.IntranetURL != "" {
-			return u.NetConfig.IntranetURL
+		var u scfrules.URLDesc
+		if t.Type == "http" && json.Unmarshal([]byte(t.TriggerDesc), &u) == nil {
+			if url := cmp.Or(u.NetConfig.ExtranetURL, u.NetConfig.IntranetURL); url != "" {
+				return url
+			}
 		}
 	}
 	return ""
 }
 
-func (d *Deployer) getFunction(ctx context.Context, s *Spec) (*remoteFunction, error) {
+func (d *deployer) getFunction(ctx context.Context) (*remoteFunction, error) {
 	var f remoteFunction
-	err := d.API.SCF(ctx, s.Region, "GetFunction", map[string]any{"FunctionName": s.Name, "Namespace": s.Namespace}, &f)
+	err := d.api.SCF(ctx, d.s.Region, "GetFunction", map[string]any{"FunctionName": d.s.Name, "Namespace": d.s.Namespace}, &f)
 	if err != nil {
 		// ResourceNotFound.Function (and .FunctionName): not there yet.
 		if e := failure.As(err); strings.HasPrefix(e.Code, "ResourceNotFound.Function") {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("GetFunction %s: %w", s.Name, err)
+		return nil, fmt.Errorf("GetFunction %s: %w", d.s.Name, err)
 	}
 	return &f, nil
 }
 
-func (d *Deployer) listTriggers(ctx context.Context, s *Spec) ([]remoteTrigger, error) {
-	const pageSize = 20
+func (d *deployer) listTriggers(ctx context.Context) ([]remoteTrigger, error) {
 	var all []remoteTrigger
 	for {
 		var page struct {
 			TotalCount int
 			Triggers   []remoteTrigger
 		}
-		err := d.API.SCF(ctx, s.Region, "ListTriggers", map[string]any{
-			"FunctionName": s.Name, "Namespace": s.Namespace, "Offset": len(all), "Limit": pageSize,
+		err := d.api.SCF(ctx, d.s.Region, "ListTriggers", map[string]any{
+			"FunctionName": d.s.Name, "Namespace": d.s.Namespace, "Offset": len(all), "Limit": 20,
 		}, &page)
 		if err != nil {
-			return nil, fmt.Errorf("ListTriggers %s: %w", s.Name, err)
+			return nil, fmt.Errorf("ListTriggers %s: %w", d.s.Name, err)
 		}
 		all = append(all, page.Triggers...)
 		if len(page.Triggers) == 0 || len(all) >= page.TotalCount {
@@ -278,119 +207,104 @@ func (d *Deployer) listTriggers(ctx context.Context, s *Spec) ([]remoteTrigger, 
 }
 
 // waitActive polls GetFunction until the function is Active, within
-// WaitTimeout: SCF refuses the next change while one is settling.
-func (d *Deployer) waitActive(ctx context.Context, s *Spec) error {
-	deadline := d.Now().Add(d.WaitTimeout)
-	delay := d.PollMin
-	last := ""
-	for {
-		f, err := d.getFunction(ctx, s)
-		if err != nil {
-			return err
-		}
-		if f == nil {
-			return fmt.Errorf("function %s disappeared while waiting for it to become Active", s.Name)
-		}
-		last = f.Status
+// d.wait: SCF refuses the next change while one is settling.
+func (d *deployer) waitActive(ctx context.Context) error {
+	name := d.s.Name
+	deadline := d.now().Add(d.wait)
+	for delay := time.Second; ; delay = min(2*delay, 10*time.Second) {
+		f, err := d.getFunction(ctx)
 		switch {
+		case err != nil:
+			return err
+		case f == nil:
+			return fmt.Errorf("function %s disappeared while waiting for it to become Active", name)
 		case f.Status == "Active":
 			return nil
 		case strings.HasSuffix(f.Status, "Failed"):
-			return fmt.Errorf("function %s is %s: %s %s", s.Name, f.Status, f.StatusDesc, bytes.TrimSpace(f.StatusReasons))
+			return fmt.Errorf("function %s is %s: %s %s", name, f.Status, f.StatusDesc, bytes.TrimSpace(f.StatusReasons))
+		case !d.now().Add(delay).Before(deadline):
+			return fmt.Errorf("function %s is still %s after %s: see the SCF console", name, f.Status, d.wait)
 		}
-		if !d.Now().Add(delay).Before(deadline) {
-			return fmt.Errorf("function %s is still %s after %s: see the SCF console", s.Name, last, d.WaitTimeout)
+		if err := d.sleep(ctx, delay); err != nil {
+			return fmt.Errorf("waiting for function %s to become Active: %w", name, err)
 		}
-		if err := d.Sleep(ctx, delay); err != nil {
-			return fmt.Errorf("waiting for function %s to become Active: %w", s.Name, err)
-		}
-		delay = min(2*delay, d.PollMax)
 	}
 }
 
-// plan compares serverless.yml with what SCF has and lists what to do.
-func (d *Deployer) plan(s *Spec, code Code, f *remoteFunction, triggers []remoteTrigger) ([]action, error) {
-	var plan []action
-	desc := describe(s.Description, code.SHA256)
-	fnParams := func(more map[string]any) map[string]any {
-		p := map[string]any{
-			"FunctionName": s.Name, "Namespace": s.Namespace, "Runtime": s.Runtime, "Description": desc,
-			"MemorySize": s.MemorySize, "Timeout": s.Timeout, "Environment": envParam(s.Environment),
-		}
-		if s.Role != "" {
-			p["Role"] = s.Role
-		}
-		maps.Copy(p, more)
-		return p
-	}
+// field is one setting as SCF has it and as serverless.yml wants it.
+type field struct{ name, have, want string }
 
+// diffs describes the fields that differ, "name have -> want".
+func diffs(fs ...field) []string {
+	var out []string
+	for _, f := range fs {
+		if f.have != f.want {
+			out = append(out, fmt.Sprintf("%s %s -> %s", f.name, f.have, f.want))
+		}
+	}
+	return out
+}
+
+// plan compares serverless.yml with what SCF has and lists what to do.
+func (d *deployer) plan(code Code, f *remoteFunction, triggers []remoteTrigger) ([]action, error) {
+	s := d.s
+	desc := describe(s.Description, code.SHA256)
+	zipFile := base64.StdEncoding.EncodeToString(code.Zip)
+	fn := map[string]any{"FunctionName": s.Name, "Namespace": s.Namespace}
+	config := maps.Clone(fn)
+	maps.Copy(config, map[string]any{"Runtime": s.Runtime, "Description": desc, "MemorySize": s.MemorySize, "Timeout": s.Timeout, "Environment": envParam(s.Environment)})
+	if s.Role != "" {
+		config["Role"] = s.Role
+	}
+	var plan []action
 	if f == nil {
-		plan = append(plan, action{
-			verb: "create", object: "function " + s.Name,
+		create := maps.Clone(config)
+		maps.Copy(create, map[string]any{"Handler": s.Handler, "Type": "Event", "Code": map[string]any{"ZipFile": zipFile}})
+		plan = append(plan, action{verb: "create", object: "function " + s.Name, call: "CreateFunction", params: create, wait: true,
 			detail: append([]string{fmt.Sprintf("runtime %s, handler %s, role %s, memorySize %d MB, timeout %d s, code sha256 %s",
-				s.Runtime, s.Handler, orNone(s.Role), s.MemorySize, s.Timeout, short(code.SHA256))}, envLines(nil, s.Environment)...),
-			run: d.call(s, "CreateFunction", s.Name, fnParams(map[string]any{"Handler": s.Handler, "Type": "Event",
-				"Code": map[string]any{"ZipFile": base64.StdEncoding.EncodeToString(code.Zip)}}), true),
-		})
+				s.Runtime, s.Handler, orNone(s.Role), s.MemorySize, s.Timeout, short(code.SHA256))}, envLines(nil, s.Environment)...)})
 	} else {
-		codeChanged := recordedCode(f.Description) != code.SHA256 || f.Handler != s.Handler
-		if codeChanged {
-			detail := []string{fmt.Sprintf("code sha256 %s -> %s", orNone(short(recordedCode(f.Description))), short(code.SHA256))}
-			if f.Handler != s.Handler {
-				detail = append(detail, fmt.Sprintf("handler %q -> %q", f.Handler, s.Handler))
-			}
-			plan = append(plan, action{verb: "update", object: "code of function " + s.Name, detail: detail,
-				run: d.call(s, "UpdateFunctionCode", s.Name, map[string]any{"FunctionName": s.Name, "Namespace": s.Namespace,
-					"Handler": s.Handler, "ZipFile": base64.StdEncoding.EncodeToString(code.Zip)}, true)})
+		codeDiff := diffs(field{"code sha256", orNone(short(recordedCode(f.Description))), short(code.SHA256)},
+			field{"handler", strconv.Quote(f.Handler), strconv.Quote(s.Handler)})
+		if len(codeDiff) > 0 {
+			update := maps.Clone(fn)
+			maps.Copy(update, map[string]any{"Handler": s.Handler, "ZipFile": zipFile})
+			plan = append(plan, action{verb: "update", object: "code of function " + s.Name, detail: codeDiff, call: "UpdateFunctionCode", params: update, wait: true})
 		}
-		var diff []string
-		if f.Runtime != s.Runtime {
-			diff = append(diff, fmt.Sprintf("runtime %s -> %s", f.Runtime, s.Runtime))
+		diff := diffs(field{"runtime", f.Runtime, s.Runtime},
+			field{"role", orNone(f.Role), orNone(cmp.Or(s.Role, f.Role))},
+			field{"memorySize", fmt.Sprintf("%d MB", f.MemorySize), fmt.Sprintf("%d MB", s.MemorySize)},
+			field{"timeout", fmt.Sprintf("%d s", f.Timeout), fmt.Sprintf("%d s", s.Timeout)},
+			field{"description", strconv.Quote(stripTag(f.Description)), strconv.Quote(s.Description)})
+		if f.Description != desc && stripTag(f.Description) == s.Description {
+			diff = append(diff, "description records the new code sha256")
 		}
-		if s.Role != "" && f.Role != s.Role {
-			diff = append(diff, fmt.Sprintf("role %s -> %s", orNone(f.Role), s.Role))
+		if diff = append(diff, envLines(f.env(), s.Environment)...); len(diff) > 0 {
+			plan = append(plan, action{verb: "update", object: "configuration of function " + s.Name, detail: diff, call: "UpdateFunctionConfiguration", params: config, wait: true})
 		}
-		if f.MemorySize != s.MemorySize {
-			diff = append(diff, fmt.Sprintf("memorySize %d -> %d MB", f.MemorySize, s.MemorySize))
-		}
-		if f.Timeout != s.Timeout {
-			diff = append(diff, fmt.Sprintf("timeout %d -> %d s", f.Timeout, s.Timeout))
-		}
-		if f.Description != desc {
-			if stripTag(f.Description) != s.Description {
-				diff = append(diff, fmt.Sprintf("description %q -> %q", stripTag(f.Description), s.Description))
-			} else {
-				diff = append(diff, "description records the new code sha256")
-			}
-		}
-		diff = append(diff, envLines(f.env(), s.Environment)...)
-		if len(diff) > 0 {
-			plan = append(plan, action{verb: "update", object: "configuration of function " + s.Name, detail: diff,
-				run: d.call(s, "UpdateFunctionConfiguration", s.Name, fnParams(nil), true)})
-		}
-		if !codeChanged && len(diff) == 0 {
+		if len(codeDiff)+len(diff) == 0 {
 			plan = append(plan, action{verb: "keep", object: "function " + s.Name,
 				detail: []string{fmt.Sprintf("status %s, code sha256 %s", f.Status, short(code.SHA256))}})
 		}
 	}
 
-	used := map[string]bool{}
+	used := map[*remoteTrigger]bool{}
 	for _, t := range s.Timers {
-		a, err := d.planTimer(s, t, triggers, used)
+		a, err := d.planTimer(t, triggers, used)
 		if err != nil {
 			return nil, err
 		}
 		plan = append(plan, a)
 	}
 	if s.URL != nil {
-		a, err := d.planURL(s, *s.URL, triggers, used)
+		a, err := d.planURL(*s.URL, triggers, used)
 		if err != nil {
 			return nil, err
 		}
 		plan = append(plan, a)
 	}
-	for _, t := range triggers {
-		if !used[t.Type+"/"+t.TriggerName] {
+	for i, t := range triggers {
+		if !used[&triggers[i]] {
 			plan = append(plan, action{verb: "keep", object: fmt.Sprintf("%s trigger %s", t.Type, t.TriggerName),
 				detail: []string{"not in serverless.yml: left as it is"}})
 		}
@@ -398,69 +312,58 @@ func (d *Deployer) plan(s *Spec, code Code, f *remoteFunction, triggers []remote
 	return plan, nil
 }
 
-func (d *Deployer) planTimer(s *Spec, t Timer, triggers []remoteTrigger, used map[string]bool) (action, error) {
-	object := "timer trigger " + t.Name
-	describeTimer := func(cron string, enable bool, arg string) string {
-		return fmt.Sprintf("cron %q, %s, argument %s", cron, onOff(enable, "enabled", "disabled"), maskArgument(arg))
+// triggerAction plans a trigger from its fields: create it (have is nil),
+// keep it or update it.
+func triggerAction(object string, remote *remoteTrigger, fs []field, create, update map[string]any) action {
+	var want []string
+	for _, f := range fs {
+		want = append(want, f.name+" "+f.want)
 	}
+	keep := []string{strings.Join(want, ", ")}
+	switch diff := diffs(fs...); {
+	case remote == nil:
+		return action{verb: "create", object: object, detail: keep, call: "CreateTrigger", params: create}
+	case len(diff) == 0:
+		return action{verb: "keep", object: object, detail: keep}
+	default:
+		return action{verb: "update", object: object, detail: diff, call: "UpdateTrigger", params: update}
+	}
+}
+
+func (d *deployer) planTimer(t Timer, triggers []remoteTrigger, used map[*remoteTrigger]bool) (action, error) {
 	var remote *remoteTrigger
 	for i := range triggers {
 		if triggers[i].TriggerName == t.Name {
 			remote = &triggers[i]
 		}
 	}
+	have := remoteTrigger{}
+	if remote != nil {
+		used[remote] = true
+		switch {
+		case remote.Type != "timer":
+			return action{}, fmt.Errorf("serverless.yml's timer %s: the function has a %s trigger of that name; rename the timer", t.Name, remote.Type)
+		case remote.Qualifier != "" && remote.Qualifier != t.Qualifier:
+			return action{}, fmt.Errorf("serverless.yml's timer %s: the trigger is bound to %s, not %s; SCF cannot move it: delete it in the console or rename the timer", t.Name, remote.Qualifier, t.Qualifier)
+		}
+		have = *remote
+	}
+	cron, err := scfrules.Cron(have.TriggerDesc)
+	if err != nil {
+		cron = have.TriggerDesc
+	}
 	params := map[string]any{
-		"FunctionName": s.Name, "Namespace": s.Namespace, "TriggerName": t.Name, "Type": "timer",
-		"TriggerDesc": t.Cron, "Qualifier": t.Qualifier, "Enable": onOff(t.Enable, "OPEN", "CLOSE"),
-		"CustomArgument": t.Argument,
+		"FunctionName": d.s.Name, "Namespace": d.s.Namespace, "TriggerName": t.Name, "Type": "timer",
+		"TriggerDesc": t.Cron, "Qualifier": t.Qualifier, "Enable": onOff(t.Enable, "OPEN", "CLOSE"), "CustomArgument": t.Argument,
 	}
-	if remote == nil {
-		return action{verb: "create", object: object, detail: []string{describeTimer(t.Cron, t.Enable, t.Argument)},
-			run: d.call(s, "CreateTrigger", t.Name, params, false)}, nil
-	}
-	used[remote.Type+"/"+remote.TriggerName] = true
-	switch {
-	case remote.Type != "timer":
-		return action{}, fmt.Errorf("serverless.yml's timer %s: the function has a %s trigger of that name; rename the timer", t.Name, remote.Type)
-	case remote.Qualifier != "" && remote.Qualifier != t.Qualifier:
-		return action{}, fmt.Errorf("serverless.yml's timer %s: the trigger is bound to %s, not %s; SCF cannot move it: delete it in the console or rename the timer", t.Name, remote.Qualifier, t.Qualifier)
-	}
-	cron := timerCron(remote.TriggerDesc)
-	if cron == t.Cron && bool(remote.Enable) == t.Enable && remote.CustomArgument == t.Argument {
-		return action{verb: "keep", object: object, detail: []string{describeTimer(t.Cron, t.Enable, t.Argument)}}, nil
-	}
-	var diff []string
-	if cron != t.Cron {
-		diff = append(diff, fmt.Sprintf("cron %q -> %q", cron, t.Cron))
-	}
-	if bool(remote.Enable) != t.Enable {
-		diff = append(diff, onOff(t.Enable, "enable", "disable"))
-	}
-	if remote.CustomArgument != t.Argument {
-		diff = append(diff, fmt.Sprintf("argument %s -> %s", maskArgument(remote.CustomArgument), maskArgument(t.Argument)))
-	}
-	return action{verb: "update", object: object, detail: diff, run: d.call(s, "UpdateTrigger", t.Name, params, false)}, nil
+	return triggerAction("timer trigger "+t.Name, remote, []field{
+		{"cron", strconv.Quote(cron), strconv.Quote(t.Cron)},
+		{"state", onOff(have.enabled(), "enabled", "disabled"), onOff(t.Enable, "enabled", "disabled")},
+		{"argument", maskArgument(have.CustomArgument), maskArgument(t.Argument)},
+	}, params, params), nil
 }
 
-// timerCron reads a timer's TriggerDesc: {"cron":"..."} as ListTriggers
-// answers it, or the bare expression.
-func timerCron(desc string) string {
-	var v struct {
-		Cron string `json:"cron"`
-	}
-	if json.Unmarshal([]byte(desc), &v) == nil && v.Cron != "" {
-		return strings.Join(strings.Fields(v.Cron), " ")
-	}
-	return strings.Join(strings.Fields(desc), " ")
-}
-
-func (d *Deployer) planURL(s *Spec, u FunctionURL, triggers []remoteTrigger, used map[string]bool) (action, error) {
-	object := "function URL"
-	want := fmt.Sprintf("auth %s, extranet %s, intranet %s", u.AuthType, onOff(u.EnableExtranet, "on", "off"), onOff(u.EnableIntranet, "on", "off"))
-	descJSON, _ := json.Marshal(map[string]any{
-		"AuthType":  u.AuthType,
-		"NetConfig": map[string]bool{"EnableIntranet": u.EnableIntranet, "EnableExtranet": u.EnableExtranet},
-	})
+func (d *deployer) planURL(u FunctionURL, triggers []remoteTrigger, used map[*remoteTrigger]bool) (action, error) {
 	// SCF names a function URL as it likes and keeps one per qualifier:
 	// it is found by type and qualifier, not by name.
 	var remote *remoteTrigger
@@ -469,40 +372,28 @@ func (d *Deployer) planURL(s *Spec, u FunctionURL, triggers []remoteTrigger, use
 			remote = &triggers[i]
 		}
 	}
-	if remote == nil {
-		return action{verb: "create", object: object, detail: []string{want}, run: d.call(s, "CreateTrigger", "(function URL)", map[string]any{
-			"FunctionName": s.Name, "Namespace": s.Namespace, "TriggerName": u.Name, "Type": "http",
-			"TriggerDesc": string(descJSON), "Qualifier": u.Qualifier, "Enable": "OPEN",
-		}, false)}, nil
-	}
-	used[remote.Type+"/"+remote.TriggerName] = true
-	var have urlDesc
-	if err := json.Unmarshal([]byte(remote.TriggerDesc), &have); err != nil {
-		return action{}, fmt.Errorf("function URL %s: unreadable TriggerDesc from ListTriggers: %v", remote.TriggerName, err)
-	}
-	if have.AuthType == u.AuthType && bool(have.NetConfig.EnableExtranet) == u.EnableExtranet && bool(have.NetConfig.EnableIntranet) == u.EnableIntranet {
-		return action{verb: "keep", object: object + " " + remote.TriggerName, detail: []string{want}}, nil
-	}
-	from := fmt.Sprintf("auth %s, extranet %s, intranet %s", have.AuthType, onOff(bool(have.NetConfig.EnableExtranet), "on", "off"), onOff(bool(have.NetConfig.EnableIntranet), "on", "off"))
-	return action{verb: "update", object: object + " " + remote.TriggerName, detail: []string{from + " -> " + want},
-		run: d.call(s, "UpdateTrigger", "(function URL "+remote.TriggerName+")", map[string]any{
-			"FunctionName": s.Name, "Namespace": s.Namespace, "TriggerName": remote.TriggerName, "Type": "http",
-			"TriggerDesc": string(descJSON), "Qualifier": remote.Qualifier,
-		}, false)}, nil
-}
-
-// call is an action's run: one SCF action, then, if wait, the wait for
-// the function to be Active again.
-func (d *Deployer) call(s *Spec, action, what string, params map[string]any, wait bool) func(context.Context) error {
-	return func(ctx context.Context) error {
-		if err := d.API.SCF(ctx, s.Region, action, params, nil); err != nil {
-			return fmt.Errorf("%s %s: %w", action, what, err)
+	object, name, qualifier := "function URL", u.Name, u.Qualifier
+	var have scfrules.URLDesc
+	if remote != nil {
+		used[remote] = true
+		if err := json.Unmarshal([]byte(remote.TriggerDesc), &have); err != nil {
+			return action{}, fmt.Errorf("function URL %s: unreadable TriggerDesc from ListTriggers: %v", remote.TriggerName, err)
 		}
-		if wait {
-			return d.waitActive(ctx, s)
-		}
-		return nil
+		object, name, qualifier = object+" "+remote.TriggerName, remote.TriggerName, remote.Qualifier
 	}
+	desc, _ := json.Marshal(map[string]any{
+		"AuthType":  u.AuthType,
+		"NetConfig": map[string]bool{"EnableIntranet": u.EnableIntranet, "EnableExtranet": u.EnableExtranet},
+	})
+	update := map[string]any{"FunctionName": d.s.Name, "Namespace": d.s.Namespace, "TriggerName": name, "Type": "http",
+		"TriggerDesc": string(desc), "Qualifier": qualifier}
+	create := maps.Clone(update)
+	create["Enable"] = "OPEN"
+	return triggerAction(object, remote, []field{
+		{"auth", have.AuthType, u.AuthType},
+		{"extranet", onOff(have.NetConfig.EnableExtranet, "on", "off"), onOff(u.EnableExtranet, "on", "off")},
+		{"intranet", onOff(have.NetConfig.EnableIntranet, "on", "off"), onOff(u.EnableIntranet, "on", "off")},
+	}, create, update), nil
 }
 
 func envParam(env map[string]string) map[string]any {
@@ -513,22 +404,17 @@ func envParam(env map[string]string) map[string]any {
 	return map[string]any{"Variables": vars}
 }
 
-// Secret reports whether an environment variable's value is kept out of
+// secret reports whether an environment variable's value is kept out of
 // the plan: its name says SECRET, PASSWORD, AUTH or TOKEN.
-func Secret(name string) bool {
+func secret(name string) bool {
 	up := strings.ToUpper(name)
-	for _, w := range []string{"SECRET", "PASSWORD", "AUTH", "TOKEN"} {
-		if strings.Contains(up, w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc([]string{"SECRET", "PASSWORD", "AUTH", "TOKEN"}, func(w string) bool { return strings.Contains(up, w) })
 }
 
 const masked = "****"
 
 func shown(name, value string) string {
-	if Secret(name) {
+	if secret(name) {
 		return masked
 	}
 	return strconv.Quote(value)
@@ -544,9 +430,6 @@ func envLines(have, want map[string]string) []string {
 		}
 		return out
 	}
-	if maps.Equal(have, want) {
-		return nil
-	}
 	all := maps.Clone(have)
 	maps.Copy(all, want)
 	for _, k := range slices.Sorted(maps.Keys(all)) {
@@ -557,7 +440,7 @@ func envLines(have, want map[string]string) []string {
 			out = append(out, fmt.Sprintf("environment + %s=%s", k, shown(k, w)))
 		case !inWant:
 			out = append(out, fmt.Sprintf("environment - %s", k))
-		case h != w && Secret(k):
+		case h != w && secret(k):
 			out = append(out, fmt.Sprintf("environment ~ %s (secret: changed)", k))
 		case h != w:
 			out = append(out, fmt.Sprintf("environment ~ %s=%s -> %s", k, shown(k, h), shown(k, w)))
@@ -569,14 +452,13 @@ func envLines(have, want map[string]string) []string {
 // maskArgument shows a timer's argument with the values of secret-named
 // keys masked: a restore request may carry a password.
 func maskArgument(arg string) string {
-	if arg == "" {
-		return "(none)"
-	}
 	var v any
-	if err := json.Unmarshal([]byte(arg), &v); err != nil {
-		if Secret(arg) {
-			return fmt.Sprintf("%s (%d bytes, not JSON)", masked, len(arg))
-		}
+	switch {
+	case arg == "":
+		return "(none)"
+	case json.Unmarshal([]byte(arg), &v) != nil && secret(arg):
+		return fmt.Sprintf("%s (%d bytes, not JSON)", masked, len(arg))
+	case v == nil:
 		return strconv.Quote(arg)
 	}
 	b, _ := json.Marshal(maskJSON(v))
@@ -587,10 +469,9 @@ func maskJSON(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
-			if Secret(k) {
+			x[k] = maskJSON(val)
+			if secret(k) {
 				x[k] = masked
-			} else {
-				x[k] = maskJSON(val)
 			}
 		}
 	case []any:
@@ -608,19 +489,9 @@ func stripTag(description string) string {
 	return description
 }
 
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
-}
+func short(sha string) string { return sha[:min(12, len(sha))] }
 
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
+func orNone(s string) string { return cmp.Or(s, "(none)") }
 
 func onOff(b bool, on, off string) string {
 	if b {

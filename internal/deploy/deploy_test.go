@@ -210,7 +210,7 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 128 || res3.Changes != 2 {
 		t.Errorf("memory %d, changes %d", f.MemorySize, res3.Changes)
 	}
-	if !strings.Contains(out, "memorySize 64 -> 128 MB") || !strings.Contains(out, `cron "0 0 3 * * * *" -> "0 30 3 * * * *"`) {
+	if !strings.Contains(out, "memorySize 64 MB -> 128 MB") || !strings.Contains(out, `cron "0 0 3 * * * *" -> "0 30 3 * * * *"`) {
 		t.Errorf("the plan does not say what changed:\n%s", out)
 	}
 	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
@@ -293,7 +293,7 @@ func TestDryRunCallsNothingThatChanges(t *testing.T) {
 	if got := w.grew(before); len(got) != 0 {
 		t.Fatalf("the dry run called %v", got)
 	}
-	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 64 || !strings.Contains(out, "memorySize 64 -> 256 MB") {
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 64 || !strings.Contains(out, "memorySize 64 MB -> 256 MB") {
 		t.Fatalf("memory %d after a dry run; plan:\n%s", f.MemorySize, out)
 	}
 }

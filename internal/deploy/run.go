@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,7 @@ type Options struct {
 	Region string // overrides inputs.region and TENCENTCLOUD_REGION
 	DryRun bool
 
-	WaitTimeout time.Duration // see Deployer
+	WaitTimeout time.Duration // bounds each wait for the function to be Active again (default 5 minutes)
 	// Now and Sleep replace the real clock of the waits (tests).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -68,7 +69,7 @@ func Run(ctx context.Context, opts Options, getenv func(string) string, out io.W
 	if err != nil {
 		return Result{}, err
 	}
-	spec.Region = firstNonEmpty(opts.Region, spec.Region, cfg.Region)
+	spec.Region = cmp.Or(strings.TrimSpace(opts.Region), spec.Region, strings.TrimSpace(cfg.Region))
 	creds := cfg.Credentials
 	if !creds.Complete() {
 		var ok bool
@@ -78,24 +79,22 @@ func Run(ctx context.Context, opts Options, getenv func(string) string, out io.W
 	}
 	// Uploads are large: a request may take longer than the function's own.
 	clients := cloud.New(cloud.Options{RequestTimeout: 2 * time.Minute})
-	d := &Deployer{
-		API:         clients.Session(creds, cfg.EndpointURL),
-		Out:         out,
-		Now:         opts.Now,
-		Sleep:       opts.Sleep,
-		WaitTimeout: opts.WaitTimeout,
+	d := &deployer{api: clients.Session(creds, cfg.EndpointURL), out: out, s: spec, now: opts.Now, sleep: opts.Sleep, wait: cmp.Or(opts.WaitTimeout, 5*time.Minute)}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.sleep == nil {
+		d.sleep = func(ctx context.Context, dur time.Duration) error {
+			select {
+			case <-time.After(dur):
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
 	if cfg.EndpointURL != nil {
 		fmt.Fprintf(out, "endpoint %s (TENCENTCLOUD_ENDPOINT_URL)\n", cfg.EndpointURL.Redacted())
 	}
-	return d.Deploy(ctx, spec, code, opts.DryRun)
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
+	return d.deploy(ctx, code, opts.DryRun)
 }

@@ -13,6 +13,7 @@ package deploy
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -20,6 +21,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"redis-restore/internal/scfrules"
 )
 
 // Spec is the deployment serverless.yml describes.
@@ -124,19 +127,12 @@ type ymlHTTP struct {
 	} `yaml:"parameters"`
 }
 
-var (
-	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
-	triggerNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
-	reservedEnv    = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
-)
-
 // Defaults of what serverless.yml may leave out, as the component has them.
 const (
 	DefaultNamespace = "default"
 	DefaultQualifier = "$DEFAULT"
 	defaultTimerName = "timer"
 	defaultURLName   = "function-url"
-	maxTimerArgument = 4096
 )
 
 // ParseSpec reads serverless.yml. Keys the deploy does not know are
@@ -193,26 +189,24 @@ func ParseSpec(raw []byte) (*Spec, error) {
 }
 
 func (s *Spec) check() error {
-	field := func(name, msg string, args ...any) error {
-		return fmt.Errorf("serverless.yml: inputs.%s: %s", name, fmt.Sprintf(msg, args...))
+	field := func(name string, err error) error {
+		return fmt.Errorf("serverless.yml: inputs.%s: %w", name, err)
 	}
 	switch {
-	case !functionNameRE.MatchString(s.Name):
-		return field("name", "%q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", s.Name)
+	case scfrules.FunctionName(s.Name) != nil:
+		return field("name", scfrules.FunctionName(s.Name))
 	case s.Runtime == "":
-		return field("runtime", "missing (Go1 for this function)")
+		return field("runtime", errors.New("missing (Go1 for this function)"))
 	case s.Handler == "":
-		return field("handler", "missing (main: the executable at the zip's root)")
-	case s.MemorySize != 64 && (s.MemorySize < 128 || s.MemorySize > 3072 || s.MemorySize%128 != 0):
-		return field("memorySize", "%d MB is not a size SCF offers: 64, or 128 to 3072 in steps of 128", s.MemorySize)
-	case s.Timeout < 1 || s.Timeout > 900:
-		return field("timeout", "%d s is outside SCF's 1 to 900", s.Timeout)
+		return field("handler", errors.New("missing (main: the executable at the zip's root)"))
+	case scfrules.MemorySize(s.MemorySize) != nil:
+		return field("memorySize", scfrules.MemorySize(s.MemorySize))
+	case scfrules.Timeout(s.Timeout) != nil:
+		return field("timeout", scfrules.Timeout(s.Timeout))
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
-		for _, p := range reservedEnv {
-			if strings.HasPrefix(k, p) {
-				return field("environment.variables."+k, "the prefix %s is reserved for the platform", p)
-			}
+		if err := scfrules.EnvKey(k); err != nil {
+			return field("environment.variables."+k, err)
 		}
 	}
 	return nil
@@ -227,19 +221,20 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		p := t.Parameters
-		timer := Timer{Name: strings.TrimSpace(p.Name), Qualifier: strings.TrimSpace(p.Qualifier), Cron: strings.Join(strings.Fields(p.CronExpression), " ")}
-		timer.Name, timer.Qualifier = cmp.Or(timer.Name, defaultTimerName), cmp.Or(timer.Qualifier, DefaultQualifier)
+		timer := Timer{Name: cmp.Or(strings.TrimSpace(p.Name), defaultTimerName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), DefaultQualifier)}
+		cron, cronErr := scfrules.Cron(p.CronExpression)
+		timer.Cron = cron
 		// As in the component, a timer is off unless enable says otherwise.
 		timer.Enable = p.Enable != nil && *p.Enable
 		if p.Argument != nil {
 			timer.Argument = *p.Argument
 		}
 		switch {
-		case !triggerNameRE.MatchString(timer.Name):
-			return fmt.Errorf("%s.parameters.name: %q must be 1 to 100 letters, digits, - and _", where, timer.Name)
-		case len(strings.Fields(timer.Cron)) != 7:
-			return fmt.Errorf("%s.parameters.cronExpression: %q must have seven fields (second minute hour day month weekday year)", where, p.CronExpression)
-		case len(timer.Argument) > maxTimerArgument:
+		case scfrules.TriggerName(timer.Name) != nil:
+			return fmt.Errorf("%s.parameters.name: %w", where, scfrules.TriggerName(timer.Name))
+		case cronErr != nil:
+			return fmt.Errorf("%s.parameters.cronExpression: %w", where, cronErr)
+		case len(timer.Argument) > scfrules.MaxTimerArgument:
 			return fmt.Errorf("%s.parameters.argument: %d bytes, more than SCF's 4 KB", where, len(timer.Argument))
 		}
 		for _, other := range s.Timers {
@@ -257,8 +252,8 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 			return fmt.Errorf("%s: a function has one function URL; serverless.yml names two", where)
 		}
 		p := h.Parameters
-		u := &FunctionURL{Name: strings.TrimSpace(p.Name), Qualifier: strings.TrimSpace(p.Qualifier), AuthType: strings.ToUpper(strings.TrimSpace(p.AuthType)), EnableExtranet: true}
-		u.Name, u.Qualifier, u.AuthType = cmp.Or(u.Name, defaultURLName), cmp.Or(u.Qualifier, DefaultQualifier), cmp.Or(u.AuthType, "NONE")
+		u := &FunctionURL{Name: cmp.Or(strings.TrimSpace(p.Name), defaultURLName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), DefaultQualifier),
+			AuthType: cmp.Or(strings.ToUpper(strings.TrimSpace(p.AuthType)), "NONE"), EnableExtranet: true}
 		if p.NetConfig.EnableIntranet != nil {
 			u.EnableIntranet = *p.NetConfig.EnableIntranet
 		}

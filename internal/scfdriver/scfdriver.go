@@ -8,6 +8,7 @@ package scfdriver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,28 +27,16 @@ import (
 	"redis-restore/internal/uuid"
 )
 
-// Defaults, chosen to match a function as deployed for this project.
 const (
-	DefaultStartTimeout    = 10 * time.Second
-	DefaultInvokeTimeout   = 30 * time.Second
-	DefaultFunctionName    = "redis-restore"
-	DefaultNamespace       = "default"
-	DefaultRegion          = "ap-guangzhou"
-	DefaultMemoryLimitInMb = 64
-	functionVersion        = "$LATEST"
-
 	stderrTailSize = 64 << 10
 	// invokeGrace is how long past the deadline Invoke still waits for an
 	// answer: a handler that honours its context needs a moment to return.
 	invokeGrace = 2 * time.Second
-
-	defaultPollInterval = 5 * time.Millisecond
 )
 
 // Options says which binary to run and where its output goes.
 type Options struct {
 	Binary         string        // path to the built function
-	Env            []string      // extra process environment (KEY=VALUE), appended to os.Environ()
 	Stdout, Stderr io.Writer     // the function's output (nil: discarded; the last 64 KiB of stderr is kept for errors)
 	StartTimeout   time.Duration // how long to wait for the first Ping; default 10s
 	// PollInterval is how often a starting function is dialled; default
@@ -70,12 +59,8 @@ type Function struct {
 // Start launches the binary and returns once Function.Ping has answered.
 // ctx bounds only this wait; the process lives until Close.
 func Start(ctx context.Context, opts Options) (*Function, error) {
-	if opts.StartTimeout <= 0 {
-		opts.StartTimeout = DefaultStartTimeout
-	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = defaultPollInterval
-	}
+	opts.StartTimeout = cmp.Or(opts.StartTimeout, 10*time.Second)
+	opts.PollInterval = cmp.Or(opts.PollInterval, 5*time.Millisecond)
 	port, err := freePort()
 	if err != nil {
 		return nil, fmt.Errorf("scfdriver: pick a port: %w", err)
@@ -83,7 +68,7 @@ func Start(ctx context.Context, opts Options) (*Function, error) {
 
 	f := &Function{stderr: &tailBuffer{max: stderrTailSize}, exited: make(chan struct{})}
 	cmd := exec.Command(opts.Binary)
-	cmd.Env = append(append(os.Environ(), opts.Env...), "_LAMBDA_SERVER_PORT="+strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), "_LAMBDA_SERVER_PORT="+strconv.Itoa(port))
 	cmd.Stdout = opts.Stdout
 	if opts.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(f.stderr, opts.Stderr)
@@ -196,12 +181,14 @@ type Result struct {
 // answer shortly after the deadline); the handler's own error is in
 // Result.Error.
 func (f *Function) Invoke(ctx context.Context, inv Invocation) (*Result, error) {
-	inv = withDefaults(inv)
-	env := inv.Environment
-	if env == nil {
-		env = map[string]string{}
+	// The defaults are a function as deployed for this project.
+	inv.RequestID, inv.Timeout = cmp.Or(inv.RequestID, uuid.New()), cmp.Or(inv.Timeout, 30*time.Second)
+	inv.FunctionName, inv.Namespace = cmp.Or(inv.FunctionName, "redis-restore"), cmp.Or(inv.Namespace, "default")
+	inv.Region, inv.MemoryLimitInMb = cmp.Or(inv.Region, "ap-guangzhou"), cmp.Or(inv.MemoryLimitInMb, 64)
+	if inv.Environment == nil {
+		inv.Environment = map[string]string{}
 	}
-	envJSON, err := json.Marshal(env)
+	envJSON, err := json.Marshal(inv.Environment)
 	if err != nil {
 		return nil, fmt.Errorf("scfdriver: marshal environment: %w", err)
 	}
@@ -214,7 +201,7 @@ func (f *Function) Invoke(ctx context.Context, inv Invocation) (*Result, error) 
 		Deadline:           messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
 		FunctionName:       inv.FunctionName,
 		Namespace:          inv.Namespace,
-		FunctionVersion:    functionVersion,
+		FunctionVersion:    "$LATEST",
 		MemoryLimitInMb:    inv.MemoryLimitInMb,
 		TimeLimitInMs:      int32(inv.Timeout.Milliseconds()),
 		Environment:        string(envJSON),
@@ -238,28 +225,6 @@ func (f *Function) Invoke(ctx context.Context, inv Invocation) (*Result, error) 
 		return nil, fmt.Errorf("scfdriver: request %s: %w", inv.RequestID, err)
 	}
 	return &Result{Payload: resp.Payload, Error: resp.Error, RequestID: inv.RequestID, Duration: dur}, nil
-}
-
-func withDefaults(inv Invocation) Invocation {
-	if inv.RequestID == "" {
-		inv.RequestID = uuid.New()
-	}
-	if inv.Timeout <= 0 {
-		inv.Timeout = DefaultInvokeTimeout
-	}
-	if inv.FunctionName == "" {
-		inv.FunctionName = DefaultFunctionName
-	}
-	if inv.Namespace == "" {
-		inv.Namespace = DefaultNamespace
-	}
-	if inv.Region == "" {
-		inv.Region = DefaultRegion
-	}
-	if inv.MemoryLimitInMb == 0 {
-		inv.MemoryLimitInMb = DefaultMemoryLimitInMb
-	}
-	return inv
 }
 
 // Close kills the process and waits for it. It is safe to call more than once.

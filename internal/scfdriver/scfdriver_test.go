@@ -116,8 +116,8 @@ func TestInvokeRoundTrip(t *testing.T) {
 	if out["envValue"] != "s3cret" {
 		t.Errorf("Environment did not reach the handler: got %v", out["envValue"])
 	}
-	if out["functionName"] != DefaultFunctionName || out["namespace"] != DefaultNamespace ||
-		out["region"] != "ap-shanghai" || out["memory"] != float64(DefaultMemoryLimitInMb) ||
+	if out["functionName"] != "redis-restore" || out["namespace"] != "default" ||
+		out["region"] != "ap-shanghai" || out["memory"] != float64(64) ||
 		out["timeLimitMs"] != float64(timeout.Milliseconds()) {
 		t.Errorf("function context: %v", out)
 	}
@@ -168,7 +168,8 @@ func TestHandlerError(t *testing.T) {
 
 func TestStartFailsWhenBinaryExits(t *testing.T) {
 	start := time.Now()
-	_, err := Start(context.Background(), Options{Binary: echofn, Env: []string{"ECHOFN_EXIT=no config, giving up"}})
+	t.Setenv("ECHOFN_EXIT", "no config, giving up")
+	_, err := Start(context.Background(), Options{Binary: echofn})
 	if err == nil {
 		t.Fatal("Start succeeded for a binary that exits")
 	}
@@ -182,7 +183,8 @@ func TestStartFailsWhenBinaryExits(t *testing.T) {
 }
 
 func TestStartTimeout(t *testing.T) {
-	_, err := Start(context.Background(), Options{Binary: echofn, Env: []string{"ECHOFN_HANG=1"}, StartTimeout: 300 * time.Millisecond})
+	t.Setenv("ECHOFN_HANG", "1")
+	_, err := Start(context.Background(), Options{Binary: echofn, StartTimeout: 300 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "no Ping answer") {
 		t.Fatalf("want timeout error, got %v", err)
 	}
