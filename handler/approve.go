@@ -109,16 +109,26 @@ func query(req *events.APIGatewayRequest, name string) (string, bool) {
 	return "", false
 }
 
-// approveLink handles a signed approval link: GET shows, POST applies.
-func (inv *invocation) approveLink(ctx context.Context, token string) []restore.Result {
-	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
-	if aerr != nil {
-		inv.log.Error("webhook authentication settings are wrong: every approval is refused", "error", aerr.Error())
-		return inv.requestFailure(unauthenticated("not authenticated"))
+// linkPlan reads the plan of an approval link. Webhook auth settings that
+// are wrong refuse every link as "not authenticated" and say why only in
+// the log: whoever holds a link must not learn the configuration from it.
+func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
+	auth, err := config.LoadWebhookAuth(inv.h.Getenv)
+	if err != nil {
+		inv.log.Error("webhook authentication settings are wrong: every approval is refused", "error", err.Error())
+		return nil, unauthenticated("not authenticated")
 	}
 	p, err := restore.ParsePlan(auth.Secret, token)
 	if err != nil {
 		inv.log.Warn("approval link refused", "reason", err.Error())
+	}
+	return p, err
+}
+
+// approveLink handles a signed approval link: GET shows, POST applies.
+func (inv *invocation) approveLink(ctx context.Context, token string) []restore.Result {
+	p, err := inv.linkPlan(token)
+	if err != nil {
 		return inv.requestFailure(err)
 	}
 	inv.log.Info("plan approved through its signed link", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
@@ -128,13 +138,8 @@ func (inv *invocation) approveLink(ctx context.Context, token string) []restore.
 // confirmPage answers a GET of an approval link: the plan and a button that
 // POSTs the same link. Nothing is applied by looking.
 func (inv *invocation) confirmPage(token string) events.APIGatewayResponse {
-	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
-	p, err := restore.ParsePlan(auth.Secret, token)
-	if aerr != nil || err != nil {
-		if err == nil {
-			err = unauthenticated("not authenticated")
-		}
-		inv.log.Warn("approval link refused", "reason", err.Error())
+	p, err := inv.linkPlan(token)
+	if err != nil {
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
 	esc := html.EscapeString

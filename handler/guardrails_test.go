@@ -11,6 +11,7 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
@@ -548,5 +549,31 @@ func TestPlansAndForceWithHandOff(t *testing.T) {
 	resp, rs = e.gateway(gatewayEvent(t, body, signed(body)))
 	if r := onlyResult(t, rs); resp.StatusCode != http.StatusAccepted || r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 2 {
 		t.Fatalf("forced request under RESTORE_HANDOFF=all: %d %+v %+v", resp.StatusCode, r, r.Error)
+	}
+}
+
+// With the webhook's auth settings wrong, a link is refused as "not
+// authenticated" whether it is looked at (GET) or applied (POST): neither
+// answer tells the link's holder anything of the configuration.
+func TestApprovalLinkWithBadAuthSettingsSaysOnlyNotAuthenticated(t *testing.T) {
+	e := approvalEnv(t)
+	p := planFor(t, e, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
+	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "user-without-password"
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		ans, err := e.invoke(linkEvent(t, method, p.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, status := decodeAnswer(t, ans)
+		r := onlyResult(t, rs)
+		if status != http.StatusUnauthorized || r.Error == nil || r.Error.Code != failure.CodeUnauthenticated {
+			t.Errorf("%s: %d %+v %+v, want 401 %s", method, status, r, r.Error, failure.CodeUnauthenticated)
+		}
+		if b, _ := json.Marshal(ans); strings.Contains(string(b), "RESTORE_") {
+			t.Errorf("%s: the answer names a setting: %s", method, b)
+		}
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Errorf("%d restores, want none", n)
 	}
 }
