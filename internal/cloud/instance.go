@@ -14,13 +14,12 @@ import (
 // DescribeInstance reads one instance with DescribeInstances, filtered by
 // its ID. An instance the API does not list is ResourceNotFound.
 func (s *Session) DescribeInstance(ctx context.Context, region, instanceID string) (restore.Instance, error) {
-	c := s.redis(region)
 	req := redis.NewDescribeInstancesRequest()
 	req.InstanceId = common.StringPtr(instanceID)
 	req.Limit = common.Uint64Ptr(1)
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstancesResponse()
-	if err := s.call(ctx, &c.Client, "DescribeInstances", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "DescribeInstances", req, resp); err != nil {
 		return restore.Instance{}, err
 	}
 	if resp.Response != nil {

@@ -21,12 +21,11 @@ import (
 
 // DescribeTaskInfo reads one task.
 func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID int64) (restore.TaskInfo, error) {
-	c := s.redis(region)
 	req := redis.NewDescribeTaskInfoRequest()
 	req.TaskId = common.Uint64Ptr(uint64(taskID))
 	req.SetContext(ctx)
 	resp := redis.NewDescribeTaskInfoResponse()
-	if err := s.call(ctx, &c.Client, "DescribeTaskInfo", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "DescribeTaskInfo", req, resp); err != nil {
 		return restore.TaskInfo{}, err
 	}
 	if resp.Response == nil || resp.Response.Status == nil {
@@ -50,7 +49,6 @@ func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, 
 // the TaskTypes filter, which the API may or may not honour: callers judge
 // each task by its own type.
 func (s *Session) describeTaskList(ctx context.Context, region, instanceID string, types []string, begin, end time.Time) ([]restore.Task, error) {
-	c := s.redis(region)
 	const limit = 100
 	var out []restore.Task
 	for offset := int64(0); ; offset += limit {
@@ -67,7 +65,7 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 		req.Offset = common.Int64Ptr(offset)
 		req.SetContext(ctx)
 		resp := redis.NewDescribeTaskListResponse()
-		if err := s.call(ctx, &c.Client, "DescribeTaskList", req, resp); err != nil {
+		if err := s.call(ctx, s.redis(region), "DescribeTaskList", req, resp); err != nil {
 			return nil, err
 		}
 		if resp.Response == nil {
@@ -95,7 +93,6 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 // ListInstances lists the instances of a region, every page, or only those
 // with the given IDs (at most 100 at a time are asked for).
 func (s *Session) ListInstances(ctx context.Context, region string, ids ...string) ([]restore.Instance, error) {
-	c := s.redis(region)
 	const limit = 100
 	var out []restore.Instance
 	for offset := uint64(0); ; offset += limit {
@@ -107,7 +104,7 @@ func (s *Session) ListInstances(ctx context.Context, region string, ids ...strin
 		}
 		req.SetContext(ctx)
 		resp := redis.NewDescribeInstancesResponse()
-		if err := s.call(ctx, &c.Client, "DescribeInstances", req, resp); err != nil {
+		if err := s.call(ctx, s.redis(region), "DescribeInstances", req, resp); err != nil {
 			return nil, err
 		}
 		if resp.Response == nil {
@@ -132,13 +129,12 @@ func (s *Session) ListInstances(ctx context.Context, region string, ids ...strin
 // ManualBackupInstance starts a manual backup with a remark and returns
 // its TaskId.
 func (s *Session) ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (int64, string, error) {
-	c := s.redis(region)
 	req := redis.NewManualBackupInstanceRequest()
 	req.InstanceId = common.StringPtr(instanceID)
 	req.Remark = common.StringPtr(remark)
 	req.SetContext(ctx)
 	resp := &restoreResponse{BaseResponse: &tchttp.BaseResponse{}} // TaskId as a number or a string, as RestoreInstance's
-	if err := s.call(ctx, &c.Client, "ManualBackupInstance", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "ManualBackupInstance", req, resp); err != nil {
 		return 0, "", err
 	}
 	return resp.task("ManualBackupInstance")
@@ -146,12 +142,11 @@ func (s *Session) ManualBackupInstance(ctx context.Context, region, instanceID, 
 
 // SecurityGroups lists the IDs of an instance's security groups.
 func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error) {
-	c := s.redis(region)
 	req := redis.NewDescribeInstanceSecurityGroupRequest()
 	req.InstanceIds = common.StringPtrs([]string{instanceID})
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstanceSecurityGroupResponse()
-	if err := s.call(ctx, &c.Client, "DescribeInstanceSecurityGroup", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "DescribeInstanceSecurityGroup", req, resp); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -173,7 +168,6 @@ func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string)
 // CloneInstances orders one pay-as-you-go instance (BillingMode 0, Period
 // 1, GoodsNum 1) from a backup, and returns the deal and the new IDs.
 func (s *Session) CloneInstances(ctx context.Context, region string, r restore.CloneOrder) (dealID string, instanceIDs []string, requestID string, err error) {
-	c := s.redis(region)
 	req := redis.NewCloneInstancesRequest()
 	req.InstanceId = common.StringPtr(r.InstanceID)
 	req.BackupId = common.StringPtr(r.BackupID)
@@ -201,7 +195,7 @@ func (s *Session) CloneInstances(ctx context.Context, region string, r restore.C
 	}
 	req.SetContext(ctx)
 	resp := &cloneResponse{BaseResponse: &tchttp.BaseResponse{}}
-	if err := s.call(ctx, &c.Client, "CloneInstances", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "CloneInstances", req, resp); err != nil {
 		return "", nil, "", err
 	}
 	if resp.Response == nil || len(resp.Response.InstanceIDs) == 0 {

@@ -9,25 +9,25 @@ import (
 	"redis-restore/internal/failure"
 )
 
-func (s *Session) tdmq(region string) *tdmq.Client {
-	base := s.cached("tdmq", region, func() *common.Client {
+// tdmq is a copy of the session's TDMQ client of a region, as redis is.
+func (s *Session) tdmq(region string) *common.Client {
+	c := *s.cached("tdmq", region, func() *common.Client {
 		c, _ := tdmq.NewClient(s.cred, region, s.profile())
 		s.prepare(&c.Client)
 		return &c.Client
 	})
-	return &tdmq.Client{Client: *base}
+	return &c
 }
 
 // SendQueue puts one message on a CMQ queue, without delay.
 func (s *Session) SendQueue(ctx context.Context, region, queue, body string) (string, error) {
-	c := s.tdmq(region)
 	req := tdmq.NewSendCmqMsgRequest()
 	req.QueueName = common.StringPtr(queue)
 	req.MsgContent = common.StringPtr(body)
 	req.DelaySeconds = common.Int64Ptr(0) // required by the API, even when 0
 	req.SetContext(ctx)
 	resp := tdmq.NewSendCmqMsgResponse()
-	if err := s.call(ctx, &c.Client, "SendCmqMsg", req, resp); err != nil {
+	if err := s.call(ctx, s.tdmq(region), "SendCmqMsg", req, resp); err != nil {
 		return "", err
 	}
 	if resp.Response == nil {
@@ -38,7 +38,6 @@ func (s *Session) SendQueue(ctx context.Context, region, queue, body string) (st
 
 // PublishTopic publishes one message on a CMQ topic with tags.
 func (s *Session) PublishTopic(ctx context.Context, region, topic, body string, tags []string) (string, error) {
-	c := s.tdmq(region)
 	req := tdmq.NewPublishCmqMsgRequest()
 	req.TopicName = common.StringPtr(topic)
 	req.MsgContent = common.StringPtr(body)
@@ -47,7 +46,7 @@ func (s *Session) PublishTopic(ctx context.Context, region, topic, body string, 
 	}
 	req.SetContext(ctx)
 	resp := tdmq.NewPublishCmqMsgResponse()
-	if err := s.call(ctx, &c.Client, "PublishCmqMsg", req, resp); err != nil {
+	if err := s.call(ctx, s.tdmq(region), "PublishCmqMsg", req, resp); err != nil {
 		return "", err
 	}
 	if resp.Response == nil {

@@ -17,15 +17,15 @@ import (
 	"redis-restore/internal/restore"
 )
 
-func (s *Session) redis(region string) *redis.Client {
-	base := s.cached("redis", region, func() *common.Client {
+// redis is a copy of the session's Redis client of a region: its calls
+// go through call, not through the product client's methods (see Clients).
+func (s *Session) redis(region string) *common.Client {
+	c := *s.cached("redis", region, func() *common.Client {
 		c, _ := redis.NewClient(s.cred, region, s.profile())
 		s.prepare(&c.Client)
 		return &c.Client
 	})
-	// A copy of the configured base: the product client is only its
-	// methods around it.
-	return &redis.Client{Client: *base}
+	return &c
 }
 
 // call waits for the action's rate limiter, then sends.
@@ -82,7 +82,6 @@ func (r *restoreResponse) task(action string) (int64, string, error) {
 
 // RestoreInstance starts a restore and returns its TaskId.
 func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (int64, string, error) {
-	c := s.redis(region)
 	req := redis.NewRestoreInstanceRequest()
 	req.InstanceId = common.StringPtr(instanceID)
 	req.BackupId = common.StringPtr(backupID)
@@ -91,7 +90,7 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 	}
 	req.SetContext(ctx)
 	resp := &restoreResponse{BaseResponse: &tchttp.BaseResponse{}}
-	if err := s.call(ctx, &c.Client, "RestoreInstance", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "RestoreInstance", req, resp); err != nil {
 		return 0, "", err
 	}
 	return resp.task("RestoreInstance")
@@ -100,7 +99,6 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 // DescribeInstanceBackups lists one page of an instance's backups that
 // started within [begin, end] (at most 30 days apart).
 func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (restore.BackupPage, error) {
-	c := s.redis(region)
 	req := redis.NewDescribeInstanceBackupsRequest()
 	if instanceID != "" { // "": every instance's, for the sweep
 		req.InstanceId = common.StringPtr(instanceID)
@@ -111,7 +109,7 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 	req.Offset = common.Int64Ptr(offset)
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstanceBackupsResponse()
-	if err := s.call(ctx, &c.Client, "DescribeInstanceBackups", req, resp); err != nil {
+	if err := s.call(ctx, s.redis(region), "DescribeInstanceBackups", req, resp); err != nil {
 		return restore.BackupPage{}, err
 	}
 	var page restore.BackupPage
