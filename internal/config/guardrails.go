@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -45,10 +44,6 @@ const (
 // is any alarm, whatever trigger brought it; "webhook" a restore request
 // through API gateway or the function URL.
 var ApprovalKinds = []string{"alarm", "timer", "webhook", "cmq", "direct", "ckafka", "eventbridge"}
-
-// NeedsApproval reports whether restores of this trigger kind wait for an
-// approval.
-func (g Guardrails) NeedsApproval(kind string) bool { return g.Approval[kind] }
 
 // loadGuardrails reads RESTORE_BUDGET, RESTORE_BUDGET_REQUESTS,
 // RESTORE_APPROVAL and RESTORE_APPROVAL_TTL. Like every setting, a value
@@ -129,16 +124,4 @@ func (c *Config) CheckGuardrails() error {
 		return configError("RESTORE_APPROVAL", "needs RESTORE_WEBHOOK_SECRET: plans are signed with it and approved through the webhook")
 	}
 	return nil
-}
-
-// ApprovalList names the kinds that wait for an approval, sorted.
-func (g Guardrails) ApprovalList() []string {
-	var out []string
-	for k, ok := range g.Approval {
-		if ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -61,12 +61,12 @@ func TestApprovalKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.NeedsApproval("alarm") || !c.NeedsApproval("webhook") || c.NeedsApproval("timer") {
-		t.Errorf("approval: %v", c.ApprovalList())
+	if !c.Approval["alarm"] || !c.Approval["webhook"] || c.Approval["timer"] {
+		t.Errorf("approval: %v", c.Approval)
 	}
 	c, err = Load(env(map[string]string{"RESTORE_APPROVAL": "all", "RESTORE_WEBHOOK_SECRET": "s"}))
-	if err != nil || len(c.ApprovalList()) != len(ApprovalKinds) {
-		t.Errorf("all: %v %v", c.ApprovalList(), err)
+	if err != nil || len(c.Approval) != len(ApprovalKinds) {
+		t.Errorf("all: %v %v", c.Approval, err)
 	}
 	if c, err := Load(env(map[string]string{"RESTORE_APPROVAL": "off"})); err != nil || len(c.Approval) != 0 {
 		t.Errorf("off: %v %v", c.Approval, err)
