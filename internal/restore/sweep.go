@@ -98,29 +98,26 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 			instances = append(instances, in)
 		}
 	}
+	// read lists the tasks and the safety backups of an instance, or of
+	// the whole region for "".
+	read := func(id string) ([]Task, []SafetyBackup, error) {
+		from, to := w.at.Add(-sweepLookback), w.at.Add(time.Minute)
+		tasks, err := retry(ctx, s, func() ([]Task, error) { return lr.DescribeTasks(ctx, region, id, from, to) })
+		if err != nil {
+			return nil, nil, err
+		}
+		safety, err := s.safetyBackups(ctx, region, id, from, to)
+		return tasks, safety, err
+	}
 	// Region-wide, where CAM allows it; a role granted only the allowed
 	// instances may be refused a list without an InstanceId, and then each
 	// instance is read on its own.
-	perInstance := false
-	allTasks, err := retry(ctx, s, func() ([]Task, error) {
-		return lr.DescribeTasks(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-	})
-	var allSafety []SafetyBackup
-	switch {
-	case err != nil && failure.KindOf(err) == failure.Forbidden:
-		perInstance = true
-		log.Info("the task list of the whole region is refused: reading each instance's", "error", err.Error())
-	case err != nil:
+	allTasks, allSafety, err := read("")
+	if err != nil && failure.KindOf(err) != failure.Forbidden {
 		return fail(err)
-	default:
-		if allSafety, err = s.safetyBackups(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute)); err != nil {
-			if failure.KindOf(err) != failure.Forbidden {
-				return fail(err)
-			}
-			perInstance = true
-		}
 	}
-	if perInstance {
+	if err != nil {
+		log.Info("the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
 		allTasks, allSafety = nil, nil
 		var mu sync.Mutex
 		var g errgroup.Group
@@ -128,13 +125,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		var firstErr error
 		for _, in := range instances {
 			g.Go(func() error {
-				tasks, err := retry(ctx, s, func() ([]Task, error) {
-					return lr.DescribeTasks(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-				})
-				var safety []SafetyBackup
-				if err == nil {
-					safety, err = s.safetyBackups(ctx, region, in.ID, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-				}
+				tasks, safety, err := read(in.ID)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil && firstErr == nil {
