@@ -65,8 +65,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	if len(ids) == 0 {
 		return false
 	}
-	res.Status = Duplicate
-	res.Life = cloneLife(job.Request.InstanceID, name, ids, "")
+	res.Status, res.Life = Duplicate, cloneLife(job.Request.InstanceID, name, ids, "")
 	res.Reason = fmt.Sprintf("clone %s (%s) of this request exists already: not ordered again", name, strings.Join(ids, ", "))
 	log.Info("clone already ordered", "newInstanceIds", ids)
 	return true
@@ -159,8 +158,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	// not there the outcome is unknown.
 	unclear := func(e *failure.Error) {
 		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
-			res.Status = Accepted
-			res.Life = cloneLife(req.InstanceID, name, ids, "")
+			res.Status, res.Life = Accepted, cloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
 			return
 		}
@@ -184,8 +182,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		case ferr != nil:
 			res.Fail(ferr)
 		case len(ids) > 0:
-			res.Status = Duplicate
-			res.Life = cloneLife(req.InstanceID, name, ids, "")
+			res.Status, res.Life = Duplicate, cloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
 			log.Info("clone ordered by another delivery", "newInstanceIds", ids)
 		default:
@@ -208,8 +205,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	}
 	if locked || last.Kind == failure.Locked {
 		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
-			res.Status = Duplicate
-			res.Life = cloneLife(req.InstanceID, name, ids, "")
+			res.Status, res.Life = Duplicate, cloneLife(req.InstanceID, name, ids, "")
 			return
 		}
 	}
