@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -201,11 +202,7 @@ func (s *Session) CloneInstances(ctx context.Context, region string, r restore.C
 	if resp.Response == nil || len(resp.Response.InstanceIDs) == 0 {
 		return "", nil, "", failure.E(failure.Upstream, failure.Code("MissingInstanceIds"), "CloneInstances answered without InstanceIds")
 	}
-	dealID = resp.Response.DealID
-	if dealID == "" {
-		dealID = resp.Response.DealName
-	}
-	return dealID, resp.Response.InstanceIDs, resp.Response.RequestID, nil
+	return cmp.Or(resp.Response.DealID, resp.Response.DealName), resp.Response.InstanceIDs, resp.Response.RequestID, nil
 }
 
 // cloneResponse reads CloneInstances' answer as its example has it: the

@@ -5,6 +5,7 @@
 package failure
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -156,15 +157,9 @@ func E(args ...any) error {
 		if e.Kind == Other {
 			e.Kind = inner.Kind
 		}
-		if e.Code == "" {
-			e.Code = inner.Code
-		}
-		if e.RequestID == "" {
-			e.RequestID = inner.RequestID
-		}
-		if e.Field == "" {
-			e.Field = inner.Field
-		}
+		e.Code = cmp.Or(e.Code, inner.Code)
+		e.RequestID = cmp.Or(e.RequestID, inner.RequestID)
+		e.Field = cmp.Or(e.Field, inner.Field)
 	}
 	return e
 }

@@ -5,6 +5,7 @@
 package restore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -145,12 +146,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	return res
 }
 
-func (s *Service) region(req Request) string {
-	if req.Region != "" {
-		return req.Region
-	}
-	return s.Settings.Region
-}
+func (s *Service) region(req Request) string { return cmp.Or(req.Region, s.Settings.Region) }
 
 // precheck refuses what can be refused without calling the cloud.
 func (s *Service) precheck(job Job, region string) error {
@@ -496,10 +492,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		return
 	}
 	tags := []string{string(res.Status), job.Trigger}
-	region := s.Settings.Region
-	if region == "" {
-		region = res.Region
-	}
+	region := cmp.Or(s.Settings.Region, res.Region)
 	attempt := 0
 	msgID, err := retry(ctx, s, func() (string, error) {
 		attempt++

@@ -1,6 +1,10 @@
 package restore
 
-import "redis-restore/internal/failure"
+import (
+	"cmp"
+
+	"redis-restore/internal/failure"
+)
 
 // Status is the outcome of one restore, as the contract names it.
 type Status string
@@ -53,16 +57,10 @@ type ErrorBody struct {
 // Fail fills r as failed with err.
 func (r *Result) Fail(err error) {
 	e := failure.As(err)
-	code := e.Code
-	if code == "" {
-		code = e.Kind.String()
-	}
 	r.Status = Failed
 	r.Kind = e.Kind
-	r.Error = &ErrorBody{Code: code, Message: e.Error(), RequestID: e.RequestID}
-	if r.RequestID == "" {
-		r.RequestID = e.RequestID
-	}
+	r.Error = &ErrorBody{Code: cmp.Or(e.Code, e.Kind.String()), Message: e.Error(), RequestID: e.RequestID}
+	r.RequestID = cmp.Or(r.RequestID, e.RequestID)
 }
 
 // Unclear fills r as unknown: err left it open whether the restore started.

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -297,7 +298,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	switch {
 	case !info.Succeeded():
 		r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreTaskFailed"),
-			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, orNone(info.Message))))
+			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, cmp.Or(info.Message, "no message"))))
 	case in.Running() || (w.last(ended) && taskAfter(tasks, t)):
 		outcome = "succeeded"
 		r.Status = Succeeded
@@ -333,13 +334,6 @@ func taskAfter(tasks []Task, t Task) bool {
 	return false
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "no message"
-	}
-	return s
-}
-
 // safetyFailed reports a safety backup whose task failed: nothing was
 // restored.
 func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
@@ -351,7 +345,7 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 	}
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	r.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"),
-		fmt.Sprintf("the safety backup of %s (task %d) ended %s: %s; nothing was restored", instanceID, t.ID, status, orNone(msg))))
+		fmt.Sprintf("the safety backup of %s (task %d) ended %s: %s; nothing was restored", instanceID, t.ID, status, cmp.Or(msg, "no message"))))
 	started, ended := t.StartTime, t.EndTime
 	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
 		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}
