@@ -113,12 +113,13 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 	if inv.callback != nil {
 		return inv.callbackResponse(results)
 	}
-	body, _ := json.Marshal(Response{Results: results})
-	return events.APIGatewayResponse{
-		StatusCode: httpStatus(results),
-		Headers:    map[string]string{"Content-Type": "application/json"},
-		Body:       string(body),
-	}
+	return jsonResponse(httpStatus(results), Response{Results: results})
+}
+
+// jsonResponse is an integration response whose body is v as JSON.
+func jsonResponse(status int, v any) events.APIGatewayResponse {
+	body, _ := json.Marshal(v)
+	return events.APIGatewayResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}
 }
 
 func sourceIP(r *events.APIGatewayRequest) string {

@@ -45,13 +45,8 @@ type callbackBody struct {
 // invocation already; what happened is in the results, the logs and the
 // queue's failed message.
 func (inv *invocation) callbackResponse(results []restore.Result) events.APIGatewayResponse {
-	body, _ := json.Marshal(callbackBody{SessionID: inv.callback.sessionID, RetCode: 0, Results: results})
 	if failed := httpStatus(results); failed >= 400 {
 		inv.log.Warn("alarm callback answered 200 although its restore failed", "status", failed)
 	}
-	return events.APIGatewayResponse{
-		StatusCode: http.StatusOK,
-		Headers:    map[string]string{"Content-Type": "application/json"},
-		Body:       string(body),
-	}
+	return jsonResponse(http.StatusOK, callbackBody{SessionID: inv.callback.sessionID, RetCode: 0, Results: results})
 }

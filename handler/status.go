@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,8 +39,7 @@ func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest
 		return inv.statusError(err)
 	}
 	inv.log.Info("status answered", "instanceId", st.InstanceID, "phase", string(st.Phase), "taskId", st.TaskID)
-	body, _ := json.Marshal(st)
-	return events.APIGatewayResponse{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}
+	return jsonResponse(http.StatusOK, st)
 }
 
 func (inv *invocation) statusError(err error) events.APIGatewayResponse {
