@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // Kind says what went wrong in terms an operator can act on.
@@ -107,25 +106,20 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
+	s := e.Message
+	if s == "" && e.Err != nil {
+		s = e.Err.Error()
+	}
 	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
+		s = e.Field + ": " + s
 	}
-	b.WriteString(e.Message)
-	if e.Message == "" && e.Err != nil {
-		b.WriteString(e.Err.Error())
+	switch {
+	case e.Code != "" && e.RequestID != "":
+		s += " (" + e.Code + ", requestId " + e.RequestID + ")"
+	case e.Code != "":
+		s += " (" + e.Code + ")"
 	}
-	if e.Code != "" {
-		b.WriteString(" (")
-		b.WriteString(e.Code)
-		if e.RequestID != "" {
-			b.WriteString(", requestId ")
-			b.WriteString(e.RequestID)
-		}
-		b.WriteString(")")
-	}
-	return b.String()
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
