@@ -33,14 +33,11 @@ type APIGatewayRequestContext struct {
 
 // Header returns a header's value whatever the case of its name: captured
 // events carry lowercase names, the documentation capitalised ones.
-func (r *APIGatewayRequest) Header(name string) string { return header(r.Headers, name) }
-
-// header looks a header up whatever the case of its name.
-func header(headers map[string]string, name string) string {
-	if v, ok := headers[name]; ok {
+func (r *APIGatewayRequest) Header(name string) string {
+	if v, ok := r.Headers[name]; ok {
 		return v
 	}
-	for k, v := range headers {
+	for k, v := range r.Headers {
 		if strings.EqualFold(k, name) {
 			return v
 		}
@@ -51,15 +48,10 @@ func header(headers map[string]string, name string) string {
 // RawBody is the body as the caller sent it, base64-decoded where the
 // gateway marks it so. Webhook signatures are computed over these bytes.
 func (r *APIGatewayRequest) RawBody() ([]byte, error) {
-	return rawBody(r.Body, bool(r.IsBase64Encoded))
-}
-
-// rawBody decodes a body marked isBase64Encoded.
-func rawBody(body string, isBase64 bool) ([]byte, error) {
-	if !isBase64 {
-		return []byte(body), nil
+	if !r.IsBase64Encoded {
+		return []byte(r.Body), nil
 	}
-	b, err := base64.StdEncoding.DecodeString(body)
+	b, err := base64.StdEncoding.DecodeString(r.Body)
 	if err != nil {
 		return nil, fmt.Errorf("body: marked isBase64Encoded but is not base64: %v", err)
 	}

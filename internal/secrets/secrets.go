@@ -12,6 +12,7 @@
 package secrets
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -87,11 +88,7 @@ func (p *Passwords) Password(ctx context.Context, region, instanceID string) (st
 		return "", failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("RESTORE_PASSWORD_SECRET"),
 			"password secret "+name+": no way to read it")
 	}
-	secretRegion := p.cfg.Region
-	if secretRegion == "" {
-		secretRegion = region
-	}
-	v, err := p.cache.get(ctx, p.getter, secretRegion, name, p.cfg.SecretTTL)
+	v, err := p.cache.get(ctx, p.getter, cmp.Or(p.cfg.Region, region), name, p.cfg.SecretTTL)
 	if err != nil {
 		return "", err
 	}
