@@ -400,10 +400,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	var best SafetyBackup
 	found := false
 	for _, b := range list {
-		if b.StartTime.Before(since) {
-			continue
-		}
-		if !found || b.StartTime.After(best.StartTime) {
+		if !b.StartTime.Before(since) && (!found || b.StartTime.After(best.StartTime)) {
 			best, found = b, true
 		}
 	}

@@ -286,10 +286,8 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task
 	var newest Task
 	found := false
 	for _, t := range tasks {
-		if t.StartTime.Before(since) {
-			continue
-		}
-		if !found || t.StartTime.After(newest.StartTime) || (t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID) {
+		newer := !found || t.StartTime.After(newest.StartTime) || (t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID)
+		if !t.StartTime.Before(since) && newer {
 			newest, found = t, true
 		}
 	}

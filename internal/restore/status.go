@@ -98,9 +98,11 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	var undo *SafetyBackup
 	if asked != nil && restoreTask == nil {
 		// The task asked about may be the safety backup's own.
-		if t, ok := findTask(tasks, taskID); ok && t.Kind == ManualBackupTask {
-			if b, ok := safetyOfTask(t, safety); ok {
-				undo = &b
+		for _, t := range tasks {
+			if t.ID == taskID && t.Kind == ManualBackupTask {
+				if b, ok := safetyOfTask(t, safety); ok {
+					undo = &b
+				}
 			}
 		}
 	} else {
@@ -162,15 +164,6 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 			fmt.Sprintf("no restore of %s in the last %s", instanceID, sweepLookback))
 	}
 	return st, nil
-}
-
-func findTask(tasks []Task, id int64) (Task, bool) {
-	for _, t := range tasks {
-		if t.ID == id {
-			return t, true
-		}
-	}
-	return Task{}, false
 }
 
 func manualTaskOf(tasks []Task, b SafetyBackup) (Task, bool) {
