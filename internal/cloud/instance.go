@@ -22,18 +22,15 @@ func (s *Session) DescribeInstance(ctx context.Context, region, instanceID strin
 	if err := s.call(ctx, s.redis(region), "DescribeInstances", req, resp); err != nil {
 		return restore.Instance{}, err
 	}
+	rid := ""
 	if resp.Response != nil {
 		// InstanceId is an exact filter, but the list is checked all the
 		// same: another instance's edition must never decide this one's.
 		for _, in := range resp.Response.InstanceSet {
-			if in == nil || in.InstanceId == nil || *in.InstanceId != instanceID {
-				continue
+			if in != nil && in.InstanceId != nil && *in.InstanceId == instanceID {
+				return instanceOf(in), nil
 			}
-			return instanceOf(in), nil
 		}
-	}
-	rid := ""
-	if resp.Response != nil {
 		rid = deref(resp.Response.RequestId)
 	}
 	return restore.Instance{}, &failure.Error{Kind: failure.NotFound, Code: "ResourceNotFound.InstanceNotExists",

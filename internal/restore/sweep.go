@@ -53,10 +53,8 @@ type sweepWindow struct {
 	at, from, lastFrom time.Time // ends in [from, at) count; those before lastFrom+every are seen for the last time
 }
 
-func (w sweepWindow) in(t time.Time) bool { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
-func (w sweepWindow) last(t time.Time) bool {
-	return w.in(t) && t.Before(w.lastFrom)
-}
+func (w sweepWindow) in(t time.Time) bool   { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
+func (w sweepWindow) last(t time.Time) bool { return w.in(t) && t.Before(w.lastFrom) }
 
 // Sweep follows every restore of the allowed instances at the timer's
 // time at, and returns the outcome of each message it sent or tried to.
