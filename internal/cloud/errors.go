@@ -32,7 +32,10 @@ func classify(action string, err error) error {
 	}
 	switch {
 	case sdk.Code == "ClientError.NetworkError":
-		e.Message = action + ": network error: " + causeOf(sdk)
+		e.Message = action + ": network error: " + sdk.Message
+		if cause := errors.Unwrap(sdk); cause != nil {
+			e.Message = action + ": network error: " + cause.Error()
+		}
 	case strings.HasPrefix(sdk.Code, "ClientError.ParseJsonError"),
 		sdk.Code == "ClientError.HttpStatusCodeError":
 		// The answer was garbled or was an HTTP error page (a gateway's
@@ -42,11 +45,4 @@ func classify(action string, err error) error {
 		e.Message = action + ": unreadable answer from the API"
 	}
 	return e
-}
-
-func causeOf(e *tcerr.TencentCloudSDKError) string {
-	if c := errors.Unwrap(e); c != nil {
-		return c.Error()
-	}
-	return e.Message
 }

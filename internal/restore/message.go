@@ -2,7 +2,6 @@ package restore
 
 import (
 	"crypto/sha1"
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -93,9 +92,4 @@ func nameUUID(name string) string {
 	h[6] = (h[6] & 0x0f) | 0x50
 	h[8] = (h[8] & 0x3f) | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
-}
-
-func (e Event) marshal() (string, error) {
-	b, err := json.Marshal(e)
-	return string(b), err
 }

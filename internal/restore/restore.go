@@ -7,6 +7,7 @@ package restore
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -483,7 +484,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		return
 	}
 	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
-	body, err := ev.marshal()
+	body, err := json.Marshal(ev)
 	if err != nil {
 		log.Error("cannot encode the outcome message", "error", err.Error())
 		res.Undelivered = res.Status == Accepted
@@ -494,7 +495,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	attempt := 0
 	msgID, err := retry(ctx, s, func() (string, error) {
 		attempt++
-		id, err := s.Outbox.Publish(ctx, region, body, tags)
+		id, err := s.Outbox.Publish(ctx, region, string(body), tags)
 		if err != nil {
 			e := failure.As(err)
 			log.Warn("sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
