@@ -2,6 +2,7 @@ package events
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -68,10 +69,7 @@ func (e *EventBridgeEvent) CloudMonitorEvent() (product, eventType string, ok bo
 
 // EventSubject is the subject, under either spelling.
 func (e *EventBridgeEvent) EventSubject() string {
-	if s := strings.TrimSpace(e.Subject); s != "" {
-		return s
-	}
-	return strings.TrimSpace(e.Subjuect)
+	return cmp.Or(strings.TrimSpace(e.Subject), strings.TrimSpace(e.Subjuect))
 }
 
 // CloudMonitorData is the data of a Cloud Monitor event alarm. Dimensions

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"redis-restore/events"
-	"redis-restore/internal/restore"
 )
 
 // status answers an authenticated GET on the webhook path:
@@ -43,8 +42,7 @@ func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest
 }
 
 func (inv *invocation) statusError(err error) events.APIGatewayResponse {
-	var r restore.Result
-	r.Fail(err)
-	inv.log.Warn("status refused", "code", r.Error.Code, "error", r.Error.Message)
-	return inv.gatewayResponse([]restore.Result{r})
+	results := inv.requestFailure(err)
+	inv.log.Warn("status refused", "code", results[0].Error.Code, "error", results[0].Error.Message)
+	return inv.gatewayResponse(results)
 }

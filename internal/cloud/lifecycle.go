@@ -76,10 +76,8 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 			if t == nil || t.TaskId == nil {
 				continue
 			}
-			d := restore.Task{ID: *t.TaskId, Kind: taskKind(deref(t.TaskType)), Type: deref(t.TaskType), InstanceID: deref(t.InstanceId), Result: deref(t.Result)}
-			if d.InstanceID == "" {
-				d.InstanceID = instanceID
-			}
+			d := restore.Task{ID: *t.TaskId, Kind: taskKind(deref(t.TaskType)), Type: deref(t.TaskType),
+				InstanceID: cmp.Or(deref(t.InstanceId), instanceID), Result: deref(t.Result)}
 			d.StartTime, _ = parseCloudTime(t.StartTime)
 			d.EndTime, _ = parseCloudTime(t.EndTime) // "0000-00-00 00:00:00" while it runs: zero
 			out = append(out, d)

@@ -86,9 +86,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 	if job.Request.Clone() {
 		return true // a clone reads a backup: any edition, in any state (clone.go)
 	}
-	in, err := retry(ctx, s, func() (Instance, error) {
-		return s.Redis.DescribeInstance(ctx, res.Region, id)
-	})
+	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	if err != nil {
 		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false
