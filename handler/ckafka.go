@@ -25,9 +25,12 @@ func (inv *invocation) ckafka(ctx context.Context, ev event) []restore.Result {
 		return inv.requestFailure(failure.E(err, "CKafka event: "+failure.As(err).Message))
 	}
 	var jobs []job
+	restores := 0
 	for i, rec := range recs {
 		m := &rec.Ckafka
 		for _, j := range inv.jobs(decodeBody([]byte(m.MsgBody)), inv.ckafkaSource(m)) {
+			// The trigger's maxMsgNum may be up to 10,000 messages.
+			overLimit(&j, &restores, "CKafka event (set the trigger's maxMsgNum to at most 100)")
 			if j.decided != nil && j.decided.Status == restore.Failed {
 				j.decided.Reason = fmt.Sprintf("CKafka record %d (topic %s, partition %d, offset %d)", i, m.Topic, m.Partition, m.Offset)
 				inv.log.Warn("CKafka record cannot be restored; it is answered, not retried",

@@ -22,8 +22,11 @@ func (inv *invocation) eventBridge(ctx context.Context, e event) []restore.Resul
 		return inv.requestFailure(failure.E(err, "EventBridge event: "+failure.As(err).Message))
 	}
 	var jobs []job
+	restores := 0
 	for i, ev := range evs {
 		for _, j := range inv.eventBridgeJobs(ev) {
+			// A batch delivery may hold up to 10,000 events.
+			overLimit(&j, &restores, "EventBridge delivery (set the target's BatchEventCount to at most 100)")
 			if j.decided != nil && j.decided.Status == restore.Failed && j.decided.Reason == "" {
 				j.decided.Reason = fmt.Sprintf("EventBridge event %d (id %s, type %s)", i, ev.ID, ev.Type)
 			}

@@ -43,17 +43,7 @@ func (inv *invocation) cmq(ctx context.Context, ev event) []restore.Result {
 	for i, rec := range recs {
 		m := &rec.CMQ
 		for _, j := range inv.jobs(decodeBody([]byte(m.MsgBody)), inv.cmqSource(m)) {
-			if j.decided == nil {
-				// One invocation has the time and the API budget of at most
-				// MaxRestores restores, whatever the records hold: the rest
-				// are refused by name rather than half done.
-				if restores++; restores > restore.MaxRestores {
-					r := restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
-					r.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest),
-						fmt.Sprintf("more than %d restores in one CMQ event: this one was not started", restore.MaxRestores)))
-					j.decided = &r
-				}
-			}
+			overLimit(&j, &restores, "CMQ event")
 			if j.decided != nil && j.decided.Status == restore.Failed {
 				j.decided.Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, m.MsgID)
 			}
@@ -61,6 +51,22 @@ func (inv *invocation) cmq(ctx context.Context, ev event) []restore.Result {
 		}
 	}
 	return inv.run(ctx, jobs)
+}
+
+// overLimit refuses by name a job beyond the MaxRestores restores an
+// invocation has the time and the API budget for, whatever its records
+// hold, rather than leaving it half done; counted counts the jobs so far.
+func overLimit(j *job, counted *int, what string) {
+	if j.decided != nil {
+		return
+	}
+	if *counted++; *counted <= restore.MaxRestores {
+		return
+	}
+	r := restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
+	r.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest),
+		fmt.Sprintf("more than %d restores in one %s: this one was not started", restore.MaxRestores, what)))
+	j.decided = &r
 }
 
 // decodeRecords decodes a CMQ or CKafka event's records from the raw

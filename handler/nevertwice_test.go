@@ -380,15 +380,32 @@ func TestRPCEntryAnswersAPayloadTooDeepForTheDecoder(t *testing.T) {
 	}
 }
 
-func TestCMQRecordsAreCappedAtMaxRestores(t *testing.T) {
-	e := newEnv(t)
+// However many records a batch holds (CKafka's maxMsgNum and an
+// EventBridge batch go up to 10,000), one invocation starts at most
+// MaxRestores restores: the rest are refused by name.
+func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
 	var bodies []string
+	var evs []map[string]any
 	for i := 0; i < 101; i++ {
-		bodies = append(bodies, fmt.Sprintf(`{"instanceId":"crs-cap%05d","backupId":"latest","dryRun":true}`, i))
+		body := fmt.Sprintf(`{"instanceId":"crs-cap%05d","backupId":"latest","dryRun":true}`, i)
+		bodies = append(bodies, body)
+		evs = append(evs, map[string]any{"specversion": "1.0", "id": fmt.Sprintf("ev-%d", i), "source": "ops",
+			"type": "com.tencentcloud.redis.restore.requested", "data": json.RawMessage(body)})
 	}
-	rs := e.results(cmqEvent(t, bodies...))
-	if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(rs[100].Error.Message, "more than 100") {
-		t.Fatalf("%d results, last %+v", len(rs), rs[len(rs)-1])
+	for name, ev := range map[string][]byte{
+		"CMQ":         cmqEvent(t, bodies...),
+		"CKafka":      ckafkaEvent(t, 0, bodies...),
+		"EventBridge": mustJSON(t, map[string]any{"EventList": evs}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			rs := newEnv(t).results(ev)
+			if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(rs[100].Error.Message, "more than 100 restores in one "+name) {
+				t.Fatalf("%d results, last %+v %+v", len(rs), rs[len(rs)-1], rs[len(rs)-1].Error)
+			}
+			if rs[99].Error != nil && strings.Contains(rs[99].Error.Message, "more than") {
+				t.Errorf("the 100th restore was refused by the cap: %+v", rs[99].Error)
+			}
+		})
 	}
 }
 
