@@ -453,6 +453,11 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			if r.Plan == nil || r.Plan.Token == "" || r.Plan.BackupID != want || r.Plan.ID == p.ID || !strings.Contains(r.Plan.Edition, "Type") {
 				t.Fatalf("fresh plan %+v, want one of backup %s", r.Plan, want)
 			}
+			// The fresh plan says what its restore would do first, as the
+			// first plan did.
+			if r.Plan.SafetyBackup == "" || r.Plan.SafetyBackup != p.SafetyBackup {
+				t.Errorf("fresh plan's safety backup %q, the first's %q", r.Plan.SafetyBackup, p.SafetyBackup)
+			}
 			if ms := queuedOfType(e, "planned"); len(ms) != 2 || ms[1].Data.Plan.ID != r.Plan.ID || ms[1].Data.Error == nil {
 				t.Errorf("planned messages %+v: want the fresh plan with the refusal", ms)
 			}

@@ -27,10 +27,6 @@ const (
 	CodePlanOutdated    = "PlanOutdated" // the backup chosen is no longer the right one
 )
 
-// SafetyBackupNotImplemented is the plan's safety backup until one is
-// taken before restoring (issue 12).
-const SafetyBackupNotImplemented = "none: not implemented yet"
-
 // Plan is what a restore would do, worked out without doing it: the dry
 // run's answer, and, signed, what a person approves. It is self-contained:
 // approving sends it back, and nothing is stored.
@@ -49,7 +45,7 @@ type Plan struct {
 	// Before bounds "latest": the newest restorable backup that started
 	// before it. Nil: before the moment of restoring.
 	Before       *time.Time   `json:"before,omitempty"`
-	SafetyBackup string       `json:"safetyBackup"`
+	SafetyBackup string       `json:"safetyBackup,omitempty"`
 	Trigger      string       `json:"trigger"`
 	Alarm        bool         `json:"alarm,omitempty"`
 	Reason       string       `json:"reason,omitempty"` // why a restore at all
@@ -151,7 +147,7 @@ func ParsePlan(secret, token string) (*Plan, error) {
 		return nil, refuse("the plan is not readable")
 	}
 	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", InstanceType: c.Type, BackupID: c.Backup,
-		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested, SafetyBackup: SafetyBackupNotImplemented,
+		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested,
 		Trigger: c.Trigger, Alarm: c.Alarm, Reason: c.Reason,
 		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: token}
 	if c.Type != 0 {
@@ -243,7 +239,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, error) {
 	req := job.Request
 	p := &Plan{InstanceID: req.InstanceID, Region: region, Edition: "unknown", Requested: req.BackupID,
-		SafetyBackup: SafetyBackupNotImplemented, Trigger: job.Trigger, Alarm: job.Alarm, Reason: job.Reason}
+		Trigger: job.Trigger, Alarm: job.Alarm, Reason: job.Reason}
 	if in := job.instance; in != nil {
 		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
 	}
@@ -333,6 +329,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	if np, err := s.draft(ctx, fresh, res.Region); err != nil {
 		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)
 	} else {
+		s.lifePlan(fresh, res, np, false)
 		np.sign(s.Settings.PlanSecret, "", now, s.Settings.ApprovalTTL)
 		res.Plan = np
 		res.BackupID = np.BackupID
