@@ -107,11 +107,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
 		DryRun:           l.bool("RESTORE_DRY_RUN", false),
-		Handoff:          l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffAlarms, HandoffAll, HandoffOff),
-		AlarmMargin:      l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
-		LockRetry:        l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
-		SecretTTL:        l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
-		Guardrails:       l.guardrails(),
+		// An unusable RESTORE_HANDOFF is off: the restore then runs in the
+		// call, where its answer says what went wrong.
+		Handoff:     l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffOff, HandoffAlarms, HandoffAll, HandoffOff),
+		AlarmMargin: l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
+		LockRetry:   l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
+		SecretTTL:   l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
+		Guardrails:  l.guardrails(),
 	}
 	if err := c.CheckGuardrails(); err != nil {
 		l.errs = append(l.errs, err)
@@ -282,8 +284,9 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 	return v
 }
 
-// oneOf reads a setting that takes one of a few words.
-func (l *loader) oneOf(name, def string, words ...string) string {
+// oneOf reads a setting that takes one of a few words: def when it is
+// unset, bad (the safest word) when it is none of them.
+func (l *loader) oneOf(name, def, bad string, words ...string) string {
 	raw := strings.ToLower(strings.TrimSpace(l.getenv(name)))
 	if raw == "" {
 		return def
@@ -292,7 +295,7 @@ func (l *loader) oneOf(name, def string, words ...string) string {
 		return raw
 	}
 	l.fail(name, fmt.Sprintf("%q is not one of %s", raw, strings.Join(words, ", ")))
-	return HandoffOff
+	return bad
 }
 
 // list reads a comma-separated list: nil when the variable is unset or
