@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/uuid"
 )
 
 // JobGuard is what the guard rails need to know of a job (issue 14).
@@ -193,9 +194,9 @@ func messageType(r *Result) string {
 func (s *Service) messageID(job Job, r *Result) string {
 	switch {
 	case r.Held && job.Key != "":
-		return nameUUID("held/" + job.Key)
+		return uuid.FromName("held/" + job.Key)
 	case r.Plan != nil && r.Plan.ID != "":
-		return nameUUID("plan/" + r.Plan.ID)
+		return uuid.FromName("plan/" + r.Plan.ID)
 	}
 	return s.NewID()
 }

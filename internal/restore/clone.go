@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/uuid"
 )
 
 // Clone mode: for editions that cannot restore in place (Redis 4.0 and
@@ -87,7 +88,7 @@ func (s *Service) findClone(ctx context.Context, lr LifeRedis, region, name stri
 
 func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
 	return &Life{Phase: PhaseCloning, NewInstanceIDs: ids, DealID: dealID, eventType: EventTypePrefix + "cloned",
-		eventID: nameUUID(fmt.Sprintf("%s/clone/%s/cloned", instanceID, name))}
+		eventID: uuid.FromName(fmt.Sprintf("%s/clone/%s/cloned", instanceID, name))}
 }
 
 // clone orders the new instance. CloneInstances is never called again

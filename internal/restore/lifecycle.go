@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/uuid"
 )
 
 // A restore's life after the request: with a safety backup it first takes
@@ -208,7 +209,7 @@ func safetyLife(instanceID string, b SafetyBackup) *Life {
 		name = fmt.Sprintf("task-%d", b.TaskID)
 	}
 	l := &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID,
-		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/accepted", instanceID, name))}
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/accepted", instanceID, name))}
 	if b.ID != "" { // "" where the API lists a backup only once it is done
 		l.Undo = UndoRequest(instanceID, b.ID)
 	}

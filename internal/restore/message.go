@@ -1,8 +1,8 @@
 package restore
 
 import (
-	"crypto/sha1"
 	"fmt"
+	"redis-restore/internal/uuid"
 	"time"
 )
 
@@ -58,7 +58,7 @@ func eventType(s Status) string {
 func newEvent(source, trigger string, now time.Time, r *Result, fallbackID string) Event {
 	id := fallbackID
 	if r.TaskID != 0 {
-		id = nameUUID(fmt.Sprintf("%s/%d", r.InstanceID, r.TaskID))
+		id = uuid.FromName(fmt.Sprintf("%s/%d", r.InstanceID, r.TaskID))
 	}
 	if r.Life != nil && r.Life.eventID != "" {
 		id = r.Life.eventID // the life cycle's messages: see lifecycle.go
@@ -84,12 +84,4 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 			Life:       r.Life,
 		},
 	}
-}
-
-// nameUUID is a name-based (version 5 style) UUID of name.
-func nameUUID(name string) string {
-	h := sha1.Sum([]byte("redis-restore:" + name))
-	h[6] = (h[6] & 0x0f) | 0x50
-	h[8] = (h[8] & 0x3f) | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/uuid"
 )
 
 // The sweep: a timer fires every RESTORE_SWEEP_EVERY (a minute) and the
@@ -310,7 +311,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 		return Result{}, false
 	}
 	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
-	life.eventID = nameUUID(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
+	life.eventID = uuid.FromName(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
 	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
 	s.emitLife(ctx, &r, log)
 	return r, true
@@ -346,7 +347,7 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 		fmt.Sprintf("the safety backup of %s (task %d) ended %s: %s; nothing was restored", instanceID, t.ID, status, cmp.Or(msg, "no message"))))
 	started, ended := t.StartTime, t.EndTime
 	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
-		eventID: nameUUID(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}
 	s.emitLife(ctx, &r, log)
 	return r
 }
@@ -384,7 +385,7 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 	default:
 		return
 	}
-	r.Life.eventID = nameUUID(fmt.Sprintf("%s/clone/%s/%s", src, c.Name, outcome))
+	r.Life.eventID = uuid.FromName(fmt.Sprintf("%s/clone/%s/%s", src, c.Name, outcome))
 	s.emitLife(ctx, &r, log)
 	add(r)
 }
