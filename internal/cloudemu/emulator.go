@@ -278,20 +278,6 @@ func (e *Emulator) Calls(action string) int {
 	return e.calls[action]
 }
 
-// Tasks returns the tasks of an instance, oldest first, status as of now.
-func (e *Emulator) Tasks(instanceID string) []Task {
-	defer e.lock()()
-	now := e.now()
-	var out []Task
-	for _, t := range e.tasks {
-		if t.InstanceID == instanceID {
-			t.Status = e.taskStatus(t, now)
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // SetTaskIDAsString switches how RestoreInstance answers TaskId.
 func (e *Emulator) SetTaskIDAsString(v bool) {
 	defer e.lock()()
@@ -372,8 +358,4 @@ func (e *Emulator) duration(t Task) time.Duration {
 		return t.Duration
 	}
 	return e.taskDuration
-}
-
-func (e *Emulator) taskStatus(t Task, now time.Time) string {
-	return e.phase(t, now) // preparing, running, succeed or failed: see lifecycle.go
 }

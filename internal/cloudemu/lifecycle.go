@@ -16,13 +16,6 @@ import (
 // DescribeInstances) and locked while a restore or a manual backup of it
 // runs, and a while after a restore (Lifecycle.Settle).
 
-// Task type codes of DescribeTaskList's TaskTypes documentation for the
-// flows played here (a restore keeps the emulator's own restore type).
-const (
-	lifeTypeManualBackup = "012" // FLOW_BACKUPINSTANCE
-	lifeTypeClone        = "026" // FLOW_CLONEBACKUP
-)
-
 // Lifecycle sets how long each kind of flow takes, in emulator time. Zero
 // fields keep their defaults.
 type Lifecycle struct {
@@ -83,20 +76,19 @@ type CloneCall struct {
 // lifeState is the emulator's part for the life cycle, made by New.
 type lifeState struct {
 	timing   Lifecycle
-	duration map[int64]time.Duration // task → its own duration; else the emulator's
-	failNext map[string][]string     // kind → messages of the next tasks of that kind to fail
-	failed   map[int64]string        // task → why it fails
-	backupOf map[int64]string        // manual backup task → backup ID
-	clonesOf map[int64][]string      // clone task → new instance IDs
-	inFlow   map[string]bool         // instances whose Status 1 the life cycle set
-	groups   map[string][]string     // instance → security group IDs
+	failNext map[string][]string // kind → messages of the next tasks of that kind to fail
+	failed   map[int64]string    // task → why it fails
+	backupOf map[int64]string    // manual backup task → backup ID
+	clonesOf map[int64][]string  // clone task → new instance IDs
+	inFlow   map[string]bool     // instances whose Status 1 the life cycle set
+	groups   map[string][]string // instance → security group IDs
 	backups  []ManualBackupCall
 	clones   []CloneCall
 	seq      int64
 }
 
 func newLifeState() lifeState {
-	return lifeState{duration: map[int64]time.Duration{}, failNext: map[string][]string{}, failed: map[int64]string{},
+	return lifeState{failNext: map[string][]string{}, failed: map[int64]string{},
 		backupOf: map[int64]string{}, clonesOf: map[int64][]string{}, inFlow: map[string]bool{}, groups: map[string][]string{}}
 }
 
@@ -154,23 +146,20 @@ func (e *Emulator) InstanceStatus(id string) (int, bool) {
 // taskKind names a task type for FailNextTask.
 func taskKind(typ string) string {
 	switch typ {
-	case lifeTypeManualBackup:
+	case TaskTypeBackup:
 		return "backup"
-	case lifeTypeClone:
+	case TaskTypeClone:
 		return "clone"
 	}
 	return "restore"
 }
 
-// startTask numbers and records a task of the life cycle, and decides now
+// startTask numbers and records a task that runs for d, and decides now
 // whether it will fail. Caller holds e.mu.
 func (e *Emulator) startTask(t Task, d time.Duration) Task {
-	t.TaskID = e.nextTask
+	t.TaskID, t.Duration = e.nextTask, d
 	e.nextTask++
 	e.tasks = append(e.tasks, t)
-	if d > 0 {
-		e.life.duration[t.TaskID] = d
-	}
 	e.markFailure(t)
 	return t
 }
@@ -184,17 +173,10 @@ func (e *Emulator) markFailure(t Task) {
 	}
 }
 
-func (e *Emulator) taskDur(t Task) time.Duration {
-	if d, ok := e.life.duration[t.TaskID]; ok {
-		return d
-	}
-	return e.duration(t)
-}
-
 // phase is a task's DescribeTaskInfo Status: preparing, running, then
 // succeed or failed.
 func (e *Emulator) phase(t Task, now time.Time) string {
-	d := e.taskDur(t)
+	d := e.duration(t)
 	elapsed := now.Sub(t.StartTime)
 	switch {
 	case elapsed < min(e.life.timing.Prepare, d/2):
@@ -223,7 +205,7 @@ func (e *Emulator) taskMessage(t Task, now time.Time) string {
 // 2 done, 4 failed), Progress (a fraction: the example's finished tasks
 // answer 1) and EndTime of a task.
 func (e *Emulator) fillTaskOut(out *taskOut, t Task, now time.Time) {
-	d := e.taskDur(t)
+	d := e.duration(t)
 	switch e.phase(t, now) {
 	case "preparing":
 		out.Result = 0
@@ -239,30 +221,22 @@ func (e *Emulator) fillTaskOut(out *taskOut, t Task, now time.Time) {
 	}
 }
 
-// instanceBusy reports whether a restore, a manual backup or a clone of
-// the instance is under way (or a restore ended less than Settle ago): the
-// instance is locked. A clone is a flow of its source (FLOW_CLONEBACKUP in
-// the source's task list) and locks it like the others.
-func (e *Emulator) instanceBusy(instanceID string, now time.Time) bool {
-	return e.inFlowOf(instanceID, now, true)
-}
-
-// inFlow reports whether the instance shows Status 1 (in a flow): while
-// it is restored or backed up. A clone reads a backup: its source keeps
-// serving (Status 2), though it is locked for other flows.
-func (e *Emulator) inFlow(instanceID string, now time.Time) bool {
-	return e.inFlowOf(instanceID, now, false)
-}
-
-func (e *Emulator) inFlowOf(instanceID string, now time.Time, clones bool) bool {
+// inFlow reports whether a restore, a manual backup or, with clones, a
+// clone of the instance is under way (or a restore ended less than Settle
+// ago). With clones it is whether the instance is locked: a clone is a
+// flow of its source (FLOW_CLONEBACKUP in the source's task list). Without,
+// it is whether the instance shows Status 1 (in a flow): a clone reads a
+// backup, and its source keeps serving (Status 2).
+func (e *Emulator) inFlow(instanceID string, now time.Time, clones bool) bool {
 	for _, t := range e.tasks {
-		if t.InstanceID != instanceID || !clones && t.Type == lifeTypeClone {
+		if t.InstanceID != instanceID || !clones && t.Type == TaskTypeClone {
 			continue
 		}
-		if _, ours := e.life.duration[t.TaskID]; !ours && !isRestoreType(t.Type) {
+		_, backup := e.life.backupOf[t.TaskID]
+		if _, clone := e.life.clonesOf[t.TaskID]; !backup && !clone && !isRestoreType(t.Type) {
 			continue // a flow a test put there is not modelled as a lock
 		}
-		end := t.StartTime.Add(e.taskDur(t))
+		end := t.StartTime.Add(e.duration(t))
 		if isRestoreType(t.Type) {
 			end = end.Add(e.life.timing.Settle)
 		}
@@ -282,7 +256,7 @@ func isRestoreType(typ string) bool { return typ == TaskTypeRestore || typ == "F
 func (e *Emulator) advance(now time.Time) {
 	for _, t := range e.tasks {
 		switch t.Type {
-		case lifeTypeManualBackup:
+		case TaskTypeBackup:
 			id, ok := e.life.backupOf[t.TaskID]
 			if !ok {
 				continue
@@ -299,10 +273,10 @@ func (e *Emulator) advance(now time.Time) {
 				if st == "failed" {
 					list[i].Status = -2 // the failed backup's files are gone
 				} else {
-					list[i].Status, list[i].EndTime, list[i].Size = 2, t.StartTime.Add(e.taskDur(t)), 537
+					list[i].Status, list[i].EndTime, list[i].Size = 2, t.StartTime.Add(e.duration(t)), 537
 				}
 			}
-		case lifeTypeClone:
+		case TaskTypeClone:
 			ids, ok := e.life.clonesOf[t.TaskID]
 			if !ok {
 				continue
@@ -323,7 +297,7 @@ func (e *Emulator) advance(now time.Time) {
 		}
 	}
 	for id, in := range e.instances {
-		busy := e.inFlow(id, now)
+		busy := e.inFlow(id, now, false)
 		switch {
 		case busy && in.Status == 2:
 			in.Status, e.life.inFlow[id] = 1, true
@@ -360,7 +334,7 @@ func (e *Emulator) manualBackupInstance(c *call) (any, *apiError) {
 	if c.p.err != nil {
 		return nil, c.p.err
 	}
-	if in.Locked || e.instanceBusy(instanceID, c.now) {
+	if in.Locked || e.inFlow(instanceID, c.now, true) {
 		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", instanceID)
 	}
 	if in.Status != 2 {
@@ -370,7 +344,7 @@ func (e *Emulator) manualBackupInstance(c *call) (any, *apiError) {
 	if d <= 0 {
 		d = defaultBackupDuration
 	}
-	t := e.startTask(Task{InstanceID: instanceID, Type: lifeTypeManualBackup, StartTime: c.now}, d)
+	t := e.startTask(Task{InstanceID: instanceID, Type: TaskTypeBackup, StartTime: c.now}, d)
 	e.life.seq++
 	// Shaped like the API's backup IDs: "165706342-5832225-1641692389".
 	backupID := fmt.Sprintf("%d-%d-%d", 165706342+e.life.seq, 5832225, c.now.Unix())
@@ -421,7 +395,7 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	if src.Locked || e.instanceBusy(req.InstanceID, c.now) {
+	if src.Locked || e.inFlow(req.InstanceID, c.now, true) {
 		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", req.InstanceID)
 	}
 	i := slices.IndexFunc(e.backups[req.InstanceID], func(b Backup) bool { return b.ID == req.BackupID })
@@ -445,7 +419,7 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 	if name == "" {
 		name = instanceName(src) + "-clone"
 	}
-	t := Task{Type: lifeTypeClone, BackupID: req.BackupID, StartTime: c.now}
+	t := Task{Type: TaskTypeClone, BackupID: req.BackupID, StartTime: c.now}
 	for n := int64(0); n < req.GoodsNum; n++ {
 		e.life.seq++
 		id := fmt.Sprintf("crs-%08x", uint32(0x6c7a0000+e.life.seq*7919))[:12]

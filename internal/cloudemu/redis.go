@@ -86,7 +86,7 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	if b.Locked {
 		return nil, errf("ResourceUnavailable.BackupLockedError", "the backup %s is locked by another task", backupID)
 	}
-	if in.Locked || e.restoreRunning(instanceID, c.now) || e.instanceBusy(instanceID, c.now) {
+	if in.Locked || e.inFlow(instanceID, c.now, true) {
 		return nil, errf("ResourceUnavailable.InstanceLockedError", "the instance %s is locked by another process", instanceID)
 	}
 	if in.Status != 2 {
@@ -112,17 +112,6 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 		taskID = strconv.FormatInt(id, 10)
 	}
 	return map[string]any{"TaskId": taskID}, nil
-}
-
-// restoreRunning reports whether a restore of the instance is running:
-// that locks the instance. Other flows are not modelled as locks.
-func (e *Emulator) restoreRunning(instanceID string, now time.Time) bool {
-	for _, t := range e.tasks {
-		if t.InstanceID == instanceID && t.Type == TaskTypeRestore && e.taskStatus(t, now) == "running" {
-			return true
-		}
-	}
-	return false
 }
 
 type backupOut struct {
@@ -244,7 +233,7 @@ func (e *Emulator) describeTaskInfo(c *call) (any, *apiError) {
 		return nil, errf("InvalidParameter.InvalidParameter", "the task %d is not found", id)
 	}
 	return map[string]any{
-		"Status": e.taskStatus(t, c.now), "StartTime": formatCST(t.StartTime), "TaskType": taskTypeText(t.Type),
+		"Status": e.phase(t, c.now), "StartTime": formatCST(t.StartTime), "TaskType": taskTypeText(t.Type),
 		"InstanceId": t.InstanceID, "TaskMessage": e.taskMessage(t, c.now),
 	}, nil
 }

@@ -95,9 +95,6 @@ type Invocation struct {
 	attemptTimes []time.Time
 }
 
-// AttemptTimes are the real times at which the invoker was called.
-func (i Invocation) AttemptTimes() []time.Time { return append([]time.Time(nil), i.attemptTimes...) }
-
 // InvokeFunc runs a function with an event and returns what it returned.
 type InvokeFunc func(ctx context.Context, function string, event []byte) ([]byte, error)
 
@@ -142,16 +139,10 @@ func (e *Emulator) SetFunctionSettleTime(d time.Duration) {
 // SetInvoker makes Invoke run functions by calling f; an error is the
 // function's execution error, which an asynchronous invocation retries.
 func (e *Emulator) SetInvoker(f func(ctx context.Context, function string, event []byte) error) {
-	e.SetInvokerWithResult(func(ctx context.Context, function string, event []byte) ([]byte, error) {
-		return nil, f(ctx, function, event)
-	})
-}
-
-// SetInvokerWithResult is SetInvoker for a target that returns a value:
-// a synchronous Invoke answers it as Result.RetMsg.
-func (e *Emulator) SetInvokerWithResult(f InvokeFunc) {
 	defer e.lock()()
-	e.scf.invoke = f
+	e.scf.invoke = func(ctx context.Context, function string, event []byte) ([]byte, error) {
+		return nil, f(ctx, function, event)
+	}
 }
 
 // SetAsyncRetryDelay sets the real time between two tries of a failed
