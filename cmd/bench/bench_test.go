@@ -71,7 +71,7 @@ func TestParseAnswer(t *testing.T) {
 func TestProcOfSelf(t *testing.T) {
 	pid := os.Getpid()
 	// RSS first: the high-water mark read after it cannot be lower.
-	rss, err := vmRSS(pid)
+	rss, err := statusField(pid, "VmRSS:")
 	if err != nil || rss <= 0 {
 		t.Errorf("vmRSS: %v, %v", rss, err)
 	}

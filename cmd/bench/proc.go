@@ -14,10 +14,8 @@ import (
 const clockTicks = 100
 
 // vmHWM is the peak resident set size of a process in bytes, from the
-// VmHWM line of /proc/<pid>/status ("high water mark", in kB); vmRSS the
-// current one.
+// VmHWM line of /proc/<pid>/status ("high water mark", in kB).
 func vmHWM(pid int) (float64, error) { return statusField(pid, "VmHWM:") }
-func vmRSS(pid int) (float64, error) { return statusField(pid, "VmRSS:") }
 
 func statusField(pid int, field string) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

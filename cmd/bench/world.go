@@ -1,12 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +28,7 @@ type world struct {
 	emu   *cloudemu.Emulator
 	demo  cloudemu.DemoData
 	url   string
-	srv   *http.Server
+	srv   *httptest.Server
 	timed *timedHandler
 
 	mu   sync.Mutex
@@ -53,44 +52,27 @@ func newWorld(testdata string) (*world, error) {
 		}
 		*dst = b
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
 	w.timed = &timedHandler{h: w.emu}
-	w.srv = &http.Server{Handler: w.timed, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = w.srv.Serve(ln) }()
-	w.url = "http://" + ln.Addr().String()
+	w.srv = httptest.NewServer(w.timed) // on loopback
+	w.url = w.srv.URL
 	return w, nil
 }
 
-func (w *world) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := w.srv.Shutdown(ctx); err != nil {
-		w.srv.Close()
-	}
-}
+func (w *world) Close() { w.srv.Close() }
 
 // env is what SCF hands the function with every invocation: the role's
 // credentials and the function's environment variables. The instances the
 // benchmark restores are password-free.
 func (w *world) env() map[string]string {
-	return map[string]string{
-		"TENCENTCLOUD_SECRETID":     w.demo.SecretID,
-		"TENCENTCLOUD_SECRETKEY":    w.demo.SecretKey,
-		"TENCENTCLOUD_SESSIONTOKEN": w.demo.Token,
-		"TENCENTCLOUD_REGION":       w.demo.Region,
-		"TENCENTCLOUD_ENDPOINT_URL": w.url,
-		"RESTORE_QUEUE":             w.demo.Queue,
-		"RESTORE_WEBHOOK_SECRET":    webhookSecret,
-		// The benchmark measures the restore itself: a timer's or an
-		// alarm's safety backup first (on by default) would measure
-		// ManualBackupInstance instead, and leave the restore to the sweep.
-		"RESTORE_SAFETY_BACKUP": "false",
-		"SCF_FUNCTIONNAME":      "redis-restore",
-		"SCF_NAMESPACE":         "default",
-	}
+	env := w.demo.Environment(w.url)
+	delete(env, "RESTORE_PASSWORD")
+	env["RESTORE_WEBHOOK_SECRET"] = webhookSecret
+	// The benchmark measures the restore itself: a timer's or an alarm's
+	// safety backup first (on by default) would measure
+	// ManualBackupInstance instead, and leave the restore to the sweep.
+	env["RESTORE_SAFETY_BACKUP"] = "false"
+	env["SCF_FUNCTIONNAME"], env["SCF_NAMESPACE"] = "redis-restore", "default"
+	return env
 }
 
 // target adds a fresh running, password-free instance with one restorable
@@ -104,10 +86,7 @@ func (w *world) target() string {
 // newTarget adds a fresh running, password-free instance with one
 // restorable backup.
 func (w *world) newTarget() (id, backup string) {
-	w.mu.Lock()
-	w.next++
-	n := w.next
-	w.mu.Unlock()
+	n := w.seq()
 	id = fmt.Sprintf("crs-bench%07d", n)
 	backup = fmt.Sprintf("8%023d", n)
 	start := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
