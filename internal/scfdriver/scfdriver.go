@@ -234,10 +234,9 @@ func (f *Function) Close() error {
 		if f.client != nil {
 			f.client.Close()
 		}
-		if !f.exitedNow() {
-			if kerr := f.cmd.Process.Kill(); kerr != nil && !errors.Is(kerr, os.ErrProcessDone) {
-				err = kerr
-			}
+		// A process already reaped answers ErrProcessDone: nothing to kill.
+		if kerr := f.cmd.Process.Kill(); kerr != nil && !errors.Is(kerr, os.ErrProcessDone) {
+			err = kerr
 		}
 		<-f.exited
 	})
@@ -250,15 +249,6 @@ func (f *Function) PID() int { return f.cmd.Process.Pid }
 // PingReadyAfter is the time from process start to the first answered Ping:
 // the cold start as SCF would see it (minus download and unzip).
 func (f *Function) PingReadyAfter() time.Duration { return f.readyIn }
-
-func (f *Function) exitedNow() bool {
-	select {
-	case <-f.exited:
-		return true
-	default:
-		return false
-	}
-}
 
 // exitedSoon reports whether the process exits within a moment: when the
 // connection breaks, the kernel closes the socket before Wait reaps the
