@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -217,23 +218,15 @@ func parseFaultKind(k string) (Fault, error) {
 		}
 		return Fault{HTTPStatus: n}, nil
 	}
-	if !isErrorCode(k) {
+	if !errorCode.MatchString(k) {
 		return Fault{}, fmt.Errorf("bad fault kind %q", k)
 	}
 	return Fault{Code: k}, nil
 }
 
-func isErrorCode(s string) bool {
-	if s == "" || !(s[0] >= 'A' && s[0] <= 'Z' || s[0] >= 'a' && s[0] <= 'z') {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
+// errorCode is the shape of an API error code: InternalError,
+// ResourceUnavailable.InstanceLockedError, ...
+var errorCode = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.]*$`)
 
 // ParseRateLimits reads "Action=N,Action2=M" into per-second limits.
 func ParseRateLimits(spec string) (map[string]int, error) {

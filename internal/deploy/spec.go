@@ -105,26 +105,23 @@ func (s *ymlSrc) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// The parameters of a timer and of an http event (`timer: {parameters: ...}`).
 type ymlTimer struct {
-	Parameters struct {
-		Name           string  `yaml:"name"`
-		Qualifier      string  `yaml:"qualifier"`
-		CronExpression string  `yaml:"cronExpression"`
-		Enable         *bool   `yaml:"enable"`
-		Argument       *string `yaml:"argument"`
-	} `yaml:"parameters"`
+	Name           string  `yaml:"name"`
+	Qualifier      string  `yaml:"qualifier"`
+	CronExpression string  `yaml:"cronExpression"`
+	Enable         *bool   `yaml:"enable"`
+	Argument       *string `yaml:"argument"`
 }
 
 type ymlHTTP struct {
-	Parameters struct {
-		Name      string `yaml:"name"`
-		Qualifier string `yaml:"qualifier"`
-		AuthType  string `yaml:"authType"`
-		NetConfig struct {
-			EnableIntranet *bool `yaml:"enableIntranet"`
-			EnableExtranet *bool `yaml:"enableExtranet"`
-		} `yaml:"netConfig"`
-	} `yaml:"parameters"`
+	Name      string `yaml:"name"`
+	Qualifier string `yaml:"qualifier"`
+	AuthType  string `yaml:"authType"`
+	NetConfig struct {
+		EnableIntranet *bool `yaml:"enableIntranet"`
+		EnableExtranet *bool `yaml:"enableExtranet"`
+	} `yaml:"netConfig"`
 }
 
 // Defaults of what serverless.yml may leave out, as the component has them.
@@ -216,11 +213,10 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 	where := fmt.Sprintf("serverless.yml: inputs.events[%d].%s", i, kind)
 	switch kind {
 	case "timer":
-		var t ymlTimer
-		if err := decodeStrict(node, &t); err != nil {
+		var p ymlTimer
+		if err := decodeStrict(node, &p); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		p := t.Parameters
 		timer := Timer{Name: cmp.Or(strings.TrimSpace(p.Name), defaultTimerName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), DefaultQualifier)}
 		cron, cronErr := scfrules.Cron(p.CronExpression)
 		timer.Cron = cron
@@ -244,14 +240,13 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 		}
 		s.Timers = append(s.Timers, timer)
 	case "http":
-		var h ymlHTTP
-		if err := decodeStrict(node, &h); err != nil {
+		var p ymlHTTP
+		if err := decodeStrict(node, &p); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if s.URL != nil {
 			return fmt.Errorf("%s: a function has one function URL; serverless.yml names two", where)
 		}
-		p := h.Parameters
 		u := &FunctionURL{Name: cmp.Or(strings.TrimSpace(p.Name), defaultURLName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), DefaultQualifier),
 			AuthType: cmp.Or(strings.ToUpper(strings.TrimSpace(p.AuthType)), "NONE"), EnableExtranet: true}
 		if p.NetConfig.EnableIntranet != nil {
@@ -275,7 +270,8 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 	return nil
 }
 
-func decodeStrict(n *yaml.Node, out any) error {
+// decodeStrict decodes an event's {parameters: ...} into params.
+func decodeStrict[T any](n *yaml.Node, params *T) error {
 	// A node decodes without the document decoder's KnownFields, so
 	// re-encode it and decode strictly: a misspelt parameter is an error.
 	raw, err := yaml.Marshal(n)
@@ -284,7 +280,9 @@ func decodeStrict(n *yaml.Node, out any) error {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	return dec.Decode(out)
+	return dec.Decode(&struct {
+		Parameters *T `yaml:"parameters"`
+	}{params})
 }
 
 var envRefRE = regexp.MustCompile(`^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$`)
