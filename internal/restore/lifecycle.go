@@ -418,12 +418,24 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
+	var task Task
 	for _, t := range tasks {
-		if t.Kind == ManualBackupTask && !t.StartTime.Before(since) && (!found || t.StartTime.After(best.StartTime)) {
-			best, found = SafetyBackup{TaskID: t.ID, InstanceID: instanceID, StartTime: t.StartTime, Status: 1}, true
+		if t.Kind == ManualBackupTask && !t.StartTime.Before(since) && (!found || t.StartTime.After(task.StartTime)) {
+			task, found = t, true
 		}
 	}
-	return best, found, nil
+	if !found {
+		return SafetyBackup{}, false, nil
+	}
+	// The backup may have started between the two reads: listed now, it
+	// gives the answer its ID (the undo request) where the API lists a
+	// running backup.
+	if list, err := s.safetyBackups(ctx, region, instanceID, since, s.Now().Add(time.Minute)); err == nil {
+		if b, ok := safetyOfTask(task, list); ok {
+			return b, true, nil
+		}
+	}
+	return SafetyBackup{TaskID: task.ID, InstanceID: instanceID, StartTime: task.StartTime, Status: 1}, true, nil
 }
 
 // safetyBackups lists the safety backups of an instance (of every
