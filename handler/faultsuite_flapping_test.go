@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -12,8 +11,6 @@ import (
 	"time"
 
 	"redis-restore/events"
-	"redis-restore/handler"
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -36,15 +33,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		firings      = 10
 		taskDuration = time.Second
 	)
-	e := newEnv(t)
-	e.timeout = 6 * time.Second
-	delete(e.vars, "RESTORE_PASSWORD")
-	delete(e.vars, "RESTORE_LOCK_RETRY")
-	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
-	e.emu.SetTaskDuration(taskDuration)
-	rng := rand.New(rand.NewPCG(14, 14))
-	var rngMu sync.Mutex
-	randN := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
+	e, randN := faultSuiteEnv(t, taskDuration, 14)
 
 	base := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	ids := make([]string, instances)
@@ -53,30 +42,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		e.emu.AddInstance(cloudemu.Instance{ID: ids[i], Region: "ap-guangzhou", Status: 2})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("6%05d00000000000000001", i), StartTime: base, Status: 2})
 	}
-	common := []cloudemu.Fault{
-		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
-		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
-	}
-	for _, a := range []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"} {
-		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(common, cloudemu.Fault{Reset: true, AfterCommit: true})})
-		e.emu.SetRateLimit(a, 20)
-	}
-	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 0.3, Kinds: append(common,
-		cloudemu.Fault{Reset: true, AfterCommit: true},
-		cloudemu.Fault{Code: "FailedOperation.Unknown", AfterCommit: true},
-		cloudemu.Fault{Body: `{"Response":{"RequestId":"no-task-id"}}`},
-		cloudemu.Fault{Late: 5 * time.Second},
-		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"},
-	)})
-	e.emu.SetRateLimit("RestoreInstance", 20)
-
-	newContainer := func() *handler.Handler {
-		h := handler.New(e.h.Log)
-		h.Getenv = e.h.Getenv
-		h.MinDelay, h.MaxDelay = 50*time.Millisecond, 500*time.Millisecond
-		h.Clients = cloud.New(cloud.Options{})
-		return h
-	}
+	injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"}, 0.3)
 
 	var mu sync.Mutex
 	var invocations, atOnce, retries, redeliveries, panics, handedOff int
@@ -102,7 +68,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 	e.emu.SetAsyncRetryDelay(taskDuration)
 	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
 		var p int
-		ans, err := safeInvokeWith(e, newContainer(), event, &p)
+		ans, err := safeInvokeWith(e, suiteContainer(e), event, &p)
 		rs, _ := decodeAnswer(t, ans)
 		if err != nil && p == 0 {
 			rs = resultsFromError(t, err)
@@ -123,7 +89,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				var p int
-				ans, err := safeInvokeWith(e, newContainer(), payload, &p)
+				ans, err := safeInvokeWith(e, suiteContainer(e), payload, &p)
 				rs, status := decodeAnswer(t, ans)
 				if err != nil && p == 0 {
 					rs = resultsFromError(t, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,15 +41,7 @@ func TestFaultSuite(t *testing.T) {
 		taskDuration = time.Second
 		parallel     = 12 // events in flight at once
 	)
-	e := newEnv(t)
-	e.timeout = 6 * time.Second
-	delete(e.vars, "RESTORE_PASSWORD")
-	delete(e.vars, "RESTORE_LOCK_RETRY")
-	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "monitor:alarm-pass-77"
-	e.emu.SetTaskDuration(taskDuration)
-	rng := rand.New(rand.NewPCG(42, 42))
-	var rngMu sync.Mutex
-	randN := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
+	e, randN := faultSuiteEnv(t, taskDuration, 42)
 
 	base := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	ids := make([]string, requests)
@@ -58,24 +51,9 @@ func TestFaultSuite(t *testing.T) {
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("5%05d00000000000000001", i), StartTime: base, Status: 2})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("5%05d00000000000000002", i), StartTime: base.Add(time.Hour), Status: 4})
 	}
-	common := []cloudemu.Fault{
-		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
-		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
-	}
-	for _, a := range []string{"DescribeTaskList", "DescribeInstanceBackups", "DescribeInstances", "SendCmqMsg"} {
-		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(common, cloudemu.Fault{Reset: true, AfterCommit: true})})
-		e.emu.SetRateLimit(a, 20)
-	}
-	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 0.35, Kinds: append(common,
-		cloudemu.Fault{Reset: true, AfterCommit: true},
+	injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "DescribeInstances", "SendCmqMsg"}, 0.35,
 		cloudemu.Fault{Code: "InternalError", AfterCommit: true},
-		cloudemu.Fault{Code: "FailedOperation.Unknown", AfterCommit: true},
-		cloudemu.Fault{Body: `{"Response":{"RequestId":"no-task-id"}}`},
-		cloudemu.Fault{Body: `{"Response":{"TaskId":0,"RequestId":"zero-task-id"}}`},
-		cloudemu.Fault{Late: 5 * time.Second},
-		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"},
-	)})
-	e.emu.SetRateLimit("RestoreInstance", 20)
+		cloudemu.Fault{Body: `{"Response":{"TaskId":0,"RequestId":"zero-task-id"}}`})
 
 	// The events: timers, webhooks (signed with an Idempotency-Key, signed
 	// without one, basic-auth alarms), CMQ batches of three, direct
@@ -116,7 +94,7 @@ func TestFaultSuite(t *testing.T) {
 		case 3:
 			alarm := strings.NewReplacer("crs-5a4py64p", ids[i], "2026-11-29 10:00:00",
 				chinatime.Format(time.Now())).Replace(string(fixture(t, "alarm-metric-instanceid.json")))
-			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("monitor:alarm-pass-77"))
+			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(alarmBasicAuth))
 			ev := gatewayEvent(t, alarm, map[string]string{"authorization": auth})
 			evs = append(evs, event{"alarm", func() []byte { return ev }, []int{i}, false})
 			i++
@@ -142,15 +120,8 @@ func TestFaultSuite(t *testing.T) {
 	// one) and gives it back when it has answered, so that no container
 	// runs two invocations at once, as in SCF.
 	pool := make(chan *handler.Handler, 3*parallel)
-	newContainer := func() *handler.Handler {
-		h := handler.New(e.h.Log)
-		h.Getenv = e.h.Getenv
-		h.MinDelay, h.MaxDelay = 50*time.Millisecond, 500*time.Millisecond
-		h.Clients = cloud.New(cloud.Options{})
-		return h
-	}
 	for range cap(pool) {
-		pool <- newContainer()
+		pool <- suiteContainer(e)
 	}
 
 	var mu sync.Mutex
@@ -199,7 +170,7 @@ func TestFaultSuite(t *testing.T) {
 		for range containers {
 			h := <-pool
 			if randN(4) == 0 {
-				h = newContainer()
+				h = suiteContainer(e)
 			}
 			wg.Add(1)
 			go func() {
@@ -373,6 +344,55 @@ func lostTaskIDs(t *testing.T, e *env, answered map[int64]bool) int {
 		}
 	}
 	return lost
+}
+
+// faultSuiteEnv is the setting of the fault suites: the default
+// RESTORE_LOCK_RETRY, no RESTORE_PASSWORD, alarms by basic auth, restore
+// tasks that run taskDuration, and a seeded random source that goroutines
+// may share.
+func faultSuiteEnv(t *testing.T, taskDuration time.Duration, seed uint64) (*env, func(n int) int) {
+	e := newEnv(t)
+	e.timeout = 6 * time.Second
+	delete(e.vars, "RESTORE_PASSWORD")
+	delete(e.vars, "RESTORE_LOCK_RETRY")
+	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
+	e.emu.SetTaskDuration(taskDuration)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var mu sync.Mutex
+	return e, func(n int) int { mu.Lock(); defer mu.Unlock(); return rng.IntN(n) }
+}
+
+// injectCloudFaults makes the emulator fail what a real cloud fails: 20%
+// of the reads (and of the queue), restoreRate of RestoreInstance calls
+// (also after committing, late, without a TaskId, locked, and extra), and
+// limits each of those actions to 20 requests a second.
+func injectCloudFaults(e *env, reads []string, restoreRate float64, extra ...cloudemu.Fault) {
+	common := []cloudemu.Fault{
+		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
+		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
+	}
+	for _, a := range reads {
+		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(slices.Clip(common), cloudemu.Fault{Reset: true, AfterCommit: true})})
+		e.emu.SetRateLimit(a, 20)
+	}
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: restoreRate, Kinds: append(append(slices.Clip(common),
+		cloudemu.Fault{Reset: true, AfterCommit: true},
+		cloudemu.Fault{Code: "FailedOperation.Unknown", AfterCommit: true},
+		cloudemu.Fault{Body: `{"Response":{"RequestId":"no-task-id"}}`},
+		cloudemu.Fault{Late: 5 * time.Second},
+		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"},
+	), extra...)})
+	e.emu.SetRateLimit("RestoreInstance", 20)
+}
+
+// suiteContainer is a cold container of the fault suites: its own
+// clients and backoff, the suite's environment.
+func suiteContainer(e *env) *handler.Handler {
+	h := handler.New(e.h.Log)
+	h.Getenv = e.h.Getenv
+	h.MinDelay, h.MaxDelay = 50*time.Millisecond, 500*time.Millisecond
+	h.Clients = cloud.New(cloud.Options{})
+	return h
 }
 
 func freshHandler(e *env) *handler.Handler {
