@@ -138,7 +138,7 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 // DescribeRestoreTasks lists the instance's restore tasks that started
 // within [begin, end], every page, running ones included. The TaskTypes
 // filter is sent, but a task counts only if its own type says restore
-// (IsRestoreTask): if the API ignores the filter, an automatic backup that
+// (taskKind): if the API ignores the filter, an automatic backup that
 // started after an alarm must not pass for the alarm's restore.
 func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]restore.Task, error) {
 	all, err := s.describeTaskList(ctx, region, instanceID, []string{TaskTypeRestore}, begin, end)

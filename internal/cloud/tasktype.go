@@ -37,10 +37,6 @@ func taskKind(taskType string) restore.TaskKind {
 	return restore.OtherTask
 }
 
-// IsRestoreTask reports whether a task type of DescribeTaskList is a
-// restore from backup.
-func IsRestoreTask(taskType string) bool { return taskKind(taskType) == restore.RestoreTask }
-
 // instanceOf reads one entry of DescribeInstances.
 func instanceOf(in *redis.InstanceSet) restore.Instance {
 	return restore.Instance{

@@ -6,16 +6,22 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
 )
 
-func TestIsRestoreTask(t *testing.T) {
-	for typ, want := range map[string]bool{
-		"010": true, "FLOW_RESTOREBACKUP": true, " 010 ": true, "flow_restorebackup": true,
-		"017": false, "012": false, "026": false, "037": false, "": false,
-		"FLOW_AUTOBACKUP": false, "redis回档流程": false, "0100": false,
+// Each task type of DescribeTaskList, by code or by name, is judged as
+// what it does; every other type, however the list was filtered, is none
+// of the restore's concern.
+func TestTaskKind(t *testing.T) {
+	for typ, want := range map[string]restore.TaskKind{
+		"010": restore.RestoreTask, "FLOW_RESTOREBACKUP": restore.RestoreTask, " 010 ": restore.RestoreTask, "flow_restorebackup": restore.RestoreTask,
+		"012": restore.ManualBackupTask, "FLOW_BACKUPINSTANCE": restore.ManualBackupTask,
+		"026": restore.CloneTask, "FLOW_CLONEBACKUP": restore.CloneTask,
+		"017": restore.OtherTask, "037": restore.OtherTask, "": restore.OtherTask,
+		"FLOW_AUTOBACKUP": restore.OtherTask, "redis回档流程": restore.OtherTask, "0100": restore.OtherTask,
 	} {
-		if got := cloud.IsRestoreTask(typ); got != want {
-			t.Errorf("IsRestoreTask(%q) = %v, want %v", typ, got, want)
+		if got := cloud.TaskKind(typ); got != want {
+			t.Errorf("taskKind(%q) = %v, want %v", typ, got, want)
 		}
 	}
 }
