@@ -34,6 +34,7 @@ func TestApprovedClonePlanClonesAndNeverRestoresInPlace(t *testing.T) {
 	e.vars["RESTORE_APPROVAL"] = "webhook"
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
+	redis4(e, e.demo.InstanceID)
 	p := webhookPlanOf(t, e, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID))
 	if p.Mode != restore.ModeClone || p.TakesSafetyBackup {
 		t.Fatalf("the plan shows mode %q, safety backup %v: want a clone without one", p.Mode, p.TakesSafetyBackup)
@@ -201,6 +202,7 @@ func TestCloneRequestReplayedUnderOtherKeysOrdersOneClone(t *testing.T) {
 	e.vars["RESTORE_CLONE"] = "true"
 	e.vars["RESTORE_MAX_CLONES"] = "5"
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
+	redis4(e, e.demo.InstanceID)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID)
 	sig := signed(body)
 	for i := 0; i < 4; i++ {
@@ -216,5 +218,37 @@ func TestCloneRequestReplayedUnderOtherKeysOrdersOneClone(t *testing.T) {
 	}
 	if n := len(e.emu.Clones()); n != 1 {
 		t.Fatalf("one clone request replayed 4 times ordered %d clones", n)
+	}
+}
+
+// A clone counts against the budget as a restore does, across
+// invocations: clone requests beyond it are held, not ordered.
+func TestClonesCountAgainstTheBudgetAcrossInvocations(t *testing.T) {
+	e := newEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	e.vars["RESTORE_MAX_CLONES"] = "5"
+	e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"
+	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
+	redis4(e, e.demo.InstanceID)
+	for _, b := range []string{e.demo.LatestBackupID, "678362566696298532848114", "678362566696298532848115"} {
+		r := onlyResult(t, e.results(cmqEvent(t, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, b))))
+		if r.Status != restore.Accepted && !r.Held {
+			t.Errorf("clone of %s: %s %+v", b, r.Status, r.Error)
+		}
+	}
+	if n := len(e.emu.Clones()); n != 1 {
+		t.Fatalf("%d clones ordered with RESTORE_BUDGET_REQUESTS=1/1h", n)
+	}
+}
+
+// Redis 2.8 cannot be cloned (Tencent's cloning guide): refused with the
+// way out, before anything is ordered.
+func TestRedis28IsNotCloned(t *testing.T) {
+	e := newEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
+	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID))))
+	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != restore.CodeUnsupportedEdition || len(e.emu.Clones()) != 0 {
+		t.Fatalf("clone of Redis 2.8: %+v %+v, %d clones", r, r.Error, len(e.emu.Clones()))
 	}
 }

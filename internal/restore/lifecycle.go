@@ -255,11 +255,6 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // whether the restore is settled here.
 func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
-	if req.Clone() && !s.Settings.Life.Clone {
-		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
-			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true"))
-		return true
-	}
 	safety := s.safetyWanted(job)
 	if safety && req.Password != "" {
 		// The restore is started later, by the sweep, which cannot be

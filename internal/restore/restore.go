@@ -173,6 +173,9 @@ func (s *Service) precheck(job Job, region string) error {
 			fmt.Sprintf("%s is not one of the function's regions (%s): add it to RESTORE_REGIONS so that the sweep follows its restores", region, strings.Join(s.Settings.Regions, ", ")))
 	case s.Settings.NoCredentials != nil:
 		return s.Settings.NoCredentials
+	case req.Clone() && !s.Settings.Life.Clone:
+		return failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
+			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true")
 	}
 	return s.Settings.Output
 }
