@@ -93,6 +93,19 @@ func approvalLink(req *events.APIGatewayRequest) (string, bool) {
 	return query(req, "approve")
 }
 
+// queryValues is the query, one value per name, from either of the two
+// forms API gateway sends (the first value of a repeated name).
+func queryValues(req *events.APIGatewayRequest) map[string]string {
+	out := map[string]string{}
+	for k, v := range req.QueryStringParameters {
+		out[k] = v
+	}
+	for k, v := range req.QueryString {
+		out[k] = v.First()
+	}
+	return out
+}
+
 // query reads a query parameter, in any letter case, from either of the
 // two forms of the query API gateway sends.
 func query(req *events.APIGatewayRequest, name string) (string, bool) {

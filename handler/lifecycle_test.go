@@ -276,7 +276,7 @@ func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
 func (e *env) statusGet(query map[string]string) (int, map[string]any) {
 	e.t.Helper()
 	ev := map[string]any{
-		"headers":     map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), nil)},
+		"headers":     map[string]string{"x-restore-signature": handler.SignQuery(webhookSecret, time.Now(), query)},
 		"body":        "",
 		"path":        "/restore",
 		"httpMethod":  "GET",

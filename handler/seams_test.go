@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -250,5 +251,31 @@ func TestRedis28IsNotCloned(t *testing.T) {
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID))))
 	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != restore.CodeUnsupportedEdition || len(e.emu.Clones()) != 0 {
 		t.Fatalf("clone of Redis 2.8: %+v %+v, %d clones", r, r.Error, len(e.emu.Clones()))
+	}
+}
+
+// A status GET's signature covers its query: the signature of one question
+// does not answer another within its five minutes.
+func TestStatusSignatureCoversItsQuery(t *testing.T) {
+	e := newEnv(t)
+	asked := map[string]string{"instanceId": e.demo.InstanceID}
+	sig := handler.SignQuery(webhookSecret, time.Now(), asked)
+	for name, c := range map[string]struct {
+		query map[string]string
+		want  int
+	}{
+		"the query signed":  {asked, http.StatusNotFound}, // authenticated; no restore of it yet
+		"another instance":  {map[string]string{"instanceId": e.demo.PasswordFreeInstanceID}, http.StatusUnauthorized},
+		"a task added":      {map[string]string{"instanceId": e.demo.InstanceID, "taskId": "6954227"}, http.StatusUnauthorized},
+		"the query dropped": {map[string]string{}, http.StatusUnauthorized},
+	} {
+		ans, err := e.invoke(mustJSON(t, map[string]any{"headers": map[string]string{"x-restore-signature": sig}, "body": "",
+			"path": "/restore", "httpMethod": "GET", "queryString": c.query}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, status := decodeAnswer(t, ans); status != c.want {
+			t.Errorf("%s: %d, want %d", name, status, c.want)
+		}
 	}
 }
