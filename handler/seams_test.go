@@ -310,3 +310,34 @@ func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
 		t.Fatalf("the retry: %s %+v, %d safety backups", r.Status, r.Error, len(e.emu.ManualBackups()))
 	}
 }
+
+// A sweep outage longer than RESTORE_SAFETY_DEADLINE after a safety backup
+// was done: the restore is never started late; it is reported expired,
+// with one id however often the sweep looks.
+func TestSafetyBackupDoneDuringASweepOutageExpiresAndIsNeverStartedLate(t *testing.T) {
+	e := lifeEnv(t)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))))
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("%+v", r)
+	}
+	// No sweep while the backup (1 s) ends and the deadline passes.
+	time.Sleep(5 * time.Second)
+	for i := 0; i < 3; i++ {
+		e.sweep()
+		time.Sleep(300 * time.Millisecond)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("restored %d times after the deadline", n)
+	}
+	msgs := e.messages()
+	if got := types(msgs); got != "accepted×1 expired×1" {
+		t.Fatalf("messages %s, want the acceptance and one expiry", got)
+	}
+	if x := lastOf(msgs, "expired"); x.Data.Error == nil || x.Data.Error.Code != "RestoreExpired" || x.Data.Status != restore.Expired {
+		t.Fatalf("expired message %+v", x.Data)
+	}
+	if code, st := e.statusGet(map[string]string{"instanceId": e.demo.InstanceID}); code != http.StatusOK || st["phase"] != "expired" {
+		t.Fatalf("status after the deadline: %d %v", code, st)
+	}
+}

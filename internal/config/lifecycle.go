@@ -16,6 +16,9 @@ type Lifecycle = restore.Lifecycle
 const (
 	DefaultMaxClones  = 1
 	DefaultSweepEvery = time.Minute
+	// DefaultSafetyDeadline: a safety-backed restore starts within five
+	// minutes of its backup's end, or never.
+	DefaultSafetyDeadline = 5 * time.Minute
 )
 
 func loadLifecycle(l *loader) Lifecycle {
@@ -27,6 +30,13 @@ func loadLifecycle(l *loader) Lifecycle {
 	if lc.SweepEvery < time.Second {
 		l.fail("RESTORE_SWEEP_EVERY", "must be at least 1s: it is the sweep timer's period")
 		lc.SweepEvery = DefaultSweepEvery
+	}
+	// The deadline spans at least the sweep's window, so that two sweeps
+	// may fail and the restore still start.
+	lc.SafetyDeadline = l.duration("RESTORE_SAFETY_DEADLINE", max(DefaultSafetyDeadline, 3*lc.SweepEvery))
+	if lc.SafetyDeadline < 3*lc.SweepEvery {
+		l.fail("RESTORE_SAFETY_DEADLINE", fmt.Sprintf("must be at least three sweep periods (%s): two sweeps may fail", 3*lc.SweepEvery))
+		lc.SafetyDeadline = 3 * lc.SweepEvery
 	}
 	switch raw := strings.ToLower(strings.TrimSpace(l.getenv("RESTORE_SAFETY_BACKUP"))); raw {
 	case "":

@@ -31,6 +31,7 @@ const (
 	PhaseCloning      Phase = "cloning"       // the new instance is being made
 	PhaseSucceeded    Phase = "succeeded"     // ended well, the instance runs
 	PhaseFailed       Phase = "failed"        // ended badly; nothing more happens
+	PhaseExpired      Phase = "expired"       // its safety backup is done, but it did not start in time: it never will
 )
 
 // Statuses of the life cycle's messages, beyond a request's.

@@ -105,3 +105,49 @@ func TestLifeNeverCarriesAPassword(t *testing.T) {
 		t.Fatalf("%s", b)
 	}
 }
+
+// An end older than the window is reported again in the three periods after
+// each whole hour since it, for a day: a sweep back from an outage reports
+// it within an hour, and never more than 3 + 72 times.
+func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	w := sweepWindow{at: at, from: at.Add(-3 * time.Minute), every: time.Minute}
+	w.lastFrom = w.from.Add(time.Minute)
+	for _, c := range []struct {
+		ago            time.Duration
+		reports, final bool
+	}{
+		{time.Second, true, false},       // the window: first looks
+		{150 * time.Second, true, true},  // the window's last period
+		{10 * time.Minute, false, false}, // missed: waits for its hour
+		{time.Hour, true, true},          // an hour on: caught up
+		{time.Hour + 2*time.Minute, true, true},
+		{time.Hour + 3*time.Minute, false, false},
+		{23 * time.Hour, true, true},
+		{25 * time.Hour, false, false}, // past the lookback
+	} {
+		end := at.Add(-c.ago)
+		if w.reports(end) != c.reports || w.final(end) != c.final {
+			t.Errorf("ended %s before: reports %v final %v, want %v %v", c.ago, w.reports(end), w.final(end), c.reports, c.final)
+		}
+	}
+	// Over a day of sweeps, one a minute, an end is reported a bounded
+	// number of times, and at least once in every hour after it.
+	end := at
+	n, lastReport := 0, end
+	for m := 1; m <= 24*60+10; m++ {
+		sw := sweepWindow{at: end.Add(time.Duration(m) * time.Minute), every: time.Minute}
+		sw.from = sw.at.Add(-3 * time.Minute)
+		sw.lastFrom = sw.from.Add(time.Minute)
+		if sw.reports(end) {
+			n++
+			if gap := sw.at.Sub(lastReport); gap > time.Hour {
+				t.Fatalf("no report for %s", gap)
+			}
+			lastReport = sw.at
+		}
+	}
+	if n > 3+3*24 || n < 3+24 {
+		t.Fatalf("reported %d times in a day", n)
+	}
+}

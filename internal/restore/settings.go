@@ -100,4 +100,7 @@ type Lifecycle struct {
 	// SweepEvery is RESTORE_SWEEP_EVERY: how often the sweep timer fires
 	// (its cron), from which the sweep knows its window.
 	SweepEvery time.Duration
+	// SafetyDeadline is RESTORE_SAFETY_DEADLINE: a restore not started
+	// this long after its safety backup was done never starts (expired).
+	SafetyDeadline time.Duration
 }

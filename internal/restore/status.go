@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -164,8 +165,13 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		if undo.Gone() {
 			st.Phase = PhaseFailed
 		}
-		if t, ok := manualTaskOf(tasks, *undo); ok && t.Result == 4 {
+		if t, ok := manualTaskOf(tasks, *undo); ok && t.Result == 4 && !undo.Done() {
 			st.Phase = PhaseFailed
+		}
+		// Done, and never restored within the deadline: it never will be
+		// (the sweep reports it expired).
+		if doneAt := cmp.Or(undo.EndTime, undo.StartTime); undo.Done() && now.Sub(doneAt) >= s.Settings.Life.SafetyDeadline {
+			st.Phase = PhaseExpired
 		}
 	default:
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),

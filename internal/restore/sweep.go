@@ -53,10 +53,33 @@ const sweepConcurrency = 4
 type sweepWindow struct {
 	at, from, lastFrom time.Time // ends in [from, at) count; those before lastFrom+every are seen for the last time
 	region             string    // the region swept
+	every              time.Duration
 }
 
 func (w sweepWindow) in(t time.Time) bool   { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
 func (w sweepWindow) last(t time.Time) bool { return w.in(t) && t.Before(w.lastFrom) }
+
+// A sweep outage (the function disabled, throttled or failing for longer
+// than the window) must not drop an end silently, and nothing is stored
+// to say what was reported. So an end older than the window is reported
+// again in catch-up slots: the three periods after each whole hour
+// (catchUpEvery periods) since it, for a day. A sweep back from an outage
+// of up to a day reports within an hour what ended meanwhile, and an end
+// is reported at most 3 + 3*24 times, always with the same id.
+const catchUpEvery = 60
+
+func (w sweepWindow) catchUp(t time.Time) bool {
+	if t.IsZero() || !t.Before(w.from) || w.every <= 0 {
+		return false
+	}
+	d := w.at.Sub(t)
+	return d <= sweepLookback && d%(catchUpEvery*w.every) < sweepPeriods*w.every
+}
+
+// reports: an end at t is reported by this sweep; final: and judged for
+// good (a catch-up is always final: the first looks are long past).
+func (w sweepWindow) reports(t time.Time) bool { return w.in(t) || w.catchUp(t) }
+func (w sweepWindow) final(t time.Time) bool   { return w.last(t) || w.catchUp(t) }
 
 // Sweep follows every restore of the allowed instances at the timer's
 // time at, and returns the outcome of each message it sent or tried to.
@@ -79,7 +102,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) []Result {
 	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339), "region", region)
 	every := s.Settings.Life.SweepEvery
-	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every), region: region}
+	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every), region: region, every: every}
 	w.lastFrom = w.from.Add(every)
 	fail := func(err error) []Result {
 		var r Result
@@ -207,11 +230,18 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 
 	for _, t := range tasks {
 		switch {
-		case t.Kind == RestoreTask && w.in(t.EndTime):
+		case t.Kind == RestoreTask && w.reports(t.EndTime):
 			if r, ok := s.restoreEnded(ctx, lr, in, t, tasks, safety, w, log); ok {
 				add(r)
 			}
-		case t.Kind == ManualBackupTask && t.Result == 4 && w.in(t.EndTime):
+		case t.Kind == RestoreTask && w.in(t.StartTime):
+			// A restore the sweep started after its safety backup: its
+			// started message again (same id), in case the sweep that
+			// started it could not send it and its retry found the task.
+			if b, ok := undoOf(t, tasks, safety); ok {
+				add(s.restoreStarted(ctx, in.ID, t, b, w, log))
+			}
+		case t.Kind == ManualBackupTask && t.Result == 4 && w.reports(t.EndTime):
 			// Only a safety backup that is not done can have failed: a
 			// done one is ours, and the failed task someone else's.
 			if b, ok := safetyOfTask(t, safety); ok && !b.Done() {
@@ -227,10 +257,25 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 		if doneAt.IsZero() {
 			doneAt = b.StartTime
 		}
-		if !w.in(doneAt) || restoreAfter(tasks, b.StartTime) {
+		if restoreAfter(tasks, b.StartTime) {
 			continue
 		}
-		last := w.last(doneAt)
+		// A restore is started only within the deadline after its safety
+		// backup: later, the data it would throw away has grown by then,
+		// and nobody who asked is expecting it. Past it, the intent is
+		// reported expired (in the window after the deadline, and its
+		// catch-up slots), never started late.
+		deadline := s.Settings.Life.SafetyDeadline
+		if age := w.at.Sub(doneAt); age >= deadline {
+			if w.reports(doneAt.Add(deadline)) {
+				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
+			}
+			continue
+		}
+		if doneAt.Before(w.at.Add(-deadline)) || !doneAt.Before(w.at) {
+			continue
+		}
+		last := !doneAt.After(w.at.Add(-deadline + w.every))
 		if !in.Running() && !last {
 			log.Info("safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
@@ -331,11 +376,11 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	case !info.Succeeded():
 		r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreTaskFailed"),
 			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, cmp.Or(info.Message, "no message"))))
-	case in.Running() || (w.last(ended) && taskAfter(tasks, t)):
+	case in.Running() || (w.final(ended) && taskAfter(tasks, t)):
 		outcome = "succeeded"
 		r.Status = Succeeded
 		life.eventType = EventTypePrefix + "succeeded"
-	case w.last(ended):
+	case w.final(ended):
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"),
 			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
 				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
@@ -348,6 +393,38 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
 	s.emitLife(ctx, &r, log)
 	return r, true
+}
+
+// restoreStarted sends again the started message of a restore the sweep
+// started after its safety backup: the same id as the first.
+func (s *Service) restoreStarted(ctx context.Context, instanceID string, t Task, b SafetyBackup, w sweepWindow, log *slog.Logger) Result {
+	started := t.StartTime
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: w.region, Status: Accepted,
+		Reason: fmt.Sprintf("safety backup %s done: restore task %d of %s started", b.ID, t.ID, b.Restores),
+		Life: &Life{Phase: PhaseRestoring, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), StartedAt: &started,
+			eventType: EventTypePrefix + "started"}}
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
+// Expired: an accepted restore whose safety backup was done, but which
+// could not start within RESTORE_SAFETY_DEADLINE (a sweep outage): it is
+// not started late, and this says so.
+const Expired Status = "expired"
+
+// safetyExpired reports a safety-backed restore that will never start.
+func (s *Service) safetyExpired(ctx context.Context, instanceID string, b SafetyBackup, doneAt time.Time, deadline time.Duration, w sweepWindow, log *slog.Logger) Result {
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: w.region}
+	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
+		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): it is not started late; nothing was restored; send the request again if the restore is still wanted",
+		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline)))
+	r.Status = Expired
+	ended := doneAt.Add(deadline)
+	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", instanceID, b.ID))}
+	log.Warn("restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", doneAt.UTC().Format(time.RFC3339))
+	s.emitLife(ctx, &r, log)
+	return r
 }
 
 // ran is a task's start, end and length, for its message.
@@ -397,7 +474,7 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 			last = t
 		}
 	}
-	if !w.in(last.EndTime) {
+	if !w.reports(last.EndTime) {
 		return
 	}
 	r := Result{InstanceID: src, Region: region, Life: ran(last)}
@@ -413,7 +490,7 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
-	case w.last(last.EndTime):
+	case w.final(last.EndTime):
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"), fmt.Sprintf("clone %s (%s) of %s is still not running (status %d)", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
