@@ -2,7 +2,7 @@ package cloudemu
 
 // SCF (version 2018-04-16): the actions `make deploy` calls (functions and
 // their triggers) and Invoke, shaped after Tencent's own examples and field
-// types (shared/api-examples/scf) and the 2026 platform notes: CreateTrigger
+// types (testdata/api-examples/scf) and the 2026 platform notes: CreateTrigger
 // takes only cos, cls, timer, ckafka and http (the function URL); a
 // function is Creating or Updating for a while after each change and
 // refuses the next change until it is Active.
