@@ -34,13 +34,19 @@ build:
 package: build
 	$(GO) run ./cmd/pack -o $(ZIP) $(BIN)
 
-## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT)
+# Yes-or-no variables (DRY_RUN, APPROVE, AUTO_APPROVE) reach the Go tools as
+# they are written; the tools read them as every setting is read
+# (config.ParseBool: true/false, 1/0, yes/no, on/off, any case) and refuse
+# anything else, so DRY_RUN=TRUE is a dry run and DRY_RUN=ture an error.
+yesno = $(if $(strip $($(1))),-$(2)=$(strip $($(1))))
+
+## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT); only ENV_FILE's settings and DRY_RUN, APPROVE reach the function, never the shell's RESTORE_*; exits 1 if a restore failed
 run: build
-	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(filter 1 true yes,$(APPROVE)),-approve)
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) $(call yesno,APPROVE,approve)
 
 ## run-life: as run, then the sweep timer every second until the restore's end: its messages in order (accepted, started, succeeded) and the undo request
 run-life: build
-	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) -life
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) -life
 
 ## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
 test: vet unit fuzz-short
