@@ -211,6 +211,7 @@ func TestEmulatorAnswersAreShapedLikeTheAPIsExamples(t *testing.T) {
 		{"ssm", "2019-09-23", "GetSecretValue", map[string]any{"SecretName": v.d.SecretName, "VersionId": "v1"}, nil},
 		{"ssm", "2019-09-23", "ListSecretVersionIds", map[string]any{"SecretName": v.d.SecretName}, nil},
 		{"sts", "2018-08-13", "AssumeRole", map[string]any{"RoleArn": v.d.RoleArn, "RoleSessionName": "redis-restore"}, nil},
+		{"sts", "2018-08-13", "GetCallerIdentity", map[string]any{}, nil},
 	}
 	for _, c := range calls {
 		t.Run(c.action, func(t *testing.T) {
