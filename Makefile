@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy clean policy
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy
 
 all: test build
 
@@ -89,9 +89,17 @@ bench: build package
 policy:
 	@$(GO) run ./cmd/policy $(POLICY_FLAGS)
 
-## deploy: package, then create or update the function, its timers and its function URL as serverless.yml says, through the SCF API (DRY_RUN=1: print the plan only)
+## deploy: package; show the account, region, function and plan; ask; then create or update the function, publish a version, point the alias at it, bind the triggers to it (DRY_RUN=1: plan only; AUTO_APPROVE=1: do not ask). docs/deploy.md
 deploy: package
-	$(GO) run ./cmd/deploy -config serverless.yml -zip $(ZIP) $(if $(filter 1 true yes,$(DRY_RUN)),-dry-run)
+	$(GO) run ./cmd/deploy deploy -config serverless.yml -zip $(ZIP) $(call yesno,DRY_RUN,dry-run) $(call yesno,AUTO_APPROVE,yes)
+
+## rollback: point the alias (and every trigger) back at the previous version, or at TO=<version>; asks first
+rollback:
+	$(GO) run ./cmd/deploy rollback -config serverless.yml $(if $(TO),-to $(TO)) $(call yesno,DRY_RUN,dry-run) $(call yesno,AUTO_APPROVE,yes)
+
+## destroy: remove what make deploy made (its triggers; the function if it created it), nothing else; asks first
+destroy:
+	$(GO) run ./cmd/deploy destroy -config serverless.yml $(call yesno,DRY_RUN,dry-run) $(call yesno,AUTO_APPROVE,yes)
 
 clean:
 	rm -rf $(DIST)

@@ -83,9 +83,10 @@ type Function struct {
 	MemorySize      int64 // MB
 	Timeout         int64 // seconds
 	Environment     map[string]string
-	VpcID, SubnetID string // VpcConfig; empty: no VPC
-	Status          string // Creating, Updating or Active, as of the emulator's clock
-	Zip             []byte // the code as uploaded
+	VpcID, SubnetID string            // VpcConfig; empty: no VPC
+	Tags            map[string]string // given to CreateFunction
+	Status          string            // Creating, Updating or Active, as of the emulator's clock
+	Zip             []byte            // the code as uploaded
 }
 
 // Trigger is a trigger of a function.
@@ -300,6 +301,7 @@ func (e *Emulator) createFunction(c *call) (any, *apiError) {
 	fn := &scfFunction{Function: Function{Name: name, Namespace: ns, Runtime: "Python3.6", MemorySize: 128, Timeout: 3}, aliases: defaultAliases(c.now)}
 	applyConfig(&fn.Function, &fn.env, p, true)
 	fn.Handler = cmp.Or(fn.Handler, "index.main_handler")
+	fn.Tags = tagsParam(p)
 	zipData := zipParam(p, codeObj, "Code.")
 	p.check(zipData != nil, "InvalidParameterValue.Code", "Code must carry ZipFile (base64 of the zip); COS and image sources are not emulated")
 	p.fail(checkZip(zipData, fn.Runtime, fn.Handler))
@@ -427,6 +429,32 @@ func envParam(p, obj *params) []envVar {
 	return out
 }
 
+// tagsParam reads CreateFunction's Tags, a list of {Key, Value}.
+func tagsParam(p *params) map[string]string {
+	list, ok := p.m["Tags"].([]any)
+	if !ok {
+		p.check(p.m["Tags"] == nil, "InvalidParameter", "the parameter Tags must be a list of {Key, Value}")
+		return nil
+	}
+	out := map[string]string{}
+	for i, item := range list {
+		m, _ := item.(map[string]any)
+		k, _ := m["Key"].(string)
+		v, _ := m["Value"].(string)
+		p.check(k != "", "InvalidParameterValue.Tags", "the parameter Tags.%d needs a Key", i)
+		out[k] = v
+	}
+	return out
+}
+
+func tagList(tags map[string]string) []map[string]string {
+	out := []map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, map[string]string{"Key": k, "Value": tags[k]})
+	}
+	return out
+}
+
 // objParam reads a JSON object parameter; nil when absent or not an object.
 func objParam(p *params, name string) *params {
 	v, ok := p.m[name]
@@ -544,7 +572,7 @@ func (e *Emulator) getFunction(c *call) (any, *apiError) {
 		"CodeResult":        "success",
 		"CodeError":         "",
 		"ErrNo":             0,
-		"Tags":              []any{},
+		"Tags":              tagList(fn.Tags),
 		"AccessInfo":        map[string]string{"Host": "", "Vip": ""},
 		"Type":              "Event",
 		"CfsConfig":         map[string]any{"CfsInsList": []any{}},
