@@ -79,6 +79,7 @@ func TestEverySettingValueTheDocsShowLoads(t *testing.T) {
 			// What any working configuration has, so that each value
 			// is judged on its own.
 			"RESTORE_QUEUE": "redis-restore-tasks", "RESTORE_WEBHOOK_SECRET": "whsec-example",
+			"RESTORE_SIGNING_KEY": testSigningKey,
 			s.name: s.value,
 		}
 		if s.name == "RESTORE_TOPIC" {
