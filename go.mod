@@ -1,6 +1,6 @@
 module redis-restore
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/aws/smithy-go v1.28.9

@@ -111,6 +111,7 @@ type Emulator struct {
 	rng            *rand.Rand
 
 	creds     map[string]credential
+	assumed   map[string]bool // secret IDs AssumeRole made
 	roles     map[string]bool
 	instances map[string]*Instance
 	backups   map[string][]Backup // by instance, in the order added
@@ -159,6 +160,7 @@ func New(opts Options) *Emulator {
 		taskDuration:   defaultTaskDuration,
 		rng:            rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		creds:          map[string]credential{},
+		assumed:        map[string]bool{},
 		roles:          map[string]bool{},
 		instances:      map[string]*Instance{},
 		backups:        map[string][]Backup{},

@@ -66,7 +66,8 @@ var services = map[string]service{
 		"ListSecretVersionIds": (*Emulator).listSecretVersionIds,
 	}},
 	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
-		"AssumeRole": (*Emulator).assumeRole,
+		"AssumeRole":        (*Emulator).assumeRole,
+		"GetCallerIdentity": (*Emulator).getCallerIdentity,
 	}},
 }
 

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,10 +112,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		Namespace:        cmp.Or(getenv("SCF_NAMESPACE"), "default"),
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
-		DryRun:           l.bool("RESTORE_DRY_RUN", false),
+		// An unusable RESTORE_DRY_RUN is a dry run: the error stops every
+		// restore anyway, and nothing must run should it be ignored.
+		DryRun: l.bool("RESTORE_DRY_RUN", false, true),
 		// An unusable RESTORE_HANDOFF is off: the restore then runs in the
 		// call, where its answer says what went wrong.
-		Handoff:     l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffOff, HandoffAlarms, HandoffAll, HandoffOff),
+		Handoff:     l.handoff(),
 		AlarmMargin: l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:   l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:   l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
@@ -267,17 +268,33 @@ type loader struct {
 
 func (l *loader) fail(name, msg string) { l.errs = append(l.errs, configError(name, msg)) }
 
-func (l *loader) bool(name string, def bool) bool {
-	raw := strings.TrimSpace(l.getenv(name))
+// bool reads a yes-or-no setting with ParseBool: def when it is unset,
+// bad (the safe side) when it holds anything else.
+func (l *loader) bool(name string, def, bad bool) bool {
+	raw := l.getenv(name)
 	if raw == "" {
 		return def
 	}
-	v, err := strconv.ParseBool(raw)
+	v, err := ParseBool(raw)
 	if err != nil {
-		l.fail(name, fmt.Sprintf("%q is not true or false", raw))
-		return def
+		l.fail(name, err.Error())
+		return bad
 	}
 	return v
+}
+
+// handoff reads RESTORE_HANDOFF: one of its words, or a yes-or-no as
+// ParseBool reads it (false, as the README's Security section writes it,
+// is off; true is the default, alarms).
+func (l *loader) handoff() string {
+	raw := l.getenv("RESTORE_HANDOFF")
+	if v, err := ParseBool(raw); err == nil && raw != "" {
+		if v {
+			return HandoffAlarms
+		}
+		return HandoffOff
+	}
+	return l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffOff, HandoffAlarms, HandoffAll, HandoffOff)
 }
 
 func (l *loader) duration(name string, def time.Duration) time.Duration {

@@ -23,7 +23,7 @@ const (
 
 func loadLifecycle(l *loader) Lifecycle {
 	lc := Lifecycle{
-		Clone:      l.bool("RESTORE_CLONE", false),
+		Clone:      l.bool("RESTORE_CLONE", false, false),
 		SweepEvery: l.duration("RESTORE_SWEEP_EVERY", DefaultSweepEvery),
 		MaxClones:  DefaultMaxClones,
 	}
@@ -38,15 +38,9 @@ func loadLifecycle(l *loader) Lifecycle {
 		l.fail("RESTORE_SAFETY_DEADLINE", fmt.Sprintf("must be at least three sweep periods (%s): two sweeps may fail", 3*lc.SweepEvery))
 		lc.SafetyDeadline = 3 * lc.SweepEvery
 	}
-	switch raw := strings.ToLower(strings.TrimSpace(l.getenv("RESTORE_SAFETY_BACKUP"))); raw {
-	case "":
-	case "true", "on", "1":
-		lc.SafetyBackup = "on"
-	case "false", "off", "0":
-		lc.SafetyBackup = "off"
-	default:
-		l.fail("RESTORE_SAFETY_BACKUP", fmt.Sprintf("%q is not true or false", raw))
-		lc.SafetyBackup = "on" // fail safe: a backup too many rather than none
+	if raw := l.getenv("RESTORE_SAFETY_BACKUP"); raw != "" {
+		// Unusable: on, fail safe: a backup too many rather than none.
+		lc.SafetyBackup = onOff(l.bool("RESTORE_SAFETY_BACKUP", true, true))
 	}
 	if raw := strings.TrimSpace(l.getenv("RESTORE_MAX_CLONES")); raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -57,4 +51,11 @@ func loadLifecycle(l *loader) Lifecycle {
 		lc.MaxClones = n
 	}
 	return lc
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
