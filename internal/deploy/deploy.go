@@ -240,6 +240,9 @@ func (d *deployer) deploy(ctx context.Context, code Code, dryRun bool) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
+	if err := d.signingKey(r); err != nil {
+		return Result{}, err
+	}
 	plan, err := d.plan(ctx, code, r)
 	if err != nil {
 		return Result{}, err
@@ -672,7 +675,7 @@ func envParam(env map[string]string) map[string]any {
 // the plan: its name says SECRET, PASSWORD, AUTH or TOKEN.
 func secret(name string) bool {
 	up := strings.ToUpper(name)
-	return slices.ContainsFunc([]string{"SECRET", "PASSWORD", "AUTH", "TOKEN"}, func(w string) bool { return strings.Contains(up, w) })
+	return slices.ContainsFunc([]string{"SECRET", "PASSWORD", "AUTH", "TOKEN", "KEY"}, func(w string) bool { return strings.Contains(up, w) })
 }
 
 const masked = "****"

@@ -213,3 +213,28 @@ func TestDestroyLeavesAFunctionItDidNotCreate(t *testing.T) {
 		t.Errorf("left: triggers %v, versions %v, alias %q\n%s", w.triggersOf(), w.emu.FunctionVersions("default", "redis-restore"), w.alias(), out)
 	}
 }
+
+// The deploy gives the function its own signing key when serverless.yml
+// names none, keeps it on later deploys, and never prints it.
+func TestDeployGivesTheFunctionASigningKeyAndKeepsIt(t *testing.T) {
+	w := newWorld(t)
+	w.yes = true
+	_, out, err := w.deploy(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, ok := w.emu.FunctionInfo("default", "redis-restore")
+	key := fn.Environment["RESTORE_SIGNING_KEY"]
+	if !ok || len(key) < config.MinSigningKey {
+		t.Fatalf("RESTORE_SIGNING_KEY %q after the first deploy", key)
+	}
+	if strings.Contains(out, key) {
+		t.Fatal("the deploy printed the signing key")
+	}
+	if _, _, err := w.deploy(false); err != nil {
+		t.Fatal(err)
+	}
+	if fn, _ = w.emu.FunctionInfo("default", "redis-restore"); fn.Environment["RESTORE_SIGNING_KEY"] != key {
+		t.Fatal("a second deploy changed the signing key")
+	}
+}
