@@ -20,6 +20,8 @@ const (
 	scfMemory      = 64 << 20
 	limitSeconds   = 5.0 // 100 requests at 20 a second
 	limitTolerance = 0.10
+	// targetFleetRatio: issue 20's, with safety backups off.
+	targetFleetRatio = 1.15
 )
 
 // target is one line of the summary.
@@ -59,6 +61,13 @@ func (r *report) targets() []target {
 		s, hits := r.tputWall()
 		add(fmt.Sprintf("%d-record batch at 20 RestoreInstance/s", records), "median "+ms(s.P50), "within 10% of 5 s", withinLimit(s))
 		add("RequestLimitExceeded reaching a result", fmt.Sprint(hits), "0", hits == 0)
+	}
+	if f := r.fleet; f != nil {
+		add(fmt.Sprintf("Fleet: %d alarms over %d containers, restored once", f.Instances, f.Containers),
+			fmt.Sprintf("once %d, double %d, lost %d, failed or unknown %d", f.RestoredOnce, f.Double, f.Lost, f.FailedOrUnknown), "all, 0, 0, 0",
+			f.RestoredOnce == f.Instances && f.Double == 0 && f.Lost == 0 && f.FailedOrUnknown == 0)
+		add("Fleet: last restore accepted, over the floor (N / 20 s)", fmt.Sprintf("%.1f s / %.1f s = %.2f", f.LastAccepted.Seconds(), f.Floor().Seconds(), f.Ratio()), "≤ 1.15", f.Ratio() <= targetFleetRatio)
+		add("Fleet: RequestLimitExceeded answers", fmt.Sprintf("%d of %d calls (%.2f%%)", f.TotalThrottled(), f.TotalCalls(), f.throttledShare()), "≤ 1%", f.throttledShare() <= 1)
 	}
 	if r.callback != nil {
 		s := summarize(r.callback.Answers)
@@ -159,6 +168,9 @@ func (r *report) data() map[string]any {
 			float64(records)/(s.P50/1000), yesNo(withinLimit(s)), hits, yesNo(hits == 0))
 		d["Limit"] = fmt.Sprintf("%d restores at %d a second take %.0f s; the target is within 10%% of that (%.1f – %.1f s)",
 			records, apiLimit, limitSeconds, limitSeconds*(1-limitTolerance), limitSeconds*(1+limitTolerance))
+	}
+	if f := r.fleet; f != nil {
+		d["Fleet"] = f.table()
 	}
 	if g := r.gobench; g != nil {
 		t := newTable("package", "benchmark", "ns/op median", "ns/op min – max", "B/op", "allocs/op")
