@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"redis-restore/internal/cloud"
 )
 
 // Targets of the issue. MB is read as 10^6 bytes, the stricter reading;
@@ -141,7 +143,7 @@ func (r *report) data() map[string]any {
 			d["Direct"] = fmt.Sprintf("%s) is what the SDK, the HTTP client and loopback cost on this machine for those calls alone. What the function adds beyond that and the RPC floor is about %s at p50 for a timer event (%s − %s − %s)",
 				ms(base), ms(timer-base-ping), ms(timer), ms(base), ms(ping))
 		}
-		d["BatchFloor"] = fmt.Sprintf("%.2f", float64(records-1)/20)
+		d["BatchFloor"] = fmt.Sprintf("%.2f", float64(records-1)/cloud.QueueRequestsPerSecond)
 	}
 	d["Memory"] = r.memoryTable()
 	if s := r.size; s != nil {
