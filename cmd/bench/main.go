@@ -23,7 +23,7 @@ const (
 	testdata  = "testdata" // the event fixtures used as templates
 	poll      = 250 * time.Microsecond
 	gap       = 110 * time.Millisecond // between warm invocations: the client-side pace of the queue's sends is 100 ms a token
-	batches   = 3                      // warm 100-record CMQ batches (about 5 s each)
+	batches   = 3                      // warm 100-record CMQ batches (about 10 s each: the queue's pace)
 	records   = 100                    // records of a CMQ batch
 	tputRuns  = 3                      // throughput runs, each a fresh process and emulator
 	callbacks = 10                     // alarms, each posted twice
