@@ -302,7 +302,8 @@ func outcome(r *scfdriver.Result, err error) (status, retry string) {
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(payload, &ans); err != nil || len(ans.Results) != 1 {
-		return "error", fmt.Sprintf("answer %.200s", payload)
+		// Counted as failed; the platform retries only what failed.
+		return "error", retry
 	}
 	return ans.Results[0].Status, retry
 }
