@@ -92,14 +92,14 @@ func run(binPath, zipPath, out string, set settings) bool {
 	if err != nil {
 		fail("binary", err)
 	}
-	if r.size, err = measureSizes(binPath, zipPath); err != nil {
-		fail("size", err)
-	}
 	if set.fleetOnly {
 		if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
 			fail("fleet", err)
 		}
 		return finish(r, out, began, logf)
+	}
+	if r.size, err = measureSizes(binPath, zipPath); err != nil {
+		fail("size", err)
 	}
 
 	if w, err := newWorld(testdata); err != nil {

@@ -130,11 +130,11 @@ type pacer struct {
 	changed time.Time  // when the rate was last cut or raised
 }
 
-// newPacer starts a pacer at now. Where containers share the limit
-// (burst above one or a share below the whole limit), it starts empty,
-// its first call a random part of an interval away: containers that SCF
-// starts together for a fleet would otherwise all spend their first
-// tokens in the same second, and keep calling in step after it.
+// newPacer starts a pacer at now. When the limit is shared by more than
+// one container, it starts empty, its first call 1 − phase of an interval
+// away (phase is random, 0 to 1): containers that SCF starts together for
+// a fleet would otherwise all spend their first tokens in the same second,
+// and keep calling in step after it.
 func newPacer(ceiling rate.Limit, burst int, now time.Time, phase float64, shared bool) *pacer {
 	p := &pacer{lim: rate.NewLimiter(ceiling, burst), ceiling: ceiling}
 	if shared && ceiling > 0 && ceiling != rate.Inf {
