@@ -279,3 +279,34 @@ func TestStatusSignatureCoversItsQuery(t *testing.T) {
 		}
 	}
 }
+
+// ManualBackupInstance's answer lost while the lists cannot be read: the
+// safety backup may have been taken, so it is not taken again, the
+// outcome is unknown (not "nothing was restored"), and the retry finds it.
+func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
+	e := lifeEnv(t)
+	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
+	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Reset: true, AfterCommit: true}}})
+	// The lists answer the checks before the backup (two reads each) and
+	// fail from the lost answer on.
+	blind := cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {}}, Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}}
+	e.emu.SetFaults("DescribeInstanceBackups", blind)
+	e.emu.SetFaults("DescribeTaskList", blind)
+	_, err := e.invoke(ev)
+	if err == nil {
+		t.Fatal("an unknown safety backup did not fail the invocation (the platform must retry it)")
+	}
+	if rs := resultsFromError(t, err); len(rs) != 1 || rs[0].Status != restore.Unknown {
+		t.Fatalf("first delivery: %+v, want unknown", rs)
+	}
+	if n := len(e.emu.ManualBackups()); n != 1 {
+		t.Fatalf("%d safety backups for one event", n)
+	}
+	for _, a := range []string{"ManualBackupInstance", "DescribeInstanceBackups", "DescribeTaskList"} {
+		e.emu.SetFaults(a, cloudemu.Faults{})
+	}
+	r := onlyResult(t, e.results(ev))
+	if r.Status != restore.Duplicate || len(e.emu.ManualBackups()) != 1 {
+		t.Fatalf("the retry: %s %+v, %d safety backups", r.Status, r.Error, len(e.emu.ManualBackups()))
+	}
+}

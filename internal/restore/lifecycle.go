@@ -358,24 +358,64 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 		}
 		return accepted{taskID, requestID}, err
 	}
-	unclear := false
+	// After an answer that leaves open whether the backup was taken, or a
+	// lock, the backup list is read before any new attempt, and so are the
+	// rules a restore keeps after a lock: this event's restore may have
+	// started meanwhile, or another restore used the budget.
+	maybeTaken, locked := false, false
+	cannotTell := func(err error) {
+		res.Unclear(failure.E(failure.Unavailable, failure.Code("SafetyBackupOutcomeUnknown"), fmt.Sprintf(
+			"ManualBackupInstance may have taken the safety backup, and the backup list could not be read to tell (%v): it was not taken again; a retry of this event looks for it first", err)))
+		res.Life = &Life{Phase: PhaseSafetyBackup}
+		log.Error("safety backup outcome unknown", "error", err.Error())
+	}
 	a, _, stop := attempts(attemptCtx, s, call, func(last *failure.Error) bool {
-		unclear = unclear || maybeStarted(last) || last.Kind == failure.Locked
-		if !unclear {
+		maybeTaken = maybeTaken || maybeStarted(last)
+		locked = locked || last.Kind == failure.Locked
+		if !maybeTaken && !locked {
 			return false
 		}
 		b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since)
-		if err == nil && ok {
+		switch {
+		case err != nil && maybeTaken:
+			cannotTell(err)
+			return true
+		case err != nil:
+			res.Fail(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"), fmt.Sprintf(
+				"the instance is locked, and the backup list could not be read to tell whether by this event's safety backup (%v): not taken on a guess", err)))
+			return true
+		case ok:
 			s.safetyAccepted(res, req.InstanceID, b, log)
+			return true
+		case !locked:
+			return false
 		}
-		return err == nil && ok
+		if t, ok, err := s.findStarted(attemptCtx, job, res.Region); err != nil || ok {
+			if err != nil {
+				failed(res, err, log, "the instance is locked and the task list cannot be read; not taking the safety backup")
+			} else {
+				earlierTask(job, res, t)
+			}
+			return true
+		}
+		probe := *res
+		if s.overBudget(attemptCtx, job, &probe, log) {
+			*res = probe
+			return true
+		}
+		return false
 	})
 	switch {
 	case stop == errSettled:
 		return
 	case stop != nil:
-		if b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since); ferr == nil && ok {
+		b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since)
+		switch {
+		case ferr == nil && ok:
 			s.safetyAccepted(res, req.InstanceID, b, log)
+			return
+		case ferr != nil && maybeTaken:
+			cannotTell(ferr)
 			return
 		}
 		e := failure.As(stop)

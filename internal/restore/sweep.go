@@ -406,7 +406,10 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 	switch {
 	case c.Running():
 		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
-	case c.Status < 0 || last.Result == 4:
+	// Judged by the clone's own state only: the newest clone task of the
+	// source may be another clone's, whose failure says nothing of this
+	// one (which may have been reported succeeded already).
+	case c.Status < 0:
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
