@@ -42,6 +42,8 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		cfg.Region = region
 	}
 	inv.cfg, inv.cfgErr = cfg, cfgErr
+	// This container's share of the role's API limits.
+	h.Clients.ShareLimits(cfg.Concurrency)
 
 	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
 	inv.svc = &restore.Service{

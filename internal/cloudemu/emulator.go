@@ -125,16 +125,19 @@ type Emulator struct {
 	scf       scfState  // functions, triggers, invocations: see scf.go
 	life      lifeState // manual backups, clones, task phases: see lifecycle.go
 
-	calls    map[string]int
-	faults   map[string]*faultState
-	injected int
-	limits   map[string]*limiter
+	calls     map[string]int
+	faults    map[string]*faultState
+	injected  int
+	limits    map[string]RateLimit // see limits.go
+	windows   map[windowKey]window
+	throttled map[string]int
 }
 
 type credential struct {
 	key     string
 	token   string
 	expires time.Time
+	owner   Principal // zero: DefaultPrincipal
 }
 
 type secret struct {
@@ -171,7 +174,9 @@ func New(opts Options) *Emulator {
 		secrets:        map[string]*secret{},
 		calls:          map[string]int{},
 		faults:         map[string]*faultState{},
-		limits:         map[string]*limiter{},
+		limits:         map[string]RateLimit{},
+		windows:        map[windowKey]window{},
+		throttled:      map[string]int{},
 		life:           newLifeState(),
 		scf:            scfState{functions: map[string]*scfFunction{}, settle: defaultFunctionSettle, retryDelay: defaultAsyncRetryDelay},
 	}
@@ -183,12 +188,18 @@ func (e *Emulator) lock() func() {
 	return e.mu.Unlock
 }
 
-// AddCredential registers a key pair. A non-empty token makes it a temporary
-// credential whose requests must carry that X-TC-Token; a zero expires never
-// expires.
+// AddCredential registers a key pair of DefaultPrincipal. A non-empty token
+// makes it a temporary credential whose requests must carry that
+// X-TC-Token; a zero expires never expires.
 func (e *Emulator) AddCredential(secretID, secretKey, token string, expires time.Time) {
+	e.AddCredentialOf(DefaultPrincipal, secretID, secretKey, token, expires)
+}
+
+// AddCredentialOf registers a key pair of a principal: its requests count
+// against that principal's rate limits (see limits.go).
+func (e *Emulator) AddCredentialOf(owner Principal, secretID, secretKey, token string, expires time.Time) {
 	defer e.lock()()
-	e.creds[secretID] = credential{key: secretKey, token: token, expires: expires}
+	e.creds[secretID] = credential{key: secretKey, token: token, expires: expires, owner: owner}
 }
 
 // RemoveCredential forgets a key pair, e.g. to play a rotated-away key.

@@ -71,8 +71,8 @@ var services = map[string]service{
 	}},
 }
 
-// ServeHTTP answers one API 3.0 request. Order: count, fault, throttle,
-// authenticate, route, act; an AfterCommit fault then spoils the answer.
+// ServeHTTP answers one API 3.0 request. Order: count, fault,
+// authenticate, throttle, route, act; an AfterCommit fault then spoils the answer.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := r.Header.Get("X-TC-Action")
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -135,11 +135,13 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 	now := e.now()
 	e.advance(now) // flows that ended since: see lifecycle.go
 
-	if aerr := e.throttle(action, now); aerr != nil {
-		return nil, aerr
-	}
 	a, aerr := e.authenticate(r, body, now)
 	if aerr != nil {
+		return nil, aerr
+	}
+	// The limits count per principal (limits.go), so who signed must be
+	// known first.
+	if aerr := e.throttle(action, a.secretID, now); aerr != nil {
 		return nil, aerr
 	}
 	svc, ok := services[a.service]

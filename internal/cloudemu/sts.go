@@ -36,7 +36,7 @@ func (e *Emulator) assumeRole(c *call) (any, *apiError) {
 	tb := make([]byte, 96)
 	_, _ = rand.Read(tb)
 	token := base64.RawURLEncoding.EncodeToString(tb)
-	e.creds[id] = credential{key: key, token: token, expires: expires}
+	e.creds[id] = credential{key: key, token: token, expires: expires, owner: roleOwner(arn)}
 	e.assumed[id] = true
 
 	return map[string]any{

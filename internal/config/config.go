@@ -37,6 +37,11 @@ type Config struct {
 
 	LockRetry time.Duration // RESTORE_LOCK_RETRY: how long a locked instance or backup is retried
 
+	// Concurrency (RESTORE_CONCURRENCY) is the function's reserved
+	// concurrency, the most containers SCF runs at once: each paces its API
+	// calls at this share of the role's limits (internal/cloud, pace.go).
+	Concurrency int
+
 	// Handoff (RESTORE_HANDOFF) says which HTTP calls have their restore
 	// run in the function's own asynchronous invocation, answered at once
 	// unless the caller asks to wait (?wait=1).
@@ -85,6 +90,9 @@ const (
 	DefaultAlarmMargin = 5 * time.Minute
 	DefaultLockRetry   = 20 * time.Second
 	DefaultSecretTTL   = 5 * time.Minute
+	// MaxConcurrency bounds RESTORE_CONCURRENCY: far above any account's
+	// concurrency quota, low enough that a share never rounds to nothing.
+	MaxConcurrency = 10000
 )
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -120,6 +128,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Handoff:     l.handoff(),
 		AlarmMargin: l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:   l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
+		Concurrency: l.count("RESTORE_CONCURRENCY", 1, MaxConcurrency),
 		SecretTTL:   l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
 		Guardrails:  l.guardrails(),
 		SigningKey:  l.signingKey(),
@@ -305,6 +314,20 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 	v, err := time.ParseDuration(raw)
 	if err != nil || v < 0 {
 		l.fail(name, fmt.Sprintf("%q is not a duration such as 5m", raw))
+		return def
+	}
+	return v
+}
+
+// count reads a whole number from 1 to most; def when it is unset.
+func (l *loader) count(name string, def, most int) int {
+	raw := strings.TrimSpace(l.getenv(name))
+	if raw == "" {
+		return def
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < 1 || v > most {
+		l.fail(name, fmt.Sprintf("%q is not a whole number from 1 to %d", raw, most))
 		return def
 	}
 	return v
