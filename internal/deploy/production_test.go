@@ -65,7 +65,8 @@ func TestDeployChecksTheFunctionsSettingsFirst(t *testing.T) {
 		{`RESTORE_QUEUE: redis-restore-tasks`, `RESTORE_ALARM_POLICIES: policy-1`, "RESTORE_QUEUE"},
 		{`RESTORE_CLONE: "false"`, `RESTORE_CLONE: ""`, "RESTORE_CLONE: the value is empty"},
 		{`RESTORE_CLONE: "false"`, `RESTORE_CLONE: "false"` + "\n      NOTES: " + strings.Repeat("n", 4000), "more than SCF's 4096"},
-		{`RESTORE_ALARM_MARGIN: 5m`, `RESTORE_ALARM_MARGIN: 5m` + "\n      RESTORE_APPROVAL: alarm", "RESTORE_APPROVAL"},
+		{`RESTORE_ALARM_MARGIN: 5m`, `RESTORE_ALARM_MARGIN: 5m` + "\n      RESTORE_APPROVAL: alarms", "RESTORE_APPROVAL"},
+		{`RESTORE_ALARM_MARGIN: 5m`, `RESTORE_ALARM_MARGIN: 5m` + "\n      RESTORE_SIGNING_KEY: too-short", "RESTORE_SIGNING_KEY"},
 	}
 	for _, c := range cases {
 		w := newWorld(t)
