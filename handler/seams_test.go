@@ -341,3 +341,17 @@ func TestSafetyBackupDoneDuringASweepOutageExpiresAndIsNeverStartedLate(t *testi
 		t.Fatalf("status after the deadline: %d %v", code, st)
 	}
 }
+
+// On the fast path the task list is read once before the call that starts
+// work: "never twice" and the budget are judged on the same reading.
+func TestTaskListIsReadOnceBeforeTheRestore(t *testing.T) {
+	e := newEnv(t)
+	e.vars["RESTORE_BUDGET_REQUESTS"] = "3/1h"
+	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.PasswordFreeInstanceID))))
+	if r.Status != restore.Accepted {
+		t.Fatalf("%+v %+v", r, r.Error)
+	}
+	if n := e.emu.Calls("DescribeTaskList"); n != 1 {
+		t.Fatalf("DescribeTaskList read %d times for one restore with a budget, want 1", n)
+	}
+}

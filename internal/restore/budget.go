@@ -67,20 +67,14 @@ func (s *Service) budgetOf(job Job) (Budget, string) {
 // budget's window, from the cloud's task list: restores started by other
 // containers, other functions or the console count as much as ours, and a
 // clone (a billed instance made from the backup) counts as a restore.
-func (s *Service) readBudget(ctx context.Context, job Job, region string) (*BudgetState, []Task, error) {
+func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh bool) (*BudgetState, []Task, error) {
 	b, setting := s.budgetOf(job)
 	if b.Off() {
 		return nil, nil, nil
 	}
 	now := s.Now()
 	from := now.Add(-b.Window)
-	list := s.Redis.DescribeRestoreTasks
-	if lr, ok := s.Redis.(LifeRedis); ok {
-		list = lr.DescribeTasks // every kind: clones count too
-	}
-	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return list(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
-	})
+	tasks, err := s.tasksSince(ctx, job, region, from, fresh)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,8 +104,8 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string) (*Budg
 // findStarted's, so a task of this very event that started in between
 // (another container) is still taken for a duplicate. It returns true when
 // res is decided.
-func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	st, used, err := s.readBudget(ctx, job, res.Region)
+func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bool, log *slog.Logger) bool {
+	st, used, err := s.readBudget(ctx, job, res.Region, fresh)
 	if err != nil {
 		failed(res, err, log, "could not count the instance's restores for its budget; not restoring")
 		return true
@@ -160,7 +154,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 // hold.
 func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear *failure.Error, since time.Time, log *slog.Logger) bool {
 	probe := *res
-	if !s.overBudget(ctx, job, &probe, log) {
+	if !s.overBudget(ctx, job, &probe, true, log) {
 		return false
 	}
 	switch {

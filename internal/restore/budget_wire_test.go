@@ -87,7 +87,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 	t.Run("spent", func(t *testing.T) {
 		svc := budgetService(s, now, restore.Budget{Limit: 3, Window: time.Hour})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
-		if !restore.OverBudget(svc, context.Background(), job, &res, log) {
+		if !restore.OverBudget(svc, context.Background(), job, &res, true, log) {
 			t.Fatalf("not held with two restores and a clone in the hour: %+v", res)
 		}
 		if res.Status != restore.Skipped || !res.Held || res.Error == nil || res.Error.Code != restore.CodeBudgetExceeded {
@@ -111,7 +111,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 	t.Run("room left", func(t *testing.T) {
 		svc := budgetService(s, now, restore.Budget{Limit: 4, Window: time.Hour})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
-		if restore.OverBudget(svc, context.Background(), job, &res, log) {
+		if restore.OverBudget(svc, context.Background(), job, &res, true, log) {
 			t.Fatalf("held with three of four used: %+v %+v", res, res.Error)
 		}
 	})
@@ -119,7 +119,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 		n := len(*requests)
 		svc := budgetService(s, now, restore.Budget{})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
-		if restore.OverBudget(svc, context.Background(), job, &res, log) || len(*requests) != n {
+		if restore.OverBudget(svc, context.Background(), job, &res, true, log) || len(*requests) != n {
 			t.Fatalf("budget off: held %+v, or the task list was read", res)
 		}
 	})
@@ -138,7 +138,7 @@ func TestBudgetIgnoresBackupsAndOtherFlows(t *testing.T) {
 		exampleTask(42381, "FLOW_AUTOBACKUP", now.Add(-10*time.Minute)), exampleTask(42382, "0100", now.Add(-5*time.Minute)),
 	})
 	svc := budgetService(s, now, restore.Budget{Limit: 1, Window: time.Hour})
-	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou")
+	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou", true)
 	if err != nil || st == nil || len(st.Used) != 0 || st.FreesAt != nil {
 		t.Fatalf("budget %+v, %v: want nothing used", st, err)
 	}

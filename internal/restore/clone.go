@@ -54,11 +54,7 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 
 // cloneFound looks for the clone of this request in the instance list.
 func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	lr, err := s.lifeRedis()
-	if err != nil {
-		res.Fail(err)
-		return true
-	}
+	lr := s.Redis
 	name := cloneName(s.Settings.Seal, job.Request)
 	ids, err := s.findClone(ctx, lr, res.Region, name)
 	if err != nil {
@@ -74,7 +70,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	return true
 }
 
-func (s *Service) findClone(ctx context.Context, lr LifeRedis, region, name string) ([]string, error) {
+func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
 	list, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return nil, err
@@ -97,11 +93,7 @@ func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
 // after an answer that leaves open whether it ordered: the instance list
 // is read instead, and if the clone is not there the outcome is unknown.
 func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	lr, err := s.lifeRedis()
-	if err != nil {
-		res.Fail(err)
-		return
-	}
+	lr := s.Redis
 	req := job.Request
 	if n := s.clones.Add(1); int(n) > s.Settings.Life.MaxClones {
 		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneLimit"), failure.Field("mode"),

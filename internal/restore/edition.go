@@ -109,7 +109,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		refusal = failure.E(failure.Unavailable, failure.Code(CodeUnsupportedEdition), failure.Field("instanceId"), fmt.Sprintf(
 			"%s is %s, which RestoreInstance cannot restore in place (only Redis 2.8 Memory Edition and CKV can be): restore it by cloning the backup into a new instance: \"mode\": \"clone\", with RESTORE_CLONE=true",
 			id, ed))
-	case in.Status == 1 && !dryRun && (s.ownFlow(ctx, *job, res, log) || s.overBudget(ctx, *job, res, log)):
+	case in.Status == 1 && !dryRun && (s.ownFlow(ctx, *job, res, log) || s.overBudget(ctx, *job, res, true, log)):
 		// The flow is another delivery's restore or safety backup of this
 		// same event, started since this one looked (lifecycle.go); or a
 		// restore that used up the budget, which holds this one with its

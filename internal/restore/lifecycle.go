@@ -137,25 +137,6 @@ func UndoRequest(instanceID, undoBackupID string) string {
 	return string(b)
 }
 
-// LifeRedis is what the life cycle needs of the Redis API beyond Redis.
-type LifeRedis interface {
-	Redis
-	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
-	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error)
-	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
-	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
-	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
-	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
-}
-
-func (s *Service) lifeRedis() (LifeRedis, error) {
-	r, ok := s.Redis.(LifeRedis)
-	if !ok {
-		return nil, failure.E(failure.Internal, failure.Code(failure.CodeInternal), "this Redis client cannot follow a restore's life")
-	}
-	return r, nil
-}
-
 // safetyWanted says whether a restore takes a safety backup first: the
 // request's safetyBackup, else RESTORE_SAFETY_BACKUP, else on for alarms
 // and timers (nobody is watching them) and off for the rest.
@@ -233,7 +214,7 @@ func safetyLife(instanceID string, b SafetyBackup) *Life {
 // started after this one looked. Then res is the duplicate. A task list
 // that cannot be read settles it too, as a failure (retried).
 func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	t, ok, err := s.findStarted(ctx, job, res.Region)
+	t, ok, err := s.findStarted(ctx, job, res.Region, true)
 	if err != nil {
 		// Whose flow it is cannot be told: not a guess either way (the
 		// budget would count this event's own restore against it).
@@ -336,11 +317,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 // no backup of this event can have started: an unclear answer or a lock
 // sends it to the backup list first.
 func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	lr, err := s.lifeRedis()
-	if err != nil {
-		res.Fail(err)
-		return
-	}
+	lr := s.Redis
 	req := job.Request
 	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger)
 	since := job.Since
@@ -391,7 +368,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 		case !locked:
 			return false
 		}
-		if t, ok, err := s.findStarted(attemptCtx, job, res.Region); err != nil || ok {
+		if t, ok, err := s.findStarted(attemptCtx, job, res.Region, true); err != nil || ok {
 			if err != nil {
 				failed(res, err, log, "the instance is locked and the task list cannot be read; not taking the safety backup")
 			} else {
@@ -400,7 +377,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 			return true
 		}
 		probe := *res
-		if s.overBudget(attemptCtx, job, &probe, log) {
+		if s.overBudget(attemptCtx, job, &probe, true, log) {
 			*res = probe
 			return true
 		}
@@ -465,10 +442,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	if found {
 		return best, true, nil
 	}
-	lr, err := s.lifeRedis()
-	if err != nil {
-		return SafetyBackup{}, false, err
-	}
+	lr := s.Redis
 	tasks, err := retry(ctx, s, func() ([]Task, error) {
 		return lr.DescribeTasks(ctx, region, instanceID, since, s.Now().Add(time.Minute))
 	})

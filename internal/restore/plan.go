@@ -216,7 +216,7 @@ func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun b
 	if job.Approved != nil && s.refuseStale(ctx, job, res, log) {
 		return true
 	}
-	if !dryRun && s.overBudget(ctx, job, res, log) {
+	if !dryRun && s.overBudget(ctx, job, res, false, log) {
 		return true
 	}
 	if dryRun || (job.Approved == nil && s.Settings.Approval[job.Channel]) {
@@ -289,7 +289,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		p.BackupID, p.BackupStart = b.ID, b.StartTime.UTC()
 		p.Why = fmt.Sprintf("backup %s, started %s, as asked", b.ID, b.StartTime.UTC().Format(time.RFC3339))
 	}
-	st, _, err := s.readBudget(ctx, job, region)
+	st, _, err := s.readBudget(ctx, job, region, false)
 	if err != nil {
 		return nil, err
 	}

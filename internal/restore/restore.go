@@ -18,12 +18,20 @@ import (
 	"redis-restore/internal/failure"
 )
 
-// Redis is what a restore needs of the Redis API.
+// Redis is what a restore, through its whole life, needs of the Redis API:
+// one interface, so that nothing is found missing at run time.
 type Redis interface {
 	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
 	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error)
-	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
 	DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error)
+	// DescribeTasks lists an instance's tasks of every kind (of every
+	// instance for "") that started within [begin, end], every page.
+	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
+	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
+	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error)
+	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
+	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
+	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
 }
 
 // Outbox takes the outcome messages.
@@ -49,6 +57,8 @@ type Job struct {
 	// restore task of the instance that started since then is this event's,
 	// started by an earlier delivery of it.
 	Since time.Time
+	// seen is this run's reading of the instance's task list (observe.go).
+	seen *sighting
 	// Key identifies the event (and the restore within it) for the warm
 	// container's memory; "" if it has no identity.
 	Key string
@@ -112,6 +122,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 		}
 	}()
 
+	job.seen = &sighting{}
 	prior, ok, reused := s.Memory.Recall(job.Key, job.Fingerprint, s.Now())
 	switch {
 	case reused:
@@ -186,7 +197,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now.
-	if !dryRun && s.startedEarlier(ctx, job, res, log) {
+	if !dryRun && s.startedEarlier(ctx, job, res, false, log) {
 		return
 	}
 	lookedAt := s.Now()
@@ -258,8 +269,8 @@ func JoinReason(a, b string) string {
 // delivery, and reports whether that settles the job: found (duplicate),
 // or the task list cannot be read (failed: restoring on a guess could
 // restore twice).
-func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	t, ok, err := s.findStarted(ctx, job, res.Region)
+func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fresh bool, log *slog.Logger) bool {
+	t, ok, err := s.findStarted(ctx, job, res.Region, fresh)
 	switch {
 	case err != nil:
 		failed(res, err, log, "could not check for an earlier restore; not restoring")
@@ -285,15 +296,11 @@ func earlierTask(job Job, res *Result, t Task) {
 // findStarted looks for a restore task of the instance that started since
 // the event was created: proof that an earlier delivery of the same event,
 // maybe in another container, already restored.
-func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task, bool, error) {
+func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh bool) (Task, bool, error) {
 	if job.Since.IsZero() {
 		return Task{}, false, nil
 	}
-	// The API's times have a resolution of one second.
-	since := job.Since.Truncate(time.Second)
-	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
-	})
+	tasks, err := s.tasksSince(ctx, job, region, job.Since, fresh)
 	if err != nil {
 		return Task{}, false, err
 	}
@@ -301,7 +308,7 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task
 	found := false
 	for _, t := range tasks {
 		newer := !found || t.StartTime.After(newest.StartTime) || (t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID)
-		if !t.StartTime.Before(since) && newer {
+		if t.Kind == RestoreTask && newer {
 			newest, found = t, true
 		}
 	}
@@ -355,7 +362,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	// delivery's restore may have started, and even ended, meanwhile. A
 	// shorter gap is covered by the lock a running restore holds, and an
 	// extra look would halve a batch's throughput (the task list's limit).
-	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, log) {
+	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, true, log) {
 		return
 	}
 	n := 0
@@ -435,7 +442,7 @@ type accepted struct {
 // calling again could restore twice). It returns false when nothing was
 // found and another attempt may go ahead.
 func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *failure.Error, locked bool, log *slog.Logger) bool {
-	t, ok, err := s.findStarted(ctx, job, res.Region)
+	t, ok, err := s.findStarted(ctx, job, res.Region, true)
 	switch {
 	case err != nil && unclear != nil:
 		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf("%s; the restore may have started, and the task list could not be read to tell (%v), so it was not tried again", unclear.Message, err)))

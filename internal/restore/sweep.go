@@ -118,10 +118,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	case s.Settings.NoCredentials != nil:
 		return fail(s.Settings.NoCredentials)
 	}
-	lr, err := s.lifeRedis()
-	if err != nil {
-		return fail(err)
-	}
+	lr := s.Redis
 	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
 	if failure.KindOf(err) == failure.Forbidden && len(s.Settings.AllowedIDs) > 0 {
 		// A role granted only the allowed instances (make policy) may be
@@ -223,7 +220,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	return out
 }
 
-func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, tasks []Task, safety []SafetyBackup,
+func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, tasks []Task, safety []SafetyBackup,
 	w sweepWindow, log *slog.Logger, add func(Result)) {
 	region := w.region
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
@@ -352,7 +349,7 @@ func undoOf(t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
 // success whose instance is still not running when the task leaves the
 // window is reported failed (InstanceNotRunning), unless a later task has
 // started since, which proves the instance ran in between.
-func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t Task, tasks []Task,
+func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Task, tasks []Task,
 	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
 	region := w.region
 	info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
@@ -445,7 +442,7 @@ func taskAfter(tasks []Task, t Task) bool {
 
 // safetyFailed reports a safety backup whose task failed: nothing was
 // restored.
-func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
 	msg := ""
 	status := "failed"
 	if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
@@ -465,7 +462,7 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, region, instan
 // judged by the end of the source's clone task (FLOW_CLONEBACKUP, in the
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
-func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
+func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
 	region := w.region
 	src, _ := cloneSource(s.Settings.Seal, c.Name)
 	var last Task
