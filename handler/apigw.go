@@ -77,6 +77,9 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 	if token, force, ok, err := parseApproval(b); ok || err != nil {
 		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
 	}
+	if isCallbackCheck(b) {
+		return inv.callbackCheck(b)
+	}
 	inv.noteAlarmCallback(b)
 	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
 	jobs := inv.jobs(b, src)
