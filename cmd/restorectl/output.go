@@ -31,7 +31,6 @@ type result struct {
 		ID      string `json:"id"`
 		Expires string `json:"expires"`
 		Token   string `json:"token"`
-		Why     string `json:"why"`
 	} `json:"plan"`
 }
 
@@ -102,9 +101,6 @@ func detail(r result) string {
 	}
 	if len(r.NewInstanceIDs) > 0 {
 		parts = append(parts, "new "+strings.Join(r.NewInstanceIDs, ","))
-	}
-	if r.Plan != nil && r.Plan.Why != "" {
-		parts = append(parts, r.Plan.Why)
 	}
 	if r.Reason != "" {
 		parts = append(parts, r.Reason)
