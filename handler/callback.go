@@ -48,7 +48,7 @@ type callbackBody struct {
 // queue's failed message.
 func (inv *invocation) callbackResponse(results []restore.Result) events.APIGatewayResponse {
 	if failed := httpStatus(results); failed >= 400 {
-		inv.log.Warn("alarm callback answered 200 although its restore failed", "status", failed)
+		inv.log.Warn("callback.failed", "detail", "alarm callback answered 200 although its restore failed", "status", failed)
 	}
 	return jsonResponse(http.StatusOK, callbackBody{SessionID: inv.callback.sessionID, RetCode: 0, Results: results})
 }

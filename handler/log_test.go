@@ -1,0 +1,110 @@
+package handler_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"redis-restore/handler"
+	"redis-restore/internal/restore"
+)
+
+// logLines decodes the JSON log lines written so far.
+func logLines(t *testing.T, e *env) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// withLevelVar gives e's handler a level set from LOG_LEVEL per
+// invocation, as main.go wires it.
+func withLevelVar(e *env) *slog.LevelVar {
+	lv := new(slog.LevelVar)
+	e.h.Log, e.h.Level = handler.NewLogger(e.logs, lv), lv
+	return lv
+}
+
+func TestLogLevelIsReadPerInvocation(t *testing.T) {
+	e := newEnv(t)
+	lv := withLevelVar(e)
+	dryRun := timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest","dryRun":true}`)
+
+	e.vars["LOG_LEVEL"] = "WARN"
+	if r := onlyResult(t, e.results(dryRun)); r.Status != restore.DryRun {
+		t.Fatalf("result %+v", r)
+	}
+	for _, l := range logLines(t, e) {
+		if l["level"] == "INFO" || l["level"] == "DEBUG" {
+			t.Errorf("LOG_LEVEL=WARN logged %v", l)
+		}
+	}
+
+	e.vars["LOG_LEVEL"] = "debug"
+	e.results(dryRun)
+	if lv.Level() != slog.LevelDebug {
+		t.Errorf("LOG_LEVEL=debug: level %v", lv.Level())
+	}
+	e.vars["LOG_LEVEL"] = ""
+	e.results(dryRun)
+	if lv.Level() != slog.LevelInfo {
+		t.Errorf("LOG_LEVEL unset: level %v, want info", lv.Level())
+	}
+}
+
+// A log level that is not one changes what is said, not what is done: the
+// restore runs, at info, and every invocation warns naming the setting.
+func TestBadLogLevelWarnsAndLogsAtInfo(t *testing.T) {
+	e := newEnv(t)
+	lv := withLevelVar(e)
+	e.vars["LOG_LEVEL"] = "verbose"
+	r := onlyResult(t, e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest","dryRun":true}`)))
+	if r.Status != restore.DryRun || lv.Level() != slog.LevelInfo {
+		t.Fatalf("result %+v, level %v", r, lv.Level())
+	}
+	var warned, info bool
+	for _, l := range logLines(t, e) {
+		if l["msg"] == "config.logLevel.invalid" && l["level"] == "WARN" {
+			d, _ := l["detail"].(string)
+			warned = strings.Contains(d, "LOG_LEVEL") && strings.Contains(d, "verbose")
+		}
+		info = info || l["level"] == "INFO"
+	}
+	if !warned || !info {
+		t.Errorf("warned %v, info lines %v:\n%s", warned, info, e.logs.String())
+	}
+}
+
+// The invocation's id and an API call's id have their own names.
+func TestLogNamesTheSCFAndAPIRequestIDs(t *testing.T) {
+	e := newEnv(t)
+	r := onlyResult(t, e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("result %+v", r)
+	}
+	var api bool
+	for _, l := range logLines(t, e) {
+		if l["scfRequestId"] != "scf-req-1" {
+			t.Errorf("line without scfRequestId: %v", l)
+		}
+		if _, ok := l["requestId"]; ok {
+			t.Errorf("line with an ambiguous requestId: %v", l)
+		}
+		if id, ok := l["apiRequestId"].(string); ok && id == r.RequestID {
+			api = true
+		}
+	}
+	if !api {
+		t.Errorf("no line names RestoreInstance's request id %s as apiRequestId:\n%s", r.RequestID, e.logs.String())
+	}
+}
