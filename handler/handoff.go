@@ -52,10 +52,10 @@ func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []j
 	if err != nil {
 		// Done here instead: a hand-off that may have gone through after
 		// all is no danger, the second one finds the first's restore.
-		inv.log.Warn("hand-off failed: the restore runs in this invocation", "error", err.Error())
+		inv.log.Warn("handoff.failed", "detail", "hand-off failed: the restore runs in this invocation", "error", err.Error())
 		return nil, false
 	}
-	inv.log.Info("restore handed off", "asyncRequestId", id)
+	inv.log.Info("handoff.sent", "detail", "restore handed off", "asyncRequestId", id)
 	results := make([]restore.Result, len(jobs))
 	for i, j := range jobs {
 		if j.decided != nil {
