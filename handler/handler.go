@@ -28,12 +28,12 @@ import (
 // rate limiters) and the warm container's memory. Everything that varies is
 // injected, so that tests are deterministic.
 type Handler struct {
-	Clients         *cloud.Clients
-	Memory          *restore.Memory
-	Log             *slog.Logger
+	Clients *cloud.Clients
+	Memory  *restore.Memory
+	Log     *slog.Logger
 	// Level, when set, is the level of Log's handler: each invocation
 	// sets it from LOG_LEVEL (see config.LogLevel).
-	Level *slog.LevelVar
+	Level           *slog.LevelVar
 	Getenv          func(string) string // os.Getenv: SCF sets the environment per invocation
 	restore.Runtime                     // the clock, retry pauses and IDs
 	Passwords       *secrets.Cache      // container-wide cache of the password secret

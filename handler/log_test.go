@@ -3,6 +3,7 @@ package handler_test
 import (
 	"encoding/json"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -106,5 +107,35 @@ func TestLogNamesTheSCFAndAPIRequestIDs(t *testing.T) {
 	}
 	if !api {
 		t.Errorf("no line names RestoreInstance's request id %s as apiRequestId:\n%s", r.RequestID, e.logs.String())
+	}
+}
+
+// msgKey is a stable log key: dotted lower camel case words, no spaces.
+var msgKey = regexp.MustCompile(`^[a-z][a-zA-Z]*(\.[a-z][a-zA-Z]*)+$`)
+
+// Every line's msg is a stable key, across the paths an invocation takes:
+// a restore with its safety backup, the sweep that continues it, a dry
+// run, a refused webhook call, a held alarm, a failed restore.
+func TestEveryLogMessageIsAStableKey(t *testing.T) {
+	e := newEnv(t)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "true"
+	e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest","dryRun":true}`))
+	e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532840000","safetyBackup":false}`))
+	e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`))
+	e.invoke(functionURLEvent(t, `{"instanceId":"crs-5a4py64p"}`, map[string]string{"x-restore-signature": "t=1,v1=00"}))
+	e.invoke(fixture(t, "alarm-metric-instanceid.json"))
+	e.results(timerEvent(t, timeNow(), `{"sweep":true}`))
+	keys := map[string]bool{}
+	for _, l := range logLines(t, e) {
+		msg, _ := l["msg"].(string)
+		if !msgKey.MatchString(msg) {
+			t.Errorf("msg %q is not a stable key: %v", msg, l)
+		}
+		keys[msg] = true
+	}
+	for _, k := range []string{"safetyBackup.started", "plan.dryRun", "restore.attemptFailed", "webhook.refused", "invocation.answered", "sweep.done"} {
+		if !keys[k] {
+			t.Errorf("no %s line; keys seen: %v", k, keys)
+		}
 	}
 }

@@ -224,7 +224,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 		res.Status = DryRun
 		res.Plan = p
 		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
-		log.Info("dry run: restore planned", "backupId", p.BackupID)
+		log.Info("plan.dryRun", "detail", "dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
 	p.sign(s.Settings.PlanSecret, job.Key, s.Now(), s.Settings.ApprovalTTL)
@@ -232,7 +232,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 	res.Plan = p
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds %s restores for approval: send {\"approve\": \"<plan.token>\"} through the webhook before %s",
 		p.Why, TriggerKind(job), p.Expires.Format(time.RFC3339)))
-	log.Info("restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
+	log.Info("plan.awaitingApproval", "detail", "restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
 }
 
 // draft chooses the backup and reads the budget, as a restore would.
@@ -298,7 +298,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
 		case err != nil:
 			res.Fail(err)
-			log.Warn("could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
+			log.Warn("approval.checkFailed", "detail", "could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
 			return true
 		case notRestorable(b) != "":
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
@@ -315,7 +315,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		}
 	}
 	if code == "" {
-		log.Info("approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
+		log.Info("approval.planHolds", "detail", "approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
 		return false
 	}
 	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is offered"))
@@ -334,7 +334,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		res.Plan = np
 		res.BackupID = np.BackupID
 	}
-	log.Warn("approval refused", "planId", p.ID, "code", code, "reason", why)
+	log.Warn("approval.refused", "detail", "approval refused", "planId", p.ID, "code", code, "reason", why)
 	return true
 }
 

@@ -70,7 +70,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	fail := func(err error) []Result {
 		var r Result
 		r.Fail(err)
-		log.Error("sweep failed", "code", r.Error.Code, "error", r.Error.Message)
+		log.Error("sweep.failed", "detail", "sweep failed", "code", r.Error.Code, "error", r.Error.Message)
 		return []Result{r}
 	}
 	switch {
@@ -117,7 +117,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		return fail(err)
 	}
 	if err != nil {
-		log.Info("the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
+		log.Info("sweep.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
 		allTasks, allSafety = nil, nil
 		var mu sync.Mutex
 		var g errgroup.Group
@@ -150,7 +150,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	for _, b := range allSafety {
 		safetyOf[b.InstanceID] = append(safetyOf[b.InstanceID], b)
 	}
-	log.Info("sweep", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
+	log.Info("sweep.done", "detail", "sweep", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
 
 	var mu sync.Mutex
 	var out []Result
@@ -209,7 +209,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 		}
 		last := w.last(doneAt)
 		if !in.Running() && !last {
-			log.Info("safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
+			log.Info("sweep.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
 		}
 		b.quiet = !last
@@ -222,7 +222,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 		if r.Status != Failed || last {
 			add(r)
 		} else {
-			log.Warn("restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
+			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
 		}
 	}
 }
@@ -307,7 +307,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
 				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
 	default:
-		log.Info("restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
+		log.Info("sweep.instanceNotRunning", "detail", "restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
 		return Result{}, false
 	}
 	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
@@ -396,6 +396,6 @@ func (s *Service) emitLife(ctx context.Context, r *Result, log *slog.Logger) {
 	s.emit(ctx, Job{Trigger: "sweep"}, r, log)
 	if r.MessageID == "" {
 		r.Undelivered = true
-		log.Error("life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
+		log.Error("sweep.outcomeUndelivered", "detail", "life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
 	}
 }
