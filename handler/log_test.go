@@ -133,7 +133,7 @@ func TestEveryLogMessageIsAStableKey(t *testing.T) {
 		}
 		keys[msg] = true
 	}
-	for _, k := range []string{"safetyBackup.started", "plan.dryRun", "restore.attemptFailed", "webhook.refused", "invocation.answered", "sweep.done"} {
+	for _, k := range []string{"safetyBackup.started", "plan.dryRun", "restore.attemptFailed", "webhook.refused", "invocation.answered", "sweep.listed"} {
 		if !keys[k] {
 			t.Errorf("no %s line; keys seen: %v", k, keys)
 		}

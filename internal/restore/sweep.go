@@ -150,7 +150,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	for _, b := range allSafety {
 		safetyOf[b.InstanceID] = append(safetyOf[b.InstanceID], b)
 	}
-	log.Info("sweep.done", "detail", "sweep", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
+	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
 
 	var mu sync.Mutex
 	var out []Result
