@@ -3,6 +3,8 @@ package handler_test
 import (
 	"encoding/json"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -137,5 +139,41 @@ func TestEveryLogMessageIsAStableKey(t *testing.T) {
 		if !keys[k] {
 			t.Errorf("no %s line; keys seen: %v", k, keys)
 		}
+	}
+}
+
+// Every key the code logs is documented in docs/operations.md, so that the
+// keys an alarm or a query relies on are the ones written down.
+func TestLogKeysAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := regexp.MustCompile(`\.(?:Info|Warn|Error|Debug)\("([^"]+)"`)
+	var files []string
+	for _, dir := range []string{".", filepath.Join("..", "internal", "restore")} {
+		fs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		files = append(files, fs...)
+	}
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range call.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !msgKey.MatchString(m[1]) {
+				t.Errorf("%s logs %q, not a stable key", f, m[1])
+			} else if !strings.Contains(string(doc), "`"+m[1]+"`") {
+				t.Errorf("%s logs %s, which docs/operations.md does not list", f, m[1])
+			}
+		}
+	}
+	if seen < 50 {
+		t.Errorf("only %d log calls found: the scan is broken", seen)
 	}
 }
