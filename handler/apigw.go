@@ -64,7 +64,13 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every webhook call is refused", "error", aerr.Error())
 		return inv.gatewayResponse(inv.requestFailure(unauthenticated("not authenticated")))
 	}
-	who, err := authenticate(auth, req.Header, body, inv.h.Now())
+	signed := body
+	if req.Method() == http.MethodGet {
+		// A GET's signature covers its query: one signature must not
+		// answer any question for its five minutes.
+		signed = []byte(CanonicalQuery(queryValues(req)))
+	}
+	who, err := authenticate(auth, req.Header, signed, inv.h.Now())
 	if err != nil {
 		inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", err.Error())
 		return inv.gatewayResponse(inv.requestFailure(err))

@@ -73,7 +73,7 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	if perr != nil {
 		return inv.requestFailure(perr)
 	}
-	p, err := restore.ParsePlan(inv.cfg.Secret, token)
+	p, err := restore.ParsePlan(restore.NewSeal(inv.cfg.SigningKey), token)
 	if err != nil {
 		inv.log.Warn("approval.refused", "detail", "approval refused", "reason", err.Error())
 		return inv.requestFailure(err)
@@ -91,6 +91,19 @@ func approvalLink(req *events.APIGatewayRequest) (string, bool) {
 		return "", false
 	}
 	return query(req, "approve")
+}
+
+// queryValues is the query, one value per name, from either of the two
+// forms API gateway sends (the first value of a repeated name).
+func queryValues(req *events.APIGatewayRequest) map[string]string {
+	out := map[string]string{}
+	for k, v := range req.QueryStringParameters {
+		out[k] = v
+	}
+	for k, v := range req.QueryString {
+		out[k] = v.First()
+	}
+	return out
 }
 
 // query reads a query parameter, in any letter case, from either of the
@@ -113,12 +126,16 @@ func query(req *events.APIGatewayRequest, name string) (string, bool) {
 // are wrong refuse every link as "not authenticated" and say why only in
 // the log: whoever holds a link must not learn the configuration from it.
 func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
-	auth, err := config.LoadWebhookAuth(inv.h.Getenv)
-	if err != nil {
+	if _, err := config.LoadWebhookAuth(inv.h.Getenv); err != nil {
 		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every approval is refused", "error", err.Error())
 		return nil, unauthenticated("not authenticated")
 	}
-	p, err := restore.ParsePlan(auth.Secret, token)
+	seal := restore.NewSeal(inv.cfg.SigningKey)
+	if seal == nil {
+		inv.log.Error("config.signingKey.missing", "detail", "RESTORE_SIGNING_KEY is not set: every approval is refused")
+		return nil, unauthenticated("not authenticated")
+	}
+	p, err := restore.ParsePlan(seal, token)
 	if err != nil {
 		inv.log.Warn("approval.refused", "detail", "approval link refused", "reason", err.Error())
 	}

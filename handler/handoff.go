@@ -36,12 +36,14 @@ const WaitParam = "wait"
 // restores once; SCF retries it twice after an error.
 func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []job, wait bool) ([]restore.Result, bool) {
 	cfg := inv.cfg
-	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || !inv.mayHandOff(jobs) {
+	seal := restore.NewSeal(cfg.SigningKey)
+	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || seal == nil || !inv.mayHandOff(jobs) {
 		return nil, false
 	}
-	payload, err := json.Marshal(events.HandoffEvent{Handoff: events.HandoffCall{
-		Trigger: src.trigger, Since: src.since, Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data),
-	}})
+	call := events.HandoffCall{Trigger: src.trigger, Channel: string(src.channel), Since: src.since.UTC(),
+		Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data)}
+	call.Seal = handoffSeal(seal, &call)
+	payload, err := json.Marshal(events.HandoffEvent{Handoff: call})
 	if err != nil || len(payload) > cloud.MaxAsyncEvent {
 		return nil, false
 	}
@@ -120,6 +122,18 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 	if h.Body == "" || h.Trigger == "" {
 		return inv.requestFailure(invalid(events.HandoffField, "trigger and body are required"))
 	}
+	// Only the function's own hand-off is run as the HTTP call it carries:
+	// anyone may invoke the function with this shape, to pass off a
+	// request as an authenticated webhook's, or as older than it is.
+	if seal := restore.NewSeal(inv.cfg.SigningKey); !seal.Verify(h.Seal, "handoff", handoffParts(&h)...) {
+		inv.log.Warn("handoff.refused", "detail", "hand-off refused: not sealed by this function", "trigger", h.Trigger)
+		return inv.requestFailure(unauthenticated("a hand-off must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
+	}
+	switch restore.Channel(h.Channel) {
+	case restore.ChannelSigned, restore.ChannelBasic:
+	default:
+		return inv.requestFailure(invalid(events.HandoffField, "channel must be signed or basic"))
+	}
 	inv.log = inv.log.With("handedOffFrom", h.Trigger)
 	return inv.run(ctx, inv.jobs(decodeBody([]byte(h.Body)), inv.handoffSource(&h)))
 }
@@ -136,4 +150,14 @@ func wantsWait(q map[string]events.QueryValue) bool {
 	}
 	b, err := strconv.ParseBool(s)
 	return err == nil && b
+}
+
+// handoffSeal is the function's MAC over a hand-off: every field the
+// asynchronous invocation trusts.
+func handoffSeal(seal *restore.Seal, h *events.HandoffCall) string {
+	return seal.Sum("handoff", handoffParts(h)...)
+}
+
+func handoffParts(h *events.HandoffCall) []string {
+	return []string{h.Trigger, h.Channel, h.Since.UTC().Format(time.RFC3339Nano), h.Key, h.Fingerprint, h.Body}
 }

@@ -100,8 +100,9 @@ func settings(cfg *config.Config) restore.Settings {
 		Region: cfg.Region, DryRun: cfg.DryRun, LockRetry: cfg.LockRetry,
 		Password: cfg.Password, PasswordRotates: cfg.PasswordSecret != "",
 		AlarmBudget: cfg.AlarmBudget, RequestBudget: cfg.RequestBudget,
-		Approval: cfg.Approval, ApprovalTTL: cfg.ApprovalTTL, PlanSecret: cfg.Secret,
-		Allowed: cfg.Allowed, Life: cfg.Life, Output: cfg.CheckOutput(), CanReport: cfg.CanReport(),
+		Approval: cfg.Approval, ApprovalTTL: cfg.ApprovalTTL, Seal: restore.NewSeal(cfg.SigningKey),
+		Allowed: cfg.Allowed, AllowedIDs: cfg.AllowedIDs(), Regions: cfg.SweptRegions(),
+		Life: cfg.Life, Output: cfg.CheckOutput(), CanReport: cfg.CanReport(),
 	}
 	if !cfg.Credentials.Complete() {
 		st.NoCredentials = failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),

@@ -19,7 +19,11 @@ import (
 // authentication (shared/contract.md, "Webhook authentication"; the
 // function checks it in handler/auth.go): HMAC-SHA256 of "<t>.<raw body>"
 // keyed with RESTORE_WEBHOOK_SECRET, hex, with t the unix time in seconds;
-// the function refuses a signature more than 5 minutes from its clock.
+// the function refuses a signature more than 5 minutes from its clock. A
+// GET has no body: its signature covers its query instead, the parameters
+// sorted by name, each name=value URL-encoded, joined by '&' (what
+// url.Values.Encode writes), so that one signature answers only the
+// question it was made for.
 const signatureHeader = "X-Restore-Signature"
 
 // sign is the value of X-Restore-Signature for body at t.
@@ -44,8 +48,7 @@ type reply struct {
 	body   []byte
 }
 
-// call sends one request. A GET is signed over an empty body, as the
-// function reads it.
+// call sends one request, signed over its body, or for a GET its query.
 func (c *client) call(ctx context.Context, method string, query url.Values, body []byte, header http.Header) (reply, error) {
 	u, err := url.Parse(c.s.URL)
 	if err != nil {
@@ -68,9 +71,13 @@ func (c *client) call(ctx context.Context, method string, query url.Values, body
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	signed := body
+	if method == http.MethodGet {
+		signed = []byte(u.Query().Encode())
+	}
 	switch {
 	case c.s.Secret != "":
-		req.Header.Set(signatureHeader, sign(c.s.Secret, c.now(), body))
+		req.Header.Set(signatureHeader, sign(c.s.Secret, c.now(), signed))
 	default:
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.s.BasicAuth)))
 	}

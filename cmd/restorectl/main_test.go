@@ -245,19 +245,20 @@ func TestUndoWithoutSafetyBackupSaysWhy(t *testing.T) {
 func TestApprovePlanOnce(t *testing.T) {
 	w := newWorld(t, map[string]string{"RESTORE_APPROVAL": "webhook", "RESTORE_SAFETY_BACKUP": "false"})
 	out, errOut, code := w.ctl(t, nil, "invoke", "-instance", w.demo.InstanceID, "-yes")
-	m := regexp.MustCompile(`restorectl approve (\S+)`).FindStringSubmatch(out)
-	if code != 0 || !strings.Contains(out, "planned") || m == nil {
+	if code != 0 || !regexp.MustCompile(`(?m)^crs-5a4py64p\s+planned\s`).MatchString(out) {
 		t.Fatalf("invoke: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// The plan's token goes only to the queue, for the approvers.
+	token := planToken(t, w)
 	if n := len(w.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("%d restores before approval", n)
 	}
-	out, errOut, code = w.ctl(t, nil, "approve", m[1], "-json")
+	out, errOut, code = w.ctl(t, nil, "approve", token, "-json")
 	rs := results(t, out)
 	if code != 0 || len(rs) != 1 || rs[0]["status"] != "accepted" {
 		t.Fatalf("approve: exit %d\n%s\n%s", code, out, errOut)
 	}
-	out, errOut, code = w.ctl(t, nil, "approve", m[1], "-json")
+	out, errOut, code = w.ctl(t, nil, "approve", token, "-json")
 	again := results(t, out)
 	if code != 0 || len(again) != 1 || again[0]["status"] != "duplicate" || again[0]["taskId"] != rs[0]["taskId"] {
 		t.Fatalf("approve again: exit %d\n%s\n%s", code, out, errOut)
@@ -385,4 +386,20 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q: want a usage error", args, code, errOut)
 		}
 	}
+}
+
+// planToken is the token of the planned message on the demo queue.
+func planToken(t *testing.T, w *world) string {
+	t.Helper()
+	for _, m := range w.emu.Messages(w.demo.Queue) {
+		var ev struct {
+			Type string
+			Data struct{ Plan struct{ Token string } }
+		}
+		if json.Unmarshal([]byte(m.Body), &ev) == nil && strings.HasSuffix(ev.Type, ".planned") && ev.Data.Plan.Token != "" {
+			return ev.Data.Plan.Token
+		}
+	}
+	t.Fatal("no planned message with a token on the queue")
+	return ""
 }

@@ -51,6 +51,13 @@ type Config struct {
 	Guardrails           // RESTORE_BUDGET, RESTORE_APPROVAL: see guardrails.go
 	Life       Lifecycle // safety backup, clones, sweep: see lifecycle.go
 
+	// SigningKey (RESTORE_SIGNING_KEY) is the function's own key: see
+	// provenance.go.
+	SigningKey string
+	// Regions are TENCENTCLOUD_REGION and RESTORE_REGIONS: where requests
+	// may restore and the sweep looks.
+	Regions []string
+
 	FunctionName string // SCF_FUNCTIONNAME, for the messages' source
 	Namespace    string
 
@@ -114,6 +121,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LockRetry:   l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
 		SecretTTL:   l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
 		Guardrails:  l.guardrails(),
+		SigningKey:  l.signingKey(),
 	}
 	if err := c.CheckGuardrails(); err != nil {
 		l.errs = append(l.errs, err)
@@ -129,6 +137,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))
 		}
 	}
+	c.Regions = l.regions(c.Region)
 	if raw := strings.TrimSpace(getenv("TENCENTCLOUD_ENDPOINT_URL")); raw != "" {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

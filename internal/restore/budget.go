@@ -63,9 +63,10 @@ func (s *Service) budgetOf(job Job) (Budget, string) {
 	return s.Settings.RequestBudget, "RESTORE_BUDGET_REQUESTS"
 }
 
-// readBudget counts the instance's restore tasks in the budget's window,
-// from the cloud's task list: restores started by other containers, other
-// functions or the console count as much as ours.
+// readBudget counts the instance's restore and clone tasks in the
+// budget's window, from the cloud's task list: restores started by other
+// containers, other functions or the console count as much as ours, and a
+// clone (a billed instance made from the backup) counts as a restore.
 func (s *Service) readBudget(ctx context.Context, job Job, region string) (*BudgetState, []Task, error) {
 	b, setting := s.budgetOf(job)
 	if b.Off() {
@@ -73,15 +74,19 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string) (*Budg
 	}
 	now := s.Now()
 	from := now.Add(-b.Window)
+	list := s.Redis.DescribeRestoreTasks
+	if lr, ok := s.Redis.(LifeRedis); ok {
+		list = lr.DescribeTasks // every kind: clones count too
+	}
 	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
+		return list(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	var used []Task
 	for _, t := range tasks {
-		if t.Kind == RestoreTask && !t.StartTime.Before(from.Truncate(time.Second)) {
+		if (t.Kind == RestoreTask || t.Kind == CloneTask) && !t.StartTime.Before(from.Truncate(time.Second)) {
 			used = append(used, t)
 		}
 	}
@@ -116,8 +121,10 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 	}
 	if !job.Since.IsZero() {
 		since := job.Since.Truncate(time.Second)
+		// A clone of this event is found by its name (clone.go), never by
+		// its time: any clone task since then may be another request's.
 		for i := len(used) - 1; i >= 0; i-- {
-			if t := used[i]; !t.StartTime.Before(since) {
+			if t := used[i]; t.Kind == RestoreTask && !job.Request.Clone() && !t.StartTime.Before(since) {
 				earlierTask(job, res, t)
 				log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 				return true

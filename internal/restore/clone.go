@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -19,35 +20,36 @@ import (
 // Its name is derived from the request, so that a redelivery finds it in
 // the instance list instead of ordering another: ordering is billing.
 
-// cloneMarker joins the source's ID and the request's hash in a clone's
-// name: "<source>-clone-<hash>".
+// cloneMarker joins the source's ID and the clone's identity in a clone's
+// name: "<source>-clone-<id><mac>".
 const cloneMarker = "-clone-"
 
-// cloneName is the new instance's name: the source, and a hash of the
-// event's identity (or, for an event without one, of the request), so
-// that every delivery of one request names the same clone.
-func cloneName(job Job, _ string) string {
-	req := job.Request
-	id := job.Key
-	if id == "" {
-		before := ""
-		if req.Before != nil {
-			before = req.Before.UTC().Format(time.RFC3339)
-		}
-		cloneTime := ""
-		if req.CloneTime != nil {
-			cloneTime = req.CloneTime.UTC().Format(time.RFC3339)
-		}
-		id = strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")
+// cloneName is the new instance's name: the source, a hash of what was
+// asked for (instance, backup, before, clone time: not the event's key, so
+// that a replay under another Idempotency-Key finds the clone instead of
+// ordering another), and the function's MAC over both, so that only the
+// function's own clones are followed by the sweep (provenance.go).
+func cloneName(seal *Seal, req Request) string {
+	before, cloneTime := "", ""
+	if req.Before != nil {
+		before = req.Before.UTC().Format(time.RFC3339)
 	}
-	sum := sha256.Sum256([]byte(id))
-	return req.InstanceID + cloneMarker + hex.EncodeToString(sum[:])[:10]
+	if req.CloneTime != nil {
+		cloneTime = req.CloneTime.UTC().Format(time.RFC3339)
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")))
+	id := hex.EncodeToString(sum[:])[:8]
+	return req.InstanceID + cloneMarker + id + seal.hexSum(8, "clone", req.InstanceID, id)
 }
 
-// cloneSource is the instance a clone's name says it was cloned from.
-func cloneSource(name string) (string, bool) {
-	src, _, ok := strings.Cut(name, cloneMarker)
-	return src, ok && strings.HasPrefix(src, "crs-")
+// cloneSource is the instance a clone's name says it was cloned from, if
+// the name carries the function's MAC.
+func cloneSource(seal *Seal, name string) (string, bool) {
+	src, rest, ok := strings.Cut(name, cloneMarker)
+	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || seal == nil {
+		return "", false
+	}
+	return src, hmac.Equal([]byte(rest[8:]), []byte(seal.hexSum(8, "clone", src, rest[:8])))
 }
 
 // cloneFound looks for the clone of this request in the instance list.
@@ -57,7 +59,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 		res.Fail(err)
 		return true
 	}
-	name := cloneName(job, "")
+	name := cloneName(s.Settings.Seal, job.Request)
 	ids, err := s.findClone(ctx, lr, res.Region, name)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier clone; not cloning")
@@ -132,7 +134,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Fail(err)
 		return
 	}
-	name := cloneName(job, res.BackupID)
+	name := cloneName(s.Settings.Seal, req)
 	cr := CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
 		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,
 		Password: password, NoAuth: password == "" && src.NoAuth}

@@ -83,13 +83,22 @@ const codeInstanceState = "ResourceUnavailable.InstanceStateError"
 // It reports whether the restore may go on.
 func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRun bool, log *slog.Logger) bool {
 	id := job.Request.InstanceID
-	if job.Request.Clone() {
-		return true // a clone reads a backup: any edition, in any state (clone.go)
-	}
 	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	if err != nil {
 		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false
+	}
+	if job.Request.Clone() {
+		// A clone reads a backup, in any state of the instance (clone.go);
+		// Tencent's cloning guide leaves Redis 2.8 out, which restores in
+		// place instead.
+		if ed := EditionOf(in.Type); in.Type == 2 || in.Type == 5 {
+			failed(res, failure.E(failure.Unavailable, failure.Code(CodeUnsupportedEdition), failure.Field("mode"), fmt.Sprintf(
+				"%s is %s, which cannot be cloned from a backup: restore it in place instead (no \"mode\", or \"mode\": \"restore\")", id, ed)), log, "clone refused")
+			return false
+		}
+		job.instance = &in
+		return true
 	}
 	ed := EditionOf(in.Type)
 	job.instance = &in // for the plan (plan.go)

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -97,24 +98,34 @@ func (b SafetyBackup) Gone() bool { return b.Status < 0 }
 
 // The safety backup's remark names the restore it was taken for, so that
 // a redelivery finds it (instead of taking another) and the sweep knows
-// which backup to restore once it is done:
-// "redis-restore undo point; restores <backupId>; <trigger>".
+// which backup to restore once it is done, and it carries the function's
+// MAC over what it names (provenance.go): a backup whose remark only reads
+// like this one is someone else's, and never starts a restore:
+// "redis-restore undo point; restores <backupId>; <trigger>; <mac>".
 const safetyRemarkPrefix = "redis-restore undo point; restores "
 
-func safetyRemark(backupID, trigger string) string {
-	return safetyRemarkPrefix + backupID + "; " + trigger
+func safetyRemark(seal *Seal, instanceID, backupID, trigger string) string {
+	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + seal.Sum("safety", instanceID, backupID, trigger)
 }
 
-// IsSafetyRemark reports whether a backup's remark marks a safety backup.
+// IsSafetyRemark reports whether a backup's remark reads like a safety
+// backup's, signed or not: "latest" never picks one (an undo point is not
+// a known-good state, and a look-alike is no better).
 func IsSafetyRemark(remark string) bool { return strings.HasPrefix(remark, safetyRemarkPrefix) }
 
-func parseSafety(b Backup) (SafetyBackup, bool) {
+// parseSafety reads a safety backup from a backup of instanceID, only if
+// its remark carries the function's MAC.
+func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
 	rest, ok := strings.CutPrefix(b.Remark, safetyRemarkPrefix)
 	if !ok {
 		return SafetyBackup{}, false
 	}
-	restores, trigger, _ := strings.Cut(rest, "; ")
-	return SafetyBackup{ID: b.ID, InstanceID: b.InstanceID, Restores: strings.TrimSpace(restores), Trigger: strings.TrimSpace(trigger),
+	instanceID = cmp.Or(b.InstanceID, instanceID)
+	parts := strings.Split(rest, "; ")
+	if len(parts) != 3 || !seal.Verify(parts[2], "safety", instanceID, parts[0], parts[1]) {
+		return SafetyBackup{}, false
+	}
+	return SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
 		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}, true
 }
 
@@ -244,11 +255,6 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // whether the restore is settled here.
 func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
-	if req.Clone() && !s.Settings.Life.Clone {
-		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
-			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true"))
-		return true
-	}
 	safety := s.safetyWanted(job)
 	if safety && req.Password != "" {
 		// The restore is started later, by the sweep, which cannot be
@@ -258,6 +264,16 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog
 	}
 	if dryRun {
 		return false // the guard rails answer a dry run with its plan (plan.go), and lifePlan adds these steps
+	}
+	if (safety || req.Clone()) && s.Settings.Seal == nil {
+		// The sweep continues the restore from the backup's remark, or
+		// follows the clone by its name: only a signed one is trusted.
+		what := "a restore with a safety backup"
+		if req.Clone() {
+			what = "a clone"
+		}
+		res.Fail(errNoSeal(what))
+		return true
 	}
 	switch {
 	case req.Clone():
@@ -279,7 +295,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 	case job.Request.Clone():
 		p.SafetyBackup = "none: a clone leaves the instance as it is"
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(p.BackupID, job.Trigger))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
@@ -301,12 +317,12 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 		}
 		return append(p,
 			fmt.Sprintf("DescribeInstances and DescribeInstanceSecurityGroup of %s: its zone, VPC, subnet and security groups", id),
-			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(job, backupID), from),
+			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(s.Settings.Seal, job.Request), from),
 			"the sweep reports restore.succeeded when the new instance runs (Status 2)")
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(backupID, job.Trigger)),
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(s.Settings.Seal, id, backupID, job.Trigger)),
 			"the sweep, once that backup is done: RestoreInstance of "+backupID)
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)
@@ -325,7 +341,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 		return
 	}
 	req := job.Request
-	remark := safetyRemark(res.BackupID, job.Trigger)
+	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger)
 	since := job.Since
 	if since.IsZero() {
 		since = s.Now().Add(-time.Second)
@@ -443,7 +459,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
 	var out []SafetyBackup
 	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
-		if sb, ok := parseSafety(b); ok {
+		if sb, ok := parseSafety(s.Settings.Seal, instanceID, b); ok {
 			out = append(out, sb)
 		}
 		return true

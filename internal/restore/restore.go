@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,9 @@ type Passwords interface {
 type Job struct {
 	Request Request
 	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
+	// Channel is how the request reached the function, which its sender
+	// cannot choose: what RESTORE_APPROVAL holds by.
+	Channel Channel
 	// Since is when the event that asked for this restore was created: a
 	// restore task of the instance that started since then is this event's,
 	// started by an earlier delivery of it.
@@ -139,6 +143,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	sendCtx, cancelSend := withReserve(ctx, s.Now(), answerReserve)
 	defer cancelSend()
 	s.emit(sendCtx, job, &res, log)
+	withholdToken(&res)
 	// An undelivered TaskId is not remembered: the platform's retry, maybe
 	// in this same container, must find the task again and send it.
 	if (res.Status == Accepted || res.Status == Duplicate) && !res.Undelivered {
@@ -161,8 +166,16 @@ func (s *Service) precheck(job Job, region string) error {
 	case region == "":
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("region"),
 			"the request names no region and TENCENTCLOUD_REGION is not set")
+	case len(s.Settings.Regions) > 0 && !slices.Contains(s.Settings.Regions, region):
+		// The sweep follows the restores of these regions only: one
+		// elsewhere would be accepted and never followed.
+		return failure.E(failure.Forbidden, failure.Code("RegionNotSwept"), failure.Field("region"),
+			fmt.Sprintf("%s is not one of the function's regions (%s): add it to RESTORE_REGIONS so that the sweep follows its restores", region, strings.Join(s.Settings.Regions, ", ")))
 	case s.Settings.NoCredentials != nil:
 		return s.Settings.NoCredentials
+	case req.Clone() && !s.Settings.Life.Clone:
+		return failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
+			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true")
 	}
 	return s.Settings.Output
 }
@@ -531,4 +544,15 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 func failed(res *Result, err error, log *slog.Logger, msg string) {
 	res.Fail(err)
 	log.Warn("restore.failed", "detail", msg, "code", res.Error.Code, "error", res.Error.Message)
+}
+
+// withholdToken keeps a plan's token out of the answer: it went to the
+// queue, where approvers read it. Whoever asked for the restore sees what
+// would be done, but cannot approve it alone.
+func withholdToken(res *Result) {
+	if res.Plan != nil && res.Plan.Token != "" {
+		p := *res.Plan
+		p.Token = ""
+		res.Plan = &p
+	}
 }

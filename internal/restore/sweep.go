@@ -52,6 +52,7 @@ const sweepConcurrency = 4
 // sweepWindow is one sweep's view of time.
 type sweepWindow struct {
 	at, from, lastFrom time.Time // ends in [from, at) count; those before lastFrom+every are seen for the last time
+	region             string    // the region swept
 }
 
 func (w sweepWindow) in(t time.Time) bool   { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
@@ -62,11 +63,24 @@ func (w sweepWindow) last(t time.Time) bool { return w.in(t) && t.Before(w.lastF
 // A result Undelivered, or failed for a transient reason, fails the
 // invocation so that SCF retries the same timer event.
 func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
-	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339))
+	regions := s.Settings.Regions
+	if len(regions) == 0 {
+		regions = []string{s.Settings.Region}
+	}
+	// Every region a request may name (RESTORE_REGIONS): a restore
+	// accepted there is followed there.
+	var out []Result
+	for _, region := range regions {
+		out = append(out, s.sweepRegion(ctx, at, region)...)
+	}
+	return out
+}
+
+func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) []Result {
+	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339), "region", region)
 	every := s.Settings.Life.SweepEvery
-	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every)}
+	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every), region: region}
 	w.lastFrom = w.from.Add(every)
-	region := s.Settings.Region
 	fail := func(err error) []Result {
 		var r Result
 		r.Fail(err)
@@ -86,12 +100,19 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		return fail(err)
 	}
 	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
+	if failure.KindOf(err) == failure.Forbidden && len(s.Settings.AllowedIDs) > 0 {
+		// A role granted only the allowed instances (make policy) may be
+		// refused a list without an InstanceId: then the allowed ones by
+		// name. Clones, which have IDs of their own, are not listed then.
+		log.Info("sweep.byInstanceID", "detail", "the region's instance list is refused: reading the allowed instances by ID", "error", err.Error())
+		all, err = retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region, s.Settings.AllowedIDs...) })
+	}
 	if err != nil {
 		return fail(err)
 	}
 	var instances, clones []Instance
 	for _, in := range all {
-		if src, ok := cloneSource(in.Name); ok && s.Settings.allowed(src) {
+		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && s.Settings.allowed(src) {
 			clones = append(clones, in)
 		}
 		if s.Settings.allowed(in.ID) {
@@ -169,7 +190,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	}
 	for _, c := range clones {
 		g.Go(func() error {
-			src, _ := cloneSource(c.Name)
+			src, _ := cloneSource(s.Settings.Seal, c.Name)
 			s.sweepClone(ctx, lr, c, tasksOf[src], w, log.With("instanceId", c.ID), add)
 			return nil
 		})
@@ -181,7 +202,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 
 func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, tasks []Task, safety []SafetyBackup,
 	w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := s.Settings.Region
+	region := w.region
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
@@ -191,8 +212,10 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 				add(r)
 			}
 		case t.Kind == ManualBackupTask && t.Result == 4 && w.in(t.EndTime):
-			if b, ok := safetyOfTask(t, safety); ok {
-				add(s.safetyFailed(ctx, lr, in.ID, b, t, log))
+			// Only a safety backup that is not done can have failed: a
+			// done one is ours, and the failed task someone else's.
+			if b, ok := safetyOfTask(t, safety); ok && !b.Done() {
+				add(s.safetyFailed(ctx, lr, region, in.ID, b, t, log))
 			}
 		}
 	}
@@ -256,9 +279,11 @@ func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	return SafetyBackup{}, false
 }
 
-// undoOf finds the safety backup taken for a restore task: the newest
-// done one that started before it, within the lookback.
-func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
+// undoOf finds the safety backup taken for a restore task: a done one
+// that started before it, with no other restore task between the two. A
+// restore that came after another one's safety backup was used has no
+// undo of its own: following an earlier one would go back past both.
+func undoOf(t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	var best SafetyBackup
 	found := false
 	for _, b := range safety {
@@ -266,7 +291,15 @@ func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 			best, found = b, true
 		}
 	}
-	return best, found
+	if !found {
+		return SafetyBackup{}, false
+	}
+	for _, x := range tasks {
+		if x.Kind == RestoreTask && x.ID != t.ID && !x.StartTime.Before(best.StartTime.Truncate(time.Second)) && x.StartTime.Before(t.StartTime) {
+			return SafetyBackup{}, false
+		}
+	}
+	return best, true
 }
 
 // restoreEnded reports a restore task that ended within the window:
@@ -276,7 +309,7 @@ func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 // started since, which proves the instance ran in between.
 func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t Task, tasks []Task,
 	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
-	region := s.Settings.Region
+	region := w.region
 	info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
 	if err != nil {
 		r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
@@ -290,7 +323,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	life := ran(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
-	if b, ok := undoOf(t, safety); ok {
+	if b, ok := undoOf(t, tasks, safety); ok {
 		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
 	}
 	outcome := "failed"
@@ -335,8 +368,7 @@ func taskAfter(tasks []Task, t Task) bool {
 
 // safetyFailed reports a safety backup whose task failed: nothing was
 // restored.
-func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
-	region := s.Settings.Region
+func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
 	msg := ""
 	status := "failed"
 	if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
@@ -357,8 +389,8 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
 func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := s.Settings.Region
-	src, _ := cloneSource(c.Name)
+	region := w.region
+	src, _ := cloneSource(s.Settings.Seal, c.Name)
 	var last Task
 	for _, t := range tasks {
 		if t.Kind == CloneTask && t.StartTime.After(last.StartTime) {
