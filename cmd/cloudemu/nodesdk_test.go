@@ -298,4 +298,3 @@ func norm(key string, v any) any {
 	}
 	return v
 }
-
