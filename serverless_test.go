@@ -88,7 +88,7 @@ func TestServerlessYAML(t *testing.T) {
 		}
 		arg, _ := timer["argument"].(string)
 		if arg == `{"sweep":true}` {
-			// The sweep (README, "A restore's life") fires every minute:
+			// The sweep (docs/lifecycle.md) fires every minute:
 			// RESTORE_SWEEP_EVERY says so to the function.
 			sweeps++
 			if cron, _ := timer["cronExpression"].(string); cron != "0 */1 * * * * *" || v["RESTORE_SWEEP_EVERY"] != "1m" {

@@ -21,6 +21,7 @@ var (
 	heading     = regexp.MustCompile(`(?m)^#+\s+`)
 	space       = regexp.MustCompile(`\s+`)
 	sentenceEnd = regexp.MustCompile(`([.!?;])\s+`)
+	listItem    = regexp.MustCompile(`^\d+\. `)
 )
 
 // normalize drops what a move may change: link targets (a section now in
@@ -41,6 +42,8 @@ func units(md string) []string {
 		if text == "" {
 			return
 		}
+		// A list marker is layout: an item may move into another list.
+		text = strings.TrimSpace(listItem.ReplaceAllString(strings.TrimPrefix(text, "- "), ""))
 		for _, s := range strings.Split(sentenceEnd.ReplaceAllString(text, "$1\x00"), "\x00") {
 			if s = strings.TrimSpace(s); s != "" {
 				out = append(out, s)
@@ -67,6 +70,9 @@ func units(md string) []string {
 			}
 		case trimmed == "":
 			flush()
+		case strings.HasPrefix(trimmed, "- ") || listItem.MatchString(trimmed):
+			flush() // a list item starts a unit of its own
+			para = append(para, line)
 		default:
 			para = append(para, line)
 		}
