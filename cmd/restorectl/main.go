@@ -180,6 +180,21 @@ func target(args []string) (url.Values, error) {
 	return nil, usagef("%q is neither a TaskId (a positive number) nor an instance ID (crs-...)", arg)
 }
 
+// getStatus asks where the restore a TASKID or INSTANCE argument names
+// stands (the function's status GET).
+func (a *app) getStatus(ctx context.Context, c common, args []string) (*client, reply, error) {
+	q, err := target(args)
+	if err != nil {
+		return nil, reply{}, err
+	}
+	cl, err := a.connect(c)
+	if err != nil {
+		return nil, reply{}, err
+	}
+	r, err := cl.call(ctx, http.MethodGet, q, nil, nil)
+	return cl, r, err
+}
+
 func (a *app) status(ctx context.Context, args []string) error {
 	var c common
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
@@ -188,15 +203,7 @@ func (a *app) status(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := target(args)
-	if err != nil {
-		return err
-	}
-	cl, err := a.connect(c)
-	if err != nil {
-		return err
-	}
-	r, err := cl.call(ctx, http.MethodGet, q, nil, nil)
+	_, r, err := a.getStatus(ctx, c, args)
 	if err != nil {
 		return err
 	}
@@ -264,15 +271,7 @@ func (a *app) undo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := target(args)
-	if err != nil {
-		return err
-	}
-	cl, err := a.connect(c)
-	if err != nil {
-		return err
-	}
-	r, err := cl.call(ctx, http.MethodGet, q, nil, nil)
+	cl, r, err := a.getStatus(ctx, c, args)
 	if err != nil {
 		return err
 	}
