@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk
 
 all: test build
 
@@ -49,7 +49,14 @@ run-life: build
 	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) -life
 
 ## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
-test: vet unit fuzz-short
+test: vet nodesdk unit fuzz-short
+
+## nodesdk: where node is, Tencent's Node.js SDK (test only: cmd/cloudemu checks it against the emulator); make test needs it there
+NODESDK := tools/nodesdk
+nodesdk:
+	@if ! command -v npm >/dev/null; then echo "nodesdk: no node/npm here: the Node.js SDK test (cmd/cloudemu) will skip"; \
+	elif [ $(NODESDK)/node_modules/.package-lock.json -nt $(NODESDK)/package-lock.json ]; then :; \
+	else cd $(NODESDK) && npm ci --no-audit --no-fund; fi
 
 # staticcheck runs from the module proxy at a pinned version, so that the
 # function's go.mod lists only what the deployed binary uses.
@@ -61,7 +68,7 @@ vet:
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
-	$(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
+	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
 

@@ -106,7 +106,7 @@ func TestServerlessYAML(t *testing.T) {
 			if !enabled {
 				t.Error("the sweep timer is disabled: accepted restores would never go ahead or be reported")
 			}
-			// The sweep (README, "A restore's life") fires every minute:
+			// The sweep (docs/lifecycle.md) fires every minute:
 			// RESTORE_SWEEP_EVERY says so to the function.
 			sweeps++
 			if cron, _ := timer["cronExpression"].(string); cron != "0 */1 * * * * *" || v["RESTORE_SWEEP_EVERY"] != "1m" {

@@ -37,7 +37,7 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 		skip = fmt.Sprintf("alarm policy %q is not in RESTORE_ALARM_POLICIES", policy)
 	}
 	if skip != "" {
-		inv.log.Info("alarm skipped", "instanceId", instanceID, "reason", skip)
+		inv.log.Info("alarm.skipped", "detail", "alarm skipped", "instanceId", instanceID, "reason", skip)
 		return job{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: skip}}, nil
 	}
 	first, err := firstOccur(&a)
@@ -69,7 +69,7 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
 			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
 	}
-	inv.log.Info("alarm accepted", "instanceId", instanceID, "reason", j.Reason)
+	inv.log.Info("alarm.accepted", "detail", "alarm accepted", "instanceId", instanceID, "reason", j.Reason)
 	return job{Job: j}, nil
 }
 

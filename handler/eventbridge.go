@@ -40,7 +40,7 @@ const eventBridgeTrigger = "eventbridge"
 
 func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 	skip := func(instanceID, reason string) []job {
-		inv.log.Info("EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
+		inv.log.Info("eventbridge.skipped", "detail", "EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
 		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: reason}}}
 	}
 	if ev.IsRestoreRequest() {
@@ -62,7 +62,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 			return skip(j.Request.InstanceID, reason)
 		}
 		j.Since = inv.createdAt(ev.Time.Time) // see createdAt: a time ahead of the arrival is none
-		inv.log.Info("Cloud Monitor event accepted", "eventId", ev.ID, "instanceId", j.Request.InstanceID, "reason", j.Reason)
+		inv.log.Info("alarm.accepted", "detail", "Cloud Monitor event accepted", "eventId", ev.ID, "instanceId", j.Request.InstanceID, "reason", j.Reason)
 		return []job{{Job: j}}
 	}
 	if ev.IsOutcome() {

@@ -54,10 +54,10 @@ func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []j
 	if err != nil {
 		// Done here instead: a hand-off that may have gone through after
 		// all is no danger, the second one finds the first's restore.
-		inv.log.Warn("hand-off failed: the restore runs in this invocation", "error", err.Error())
+		inv.log.Warn("handoff.failed", "detail", "hand-off failed: the restore runs in this invocation", "error", err.Error())
 		return nil, false
 	}
-	inv.log.Info("restore handed off", "asyncRequestId", id)
+	inv.log.Info("handoff.sent", "detail", "restore handed off", "asyncRequestId", id)
 	results := make([]restore.Result, len(jobs))
 	for i, j := range jobs {
 		if j.decided != nil {
@@ -126,7 +126,7 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 	// anyone may invoke the function with this shape, to pass off a
 	// request as an authenticated webhook's, or as older than it is.
 	if seal := restore.NewSeal(inv.cfg.SigningKey); !seal.Verify(h.Seal, "handoff", handoffParts(&h)...) {
-		inv.log.Warn("hand-off refused: not sealed by this function", "trigger", h.Trigger)
+		inv.log.Warn("handoff.refused", "detail", "hand-off refused: not sealed by this function", "trigger", h.Trigger)
 		return inv.requestFailure(unauthenticated("a hand-off must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
 	}
 	switch restore.Channel(h.Channel) {

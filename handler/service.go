@@ -23,7 +23,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 	h := inv.h
 	cfg, cfgErr := config.Load(h.Getenv)
 	if cfgErr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", cfgErr.Error())
+		inv.log.Error("config.invalid", "detail", "configuration is wrong: every restore is refused", "error", cfgErr.Error())
 	}
 	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
 		if creds, ok := h.LocalCredentials(); ok {
@@ -36,7 +36,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		cfg.Namespace = cmp.Or(fc.Namespace, cfg.Namespace)
 	}
 	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
+		inv.log.Error("config.invalid", "detail", "configuration is wrong: every restore is refused", "error", rerr.Error())
 		cfgErr = cmp.Or(cfgErr, rerr)
 	} else {
 		cfg.Region = region
@@ -75,7 +75,7 @@ func (inv *invocation) service(ctx context.Context) *restore.Service {
 	inv.roleTried = true
 	assumed, err := inv.h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
 	if err != nil {
-		inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
+		inv.log.Error("role.assumeFailed", "detail", "cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
 		svc.Refuse = err
 		return svc
 	}

@@ -120,13 +120,13 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bo
 		for i := len(used) - 1; i >= 0; i-- {
 			if t := used[i]; t.Kind == RestoreTask && !job.Request.Clone() && !t.StartTime.Before(since) {
 				earlierTask(job, res, t)
-				log.Info("restore already started", "taskId", t.ID)
+				log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 				return true
 			}
 		}
 	}
 	if job.Force {
-		log.Warn("restore budget overridden by an authenticated webhook with force: true",
+		log.Warn("budget.forced", "detail", "restore budget overridden by an authenticated webhook with force: true",
 			"setting", st.Setting, "limit", st.Limit, "window", st.Window, "used", len(st.Used))
 		return false
 	}
@@ -141,7 +141,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bo
 		"%s allows %d restore(s) of %s per %s, and restore task(s) %s used it: held back until %s (an authenticated webhook may override with \"force\": true)",
 		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
 	res.Reason = JoinReason(job.Reason, "restore held back by the restore budget")
-	log.Warn("restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
+	log.Warn("budget.held", "detail", "restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
 	return true
 }
 
@@ -168,7 +168,7 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
 				res.Status, res.TaskID = Accepted, t.TaskID
 				res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
-				log.Info("restore had started despite the unclear answer", "taskId", t.TaskID)
+				log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.TaskID)
 				return true
 			}
 		}

@@ -66,7 +66,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	}
 	res.Status, res.Life = Duplicate, cloneLife(job.Request.InstanceID, name, ids, "")
 	res.Reason = fmt.Sprintf("clone %s (%s) of this request exists already: not ordered again", name, strings.Join(ids, ", "))
-	log.Info("clone already ordered", "newInstanceIds", ids)
+	log.Info("clone.duplicate", "detail", "clone already ordered", "newInstanceIds", ids)
 	return true
 }
 
@@ -144,7 +144,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		dealID, ids, requestID, err := lr.CloneInstances(ctx, res.Region, cr)
 		if err != nil {
 			e := failure.As(err)
-			log.Warn("CloneInstances failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			log.Warn("clone.attemptFailed", "detail", "CloneInstances failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 		}
 		return order{dealID, ids, requestID}, err
 	}
@@ -179,7 +179,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		case len(ids) > 0:
 			res.Status, res.Life = Duplicate, cloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
-			log.Info("clone ordered by another delivery", "newInstanceIds", ids)
+			log.Info("clone.duplicate", "detail", "clone ordered by another delivery", "newInstanceIds", ids)
 		default:
 			return false
 		}
@@ -190,7 +190,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Status, res.RequestID = Accepted, o.requestID
 		res.Life = cloneLife(req.InstanceID, name, o.ids, o.dealID)
 		res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
-		log.Info("clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)
+		log.Info("clone.ordered", "detail", "clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)
 		return
 	case stop == errSettled:
 		return

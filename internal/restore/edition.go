@@ -137,6 +137,6 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		return false
 	}
 	job.Reason = JoinReason(job.Reason, note)
-	log.Info("instance checked", "note", note)
+	log.Info("instance.checked", "detail", "instance checked", "note", note)
 	return true
 }

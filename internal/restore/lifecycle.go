@@ -190,7 +190,7 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	res.Life = safetyLife(job.Request.InstanceID, b)
 	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; the sweep restores once it is done",
 		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
-	log.Info("safety backup already taken", "undoBackupId", b.ID)
+	log.Info("safetyBackup.duplicate", "detail", "safety backup already taken", "undoBackupId", b.ID)
 	return true
 }
 
@@ -223,7 +223,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 	}
 	if ok {
 		earlierTask(job, res, t)
-		log.Info("restore already started by another delivery", "taskId", t.ID)
+		log.Info("restore.duplicate", "detail", "restore already started by another delivery", "taskId", t.ID)
 		return true
 	}
 	if job.Undo != nil || job.Request.Clone() || !s.safetyWanted(job) {
@@ -332,7 +332,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 		taskID, requestID, err := lr.ManualBackupInstance(attemptCtx, res.Region, req.InstanceID, remark)
 		if err != nil {
 			e := failure.As(err)
-			log.Warn("ManualBackupInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			log.Warn("safetyBackup.attemptFailed", "detail", "ManualBackupInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 		}
 		return accepted{taskID, requestID}, err
 	}
@@ -345,7 +345,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 		res.Unclear(failure.E(failure.Unavailable, failure.Code("SafetyBackupOutcomeUnknown"), fmt.Sprintf(
 			"ManualBackupInstance may have taken the safety backup, and the backup list could not be read to tell (%v): it was not taken again; a retry of this event looks for it first", err)))
 		res.Life = &Life{Phase: PhaseSafetyBackup}
-		log.Error("safety backup outcome unknown", "error", err.Error())
+		log.Error("safetyBackup.unknown", "detail", "whether the safety backup was taken cannot be told", "error", err.Error())
 	}
 	a, _, stop := attempts(attemptCtx, s, call, func(last *failure.Error) bool {
 		maybeTaken = maybeTaken || maybeStarted(last)
@@ -418,7 +418,7 @@ func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup,
 	res.Status = Accepted
 	res.Life = safetyLife(instanceID, b)
 	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
-	log.Info("safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
+	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 
 // findSafety finds the newest safety backup of an instance that started

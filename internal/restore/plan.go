@@ -240,7 +240,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 		res.Status = DryRun
 		res.Plan = p
 		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
-		log.Info("dry run: restore planned", "backupId", p.BackupID)
+		log.Info("plan.dryRun", "detail", "dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
 	if s.Settings.Seal == nil {
@@ -252,7 +252,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 	res.Plan = p
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds restores that come by %s for approval: the plan's token is on the queue (its planned message), for an approver to apply before %s",
 		p.Why, job.Channel, p.Expires.Format(time.RFC3339)))
-	log.Info("restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
+	log.Info("plan.awaitingApproval", "detail", "restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
 }
 
 // draft chooses the backup and reads the budget, as a restore would.
@@ -319,7 +319,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
 		case err != nil:
 			res.Fail(err)
-			log.Warn("could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
+			log.Warn("approval.checkFailed", "detail", "could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
 			return true
 		case notRestorable(b) != "":
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
@@ -336,14 +336,14 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		}
 	}
 	if code == "" {
-		log.Info("approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
+		log.Info("approval.planHolds", "detail", "approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
 		return false
 	}
 	if code == CodePlanExpired {
 		// An expired plan mints nothing: whoever holds an old link must
 		// not get a fresh token by posting it. The request is asked again.
 		res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; send the request again for a new plan"))
-		log.Warn("approval refused", "planId", p.ID, "code", code, "reason", why)
+		log.Warn("approval.refused", "detail", "approval refused", "planId", p.ID, "code", code, "reason", why)
 		return true
 	}
 	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is on the queue for the approvers"))
@@ -366,7 +366,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		res.Plan = np
 		res.BackupID = np.BackupID
 	}
-	log.Warn("approval refused", "planId", p.ID, "code", code, "reason", why)
+	log.Warn("approval.refused", "detail", "approval refused", "planId", p.ID, "code", code, "reason", why)
 	return true
 }
 

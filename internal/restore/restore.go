@@ -117,7 +117,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	log := s.Log.With("instanceId", req.InstanceID)
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("restore panicked", "panic", fmt.Sprint(p))
+			log.Error("restore.panic", "detail", "restore panicked", "panic", fmt.Sprint(p))
 			res.Fail(failure.E(failure.Internal, failure.Code(failure.CodeInternal), fmt.Sprintf("internal error: %v", p)))
 		}
 	}()
@@ -128,12 +128,12 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	case reused:
 		res.Fail(failure.E(failure.Conflict, failure.Code(failure.CodeKeyReused), failure.Field("Idempotency-Key"),
 			"this key was used with another request body: send a new key for a new request"))
-		log.Warn("idempotency key reused with another body", "key", job.Key)
+		log.Warn("restore.keyReused", "detail", "idempotency key reused with another body", "key", job.Key)
 		return res
 	case ok:
 		prior.Status = Duplicate
 		prior.MessageID = ""
-		log.Info("restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
+		log.Info("restore.duplicate", "detail", "restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
 		return prior
 	}
 
@@ -227,7 +227,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		res.BackupID = b.ID
 		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
-		log.Info("backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
+		log.Info("backup.chosen", "detail", "backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))
 	}
 	log = log.With("backupId", res.BackupID)
@@ -282,7 +282,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 	if job.Request.BackupID == LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
 	}
-	log.Info("restore already started", "taskId", t.ID)
+	log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 	return true
 }
 
@@ -376,7 +376,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 				return accepted{taskID, requestID}, nil
 			}
 			e := failure.As(err)
-			log.Warn("RestoreInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			log.Warn("restore.attemptFailed", "detail", "RestoreInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 			if passwordRetried || e.Code != "InvalidParameterValue.PasswordError" || s.Passwords == nil || !s.Settings.PasswordRotates || req.Password != "" {
 				return accepted{}, err
 			}
@@ -406,7 +406,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	case stop == nil:
 		res.Status, res.TaskID, res.RequestID = Accepted, a.taskID, a.requestID
 		res.Reason = job.Reason
-		log.Info("restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
+		log.Info("restore.accepted", "detail", "restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
 		return
 	case stop == errSettled:
 		return
@@ -422,7 +422,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	if unclear != nil && !absentMeansNotStarted(unclear) {
 		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code),
 			fmt.Sprintf("%s; the restore may have started, and no task of it was found in the time left, so it was not tried again: a retry of this event looks for it first", unclear.Message)))
-		log.Error("restore outcome unknown", "code", unclear.Code, "attempts", n)
+		log.Error("restore.unknown", "detail", "restore outcome unknown", "code", unclear.Code, "attempts", n)
 		return
 	}
 	res.Fail(stop)
@@ -446,7 +446,7 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 	switch {
 	case err != nil && unclear != nil:
 		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf("%s; the restore may have started, and the task list could not be read to tell (%v), so it was not tried again", unclear.Message, err)))
-		log.Error("restore outcome unknown", "code", unclear.Code, "error", err.Error())
+		log.Error("restore.unknown", "detail", "restore outcome unknown", "code", unclear.Code, "error", err.Error())
 		return true
 	case err != nil:
 		res.Fail(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"),
@@ -459,11 +459,11 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
 	if unclear != nil && !locked {
 		res.Status = Accepted
-		log.Info("restore had started despite the unclear answer", "taskId", t.ID)
+		log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.ID)
 		return true
 	}
 	res.Status = Duplicate
-	log.Info("restore started by another delivery of this event", "taskId", t.ID)
+	log.Info("restore.duplicate", "detail", "restore started by another delivery of this event", "taskId", t.ID)
 	return true
 }
 
@@ -499,14 +499,14 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	if typ == "" || s.Outbox == nil || !s.Settings.CanReport {
 		if res.Status == Accepted {
 			res.Undelivered = true
-			log.Error("restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
+			log.Error("outcome.noQueue", "detail", "restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
 		}
 		return
 	}
 	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
 	body, err := json.Marshal(ev)
 	if err != nil {
-		log.Error("cannot encode the outcome message", "error", err.Error())
+		log.Error("outcome.encodeFailed", "detail", "cannot encode the outcome message", "error", err.Error())
 		res.Undelivered = res.Status == Accepted
 		return
 	}
@@ -518,18 +518,18 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		id, err := s.Outbox.Publish(ctx, region, string(body), tags)
 		if err != nil {
 			e := failure.As(err)
-			log.Warn("sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
+			log.Warn("outcome.sendFailed", "detail", "sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
 		}
 		return id, err
 	})
 	if err == nil {
 		res.MessageID = msgID
-		log.Info("outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
+		log.Info("outcome.sent", "detail", "outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
 		return
 	}
 	if res.Status == Accepted || res.Status == Duplicate {
 		res.Undelivered = true
-		log.Error("TaskId NOT delivered to the queue: the invocation fails so that it is retried",
+		log.Error("outcome.undelivered", "detail", "TaskId NOT delivered to the queue: the invocation fails so that it is retried",
 			"taskId", res.TaskID, "instanceId", res.InstanceID, "backupId", res.BackupID, "region", res.Region)
 	}
 }
@@ -546,10 +546,11 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// failed fills res as failed with err and logs it with what was not done.
+// failed fills res as failed with err and logs it (restore.failed) with
+// what was not done.
 func failed(res *Result, err error, log *slog.Logger, msg string) {
 	res.Fail(err)
-	log.Warn(msg, "code", res.Error.Code, "error", res.Error.Message)
+	log.Warn("restore.failed", "detail", msg, "code", res.Error.Code, "error", res.Error.Message)
 }
 
 // withholdToken keeps a plan's token out of the answer: it went to the

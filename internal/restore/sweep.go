@@ -107,7 +107,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	fail := func(err error) []Result {
 		var r Result
 		r.Fail(err)
-		log.Error("sweep failed", "code", r.Error.Code, "error", r.Error.Message)
+		log.Error("sweep.failed", "detail", "sweep failed", "code", r.Error.Code, "error", r.Error.Message)
 		return []Result{r}
 	}
 	switch {
@@ -124,7 +124,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 		// A role granted only the allowed instances (make policy) may be
 		// refused a list without an InstanceId: then the allowed ones by
 		// name. Clones, which have IDs of their own, are not listed then.
-		log.Info("the region's instance list is refused: reading the allowed instances by ID", "error", err.Error())
+		log.Info("sweep.byInstanceID", "detail", "the region's instance list is refused: reading the allowed instances by ID", "error", err.Error())
 		all, err = retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region, s.Settings.AllowedIDs...) })
 	}
 	if err != nil {
@@ -158,7 +158,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 		return fail(err)
 	}
 	if err != nil {
-		log.Info("the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
+		log.Info("sweep.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
 		allTasks, allSafety = nil, nil
 		var mu sync.Mutex
 		var g errgroup.Group
@@ -191,7 +191,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	for _, b := range allSafety {
 		safetyOf[b.InstanceID] = append(safetyOf[b.InstanceID], b)
 	}
-	log.Info("sweep", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
+	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
 
 	var mu sync.Mutex
 	var out []Result
@@ -274,7 +274,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 		}
 		last := !doneAt.After(w.at.Add(-deadline + w.every))
 		if !in.Running() && !last {
-			log.Info("safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
+			log.Info("sweep.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
 		}
 		b.quiet = !last
@@ -287,7 +287,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 		if r.Status != Failed || last {
 			add(r)
 		} else {
-			log.Warn("restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
+			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
 		}
 	}
 }
@@ -382,7 +382,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
 				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
 	default:
-		log.Info("restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
+		log.Info("sweep.instanceNotRunning", "detail", "restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
 		return Result{}, false
 	}
 	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
@@ -419,7 +419,7 @@ func (s *Service) safetyExpired(ctx context.Context, instanceID string, b Safety
 	ended := doneAt.Add(deadline)
 	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
 		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", instanceID, b.ID))}
-	log.Warn("restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", doneAt.UTC().Format(time.RFC3339))
+	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", doneAt.UTC().Format(time.RFC3339))
 	s.emitLife(ctx, &r, log)
 	return r
 }
@@ -505,6 +505,6 @@ func (s *Service) emitLife(ctx context.Context, r *Result, log *slog.Logger) {
 	s.emit(ctx, Job{Trigger: "sweep"}, r, log)
 	if r.MessageID == "" {
 		r.Undelivered = true
-		log.Error("life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
+		log.Error("sweep.outcomeUndelivered", "detail", "life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
 	}
 }
