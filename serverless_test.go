@@ -21,16 +21,16 @@ func TestServerlessYAML(t *testing.T) {
 	var doc struct {
 		Component string `yaml:"component"`
 		Inputs    struct {
-			Handler     string `yaml:"handler"`
-			Runtime     string `yaml:"runtime"`
-			Role        string `yaml:"role"`
-			MemorySize  int    `yaml:"memorySize"`
-			Reserved    *int   `yaml:"reservedConcurrencyMem"`
-			VpcConfig   *struct {
+			Handler    string `yaml:"handler"`
+			Runtime    string `yaml:"runtime"`
+			Role       string `yaml:"role"`
+			MemorySize int    `yaml:"memorySize"`
+			Reserved   *int   `yaml:"reservedConcurrencyMem"`
+			VpcConfig  *struct {
 				VpcID    string `yaml:"vpcId"`
 				SubnetID string `yaml:"subnetId"`
 			} `yaml:"vpcConfig"`
-			Timeout     int    `yaml:"timeout"`
+			Timeout     int `yaml:"timeout"`
 			Environment struct {
 				Variables map[string]string `yaml:"variables"`
 			} `yaml:"environment"`

@@ -80,7 +80,7 @@ func TestEverySettingValueTheDocsShowLoads(t *testing.T) {
 			// is judged on its own.
 			"RESTORE_QUEUE": "redis-restore-tasks", "RESTORE_WEBHOOK_SECRET": "whsec-example",
 			"RESTORE_SIGNING_KEY": testSigningKey,
-			s.name: s.value,
+			s.name:                s.value,
 		}
 		if s.name == "RESTORE_TOPIC" {
 			delete(env, "RESTORE_QUEUE")
