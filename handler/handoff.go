@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"redis-restore/events"
@@ -148,7 +147,7 @@ func wantsWait(q map[string]events.QueryValue) bool {
 	if s == "" {
 		return true // ?wait, or wait=true sent as a flag
 	}
-	b, err := strconv.ParseBool(s)
+	b, err := config.ParseBool(s) // the one yes/no reading: ?wait=yes waits too
 	return err == nil && b
 }
 

@@ -355,3 +355,13 @@ func TestTaskListIsReadOnceBeforeTheRestore(t *testing.T) {
 		t.Fatalf("DescribeTaskList read %d times for one restore with a budget, want 1", n)
 	}
 }
+
+// A named backup that is not listed is refused before the safety backup:
+// no undo point is taken for a restore that cannot happen.
+func TestUnknownBackupIsRefusedBeforeTheSafetyBackup(t *testing.T) {
+	e := lifeEnv(t)
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"678362566696298532840000"}`, e.demo.InstanceID))))
+	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "BackupNotFound" || len(e.emu.ManualBackups()) != 0 {
+		t.Fatalf("%+v %+v, %d safety backups", r, r.Error, len(e.emu.ManualBackups()))
+	}
+}

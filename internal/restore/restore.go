@@ -229,6 +229,20 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 		log.Info("backup.chosen", "detail", "backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))
+	} else if !dryRun && job.Undo == nil && s.safetyWanted(job) {
+		// A named backup is checked before the safety backup is taken: the
+		// sweep would only find out after an undo point was made for a
+		// restore that cannot happen. (Without a safety backup,
+		// RestoreInstance itself refuses a backup it does not know.)
+		b, err := s.lookupBackup(ctx, res.Region, req.InstanceID, req.BackupID, time.Time{})
+		if err == nil && notRestorable(b) != "" {
+			err = failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
+				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, notRestorable(b)))
+		}
+		if err != nil {
+			failed(res, err, log, "no backup to restore")
+			return
+		}
 	}
 	log = log.With("backupId", res.BackupID)
 
