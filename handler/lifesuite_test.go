@@ -56,7 +56,13 @@ func TestLifeSuite(t *testing.T) {
 	kinds := make([]string, requests)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("crs-life%04d", i)
-		e.emu.AddInstance(cloudemu.Instance{ID: ids[i], Region: "ap-guangzhou", Status: 2})
+		// Redis 2.8 restores in place; the clones (every eighth, from 3)
+		// are of Redis 4.0, which restores by cloning.
+		typ := 2
+		if i%8 == 3 {
+			typ = 6
+		}
+		e.emu.AddInstance(cloudemu.Instance{ID: ids[i], Region: "ap-guangzhou", Status: 2, Type: typ})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("7%05d00000000000000001", i), StartTime: base, Status: 2})
 	}
 	common := []cloudemu.Fault{

@@ -1,7 +1,6 @@
 package restore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -112,18 +111,26 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 			}
 		}
 	} else {
-		for i, b := range safety {
-			if (restoreTask == nil || !b.StartTime.After(restoreTask.StartTime)) && (undo == nil || b.StartTime.After(undo.StartTime)) {
-				undo = &safety[i]
+		// Asked about an instance, the newest safety backup, newer than
+		// its newest restore, is a restore waiting for it.
+		var newest *SafetyBackup
+		for i := range safety {
+			if newest == nil || safety[i].StartTime.After(newest.StartTime) {
+				newest = &safety[i]
+			}
+		}
+		switch {
+		case asked == nil && newest != nil && (restoreTask == nil || newest.StartTime.After(restoreTask.StartTime)):
+			undo, restoreTask = newest, nil
+		case restoreTask != nil:
+			// A restore's undo is the safety backup its own intent took,
+			// or none (undoOf).
+			if b, ok := undoOf(*restoreTask, tasks, safety); ok {
+				undo = &b
 			}
 		}
 	}
 	if asked == nil {
-		// A safety backup newer than the newest restore is a restore
-		// waiting for it.
-		if undo != nil && restoreTask != nil && undo.StartTime.After(restoreTask.StartTime) {
-			restoreTask = nil
-		}
 		if restoreTask == nil && undo == nil && len(clones) > 0 {
 			return cloneState(st, clones[0]), nil
 		}
@@ -147,29 +154,12 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 			ended := restoreTask.EndTime
 			st.EndedAt = &ended
 		}
-		switch {
-		case !info.Ended() || info.Succeeded() && st.InstanceStatus != 2:
-			st.Phase = PhaseRestoring
-		case info.Succeeded():
-			st.Phase = PhaseSucceeded
-		default:
-			st.Phase = PhaseFailed
-		}
+		st.Phase = restorePhase(info, st.InstanceStatus == 2)
 	case undo != nil:
 		started := undo.StartTime
 		st.StartedAt = &started
-		st.Phase = PhaseSafetyBackup
-		if undo.Gone() {
-			st.Phase = PhaseFailed
-		}
-		if t, ok := manualTaskOf(tasks, *undo); ok && t.Result == 4 && !undo.Done() {
-			st.Phase = PhaseFailed
-		}
-		// Done, and never restored within the deadline: it never will be
-		// (the sweep reports it expired).
-		if doneAt := cmp.Or(undo.EndTime, undo.StartTime); undo.Done() && now.Sub(doneAt) >= s.Settings.Life.SafetyDeadline {
-			st.Phase = PhaseExpired
-		}
+		t, ok := manualTaskOf(tasks, *undo)
+		st.Phase = judgeSafety(*undo, ok && t.Result == 4, false, now, s.Settings.Life.SafetyDeadline).phase()
 	default:
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
 			fmt.Sprintf("no restore of %s in the last %s", instanceID, sweepLookback))
@@ -188,13 +178,6 @@ func manualTaskOf(tasks []Task, b SafetyBackup) (Task, bool) {
 
 func cloneState(st State, c Instance) State {
 	st.NewInstanceIDs = []string{c.ID}
-	switch {
-	case c.Status == 2:
-		st.Phase = PhaseSucceeded
-	case c.Status < 0:
-		st.Phase = PhaseFailed
-	default:
-		st.Phase = PhaseCloning
-	}
+	st.Phase = clonePhase(c)
 	return st
 }

@@ -246,31 +246,26 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			}
 		}
 	}
+	deadline := s.Settings.Life.SafetyDeadline
 	for _, b := range safety {
-		if !b.Done() {
-			continue
-		}
-		doneAt := b.EndTime
-		if doneAt.IsZero() {
-			doneAt = b.StartTime
-		}
-		if restoreAfter(tasks, b.StartTime) {
-			continue
-		}
 		// A restore is started only within the deadline after its safety
 		// backup: later, the data it would throw away has grown by then,
 		// and nobody who asked is expecting it. Past it, the intent is
 		// reported expired (in the window after the deadline, and its
 		// catch-up slots), never started late.
-		deadline := s.Settings.Life.SafetyDeadline
-		if age := w.at.Sub(doneAt); age >= deadline {
+		doneAt := b.doneAt()
+		switch judgeSafety(b, false, restoreAfter(tasks, b.StartTime), w.at, deadline) {
+		case safetyExpired:
 			if w.reports(doneAt.Add(deadline)) {
 				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
 			}
 			continue
-		}
-		if doneAt.Before(w.at.Add(-deadline)) || !doneAt.Before(w.at) {
+		case safetyReady:
+		default: // running (its failure is the task's to report), failed, or restored
 			continue
+		}
+		if !doneAt.Before(w.at) {
+			continue // done after the timer's time: the next sweep's
 		}
 		last := !doneAt.After(w.at.Add(-deadline + w.every))
 		if !in.Running() && !last {
