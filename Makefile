@@ -68,9 +68,10 @@ vet:
 
 # The fault suite runs on its own, verbose, so that its figures are printed.
 unit:
-	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
+	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite|TestSeamsSuite)' ./...
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
+	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestSeamsSuite$$' ./handler | grep -E '(SEAMS-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -106,9 +106,10 @@ func TestLifeNeverCarriesAPassword(t *testing.T) {
 	}
 }
 
-// An end older than the window is reported again in the three periods after
-// each whole hour since it, for a day: a sweep back from an outage reports
-// it within an hour, and never more than 3 + 72 times.
+// An end older than the window is reported again in the three periods from
+// 4, 8, 16, ... periods after it, for a day: a sweep back from an outage
+// reports it within about as long again as the outage, and never more than
+// 3 + 3*11 times at a minute's period.
 func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	w := sweepWindow{at: at, from: at.Add(-3 * time.Minute), every: time.Minute}
@@ -117,22 +118,23 @@ func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
 		ago            time.Duration
 		reports, final bool
 	}{
-		{time.Second, true, false},       // the window: first looks
-		{150 * time.Second, true, true},  // the window's last period
-		{10 * time.Minute, false, false}, // missed: waits for its hour
-		{time.Hour, true, true},          // an hour on: caught up
-		{time.Hour + 2*time.Minute, true, true},
-		{time.Hour + 3*time.Minute, false, false},
-		{23 * time.Hour, true, true},
-		{25 * time.Hour, false, false}, // past the lookback
+		{time.Second, true, false},        // the window: first looks
+		{150 * time.Second, true, false},  // the window's last period
+		{200 * time.Second, false, false}, // between the window and the first slot
+		{4 * time.Minute, true, false},    // the first catch-up slot
+		{10 * time.Minute, true, false},   // 8 to 11 periods
+		{12 * time.Minute, false, false},
+		{64 * time.Minute, true, false},
+		{1024 * time.Minute, true, true}, // the last slot of the day: judged for good
+		{25 * time.Hour, false, false},   // past the lookback
 	} {
 		end := at.Add(-c.ago)
-		if w.reports(end) != c.reports || w.final(end) != c.final {
-			t.Errorf("ended %s before: reports %v final %v, want %v %v", c.ago, w.reports(end), w.final(end), c.reports, c.final)
+		if w.reports(end) != c.reports || w.lastSlot(end) != c.final {
+			t.Errorf("ended %s before: reports %v last slot %v, want %v %v", c.ago, w.reports(end), w.lastSlot(end), c.reports, c.final)
 		}
 	}
 	// Over a day of sweeps, one a minute, an end is reported a bounded
-	// number of times, and at least once in every hour after it.
+	// number of times, and again before its age doubles.
 	end := at
 	n, lastReport := 0, end
 	for m := 1; m <= 24*60+10; m++ {
@@ -141,13 +143,13 @@ func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
 		sw.lastFrom = sw.from.Add(time.Minute)
 		if sw.reports(end) {
 			n++
-			if gap := sw.at.Sub(lastReport); gap > time.Hour {
-				t.Fatalf("no report for %s", gap)
+			if gap := sw.at.Sub(lastReport); gap > 4*time.Minute && gap > sw.at.Sub(end)/2+3*time.Minute {
+				t.Fatalf("no report for %s at age %s", gap, sw.at.Sub(end))
 			}
 			lastReport = sw.at
 		}
 	}
-	if n > 3+3*24 || n < 3+24 {
+	if n > 3+3*11 || n < 3+10 {
 		t.Fatalf("reported %d times in a day", n)
 	}
 }

@@ -62,24 +62,42 @@ func (w sweepWindow) last(t time.Time) bool { return w.in(t) && t.Before(w.lastF
 // A sweep outage (the function disabled, throttled or failing for longer
 // than the window) must not drop an end silently, and nothing is stored
 // to say what was reported. So an end older than the window is reported
-// again in catch-up slots: the three periods after each whole hour
-// (catchUpEvery periods) since it, for a day. A sweep back from an outage
-// of up to a day reports within an hour what ended meanwhile, and an end
-// is reported at most 3 + 3*24 times, always with the same id.
-const catchUpEvery = 60
-
+// again in catch-up slots: the three periods from 4, 8, 16, 32, ...
+// periods after it, for a day. A sweep back from an outage reports what
+// ended meanwhile within about as long again as the outage lasted (a slot
+// comes at least once in every doubling of an end's age), and an end is
+// reported at most 3 + 3*11 times at a period of a minute, always with
+// the same id.
 func (w sweepWindow) catchUp(t time.Time) bool {
 	if t.IsZero() || !t.Before(w.from) || w.every <= 0 {
 		return false
 	}
 	d := w.at.Sub(t)
-	return d <= sweepLookback && d%(catchUpEvery*w.every) < sweepPeriods*w.every
+	for slot := 4 * w.every; slot <= sweepLookback; slot *= 2 {
+		if d >= slot && d < slot+sweepPeriods*w.every {
+			return true
+		}
+	}
+	return false
 }
 
 // reports: an end at t is reported by this sweep; final: and judged for
 // good (a catch-up is always final: the first looks are long past).
 func (w sweepWindow) reports(t time.Time) bool { return w.in(t) || w.catchUp(t) }
-func (w sweepWindow) final(t time.Time) bool   { return w.last(t) || w.catchUp(t) }
+
+// lastSlot reports whether this sweep looks at an end at t for the last
+// time: its last catch-up slot within the lookback.
+func (w sweepWindow) lastSlot(t time.Time) bool {
+	if !w.catchUp(t) {
+		return false
+	}
+	slot := 4 * w.every
+	for slot*2 <= sweepLookback {
+		slot *= 2
+	}
+	return w.at.Sub(t) >= slot
+}
+func (w sweepWindow) final(t time.Time) bool { return w.last(t) || w.catchUp(t) }
 
 // Sweep follows every restore of the allowed instances at the timer's
 // time at, and returns the outcome of each message it sent or tried to.
@@ -368,11 +386,15 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 	case !info.Succeeded():
 		r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreTaskFailed"),
 			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, cmp.Or(info.Message, "no message"))))
-	case in.Running() || (w.final(ended) && taskAfter(tasks, t)):
+	case in.Running() || taskAfter(tasks, t):
+		// Running again, or a later task proves it ran in between.
 		outcome = "succeeded"
 		r.Status = Succeeded
 		life.eventType = EventTypePrefix + "succeeded"
-	case w.final(ended):
+	case w.lastSlot(ended):
+		// Only at the last look of the day: the instance's status changes,
+		// and an earlier "not running" could contradict a later success
+		// that a catch-up slot would report under another id.
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"),
 			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
 				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
@@ -478,11 +500,13 @@ func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []
 	// Judged by the clone's own state only: the newest clone task of the
 	// source may be another clone's, whose failure says nothing of this
 	// one (which may have been reported succeeded already).
-	case c.Status < 0:
+	case c.Status < 0 && w.in(last.EndTime):
+		// Only within the window: later, a clone that ran may have been
+		// released (a drill's, or by hand), which is no failure of it.
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
-	case w.final(last.EndTime):
+	case c.Status >= 0 && w.lastSlot(last.EndTime):
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"), fmt.Sprintf("clone %s (%s) of %s is still not running (status %d)", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
