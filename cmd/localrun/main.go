@@ -21,6 +21,7 @@ import (
 	"redis-restore/handler"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/redisserver"
 	"redis-restore/internal/scfdriver"
 )
 
@@ -50,16 +51,26 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve, life bool) erro
 	if err != nil {
 		return err
 	}
-	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: taskIDAsString})
+	// The instances' data: redis-server where installed, in-process
+	// servers otherwise (data.go).
+	servers := redisserver.Default("")
+	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: taskIDAsString, Redis: servers})
+	defer emu.Close()
 	demo := cloudemu.SeedDemo(emu)
+	ctx := context.Background()
+	if err := cloudemu.SeedDemoData(ctx, emu, &demo); err != nil {
+		return err
+	}
 	url, closeEmu, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	defer closeEmu()
 	fmt.Printf("emulator: %s (instance %s, newest backup %s)\n", url, demo.InstanceID, demo.LatestBackupID)
+	if err := showData(ctx, emu, servers, demo); err != nil {
+		return err
+	}
 
-	ctx := context.Background()
 	var stderr io.Writer = os.Stderr
 	if life {
 		// A life is many invocations: their log lines go to a file, so that
@@ -119,7 +130,10 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve, life bool) erro
 		emu.WaitInvocations()
 	}
 	if life && res.Error == nil {
-		return followLife(ctx, fn, env, emu, demo.Queue, start)
+		if err := followLife(ctx, fn, env, emu, demo.Queue, start); err != nil {
+			return err
+		}
+		return checkDataBack(ctx, emu, demo)
 	}
 	msgs := emu.Messages(demo.Queue)
 	fmt.Printf("\nmessages on queue %s: %d\n", demo.Queue, len(msgs))
@@ -129,7 +143,10 @@ func run(bin, eventFile string, taskIDAsString, dryRun, approve, life bool) erro
 	if res.Error != nil {
 		return fmt.Errorf("the function failed")
 	}
-	return nil
+	if err := sweepUntilRestore(ctx, fn, env, emu); err != nil {
+		return err
+	}
+	return checkDataBack(ctx, emu, demo)
 }
 
 // runOnCloud invokes the function once with the cloud this shell's

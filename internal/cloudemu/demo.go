@@ -23,9 +23,10 @@ type DemoData struct {
 	// CanaryKey is the key whose value (RFC 3339) records when the data
 	// was written: SeedDemoData writes it.
 	CanaryKey string
-	// BackupKeys is each backup's key count (the canary included), from
-	// SeedDemoData; nil without data.
-	BackupKeys map[string]int64
+	// BackupKeys is each backup's key count (the canary included), and
+	// BackupTimes its StartTime, from SeedDemoData; nil without data.
+	BackupKeys  map[string]int64
+	BackupTimes map[string]time.Time
 }
 
 // SeedDemo fills an emulator with the values of the documentation's
@@ -105,7 +106,7 @@ const (
 // and a canary. d.BackupKeys gets each backup's count, read back with
 // DBSIZE.
 func SeedDemoData(ctx context.Context, e *Emulator, d *DemoData) error {
-	d.BackupKeys = map[string]int64{}
+	d.BackupKeys, d.BackupTimes = map[string]int64{}, map[string]time.Time{}
 	fill := func(instanceID, password, prefix string, backups []Backup, keys func(i int) int, liveKeys int) error {
 		addr, err := e.RedisAddr(instanceID)
 		if err != nil {
@@ -134,7 +135,7 @@ func SeedDemoData(ctx context.Context, e *Emulator, d *DemoData) error {
 			if err := e.SnapshotBackup(instanceID, b.ID); err != nil {
 				return err
 			}
-			d.BackupKeys[b.ID] = n
+			d.BackupKeys[b.ID], d.BackupTimes[b.ID] = n, b.StartTime
 		}
 		_, err = write(liveKeys, e.now())
 		return err
