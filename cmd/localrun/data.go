@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/redisserver"
 	"redis-restore/internal/scfdriver"
@@ -120,13 +118,8 @@ func sweepUntilRestore(ctx context.Context, fn *scfdriver.Function, env map[stri
 			return fmt.Errorf("no restore started within %s of sweeps", restoreWait)
 		}
 		time.Sleep(lifeSweepEvery)
-		sweep, _ := json.Marshal(events.TimerEvent{Type: "Timer", TriggerName: "restore-sweep", Time: time.Now().UTC().Truncate(time.Second), Message: `{"sweep":true}`})
-		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: sweep, Environment: env, Timeout: 30 * time.Second})
-		if err != nil {
+		if err := sweep(ctx, fn, env); err != nil {
 			return err
-		}
-		if res.Error != nil {
-			fmt.Printf("  sweep failed (SCF retries it): %s\n", res.Error.Message)
 		}
 	}
 	return nil
