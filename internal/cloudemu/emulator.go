@@ -224,7 +224,8 @@ func (e *Emulator) AddInstance(in Instance) {
 }
 
 // UpdateInstance changes a known instance in place, e.g. to lock it between
-// two calls. It reports whether the instance exists.
+// two calls. It reports whether the instance exists. A running Redis server
+// (Options.Redis) keeps the password it started with.
 func (e *Emulator) UpdateInstance(id string, f func(*Instance)) bool {
 	defer e.lock()()
 	in, ok := e.instances[id]
