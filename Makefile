@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy clean policy redis
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk redis
 
 all: test build
 
@@ -34,16 +34,29 @@ build:
 package: build
 	$(GO) run ./cmd/pack -o $(ZIP) $(BIN)
 
-## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT)
+# Yes-or-no variables (DRY_RUN, APPROVE, AUTO_APPROVE) reach the Go tools as
+# they are written; the tools read them as every setting is read
+# (config.ParseBool: true/false, 1/0, yes/no, on/off, any case) and refuse
+# anything else, so DRY_RUN=TRUE is a dry run and DRY_RUN=ture an error.
+yesno = $(if $(strip $($(1))),-$(2)=$(strip $($(1))))
+
+## run: build, start the emulator with demo data, invoke as SCF would with $(EVENT); only ENV_FILE's settings and DRY_RUN, APPROVE reach the function, never the shell's RESTORE_*; exits 1 if a restore failed
 run: build
-	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(filter 1 true yes,$(APPROVE)),-approve)
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) $(call yesno,APPROVE,approve)
 
 ## run-life: as run, then the sweep timer every second until the restore's end: its messages in order (accepted, started, succeeded) and the undo request
 run-life: build
-	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) -life
+	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) -life
 
 ## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
-test: vet unit fuzz-short
+test: vet nodesdk unit fuzz-short
+
+## nodesdk: where node is, Tencent's Node.js SDK (test only: cmd/cloudemu checks it against the emulator); make test needs it there
+NODESDK := tools/nodesdk
+nodesdk:
+	@if ! command -v npm >/dev/null; then echo "nodesdk: no node/npm here: the Node.js SDK test (cmd/cloudemu) will skip"; \
+	elif [ $(NODESDK)/node_modules/.package-lock.json -nt $(NODESDK)/package-lock.json ]; then :; \
+	else cd $(NODESDK) && npm ci --no-audit --no-fund; fi
 
 # staticcheck runs from the module proxy at a pinned version, so that the
 # function's go.mod lists only what the deployed binary uses.
@@ -69,7 +82,7 @@ redis:
 # The data tests fail, rather than skip, without redis-server (redistest).
 unit: export REDIS_RESTORE_REQUIRE_REDIS = 1
 unit: redis
-	$(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
+	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
 
@@ -97,9 +110,17 @@ bench: build package
 policy:
 	@$(GO) run ./cmd/policy $(POLICY_FLAGS)
 
-## deploy: package, then create or update the function, its timers and its function URL as serverless.yml says, through the SCF API (DRY_RUN=1: print the plan only)
+## deploy: package; show the account, region, function and plan; ask; then create or update the function, publish a version, point the alias at it, bind the triggers to it (DRY_RUN=1: plan only; AUTO_APPROVE=1: do not ask). docs/deploy.md
 deploy: package
-	$(GO) run ./cmd/deploy -config serverless.yml -zip $(ZIP) $(if $(filter 1 true yes,$(DRY_RUN)),-dry-run)
+	$(GO) run ./cmd/deploy deploy -config serverless.yml -zip $(ZIP) $(call yesno,DRY_RUN,dry-run) $(call yesno,AUTO_APPROVE,yes)
+
+## rollback: point the alias (and every trigger) back at the previous version, or at TO=<version>; asks first
+rollback:
+	$(GO) run ./cmd/deploy rollback -config serverless.yml $(if $(TO),-to $(TO)) $(call yesno,DRY_RUN,dry-run) $(call yesno,AUTO_APPROVE,yes)
+
+## destroy: remove what make deploy made (its triggers; the function if it created it), nothing else; asks first
+destroy:
+	$(GO) run ./cmd/deploy destroy -config serverless.yml $(call yesno,DRY_RUN,dry-run) $(call yesno,AUTO_APPROVE,yes)
 
 clean:
 	rm -rf $(DIST)

@@ -13,6 +13,10 @@ import (
 )
 
 func main() {
-	h := handler.New(handler.NewLogger(os.Stderr, slog.LevelInfo))
+	// LOG_LEVEL is read per invocation: SCF hands the environment over
+	// with each call.
+	level := new(slog.LevelVar)
+	h := handler.New(handler.NewLogger(os.Stderr, level))
+	h.Level = level
 	cloudfunction.StartHandler(handler.RPC{Handler: h})
 }

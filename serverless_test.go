@@ -21,11 +21,16 @@ func TestServerlessYAML(t *testing.T) {
 	var doc struct {
 		Component string `yaml:"component"`
 		Inputs    struct {
-			Handler     string `yaml:"handler"`
-			Runtime     string `yaml:"runtime"`
-			Role        string `yaml:"role"`
-			MemorySize  int    `yaml:"memorySize"`
-			Timeout     int    `yaml:"timeout"`
+			Handler    string `yaml:"handler"`
+			Runtime    string `yaml:"runtime"`
+			Role       string `yaml:"role"`
+			MemorySize int    `yaml:"memorySize"`
+			Reserved   *int   `yaml:"reservedConcurrencyMem"`
+			VpcConfig  *struct {
+				VpcID    string `yaml:"vpcId"`
+				SubnetID string `yaml:"subnetId"`
+			} `yaml:"vpcConfig"`
+			Timeout     int `yaml:"timeout"`
 			Environment struct {
 				Variables map[string]string `yaml:"variables"`
 			} `yaml:"environment"`
@@ -43,6 +48,15 @@ func TestServerlessYAML(t *testing.T) {
 	}
 	if in.MemorySize != 64 && (in.MemorySize < 128 || in.MemorySize > 3072 || in.MemorySize%128 != 0) {
 		t.Errorf("memorySize %d is not a size SCF offers", in.MemorySize)
+	}
+	// What a real deployment of this function needs is there to be filled
+	// in: reserved concurrency (room for the sweep and the hand-offs) and
+	// the VPC of the instances.
+	if in.Reserved == nil || *in.Reserved < in.MemorySize || *in.Reserved%in.MemorySize != 0 {
+		t.Errorf("reservedConcurrencyMem %v: want whole instances of %d MB", in.Reserved, in.MemorySize)
+	}
+	if in.VpcConfig == nil {
+		t.Error("no vpcConfig to fill in")
 	}
 	if in.Timeout < 1 || in.Timeout > 900 {
 		t.Errorf("timeout %d", in.Timeout)
@@ -87,8 +101,12 @@ func TestServerlessYAML(t *testing.T) {
 			t.Errorf("cronExpression %q: SCF wants seven fields", cron)
 		}
 		arg, _ := timer["argument"].(string)
+		enabled, _ := timer["enable"].(bool)
 		if arg == `{"sweep":true}` {
-			// The sweep (README, "A restore's life") fires every minute:
+			if !enabled {
+				t.Error("the sweep timer is disabled: accepted restores would never go ahead or be reported")
+			}
+			// The sweep (docs/lifecycle.md) fires every minute:
 			// RESTORE_SWEEP_EVERY says so to the function.
 			sweeps++
 			if cron, _ := timer["cronExpression"].(string); cron != "0 */1 * * * * *" || v["RESTORE_SWEEP_EVERY"] != "1m" {
@@ -102,6 +120,11 @@ func TestServerlessYAML(t *testing.T) {
 		}
 		if reqs[0].Password != "" {
 			t.Error("the timer's argument holds a password")
+		}
+		// Safe as shipped: a timer that restores is an example, disabled;
+		// whoever enables it has read what it restores.
+		if enabled {
+			t.Errorf("the timer %v restores %s by itself and is enabled: ship it with enable: false", timer["name"], reqs[0].InstanceID)
 		}
 	}
 	if sweeps != 1 {

@@ -10,8 +10,9 @@ const HandoffField = "redisRestoreHandoff"
 // caller (Cloud Monitor waits 5 s) is answered at once: the authenticated
 // body and the identity the call was given, which the asynchronous
 // invocation keeps so that a retry or a second delivery still finds the
-// first's restore. It is the function's own format; only a principal that
-// may invoke the function can send it, as with any direct invocation.
+// first's restore. It is the function's own format, sealed with the
+// function's own key: anyone who may invoke the function can send this
+// shape, but only the function can seal it.
 type HandoffEvent struct {
 	Handoff HandoffCall `json:"redisRestoreHandoff"`
 }
@@ -19,8 +20,11 @@ type HandoffEvent struct {
 // HandoffCall is one handed-off call.
 type HandoffCall struct {
 	Trigger     string    `json:"trigger"` // the trigger it came through: functionurl or apigw
+	Channel     string    `json:"channel"` // how it was authenticated: signed or basic
 	Since       time.Time `json:"since"`   // when its event counts as created
 	Key         string    `json:"key,omitempty"`
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	Body        string    `json:"body"` // the request body as authenticated
+	// Seal is the function's MAC over all of the above.
+	Seal string `json:"seal"`
 }

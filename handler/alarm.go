@@ -16,7 +16,7 @@ import (
 // backup that started before the trouble began (less a margin), or a
 // skipped result when the alarm asks for nothing. Its error says why the
 // alarm cannot be understood.
-func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
+func (inv *invocation) alarmJob(b body, src source) (job, error) {
 	if err := checkUniqueKeys(b.data); err != nil {
 		return job{}, err
 	}
@@ -37,14 +37,17 @@ func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
 		skip = fmt.Sprintf("alarm policy %q is not in RESTORE_ALARM_POLICIES", policy)
 	}
 	if skip != "" {
-		inv.log.Info("alarm skipped", "instanceId", instanceID, "reason", skip)
+		inv.log.Info("alarm.skipped", "detail", "alarm skipped", "instanceId", instanceID, "reason", skip)
 		return job{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: skip}}, nil
 	}
 	first, err := firstOccur(&a)
 	if err != nil {
 		return job{}, err
 	}
-	before := first.Add(-cfg.AlarmMargin)
+	// Never later than the alarm's arrival: a firstOccurTime in the
+	// future must neither reach past the backups taken until now nor hide
+	// this alarm's restore from its next delivery.
+	before := inv.notAfterArrival(first).Add(-cfg.AlarmMargin)
 	req := restore.Request{
 		InstanceID: instanceID,
 		BackupID:   restore.LatestBackup,
@@ -56,8 +59,9 @@ func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
 	}
 	j := restore.Job{
 		Request: req,
-		Trigger: trigger,
-		Since:   first,
+		Trigger: src.trigger,
+		Channel: src.channel,
+		Since:   inv.createdAt(first),
 		Key:     alarmKey(instanceID, policy, first),
 		// Alarms fall under RESTORE_BUDGET: a flapping alarm is a new event
 		// at every firing.
@@ -65,7 +69,7 @@ func (inv *invocation) alarmJob(b body, trigger string) (job, error) {
 		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
 			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
 	}
-	inv.log.Info("alarm accepted", "instanceId", instanceID, "reason", j.Reason)
+	inv.log.Info("alarm.accepted", "detail", "alarm accepted", "instanceId", instanceID, "reason", j.Reason)
 	return job{Job: j}, nil
 }
 

@@ -24,7 +24,7 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 	what := map[Kind]string{APIGateway: "API gateway event", FunctionURL: "function URL event"}[inv.kind]
 	req := &events.APIGatewayRequest{}
 	if err := decodeFields(ev.obj, req, ""); err != nil {
-		inv.log.Warn(what+" not understood", "error", err.Error())
+		inv.log.Warn("event.invalid", "detail", what+" not understood", "error", err.Error())
 		return inv.gatewayResponse(inv.requestFailure(failure.E(err, what+": "+failure.As(err).Message)))
 	}
 	if inv.kind == FunctionURL {
@@ -43,7 +43,7 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 		return inv.gatewayResponse(inv.approveLink(ctx, token))
 	}
 	if req.Method() != http.MethodPost && req.Method() != http.MethodGet { // GET: status.go
-		inv.log.Warn("webhook refused", "reason", "method "+req.Method())
+		inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", "method "+req.Method())
 		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
 			fmt.Sprintf("method %s: only POST (a restore) and GET (its status) are accepted", req.Method()))))
 	}
@@ -61,21 +61,30 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 	// or told: a caller who has not proved who it is learns only that.
 	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
 	if aerr != nil {
-		inv.log.Error("webhook authentication settings are wrong: every webhook call is refused", "error", aerr.Error())
+		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every webhook call is refused", "error", aerr.Error())
 		return inv.gatewayResponse(inv.requestFailure(unauthenticated("not authenticated")))
 	}
-	who, err := authenticate(auth, req.Header, body, inv.h.Now())
+	signed := body
+	if req.Method() == http.MethodGet {
+		// A GET's signature covers its query: one signature must not
+		// answer any question for its five minutes.
+		signed = []byte(CanonicalQuery(queryValues(req)))
+	}
+	who, err := authenticate(auth, req.Header, signed, inv.h.Now())
 	if err != nil {
-		inv.log.Warn("webhook refused", "reason", err.Error())
+		inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", err.Error())
 		return inv.gatewayResponse(inv.requestFailure(err))
 	}
-	inv.log.Info("webhook authenticated", "method", who.method)
+	inv.log.Info("webhook.authenticated", "detail", "webhook authenticated", "method", who.method)
 	if req.Method() == http.MethodGet {
 		return inv.status(ctx, req) // where is my restore? see status.go
 	}
 	b := decodeBody(body)
 	if token, force, ok, err := parseApproval(b); ok || err != nil {
 		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
+	}
+	if isCallbackCheck(b) {
+		return inv.callbackCheck(b)
 	}
 	inv.noteAlarmCallback(b)
 	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
@@ -87,7 +96,7 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 }
 
 func (inv *invocation) tooLarge() events.APIGatewayResponse {
-	inv.log.Warn("webhook refused", "reason", "body too large")
+	inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", "body too large")
 	return inv.gatewayResponse(inv.requestFailure(failure.E(failure.TooLarge, failure.Code("RequestTooLarge"),
 		fmt.Sprintf("body is larger than %d bytes", MaxBodyBytes))))
 }
@@ -99,7 +108,7 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 		if r.Undelivered {
 			// API gateway does not retry: the caller has the TaskId in the
 			// answer, and the ERROR line was logged by the restore.
-			inv.log.Error("TaskId returned to the caller only", "instanceId", r.InstanceID, "taskId", r.TaskID)
+			inv.log.Error("outcome.callerOnly", "detail", "TaskId returned to the caller only", "instanceId", r.InstanceID, "taskId", r.TaskID)
 		}
 	}
 	for i, r := range results {

@@ -35,7 +35,7 @@ func (inv *invocation) checkForce(r restore.Request, src source) error {
 	if !src.mayForce {
 		return invalid("force", "only an authenticated webhook call may override the restore budget")
 	}
-	inv.log.Warn("restore requested with force: true: the restore budget will not hold it back", "instanceId", r.InstanceID)
+	inv.log.Warn("budget.forced", "detail", "restore requested with force: true: the restore budget will not hold it back", "instanceId", r.InstanceID)
 	return nil
 }
 
@@ -73,14 +73,14 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	if perr != nil {
 		return inv.requestFailure(perr)
 	}
-	p, err := restore.ParsePlan(inv.cfg.Secret, token)
+	p, err := restore.ParsePlan(restore.NewSeal(inv.cfg.SigningKey), token)
 	if err != nil {
-		inv.log.Warn("approval refused", "reason", err.Error())
+		inv.log.Warn("approval.refused", "detail", "approval refused", "reason", err.Error())
 		return inv.requestFailure(err)
 	}
-	inv.log.Info("plan approved through the webhook", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
+	inv.log.Info("approval.accepted", "detail", "plan approved through the webhook", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
 	if force {
-		inv.log.Warn("approval with force: true: the restore budget will not hold it back", "planId", p.ID, "instanceId", p.InstanceID)
+		inv.log.Warn("budget.forced", "detail", "approval with force: true: the restore budget will not hold it back", "planId", p.ID, "instanceId", p.InstanceID)
 	}
 	return inv.run(ctx, []job{{Job: restore.ApprovalJob(p, force)}})
 }
@@ -91,6 +91,19 @@ func approvalLink(req *events.APIGatewayRequest) (string, bool) {
 		return "", false
 	}
 	return query(req, "approve")
+}
+
+// queryValues is the query, one value per name, from either of the two
+// forms API gateway sends (the first value of a repeated name).
+func queryValues(req *events.APIGatewayRequest) map[string]string {
+	out := map[string]string{}
+	for k, v := range req.QueryStringParameters {
+		out[k] = v
+	}
+	for k, v := range req.QueryString {
+		out[k] = v.First()
+	}
+	return out
 }
 
 // query reads a query parameter, in any letter case, from either of the
@@ -113,14 +126,18 @@ func query(req *events.APIGatewayRequest, name string) (string, bool) {
 // are wrong refuse every link as "not authenticated" and say why only in
 // the log: whoever holds a link must not learn the configuration from it.
 func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
-	auth, err := config.LoadWebhookAuth(inv.h.Getenv)
-	if err != nil {
-		inv.log.Error("webhook authentication settings are wrong: every approval is refused", "error", err.Error())
+	if _, err := config.LoadWebhookAuth(inv.h.Getenv); err != nil {
+		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every approval is refused", "error", err.Error())
 		return nil, unauthenticated("not authenticated")
 	}
-	p, err := restore.ParsePlan(auth.Secret, token)
+	seal := restore.NewSeal(inv.cfg.SigningKey)
+	if seal == nil {
+		inv.log.Error("config.signingKey.missing", "detail", "RESTORE_SIGNING_KEY is not set: every approval is refused")
+		return nil, unauthenticated("not authenticated")
+	}
+	p, err := restore.ParsePlan(seal, token)
 	if err != nil {
-		inv.log.Warn("approval link refused", "reason", err.Error())
+		inv.log.Warn("approval.refused", "detail", "approval link refused", "reason", err.Error())
 	}
 	return p, err
 }
@@ -131,7 +148,7 @@ func (inv *invocation) approveLink(ctx context.Context, token string) []restore.
 	if err != nil {
 		return inv.requestFailure(err)
 	}
-	inv.log.Info("plan approved through its signed link", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
+	inv.log.Info("approval.accepted", "detail", "plan approved through its signed link", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
 	return inv.run(ctx, []job{{Job: restore.ApprovalJob(p, false)}})
 }
 
@@ -149,6 +166,6 @@ func (inv *invocation) confirmPage(token string) events.APIGatewayResponse {
 <form method="post" action="?approve=%s"><button type="submit">Approve and restore</button></form>
 `, esc(p.InstanceID), esc(p.InstanceID), esc(p.BackupID), p.BackupStart.Format("2006-01-02 15:04:05Z07:00"), esc(p.Reason), esc(p.ID),
 		p.Created.Format("2006-01-02 15:04:05Z07:00"), p.Expires.Format("2006-01-02 15:04:05Z07:00"), esc(token))
-	inv.log.Info("approval link shown", "planId", p.ID)
+	inv.log.Info("approval.page", "detail", "approval link shown", "planId", p.ID)
 	return events.APIGatewayResponse{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "text/html; charset=utf-8"}, Body: body}
 }

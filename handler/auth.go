@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,8 @@ import (
 )
 
 // SignatureHeader carries a webhook signature:
-// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">.
+// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. A GET has no
+// body: its signature covers its query instead (CanonicalQuery).
 const SignatureHeader = "X-Restore-Signature"
 
 // SignatureTolerance is how far a signature's time may be from now.
@@ -26,6 +28,22 @@ const SignatureTolerance = 5 * time.Minute
 func Sign(secret string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
+}
+
+// SignQuery computes the signature header value of a GET with this query.
+func SignQuery(secret string, t time.Time, query map[string]string) string {
+	return Sign(secret, t, []byte(CanonicalQuery(query)))
+}
+
+// CanonicalQuery is what a GET's signature covers: its parameters sorted
+// by name, each name=value URL-encoded, joined by '&' (names in the case
+// sent).
+func CanonicalQuery(query map[string]string) string {
+	v := url.Values{}
+	for k, x := range query {
+		v.Set(k, x)
+	}
+	return v.Encode() // sorted by key
 }
 
 func mac(secret, ts string, body []byte) []byte {

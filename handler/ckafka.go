@@ -33,7 +33,7 @@ func (inv *invocation) ckafka(ctx context.Context, ev event) []restore.Result {
 			overLimit(&j, &restores, "CKafka event (set the trigger's maxMsgNum to at most 100)")
 			if j.decided != nil && j.decided.Status == restore.Failed {
 				j.decided.Reason = fmt.Sprintf("CKafka record %d (topic %s, partition %d, offset %d)", i, m.Topic, m.Partition, m.Offset)
-				inv.log.Warn("CKafka record cannot be restored; it is answered, not retried",
+				inv.log.Warn("ckafka.recordFailed", "detail", "CKafka record cannot be restored; it is answered, not retried",
 					"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "code", j.decided.Error.Code)
 			}
 			jobs = append(jobs, j)

@@ -40,7 +40,7 @@ const eventBridgeTrigger = "eventbridge"
 
 func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 	skip := func(instanceID, reason string) []job {
-		inv.log.Info("EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
+		inv.log.Info("eventbridge.skipped", "detail", "EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
 		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: reason}}}
 	}
 	if ev.IsRestoreRequest() {
@@ -52,7 +52,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 		return inv.jobs(decodeBody(data), inv.eventBridgeSource(&ev))
 	}
 	if _, _, ok := ev.CloudMonitorEvent(); ok {
-		j, reason, err := cloudMonitorEventJob(&ev, inv.cfg.AlarmMargin)
+		j, reason, err := cloudMonitorEventJob(&ev, inv.cfg.AlarmMargin, inv.received)
 		switch {
 		case err != nil:
 			r := restore.Result{InstanceID: j.Request.InstanceID}
@@ -61,7 +61,8 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 		case reason != "":
 			return skip(j.Request.InstanceID, reason)
 		}
-		inv.log.Info("Cloud Monitor event accepted", "eventId", ev.ID, "instanceId", j.Request.InstanceID, "reason", j.Reason)
+		j.Since = inv.createdAt(ev.Time.Time) // see createdAt: a time ahead of the arrival is none
+		inv.log.Info("alarm.accepted", "detail", "Cloud Monitor event accepted", "eventId", ev.ID, "instanceId", j.Request.InstanceID, "reason", j.Reason)
 		return []job{{Job: j}}
 	}
 	if ev.IsOutcome() {
@@ -77,7 +78,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 // the event, less the alarm margin; a recovered one ("0") is skipped. The
 // EventBridge rule's pattern chooses which events come here: they carry no
 // alarm policy, so RESTORE_ALARM_POLICIES does not apply.
-func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (restore.Job, string, error) {
+func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arrived time.Time) (restore.Job, string, error) {
 	instanceID := ev.InstanceID()
 	status := strings.TrimSpace(string(ev.Status))
 	j := restore.Job{Request: restore.Request{InstanceID: instanceID}}
@@ -91,7 +92,11 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (re
 	case ev.Time.IsZero():
 		return j, "", invalid("time", "a Cloud Monitor event needs its time: the backup restored is the newest before it")
 	}
+	// Never later than the event's arrival: see notAfterArrival.
 	at := ev.Time.Time
+	if at.After(arrived) {
+		at = arrived
+	}
 	before := at.Add(-margin)
 	req := restore.Request{
 		InstanceID: instanceID,
@@ -105,8 +110,9 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration) (re
 	return restore.Job{
 		Request: req,
 		Trigger: eventBridgeTrigger,
+		Channel: restore.ChannelInvoke,
 		Since:   at,
-		Key:     cloudMonitorEventKey(instanceID, ev.Type, at),
+		Key:     cloudMonitorEventKey(instanceID, ev.Type, ev.Time.Time), // the event's own time: the same in every delivery
 		Reason: fmt.Sprintf("Cloud Monitor event %s (status %q) on %s at %s, less a margin of %s",
 			ev.Type, status, instanceID, at.UTC().Format(time.RFC3339), margin),
 		// An event alarm falls under RESTORE_BUDGET like a callback's.

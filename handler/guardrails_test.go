@@ -222,10 +222,31 @@ func planFor(t *testing.T, e *env, alarm string) restore.Result {
 	resp, rs := e.gateway(alarmVia(t, "apigw", alarm))
 	r := onlyResult(t, rs)
 	// An alarm callback is answered 200 whatever happened (callback.go).
-	if resp.StatusCode != http.StatusOK || r.Status != restore.Planned || r.Plan == nil || r.Plan.Token == "" || r.Plan.ID == "" {
+	if resp.StatusCode != http.StatusOK || r.Status != restore.Planned || r.Plan == nil || r.Plan.ID == "" {
 		t.Fatalf("alarm with RESTORE_APPROVAL=alarm: %d %+v %+v", resp.StatusCode, r, r.Error)
 	}
+	r.Plan = withQueuedToken(t, e, r.Plan)
 	return r
+}
+
+// withQueuedToken checks that the requester's answer does not carry the
+// plan's token (whoever asked could otherwise approve alone), and returns
+// the plan with the token the approvers read on the queue.
+func withQueuedToken(t *testing.T, e *env, answered *restore.Plan) *restore.Plan {
+	t.Helper()
+	if answered.Token != "" {
+		t.Fatalf("the requester's answer carries plan %s's token: the requester could approve alone", answered.ID)
+	}
+	p := *answered
+	for _, m := range queuedOfType(e, "planned") {
+		if m.Data.Plan != nil && m.Data.Plan.ID == p.ID {
+			p.Token = m.Data.Plan.Token
+		}
+	}
+	if p.Token == "" {
+		t.Fatalf("no planned message on the queue carries plan %s's token", p.ID)
+	}
+	return &p
 }
 
 func sendApproval(t *testing.T, e *env, h *handler.Handler, body string) (int, restore.Result) {
@@ -320,7 +341,7 @@ func TestApprovalLinkShowsOnGetAndAppliesOnPost(t *testing.T) {
 	}
 }
 
-// A plan changed in any way, or signed with another secret, is refused
+// A plan changed in any way, or signed with another key, is refused
 // (401 InvalidApproval) and restores nothing.
 func TestTamperedPlanIsRefused(t *testing.T) {
 	e := approvalEnv(t)
@@ -334,13 +355,13 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	changed := strings.Replace(string(claims), p.BackupID, e.demo.LatestBackupID, 1)
 	changed = strings.Replace(changed, p.InstanceID, e.demo.InstanceID, 1)
 	e2 := approvalEnv(t)
-	e2.vars["RESTORE_WEBHOOK_SECRET"] = "another-secret"
+	e2.vars["RESTORE_SIGNING_KEY"] = "another-signing-key-of-32-characters"
 	foreign := planFor(t, e2, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan.Token
 	cases := map[string]string{
 		"claims changed":      parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(changed)) + "." + parts[2],
 		"signature changed":   parts[0] + "." + parts[1] + "." + flipFirst(parts[2]),
 		"truncated":           p.Token[:len(p.Token)-4],
-		"another secret":      foreign,
+		"another key":         foreign,
 		"not a token":         p.ID,
 		"signature of nobody": parts[0] + "." + parts[1] + ".",
 	}
@@ -394,10 +415,10 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 		body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.PasswordFreeInstanceID)
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 		r := onlyResult(t, rs)
-		if resp.StatusCode != http.StatusAccepted || r.Status != restore.Planned {
+		if resp.StatusCode != http.StatusAccepted || r.Status != restore.Planned || r.Plan == nil {
 			t.Fatalf("webhook under RESTORE_APPROVAL=webhook: %d %+v", resp.StatusCode, r)
 		}
-		return r.Plan
+		return withQueuedToken(t, e, r.Plan)
 	}
 	newer := cloudemu.Backup{ID: "779000000000000000000001", StartTime: time.Now().Add(-time.Hour), Status: 2}
 	cases := map[string]struct {
@@ -405,7 +426,8 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 		change func(e *env, p *restore.Plan)
 		fresh  string // the fresh plan's backup
 	}{
-		"expired": {restore.CodePlanExpired, func(e *env, p *restore.Plan) { time.Sleep(2100 * time.Millisecond) }, ""},
+		// An expired plan mints nothing: the request is sent again.
+		"expired": {restore.CodePlanExpired, func(e *env, p *restore.Plan) { time.Sleep(2100 * time.Millisecond) }, "none"},
 		"newer backup": {restore.CodePlanOutdated, func(e *env, p *restore.Plan) {
 			e.emu.AddBackup(p.InstanceID, newer)
 		}, newer.ID},
@@ -450,9 +472,10 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			if want == "" {
 				want = p.BackupID
 			}
-			if r.Plan == nil || r.Plan.Token == "" || r.Plan.BackupID != want || r.Plan.ID == p.ID || !strings.Contains(r.Plan.Edition, "Type") {
+			if r.Plan == nil || r.Plan.BackupID != want || r.Plan.ID == p.ID || !strings.Contains(r.Plan.Edition, "Type") {
 				t.Fatalf("fresh plan %+v, want one of backup %s", r.Plan, want)
 			}
+			r.Plan = withQueuedToken(t, e, r.Plan)
 			// The fresh plan says what its restore would do first, as the
 			// first plan did.
 			if r.Plan.SafetyBackup == "" || r.Plan.SafetyBackup != p.SafetyBackup {

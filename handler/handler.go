@@ -28,9 +28,12 @@ import (
 // rate limiters) and the warm container's memory. Everything that varies is
 // injected, so that tests are deterministic.
 type Handler struct {
-	Clients         *cloud.Clients
-	Memory          *restore.Memory
-	Log             *slog.Logger
+	Clients *cloud.Clients
+	Memory  *restore.Memory
+	Log     *slog.Logger
+	// Level, when set, is the level of Log's handler: each invocation
+	// sets it from LOG_LEVEL (see config.LogLevel).
+	Level           *slog.LevelVar
 	Getenv          func(string) string // os.Getenv: SCF sets the environment per invocation
 	restore.Runtime                     // the clock, retry pauses and IDs
 	Passwords       *secrets.Cache      // container-wide cache of the password secret
@@ -96,10 +99,19 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		inv.requestID = fc.RequestID
 		inv.qualifier = cmp.Or(fc.FunctionVersion, inv.qualifier)
 	}
-	inv.log = h.Log.With("requestId", inv.requestID)
+	// scfRequestId is the invocation's; a Tencent Cloud API call's own
+	// request id is logged as apiRequestId.
+	inv.log = h.Log.With("scfRequestId", inv.requestID)
+	if h.Level != nil {
+		lvl, err := config.LogLevel(h.Getenv)
+		h.Level.Set(lvl)
+		if err != nil {
+			inv.log.Warn("config.logLevel.invalid", "detail", err.Error())
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			inv.log.Error("invocation panicked", "panic", fmt.Sprint(p))
+			inv.log.Error("invocation.panic", "detail", "invocation panicked", "panic", fmt.Sprint(p))
 			answer, err = inv.answer(inv.requestFailure(failure.E(failure.Internal, failure.Code(failure.CodeInternal), fmt.Sprintf("internal error: %v", p))))
 		}
 	}()
@@ -110,7 +122,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	inv.kind = ev.kind
 	inv.log = inv.log.With("trigger", ev.kind.String())
 	if derr != nil {
-		inv.log.Warn("event not understood", "error", derr.Error())
+		inv.log.Warn("event.invalid", "detail", "event not understood", "error", derr.Error())
 		return inv.answer(inv.requestFailure(derr))
 	}
 	inv.resolve(fc)
@@ -151,7 +163,7 @@ func (inv *invocation) answer(results []restore.Result) (any, error) {
 	resp := Response{Results: results}
 	if err := retryError(inv.kind, results); err != nil {
 		summary, _ := json.Marshal(resp)
-		inv.log.Error("invocation fails so that the platform retries it", "reason", err.Error())
+		inv.log.Error("invocation.retry", "detail", "invocation fails so that the platform retries it", "reason", err.Error())
 		return nil, fmt.Errorf("%v: %s", err, summary)
 	}
 	return resp, nil
@@ -164,7 +176,7 @@ func (inv *invocation) logSummary(results []restore.Result) {
 	for _, r := range results {
 		counts[r.Status]++
 	}
-	inv.log.Info("invocation answered", "results", len(results),
+	inv.log.Info("invocation.answered", "detail", "invocation answered", "results", len(results),
 		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
 		"dryRun", counts[restore.DryRun], "planned", counts[restore.Planned], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown], "queued", counts[restore.Queued],
 		"ms", inv.h.Now().Sub(inv.received).Milliseconds())

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"redis-restore/events"
@@ -36,12 +35,14 @@ const WaitParam = "wait"
 // restores once; SCF retries it twice after an error.
 func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []job, wait bool) ([]restore.Result, bool) {
 	cfg := inv.cfg
-	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || !inv.mayHandOff(jobs) {
+	seal := restore.NewSeal(cfg.SigningKey)
+	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || seal == nil || !inv.mayHandOff(jobs) {
 		return nil, false
 	}
-	payload, err := json.Marshal(events.HandoffEvent{Handoff: events.HandoffCall{
-		Trigger: src.trigger, Since: src.since, Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data),
-	}})
+	call := events.HandoffCall{Trigger: src.trigger, Channel: string(src.channel), Since: src.since.UTC(),
+		Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data)}
+	call.Seal = handoffSeal(seal, &call)
+	payload, err := json.Marshal(events.HandoffEvent{Handoff: call})
 	if err != nil || len(payload) > cloud.MaxAsyncEvent {
 		return nil, false
 	}
@@ -52,10 +53,10 @@ func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []j
 	if err != nil {
 		// Done here instead: a hand-off that may have gone through after
 		// all is no danger, the second one finds the first's restore.
-		inv.log.Warn("hand-off failed: the restore runs in this invocation", "error", err.Error())
+		inv.log.Warn("handoff.failed", "detail", "hand-off failed: the restore runs in this invocation", "error", err.Error())
 		return nil, false
 	}
-	inv.log.Info("restore handed off", "asyncRequestId", id)
+	inv.log.Info("handoff.sent", "detail", "restore handed off", "asyncRequestId", id)
 	results := make([]restore.Result, len(jobs))
 	for i, j := range jobs {
 		if j.decided != nil {
@@ -120,6 +121,18 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 	if h.Body == "" || h.Trigger == "" {
 		return inv.requestFailure(invalid(events.HandoffField, "trigger and body are required"))
 	}
+	// Only the function's own hand-off is run as the HTTP call it carries:
+	// anyone may invoke the function with this shape, to pass off a
+	// request as an authenticated webhook's, or as older than it is.
+	if seal := restore.NewSeal(inv.cfg.SigningKey); !seal.Verify(h.Seal, "handoff", handoffParts(&h)...) {
+		inv.log.Warn("handoff.refused", "detail", "hand-off refused: not sealed by this function", "trigger", h.Trigger)
+		return inv.requestFailure(unauthenticated("a hand-off must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
+	}
+	switch restore.Channel(h.Channel) {
+	case restore.ChannelSigned, restore.ChannelBasic:
+	default:
+		return inv.requestFailure(invalid(events.HandoffField, "channel must be signed or basic"))
+	}
 	inv.log = inv.log.With("handedOffFrom", h.Trigger)
 	return inv.run(ctx, inv.jobs(decodeBody([]byte(h.Body)), inv.handoffSource(&h)))
 }
@@ -134,6 +147,16 @@ func wantsWait(q map[string]events.QueryValue) bool {
 	if s == "" {
 		return true // ?wait, or wait=true sent as a flag
 	}
-	b, err := strconv.ParseBool(s)
+	b, err := config.ParseBool(s) // the one yes/no reading: ?wait=yes waits too
 	return err == nil && b
+}
+
+// handoffSeal is the function's MAC over a hand-off: every field the
+// asynchronous invocation trusts.
+func handoffSeal(seal *restore.Seal, h *events.HandoffCall) string {
+	return seal.Sum("handoff", handoffParts(h)...)
+}
+
+func handoffParts(h *events.HandoffCall) []string {
+	return []string{h.Trigger, h.Channel, h.Since.UTC().Format(time.RFC3339Nano), h.Key, h.Fingerprint, h.Body}
 }

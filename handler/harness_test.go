@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,7 @@ func newEnv(t testing.TB) *env {
 	// HTTP calls run here unless a test hands them off (handoff_test.go):
 	// most tests are about what happens to a restore, not where.
 	e.vars["RESTORE_HANDOFF"] = "off"
-	h := handler.New(handler.NewLogger(e.logs, -4))
+	h := handler.New(handler.NewLogger(e.logs, slog.LevelDebug))
 	h.Getenv = func(k string) string { return e.vars[k] }
 	h.LocalCredentials = nil // this machine's credential files are not the test's
 	h.Clients = cloud.New(cloud.Options{RequestsPerSecond: 1000})

@@ -35,6 +35,7 @@ const (
 // source is where a request body came from, and its identity.
 type source struct {
 	trigger     string
+	channel     restore.Channel // how it reached the function: see restore.Channel
 	since       time.Time
 	key         string // the event's identity, "" if it has none
 	fingerprint string // what key was given for: a hash of the body
@@ -44,15 +45,28 @@ type source struct {
 
 // createdAt is when an event was created, for the task-list check: its own
 // time t where it has one, else the time it arrived less untimedLookback.
+// An event's own time later than its arrival is no time at all: a clock
+// that runs fast, or lies, would hide this event's restore from its
+// redelivery (which arrives later still), so it is searched for as an
+// untimed event's is.
 func (inv *invocation) createdAt(t time.Time) time.Time {
-	if t.IsZero() {
+	if t.IsZero() || t.After(inv.received) {
 		return inv.received.Add(-untimedLookback)
 	}
 	return t
 }
 
+// notAfterArrival is t, or the invocation's arrival if t is later: the
+// event's clock may run fast, or lie.
+func (inv *invocation) notAfterArrival(t time.Time) time.Time {
+	if t.After(inv.received) {
+		return inv.received
+	}
+	return t
+}
+
 func (inv *invocation) directSource() source {
-	return source{trigger: "direct", since: inv.createdAt(time.Time{})}
+	return source{trigger: "direct", channel: restore.ChannelInvoke, since: inv.createdAt(time.Time{})}
 }
 
 // timerSource: a timer event without Time (not documented, but not
@@ -63,12 +77,12 @@ func (inv *invocation) timerSource(ev *events.TimerEvent) source {
 	if fired.IsZero() {
 		fired = inv.received.Truncate(time.Minute)
 	}
-	return source{trigger: "timer", since: inv.createdAt(ev.Time),
+	return source{trigger: "timer", channel: restore.ChannelInvoke, since: inv.createdAt(ev.Time),
 		key: "timer:" + ev.TriggerName + ":" + fired.UTC().Format(time.RFC3339), noSecrets: true}
 }
 
 func (inv *invocation) cmqSource(m *events.CMQMessage) source {
-	src := source{trigger: "cmq", since: inv.createdAt(m.PublishTime), noSecrets: true}
+	src := source{trigger: "cmq", channel: restore.ChannelInvoke, since: inv.createdAt(m.PublishTime), noSecrets: true}
 	if m.MsgID != "" {
 		src.key = "cmq:" + m.MsgID
 	}
@@ -81,22 +95,23 @@ func (inv *invocation) cmqSource(m *events.CMQMessage) source {
 // failed batch at once). Topic, partition and offset identify it however
 // often the trigger delivers it.
 func (inv *invocation) ckafkaSource(m *events.CKafkaMessage) source {
-	return source{trigger: "ckafka", since: inv.createdAt(time.Time{}), noSecrets: true,
+	return source{trigger: "ckafka", channel: restore.ChannelInvoke, since: inv.createdAt(time.Time{}), noSecrets: true,
 		key: "ckafka:" + m.Topic + ":" + strconv.FormatInt(m.Partition, 10) + ":" + strconv.FormatInt(m.Offset, 10)}
 }
 
 func (inv *invocation) eventBridgeSource(ev *events.EventBridgeEvent) source {
-	src := source{trigger: eventBridgeTrigger, since: inv.createdAt(ev.Time.Time), noSecrets: true}
+	src := source{trigger: eventBridgeTrigger, channel: restore.ChannelInvoke, since: inv.createdAt(ev.Time.Time), noSecrets: true}
 	if ev.ID != "" {
 		src.key = "eventbridge:" + ev.ID
 	}
 	return src
 }
 
-// handoffSource keeps the HTTP call's identity. Passwords never travel in
-// a hand-off (see mayHandOff).
+// handoffSource keeps the HTTP call's identity and channel, which its MAC
+// proves (see handoff.go). Passwords never travel in a hand-off (see
+// mayHandOff).
 func (inv *invocation) handoffSource(h *events.HandoffCall) source {
-	return source{trigger: h.Trigger, since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint, noSecrets: true}
+	return source{trigger: h.Trigger, channel: restore.Channel(h.Channel), since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint, noSecrets: true}
 }
 
 // webhookSource gives a webhook call its identity:
@@ -112,8 +127,9 @@ func (inv *invocation) handoffSource(h *events.HandoffCall) source {
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: inv.kind.String(), since: inv.received, mayForce: true}
+	src := source{trigger: inv.kind.String(), channel: restore.ChannelBasic, since: inv.received, mayForce: true}
 	if who.method == "signature" {
+		src.channel = restore.ChannelSigned
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt
 		}

@@ -116,7 +116,7 @@ func (inv *invocation) jobs(b body, src source) []job {
 		return fail(err)
 	}
 	if kind == Alarm {
-		j, err := inv.alarmJob(b, src.trigger) // see alarm.go
+		j, err := inv.alarmJob(b, src) // see alarm.go
 		if err != nil {
 			return fail(err)
 		}
@@ -135,7 +135,7 @@ func (inv *invocation) jobs(b body, src source) []job {
 		if err := inv.checkForce(r, src); err != nil {
 			return fail(err)
 		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Since: src.since, Key: requestKey(src, i), Fingerprint: src.fingerprint,
+		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, i), Fingerprint: src.fingerprint,
 			JobGuard: restore.JobGuard{Force: r.Force}}})
 	}
 	return out

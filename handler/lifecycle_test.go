@@ -276,7 +276,7 @@ func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
 func (e *env) statusGet(query map[string]string) (int, map[string]any) {
 	e.t.Helper()
 	ev := map[string]any{
-		"headers":     map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), nil)},
+		"headers":     map[string]string{"x-restore-signature": handler.SignQuery(webhookSecret, time.Now(), query)},
 		"body":        "",
 		"path":        "/restore",
 		"httpMethod":  "GET",
@@ -331,6 +331,7 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 	}
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001", "sg-price0002")
+	redis4(e, e.demo.InstanceID)
 	r := onlyResult(t, e.results([]byte(body)))
 	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseCloning || len(r.NewInstanceIDs) != 1 || r.DealID == "" {
 		t.Fatalf("clone %+v", r)
@@ -362,7 +363,8 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 func TestClonesPerInvocationAreCapped(t *testing.T) {
 	e := lifeEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
-	e.emu.AddInstance(cloudemu.Instance{ID: "crs-second01", Region: "ap-guangzhou", Status: 2})
+	redis4(e, e.demo.InstanceID)
+	e.emu.AddInstance(cloudemu.Instance{ID: "crs-second01", Region: "ap-guangzhou", Status: 2, Type: 6})
 	e.emu.AddBackup("crs-second01", cloudemu.Backup{ID: "999000111", StartTime: time.Now().Add(-time.Hour), Status: 2})
 	body := fmt.Sprintf(`{"restores":[{"instanceId":%q,"backupId":%q,"mode":"clone"},{"instanceId":"crs-second01","backupId":"999000111","mode":"clone"}]}`,
 		e.demo.InstanceID, e.demo.LatestBackupID)
@@ -453,4 +455,10 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 	if ok := lastOf(msgs, "succeeded"); ok.Data.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
 		t.Fatalf("succeeded without the undo: %+v", ok.Data.Life)
 	}
+}
+
+// redis4 makes an instance Redis 4.0 (Type 6): the editions that restore
+// by cloning. Redis 2.8, the demo's, cannot be cloned.
+func redis4(e *env, id string) {
+	e.emu.UpdateInstance(id, func(in *cloudemu.Instance) { in.Type = 6 })
 }

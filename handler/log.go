@@ -7,8 +7,11 @@ import (
 )
 
 // NewLogger writes JSON lines, one per event, which SCF's log service
-// indexes by field.
-func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+// indexes by field. Each line's msg is a stable dotted key (restore.accepted,
+// webhook.refused, ...) for queries and alarms; the sentence a person reads
+// is in detail (docs/operations.md lists the keys). level may be a
+// *slog.LevelVar, which Handler.Level sets from LOG_LEVEL per invocation.
+func NewLogger(w io.Writer, level slog.Leveler) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: RedactAttr}))
 }
 

@@ -67,7 +67,7 @@ func TestUndeliveredTaskIdFailsTheInvocationAndTheRetryDeliversIt(t *testing.T) 
 			t.Errorf("error %q lacks %q", err, w)
 		}
 	}
-	if !strings.Contains(e.logs.String(), `"level":"ERROR","msg":"TaskId NOT delivered`) || !strings.Contains(e.logs.String(), `"taskId":`+itoa(calls[0].TaskID)) {
+	if !strings.Contains(e.logs.String(), `"level":"ERROR","msg":"outcome.undelivered"`) || !strings.Contains(e.logs.String(), `"detail":"TaskId NOT delivered`) || !strings.Contains(e.logs.String(), `"taskId":`+itoa(calls[0].TaskID)) {
 		t.Errorf("no ERROR line with the TaskId in the logs")
 	}
 

@@ -23,7 +23,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 	h := inv.h
 	cfg, cfgErr := config.Load(h.Getenv)
 	if cfgErr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", cfgErr.Error())
+		inv.log.Error("config.invalid", "detail", "configuration is wrong: every restore is refused", "error", cfgErr.Error())
 	}
 	if !cfg.Credentials.Complete() && h.Getenv("TENCENTCLOUD_RUNENV") != "SCF" && h.LocalCredentials != nil {
 		if creds, ok := h.LocalCredentials(); ok {
@@ -36,12 +36,14 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		cfg.Namespace = cmp.Or(fc.Namespace, cfg.Namespace)
 	}
 	if region, rerr := invocationRegion(cfg.Region, fc); rerr != nil {
-		inv.log.Error("configuration is wrong: every restore is refused", "error", rerr.Error())
+		inv.log.Error("config.invalid", "detail", "configuration is wrong: every restore is refused", "error", rerr.Error())
 		cfgErr = cmp.Or(cfgErr, rerr)
 	} else {
 		cfg.Region = region
 	}
 	inv.cfg, inv.cfgErr = cfg, cfgErr
+	// This container's share of the role's API limits.
+	h.Clients.ShareLimits(cfg.Concurrency)
 
 	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
 	inv.svc = &restore.Service{
@@ -73,7 +75,7 @@ func (inv *invocation) service(ctx context.Context) *restore.Service {
 	inv.roleTried = true
 	assumed, err := inv.h.Clients.AssumedSession(ctx, cfg.Credentials, cfg.EndpointURL, cfg.Region, cfg.RoleARN)
 	if err != nil {
-		inv.log.Error("cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
+		inv.log.Error("role.assumeFailed", "detail", "cannot assume RESTORE_ROLE_ARN", "role", cfg.RoleARN, "error", err.Error())
 		svc.Refuse = err
 		return svc
 	}
@@ -100,8 +102,9 @@ func settings(cfg *config.Config) restore.Settings {
 		Region: cfg.Region, DryRun: cfg.DryRun, LockRetry: cfg.LockRetry,
 		Password: cfg.Password, PasswordRotates: cfg.PasswordSecret != "",
 		AlarmBudget: cfg.AlarmBudget, RequestBudget: cfg.RequestBudget,
-		Approval: cfg.Approval, ApprovalTTL: cfg.ApprovalTTL, PlanSecret: cfg.Secret,
-		Allowed: cfg.Allowed, Life: cfg.Life, Output: cfg.CheckOutput(), CanReport: cfg.CanReport(),
+		Approval: cfg.Approval, ApprovalTTL: cfg.ApprovalTTL, Seal: restore.NewSeal(cfg.SigningKey),
+		Allowed: cfg.Allowed, AllowedIDs: cfg.AllowedIDs(), Regions: cfg.SweptRegions(),
+		Life: cfg.Life, Output: cfg.CheckOutput(), CanReport: cfg.CanReport(),
 	}
 	if !cfg.Credentials.Complete() {
 		st.NoCredentials = failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),

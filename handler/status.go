@@ -37,12 +37,12 @@ func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest
 	if err != nil {
 		return inv.statusError(err)
 	}
-	inv.log.Info("status answered", "instanceId", st.InstanceID, "phase", string(st.Phase), "taskId", st.TaskID)
+	inv.log.Info("status.answered", "detail", "status answered", "instanceId", st.InstanceID, "phase", string(st.Phase), "taskId", st.TaskID)
 	return jsonResponse(http.StatusOK, st)
 }
 
 func (inv *invocation) statusError(err error) events.APIGatewayResponse {
 	results := inv.requestFailure(err)
-	inv.log.Warn("status refused", "code", results[0].Error.Code, "error", results[0].Error.Message)
+	inv.log.Warn("status.refused", "detail", "status refused", "code", results[0].Error.Code, "error", results[0].Error.Message)
 	return inv.gatewayResponse(results)
 }

@@ -25,8 +25,8 @@ func isSweep(msg fields) bool {
 // event (SCF retries a failed one) looks at the same window.
 func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restore.Result {
 	at := ev.Time
-	if at.IsZero() {
-		at = inv.received
+	if at.IsZero() || at.After(inv.received) {
+		at = inv.received // a Time in the future would move the window past what has happened
 	}
 	return inv.service(ctx).Sweep(ctx, at)
 }

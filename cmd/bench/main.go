@@ -22,11 +22,11 @@ import (
 const (
 	testdata  = "testdata" // the event fixtures used as templates
 	poll      = 250 * time.Microsecond
-	gap       = 60 * time.Millisecond // between warm invocations: the client-side limiter's token is 50 ms
-	batches   = 3                     // warm 100-record CMQ batches (about 5 s each)
-	records   = 100                   // records of a CMQ batch
-	tputRuns  = 3                     // throughput runs, each a fresh process and emulator
-	callbacks = 10                    // alarms, each posted twice
+	gap       = 110 * time.Millisecond // between warm invocations: the client-side pace of the queue's sends is 100 ms a token
+	batches   = 3                      // warm 100-record CMQ batches (about 10 s each: the queue's pace)
+	records   = 100                    // records of a CMQ batch
+	tputRuns  = 3                      // throughput runs, each a fresh process and emulator
+	callbacks = 10                     // alarms, each posted twice
 	benchtime = "50ms"
 	count     = 5 // runs of each micro-benchmark
 )
@@ -45,6 +45,7 @@ type report struct {
 	warm     *warmSection
 	tput     *tputSection
 	callback *callbackSection
+	fleet    *fleetSection
 	gobench  *goBenchSection
 	errors   []string
 }
@@ -55,17 +56,28 @@ func main() {
 	out := flag.String("o", "BENCHMARKS.md", "report to write")
 	starts := flag.Int("starts", 25, "cold starts to measure (at least 20 for the target's median)")
 	warm := flag.Int("warm", 100, "warm invocations of each one-record event kind")
+	fleetN := flag.Int("fleet", 1000, "instances of the fleet section, one alarm each")
+	fleetC := flag.Int("fleet-containers", 16, "function processes the fleet's alarms are delivered to at once")
+	fleetOnly := flag.Bool("fleet-only", false, "measure only the fleet section")
 	flag.Parse()
-	if *starts < 1 || *warm < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -starts and -warm must be positive")
+	if *starts < 1 || *warm < 1 || *fleetN < 1 || *fleetC < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -starts, -warm, -fleet and -fleet-containers must be positive")
 		os.Exit(2)
 	}
-	if !run(*bin, *zipPath, *out, *starts, *warm) {
+	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetOnly}) {
 		os.Exit(1)
 	}
 }
 
-func run(binPath, zipPath, out string, starts, warm int) bool {
+// settings are the command line's counts.
+type settings struct {
+	starts, warm   int
+	fleetN, fleetC int
+	fleetOnly      bool
+}
+
+func run(binPath, zipPath, out string, set settings) bool {
+	starts, warm := set.starts, set.warm
 	began := time.Now()
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "bench [%5.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, args...))
@@ -79,6 +91,12 @@ func run(binPath, zipPath, out string, starts, warm int) bool {
 	bin, err := filepath.Abs(binPath)
 	if err != nil {
 		fail("binary", err)
+	}
+	if set.fleetOnly {
+		if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
+			fail("fleet", err)
+		}
+		return finish(r, out, began, logf)
 	}
 	if r.size, err = measureSizes(binPath, zipPath); err != nil {
 		fail("size", err)
@@ -108,14 +126,21 @@ func run(binPath, zipPath, out string, starts, warm int) bool {
 	if r.callback, err = runCallbacks(bin, logf); err != nil {
 		fail("alarm callbacks", err)
 	}
+	if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
+		fail("fleet", err)
+	}
 	if r.gobench, err = runGoBench(); err != nil {
 		fail("go micro-benchmarks", err)
 	}
+	return finish(r, out, began, logf)
+}
 
+// finish writes the report and prints the targets.
+func finish(r *report, out string, began time.Time, logf func(string, ...any)) bool {
 	r.machine.LoadEnd = loadAvg()
 	r.elapsed = time.Since(began)
 	if err := os.WriteFile(out, []byte(r.markdown()), 0o644); err != nil {
-		fail("write report", err)
+		logf("write report: %v", err)
 		return false
 	}
 	logf("wrote %s in %s", out, r.elapsed.Round(time.Second))

@@ -42,8 +42,9 @@ type warmSection struct {
 // one-record kind, interleaved (timer, API gateway, CMQ, timer, ...) so
 // that the machine's noise falls on every kind alike, then 100-record CMQ
 // batches. Each invocation starts gap after the previous one answered: the
-// function's client-side limiter (20 calls a second per action, burst 1)
-// would otherwise measure its 50 ms token wait, not the function.
+// function's client-side pace (20 calls a second per Redis action, 10 for
+// the queue's sends, burst 1) would otherwise measure its 100 ms token
+// wait, not the function.
 func runWarm(bin string, w *world, n int, logf func(string, ...any)) (*warmSection, error) {
 	ctx := context.Background()
 	fn, err := scfdriver.Start(ctx, scfdriver.Options{Binary: bin})

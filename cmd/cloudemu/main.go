@@ -37,7 +37,8 @@ func run() error {
 		"RATE is a probability 0..1; KIND is an API error code, an HTTP status,\n"+
 		"reset (close the connection), delay=DURATION (e.g. delay=2s), after:KIND\n"+
 		"(perform the action, then fail its answer that way) or lost (= after:reset)")
-	rate := flag.String("rate", "", `per-second request limits: Action=N[,Action2=M], e.g. "RestoreInstance=20"; beyond them RequestLimitExceeded`)
+	rate := flag.String("rate", "", `per-second request limits of each identity: Action=N[,Action2=M], e.g. "RestoreInstance=20"; beyond them RequestLimitExceeded`)
+	account := flag.Bool("account-limits", false, "enforce the API documents' limits per account and identity (20/s per Redis action; CMQ sends 20/s for the root account, 10/s for a sub-account or role), as the cloud does; -rate overrides an action's")
 	seed := flag.Int64("seed", 1, "seed of the random fault source")
 	// A restore's life (internal/cloudemu/lifecycle.go): how long each flow takes.
 	taskDuration := flag.Duration("task-duration", 2*time.Second, "how long a restore task runs")
@@ -67,6 +68,9 @@ func run() error {
 	for _, action := range slices.Sorted(maps.Keys(faultSpecs)) {
 		e.SetFaults(action, faultSpecs[action])
 		log.Printf("faults on %s: rate %.2f over %d kinds", action, faultSpecs[action].Rate, len(faultSpecs[action].Kinds))
+	}
+	if *account {
+		e.LimitAccount()
 	}
 	for _, action := range slices.Sorted(maps.Keys(limits)) {
 		e.SetRateLimit(action, limits[action])

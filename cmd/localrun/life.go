@@ -37,6 +37,8 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 	fmt.Printf("\nthe sweep timer fires every %s (production: every minute); messages as they reach the queue:\n", lifeSweepEvery)
 	seen := map[string]bool{}
 	var undo, instanceID string
+	var failed error
+	ended := false
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		done := false
@@ -56,9 +58,13 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 			}
 			if t := strings.TrimPrefix(ev.Type, restore.EventTypePrefix); t == "succeeded" || t == "failed" && ev.Data.Life != nil {
 				done = true
+				if t == "failed" {
+					failed = fmt.Errorf("the restore of %s failed: %s", ev.Data.InstanceID, describe(ev))
+				}
 			}
 		}
 		if done {
+			ended = true
 			break
 		}
 		time.Sleep(lifeSweepEvery)
@@ -66,14 +72,17 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 			return err
 		}
 	}
-	if undo == "" {
+	switch {
+	case !ended:
+		return fmt.Errorf("the restore had not ended after %s", 90*time.Second)
+	case undo == "":
 		fmt.Println("\nno undo: the restore took no safety backup")
-		return nil
+		return failed
 	}
 	fmt.Printf("\nto undo it, restore the safety backup (one request; signed like any webhook call):\n  %s\n", undo)
 	fmt.Printf("  curl -X POST \"$FUNCTION_URL\" -H \"X-Restore-Signature: t=$t,v1=$sig\" -d '%s'\n", undo)
 	fmt.Printf("where is it? GET \"$FUNCTION_URL?instanceId=%s\" (signed over an empty body)\n", instanceID)
-	return nil
+	return failed
 }
 
 // sweep invokes the function with the sweep timer's event, as SCF fires

@@ -28,20 +28,17 @@ import (
 	"redis-restore/internal/ttl"
 )
 
-// RequestsPerSecond is the documented limit of every action the function
-// calls (RestoreInstance, DescribeTaskList and the CMQ sends: 20 a second).
-const RequestsPerSecond = 20
-
-// Clients is the container-wide part: transport and rate limiters.
+// Clients is the container-wide part: transport and pacers (pace.go).
 type Clients struct {
 	transport http.RoundTripper
 	timeout   time.Duration
 
 	now func() time.Time
 
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
-	perSec   rate.Limit
+	mu         sync.Mutex
+	pacers     map[string]*pacer // by action
+	perSec     rate.Limit        // Options.RequestsPerSecond; 0: the documented limits, shared
+	containers int               // see ShareLimits
 
 	// SDK clients, see cached. Product clients (redis.Client, ...) are
 	// not stored, nor put in an interface or a type parameter: any of that
@@ -59,7 +56,7 @@ type Clients struct {
 type Options struct {
 	Transport         http.RoundTripper // default: a dedicated http.Transport
 	RequestTimeout    time.Duration     // one HTTP request; default 10s
-	RequestsPerSecond float64           // per action; default RequestsPerSecond
+	RequestsPerSecond float64           // per action, for tests; default: each action's documented limit, shared (see ShareLimits)
 	Now               func() time.Time  // clock of cached credentials; default time.Now
 }
 
@@ -79,35 +76,19 @@ func New(opts Options) *Clients {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 10 * time.Second
 	}
-	if opts.RequestsPerSecond == 0 {
-		opts.RequestsPerSecond = RequestsPerSecond
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	return &Clients{
-		transport: opts.Transport,
-		timeout:   opts.RequestTimeout,
-		now:       opts.Now,
-		limiters:  map[string]*rate.Limiter{},
-		perSec:    rate.Limit(opts.RequestsPerSecond),
-		roles:     ttl.New[string, config.Credentials](0),
-		sdk:       ttl.New[sdkKey, *common.Client](maxSDKClients),
+		transport:  opts.Transport,
+		timeout:    opts.RequestTimeout,
+		now:        opts.Now,
+		pacers:     map[string]*pacer{},
+		perSec:     rate.Limit(opts.RequestsPerSecond),
+		containers: 1,
+		roles:      ttl.New[string, config.Credentials](0),
+		sdk:        ttl.New[sdkKey, *common.Client](maxSDKClients),
 	}
-}
-
-// limiter is the shared limiter of one API action. The burst is one: a
-// batch spreads its calls evenly instead of spending a second's worth at
-// once and meeting the server's own window.
-func (c *Clients) limiter(action string) *rate.Limiter {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.limiters[action]
-	if !ok {
-		l = rate.NewLimiter(c.perSec, 1)
-		c.limiters[action] = l
-	}
-	return l
 }
 
 // Session is one invocation's view: its credentials and endpoint.

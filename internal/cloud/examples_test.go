@@ -18,16 +18,16 @@ import (
 )
 
 // apiExamples is Tencent's own example answers, one file per action
-// (tccli's examples.json and api.json): ../shared/api-examples from the
-// repository's root, where CI has them too.
-var apiExamples = filepath.Join("..", "..", "..", "shared", "api-examples")
+// (tccli's examples.json and api.json): the repository's copy in
+// testdata/api-examples (its SOURCES.md names where they come from).
+var apiExamples = filepath.Join("..", "..", "testdata", "api-examples")
 
 // exampleAnswer is the first documented answer of service/action.
 func exampleAnswer(t *testing.T, service, action string) json.RawMessage {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(apiExamples, service, action+".json"))
 	if err != nil {
-		t.Fatalf("the API's example (%s from the repository's root): %v", "../shared/api-examples", err)
+		t.Fatalf("the API's example (%s): %v", "testdata/api-examples", err)
 	}
 	var doc struct {
 		Examples []struct {

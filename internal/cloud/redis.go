@@ -28,12 +28,16 @@ func (s *Session) redis(region string) *common.Client {
 	return &c
 }
 
-// call waits for the action's rate limiter, then sends.
+// call waits for the action's pace (pace.go), sends, and lets the pace
+// learn from the answer.
 func (s *Session) call(ctx context.Context, c *common.Client, action string, req tchttp.Request, resp tchttp.Response) error {
-	if err := s.clients.limiter(action).Wait(ctx); err != nil {
+	p := s.clients.pacer(action)
+	if err := p.lim.Wait(ctx); err != nil {
 		return failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), action+": no time left to wait for the rate limit", err)
 	}
-	return classify(action, c.Send(req, resp))
+	err := c.Send(req, resp)
+	p.observe(err, time.Now())
+	return classify(action, err)
 }
 
 // taskID decodes the TaskId as a JSON number or as a string of digits:

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,9 +95,7 @@ func (e *Emulator) authenticate(r *http.Request, body []byte, now time.Time) (au
 	if h.date != time.Unix(ts, 0).UTC().Format("2006-01-02") {
 		return authInfo{}, errf("AuthFailure.SignatureFailure", "the credential scope date %s does not match the timestamp", h.date)
 	}
-	want := signature(cred.key, h, r, tsHeader, body)
-	got, _ := hex.DecodeString(h.signature)
-	if !hmac.Equal(want, got) {
+	if !signatureMatches(cred.key, h, r, tsHeader, body) {
 		return authInfo{}, errf("AuthFailure.SignatureFailure", "the provided credentials could not be validated: check your signature")
 	}
 	token := r.Header.Get("X-TC-Token")
@@ -113,23 +112,61 @@ func (e *Emulator) authenticate(r *http.Request, body []byte, now time.Time) (au
 	return authInfo{secretID: h.secretID, service: h.service}, nil
 }
 
-// signature recomputes TC3-HMAC-SHA256 as tencentcloud-sdk-go's
-// sendWithSignatureV3 does for POST requests.
-func signature(secretKey string, h authHeader, r *http.Request, ts string, body []byte) []byte {
+// signatureMatches checks TC3-HMAC-SHA256 as Tencent publishes it
+// (API 3.0, "Signature v3"), not as one SDK happens to sign:
+//
+//   - CanonicalHeaders: each header the client lists in SignedHeaders, in
+//     the client's order, as "name:value\n" with the value trimmed and
+//     lowercased;
+//   - host: the host as the client signed it. Clients disagree: the Go SDK
+//     signs its endpoint as configured (with the port), the Node.js SDK the
+//     URL's hostname (without it), while both send the port in Host. So a
+//     Host with a port is tried both ways;
+//   - CanonicalURI and CanonicalQueryString: the request's own ("/" and ""
+//     for every SDK's POST);
+//   - HashedRequestPayload: the body's SHA-256, or that of
+//     "UNSIGNED-PAYLOAD" when X-TC-Content-SHA256 says so.
+func signatureMatches(secretKey string, h authHeader, r *http.Request, ts string, body []byte) bool {
+	got, err := hex.DecodeString(h.signature)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSpace(r.Host))
+	hosts := []string{host}
+	if name, _, err := net.SplitHostPort(host); err == nil {
+		hosts = append(hosts, name)
+		if strings.Contains(name, ":") { // an IPv6 literal, as a URL writes it
+			hosts = append(hosts, "["+name+"]")
+		}
+	}
+	for _, host := range hosts {
+		if hmac.Equal(signature(secretKey, h, r, host, ts, body), got) {
+			return true
+		}
+	}
+	return false
+}
+
+// signature computes TC3-HMAC-SHA256 for one reading of the host.
+func signature(secretKey string, h authHeader, r *http.Request, host, ts string, body []byte) []byte {
 	var canonHeaders strings.Builder
 	for _, name := range h.signedHeaders {
-		v := r.Header.Get(name)
-		if name == "host" {
-			v = r.Host
+		v := host
+		if name != "host" {
+			v = strings.ToLower(strings.TrimSpace(strings.Join(r.Header.Values(name), ",")))
 		}
-		canonHeaders.WriteString(name + ":" + strings.TrimSpace(v) + "\n")
+		canonHeaders.WriteString(name + ":" + v + "\n")
 	}
 	payloadHash := sha256hex(body)
 	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
 		payloadHash = sha256hex([]byte("UNSIGNED-PAYLOAD"))
 	}
+	uri := r.URL.EscapedPath()
+	if uri == "" {
+		uri = "/"
+	}
 	canonical := strings.Join([]string{
-		r.Method, "/", "", canonHeaders.String(), strings.Join(h.signedHeaders, ";"), payloadHash,
+		r.Method, uri, r.URL.RawQuery, canonHeaders.String(), strings.Join(h.signedHeaders, ";"), payloadHash,
 	}, "\n")
 	scope := h.date + "/" + h.service + "/tc3_request"
 	toSign := "TC3-HMAC-SHA256\n" + ts + "\n" + scope + "\n" + sha256hex([]byte(canonical))

@@ -85,6 +85,9 @@ func (d DemoData) Environment(endpointURL string) map[string]string {
 		"TENCENTCLOUD_ENDPOINT_URL": endpointURL,
 		"RESTORE_QUEUE":             d.Queue,
 		"RESTORE_PASSWORD":          d.Password,
+		// The function's own key (make deploy generates one for a real
+		// function): the demo's is fixed, so that runs can be compared.
+		"RESTORE_SIGNING_KEY": "demo-signing-key-0123456789abcdefghijkl",
 	}
 }
 

@@ -122,6 +122,7 @@ type Emulator struct {
 	rng            *rand.Rand
 
 	creds     map[string]credential
+	assumed   map[string]bool // secret IDs AssumeRole made
 	roles     map[string]bool
 	instances map[string]*Instance
 	backups   map[string][]Backup // by instance, in the order added
@@ -136,16 +137,19 @@ type Emulator struct {
 	life      lifeState // manual backups, clones, task phases: see lifecycle.go
 	data      dataState // the instances' Redis servers and addresses: see data.go
 
-	calls    map[string]int
-	faults   map[string]*faultState
-	injected int
-	limits   map[string]*limiter
+	calls     map[string]int
+	faults    map[string]*faultState
+	injected  int
+	limits    map[string]RateLimit // see limits.go
+	windows   map[windowKey]window
+	throttled map[string]int
 }
 
 type credential struct {
 	key     string
 	token   string
 	expires time.Time
+	owner   Principal // zero: DefaultPrincipal
 }
 
 type secret struct {
@@ -171,6 +175,7 @@ func New(opts Options) *Emulator {
 		taskDuration:   defaultTaskDuration,
 		rng:            rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		creds:          map[string]credential{},
+		assumed:        map[string]bool{},
 		roles:          map[string]bool{},
 		instances:      map[string]*Instance{},
 		backups:        map[string][]Backup{},
@@ -181,7 +186,9 @@ func New(opts Options) *Emulator {
 		secrets:        map[string]*secret{},
 		calls:          map[string]int{},
 		faults:         map[string]*faultState{},
-		limits:         map[string]*limiter{},
+		limits:         map[string]RateLimit{},
+		windows:        map[windowKey]window{},
+		throttled:      map[string]int{},
 		life:           newLifeState(),
 		data:           newDataState(opts.Redis),
 		scf:            scfState{functions: map[string]*scfFunction{}, settle: defaultFunctionSettle, retryDelay: defaultAsyncRetryDelay},
@@ -194,12 +201,18 @@ func (e *Emulator) lock() func() {
 	return e.mu.Unlock
 }
 
-// AddCredential registers a key pair. A non-empty token makes it a temporary
-// credential whose requests must carry that X-TC-Token; a zero expires never
-// expires.
+// AddCredential registers a key pair of DefaultPrincipal. A non-empty token
+// makes it a temporary credential whose requests must carry that
+// X-TC-Token; a zero expires never expires.
 func (e *Emulator) AddCredential(secretID, secretKey, token string, expires time.Time) {
+	e.AddCredentialOf(DefaultPrincipal, secretID, secretKey, token, expires)
+}
+
+// AddCredentialOf registers a key pair of a principal: its requests count
+// against that principal's rate limits (see limits.go).
+func (e *Emulator) AddCredentialOf(owner Principal, secretID, secretKey, token string, expires time.Time) {
 	defer e.lock()()
-	e.creds[secretID] = credential{key: secretKey, token: token, expires: expires}
+	e.creds[secretID] = credential{key: secretKey, token: token, expires: expires, owner: owner}
 }
 
 // RemoveCredential forgets a key pair, e.g. to play a rotated-away key.

@@ -118,44 +118,6 @@ func resetConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// limiter is a sliding one-second window of accepted request times.
-type limiter struct {
-	perSecond int
-	times     []time.Time
-}
-
-// SetRateLimit limits an action to perSecond requests in any second of the
-// emulator's clock (Options.Now), so a frozen test clock throttles
-// deterministically; beyond it requests get RequestLimitExceeded.
-// 0 switches the limit off.
-func (e *Emulator) SetRateLimit(action string, perSecond int) {
-	defer e.lock()()
-	if perSecond <= 0 {
-		delete(e.limits, action)
-		return
-	}
-	e.limits[action] = &limiter{perSecond: perSecond}
-}
-
-// throttle admits or refuses one request. Caller holds e.mu.
-func (e *Emulator) throttle(action string, now time.Time) *apiError {
-	l := e.limits[action]
-	if l == nil {
-		return nil
-	}
-	cut := now.Add(-time.Second)
-	i := 0
-	for i < len(l.times) && !l.times[i].After(cut) {
-		i++
-	}
-	l.times = l.times[i:]
-	if len(l.times) >= l.perSecond {
-		return errf("RequestLimitExceeded", "the action %s is limited to %d requests per second", action, l.perSecond)
-	}
-	l.times = append(l.times, now)
-	return nil
-}
-
 // ParseFaults reads the command line's fault syntax:
 //
 //	Action=RATE:KIND,KIND;Action2=RATE:KIND

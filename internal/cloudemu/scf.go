@@ -2,10 +2,17 @@ package cloudemu
 
 // SCF (version 2018-04-16): the actions `make deploy` calls (functions and
 // their triggers) and Invoke, shaped after Tencent's own examples and field
-// types (shared/api-examples/scf) and the 2026 platform notes: CreateTrigger
+// types (testdata/api-examples/scf) and the 2026 platform notes: CreateTrigger
 // takes only cos, cls, timer, ckafka and http (the function URL); a
 // function is Creating or Updating for a while after each change and
-// refuses the next change until it is Active.
+// refuses the next change until it is Active. Where the documents set a
+// rule the deploy must follow, the emulator refuses what breaks it, with
+// the code the API documents: UpdateFunctionConfiguration's Description
+// takes no line break (CreateFunction's does), a function's Runtime cannot
+// change after creation, UpdateTrigger changes timer and CKafka triggers
+// only, the environment holds at most 4 KB and no empty value, and
+// GetFunction answers a function that does not exist with
+// InvalidParameterValue.FunctionName.
 
 import (
 	"archive/zip"
@@ -21,7 +28,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"redis-restore/internal/chinatime"
 	"redis-restore/internal/scfrules"
@@ -30,7 +36,7 @@ import (
 
 func init() {
 	// Registered here rather than in server.go's table, so the SCF part
-	// stays in one file.
+	// stays in its own files (scf.go, scf_versions.go).
 	services["scf"] = service{version: "2018-04-16", actions: map[string]handler{
 		"CreateFunction":              (*Emulator).createFunction,
 		"GetFunction":                 (*Emulator).getFunction,
@@ -39,7 +45,19 @@ func init() {
 		"CreateTrigger":               (*Emulator).createTrigger,
 		"UpdateTrigger":               (*Emulator).updateTrigger,
 		"ListTriggers":                (*Emulator).listTriggers,
+		"DeleteTrigger":               (*Emulator).deleteTrigger,
+		"DeleteFunction":              (*Emulator).deleteFunction,
 		"Invoke":                      (*Emulator).invoke,
+		// Versions, aliases and reserved concurrency: scf_versions.go.
+		"PublishVersion":               (*Emulator).publishVersion,
+		"ListVersionByFunction":        (*Emulator).listVersionByFunction,
+		"CreateAlias":                  (*Emulator).createAlias,
+		"UpdateAlias":                  (*Emulator).updateAlias,
+		"GetAlias":                     (*Emulator).getAlias,
+		"ListAliases":                  (*Emulator).listAliases,
+		"DeleteAlias":                  (*Emulator).deleteAlias,
+		"PutReservedConcurrencyConfig": (*Emulator).putReservedConcurrency,
+		"GetReservedConcurrencyConfig": (*Emulator).getReservedConcurrency,
 	}}
 }
 
@@ -65,8 +83,10 @@ type Function struct {
 	MemorySize      int64 // MB
 	Timeout         int64 // seconds
 	Environment     map[string]string
-	Status          string // Creating, Updating or Active, as of the emulator's clock
-	Zip             []byte // the code as uploaded
+	VpcID, SubnetID string            // VpcConfig; empty: no VPC
+	Tags            map[string]string // given to CreateFunction
+	Status          string            // Creating, Updating or Active, as of the emulator's clock
+	Zip             []byte            // the code as uploaded
 }
 
 // Trigger is a trigger of a function.
@@ -100,12 +120,16 @@ type InvokeFunc func(ctx context.Context, function string, event []byte) ([]byte
 
 type scfFunction struct {
 	Function
-	id       string
-	env      []envVar // in the order given: GetFunction answers it so
-	readyAt  time.Time
-	addTime  time.Time
-	modTime  time.Time
-	triggers []*scfTrigger
+	id        string
+	env       []envVar // in the order given: GetFunction answers it so
+	readyAt   time.Time
+	addTime   time.Time
+	modTime   time.Time
+	triggers  []*scfTrigger
+	versions  []*scfVersion        // published, oldest first
+	published int                  // versions published so far: the next is published+1
+	aliases   map[string]*scfAlias // by name; $DEFAULT (to $LATEST) always
+	reserved  *int64               // ReservedConcurrencyMem, MB; nil: none
 }
 
 type envVar struct{ Key, Value string }
@@ -174,7 +198,7 @@ func (e *Emulator) AddFunction(f Function) {
 	defer e.lock()()
 	f.Namespace = cmp.Or(f.Namespace, defaultNamespace)
 	now := e.now()
-	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now}
+	fn := &scfFunction{Function: f, id: "lam-" + randomHex(4), addTime: now, modTime: now, aliases: defaultAliases(now)}
 	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
 		fn.env = append(fn.env, envVar{k, f.Environment[k]})
 	}
@@ -274,9 +298,10 @@ func (e *Emulator) createFunction(c *call) (any, *apiError) {
 	p.check(!exists, "ResourceInUse.Function", "the function %s already exists in namespace %s", name, ns)
 	codeObj := objParam(p, "Code")
 	p.missing(codeObj != nil, "Code")
-	fn := &scfFunction{Function: Function{Name: name, Namespace: ns, Runtime: "Python3.6", MemorySize: 128, Timeout: 3}}
+	fn := &scfFunction{Function: Function{Name: name, Namespace: ns, Runtime: "Python3.6", MemorySize: 128, Timeout: 3}, aliases: defaultAliases(c.now)}
 	applyConfig(&fn.Function, &fn.env, p, true)
 	fn.Handler = cmp.Or(fn.Handler, "index.main_handler")
+	fn.Tags = tagsParam(p)
 	zipData := zipParam(p, codeObj, "Code.")
 	p.check(zipData != nil, "InvalidParameterValue.Code", "Code must carry ZipFile (base64 of the zip); COS and image sources are not emulated")
 	p.fail(checkZip(zipData, fn.Runtime, fn.Handler))
@@ -321,6 +346,10 @@ func (e *Emulator) updateFunctionConfiguration(c *call) (any, *apiError) {
 		return nil, c.p.err
 	}
 	e.mustBeActive(fn, c)
+	// The runtime is chosen when the function is created.
+	if r, ok := c.p.str("Runtime"); ok {
+		c.p.check(r == fn.Runtime, "InvalidParameterValue.Runtime", "the function %s runs %s: a runtime cannot be changed after the function is created (delete and create it)", fn.Name, fn.Runtime)
+	}
 	// Validate on a copy: a refused request changes nothing.
 	next, env := fn.Function, append([]envVar(nil), fn.env...)
 	applyConfig(&next, &env, c.p, false)
@@ -348,7 +377,9 @@ func applyConfig(f *Function, env *[]envVar, p *params, create bool) {
 		f.Role = s
 	}
 	if s, ok := p.str("Description"); ok {
-		p.fail(checkDescription(s))
+		// CreateFunction's page allows line breaks in a description;
+		// UpdateFunctionConfiguration's does not.
+		rule(p, "InvalidParameterValue.Description", scfrules.Description(s, create))
 		f.Description = s
 	}
 	if n, ok := p.int("MemorySize"); ok {
@@ -362,22 +393,11 @@ func applyConfig(f *Function, env *[]envVar, p *params, create bool) {
 	if obj := objParam(p, "Environment"); obj != nil {
 		*env = envParam(p, obj)
 	}
-}
-
-// checkDescription applies SCF's rule: at most 1000 characters, letters,
-// digits, spaces, commas, full stops, line breaks and Chinese.
-func checkDescription(s string) *apiError {
-	if n := len([]rune(s)); n > 1000 {
-		return errf("InvalidParameterValue.Description", "the Description has %d characters, more than 1000", n)
+	if obj := objParam(p, "VpcConfig"); obj != nil {
+		f.VpcID, _ = obj.str("VpcId")
+		f.SubnetID, _ = obj.str("SubnetId")
+		p.check((f.VpcID == "") == (f.SubnetID == ""), "InvalidParameterValue.VpcConfig", "VpcConfig needs both VpcId and SubnetId, or neither")
 	}
-	for _, r := range s {
-		ok := r < unicode.MaxASCII && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" ,.\n", r)) ||
-			unicode.Is(unicode.Han, r)
-		if !ok {
-			return errf("InvalidParameterValue.Description", "the Description may hold only letters, digits, spaces, commas, full stops and line breaks, not %q", r)
-		}
-	}
-	return nil
 }
 
 func envParam(p, obj *params) []envVar {
@@ -400,6 +420,37 @@ func envParam(p, obj *params) []envVar {
 		p.check(!seen[key], "InvalidParameterValue.Environment", "the variable %s is set twice", key)
 		seen[key] = true
 		out = append(out, envVar{key, value})
+	}
+	all := map[string]string{}
+	for _, v := range out {
+		all[v.Key] = v.Value
+	}
+	rule(p, "InvalidParameterValue.Environment", scfrules.Environment(all))
+	return out
+}
+
+// tagsParam reads CreateFunction's Tags, a list of {Key, Value}.
+func tagsParam(p *params) map[string]string {
+	list, ok := p.m["Tags"].([]any)
+	if !ok {
+		p.check(p.m["Tags"] == nil, "InvalidParameter", "the parameter Tags must be a list of {Key, Value}")
+		return nil
+	}
+	out := map[string]string{}
+	for i, item := range list {
+		m, _ := item.(map[string]any)
+		k, _ := m["Key"].(string)
+		v, _ := m["Value"].(string)
+		p.check(k != "", "InvalidParameterValue.Tags", "the parameter Tags.%d needs a Key", i)
+		out[k] = v
+	}
+	return out
+}
+
+func tagList(tags map[string]string) []map[string]string {
+	out := []map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, map[string]string{"Key": k, "Value": tags[k]})
 	}
 	return out
 }
@@ -455,14 +506,27 @@ func checkZip(data []byte, runtime, handler string) *apiError {
 }
 
 func (e *Emulator) getFunction(c *call) (any, *apiError) {
-	fn := e.lookupFunction(c)
+	// GetFunction's documented answer to a function that does not exist is
+	// InvalidParameterValue.FunctionName ("function does not exist"), not
+	// the ResourceNotFound.Function of the actions that change one.
+	name, ns := c.p.requiredStr("FunctionName"), namespaceParam(c.p)
+	fn, ok := e.scf.functions[fnKey(ns, name)]
+	c.p.check(ok, "InvalidParameterValue.FunctionName", "the function %s does not exist in namespace %s", name, ns)
 	qualifier, _ := c.p.str("Qualifier")
 	if c.p.err != nil {
 		return nil, c.p.err
 	}
 	qualifier = cmp.Or(qualifier, "$LATEST")
-	vars := make([]map[string]string, 0, len(fn.env))
-	for _, v := range fn.env {
+	view, env := fn.Function, fn.env
+	if qualifier != "$LATEST" {
+		v := fn.version(qualifier)
+		if v == nil {
+			return nil, errf("ResourceNotFound.Version", "the function %s has no version %s", fn.Name, qualifier)
+		}
+		view, env = v.Function, v.env
+	}
+	vars := make([]map[string]string, 0, len(env))
+	for _, v := range env {
 		vars = append(vars, map[string]string{"Key": v.Key, "Value": v.Value})
 	}
 	triggers := make([]map[string]any, 0, len(fn.triggers))
@@ -472,18 +536,18 @@ func (e *Emulator) getFunction(c *call) (any, *apiError) {
 	status := e.fnStatus(fn, c.now)
 	return map[string]any{
 		"Qualifier":         qualifier,
-		"Description":       fn.Description,
-		"Timeout":           fn.Timeout,
+		"Description":       view.Description,
+		"Timeout":           view.Timeout,
 		"InitTimeout":       90,
-		"MemorySize":        fn.MemorySize,
-		"Runtime":           fn.Runtime,
-		"VpcConfig":         map[string]string{"VpcId": "", "SubnetId": ""},
+		"MemorySize":        view.MemorySize,
+		"Runtime":           view.Runtime,
+		"VpcConfig":         map[string]string{"VpcId": view.VpcID, "SubnetId": view.SubnetID},
 		"Environment":       map[string]any{"Variables": vars},
-		"Handler":           fn.Handler,
+		"Handler":           view.Handler,
 		"UseGpu":            "FALSE",
-		"Role":              fn.Role,
-		"CodeSize":          len(fn.Zip),
-		"FunctionVersion":   "$LATEST",
+		"Role":              view.Role,
+		"CodeSize":          len(view.Zip),
+		"FunctionVersion":   qualifier,
 		"FunctionName":      fn.Name,
 		"FunctionId":        fn.id,
 		"Namespace":         fn.Namespace,
@@ -508,7 +572,7 @@ func (e *Emulator) getFunction(c *call) (any, *apiError) {
 		"CodeResult":        "success",
 		"CodeError":         "",
 		"ErrNo":             0,
-		"Tags":              []any{},
+		"Tags":              tagList(fn.Tags),
 		"AccessInfo":        map[string]string{"Host": "", "Vip": ""},
 		"Type":              "Event",
 		"CfsConfig":         map[string]any{"CfsInsList": []any{}},
@@ -625,6 +689,7 @@ func (e *Emulator) createTrigger(c *call) (any, *apiError) {
 	t := &scfTrigger{Trigger: Trigger{Name: name, Type: typ}, addTime: c.now, modTime: c.now}
 	t.Qualifier, _ = p.str("Qualifier")
 	t.Qualifier = cmp.Or(t.Qualifier, "$DEFAULT")
+	p.check(fn.qualifierExists(t.Qualifier), "InvalidParameterValue.Qualifier", "the function %s has no version or alias %s", fn.Name, t.Qualifier)
 	t.Enabled = enableParam(p, true)
 	t.CustomArgument, _ = p.str("CustomArgument")
 	t.Description, _ = p.str("Description")
@@ -673,6 +738,7 @@ func (e *Emulator) updateTrigger(c *call) (any, *apiError) {
 		return nil, p.err
 	}
 	p.check(t.Type == typ, "InvalidParameterValue.Type", "the trigger %s is of type %s, not %s", name, t.Type, typ)
+	p.check(scfrules.UpdatableTriggers[typ], "InvalidParameterValue.Type", "UpdateTrigger updates timer and ckafka triggers only, not %s: delete the trigger and create it anew", typ)
 	e.mustBeActive(fn, c)
 	next := *t
 	next.Enabled = enableParam(p, t.Enabled)

@@ -61,7 +61,7 @@ func (v *env) createGoFunction(name string) {
 func TestSCFFunctionGoesCreatingToActiveAndRefusesChangesMeanwhile(t *testing.T) {
 	v := newEnv(t)
 	v.e.SetFunctionSettleTime(3 * time.Second)
-	if _, err := v.scf("GetFunction", map[string]any{"FunctionName": "fn"}); code(t, err) != "ResourceNotFound.Function" {
+	if _, err := v.scf("GetFunction", map[string]any{"FunctionName": "fn"}); code(t, err) != "InvalidParameterValue.FunctionName" {
 		t.Fatalf("GetFunction of a missing function: %v", err)
 	}
 	v.createGoFunction("fn")
@@ -202,6 +202,25 @@ func TestSCFAnswersHaveTheExamplesShape(t *testing.T) {
 		"TriggerDesc": `{"AuthType":"NONE","NetConfig":{"EnableIntranet":true,"EnableExtranet":false}}`})
 	answers["ListTriggers"] = v.mustSCF("ListTriggers", map[string]any{"FunctionName": "fn", "Offset": 1})
 	answers["CreateFunction"] = v.mustSCF("CreateFunction", map[string]any{"FunctionName": "fn2", "Handler": "main", "Runtime": "Go1", "Code": map[string]any{"ZipFile": goZip(t, 0o755)}})
+	fn := map[string]any{"FunctionName": "fn"}
+	with := func(kv ...any) map[string]any {
+		p := map[string]any{"FunctionName": "fn"}
+		for i := 0; i < len(kv); i += 2 {
+			p[kv[i].(string)] = kv[i+1]
+		}
+		return p
+	}
+	answers["PublishVersion"] = v.mustSCF("PublishVersion", with("Description", "first"))
+	answers["ListVersionByFunction"] = v.mustSCF("ListVersionByFunction", fn)
+	answers["CreateAlias"] = v.mustSCF("CreateAlias", with("Name", "live", "FunctionVersion", "1"))
+	answers["UpdateAlias"] = v.mustSCF("UpdateAlias", with("Name", "live", "FunctionVersion", "$LATEST"))
+	answers["GetAlias"] = v.mustSCF("GetAlias", with("Name", "live"))
+	answers["ListAliases"] = v.mustSCF("ListAliases", fn)
+	answers["DeleteAlias"] = v.mustSCF("DeleteAlias", with("Name", "live"))
+	answers["PutReservedConcurrencyConfig"] = v.mustSCF("PutReservedConcurrencyConfig", with("ReservedConcurrencyMem", 640))
+	answers["GetReservedConcurrencyConfig"] = v.mustSCF("GetReservedConcurrencyConfig", fn)
+	answers["DeleteTrigger"] = v.mustSCF("DeleteTrigger", with("TriggerName", "t", "Type", "timer"))
+	answers["DeleteFunction"] = v.mustSCF("DeleteFunction", fn)
 
 	for action, got := range answers {
 		want := readAPIDoc(t, "scf", action).Examples[0].Response.Response

@@ -69,12 +69,32 @@ var services = map[string]service{
 		"ListSecretVersionIds": (*Emulator).listSecretVersionIds,
 	}},
 	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
-		"AssumeRole": (*Emulator).assumeRole,
+		"AssumeRole":        (*Emulator).assumeRole,
+		"GetCallerIdentity": (*Emulator).getCallerIdentity,
 	}},
 }
 
-// ServeHTTP answers one API 3.0 request. Order: count, fault, throttle,
-// authenticate, route, act; an AfterCommit fault then spoils the answer.
+// product is the service a request is for. The cloud knows it by the
+// domain (redis.tencentcloudapi.com), and a client signs it as the
+// credential scope's service. A client pointed at the emulator by IP or
+// hostname may not: the Node.js SDK takes the scope's service from the
+// endpoint's first label ("127" for 127.0.0.1:9000, "localhost:9000"). Such
+// a scope names no product, and then the API version does: each of the
+// emulated products has its own.
+func product(scope, version string) string {
+	if _, ok := services[scope]; ok {
+		return scope
+	}
+	for name, svc := range services {
+		if svc.version == version {
+			return name
+		}
+	}
+	return scope
+}
+
+// ServeHTTP answers one API 3.0 request. Order: count, fault,
+// authenticate, throttle, route, act; an AfterCommit fault then spoils the answer.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := r.Header.Get("X-TC-Action")
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -137,23 +157,26 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 	now := e.now()
 	e.advance(now) // flows that ended since: see lifecycle.go
 
-	if aerr := e.throttle(action, now); aerr != nil {
-		return nil, aerr
-	}
 	a, aerr := e.authenticate(r, body, now)
 	if aerr != nil {
 		return nil, aerr
 	}
-	svc, ok := services[a.service]
+	// The limits count per principal (limits.go), so who signed must be
+	// known first.
+	if aerr := e.throttle(action, a.secretID, now); aerr != nil {
+		return nil, aerr
+	}
+	name := product(a.service, r.Header.Get("X-TC-Version"))
+	svc, ok := services[name]
 	if !ok {
 		return nil, errf("InvalidAction", "service %q is not available here", a.service)
 	}
 	h, ok := svc.actions[action]
 	if !ok {
-		return nil, errf("InvalidAction", "action %s does not exist for service %s", action, a.service)
+		return nil, errf("InvalidAction", "action %s does not exist for service %s", action, name)
 	}
 	if v := r.Header.Get("X-TC-Version"); v != svc.version {
-		return nil, errf("InvalidParameter", "the version %q of %s is not supported, use %s", v, a.service, svc.version)
+		return nil, errf("InvalidParameter", "the version %q of %s is not supported, use %s", v, name, svc.version)
 	}
 	region := r.Header.Get("X-TC-Region")
 	if region == "" && !svc.regionless {
@@ -163,7 +186,7 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 	if aerr != nil {
 		return nil, aerr
 	}
-	return h(e, &call{service: a.service, action: action, region: region, secretID: a.secretID, now: now, p: p})
+	return h(e, &call{service: name, action: action, region: region, secretID: a.secretID, now: now, p: p})
 }
 
 func writeJSON(w http.ResponseWriter, resp any) {

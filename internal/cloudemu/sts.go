@@ -36,11 +36,24 @@ func (e *Emulator) assumeRole(c *call) (any, *apiError) {
 	tb := make([]byte, 96)
 	_, _ = rand.Read(tb)
 	token := base64.RawURLEncoding.EncodeToString(tb)
-	e.creds[id] = credential{key: key, token: token, expires: expires}
+	e.creds[id] = credential{key: key, token: token, expires: expires, owner: roleOwner(arn)}
+	e.assumed[id] = true
 
 	return map[string]any{
 		"Credentials": map[string]string{"Token": token, "TmpSecretId": id, "TmpSecretKey": key},
 		"ExpiredTime": expires.Unix(),
 		"Expiration":  expires.UTC().Format(time.RFC3339),
 	}, nil
+}
+
+// getCallerIdentity answers whose credentials signed the request, in the
+// example's shape: the emulated account, as a CAM user for a key the
+// emulator was given and as a role for one AssumeRole made.
+func (e *Emulator) getCallerIdentity(c *call) (any, *apiError) {
+	typ, user, arn := "CAMUser", emulatedUIN, "qcs::cam:"+emulatedUIN+":uin/"+emulatedUIN
+	if e.assumed[c.secretID] {
+		typ, user = "CAMRole", "4611686018427397919:"+c.secretID
+		arn = "qcs::sts:" + emulatedUIN + ":assumed-role/4611686018427397919"
+	}
+	return map[string]any{"Type": typ, "AccountId": emulatedUIN, "UserId": user, "PrincipalId": emulatedUIN, "Arn": arn}, nil
 }

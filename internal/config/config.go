@@ -38,6 +38,11 @@ type Config struct {
 
 	LockRetry time.Duration // RESTORE_LOCK_RETRY: how long a locked instance or backup is retried
 
+	// Concurrency (RESTORE_CONCURRENCY) is the function's reserved
+	// concurrency, the most containers SCF runs at once: each paces its API
+	// calls at this share of the role's limits (internal/cloud, pace.go).
+	Concurrency int
+
 	// Handoff (RESTORE_HANDOFF) says which HTTP calls have their restore
 	// run in the function's own asynchronous invocation, answered at once
 	// unless the caller asks to wait (?wait=1).
@@ -50,6 +55,13 @@ type Config struct {
 
 	Guardrails           // RESTORE_BUDGET, RESTORE_APPROVAL: see guardrails.go
 	Life       Lifecycle // safety backup, clones, sweep: see lifecycle.go
+
+	// SigningKey (RESTORE_SIGNING_KEY) is the function's own key: see
+	// provenance.go.
+	SigningKey string
+	// Regions are TENCENTCLOUD_REGION and RESTORE_REGIONS: where requests
+	// may restore and the sweep looks.
+	Regions []string
 
 	FunctionName string // SCF_FUNCTIONNAME, for the messages' source
 	Namespace    string
@@ -79,6 +91,9 @@ const (
 	DefaultAlarmMargin = 5 * time.Minute
 	DefaultLockRetry   = 20 * time.Second
 	DefaultSecretTTL   = 5 * time.Minute
+	// MaxConcurrency bounds RESTORE_CONCURRENCY: far above any account's
+	// concurrency quota, low enough that a share never rounds to nothing.
+	MaxConcurrency = 10000
 )
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -106,14 +121,18 @@ func Load(getenv func(string) string) (*Config, error) {
 		Namespace:        cmp.Or(getenv("SCF_NAMESPACE"), "default"),
 		AllowedInstances: l.patterns("RESTORE_ALLOWED_INSTANCES"),
 		AlarmPolicies:    l.list("RESTORE_ALARM_POLICIES"),
-		DryRun:           l.bool("RESTORE_DRY_RUN", false),
+		// An unusable RESTORE_DRY_RUN is a dry run: the error stops every
+		// restore anyway, and nothing must run should it be ignored.
+		DryRun: l.bool("RESTORE_DRY_RUN", false, true),
 		// An unusable RESTORE_HANDOFF is off: the restore then runs in the
 		// call, where its answer says what went wrong.
-		Handoff:     l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffOff, HandoffAlarms, HandoffAll, HandoffOff),
+		Handoff:     l.handoff(),
 		AlarmMargin: l.duration("RESTORE_ALARM_MARGIN", DefaultAlarmMargin),
 		LockRetry:   l.duration("RESTORE_LOCK_RETRY", DefaultLockRetry),
+		Concurrency: l.count("RESTORE_CONCURRENCY", 1, MaxConcurrency),
 		SecretTTL:   l.duration("RESTORE_SECRET_TTL", DefaultSecretTTL),
 		Guardrails:  l.guardrails(),
+		SigningKey:  l.signingKey(),
 	}
 	if err := c.CheckGuardrails(); err != nil {
 		l.errs = append(l.errs, err)
@@ -129,6 +148,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))
 		}
 	}
+	c.Regions = l.regions(c.Region)
 	if raw := strings.TrimSpace(getenv("TENCENTCLOUD_ENDPOINT_URL")); raw != "" {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -258,17 +278,33 @@ type loader struct {
 
 func (l *loader) fail(name, msg string) { l.errs = append(l.errs, configError(name, msg)) }
 
-func (l *loader) bool(name string, def bool) bool {
-	raw := strings.TrimSpace(l.getenv(name))
+// bool reads a yes-or-no setting with ParseBool: def when it is unset,
+// bad (the safe side) when it holds anything else.
+func (l *loader) bool(name string, def, bad bool) bool {
+	raw := l.getenv(name)
 	if raw == "" {
 		return def
 	}
-	v, err := strconv.ParseBool(raw)
+	v, err := ParseBool(raw)
 	if err != nil {
-		l.fail(name, fmt.Sprintf("%q is not true or false", raw))
-		return def
+		l.fail(name, err.Error())
+		return bad
 	}
 	return v
+}
+
+// handoff reads RESTORE_HANDOFF: one of its words, or a yes-or-no as
+// ParseBool reads it (false, as the README's Security section writes it,
+// is off; true is the default, alarms).
+func (l *loader) handoff() string {
+	raw := l.getenv("RESTORE_HANDOFF")
+	if v, err := ParseBool(raw); err == nil && raw != "" {
+		if v {
+			return HandoffAlarms
+		}
+		return HandoffOff
+	}
+	return l.oneOf("RESTORE_HANDOFF", HandoffAlarms, HandoffOff, HandoffAlarms, HandoffAll, HandoffOff)
 }
 
 func (l *loader) duration(name string, def time.Duration) time.Duration {
@@ -279,6 +315,20 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 	v, err := time.ParseDuration(raw)
 	if err != nil || v < 0 {
 		l.fail(name, fmt.Sprintf("%q is not a duration such as 5m", raw))
+		return def
+	}
+	return v
+}
+
+// count reads a whole number from 1 to most; def when it is unset.
+func (l *loader) count(name string, def, most int) int {
+	raw := strings.TrimSpace(l.getenv(name))
+	if raw == "" {
+		return def
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < 1 || v > most {
+		l.fail(name, fmt.Sprintf("%q is not a whole number from 1 to %d", raw, most))
 		return def
 	}
 	return v

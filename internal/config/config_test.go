@@ -15,7 +15,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.AlarmMargin != 5*time.Minute || c.LockRetry != DefaultLockRetry || c.SecretTTL != 5*time.Minute || c.DryRun {
+	if c.AlarmMargin != 5*time.Minute || c.LockRetry != DefaultLockRetry || c.SecretTTL != 5*time.Minute || c.DryRun || c.Concurrency != 1 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.AllowedInstances != nil || !c.Allowed("crs-anything") || !c.PolicyWanted("policy-x") {
@@ -35,10 +35,27 @@ func TestLoadRefusesBadValuesByName(t *testing.T) {
 		"TENCENTCLOUD_ENDPOINT_URL":  "127.0.0.1:9000",
 		"RESTORE_WEBHOOK_BASIC_AUTH": "no-colon",
 		"RESTORE_ALLOWED_INSTANCES":  "crs-[",
+		"RESTORE_CONCURRENCY":        "0",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) || failure.KindOf(err) != failure.Config {
 			t.Errorf("%s=%q: %v", name, val, err)
+		}
+	}
+}
+
+// RESTORE_CONCURRENCY is a whole number of containers, 1 to MaxConcurrency.
+func TestLoadConcurrency(t *testing.T) {
+	for val, want := range map[string]int{"16": 16, " 1 ": 1, "10000": 10000} {
+		c, err := Load(env(map[string]string{"RESTORE_CONCURRENCY": val}))
+		if err != nil || c.Concurrency != want {
+			t.Errorf("RESTORE_CONCURRENCY=%q: %d, %v; want %d", val, c.Concurrency, err, want)
+		}
+	}
+	for _, val := range []string{"-1", "10001", "1.5", "sixteen", " , "} {
+		c, err := Load(env(map[string]string{"RESTORE_CONCURRENCY": val}))
+		if err == nil || !strings.Contains(err.Error(), "RESTORE_CONCURRENCY") || !strings.Contains(err.Error(), "whole number") || c.Concurrency != 1 {
+			t.Errorf("RESTORE_CONCURRENCY=%q: %d, %v; want an error naming it, and 1", val, c.Concurrency, err)
 		}
 	}
 }

@@ -22,7 +22,7 @@ type Guardrails struct {
 	RequestBudget Budget
 	// Approval (RESTORE_APPROVAL) holds the trigger kinds whose restores
 	// wait for a person: planned, then applied when approved.
-	Approval map[string]bool
+	Approval map[restore.Channel]bool
 	// ApprovalTTL (RESTORE_APPROVAL_TTL) is how long a plan may be approved.
 	ApprovalTTL time.Duration
 }
@@ -40,10 +40,27 @@ const (
 	maxBudgetWindow = 30 * 24 * time.Hour
 )
 
-// ApprovalKinds are the trigger kinds RESTORE_APPROVAL may name. "alarm"
-// is any alarm, whatever trigger brought it; "webhook" a restore request
-// through API gateway or the function URL.
-var ApprovalKinds = []string{"alarm", "timer", "webhook", "cmq", "direct", "ckafka", "eventbridge"}
+// ApprovalKinds are the words RESTORE_APPROVAL takes. Restores are held by
+// how they reach the function, the one thing a sender cannot choose
+// (restore.Channel): whoever may invoke the function can dress a request
+// as a timer, a CMQ or CKafka message, an EventBridge event or an alarm,
+// and whoever holds the basic-auth password can send a plain request as
+// well as an alarm. So each word names the channels it cannot be told
+// apart from:
+//   - invoke (and its old names timer, cmq, ckafka, eventbridge, direct):
+//     every event the function is invoked with;
+//   - webhook: every authenticated HTTP call, signed or basic-auth;
+//   - alarm: every channel an alarm arrives by, invocation and basic-auth
+//     webhook: a sender of alarms could otherwise send a plain request;
+//   - all, or off.
+var ApprovalKinds = []string{"invoke", "webhook", "alarm", "timer", "cmq", "direct", "ckafka", "eventbridge"}
+
+// approvalChannels are the channels each word of RESTORE_APPROVAL holds.
+var approvalChannels = map[string][]restore.Channel{
+	"invoke":  {restore.ChannelInvoke},
+	"webhook": {restore.ChannelSigned, restore.ChannelBasic},
+	"alarm":   {restore.ChannelInvoke, restore.ChannelBasic},
+}
 
 // loadGuardrails reads RESTORE_BUDGET, RESTORE_BUDGET_REQUESTS,
 // RESTORE_APPROVAL and RESTORE_APPROVAL_TTL. Like every setting, a value
@@ -65,9 +82,9 @@ func (l *loader) guardrails() Guardrails {
 		return g
 	}
 	kinds := l.list("RESTORE_APPROVAL")
-	g.Approval = map[string]bool{}
-	// Set but naming nothing: l.list has said so. Fail closed: every kind
-	// waits for an approval rather than none.
+	g.Approval = map[restore.Channel]bool{}
+	// Set but naming nothing: l.list has said so. Fail closed: every
+	// channel waits for an approval rather than none.
 	all := len(kinds) == 0
 	for _, k := range kinds {
 		k = strings.ToLower(k)
@@ -75,14 +92,21 @@ func (l *loader) guardrails() Guardrails {
 		case k == "all" || k == "*":
 			all = true
 		case slices.Contains(ApprovalKinds, k):
-			g.Approval[k] = true
+			chans, ok := approvalChannels[k]
+			if !ok { // timer, cmq, ...: an invoker can send any of them
+				chans = approvalChannels["invoke"]
+			}
+			for _, c := range chans {
+				g.Approval[c] = true
+			}
 		default:
-			l.fail("RESTORE_APPROVAL", fmt.Sprintf("%q is not a trigger kind: list some of %s, or all, or off", k, strings.Join(ApprovalKinds, ", ")))
+			l.fail("RESTORE_APPROVAL", fmt.Sprintf("%q is not a kind: list some of %s, or all, or off", k, strings.Join(ApprovalKinds, ", ")))
+			all = true
 		}
 	}
 	if all {
-		for _, a := range ApprovalKinds {
-			g.Approval[a] = true
+		for _, c := range []restore.Channel{restore.ChannelInvoke, restore.ChannelSigned, restore.ChannelBasic} {
+			g.Approval[c] = true
 		}
 	}
 	return g
@@ -117,11 +141,12 @@ func (l *loader) budget(name string, def Budget) Budget {
 }
 
 // CheckGuardrails reports a combination of settings that cannot work:
-// plans are signed with the webhook secret, and approved through the
-// webhook.
+// plans are signed with the function's own key, which nobody who asks for
+// a restore holds (the webhook's secret would let every caller forge an
+// approved plan).
 func (c *Config) CheckGuardrails() error {
-	if len(c.Approval) > 0 && c.Secret == "" {
-		return configError("RESTORE_APPROVAL", "needs RESTORE_WEBHOOK_SECRET: plans are signed with it and approved through the webhook")
+	if len(c.Approval) > 0 && c.SigningKey == "" {
+		return configError("RESTORE_APPROVAL", "needs RESTORE_SIGNING_KEY: plans are signed with the function's own key")
 	}
 	return nil
 }

@@ -1,11 +1,13 @@
 package config
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
 )
 
 func TestGuardrailDefaults(t *testing.T) {
@@ -56,24 +58,56 @@ func TestUnusableGuardrailSettingsFailClosed(t *testing.T) {
 	}
 }
 
+const testSigningKey = "a-test-signing-key-of-32-characters!"
+
+// RESTORE_APPROVAL holds by channel, and each word holds every channel it
+// cannot be told apart from: a sender cannot dress its way out.
 func TestApprovalKinds(t *testing.T) {
-	c, err := Load(env(map[string]string{"RESTORE_APPROVAL": "alarm, webhook", "RESTORE_WEBHOOK_SECRET": "s"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !c.Approval["alarm"] || !c.Approval["webhook"] || c.Approval["timer"] {
-		t.Errorf("approval: %v", c.Approval)
-	}
-	c, err = Load(env(map[string]string{"RESTORE_APPROVAL": "all", "RESTORE_WEBHOOK_SECRET": "s"}))
-	if err != nil || len(c.Approval) != len(ApprovalKinds) {
-		t.Errorf("all: %v %v", c.Approval, err)
+	all := map[restore.Channel]bool{restore.ChannelInvoke: true, restore.ChannelSigned: true, restore.ChannelBasic: true}
+	for raw, want := range map[string]map[restore.Channel]bool{
+		"invoke":        {restore.ChannelInvoke: true},
+		"direct":        {restore.ChannelInvoke: true}, // a direct invoker can send a timer's shape
+		"timer":         {restore.ChannelInvoke: true},
+		"cmq, ckafka":   {restore.ChannelInvoke: true},
+		"webhook":       {restore.ChannelSigned: true, restore.ChannelBasic: true},
+		"alarm":         {restore.ChannelInvoke: true, restore.ChannelBasic: true},
+		"alarm,webhook": all,
+		"all":           all,
+		"*":             all,
+	} {
+		c, err := Load(env(map[string]string{"RESTORE_APPROVAL": raw, "RESTORE_SIGNING_KEY": testSigningKey}))
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		if !maps.Equal(c.Approval, want) {
+			t.Errorf("RESTORE_APPROVAL=%q holds %v, want %v", raw, c.Approval, want)
+		}
 	}
 	if c, err := Load(env(map[string]string{"RESTORE_APPROVAL": "off"})); err != nil || len(c.Approval) != 0 {
 		t.Errorf("off: %v %v", c.Approval, err)
 	}
-	// Plans are signed with the webhook secret: without one, approval
-	// cannot work, and says so.
-	if _, err := Load(env(map[string]string{"RESTORE_APPROVAL": "alarm"})); err == nil || !strings.Contains(err.Error(), "RESTORE_APPROVAL") || !strings.Contains(err.Error(), "RESTORE_WEBHOOK_SECRET") {
-		t.Errorf("approval without a secret: %v", err)
+	// Plans are signed with the function's own key: without one, approval
+	// cannot work, and says so. The webhook's secret is no substitute.
+	if _, err := Load(env(map[string]string{"RESTORE_APPROVAL": "alarm", "RESTORE_WEBHOOK_SECRET": "s"})); err == nil || !strings.Contains(err.Error(), "RESTORE_APPROVAL") || !strings.Contains(err.Error(), "RESTORE_SIGNING_KEY") {
+		t.Errorf("approval without a signing key: %v", err)
+	}
+}
+
+func TestSigningKeyAndRegions(t *testing.T) {
+	for _, bad := range []string{" ", "short"} {
+		if _, err := Load(env(map[string]string{"RESTORE_SIGNING_KEY": bad})); err == nil || !strings.Contains(err.Error(), "RESTORE_SIGNING_KEY") {
+			t.Errorf("RESTORE_SIGNING_KEY=%q: %v", bad, err)
+		}
+	}
+	c, err := Load(env(map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESTORE_REGIONS": "ap-shanghai, ap-guangzhou"}))
+	if err != nil || strings.Join(c.SweptRegions(), ",") != "ap-guangzhou,ap-shanghai" {
+		t.Errorf("regions %v %v", c.SweptRegions(), err)
+	}
+	if _, err := Load(env(map[string]string{"RESTORE_REGIONS": "sh"})); err == nil || !strings.Contains(err.Error(), "RESTORE_REGIONS") {
+		t.Errorf("RESTORE_REGIONS=sh: %v", err)
+	}
+	c, _ = Load(env(map[string]string{"RESTORE_ALLOWED_INSTANCES": "crs-abcd1234,crs-prod*"}))
+	if ids := c.AllowedIDs(); len(ids) != 1 || ids[0] != "crs-abcd1234" {
+		t.Errorf("allowed IDs %v", ids)
 	}
 }

@@ -16,11 +16,14 @@ type Lifecycle = restore.Lifecycle
 const (
 	DefaultMaxClones  = 1
 	DefaultSweepEvery = time.Minute
+	// DefaultSafetyDeadline: a safety-backed restore starts within five
+	// minutes of its backup's end, or never.
+	DefaultSafetyDeadline = 5 * time.Minute
 )
 
 func loadLifecycle(l *loader) Lifecycle {
 	lc := Lifecycle{
-		Clone:      l.bool("RESTORE_CLONE", false),
+		Clone:      l.bool("RESTORE_CLONE", false, false),
 		SweepEvery: l.duration("RESTORE_SWEEP_EVERY", DefaultSweepEvery),
 		MaxClones:  DefaultMaxClones,
 	}
@@ -28,15 +31,16 @@ func loadLifecycle(l *loader) Lifecycle {
 		l.fail("RESTORE_SWEEP_EVERY", "must be at least 1s: it is the sweep timer's period")
 		lc.SweepEvery = DefaultSweepEvery
 	}
-	switch raw := strings.ToLower(strings.TrimSpace(l.getenv("RESTORE_SAFETY_BACKUP"))); raw {
-	case "":
-	case "true", "on", "1":
-		lc.SafetyBackup = "on"
-	case "false", "off", "0":
-		lc.SafetyBackup = "off"
-	default:
-		l.fail("RESTORE_SAFETY_BACKUP", fmt.Sprintf("%q is not true or false", raw))
-		lc.SafetyBackup = "on" // fail safe: a backup too many rather than none
+	// The deadline spans at least the sweep's window, so that two sweeps
+	// may fail and the restore still start.
+	lc.SafetyDeadline = l.duration("RESTORE_SAFETY_DEADLINE", max(DefaultSafetyDeadline, 3*lc.SweepEvery))
+	if lc.SafetyDeadline < 3*lc.SweepEvery {
+		l.fail("RESTORE_SAFETY_DEADLINE", fmt.Sprintf("must be at least three sweep periods (%s): two sweeps may fail", 3*lc.SweepEvery))
+		lc.SafetyDeadline = 3 * lc.SweepEvery
+	}
+	if raw := l.getenv("RESTORE_SAFETY_BACKUP"); raw != "" {
+		// Unusable: on, fail safe: a backup too many rather than none.
+		lc.SafetyBackup = onOff(l.bool("RESTORE_SAFETY_BACKUP", true, true))
 	}
 	if raw := strings.TrimSpace(l.getenv("RESTORE_MAX_CLONES")); raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -47,4 +51,11 @@ func loadLifecycle(l *loader) Lifecycle {
 		lc.MaxClones = n
 	}
 	return lc
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

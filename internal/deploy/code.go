@@ -11,6 +11,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strings"
 
 	"redis-restore/internal/scfrules"
 )
@@ -65,17 +66,22 @@ func ReadCode(data []byte, runtime, handler string) (Code, error) {
 }
 
 // SCF shows no hash of a function's code, so the deploy records its own in
-// the function's description, in words the description's character rule
-// (letters, digits, spaces, commas, full stops, line breaks) allows.
+// the function's description (and in each version's), in words the
+// description's rule allows: UpdateFunctionConfiguration's takes letters,
+// digits, spaces, commas and full stops, and no line break.
 const codeTagPrefix = "Code sha256 "
 
-var codeTagRE = regexp.MustCompile(`(?:^|\n)Code sha256 ([0-9a-f]{64})\s*$`)
+// codeTagRE finds the tag; a line break before it is an older deploy's.
+var codeTagRE = regexp.MustCompile(`(?:^|\.?\s+)Code sha256 ([0-9a-f]{64})\s*$`)
 
 func describe(description, sha string) string {
-	if description == "" {
+	switch {
+	case description == "":
 		return codeTagPrefix + sha
+	case strings.HasSuffix(description, "."):
+		return description + " " + codeTagPrefix + sha
 	}
-	return description + "\n" + codeTagPrefix + sha
+	return description + ". " + codeTagPrefix + sha
 }
 
 // recordedCode returns the code hash a description records, "" if none.

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +18,8 @@ import (
 )
 
 // mutating are the SCF actions that change something.
-var mutating = []string{"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateTrigger", "UpdateTrigger"}
+var mutating = []string{"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateTrigger", "UpdateTrigger",
+	"DeleteTrigger", "PublishVersion", "CreateAlias", "UpdateAlias", "DeleteAlias", "DeleteFunction", "PutReservedConcurrencyConfig"}
 
 type world struct {
 	t     *testing.T
@@ -26,6 +29,9 @@ type world struct {
 	dir   string
 	yml   string // the serverless.yml being deployed
 	zip   string
+	// answer is what the deploy reads on stdin when it asks; yes is -yes.
+	answer string
+	yes    bool
 }
 
 // newWorld serves the emulator over real HTTP (it checks every request's
@@ -41,7 +47,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = closeFn() })
-	w := &world{t: t, emu: emu, clock: c, dir: t.TempDir(), env: map[string]string{
+	w := &world{t: t, emu: emu, clock: c, dir: t.TempDir(), answer: "yes\n", env: map[string]string{
 		"TENCENTCLOUD_SECRETID":     demo.SecretID,
 		"TENCENTCLOUD_SECRETKEY":    demo.SecretKey,
 		"TENCENTCLOUD_SESSIONTOKEN": demo.Token,
@@ -87,6 +93,13 @@ func (w *world) edit(old, new string) {
 
 func (w *world) deploy(dryRun bool) (deploy.Result, string, error) {
 	w.t.Helper()
+	return w.run(deploy.Run, deploy.Options{DryRun: dryRun})
+}
+
+// run runs a deploy, a rollback or a destroy on the world's serverless.yml,
+// answering its question with w.answer.
+func (w *world) run(f func(context.Context, deploy.Options, func(string) string, io.Writer) (deploy.Result, error), opts deploy.Options) (deploy.Result, string, error) {
+	w.t.Helper()
 	cfg := filepath.Join(w.dir, "serverless.yml")
 	if err := os.WriteFile(cfg, []byte(w.yml), 0o644); err != nil {
 		w.t.Fatal(err)
@@ -94,12 +107,14 @@ func (w *world) deploy(dryRun bool) (deploy.Result, string, error) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := deploy.Run(ctx, deploy.Options{
-		Config: cfg, Zip: w.zip, DryRun: dryRun, WaitTimeout: time.Minute,
-		Now: w.clock.Now,
-		// Waiting moves the emulator's clock: the function settles.
-		Sleep: func(_ context.Context, d time.Duration) error { w.clock.Advance(d); return nil },
-	}, func(k string) string { return w.env[k] }, &out)
+	opts.Config, opts.Zip, opts.WaitTimeout, opts.Yes = cfg, w.zip, time.Minute, w.yes
+	if w.answer != "" {
+		opts.In = strings.NewReader(w.answer)
+	}
+	opts.Now = w.clock.Now
+	// Waiting moves the emulator's clock: the function settles.
+	opts.Sleep = func(_ context.Context, d time.Duration) error { w.clock.Advance(d); return nil }
+	res, err := f(ctx, opts, func(k string) string { return w.env[k] }, &out)
 	return res, out.String(), err
 }
 
@@ -114,7 +129,7 @@ func (w *world) mustDeploy(dryRun bool) (deploy.Result, string) {
 
 func (w *world) counts() map[string]int {
 	m := map[string]int{}
-	for _, a := range append(mutating, "GetFunction", "ListTriggers") {
+	for _, a := range append(slices.Clone(mutating), "GetFunction", "ListTriggers") {
 		m[a] = w.emu.Calls(a)
 	}
 	return m
@@ -143,18 +158,50 @@ func equalCounts(a, b map[string]int) bool {
 	return true
 }
 
+// triggersOf returns the function's triggers by name (the function URL
+// under "http").
+func (w *world) triggersOf() map[string]cloudemu.Trigger {
+	out := map[string]cloudemu.Trigger{}
+	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
+		if tr.Type == "http" {
+			out["http"] = tr
+			continue
+		}
+		out[tr.Name] = tr
+	}
+	return out
+}
+
+func (w *world) alias() string {
+	v, _ := w.emu.FunctionAlias("default", "redis-restore", "live")
+	return v
+}
+
 func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T) {
 	w := newWorld(t)
 
-	// First run: function, timers (the nightly restore, the sweep) and
-	// function URL are created.
+	// First run (GetFunction answers InvalidParameterValue.FunctionName,
+	// as documented): the account shown, the question asked; function,
+	// reserved concurrency, version 1, alias live, timers (the nightly
+	// restore disabled, the sweep) and function URL created, every
+	// trigger bound to the alias.
 	before := w.counts()
 	res, out := w.mustDeploy(false)
-	if got := w.grew(before); !equalCounts(got, map[string]int{"CreateFunction": 1, "CreateTrigger": 3}) {
-		t.Fatalf("first deploy called %v, want CreateFunction once and CreateTrigger three times\n%s", got, out)
+	want := map[string]int{"CreateFunction": 1, "PutReservedConcurrencyConfig": 1, "PublishVersion": 1, "CreateAlias": 1, "CreateTrigger": 3}
+	if got := w.grew(before); !equalCounts(got, want) {
+		t.Fatalf("first deploy called %v, want %v\n%s", got, want, out)
 	}
-	if res.Changes != 4 {
-		t.Errorf("first deploy: %d changes, want 4", res.Changes)
+	if res.Changes != 7 || res.Version != "1" || w.alias() != "1" {
+		t.Errorf("first deploy: %d changes, version %q, alias at %q; want 7, 1, 1", res.Changes, res.Version, w.alias())
+	}
+	for _, wantOut := range []string{"account 100000000001 (CAMUser", "region ap-guangzhou, function default/redis-restore, alias live",
+		"make these 7 change(s)? [yes/no]", "+ publish a version of function redis-restore", "+ create alias live"} {
+		if !strings.Contains(out, wantOut) {
+			t.Errorf("the output lacks %q:\n%s", wantOut, out)
+		}
+	}
+	if strings.Index(out, "account 100000000001") > strings.Index(out, "plan:") || strings.Index(out, "plan:") > strings.Index(out, "[yes/no]") {
+		t.Errorf("want the account, then the plan, then the question:\n%s", out)
 	}
 	f, ok := w.emu.FunctionInfo("default", "redis-restore")
 	if !ok {
@@ -164,23 +211,24 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 		f.Environment["RESTORE_QUEUE"] != "redis-restore-tasks" || f.Environment["RESTORE_ALLOWED_INSTANCES"] != "crs-5a4py64p" || f.Status != "Active" {
 		t.Errorf("function as deployed: %+v", f)
 	}
-	var timer, url *cloudemu.Trigger
-	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
-		switch tr.Type {
-		case "timer":
-			if tr.Name == "nightly-staging-restore" { // the other is the sweep
-				timer = &tr
-			}
-		case "http":
-			url = &tr
-		}
+	if mem, _ := w.emu.FunctionReservedConcurrency("default", "redis-restore"); mem != 640 {
+		t.Errorf("reserved concurrency %d MB, want 640", mem)
 	}
-	if timer == nil || timer.Name != "nightly-staging-restore" || timer.Desc != `{"cron":"0 0 3 * * * *"}` || !timer.Enabled ||
-		timer.CustomArgument != `{"instanceId":"crs-5a4py64p","backupId":"latest"}` {
-		t.Errorf("timer trigger %+v", timer)
+	trs := w.triggersOf()
+	timer, url := trs["nightly-staging-restore"], trs["http"]
+	if timer.Desc != `{"cron":"0 0 3 * * * *"}` || timer.Enabled || timer.CustomArgument != `{"instanceId":"crs-5a4py64p","backupId":"latest"}` {
+		t.Errorf("the nightly restore, shipped disabled: %+v", timer)
 	}
-	if url == nil || !strings.Contains(url.Desc, `"AuthType":"NONE"`) || !strings.Contains(url.Desc, `"EnableExtranet":true`) {
+	if !trs["restore-sweep"].Enabled {
+		t.Errorf("the sweep: %+v", trs["restore-sweep"])
+	}
+	if !strings.Contains(url.Desc, `"AuthType":"NONE"`) || !strings.Contains(url.Desc, `"EnableExtranet":true`) {
 		t.Errorf("function URL trigger %+v", url)
+	}
+	for name, tr := range trs {
+		if tr.Qualifier != "live" || tr.Description != "Made by make deploy" {
+			t.Errorf("trigger %s bound to %q, described %q: want the alias live, made by make deploy", name, tr.Qualifier, tr.Description)
+		}
 	}
 	if !strings.HasPrefix(res.URL, "https://") || !strings.HasSuffix(res.URL, ".ap-guangzhou.tencentscf.com") {
 		t.Errorf("URL %q", res.URL)
@@ -189,34 +237,35 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 		t.Errorf("the output does not end with the URL:\n%s", out)
 	}
 
-	// Second run: nothing to do, and nothing done.
+	// Second run: nothing to do, nothing done, nothing asked.
 	before = w.counts()
 	res2, out := w.mustDeploy(false)
 	if got := w.grew(before); len(got) != 0 {
 		t.Fatalf("second deploy called %v, want no Create or Update\n%s", got, out)
 	}
-	if res2.Changes != 0 || !strings.Contains(out, "no change") || res2.URL != res.URL {
+	if res2.Changes != 0 || !strings.Contains(out, "no change") || res2.URL != res.URL || strings.Contains(out, "[yes/no]") {
 		t.Fatalf("second deploy: %+v\n%s", res2, out)
 	}
 
-	// A changed memory size and cron: one configuration and one trigger update.
+	// A changed memory size and cron: the configuration, a new version,
+	// the alias, one trigger update.
 	w.edit("memorySize: 64", "memorySize: 128")
 	w.edit("cronExpression: '0 0 3 * * * *'", "cronExpression: '0 30 3 * * * *'")
 	before = w.counts()
 	res3, out := w.mustDeploy(false)
-	if got := w.grew(before); !equalCounts(got, map[string]int{"UpdateFunctionConfiguration": 1, "UpdateTrigger": 1}) {
-		t.Fatalf("after editing memory and cron the deploy called %v\n%s", got, out)
+	want = map[string]int{"UpdateFunctionConfiguration": 1, "PublishVersion": 1, "UpdateAlias": 1, "UpdateTrigger": 1}
+	if got := w.grew(before); !equalCounts(got, want) {
+		t.Fatalf("after editing memory and cron the deploy called %v, want %v\n%s", got, want, out)
 	}
-	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 128 || res3.Changes != 2 {
-		t.Errorf("memory %d, changes %d", f.MemorySize, res3.Changes)
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 128 || res3.Changes != 4 || w.alias() != "2" {
+		t.Errorf("memory %d, changes %d, alias at %s", f.MemorySize, res3.Changes, w.alias())
 	}
-	if !strings.Contains(out, "memorySize 64 MB -> 128 MB") || !strings.Contains(out, `cron "0 0 3 * * * *" -> "0 30 3 * * * *"`) {
+	if !strings.Contains(out, "memorySize 64 MB -> 128 MB") || !strings.Contains(out, `cron "0 0 3 * * * *" -> "0 30 3 * * * *"`) ||
+		!strings.Contains(out, "version 1 -> the new version") {
 		t.Errorf("the plan does not say what changed:\n%s", out)
 	}
-	for _, tr := range w.emu.FunctionTriggers("default", "redis-restore") {
-		if tr.Name == "nightly-staging-restore" && tr.Desc != `{"cron":"0 30 3 * * * *"}` {
-			t.Errorf("timer after the update: %+v", tr)
-		}
+	if tr := w.triggersOf()["nightly-staging-restore"]; tr.Desc != `{"cron":"0 30 3 * * * *"}` || tr.Qualifier != "live" {
+		t.Errorf("timer after the update: %+v", tr)
 	}
 
 	// The same binary zipped again (new timestamps) is the same code.
@@ -227,15 +276,18 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 		t.Fatalf("a re-zipped unchanged binary made the deploy call %v", got)
 	}
 
-	// New code: the code, and the description recording its hash.
+	// New code: the code, the description recording its hash (no line
+	// break: UpdateFunctionConfiguration takes none), a version, the alias.
 	w.writeZip("binary v2", time.Now())
 	before = w.counts()
 	_, out = w.mustDeploy(false)
-	if got := w.grew(before); !equalCounts(got, map[string]int{"UpdateFunctionCode": 1, "UpdateFunctionConfiguration": 1}) {
-		t.Fatalf("new code made the deploy call %v\n%s", got, out)
+	want = map[string]int{"UpdateFunctionCode": 1, "UpdateFunctionConfiguration": 1, "PublishVersion": 1, "UpdateAlias": 1}
+	if got := w.grew(before); !equalCounts(got, want) {
+		t.Fatalf("new code made the deploy call %v, want %v\n%s", got, want, out)
 	}
-	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); !bytes.Contains(f.Zip, []byte("main")) {
-		t.Error("the new zip did not arrive")
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); !bytes.Contains(f.Zip, []byte("main")) || strings.Contains(f.Description, "\n") ||
+		!strings.HasPrefix(f.Description, "Restores Redis instances") || w.alias() != "3" {
+		t.Errorf("after new code: description %q, alias at %s", f.Description, w.alias())
 	}
 	before = w.counts()
 	if _, out = w.mustDeploy(false); len(w.grew(before)) != 0 || !strings.Contains(out, "no change") {
@@ -276,24 +328,24 @@ func TestDryRunCallsNothingThatChanges(t *testing.T) {
 	if _, ok := w.emu.FunctionInfo("default", "redis-restore"); ok {
 		t.Error("the dry run created the function")
 	}
-	for _, want := range []string{"create function redis-restore", "create timer trigger nightly-staging-restore", "create timer trigger restore-sweep", "create function URL", "dry run: 4 change(s) planned, none made"} {
+	for _, want := range []string{"create function redis-restore", "create timer trigger nightly-staging-restore", "create timer trigger restore-sweep", "create function URL", "publish a version", "create alias live", "dry run: 7 change(s) planned, none made", "account 100000000001"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the dry run's plan lacks %q:\n%s", want, out)
 		}
 	}
-	if res.Changes != 4 {
-		t.Errorf("changes %d", res.Changes)
+	if res.Changes != 7 || strings.Contains(out, "[yes/no]") {
+		t.Errorf("changes %d, or a dry run asked:\n%s", res.Changes, out)
 	}
 
 	// Against a deployed function, a dry run of a change changes nothing either.
 	w.mustDeploy(false)
-	w.edit("memorySize: 64", "memorySize: 256")
+	w.edit("memorySize: 64", "memorySize: 128")
 	before := w.counts()
 	_, out = w.mustDeploy(true)
 	if got := w.grew(before); len(got) != 0 {
 		t.Fatalf("the dry run called %v", got)
 	}
-	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 64 || !strings.Contains(out, "memorySize 64 MB -> 256 MB") {
+	if f, _ := w.emu.FunctionInfo("default", "redis-restore"); f.MemorySize != 64 || !strings.Contains(out, "memorySize 64 MB -> 128 MB") {
 		t.Fatalf("memory %d after a dry run; plan:\n%s", f.MemorySize, out)
 	}
 }
@@ -307,7 +359,7 @@ func TestPlanMasksSecrets(t *testing.T) {
 		"API_TOKEN":                  "tok-77aa",
 	}
 	w.env["MY_WEBHOOK_SECRET"] = secrets["RESTORE_WEBHOOK_SECRET"]
-	w.edit("      RESTORE_DRY_RUN: \"false\"\n", "      RESTORE_DRY_RUN: \"false\"\n"+
+	w.edit("      RESTORE_DRY_RUN: \"true\"\n", "      RESTORE_DRY_RUN: \"true\"\n"+
 		"      RESTORE_WEBHOOK_SECRET: ${env:MY_WEBHOOK_SECRET}\n"+
 		"      RESTORE_WEBHOOK_BASIC_AUTH: \"alarm:pa55-basic\"\n"+
 		"      RESTORE_PASSWORD: redis-pa55word\n"+

@@ -38,8 +38,18 @@ type Spec struct {
 	MemorySize  int64 // MB
 	Timeout     int64 // seconds
 	Environment map[string]string
-	Timers      []Timer
-	URL         *FunctionURL // nil: no function URL
+	// VpcID and SubnetID put the function in a VPC; both empty: the deploy
+	// leaves the function's network as it is.
+	VpcID, SubnetID string
+	// ReservedConcurrencyMem (MB) is the function's reserved concurrency;
+	// nil: left as it is.
+	ReservedConcurrencyMem *int64
+	// Alias is what every trigger is bound to; each deploy publishes a
+	// version and points the alias at it, so that make rollback can point
+	// it back.
+	Alias  string
+	Timers []Timer
+	URL    *FunctionURL // nil: no function URL
 }
 
 // Timer is a timer trigger.
@@ -84,7 +94,14 @@ type ymlInputs struct {
 	Environment struct {
 		Variables map[string]string `yaml:"variables"`
 	} `yaml:"environment"`
-	Events []map[string]yaml.Node `yaml:"events"`
+	VpcConfig struct {
+		VpcID    string `yaml:"vpcId"`
+		SubnetID string `yaml:"subnetId"`
+	} `yaml:"vpcConfig"`
+	// Not the scf component's: this deploy's own keys.
+	ReservedConcurrencyMem *int64                 `yaml:"reservedConcurrencyMem"`
+	Alias                  string                 `yaml:"alias"`
+	Events                 []map[string]yaml.Node `yaml:"events"`
 }
 
 // ymlSrc is `src: path` or `src: {src: path, exclude: [...]}`.
@@ -127,7 +144,7 @@ type ymlHTTP struct {
 // Defaults of what serverless.yml may leave out, as the component has them.
 const (
 	DefaultNamespace = "default"
-	DefaultQualifier = "$DEFAULT"
+	DefaultAlias     = "live"
 	defaultTimerName = "timer"
 	defaultURLName   = "function-url"
 )
@@ -157,6 +174,11 @@ func ParseSpec(raw []byte) (*Spec, error) {
 		MemorySize:  128, // SCF's defaults
 		Timeout:     3,
 		Environment: in.Environment.Variables,
+		VpcID:       strings.TrimSpace(in.VpcConfig.VpcID),
+		SubnetID:    strings.TrimSpace(in.VpcConfig.SubnetID),
+		Alias:       cmp.Or(strings.TrimSpace(in.Alias), DefaultAlias),
+
+		ReservedConcurrencyMem: in.ReservedConcurrencyMem,
 	}
 	s.Name = cmp.Or(s.Name, strings.TrimSpace(doc.Name))
 	s.Namespace = cmp.Or(s.Namespace, DefaultNamespace)
@@ -200,6 +222,15 @@ func (s *Spec) check() error {
 		return field("memorySize", scfrules.MemorySize(s.MemorySize))
 	case scfrules.Timeout(s.Timeout) != nil:
 		return field("timeout", scfrules.Timeout(s.Timeout))
+	case scfrules.Description(s.Description, false) != nil:
+		// Without line breaks: UpdateFunctionConfiguration takes none.
+		return field("description", scfrules.Description(s.Description, false))
+	case scfrules.AliasName(s.Alias) != nil:
+		return field("alias", scfrules.AliasName(s.Alias))
+	case (s.VpcID == "") != (s.SubnetID == ""):
+		return field("vpcConfig", errors.New("needs both vpcId and subnetId (or neither: no VPC)"))
+	case s.ReservedConcurrencyMem != nil && (*s.ReservedConcurrencyMem < 0 || *s.ReservedConcurrencyMem%s.MemorySize != 0):
+		return field("reservedConcurrencyMem", fmt.Errorf("%d MB is not a whole number of %d MB instances", *s.ReservedConcurrencyMem, s.MemorySize))
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		if err := scfrules.EnvKey(k); err != nil {
@@ -217,7 +248,10 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 		if err := decodeStrict(node, &p); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		timer := Timer{Name: cmp.Or(strings.TrimSpace(p.Name), defaultTimerName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), DefaultQualifier)}
+		timer := Timer{Name: cmp.Or(strings.TrimSpace(p.Name), defaultTimerName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), s.Alias)}
+		if timer.Qualifier != s.Alias {
+			return fmt.Errorf("%s.parameters.qualifier: %q: every trigger is bound to the alias %s, which each deploy moves (leave qualifier out)", where, timer.Qualifier, s.Alias)
+		}
 		cron, cronErr := scfrules.Cron(p.CronExpression)
 		timer.Cron = cron
 		// As in the component, a timer is off unless enable says otherwise.
@@ -247,8 +281,11 @@ func (s *Spec) addEvent(i int, kind string, node *yaml.Node) error {
 		if s.URL != nil {
 			return fmt.Errorf("%s: a function has one function URL; serverless.yml names two", where)
 		}
-		u := &FunctionURL{Name: cmp.Or(strings.TrimSpace(p.Name), defaultURLName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), DefaultQualifier),
+		u := &FunctionURL{Name: cmp.Or(strings.TrimSpace(p.Name), defaultURLName), Qualifier: cmp.Or(strings.TrimSpace(p.Qualifier), s.Alias),
 			AuthType: cmp.Or(strings.ToUpper(strings.TrimSpace(p.AuthType)), "NONE"), EnableExtranet: true}
+		if u.Qualifier != s.Alias {
+			return fmt.Errorf("%s.parameters.qualifier: %q: every trigger is bound to the alias %s, which each deploy moves (leave qualifier out)", where, u.Qualifier, s.Alias)
+		}
 		if p.NetConfig.EnableIntranet != nil {
 			u.EnableIntranet = *p.NetConfig.EnableIntranet
 		}
@@ -286,6 +323,15 @@ func decodeStrict[T any](n *yaml.Node, params *T) error {
 }
 
 var envRefRE = regexp.MustCompile(`^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// CheckEnvironment applies SCF's rules to the environment as it will be
+// sent (after ResolveEnv): no empty value, at most 4 KB.
+func (s *Spec) CheckEnvironment() error {
+	if err := scfrules.Environment(s.Environment); err != nil {
+		return fmt.Errorf("serverless.yml: inputs.environment.variables: %w", err)
+	}
+	return nil
+}
 
 // ResolveEnv replaces environment values written ${env:NAME}, as the
 // Serverless Framework does, with NAME from the deploying shell: secrets

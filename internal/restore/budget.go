@@ -63,25 +63,24 @@ func (s *Service) budgetOf(job Job) (Budget, string) {
 	return s.Settings.RequestBudget, "RESTORE_BUDGET_REQUESTS"
 }
 
-// readBudget counts the instance's restore tasks in the budget's window,
-// from the cloud's task list: restores started by other containers, other
-// functions or the console count as much as ours.
-func (s *Service) readBudget(ctx context.Context, job Job, region string) (*BudgetState, []Task, error) {
+// readBudget counts the instance's restore and clone tasks in the
+// budget's window, from the cloud's task list: restores started by other
+// containers, other functions or the console count as much as ours, and a
+// clone (a billed instance made from the backup) counts as a restore.
+func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh bool) (*BudgetState, []Task, error) {
 	b, setting := s.budgetOf(job)
 	if b.Off() {
 		return nil, nil, nil
 	}
 	now := s.Now()
 	from := now.Add(-b.Window)
-	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, from.Truncate(time.Second), now.Add(time.Minute))
-	})
+	tasks, err := s.tasksSince(ctx, job, region, from, fresh)
 	if err != nil {
 		return nil, nil, err
 	}
 	var used []Task
 	for _, t := range tasks {
-		if t.Kind == RestoreTask && !t.StartTime.Before(from.Truncate(time.Second)) {
+		if (t.Kind == RestoreTask || t.Kind == CloneTask) && !t.StartTime.Before(from.Truncate(time.Second)) {
 			used = append(used, t)
 		}
 	}
@@ -105,8 +104,8 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string) (*Budg
 // findStarted's, so a task of this very event that started in between
 // (another container) is still taken for a duplicate. It returns true when
 // res is decided.
-func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	st, used, err := s.readBudget(ctx, job, res.Region)
+func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bool, log *slog.Logger) bool {
+	st, used, err := s.readBudget(ctx, job, res.Region, fresh)
 	if err != nil {
 		failed(res, err, log, "could not count the instance's restores for its budget; not restoring")
 		return true
@@ -116,16 +115,18 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 	}
 	if !job.Since.IsZero() {
 		since := job.Since.Truncate(time.Second)
+		// A clone of this event is found by its name (clone.go), never by
+		// its time: any clone task since then may be another request's.
 		for i := len(used) - 1; i >= 0; i-- {
-			if t := used[i]; !t.StartTime.Before(since) {
+			if t := used[i]; t.Kind == RestoreTask && !job.Request.Clone() && !t.StartTime.Before(since) {
 				earlierTask(job, res, t)
-				log.Info("restore already started", "taskId", t.ID)
+				log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 				return true
 			}
 		}
 	}
 	if job.Force {
-		log.Warn("restore budget overridden by an authenticated webhook with force: true",
+		log.Warn("budget.forced", "detail", "restore budget overridden by an authenticated webhook with force: true",
 			"setting", st.Setting, "limit", st.Limit, "window", st.Window, "used", len(st.Used))
 		return false
 	}
@@ -140,7 +141,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 		"%s allows %d restore(s) of %s per %s, and restore task(s) %s used it: held back until %s (an authenticated webhook may override with \"force\": true)",
 		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
 	res.Reason = JoinReason(job.Reason, "restore held back by the restore budget")
-	log.Warn("restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
+	log.Warn("budget.held", "detail", "restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
 	return true
 }
 
@@ -153,7 +154,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, log *slo
 // hold.
 func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear *failure.Error, since time.Time, log *slog.Logger) bool {
 	probe := *res
-	if !s.overBudget(ctx, job, &probe, log) {
+	if !s.overBudget(ctx, job, &probe, true, log) {
 		return false
 	}
 	switch {
@@ -167,7 +168,7 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
 				res.Status, res.TaskID = Accepted, t.TaskID
 				res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
-				log.Info("restore had started despite the unclear answer", "taskId", t.TaskID)
+				log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.TaskID)
 				return true
 			}
 		}

@@ -1,27 +1,40 @@
 package restore
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
 
-// A plan token round-trips, and any change to it is refused.
+var testSeal = NewSeal("a-test-signing-key-of-32-characters!")
+
+// A plan token round-trips with every field of the intent, and any change
+// to it is refused.
 func TestPlanTokenSignsEveryField(t *testing.T) {
 	before := time.Date(2026, 11, 29, 9, 55, 0, 0, time.UTC)
-	p := &Plan{InstanceID: "crs-5a4py64p", Region: "ap-guangzhou", BackupID: "678362566696298532848117",
-		BackupStart: time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC), Requested: "latest", Before: &before,
+	cloneAt := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	p := &Plan{InstanceID: "crs-5a4py64p", Region: "ap-guangzhou", Edition: EditionOf(6).String(), InstanceType: 6,
+		BackupID: "678362566696298532848117", BackupStart: time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC), Requested: "latest",
+		Before: &before, Mode: ModeClone, CloneTime: &cloneAt, TakesSafetyBackup: true, Channel: ChannelBasic,
 		Trigger: "apigw", Alarm: true, Reason: "alarm"}
-	p.sign("secret", "alarm:k", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), 30*time.Minute)
-	got, err := ParsePlan("secret", p.Token)
+	p.sign(testSeal, "alarm:k", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), 30*time.Minute)
+	got, err := ParsePlan(testSeal, p.Token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != p.ID || got.BackupID != p.BackupID || !got.Before.Equal(before) || !got.Alarm || !got.Expires.Equal(p.Expires) || !got.Created.Equal(p.Created) {
-		t.Errorf("parsed %+v, want %+v", got, p)
+	// Every field the plan shows comes back as it was signed (the
+	// safety backup's wording and the budget are shown, not signed).
+	want := *p
+	want.SafetyBackup, want.Why, want.Budget = "", "", nil
+	if !reflect.DeepEqual(*got, want) {
+		t.Errorf("parsed\n%+v\nwant\n%+v", *got, want)
 	}
-	if _, err := ParsePlan("other", p.Token); err == nil {
-		t.Error("a plan signed with another secret was accepted")
+	if _, err := ParsePlan(NewSeal("another-signing-key-of-32-characters"), p.Token); err == nil {
+		t.Error("a plan signed with another key was accepted")
+	}
+	if _, err := ParsePlan(nil, p.Token); err == nil {
+		t.Error("a plan was accepted without a key")
 	}
 	for i := len(tokenPrefix); i < len(p.Token); i++ {
 		b := []byte(p.Token)
@@ -29,7 +42,7 @@ func TestPlanTokenSignsEveryField(t *testing.T) {
 			continue
 		}
 		b[i] ^= 1
-		if _, err := ParsePlan("secret", string(b)); err == nil {
+		if _, err := ParsePlan(testSeal, string(b)); err == nil {
 			t.Errorf("token changed at %d was accepted", i)
 		}
 	}

@@ -63,11 +63,11 @@ func budgetService(s *cloud.Session, now time.Time, b restore.Budget) *restore.S
 		Runtime: restore.Runtime{Now: func() time.Time { return now }, Sleep: restore.SleepContext, NewID: func() string { return "id" }}}
 }
 
-// The budget counts restore tasks only: the example's "037" tasks, an
-// automatic backup ("017"), a manual backup ("012") and a clone ("026") in
-// the window do not count; "010" and FLOW_RESTOREBACKUP do; a restore
-// before the window does not.
-func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
+// The budget counts restores and clones only: the example's "037" tasks,
+// an automatic backup ("017") and a manual backup ("012") in the window do
+// not count; "010", FLOW_RESTOREBACKUP and a clone ("026", a billed
+// instance made from a backup) do; a restore before the window does not.
+func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 	now := time.Date(2019, 11, 15, 15, 0, 0, 0, budgetCST)
 	tasks := []map[string]any{
 		exampleTask(42372, "037", time.Date(2019, 11, 15, 14, 25, 37, 0, budgetCST)),
@@ -85,10 +85,10 @@ func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	t.Run("spent", func(t *testing.T) {
-		svc := budgetService(s, now, restore.Budget{Limit: 2, Window: time.Hour})
+		svc := budgetService(s, now, restore.Budget{Limit: 3, Window: time.Hour})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
-		if !restore.OverBudget(svc, context.Background(), job, &res, log) {
-			t.Fatalf("not held with two restores in the hour: %+v", res)
+		if !restore.OverBudget(svc, context.Background(), job, &res, true, log) {
+			t.Fatalf("not held with two restores and a clone in the hour: %+v", res)
 		}
 		if res.Status != restore.Skipped || !res.Held || res.Error == nil || res.Error.Code != restore.CodeBudgetExceeded {
 			t.Fatalf("held result %+v %+v", res, res.Error)
@@ -97,10 +97,10 @@ func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
 		for _, u := range res.Budget.Used {
 			ids = append(ids, u.TaskID)
 		}
-		if fmt.Sprint(ids) != "[42370 42375]" {
-			t.Errorf("counted tasks %v, want [42370 42375]", ids)
+		if fmt.Sprint(ids) != "[42370 42375 42382]" {
+			t.Errorf("counted tasks %v, want [42370 42375 42382]", ids)
 		}
-		// Frees up when the older of the two leaves the hour: 15:10 CST.
+		// Frees up when the oldest of the three leaves the hour: 15:10 CST.
 		if want := time.Date(2019, 11, 15, 15, 10, 0, 0, budgetCST); res.Budget.FreesAt == nil || !res.Budget.FreesAt.Equal(want) {
 			t.Errorf("frees at %v, want %v", res.Budget.FreesAt, want)
 		}
@@ -109,17 +109,17 @@ func TestBudgetCountsOnlyRestoreTasksInTheWindow(t *testing.T) {
 		}
 	})
 	t.Run("room left", func(t *testing.T) {
-		svc := budgetService(s, now, restore.Budget{Limit: 3, Window: time.Hour})
+		svc := budgetService(s, now, restore.Budget{Limit: 4, Window: time.Hour})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
-		if restore.OverBudget(svc, context.Background(), job, &res, log) {
-			t.Fatalf("held with two of three restores used: %+v %+v", res, res.Error)
+		if restore.OverBudget(svc, context.Background(), job, &res, true, log) {
+			t.Fatalf("held with three of four used: %+v %+v", res, res.Error)
 		}
 	})
 	t.Run("off", func(t *testing.T) {
 		n := len(*requests)
 		svc := budgetService(s, now, restore.Budget{})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
-		if restore.OverBudget(svc, context.Background(), job, &res, log) || len(*requests) != n {
+		if restore.OverBudget(svc, context.Background(), job, &res, true, log) || len(*requests) != n {
 			t.Fatalf("budget off: held %+v, or the task list was read", res)
 		}
 	})
@@ -138,7 +138,7 @@ func TestBudgetIgnoresBackupsAndOtherFlows(t *testing.T) {
 		exampleTask(42381, "FLOW_AUTOBACKUP", now.Add(-10*time.Minute)), exampleTask(42382, "0100", now.Add(-5*time.Minute)),
 	})
 	svc := budgetService(s, now, restore.Budget{Limit: 1, Window: time.Hour})
-	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou")
+	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou", true)
 	if err != nil || st == nil || len(st.Used) != 0 || st.FreesAt != nil {
 		t.Fatalf("budget %+v, %v: want nothing used", st, err)
 	}

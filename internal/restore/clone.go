@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -19,45 +20,42 @@ import (
 // Its name is derived from the request, so that a redelivery finds it in
 // the instance list instead of ordering another: ordering is billing.
 
-// cloneMarker joins the source's ID and the request's hash in a clone's
-// name: "<source>-clone-<hash>".
+// cloneMarker joins the source's ID and the clone's identity in a clone's
+// name: "<source>-clone-<id><mac>".
 const cloneMarker = "-clone-"
 
-// cloneName is the new instance's name: the source, and a hash of the
-// event's identity (or, for an event without one, of the request), so
-// that every delivery of one request names the same clone.
-func cloneName(job Job, _ string) string {
-	req := job.Request
-	id := job.Key
-	if id == "" {
-		before := ""
-		if req.Before != nil {
-			before = req.Before.UTC().Format(time.RFC3339)
-		}
-		cloneTime := ""
-		if req.CloneTime != nil {
-			cloneTime = req.CloneTime.UTC().Format(time.RFC3339)
-		}
-		id = strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")
+// cloneName is the new instance's name: the source, a hash of what was
+// asked for (instance, backup, before, clone time: not the event's key, so
+// that a replay under another Idempotency-Key finds the clone instead of
+// ordering another), and the function's MAC over both, so that only the
+// function's own clones are followed by the sweep (provenance.go).
+func cloneName(seal *Seal, req Request) string {
+	before, cloneTime := "", ""
+	if req.Before != nil {
+		before = req.Before.UTC().Format(time.RFC3339)
 	}
-	sum := sha256.Sum256([]byte(id))
-	return req.InstanceID + cloneMarker + hex.EncodeToString(sum[:])[:10]
+	if req.CloneTime != nil {
+		cloneTime = req.CloneTime.UTC().Format(time.RFC3339)
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")))
+	id := hex.EncodeToString(sum[:])[:8]
+	return req.InstanceID + cloneMarker + id + seal.hexSum(8, "clone", req.InstanceID, id)
 }
 
-// cloneSource is the instance a clone's name says it was cloned from.
-func cloneSource(name string) (string, bool) {
-	src, _, ok := strings.Cut(name, cloneMarker)
-	return src, ok && strings.HasPrefix(src, "crs-")
+// cloneSource is the instance a clone's name says it was cloned from, if
+// the name carries the function's MAC.
+func cloneSource(seal *Seal, name string) (string, bool) {
+	src, rest, ok := strings.Cut(name, cloneMarker)
+	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || seal == nil {
+		return "", false
+	}
+	return src, hmac.Equal([]byte(rest[8:]), []byte(seal.hexSum(8, "clone", src, rest[:8])))
 }
 
 // cloneFound looks for the clone of this request in the instance list.
 func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	lr, err := s.lifeRedis()
-	if err != nil {
-		res.Fail(err)
-		return true
-	}
-	name := cloneName(job, "")
+	lr := s.Redis
+	name := cloneName(s.Settings.Seal, job.Request)
 	ids, err := s.findClone(ctx, lr, res.Region, name)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier clone; not cloning")
@@ -68,11 +66,11 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	}
 	res.Status, res.Life = Duplicate, cloneLife(job.Request.InstanceID, name, ids, "")
 	res.Reason = fmt.Sprintf("clone %s (%s) of this request exists already: not ordered again", name, strings.Join(ids, ", "))
-	log.Info("clone already ordered", "newInstanceIds", ids)
+	log.Info("clone.duplicate", "detail", "clone already ordered", "newInstanceIds", ids)
 	return true
 }
 
-func (s *Service) findClone(ctx context.Context, lr LifeRedis, region, name string) ([]string, error) {
+func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
 	list, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return nil, err
@@ -95,11 +93,7 @@ func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
 // after an answer that leaves open whether it ordered: the instance list
 // is read instead, and if the clone is not there the outcome is unknown.
 func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	lr, err := s.lifeRedis()
-	if err != nil {
-		res.Fail(err)
-		return
-	}
+	lr := s.Redis
 	req := job.Request
 	if n := s.clones.Add(1); int(n) > s.Settings.Life.MaxClones {
 		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneLimit"), failure.Field("mode"),
@@ -132,7 +126,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Fail(err)
 		return
 	}
-	name := cloneName(job, res.BackupID)
+	name := cloneName(s.Settings.Seal, req)
 	cr := CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
 		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,
 		Password: password, NoAuth: password == "" && src.NoAuth}
@@ -150,7 +144,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		dealID, ids, requestID, err := lr.CloneInstances(ctx, res.Region, cr)
 		if err != nil {
 			e := failure.As(err)
-			log.Warn("CloneInstances failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			log.Warn("clone.attemptFailed", "detail", "CloneInstances failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 		}
 		return order{dealID, ids, requestID}, err
 	}
@@ -185,7 +179,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		case len(ids) > 0:
 			res.Status, res.Life = Duplicate, cloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
-			log.Info("clone ordered by another delivery", "newInstanceIds", ids)
+			log.Info("clone.duplicate", "detail", "clone ordered by another delivery", "newInstanceIds", ids)
 		default:
 			return false
 		}
@@ -196,7 +190,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Status, res.RequestID = Accepted, o.requestID
 		res.Life = cloneLife(req.InstanceID, name, o.ids, o.dealID)
 		res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
-		log.Info("clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)
+		log.Info("clone.ordered", "detail", "clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)
 		return
 	case stop == errSettled:
 		return

@@ -83,13 +83,22 @@ const codeInstanceState = "ResourceUnavailable.InstanceStateError"
 // It reports whether the restore may go on.
 func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRun bool, log *slog.Logger) bool {
 	id := job.Request.InstanceID
-	if job.Request.Clone() {
-		return true // a clone reads a backup: any edition, in any state (clone.go)
-	}
 	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	if err != nil {
 		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false
+	}
+	if job.Request.Clone() {
+		// A clone reads a backup, in any state of the instance (clone.go);
+		// Tencent's cloning guide leaves Redis 2.8 out, which restores in
+		// place instead.
+		if ed := EditionOf(in.Type); in.Type == 2 || in.Type == 5 {
+			failed(res, failure.E(failure.Unavailable, failure.Code(CodeUnsupportedEdition), failure.Field("mode"), fmt.Sprintf(
+				"%s is %s, which cannot be cloned from a backup: restore it in place instead (no \"mode\", or \"mode\": \"restore\")", id, ed)), log, "clone refused")
+			return false
+		}
+		job.instance = &in
+		return true
 	}
 	ed := EditionOf(in.Type)
 	job.instance = &in // for the plan (plan.go)
@@ -100,7 +109,7 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		refusal = failure.E(failure.Unavailable, failure.Code(CodeUnsupportedEdition), failure.Field("instanceId"), fmt.Sprintf(
 			"%s is %s, which RestoreInstance cannot restore in place (only Redis 2.8 Memory Edition and CKV can be): restore it by cloning the backup into a new instance: \"mode\": \"clone\", with RESTORE_CLONE=true",
 			id, ed))
-	case in.Status == 1 && !dryRun && (s.ownFlow(ctx, *job, res, log) || s.overBudget(ctx, *job, res, log)):
+	case in.Status == 1 && !dryRun && (s.ownFlow(ctx, *job, res, log) || s.overBudget(ctx, *job, res, true, log)):
 		// The flow is another delivery's restore or safety backup of this
 		// same event, started since this one looked (lifecycle.go); or a
 		// restore that used up the budget, which holds this one with its
@@ -128,6 +137,6 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		return false
 	}
 	job.Reason = JoinReason(job.Reason, note)
-	log.Info("instance checked", "note", note)
+	log.Info("instance.checked", "detail", "instance checked", "note", note)
 	return true
 }

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,7 @@ const (
 	PhaseCloning      Phase = "cloning"       // the new instance is being made
 	PhaseSucceeded    Phase = "succeeded"     // ended well, the instance runs
 	PhaseFailed       Phase = "failed"        // ended badly; nothing more happens
+	PhaseExpired      Phase = "expired"       // its safety backup is done, but it did not start in time: it never will
 )
 
 // Statuses of the life cycle's messages, beyond a request's.
@@ -97,24 +99,34 @@ func (b SafetyBackup) Gone() bool { return b.Status < 0 }
 
 // The safety backup's remark names the restore it was taken for, so that
 // a redelivery finds it (instead of taking another) and the sweep knows
-// which backup to restore once it is done:
-// "redis-restore undo point; restores <backupId>; <trigger>".
+// which backup to restore once it is done, and it carries the function's
+// MAC over what it names (provenance.go): a backup whose remark only reads
+// like this one is someone else's, and never starts a restore:
+// "redis-restore undo point; restores <backupId>; <trigger>; <mac>".
 const safetyRemarkPrefix = "redis-restore undo point; restores "
 
-func safetyRemark(backupID, trigger string) string {
-	return safetyRemarkPrefix + backupID + "; " + trigger
+func safetyRemark(seal *Seal, instanceID, backupID, trigger string) string {
+	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + seal.Sum("safety", instanceID, backupID, trigger)
 }
 
-// IsSafetyRemark reports whether a backup's remark marks a safety backup.
+// IsSafetyRemark reports whether a backup's remark reads like a safety
+// backup's, signed or not: "latest" never picks one (an undo point is not
+// a known-good state, and a look-alike is no better).
 func IsSafetyRemark(remark string) bool { return strings.HasPrefix(remark, safetyRemarkPrefix) }
 
-func parseSafety(b Backup) (SafetyBackup, bool) {
+// parseSafety reads a safety backup from a backup of instanceID, only if
+// its remark carries the function's MAC.
+func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
 	rest, ok := strings.CutPrefix(b.Remark, safetyRemarkPrefix)
 	if !ok {
 		return SafetyBackup{}, false
 	}
-	restores, trigger, _ := strings.Cut(rest, "; ")
-	return SafetyBackup{ID: b.ID, InstanceID: b.InstanceID, Restores: strings.TrimSpace(restores), Trigger: strings.TrimSpace(trigger),
+	instanceID = cmp.Or(b.InstanceID, instanceID)
+	parts := strings.Split(rest, "; ")
+	if len(parts) != 3 || !seal.Verify(parts[2], "safety", instanceID, parts[0], parts[1]) {
+		return SafetyBackup{}, false
+	}
+	return SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
 		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}, true
 }
 
@@ -123,25 +135,6 @@ func parseSafety(b Backup) (SafetyBackup, bool) {
 func UndoRequest(instanceID, undoBackupID string) string {
 	b, _ := json.Marshal(map[string]any{"instanceId": instanceID, "backupId": undoBackupID, "safetyBackup": false})
 	return string(b)
-}
-
-// LifeRedis is what the life cycle needs of the Redis API beyond Redis.
-type LifeRedis interface {
-	Redis
-	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
-	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error)
-	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
-	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
-	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
-	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
-}
-
-func (s *Service) lifeRedis() (LifeRedis, error) {
-	r, ok := s.Redis.(LifeRedis)
-	if !ok {
-		return nil, failure.E(failure.Internal, failure.Code(failure.CodeInternal), "this Redis client cannot follow a restore's life")
-	}
-	return r, nil
 }
 
 // safetyWanted says whether a restore takes a safety backup first: the
@@ -197,7 +190,7 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	res.Life = safetyLife(job.Request.InstanceID, b)
 	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; the sweep restores once it is done",
 		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
-	log.Info("safety backup already taken", "undoBackupId", b.ID)
+	log.Info("safetyBackup.duplicate", "detail", "safety backup already taken", "undoBackupId", b.ID)
 	return true
 }
 
@@ -221,7 +214,7 @@ func safetyLife(instanceID string, b SafetyBackup) *Life {
 // started after this one looked. Then res is the duplicate. A task list
 // that cannot be read settles it too, as a failure (retried).
 func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	t, ok, err := s.findStarted(ctx, job, res.Region)
+	t, ok, err := s.findStarted(ctx, job, res.Region, true)
 	if err != nil {
 		// Whose flow it is cannot be told: not a guess either way (the
 		// budget would count this event's own restore against it).
@@ -230,7 +223,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 	}
 	if ok {
 		earlierTask(job, res, t)
-		log.Info("restore already started by another delivery", "taskId", t.ID)
+		log.Info("restore.duplicate", "detail", "restore already started by another delivery", "taskId", t.ID)
 		return true
 	}
 	if job.Undo != nil || job.Request.Clone() || !s.safetyWanted(job) {
@@ -244,11 +237,6 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // whether the restore is settled here.
 func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
-	if req.Clone() && !s.Settings.Life.Clone {
-		res.Fail(failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
-			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true"))
-		return true
-	}
 	safety := s.safetyWanted(job)
 	if safety && req.Password != "" {
 		// The restore is started later, by the sweep, which cannot be
@@ -258,6 +246,16 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog
 	}
 	if dryRun {
 		return false // the guard rails answer a dry run with its plan (plan.go), and lifePlan adds these steps
+	}
+	if (safety || req.Clone()) && s.Settings.Seal == nil {
+		// The sweep continues the restore from the backup's remark, or
+		// follows the clone by its name: only a signed one is trusted.
+		what := "a restore with a safety backup"
+		if req.Clone() {
+			what = "a clone"
+		}
+		res.Fail(errNoSeal(what))
+		return true
 	}
 	switch {
 	case req.Clone():
@@ -279,7 +277,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 	case job.Request.Clone():
 		p.SafetyBackup = "none: a clone leaves the instance as it is"
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(p.BackupID, job.Trigger))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
@@ -301,12 +299,12 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 		}
 		return append(p,
 			fmt.Sprintf("DescribeInstances and DescribeInstanceSecurityGroup of %s: its zone, VPC, subnet and security groups", id),
-			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(job, backupID), from),
+			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(s.Settings.Seal, job.Request), from),
 			"the sweep reports restore.succeeded when the new instance runs (Status 2)")
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(backupID, job.Trigger)),
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(s.Settings.Seal, id, backupID, job.Trigger)),
 			"the sweep, once that backup is done: RestoreInstance of "+backupID)
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)
@@ -319,13 +317,9 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 // no backup of this event can have started: an unclear answer or a lock
 // sends it to the backup list first.
 func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	lr, err := s.lifeRedis()
-	if err != nil {
-		res.Fail(err)
-		return
-	}
+	lr := s.Redis
 	req := job.Request
-	remark := safetyRemark(res.BackupID, job.Trigger)
+	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger)
 	since := job.Since
 	if since.IsZero() {
 		since = s.Now().Add(-time.Second)
@@ -338,28 +332,68 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 		taskID, requestID, err := lr.ManualBackupInstance(attemptCtx, res.Region, req.InstanceID, remark)
 		if err != nil {
 			e := failure.As(err)
-			log.Warn("ManualBackupInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			log.Warn("safetyBackup.attemptFailed", "detail", "ManualBackupInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 		}
 		return accepted{taskID, requestID}, err
 	}
-	unclear := false
+	// After an answer that leaves open whether the backup was taken, or a
+	// lock, the backup list is read before any new attempt, and so are the
+	// rules a restore keeps after a lock: this event's restore may have
+	// started meanwhile, or another restore used the budget.
+	maybeTaken, locked := false, false
+	cannotTell := func(err error) {
+		res.Unclear(failure.E(failure.Unavailable, failure.Code("SafetyBackupOutcomeUnknown"), fmt.Sprintf(
+			"ManualBackupInstance may have taken the safety backup, and the backup list could not be read to tell (%v): it was not taken again; a retry of this event looks for it first", err)))
+		res.Life = &Life{Phase: PhaseSafetyBackup}
+		log.Error("safetyBackup.unknown", "detail", "whether the safety backup was taken cannot be told", "error", err.Error())
+	}
 	a, _, stop := attempts(attemptCtx, s, call, func(last *failure.Error) bool {
-		unclear = unclear || maybeStarted(last) || last.Kind == failure.Locked
-		if !unclear {
+		maybeTaken = maybeTaken || maybeStarted(last)
+		locked = locked || last.Kind == failure.Locked
+		if !maybeTaken && !locked {
 			return false
 		}
 		b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since)
-		if err == nil && ok {
+		switch {
+		case err != nil && maybeTaken:
+			cannotTell(err)
+			return true
+		case err != nil:
+			res.Fail(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"), fmt.Sprintf(
+				"the instance is locked, and the backup list could not be read to tell whether by this event's safety backup (%v): not taken on a guess", err)))
+			return true
+		case ok:
 			s.safetyAccepted(res, req.InstanceID, b, log)
+			return true
+		case !locked:
+			return false
 		}
-		return err == nil && ok
+		if t, ok, err := s.findStarted(attemptCtx, job, res.Region, true); err != nil || ok {
+			if err != nil {
+				failed(res, err, log, "the instance is locked and the task list cannot be read; not taking the safety backup")
+			} else {
+				earlierTask(job, res, t)
+			}
+			return true
+		}
+		probe := *res
+		if s.overBudget(attemptCtx, job, &probe, true, log) {
+			*res = probe
+			return true
+		}
+		return false
 	})
 	switch {
 	case stop == errSettled:
 		return
 	case stop != nil:
-		if b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since); ferr == nil && ok {
+		b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since)
+		switch {
+		case ferr == nil && ok:
 			s.safetyAccepted(res, req.InstanceID, b, log)
+			return
+		case ferr != nil && maybeTaken:
+			cannotTell(ferr)
 			return
 		}
 		e := failure.As(stop)
@@ -384,7 +418,7 @@ func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup,
 	res.Status = Accepted
 	res.Life = safetyLife(instanceID, b)
 	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
-	log.Info("safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
+	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 
 // findSafety finds the newest safety backup of an instance that started
@@ -408,10 +442,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	if found {
 		return best, true, nil
 	}
-	lr, err := s.lifeRedis()
-	if err != nil {
-		return SafetyBackup{}, false, err
-	}
+	lr := s.Redis
 	tasks, err := retry(ctx, s, func() ([]Task, error) {
 		return lr.DescribeTasks(ctx, region, instanceID, since, s.Now().Add(time.Minute))
 	})
@@ -443,7 +474,7 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
 	var out []SafetyBackup
 	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
-		if sb, ok := parseSafety(b); ok {
+		if sb, ok := parseSafety(s.Settings.Seal, instanceID, b); ok {
 			out = append(out, sb)
 		}
 		return true

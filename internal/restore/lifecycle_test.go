@@ -8,16 +8,42 @@ import (
 )
 
 func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
-	r := safetyRemark("678362566696298532848117", "timer")
-	b, ok := parseSafety(Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p"})
+	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer")
+	b, ok := parseSafety(testSeal, "", Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p"})
 	if !ok || b.Restores != "678362566696298532848117" || b.Trigger != "timer" || b.InstanceID != "crs-5a4py64p" || !b.Done() {
 		t.Fatalf("%q read back as %+v", r, b)
 	}
-	if _, ok := parseSafety(Backup{Remark: "manual, in progress"}); ok {
+	if _, ok := parseSafety(testSeal, "", Backup{Remark: "manual, in progress"}); ok {
 		t.Error("someone else's manual backup taken for a safety backup")
 	}
 	if restorable(Backup{Status: 2, Remark: r}) {
 		t.Error(`"latest" may choose a safety backup`)
+	}
+}
+
+// Provenance, not resemblance: a remark that reads like a safety backup's
+// but was not made by the function (by hand, for another instance or
+// backup, with another key, or with no key at all) is never one.
+func TestLookalikeSafetyRemarksAreNotTheFunctions(t *testing.T) {
+	own := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer")
+	other := NewSeal("someone-elses-key-of-thirty-two-chars")
+	for name, c := range map[string]struct {
+		remark, instance string
+		seal             *Seal
+	}{
+		"written by hand":            {"redis-restore undo point; restores 678362566696298532848117; console", "crs-5a4py64p", testSeal},
+		"by hand with a fake mac":    {"redis-restore undo point; restores 678362566696298532848117; timer; AAAAAAAAAAAAAAAA", "crs-5a4py64p", testSeal},
+		"copied to another instance": {own, "crs-other001", testSeal},
+		"another backup named":       {strings.Replace(own, "678362566696298532848117", "678362566696298532848116", 1), "crs-5a4py64p", testSeal},
+		"another key":                {own, "crs-5a4py64p", other},
+		"no key":                     {own, "crs-5a4py64p", nil},
+	} {
+		if b, ok := parseSafety(c.seal, c.instance, Backup{ID: "x", Remark: c.remark, Status: 2}); ok {
+			t.Errorf("%s: taken for the function's safety backup: %+v", name, b)
+		}
+		if restorable(Backup{Status: 2, Remark: c.remark}) && strings.HasPrefix(c.remark, safetyRemarkPrefix) {
+			t.Errorf("%s: \"latest\" may choose it", name)
+		}
 	}
 }
 
@@ -44,17 +70,31 @@ func TestSweepWindowCoversThreePeriodsAndKnowsTheLastLook(t *testing.T) {
 }
 
 func TestCloneNameIsTheSameForEveryDeliveryOfARequest(t *testing.T) {
-	job := Job{Request: Request{InstanceID: "crs-5a4py64p", BackupID: "b1"}, Key: "timer:t:2026-12-01T03:00:00Z:0"}
-	a, b := cloneName(job, "b1"), cloneName(job, "other")
-	if a != b || !strings.HasPrefix(a, "crs-5a4py64p-clone-") {
-		t.Fatalf("%q %q", a, b)
+	req := Request{InstanceID: "crs-5a4py64p", BackupID: "b1", RequestLife: RequestLife{Mode: ModeClone}}
+	a := cloneName(testSeal, req)
+	if a != cloneName(testSeal, req) || !strings.HasPrefix(a, "crs-5a4py64p-clone-") {
+		t.Fatalf("%q", a)
 	}
-	job.Key = "timer:t:2026-12-02T03:00:00Z:0"
-	if cloneName(job, "b1") == a {
-		t.Error("two events share a clone name")
+	other := req
+	other.BackupID = "b2"
+	if cloneName(testSeal, other) == a {
+		t.Error("clones of two backups share a name")
 	}
-	if src, ok := cloneSource(a); !ok || src != "crs-5a4py64p" {
+	if src, ok := cloneSource(testSeal, a); !ok || src != "crs-5a4py64p" {
 		t.Errorf("source of %q: %q %v", a, src, ok)
+	}
+	// A name that only looks like a clone's is not followed.
+	for _, name := range []string{
+		"crs-5a4py64p-clone-0123456789abcdef",
+		strings.Replace(a, "crs-5a4py64p", "crs-other001", 1),
+		cloneName(NewSeal("someone-elses-key-of-thirty-two-chars"), req),
+	} {
+		if _, ok := cloneSource(testSeal, name); ok {
+			t.Errorf("%q taken for the function's clone", name)
+		}
+	}
+	if _, ok := cloneSource(nil, a); ok {
+		t.Error("a clone was followed without a key")
 	}
 }
 
@@ -63,5 +103,51 @@ func TestLifeNeverCarriesAPassword(t *testing.T) {
 	b, _ := json.Marshal(Result{Status: Accepted, Life: l})
 	if strings.Contains(strings.ToLower(string(b)), "password") {
 		t.Fatalf("%s", b)
+	}
+}
+
+// An end older than the window is reported again in the three periods after
+// each whole hour since it, for a day: a sweep back from an outage reports
+// it within an hour, and never more than 3 + 72 times.
+func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	w := sweepWindow{at: at, from: at.Add(-3 * time.Minute), every: time.Minute}
+	w.lastFrom = w.from.Add(time.Minute)
+	for _, c := range []struct {
+		ago            time.Duration
+		reports, final bool
+	}{
+		{time.Second, true, false},       // the window: first looks
+		{150 * time.Second, true, true},  // the window's last period
+		{10 * time.Minute, false, false}, // missed: waits for its hour
+		{time.Hour, true, true},          // an hour on: caught up
+		{time.Hour + 2*time.Minute, true, true},
+		{time.Hour + 3*time.Minute, false, false},
+		{23 * time.Hour, true, true},
+		{25 * time.Hour, false, false}, // past the lookback
+	} {
+		end := at.Add(-c.ago)
+		if w.reports(end) != c.reports || w.final(end) != c.final {
+			t.Errorf("ended %s before: reports %v final %v, want %v %v", c.ago, w.reports(end), w.final(end), c.reports, c.final)
+		}
+	}
+	// Over a day of sweeps, one a minute, an end is reported a bounded
+	// number of times, and at least once in every hour after it.
+	end := at
+	n, lastReport := 0, end
+	for m := 1; m <= 24*60+10; m++ {
+		sw := sweepWindow{at: end.Add(time.Duration(m) * time.Minute), every: time.Minute}
+		sw.from = sw.at.Add(-3 * time.Minute)
+		sw.lastFrom = sw.from.Add(time.Minute)
+		if sw.reports(end) {
+			n++
+			if gap := sw.at.Sub(lastReport); gap > time.Hour {
+				t.Fatalf("no report for %s", gap)
+			}
+			lastReport = sw.at
+		}
+	}
+	if n > 3+3*24 || n < 3+24 {
+		t.Fatalf("reported %d times in a day", n)
 	}
 }

@@ -2,6 +2,7 @@ package restore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -44,14 +45,21 @@ type Plan struct {
 	Requested    string    `json:"requested"` // what was asked for: "latest" or a backup ID
 	// Before bounds "latest": the newest restorable backup that started
 	// before it. Nil: before the moment of restoring.
-	Before       *time.Time   `json:"before,omitempty"`
-	SafetyBackup string       `json:"safetyBackup,omitempty"`
-	Trigger      string       `json:"trigger"`
-	Alarm        bool         `json:"alarm,omitempty"`
-	Reason       string       `json:"reason,omitempty"` // why a restore at all
-	Budget       *BudgetState `json:"budget,omitempty"`
-	Created      time.Time    `json:"created,omitzero"`
-	Expires      time.Time    `json:"expires,omitzero"`
+	Before       *time.Time `json:"before,omitempty"`
+	SafetyBackup string     `json:"safetyBackup,omitempty"`
+	// The rest of the intent, applied exactly as shown: the mode, the
+	// clone's point in time, whether a safety backup comes first, and the
+	// channel the request came by.
+	Mode              string       `json:"mode"`
+	CloneTime         *time.Time   `json:"cloneTime,omitempty"`
+	TakesSafetyBackup bool         `json:"takesSafetyBackup"`
+	Channel           Channel      `json:"channel"`
+	Trigger           string       `json:"trigger"`
+	Alarm             bool         `json:"alarm,omitempty"`
+	Reason            string       `json:"reason,omitempty"` // why a restore at all
+	Budget            *BudgetState `json:"budget,omitempty"`
+	Created           time.Time    `json:"created,omitzero"`
+	Expires           time.Time    `json:"expires,omitzero"`
 	// Token is the signed plan: {"approve": "<token>"} through the webhook,
 	// or ?approve=<token>, applies it.
 	Token string `json:"token,omitempty"`
@@ -70,6 +78,10 @@ type planClaims struct {
 	Requested   string `json:"q"`
 	Before      int64  `json:"bf,omitempty"`
 	Trigger     string `json:"t"`
+	Channel     string `json:"ch"`
+	Mode        string `json:"m"`
+	CloneTime   int64  `json:"ct,omitempty"`
+	Safety      bool   `json:"s,omitempty"`
 	Alarm       bool   `json:"a,omitempty"`
 	Reason      string `json:"why,omitempty"`
 	Created     int64  `json:"c"`
@@ -81,17 +93,12 @@ const (
 	maxTokenSize = 4096
 )
 
-func planMAC(secret, payload string) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("redis-restore plan " + tokenPrefix))
-	m.Write([]byte(payload))
-	return m.Sum(nil)
-}
+func planMAC(seal *Seal, payload string) []byte { return seal.raw("plan "+tokenPrefix, payload) }
 
 // sign fills the plan's ID, creation, expiry and token. The ID comes from
 // the event when it has an identity, so that the deliveries of one alarm
 // offer one plan (and their messages share an id); else from the plan.
-func (p *Plan) sign(secret, eventKey string, now time.Time, ttl time.Duration) {
+func (p *Plan) sign(seal *Seal, eventKey string, now time.Time, ttl time.Duration) {
 	p.Created = now.UTC().Truncate(time.Second)
 	p.Expires = p.Created.Add(ttl)
 	seed := eventKey + "|" + p.BackupID
@@ -101,28 +108,32 @@ func (p *Plan) sign(secret, eventKey string, now time.Time, ttl time.Duration) {
 	sum := sha256.Sum256([]byte(seed))
 	p.ID = "plan-" + hex.EncodeToString(sum[:8])
 	c := planClaims{V: 1, ID: p.ID, Instance: p.InstanceID, Region: p.Region, Backup: p.BackupID, Type: p.InstanceType,
-		BackupStart: p.BackupStart.Unix(), Requested: p.Requested, Trigger: p.Trigger, Alarm: p.Alarm,
+		BackupStart: p.BackupStart.Unix(), Requested: p.Requested, Trigger: p.Trigger, Channel: string(p.Channel),
+		Mode: p.Mode, Safety: p.TakesSafetyBackup, Alarm: p.Alarm,
 		Reason: p.Reason, Created: p.Created.Unix(), Expires: p.Expires.Unix()}
 	if p.Before != nil {
 		c.Before = p.Before.Unix()
 	}
+	if p.CloneTime != nil {
+		c.CloneTime = p.CloneTime.Unix()
+	}
 	b, _ := json.Marshal(c)
 	payload := base64.RawURLEncoding.EncodeToString(b)
-	p.Token = tokenPrefix + payload + "." + base64.RawURLEncoding.EncodeToString(planMAC(secret, payload))
+	p.Token = tokenPrefix + payload + "." + base64.RawURLEncoding.EncodeToString(planMAC(seal, payload))
 }
 
-// ParsePlan verifies a plan token against the webhook secret and returns
-// the plan it signs. A token this function did not sign with this secret,
-// or that was changed in any byte, is refused as Unauthenticated. Expiry
-// is not judged here: an expired plan is refused with a fresh one.
-func ParsePlan(secret, token string) (*Plan, error) {
+// ParsePlan verifies a plan token against the function's own key and
+// returns the plan it signs. A token this function did not sign with this
+// key, or that was changed in any byte, is refused as Unauthenticated.
+// Expiry is not judged here: applying an expired plan is refused.
+func ParsePlan(seal *Seal, token string) (*Plan, error) {
 	refuse := func(msg string) error {
 		return failure.E(failure.Unauthenticated, failure.Code(CodeInvalidApproval), failure.Field("approve"), msg)
 	}
 	token = strings.TrimSpace(token)
 	switch {
-	case secret == "":
-		return nil, refuse("approvals need RESTORE_WEBHOOK_SECRET, which signs the plans")
+	case seal == nil:
+		return nil, refuse("approvals need RESTORE_SIGNING_KEY, with which the function signs its plans")
 	case len(token) > maxTokenSize:
 		return nil, refuse("too long to be a plan")
 	case !strings.HasPrefix(token, tokenPrefix):
@@ -133,7 +144,7 @@ func ParsePlan(secret, token string) (*Plan, error) {
 	if !ok || err != nil {
 		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
 	}
-	if !hmac.Equal(got, planMAC(secret, payload)) {
+	if !hmac.Equal(got, planMAC(seal, payload)) {
 		return nil, refuse("the plan's signature does not match it: changed since it was made, or not made by this function")
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(payload)
@@ -148,8 +159,12 @@ func ParsePlan(secret, token string) (*Plan, error) {
 	}
 	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", InstanceType: c.Type, BackupID: c.Backup,
 		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested,
-		Trigger: c.Trigger, Alarm: c.Alarm, Reason: c.Reason,
+		Trigger: c.Trigger, Channel: Channel(c.Channel), Mode: c.Mode, TakesSafetyBackup: c.Safety, Alarm: c.Alarm, Reason: c.Reason,
 		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: token}
+	if c.CloneTime != 0 {
+		ct := time.Unix(c.CloneTime, 0).UTC()
+		p.CloneTime = &ct
+	}
 	if c.Type != 0 {
 		p.Edition = EditionOf(c.Type).String()
 	}
@@ -158,11 +173,23 @@ func ParsePlan(secret, token string) (*Plan, error) {
 		p.Before = &b
 	}
 	// Signed by us, but checked all the same: it becomes a request.
-	req := Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
+	req := p.request()
 	if err := req.Validate(); err != nil {
 		return nil, refuse("the plan's request is not valid: " + err.Error())
 	}
 	return p, nil
+}
+
+// request is the restore a plan applies: exactly its backup, mode, clone
+// time and safety backup, whatever the settings say now.
+func (p *Plan) request() Request {
+	r := Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
+	r.Mode, r.CloneTime = p.Mode, p.CloneTime
+	if r.Mode != ModeClone {
+		safety := p.TakesSafetyBackup
+		r.SafetyBackup = &safety
+	}
+	return r
 }
 
 // ApprovalJob is the job that applies an approved plan: exactly its
@@ -170,25 +197,14 @@ func ParsePlan(secret, token string) (*Plan, error) {
 // event's identity, so that approving twice restores once.
 func ApprovalJob(p *Plan, force bool) Job {
 	return Job{
-		Request:  Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region},
+		Request:  p.request(),
 		Trigger:  p.Trigger,
+		Channel:  p.Channel,
 		Since:    p.Created,
 		Key:      "plan:" + p.ID,
 		Reason:   JoinReason(p.Reason, "approved plan "+p.ID),
 		JobGuard: JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
 	}
-}
-
-// TriggerKind is the kind RESTORE_APPROVAL names for a job.
-func TriggerKind(j Job) string {
-	if j.Alarm {
-		return "alarm"
-	}
-	switch j.Trigger {
-	case "apigw", "functionurl", "function-url":
-		return "webhook"
-	}
-	return j.Trigger
 }
 
 // guardrails runs the guard rails between the search for an earlier
@@ -200,10 +216,10 @@ func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun b
 	if job.Approved != nil && s.refuseStale(ctx, job, res, log) {
 		return true
 	}
-	if !dryRun && s.overBudget(ctx, job, res, log) {
+	if !dryRun && s.overBudget(ctx, job, res, false, log) {
 		return true
 	}
-	if dryRun || (job.Approved == nil && s.Settings.Approval[TriggerKind(job)]) {
+	if dryRun || (job.Approved == nil && s.Settings.Approval[job.Channel]) {
 		s.plan(ctx, job, res, dryRun, log)
 		return true
 	}
@@ -224,22 +240,27 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 		res.Status = DryRun
 		res.Plan = p
 		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
-		log.Info("dry run: restore planned", "backupId", p.BackupID)
+		log.Info("plan.dryRun", "detail", "dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
-	p.sign(s.Settings.PlanSecret, job.Key, s.Now(), s.Settings.ApprovalTTL)
+	if s.Settings.Seal == nil {
+		res.Fail(errNoSeal("a plan waiting for approval"))
+		return
+	}
+	p.sign(s.Settings.Seal, job.Key, s.Now(), s.Settings.ApprovalTTL)
 	res.Status = Planned
 	res.Plan = p
-	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds %s restores for approval: send {\"approve\": \"<plan.token>\"} through the webhook before %s",
-		p.Why, TriggerKind(job), p.Expires.Format(time.RFC3339)))
-	log.Info("restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
+	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds restores that come by %s for approval: the plan's token is on the queue (its planned message), for an approver to apply before %s",
+		p.Why, job.Channel, p.Expires.Format(time.RFC3339)))
+	log.Info("plan.awaitingApproval", "detail", "restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
 }
 
 // draft chooses the backup and reads the budget, as a restore would.
 func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, error) {
 	req := job.Request
 	p := &Plan{InstanceID: req.InstanceID, Region: region, Edition: "unknown", Requested: req.BackupID,
-		Trigger: job.Trigger, Alarm: job.Alarm, Reason: job.Reason}
+		Mode: cmp.Or(req.Mode, ModeRestore), CloneTime: req.CloneTime, TakesSafetyBackup: s.safetyWanted(job),
+		Trigger: job.Trigger, Channel: job.Channel, Alarm: job.Alarm, Reason: job.Reason}
 	if in := job.instance; in != nil {
 		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
 	}
@@ -268,7 +289,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		p.BackupID, p.BackupStart = b.ID, b.StartTime.UTC()
 		p.Why = fmt.Sprintf("backup %s, started %s, as asked", b.ID, b.StartTime.UTC().Format(time.RFC3339))
 	}
-	st, _, err := s.readBudget(ctx, job, region)
+	st, _, err := s.readBudget(ctx, job, region, false)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +319,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
 		case err != nil:
 			res.Fail(err)
-			log.Warn("could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
+			log.Warn("approval.checkFailed", "detail", "could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
 			return true
 		case notRestorable(b) != "":
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
@@ -315,14 +336,25 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		}
 	}
 	if code == "" {
-		log.Info("approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
+		log.Info("approval.planHolds", "detail", "approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
 		return false
 	}
-	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is offered"))
-	// The fresh plan: what was asked for, worked out again.
+	if code == CodePlanExpired {
+		// An expired plan mints nothing: whoever holds an old link must
+		// not get a fresh token by posting it. The request is asked again.
+		res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; send the request again for a new plan"))
+		log.Warn("approval.refused", "detail", "approval refused", "planId", p.ID, "code", code, "reason", why)
+		return true
+	}
+	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is on the queue for the approvers"))
+	// The fresh plan: what was asked for, worked out again, with the rest
+	// of the intent as it was.
+	req := p.request()
+	req.BackupID, req.Before = p.Requested, p.Before
 	fresh := Job{
-		Request:  Request{InstanceID: p.InstanceID, BackupID: p.Requested, Region: p.Region, Before: p.Before},
+		Request:  req,
 		Trigger:  p.Trigger,
+		Channel:  p.Channel,
 		Reason:   p.Reason,
 		JobGuard: JobGuard{Alarm: p.Alarm, instance: job.instance},
 	}
@@ -330,11 +362,11 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)
 	} else {
 		s.lifePlan(fresh, res, np, false)
-		np.sign(s.Settings.PlanSecret, "", now, s.Settings.ApprovalTTL)
+		np.sign(s.Settings.Seal, "", now, s.Settings.ApprovalTTL)
 		res.Plan = np
 		res.BackupID = np.BackupID
 	}
-	log.Warn("approval refused", "planId", p.ID, "code", code, "reason", why)
+	log.Warn("approval.refused", "detail", "approval refused", "planId", p.ID, "code", code, "reason", why)
 	return true
 }
 

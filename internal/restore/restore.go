@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,12 +18,20 @@ import (
 	"redis-restore/internal/failure"
 )
 
-// Redis is what a restore needs of the Redis API.
+// Redis is what a restore, through its whole life, needs of the Redis API:
+// one interface, so that nothing is found missing at run time.
 type Redis interface {
 	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
 	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error)
-	DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
 	DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error)
+	// DescribeTasks lists an instance's tasks of every kind (of every
+	// instance for "") that started within [begin, end], every page.
+	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
+	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
+	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error)
+	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
+	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
+	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
 }
 
 // Outbox takes the outcome messages.
@@ -41,10 +50,15 @@ type Passwords interface {
 type Job struct {
 	Request Request
 	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
+	// Channel is how the request reached the function, which its sender
+	// cannot choose: what RESTORE_APPROVAL holds by.
+	Channel Channel
 	// Since is when the event that asked for this restore was created: a
 	// restore task of the instance that started since then is this event's,
 	// started by an earlier delivery of it.
 	Since time.Time
+	// seen is this run's reading of the instance's task list (observe.go).
+	seen *sighting
 	// Key identifies the event (and the restore within it) for the warm
 	// container's memory; "" if it has no identity.
 	Key string
@@ -103,22 +117,23 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	log := s.Log.With("instanceId", req.InstanceID)
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("restore panicked", "panic", fmt.Sprint(p))
+			log.Error("restore.panic", "detail", "restore panicked", "panic", fmt.Sprint(p))
 			res.Fail(failure.E(failure.Internal, failure.Code(failure.CodeInternal), fmt.Sprintf("internal error: %v", p)))
 		}
 	}()
 
+	job.seen = &sighting{}
 	prior, ok, reused := s.Memory.Recall(job.Key, job.Fingerprint, s.Now())
 	switch {
 	case reused:
 		res.Fail(failure.E(failure.Conflict, failure.Code(failure.CodeKeyReused), failure.Field("Idempotency-Key"),
 			"this key was used with another request body: send a new key for a new request"))
-		log.Warn("idempotency key reused with another body", "key", job.Key)
+		log.Warn("restore.keyReused", "detail", "idempotency key reused with another body", "key", job.Key)
 		return res
 	case ok:
 		prior.Status = Duplicate
 		prior.MessageID = ""
-		log.Info("restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
+		log.Info("restore.duplicate", "detail", "restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
 		return prior
 	}
 
@@ -139,6 +154,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	sendCtx, cancelSend := withReserve(ctx, s.Now(), answerReserve)
 	defer cancelSend()
 	s.emit(sendCtx, job, &res, log)
+	withholdToken(&res)
 	// An undelivered TaskId is not remembered: the platform's retry, maybe
 	// in this same container, must find the task again and send it.
 	if (res.Status == Accepted || res.Status == Duplicate) && !res.Undelivered {
@@ -161,8 +177,16 @@ func (s *Service) precheck(job Job, region string) error {
 	case region == "":
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("region"),
 			"the request names no region and TENCENTCLOUD_REGION is not set")
+	case len(s.Settings.Regions) > 0 && !slices.Contains(s.Settings.Regions, region):
+		// The sweep follows the restores of these regions only: one
+		// elsewhere would be accepted and never followed.
+		return failure.E(failure.Forbidden, failure.Code("RegionNotSwept"), failure.Field("region"),
+			fmt.Sprintf("%s is not one of the function's regions (%s): add it to RESTORE_REGIONS so that the sweep follows its restores", region, strings.Join(s.Settings.Regions, ", ")))
 	case s.Settings.NoCredentials != nil:
 		return s.Settings.NoCredentials
+	case req.Clone() && !s.Settings.Life.Clone:
+		return failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
+			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true")
 	}
 	return s.Settings.Output
 }
@@ -173,7 +197,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now.
-	if !dryRun && s.startedEarlier(ctx, job, res, log) {
+	if !dryRun && s.startedEarlier(ctx, job, res, false, log) {
 		return
 	}
 	lookedAt := s.Now()
@@ -203,8 +227,22 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		res.BackupID = b.ID
 		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
-		log.Info("backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
+		log.Info("backup.chosen", "detail", "backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))
+	} else if !dryRun && job.Undo == nil && s.safetyWanted(job) {
+		// A named backup is checked before the safety backup is taken: the
+		// sweep would only find out after an undo point was made for a
+		// restore that cannot happen. (Without a safety backup,
+		// RestoreInstance itself refuses a backup it does not know.)
+		b, err := s.lookupBackup(ctx, res.Region, req.InstanceID, req.BackupID, time.Time{})
+		if err == nil && notRestorable(b) != "" {
+			err = failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
+				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, notRestorable(b)))
+		}
+		if err != nil {
+			failed(res, err, log, "no backup to restore")
+			return
+		}
 	}
 	log = log.With("backupId", res.BackupID)
 
@@ -245,8 +283,8 @@ func JoinReason(a, b string) string {
 // delivery, and reports whether that settles the job: found (duplicate),
 // or the task list cannot be read (failed: restoring on a guess could
 // restore twice).
-func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	t, ok, err := s.findStarted(ctx, job, res.Region)
+func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fresh bool, log *slog.Logger) bool {
+	t, ok, err := s.findStarted(ctx, job, res.Region, fresh)
 	switch {
 	case err != nil:
 		failed(res, err, log, "could not check for an earlier restore; not restoring")
@@ -258,7 +296,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, log 
 	if job.Request.BackupID == LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
 	}
-	log.Info("restore already started", "taskId", t.ID)
+	log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 	return true
 }
 
@@ -272,15 +310,11 @@ func earlierTask(job Job, res *Result, t Task) {
 // findStarted looks for a restore task of the instance that started since
 // the event was created: proof that an earlier delivery of the same event,
 // maybe in another container, already restored.
-func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task, bool, error) {
+func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh bool) (Task, bool, error) {
 	if job.Since.IsZero() {
 		return Task{}, false, nil
 	}
-	// The API's times have a resolution of one second.
-	since := job.Since.Truncate(time.Second)
-	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return s.Redis.DescribeRestoreTasks(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
-	})
+	tasks, err := s.tasksSince(ctx, job, region, job.Since, fresh)
 	if err != nil {
 		return Task{}, false, err
 	}
@@ -288,7 +322,7 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string) (Task
 	found := false
 	for _, t := range tasks {
 		newer := !found || t.StartTime.After(newest.StartTime) || (t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID)
-		if !t.StartTime.Before(since) && newer {
+		if t.Kind == RestoreTask && newer {
 			newest, found = t, true
 		}
 	}
@@ -342,7 +376,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	// delivery's restore may have started, and even ended, meanwhile. A
 	// shorter gap is covered by the lock a running restore holds, and an
 	// extra look would halve a batch's throughput (the task list's limit).
-	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, log) {
+	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, true, log) {
 		return
 	}
 	n := 0
@@ -356,7 +390,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 				return accepted{taskID, requestID}, nil
 			}
 			e := failure.As(err)
-			log.Warn("RestoreInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
+			log.Warn("restore.attemptFailed", "detail", "RestoreInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)
 			if passwordRetried || e.Code != "InvalidParameterValue.PasswordError" || s.Passwords == nil || !s.Settings.PasswordRotates || req.Password != "" {
 				return accepted{}, err
 			}
@@ -386,7 +420,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	case stop == nil:
 		res.Status, res.TaskID, res.RequestID = Accepted, a.taskID, a.requestID
 		res.Reason = job.Reason
-		log.Info("restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
+		log.Info("restore.accepted", "detail", "restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
 		return
 	case stop == errSettled:
 		return
@@ -402,7 +436,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	if unclear != nil && !absentMeansNotStarted(unclear) {
 		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code),
 			fmt.Sprintf("%s; the restore may have started, and no task of it was found in the time left, so it was not tried again: a retry of this event looks for it first", unclear.Message)))
-		log.Error("restore outcome unknown", "code", unclear.Code, "attempts", n)
+		log.Error("restore.unknown", "detail", "restore outcome unknown", "code", unclear.Code, "attempts", n)
 		return
 	}
 	res.Fail(stop)
@@ -422,11 +456,11 @@ type accepted struct {
 // calling again could restore twice). It returns false when nothing was
 // found and another attempt may go ahead.
 func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *failure.Error, locked bool, log *slog.Logger) bool {
-	t, ok, err := s.findStarted(ctx, job, res.Region)
+	t, ok, err := s.findStarted(ctx, job, res.Region, true)
 	switch {
 	case err != nil && unclear != nil:
 		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf("%s; the restore may have started, and the task list could not be read to tell (%v), so it was not tried again", unclear.Message, err)))
-		log.Error("restore outcome unknown", "code", unclear.Code, "error", err.Error())
+		log.Error("restore.unknown", "detail", "restore outcome unknown", "code", unclear.Code, "error", err.Error())
 		return true
 	case err != nil:
 		res.Fail(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"),
@@ -439,11 +473,11 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
 	if unclear != nil && !locked {
 		res.Status = Accepted
-		log.Info("restore had started despite the unclear answer", "taskId", t.ID)
+		log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.ID)
 		return true
 	}
 	res.Status = Duplicate
-	log.Info("restore started by another delivery of this event", "taskId", t.ID)
+	log.Info("restore.duplicate", "detail", "restore started by another delivery of this event", "taskId", t.ID)
 	return true
 }
 
@@ -479,14 +513,14 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	if typ == "" || s.Outbox == nil || !s.Settings.CanReport {
 		if res.Status == Accepted {
 			res.Undelivered = true
-			log.Error("restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
+			log.Error("outcome.noQueue", "detail", "restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
 		}
 		return
 	}
 	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
 	body, err := json.Marshal(ev)
 	if err != nil {
-		log.Error("cannot encode the outcome message", "error", err.Error())
+		log.Error("outcome.encodeFailed", "detail", "cannot encode the outcome message", "error", err.Error())
 		res.Undelivered = res.Status == Accepted
 		return
 	}
@@ -498,18 +532,18 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		id, err := s.Outbox.Publish(ctx, region, string(body), tags)
 		if err != nil {
 			e := failure.As(err)
-			log.Warn("sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
+			log.Warn("outcome.sendFailed", "detail", "sending the outcome failed", "attempt", attempt, "code", e.Code, "error", e.Message)
 		}
 		return id, err
 	})
 	if err == nil {
 		res.MessageID = msgID
-		log.Info("outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
+		log.Info("outcome.sent", "detail", "outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
 		return
 	}
 	if res.Status == Accepted || res.Status == Duplicate {
 		res.Undelivered = true
-		log.Error("TaskId NOT delivered to the queue: the invocation fails so that it is retried",
+		log.Error("outcome.undelivered", "detail", "TaskId NOT delivered to the queue: the invocation fails so that it is retried",
 			"taskId", res.TaskID, "instanceId", res.InstanceID, "backupId", res.BackupID, "region", res.Region)
 	}
 }
@@ -526,8 +560,20 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// failed fills res as failed with err and logs it with what was not done.
+// failed fills res as failed with err and logs it (restore.failed) with
+// what was not done.
 func failed(res *Result, err error, log *slog.Logger, msg string) {
 	res.Fail(err)
-	log.Warn(msg, "code", res.Error.Code, "error", res.Error.Message)
+	log.Warn("restore.failed", "detail", msg, "code", res.Error.Code, "error", res.Error.Message)
+}
+
+// withholdToken keeps a plan's token out of the answer: it went to the
+// queue, where approvers read it. Whoever asked for the restore sees what
+// would be done, but cannot approve it alone.
+func withholdToken(res *Result) {
+	if res.Plan != nil && res.Plan.Token != "" {
+		p := *res.Plan
+		p.Token = ""
+		res.Plan = &p
+	}
 }

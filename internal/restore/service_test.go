@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -92,8 +93,26 @@ func (f *fakeCloud) DescribeInstanceBackups(ctx context.Context, region, instanc
 	return BackupPage{Backups: []Backup{{ID: backup, StartTime: end.Add(-time.Hour), Status: 2}}, Total: 1}, nil
 }
 
-func (f *fakeCloud) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
-	f.count("DescribeRestoreTasks")
+// The life cycle's calls: these tests are about the restore itself, and
+// never reach them (safety backups and clones are off).
+func (f *fakeCloud) ManualBackupInstance(context.Context, string, string, string) (int64, string, error) {
+	return 0, "", errors.New("not in this test")
+}
+func (f *fakeCloud) DescribeTaskInfo(context.Context, string, int64) (TaskInfo, error) {
+	return TaskInfo{}, errors.New("not in this test")
+}
+func (f *fakeCloud) ListInstances(context.Context, string, ...string) ([]Instance, error) {
+	return nil, errors.New("not in this test")
+}
+func (f *fakeCloud) SecurityGroups(context.Context, string, string) ([]string, error) {
+	return nil, errors.New("not in this test")
+}
+func (f *fakeCloud) CloneInstances(context.Context, string, CloneOrder) (string, []string, string, error) {
+	return "", nil, "", errors.New("not in this test")
+}
+
+func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
+	f.count("DescribeTasks")
 	f.clock.Advance(50 * time.Millisecond)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -326,7 +345,7 @@ func TestRefuseReportsWithoutCloudCalls(t *testing.T) {
 	if r.Status != Failed || r.Error.Code != failure.CodeInvalidConfig {
 		t.Fatalf("%+v", r)
 	}
-	if n := f.calls["RestoreInstance"] + f.calls["DescribeRestoreTasks"] + f.calls["DescribeInstance"]; n != 0 {
+	if n := f.calls["RestoreInstance"] + f.calls["DescribeTasks"] + f.calls["DescribeInstance"]; n != 0 {
 		t.Errorf("%d cloud calls", n)
 	}
 	if m := f.messageTypes(t); len(m) != 1 || m[0] != EventTypePrefix+"failed" {

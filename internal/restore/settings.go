@@ -15,7 +15,11 @@ type Settings struct {
 	// Allowed is the allow-list (RESTORE_ALLOWED_INSTANCES); nil allows
 	// every instance.
 	Allowed func(instanceID string) bool
-	DryRun  bool
+	// AllowedIDs are the allow-list's entries without wildcards: the
+	// instances the sweep reads one by one where CAM refuses a list of
+	// the whole region.
+	AllowedIDs []string
+	DryRun     bool
 	// LockRetry is how long a locked instance or backup is retried.
 	LockRetry time.Duration
 	// Password is the password of a restore whose request names none and
@@ -26,12 +30,16 @@ type Settings struct {
 	PasswordRotates bool
 
 	AlarmBudget, RequestBudget Budget
-	// Approval holds the trigger kinds whose restores wait for a person
-	// (see TriggerKind); ApprovalTTL is how long a plan may be approved,
-	// and plans are signed with PlanSecret.
-	Approval    map[string]bool
+	// Approval holds the channels whose restores wait for a person;
+	// ApprovalTTL is how long a plan may be approved.
+	Approval    map[Channel]bool
 	ApprovalTTL time.Duration
-	PlanSecret  string
+	// Seal is RESTORE_SIGNING_KEY's: plans, safety backups' remarks,
+	// clones' names and hand-offs carry its MAC (provenance.go).
+	Seal *Seal
+	// Regions are where requests may restore and the sweep looks: a
+	// restore in any other region would never be followed.
+	Regions []string
 
 	Life Lifecycle
 
@@ -92,4 +100,7 @@ type Lifecycle struct {
 	// SweepEvery is RESTORE_SWEEP_EVERY: how often the sweep timer fires
 	// (its cron), from which the sweep knows its window.
 	SweepEvery time.Duration
+	// SafetyDeadline is RESTORE_SAFETY_DEADLINE: a restore not started
+	// this long after its safety backup was done never starts (expired).
+	SafetyDeadline time.Duration
 }

@@ -1,9 +1,9 @@
 package restore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
@@ -37,25 +37,31 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	if region == "" {
 		return State{}, failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("TENCENTCLOUD_REGION"), "no region")
 	}
-	lr, err := s.lifeRedis()
-	if err != nil {
-		return State{}, err
+	lr := s.Redis
+	// An instance or task outside the allow-list, a task of another
+	// instance than the one named, and one that does not exist get the
+	// same answer, naming only what was asked: the status tells nothing
+	// of what the function may not touch.
+	notFound := failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
+		"no restore matching this query that this function may tell of")
+	if instanceID != "" && !s.Settings.allowed(instanceID) {
+		return State{}, notFound
 	}
 	var asked *TaskInfo
 	if taskID != 0 {
 		info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
-		if err != nil {
+		switch {
+		case failure.KindOf(err) == failure.NotFound || failure.KindOf(err) == failure.Invalid:
+			return State{}, notFound
+		case err != nil:
 			return State{}, err
-		}
-		if instanceID != "" && info.InstanceID != instanceID {
-			return State{}, invalid("taskId", fmt.Sprintf("task %d is not of %s", taskID, instanceID))
+		case instanceID != "" && info.InstanceID != instanceID:
+			return State{}, notFound
 		}
 		instanceID, asked = info.InstanceID, &info
 	}
 	if instanceID == "" || !s.Settings.allowed(instanceID) {
-		// The same answer whether it does not exist or is not allowed.
-		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
-			fmt.Sprintf("no restore of %q that this function may tell of", instanceID))
+		return State{}, notFound
 	}
 	now := s.Now()
 	tasks, err := retry(ctx, s, func() ([]Task, error) {
@@ -78,7 +84,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		if in.ID == instanceID {
 			st.InstanceStatus = in.Status
 		}
-		if strings.HasPrefix(in.Name, instanceID+cloneMarker) {
+		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && src == instanceID {
 			clones = append(clones, in)
 		}
 	}
@@ -156,8 +162,13 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		if undo.Gone() {
 			st.Phase = PhaseFailed
 		}
-		if t, ok := manualTaskOf(tasks, *undo); ok && t.Result == 4 {
+		if t, ok := manualTaskOf(tasks, *undo); ok && t.Result == 4 && !undo.Done() {
 			st.Phase = PhaseFailed
+		}
+		// Done, and never restored within the deadline: it never will be
+		// (the sweep reports it expired).
+		if doneAt := cmp.Or(undo.EndTime, undo.StartTime); undo.Done() && now.Sub(doneAt) >= s.Settings.Life.SafetyDeadline {
+			st.Phase = PhaseExpired
 		}
 	default:
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),

@@ -52,25 +52,62 @@ const sweepConcurrency = 4
 // sweepWindow is one sweep's view of time.
 type sweepWindow struct {
 	at, from, lastFrom time.Time // ends in [from, at) count; those before lastFrom+every are seen for the last time
+	region             string    // the region swept
+	every              time.Duration
 }
 
 func (w sweepWindow) in(t time.Time) bool   { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
 func (w sweepWindow) last(t time.Time) bool { return w.in(t) && t.Before(w.lastFrom) }
+
+// A sweep outage (the function disabled, throttled or failing for longer
+// than the window) must not drop an end silently, and nothing is stored
+// to say what was reported. So an end older than the window is reported
+// again in catch-up slots: the three periods after each whole hour
+// (catchUpEvery periods) since it, for a day. A sweep back from an outage
+// of up to a day reports within an hour what ended meanwhile, and an end
+// is reported at most 3 + 3*24 times, always with the same id.
+const catchUpEvery = 60
+
+func (w sweepWindow) catchUp(t time.Time) bool {
+	if t.IsZero() || !t.Before(w.from) || w.every <= 0 {
+		return false
+	}
+	d := w.at.Sub(t)
+	return d <= sweepLookback && d%(catchUpEvery*w.every) < sweepPeriods*w.every
+}
+
+// reports: an end at t is reported by this sweep; final: and judged for
+// good (a catch-up is always final: the first looks are long past).
+func (w sweepWindow) reports(t time.Time) bool { return w.in(t) || w.catchUp(t) }
+func (w sweepWindow) final(t time.Time) bool   { return w.last(t) || w.catchUp(t) }
 
 // Sweep follows every restore of the allowed instances at the timer's
 // time at, and returns the outcome of each message it sent or tried to.
 // A result Undelivered, or failed for a transient reason, fails the
 // invocation so that SCF retries the same timer event.
 func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
-	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339))
+	regions := s.Settings.Regions
+	if len(regions) == 0 {
+		regions = []string{s.Settings.Region}
+	}
+	// Every region a request may name (RESTORE_REGIONS): a restore
+	// accepted there is followed there.
+	var out []Result
+	for _, region := range regions {
+		out = append(out, s.sweepRegion(ctx, at, region)...)
+	}
+	return out
+}
+
+func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) []Result {
+	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339), "region", region)
 	every := s.Settings.Life.SweepEvery
-	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every)}
+	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every), region: region, every: every}
 	w.lastFrom = w.from.Add(every)
-	region := s.Settings.Region
 	fail := func(err error) []Result {
 		var r Result
 		r.Fail(err)
-		log.Error("sweep failed", "code", r.Error.Code, "error", r.Error.Message)
+		log.Error("sweep.failed", "detail", "sweep failed", "code", r.Error.Code, "error", r.Error.Message)
 		return []Result{r}
 	}
 	switch {
@@ -81,17 +118,21 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	case s.Settings.NoCredentials != nil:
 		return fail(s.Settings.NoCredentials)
 	}
-	lr, err := s.lifeRedis()
-	if err != nil {
-		return fail(err)
-	}
+	lr := s.Redis
 	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
+	if failure.KindOf(err) == failure.Forbidden && len(s.Settings.AllowedIDs) > 0 {
+		// A role granted only the allowed instances (make policy) may be
+		// refused a list without an InstanceId: then the allowed ones by
+		// name. Clones, which have IDs of their own, are not listed then.
+		log.Info("sweep.byInstanceID", "detail", "the region's instance list is refused: reading the allowed instances by ID", "error", err.Error())
+		all, err = retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region, s.Settings.AllowedIDs...) })
+	}
 	if err != nil {
 		return fail(err)
 	}
 	var instances, clones []Instance
 	for _, in := range all {
-		if src, ok := cloneSource(in.Name); ok && s.Settings.allowed(src) {
+		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && s.Settings.allowed(src) {
 			clones = append(clones, in)
 		}
 		if s.Settings.allowed(in.ID) {
@@ -117,7 +158,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 		return fail(err)
 	}
 	if err != nil {
-		log.Info("the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
+		log.Info("sweep.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
 		allTasks, allSafety = nil, nil
 		var mu sync.Mutex
 		var g errgroup.Group
@@ -150,7 +191,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	for _, b := range allSafety {
 		safetyOf[b.InstanceID] = append(safetyOf[b.InstanceID], b)
 	}
-	log.Info("sweep", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
+	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
 
 	var mu sync.Mutex
 	var out []Result
@@ -169,7 +210,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	}
 	for _, c := range clones {
 		g.Go(func() error {
-			src, _ := cloneSource(c.Name)
+			src, _ := cloneSource(s.Settings.Seal, c.Name)
 			s.sweepClone(ctx, lr, c, tasksOf[src], w, log.With("instanceId", c.ID), add)
 			return nil
 		})
@@ -179,20 +220,29 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 	return out
 }
 
-func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, tasks []Task, safety []SafetyBackup,
+func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, tasks []Task, safety []SafetyBackup,
 	w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := s.Settings.Region
+	region := w.region
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
 		switch {
-		case t.Kind == RestoreTask && w.in(t.EndTime):
+		case t.Kind == RestoreTask && w.reports(t.EndTime):
 			if r, ok := s.restoreEnded(ctx, lr, in, t, tasks, safety, w, log); ok {
 				add(r)
 			}
-		case t.Kind == ManualBackupTask && t.Result == 4 && w.in(t.EndTime):
-			if b, ok := safetyOfTask(t, safety); ok {
-				add(s.safetyFailed(ctx, lr, in.ID, b, t, log))
+		case t.Kind == RestoreTask && w.in(t.StartTime):
+			// A restore the sweep started after its safety backup: its
+			// started message again (same id), in case the sweep that
+			// started it could not send it and its retry found the task.
+			if b, ok := undoOf(t, tasks, safety); ok {
+				add(s.restoreStarted(ctx, in.ID, t, b, w, log))
+			}
+		case t.Kind == ManualBackupTask && t.Result == 4 && w.reports(t.EndTime):
+			// Only a safety backup that is not done can have failed: a
+			// done one is ours, and the failed task someone else's.
+			if b, ok := safetyOfTask(t, safety); ok && !b.Done() {
+				add(s.safetyFailed(ctx, lr, region, in.ID, b, t, log))
 			}
 		}
 	}
@@ -204,12 +254,27 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 		if doneAt.IsZero() {
 			doneAt = b.StartTime
 		}
-		if !w.in(doneAt) || restoreAfter(tasks, b.StartTime) {
+		if restoreAfter(tasks, b.StartTime) {
 			continue
 		}
-		last := w.last(doneAt)
+		// A restore is started only within the deadline after its safety
+		// backup: later, the data it would throw away has grown by then,
+		// and nobody who asked is expecting it. Past it, the intent is
+		// reported expired (in the window after the deadline, and its
+		// catch-up slots), never started late.
+		deadline := s.Settings.Life.SafetyDeadline
+		if age := w.at.Sub(doneAt); age >= deadline {
+			if w.reports(doneAt.Add(deadline)) {
+				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
+			}
+			continue
+		}
+		if doneAt.Before(w.at.Add(-deadline)) || !doneAt.Before(w.at) {
+			continue
+		}
+		last := !doneAt.After(w.at.Add(-deadline + w.every))
 		if !in.Running() && !last {
-			log.Info("safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
+			log.Info("sweep.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
 		}
 		b.quiet = !last
@@ -222,7 +287,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr LifeRedis, in Instance, 
 		if r.Status != Failed || last {
 			add(r)
 		} else {
-			log.Warn("restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
+			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
 		}
 	}
 }
@@ -256,9 +321,11 @@ func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	return SafetyBackup{}, false
 }
 
-// undoOf finds the safety backup taken for a restore task: the newest
-// done one that started before it, within the lookback.
-func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
+// undoOf finds the safety backup taken for a restore task: a done one
+// that started before it, with no other restore task between the two. A
+// restore that came after another one's safety backup was used has no
+// undo of its own: following an earlier one would go back past both.
+func undoOf(t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	var best SafetyBackup
 	found := false
 	for _, b := range safety {
@@ -266,7 +333,15 @@ func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 			best, found = b, true
 		}
 	}
-	return best, found
+	if !found {
+		return SafetyBackup{}, false
+	}
+	for _, x := range tasks {
+		if x.Kind == RestoreTask && x.ID != t.ID && !x.StartTime.Before(best.StartTime.Truncate(time.Second)) && x.StartTime.Before(t.StartTime) {
+			return SafetyBackup{}, false
+		}
+	}
+	return best, true
 }
 
 // restoreEnded reports a restore task that ended within the window:
@@ -274,9 +349,9 @@ func undoOf(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 // success whose instance is still not running when the task leaves the
 // window is reported failed (InstanceNotRunning), unless a later task has
 // started since, which proves the instance ran in between.
-func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t Task, tasks []Task,
+func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Task, tasks []Task,
 	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
-	region := s.Settings.Region
+	region := w.region
 	info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
 	if err != nil {
 		r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
@@ -290,7 +365,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	life := ran(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
-	if b, ok := undoOf(t, safety); ok {
+	if b, ok := undoOf(t, tasks, safety); ok {
 		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
 	}
 	outcome := "failed"
@@ -298,16 +373,16 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	case !info.Succeeded():
 		r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreTaskFailed"),
 			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, cmp.Or(info.Message, "no message"))))
-	case in.Running() || (w.last(ended) && taskAfter(tasks, t)):
+	case in.Running() || (w.final(ended) && taskAfter(tasks, t)):
 		outcome = "succeeded"
 		r.Status = Succeeded
 		life.eventType = EventTypePrefix + "succeeded"
-	case w.last(ended):
+	case w.final(ended):
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"),
 			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
 				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
 	default:
-		log.Info("restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
+		log.Info("sweep.instanceNotRunning", "detail", "restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
 		return Result{}, false
 	}
 	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
@@ -315,6 +390,38 @@ func (s *Service) restoreEnded(ctx context.Context, lr LifeRedis, in Instance, t
 	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
 	s.emitLife(ctx, &r, log)
 	return r, true
+}
+
+// restoreStarted sends again the started message of a restore the sweep
+// started after its safety backup: the same id as the first.
+func (s *Service) restoreStarted(ctx context.Context, instanceID string, t Task, b SafetyBackup, w sweepWindow, log *slog.Logger) Result {
+	started := t.StartTime
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: w.region, Status: Accepted,
+		Reason: fmt.Sprintf("safety backup %s done: restore task %d of %s started", b.ID, t.ID, b.Restores),
+		Life: &Life{Phase: PhaseRestoring, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), StartedAt: &started,
+			eventType: EventTypePrefix + "started"}}
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
+// Expired: an accepted restore whose safety backup was done, but which
+// could not start within RESTORE_SAFETY_DEADLINE (a sweep outage): it is
+// not started late, and this says so.
+const Expired Status = "expired"
+
+// safetyExpired reports a safety-backed restore that will never start.
+func (s *Service) safetyExpired(ctx context.Context, instanceID string, b SafetyBackup, doneAt time.Time, deadline time.Duration, w sweepWindow, log *slog.Logger) Result {
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: w.region}
+	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
+		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): it is not started late; nothing was restored; send the request again if the restore is still wanted",
+		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline)))
+	r.Status = Expired
+	ended := doneAt.Add(deadline)
+	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", instanceID, b.ID))}
+	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", doneAt.UTC().Format(time.RFC3339))
+	s.emitLife(ctx, &r, log)
+	return r
 }
 
 // ran is a task's start, end and length, for its message.
@@ -335,8 +442,7 @@ func taskAfter(tasks []Task, t Task) bool {
 
 // safetyFailed reports a safety backup whose task failed: nothing was
 // restored.
-func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
-	region := s.Settings.Region
+func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
 	msg := ""
 	status := "failed"
 	if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
@@ -356,16 +462,16 @@ func (s *Service) safetyFailed(ctx context.Context, lr LifeRedis, instanceID str
 // judged by the end of the source's clone task (FLOW_CLONEBACKUP, in the
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
-func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := s.Settings.Region
-	src, _ := cloneSource(c.Name)
+func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
+	region := w.region
+	src, _ := cloneSource(s.Settings.Seal, c.Name)
 	var last Task
 	for _, t := range tasks {
 		if t.Kind == CloneTask && t.StartTime.After(last.StartTime) {
 			last = t
 		}
 	}
-	if !w.in(last.EndTime) {
+	if !w.reports(last.EndTime) {
 		return
 	}
 	r := Result{InstanceID: src, Region: region, Life: ran(last)}
@@ -374,11 +480,14 @@ func (s *Service) sweepClone(ctx context.Context, lr LifeRedis, c Instance, task
 	switch {
 	case c.Running():
 		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
-	case c.Status < 0 || last.Result == 4:
+	// Judged by the clone's own state only: the newest clone task of the
+	// source may be another clone's, whose failure says nothing of this
+	// one (which may have been reported succeeded already).
+	case c.Status < 0:
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
-	case w.last(last.EndTime):
+	case w.final(last.EndTime):
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"), fmt.Sprintf("clone %s (%s) of %s is still not running (status %d)", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
@@ -396,6 +505,6 @@ func (s *Service) emitLife(ctx context.Context, r *Result, log *slog.Logger) {
 	s.emit(ctx, Job{Trigger: "sweep"}, r, log)
 	if r.MessageID == "" {
 		r.Undelivered = true
-		log.Error("life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
+		log.Error("sweep.outcomeUndelivered", "detail", "life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
 	}
 }

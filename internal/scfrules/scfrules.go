@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -20,6 +22,15 @@ var (
 
 // MaxTimerArgument is a timer's largest CustomArgument, in bytes.
 const MaxTimerArgument = 4096
+
+// MaxEnvironment is the most a function's environment variables may hold,
+// names and values together, in bytes (SCF's quota page: 4 KB a function).
+const MaxEnvironment = 4096
+
+// UpdatableTriggers are the trigger types UpdateTrigger changes: its page
+// says "only timer and CKafka triggers" (API 583/96828). Any other, the
+// function URL among them, is deleted and created anew.
+var UpdatableTriggers = map[string]bool{"timer": true, "ckafka": true}
 
 func check(ok bool, format string, args ...any) error {
 	if ok {
@@ -56,6 +67,60 @@ func EnvKey(k string) error {
 		}
 	}
 	return check(k != "", "an environment variable's name is empty")
+}
+
+// Environment checks a function's variables as SCF does: each name (see
+// EnvKey), no empty value, at most MaxEnvironment bytes in all.
+func Environment(env map[string]string) error {
+	size := 0
+	for _, k := range sortedKeys(env) {
+		if err := EnvKey(k); err != nil {
+			return err
+		}
+		if env[k] == "" {
+			return fmt.Errorf("%s: the value is empty; SCF takes no empty value (remove the variable instead)", k)
+		}
+		size += len(k) + len(env[k])
+	}
+	return check(size <= MaxEnvironment, "the variables hold %d bytes, names and values together: more than SCF's %d", size, MaxEnvironment)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Description checks a function's description: at most 1000 characters,
+// letters, digits, spaces, commas, full stops and Chinese. CreateFunction
+// takes line breaks too; UpdateFunctionConfiguration does not (each
+// action's parameter page says so), so withLineBreaks is false for the
+// description a deploy keeps updating.
+func Description(s string, withLineBreaks bool) error {
+	if n := len([]rune(s)); n > 1000 {
+		return fmt.Errorf("%d characters, more than 1000", n)
+	}
+	allowed := " ,."
+	if withLineBreaks {
+		allowed += "\n"
+	}
+	for _, r := range s {
+		ok := r < unicode.MaxASCII && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(allowed, r)) ||
+			unicode.Is(unicode.Han, r)
+		if !ok {
+			return fmt.Errorf("may hold only letters, digits, spaces, commas and full stops (and Chinese), not %q", r)
+		}
+	}
+	return nil
+}
+
+// AliasName checks an alias's name, by the function name's rule; $DEFAULT
+// and $LATEST are SCF's own.
+func AliasName(name string) error {
+	return check(functionNameRE.MatchString(name), "%q must be 2 to 60 letters, digits, - and _, start with a letter and end with a letter or digit", name)
 }
 
 // Cron reads a timer's TriggerDesc, the expression itself (as requests

@@ -1,0 +1,224 @@
+package cloud
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+)
+
+// Pacing. The cloud limits each action per access region and per identity
+// ("API + 接入地域 + 子账号", cloud.tencent.com/document/product/1278/109059),
+// counting the first N requests of each second of its own clock. Every
+// container of the function signs with the same execution role, so all of
+// them share one limit per action: a fleet of restores delivered to many
+// containers at once meets it together.
+//
+// The containers share it without talking to each other: each takes its
+// share from the function's reserved concurrency, the most containers SCF
+// runs at once (RESTORE_CONCURRENCY, set by whoever sets the reserved
+// concurrency; see docs/fleet.md), and paces each action at that share
+// with a rate.Limiter. That needs no coordinator and, when the setting is
+// right, keeps RequestLimitExceeded rare by construction rather than by
+// meeting it. Adapting alone (AIMD on RequestLimitExceeded, no share) was
+// the alternative: it needs no setting, but it finds the limit by crossing
+// it, again and again, in every container and for every action: in
+// TestSharesHoldTheLimitTogether's model, 8 containers with this AIMD and
+// no share had 35% of their calls refused, 16 had 53%, where
+// RequestLimitExceeded may be 1% at most. So the share
+// sets the pace and AIMD only guards it: a RequestLimitExceeded (another
+// client of the role, the console, a setting that is too low) halves the
+// action's rate in this container, and each second without one gives back a
+// tenth of the share. The refused call itself is retried by the restore's
+// one retry loop (internal/restore/retry.go), after an exponential,
+// jittered pause (smithy-go's waiter.ComputeDelay, with smithy-go's rand).
+
+// RequestsPerSecond is the documented limit of every Redis action the
+// function calls (RestoreInstance's document: 20 a second).
+const RequestsPerSecond = 20
+
+// QueueRequestsPerSecond is TDMQ CMQ's limit on SendCmqMsg and
+// PublishCmqMsg for the function's identity. The queue allows 20 a second
+// to a root account and 10 to a sub-account (the announcement of
+// 2024-08-15, cloud.tencent.com/document/product/1496/109809). The function
+// signs with its execution role's temporary credentials, never the root
+// account's keys, and the cloud counts a request against the identity that
+// signed it (the root account only when its own keys sign), so the lower
+// one applies.
+const QueueRequestsPerSecond = 10
+
+// documentedLimit is an action's limit per second for the function's role.
+func documentedLimit(action string) float64 {
+	switch action {
+	case "SendCmqMsg", "PublishCmqMsg":
+		return QueueRequestsPerSecond
+	}
+	return RequestsPerSecond
+}
+
+// share is one container's pace of an action: its limit, and the burst.
+//
+// With more than one container it is not simply limit/containers. Each
+// container paces itself evenly, but the cloud counts fixed seconds, and
+// a container at 1.5 calls a second puts one call in some seconds and two
+// in others; over many containers, whose phases nobody chooses (newPacer
+// makes them random), the calls of one second add up like coin tosses,
+// and at an even split half the seconds would top the limit. So the share
+// is the largest one, at most 90% of an even split, for which the calls of
+// all the containers in one second stay within the limit two standard
+// deviations out. For 20 a second that is 87% of an even split for 16
+// containers, 71% for 32; for the queue's 10 a second, 85% for 8
+// containers and 61% for 16. Many containers cost throughput: see
+// docs/fleet.md on sizing the reserved concurrency.
+//
+// The burst: a container runs one event at a time, each restore calling
+// several actions in turn. With a burst of one, every call would wait its
+// full interval (almost a second at 16 containers' shares) even when the
+// container had not called that action for a while; two let it spend
+// what it saved while it waited on the other actions, and still hold its
+// average to its share. Below one call a second a burst of two would put
+// two calls in one second that the share gives one, so it stays one.
+func share(limit float64, containers int) (rate.Limit, int) {
+	if containers <= 1 {
+		// One container alone: the whole limit, evenly (a burst would put
+		// more than the limit in the second it is spent in).
+		return rate.Limit(limit), 1
+	}
+	n := float64(containers)
+	r := limit * shareHeadroom / n
+	for ; r > limit*minShare/n; r *= 0.99 {
+		q := r - math.Floor(r) // the chance of one more call in a second
+		if n*r+2*math.Sqrt(n*q*(1-q)) <= limit {
+			break
+		}
+	}
+	if r < 1 {
+		return rate.Limit(r), 1
+	}
+	return rate.Limit(r), shareBurst
+}
+
+const (
+	shareHeadroom = 0.9
+	minShare      = 0.5 // of an even split, however many containers
+	shareBurst    = 2
+)
+
+// AIMD's steps: halve on RequestLimitExceeded, at most once a second (the
+// calls in flight when the limit was met are all refused together: that
+// is one signal, not many); give back a tenth of the share each second
+// after; never below a tenth of it.
+const (
+	cutEvery   = time.Second
+	raiseEvery = time.Second
+	raiseStep  = 0.1
+	floorShare = 0.1
+)
+
+// pacer paces one action in this container.
+type pacer struct {
+	lim *rate.Limiter
+
+	mu      sync.Mutex
+	ceiling rate.Limit // the container's share
+	changed time.Time  // when the rate was last cut or raised
+}
+
+// newPacer starts a pacer at now. When the limit is shared by more than
+// one container, it starts empty, its first call 1 − phase of an interval
+// away (phase is random, 0 to 1): containers that SCF starts together for
+// a fleet would otherwise all spend their first tokens in the same second,
+// and keep calling in step after it.
+func newPacer(ceiling rate.Limit, burst int, now time.Time, phase float64, shared bool) *pacer {
+	p := &pacer{lim: rate.NewLimiter(ceiling, burst), ceiling: ceiling}
+	if shared && ceiling > 0 && ceiling != rate.Inf {
+		interval := time.Duration(float64(time.Second) / float64(ceiling))
+		p.lim.ReserveN(now.Add(-time.Duration(phase*float64(interval))), burst)
+	}
+	return p
+}
+
+// reshare sets a new share, at once (a setting changed).
+func (p *pacer) reshare(ceiling rate.Limit, burst int, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ceiling == ceiling && p.lim.Burst() == burst {
+		return
+	}
+	p.ceiling = ceiling
+	p.lim.SetLimitAt(now, ceiling)
+	p.lim.SetBurstAt(now, burst)
+	p.changed = now
+}
+
+// observe adapts the pace to a call's answer: cut on RequestLimitExceeded,
+// raise back toward the share after a second without one.
+func (p *pacer) observe(err error, now time.Time) {
+	limited := isLimitExceeded(err)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.lim.Limit()
+	switch {
+	case limited && now.Sub(p.changed) >= cutEvery:
+		p.lim.SetLimitAt(now, max(cur/2, p.ceiling*floorShare))
+		p.changed = now
+	case !limited && cur < p.ceiling && now.Sub(p.changed) >= raiseEvery:
+		p.lim.SetLimitAt(now, min(cur+p.ceiling*raiseStep, p.ceiling))
+		p.changed = now
+	}
+}
+
+// isLimitExceeded reports whether the cloud refused a call for its rate:
+// RequestLimitExceeded and its sub-codes (UinLimitExceeded,
+// GlobalRegionUinLimitExceeded, ...).
+func isLimitExceeded(err error) bool {
+	var sdk *tcerr.TencentCloudSDKError
+	return errors.As(err, &sdk) && strings.HasPrefix(sdk.Code, "RequestLimitExceeded")
+}
+
+// pacer is the container's pacer of one action.
+func (c *Clients) pacer(action string) *pacer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pacers[action]
+	if !ok {
+		limit, burst := c.shareOf(action)
+		p = newPacer(limit, burst, time.Now(), rand.Float64(), c.perSec == 0 && c.containers > 1)
+		c.pacers[action] = p
+	}
+	return p
+}
+
+// shareOf is an action's pace in this container. Caller holds c.mu.
+func (c *Clients) shareOf(action string) (rate.Limit, int) {
+	if c.perSec > 0 {
+		return c.perSec, 1 // Options.RequestsPerSecond: a test's own pace
+	}
+	return share(documentedLimit(action), c.containers)
+}
+
+// ShareLimits says how many containers of the function may run at once
+// (RESTORE_CONCURRENCY, the function's reserved concurrency), so that this
+// container paces every action at its share of the role's limits. The
+// handler calls it with every invocation's configuration; it costs nothing
+// when the number has not changed.
+func (c *Clients) ShareLimits(containers int) {
+	containers = max(containers, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.containers == containers {
+		return
+	}
+	c.containers = containers
+	now := time.Now()
+	for action, p := range c.pacers {
+		limit, burst := c.shareOf(action)
+		p.reshare(limit, burst, now)
+	}
+}

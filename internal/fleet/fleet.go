@@ -1,0 +1,331 @@
+// Package fleet runs a region-wide incident against the emulator: one
+// Cloud Monitor alarm per instance, delivered to many containers of the
+// built function at once (scfdriver processes, as SCF runs them), all
+// signing with one execution role against an account that enforces the
+// documented API limits (cloudemu's LimitAccount). It tells what happened
+// to each instance and what the fleet cost in API calls: `make bench`'s
+// fleet section and the small fleet of `make test` (e2e_fleet_test.go).
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"redis-restore/internal/chinatime"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/scfdriver"
+)
+
+// Options of a run. Binary, Instances and Containers are required.
+type Options struct {
+	Binary     string // the built function (make build)
+	Instances  int    // one alarm each
+	Containers int    // function processes at once: the reserved concurrency
+	// Timeout is each invocation's, the function's timeout (serverless.yml:
+	// 60 s).
+	Timeout time.Duration
+	// Attempts bounds the deliveries of one alarm: an invocation that
+	// fails is delivered again at once, as SCF retries an asynchronous
+	// one (after a minute there; at once here, which is the harder case).
+	Attempts int
+	// Env is added to the function's environment, e.g. RESTORE_CONCURRENCY
+	// to a wrong value to see what that costs.
+	Env map[string]string
+	// Log, if set, is told of progress.
+	Log func(format string, args ...any)
+}
+
+// Result is what a run measured.
+type Result struct {
+	Instances, Containers int
+	Invocations           int            // deliveries, redeliveries included
+	Redelivered           int            // invocations that failed and were delivered again
+	Statuses              map[string]int // each alarm's last result, by status
+	RestoredOnce          int            // instances restored exactly once
+	Double                int            // instances restored more than once
+	Lost                  int            // instances never restored
+	FailedOrUnknown       int            // alarms whose last result is failed or unknown
+	Undelivered           int            // restores whose TaskId never reached the queue
+	// LastAccepted is the time from the first delivery to the last
+	// RestoreInstance the emulator accepted; Wall to the last answer.
+	LastAccepted, Wall time.Duration
+	Calls              map[string]int // API requests by action, refused ones included
+	Throttled          map[string]int // of which RequestLimitExceeded, by action
+}
+
+// Floor is the least time the restores can take: N RestoreInstance calls
+// at the documented 20 a second.
+func (r Result) Floor() time.Duration {
+	return time.Duration(float64(r.Instances) / float64(cloudemu.DocumentedLimits["RestoreInstance"].PerSecond) * float64(time.Second))
+}
+
+// Ratio is LastAccepted over Floor.
+func (r Result) Ratio() float64 { return r.LastAccepted.Seconds() / r.Floor().Seconds() }
+
+// TotalCalls and TotalThrottled sum Calls and Throttled.
+func (r Result) TotalCalls() int     { return sum(r.Calls) }
+func (r Result) TotalThrottled() int { return sum(r.Throttled) }
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// PerRestore is the API calls per instance, by action, most first.
+func (r Result) PerRestore() string {
+	actions := slices.SortedFunc(maps.Keys(r.Calls), func(a, b string) int { return r.Calls[b] - r.Calls[a] })
+	var parts []string
+	for _, a := range actions {
+		s := fmt.Sprintf("%s %.2f", a, float64(r.Calls[a])/float64(r.Instances))
+		if t := r.Throttled[a]; t > 0 {
+			s += fmt.Sprintf(" (%d refused)", t)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Run runs one fleet against a fresh emulator.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if o.Binary == "" || o.Instances < 1 || o.Containers < 1 {
+		return Result{}, errors.New("fleet: Binary, Instances and Containers are required")
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Attempts == 0 {
+		o.Attempts = 3
+	}
+	logf := o.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	res := Result{Instances: o.Instances, Containers: o.Containers, Statuses: map[string]int{}}
+
+	emu := cloudemu.New(cloudemu.Options{})
+	demo := cloudemu.SeedDemo(emu)
+	emu.LimitAccount()
+	emu.SetTaskDuration(time.Second)
+	url, closeEmu, err := emu.Listen("127.0.0.1:0")
+	if err != nil {
+		return res, err
+	}
+	defer closeEmu()
+
+	env := demo.Environment(url)
+	delete(env, "RESTORE_PASSWORD") // the fleet's instances are password-free
+	env["RESTORE_SAFETY_BACKUP"] = "false"
+	env["RESTORE_CONCURRENCY"] = fmt.Sprint(o.Containers) // as make deploy sets it with the reserved concurrency
+	env["SCF_FUNCTIONNAME"], env["SCF_NAMESPACE"] = "redis-restore", "default"
+	maps.Copy(env, o.Env)
+
+	// The instances, each with a backup from before the incident.
+	now := time.Now()
+	ids := make([]string, o.Instances)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("crs-fleet%05d", i+1)
+		start := now.Add(-3 * time.Hour).Truncate(time.Second)
+		emu.AddInstance(cloudemu.Instance{ID: ids[i], Name: "fleet", Region: demo.Region, Status: 2})
+		emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("7%023d", i+1), StartTime: start, EndTime: start.Add(5 * time.Minute), Status: 2, BackupType: "1", Size: 1 << 20})
+	}
+
+	fns, err := startContainers(ctx, o.Binary, o.Containers)
+	defer func() {
+		for _, fn := range fns {
+			fn.Close()
+		}
+	}()
+	if err != nil {
+		return res, err
+	}
+
+	// The deliveries: every alarm at once, each container taking the next
+	// when it is free, as SCF hands a container one event at a time.
+	type delivery struct {
+		id      int
+		attempt int
+	}
+	queue := make(chan delivery, o.Instances)
+	for i := range ids {
+		queue <- delivery{id: i, attempt: 1}
+	}
+	occurred := chinatime.Format(now)
+	last := make([]string, o.Instances)
+	var (
+		mu          sync.Mutex
+		outstanding = o.Instances
+		failures    []string
+		nextLog     = max(1, o.Instances/10)
+		wg          sync.WaitGroup
+	)
+	finish := func() {
+		outstanding--
+		if outstanding == 0 {
+			close(queue)
+		}
+	}
+	began := time.Now()
+	for _, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range queue {
+				payload := alarm(ids[d.id], occurred)
+				r, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: o.Timeout})
+				status, retry := outcome(r, err)
+				mu.Lock()
+				res.Invocations++
+				last[d.id] = status
+				if retry != "" && d.attempt < o.Attempts {
+					res.Redelivered++
+					queue <- delivery{id: d.id, attempt: d.attempt + 1}
+				} else {
+					if retry != "" && len(failures) < 3 {
+						failures = append(failures, ids[d.id]+": "+retry)
+					}
+					finish()
+				}
+				done := o.Instances - outstanding
+				report := done >= nextLog
+				if report {
+					nextLog += max(1, o.Instances/10)
+				}
+				mu.Unlock()
+				if report {
+					logf("fleet: %d of %d alarms answered after %s", done, o.Instances, time.Since(began).Round(time.Second))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res.Wall = time.Since(began)
+
+	for _, s := range last {
+		res.Statuses[s]++
+		if s == "failed" || s == "unknown" || s == "error" {
+			res.FailedOrUnknown++
+		}
+	}
+	calls := emu.RestoreCalls()
+	byInstance := map[string]int{}
+	for _, c := range calls {
+		byInstance[c.InstanceID]++
+		res.LastAccepted = max(res.LastAccepted, c.Time.Sub(began))
+	}
+	for _, id := range ids {
+		switch n := byInstance[id]; {
+		case n == 0:
+			res.Lost++
+		case n == 1:
+			res.RestoredOnce++
+		default:
+			res.Double++
+		}
+	}
+	res.Undelivered = undelivered(calls, emu.Messages(demo.Queue))
+	res.Calls, res.Throttled = emu.CallCounts(), emu.Throttled()
+	if len(failures) > 0 {
+		logf("fleet: alarms still failing after %d deliveries, e.g. %s", o.Attempts, strings.Join(failures, "; "))
+	}
+	return res, nil
+}
+
+// startContainers starts n function processes at once, as SCF scales out.
+func startContainers(ctx context.Context, bin string, n int) ([]*scfdriver.Function, error) {
+	fns := make([]*scfdriver.Function, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fns[i], errs[i] = scfdriver.Start(ctx, scfdriver.Options{Binary: bin})
+		}()
+	}
+	wg.Wait()
+	started := slices.DeleteFunc(fns, func(f *scfdriver.Function) bool { return f == nil })
+	return started, errors.Join(errs...)
+}
+
+// alarm is a Cloud Monitor event alarm about one instance, as
+// testdata/alarm-event.json, firing now: its own sessionId, so that each
+// is a distinct incident.
+func alarm(instanceID, occurred string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"sessionId":   "fleet-" + instanceID,
+		"alarmStatus": "1",
+		"alarmType":   "event",
+		"alarmObjInfo": map[string]any{
+			"region": "gz", "namespace": "qce/redis", "appId": "1252068037", "uin": cloudemu.DefaultAccount,
+			"dimensions": map[string]any{"appid": "1252068037", "instanceid": instanceID, "objId": instanceID},
+		},
+		"alarmPolicyInfo": map[string]any{
+			"policyId": "policy-fleet", "policyType": "redis_event", "policyName": "instance down",
+			"conditions": map[string]any{"productName": "redis", "eventName": "instance_down", "eventShowName": "Instance down"},
+		},
+		"firstOccurTime": occurred,
+		"durationTime":   0,
+		"recoverTime":    "0",
+	})
+	return b
+}
+
+// outcome reads an invocation's answer: the alarm's result status, and
+// why the platform would deliver it again ("" if it would not).
+func outcome(r *scfdriver.Result, err error) (status, retry string) {
+	if err != nil {
+		return "error", err.Error()
+	}
+	payload := r.Payload
+	if r.Error != nil {
+		// The function asks for a retry; its message carries the results.
+		retry = r.Error.Message
+		i := strings.Index(r.Error.Message, `{"results"`)
+		if i < 0 {
+			return "error", retry
+		}
+		payload = []byte(r.Error.Message[i:])
+	}
+	var ans struct {
+		Results []struct {
+			Status string `json:"status"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(payload, &ans); err != nil || len(ans.Results) != 1 {
+		// Counted as failed; the platform retries only what failed.
+		return "error", retry
+	}
+	return ans.Results[0].Status, retry
+}
+
+// undelivered counts the restores whose TaskId no message carries.
+func undelivered(calls []cloudemu.RestoreCall, msgs []cloudemu.Message) int {
+	sent := map[int64]bool{}
+	for _, m := range msgs {
+		var ev struct {
+			Data struct {
+				TaskID int64 `json:"taskId"`
+			} `json:"data"`
+		}
+		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Data.TaskID != 0 {
+			sent[ev.Data.TaskID] = true
+		}
+	}
+	n := 0
+	for _, c := range calls {
+		if !sent[c.TaskID] {
+			n++
+		}
+	}
+	return n
+}
