@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk redis
 
 all: test build
 
@@ -66,8 +66,22 @@ vet:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+## redis: install redis-server (Debian's package), which the data tests run, if it is missing: as root with apt-get, else say the command
+# RUNLEVEL=1: the package's install script starts no redis-server service.
+redis:
+	@command -v redis-server >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing redis-server (Debian's package) for the data tests"; \
+		export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1; \
+		apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }; \
+	else \
+		echo "the data tests need redis-server; install it with: sudo apt-get install -y redis-server" >&2; exit 1; \
+	fi
+
 # The fault suite runs on its own, verbose, so that its figures are printed.
-unit:
+# The data tests fail, rather than skip, without redis-server (redistest).
+unit: export REDIS_RESTORE_REQUIRE_REDIS = 1
+unit: redis
 	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite|TestSeamsSuite)' ./...
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/redisserver"
 )
 
 func main() {
@@ -44,7 +46,8 @@ func run() error {
 	backupDuration := flag.Duration("backup-duration", 3*time.Second, "how long ManualBackupInstance's backup takes")
 	cloneDuration := flag.Duration("clone-duration", 4*time.Second, "how long CloneInstances takes until the new instance runs")
 	settle := flag.Duration("settle", 0, "how long an instance stays in a flow (Status 1) after a restore task ended")
-	failTasks := flag.String("fail-tasks", "", `kinds of the next tasks to fail, e.g. "restore,backup,clone"`)
+	failTasks := flag.String("fail-tasks", "", `kinds of the next tasks to fail, e.g. "restore,backup,clone" (also switch, destroy)`)
+	data := flag.Bool("redis", false, "serve each instance's data from a Redis server of its own (redis-server where installed, in-process otherwise); with -demo, the demo's keys and backups")
 	flag.Parse()
 
 	faultSpecs, err := cloudemu.ParseFaults(*faults)
@@ -56,7 +59,12 @@ func run() error {
 		return err
 	}
 
-	e := cloudemu.New(cloudemu.Options{TaskIDAsString: *taskIDAsString, Seed: *seed})
+	opts := cloudemu.Options{TaskIDAsString: *taskIDAsString, Seed: *seed}
+	if *data {
+		opts.Redis = redisserver.Default("")
+	}
+	e := cloudemu.New(opts)
+	defer e.Close() // the Redis servers, if any
 	for _, action := range slices.Sorted(maps.Keys(faultSpecs)) {
 		e.SetFaults(action, faultSpecs[action])
 		log.Printf("faults on %s: rate %.2f over %d kinds", action, faultSpecs[action].Rate, len(faultSpecs[action].Kinds))
@@ -72,10 +80,10 @@ func run() error {
 	for _, kind := range strings.Split(*failTasks, ",") {
 		switch kind = strings.TrimSpace(kind); kind {
 		case "":
-		case "restore", "backup", "clone":
+		case "restore", "backup", "clone", "switch", "destroy":
 			e.FailNextTask(kind, kind+" failed: injected by -fail-tasks")
 		default:
-			return fmt.Errorf("-fail-tasks: %q is not restore, backup or clone", kind)
+			return fmt.Errorf("-fail-tasks: %q is not restore, backup, clone, switch or destroy", kind)
 		}
 	}
 
@@ -83,6 +91,13 @@ func run() error {
 	var d cloudemu.DemoData
 	if *demo {
 		d = cloudemu.SeedDemo(e)
+		if *data {
+			if err := cloudemu.SeedDemoData(context.Background(), e, &d); err != nil {
+				return err
+			}
+			addr, _ := e.RedisAddr(d.InstanceID)
+			log.Printf("data (%s): %s at %s; its newest backup holds %d keys", opts.Redis, d.InstanceID, addr, d.BackupKeys[d.LatestBackupID])
+		}
 	}
 	url, closeFn, err := e.Listen(*addr)
 	if err != nil {

@@ -68,13 +68,8 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 			break
 		}
 		time.Sleep(lifeSweepEvery)
-		sweep, _ := json.Marshal(events.TimerEvent{Type: "Timer", TriggerName: "restore-sweep", Time: time.Now().UTC().Truncate(time.Second), Message: `{"sweep":true}`})
-		res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: sweep, Environment: env, Timeout: 30 * time.Second})
-		if err != nil {
+		if err := sweep(ctx, fn, env); err != nil {
 			return err
-		}
-		if res.Error != nil {
-			fmt.Printf("  sweep failed (SCF retries it): %s\n", res.Error.Message)
 		}
 	}
 	switch {
@@ -88,6 +83,20 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 	fmt.Printf("  curl -X POST \"$FUNCTION_URL\" -H \"X-Restore-Signature: t=$t,v1=$sig\" -d '%s'\n", undo)
 	fmt.Printf("where is it? GET \"$FUNCTION_URL?instanceId=%s\" (signed over an empty body)\n", instanceID)
 	return failed
+}
+
+// sweep invokes the function with the sweep timer's event, as SCF fires
+// it; a failed sweep is printed, and the next one goes on.
+func sweep(ctx context.Context, fn *scfdriver.Function, env map[string]string) error {
+	ev, _ := json.Marshal(events.TimerEvent{Type: "Timer", TriggerName: "restore-sweep", Time: time.Now().UTC().Truncate(time.Second), Message: `{"sweep":true}`})
+	res, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: ev, Environment: env, Timeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	if res.Error != nil {
+		fmt.Printf("  sweep failed (SCF retries it): %s\n", res.Error.Message)
+	}
+	return nil
 }
 
 // describe is a message's gist on one line.

@@ -29,6 +29,7 @@ import (
 
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
+	"redis-restore/internal/redisserver"
 	"redis-restore/internal/scfdriver"
 )
 
@@ -136,16 +137,26 @@ func run(o options, environ []string) error {
 		return err
 	}
 	keepOwnSettings(environ)
-	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: o.taskIDAsString})
+	// The instances' data: redis-server where installed, in-process
+	// servers otherwise (data.go).
+	servers := redisserver.Default("")
+	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: o.taskIDAsString, Redis: servers})
+	defer emu.Close()
 	demo := cloudemu.SeedDemo(emu)
+	ctx := context.Background()
+	if err := cloudemu.SeedDemoData(ctx, emu, &demo); err != nil {
+		return err
+	}
 	url, closeEmu, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	defer closeEmu()
 	fmt.Printf("emulator: %s (instance %s, newest backup %s)\n", url, demo.InstanceID, demo.LatestBackupID)
+	if err := showData(ctx, emu, servers, demo); err != nil {
+		return err
+	}
 
-	ctx := context.Background()
 	var stderr io.Writer = os.Stderr
 	if o.life {
 		// A life is many invocations: their log lines go to a file, so that
@@ -211,6 +222,9 @@ func run(o options, environ []string) error {
 		if err := followLife(ctx, fn, env, emu, demo.Queue, start); err != nil {
 			return err
 		}
+		if err := checkDataBack(ctx, emu, demo); err != nil {
+			return err
+		}
 		return handedOff.err()
 	}
 	msgs := emu.Messages(demo.Queue)
@@ -219,6 +233,12 @@ func run(o options, environ []string) error {
 		printJSON([]byte(m.Body))
 	}
 	if err := outcome(res); err != nil {
+		return err
+	}
+	if err := sweepUntilRestore(ctx, fn, env, emu); err != nil {
+		return err
+	}
+	if err := checkDataBack(ctx, emu, demo); err != nil {
 		return err
 	}
 	return handedOff.err()

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"redis-restore/internal/redisserver"
 )
 
 // Options configure an Emulator. The zero value is usable.
@@ -26,6 +28,10 @@ type Options struct {
 	TaskIDAsString bool
 	// Seed seeds the random source of Faults.Rate, so fault runs repeat.
 	Seed int64
+	// Redis serves each instance's data from a Redis server of its own
+	// (see data.go); the owner calls Close to stop them. Nil: records
+	// only, no data.
+	Redis redisserver.Starter
 }
 
 // Instance is a Redis instance the emulator knows.
@@ -40,6 +46,9 @@ type Instance struct {
 	// and 4 restore in place; RestoreInstance refuses the others.
 	Type   int
 	Locked bool // locked by another process
+	// BillingMode is DescribeInstances' BillingMode: 0 pay as you go (the
+	// default; DestroyPostpaidInstance releases it), 1 monthly.
+	BillingMode int
 }
 
 // Backup is a backup of an instance. Status: 1 running, 2 normal,
@@ -98,6 +107,8 @@ const (
 	TaskTypeAutoBackup = "017" // FLOW_AUTOBACKUP
 	TaskTypeBackup     = "012" // FLOW_BACKUPINSTANCE
 	TaskTypeClone      = "026" // FLOW_CLONEBACKUP
+	TaskTypeSwitchVIP  = "036" // FLOW_SWITCHINSTANCEVIP
+	TaskTypeDestroy    = "003" // FLOW_CLOSE: the instance is isolated
 )
 
 // Emulator is an http.Handler playing the cloud. All methods are safe for
@@ -124,6 +135,7 @@ type Emulator struct {
 	secrets   map[string]*secret
 	scf       scfState  // functions, triggers, invocations: see scf.go
 	life      lifeState // manual backups, clones, task phases: see lifecycle.go
+	data      dataState // the instances' Redis servers and addresses: see data.go
 
 	calls     map[string]int
 	faults    map[string]*faultState
@@ -178,6 +190,7 @@ func New(opts Options) *Emulator {
 		windows:        map[windowKey]window{},
 		throttled:      map[string]int{},
 		life:           newLifeState(),
+		data:           newDataState(opts.Redis),
 		scf:            scfState{functions: map[string]*scfFunction{}, settle: defaultFunctionSettle, retryDelay: defaultAsyncRetryDelay},
 	}
 }
@@ -214,15 +227,18 @@ func (e *Emulator) AddRole(arn string) {
 	e.roles[arn] = true
 }
 
-// AddInstance adds or replaces an instance.
+// AddInstance adds or replaces an instance. A replaced instance's Redis
+// server stops: the new one starts empty, with the new password.
 func (e *Emulator) AddInstance(in Instance) {
 	defer e.lock()()
 	cp := in
 	e.instances[in.ID] = &cp
+	_ = e.stopServer(in.ID) // a server that fails to stop is killed; nothing to report here
 }
 
 // UpdateInstance changes a known instance in place, e.g. to lock it between
-// two calls. It reports whether the instance exists.
+// two calls. It reports whether the instance exists. A running Redis server
+// (Options.Redis) keeps the password it started with.
 func (e *Emulator) UpdateInstance(id string, f func(*Instance)) bool {
 	defer e.lock()()
 	in, ok := e.instances[id]

@@ -124,7 +124,7 @@ type instanceOut struct {
 	ZoneId                  int64
 }
 
-func toInstanceOut(in *Instance) instanceOut {
+func toInstanceOut(in *Instance, addr vip) instanceOut {
 	typ := instanceType(in)
 	engine, version, cluster := engineVersion(typ)
 	product, shards := "standalone", int64(1)
@@ -136,18 +136,18 @@ func toInstanceOut(in *Instance) instanceOut {
 		passwordFree = 1
 	}
 	return instanceOut{
-		Appid: 1252068037, BillingMode: 0, ClientLimit: 10000, ClientLimitMax: 40000, ClientLimitMin: 10000,
+		Appid: 1252068037, BillingMode: int64(in.BillingMode), ClientLimit: 10000, ClientLimitMax: 40000, ClientLimitMin: 10000,
 		CloseTime: "0000-00-00 00:00:00", Createtime: "2026-01-05 10:00:00",
 		CurrentProxyVersion: "5.8.0", CurrentRedisVersion: version + ".0", DeadlineTime: "0000-00-00 00:00:00",
 		Engine: engine, InstanceId: in.ID, InstanceName: instanceName(in),
 		InstanceNode: []any{}, InstanceTags: []any{}, InstanceTitle: instanceTitles[in.Status],
 		MonitorVersion: "5s", NetLimit: 24, NoAuth: in.Password == "",
 		NodeSet:      []nodeOut{{NodeId: 336948, NodeType: 0, ZoneId: 100003}, {NodeId: 336949, NodeType: 1, ZoneId: 100004}},
-		PasswordFree: passwordFree, Port: 6379, PriceId: 1000848, ProductType: product, ProductVersion: "local",
+		PasswordFree: passwordFree, Port: int64(addr.port), PriceId: 1000848, ProductType: product, ProductVersion: "local",
 		ProjectName: "默认项目", RedisReplicasNum: 1, RedisShardNum: shards, RedisShardSize: 1024,
 		Region: in.Region, RegionId: 1, Size: float64(1024 * shards), Status: int64(in.Status), SubStatus: 0,
 		SubnetId: 2282634, Tags: []any{}, Type: int64(typ), UniqSubnetId: "subnet-1ed4w7to", UniqVpcId: "vpc-mjwornzj",
-		VpcId: 11133673, WanIp: "10.0.1.61", ZoneId: 100003,
+		VpcId: 11133673, WanIp: addr.ip, ZoneId: 100003,
 	}
 }
 
@@ -164,7 +164,12 @@ func (e *Emulator) describeInstances(c *call) (any, *apiError) {
 		if in.Region != c.region || instanceID != "" && id != instanceID || len(ids) > 0 && !slices.Contains(ids, id) {
 			continue
 		}
-		all = append(all, toInstanceOut(in))
+		// The instance's address is its Redis server's, started here
+		// if it was not running (data.go).
+		if _, err := e.ensureServer(id); err != nil {
+			return nil, errf("InternalError", "the instance %s cannot serve its data: %v", id, err)
+		}
+		all = append(all, toInstanceOut(in, e.vipOf(id)))
 	}
 	return map[string]any{"TotalCount": len(all), "InstanceSet": page(all, limit, offset)}, nil
 }

@@ -30,6 +30,10 @@ type Lifecycle struct {
 	// Settle is how long an instance stays in a flow (Status 1, locked)
 	// after a restore task ended. Default 0.
 	Settle time.Duration
+	// Switch is how long SwitchInstanceVip's task runs until the
+	// addresses are swapped; Destroy how long DestroyPostpaidInstance's
+	// runs until the instance is isolated. Default 1 s each.
+	Switch, Destroy time.Duration
 	// BackupsListedWhenDone plays the other reading of the API: a manual
 	// backup appears in DescribeInstanceBackups only once it is done (a
 	// failed one never), instead of at once with Status 1 (running), as
@@ -38,8 +42,10 @@ type Lifecycle struct {
 }
 
 const (
-	defaultBackupDuration = 3 * time.Second
-	defaultCloneDuration  = 4 * time.Second
+	defaultBackupDuration  = 3 * time.Second
+	defaultCloneDuration   = 4 * time.Second
+	defaultSwitchDuration  = time.Second
+	defaultDestroyDuration = time.Second
 )
 
 // ManualBackupCall records a ManualBackupInstance that started a backup.
@@ -80,6 +86,7 @@ type lifeState struct {
 	failed   map[int64]string    // task → why it fails
 	backupOf map[int64]string    // manual backup task → backup ID
 	clonesOf map[int64][]string  // clone task → new instance IDs
+	flows    map[int64]bool      // switch and destroy tasks: flows of their instance
 	inFlow   map[string]bool     // instances whose Status 1 the life cycle set
 	groups   map[string][]string // instance → security group IDs
 	backups  []ManualBackupCall
@@ -89,7 +96,7 @@ type lifeState struct {
 
 func newLifeState() lifeState {
 	return lifeState{failNext: map[string][]string{}, failed: map[int64]string{},
-		backupOf: map[int64]string{}, clonesOf: map[int64][]string{}, inFlow: map[string]bool{}, groups: map[string][]string{}}
+		backupOf: map[int64]string{}, clonesOf: map[int64][]string{}, flows: map[int64]bool{}, inFlow: map[string]bool{}, groups: map[string][]string{}}
 }
 
 // SetLifecycle sets the flows' durations.
@@ -99,7 +106,8 @@ func (e *Emulator) SetLifecycle(l Lifecycle) {
 }
 
 // FailNextTask makes the next task of a kind ("restore", "backup" for
-// ManualBackupInstance, "clone") fail at its end with this TaskMessage.
+// ManualBackupInstance, "clone", "switch" for SwitchInstanceVip, "destroy"
+// for DestroyPostpaidInstance) fail at its end with this TaskMessage.
 // Calls queue up: two calls fail the next two.
 func (e *Emulator) FailNextTask(kind, message string) {
 	defer e.lock()()
@@ -150,6 +158,10 @@ func taskKind(typ string) string {
 		return "backup"
 	case TaskTypeClone:
 		return "clone"
+	case TaskTypeSwitchVIP:
+		return "switch"
+	case TaskTypeDestroy:
+		return "destroy"
 	}
 	return "restore"
 }
@@ -233,7 +245,7 @@ func (e *Emulator) inFlow(instanceID string, now time.Time, clones bool) bool {
 			continue
 		}
 		_, backup := e.life.backupOf[t.TaskID]
-		if _, clone := e.life.clonesOf[t.TaskID]; !backup && !clone && !isRestoreType(t.Type) {
+		if _, clone := e.life.clonesOf[t.TaskID]; !backup && !clone && !e.life.flows[t.TaskID] && !isRestoreType(t.Type) {
 			continue // a flow a test put there is not modelled as a lock
 		}
 		end := t.StartTime.Add(e.duration(t))
@@ -254,6 +266,7 @@ func isRestoreType(typ string) bool { return typ == TaskTypeRestore || typ == "F
 // while a flow runs, manual backups that finished, clones that came up.
 // Caller holds e.mu; every request calls it first.
 func (e *Emulator) advance(now time.Time) {
+	e.applyEffects(now) // restores' data, switches, releases: data.go
 	for _, t := range e.tasks {
 		switch t.Type {
 		case TaskTypeBackup:
@@ -290,6 +303,10 @@ func (e *Emulator) advance(now time.Time) {
 				switch st {
 				case "succeed":
 					in.Status = 2
+					// The clone's data: the backup of its source (data.go).
+					if err := e.loadBackup(id, t.InstanceID, t.BackupID); err != nil {
+						in.Status, e.life.failed[t.TaskID] = -2, err.Error()
+					}
 				case "failed":
 					in.Status = -2 // isolated: the purchase failed
 				}
@@ -344,10 +361,14 @@ func (e *Emulator) manualBackupInstance(c *call) (any, *apiError) {
 	if d <= 0 {
 		d = defaultBackupDuration
 	}
-	t := e.startTask(Task{InstanceID: instanceID, Type: TaskTypeBackup, StartTime: c.now}, d)
 	e.life.seq++
 	// Shaped like the API's backup IDs: "165706342-5832225-1641692389".
 	backupID := fmt.Sprintf("%d-%d-%d", 165706342+e.life.seq, 5832225, c.now.Unix())
+	// The backup holds the data as of the call (data.go).
+	if err := e.saveSnapshot(instanceID, backupID); err != nil {
+		return nil, errf("InternalError", "the backup of instance %s failed: %v", instanceID, err)
+	}
+	t := e.startTask(Task{InstanceID: instanceID, Type: TaskTypeBackup, StartTime: c.now}, d)
 	if days == 0 {
 		days = 7
 	}

@@ -40,16 +40,7 @@ func (v *env) taskListEntry(instanceID string, id int64) *redis.TaskInfoDetail {
 
 func (v *env) instanceStatus(id string) int64 {
 	v.t.Helper()
-	req := redis.NewDescribeInstancesRequest()
-	req.InstanceId = common.StringPtr(id)
-	r, err := v.demoRedis().DescribeInstances(req)
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	if len(r.Response.InstanceSet) != 1 {
-		v.t.Fatalf("DescribeInstances %s: %d instances", id, len(r.Response.InstanceSet))
-	}
-	return *r.Response.InstanceSet[0].Status
+	return *v.instance(id).Status // data_test.go
 }
 
 func TestTaskGoesPreparingRunningSucceedAndLocksTheInstance(t *testing.T) {

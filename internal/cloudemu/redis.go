@@ -105,6 +105,7 @@ func (e *Emulator) restoreInstance(c *call) (any, *apiError) {
 	e.nextTask++
 	e.tasks = append(e.tasks, Task{TaskID: id, InstanceID: instanceID, BackupID: backupID, Type: TaskTypeRestore, StartTime: c.now})
 	e.markFailure(e.tasks[len(e.tasks)-1])
+	e.data.pending[id] = effect{kind: "restore", instance: instanceID, backup: backupID} // the data loads when the task succeeds
 	e.restores = append(e.restores, RestoreCall{InstanceID: instanceID, BackupID: backupID, TaskID: id, Time: c.now})
 
 	var taskID any = id
@@ -252,6 +253,10 @@ func taskTypeText(code string) string {
 		return "redis手动备份流程"
 	case TaskTypeClone:
 		return "redis克隆流程"
+	case TaskTypeSwitchVIP:
+		return "redis实例VIP切换流程"
+	case TaskTypeDestroy:
+		return "redis实例销毁流程"
 	case "037":
 		return "redis缓存清空流程"
 	}

@@ -56,6 +56,9 @@ var services = map[string]service{
 		"ManualBackupInstance":          (*Emulator).manualBackupInstance,
 		"CloneInstances":                (*Emulator).cloneInstances,
 		"DescribeInstanceSecurityGroup": (*Emulator).describeInstanceSecurityGroup,
+		// Clone and switch: see vip.go.
+		"SwitchInstanceVip":       (*Emulator).switchInstanceVip,
+		"DestroyPostpaidInstance": (*Emulator).destroyPostpaidInstance,
 	}},
 	"tdmq": {version: "2020-02-17", actions: map[string]handler{
 		"SendCmqMsg":    (*Emulator).sendCmqMsg,
