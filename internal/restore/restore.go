@@ -191,6 +191,10 @@ func (s *Service) precheck(job Job, region string) error {
 	return s.Settings.Output
 }
 
+// run is one reconcile step for the job's intent: observe and judge what
+// an earlier delivery already began (a restore, a safety backup, a clone),
+// admit (admit.go), then take one action: the safety backup, the clone or
+// the restore.
 func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	req := job.Request
 	dryRun := req.DryRun || s.Settings.DryRun
@@ -206,43 +210,9 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 		return
 	}
 
-	if !s.checkEdition(ctx, &job, res, dryRun, log) {
+	// The one admission (admit.go).
+	if !s.admit(ctx, &job, res, dryRun, log) {
 		return
-	}
-
-	// Budget, approval, dry run: see plan.go.
-	// A restore the sweep continues after its safety backup passed them
-	// when that backup was taken (lifecycle.go): not held or planned again.
-	if job.Undo == nil && s.guardrails(ctx, job, res, dryRun, log) {
-		return
-	}
-
-	if req.BackupID == LatestBackup {
-		before := latestBefore(req.Before, s.Now())
-		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before)
-		if err != nil {
-			failed(res, err, log, "no backup to restore")
-			return
-		}
-		res.BackupID = b.ID
-		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
-			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
-		log.Info("backup.chosen", "detail", "backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
-			"before", before.UTC().Format(time.RFC3339))
-	} else if !dryRun && job.Undo == nil && s.safetyWanted(job) {
-		// A named backup is checked before the safety backup is taken: the
-		// sweep would only find out after an undo point was made for a
-		// restore that cannot happen. (Without a safety backup,
-		// RestoreInstance itself refuses a backup it does not know.)
-		b, err := s.lookupBackup(ctx, res.Region, req.InstanceID, req.BackupID, time.Time{})
-		if err == nil && notRestorable(b) != "" {
-			err = failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
-				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, notRestorable(b)))
-		}
-		if err != nil {
-			failed(res, err, log, "no backup to restore")
-			return
-		}
 	}
 	log = log.With("backupId", res.BackupID)
 

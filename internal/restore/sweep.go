@@ -81,8 +81,7 @@ func (w sweepWindow) catchUp(t time.Time) bool {
 	return false
 }
 
-// reports: an end at t is reported by this sweep; final: and judged for
-// good (a catch-up is always final: the first looks are long past).
+// reports: an end at t is reported by this sweep.
 func (w sweepWindow) reports(t time.Time) bool { return w.in(t) || w.catchUp(t) }
 
 // lastSlot reports whether this sweep looks at an end at t for the last
@@ -97,7 +96,6 @@ func (w sweepWindow) lastSlot(t time.Time) bool {
 	}
 	return w.at.Sub(t) >= slot
 }
-func (w sweepWindow) final(t time.Time) bool { return w.last(t) || w.catchUp(t) }
 
 // Sweep follows every restore of the allowed instances at the timer's
 // time at, and returns the outcome of each message it sent or tried to.
