@@ -55,7 +55,15 @@ const webhookSecret = "test-webhook-secret-9f2c"
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	emu := cloudemu.New(cloudemu.Options{Seed: 1})
+	return newEnvWith(t, cloudemu.Options{Seed: 1})
+}
+
+// newEnvWith is newEnv with an emulator of these options (data servers,
+// say).
+func newEnvWith(t testing.TB, opts cloudemu.Options) *env {
+	t.Helper()
+	emu := cloudemu.New(opts)
+	t.Cleanup(func() { emu.Close() })
 	demo := cloudemu.SeedDemo(emu)
 	emu.SetTaskDuration(time.Millisecond)
 	url, closeFn, err := emu.Listen("127.0.0.1:0")

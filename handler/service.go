@@ -51,6 +51,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		Redis:    own,
 		Outbox:   outbox{session: own, cfg: cfg},
 		Memory:   h.Memory,
+		Verifier: verifier{},
 		Runtime:  h.Runtime,
 		Source:   fmt.Sprintf("scf/%s/%s/%s", cfg.Region, cfg.Namespace, cfg.FunctionName),
 		Refuse:   cfgErr,

@@ -292,7 +292,7 @@ func norm(key string, v any) any {
 		}
 		return v
 	case float64:
-		if key == "ExpiredTime" || key == "Progress" { // the clock's
+		if key == "ExpiredTime" || key == "Progress" || key == "CreateTime" { // the clock's: each emulator's own start
 			return "<" + key + ">"
 		}
 	}

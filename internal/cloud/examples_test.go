@@ -125,10 +125,10 @@ func TestTheFunctionDecodesTheAPIsExamples(t *testing.T) {
 
 	// The example lists two instances: each is found by its own ID.
 	for id, want := range map[string]restore.Instance{
-		"crs-4nmzc0ul": {ID: "crs-4nmzc0ul", Name: "Redis_automation_is_awesome", Type: 15, Status: 1},
-		"crs-46njvft9": {ID: "crs-46njvft9", Name: "Redis_automation_is_awesome", Type: 6, Status: 2},
+		"crs-4nmzc0ul": {ID: "crs-4nmzc0ul", Name: "Redis_automation_is_awesome", Type: 15, Status: 1, Addr: "10.0.1.61:6379"},
+		"crs-46njvft9": {ID: "crs-46njvft9", Name: "Redis_automation_is_awesome", Type: 6, Status: 2, Addr: "10.0.1.71:6379"},
 	} {
-		if got, err := s.DescribeInstance(c, "ap-guangzhou", id); err != nil || got.ID != want.ID || got.Name != want.Name || got.Type != want.Type || got.Status != want.Status {
+		if got, err := s.DescribeInstance(c, "ap-guangzhou", id); err != nil || got.ID != want.ID || got.Name != want.Name || got.Type != want.Type || got.Status != want.Status || got.Addr != want.Addr {
 			t.Errorf("DescribeInstance(%s) = %+v, %v; want %+v", id, got, err, want)
 		}
 	}

@@ -1,6 +1,8 @@
 package cloud
 
 import (
+	"net"
+	"strconv"
 	"strings"
 
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
@@ -39,9 +41,13 @@ func taskKind(taskType string) restore.TaskKind {
 
 // instanceOf reads one entry of DescribeInstances.
 func instanceOf(in *redis.InstanceSet) restore.Instance {
-	return restore.Instance{
+	out := restore.Instance{
 		ID: deref(in.InstanceId), Name: deref(in.InstanceName), Type: deref(in.Type), Status: deref(in.Status),
 		ZoneID: deref(in.ZoneId), VpcID: deref(in.UniqVpcId), SubnetID: deref(in.UniqSubnetId),
 		ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
 	}
+	if ip := deref(in.WanIp); ip != "" && out.Port > 0 {
+		out.Addr = net.JoinHostPort(ip, strconv.FormatInt(out.Port, 10))
+	}
+	return out
 }

@@ -36,7 +36,7 @@ import (
 //   - DestroyPostpaidInstance stops the server and releases the address.
 //
 // Without Options.Redis the emulator keeps records only, as it always did:
-// the addresses are made up (10.0.1.x:6379), and they too swap.
+// the addresses are made up (127.0.1.x:1, loopback, refused), and they too swap.
 //
 // All of it runs under the emulator's lock: a restore's restart holds every
 // request for the few tens of milliseconds a redis-server takes to start.
@@ -192,14 +192,16 @@ func (e *Emulator) stopServer(id string) error {
 }
 
 // vipOf is the address DescribeInstances answers. Without data servers
-// each instance gets a made-up one, the example's 10.0.1.61 first. Caller
-// holds e.mu.
+// each instance gets a made-up one on the loopback network with a port
+// nothing listens on (port 1): a client that connects (the function's
+// check of restored data) is refused at once, and nothing leaves this
+// machine. Caller holds e.mu.
 func (e *Emulator) vipOf(id string) vip {
 	d := &e.data
 	if v, ok := d.vips[id]; ok || d.servers != nil {
 		return v
 	}
-	v := vip{ip: "10.0.1." + strconv.Itoa(61+d.nextVIP%190), port: 6379}
+	v := vip{ip: "127.0.1." + strconv.Itoa(61+d.nextVIP%190), port: 1}
 	d.nextVIP++
 	d.vips[id] = v
 	return v

@@ -42,6 +42,11 @@ func loadLifecycle(l *loader) Lifecycle {
 		// Unusable: on, fail safe: a backup too many rather than none.
 		lc.SafetyBackup = onOff(l.bool("RESTORE_SAFETY_BACKUP", true, true))
 	}
+	// The restored data is checked unless told not to: a check that
+	// cannot be made (no route into the VPC) says so and changes nothing.
+	lc.Verify = l.bool("RESTORE_VERIFY", true, true)
+	lc.CanaryKey = strings.TrimSpace(l.getenv("RESTORE_CANARY_KEY"))
+	lc.CanaryEvery = l.duration("RESTORE_CANARY_EVERY", 0)
 	if raw := strings.TrimSpace(l.getenv("RESTORE_MAX_CLONES")); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 0 || n > 100 {

@@ -59,6 +59,8 @@ type Life struct {
 	Undo string `json:"undo,omitempty"`
 	// Steps is a dry run's list of what would be done, in order.
 	Steps []string `json:"steps,omitempty"`
+	// Verification is what the restored data showed (verification.go).
+	Verification *Verification `json:"verification,omitempty"`
 
 	eventType string // the message's type, where the life decides it
 	eventID   string // the message's id, derived from what it is about

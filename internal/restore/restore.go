@@ -79,6 +79,7 @@ type Service struct {
 	Redis     Redis
 	Outbox    Outbox
 	Passwords Passwords // nil: request or RESTORE_PASSWORD only
+	Verifier  Verifier  // nil: restored data is not checked
 	Memory    *Memory
 	Log       *slog.Logger
 	Runtime

@@ -103,4 +103,10 @@ type Lifecycle struct {
 	// SafetyDeadline is RESTORE_SAFETY_DEADLINE: a restore not started
 	// this long after its safety backup was done never starts (expired).
 	SafetyDeadline time.Duration
+	// Verify is RESTORE_VERIFY: the sweep checks a restore's data when it
+	// first sees its end; CanaryKey (RESTORE_CANARY_KEY) dates the data,
+	// written by the application every CanaryEvery (RESTORE_CANARY_EVERY).
+	Verify      bool
+	CanaryKey   string
+	CanaryEvery time.Duration
 }

@@ -77,6 +77,9 @@ type Instance struct {
 	ProjectID int64
 	Port      int64
 	NoAuth    bool
+	// Addr is where clients reach it ("host:port": its VIP, DescribeInstances'
+	// WanIp, and Port), "" where not known.
+	Addr string
 }
 
 // Running reports whether the instance serves again (Status 2).

@@ -403,7 +403,14 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
 	life.eventID = uuid.FromName(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
 	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
+	if outcome == "succeeded" && w.in(ended) {
+		life.Verification = s.verifyRestored(ctx, in, region, r.BackupID, ended, log)
+	}
 	s.emitLife(ctx, &r, log)
+	if v := life.Verification; v != nil && v.Checked && !v.Verified && r.MessageID != "" {
+		sus := s.suspect(ctx, r, v, log)
+		r.Undelivered = r.Undelivered || sus.Undelivered
+	}
 	return r, true
 }
 

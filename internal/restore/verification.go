@@ -1,0 +1,102 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"redis-restore/internal/uuid"
+)
+
+// A restore task that ended "succeed" says the cloud's flow ended, not
+// that the data came back. So when the sweep first sees a restore's end
+// (within its window), it connects to the instance (its VIP, from inside
+// the function's VPC) and reads what is there: that it answers, its key
+// count and, where RESTORE_CANARY_KEY names one, the canary key whose
+// value is the time the application wrote it, which dates the data. The
+// succeeded message carries what was found; data that does not check out
+// adds a restore.suspect message with the numbers. Only the first looks
+// (the window) check: later, the application has written since, and a
+// check then would judge its writes, not the restore.
+
+// Verifier checks an instance's data: internal/verify, wired by the
+// handler. Its errors say the check could not be made.
+type Verifier interface {
+	Verify(ctx context.Context, addr, password string, want Expectation) (Verification, error)
+}
+
+// Expectation is what the restored data should show.
+type Expectation struct {
+	CanaryKey string
+	// BackupTime is the restored backup's start: the canary must not be
+	// newer (less a skew), nor older by more than CanaryMaxAge (the
+	// writer's period and some). Zero: the canary's time is reported, not
+	// judged.
+	BackupTime   time.Time
+	CanaryMaxAge time.Duration
+}
+
+// Verification is what a check found, as the messages carry it.
+type Verification struct {
+	Checked  bool       `json:"checked"` // false: the check could not be made (Reason says why)
+	Verified bool       `json:"verified"`
+	Keys     int64      `json:"keys"` // -1: not read
+	DataAsOf *time.Time `json:"dataAsOf,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
+}
+
+// Suspect is the status of the restore.suspect message: the restore's
+// task succeeded, and the data does not check out.
+const Suspect Status = "suspect"
+
+// verifyRestored checks a restored instance; nil when verification is
+// off. ended is the restore task's end: a canary written after it is the
+// application's, and dates nothing of the restore.
+func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backupID string, ended time.Time, log *slog.Logger) *Verification {
+	life := s.Settings.Life
+	if !life.Verify || s.Verifier == nil {
+		return nil
+	}
+	if in.Addr == "" {
+		return &Verification{Keys: -1, Reason: "DescribeInstances gives no address (WanIp, Port) for the instance"}
+	}
+	want := Expectation{CanaryKey: life.CanaryKey}
+	if life.CanaryKey != "" && backupID != "" {
+		if b, err := s.lookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
+			want.BackupTime = b.StartTime
+			if life.CanaryEvery > 0 {
+				want.CanaryMaxAge = life.CanaryEvery + time.Minute
+			}
+		}
+	}
+	password, err := s.password(ctx, Request{InstanceID: in.ID}, region)
+	if err != nil {
+		return &Verification{Keys: -1, Reason: "no password to check with: " + err.Error()}
+	}
+	v, err := s.Verifier.Verify(ctx, in.Addr, password, want)
+	switch {
+	case err != nil:
+		v.Checked, v.Verified = false, false
+	case v.DataAsOf != nil && v.DataAsOf.After(ended):
+		v = Verification{Keys: v.Keys, DataAsOf: v.DataAsOf,
+			Reason: fmt.Sprintf("the canary was written at %s, after the restore ended: it dates the application's writes, not the restore", v.DataAsOf.UTC().Format(time.RFC3339))}
+	default:
+		v.Checked = true
+	}
+	log.Info("restore.verified", "detail", "the restored data was checked", "checked", v.Checked, "verified", v.Verified, "keys", v.Keys, "reason", v.Reason)
+	return &v
+}
+
+// suspect is the restore.suspect message of a restore whose data does not
+// check out: a warning beside its outcome (the task did succeed), under an
+// id of its own.
+func (s *Service) suspect(ctx context.Context, r Result, v *Verification, log *slog.Logger) Result {
+	out := Result{InstanceID: r.InstanceID, BackupID: r.BackupID, TaskID: r.TaskID, Region: r.Region, Status: Suspect,
+		Error: &ErrorBody{Code: "RestoreSuspect", Message: fmt.Sprintf("restore task %d of %s succeeded, but the data does not check out: %s", r.TaskID, r.InstanceID, v.Reason)},
+		Life:  &Life{Verification: v, UndoBackupID: r.Life.UndoBackupID, Undo: r.Life.Undo, eventType: EventTypePrefix + "suspect",
+			eventID: uuid.FromName(fmt.Sprintf("%s/%d/suspect", r.InstanceID, r.TaskID))}}
+	log.Warn("restore.suspect", "detail", "the restored data does not check out", "taskId", r.TaskID, "reason", v.Reason)
+	s.emitLife(ctx, &out, log)
+	return out
+}
