@@ -9,7 +9,6 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
-	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
@@ -47,7 +46,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 
 	own := h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
 	inv.svc = &restore.Service{
-		Settings: settings(cfg),
+		Settings: cfg.Settings(),
 		Redis:    own,
 		Outbox:   outbox{session: own, cfg: cfg},
 		Memory:   h.Memory,
@@ -95,21 +94,4 @@ func (o outbox) Publish(ctx context.Context, region, body string, tags []string)
 		return o.session.SendQueue(ctx, region, o.cfg.Queue, body)
 	}
 	return o.session.PublishTopic(ctx, region, o.cfg.Topic, body, tags)
-}
-
-// settings are the configuration as the restore sees it.
-func settings(cfg *config.Config) restore.Settings {
-	st := restore.Settings{
-		Region: cfg.Region, DryRun: cfg.DryRun, LockRetry: cfg.LockRetry,
-		Password: cfg.Password, PasswordRotates: cfg.PasswordSecret != "",
-		AlarmBudget: cfg.AlarmBudget, RequestBudget: cfg.RequestBudget,
-		Approval: cfg.Approval, ApprovalTTL: cfg.ApprovalTTL, Seal: restore.NewSeal(cfg.SigningKey),
-		Allowed: cfg.Allowed, AllowedIDs: cfg.AllowedIDs(), Regions: cfg.SweptRegions(),
-		Life: cfg.Life, Output: cfg.CheckOutput(), CanReport: cfg.CanReport(),
-	}
-	if !cfg.Credentials.Complete() {
-		st.NoCredentials = failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),
-			"no credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (with TENCENTCLOUD_SESSIONTOKEN) are not set; give the function an execution role")
-	}
-	return st
 }

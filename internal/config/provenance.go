@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
@@ -75,4 +76,22 @@ func (c *Config) SweptRegions() []string {
 		out = append([]string{c.Region}, out...)
 	}
 	return out
+}
+
+// Settings are the configuration as a restore sees it: config gives them
+// whole, the restore reads no environment.
+func (c *Config) Settings() restore.Settings {
+	st := restore.Settings{
+		Region: c.Region, DryRun: c.DryRun, LockRetry: c.LockRetry,
+		Password: c.Password, PasswordRotates: c.PasswordSecret != "",
+		AlarmBudget: c.AlarmBudget, RequestBudget: c.RequestBudget,
+		Approval: c.Approval, ApprovalTTL: c.ApprovalTTL, Seal: restore.NewSeal(c.SigningKey),
+		Allowed: c.Allowed, AllowedIDs: c.AllowedIDs(), Regions: c.SweptRegions(),
+		Life: c.Life, Output: c.CheckOutput(), CanReport: c.CanReport(),
+	}
+	if !c.Credentials.Complete() {
+		st.NoCredentials = failure.E(failure.Config, failure.Code(failure.CodeMissingCredentials),
+			"no credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (with TENCENTCLOUD_SESSIONTOKEN) are not set; give the function an execution role")
+	}
+	return st
 }

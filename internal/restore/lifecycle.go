@@ -154,7 +154,7 @@ func (s *Service) safetyWanted(job Job) bool {
 	case s.Settings.Life.SafetyBackup == "off":
 		return false
 	}
-	return job.Trigger == "timer" || job.Alarm || strings.HasPrefix(job.Key, "alarm:")
+	return job.Trigger == "timer" || job.Alarm
 }
 
 // lifeBegin marks the result of a restore the sweep continues after its

@@ -94,7 +94,7 @@ func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backu
 func (s *Service) suspect(ctx context.Context, r Result, v *Verification, log *slog.Logger) Result {
 	out := Result{InstanceID: r.InstanceID, BackupID: r.BackupID, TaskID: r.TaskID, Region: r.Region, Status: Suspect,
 		Error: &ErrorBody{Code: "RestoreSuspect", Message: fmt.Sprintf("restore task %d of %s succeeded, but the data does not check out: %s", r.TaskID, r.InstanceID, v.Reason)},
-		Life:  &Life{Verification: v, UndoBackupID: r.Life.UndoBackupID, Undo: r.Life.Undo, eventType: EventTypePrefix + "suspect",
+		Life: &Life{Verification: v, UndoBackupID: r.Life.UndoBackupID, Undo: r.Life.Undo, eventType: EventTypePrefix + "suspect",
 			eventID: uuid.FromName(fmt.Sprintf("%s/%d/suspect", r.InstanceID, r.TaskID))}}
 	log.Warn("restore.suspect", "detail", "the restored data does not check out", "taskId", r.TaskID, "reason", v.Reason)
 	s.emitLife(ctx, &out, log)
