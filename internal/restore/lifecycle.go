@@ -237,7 +237,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // lifeStart starts what comes instead of RestoreInstance now: the safety
 // backup, or the clone; for a dry run it writes the plan. It reports
 // whether the restore is settled here.
-func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
+func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
 	safety := s.safetyWanted(job)
 	if safety && req.Password != "" {
@@ -264,7 +264,7 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, log *slog
 		s.clone(ctx, job, res, log)
 		return true
 	case safety:
-		s.takeSafety(ctx, job, res, log)
+		s.takeSafety(ctx, job, res, lookedAt, log)
 		return true
 	}
 	return false
@@ -318,7 +318,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 // naming the restore. Like RestoreInstance, it is called again only when
 // no backup of this event can have started: an unclear answer or a lock
 // sends it to the backup list first.
-func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger) {
 	lr := s.Redis
 	req := job.Request
 	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger)
@@ -328,6 +328,24 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, log *slo
 	}
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
+	// A last look right before the first call when the first look has
+	// grown old (a slow cloud, a loaded container): another delivery's
+	// safety backup may have started, and even ended (then no lock holds
+	// this call back), meanwhile. As restore does for RestoreInstance.
+	if s.Now().Sub(lookedAt) >= lookAgainAfter {
+		b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since)
+		switch {
+		case err != nil:
+			failed(res, err, log, "could not check again for an earlier safety backup; not taking one")
+			return
+		case ok:
+			res.Status, res.BackupID = Duplicate, cmp.Or(b.Restores, res.BackupID)
+			res.Life = safetyLife(req.InstanceID, b)
+			res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again", b.ID, req.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
+			log.Info("safetyBackup.duplicate", "detail", "safety backup taken by another delivery meanwhile", "undoBackupId", b.ID)
+			return
+		}
+	}
 	n := 0
 	call := func() (accepted, error) {
 		n++

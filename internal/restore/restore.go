@@ -219,7 +219,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 
 	// The safety backup or the clone instead of RestoreInstance now: see
 	// lifecycle.go.
-	if s.lifeStart(ctx, job, res, log, dryRun) {
+	if s.lifeStart(ctx, job, res, lookedAt, log, dryRun) {
 		return
 	}
 	password, err := s.password(ctx, req, res.Region)
