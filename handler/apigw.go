@@ -34,35 +34,105 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 		inv.log = inv.log.With("remoteAddr", strings.TrimSpace(req.Header(events.RemoteAddrHeader)))
 	}
 	inv.log = inv.log.With("gatewayRequestId", req.RequestID(), "sourceIp", sourceIP(req))
-	// A signed approval link (?approve=<plan token>) is its own proof:
-	// see approve.go.
-	if token, ok := approvalLink(req); ok {
-		if req.Method() == http.MethodGet {
-			return inv.confirmPage(token)
+	c := &call{req: req}
+	for _, r := range routes {
+		if !r.match(c) {
+			continue
 		}
-		return inv.gatewayResponse(inv.approveLink(ctx, token))
+		if r.open {
+			return r.serve(inv, ctx, c)
+		}
+		if refused, ok := inv.authenticated(c); !ok {
+			return refused
+		}
+		if r.matchAuthenticated == nil || r.matchAuthenticated(c) {
+			return r.serve(inv, ctx, c)
+		}
 	}
-	if req.Method() != http.MethodPost && req.Method() != http.MethodGet { // GET: status.go
-		inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", "method "+req.Method())
-		return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
-			fmt.Sprintf("method %s: only POST (a restore) and GET (its status) are accepted", req.Method()))))
+	inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", "method "+req.Method())
+	return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
+		fmt.Sprintf("method %s: only POST (a restore) and GET (its status) are accepted", req.Method()))))
+}
+
+// call is one HTTP call as the routes see it: the request, and once it is
+// authenticated, its body (decoded) and who sent it.
+type call struct {
+	req   *events.APIGatewayRequest
+	body  []byte
+	b     body
+	who   caller
+	authd bool
+}
+
+// route is one kind of HTTP call the function answers. Every route but
+// an open one is served only after the one authentication (authenticated);
+// matchAuthenticated, where set, looks at the authenticated body.
+type route struct {
+	name               string
+	match              func(*call) bool
+	open               bool // its own proof: the approval link's token
+	matchAuthenticated func(*call) bool
+	serve              func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse
+}
+
+// routes are the HTTP calls the function answers, the first that matches
+// serving: a table, so that no path can go around the authentication.
+var routes = []route{
+	{name: "approval link", open: true, // ?approve=<plan token>: see approve.go
+		match: func(c *call) bool { _, ok := approvalLink(c.req); return ok },
+		serve: func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse {
+			token, _ := approvalLink(c.req)
+			if c.req.Method() == http.MethodGet {
+				return inv.confirmPage(token)
+			}
+			return inv.gatewayResponse(inv.approveLink(ctx, token))
+		}},
+	{name: "status", // where is my restore? see status.go
+		match: func(c *call) bool { return c.req.Method() == http.MethodGet },
+		serve: func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse {
+			return inv.status(ctx, c.req)
+		}},
+	{name: "approval", match: isPost,
+		matchAuthenticated: func(c *call) bool { _, _, ok, err := parseApproval(c.b); return ok || err != nil },
+		serve: func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse {
+			token, force, _, err := parseApproval(c.b)
+			return inv.gatewayResponse(inv.approve(ctx, token, force, err))
+		}},
+	{name: "callback check", match: isPost, // Cloud Monitor's check of a new callback address
+		matchAuthenticated: func(c *call) bool { return isCallbackCheck(c.b) },
+		serve: func(inv *invocation, _ context.Context, c *call) events.APIGatewayResponse {
+			return inv.callbackCheck(c.b)
+		}},
+	{name: "restore", match: isPost, serve: (*invocation).restoreCall},
+}
+
+func isPost(c *call) bool { return c.req.Method() == http.MethodPost }
+
+// authenticated is the one authentication of the webhook: the body read
+// within its bound, then the caller's proof (a signature over the body, or
+// over the query of a GET; or basic auth). Authentication comes before
+// anything of the configuration is used or told: a caller who has not
+// proved who it is learns only that. It reports false with the answer of
+// a refused call.
+func (inv *invocation) authenticated(c *call) (events.APIGatewayResponse, bool) {
+	if c.authd {
+		return events.APIGatewayResponse{}, true
 	}
+	req := c.req
 	if len(req.Body) > MaxBodyBytes*4/3+4 {
-		return inv.tooLarge()
+		return inv.tooLarge(), false
 	}
 	body, err := req.RawBody()
 	if err != nil {
-		return inv.gatewayResponse(inv.requestFailure(invalid("body", err.Error())))
+		return inv.gatewayResponse(inv.requestFailure(invalid("body", err.Error()))), false
 	}
 	if len(body) > MaxBodyBytes {
-		return inv.tooLarge()
+		return inv.tooLarge(), false
 	}
-	// Authentication comes before anything of the configuration is used
-	// or told: a caller who has not proved who it is learns only that.
 	auth, aerr := config.LoadWebhookAuth(inv.h.Getenv)
 	if aerr != nil {
 		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every webhook call is refused", "error", aerr.Error())
-		return inv.gatewayResponse(inv.requestFailure(unauthenticated("not authenticated")))
+		return inv.gatewayResponse(inv.requestFailure(unauthenticated("not authenticated"))), false
 	}
 	signed := body
 	if req.Method() == http.MethodGet {
@@ -73,23 +143,20 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 	who, err := authenticate(auth, req.Header, signed, inv.h.Now())
 	if err != nil {
 		inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", err.Error())
-		return inv.gatewayResponse(inv.requestFailure(err))
+		return inv.gatewayResponse(inv.requestFailure(err)), false
 	}
 	inv.log.Info("webhook.authenticated", "detail", "webhook authenticated", "method", who.method)
-	if req.Method() == http.MethodGet {
-		return inv.status(ctx, req) // where is my restore? see status.go
-	}
-	b := decodeBody(body)
-	if token, force, ok, err := parseApproval(b); ok || err != nil {
-		return inv.gatewayResponse(inv.approve(ctx, token, force, err))
-	}
-	if isCallbackCheck(b) {
-		return inv.callbackCheck(b)
-	}
-	inv.noteAlarmCallback(b)
-	src := inv.webhookSource(who, req.Header(IdempotencyHeader), body)
-	jobs := inv.jobs(b, src)
-	if results, ok := inv.handOff(ctx, b, src, jobs, wantsWait(req.QueryString)); ok {
+	c.body, c.b, c.who, c.authd = body, decodeBody(body), who, true
+	return events.APIGatewayResponse{}, true
+}
+
+// restoreCall serves a restore request or an alarm: run here, or handed
+// off to the function's own asynchronous invocation (handoff.go).
+func (inv *invocation) restoreCall(ctx context.Context, c *call) events.APIGatewayResponse {
+	inv.noteAlarmCallback(c.b)
+	src := inv.webhookSource(c.who, c.req.Header(IdempotencyHeader), c.body)
+	jobs := inv.jobs(c.b, src)
+	if results, ok := inv.handOff(ctx, c.b, src, jobs, wantsWait(c.req.QueryString)); ok {
 		return inv.gatewayResponse(results)
 	}
 	return inv.gatewayResponse(inv.run(ctx, jobs))
