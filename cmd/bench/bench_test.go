@@ -1,9 +1,12 @@
 package main
 
-// Tests of the benchmark's own arithmetic and parsing. Nothing here is timed.
+// Tests of the benchmark's own arithmetic and parsing, and that its API-call
+// count measures. Nothing here is timed.
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -144,6 +147,44 @@ func TestReportHasEverySummaryRow(t *testing.T) {
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
+		}
+	}
+	if t.Failed() || os.Getenv("BENCH_SHOW") != "" {
+		t.Log(md)
+	}
+}
+
+// The API-calls section runs the built function against the emulator and
+// counts what each restore cost: it asserts only that it measured (every
+// case counted, RestoreInstance once each), not what the counts are.
+func TestCallsPerRestoreMeasures(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "main")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../..")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	sec, err := runCalls(bin, "../../testdata", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sec.Cases) != 4 {
+		t.Fatalf("%d cases measured, want 4", len(sec.Cases))
+	}
+	for _, c := range sec.Cases {
+		total := c.Total()
+		if total["RestoreInstance"] != 1 || c.Restores != 1 || total["SendCmqMsg"] < 1 {
+			t.Errorf("%s: calls %v, restores %d; want RestoreInstance once and a message", c.Name, total, c.Restores)
+		}
+	}
+	if safe := sec.Cases[3]; len(safe.Steps) < 2 || safe.Total()["ManualBackupInstance"] != 1 {
+		t.Errorf("%s: %d invocations, calls %v; want the request and its sweeps, one safety backup", safe.Name, len(safe.Steps), safe.Total())
+	}
+	r := &report{calls: sec}
+	md := r.markdown()
+	for _, c := range sec.Cases {
+		if !strings.Contains(md, "| "+c.Name+" |") {
+			t.Errorf("report lacks the row of %q", c.Name)
 		}
 	}
 	if t.Failed() || os.Getenv("BENCH_SHOW") != "" {

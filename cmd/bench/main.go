@@ -2,7 +2,8 @@
 // runs it (a process spoken to over net/rpc, internal/scfdriver) against
 // the cloud emulator (internal/cloudemu), runs the Go micro-benchmarks, and
 // writes BENCHMARKS.md: cold start, warm invocations, memory, size,
-// throughput against the API's limit, alarm callbacks against a slow cloud.
+// throughput against the API's limit, alarm callbacks against a slow cloud,
+// a fleet at the account's limits, API calls per restore.
 //
 // It is a benchmark, not a test: a missed target is reported in the file,
 // not by the exit status, which is non-zero only when something could not
@@ -46,6 +47,7 @@ type report struct {
 	tput     *tputSection
 	callback *callbackSection
 	fleet    *fleetSection
+	calls    *callsSection
 	gobench  *goBenchSection
 	errors   []string
 }
@@ -59,12 +61,13 @@ func main() {
 	fleetN := flag.Int("fleet", 1000, "instances of the fleet section, one alarm each")
 	fleetC := flag.Int("fleet-containers", 16, "function processes the fleet's alarms are delivered to at once")
 	fleetOnly := flag.Bool("fleet-only", false, "measure only the fleet section")
+	callsOnly := flag.Bool("calls-only", false, "measure only the API calls per restore")
 	flag.Parse()
 	if *starts < 1 || *warm < 1 || *fleetN < 1 || *fleetC < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -starts, -warm, -fleet and -fleet-containers must be positive")
 		os.Exit(2)
 	}
-	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetOnly}) {
+	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetOnly, *callsOnly}) {
 		os.Exit(1)
 	}
 }
@@ -74,6 +77,7 @@ type settings struct {
 	starts, warm   int
 	fleetN, fleetC int
 	fleetOnly      bool
+	callsOnly      bool
 }
 
 func run(binPath, zipPath, out string, set settings) bool {
@@ -91,6 +95,12 @@ func run(binPath, zipPath, out string, set settings) bool {
 	bin, err := filepath.Abs(binPath)
 	if err != nil {
 		fail("binary", err)
+	}
+	if set.callsOnly {
+		if r.calls, err = runCalls(bin, testdata, logf); err != nil {
+			fail("API calls per restore", err)
+		}
+		return finish(r, out, began, logf)
 	}
 	if set.fleetOnly {
 		if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
@@ -128,6 +138,9 @@ func run(binPath, zipPath, out string, set settings) bool {
 	}
 	if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
 		fail("fleet", err)
+	}
+	if r.calls, err = runCalls(bin, testdata, logf); err != nil {
+		fail("API calls per restore", err)
 	}
 	if r.gobench, err = runGoBench(); err != nil {
 		fail("go micro-benchmarks", err)

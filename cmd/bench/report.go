@@ -71,6 +71,18 @@ func (r *report) targets() []target {
 		add("Fleet: last restore accepted, over the floor (N / 20 s)", fmt.Sprintf("%.1f s / %.1f s = %.2f", f.LastAccepted.Seconds(), f.Floor().Seconds(), f.Ratio()), "≤ 1.15", f.Ratio() <= targetFleetRatio)
 		add("Fleet: RequestLimitExceeded answers", fmt.Sprintf("%d of %d calls (%.2f%%)", f.TotalThrottled(), f.TotalCalls(), f.throttledShare()), "≤ 1%", f.throttledShare() <= 1)
 	}
+	if c := r.calls; c != nil && len(c.Cases) > 0 {
+		named := c.Cases[0]
+		n := sum(named.Total())
+		add("API calls per restore, its backup named", fmt.Sprintf("%d (%s)", n, byAction(named.Total())), fmt.Sprintf("the least: %d", named.Least), n <= named.Least)
+		reads := 0
+		for _, cc := range c.Cases {
+			if len(cc.Steps) > 0 && !cc.Safety {
+				reads = max(reads, cc.Steps[0].readsBeforeWork())
+			}
+		}
+		add("Task list reads before RestoreInstance, fast path (section 9, safety backups off)", fmt.Sprintf("at most %d", reads), "≤ 1", reads <= 1)
+	}
 	if r.callback != nil {
 		s := summarize(r.callback.Answers)
 		add("Alarm callback answer, every cloud call 2 s late", "median "+ms(s.P50)+" (p99 "+ms(s.P99)+")", "< 1 s", s.P99 < 1000)
@@ -173,6 +185,10 @@ func (r *report) data() map[string]any {
 	}
 	if f := r.fleet; f != nil {
 		d["Fleet"] = f.table()
+	}
+	if c := r.calls; c != nil {
+		d["Calls"], d["CallSteps"], d["CallsLeast"] = c.table(), c.steps(), c.least()
+		d["CallsBackup"], d["CallsTask"] = callsBackup, callsTask
 	}
 	if g := r.gobench; g != nil {
 		t := newTable("package", "benchmark", "ns/op median", "ns/op min – max", "B/op", "allocs/op")

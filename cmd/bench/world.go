@@ -178,17 +178,33 @@ func mustJSON(v any) []byte {
 // ServeHTTP is entered until it returns, summed over every request. Loopback
 // TCP, the HTTP client and server framing, the SDK and the function are
 // outside it.
+// It also keeps the actions in the order they came (X-TC-Action), for the
+// sequence of a restore's calls.
 type timedHandler struct {
 	h     http.Handler
 	total atomic.Int64 // nanoseconds
 	count atomic.Int64
+
+	mu      sync.Mutex
+	actions []string
 }
 
 func (t *timedHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	t.mu.Lock()
+	t.actions = append(t.actions, r.Header.Get("X-TC-Action"))
+	t.mu.Unlock()
 	start := time.Now()
 	t.h.ServeHTTP(rw, r)
 	t.total.Add(int64(time.Since(start)))
 	t.count.Add(1)
+}
+
+// actionsSince returns the actions received after the first n, and how
+// many there are in all.
+func (t *timedHandler) actionsSince(n int) ([]string, int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.actions[min(n, len(t.actions)):]...), len(t.actions)
 }
 
 // snapshot returns the emulator time (ms) and request count so far.
