@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"redis-restore/internal/fleet"
 )
 
 func TestSummarize(t *testing.T) {
@@ -189,5 +192,26 @@ func TestCallsPerRestoreMeasures(t *testing.T) {
 	}
 	if t.Failed() || os.Getenv("BENCH_SHOW") != "" {
 		t.Log(md)
+	}
+}
+
+// The fleet's bound is the action whose calls need the most time at the
+// role's limit: the queue's sends at a sub-account's 10 a second before
+// the Redis actions at 20; unlimited actions are not bounds.
+func TestFleetBoundsPutTheQueueAtItsRoleLimit(t *testing.T) {
+	f := &fleetSection{fleet.Result{Instances: 1000, Wall: 200 * time.Second,
+		Calls: map[string]int{"RestoreInstance": 1000, "DescribeTaskList": 1200, "SendCmqMsg": 1000, "GetSecretValue": 5}}}
+	bs := f.bounds()
+	if len(bs) != 3 {
+		t.Fatalf("bounds %+v: want the three limited actions", bs)
+	}
+	if b := bs[0]; b.Action != "SendCmqMsg" || b.Limit != 10 || b.Least != 100*time.Second || b.Achieved != 5 {
+		t.Errorf("first bound %+v, want SendCmqMsg at 10 a second: 100 s, 5 a second achieved", b)
+	}
+	if b := bs[1]; b.Action != "DescribeTaskList" || b.Least != 60*time.Second {
+		t.Errorf("second bound %+v, want DescribeTaskList: 60 s", b)
+	}
+	if !strings.Contains(f.boundText(), "`SendCmqMsg`'s 1000 calls (1.00 a restore) at the role's 10 a second need 100.0 s, 2.00 times the floor") {
+		t.Errorf("boundText: %s", f.boundText())
 	}
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
+	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/fleet"
 )
 
@@ -51,4 +56,69 @@ func (f *fleetSection) throttledShare() float64 {
 		return 0
 	}
 	return 100 * float64(f.TotalThrottled()) / float64(f.TotalCalls())
+}
+
+// actionBound is what one action's limit allows the fleet: its calls at
+// the role's limit take Least; over the run they came at Achieved a second.
+type actionBound struct {
+	Action   string
+	Calls    int
+	Limit    int // a second, for the role (a sub-account where the document says so)
+	Least    time.Duration
+	Achieved float64 // calls a second over the run (to the last answer)
+}
+
+// bounds is every limited action the fleet called, the one whose calls
+// need the most time at its limit first: that action bounds the fleet
+// before any share or scheduling is taken off.
+func (f *fleetSection) bounds() []actionBound {
+	var out []actionBound
+	for a, n := range f.Calls {
+		l, ok := cloudemu.DocumentedLimits[a]
+		if !ok || n == 0 {
+			continue
+		}
+		limit := l.PerSecond
+		if l.SubAccount > 0 {
+			limit = l.SubAccount // the function signs with its role
+		}
+		b := actionBound{Action: a, Calls: n, Limit: limit, Least: time.Duration(float64(n) / float64(limit) * float64(time.Second))}
+		if s := f.Wall.Seconds(); s > 0 {
+			b.Achieved = float64(n) / s
+		}
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b actionBound) int {
+		if c := cmp.Compare(b.Least, a.Least); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Action, b.Action)
+	})
+	return out
+}
+
+// boundsTable shows bounds against the floor.
+func (f *fleetSection) boundsTable() *table {
+	t := newTable("action", "calls (per restore)", "the role's limit a second", "least time at the limit", "over the floor", "rate over the run (to the last answer)", "share of the limit")
+	floor := f.Floor().Seconds()
+	for _, b := range f.bounds() {
+		t.row("`"+b.Action+"`", fmt.Sprintf("%d (%.2f)", b.Calls, float64(b.Calls)/float64(f.Instances)), b.Limit,
+			fmt.Sprintf("%.1f s", b.Least.Seconds()), fmt.Sprintf("%.2f", b.Least.Seconds()/floor),
+			fmt.Sprintf("%.1f a second", b.Achieved), fmt.Sprintf("%.0f %%", 100*b.Achieved/float64(b.Limit)))
+	}
+	return t
+}
+
+// boundText names the actions that bound the fleet most, for the prose.
+func (f *fleetSection) boundText() string {
+	bs := f.bounds()
+	var parts []string
+	for i, b := range bs {
+		if i == 2 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("`%s`'s %d calls (%.2f a restore) at the role's %d a second need %.1f s, %.2f times the floor, and came at %.1f a second (%.0f %% of the limit)",
+			b.Action, b.Calls, float64(b.Calls)/float64(f.Instances), b.Limit, b.Least.Seconds(), b.Least.Seconds()/f.Floor().Seconds(), b.Achieved, 100*b.Achieved/float64(b.Limit)))
+	}
+	return strings.Join(parts, "; next, ")
 }

@@ -184,7 +184,7 @@ func (r *report) data() map[string]any {
 			records, apiLimit, limitSeconds, limitSeconds*(1-limitTolerance), limitSeconds*(1+limitTolerance))
 	}
 	if f := r.fleet; f != nil {
-		d["Fleet"] = f.table()
+		d["Fleet"], d["FleetBounds"], d["FleetBound"] = f.table(), f.boundsTable(), f.boundText()
 	}
 	if c := r.calls; c != nil {
 		d["Calls"], d["CallSteps"], d["CallsLeast"] = c.table(), c.steps(), c.least()
