@@ -32,11 +32,12 @@
 // nothing to compare with, and the result is not verified.
 //
 // A check is bounded in time (Expect.Timeout, default 5 s, for all of
-// it), makes one connection, and is read-only: the client refuses to send
-// anything but HELLO, AUTH, SELECT, PING, INFO, DBSIZE and GETRANGE (the canary
-// is read with GETRANGE, 64 bytes at most). The password is never in the
-// result, an error or a log line: server replies quoted in errors have it
-// blotted out.
+// it: the dial, each read and write, and the context), makes one
+// connection (redigo's, no pool, no retries), and is read-only: the
+// connection refuses to send anything but HELLO, AUTH, SELECT, PING, INFO,
+// DBSIZE and GETRANGE (the canary is read with GETRANGE, 64 bytes at
+// most). The password is never in the result, an error or a log line:
+// server replies quoted in errors have it blotted out.
 package verify
 
 import (
@@ -46,11 +47,12 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/gomodule/redigo/redis"
 
 	"redis-restore/internal/failure"
 )
@@ -104,9 +106,10 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// readOnly are the commands a check may send; HELLO (whose failure, on
-// servers before Redis 6 and some proxies, falls back to AUTH), AUTH and
-// SELECT are the connection's own.
+// readOnly are the commands a check may send; HELLO, AUTH and SELECT are
+// a connection's own (this one authenticates with AUTH, in RESP2: what
+// every Redis since 2.8, and Tencent's proxies, accept; it sends no HELLO
+// and no SELECT).
 var readOnly = map[string]bool{"hello": true, "auth": true, "select": true, "ping": true, "info": true, "dbsize": true, "getrange": true}
 
 // Check connects to the instance at addr ("host:port") with password
@@ -121,17 +124,21 @@ func Check(ctx context.Context, addr, password string, want Expect) (Result, err
 		res.Reason = err.Error()
 		return res, failure.E(failure.Invalid, res.Reason)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(want.Timeout, defaultTimeout))
+	timeout := cmp.Or(want.Timeout, defaultTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c := newClient(addr, password, cmp.Or(want.Timeout, defaultTimeout))
-	defer c.Close()
 
 	unmade := func(step string, err error) (Result, error) {
 		kind, what := classify(err)
 		res.Reason = fmt.Sprintf("%s: %s: %s", step, what, redact(err.Error(), password))
 		return res, failure.E(kind, res.Reason)
 	}
-	if err := c.Ping(ctx).Err(); err != nil {
+	c, err := dial(ctx, addr, password, timeout)
+	if err != nil {
+		return unmade("PING "+addr, err)
+	}
+	defer c.Close()
+	if _, err := c.DoContext(ctx, "PING"); err != nil {
 		return unmade("PING "+addr, err)
 	}
 	n, err := countKeys(ctx, c)
@@ -151,8 +158,8 @@ func Check(ctx context.Context, addr, password string, want Expect) (Result, err
 		}
 	}
 	if want.CanaryKey != "" {
-		v, err := c.GetRange(ctx, want.CanaryKey, 0, canaryBytes-1).Result()
-		if err != nil && !errors.Is(err, goredis.Nil) {
+		v, err := redis.String(c.DoContext(ctx, "GETRANGE", want.CanaryKey, 0, canaryBytes-1))
+		if err != nil && !errors.Is(err, redis.ErrNil) {
 			if isWrongType(err) {
 				problems = append(problems, fmt.Sprintf("the canary %q is not a string", want.CanaryKey))
 			} else {
@@ -211,54 +218,71 @@ func judgeCanary(asOf time.Time, want Expect) []string {
 	return out
 }
 
-// newClient is a client of one connection that sends read-only commands
-// only, with no retries: a check that fails is made again by its caller.
-func newClient(addr, password string, timeout time.Duration) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{
-		Addr: addr, Password: password,
-		// RESP2 and no CLIENT SETINFO: what every Redis since 2.8, and
-		// Tencent's proxies, accept at connect.
-		Protocol: 2, DisableIdentity: true,
-		DialTimeout: timeout, ContextTimeoutEnabled: true,
-		MaxRetries: -1, DialerRetries: 1, PoolSize: 1,
-	})
-	c.AddHook(readOnlyHook{})
-	return c
+// dial opens the check's one connection, every command bounded by
+// timeout as well as by ctx, and authenticates on it: AUTH goes through
+// the read-only guard like every other command.
+func dial(ctx context.Context, addr, password string, timeout time.Duration) (readOnlyConn, error) {
+	conn, err := redis.DialContext(ctx, "tcp", addr,
+		redis.DialConnectTimeout(timeout), redis.DialReadTimeout(timeout), redis.DialWriteTimeout(timeout))
+	if err != nil {
+		return readOnlyConn{}, err
+	}
+	c := readOnlyConn{conn}
+	if password != "" {
+		if _, err := c.DoContext(ctx, "AUTH", password); err != nil {
+			c.Close()
+			return readOnlyConn{}, err
+		}
+	}
+	return c, nil
 }
 
-// readOnlyHook refuses, before it is sent, any command not in readOnly.
-type readOnlyHook struct{}
+// readOnlyConn refuses, before it is sent, any command not in readOnly,
+// whichever way it goes: Do, DoContext, or Send (a pipeline). It has no
+// DoWithTimeout: redis.DoWithTimeout on it fails rather than go around
+// the guard.
+type readOnlyConn struct{ redis.Conn }
 
-func (readOnlyHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (readOnlyHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		if !readOnly[strings.ToLower(cmd.Name())] {
-			err := fmt.Errorf("verify: %s refused: a check sends read-only commands only", strings.ToUpper(cmd.Name()))
-			cmd.SetErr(err)
-			return err
-		}
-		return next(ctx, cmd)
+func (c readOnlyConn) Do(cmd string, args ...any) (any, error) {
+	if err := refuse(cmd, true); err != nil {
+		return nil, err
 	}
+	return c.Conn.Do(cmd, args...)
 }
 
-func (readOnlyHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		for _, cmd := range cmds {
-			if !readOnly[strings.ToLower(cmd.Name())] {
-				err := fmt.Errorf("verify: %s refused: a check sends read-only commands only", strings.ToUpper(cmd.Name()))
-				cmd.SetErr(err)
-				return err
-			}
-		}
-		return next(ctx, cmds)
+func (c readOnlyConn) DoContext(ctx context.Context, cmd string, args ...any) (any, error) {
+	if err := refuse(cmd, true); err != nil {
+		return nil, err
 	}
+	return redis.DoContext(c.Conn, ctx, cmd, args...)
+}
+
+func (c readOnlyConn) Send(cmd string, args ...any) error {
+	if err := refuse(cmd, false); err != nil {
+		return err
+	}
+	return c.Conn.Send(cmd, args...)
+}
+
+// ReceiveContext reads a reply; it sends nothing.
+func (c readOnlyConn) ReceiveContext(ctx context.Context) (any, error) {
+	return redis.ReceiveContext(c.Conn, ctx)
+}
+
+// refuse says why cmd may not be sent, or nil. An empty name is allowed
+// where it sends no command (Do's "flush what Send queued and read the
+// replies", each of them checked when queued).
+func refuse(cmd string, emptyAllowed bool) error {
+	if readOnly[strings.ToLower(cmd)] || (cmd == "" && emptyAllowed) {
+		return nil
+	}
+	return fmt.Errorf("verify: %s refused: a check sends read-only commands only", strings.ToUpper(cmd))
 }
 
 // countKeys sums INFO keyspace over the databases ("db0:keys=12,..."); a
 // server whose INFO has no keyspace section answers DBSIZE (database 0).
-func countKeys(ctx context.Context, c *goredis.Client) (int64, error) {
-	info, err := c.Info(ctx, "keyspace").Result()
+func countKeys(ctx context.Context, c readOnlyConn) (int64, error) {
+	info, err := redis.String(c.DoContext(ctx, "INFO", "keyspace"))
 	if err != nil && !isReplyError(err) {
 		return 0, err
 	}
@@ -281,7 +305,7 @@ func countKeys(ctx context.Context, c *goredis.Client) (int64, error) {
 		}
 		return total, nil
 	}
-	return c.DBSize(ctx).Result()
+	return redis.Int64(c.DoContext(ctx, "DBSIZE"))
 }
 
 // parseTime reads a canary: RFC 3339, or Unix seconds, or Unix
@@ -305,7 +329,7 @@ func parseTime(s string) (time.Time, error) {
 func classify(err error) (failure.Kind, string) {
 	msg := err.Error()
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, os.ErrDeadlineExceeded):
 		return failure.Transient, "no answer within the check's time"
 	case strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "WRONGPASS"),
 		strings.Contains(msg, "invalid password"), strings.Contains(msg, "ERR AUTH"):
@@ -318,11 +342,11 @@ func classify(err error) (failure.Kind, string) {
 	return failure.Transient, "the instance cannot be reached"
 }
 
-// isReplyError reports whether err is the server's answer (go-redis marks
-// those as its Error), not the connection's failure.
+// isReplyError reports whether err is the server's answer (redigo gives
+// those as redis.Error), not the connection's failure.
 func isReplyError(err error) bool {
-	var re goredis.Error
-	return errors.As(err, &re) && !errors.Is(err, goredis.Nil)
+	var re redis.Error
+	return errors.As(err, &re)
 }
 
 func isWrongType(err error) bool { return strings.HasPrefix(err.Error(), "WRONGTYPE") }
