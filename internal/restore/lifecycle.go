@@ -180,7 +180,7 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	if !s.safetyWanted(job) {
 		return false
 	}
-	b, ok, err := s.findSafety(ctx, res.Region, job.Request.InstanceID, job.Since)
+	b, ok, err := s.findSafety(ctx, job, res.Region, job.Since, false)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
@@ -333,7 +333,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	// safety backup may have started, and even ended (then no lock holds
 	// this call back), meanwhile. As restore does for RestoreInstance.
 	if s.Now().Sub(lookedAt) >= lookAgainAfter {
-		b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since)
+		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since, true)
 		switch {
 		case err != nil:
 			failed(res, err, log, "could not check again for an earlier safety backup; not taking one")
@@ -373,7 +373,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		if !maybeTaken && !locked {
 			return false
 		}
-		b, ok, err := s.findSafety(attemptCtx, res.Region, req.InstanceID, since)
+		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since, true)
 		switch {
 		case err != nil && maybeTaken:
 			cannotTell(err)
@@ -407,7 +407,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	case stop == errSettled:
 		return
 	case stop != nil:
-		b, ok, ferr := s.findSafety(ctx, res.Region, req.InstanceID, since)
+		b, ok, ferr := s.findSafety(ctx, job, res.Region, since, true)
 		switch {
 		case ferr == nil && ok:
 			s.safetyAccepted(res, req.InstanceID, b, log)
@@ -423,7 +423,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	}
 	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
 	// The backup's ID is in the backup list (while it runs, too).
-	if found, ok, ferr := s.findSafety(attemptCtx, res.Region, req.InstanceID, since); ferr == nil && ok {
+	if found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since, true); ferr == nil && ok {
 		found.TaskID = a.taskID
 		if found.Restores == "" { // found by its task: not listed yet
 			found.Restores = res.BackupID
@@ -446,7 +446,8 @@ func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup,
 // lists a backup only once it is done, by its task, a manual backup task
 // that started since then (taken for this event's, as a restore task is
 // for its restore).
-func (s *Service) findSafety(ctx context.Context, region, instanceID string, since time.Time) (SafetyBackup, bool, error) {
+func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time, fresh bool) (SafetyBackup, bool, error) {
+	instanceID := job.Request.InstanceID
 	since = since.Truncate(time.Second)
 	list, err := s.safetyBackups(ctx, region, instanceID, since, s.Now().Add(time.Minute))
 	if err != nil {
@@ -462,10 +463,9 @@ func (s *Service) findSafety(ctx context.Context, region, instanceID string, sin
 	if found {
 		return best, true, nil
 	}
-	lr := s.Redis
-	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return lr.DescribeTasks(ctx, region, instanceID, since, s.Now().Add(time.Minute))
-	})
+	// The task list, from the job's reading where it reaches back (see
+	// observe.go) on the first look, afresh after that.
+	tasks, err := s.tasksSince(ctx, job, region, since, fresh)
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
