@@ -99,7 +99,7 @@ func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
 			return gatewayEvent(t, req, map[string]string{
 				"x-restore-signature": handler.Sign(webhookSecret, time.Now().Add(2*time.Minute), []byte(req))})
 		},
-		"direct invocation":      func() []byte { return []byte(req) },
+		"direct invocation": func() []byte { return []byte(req) },
 	}
 	for name, payload := range cases {
 		t.Run(name, func(t *testing.T) {

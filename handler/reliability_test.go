@@ -147,3 +147,46 @@ func TestSameInstanceTwiceInABatchRestoresOnce(t *testing.T) {
 		t.Fatalf("results %+v", rs)
 	}
 }
+
+// A queue (or topic) that fails once and then recovers still gets the
+// outcome: the message is sent again, the restore is not started again, and
+// the invocation succeeds. The fault kinds are those where nothing reached
+// the queue, so exactly one message is there in the end.
+func TestOutcomeMessageIsSentAgainAfterAQueueFault(t *testing.T) {
+	faults := map[string]cloudemu.Fault{
+		"InternalError": {Code: "InternalError"}, "503": {HTTPStatus: 503}, "reset": {Reset: true},
+		"RequestLimitExceeded": {Code: "RequestLimitExceeded"},
+	}
+	for _, out := range []struct{ action, setting string }{{"SendCmqMsg", "RESTORE_QUEUE"}, {"PublishCmqMsg", "RESTORE_TOPIC"}} {
+		for fname, f := range faults {
+			t.Run(out.action+" "+fname, func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t)
+				name := e.demo.Queue
+				if out.setting == "RESTORE_TOPIC" {
+					delete(e.vars, "RESTORE_QUEUE")
+					e.vars["RESTORE_TOPIC"] = e.demo.Topic
+					name = e.demo.Topic
+				}
+				e.emu.SetFaults(out.action, cloudemu.Faults{Sequence: []cloudemu.Fault{f}})
+				ans, err := e.invoke(fixture(t, "timer.json"))
+				if err != nil {
+					t.Fatalf("invocation failed after one queue fault: %v", err)
+				}
+				rs, _ := decodeAnswer(t, ans)
+				r := onlyResult(t, rs)
+				calls := e.emu.RestoreCalls()
+				if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID || r.MessageID == "" || r.Undelivered {
+					t.Fatalf("result %+v, restores %+v", r, calls)
+				}
+				if n := e.emu.Calls(out.action); n != 2 {
+					t.Errorf("%s called %d times, want 2 (one fault, one success)", out.action, n)
+				}
+				msgs := e.emu.Messages(name)
+				if len(msgs) != 1 || !strings.Contains(msgs[0].Body, `"taskId":`+itoa(r.TaskID)) {
+					t.Errorf("messages on %s: %+v, want one with task %d", name, msgs, r.TaskID)
+				}
+			})
+		}
+	}
+}
