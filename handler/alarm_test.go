@@ -17,7 +17,7 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 	// firstOccurTime 2026-11-29 10:00 CST is 02:00Z; less 5m, the newest
 	// restorable demo backup before 01:55Z started 2026-11-28 19:00Z.
 	// Cloud Monitor is answered 200, its sessionId echoed with retCode 0.
-	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
 	assertCallbackBody(t, resp.Body, "xxxxxxxx")
@@ -75,7 +75,7 @@ func TestAlarmShapes(t *testing.T) {
 				t.Fatalf("result %+v, want %s (%q)", r, c.status, c.reason)
 			}
 			if c.status == restore.DryRun {
-				if r.InstanceID != "crs-5a4py64p" || r.BackupID != e.demo.LatestBackupID {
+				if r.InstanceID != "crs-5a4py64p" || r.BackupID != backupBeforeTheAlarms {
 					t.Errorf("planned %s from %s", r.InstanceID, r.BackupID)
 				}
 				if m := e.messages(); len(m) != 1 || m[0].Type != "com.tencentcloud.redis.restore.planned" {

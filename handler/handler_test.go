@@ -26,7 +26,7 @@ func TestTimerRestoreIsAcceptedAndItsTaskIdQueued(t *testing.T) {
 	if r.Status != restore.Accepted || r.TaskID != calls[0].TaskID || r.TaskID == 0 {
 		t.Fatalf("result %+v, want accepted with task %d", r, calls[0].TaskID)
 	}
-	if r.InstanceID != e.demo.InstanceID || r.BackupID != e.demo.LatestBackupID || r.Region != e.demo.Region || r.RequestID == "" {
+	if r.InstanceID != e.demo.InstanceID || r.BackupID != backupBeforeTheAlarms || r.Region != e.demo.Region || r.RequestID == "" {
 		t.Errorf("result fields: %+v", r)
 	}
 	msgs := e.messages()
@@ -159,7 +159,7 @@ func TestDirectInvocationBothSpellingsAndBatch(t *testing.T) {
 	for _, c := range calls {
 		backups[c.BackupID] = true
 	}
-	if !backups["678362566696298532848115"] || !backups[e.demo.LatestBackupID] {
+	if !backups["678362566696298532848115"] || !backups[backupBeforeTheAlarms] {
 		t.Errorf("restored backups %v", backups)
 	}
 }

@@ -52,10 +52,26 @@ func (s *syncBuffer) String() string {
 
 const webhookSecret = "test-webhook-secret-9f2c"
 
+// The demo instance's backups around its alarms (firstOccurTime 2026-11-29
+// 02:00Z): the newest restorable one before them, which an alarm restores,
+// and one after them, the newest of all, which "latest" restores. The
+// fixtures that name a backup name the one before the alarms.
+const (
+	backupBeforeTheAlarms = "678362566696298532848117"
+	backupAfterTheAlarms  = "678362566696298532848119"
+)
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	emu := cloudemu.New(cloudemu.Options{Seed: 1})
 	demo := cloudemu.SeedDemo(emu)
+	// A restorable backup taken after the demo alarms fired (02:00Z): the
+	// newest backup is not the one before an alarm, so that a restore
+	// that must take the one before it cannot take the newest by mistake.
+	emu.AddBackup(demo.InstanceID, cloudemu.Backup{ID: backupAfterTheAlarms, BackupType: "1", Status: 2, Size: 1 << 20,
+		StartTime: time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC), EndTime: time.Date(2026, 11, 29, 3, 8, 0, 0, time.UTC)})
+	demo.BackupIDs = append(demo.BackupIDs, backupAfterTheAlarms)
+	demo.LatestBackupID = backupAfterTheAlarms
 	emu.SetTaskDuration(time.Millisecond)
 	url, closeFn, err := emu.Listen("127.0.0.1:0")
 	if err != nil {

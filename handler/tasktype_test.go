@@ -22,7 +22,7 @@ func TestAlarmAfterAutomaticBackupRestoresExactlyOnce(t *testing.T) {
 
 	_, rs := e.gateway(fixture(t, "apigw-alarm.json"))
 	r := onlyResult(t, rs)
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("first delivery: %+v, want accepted (the automatic backup is no restore)", r)
 	}
 	calls := e.emu.RestoreCalls()

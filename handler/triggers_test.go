@@ -151,7 +151,7 @@ func TestAlarmCallbackThroughFunctionURLEchoesSessionID(t *testing.T) {
 	resp, rs := e.functionURL(fixture(t, "functionurl-alarm.json"))
 	r := onlyResult(t, rs)
 	// firstOccurTime 02:00Z less 5 minutes: the demo's newest backup.
-	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
 	assertCallbackBody(t, resp.Body, "xxxxxxxx")
@@ -209,7 +209,7 @@ func TestDirectCloudMonitorCallbackRestores(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_WEBHOOK_SECRET")
 	r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json")))
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID || !strings.Contains(r.Reason, "policy-n4exeh88") {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
 		t.Fatalf("result %+v", r)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != r.TaskID {
@@ -247,7 +247,7 @@ func TestDirectCallbackOfTheDocumentedMetricAlarmIsRecognised(t *testing.T) {
 func TestCKafkaRecordRestores(t *testing.T) {
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "ckafka.json")))
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("result %+v", r)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.Trigger != "ckafka" || m[0].Data.TaskID != r.TaskID {
@@ -264,7 +264,7 @@ func TestCKafkaRecordRestores(t *testing.T) {
 func TestCKafkaAlarmRecordRestores(t *testing.T) {
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "ckafka-alarm.json")))
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID || !strings.Contains(r.Reason, "policy-n4exeh88") {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
 		t.Fatalf("result %+v", r)
 	}
 	// A fresh container finds the first delivery's restore by the alarm's
@@ -359,7 +359,7 @@ func TestCKafkaUndeliveredTaskIdFailsTheInvocation(t *testing.T) {
 func TestEventBridgeRestoreRequest(t *testing.T) {
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "eventbridge-restore.json")))
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("result %+v", r)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.Trigger != "eventbridge" || m[0].Data.TaskID != r.TaskID {
@@ -377,9 +377,10 @@ func TestEventBridgeRestoreRequest(t *testing.T) {
 func TestEventBridgeCloudMonitorEventRestoresNewestBackupBeforeIt(t *testing.T) {
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "eventbridge-alarm.json")))
-	// The event at 02:00Z less 5 minutes: the demo's newest backup, which
+	// The event at 02:00Z less 5 minutes: the newest backup before it (not
+	// the newest of all, taken at 03:00Z), which
 	// started 2026-11-28 19:00Z.
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("result %+v", r)
 	}
 	if !strings.Contains(r.Reason, "redis:ErrorEvent:ServiceNotAvailable") || !strings.Contains(r.Reason, "before 2026-11-29T01:55:00Z") {
