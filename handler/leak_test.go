@@ -26,7 +26,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		delete(e.vars, "RESTORE_PASSWORD")
 		if faulty {
 			f := cloudemu.Faults{Rate: 0.3, Kinds: []cloudemu.Fault{{Code: "InternalError"}, {HTTPStatus: 502}, {Reset: true}, {Code: "InvalidParameterValue.PasswordError"}}}
-			for _, a := range apiActions {
+			for _, a := range []string{"RestoreInstance", "DescribeInstanceBackups", "DescribeTaskList", "DescribeInstances", "SendCmqMsg", "PublishCmqMsg", "GetSecretValue"} {
 				e.emu.SetFaults(a, f)
 			}
 		}

@@ -303,14 +303,31 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			e.vars[name] = val
+			// The caller proves itself with the blank setting itself: a
+			// signature made with the blank secret, basic auth ":".
 			h := signed(body)
-			h["authorization"] = "Basic Og==" // ":"
-			resp, _ := e.gateway(gatewayEvent(t, body, h))
-			if resp.StatusCode != 401 || strings.Contains(resp.Body, name) {
-				t.Errorf("%d %s", resp.StatusCode, resp.Body)
+			if name == "RESTORE_WEBHOOK_SECRET" {
+				h["x-restore-signature"] = handler.Sign(val, time.Now(), []byte(body))
 			}
-			if !strings.Contains(e.logs.String(), name) || len(e.emu.RestoreCalls()) != 0 {
-				t.Errorf("logs lack %s, or a restore ran", name)
+			h["authorization"] = "Basic Og==" // ":"
+			resp, rs := e.gateway(gatewayEvent(t, body, h))
+			if r := onlyResult(t, rs); resp.StatusCode != 401 || r.Status != restore.Failed || r.Error == nil ||
+				r.Error.Code != "Unauthenticated" || strings.Contains(resp.Body, name) {
+				t.Errorf("webhook: %d %s", resp.StatusCode, resp.Body)
+			}
+			if n := len(e.emu.RestoreCalls()); n != 0 {
+				t.Fatalf("%d restores through a webhook authenticated by a blank %s", n, name)
+			}
+			// Any other trigger's restore stops with the setting named.
+			r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
+			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidConfiguration" || !strings.Contains(r.Error.Message, name) {
+				t.Errorf("timer: %+v %+v, want failed InvalidConfiguration naming %s", r, r.Error, name)
+			}
+			if n := len(e.emu.RestoreCalls()); n != 0 {
+				t.Errorf("%d restores with a blank %s", n, name)
+			}
+			if !strings.Contains(e.logs.String(), name) {
+				t.Errorf("logs lack %s", name)
 			}
 		})
 	}
@@ -441,5 +458,28 @@ func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Errorf("%d restores, want 1", n)
+	}
+}
+
+// The nesting bound is 32 levels, counted over the whole event: an alarm
+// carrying an extra field that brings it to 32 levels is read as usual, one
+// level more is refused with the bound in the result, before the cloud.
+func TestNestingBoundIs32Levels(t *testing.T) {
+	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
+	nested := func(depth int) []byte { // the alarm's own object is the first level
+		return []byte(strings.Replace(alarm, "{", `{"extra":`+strings.Repeat("[", depth-1)+strings.Repeat("]", depth-1)+",", 1))
+	}
+	e := newEnv(t)
+	e.vars["RESTORE_DRY_RUN"] = "true"
+	if r := onlyResult(t, e.results(nested(32))); r.Status != restore.DryRun || r.BackupID != backupBeforeTheAlarms {
+		t.Errorf("32 levels: %+v %+v, want the alarm's dry run", r, r.Error)
+	}
+	before := e.apiCalls()
+	r := onlyResult(t, e.results(nested(33)))
+	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" || !strings.Contains(r.Error.Message, "nested deeper than 32 levels") {
+		t.Errorf("33 levels: %+v %+v, want refused for its nesting", r, r.Error)
+	}
+	if n := e.apiCalls() - before; n != 0 {
+		t.Errorf("33 levels: %d API calls", n)
 	}
 }

@@ -10,6 +10,7 @@ package cloudemu
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -276,6 +277,14 @@ func (e *Emulator) RestoreCalls() []RestoreCall {
 func (e *Emulator) Calls(action string) int {
 	defer e.lock()()
 	return e.calls[action]
+}
+
+// CallCounts is how many requests each action received so far, every
+// action the emulator was asked for (known or not), faults included: what
+// "no API call" means, counted where the calls arrive rather than listed.
+func (e *Emulator) CallCounts() map[string]int {
+	defer e.lock()()
+	return maps.Clone(e.calls)
 }
 
 // SetTaskIDAsString switches how RestoreInstance answers TaskId.
