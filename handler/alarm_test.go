@@ -33,7 +33,7 @@ func TestAlarmWithWrongBasicAuthIsRefused(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:another-password"
 	resp, rs := e.gateway(fixture(t, "apigw-alarm.json"))
-	if resp.StatusCode != 401 || onlyResult(t, rs).Error.Code != "Unauthenticated" {
+	if resp.StatusCode != 401 || errCode(onlyResult(t, rs).Error) != "Unauthenticated" {
 		t.Fatalf("status %d results %+v", resp.StatusCode, rs)
 	}
 	if n := e.emu.Calls("DescribeInstanceBackups") + e.emu.Calls("RestoreInstance"); n != 0 {
@@ -167,7 +167,7 @@ func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
 			e := newEnv(t)
 			e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-1amp*, crs-other001"
 			r := e.any(ev(t))
-			if r.Status != restore.Failed || r.Error.Code != "InstanceNotAllowed" {
+			if r.Status != restore.Failed || errCode(r.Error) != "InstanceNotAllowed" {
 				t.Fatalf("result %+v", r)
 			}
 			for _, a := range []string{"RestoreInstance", "DescribeInstanceBackups", "DescribeTaskList"} {

@@ -95,8 +95,8 @@ func TestLatestWithNothingRestorableFailsWithItsOwnCode(t *testing.T) {
 	e.emu.AddBackup("crs-nobk0001", cloudemu.Backup{ID: "700000000000000000000001", StartTime: time.Now().Add(-time.Hour), Status: 2, Locked: true})
 	e.emu.AddBackup("crs-nobk0001", cloudemu.Backup{ID: "700000000000000000000002", StartTime: time.Now().Add(-2 * time.Hour), Status: -2})
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-nobk0001","backupId":"latest"}`)))
-	if r.Status != restore.Failed || r.Error.Code != "BackupNotFound" || !strings.Contains(r.Error.Message, "crs-nobk0001") ||
-		!strings.Contains(r.Error.Message, "between") {
+	if r.Status != restore.Failed || errCode(r.Error) != "BackupNotFound" || !strings.Contains(errMessage(r.Error), "crs-nobk0001") ||
+		!strings.Contains(errMessage(r.Error), "between") {
 		t.Fatalf("result %+v, error %+v", r, r.Error)
 	}
 	if n := e.emu.Calls("RestoreInstance"); n != 0 {

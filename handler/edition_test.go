@@ -31,11 +31,11 @@ func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
 		body := latestOfDemo
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 		r := onlyResult(t, rs)
-		if r.Status != restore.Failed || r.Error.Code != "UnsupportedEdition" || resp.StatusCode != 409 {
+		if r.Status != restore.Failed || errCode(r.Error) != "UnsupportedEdition" || resp.StatusCode != 409 {
 			t.Fatalf("type %d: status %d result %+v, want 409 UnsupportedEdition", typ, resp.StatusCode, r)
 		}
-		if !strings.Contains(r.Error.Message, name) || !strings.Contains(r.Error.Message, "clon") {
-			t.Errorf("type %d: message %q does not name %q and the way out (cloning)", typ, r.Error.Message, name)
+		if !strings.Contains(errMessage(r.Error), name) || !strings.Contains(errMessage(r.Error), "clon") {
+			t.Errorf("type %d: message %q does not name %q and the way out (cloning)", typ, errMessage(r.Error), name)
 		}
 		if n := e.emu.Calls("RestoreInstance") + e.emu.Calls("DescribeInstanceBackups"); n != 0 {
 			t.Errorf("type %d: %d calls after the refusal", typ, n)
@@ -65,7 +65,7 @@ func TestInstanceNotRunningIsRefusedNamingItsState(t *testing.T) {
 		e := newEnv(t)
 		setType(t, e, 2, status)
 		r := onlyResult(t, e.results(timerEvent(t, time.Now(), latestOfDemo)))
-		if r.Status != restore.Failed || r.Error.Code != "ResourceUnavailable.InstanceStateError" || !strings.Contains(r.Error.Message, state) {
+		if r.Status != restore.Failed || errCode(r.Error) != "ResourceUnavailable.InstanceStateError" || !strings.Contains(errMessage(r.Error), state) {
 			t.Fatalf("status %d: %+v, want InstanceStateError naming %q", status, r, state)
 		}
 		if n := e.emu.Calls("RestoreInstance"); n != 0 {

@@ -181,7 +181,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				switch {
 				case r.Status == restore.Accepted || r.Status == restore.Duplicate:
 					final = r
-				case r.Status == restore.Skipped && (r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded):
+				case r.Status == restore.Skipped && (r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded):
 					t.Errorf("%s firing %d skipped without RestoreBudgetExceeded: %+v", id, k, r)
 				case r.Status == restore.Skipped:
 					held = true

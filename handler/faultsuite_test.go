@@ -285,10 +285,10 @@ func TestFaultSuite(t *testing.T) {
 		switch final.Status {
 		case restore.Accepted, restore.Duplicate, restore.Unknown:
 		case restore.Failed:
-			if final.Error == nil || final.Error.Code == "" || final.Error.Message == "" {
+			if final.Error == nil || errCode(final.Error) == "" || errMessage(final.Error) == "" {
 				t.Errorf("request %d failed without a reason: %+v", i, final)
 			} else {
-				reasons[final.Error.Code]++
+				reasons[errCode(final.Error)]++
 			}
 		default:
 			t.Errorf("request %d ended %s", i, final.Status)

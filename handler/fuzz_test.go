@@ -54,10 +54,10 @@ func FuzzInvoke(f *testing.F) {
 		rs, _ := decodeAnswer(t, ans)
 		invalid := len(rs) > 0
 		for _, r := range rs {
-			if r.Status == restore.Failed && r.Error != nil && r.Error.Code == "InternalError" {
-				t.Fatalf("internal error for %q: %s", payload, r.Error.Message)
+			if r.Status == restore.Failed && r.Error != nil && errCode(r.Error) == "InternalError" {
+				t.Fatalf("internal error for %q: %s", payload, errMessage(r.Error))
 			}
-			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" {
+			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" {
 				invalid = false
 			}
 		}

@@ -108,15 +108,15 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 		trigger := flapTriggers[k%len(flapTriggers)]
 		for c, rs := range atOnce(t, e, 2, flapVia(t, trigger, inst, nextFiring())) {
 			r := onlyResult(t, rs)
-			if r.Status != restore.Skipped || r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded {
+			if r.Status != restore.Skipped || r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded {
 				t.Fatalf("firing %d (%s), container %d: %s %+v, want skipped with %s", k+1, trigger, c, r.Status, r.Error, restore.CodeBudgetExceeded)
 			}
 			if r.Budget == nil || len(r.Budget.Used) != 1 || r.Budget.Used[0].TaskID != task.TaskID || r.Budget.FreesAt == nil ||
 				!r.Budget.FreesAt.Equal(r.Budget.Used[0].StartTime.Add(time.Hour)) || r.Budget.Setting != "RESTORE_BUDGET" {
 				t.Fatalf("firing %d: budget %+v, want task %d used until an hour after it started", k+1, r.Budget, task.TaskID)
 			}
-			if !strings.Contains(r.Error.Message, fmt.Sprint(task.TaskID)) || !strings.Contains(r.Error.Message, r.Budget.FreesAt.Format(time.RFC3339)) {
-				t.Errorf("firing %d: message %q names neither the task nor when the budget frees up", k+1, r.Error.Message)
+			if !strings.Contains(errMessage(r.Error), fmt.Sprint(task.TaskID)) || !strings.Contains(errMessage(r.Error), r.Budget.FreesAt.Format(time.RFC3339)) {
+				t.Errorf("firing %d: message %q names neither the task nor when the budget frees up", k+1, errMessage(r.Error))
 			}
 		}
 	}
@@ -127,7 +127,7 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	ids := map[string]bool{}
 	for _, m := range held {
 		ids[m.ID] = true
-		if m.Data.Error == nil || m.Data.Error.Code != restore.CodeBudgetExceeded || m.Data.Budget == nil || m.Data.Status != restore.Skipped {
+		if m.Data.Error == nil || errCode(m.Data.Error) != restore.CodeBudgetExceeded || m.Data.Budget == nil || m.Data.Status != restore.Skipped {
 			t.Errorf("held message %+v lacks the budget or its code", m.Data)
 		}
 	}
@@ -183,7 +183,7 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 		}
 		time.Sleep(1100 * time.Millisecond) // a new signature: a new request
 		status, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`)
-		if status != http.StatusOK || r.Status != restore.Skipped || r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded || r.Budget.Setting != "RESTORE_BUDGET_REQUESTS" {
+		if status != http.StatusOK || r.Status != restore.Skipped || r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded || r.Budget == nil || r.Budget.Setting != "RESTORE_BUDGET_REQUESTS" {
 			t.Fatalf("second: %d %+v %+v", status, r, r.Error)
 		}
 		status, r = send(`{"instanceId":"crs-1amp2588","backupId":"latest","force":true}`)
@@ -199,7 +199,7 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 		req := `{"instanceId":"crs-1amp2588","backupId":"latest","force":true}`
 		for name, ev := range map[string][]byte{"timer": timerEvent(t, time.Now(), req), "cmq": cmqEvent(t, req), "direct": []byte(req)} {
 			r := onlyResult(t, e.results(ev))
-			if r.Status != restore.Failed || r.Error == nil || !strings.HasPrefix(r.Error.Message, "force:") {
+			if r.Status != restore.Failed || r.Error == nil || !strings.HasPrefix(errMessage(r.Error), "force:") {
 				t.Errorf("%s with force: %s %+v, want failed naming force", name, r.Status, r.Error)
 			}
 		}
@@ -346,7 +346,7 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	}
 	for name, token := range cases {
 		status, r := sendApproval(t, e, e.h, approvalBody(token))
-		if status != http.StatusUnauthorized || r.Status != restore.Failed || r.Error == nil || r.Error.Code != restore.CodeInvalidApproval {
+		if status != http.StatusUnauthorized || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != restore.CodeInvalidApproval {
 			t.Errorf("%s: %d %+v %+v", name, status, r, r.Error)
 		}
 		ans, err := e.invoke(linkEvent(t, http.MethodPost, token))
@@ -433,8 +433,8 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			c.change(e, p)
 			e.vars["RESTORE_APPROVAL_TTL"] = "30m"
 			status, r := sendApproval(t, e, freshHandler(e), approvalBody(p.Token))
-			if status != http.StatusConflict || r.Status != restore.Failed || r.Error == nil || r.Error.Code != c.code ||
-				(c.code != "ResourceUnavailable.InstanceStateError" && !strings.Contains(r.Error.Message, p.ID)) {
+			if status != http.StatusConflict || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != c.code ||
+				(c.code != "ResourceUnavailable.InstanceStateError" && !strings.Contains(errMessage(r.Error), p.ID)) {
 				t.Fatalf("stale approval: %d %+v %+v", status, r, r.Error)
 			}
 			if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -458,7 +458,7 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			if r.Plan.SafetyBackup == "" || r.Plan.SafetyBackup != p.SafetyBackup {
 				t.Errorf("fresh plan's safety backup %q, the first's %q", r.Plan.SafetyBackup, p.SafetyBackup)
 			}
-			if ms := queuedOfType(e, "planned"); len(ms) != 2 || ms[1].Data.Plan.ID != r.Plan.ID || ms[1].Data.Error == nil {
+			if ms := queuedOfType(e, "planned"); len(ms) != 2 || ms[1].Data.Plan == nil || ms[1].Data.Plan.ID != r.Plan.ID || ms[1].Data.Error == nil {
 				t.Errorf("planned messages %+v: want the fresh plan with the refusal", ms)
 			}
 			if status, a := sendApproval(t, e, freshHandler(e), approvalBody(r.Plan.Token)); status != http.StatusAccepted || a.Status != restore.Accepted || a.BackupID != want {
@@ -489,7 +489,7 @@ func TestBadGuardrailSettingsFailClosed(t *testing.T) {
 		e := newEnv(t)
 		e.vars[name] = val
 		r := onlyResult(t, e.results([]byte(flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now()))))
-		if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidConfiguration" || !strings.Contains(e.logs.String(), name) {
+		if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(e.logs.String(), name) {
 			t.Errorf("%s=%q: %+v %+v", name, val, r, r.Error)
 		}
 		if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -571,7 +571,7 @@ func TestApprovalLinkWithBadAuthSettingsSaysOnlyNotAuthenticated(t *testing.T) {
 		}
 		rs, status := decodeAnswer(t, ans)
 		r := onlyResult(t, rs)
-		if status != http.StatusUnauthorized || r.Error == nil || r.Error.Code != failure.CodeUnauthenticated {
+		if status != http.StatusUnauthorized || r.Error == nil || errCode(r.Error) != failure.CodeUnauthenticated {
 			t.Errorf("%s: %d %+v %+v, want 401 %s", method, status, r, r.Error, failure.CodeUnauthenticated)
 		}
 		if b, _ := json.Marshal(ans); strings.Contains(string(b), "RESTORE_") {

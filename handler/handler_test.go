@@ -86,8 +86,8 @@ func TestMissingCredentialsFailClearlyAndSendNothing(t *testing.T) {
 		delete(e.vars, k)
 	}
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "MissingCredentials" ||
-		!strings.Contains(r.Error.Message, "TENCENTCLOUD_SECRETID") {
+	if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "MissingCredentials" ||
+		!strings.Contains(errMessage(r.Error), "TENCENTCLOUD_SECRETID") {
 		t.Fatalf("result %+v", r)
 	}
 	for _, a := range []string{"RestoreInstance", "DescribeTaskList", "SendCmqMsg"} {
@@ -101,7 +101,7 @@ func TestNoQueueConfiguredRefusesToRestore(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_QUEUE")
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || r.Error.Code != "MissingConfiguration" || !strings.Contains(r.Error.Message, "RESTORE_QUEUE") {
+	if r.Status != restore.Failed || errCode(r.Error) != "MissingConfiguration" || !strings.Contains(errMessage(r.Error), "RESTORE_QUEUE") {
 		t.Fatalf("result %+v", r)
 	}
 	if n := e.emu.Calls("RestoreInstance"); n != 0 {
@@ -185,11 +185,11 @@ func TestInvalidInputNeverReachesTheAPI(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			r := onlyResult(t, e.results([]byte(c.payload)))
-			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" {
+			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" {
 				t.Fatalf("result %+v", r)
 			}
-			if c.field != "" && !strings.Contains(r.Error.Message, c.field) {
-				t.Errorf("error %q does not name %s", r.Error.Message, c.field)
+			if c.field != "" && !strings.Contains(errMessage(r.Error), c.field) {
+				t.Errorf("error %q does not name %s", errMessage(r.Error), c.field)
 			}
 			for _, a := range []string{"RestoreInstance", "DescribeInstanceBackups", "DescribeTaskList"} {
 				if n := e.emu.Calls(a); n != 0 {
@@ -240,7 +240,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 			resp, rs := e.gateway(gatewayEvent(t, c.body, signed(c.body)))
 			r := onlyResult(t, rs)
 			want := cmp.Or(c.want, restore.Failed)
-			if r.Status != want || r.Error == nil || r.Error.Code != c.code {
+			if r.Status != want || r.Error == nil || errCode(r.Error) != c.code {
 				t.Fatalf("result %+v (error %+v), want %s %s", r, r.Error, want, c.code)
 			}
 			if resp.StatusCode != c.status {
@@ -259,7 +259,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 			}
 			if c.code != "InstanceNotAllowed" {
 				msgs := e.messages()
-				if len(msgs) != 1 || msgs[0].Type != restore.EventTypePrefix+string(want) || msgs[0].Data.Error == nil || msgs[0].Data.Error.Code != c.code {
+				if len(msgs) != 1 || msgs[0].Type != restore.EventTypePrefix+string(want) || msgs[0].Data.Error == nil || errCode(msgs[0].Data.Error) != c.code {
 					t.Errorf("failed message: %+v", msgs)
 				}
 			}
@@ -296,7 +296,7 @@ func TestEveryAPIErrorCode(t *testing.T) {
 				}
 				return
 			}
-			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != code || r.Error.RequestID == "" {
+			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != code || r.Error.RequestID == "" {
 				t.Fatalf("%s: result %+v error %+v", code, r, r.Error)
 			}
 			if n := e.emu.Calls("RestoreInstance"); n != 1 {
@@ -323,7 +323,7 @@ func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
 			accepted++
 		case restore.Failed:
 			failed++
-			if r.Error.Code != "InvalidRequest" {
+			if errCode(r.Error) != "InvalidRequest" {
 				t.Errorf("bad record: %+v", r.Error)
 			}
 		}
@@ -399,7 +399,7 @@ func TestLocalCredentialFile(t *testing.T) {
 	}
 	e.vars["TENCENTCLOUD_RUNENV"] = "SCF"
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-1amp2588","backupId":"latest"}`)))
-	if r.Status != restore.Failed || r.Error.Code != "MissingCredentials" {
+	if r.Status != restore.Failed || errCode(r.Error) != "MissingCredentials" {
 		t.Fatalf("in SCF without role credentials: %+v", r)
 	}
 }

@@ -195,7 +195,7 @@ func TestHandoffEventIsStrict(t *testing.T) {
 		`{"redisRestoreHandoff":{"trigger":"","body":"{}"}}`,
 	} {
 		rs := e.results([]byte(payload))
-		if r := onlyResult(t, rs); r.Status != restore.Failed || r.Error.Code != "InvalidRequest" {
+		if r := onlyResult(t, rs); r.Status != restore.Failed || errCode(r.Error) != "InvalidRequest" {
 			t.Errorf("%s: %+v", payload, r)
 		}
 	}

@@ -279,3 +279,20 @@ func assertCallbackBody(t testing.TB, body, sessionID string) {
 		t.Errorf("callback body %s: want sessionId %q, retCode 0 and results", body, sessionID)
 	}
 }
+
+// errCode and errMessage read a result's error, "" for none: a test that
+// finds no error where it wants one fails and says so, instead of
+// dereferencing nil and taking every later test of the binary with it.
+func errCode(b *restore.ErrorBody) string {
+	if b == nil {
+		return ""
+	}
+	return b.Code
+}
+
+func errMessage(b *restore.ErrorBody) string {
+	if b == nil {
+		return ""
+	}
+	return b.Message
+}

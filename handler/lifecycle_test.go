@@ -32,7 +32,11 @@ func (e *env) sweep() []restore.Result {
 	if err != nil {
 		e.t.Fatalf("sweep: %v", err)
 	}
-	return ans.(handler.Response).Results
+	resp, ok := ans.(handler.Response)
+	if !ok {
+		e.t.Fatalf("sweep answered %T, want handler.Response", ans)
+	}
+	return resp.Results
 }
 
 // sweepUntil fires the sweep every 400 ms until a message of the type
@@ -110,7 +114,7 @@ func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 	}
 	ok := lastOf(msgs, "succeeded")
 	calls := e.emu.RestoreCalls()
-	if len(calls) != 1 || ok.Data.TaskID != calls[0].TaskID || ok.Data.BackupID != e.demo.LatestBackupID || ok.Data.UndoBackupID != r.UndoBackupID ||
+	if ok.Data.Life == nil || len(calls) != 1 || ok.Data.TaskID != calls[0].TaskID || ok.Data.BackupID != e.demo.LatestBackupID || ok.Data.UndoBackupID != r.UndoBackupID ||
 		ok.Data.TaskStatus != "succeed" || ok.Data.StartedAt == nil || ok.Data.EndedAt == nil || ok.Data.DurationSeconds == nil {
 		t.Fatalf("succeeded message %+v %+v, restores %+v", ok.Data, ok.Data.Life, calls)
 	}
@@ -137,13 +141,13 @@ func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer result %+v", r)
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer result %+v %+v", r, r.Life)
 	}
 	msgs := e.sweepUntil("failed", 15*time.Second)
 	f := lastOf(msgs, "failed")
-	if f.Data.Error == nil || f.Data.Error.Code != "SafetyBackupFailed" || !strings.Contains(f.Data.Error.Message, "not enough disk") ||
-		!strings.Contains(f.Data.Error.Message, "nothing was restored") || f.Data.Life == nil || f.Data.TaskMessage != "backup failed: not enough disk" {
+	if f.Data.Error == nil || errCode(f.Data.Error) != "SafetyBackupFailed" || !strings.Contains(errMessage(f.Data.Error), "not enough disk") ||
+		!strings.Contains(errMessage(f.Data.Error), "nothing was restored") || f.Data.Life == nil || f.Data.TaskMessage != "backup failed: not enough disk" {
 		t.Fatalf("failed message %+v", f.Data)
 	}
 	// A few more sweeps: still nothing restored, one failure.
@@ -169,8 +173,8 @@ func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
 	}
 	msgs := e.sweepUntil("failed", 15*time.Second)
 	f := lastOf(msgs, "failed")
-	if f.Data.TaskID != r.TaskID || f.Data.TaskStatus != "failed" || f.Data.TaskMessage != "restore failed: backup file damaged" ||
-		f.Data.Error == nil || f.Data.Error.Code != "RestoreTaskFailed" || f.Data.Phase != restore.PhaseFailed {
+	if f.Data.Life == nil || f.Data.TaskID != r.TaskID || f.Data.TaskStatus != "failed" || f.Data.TaskMessage != "restore failed: backup file damaged" ||
+		f.Data.Error == nil || errCode(f.Data.Error) != "RestoreTaskFailed" || f.Data.Phase != restore.PhaseFailed {
 		t.Fatalf("failed message %+v %+v", f.Data, f.Data.Life)
 	}
 	if got := types(msgs); got != "accepted×1 failed×1" {
@@ -208,6 +212,9 @@ func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
 	}
 	// The message came only after the instance was running again: the
 	// task ended at EndedAt, the instance ran 2 s later.
+	if ok.Data.Life == nil || ok.Data.EndedAt == nil {
+		t.Fatalf("succeeded message without its task's end: %+v", ok.Data)
+	}
 	if ok.Time.Before(ok.Data.EndedAt.Add(2 * time.Second)) {
 		t.Fatalf("succeeded sent at %s, the task ended at %s and the instance ran only 2 s later", ok.Time, ok.Data.EndedAt)
 	}
@@ -225,7 +232,7 @@ func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
 	undo := e.emu.ManualBackups()[0].BackupID
 	for _, rs := range append(deliveries, later) {
 		r := onlyResult(t, rs)
-		if (r.Status != restore.Accepted && r.Status != restore.Duplicate) || r.UndoBackupID != undo {
+		if (r.Status != restore.Accepted && r.Status != restore.Duplicate) || r.Life == nil || r.UndoBackupID != undo {
 			t.Fatalf("delivery %+v", r)
 		}
 	}
@@ -263,7 +270,7 @@ func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","password":"request-pass-1","safetyBackup":true}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results([]byte(body)))
-	if r.Status != restore.Failed || r.Error == nil || !strings.Contains(r.Error.Message, "password") || strings.Contains(r.Error.Message, "request-pass-1") {
+	if r.Status != restore.Failed || r.Error == nil || !strings.Contains(errMessage(r.Error), "password") || strings.Contains(errMessage(r.Error), "request-pass-1") {
 		t.Fatalf("%+v", r)
 	}
 	if len(e.emu.ManualBackups()) != 0 {
@@ -326,7 +333,7 @@ func TestStatusSaysWhereTheRestoreStands(t *testing.T) {
 func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID)
-	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || r.Error.Code != "CloneNotEnabled" {
+	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || errCode(r.Error) != "CloneNotEnabled" {
 		t.Fatalf("without RESTORE_CLONE: %+v", r)
 	}
 	e.vars["RESTORE_CLONE"] = "true"
@@ -353,7 +360,7 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 	if got := types(msgs); got != "failed×1 cloned×1 succeeded×1" {
 		t.Fatalf("messages %s", got)
 	}
-	if ok := lastOf(msgs, "succeeded"); len(ok.Data.NewInstanceIDs) != 1 || ok.Data.NewInstanceIDs[0] != r.NewInstanceIDs[0] {
+	if ok := lastOf(msgs, "succeeded"); ok.Data.Life == nil || r.Life == nil || len(ok.Data.NewInstanceIDs) != 1 || len(r.NewInstanceIDs) != 1 || ok.Data.NewInstanceIDs[0] != r.NewInstanceIDs[0] {
 		t.Fatalf("succeeded %+v", ok.Data.Life)
 	}
 	assertNoSecret(t, "logs", e.logs.String(), e.demo.Password)
@@ -372,7 +379,7 @@ func TestClonesPerInvocationAreCapped(t *testing.T) {
 		switch {
 		case r.Status == restore.Accepted:
 			accepted++
-		case r.Status == restore.Failed && r.Error.Code == "CloneLimit":
+		case r.Status == restore.Failed && errCode(r.Error) == "CloneLimit":
 			capped++
 		}
 	}
@@ -439,7 +446,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 		t.Fatalf("first delivery %+v %+v", first, first.Life)
 	}
 	for _, rs := range atOnce(t, e, 2, ev) {
-		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.SafetyBackupTaskID != first.SafetyBackupTaskID {
+		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.Life == nil || r.SafetyBackupTaskID != first.SafetyBackupTaskID {
 			t.Fatalf("redelivery while the backup runs: %+v %+v", r, r.Life)
 		}
 	}
@@ -450,7 +457,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 	if got := types(msgs); got != "accepted×1 started×1 succeeded×1" {
 		t.Fatalf("messages %s", got)
 	}
-	if ok := lastOf(msgs, "succeeded"); ok.Data.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
+	if ok := lastOf(msgs, "succeeded"); ok.Data.Life == nil || ok.Data.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
 		t.Fatalf("succeeded without the undo: %+v", ok.Data.Life)
 	}
 }

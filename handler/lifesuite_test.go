@@ -279,7 +279,7 @@ func TestLifeSuite(t *testing.T) {
 			last := answers[i][len(answers[i])-1]
 			mu.Unlock()
 			if last.Error != nil {
-				reasons = append(reasons, fmt.Sprintf("%s %s: %s", id, kinds[i], last.Error.Code))
+				reasons = append(reasons, fmt.Sprintf("%s %s: %s", id, kinds[i], errCode(last.Error)))
 			}
 			continue
 		}

@@ -184,7 +184,7 @@ func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
 		t.Fatalf("first: %d %+v", status, r)
 	}
 	status, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`)
-	if status != 409 || r.Status != restore.Failed || r.Error == nil || r.Error.Code != "IdempotencyKeyReused" {
+	if status != 409 || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "IdempotencyKeyReused" {
 		t.Fatalf("same key, other body: %d %+v %+v", status, r, r.Error)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -312,7 +312,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 			h["authorization"] = "Basic Og==" // ":"
 			resp, rs := e.gateway(gatewayEvent(t, body, h))
 			if r := onlyResult(t, rs); resp.StatusCode != 401 || r.Status != restore.Failed || r.Error == nil ||
-				r.Error.Code != "Unauthenticated" || strings.Contains(resp.Body, name) {
+				errCode(r.Error) != "Unauthenticated" || strings.Contains(resp.Body, name) {
 				t.Errorf("webhook: %d %s", resp.StatusCode, resp.Body)
 			}
 			if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -320,7 +320,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 			}
 			// Any other trigger's restore stops with the setting named.
 			r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidConfiguration" || !strings.Contains(r.Error.Message, name) {
+			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(errMessage(r.Error), name) {
 				t.Errorf("timer: %+v %+v, want failed InvalidConfiguration naming %s", r, r.Error, name)
 			}
 			if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -350,7 +350,7 @@ func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
 			}
 			m := e.messages()
 			if len(m) != 1 || m[0].Type != restore.EventTypePrefix+"failed" || m[0].Data.InstanceID != "crs-5a4py64p" ||
-				m[0].Data.Trigger != "timer" || m[0].Data.Error == nil || m[0].Data.Error.Code != r.Error.Code {
+				m[0].Data.Trigger != "timer" || m[0].Data.Error == nil || errCode(m[0].Data.Error) != errCode(r.Error) {
 				t.Errorf("messages %+v", m)
 			}
 		})
@@ -378,7 +378,7 @@ func TestStrictBoundedInput(t *testing.T) {
 		}
 		rs, _ := decodeAnswer(t, ans)
 		r := onlyResult(t, rs)
-		if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" || !strings.Contains(r.Error.Message, c.field) {
+		if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), c.field) {
 			t.Errorf("%s: %+v %+v", name, r, r.Error)
 		}
 	}
@@ -400,7 +400,7 @@ func TestRPCEntryAnswersAPayloadTooDeepForTheDecoder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var resp handler.Response
-	if err := json.Unmarshal(out, &resp); err != nil || len(resp.Results) != 1 || resp.Results[0].Error == nil || resp.Results[0].Error.Code != "InvalidRequest" {
+	if err := json.Unmarshal(out, &resp); err != nil || len(resp.Results) != 1 || resp.Results[0].Error == nil || errCode(resp.Results[0].Error) != "InvalidRequest" {
 		t.Fatalf("answer %s: %v", out, err)
 	}
 }
@@ -424,10 +424,10 @@ func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := newEnv(t).results(ev)
-			if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(rs[100].Error.Message, "more than 100 restores in one "+name) {
+			if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(errMessage(rs[100].Error), "more than 100 restores in one "+name) {
 				t.Fatalf("%d results, last %+v %+v", len(rs), rs[len(rs)-1], rs[len(rs)-1].Error)
 			}
-			if rs[99].Error != nil && strings.Contains(rs[99].Error.Message, "more than") {
+			if rs[99].Error != nil && strings.Contains(errMessage(rs[99].Error), "more than") {
 				t.Errorf("the 100th restore was refused by the cap: %+v", rs[99].Error)
 			}
 		})
@@ -476,7 +476,7 @@ func TestNestingBoundIs32Levels(t *testing.T) {
 	}
 	before := e.apiCalls()
 	r := onlyResult(t, e.results(nested(33)))
-	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" || !strings.Contains(r.Error.Message, "nested deeper than 32 levels") {
+	if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), "nested deeper than 32 levels") {
 		t.Errorf("33 levels: %+v %+v, want refused for its nesting", r, r.Error)
 	}
 	if n := e.apiCalls() - before; n != 0 {

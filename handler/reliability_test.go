@@ -124,7 +124,7 @@ func TestAnswerComesBeforeTheDeadline(t *testing.T) {
 		t.Fatal("an unknown outcome must fail the invocation, so that the platform retries it")
 	}
 	r := onlyResult(t, resultsFromError(t, err))
-	if r.Status != restore.Unknown || r.Error == nil || r.Error.Code != "DeadlineExceeded" {
+	if r.Status != restore.Unknown || r.Error == nil || errCode(r.Error) != "DeadlineExceeded" {
 		t.Fatalf("result %+v %+v", r, r.Error)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Type != "com.tencentcloud.redis.restore.unknown" {

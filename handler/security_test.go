@@ -148,7 +148,7 @@ func TestRotatedSecretIsFetchedAgainAfterPasswordError(t *testing.T) {
 	// Prime the cache with the old value (a dry run fetches nothing, so
 	// restore the password-free instance first... the map lacks it).
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || r.Error.Code != "InvalidParameterValue.PasswordError" {
+	if r.Status != restore.Failed || errCode(r.Error) != "InvalidParameterValue.PasswordError" {
 		t.Fatalf("with the old password: %+v", r)
 	}
 	e.emu.SetSecret("redis-restore-map", fmt.Sprintf(`{"crs-5a4py64p":%q}`, e.demo.Password))
@@ -166,7 +166,7 @@ func TestPasswordNotInSecretMapFailsClearly(t *testing.T) {
 	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore-map"
 	e.emu.SetSecret("redis-restore-map", `{"crs-1amp2588":""}`)
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || r.Error.Code != "PasswordNotFound" || !strings.Contains(r.Error.Message, "crs-5a4py64p") {
+	if r.Status != restore.Failed || errCode(r.Error) != "PasswordNotFound" || !strings.Contains(errMessage(r.Error), "crs-5a4py64p") {
 		t.Fatalf("result %+v %+v", r, r.Error)
 	}
 	if n := e.emu.Calls("RestoreInstance"); n != 0 {

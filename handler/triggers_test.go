@@ -95,7 +95,7 @@ func TestFunctionURLAuthenticatesAndAnswersLikeAPIGateway(t *testing.T) {
 				}
 				return
 			}
-			if r.Status != restore.Failed || r.Error == nil || r.Error.Code != c.code {
+			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != c.code {
 				t.Errorf("result %+v, want failed %s", r, c.code)
 			}
 			if n := e.apiCalls(); n != 0 {
@@ -180,7 +180,7 @@ func TestAlarmCallbackIsAnswered200EvenWhenItsRestoreFails(t *testing.T) {
 	} {
 		status, body, rs := answer()
 		r := onlyResult(t, rs)
-		if status != 200 || r.Status != restore.Failed || r.Error.Code != "InstanceNotAllowed" {
+		if status != 200 || r.Status != restore.Failed || errCode(r.Error) != "InstanceNotAllowed" {
 			t.Errorf("%s: status %d result %+v", name, status, r)
 		}
 		assertCallbackBody(t, body, "xxxxxxxx")
@@ -194,7 +194,7 @@ func TestAlarmCallbackWithWrongCredentialsIsStillRefused(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:another-password"
 	resp, rs := e.functionURL(fixture(t, "functionurl-alarm.json"))
-	if resp.StatusCode != 401 || onlyResult(t, rs).Error.Code != "Unauthenticated" {
+	if resp.StatusCode != 401 || errCode(onlyResult(t, rs).Error) != "Unauthenticated" {
 		t.Fatalf("status %d results %+v", resp.StatusCode, rs)
 	}
 	if strings.Contains(resp.Body, "retCode") {
@@ -287,7 +287,7 @@ func TestCKafkaPoisonRecordsAreAnsweredNotRetried(t *testing.T) {
 	if rs[0].Status != restore.Accepted || rs[0].InstanceID != "crs-5a4py64p" {
 		t.Errorf("record 0: %+v", rs[0])
 	}
-	if rs[1].Status != restore.Failed || rs[1].Error.Code != "InvalidRequest" || !strings.Contains(rs[1].Reason, "offset 8") {
+	if rs[1].Status != restore.Failed || errCode(rs[1].Error) != "InvalidRequest" || !strings.Contains(rs[1].Reason, "offset 8") {
 		t.Errorf("record 1: %+v", rs[1])
 	}
 	if rs[2].Status != restore.Accepted || rs[2].InstanceID != "crs-1amp2588" {
@@ -321,8 +321,8 @@ func TestCKafkaPoisonRecordsAreAnsweredNotRetried(t *testing.T) {
 			t.Errorf("record %d: %+v, want failed", i, r)
 			continue
 		}
-		if wantCodes[i] != "" && r.Error.Code != wantCodes[i] {
-			t.Errorf("record %d: code %s, want %s (%s)", i, r.Error.Code, wantCodes[i], r.Error.Message)
+		if wantCodes[i] != "" && errCode(r.Error) != wantCodes[i] {
+			t.Errorf("record %d: code %s, want %s (%s)", i, errCode(r.Error), wantCodes[i], errMessage(r.Error))
 		}
 	}
 	if strings.Contains(e.logs.String(), "pw-in-kafka") {
@@ -391,7 +391,7 @@ func TestEventBridgeCloudMonitorEventRestoresNewestBackupBeforeIt(t *testing.T) 
 	// is restored.
 	e = newEnv(t)
 	e.vars["RESTORE_ALARM_MARGIN"] = "240h"
-	if r := onlyResult(t, e.results(fixture(t, "eventbridge-alarm.json"))); r.Status != restore.Failed || r.Error.Code != "BackupNotFound" {
+	if r := onlyResult(t, e.results(fixture(t, "eventbridge-alarm.json"))); r.Status != restore.Failed || errCode(r.Error) != "BackupNotFound" {
 		t.Errorf("with a margin of 10 days: %+v", r)
 	}
 }
@@ -452,7 +452,7 @@ func TestEventBridgeOddEventsAreSkippedOrRefusedNotRetried(t *testing.T) {
 			r := onlyResult(t, rs)
 			text := r.Reason
 			if r.Error != nil {
-				text += " " + r.Error.Message
+				text += " " + errMessage(r.Error)
 			}
 			if r.Status != c.status || !strings.Contains(text, c.want) {
 				t.Errorf("result %+v, want %s mentioning %q", r, c.status, c.want)
