@@ -128,6 +128,7 @@ type Emulator struct {
 	calls    map[string]int
 	faults   map[string]*faultState
 	injected int
+	faultLog []InjectedFault
 	limits   map[string]*limiter
 }
 
