@@ -42,7 +42,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		e.emu.AddInstance(cloudemu.Instance{ID: ids[i], Region: "ap-guangzhou", Status: 2})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("6%05d00000000000000001", i), StartTime: base, Status: 2})
 	}
-	injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"}, 0.3)
+	kinds, _ := injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"}, 0.3)
 
 	var mu sync.Mutex
 	var invocations, atOnce, retries, redeliveries, panics, handedOff int
@@ -205,6 +205,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		}
 	}
 	lost := lostTaskIDs(t, e, answered)
+	faultFloors(t, e, kinds, ids)
 	if panics != 0 {
 		t.Errorf("%d panics escaped", panics)
 	}
