@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy clean policy
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy clean policy soak mutate
 
 all: test build
 
@@ -58,6 +58,28 @@ unit:
 	$(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite)' ./...
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
 	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
+
+## soak: the fault suites N times in a row (make soak N=20), each run's figures, then the runs that failed and the totals
+N ?= 10
+SUITES := ^(TestFaultSuite|TestLifeSuite)
+soak:
+	@mkdir -p $(DIST)
+	$(GO) test $(RACE) -c -o $(DIST)/handler.test ./handler
+	@set -o pipefail; failed=0; : > $(DIST)/soak.log; \
+	for i in $$(seq 1 $(N)); do \
+		echo "== soak run $$i of $(N)" | tee -a $(DIST)/soak.log; \
+		if (cd handler && ../$(DIST)/handler.test -test.count=1 -test.v -test.run '$(SUITES)') 2>&1 \
+			| grep -E '(FAULT-SUITE|LIFE-SUITE|^--- |^FAIL|^PASS)|_test.go' | tee -a $(DIST)/soak.log; \
+		then :; else failed=$$((failed+1)); echo "== soak run $$i FAILED" | tee -a $(DIST)/soak.log; fi; \
+	done; \
+	echo "== soak: $$failed of $(N) runs failed"; \
+	grep -E '^== soak run [0-9]+ FAILED' $(DIST)/soak.log || true; \
+	awk '{ suite = (/LIFE-SUITE/ ? "life" : (/FAULT-SUITE flapping/ ? "flapping" : "fault")); \
+		for (i = 1; i <= NF; i++) if ($$i ~ /^(lost|double-restores|double-safety-backups|double-clones|two-outcomes|still-unknown|panics|restores|safety-backups|faults-injected)=[0-9]+$$/) { \
+		split($$i, kv, "="); sum[suite ":" kv[1]] += kv[2] } } \
+		/completions lost: [0-9]+/ { sum["life:completions-lost"] += $$NF } \
+		END { for (k in sum) print k "=" sum[k] }' $(DIST)/soak.log | sort | tr '\n' ' ' | sed 's/^/== soak totals: /; s/ *$$/\n/'; \
+	test $$failed -eq 0
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	resp, rs := e.gateway(fixture(t, "apigw-alarm.json"))
@@ -30,6 +31,7 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 }
 
 func TestAlarmWithWrongBasicAuthIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:another-password"
 	resp, rs := e.gateway(fixture(t, "apigw-alarm.json"))
@@ -42,6 +44,7 @@ func TestAlarmWithWrongBasicAuthIsRefused(t *testing.T) {
 }
 
 func TestAlarmShapes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		fixture string
 		status  restore.Status
@@ -90,6 +93,7 @@ func TestAlarmShapes(t *testing.T) {
 }
 
 func TestAlarmMarginMovesTheBound(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_DRY_RUN"] = "true"
 	e.vars["RESTORE_ALARM_MARGIN"] = "20h" // 02:00Z less 20h: before 2026-11-28 06:00Z
@@ -100,6 +104,7 @@ func TestAlarmMarginMovesTheBound(t *testing.T) {
 }
 
 func TestAlarmOfAnotherPolicyIsSkipped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_ALARM_POLICIES"] = "policy-aaaa, policy-bbbb"
 	r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json")))
@@ -115,6 +120,7 @@ func TestAlarmOfAnotherPolicyIsSkipped(t *testing.T) {
 // A firing alarm is notified again every period: the repeats restore once,
 // within a batch, within a container, and in a fresh container.
 func TestRepeatedAlarmRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	rs := e.results(cmqEvent(t, alarm, alarm, alarm))
@@ -147,6 +153,7 @@ func TestRepeatedAlarmRestoresOnce(t *testing.T) {
 }
 
 func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
+	t.Parallel()
 	req := `{"instanceId":"crs-5a4py64p","backupId":"latest"}`
 	triggers := map[string]func(t *testing.T) []byte{
 		"timer":  func(t *testing.T) []byte { return timerEvent(t, timeNow(), req) },

@@ -19,6 +19,7 @@ func setType(t *testing.T, e *env, typ, status int) {
 }
 
 func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
+	t.Parallel()
 	for typ, name := range map[int]string{
 		6:  "Redis 4.0 Memory Edition, Standard Architecture (Type 6)",
 		9:  "Redis 5.0 Memory Edition, Cluster Architecture (Type 9)",
@@ -47,6 +48,7 @@ func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
 }
 
 func TestInPlaceEditionsRestore(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []int{2, 3, 4} {
 		e := newEnv(t)
 		setType(t, e, typ, 2)
@@ -61,6 +63,7 @@ func TestInPlaceEditionsRestore(t *testing.T) {
 }
 
 func TestInstanceNotRunningIsRefusedNamingItsState(t *testing.T) {
+	t.Parallel()
 	for status, state := range map[int]string{-2: "isolated (Status -2)", 1: "busy with a flow (Status 1)", -3: "to be deleted (Status -3)"} {
 		e := newEnv(t)
 		setType(t, e, 2, status)
@@ -75,6 +78,7 @@ func TestInstanceNotRunningIsRefusedNamingItsState(t *testing.T) {
 }
 
 func TestDryRunShowsTheEditionAndWhetherItRestoresInPlace(t *testing.T) {
+	t.Parallel()
 	for typ, want := range map[int][]string{
 		2:  {"Redis 2.8 Memory Edition, Standard Architecture (Type 2)", "restores in place"},
 		15: {"Redis 6.2 Memory Edition, Standard Architecture (Type 15)", "in-place restore not possible"},

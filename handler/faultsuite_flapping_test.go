@@ -28,6 +28,7 @@ import (
 // as in TestFaultSuite. Under the default RESTORE_BUDGET (1/1h) each
 // instance is restored at most once, and the other firings are held.
 func TestFaultSuiteFlapping(t *testing.T) {
+	t.Parallel()
 	const (
 		instances    = 8
 		firings      = 10

@@ -36,6 +36,7 @@ import (
 // the same Idempotency-Key, signed webhooks are replayed as they were, and
 // a fifth of the events come again later anyway.
 func TestFaultSuite(t *testing.T) {
+	t.Parallel()
 	const (
 		requests     = 120
 		taskDuration = time.Second

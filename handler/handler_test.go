@@ -16,6 +16,7 @@ import (
 )
 
 func TestTimerRestoreIsAcceptedAndItsTaskIdQueued(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
 
@@ -48,6 +49,7 @@ func TestTimerRestoreIsAcceptedAndItsTaskIdQueued(t *testing.T) {
 }
 
 func TestTaskIdReadAsNumberOrString(t *testing.T) {
+	t.Parallel()
 	for _, asString := range []bool{false, true} {
 		t.Run(fmt.Sprintf("string=%v", asString), func(t *testing.T) {
 			e := newEnv(t)
@@ -65,6 +67,7 @@ func TestTaskIdReadAsNumberOrString(t *testing.T) {
 }
 
 func TestRoleCredentialsAreReadForEveryInvocation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	onlyResult(t, e.results(fixture(t, "timer.json")))
 	// The role's credentials rotate: the next invocation is handed new
@@ -81,6 +84,7 @@ func TestRoleCredentialsAreReadForEveryInvocation(t *testing.T) {
 }
 
 func TestMissingCredentialsFailClearlyAndSendNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, k := range []string{"TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"} {
 		delete(e.vars, k)
@@ -98,6 +102,7 @@ func TestMissingCredentialsFailClearlyAndSendNothing(t *testing.T) {
 }
 
 func TestNoQueueConfiguredRefusesToRestore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_QUEUE")
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
@@ -110,6 +115,7 @@ func TestNoQueueConfiguredRefusesToRestore(t *testing.T) {
 }
 
 func TestTopicReceivesTheOutcomeWithTags(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_QUEUE")
 	e.vars["RESTORE_TOPIC"] = e.demo.Topic
@@ -127,6 +133,7 @@ func TestTopicReceivesTheOutcomeWithTags(t *testing.T) {
 }
 
 func TestDirectInvocationBothSpellingsAndBatch(t *testing.T) {
+	t.Parallel()
 	want := map[string][]restore.Status{
 		"direct.json":              {restore.Accepted},
 		"direct-api-spelling.json": {restore.Accepted},
@@ -165,6 +172,7 @@ func TestDirectInvocationBothSpellingsAndBatch(t *testing.T) {
 }
 
 func TestInvalidInputNeverReachesTheAPI(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		payload string
 		field   string
@@ -200,6 +208,9 @@ func TestInvalidInputNeverReachesTheAPI(t *testing.T) {
 	}
 }
 
+// Not parallel: "bad gateway page" retries until its deadline nears, and
+// which error ends it (the page's or the deadline's) depends on the time
+// left for the last look at the task list.
 func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -271,6 +282,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 // failed result with that code, or (for the transient and lock codes)
 // is retried until the restore is accepted, once.
 func TestEveryAPIErrorCode(t *testing.T) {
+	t.Parallel()
 	codes := []string{
 		"FailedOperation.SystemError", "InternalError.InternalError", "InvalidParameter.InvalidParameter",
 		"InvalidParameter.PermissionDenied", "InvalidParameterValue.BackupNotExists", "InvalidParameterValue.PasswordError",
@@ -307,6 +319,7 @@ func TestEveryAPIErrorCode(t *testing.T) {
 }
 
 func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rs := e.results(cmqEvent(t,
 		`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`,
@@ -341,6 +354,7 @@ func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
 }
 
 func TestCMQFixturesDecodeAndRestore(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"cmq-topic.json", "cmq-topic-string-owner.json"} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
@@ -353,6 +367,7 @@ func TestCMQFixturesDecodeAndRestore(t *testing.T) {
 }
 
 func TestPasswordNeverLeaves(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_PASSWORD")
 	body := fmt.Sprintf(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117","password":%q}`, e.demo.Password)
@@ -368,6 +383,7 @@ func TestPasswordNeverLeaves(t *testing.T) {
 }
 
 func TestGatewayStatusForAcceptedRestore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))

@@ -13,6 +13,7 @@ import (
 // TestNoSecretLeaks runs every fixture, with and without faults, with known
 // secret values, and scans everything the function wrote or answered.
 func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
 	const (
 		basicPassword = "leak-basic-password-71"
 		ssmPassword   = "leak-ssm-password-52"

@@ -92,6 +92,7 @@ func lastOf(msgs []restore.Event, typ string) restore.Event {
 }
 
 func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
@@ -137,6 +138,7 @@ func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 }
 
 func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID)
@@ -164,6 +166,7 @@ func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
 }
 
 func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.FailNextTask("restore", "restore failed: backup file damaged")
 	// A direct invocation restores at once (no safety backup by default).
@@ -190,6 +193,7 @@ func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
 }
 
 func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	// After its task, the instance stays in a flow (Status 1) for 2 s.
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Settle: 2 * time.Second})
@@ -221,6 +225,7 @@ func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
 }
 
 func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
 	deliveries := atOnce(t, e, 3, ev)
@@ -245,6 +250,7 @@ func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
 }
 
 func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
 	if r.Status != restore.DryRun || r.Life == nil || len(r.Steps) < 2 || !strings.HasPrefix(r.Steps[0], "ManualBackupInstance") || !strings.Contains(r.Steps[1], "RestoreInstance") {
@@ -267,6 +273,7 @@ func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
 }
 
 func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","password":"request-pass-1","safetyBackup":true}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results([]byte(body)))
@@ -308,6 +315,7 @@ func (e *env) statusGet(query map[string]string) (int, map[string]any) {
 }
 
 func TestStatusSaysWhereTheRestoreStands(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))))
 	code, st := e.statusGet(map[string]string{"instanceId": e.demo.InstanceID})
@@ -331,6 +339,7 @@ func TestStatusSaysWhereTheRestoreStands(t *testing.T) {
 }
 
 func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID)
 	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || errCode(r.Error) != "CloneNotEnabled" {
@@ -367,6 +376,7 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 }
 
 func TestClonesPerInvocationAreCapped(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.AddInstance(cloudemu.Instance{ID: "crs-second01", Region: "ap-guangzhou", Status: 2})
@@ -389,6 +399,7 @@ func TestClonesPerInvocationAreCapped(t *testing.T) {
 }
 
 func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID))))
 	if r.Status != restore.Accepted {
@@ -410,6 +421,7 @@ func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
 // backup (the plan said it would), and the sweep restores once it is done
 // without a second plan.
 func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_APPROVAL"] = "all"
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
@@ -438,6 +450,7 @@ func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 // done. Redeliveries while it runs find it by its task instead of its
 // remark and take no second one; the sweep restores once it is listed.
 func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))

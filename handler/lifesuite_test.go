@@ -28,6 +28,7 @@ import (
 // that no safety backup, clone or restore is made twice for one request,
 // and that no secret reaches a message or a log.
 func TestLifeSuite(t *testing.T) {
+	t.Parallel()
 	const (
 		requests = 32
 		every    = 2 * time.Second // the sweep's period: its production minute

@@ -79,6 +79,7 @@ func exactlyOnce(t *testing.T, e *env, deliveries [][]restore.Result) {
 }
 
 func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
+	t.Parallel()
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	req := `{"instanceId":"crs-5a4py64p","backupId":"latest"}`
 	keyed := func() []byte {
@@ -114,6 +115,7 @@ func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
 // The same event again while its restore runs, and again after it ended,
 // each time to a fresh container: still one restore.
 func TestRedeliveryWhileAndAfterTheRestoreRunsRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	realistic(e)
 	ev := timerEvent(t, time.Now().Add(-time.Second), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)
@@ -134,6 +136,7 @@ func TestRedeliveryWhileAndAfterTheRestoreRunsRestoresOnce(t *testing.T) {
 // signature's 5 minutes is the same request: it is answered as a duplicate,
 // in the warm container and in a fresh one.
 func TestReplayedSignedWebhookDoesNotRestoreAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	ev := gatewayEvent(t, body, signed(body))
@@ -154,6 +157,7 @@ func TestReplayedSignedWebhookDoesNotRestoreAgain(t *testing.T) {
 // container: the restore that started before the signature's time is
 // found all the same.
 func TestFastCallerClockDoesNotHideTheRestore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	send := func(h *handler.Handler, at time.Time) []restore.Result {
@@ -173,6 +177,7 @@ func TestFastCallerClockDoesNotHideTheRestore(t *testing.T) {
 }
 
 func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	send := func(body string) (int, restore.Result) {
 		h := signed(body)
@@ -196,6 +201,7 @@ func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
 // the function finds the task and reports it accepted, never failed, and
 // never calls RestoreInstance again.
 func TestUnclearAnswerAfterCommitIsResolvedFromTheTaskList(t *testing.T) {
+	t.Parallel()
 	cases := map[string]cloudemu.Fault{
 		"no TaskId":                    {Body: `{"Response":{"RequestId":"r1"}}`},
 		"TaskId null":                  {Body: `{"Response":{"TaskId":null,"RequestId":"r1"}}`},
@@ -235,6 +241,7 @@ func TestUnclearAnswerAfterCommitIsResolvedFromTheTaskList(t *testing.T) {
 // leaves the outcome unknown: the webhook caller gets 504 and no failed
 // message goes out; its retry with the same key restores exactly once.
 func TestUnknownOutcomeIsSaidAndTheRetryResolvesIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 2 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
@@ -265,6 +272,7 @@ func TestUnknownOutcomeIsSaidAndTheRetryResolvesIt(t *testing.T) {
 // setting's name; they never widen what is allowed. A webhook caller
 // learns nothing of them: 401 before authentication, a generic 500 after.
 func TestBlankSettingsFailClosed(t *testing.T) {
+	t.Parallel()
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	for name, val := range map[string]string{
 		"RESTORE_ALLOWED_INSTANCES": " , ",
@@ -336,6 +344,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 // A configuration or role failure is an outcome like any other: its failed
 // message reaches the queue, with the same fields.
 func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
+	t.Parallel()
 	for name, setup := range map[string]func(e *env){
 		"configuration": func(e *env) { e.vars["RESTORE_ALLOWED_INSTANCES"] = " , " },
 		"AssumeRole":    func(e *env) { e.vars["RESTORE_ROLE_ARN"] = "qcs::cam::uin/100000000001:roleName/NoSuchRole" },
@@ -358,6 +367,7 @@ func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
 }
 
 func TestStrictBoundedInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	cases := map[string]struct {
@@ -394,6 +404,7 @@ func TestStrictBoundedInput(t *testing.T) {
 // the function takes raw bytes: a payload nested 10,000 deep must still
 // get an answer, through the same entry point SCF calls.
 func TestRPCEntryAnswersAPayloadTooDeepForTheDecoder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	out, err := handler.RPC{Handler: e.h}.Invoke(t.Context(), []byte(strings.Repeat("[", 10001)+strings.Repeat("]", 10001)))
 	if err != nil {
@@ -409,6 +420,7 @@ func TestRPCEntryAnswersAPayloadTooDeepForTheDecoder(t *testing.T) {
 // EventBridge batch go up to 10,000), one invocation starts at most
 // MaxRestores restores: the rest are refused by name.
 func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
+	t.Parallel()
 	var bodies []string
 	var evs []map[string]any
 	for i := 0; i < 101; i++ {
@@ -438,6 +450,7 @@ func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
 // after the last restore restores (the earlier restore is not its own),
 // and the same firing delivered again does not.
 func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The previous firing's restore, ten minutes ago.
 	e.emu.AddTask(cloudemu.Task{InstanceID: "crs-5a4py64p", Type: "010", StartTime: time.Now().Add(-10 * time.Minute), Duration: time.Minute})
@@ -465,6 +478,7 @@ func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
 // carrying an extra field that brings it to 32 levels is read as usual, one
 // level more is refused with the bound in the result, before the cloud.
 func TestNestingBoundIs32Levels(t *testing.T) {
+	t.Parallel()
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	nested := func(depth int) []byte { // the alarm's own object is the first level
 		return []byte(strings.Replace(alarm, "{", `{"extra":`+strings.Repeat("[", depth-1)+strings.Repeat("]", depth-1)+",", 1))

@@ -27,6 +27,7 @@ func (e *env) invokeIn(region string, payload []byte) []restore.Result {
 }
 
 func TestRegionFromTheInvocationWhenTheEnvironmentHasNone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "TENCENTCLOUD_REGION")
 	r := onlyResult(t, e.invokeIn("ap-guangzhou", timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
@@ -39,6 +40,7 @@ func TestRegionFromTheInvocationWhenTheEnvironmentHasNone(t *testing.T) {
 }
 
 func TestRegionsThatDisagreeAreAnErrorNamingBoth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.invokeIn("ap-shanghai", timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
 	if r.Status != restore.Failed || errCode(r.Error) != "InvalidConfiguration" ||
@@ -56,6 +58,7 @@ func TestRegionsThatDisagreeAreAnErrorNamingBoth(t *testing.T) {
 }
 
 func TestRegionAgreeingOrAbsentFromTheInvocation(t *testing.T) {
+	t.Parallel()
 	for _, inv := range []string{"ap-guangzhou", ""} {
 		e := newEnv(t)
 		if r := onlyResult(t, e.invokeIn(inv, timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`))); r.Status != restore.Accepted {

@@ -13,6 +13,7 @@ import (
 // SCF retries a failed timer invocation, possibly in a fresh container: the
 // retry must not restore again.
 func TestRedeliveredTimerRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ev := timerEvent(t, time.Now().Add(-2*time.Second), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)
 	first := onlyResult(t, e.results(ev))
@@ -34,6 +35,7 @@ func TestRedeliveredTimerRestoresOnce(t *testing.T) {
 // A restore whose answer is lost (the connection drops after the cloud
 // started it) is found in the task list, not started again.
 func TestLostAnswerIsNotRestoredTwice(t *testing.T) {
+	t.Parallel()
 	for _, f := range []cloudemu.Fault{{Reset: true, AfterCommit: true}, {Code: "InternalError", AfterCommit: true}, {HTTPStatus: 502, AfterCommit: true}} {
 		e := newEnv(t)
 		e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{f}})
@@ -52,6 +54,7 @@ func TestLostAnswerIsNotRestoredTwice(t *testing.T) {
 // the result and an ERROR line, the invocation fails so that SCF retries,
 // and the retry restores nothing but sends the message.
 func TestUndeliveredTaskIdFailsTheInvocationAndTheRetryDeliversIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 3 * time.Second
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
@@ -83,6 +86,7 @@ func TestUndeliveredTaskIdFailsTheInvocationAndTheRetryDeliversIt(t *testing.T) 
 }
 
 func TestTransientFailureOfTimerFailsTheInvocationForARetry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 3 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
@@ -95,6 +99,7 @@ func TestTransientFailureOfTimerFailsTheInvocationForARetry(t *testing.T) {
 }
 
 func TestLockedInstanceIsRetriedBrieflyThenRestored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{
 		{Code: "ResourceUnavailable.InstanceLockedError"}, {Code: "ResourceUnavailable.BackupLockedError"},
@@ -112,6 +117,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // whose answer never came may have started: it is reported unknown (not
 // failed), and the invocation fails so that the platform retries it.
 func TestAnswerComesBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 2 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 2500 * time.Millisecond}}})
@@ -136,6 +142,7 @@ func TestAnswerComesBeforeTheDeadline(t *testing.T) {
 // asking for a restore): they run in turn, and the second finds the
 // first's restore instead of restoring again.
 func TestSameInstanceTwiceInABatchRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.h.Concurrency = 8
 	req := `{"instanceId":"crs-1amp2588","backupId":"latest"}`
@@ -153,6 +160,7 @@ func TestSameInstanceTwiceInABatchRestoresOnce(t *testing.T) {
 // the invocation succeeds. The fault kinds are those where nothing reached
 // the queue, so exactly one message is there in the end.
 func TestOutcomeMessageIsSentAgainAfterAQueueFault(t *testing.T) {
+	t.Parallel()
 	faults := map[string]cloudemu.Fault{
 		"InternalError": {Code: "InternalError"}, "503": {HTTPStatus: 503}, "reset": {Reset: true},
 		"RequestLimitExceeded": {Code: "RequestLimitExceeded"},

@@ -14,6 +14,7 @@ import (
 )
 
 func TestWebhookAuthentication(t *testing.T) {
+	t.Parallel()
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("ops:s3cret-basic"))
 	cases := []struct {
@@ -57,6 +58,7 @@ func TestWebhookAuthentication(t *testing.T) {
 }
 
 func TestWebhookSignatureCoversTheDecodedBase64Body(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	ev := map[string]any{
@@ -74,6 +76,7 @@ func TestWebhookSignatureCoversTheDecodedBase64Body(t *testing.T) {
 }
 
 func TestWebhookOnlyPostAndAuthenticatedGet(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// GET asks where a restore stands (status.go): authenticated like a POST.
 	resp, rs := e.gateway(fixture(t, "apigw-get.json"))
@@ -91,6 +94,7 @@ func TestWebhookOnlyPostAndAuthenticatedGet(t *testing.T) {
 }
 
 func TestWebhookBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	big := `{"instanceId":"crs-5a4py64p","backupId":"latest","pad":"` + strings.Repeat("x", handler.MaxBodyBytes) + `"}`
 	resp, _ := e.gateway(gatewayEvent(t, big, signed(big)))
@@ -100,6 +104,7 @@ func TestWebhookBodyTooLarge(t *testing.T) {
 }
 
 func TestIdempotencyKeyRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	h := signed(body)
@@ -123,6 +128,7 @@ func TestIdempotencyKeyRestoresOnce(t *testing.T) {
 }
 
 func TestPasswordFromSecretManager(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_PASSWORD")
 	e.vars["RESTORE_PASSWORD_SECRET"] = e.demo.SecretName
@@ -141,6 +147,7 @@ func TestPasswordFromSecretManager(t *testing.T) {
 }
 
 func TestRotatedSecretIsFetchedAgainAfterPasswordError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_PASSWORD")
 	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore-map"
@@ -161,6 +168,7 @@ func TestRotatedSecretIsFetchedAgainAfterPasswordError(t *testing.T) {
 }
 
 func TestPasswordNotInSecretMapFailsClearly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_PASSWORD")
 	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore-map"
@@ -175,6 +183,7 @@ func TestPasswordNotInSecretMapFailsClearly(t *testing.T) {
 }
 
 func TestAssumedRoleRestoresAnotherAccountsInstance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_ROLE_ARN"] = e.demo.RoleArn
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))

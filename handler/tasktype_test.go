@@ -13,6 +13,7 @@ import (
 // must not pass for the alarm's restore: the alarm restores, exactly once,
 // and its redelivery finds that restore.
 func TestAlarmAfterAutomaticBackupRestoresExactlyOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	// firstOccurTime of the fixture: 2026-11-29 10:00 CST = 02:00Z.

@@ -16,6 +16,7 @@ import (
 )
 
 func TestFunctionURLRestoreIsAcceptedWithTheFunctionURLAnswer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	resp, rs := e.functionURL(functionURLEvent(t, body, signed(body)))
@@ -45,6 +46,7 @@ func TestFunctionURLRestoreIsAcceptedWithTheFunctionURLAnswer(t *testing.T) {
 }
 
 func TestFunctionURLAuthenticatesAndAnswersLikeAPIGateway(t *testing.T) {
+	t.Parallel()
 	body := `{"instanceId":"crs-5a4py64p","backupId":"latest","dryRun":true}`
 	cases := []struct {
 		name    string
@@ -106,6 +108,7 @@ func TestFunctionURLAuthenticatesAndAnswersLikeAPIGateway(t *testing.T) {
 }
 
 func TestFunctionURLIdempotencyKeyRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	h := signed(body)
@@ -126,6 +129,7 @@ func TestFunctionURLIdempotencyKeyRestoresOnce(t *testing.T) {
 }
 
 func TestAPIGatewayEventsStillWork(t *testing.T) {
+	t.Parallel()
 	// Existing API gateway triggers keep their event and their answer.
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
@@ -146,6 +150,7 @@ func TestAPIGatewayEventsStillWork(t *testing.T) {
 }
 
 func TestAlarmCallbackThroughFunctionURLEchoesSessionID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	resp, rs := e.functionURL(fixture(t, "functionurl-alarm.json"))
@@ -164,6 +169,7 @@ func TestAlarmCallbackThroughFunctionURLEchoesSessionID(t *testing.T) {
 }
 
 func TestAlarmCallbackIsAnswered200EvenWhenItsRestoreFails(t *testing.T) {
+	t.Parallel()
 	// Sending the alarm again would not help: the instance is not allowed.
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
@@ -191,6 +197,7 @@ func TestAlarmCallbackIsAnswered200EvenWhenItsRestoreFails(t *testing.T) {
 }
 
 func TestAlarmCallbackWithWrongCredentialsIsStillRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:another-password"
 	resp, rs := e.functionURL(fixture(t, "functionurl-alarm.json"))
@@ -203,6 +210,7 @@ func TestAlarmCallbackWithWrongCredentialsIsStillRefused(t *testing.T) {
 }
 
 func TestDirectCloudMonitorCallbackRestores(t *testing.T) {
+	t.Parallel()
 	// Cloud Monitor calling SCF:gz/default/<function>/$LATEST: the alarm is
 	// the event itself, authenticated by CAM (scf:InvokeFunction), not by
 	// the webhook settings, which are all unset here.
@@ -227,6 +235,7 @@ func TestDirectCloudMonitorCallbackRestores(t *testing.T) {
 }
 
 func TestDirectCallbackOfTheDocumentedMetricAlarmIsRecognised(t *testing.T) {
+	t.Parallel()
 	// platform-2026.md §4's metric sample, as Cloud Monitor would invoke
 	// the function with it: a CVM alarm, so nothing to restore, and said so.
 	e := newEnv(t)
@@ -245,6 +254,7 @@ func TestDirectCallbackOfTheDocumentedMetricAlarmIsRecognised(t *testing.T) {
 }
 
 func TestCKafkaRecordRestores(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "ckafka.json")))
 	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
@@ -262,6 +272,7 @@ func TestCKafkaRecordRestores(t *testing.T) {
 }
 
 func TestCKafkaAlarmRecordRestores(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "ckafka-alarm.json")))
 	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
@@ -277,6 +288,7 @@ func TestCKafkaAlarmRecordRestores(t *testing.T) {
 }
 
 func TestCKafkaPoisonRecordsAreAnsweredNotRetried(t *testing.T) {
+	t.Parallel()
 	// Records that can never succeed must not block the partition: the
 	// trigger would retry a failed invocation up to 10,000 times.
 	e := newEnv(t)
@@ -331,6 +343,7 @@ func TestCKafkaPoisonRecordsAreAnsweredNotRetried(t *testing.T) {
 }
 
 func TestCKafkaTransientFailureFailsTheInvocationForARetry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 3 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
@@ -346,6 +359,7 @@ func TestCKafkaTransientFailureFailsTheInvocationForARetry(t *testing.T) {
 }
 
 func TestCKafkaUndeliveredTaskIdFailsTheInvocation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 3 * time.Second
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
@@ -357,6 +371,7 @@ func TestCKafkaUndeliveredTaskIdFailsTheInvocation(t *testing.T) {
 }
 
 func TestEventBridgeRestoreRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "eventbridge-restore.json")))
 	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
@@ -375,6 +390,7 @@ func TestEventBridgeRestoreRequest(t *testing.T) {
 }
 
 func TestEventBridgeCloudMonitorEventRestoresNewestBackupBeforeIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "eventbridge-alarm.json")))
 	// The event at 02:00Z less 5 minutes: the newest backup before it (not
@@ -397,6 +413,7 @@ func TestEventBridgeCloudMonitorEventRestoresNewestBackupBeforeIt(t *testing.T) 
 }
 
 func TestEventBridgeBatchSkipsWhatIsNotARequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ans, err := e.invoke(fixture(t, "eventbridge-batch.json"))
 	if err != nil {
@@ -421,6 +438,7 @@ func TestEventBridgeBatchSkipsWhatIsNotARequest(t *testing.T) {
 }
 
 func TestEventBridgeOddEventsAreSkippedOrRefusedNotRetried(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, event string
 		status      restore.Status
@@ -468,6 +486,7 @@ func TestEventBridgeOddEventsAreSkippedOrRefusedNotRetried(t *testing.T) {
 }
 
 func TestEventBridgeTransientFailureFailsTheInvocation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 3 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
