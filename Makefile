@@ -94,8 +94,8 @@ GREMLINS := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_HANDLER_SKIP := (jobs|service|sweep|status|approve|handoff|handler|rpc)\.go$$
 mutate:
 	@mkdir -p $(DIST)
-	$(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 4 -S lt ./internal/restore 2>&1 | tee $(DIST)/mutate-restore.txt
-	GOFLAGS='-skip=$(SUITES) -parallel=$(PARALLEL)' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 4 -S lt \
+	GOFLAGS='-vet=off -count=1' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 30 -S lt ./internal/restore 2>&1 | tee $(DIST)/mutate-restore.txt
+	GOFLAGS='-vet=off -count=1 -skip=$(SUITES) -parallel=$(PARALLEL)' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 6 -S lt \
 		-E '$(MUTATE_HANDLER_SKIP)' ./handler 2>&1 | tee $(DIST)/mutate-handler.txt
 	@grep -hE '^(Killed|Efficacy|Mutator coverage)' $(DIST)/mutate-restore.txt $(DIST)/mutate-handler.txt
 
