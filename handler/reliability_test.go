@@ -90,9 +90,8 @@ func TestTransientFailureOfTimerFailsTheInvocationForARetry(t *testing.T) {
 	e := newEnv(t)
 	e.timeout = 3 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
-	if _, err := e.invoke(fixture(t, "timer.json")); err == nil || !strings.Contains(err.Error(), "transient") {
-		t.Fatalf("err %v", err)
-	}
+	_, err := e.invoke(fixture(t, "timer.json"))
+	failsForARetry(t, err)
 	if n := len(e.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("%d restores", n)
 	}
@@ -101,6 +100,9 @@ func TestTransientFailureOfTimerFailsTheInvocationForARetry(t *testing.T) {
 func TestLockedInstanceIsRetriedBrieflyThenRestored(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	// Long enough for two pauses on a loaded machine: the third call
+	// succeeds, so the test takes no longer.
+	e.vars["RESTORE_LOCK_RETRY"] = "5s"
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{
 		{Code: "ResourceUnavailable.InstanceLockedError"}, {Code: "ResourceUnavailable.BackupLockedError"},
 	}})
@@ -196,5 +198,25 @@ func TestOutcomeMessageIsSentAgainAfterAQueueFault(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// failsForARetry checks the error of an invocation whose RestoreInstance is
+// throttled until its deadline: the invocation fails so that the platform
+// retries it. Its kind is transient, unless the last throttled attempt was
+// itself cut off by the deadline (on a loaded machine a call can take more
+// than the 100 ms the last attempt is given): then whether the restore
+// started is unknown, which is retried too. TestErrorClassesGiveFailedResults-
+// AndGatewayStatuses, run alone, holds the kind to transient.
+func failsForARetry(t *testing.T, err error) {
+	t.Helper()
+	switch {
+	case err == nil:
+		t.Fatal("the invocation succeeded: the platform would not retry it")
+	case strings.Contains(err.Error(), "transient"):
+	case strings.Contains(err.Error(), "is unknown: retry the event") && strings.Contains(err.Error(), "DeadlineExceeded"):
+		t.Logf("the last throttled attempt was cut off by the deadline: %v", err)
+	default:
+		t.Fatalf("err %v, want a transient failure", err)
 	}
 }
