@@ -60,13 +60,13 @@ func TestAlarmShapes(t *testing.T) {
 		{"alarm-event.json", restore.DryRun, ""},
 		{"cmq-alarm.json", restore.DryRun, ""},
 		{"alarm-resolved.json", restore.Skipped, "resolved"},
-		{"alarm-no-instance.json", restore.Skipped, "names no Redis instance"},
+		{"alarm-no-instance.json", restore.Skipped, "names no Redis instance in its dimensions (objId, objName, unInstanceId)"},
 		{"alarm-metric-2025.json", restore.DryRun, ""},
 		{"alarm-metric-5s-appid.json", restore.DryRun, ""},
 		{"alarm-node-rnodeid.json", restore.DryRun, ""},
 		{"alarm-node-objid-only.json", restore.DryRun, ""},
 		{"alarm-event-objdetail.json", restore.DryRun, ""},
-		{"alarm-event-cvm-objdetail.json", restore.Skipped, "names no Redis instance"},
+		{"alarm-event-cvm-objdetail.json", restore.Skipped, "names no Redis instance in its dimensions (objDetail.instanceId, objDetail.instanceName, unInstanceId)"},
 		{"alarm-resolved-numbers.json", restore.Skipped, "resolved"},
 	}
 	for _, c := range cases {
