@@ -101,6 +101,31 @@ func TestWebhookBodyTooLarge(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
+	// At the bound: a body of exactly MaxBodyBytes is read (and refused
+	// for its unknown field), one byte more is too large, whether the
+	// gateway passes it as it is or base64-encoded.
+	sized := func(n int) string {
+		head := `{"instanceId":"crs-5a4py64p","backupId":"latest","pad":"`
+		return head + strings.Repeat("x", n-len(head)-2) + `"}`
+	}
+	for _, n := range []int{handler.MaxBodyBytes, handler.MaxBodyBytes + 1} {
+		for _, b64 := range []bool{false, true} {
+			body := sized(n)
+			ev := gatewayEvent(t, body, signed(body))
+			if b64 {
+				var m map[string]any
+				if err := json.Unmarshal(ev, &m); err != nil {
+					t.Fatal(err)
+				}
+				m["body"], m["isBase64Encoded"] = base64.StdEncoding.EncodeToString([]byte(body)), true
+				ev = mustJSON(t, m)
+			}
+			resp, _ := e.gateway(ev)
+			if tooLarge := resp.StatusCode == http.StatusRequestEntityTooLarge; tooLarge != (n > handler.MaxBodyBytes) {
+				t.Errorf("a body of %d bytes (base64 %v): status %d", n, b64, resp.StatusCode)
+			}
+		}
+	}
 }
 
 func TestIdempotencyKeyRestoresOnce(t *testing.T) {
