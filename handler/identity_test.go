@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
@@ -96,5 +97,41 @@ func TestSignatureToleranceIsExact(t *testing.T) {
 		if ok := resp.StatusCode != http.StatusUnauthorized; ok != c.ok {
 			t.Errorf("signed %s from the container's clock: status %d, want accepted %v", c.off, resp.StatusCode, c.ok)
 		}
+	}
+}
+
+// A record delivered twice in one batch is one event: the second copy is
+// answered as the first was, a duplicate of its restore, or the same
+// failure, never a restore of its own and never a duplicate of nothing.
+func TestSameRecordTwiceInABatchIsAnsweredAsTheFirst(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"restored": `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`,
+		"failed":   `{"instanceId":"crs-5a4py64p","backupId":"999999999999999999999999"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			rec := events.CKafkaRecord{Ckafka: events.CKafkaMessage{Topic: "redis-restore-requests", Partition: 0, Offset: 7, MsgKey: "k", MsgBody: body}}
+			ans, err := e.invoke(mustJSON(t, events.CKafkaEvent{Records: []events.CKafkaRecord{rec, rec}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, _ := decodeAnswer(t, ans)
+			if len(rs) != 2 {
+				t.Fatalf("%d results: %+v", len(rs), rs)
+			}
+			first, second := rs[0], rs[1]
+			switch name {
+			case "restored":
+				if first.Status != restore.Accepted || second.Status != restore.Duplicate || second.TaskID != first.TaskID || len(e.emu.RestoreCalls()) != 1 {
+					t.Errorf("first %+v, second %+v, %d restores", first, second, len(e.emu.RestoreCalls()))
+				}
+			case "failed":
+				if first.Status != restore.Failed || second.Status != restore.Failed || errCode(second.Error) != errCode(first.Error) || errCode(first.Error) == "" {
+					t.Errorf("first %+v %+v, second %+v %+v", first, first.Error, second, second.Error)
+				}
+			}
+		})
 	}
 }
