@@ -91,17 +91,21 @@ soak:
 ## mutate: mutation testing (gremlins) of internal/restore and handler's pure parts: each package's score and its surviving mutants
 # gremlins runs from the module proxy at a pinned version, as staticcheck
 # does. It mutates one package at a time and runs that package's tests: the
-# handler's without the fault suites (make soak runs those). The handler's
-# files that run restores (jobs, service, sweep, status, approve, handoff,
-# handler, rpc) are left out: their mutants need the suites to be judged.
+# handler's less the fault suites and the life-cycle tests (make soak runs
+# the suites; the life cycle lives in the files left out), uncached, without
+# vet. The handler's files that run restores (jobs, service, sweep, status,
+# approve, handoff, handler, rpc) are left out: their mutants need the
+# suites to be judged, minutes a mutant.
 GREMLINS := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_HANDLER_SKIP := (jobs|service|sweep|status|approve|handoff|handler|rpc)\.go$$
+MUTATE_TESTS_SKIP := ^(TestFaultSuite|TestLifeSuite|TestFlapping|TestSafetyBackupListed|TestRedeliveriesTakeOne|TestSweepFollows|TestApprovedPlanTakes|TestTimerRestoreTakesASafety|TestSucceededOnly|TestFailedSafetyBackup|TestCloneMode|TestFailedRestoreTask)
 mutate:
 	@mkdir -p $(DIST)
 	GOFLAGS='-vet=off -count=1' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 30 -S lt ./internal/restore 2>&1 | tee $(DIST)/mutate-restore.txt
-	GOFLAGS='-vet=off -count=1 -skip=$(SUITES) -parallel=$(PARALLEL)' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 6 -S lt \
+	GOFLAGS='-vet=off -count=1 -skip=$(MUTATE_TESTS_SKIP) -parallel=$(PARALLEL)' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 6 -S lt \
 		-E '$(MUTATE_HANDLER_SKIP)' ./handler 2>&1 | tee $(DIST)/mutate-handler.txt
-	@grep -hE '^(Killed|Efficacy|Mutator coverage)' $(DIST)/mutate-restore.txt $(DIST)/mutate-handler.txt
+	@echo "== internal/restore"; grep -E '^(Killed|Test efficacy|Mutator coverage)' $(DIST)/mutate-restore.txt
+	@echo "== handler (pure parts)"; grep -E '^(Killed|Test efficacy|Mutator coverage)' $(DIST)/mutate-handler.txt
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
