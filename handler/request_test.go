@@ -213,6 +213,7 @@ func TestParseRestoreRequestsInvalid(t *testing.T) {
 		{"restores[0] missing instanceId", `{"restores":[{"backupId":"latest"}]}`, "restores[0].instanceId"},
 		{"restores[1] missing backupId", `{"restores":[` + restoreBody + `,{"instanceId":"crs-1amp2588"}]}`, "restores[1].backupId"},
 		{"restores[1] unknown field", `{"restores":[` + restoreBody + `,{` + ok + `,"foo":1}]}`, "restores[1].foo"},
+		{"restores[1] duplicate key", `{"restores":[` + restoreBody + `,{` + ok + `,"InstanceId":"crs-5a4py64p"}]}`, "restores[1].instanceId"},
 		{"restores[1] nested batch", `{"restores":[` + restoreBody + `,{"restores":[` + restoreBody + `]}]}`, "restores[1].restores"},
 	}
 	for _, tt := range tests {
