@@ -473,6 +473,12 @@ func TestEventBridgeOddEventsAreSkippedOrRefusedNotRetried(t *testing.T) {
 			if r.Status != c.status || !strings.Contains(text, c.want) {
 				t.Errorf("result %+v, want %s mentioning %q", r, c.status, c.want)
 			}
+			// A refused event is named in its reason, as the batch's
+			// delivery has no other name for it (one that is no event at all
+			// fails the whole delivery).
+			if r.Status == restore.Failed && c.name != "not an event at all" && !strings.HasPrefix(r.Reason, "EventBridge event 0 (id ") {
+				t.Errorf("reason %q does not name the refused event", r.Reason)
+			}
 			if n := len(e.emu.RestoreCalls()); n != 0 {
 				t.Errorf("%d restores", n)
 			}
