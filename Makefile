@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk redis
+.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk redis soak mutate
 
 all: test build
 
@@ -49,7 +49,11 @@ run-life: build
 	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) -life
 
 ## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
-test: vet nodesdk unit fuzz-short
+# vet, the tests and the fuzz targets run at once, each one's output kept
+# together: much of their time is spent waiting (emulated tasks, links), and
+# a machine of two cores does the three in little more than the longest.
+test:
+	@$(MAKE) --no-print-directory -j3 --output-sync=target vet unit fuzz-short
 
 ## nodesdk: where node is, Tencent's Node.js SDK (test only: cmd/cloudemu checks it against the emulator); make test needs it there
 NODESDK := tools/nodesdk
@@ -78,14 +82,61 @@ redis:
 		echo "the data tests need redis-server; install it with: sudo apt-get install -y redis-server" >&2; exit 1; \
 	fi
 
-# The fault suite runs on its own, verbose, so that its figures are printed.
-# The data tests fail, rather than skip, without redis-server (redistest).
+# Most tests wait on emulated tasks and timeouts rather than compute:
+# PARALLEL lets that many run at once, beyond the default of one per core.
+PARALLEL ?= 16
+SUITES   := ^(TestFaultSuite|TestLifeSuite)
+# The seams suite runs after them, alone: its sweep outage is timed.
+SEAMS    := ^TestSeamsSuite$$
+
+# The fault suites run on their own, at once and verbose, so that their
+# figures are printed. The data tests fail, rather than skip, without
+# redis-server (redistest).
 unit: export REDIS_RESTORE_REQUIRE_REDIS = 1
-unit: redis
-	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -skip '^(TestFaultSuite|TestLifeSuite|TestSeamsSuite)' ./...
-	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestFaultSuite' ./handler | grep -E '^(FAULT-SUITE|--- |ok|FAIL|PASS)|_test.go'
-	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestLifeSuite$$' ./handler | grep -E '(LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
-	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '^TestSeamsSuite$$' ./handler | grep -E '(SEAMS-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
+unit: redis nodesdk
+	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -parallel $(PARALLEL) -skip '$(SUITES)|$(SEAMS)' ./...
+	set -o pipefail; $(GO) test $(RACE) -count=1 -parallel $(PARALLEL) -v -run '$(SUITES)' ./handler | grep -E '(FAULT-SUITE|LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
+	set -o pipefail; $(GO) test $(RACE) -count=1 -v -run '$(SEAMS)' ./handler | grep -E '(SEAMS-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
+
+## soak: the fault suites N times in a row (make soak N=20), each run's figures, then the runs that failed and the totals
+N ?= 10
+soak:
+	@mkdir -p $(DIST)
+	$(GO) test $(RACE) -c -o $(DIST)/handler.test ./handler
+	@set -o pipefail; failed=0; : > $(DIST)/soak.log; \
+	for i in $$(seq 1 $(N)); do \
+		echo "== soak run $$i of $(N)" | tee -a $(DIST)/soak.log; \
+		if (cd handler && ../$(DIST)/handler.test -test.count=1 -test.parallel $(PARALLEL) -test.v -test.run '$(SUITES)|$(SEAMS)') 2>&1 \
+			| grep -E '(FAULT-SUITE|LIFE-SUITE|SEAMS-SUITE|^--- |^FAIL|^PASS)|_test.go' | tee -a $(DIST)/soak.log; \
+		then :; else failed=$$((failed+1)); echo "== soak run $$i FAILED" | tee -a $(DIST)/soak.log; fi; \
+	done; \
+	echo "== soak: $$failed of $(N) runs failed"; \
+	grep -E '^== soak run [0-9]+ FAILED' $(DIST)/soak.log || true; \
+	awk '{ suite = (/LIFE-SUITE/ ? "life" : (/SEAMS-SUITE/ ? "seams" : (/FAULT-SUITE flapping/ ? "flapping" : "fault"))); \
+		for (i = 1; i <= NF; i++) if ($$i ~ /^(lost|double-restores|double-safety-backups|double-clones|two-outcomes|still-unknown|silently-dropped|forged-restored|panics|restores|safety-backups|faults-injected)=[0-9]+$$/) { \
+		split($$i, kv, "="); sum[suite ":" kv[1]] += kv[2] } } \
+		/completions lost: [0-9]+/ { sum["life:completions-lost"] += $$NF } \
+		END { for (k in sum) print k "=" sum[k] }' $(DIST)/soak.log | sort | tr '\n' ' ' | sed 's/^/== soak totals: /; s/ *$$/\n/'; \
+	test $$failed -eq 0
+
+## mutate: mutation testing (gremlins) of internal/restore and handler's pure parts: each package's score and its surviving mutants
+# gremlins runs from the module proxy at a pinned version, as staticcheck
+# does. It mutates one package at a time and runs that package's tests: the
+# handler's less the fault suites and the life-cycle tests (make soak runs
+# the suites; the life cycle lives in the files left out), uncached, without
+# vet. The handler's files that run restores (jobs, service, sweep, status,
+# approve, handoff, handler, rpc) are left out: their mutants need the
+# suites to be judged, minutes a mutant.
+GREMLINS := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_HANDLER_SKIP := (jobs|service|sweep|status|approve|handoff|handler|rpc)\.go$$
+MUTATE_TESTS_SKIP := ^(TestFaultSuite|TestLifeSuite|TestSeamsSuite|TestFlapping|TestSafetyBackupListed|TestRedeliveriesTakeOne|TestSweepFollows|TestApprovedPlanTakes|TestTimerRestoreTakesASafety|TestSucceededOnly|TestFailedSafetyBackup|TestCloneMode|TestFailedRestoreTask)
+mutate:
+	@mkdir -p $(DIST)
+	GOFLAGS='-vet=off -count=1' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 30 -S lt ./internal/restore 2>&1 | tee $(DIST)/mutate-restore.txt
+	GOFLAGS='-vet=off -count=1 -skip=$(MUTATE_TESTS_SKIP) -parallel=$(PARALLEL)' $(GO) run $(GREMLINS) unleash --workers 2 --timeout-coefficient 6 -S lt \
+		-E '$(MUTATE_HANDLER_SKIP)' ./handler 2>&1 | tee $(DIST)/mutate-handler.txt
+	@echo "== internal/restore"; grep -E '^(Killed|Test efficacy|Mutator coverage)' $(DIST)/mutate-restore.txt
+	@echo "== handler (pure parts)"; grep -E '^(Killed|Test efficacy|Mutator coverage)' $(DIST)/mutate-handler.txt
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -96,13 +96,13 @@ func TestEndToEndAlarmLife(t *testing.T) {
 			if ev.Data.Life == nil || ev.Data.UndoBackupID != undo {
 				t.Fatalf("%s without the undo: %+v", typ, ev.Data)
 			}
-			if typ == restore.EventTypePrefix+"succeeded" && (ev.Data.TaskStatus != "succeed" || ev.Data.DurationSeconds == nil || ev.Data.BackupID != w.demo.LatestBackupID) {
+			if typ == restore.EventTypePrefix+"succeeded" && (ev.Data.TaskStatus != "succeed" || ev.Data.DurationSeconds == nil || ev.Data.BackupID != backupBeforeTheAlarms) {
 				t.Fatalf("succeeded: %+v", ev.Data.Life)
 			}
 		}
 	}
 	calls := w.emu.RestoreCalls()
-	if len(calls) != 1 || calls[0].BackupID != w.demo.LatestBackupID {
+	if len(calls) != 1 || calls[0].BackupID != backupBeforeTheAlarms {
 		t.Fatalf("restores %+v", calls)
 	}
 }

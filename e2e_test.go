@@ -47,10 +47,18 @@ type world struct {
 	env  map[string]string
 }
 
+// backupBeforeTheAlarms is the demo's newest restorable backup before its
+// alarms fired, which an alarm restores (newWorld adds a newer one).
+const backupBeforeTheAlarms = "678362566696298532848117"
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	emu := cloudemu.New(cloudemu.Options{TaskIDAsString: true})
 	demo := cloudemu.SeedDemo(emu)
+	// A restorable backup taken after the demo alarms fired (02:00Z), the
+	// newest of all: an alarm must restore the one before it.
+	emu.AddBackup(demo.InstanceID, cloudemu.Backup{ID: "678362566696298532848119", BackupType: "1", Status: 2, Size: 1 << 20,
+		StartTime: time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC), EndTime: time.Date(2026, 11, 29, 3, 8, 0, 0, time.UTC)})
 	emu.SetTaskDuration(time.Millisecond)
 	url, closeEmu, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
@@ -209,7 +217,7 @@ func TestEndToEndAlarmThroughGateway(t *testing.T) {
 			}
 			w.emu.WaitInvocations()
 			calls := w.emu.RestoreCalls()
-			if len(calls) != 1 || calls[0].BackupID != w.demo.LatestBackupID {
+			if len(calls) != 1 || calls[0].BackupID != backupBeforeTheAlarms {
 				t.Fatalf("restores %+v", calls)
 			}
 			if !strings.Contains(resp.Body, `"sessionId":"xxxxxxxx","retCode":0`) {

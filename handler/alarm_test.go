@@ -10,6 +10,7 @@ import (
 )
 
 func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	resp, rs := e.gateway(fixture(t, "apigw-alarm.json"))
@@ -17,7 +18,7 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 	// firstOccurTime 2026-11-29 10:00 CST is 02:00Z; less 5m, the newest
 	// restorable demo backup before 01:55Z started 2026-11-28 19:00Z.
 	// Cloud Monitor is answered 200, its sessionId echoed with retCode 0.
-	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
 	assertCallbackBody(t, resp.Body, "xxxxxxxx")
@@ -30,10 +31,11 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 }
 
 func TestAlarmWithWrongBasicAuthIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:another-password"
 	resp, rs := e.gateway(fixture(t, "apigw-alarm.json"))
-	if resp.StatusCode != 401 || onlyResult(t, rs).Error.Code != "Unauthenticated" {
+	if resp.StatusCode != 401 || errCode(onlyResult(t, rs).Error) != "Unauthenticated" {
 		t.Fatalf("status %d results %+v", resp.StatusCode, rs)
 	}
 	if n := e.emu.Calls("DescribeInstanceBackups") + e.emu.Calls("RestoreInstance"); n != 0 {
@@ -42,6 +44,7 @@ func TestAlarmWithWrongBasicAuthIsRefused(t *testing.T) {
 }
 
 func TestAlarmShapes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		fixture string
 		status  restore.Status
@@ -57,13 +60,13 @@ func TestAlarmShapes(t *testing.T) {
 		{"alarm-event.json", restore.DryRun, ""},
 		{"cmq-alarm.json", restore.DryRun, ""},
 		{"alarm-resolved.json", restore.Skipped, "resolved"},
-		{"alarm-no-instance.json", restore.Skipped, "names no Redis instance"},
+		{"alarm-no-instance.json", restore.Skipped, "names no Redis instance in its dimensions (objId, objName, unInstanceId)"},
 		{"alarm-metric-2025.json", restore.DryRun, ""},
 		{"alarm-metric-5s-appid.json", restore.DryRun, ""},
 		{"alarm-node-rnodeid.json", restore.DryRun, ""},
 		{"alarm-node-objid-only.json", restore.DryRun, ""},
 		{"alarm-event-objdetail.json", restore.DryRun, ""},
-		{"alarm-event-cvm-objdetail.json", restore.Skipped, "names no Redis instance"},
+		{"alarm-event-cvm-objdetail.json", restore.Skipped, "names no Redis instance in its dimensions (objDetail.instanceId, objDetail.instanceName, unInstanceId)"},
 		{"alarm-resolved-numbers.json", restore.Skipped, "resolved"},
 	}
 	for _, c := range cases {
@@ -75,7 +78,7 @@ func TestAlarmShapes(t *testing.T) {
 				t.Fatalf("result %+v, want %s (%q)", r, c.status, c.reason)
 			}
 			if c.status == restore.DryRun {
-				if r.InstanceID != "crs-5a4py64p" || r.BackupID != e.demo.LatestBackupID {
+				if r.InstanceID != "crs-5a4py64p" || r.BackupID != backupBeforeTheAlarms {
 					t.Errorf("planned %s from %s", r.InstanceID, r.BackupID)
 				}
 				if m := e.messages(); len(m) != 1 || m[0].Type != "com.tencentcloud.redis.restore.planned" {
@@ -90,6 +93,7 @@ func TestAlarmShapes(t *testing.T) {
 }
 
 func TestAlarmMarginMovesTheBound(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_DRY_RUN"] = "true"
 	e.vars["RESTORE_ALARM_MARGIN"] = "20h" // 02:00Z less 20h: before 2026-11-28 06:00Z
@@ -100,6 +104,7 @@ func TestAlarmMarginMovesTheBound(t *testing.T) {
 }
 
 func TestAlarmOfAnotherPolicyIsSkipped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_ALARM_POLICIES"] = "policy-aaaa, policy-bbbb"
 	r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json")))
@@ -115,6 +120,7 @@ func TestAlarmOfAnotherPolicyIsSkipped(t *testing.T) {
 // A firing alarm is notified again every period: the repeats restore once,
 // within a batch, within a container, and in a fresh container.
 func TestRepeatedAlarmRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	rs := e.results(cmqEvent(t, alarm, alarm, alarm))
@@ -147,6 +153,7 @@ func TestRepeatedAlarmRestoresOnce(t *testing.T) {
 }
 
 func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
+	t.Parallel()
 	req := `{"instanceId":"crs-5a4py64p","backupId":"latest"}`
 	triggers := map[string]func(t *testing.T) []byte{
 		"timer":  func(t *testing.T) []byte { return timerEvent(t, timeNow(), req) },
@@ -167,7 +174,7 @@ func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
 			e := newEnv(t)
 			e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-1amp*, crs-other001"
 			r := e.any(ev(t))
-			if r.Status != restore.Failed || r.Error.Code != "InstanceNotAllowed" {
+			if r.Status != restore.Failed || errCode(r.Error) != "InstanceNotAllowed" {
 				t.Fatalf("result %+v", r)
 			}
 			for _, a := range []string{"RestoreInstance", "DescribeInstanceBackups", "DescribeTaskList"} {

@@ -45,6 +45,7 @@ func expectedLatest(bs []cloudemu.Backup, before time.Time) (cloudemu.Backup, bo
 }
 
 func TestLatestChoosesNewestRestorableBackupAcrossPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.AddInstance(cloudemu.Instance{ID: "crs-manybk01", Region: "ap-guangzhou", Status: 2})
 	newest := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -68,6 +69,7 @@ func TestLatestChoosesNewestRestorableBackupAcrossPages(t *testing.T) {
 }
 
 func TestLatestSearchesOlderWindows(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.AddInstance(cloudemu.Instance{ID: "crs-oldbk001", Region: "ap-guangzhou", Status: 2})
 	now := time.Now().Truncate(time.Second)
@@ -90,13 +92,14 @@ func TestLatestSearchesOlderWindows(t *testing.T) {
 }
 
 func TestLatestWithNothingRestorableFailsWithItsOwnCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.AddInstance(cloudemu.Instance{ID: "crs-nobk0001", Region: "ap-guangzhou", Status: 2})
 	e.emu.AddBackup("crs-nobk0001", cloudemu.Backup{ID: "700000000000000000000001", StartTime: time.Now().Add(-time.Hour), Status: 2, Locked: true})
 	e.emu.AddBackup("crs-nobk0001", cloudemu.Backup{ID: "700000000000000000000002", StartTime: time.Now().Add(-2 * time.Hour), Status: -2})
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-nobk0001","backupId":"latest"}`)))
-	if r.Status != restore.Failed || r.Error.Code != "BackupNotFound" || !strings.Contains(r.Error.Message, "crs-nobk0001") ||
-		!strings.Contains(r.Error.Message, "between") {
+	if r.Status != restore.Failed || errCode(r.Error) != "BackupNotFound" || !strings.Contains(errMessage(r.Error), "crs-nobk0001") ||
+		!strings.Contains(errMessage(r.Error), "between") {
 		t.Fatalf("result %+v, error %+v", r, r.Error)
 	}
 	if n := e.emu.Calls("RestoreInstance"); n != 0 {
@@ -107,6 +110,7 @@ func TestLatestWithNothingRestorableFailsWithItsOwnCode(t *testing.T) {
 // The API's times are China Standard Time: a backup that started at
 // 02:30 CST (18:30 UTC the day before) is before a bound of 19:00 UTC.
 func TestBackupTimesAreChinaStandardTime(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.AddInstance(cloudemu.Instance{ID: "crs-cstzone1", Region: "ap-guangzhou", Status: 2})
 	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-48 * time.Hour)

@@ -40,6 +40,7 @@ func validateMessages(tb testing.TB, emu *cloudemu.Emulator, demo cloudemu.DemoD
 // The check itself can fail: an envelope without id or with another
 // specversion is refused.
 func TestValidateMessagesRefusesInvalidEnvelopes(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"specversion":"1.0","source":"scf/x","type":"t","datacontenttype":"application/json","data":{"instanceId":"crs-1"}}`,
 		`{"specversion":"0.9","id":"1","source":"scf/x","type":"t","data":{}}`,

@@ -40,6 +40,7 @@ func TestTimerPayloadIsDecodedOnce(t *testing.T) {
 
 // What each envelope fixture carries is a valid restore request or alarm.
 func TestFixtureBodies(t *testing.T) {
+	t.Parallel()
 	one := func(id, backup string) []restore.Request {
 		return []restore.Request{{InstanceID: id, BackupID: backup}}
 	}
@@ -92,6 +93,7 @@ func TestFixtureBodies(t *testing.T) {
 }
 
 func TestUndoRequestIsAValidRequestWithoutAnotherSafetyBackup(t *testing.T) {
+	t.Parallel()
 	reqs, err := handler.ParseRequests([]byte(restore.UndoRequest("crs-5a4py64p", "165706343-5832225-1")))
 	if err != nil || len(reqs) != 1 || reqs[0].BackupID != "165706343-5832225-1" || reqs[0].SafetyBackup == nil || *reqs[0].SafetyBackup {
 		t.Fatalf("%+v %v", reqs, err)
@@ -99,6 +101,7 @@ func TestUndoRequestIsAValidRequestWithoutAnotherSafetyBackup(t *testing.T) {
 }
 
 func TestCKafkaKey(t *testing.T) {
+	t.Parallel()
 	for input, want := range map[string]string{
 		`{"Records":[{"Ckafka":{"topic":"redis-restore-requests","partition":1,"offset":36,"msgBody":""}}]}`: "ckafka:redis-restore-requests:1:36",
 		// One document spells it Partition; Go's decoding matches either.
@@ -122,6 +125,7 @@ func assertNamesField(t *testing.T, what, input string, err error, field string)
 }
 
 func TestDecodeCKafkaErrorsNameTheField(t *testing.T) {
+	t.Parallel()
 	for input, field := range map[string]string{
 		`{"Records":[{"Ckafka":{"topic":"t","partition":"1","offset":36}}]}`: "Records.Ckafka.partition",
 		`{"Records":[{"Ckafka":{"topic":"t","partition":1,"offset":3.5}}]}`:  "Records.Ckafka.offset",
@@ -135,6 +139,7 @@ func TestDecodeCKafkaErrorsNameTheField(t *testing.T) {
 }
 
 func TestDecodeFunctionURLErrorsNameTheField(t *testing.T) {
+	t.Parallel()
 	for input, field := range map[string]string{
 		`{"httpMethod":"POST","headers":{"a":1},"body":""}`:       "headers",
 		`{"httpMethod":"POST","headers":{},"body":7}`:             "body",
@@ -148,6 +153,7 @@ func TestDecodeFunctionURLErrorsNameTheField(t *testing.T) {
 }
 
 func TestDecodeEventBridgeErrorsNameTheField(t *testing.T) {
+	t.Parallel()
 	for input, field := range map[string]string{
 		`{"specversion":"1.0","type":"t","time":"soon"}`:                     "time",
 		`{"EventList":[{"specversion":"1.0","type":"t","time":-5}]}`:         "EventList[0].time",
@@ -171,6 +177,7 @@ func TestDecodeEventBridgeErrorsNameTheField(t *testing.T) {
 
 // firstOccurTime is China Standard Time, without a zone.
 func TestAlarmFirstOccur(t *testing.T) {
+	t.Parallel()
 	for _, name := range fixtureNames(t) {
 		if !strings.HasPrefix(name, "alarm") {
 			continue

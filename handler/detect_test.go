@@ -32,6 +32,7 @@ func kindOfFixture(name string) handler.Kind {
 }
 
 func TestDetectFixtures(t *testing.T) {
+	t.Parallel()
 	for _, name := range fixtureNames(t) {
 		t.Run(name, func(t *testing.T) {
 			want := kindOfFixture(name)
@@ -50,6 +51,7 @@ func TestDetectFixtures(t *testing.T) {
 }
 
 func TestDetectGarbage(t *testing.T) {
+	t.Parallel()
 	for _, input := range []string{
 		``,
 		` `,
@@ -87,6 +89,7 @@ func TestDetectGarbage(t *testing.T) {
 }
 
 func TestDetectShapes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		input string
 		want  handler.Kind
@@ -132,6 +135,7 @@ func TestDetectShapes(t *testing.T) {
 }
 
 func TestDetectBody(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body []byte
@@ -171,6 +175,7 @@ func TestDetectBody(t *testing.T) {
 }
 
 func TestKindString(t *testing.T) {
+	t.Parallel()
 	for k, want := range map[handler.Kind]string{
 		handler.Unknown:     "unknown",
 		handler.Direct:      "direct",

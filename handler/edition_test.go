@@ -19,6 +19,7 @@ func setType(t *testing.T, e *env, typ, status int) {
 }
 
 func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
+	t.Parallel()
 	for typ, name := range map[int]string{
 		6:  "Redis 4.0 Memory Edition, Standard Architecture (Type 6)",
 		9:  "Redis 5.0 Memory Edition, Cluster Architecture (Type 9)",
@@ -31,11 +32,11 @@ func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
 		body := latestOfDemo
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 		r := onlyResult(t, rs)
-		if r.Status != restore.Failed || r.Error.Code != "UnsupportedEdition" || resp.StatusCode != 409 {
+		if r.Status != restore.Failed || errCode(r.Error) != "UnsupportedEdition" || resp.StatusCode != 409 {
 			t.Fatalf("type %d: status %d result %+v, want 409 UnsupportedEdition", typ, resp.StatusCode, r)
 		}
-		if !strings.Contains(r.Error.Message, name) || !strings.Contains(r.Error.Message, "clon") {
-			t.Errorf("type %d: message %q does not name %q and the way out (cloning)", typ, r.Error.Message, name)
+		if !strings.Contains(errMessage(r.Error), name) || !strings.Contains(errMessage(r.Error), "clon") {
+			t.Errorf("type %d: message %q does not name %q and the way out (cloning)", typ, errMessage(r.Error), name)
 		}
 		if n := e.emu.Calls("RestoreInstance") + e.emu.Calls("DescribeInstanceBackups"); n != 0 {
 			t.Errorf("type %d: %d calls after the refusal", typ, n)
@@ -47,6 +48,7 @@ func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
 }
 
 func TestInPlaceEditionsRestore(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []int{2, 3, 4} {
 		e := newEnv(t)
 		setType(t, e, typ, 2)
@@ -61,11 +63,12 @@ func TestInPlaceEditionsRestore(t *testing.T) {
 }
 
 func TestInstanceNotRunningIsRefusedNamingItsState(t *testing.T) {
+	t.Parallel()
 	for status, state := range map[int]string{-2: "isolated (Status -2)", 1: "busy with a flow (Status 1)", -3: "to be deleted (Status -3)"} {
 		e := newEnv(t)
 		setType(t, e, 2, status)
 		r := onlyResult(t, e.results(timerEvent(t, time.Now(), latestOfDemo)))
-		if r.Status != restore.Failed || r.Error.Code != "ResourceUnavailable.InstanceStateError" || !strings.Contains(r.Error.Message, state) {
+		if r.Status != restore.Failed || errCode(r.Error) != "ResourceUnavailable.InstanceStateError" || !strings.Contains(errMessage(r.Error), state) {
 			t.Fatalf("status %d: %+v, want InstanceStateError naming %q", status, r, state)
 		}
 		if n := e.emu.Calls("RestoreInstance"); n != 0 {
@@ -75,6 +78,7 @@ func TestInstanceNotRunningIsRefusedNamingItsState(t *testing.T) {
 }
 
 func TestDryRunShowsTheEditionAndWhetherItRestoresInPlace(t *testing.T) {
+	t.Parallel()
 	for typ, want := range map[int][]string{
 		2:  {"Redis 2.8 Memory Edition, Standard Architecture (Type 2)", "restores in place"},
 		15: {"Redis 6.2 Memory Edition, Standard Architecture (Type 15)", "in-place restore not possible"},

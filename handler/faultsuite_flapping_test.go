@@ -28,6 +28,7 @@ import (
 // as in TestFaultSuite. Under the default RESTORE_BUDGET (1/1h) each
 // instance is restored at most once, and the other firings are held.
 func TestFaultSuiteFlapping(t *testing.T) {
+	t.Parallel()
 	const (
 		instances    = 8
 		firings      = 10
@@ -42,7 +43,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		e.emu.AddInstance(cloudemu.Instance{ID: ids[i], Region: "ap-guangzhou", Status: 2})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("6%05d00000000000000001", i), StartTime: base, Status: 2})
 	}
-	injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"}, 0.3)
+	kinds, _ := injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "SendCmqMsg"}, 0.3)
 
 	var mu sync.Mutex
 	var invocations, atOnce, retries, redeliveries, panics, handedOff int
@@ -181,7 +182,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				switch {
 				case r.Status == restore.Accepted || r.Status == restore.Duplicate:
 					final = r
-				case r.Status == restore.Skipped && (r.Error == nil || r.Error.Code != restore.CodeBudgetExceeded):
+				case r.Status == restore.Skipped && (r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded):
 					t.Errorf("%s firing %d skipped without RestoreBudgetExceeded: %+v", id, k, r)
 				case r.Status == restore.Skipped:
 					held = true
@@ -205,6 +206,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 		}
 	}
 	lost := lostTaskIDs(t, e, answered)
+	faultFloors(t, e, kinds, ids)
 	if panics != 0 {
 		t.Errorf("%d panics escaped", panics)
 	}

@@ -36,6 +36,7 @@ import (
 // the same Idempotency-Key, signed webhooks are replayed as they were, and
 // a fifth of the events come again later anyway.
 func TestFaultSuite(t *testing.T) {
+	t.Parallel()
 	const (
 		requests     = 120
 		taskDuration = time.Second
@@ -51,7 +52,7 @@ func TestFaultSuite(t *testing.T) {
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("5%05d00000000000000001", i), StartTime: base, Status: 2})
 		e.emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("5%05d00000000000000002", i), StartTime: base.Add(time.Hour), Status: 4})
 	}
-	injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "DescribeInstances", "SendCmqMsg"}, 0.35,
+	_, kinds := injectCloudFaults(e, []string{"DescribeTaskList", "DescribeInstanceBackups", "DescribeInstances", "SendCmqMsg"}, 0.35,
 		cloudemu.Fault{Code: "InternalError", AfterCommit: true},
 		cloudemu.Fault{Body: `{"Response":{"TaskId":0,"RequestId":"zero-task-id"}}`})
 
@@ -256,6 +257,7 @@ func TestFaultSuite(t *testing.T) {
 	counts := map[restore.Status]int{}
 	reasons := map[string]int{}
 	var unknown, unknownResolved int
+	finals := make([]restore.Result, requests)
 	for i := 0; i < requests; i++ {
 		rs := outcomes[i]
 		if len(rs) == 0 {
@@ -282,13 +284,14 @@ func TestFaultSuite(t *testing.T) {
 			}
 		}
 		counts[final.Status]++
+		finals[i] = final
 		switch final.Status {
 		case restore.Accepted, restore.Duplicate, restore.Unknown:
 		case restore.Failed:
-			if final.Error == nil || final.Error.Code == "" || final.Error.Message == "" {
+			if final.Error == nil || errCode(final.Error) == "" || errMessage(final.Error) == "" {
 				t.Errorf("request %d failed without a reason: %+v", i, final)
 			} else {
-				reasons[final.Error.Code]++
+				reasons[errCode(final.Error)]++
 			}
 		default:
 			t.Errorf("request %d ended %s", i, final.Status)
@@ -311,6 +314,48 @@ func TestFaultSuite(t *testing.T) {
 	if atOnce < requests/4 {
 		t.Errorf("only %d events reached several containers at once", atOnce)
 	}
+	// The floors: what the suite must have exercised besides its zero
+	// counts, so that a run where nothing was restored, or nothing went
+	// wrong, cannot pass. Requests that met no fault at all, and those
+	// whose RestoreInstance calls met none (only reads and the queue
+	// failed, which are retried), must nearly all be restored.
+	faultsOn := faultFloors(t, e, kinds, ids)
+	var clean, cleanRestored, cleanRestore, cleanRestoreRestored, restored int
+	var notRestored []string
+	for i, r := range finals {
+		ok := r.Status == restore.Accepted || r.Status == restore.Duplicate
+		if ok {
+			restored++
+		}
+		if faultsOn[ids[i]]["RestoreInstance"] > 0 {
+			continue
+		}
+		cleanRestore++
+		if ok {
+			cleanRestoreRestored++
+		} else {
+			notRestored = append(notRestored, fmt.Sprintf("%s %s %s (faults %v)", ids[i], r.Status, errCode(r.Error), faultsOn[ids[i]]))
+		}
+		if len(faultsOn[ids[i]]) == 0 {
+			clean++
+			if ok {
+				cleanRestored++
+			}
+		}
+	}
+	if cleanRestored*10 < clean*8 {
+		t.Errorf("floor: %d of %d requests that met no fault were restored, want at least 80%%", cleanRestored, clean)
+	}
+	if cleanRestore < requests/4 || cleanRestoreRestored*10 < cleanRestore*9 {
+		t.Errorf("floor: %d of %d requests whose RestoreInstance met no fault were restored, want at least 90%% of at least %d; not restored: %s",
+			cleanRestoreRestored, cleanRestore, requests/4, strings.Join(notRestored, ", "))
+	}
+	if restored*4 < requests*3 {
+		t.Errorf("floor: %d of %d requests were restored, want at least 75%%", restored, requests)
+	}
+	if handedOff == 0 || retries == 0 || replays == 0 || redeliveries == 0 {
+		t.Errorf("floor: handed-off=%d retries=%d replays=%d redeliveries=%d, want each at least 1", handedOff, retries, replays, redeliveries)
+	}
 
 	var rs []string
 	for code, n := range reasons {
@@ -322,6 +367,8 @@ func TestFaultSuite(t *testing.T) {
 	fmt.Printf("FAULT-SUITE accepted=%d duplicate=%d failed=%d unknown=%d restores=%d lost=%d double-restores=%d panics=%d\n",
 		counts[restore.Accepted], counts[restore.Duplicate], counts[restore.Failed], counts[restore.Unknown], len(restoresOf), lost, double, panics)
 	fmt.Printf("FAULT-SUITE unknown outcomes=%d resolved-by-a-later-delivery=%d still-unknown=%d\n", unknown, unknownResolved, unknown-unknownResolved)
+	fmt.Printf("FAULT-SUITE floors restored=%d no-fault=%d restored=%d no-restore-fault=%d restored=%d fault-kinds=%d\n",
+		restored, clean, cleanRestored, cleanRestore, cleanRestoreRestored, len(kinds))
 	fmt.Printf("FAULT-SUITE failure reasons: %s\n", strings.Join(rs, " "))
 }
 
@@ -365,24 +412,67 @@ func faultSuiteEnv(t *testing.T, taskDuration time.Duration, seed uint64) (*env,
 // injectCloudFaults makes the emulator fail what a real cloud fails: 20%
 // of the reads (and of the queue), restoreRate of RestoreInstance calls
 // (also after committing, late, without a TaskId, locked, and extra), and
-// limits each of those actions to 20 requests a second.
-func injectCloudFaults(e *env, reads []string, restoreRate float64, extra ...cloudemu.Fault) {
+// limits each of those actions to 20 requests a second. It returns the
+// kinds of fault it injects into the reads, and into RestoreInstance (the
+// reads' and more). Each kind is certain to be injected at least once
+// where there are enough restores: the first RestoreInstance calls meet
+// every kind in turn, one call in three, before the rate takes over.
+func injectCloudFaults(e *env, reads []string, restoreRate float64, extra ...cloudemu.Fault) (readKinds, restoreKinds []cloudemu.Fault) {
 	common := []cloudemu.Fault{
 		{Code: "RequestLimitExceeded"}, {Code: "InternalError"}, {Code: "FailedOperation.SystemError"},
 		{HTTPStatus: 503}, {Reset: true}, {Delay: 2 * time.Millisecond}, {Delay: 300 * time.Millisecond},
 	}
+	readKinds = append(slices.Clip(common), cloudemu.Fault{Reset: true, AfterCommit: true})
 	for _, a := range reads {
-		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(slices.Clip(common), cloudemu.Fault{Reset: true, AfterCommit: true})})
+		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: readKinds})
 		e.emu.SetRateLimit(a, 20)
 	}
-	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: restoreRate, Kinds: append(append(slices.Clip(common),
-		cloudemu.Fault{Reset: true, AfterCommit: true},
+	restoreKinds = append(append(slices.Clip(readKinds),
 		cloudemu.Fault{Code: "FailedOperation.Unknown", AfterCommit: true},
 		cloudemu.Fault{Body: `{"Response":{"RequestId":"no-task-id"}}`},
 		cloudemu.Fault{Late: 5 * time.Second},
 		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"},
-	), extra...)})
+	), extra...)
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: eachKindOnce(restoreKinds, 3), Rate: restoreRate, Kinds: restoreKinds})
 	e.emu.SetRateLimit("RestoreInstance", 20)
+	return readKinds, restoreKinds
+}
+
+// eachKindOnce is a fault sequence that injects every kind once, each
+// followed by every-1 requests let through.
+func eachKindOnce(kinds []cloudemu.Fault, every int) []cloudemu.Fault {
+	var seq []cloudemu.Fault
+	for _, k := range kinds {
+		seq = append(seq, k)
+		seq = append(seq, make([]cloudemu.Fault, every-1)...)
+	}
+	return seq
+}
+
+// faultFloors checks that a suite injected every kind of fault it set up,
+// and returns, for each instance, how many faults met a call that names it
+// (in its parameters, or in a message or hand-off it carries), by action.
+func faultFloors(t *testing.T, e *env, kinds []cloudemu.Fault, ids []string) (faultsOn map[string]map[string]int) {
+	t.Helper()
+	injected := map[cloudemu.Fault]int{}
+	faultsOn = map[string]map[string]int{}
+	for _, id := range ids {
+		faultsOn[id] = map[string]int{}
+	}
+	for _, f := range e.emu.InjectedFaults() {
+		injected[f.Fault]++
+		for _, id := range ids {
+			if strings.Contains(f.Body, id) {
+				faultsOn[id][f.Action]++
+			}
+		}
+	}
+	for _, k := range kinds {
+		if injected[k] == 0 {
+			t.Errorf("floor: fault %q was never injected", k)
+		}
+	}
+	return faultsOn
 }
 
 // suiteContainer is a cold container of the fault suites: its own

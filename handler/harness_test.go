@@ -53,6 +53,15 @@ func (s *syncBuffer) String() string {
 
 const webhookSecret = "test-webhook-secret-9f2c"
 
+// The demo instance's backups around its alarms (firstOccurTime 2026-11-29
+// 02:00Z): the newest restorable one before them, which an alarm restores,
+// and one after them, the newest of all, which "latest" restores. The
+// fixtures that name a backup name the one before the alarms.
+const (
+	backupBeforeTheAlarms = "678362566696298532848117"
+	backupAfterTheAlarms  = "678362566696298532848119"
+)
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, cloudemu.Options{Seed: 1})
@@ -65,6 +74,13 @@ func newEnvWith(t testing.TB, opts cloudemu.Options) *env {
 	emu := cloudemu.New(opts)
 	t.Cleanup(func() { emu.Close() })
 	demo := cloudemu.SeedDemo(emu)
+	// A restorable backup taken after the demo alarms fired (02:00Z): the
+	// newest backup is not the one before an alarm, so that a restore
+	// that must take the one before it cannot take the newest by mistake.
+	emu.AddBackup(demo.InstanceID, cloudemu.Backup{ID: backupAfterTheAlarms, BackupType: "1", Status: 2, Size: 1 << 20,
+		StartTime: time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC), EndTime: time.Date(2026, 11, 29, 3, 8, 0, 0, time.UTC)})
+	demo.BackupIDs = append(demo.BackupIDs, backupAfterTheAlarms)
+	demo.LatestBackupID = backupAfterTheAlarms
 	emu.SetTaskDuration(time.Millisecond)
 	url, closeFn, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
@@ -271,4 +287,21 @@ func assertCallbackBody(t testing.TB, body, sessionID string) {
 	if b.SessionID == nil || *b.SessionID != sessionID || b.RetCode == nil || *b.RetCode != 0 || len(b.Results) == 0 {
 		t.Errorf("callback body %s: want sessionId %q, retCode 0 and results", body, sessionID)
 	}
+}
+
+// errCode and errMessage read a result's error, "" for none: a test that
+// finds no error where it wants one fails and says so, instead of
+// dereferencing nil and taking every later test of the binary with it.
+func errCode(b *restore.ErrorBody) string {
+	if b == nil {
+		return ""
+	}
+	return b.Code
+}
+
+func errMessage(b *restore.ErrorBody) string {
+	if b == nil {
+		return ""
+	}
+	return b.Message
 }

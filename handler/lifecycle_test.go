@@ -32,7 +32,11 @@ func (e *env) sweep() []restore.Result {
 	if err != nil {
 		e.t.Fatalf("sweep: %v", err)
 	}
-	return ans.(handler.Response).Results
+	resp, ok := ans.(handler.Response)
+	if !ok {
+		e.t.Fatalf("sweep answered %T, want handler.Response", ans)
+	}
+	return resp.Results
 }
 
 // sweepUntil fires the sweep every 400 ms until a message of the type
@@ -88,6 +92,7 @@ func lastOf(msgs []restore.Event, typ string) restore.Event {
 }
 
 func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
@@ -110,7 +115,7 @@ func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 	}
 	ok := lastOf(msgs, "succeeded")
 	calls := e.emu.RestoreCalls()
-	if len(calls) != 1 || ok.Data.TaskID != calls[0].TaskID || ok.Data.BackupID != e.demo.LatestBackupID || ok.Data.UndoBackupID != r.UndoBackupID ||
+	if ok.Data.Life == nil || len(calls) != 1 || ok.Data.TaskID != calls[0].TaskID || ok.Data.BackupID != e.demo.LatestBackupID || ok.Data.UndoBackupID != r.UndoBackupID ||
 		ok.Data.TaskStatus != "succeed" || ok.Data.StartedAt == nil || ok.Data.EndedAt == nil || ok.Data.DurationSeconds == nil {
 		t.Fatalf("succeeded message %+v %+v, restores %+v", ok.Data, ok.Data.Life, calls)
 	}
@@ -133,17 +138,18 @@ func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 }
 
 func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer result %+v", r)
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer result %+v %+v", r, r.Life)
 	}
 	msgs := e.sweepUntil("failed", 15*time.Second)
 	f := lastOf(msgs, "failed")
-	if f.Data.Error == nil || f.Data.Error.Code != "SafetyBackupFailed" || !strings.Contains(f.Data.Error.Message, "not enough disk") ||
-		!strings.Contains(f.Data.Error.Message, "nothing was restored") || f.Data.Life == nil || f.Data.TaskMessage != "backup failed: not enough disk" {
+	if f.Data.Error == nil || errCode(f.Data.Error) != "SafetyBackupFailed" || !strings.Contains(errMessage(f.Data.Error), "not enough disk") ||
+		!strings.Contains(errMessage(f.Data.Error), "nothing was restored") || f.Data.Life == nil || f.Data.TaskMessage != "backup failed: not enough disk" {
 		t.Fatalf("failed message %+v", f.Data)
 	}
 	// A few more sweeps: still nothing restored, one failure.
@@ -160,6 +166,7 @@ func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
 }
 
 func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.FailNextTask("restore", "restore failed: backup file damaged")
 	// A direct invocation restores at once (no safety backup by default).
@@ -169,8 +176,8 @@ func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
 	}
 	msgs := e.sweepUntil("failed", 15*time.Second)
 	f := lastOf(msgs, "failed")
-	if f.Data.TaskID != r.TaskID || f.Data.TaskStatus != "failed" || f.Data.TaskMessage != "restore failed: backup file damaged" ||
-		f.Data.Error == nil || f.Data.Error.Code != "RestoreTaskFailed" || f.Data.Phase != restore.PhaseFailed {
+	if f.Data.Life == nil || f.Data.TaskID != r.TaskID || f.Data.TaskStatus != "failed" || f.Data.TaskMessage != "restore failed: backup file damaged" ||
+		f.Data.Error == nil || errCode(f.Data.Error) != "RestoreTaskFailed" || f.Data.Phase != restore.PhaseFailed {
 		t.Fatalf("failed message %+v %+v", f.Data, f.Data.Life)
 	}
 	if got := types(msgs); got != "accepted×1 failed×1" {
@@ -186,6 +193,7 @@ func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
 }
 
 func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	// After its task, the instance stays in a flow (Status 1) for 2 s.
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Settle: 2 * time.Second})
@@ -208,12 +216,16 @@ func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
 	}
 	// The message came only after the instance was running again: the
 	// task ended at EndedAt, the instance ran 2 s later.
+	if ok.Data.Life == nil || ok.Data.EndedAt == nil {
+		t.Fatalf("succeeded message without its task's end: %+v", ok.Data)
+	}
 	if ok.Time.Before(ok.Data.EndedAt.Add(2 * time.Second)) {
 		t.Fatalf("succeeded sent at %s, the task ended at %s and the instance ran only 2 s later", ok.Time, ok.Data.EndedAt)
 	}
 }
 
 func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
 	deliveries := atOnce(t, e, 3, ev)
@@ -225,7 +237,7 @@ func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
 	undo := e.emu.ManualBackups()[0].BackupID
 	for _, rs := range append(deliveries, later) {
 		r := onlyResult(t, rs)
-		if (r.Status != restore.Accepted && r.Status != restore.Duplicate) || r.UndoBackupID != undo {
+		if (r.Status != restore.Accepted && r.Status != restore.Duplicate) || r.Life == nil || r.UndoBackupID != undo {
 			t.Fatalf("delivery %+v", r)
 		}
 	}
@@ -238,6 +250,7 @@ func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
 }
 
 func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
 	if r.Status != restore.DryRun || r.Life == nil || len(r.Steps) < 2 || !strings.HasPrefix(r.Steps[0], "ManualBackupInstance") || !strings.Contains(r.Steps[1], "RestoreInstance") {
@@ -260,10 +273,11 @@ func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
 }
 
 func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","password":"request-pass-1","safetyBackup":true}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results([]byte(body)))
-	if r.Status != restore.Failed || r.Error == nil || !strings.Contains(r.Error.Message, "password") || strings.Contains(r.Error.Message, "request-pass-1") {
+	if r.Status != restore.Failed || r.Error == nil || !strings.Contains(errMessage(r.Error), "password") || strings.Contains(errMessage(r.Error), "request-pass-1") {
 		t.Fatalf("%+v", r)
 	}
 	if len(e.emu.ManualBackups()) != 0 {
@@ -301,6 +315,7 @@ func (e *env) statusGet(query map[string]string) (int, map[string]any) {
 }
 
 func TestStatusSaysWhereTheRestoreStands(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))))
 	code, st := e.statusGet(map[string]string{"instanceId": e.demo.InstanceID})
@@ -324,9 +339,10 @@ func TestStatusSaysWhereTheRestoreStands(t *testing.T) {
 }
 
 func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID)
-	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || r.Error.Code != "CloneNotEnabled" {
+	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || errCode(r.Error) != "CloneNotEnabled" {
 		t.Fatalf("without RESTORE_CLONE: %+v", r)
 	}
 	e.vars["RESTORE_CLONE"] = "true"
@@ -354,13 +370,14 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 	if got := types(msgs); got != "failed×1 cloned×1 succeeded×1" {
 		t.Fatalf("messages %s", got)
 	}
-	if ok := lastOf(msgs, "succeeded"); len(ok.Data.NewInstanceIDs) != 1 || ok.Data.NewInstanceIDs[0] != r.NewInstanceIDs[0] {
+	if ok := lastOf(msgs, "succeeded"); ok.Data.Life == nil || r.Life == nil || len(ok.Data.NewInstanceIDs) != 1 || len(r.NewInstanceIDs) != 1 || ok.Data.NewInstanceIDs[0] != r.NewInstanceIDs[0] {
 		t.Fatalf("succeeded %+v", ok.Data.Life)
 	}
 	assertNoSecret(t, "logs", e.logs.String(), e.demo.Password)
 }
 
 func TestClonesPerInvocationAreCapped(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
 	redis4(e, e.demo.InstanceID)
@@ -374,7 +391,7 @@ func TestClonesPerInvocationAreCapped(t *testing.T) {
 		switch {
 		case r.Status == restore.Accepted:
 			accepted++
-		case r.Status == restore.Failed && r.Error.Code == "CloneLimit":
+		case r.Status == restore.Failed && errCode(r.Error) == "CloneLimit":
 			capped++
 		}
 	}
@@ -384,6 +401,7 @@ func TestClonesPerInvocationAreCapped(t *testing.T) {
 }
 
 func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID))))
 	if r.Status != restore.Accepted {
@@ -405,6 +423,7 @@ func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
 // backup (the plan said it would), and the sweep restores once it is done
 // without a second plan.
 func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_APPROVAL"] = "all"
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = alarmBasicAuth
@@ -433,6 +452,7 @@ func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 // done. Redeliveries while it runs find it by its task instead of its
 // remark and take no second one; the sweep restores once it is listed.
 func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
@@ -441,7 +461,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 		t.Fatalf("first delivery %+v %+v", first, first.Life)
 	}
 	for _, rs := range atOnce(t, e, 2, ev) {
-		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.SafetyBackupTaskID != first.SafetyBackupTaskID {
+		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.Life == nil || r.SafetyBackupTaskID != first.SafetyBackupTaskID {
 			t.Fatalf("redelivery while the backup runs: %+v %+v", r, r.Life)
 		}
 	}
@@ -452,7 +472,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 	if got := types(msgs); got != "accepted×1 started×1 succeeded×1" {
 		t.Fatalf("messages %s", got)
 	}
-	if ok := lastOf(msgs, "succeeded"); ok.Data.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
+	if ok := lastOf(msgs, "succeeded"); ok.Data.Life == nil || ok.Data.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
 		t.Fatalf("succeeded without the undo: %+v", ok.Data.Life)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 // that no safety backup, clone or restore is made twice for one request,
 // and that no secret reaches a message or a log.
 func TestLifeSuite(t *testing.T) {
+	t.Parallel()
 	const (
 		requests = 32
 		every    = 2 * time.Second // the sweep's period: its production minute
@@ -72,10 +74,15 @@ func TestLifeSuite(t *testing.T) {
 		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.2, Kinds: append(common, cloudemu.Fault{Reset: true, AfterCommit: true})})
 		e.emu.SetRateLimit(a, 20)
 	}
+	faultKinds := append(slices.Clip(common),
+		cloudemu.Fault{Reset: true, AfterCommit: true}, cloudemu.Fault{Code: "InternalError", AfterCommit: true},
+		cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"})
 	for _, a := range []string{"RestoreInstance", "ManualBackupInstance", "CloneInstances"} {
-		e.emu.SetFaults(a, cloudemu.Faults{Rate: 0.25, Kinds: append(common,
-			cloudemu.Fault{Reset: true, AfterCommit: true}, cloudemu.Fault{Code: "InternalError", AfterCommit: true},
-			cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError"})})
+		f := cloudemu.Faults{Rate: 0.25, Kinds: faultKinds}
+		if a == "RestoreInstance" { // every kind at least once: see the floors
+			f.Sequence = eachKindOnce(faultKinds, 2)
+		}
+		e.emu.SetFaults(a, f)
 		e.emu.SetRateLimit(a, 20)
 	}
 
@@ -285,7 +292,7 @@ func TestLifeSuite(t *testing.T) {
 			last := answers[i][len(answers[i])-1]
 			mu.Unlock()
 			if last.Error != nil {
-				reasons = append(reasons, fmt.Sprintf("%s %s: %s", id, kinds[i], last.Error.Code))
+				reasons = append(reasons, fmt.Sprintf("%s %s: %s", id, kinds[i], errCode(last.Error)))
 			}
 			continue
 		}
@@ -325,6 +332,56 @@ func TestLifeSuite(t *testing.T) {
 	if succeeded == 0 || failed == 0 {
 		t.Fatalf("succeeded=%d failed=%d: both outcomes should occur (failures are injected)", succeeded, failed)
 	}
+	// The floors: what the suite must have exercised. A safety backup for
+	// every accepted request that asked for one (timers by default, the
+	// webhook by its field), none for the others; a clone for every
+	// accepted clone request; each injected task failure reported with
+	// its own code; every kind of fault injected.
+	var safetyWanted, safetyTaken, clonesWanted, clonesMade int
+	for i, id := range ids {
+		if !accepted(i) {
+			continue
+		}
+		safety, clone := strings.HasSuffix(kinds[i], "+safety"), kinds[i] == "cmq+clone"
+		switch {
+		case safety:
+			safetyWanted++
+			if backupsOf[id] == 1 {
+				safetyTaken++
+			}
+		case backupsOf[id] != 0:
+			t.Errorf("floor: %s (%s) took %d safety backups, want none", id, kinds[i], backupsOf[id])
+		}
+		switch {
+		case clone:
+			clonesWanted++
+			if clonesOf[id] == 1 {
+				clonesMade++
+			}
+		case clonesOf[id] != 0:
+			t.Errorf("floor: %s (%s) made %d clones, want none", id, kinds[i], clonesOf[id])
+		}
+	}
+	if safetyWanted < requests/4 || safetyTaken != safetyWanted {
+		t.Errorf("floor: %d safety backups for %d accepted requests that want one (at least %d)", safetyTaken, safetyWanted, requests/4)
+	}
+	if clonesWanted == 0 || clonesMade != clonesWanted {
+		t.Errorf("floor: %d clones for %d accepted clone requests", clonesMade, clonesWanted)
+	}
+	failedCodes := map[string]int{}
+	for _, ev := range e.messages() {
+		if ev.Type == restore.EventTypePrefix+"failed" && ev.Data.Life != nil && ev.Data.Phase != "" {
+			failedCodes[errCode(ev.Data.Error)]++
+		}
+	}
+	for _, code := range []string{"RestoreTaskFailed", "SafetyBackupFailed", "CloneFailed"} {
+		if failedCodes[code] == 0 {
+			t.Errorf("floor: no failed outcome %s, though such a task failure was injected (failed outcomes: %v)", code, failedCodes)
+		}
+	}
+	faultFloors(t, e, faultKinds, ids)
+	fmt.Printf("LIFE-SUITE floors safety-backups=%d/%d clones=%d/%d failed-outcomes=%v fault-kinds=%d\n",
+		safetyTaken, safetyWanted, clonesMade, clonesWanted, failedCodes, len(faultKinds))
 	msgs, _ := json.Marshal(e.messages())
 	assertNoSecret(t, "messages", string(msgs), e.demo.Password, webhookSecret)
 	assertNoSecret(t, "logs", e.logs.String(), e.demo.Password, webhookSecret)

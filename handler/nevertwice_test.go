@@ -79,6 +79,7 @@ func exactlyOnce(t *testing.T, e *env, deliveries [][]restore.Result) {
 }
 
 func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
+	t.Parallel()
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	req := `{"instanceId":"crs-5a4py64p","backupId":"latest"}`
 	keyed := func() []byte {
@@ -91,7 +92,15 @@ func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
 		"one CMQ msgId":          func() []byte { return cmqEvent(t, req) },
 		"one alarm firing":       func() []byte { return []byte(alarm) },
 		"signed webhook one key": keyed,
-		"direct invocation":      func() []byte { return []byte(req) },
+		// No key: the signature names the event, and the task list is
+		// searched from the earlier of its time and the arrival. A caller
+		// whose clock runs two minutes fast must not hide the restore one
+		// container started from the two others.
+		"signed webhook from a fast clock": func() []byte {
+			return gatewayEvent(t, req, map[string]string{
+				"x-restore-signature": handler.Sign(webhookSecret, time.Now().Add(2*time.Minute), []byte(req))})
+		},
+		"direct invocation": func() []byte { return []byte(req) },
 	}
 	for name, payload := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -106,6 +115,7 @@ func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
 // The same event again while its restore runs, and again after it ended,
 // each time to a fresh container: still one restore.
 func TestRedeliveryWhileAndAfterTheRestoreRunsRestoresOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	realistic(e)
 	ev := timerEvent(t, time.Now().Add(-time.Second), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)
@@ -126,6 +136,7 @@ func TestRedeliveryWhileAndAfterTheRestoreRunsRestoresOnce(t *testing.T) {
 // signature's 5 minutes is the same request: it is answered as a duplicate,
 // in the warm container and in a fresh one.
 func TestReplayedSignedWebhookDoesNotRestoreAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	ev := gatewayEvent(t, body, signed(body))
@@ -146,6 +157,7 @@ func TestReplayedSignedWebhookDoesNotRestoreAgain(t *testing.T) {
 // container: the restore that started before the signature's time is
 // found all the same.
 func TestFastCallerClockDoesNotHideTheRestore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	send := func(h *handler.Handler, at time.Time) []restore.Result {
@@ -165,6 +177,7 @@ func TestFastCallerClockDoesNotHideTheRestore(t *testing.T) {
 }
 
 func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	send := func(body string) (int, restore.Result) {
 		h := signed(body)
@@ -176,7 +189,7 @@ func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
 		t.Fatalf("first: %d %+v", status, r)
 	}
 	status, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`)
-	if status != 409 || r.Status != restore.Failed || r.Error == nil || r.Error.Code != "IdempotencyKeyReused" {
+	if status != 409 || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "IdempotencyKeyReused" {
 		t.Fatalf("same key, other body: %d %+v %+v", status, r, r.Error)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -188,6 +201,7 @@ func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
 // the function finds the task and reports it accepted, never failed, and
 // never calls RestoreInstance again.
 func TestUnclearAnswerAfterCommitIsResolvedFromTheTaskList(t *testing.T) {
+	t.Parallel()
 	cases := map[string]cloudemu.Fault{
 		"no TaskId":                    {Body: `{"Response":{"RequestId":"r1"}}`},
 		"TaskId null":                  {Body: `{"Response":{"TaskId":null,"RequestId":"r1"}}`},
@@ -227,6 +241,7 @@ func TestUnclearAnswerAfterCommitIsResolvedFromTheTaskList(t *testing.T) {
 // leaves the outcome unknown: the webhook caller gets 504 and no failed
 // message goes out; its retry with the same key restores exactly once.
 func TestUnknownOutcomeIsSaidAndTheRetryResolvesIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.timeout = 2 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
@@ -257,6 +272,7 @@ func TestUnknownOutcomeIsSaidAndTheRetryResolvesIt(t *testing.T) {
 // setting's name; they never widen what is allowed. A webhook caller
 // learns nothing of them: 401 before authentication, a generic 500 after.
 func TestBlankSettingsFailClosed(t *testing.T) {
+	t.Parallel()
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	for name, val := range map[string]string{
 		"RESTORE_ALLOWED_INSTANCES": " , ",
@@ -295,14 +311,31 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			e.vars[name] = val
+			// The caller proves itself with the blank setting itself: a
+			// signature made with the blank secret, basic auth ":".
 			h := signed(body)
-			h["authorization"] = "Basic Og==" // ":"
-			resp, _ := e.gateway(gatewayEvent(t, body, h))
-			if resp.StatusCode != 401 || strings.Contains(resp.Body, name) {
-				t.Errorf("%d %s", resp.StatusCode, resp.Body)
+			if name == "RESTORE_WEBHOOK_SECRET" {
+				h["x-restore-signature"] = handler.Sign(val, time.Now(), []byte(body))
 			}
-			if !strings.Contains(e.logs.String(), name) || len(e.emu.RestoreCalls()) != 0 {
-				t.Errorf("logs lack %s, or a restore ran", name)
+			h["authorization"] = "Basic Og==" // ":"
+			resp, rs := e.gateway(gatewayEvent(t, body, h))
+			if r := onlyResult(t, rs); resp.StatusCode != 401 || r.Status != restore.Failed || r.Error == nil ||
+				errCode(r.Error) != "Unauthenticated" || strings.Contains(resp.Body, name) {
+				t.Errorf("webhook: %d %s", resp.StatusCode, resp.Body)
+			}
+			if n := len(e.emu.RestoreCalls()); n != 0 {
+				t.Fatalf("%d restores through a webhook authenticated by a blank %s", n, name)
+			}
+			// Any other trigger's restore stops with the setting named.
+			r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
+			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(errMessage(r.Error), name) {
+				t.Errorf("timer: %+v %+v, want failed InvalidConfiguration naming %s", r, r.Error, name)
+			}
+			if n := len(e.emu.RestoreCalls()); n != 0 {
+				t.Errorf("%d restores with a blank %s", n, name)
+			}
+			if !strings.Contains(e.logs.String(), name) {
+				t.Errorf("logs lack %s", name)
 			}
 		})
 	}
@@ -311,6 +344,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 // A configuration or role failure is an outcome like any other: its failed
 // message reaches the queue, with the same fields.
 func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
+	t.Parallel()
 	for name, setup := range map[string]func(e *env){
 		"configuration": func(e *env) { e.vars["RESTORE_ALLOWED_INSTANCES"] = " , " },
 		"AssumeRole":    func(e *env) { e.vars["RESTORE_ROLE_ARN"] = "qcs::cam::uin/100000000001:roleName/NoSuchRole" },
@@ -325,7 +359,7 @@ func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
 			}
 			m := e.messages()
 			if len(m) != 1 || m[0].Type != restore.EventTypePrefix+"failed" || m[0].Data.InstanceID != "crs-5a4py64p" ||
-				m[0].Data.Trigger != "timer" || m[0].Data.Error == nil || m[0].Data.Error.Code != r.Error.Code {
+				m[0].Data.Trigger != "timer" || m[0].Data.Error == nil || errCode(m[0].Data.Error) != errCode(r.Error) {
 				t.Errorf("messages %+v", m)
 			}
 		})
@@ -333,6 +367,7 @@ func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
 }
 
 func TestStrictBoundedInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	cases := map[string]struct {
@@ -353,7 +388,7 @@ func TestStrictBoundedInput(t *testing.T) {
 		}
 		rs, _ := decodeAnswer(t, ans)
 		r := onlyResult(t, rs)
-		if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "InvalidRequest" || !strings.Contains(r.Error.Message, c.field) {
+		if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), c.field) {
 			t.Errorf("%s: %+v %+v", name, r, r.Error)
 		}
 	}
@@ -369,13 +404,14 @@ func TestStrictBoundedInput(t *testing.T) {
 // the function takes raw bytes: a payload nested 10,000 deep must still
 // get an answer, through the same entry point SCF calls.
 func TestRPCEntryAnswersAPayloadTooDeepForTheDecoder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	out, err := handler.RPC{Handler: e.h}.Invoke(t.Context(), []byte(strings.Repeat("[", 10001)+strings.Repeat("]", 10001)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var resp handler.Response
-	if err := json.Unmarshal(out, &resp); err != nil || len(resp.Results) != 1 || resp.Results[0].Error == nil || resp.Results[0].Error.Code != "InvalidRequest" {
+	if err := json.Unmarshal(out, &resp); err != nil || len(resp.Results) != 1 || resp.Results[0].Error == nil || errCode(resp.Results[0].Error) != "InvalidRequest" {
 		t.Fatalf("answer %s: %v", out, err)
 	}
 }
@@ -384,6 +420,7 @@ func TestRPCEntryAnswersAPayloadTooDeepForTheDecoder(t *testing.T) {
 // EventBridge batch go up to 10,000), one invocation starts at most
 // MaxRestores restores: the rest are refused by name.
 func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
+	t.Parallel()
 	var bodies []string
 	var evs []map[string]any
 	for i := 0; i < 101; i++ {
@@ -399,10 +436,10 @@ func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := newEnv(t).results(ev)
-			if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(rs[100].Error.Message, "more than 100 restores in one "+name) {
+			if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(errMessage(rs[100].Error), "more than 100 restores in one "+name) {
 				t.Fatalf("%d results, last %+v %+v", len(rs), rs[len(rs)-1], rs[len(rs)-1].Error)
 			}
-			if rs[99].Error != nil && strings.Contains(rs[99].Error.Message, "more than") {
+			if rs[99].Error != nil && strings.Contains(errMessage(rs[99].Error), "more than") {
 				t.Errorf("the 100th restore was refused by the cap: %+v", rs[99].Error)
 			}
 		})
@@ -413,6 +450,7 @@ func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
 // after the last restore restores (the earlier restore is not its own),
 // and the same firing delivered again does not.
 func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The previous firing's restore, ten minutes ago.
 	e.emu.AddTask(cloudemu.Task{InstanceID: "crs-5a4py64p", Type: "010", StartTime: time.Now().Add(-10 * time.Minute), Duration: time.Minute})
@@ -433,5 +471,29 @@ func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Errorf("%d restores, want 1", n)
+	}
+}
+
+// The nesting bound is 32 levels, counted over the whole event: an alarm
+// carrying an extra field that brings it to 32 levels is read as usual, one
+// level more is refused with the bound in the result, before the cloud.
+func TestNestingBoundIs32Levels(t *testing.T) {
+	t.Parallel()
+	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
+	nested := func(depth int) []byte { // the alarm's own object is the first level
+		return []byte(strings.Replace(alarm, "{", `{"extra":`+strings.Repeat("[", depth-1)+strings.Repeat("]", depth-1)+",", 1))
+	}
+	e := newEnv(t)
+	e.vars["RESTORE_DRY_RUN"] = "true"
+	if r := onlyResult(t, e.results(nested(32))); r.Status != restore.DryRun || r.BackupID != backupBeforeTheAlarms {
+		t.Errorf("32 levels: %+v %+v, want the alarm's dry run", r, r.Error)
+	}
+	before := e.apiCalls()
+	r := onlyResult(t, e.results(nested(33)))
+	if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), "nested deeper than 32 levels") {
+		t.Errorf("33 levels: %+v %+v, want refused for its nesting", r, r.Error)
+	}
+	if n := e.apiCalls() - before; n != 0 {
+		t.Errorf("33 levels: %d API calls", n)
 	}
 }

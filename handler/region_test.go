@@ -27,6 +27,7 @@ func (e *env) invokeIn(region string, payload []byte) []restore.Result {
 }
 
 func TestRegionFromTheInvocationWhenTheEnvironmentHasNone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	delete(e.vars, "TENCENTCLOUD_REGION")
 	r := onlyResult(t, e.invokeIn("ap-guangzhou", timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
@@ -39,10 +40,11 @@ func TestRegionFromTheInvocationWhenTheEnvironmentHasNone(t *testing.T) {
 }
 
 func TestRegionsThatDisagreeAreAnErrorNamingBoth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.invokeIn("ap-shanghai", timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-	if r.Status != restore.Failed || r.Error.Code != "InvalidConfiguration" ||
-		!strings.Contains(r.Error.Message, "ap-guangzhou") || !strings.Contains(r.Error.Message, "ap-shanghai") {
+	if r.Status != restore.Failed || errCode(r.Error) != "InvalidConfiguration" ||
+		!strings.Contains(errMessage(r.Error), "ap-guangzhou") || !strings.Contains(errMessage(r.Error), "ap-shanghai") {
 		t.Fatalf("result %+v, want InvalidConfiguration naming both regions", r)
 	}
 	if n := e.emu.Calls("DescribeTaskList") + e.emu.Calls("DescribeInstanceBackups") + e.emu.Calls("RestoreInstance"); n != 0 {
@@ -50,12 +52,13 @@ func TestRegionsThatDisagreeAreAnErrorNamingBoth(t *testing.T) {
 	}
 	// A configuration failure is reported like any other, on the queue of
 	// the function's own region.
-	if m := e.messages(); len(m) != 1 || m[0].Type != restore.EventTypePrefix+"failed" || m[0].Data.Error.Code != "InvalidConfiguration" {
+	if m := e.messages(); len(m) != 1 || m[0].Type != restore.EventTypePrefix+"failed" || errCode(m[0].Data.Error) != "InvalidConfiguration" {
 		t.Errorf("messages %+v, want one failed InvalidConfiguration", m)
 	}
 }
 
 func TestRegionAgreeingOrAbsentFromTheInvocation(t *testing.T) {
+	t.Parallel()
 	for _, inv := range []string{"ap-guangzhou", ""} {
 		e := newEnv(t)
 		if r := onlyResult(t, e.invokeIn(inv, timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`))); r.Status != restore.Accepted {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestParseRestoreRequestsFixtures(t *testing.T) {
+	t.Parallel()
 	before := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC) // 2026-11-29T03:00:00+08:00
 	tests := []struct {
 		fixture string
@@ -84,6 +85,7 @@ func TestParseRestoreRequestsFixtures(t *testing.T) {
 }
 
 func TestParseRestoreRequestsSpellings(t *testing.T) {
+	t.Parallel()
 	contract, err := handler.ParseRequests(readFixture(t, "direct.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +106,7 @@ func TestParseRestoreRequestsSpellings(t *testing.T) {
 }
 
 func TestParseRestoreRequestsLatest(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ before, want string }{
 		{"2026-11-29T03:00:00Z", "2026-11-29T03:00:00Z"},
 		{"2026-11-29T11:00:00+08:00", "2026-11-29T03:00:00Z"},
@@ -131,6 +134,7 @@ func TestParseRestoreRequestsLatest(t *testing.T) {
 }
 
 func TestParseRestoreRequestsBatchLimit(t *testing.T) {
+	t.Parallel()
 	batch := func(n int) []byte {
 		items := make([]string, n)
 		for i := range items {
@@ -149,6 +153,7 @@ func TestParseRestoreRequestsBatchLimit(t *testing.T) {
 }
 
 func TestParseRestoreRequestsInvalid(t *testing.T) {
+	t.Parallel()
 	const ok = `"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"`
 	many := `{"restores":[` + strings.TrimSuffix(strings.Repeat(restoreBody+",", restore.MaxRestores+1), ",") + `]}`
 	tests := []struct {
@@ -208,6 +213,7 @@ func TestParseRestoreRequestsInvalid(t *testing.T) {
 		{"restores[0] missing instanceId", `{"restores":[{"backupId":"latest"}]}`, "restores[0].instanceId"},
 		{"restores[1] missing backupId", `{"restores":[` + restoreBody + `,{"instanceId":"crs-1amp2588"}]}`, "restores[1].backupId"},
 		{"restores[1] unknown field", `{"restores":[` + restoreBody + `,{` + ok + `,"foo":1}]}`, "restores[1].foo"},
+		{"restores[1] duplicate key", `{"restores":[` + restoreBody + `,{` + ok + `,"InstanceId":"crs-5a4py64p"}]}`, "restores[1].instanceId"},
 		{"restores[1] nested batch", `{"restores":[` + restoreBody + `,{"restores":[` + restoreBody + `]}]}`, "restores[1].restores"},
 	}
 	for _, tt := range tests {
@@ -238,6 +244,7 @@ func TestParseRestoreRequestsInvalid(t *testing.T) {
 
 // An error names the field at fault, never the password's value.
 func TestParseRestoreRequestsErrorsHidePassword(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cret-Pa55word"
 	for _, input := range []string{
 		`{"instanceId":"crs-","backupId":"x","password":"` + secret + `"}`,
@@ -258,6 +265,7 @@ func TestParseRestoreRequestsErrorsHidePassword(t *testing.T) {
 }
 
 func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
+	t.Parallel()
 	before := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
 	r := restore.Request{
 		InstanceID: instance1, BackupID: restore.LatestBackup, Password: "s3cret-Pa55word",
@@ -301,6 +309,7 @@ func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
 }
 
 func TestIsRestoreRequest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		json string
 		want bool
@@ -335,6 +344,7 @@ func FuzzParseRestoreRequests(f *testing.F) {
 }
 
 func TestBatchRefusesTheSameInstanceTwice(t *testing.T) {
+	t.Parallel()
 	_, err := handler.ParseRequests([]byte(`{"restores":[
 		{"instanceId":"crs-5a4py64p","backupId":"latest"},
 		{"instanceId":"crs-1amp2588","backupId":"latest"},

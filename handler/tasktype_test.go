@@ -13,6 +13,7 @@ import (
 // must not pass for the alarm's restore: the alarm restores, exactly once,
 // and its redelivery finds that restore.
 func TestAlarmAfterAutomaticBackupRestoresExactlyOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	// firstOccurTime of the fixture: 2026-11-29 10:00 CST = 02:00Z.
@@ -22,7 +23,7 @@ func TestAlarmAfterAutomaticBackupRestoresExactlyOnce(t *testing.T) {
 
 	_, rs := e.gateway(fixture(t, "apigw-alarm.json"))
 	r := onlyResult(t, rs)
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("first delivery: %+v, want accepted (the automatic backup is no restore)", r)
 	}
 	calls := e.emu.RestoreCalls()

@@ -215,3 +215,25 @@ func TestFleetBoundsPutTheQueueAtItsRoleLimit(t *testing.T) {
 		t.Errorf("boundText: %s", f.boundText())
 	}
 }
+
+// The mutation score section, written by hand, survives a new report: it
+// is carried over whole, up to the next heading, and nothing else is.
+func TestMutationSectionIsKept(t *testing.T) {
+	path := t.TempDir() + "/BENCHMARKS.md"
+	old := "# Benchmarks\n\n## Machine\nold figures\n\n## Mutation score\n\nscore 80%\nsurvivors\n\n## After\nnot kept\n"
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := keptSection(path), "\n## Mutation score\n\nscore 80%\nsurvivors\n"; got != want {
+		t.Errorf("kept %q, want %q", got, want)
+	}
+	if got := keptSection(t.TempDir() + "/none.md"); got != "" {
+		t.Errorf("kept %q from no file", got)
+	}
+	if err := os.WriteFile(path, []byte("# Benchmarks\n\n## Machine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := keptSection(path); got != "" {
+		t.Errorf("kept %q from a report without the section", got)
+	}
+}

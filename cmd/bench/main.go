@@ -152,7 +152,7 @@ func run(binPath, zipPath, out string, set settings) bool {
 func finish(r *report, out string, began time.Time, logf func(string, ...any)) bool {
 	r.machine.LoadEnd = loadAvg()
 	r.elapsed = time.Since(began)
-	if err := os.WriteFile(out, []byte(r.markdown()), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte(r.markdown()+keptSection(out)), 0o644); err != nil {
 		logf("write report: %v", err)
 		return false
 	}
@@ -161,4 +161,28 @@ func finish(r *report, out string, began time.Time, logf func(string, ...any)) b
 		logf("target %-45s %-28s meets: %v", t.what, t.figure, t.ok)
 	}
 	return len(r.errors) == 0
+}
+
+// mutationHeading starts the section that make mutate's score is recorded
+// in (by hand, from its output): not measured here, so carried over from
+// the report being replaced.
+const mutationHeading = "## Mutation score"
+
+// keptSection returns the mutation score section of the file at path, from
+// its heading to the next heading or the end, or "" when there is none.
+func keptSection(path string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	text := string(old)
+	i := strings.Index(text, "\n"+mutationHeading)
+	if i < 0 {
+		return ""
+	}
+	section := text[i+1:]
+	if j := strings.Index(section[len(mutationHeading):], "\n## "); j >= 0 {
+		section = section[:len(mutationHeading)+j+1]
+	}
+	return "\n" + strings.TrimRight(section, "\n") + "\n"
 }

@@ -143,6 +143,7 @@ type Emulator struct {
 	limits    map[string]RateLimit // see limits.go
 	windows   map[windowKey]window
 	throttled map[string]int
+	faultLog  []InjectedFault
 }
 
 type credential struct {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,51 @@ func (e *Emulator) SetFaults(action string, f Faults) {
 func (e *Emulator) FaultsInjected() int {
 	defer e.lock()()
 	return e.injected
+}
+
+// InjectedFault is one request that got a fault: its action, the fault,
+// and its body, so that a test can tell which requests (which instance, which
+// message) met a fault and which kinds of fault were injected.
+type InjectedFault struct {
+	Action string
+	Fault  Fault
+	Body   string
+}
+
+// InjectedFaults lists the requests that got a non-zero fault, in order.
+func (e *Emulator) InjectedFaults() []InjectedFault {
+	defer e.lock()()
+	return slices.Clone(e.faultLog)
+}
+
+// String names a fault by what it does, e.g. "InternalError after-commit".
+func (f Fault) String() string {
+	var parts []string
+	if f.Code != "" {
+		parts = append(parts, f.Code)
+	}
+	if f.HTTPStatus != 0 {
+		parts = append(parts, "HTTP "+strconv.Itoa(f.HTTPStatus))
+	}
+	if f.Reset {
+		parts = append(parts, "reset")
+	}
+	if f.AfterCommit {
+		parts = append(parts, "after-commit")
+	}
+	if f.Delay != 0 {
+		parts = append(parts, "delay "+f.Delay.String())
+	}
+	if f.Late != 0 {
+		parts = append(parts, "late "+f.Late.String())
+	}
+	if f.Body != "" {
+		parts = append(parts, "body "+f.Body)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
 }
 
 // pickFault decides the fate of one request. Caller holds e.mu.

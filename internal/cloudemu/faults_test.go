@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,25 @@ func TestParseFaults(t *testing.T) {
 	}
 	if _, err := cloudemu.ParseRateLimits("RestoreInstance"); err == nil {
 		t.Fatal("ParseRateLimits accepted a bare action")
+	}
+}
+
+// Every injected fault is recorded with its action, its kind and the
+// request's body; requests let through are not.
+func TestInjectedFaultsAreRecorded(t *testing.T) {
+	v := newEnv(t)
+	v.e.SetFaults("DescribeTaskList", cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {Code: "InternalError"}, {HTTPStatus: 503}}})
+	for range 4 {
+		req := redis.NewDescribeTaskListRequest()
+		req.InstanceId = common.StringPtr(v.d.InstanceID)
+		_, _ = v.demoRedis().DescribeTaskList(req)
+	}
+	got := v.e.InjectedFaults()
+	if len(got) != 2 || got[0].Action != "DescribeTaskList" || got[0].Fault.String() != "InternalError" || got[1].Fault.String() != "HTTP 503" ||
+		!strings.Contains(got[0].Body, v.d.InstanceID) {
+		t.Fatalf("injected faults %+v", got)
+	}
+	if v.e.FaultsInjected() != 2 || v.e.CallCounts()["DescribeTaskList"] != 4 {
+		t.Fatalf("faults %d, calls %v", v.e.FaultsInjected(), v.e.CallCounts())
 	}
 }

@@ -102,6 +102,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	e.calls[action]++
 	f := e.pickFault(action)
+	if f != (Fault{}) {
+		e.faultLog = append(e.faultLog, InjectedFault{Action: action, Fault: f, Body: string(body)})
+	}
 	e.mu.Unlock()
 
 	if f.Delay > 0 {

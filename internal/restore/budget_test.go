@@ -1,6 +1,8 @@
 package restore
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,6 +31,19 @@ func TestPlanTokenSignsEveryField(t *testing.T) {
 	want.SafetyBackup, want.Why, want.Budget = "", "", nil
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("parsed\n%+v\nwant\n%+v", *got, want)
+	}
+	// Every claim is in the token, each under its own key.
+	payload, _, _ := strings.Cut(strings.TrimPrefix(p.Token, tokenPrefix), ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if n := reflect.TypeFor[planClaims]().NumField(); len(claims) != n {
+		t.Errorf("the token holds %d claims, want all %d: %s", len(claims), n, raw)
 	}
 	if _, err := ParsePlan(NewSeal("another-signing-key-of-32-characters"), p.Token); err == nil {
 		t.Error("a plan signed with another key was accepted")
