@@ -73,7 +73,7 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	if perr != nil {
 		return inv.requestFailure(perr)
 	}
-	p, err := restore.ParsePlan(restore.NewSeal(inv.cfg.SigningKey), token)
+	p, err := restore.ParsePlan(inv.svc.Settings.Seal, token)
 	if err != nil {
 		inv.log.Warn("approval.refused", "detail", "approval refused", "reason", err.Error())
 		return inv.requestFailure(err)
@@ -130,7 +130,7 @@ func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
 		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every approval is refused", "error", err.Error())
 		return nil, unauthenticated("not authenticated")
 	}
-	seal := restore.NewSeal(inv.cfg.SigningKey)
+	seal := inv.svc.Settings.Seal
 	if seal == nil {
 		inv.log.Error("config.signingKey.missing", "detail", "RESTORE_SIGNING_KEY is not set: every approval is refused")
 		return nil, unauthenticated("not authenticated")

@@ -35,13 +35,13 @@ const WaitParam = "wait"
 // restores once; SCF retries it twice after an error.
 func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []job, wait bool) ([]restore.Result, bool) {
 	cfg := inv.cfg
-	seal := restore.NewSeal(cfg.SigningKey)
+	seal := inv.svc.Settings.Seal
 	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || seal == nil || !inv.mayHandOff(jobs) {
 		return nil, false
 	}
 	call := events.HandoffCall{Trigger: src.trigger, Channel: string(src.channel), Since: src.since.UTC(),
 		Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data)}
-	call.Seal = handoffSeal(seal, &call)
+	call.Seal = seal.Sum("handoff", handoffParts(&call)...)
 	payload, err := json.Marshal(events.HandoffEvent{Handoff: call})
 	if err != nil || len(payload) > cloud.MaxAsyncEvent {
 		return nil, false
@@ -124,7 +124,7 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 	// Only the function's own hand-off is run as the HTTP call it carries:
 	// anyone may invoke the function with this shape, to pass off a
 	// request as an authenticated webhook's, or as older than it is.
-	if seal := restore.NewSeal(inv.cfg.SigningKey); !seal.Verify(h.Seal, "handoff", handoffParts(&h)...) {
+	if !inv.svc.Settings.Seal.Verify(h.Seal, "handoff", handoffParts(&h)...) {
 		inv.log.Warn("handoff.refused", "detail", "hand-off refused: not sealed by this function", "trigger", h.Trigger)
 		return inv.requestFailure(unauthenticated("a hand-off must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
 	}
@@ -151,12 +151,8 @@ func wantsWait(q map[string]events.QueryValue) bool {
 	return err == nil && b
 }
 
-// handoffSeal is the function's MAC over a hand-off: every field the
+// handoffParts are what a hand-off's seal covers: every field the
 // asynchronous invocation trusts.
-func handoffSeal(seal *restore.Seal, h *events.HandoffCall) string {
-	return seal.Sum("handoff", handoffParts(h)...)
-}
-
 func handoffParts(h *events.HandoffCall) []string {
 	return []string{h.Trigger, h.Channel, h.Since.UTC().Format(time.RFC3339Nano), h.Key, h.Fingerprint, h.Body}
 }

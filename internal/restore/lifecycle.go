@@ -161,9 +161,16 @@ func (s *Service) safetyWanted(job Job) bool {
 // safety backup: every message of it carries the undo.
 func lifeBegin(job Job, res *Result) {
 	if job.Undo != nil {
-		res.Life = &Life{Phase: PhaseRestoring, UndoBackupID: job.Undo.ID, eventType: EventTypePrefix + "started",
-			Undo: UndoRequest(job.Request.InstanceID, job.Undo.ID), quiet: job.Undo.quiet}
+		res.Life = startedLife(job.Request.InstanceID, *job.Undo)
+		res.Life.quiet = job.Undo.quiet
 	}
+}
+
+// startedLife is the life of a restore the sweep started after its safety
+// backup b: its started message, the same whenever it is sent (sweep.go
+// sends it again within the window).
+func startedLife(instanceID string, b SafetyBackup) *Life {
+	return &Life{Phase: PhaseRestoring, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), eventType: EventTypePrefix + "started"}
 }
 
 // lifeFound looks, before anything is started, for what an earlier
@@ -188,12 +195,19 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	if !ok {
 		return false
 	}
-	res.Status, res.BackupID = Duplicate, b.Restores
+	safetyFound(job, res, b, b.Restores, log)
+	return true
+}
+
+// safetyFound settles res as a duplicate of b, the safety backup another
+// delivery of this event took; backupID is what it restores, as far as
+// known.
+func safetyFound(job Job, res *Result, b SafetyBackup, backupID string, log *slog.Logger) {
+	res.Status, res.BackupID = Duplicate, backupID
 	res.Life = safetyLife(job.Request.InstanceID, b)
 	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; the sweep restores once it is done",
 		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
 	log.Info("safetyBackup.duplicate", "detail", "safety backup already taken", "undoBackupId", b.ID)
-	return true
 }
 
 func safetyLife(instanceID string, b SafetyBackup) *Life {
@@ -339,10 +353,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 			failed(res, err, log, "could not check again for an earlier safety backup; not taking one")
 			return
 		case ok:
-			res.Status, res.BackupID = Duplicate, cmp.Or(b.Restores, res.BackupID)
-			res.Life = safetyLife(req.InstanceID, b)
-			res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again", b.ID, req.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
-			log.Info("safetyBackup.duplicate", "detail", "safety backup taken by another delivery meanwhile", "undoBackupId", b.ID)
+			safetyFound(job, res, b, cmp.Or(b.Restores, res.BackupID), log)
 			return
 		}
 	}

@@ -417,11 +417,9 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 // restoreStarted sends again the started message of a restore the sweep
 // started after its safety backup: the same id as the first.
 func (s *Service) restoreStarted(ctx context.Context, instanceID string, t Task, b SafetyBackup, w sweepWindow, log *slog.Logger) Result {
-	started := t.StartTime
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: w.region, Status: Accepted,
 		Reason: fmt.Sprintf("safety backup %s done: restore task %d of %s started", b.ID, t.ID, b.Restores),
-		Life: &Life{Phase: PhaseRestoring, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), StartedAt: &started,
-			eventType: EventTypePrefix + "started"}}
+		Life:   startedLife(instanceID, b)}
 	s.emitLife(ctx, &r, log)
 	return r
 }
