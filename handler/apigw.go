@@ -45,9 +45,14 @@ func (inv *invocation) apigw(ctx context.Context, ev event) events.APIGatewayRes
 		if refused, ok := inv.authenticated(c); !ok {
 			return refused
 		}
-		if r.matchAuthenticated == nil || r.matchAuthenticated(c) {
-			return r.serve(inv, ctx, c)
+		if r.matchAuthenticated != nil && !r.matchAuthenticated(c) {
+			continue
 		}
+		if err := r.takes.admits(c.who); err != nil {
+			inv.log.Warn("webhook.refused", "detail", "webhook refused", "route", r.name, "reason", err.Error())
+			return inv.gatewayResponse(inv.requestFailure(err))
+		}
+		return r.serve(inv, ctx, c)
 	}
 	inv.log.Warn("webhook.refused", "detail", "webhook refused", "reason", "method "+req.Method())
 	return inv.gatewayResponse(inv.requestFailure(failure.E(failure.MethodNotAllowed, failure.Code("MethodNotAllowed"),
@@ -72,7 +77,33 @@ type route struct {
 	match              func(*call) bool
 	open               bool // its own proof: the approval link's token
 	matchAuthenticated func(*call) bool
+	takes              credential // whose credential it serves
 	serve              func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse
+}
+
+// credential is whose proof a route serves: the requesters' (the webhook's
+// secret or basic auth), the approvers' (RESTORE_APPROVER_SECRET), or
+// either. Applying a plan takes the approvers', so that whoever asked for
+// a restore cannot also approve it; the approvers' does nothing else but
+// read a status.
+type credential int
+
+const (
+	requesters credential = iota
+	approvers
+	either
+)
+
+func (k credential) admits(who caller) error {
+	switch {
+	case k == approvers && !who.approver:
+		return failure.E(failure.Forbidden, failure.Code("ApproverCredentialRequired"), failure.Field(SignatureHeader),
+			"applying a plan takes the approvers' credential (a signature with RESTORE_APPROVER_SECRET) or the plan's link from the queue's planned message: the webhook's credential, which requesters hold, cannot approve")
+	case k == requesters && who.approver:
+		return failure.E(failure.Forbidden, failure.Code("RequesterCredentialRequired"), failure.Field(SignatureHeader),
+			"the approvers' credential applies plans and reads status only: a restore request takes the webhook's credential")
+	}
+	return nil
 }
 
 // routes are the HTTP calls the function answers, the first that matches
@@ -88,11 +119,11 @@ var routes = []route{
 			return inv.gatewayResponse(inv.approveLink(ctx, token))
 		}},
 	{name: "status", // where is my restore? see status.go
-		match: func(c *call) bool { return c.req.Method() == http.MethodGet },
+		match: func(c *call) bool { return c.req.Method() == http.MethodGet }, takes: either,
 		serve: func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse {
 			return inv.status(ctx, c.req)
 		}},
-	{name: "approval", match: isPost,
+	{name: "approval", match: isPost, takes: approvers,
 		matchAuthenticated: func(c *call) bool { _, _, ok, err := parseApproval(c.b); return ok || err != nil },
 		serve: func(inv *invocation, ctx context.Context, c *call) events.APIGatewayResponse {
 			token, force, _, err := parseApproval(c.b)

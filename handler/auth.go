@@ -57,6 +57,7 @@ func mac(secret, ts string, body []byte) []byte {
 // caller is who passed authentication, and how.
 type caller struct {
 	method    string    // "signature" or "basic"
+	approver  bool      // signed with RESTORE_APPROVER_SECRET, not the webhook's secret
 	signedAt  time.Time // for signatures: when the caller signed
 	signature string    // for signatures: v1, which names this exact request
 }
@@ -70,8 +71,16 @@ func authenticate(auth config.WebhookAuth, header func(string) string, body []by
 		return caller{}, failure.E(failure.Forbidden, failure.Code(failure.CodeForbidden),
 			"webhook authentication is not configured (RESTORE_WEBHOOK_SECRET or RESTORE_WEBHOOK_BASIC_AUTH): API gateway requests are refused")
 	}
-	if sig := header(SignatureHeader); sig != "" && auth.Secret != "" {
-		return verifySignature(auth.Secret, sig, body, now)
+	if sig := header(SignatureHeader); sig != "" && (auth.Secret != "" || auth.ApproverSecret != "") {
+		if auth.Secret != "" {
+			who, err := verifySignature(auth.Secret, sig, body, now)
+			if err == nil || auth.ApproverSecret == "" {
+				return who, err
+			}
+		}
+		who, err := verifySignature(auth.ApproverSecret, sig, body, now)
+		who.approver = err == nil
+		return who, err
 	}
 	if h := header("Authorization"); h != "" && auth.BasicUser != "" {
 		return verifyBasic(auth.BasicUser+":"+auth.BasicPass, h)

@@ -253,7 +253,7 @@ func withQueuedToken(t *testing.T, e *env, answered *restore.Plan) *restore.Plan
 
 func sendApproval(t *testing.T, e *env, h *handler.Handler, body string) (int, restore.Result) {
 	t.Helper()
-	ans, err := invokeWith(e, h, gatewayEvent(t, body, signed(body)))
+	ans, err := invokeWith(e, h, gatewayEvent(t, body, signedByApprover(body)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,7 +541,50 @@ func TestApprovalAtOnceInSeveralContainersRestoresOnce(t *testing.T) {
 	realistic(e)
 	p := planFor(t, e, flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Minute))).Plan
 	body := approvalBody(p.Token)
-	exactlyOnce(t, e, atOnce(t, e, 3, gatewayEvent(t, body, signed(body))))
+	exactlyOnce(t, e, atOnce(t, e, 3, gatewayEvent(t, body, signedByApprover(body))))
+}
+
+// Approving takes a second person: the requesters' credential (the
+// webhook's secret, or basic auth) cannot apply a plan even with its
+// token, and the approvers' credential (RESTORE_APPROVER_SECRET) cannot ask
+// for a restore; it may read a status. Without an approvers' secret, only
+// the plan's link applies it.
+func TestApprovingTakesTheApproversCredential(t *testing.T) {
+	t.Parallel()
+	e := approvalEnv(t)
+	inst := e.demo.PasswordFreeInstanceID
+	p := planFor(t, e, flapFiring(t, inst, time.Now().Add(-time.Minute))).Plan
+	body := approvalBody(p.Token)
+	for name, h := range map[string]map[string]string{"webhook secret": signed(body),
+		"basic auth": {"authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(alarmBasicAuth))}} {
+		resp, rs := e.gateway(gatewayEvent(t, body, h))
+		r := onlyResult(t, rs)
+		if resp.StatusCode != http.StatusForbidden || r.Error == nil || r.Error.Code != "ApproverCredentialRequired" {
+			t.Errorf("approval signed with the %s: %d %+v %+v", name, resp.StatusCode, r, r.Error)
+		}
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores from approvals with the requesters' credential", n)
+	}
+	req := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, inst)
+	resp, rs := e.gateway(gatewayEvent(t, req, signedByApprover(req)))
+	if r := onlyResult(t, rs); resp.StatusCode != http.StatusForbidden || r.Error == nil || r.Error.Code != "RequesterCredentialRequired" {
+		t.Errorf("restore request signed by an approver: %d %+v", resp.StatusCode, r)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 || len(queuedOfType(e, "planned")) != 1 {
+		t.Fatalf("an approver's restore request reached the cloud: %d restores", n)
+	}
+	// Without RESTORE_APPROVER_SECRET, no webhook call applies a plan.
+	delete(e.vars, "RESTORE_APPROVER_SECRET")
+	resp, rs = e.gateway(gatewayEvent(t, body, signed(body)))
+	if r := onlyResult(t, rs); resp.StatusCode != http.StatusForbidden || len(e.emu.RestoreCalls()) != 0 {
+		t.Errorf("approval without an approvers' secret: %d %+v, %d restores", resp.StatusCode, r, len(e.emu.RestoreCalls()))
+	}
+	e.vars["RESTORE_APPROVER_SECRET"] = approverSecret
+	status, a := sendApproval(t, e, e.h, body)
+	if status != http.StatusAccepted || a.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+		t.Fatalf("approval signed by an approver: %d %+v %+v", status, a, a.Error)
+	}
 }
 
 // An alarm whose firstOccurTime runs ahead of the cloud's clock, and whose

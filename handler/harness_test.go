@@ -53,6 +53,10 @@ func (s *syncBuffer) String() string {
 
 const webhookSecret = "test-webhook-secret-9f2c"
 
+// approverSecret is the approvers' own (RESTORE_APPROVER_SECRET): the only
+// webhook credential that applies a plan.
+const approverSecret = "test-approver-secret-41d7"
+
 // The demo instance's backups around its alarms (firstOccurTime 2026-11-29
 // 02:00Z): the newest restorable one before them, which an alarm restores,
 // and one after them, the newest of all, which "latest" restores. The
@@ -91,6 +95,7 @@ func newEnvWith(t testing.TB, opts cloudemu.Options) *env {
 	e := &env{t: t, emu: emu, demo: demo, logs: &syncBuffer{}, timeout: 10 * time.Second}
 	e.vars = demo.Environment(url)
 	e.vars["RESTORE_WEBHOOK_SECRET"] = webhookSecret
+	e.vars["RESTORE_APPROVER_SECRET"] = approverSecret
 	e.vars["RESTORE_LOCK_RETRY"] = "100ms"
 	// These tests are about the request: it restores at once. The safety
 	// backup (on by default for timers and alarms) has its own tests in
@@ -210,6 +215,11 @@ func gatewayEvent(t testing.TB, body string, headers map[string]string) []byte {
 
 func signed(body string) map[string]string {
 	return map[string]string{"x-restore-signature": handler.Sign(webhookSecret, time.Now(), []byte(body))}
+}
+
+// signedByApprover signs as the approvers do (RESTORE_APPROVER_SECRET).
+func signedByApprover(body string) map[string]string {
+	return map[string]string{"x-restore-signature": handler.Sign(approverSecret, time.Now(), []byte(body))}
 }
 
 func cmqEvent(t testing.TB, bodies ...string) []byte {

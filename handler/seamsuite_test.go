@@ -168,7 +168,7 @@ func TestSeamsSuite(t *testing.T) {
 				}
 				p := withQueuedToken(t, e, rs[0].Plan)
 				approval := approvalBody(p.Token)
-				deliver(id, gatewayEvent(t, approval, signed(approval)), 2)
+				deliver(id, gatewayEvent(t, approval, signedByApprover(approval)), 2)
 			case "other-region":
 				deliver(id, timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","region":"ap-shanghai"}`, id)), 1)
 			case "timer":

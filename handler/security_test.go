@@ -34,7 +34,7 @@ func TestWebhookAuthentication(t *testing.T) {
 		{"basic auth", map[string]string{"RESTORE_WEBHOOK_BASIC_AUTH": "ops:s3cret-basic"}, map[string]string{"authorization": basic}, 202},
 		{"basic auth wrong", map[string]string{"RESTORE_WEBHOOK_BASIC_AUTH": "ops:other"}, map[string]string{"authorization": basic}, 401},
 		{"basic auth not configured", nil, map[string]string{"authorization": basic}, 401},
-		{"nothing configured", map[string]string{"RESTORE_WEBHOOK_SECRET": ""}, signed(body), 403},
+		{"nothing configured", map[string]string{"RESTORE_WEBHOOK_SECRET": "", "RESTORE_APPROVER_SECRET": ""}, signed(body), 403},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

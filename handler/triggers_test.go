@@ -66,7 +66,7 @@ func TestFunctionURLAuthenticatesAndAnswersLikeAPIGateway(t *testing.T) {
 			return functionURLEvent(t, body, map[string]string{"x-restore-signature": "t=1,v1=00"})
 		}, 401, "Unauthenticated", false},
 		{"signed for another body", nil, func(t *testing.T) []byte { return functionURLEvent(t, body, signed(body+" ")) }, 401, "Unauthenticated", false},
-		{"nothing configured", map[string]string{"RESTORE_WEBHOOK_SECRET": ""}, func(t *testing.T) []byte { return functionURLEvent(t, body, signed(body)) }, 403, "Forbidden", false},
+		{"nothing configured", map[string]string{"RESTORE_WEBHOOK_SECRET": "", "RESTORE_APPROVER_SECRET": ""}, func(t *testing.T) []byte { return functionURLEvent(t, body, signed(body)) }, 403, "Forbidden", false},
 		// GET asks where a restore stands (status.go): authenticated like a POST.
 		{"GET unsigned", nil, func(t *testing.T) []byte { return fixture(t, "functionurl-get.json") }, 401, "Unauthenticated", false},
 		{"PUT", nil, func(t *testing.T) []byte {

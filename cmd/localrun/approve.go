@@ -14,8 +14,9 @@ import (
 // approvePlan takes the plan from the function's answer, or from the
 // planned message on the queue (an alarm callback's restore is handed off,
 // and its answer only says so), and approves it as an operator would: a
-// webhook call {"approve": "<token>"}, signed with the webhook secret,
-// through API gateway.
+// webhook call {"approve": "<token>"}, signed with the approvers' secret
+// (RESTORE_APPROVER_SECRET; the webhook's secret cannot approve), through
+// API gateway.
 func approvePlan(ctx context.Context, fn *scfdriver.Function, answer []byte, queued []cloudemu.Message, env map[string]string) (*scfdriver.Result, error) {
 	token, id, err := planToken(answer)
 	for _, m := range queued {
@@ -35,10 +36,10 @@ func approvePlan(ctx context.Context, fn *scfdriver.Function, answer []byte, que
 	body, _ := json.Marshal(map[string]string{"approve": token})
 	ev, _ := json.Marshal(map[string]any{
 		"headers": map[string]string{"content-type": "application/json",
-			"x-restore-signature": handler.Sign(env["RESTORE_WEBHOOK_SECRET"], time.Now(), body)},
+			"x-restore-signature": handler.Sign(env["RESTORE_APPROVER_SECRET"], time.Now(), body)},
 		"body": string(body), "isBase64Encoded": false, "path": "/restore", "httpMethod": "POST",
 	})
-	fmt.Printf("\napproving plan %s with a signed webhook call {\"approve\": \"<its token>\"}\n", id)
+	fmt.Printf("\napproving plan %s with a webhook call {\"approve\": \"<its token>\"} signed with the approvers' secret\n", id)
 	return invoke(ctx, fn, ev, env, "answer")
 }
 

@@ -180,6 +180,7 @@ func run(o options, environ []string) error {
 	// credentials and the function's environment variables.
 	env := demo.Environment(url)
 	env["RESTORE_WEBHOOK_SECRET"] = "local-webhook-secret"
+	env["RESTORE_APPROVER_SECRET"] = "local-approver-secret"
 	env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password" // testdata/apigw-alarm.json's and functionurl-alarm.json's
 	if o.approve {
 		env["RESTORE_APPROVAL"] = "all"

@@ -53,7 +53,8 @@ Usage:
   restorectl status  TASKID|INSTANCE          where a restore stands
   restorectl list    [INSTANCE...]            the newest restore of each instance (default: the profile's instances)
   restorectl undo    TASKID|INSTANCE [-yes]   restore the safety backup taken before that restore
-  restorectl approve TOKEN [-force]           apply a plan held for approval (RESTORE_APPROVAL)
+  restorectl approve TOKEN [-force]           apply a plan held for approval (RESTORE_APPROVAL), as an approver:
+                                              with the approvers' secret (RESTORE_APPROVER_SECRET) as the secret
   restorectl invoke  -instance ID [-backup ID|latest] [-before TIME] [-dry-run] [-safety-backup=BOOL]
                      [-clone] [-clone-time TIME] [-force] [-key KEY] [-wait] [-yes]
   restorectl invoke  -body JSON|@FILE|- [-key KEY] [-wait] [-yes]
@@ -68,6 +69,8 @@ RESTORE_WEBHOOK_SECRET) or RESTORECTL_BASIC_AUTH (user:password); else a profile
   secret = <RESTORE_WEBHOOK_SECRET>
   instances = crs-5a4py64p, crs-1amp2588
 
+Approvers keep a profile of their own whose secret is the function's RESTORE_APPROVER_SECRET: the webhook's
+secret, which requesters hold, cannot approve, and the approvers' secret can only approve and read status.
 A profile that holds a secret must be readable by its owner only (chmod 600).
 `
 )

@@ -47,6 +47,10 @@ func TestMain(m *testing.M) {
 
 const testSecret = "restorectl-test-secret-51c0"
 
+// testApproverSecret is the function's RESTORE_APPROVER_SECRET: an
+// approver's restorectl signs with it.
+const testApproverSecret = "restorectl-approver-secret-8e13"
+
 // world is the emulator with demo data, the built function and a function
 // URL in front of it.
 type world struct {
@@ -76,6 +80,7 @@ func newWorld(t *testing.T, fnEnv map[string]string) *world {
 	t.Cleanup(func() { fn.Close() })
 	w := &world{emu: emu, demo: demo, env: demo.Environment(emuURL), dir: t.TempDir()}
 	w.env["RESTORE_WEBHOOK_SECRET"] = testSecret
+	w.env["RESTORE_APPROVER_SECRET"] = testApproverSecret
 	w.env["RESTORE_LOCK_RETRY"] = "100ms"
 	for k, v := range fnEnv {
 		w.env[k] = v
@@ -253,12 +258,19 @@ func TestApprovePlanOnce(t *testing.T) {
 	if n := len(w.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("%d restores before approval", n)
 	}
-	out, errOut, code = w.ctl(t, nil, "approve", token, "-json")
+	// The requester's secret cannot approve: a second person does, with
+	// the approvers' secret.
+	_, errOut, code = w.ctl(t, nil, "approve", token)
+	if code != exitFailed || !strings.Contains(errOut, "403") || len(w.emu.RestoreCalls()) != 0 {
+		t.Fatalf("approve with the requester's secret: exit %d, stderr %s, %d restores", code, errOut, len(w.emu.RestoreCalls()))
+	}
+	approver := map[string]string{envSecret: testApproverSecret}
+	out, errOut, code = w.ctl(t, approver, "approve", token, "-json")
 	rs := results(t, out)
 	if code != 0 || len(rs) != 1 || rs[0]["status"] != "accepted" {
 		t.Fatalf("approve: exit %d\n%s\n%s", code, out, errOut)
 	}
-	out, errOut, code = w.ctl(t, nil, "approve", token, "-json")
+	out, errOut, code = w.ctl(t, approver, "approve", token, "-json")
 	again := results(t, out)
 	if code != 0 || len(again) != 1 || again[0]["status"] != "duplicate" || again[0]["taskId"] != rs[0]["taskId"] {
 		t.Fatalf("approve again: exit %d\n%s\n%s", code, out, errOut)
@@ -266,7 +278,7 @@ func TestApprovePlanOnce(t *testing.T) {
 	if n := len(w.emu.RestoreCalls()); n != 1 {
 		t.Errorf("%d restores, want one", n)
 	}
-	_, errOut, code = w.ctl(t, nil, "approve", "v1.not-a-plan")
+	_, errOut, code = w.ctl(t, approver, "approve", "v1.not-a-plan")
 	if code != exitFailed || !strings.Contains(errOut, "401") {
 		t.Errorf("a forged token: exit %d, stderr %s", code, errOut)
 	}

@@ -186,10 +186,18 @@ type WebhookAuth struct {
 	Secret    string // RESTORE_WEBHOOK_SECRET: key of X-Restore-Signature
 	BasicUser string // RESTORE_WEBHOOK_BASIC_AUTH, split at its first colon
 	BasicPass string
+	// ApproverSecret (RESTORE_APPROVER_SECRET) is the approvers' own key
+	// of X-Restore-Signature: the only webhook credential that applies a
+	// plan, and one that does nothing else but read a restore's status.
+	// Whoever asks for a restore holds the webhook's credential; a second
+	// person approves it with this one (or with the plan's link).
+	ApproverSecret string
 }
 
 // Configured reports whether any webhook authentication is set up.
-func (a WebhookAuth) Configured() bool { return a.Secret != "" || a.BasicUser != "" }
+func (a WebhookAuth) Configured() bool {
+	return a.Secret != "" || a.BasicUser != "" || a.ApproverSecret != ""
+}
 
 // LoadWebhookAuth reads the webhook authentication settings. A setting that
 // is present but unusable (a blank secret, ":" or an empty user or password)
@@ -214,6 +222,18 @@ func LoadWebhookAuth(getenv func(string) string) (WebhookAuth, error) {
 			errs = append(errs, configError("RESTORE_WEBHOOK_BASIC_AUTH", "must be user:password with neither empty"))
 		default:
 			a.BasicUser, a.BasicPass = user, pass
+		}
+	}
+	if raw := getenv("RESTORE_APPROVER_SECRET"); raw != "" {
+		switch {
+		case strings.TrimSpace(raw) == "":
+			errs = append(errs, configError("RESTORE_APPROVER_SECRET", "is blank: set a secret or unset the variable"))
+		case raw == a.Secret || raw == a.BasicPass:
+			// The approvers' credential is worth something only if the
+			// requesters do not hold it.
+			errs = append(errs, configError("RESTORE_APPROVER_SECRET", "must differ from the webhook's credentials: approving takes a credential that requesters do not hold"))
+		default:
+			a.ApproverSecret = raw
 		}
 	}
 	if len(errs) > 0 {

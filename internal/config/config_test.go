@@ -147,3 +147,26 @@ func TestQueueAndTopicTogetherAreRefused(t *testing.T) {
 		t.Error("both a queue and a topic were accepted")
 	}
 }
+
+// The approvers' secret is worth something only if the requesters do not
+// hold it: blank, or the same as a webhook credential, it is refused by
+// name, and nothing of the webhook's authentication is accepted with it.
+func TestApproverSecretMustBeItsOwn(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"blank":              {"RESTORE_APPROVER_SECRET": "   "},
+		"the webhook secret": {"RESTORE_WEBHOOK_SECRET": "same-secret-1", "RESTORE_APPROVER_SECRET": "same-secret-1"},
+		"the basic password": {"RESTORE_WEBHOOK_BASIC_AUTH": "ops:same-secret-2", "RESTORE_APPROVER_SECRET": "same-secret-2"},
+	} {
+		a, err := LoadWebhookAuth(env(vars))
+		if err == nil || !strings.Contains(err.Error(), "RESTORE_APPROVER_SECRET") || a.Configured() {
+			t.Errorf("approver secret %s: %+v, %v", name, a, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "same-secret") {
+			t.Errorf("approver secret %s: the error repeats the value: %v", name, err)
+		}
+	}
+	a, err := LoadWebhookAuth(env(map[string]string{"RESTORE_WEBHOOK_SECRET": "requesters", "RESTORE_APPROVER_SECRET": "approvers"}))
+	if err != nil || a.ApproverSecret != "approvers" || a.Secret != "requesters" {
+		t.Errorf("two secrets: %+v, %v", a, err)
+	}
+}
