@@ -187,7 +187,7 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	if !s.safetyWanted(job) {
 		return false
 	}
-	b, ok, err := s.findSafety(ctx, job, res.Region, job.Since, false)
+	b, ok, err := s.findSafety(ctx, job, res.Region, job.Since)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
@@ -204,17 +204,25 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 // known.
 func safetyFound(job Job, res *Result, b SafetyBackup, backupID string, log *slog.Logger) {
 	res.Status, res.BackupID = Duplicate, backupID
-	res.Life = safetyLife(job.Request.InstanceID, b)
+	res.Life = safetyLife(job, b)
 	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; the sweep restores once it is done",
 		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
 	log.Info("safetyBackup.duplicate", "detail", "safety backup already taken", "undoBackupId", b.ID)
 }
 
-func safetyLife(instanceID string, b SafetyBackup) *Life {
-	// Every delivery names the safety backup the same way: by its ID, or
-	// by its task where the API lists a backup only once it is done.
-	name := b.ID
-	if name == "" {
+func safetyLife(job Job, b SafetyBackup) *Life {
+	instanceID := job.Request.InstanceID
+	// Every delivery of one event names its accepted message the same way:
+	// by the event, which each knows (the first may know the backup only
+	// by its task, a later one only by its ID); without an identity, by
+	// the backup's ID, or its task where the API lists a backup only once
+	// it is done.
+	name := "event-" + job.Key
+	switch {
+	case job.Key != "":
+	case b.ID != "":
+		name = b.ID
+	default:
 		name = fmt.Sprintf("task-%d", b.TaskID)
 	}
 	l := &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID,
@@ -242,10 +250,33 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 		log.Info("restore.duplicate", "detail", "restore already started by another delivery", "taskId", t.ID)
 		return true
 	}
-	if job.Undo != nil || job.Request.Clone() || !s.safetyWanted(job) {
+	if job.Undo != nil || job.Request.Clone() || !s.safetyWanted(job) || job.Since.IsZero() {
 		return false
 	}
-	return s.lifeFound(ctx, job, res, log, false) && res.Status == Duplicate
+	if s.lifeFound(ctx, job, res, log, false) && res.Status == Duplicate {
+		return true
+	}
+	tasks, err := s.tasksSince(ctx, job, res.Region, job.Since, false)
+	return err == nil && unprovenSafety(job, res, tasks, log)
+}
+
+// unprovenSafety settles res as "locked, retry" when a manual backup that
+// started since the event still runs and no safety backup of this event
+// is listed: it may be this event's, where the API lists a backup only
+// once it is done, but only its signed remark can prove it. So it is
+// neither taken for this event's (it may be anyone's) nor followed by
+// another: the platform's retry looks again once it is listed.
+func unprovenSafety(job Job, res *Result, tasks []Task, log *slog.Logger) bool {
+	t, ok := newestTask(tasks, ManualBackupTask)
+	if !ok || !t.EndTime.IsZero() {
+		return false
+	}
+	res.Unclear(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"), fmt.Sprintf(
+		"manual backup task %d of %s, started at %s, holds the instance: it may be this event's safety backup, which is proven only once listed with its signed remark; not taking another: a retry of this event looks again",
+		t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))))
+	res.Life = &Life{Phase: PhaseSafetyBackup}
+	log.Warn("safetyBackup.unproven", "detail", "a manual backup runs that is not provably this event's: not taking another", "backupTaskId", t.ID)
+	return true
 }
 
 // lifeStart starts what comes instead of RestoreInstance now: the safety
@@ -347,7 +378,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	// safety backup may have started, and even ended (then no lock holds
 	// this call back), meanwhile. As restore does for RestoreInstance.
 	if s.Now().Sub(lookedAt) >= lookAgainAfter {
-		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since, true)
+		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since)
 		switch {
 		case err != nil:
 			failed(res, err, log, "could not check again for an earlier safety backup; not taking one")
@@ -384,7 +415,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		if !maybeTaken && !locked {
 			return false
 		}
-		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since, true)
+		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since)
 		switch {
 		case err != nil && maybeTaken:
 			cannotTell(err)
@@ -394,17 +425,28 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 				"the instance is locked, and the backup list could not be read to tell whether by this event's safety backup (%v): not taken on a guess", err)))
 			return true
 		case ok:
-			s.safetyAccepted(res, req.InstanceID, b, log)
+			s.safetyAccepted(job, res, b, log)
 			return true
 		case !locked:
 			return false
 		}
-		if t, ok, err := s.findStarted(attemptCtx, job, res.Region, true); err != nil || ok {
-			if err != nil {
-				failed(res, err, log, "the instance is locked and the task list cannot be read; not taking the safety backup")
-			} else {
-				earlierTask(job, res, t)
-			}
+		// Locked, and no safety backup of this event listed: the task list
+		// tells whether this event's restore started meanwhile, or a
+		// manual backup is running that may be this event's where the API
+		// lists a backup only once it is done. Nothing but its signed
+		// remark proves a backup ours, so that one is neither taken for
+		// this event's (someone's own backup) nor taken again: the answer
+		// is "locked, retry", and the retry finds it listed.
+		tasks, err := s.tasksSince(attemptCtx, job, res.Region, since, true)
+		if err != nil {
+			failed(res, err, log, "the instance is locked and the task list cannot be read; not taking the safety backup")
+			return true
+		}
+		if t, ok := newestTask(tasks, RestoreTask); ok && !job.Since.IsZero() {
+			earlierTask(job, res, t)
+			return true
+		}
+		if unprovenSafety(job, res, tasks, log) {
 			return true
 		}
 		probe := *res
@@ -418,10 +460,10 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	case stop == errSettled:
 		return
 	case stop != nil:
-		b, ok, ferr := s.findSafety(ctx, job, res.Region, since, true)
+		b, ok, ferr := s.findSafety(ctx, job, res.Region, since)
 		switch {
 		case ferr == nil && ok:
-			s.safetyAccepted(res, req.InstanceID, b, log)
+			s.safetyAccepted(job, res, b, log)
 			return
 		case ferr != nil && maybeTaken:
 			cannotTell(ferr)
@@ -434,7 +476,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	}
 	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
 	// The backup's ID is in the backup list (while it runs, too).
-	if found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since, true); ferr == nil && ok {
+	if found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since); ferr == nil && ok {
 		found.TaskID = a.taskID
 		if found.Restores == "" { // found by its task: not listed yet
 			found.Restores = res.BackupID
@@ -442,25 +484,23 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		b = found
 	}
 	res.RequestID = a.requestID
-	s.safetyAccepted(res, req.InstanceID, b, log)
+	s.safetyAccepted(job, res, b, log)
 }
 
-func (s *Service) safetyAccepted(res *Result, instanceID string, b SafetyBackup, log *slog.Logger) {
+func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog.Logger) {
 	res.Status = Accepted
-	res.Life = safetyLife(instanceID, b)
+	res.Life = safetyLife(job, b)
 	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 
 // findSafety finds the newest safety backup of an instance that started
-// since the given time: by its remark in the backup list or, where the API
-// lists a backup only once it is done, by its task, a manual backup task
-// that started since then (taken for this event's, as a restore task is
-// for its restore).
-func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time, fresh bool) (SafetyBackup, bool, error) {
-	instanceID := job.Request.InstanceID
+// since the given time, by its signed remark in the backup list: nothing
+// else proves a backup the function's (a manual backup task that started
+// meanwhile may be anyone's).
+func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time) (SafetyBackup, bool, error) {
 	since = since.Truncate(time.Second)
-	list, err := s.safetyBackups(ctx, region, instanceID, since, s.Now().Add(time.Minute))
+	list, err := s.safetyBackups(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
@@ -471,33 +511,19 @@ func (s *Service) findSafety(ctx context.Context, job Job, region string, since 
 			best, found = b, true
 		}
 	}
-	if found {
-		return best, true, nil
-	}
-	// The task list, from the job's reading where it reaches back (see
-	// observe.go) on the first look, afresh after that.
-	tasks, err := s.tasksSince(ctx, job, region, since, fresh)
-	if err != nil {
-		return SafetyBackup{}, false, err
-	}
-	var task Task
+	return best, found, nil
+}
+
+// newestTask is the newest task of a kind.
+func newestTask(tasks []Task, kind TaskKind) (Task, bool) {
+	var newest Task
+	found := false
 	for _, t := range tasks {
-		if t.Kind == ManualBackupTask && !t.StartTime.Before(since) && (!found || t.StartTime.After(task.StartTime)) {
-			task, found = t, true
+		if t.Kind == kind && (!found || t.StartTime.After(newest.StartTime) || t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID) {
+			newest, found = t, true
 		}
 	}
-	if !found {
-		return SafetyBackup{}, false, nil
-	}
-	// The backup may have started between the two reads: listed now, it
-	// gives the answer its ID (the undo request) where the API lists a
-	// running backup.
-	if list, err := s.safetyBackups(ctx, region, instanceID, since, s.Now().Add(time.Minute)); err == nil {
-		if b, ok := safetyOfTask(task, list); ok {
-			return b, true, nil
-		}
-	}
-	return SafetyBackup{TaskID: task.ID, InstanceID: instanceID, StartTime: task.StartTime, Status: 1}, true, nil
+	return newest, found
 }
 
 // safetyBackups lists the safety backups of an instance (of every

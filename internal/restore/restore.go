@@ -289,15 +289,8 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh
 	if err != nil {
 		return Task{}, false, err
 	}
-	var newest Task
-	found := false
-	for _, t := range tasks {
-		newer := !found || t.StartTime.After(newest.StartTime) || (t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID)
-		if t.Kind == RestoreTask && newer {
-			newest, found = t, true
-		}
-	}
-	return newest, found, nil
+	t, ok := newestTask(tasks, RestoreTask)
+	return t, ok, nil
 }
 
 func (s *Service) password(ctx context.Context, req Request, region string) (string, error) {
