@@ -2,18 +2,90 @@ package restore
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"redis-restore/internal/failure"
 )
 
-// The instance's task list is what "never twice" (findStarted) and the
-// budget (readBudget) are judged on. On a restore's fast path it is read
-// once, over the widest span any of the job's checks looks back to (the
-// event's time, the budget's window), and each check takes its part of
-// that one reading. It is read again only when the question is what
-// happened since the last look: after an answer that leaves open whether
-// work began, after a lock, when the instance is busy, when the first look
-// has grown old before the call that starts work (see restore), and
-// before any retry.
+// world is what one reading of a region shows of the intents in it: the
+// allowed instances, the clones the function made of them (by their
+// signed names), and their tasks and safety backups (by their signed
+// remarks) over a span. The sweep and the status judge intents in it
+// (judge.go); nothing else reads these lists.
+type world struct {
+	instances []Instance
+	clones    []Instance
+	tasks     map[string][]Task         // by instance
+	safety    map[string][]SafetyBackup // by instance
+}
+
+// observe reads the world of a region: of every allowed instance, or of
+// the one named. Each list is read region-wide where CAM allows it, and
+// falls back to one read per instance where a role granted only the
+// allowed instances is refused a list without an InstanceId; clones,
+// which have IDs of their own, are then not seen.
+func (s *Service) observe(ctx context.Context, region, only string, from, to time.Time, log *slog.Logger) (world, error) {
+	w := world{tasks: map[string][]Task{}, safety: map[string][]SafetyBackup{}}
+	all, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
+	ids := s.Settings.AllowedIDs
+	if only != "" {
+		ids = []string{only}
+	}
+	if failure.KindOf(err) == failure.Forbidden && len(ids) > 0 {
+		log.Info("observe.byInstanceID", "detail", "the region's instance list is refused: reading the instances by ID", "error", err.Error())
+		all, err = retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, ids...) })
+	}
+	if err != nil {
+		return w, err
+	}
+	for _, in := range all {
+		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && s.Settings.allowed(src) && (only == "" || src == only) {
+			w.clones = append(w.clones, in)
+		}
+		if s.Settings.allowed(in.ID) && (only == "" || in.ID == only) {
+			w.instances = append(w.instances, in)
+		}
+	}
+	var mu sync.Mutex
+	read := func(id string) error {
+		tasks, err := retry(ctx, s, func() ([]Task, error) { return s.Redis.DescribeTasks(ctx, region, id, from, to) })
+		if err != nil {
+			return err
+		}
+		safety, err := s.safetyBackups(ctx, region, id, from, to)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, t := range tasks {
+			w.tasks[t.InstanceID] = append(w.tasks[t.InstanceID], t)
+		}
+		for _, b := range safety {
+			w.safety[b.InstanceID] = append(w.safety[b.InstanceID], b)
+		}
+		return nil
+	}
+	if only != "" {
+		return w, read(only)
+	}
+	err = read("")
+	if failure.KindOf(err) != failure.Forbidden {
+		return w, err
+	}
+	log.Info("observe.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
+	w.tasks, w.safety = map[string][]Task{}, map[string][]SafetyBackup{}
+	var g errgroup.Group
+	g.SetLimit(sweepConcurrency)
+	for _, in := range w.instances {
+		g.Go(func() error { return read(in.ID) })
+	}
+	return w, g.Wait()
+}
 
 // sighting is one job's reading of its instance's task list.
 type sighting struct {

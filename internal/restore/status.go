@@ -63,29 +63,14 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		return State{}, notFound
 	}
 	now := s.Now()
-	tasks, err := retry(ctx, s, func() ([]Task, error) {
-		return lr.DescribeTasks(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute))
-	})
+	world, err := s.observe(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute), s.Log)
 	if err != nil {
 		return State{}, err
 	}
-	safety, err := s.safetyBackups(ctx, region, instanceID, now.Add(-sweepLookback), now.Add(time.Minute))
-	if err != nil {
-		return State{}, err
-	}
-	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
-	if err != nil {
-		return State{}, err
-	}
+	tasks, safety, clones := world.tasks[instanceID], world.safety[instanceID], world.clones
 	st := State{InstanceID: instanceID}
-	var clones []Instance
-	for _, in := range all {
-		if in.ID == instanceID {
-			st.InstanceStatus = in.Status
-		}
-		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && src == instanceID {
-			clones = append(clones, in)
-		}
+	for _, in := range world.instances {
+		st.InstanceStatus = in.Status
 	}
 
 	// The restore task asked about, or the newest restore task, safety

@@ -135,79 +135,11 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 		return fail(s.Settings.NoCredentials)
 	}
 	lr := s.Redis
-	all, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
-	if failure.KindOf(err) == failure.Forbidden && len(s.Settings.AllowedIDs) > 0 {
-		// A role granted only the allowed instances (make policy) may be
-		// refused a list without an InstanceId: then the allowed ones by
-		// name. Clones, which have IDs of their own, are not listed then.
-		log.Info("sweep.byInstanceID", "detail", "the region's instance list is refused: reading the allowed instances by ID", "error", err.Error())
-		all, err = retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region, s.Settings.AllowedIDs...) })
-	}
+	world, err := s.observe(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute), log)
 	if err != nil {
 		return fail(err)
 	}
-	var instances, clones []Instance
-	for _, in := range all {
-		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && s.Settings.allowed(src) {
-			clones = append(clones, in)
-		}
-		if s.Settings.allowed(in.ID) {
-			instances = append(instances, in)
-		}
-	}
-	// read lists the tasks and the safety backups of an instance, or of
-	// the whole region for "".
-	read := func(id string) ([]Task, []SafetyBackup, error) {
-		from, to := w.at.Add(-sweepLookback), w.at.Add(time.Minute)
-		tasks, err := retry(ctx, s, func() ([]Task, error) { return lr.DescribeTasks(ctx, region, id, from, to) })
-		if err != nil {
-			return nil, nil, err
-		}
-		safety, err := s.safetyBackups(ctx, region, id, from, to)
-		return tasks, safety, err
-	}
-	// Region-wide, where CAM allows it; a role granted only the allowed
-	// instances may be refused a list without an InstanceId, and then each
-	// instance is read on its own.
-	allTasks, allSafety, err := read("")
-	if err != nil && failure.KindOf(err) != failure.Forbidden {
-		return fail(err)
-	}
-	if err != nil {
-		log.Info("sweep.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
-		allTasks, allSafety = nil, nil
-		var mu sync.Mutex
-		var g errgroup.Group
-		g.SetLimit(sweepConcurrency)
-		var firstErr error
-		for _, in := range instances {
-			g.Go(func() error {
-				tasks, safety, err := read(in.ID)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				for i := range safety {
-					safety[i].InstanceID = in.ID
-				}
-				allTasks, allSafety = append(allTasks, tasks...), append(allSafety, safety...)
-				return nil
-			})
-		}
-		_ = g.Wait()
-		if firstErr != nil {
-			return fail(firstErr)
-		}
-	}
-	tasksOf, safetyOf := map[string][]Task{}, map[string][]SafetyBackup{}
-	for _, t := range allTasks {
-		tasksOf[t.InstanceID] = append(tasksOf[t.InstanceID], t)
-	}
-	for _, b := range allSafety {
-		safetyOf[b.InstanceID] = append(safetyOf[b.InstanceID], b)
-	}
-	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(instances), "clones", len(clones), "listed", len(all), "tasks", len(allTasks), "safetyBackups", len(allSafety))
+	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(world.instances), "clones", len(world.clones))
 
 	var mu sync.Mutex
 	var out []Result
@@ -218,16 +150,16 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	}
 	var g errgroup.Group
 	g.SetLimit(sweepConcurrency)
-	for _, in := range instances {
+	for _, in := range world.instances {
 		g.Go(func() error {
-			s.sweepInstance(ctx, lr, in, tasksOf[in.ID], safetyOf[in.ID], w, log.With("instanceId", in.ID), add)
+			s.sweepInstance(ctx, lr, in, world.tasks[in.ID], world.safety[in.ID], w, log.With("instanceId", in.ID), add)
 			return nil
 		})
 	}
-	for _, c := range clones {
+	for _, c := range world.clones {
 		g.Go(func() error {
 			src, _ := cloneSource(s.Settings.Seal, c.Name)
-			s.sweepClone(ctx, lr, c, tasksOf[src], w, log.With("instanceId", c.ID), add)
+			s.sweepClone(ctx, lr, c, world.tasks[src], w, log.With("instanceId", c.ID), add)
 			return nil
 		})
 	}
