@@ -8,9 +8,9 @@ import "time"
 // observe.go's and the callers'; what to do about a stage is theirs too.
 
 // safetyStage is where a safety-backed intent stands, judged by its signed
-// safety backup b, whether a manual backup task of it failed, whether a
-// restore continued it (its restore's own stage then decides), and how
-// long ago the backup was done.
+// safety backup b's own status (never by a task that merely started near
+// it: that may be anyone's), whether a restore continued it (its
+// restore's own stage then decides), and how long ago the backup was done.
 type safetyStage int
 
 const (
@@ -21,13 +21,16 @@ const (
 	safetyRestored                    // a restore continued it: see restorePhase
 )
 
-// judgeSafety judges a safety-backed intent at now. taskFailed: the manual
-// backup task that made b failed (only believed while b is not done).
-func judgeSafety(b SafetyBackup, taskFailed, restored bool, now time.Time, deadline time.Duration) safetyStage {
+// judgeSafety judges a safety-backed intent at now.
+func judgeSafety(b SafetyBackup, restored bool, now time.Time, deadline time.Duration) safetyStage {
 	switch {
 	case restored:
 		return safetyRestored
-	case b.Gone() || taskFailed && !b.Done():
+	case b.Gone() && !b.EndTime.IsZero() && now.Sub(b.EndTime) >= deadline:
+		// Done, not restored in time, and removed since: it expired, and
+		// its removal is not a second outcome.
+		return safetyExpired
+	case b.Gone():
 		return safetyFailed
 	case !b.Done():
 		return safetyRunning

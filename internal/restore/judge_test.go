@@ -18,24 +18,24 @@ func TestJudgeEveryStage(t *testing.T) {
 		return b
 	}
 	for name, c := range map[string]struct {
-		b                    SafetyBackup
-		taskFailed, restored bool
-		want                 safetyStage
-		phase                Phase
+		b        SafetyBackup
+		restored bool
+		want     safetyStage
+		phase    Phase
 	}{
-		"running":                            {backup(1, 0), false, false, safetyRunning, PhaseSafetyBackup},
-		"done, within the deadline":          {backup(2, time.Minute), false, false, safetyReady, PhaseSafetyBackup},
-		"RDB done counts as done":            {backup(4, time.Minute), false, false, safetyReady, PhaseSafetyBackup},
-		"done, at the deadline":              {backup(2, deadline), false, false, safetyExpired, PhaseExpired},
-		"done long ago":                      {backup(2, 3*time.Hour), false, false, safetyExpired, PhaseExpired},
-		"removed":                            {backup(-2, 0), false, false, safetyFailed, PhaseFailed},
-		"expired backup":                     {backup(-1, 0), false, false, safetyFailed, PhaseFailed},
-		"its task failed":                    {backup(1, 0), true, false, safetyFailed, PhaseFailed},
-		"a task failed, but it is done":      {backup(2, time.Minute), true, false, safetyReady, PhaseSafetyBackup},
-		"continued by a restore":             {backup(2, time.Minute), false, true, safetyRestored, PhaseRestoring},
-		"continued, even after the deadline": {backup(2, time.Hour), false, true, safetyRestored, PhaseRestoring},
+		"running":                            {backup(1, 0), false, safetyRunning, PhaseSafetyBackup},
+		"done, within the deadline":          {backup(2, time.Minute), false, safetyReady, PhaseSafetyBackup},
+		"RDB done counts as done":            {backup(4, time.Minute), false, safetyReady, PhaseSafetyBackup},
+		"done, at the deadline":              {backup(2, deadline), false, safetyExpired, PhaseExpired},
+		"done long ago":                      {backup(2, 3*time.Hour), false, safetyExpired, PhaseExpired},
+		"removed":                            {backup(-2, 0), false, safetyFailed, PhaseFailed},
+		"expired backup":                     {backup(-1, 0), false, safetyFailed, PhaseFailed},
+		"done, expired, removed since":       {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-time.Hour), EndTime: now.Add(-50 * time.Minute)}, false, safetyExpired, PhaseExpired},
+		"done, removed before the deadline":  {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, false, safetyFailed, PhaseFailed},
+		"continued by a restore":             {backup(2, time.Minute), true, safetyRestored, PhaseRestoring},
+		"continued, even after the deadline": {backup(2, time.Hour), true, safetyRestored, PhaseRestoring},
 	} {
-		got := judgeSafety(c.b, c.taskFailed, c.restored, now, deadline)
+		got := judgeSafety(c.b, c.restored, now, deadline)
 		if got != c.want || got.phase() != c.phase {
 			t.Errorf("%s: stage %d (%s), want %d (%s)", name, got, got.phase(), c.want, c.phase)
 		}

@@ -143,8 +143,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	case undo != nil:
 		started := undo.StartTime
 		st.StartedAt = &started
-		t, ok := manualTaskOf(tasks, *undo)
-		st.Phase = judgeSafety(*undo, ok && t.Result == 4, false, now, s.Settings.Life.SafetyDeadline).phase()
+		st.Phase = judgeSafety(*undo, false, now, s.Settings.Life.SafetyDeadline).phase()
 	default:
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
 			fmt.Sprintf("no restore of %s in the last %s", instanceID, sweepLookback))

@@ -186,12 +186,6 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			if b, ok := undoOf(t, tasks, safety); ok {
 				add(s.restoreStarted(ctx, in.ID, t, b, w, log))
 			}
-		case t.Kind == ManualBackupTask && t.Result == 4 && w.reports(t.EndTime):
-			// Only a safety backup that is not done can have failed: a
-			// done one is ours, and the failed task someone else's.
-			if b, ok := safetyOfTask(t, safety); ok && !b.Done() {
-				add(s.safetyFailed(ctx, lr, region, in.ID, b, t, log))
-			}
 		}
 	}
 	deadline := s.Settings.Life.SafetyDeadline
@@ -202,7 +196,16 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 		// reported expired (in the window after the deadline, and its
 		// catch-up slots), never started late.
 		doneAt := b.doneAt()
-		switch judgeSafety(b, false, restoreAfter(tasks, b.StartTime), w.at, deadline) {
+		switch judgeSafety(b, restoreAfter(tasks, b.StartTime), w.at, deadline) {
+		case safetyFailed:
+			// Failed by its own status: a manual backup task that failed
+			// near it may be anyone's. The task only dates the failure,
+			// where one failed after it began (the list gives a failed
+			// backup no end); else its start does.
+			if failedAt, t := safetyFailedAt(b, tasks); w.reports(failedAt) {
+				add(s.safetyFailed(ctx, lr, region, in.ID, b, t, failedAt, log))
+			}
+			continue
 		case safetyExpired:
 			if w.reports(doneAt.Add(deadline)) {
 				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
@@ -245,15 +248,17 @@ func restoreAfter(tasks []Task, t time.Time) bool {
 	return false
 }
 
-// sameStart reports whether a safety backup is the one a manual backup
-// task made: the backup list does not name tasks, so by its start (within
-// seconds).
+// sameStart reports whether a safety backup may be the one a manual
+// backup task made: the backup list does not name tasks, so by its start
+// (within seconds). It only dates and names what the signed backup's own
+// status decided, for the messages and the status; it proves nothing.
 func sameStart(b SafetyBackup, t Task) bool {
 	d := b.StartTime.Sub(t.StartTime)
 	return d > -10*time.Second && d < 10*time.Second
 }
 
-// safetyOfTask finds the safety backup a manual backup task made.
+// safetyOfTask finds the safety backup a manual backup task may have made
+// (the status asked about by that task).
 func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	for _, b := range safety {
 		if sameStart(b, t) {
@@ -262,6 +267,18 @@ func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
 		}
 	}
 	return SafetyBackup{}, false
+}
+
+// safetyFailedAt dates the failure of a failed safety backup: the end of
+// a failed manual backup task that started with it, where there is one;
+// else its start.
+func safetyFailedAt(b SafetyBackup, tasks []Task) (time.Time, Task) {
+	for _, t := range tasks {
+		if t.Kind == ManualBackupTask && t.Result == 4 && !t.EndTime.IsZero() && sameStart(b, t) {
+			return t.EndTime, t
+		}
+	}
+	return b.StartTime, Task{}
 }
 
 // undoOf finds the safety backup taken for a restore task: a done one
@@ -392,18 +409,20 @@ func taskAfter(tasks []Task, t Task) bool {
 	return false
 }
 
-// safetyFailed reports a safety backup whose task failed: nothing was
-// restored.
-func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+// safetyFailed reports a safety backup that failed (t, its task where
+// known, says how): nothing was restored.
+func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID string, b SafetyBackup, t Task, failedAt time.Time, log *slog.Logger) Result {
 	msg := ""
 	status := "failed"
-	if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
-		msg, status = info.Message, info.Status
+	if t.ID != 0 {
+		if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
+			msg, status = info.Message, info.Status
+		}
 	}
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	r.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"),
-		fmt.Sprintf("the safety backup of %s (task %d) ended %s: %s; nothing was restored", instanceID, t.ID, status, cmp.Or(msg, "no message"))))
-	started, ended := t.StartTime, t.EndTime
+		fmt.Sprintf("the safety backup %s of %s (backup status %d) ended %s: %s; nothing was restored", b.ID, instanceID, b.Status, status, cmp.Or(msg, "no message"))))
+	started, ended := b.StartTime, failedAt
 	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
 		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}
 	s.emitLife(ctx, &r, log)
