@@ -7,6 +7,7 @@ import (
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
+	"redis-restore/internal/seal"
 )
 
 // MinSigningKey is the shortest RESTORE_SIGNING_KEY accepted: 32
@@ -85,7 +86,7 @@ func (c *Config) Settings() restore.Settings {
 		Region: c.Region, DryRun: c.DryRun, LockRetry: c.LockRetry,
 		Password: c.Password, PasswordRotates: c.PasswordSecret != "",
 		AlarmBudget: c.AlarmBudget, RequestBudget: c.RequestBudget,
-		Approval: c.Approval, ApprovalTTL: c.ApprovalTTL, Seal: restore.NewSeal(c.SigningKey),
+		Approval: c.Approval, ApprovalTTL: c.ApprovalTTL, Seal: seal.New(c.SigningKey),
 		Allowed: c.Allowed, AllowedIDs: c.AllowedIDs(), Regions: c.SweptRegions(),
 		Life: c.Life, Output: c.CheckOutput(), CanReport: c.CanReport(),
 	}

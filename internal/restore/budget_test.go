@@ -7,16 +7,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"redis-restore/internal/seal"
+
+	"redis-restore/internal/edition"
 )
 
-var testSeal = NewSeal("a-test-signing-key-of-32-characters!")
+var testSeal = seal.New("a-test-signing-key-of-32-characters!")
 
 // A plan token round-trips with every field of the intent, and any change
 // to it is refused.
 func TestPlanTokenSignsEveryField(t *testing.T) {
 	before := time.Date(2026, 11, 29, 9, 55, 0, 0, time.UTC)
 	cloneAt := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	p := &Plan{InstanceID: "crs-5a4py64p", Region: "ap-guangzhou", Edition: EditionOf(6).String(), InstanceType: 6,
+	p := &Plan{InstanceID: "crs-5a4py64p", Region: "ap-guangzhou", Edition: edition.Of(6).String(), InstanceType: 6,
 		BackupID: "678362566696298532848117", BackupStart: time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC), Requested: "latest",
 		Before: &before, Mode: ModeClone, CloneTime: &cloneAt, TakesSafetyBackup: true, Channel: ChannelBasic,
 		Trigger: "apigw", Alarm: true, Reason: "alarm"}
@@ -33,7 +37,7 @@ func TestPlanTokenSignsEveryField(t *testing.T) {
 		t.Errorf("parsed\n%+v\nwant\n%+v", *got, want)
 	}
 	// Every claim is in the token, each under its own key.
-	payload, _, _ := strings.Cut(strings.TrimPrefix(p.Token, tokenPrefix), ".")
+	payload, _, _ := strings.Cut(strings.TrimPrefix(p.Token, "v1."), ".")
 	raw, err := base64.RawURLEncoding.DecodeString(payload)
 	if err != nil {
 		t.Fatal(err)
@@ -45,13 +49,13 @@ func TestPlanTokenSignsEveryField(t *testing.T) {
 	if n := reflect.TypeFor[planClaims]().NumField(); len(claims) != n {
 		t.Errorf("the token holds %d claims, want all %d: %s", len(claims), n, raw)
 	}
-	if _, err := ParsePlan(NewSeal("another-signing-key-of-32-characters"), p.Token); err == nil {
+	if _, err := ParsePlan(seal.New("another-signing-key-of-32-characters"), p.Token); err == nil {
 		t.Error("a plan signed with another key was accepted")
 	}
 	if _, err := ParsePlan(nil, p.Token); err == nil {
 		t.Error("a plan was accepted without a key")
 	}
-	for i := len(tokenPrefix); i < len(p.Token); i++ {
+	for i := len("v1."); i < len(p.Token); i++ {
 		b := []byte(p.Token)
 		if b[i] == '.' {
 			continue

@@ -2,7 +2,6 @@ package restore
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -39,7 +38,7 @@ func cloneName(seal *Seal, req Request) string {
 	}
 	sum := sha256.Sum256([]byte(strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")))
 	id := hex.EncodeToString(sum[:])[:8]
-	return req.InstanceID + cloneMarker + id + seal.hexSum(8, "clone", req.InstanceID, id)
+	return req.InstanceID + cloneMarker + id + seal.Hex(8, "clone", req.InstanceID, id)
 }
 
 // cloneSource is the instance a clone's name says it was cloned from, if
@@ -49,7 +48,7 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || seal == nil {
 		return "", false
 	}
-	return src, hmac.Equal([]byte(rest[8:]), []byte(seal.hexSum(8, "clone", src, rest[:8])))
+	return src, seal.VerifyHex(rest[8:], "clone", src, rest[:8])
 }
 
 // cloneFound looks for the clone of this request in the instance list.

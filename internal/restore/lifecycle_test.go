@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"redis-restore/internal/seal"
 )
 
 func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
@@ -26,7 +28,7 @@ func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
 // backup, with another key, or with no key at all) is never one.
 func TestLookalikeSafetyRemarksAreNotTheFunctions(t *testing.T) {
 	own := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer")
-	other := NewSeal("someone-elses-key-of-thirty-two-chars")
+	other := seal.New("someone-elses-key-of-thirty-two-chars")
 	for name, c := range map[string]struct {
 		remark, instance string
 		seal             *Seal
@@ -87,7 +89,7 @@ func TestCloneNameIsTheSameForEveryDeliveryOfARequest(t *testing.T) {
 	for _, name := range []string{
 		"crs-5a4py64p-clone-0123456789abcdef",
 		strings.Replace(a, "crs-5a4py64p", "crs-other001", 1),
-		cloneName(NewSeal("someone-elses-key-of-thirty-two-chars"), req),
+		cloneName(seal.New("someone-elses-key-of-thirty-two-chars"), req),
 	} {
 		if _, ok := cloneSource(testSeal, name); ok {
 			t.Errorf("%q taken for the function's clone", name)

@@ -1,20 +1,20 @@
 package restore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
+	sealpkg "redis-restore/internal/seal"
+
+	"redis-restore/internal/edition"
 )
 
 // Planned: the restore waits for a person (RESTORE_APPROVAL); the result's
@@ -88,13 +88,6 @@ type planClaims struct {
 	Expires     int64  `json:"e"`
 }
 
-const (
-	tokenPrefix  = "v1."
-	maxTokenSize = 4096
-)
-
-func planMAC(seal *Seal, payload string) []byte { return seal.raw("plan "+tokenPrefix, payload) }
-
 // sign fills the plan's ID, creation, expiry and token. The ID comes from
 // the event when it has an identity, so that the deliveries of one alarm
 // offer one plan (and their messages share an id); else from the plan.
@@ -117,9 +110,7 @@ func (p *Plan) sign(seal *Seal, eventKey string, now time.Time, ttl time.Duratio
 	if p.CloneTime != nil {
 		c.CloneTime = p.CloneTime.Unix()
 	}
-	b, _ := json.Marshal(c)
-	payload := base64.RawURLEncoding.EncodeToString(b)
-	p.Token = tokenPrefix + payload + "." + base64.RawURLEncoding.EncodeToString(planMAC(seal, payload))
+	p.Token = seal.Token("plan", c)
 }
 
 // ParsePlan verifies a plan token against the function's own key and
@@ -127,46 +118,28 @@ func (p *Plan) sign(seal *Seal, eventKey string, now time.Time, ttl time.Duratio
 // key, or that was changed in any byte, is refused as Unauthenticated.
 // Expiry is not judged here: applying an expired plan is refused.
 func ParsePlan(seal *Seal, token string) (*Plan, error) {
-	refuse := func(msg string) error {
-		return failure.E(failure.Unauthenticated, failure.Code(CodeInvalidApproval), failure.Field("approve"), msg)
-	}
-	token = strings.TrimSpace(token)
-	switch {
-	case seal == nil:
-		return nil, refuse("approvals need RESTORE_SIGNING_KEY, with which the function signs its plans")
-	case len(token) > maxTokenSize:
-		return nil, refuse("too long to be a plan")
-	case !strings.HasPrefix(token, tokenPrefix):
-		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
-	}
-	payload, sig, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), ".")
-	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
-	if !ok || err != nil {
-		return nil, refuse("not a plan token (v1.<plan>.<signature>)")
-	}
-	if !hmac.Equal(got, planMAC(seal, payload)) {
-		return nil, refuse("the plan's signature does not match it: changed since it was made, or not made by this function")
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(payload)
-	if err != nil {
-		return nil, refuse("the plan is not readable")
-	}
 	var c planClaims
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.V != 1 {
-		return nil, refuse("the plan is not readable")
+	switch err := seal.Open("plan", token, &c); {
+	case err == nil && c.V == 1:
+	case errors.Is(err, sealpkg.ErrNoKey):
+		return nil, refusePlan("approvals need RESTORE_SIGNING_KEY, with which the function signs its plans")
+	case errors.Is(err, sealpkg.ErrForged):
+		return nil, refusePlan("the plan's signature does not match it: changed since it was made, or not made by this function")
+	case errors.Is(err, sealpkg.ErrMalformed):
+		return nil, refusePlan("not a plan token (v1.<plan>.<signature>)")
+	default:
+		return nil, refusePlan("the plan is not readable")
 	}
 	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", InstanceType: c.Type, BackupID: c.Backup,
 		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested,
 		Trigger: c.Trigger, Channel: Channel(c.Channel), Mode: c.Mode, TakesSafetyBackup: c.Safety, Alarm: c.Alarm, Reason: c.Reason,
-		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: token}
+		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: strings.TrimSpace(token)}
 	if c.CloneTime != 0 {
 		ct := time.Unix(c.CloneTime, 0).UTC()
 		p.CloneTime = &ct
 	}
 	if c.Type != 0 {
-		p.Edition = EditionOf(c.Type).String()
+		p.Edition = edition.Of(c.Type).String()
 	}
 	if c.Before != 0 {
 		b := time.Unix(c.Before, 0).UTC()
@@ -175,9 +148,13 @@ func ParsePlan(seal *Seal, token string) (*Plan, error) {
 	// Signed by us, but checked all the same: it becomes a request.
 	req := p.request()
 	if err := req.Validate(); err != nil {
-		return nil, refuse("the plan's request is not valid: " + err.Error())
+		return nil, refusePlan("the plan's request is not valid: " + err.Error())
 	}
 	return p, nil
+}
+
+func refusePlan(msg string) error {
+	return failure.E(failure.Unauthenticated, failure.Code(CodeInvalidApproval), failure.Field("approve"), msg)
 }
 
 // request is the restore a plan applies: exactly its backup, mode, clone
@@ -262,7 +239,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		Mode: cmp.Or(req.Mode, ModeRestore), CloneTime: req.CloneTime, TakesSafetyBackup: s.safetyWanted(job),
 		Trigger: job.Trigger, Channel: job.Channel, Alarm: job.Alarm, Reason: job.Reason}
 	if in := job.instance; in != nil {
-		p.Edition, p.InstanceType = EditionOf(in.Type).String(), in.Type
+		p.Edition, p.InstanceType = edition.Of(in.Type).String(), in.Type
 	}
 	if req.BackupID == LatestBackup {
 		before := latestBefore(req.Before, s.Now())
@@ -311,7 +288,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		// Its state otherwise checkEdition has judged: not running is
 		// refused there, plan or not.
 		code, why = CodePlanOutdated, fmt.Sprintf("plan %s: %s changed edition from %s to %s", p.ID, p.InstanceID,
-			EditionOf(p.InstanceType), EditionOf(in.Type))
+			edition.Of(p.InstanceType), edition.Of(in.Type))
 	default:
 		b, err := s.lookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
 		switch {
