@@ -77,3 +77,81 @@ func TestRestoredDataIsVerifiedAndAWrongBackupIsSuspect(t *testing.T) {
 		})
 	}
 }
+
+// A restore drill clones the newest backup of a Redis 4.0 instance, and
+// the sweep verifies the clone's data against real redis-server, reports
+// restore.drill.passed with the RTO and the RPO, and releases the clone:
+// the instance itself is never restored or backed up. A backup that
+// holds another state than its time says fails the drill, and its clone
+// is released all the same.
+func TestDrillVerifiesTheNewestBackupAndReleasesItsClone(t *testing.T) {
+	for _, wrong := range []bool{false, true} {
+		t.Run(fmt.Sprint("wrong backup=", wrong), func(t *testing.T) {
+			e := dataEnv(t)
+			e.vars["RESTORE_CLONE"] = "true"
+			e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 500 * time.Millisecond, Clone: time.Second, Destroy: 500 * time.Millisecond})
+			inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
+			redis4(e, inst)
+			if wrong {
+				addr, err := e.emu.RedisAddr(inst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+				old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
+				if err := c.Set(context.Background(), e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
+					t.Fatal(err)
+				}
+				c.Close()
+				if err := e.emu.SnapshotBackup(inst, backup); err != nil {
+					t.Fatal(err)
+				}
+			}
+			begun := time.Now().Truncate(time.Second)
+			ev := timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, inst))
+			r := onlyResult(t, e.results(ev))
+			if r.Status != restore.Accepted || r.BackupID != backup || r.Life == nil || len(r.NewInstanceIDs) != 1 {
+				t.Fatalf("drill: %+v %+v", r, r.Error)
+			}
+			clone := r.NewInstanceIDs[0]
+			// A redelivery finds the drill's clone: one drill, one clone.
+			if again := onlyResult(t, e.results(ev)); again.Status != restore.Duplicate || len(e.emu.Clones()) != 1 {
+				t.Fatalf("redelivered drill: %+v, %d clones", again, len(e.emu.Clones()))
+			}
+			want := "drill.passed"
+			if wrong {
+				want = "drill.failed"
+			}
+			msgs := e.sweepUntil(want, 30*time.Second)
+			m := lastOf(msgs, want)
+			d, v := m.Data.Drill, m.Data.Verification
+			if d == nil || d.CloneID != clone || d.BackupID != backup || d.RTOSeconds == nil || *d.RTOSeconds < 0 || d.RPOSeconds == nil ||
+				*d.RPOSeconds != int64(begun.Sub(e.demo.BackupTimes[backup]).Seconds()) || v == nil || !v.Checked {
+				t.Fatalf("%s: drill %+v, verification %+v", want, d, v)
+			}
+			if wrong == v.Verified || (!wrong && v.Keys != e.demo.BackupKeys[backup]) {
+				t.Fatalf("%s: verification %+v", want, v)
+			}
+			t.Logf("DRILL %s rto=%ds rpo=%ds keys=%d (clone task %s, sweep every 1s)", want, *d.RTOSeconds, *d.RPOSeconds, v.Keys, time.Second)
+			// Released once its outcome is out; the instance untouched.
+			deadline := time.Now().Add(10 * time.Second)
+			for len(e.emu.Destroys()) == 0 && time.Now().Before(deadline) {
+				e.sweep()
+				time.Sleep(200 * time.Millisecond)
+			}
+			time.Sleep(time.Second) // the release's task ends
+			e.sweep()
+			e.sweep()
+			ds := e.emu.Destroys()
+			if len(ds) != 1 || ds[0].InstanceID != clone {
+				t.Fatalf("destroyed %+v, want the drill's clone %s once", ds, clone)
+			}
+			if n, b := len(e.emu.RestoreCalls()), len(e.emu.ManualBackups()); n != 0 || b != 0 {
+				t.Fatalf("a drill restored %d and backed up %d times", n, b)
+			}
+			if got := types(e.messages()); got != "drill.started×1 "+want+"×1" {
+				t.Fatalf("messages %s", got)
+			}
+		})
+	}
+}

@@ -498,3 +498,71 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 func redis4(e *env, id string) {
 	e.emu.UpdateInstance(id, func(in *cloudemu.Instance) { in.Type = 6 })
 }
+
+// drillEnv is lifeEnv with clones allowed and the demo's instance a Redis
+// 4.0 one, which can be cloned.
+func drillEnv(t *testing.T) *env {
+	e := lifeEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	redis4(e, e.demo.InstanceID)
+	return e
+}
+
+// A drill whose clone never comes up (its clone task fails) is reported
+// restore.drill.failed once, with the reason; nothing is released, as
+// nothing runs.
+func TestDrillWhoseCloneFailsIsReportedFailed(t *testing.T) {
+	t.Parallel()
+	e := drillEnv(t)
+	e.emu.FailNextTask("clone", "insufficient resources in the zone")
+	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
+	if r.Status != restore.Accepted {
+		t.Fatalf("drill: %+v %+v", r, r.Error)
+	}
+	msgs := e.sweepUntil("drill.failed", 20*time.Second)
+	for i := 0; i < 3; i++ {
+		e.sweep()
+	}
+	m := lastOf(e.messages(), "drill.failed")
+	if m.Data.Error == nil || m.Data.Error.Code != "DrillFailed" || !strings.Contains(m.Data.Error.Message, "did not come up") || m.Data.Drill == nil {
+		t.Fatalf("drill.failed %+v %+v", m.Data.Error, m.Data.Drill)
+	}
+	if got := types(e.messages()); got != "drill.started×1 drill.failed×1" {
+		t.Fatalf("messages %s (first seen: %s)", got, types(msgs))
+	}
+	if n := len(e.emu.RestoreCalls()) + len(e.emu.ManualBackups()) + len(e.emu.Destroys()); n != 0 {
+		t.Fatalf("%d restores, backups or releases for a drill whose clone failed", n)
+	}
+}
+
+// A drill's clone that is still not verified when the drill's maximum
+// life ends is reported failed (DrillTimedOut) and released as soon as it
+// can be, never verified late: one outcome, no billed instance left.
+func TestDrillCloneOutlivingItsMaximumLifeIsReleased(t *testing.T) {
+	t.Parallel()
+	e := drillEnv(t)
+	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: 5 * time.Second, Destroy: 300 * time.Millisecond})
+	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
+	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+		t.Fatalf("drill: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("drill.failed", 20*time.Second)
+	deadline := time.Now().Add(15 * time.Second)
+	for len(e.emu.Destroys()) == 0 && time.Now().Before(deadline) {
+		e.sweep()
+		time.Sleep(300 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	e.sweep()
+	if ds := e.emu.Destroys(); len(ds) != 1 || ds[0].InstanceID != r.NewInstanceIDs[0] {
+		t.Fatalf("released %+v, want the drill's clone once", ds)
+	}
+	m := lastOf(e.messages(), "drill.failed")
+	if m.Data.Error == nil || m.Data.Error.Code != "DrillTimedOut" || m.Data.Verification != nil {
+		t.Fatalf("drill.failed %+v, verification %+v", m.Data.Error, m.Data.Verification)
+	}
+	if got := types(e.messages()); got != "drill.started×1 drill.failed×1" {
+		t.Fatalf("messages %s", got)
+	}
+}

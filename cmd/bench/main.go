@@ -163,26 +163,30 @@ func finish(r *report, out string, began time.Time, logf func(string, ...any)) b
 	return len(r.errors) == 0
 }
 
-// mutationHeading starts the section that make mutate's score is recorded
-// in (by hand, from its output): not measured here, so carried over from
-// the report being replaced.
-const mutationHeading = "## Mutation score"
+// keptHeadings start the sections recorded by hand from other commands'
+// output (make mutate's score, a drill's RTO from its test): not measured
+// here, so carried over from the report being replaced.
+var keptHeadings = []string{"## Mutation score", "## Restore drill"}
 
-// keptSection returns the mutation score section of the file at path, from
-// its heading to the next heading or the end, or "" when there is none.
+// keptSection returns the kept sections of the file at path, each from its
+// heading to the next heading or the end, or "" when there is none.
 func keptSection(path string) string {
 	old, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
 	text := string(old)
-	i := strings.Index(text, "\n"+mutationHeading)
-	if i < 0 {
-		return ""
+	out := ""
+	for _, h := range keptHeadings {
+		i := strings.Index(text, "\n"+h)
+		if i < 0 {
+			continue
+		}
+		section := text[i+1:]
+		if j := strings.Index(section[len(h):], "\n## "); j >= 0 {
+			section = section[:len(h)+j+1]
+		}
+		out += "\n" + strings.TrimRight(section, "\n") + "\n"
 	}
-	section := text[i+1:]
-	if j := strings.Index(section[len(mutationHeading):], "\n## "); j >= 0 {
-		section = section[:len(mutationHeading)+j+1]
-	}
-	return "\n" + strings.TrimRight(section, "\n") + "\n"
+	return out
 }

@@ -104,8 +104,10 @@ func Generate(in Input) (Policy, []string, error) {
 		if cfg.Life.Clone {
 			// Clone mode: CloneInstances is in neither of the CAM page's
 			// lists, DescribeInstanceSecurityGroup in none: "*".
-			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup"}, Resource: []string{"*"}})
-			notes = append(notes, "RESTORE_CLONE: redis:CloneInstances and redis:DescribeInstanceSecurityGroup granted on *; a clone is a new, billed instance")
+			// A drill's clone is released by DestroyPostpaidInstance: its
+			// ID is not known in advance, so on "*" too.
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DestroyPostpaidInstance"}, Resource: []string{"*"}})
+			notes = append(notes, "RESTORE_CLONE: redis:CloneInstances, redis:DescribeInstanceSecurityGroup and redis:DestroyPostpaidInstance (a drill releases its clone) granted on *; a clone is a new, billed instance")
 		}
 	}
 

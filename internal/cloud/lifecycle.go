@@ -139,6 +139,19 @@ func (s *Session) ManualBackupInstance(ctx context.Context, region, instanceID, 
 	return resp.task("ManualBackupInstance")
 }
 
+// DestroyPostpaidInstance releases a pay-as-you-go instance (a drill's
+// clone: see internal/restore/drill.go).
+func (s *Session) DestroyPostpaidInstance(ctx context.Context, region, instanceID string) (int64, string, error) {
+	req := redis.NewDestroyPostpaidInstanceRequest()
+	req.InstanceId = common.StringPtr(instanceID)
+	req.SetContext(ctx)
+	resp := &restoreResponse{BaseResponse: &tchttp.BaseResponse{}} // TaskId as a number or a string
+	if err := s.call(ctx, s.redis(region), "DestroyPostpaidInstance", req, resp); err != nil {
+		return 0, "", err
+	}
+	return resp.task("DestroyPostpaidInstance")
+}
+
 // SecurityGroups lists the IDs of an instance's security groups.
 func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error) {
 	req := redis.NewDescribeInstanceSecurityGroupRequest()

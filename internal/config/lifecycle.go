@@ -19,6 +19,9 @@ const (
 	// DefaultSafetyDeadline: a safety-backed restore starts within five
 	// minutes of its backup's end, or never.
 	DefaultSafetyDeadline = 5 * time.Minute
+	// DefaultDrillMaxLife: a drill's clone is released within two hours
+	// (cloning a large backup takes tens of minutes).
+	DefaultDrillMaxLife = 2 * time.Hour
 )
 
 func loadLifecycle(l *loader) Lifecycle {
@@ -47,6 +50,11 @@ func loadLifecycle(l *loader) Lifecycle {
 	lc.Verify = l.bool("RESTORE_VERIFY", true, true)
 	lc.CanaryKey = strings.TrimSpace(l.getenv("RESTORE_CANARY_KEY"))
 	lc.CanaryEvery = l.duration("RESTORE_CANARY_EVERY", 0)
+	lc.DrillMaxLife = l.duration("RESTORE_DRILL_MAX_LIFE", DefaultDrillMaxLife)
+	if lc.DrillMaxLife < 3*lc.SweepEvery || lc.DrillMaxLife > 24*time.Hour {
+		l.fail("RESTORE_DRILL_MAX_LIFE", fmt.Sprintf("must be from three sweep periods (%s) to 24h: the sweep releases a drill's clone within it", 3*lc.SweepEvery))
+		lc.DrillMaxLife = DefaultDrillMaxLife
+	}
 	if raw := strings.TrimSpace(l.getenv("RESTORE_MAX_CLONES")); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 0 || n > 100 {

@@ -47,7 +47,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 	}
 
 	if req.BackupID == LatestBackup {
-		before := latestBefore(req.Before, s.Now())
+		before := s.latestBound(*job)
 		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before)
 		if err != nil {
 			failed(res, err, log, "no backup to restore")
@@ -74,4 +74,14 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 		}
 	}
 	return true
+}
+
+// latestBound is the bound of "latest": the newest restorable backup that
+// started before the request's before, or else before now; a drill's,
+// before the drill began (as the sweep judges it: drill.go).
+func (s *Service) latestBound(job Job) time.Time {
+	if job.Request.Drill() {
+		return s.drillTime(job)
+	}
+	return latestBefore(job.Request.Before, s.Now())
 }

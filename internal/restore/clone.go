@@ -41,9 +41,12 @@ func cloneName(seal *Seal, req Request) string {
 	return req.InstanceID + cloneMarker + id + seal.Hex(8, "clone", req.InstanceID, id)
 }
 
-// cloneSource is the instance a clone's name says it was cloned from, if
-// the name carries the function's MAC.
+// cloneSource is the instance a clone's (or a drill's) name says it was
+// cloned from, if the name carries the function's MAC.
 func cloneSource(seal *Seal, name string) (string, bool) {
+	if src, _, ok := drillOf(seal, name); ok {
+		return src, true
+	}
 	src, rest, ok := strings.Cut(name, cloneMarker)
 	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || seal == nil {
 		return "", false
@@ -51,10 +54,19 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 	return src, seal.VerifyHex(rest[8:], "clone", src, rest[:8])
 }
 
+// cloneNameOf is the name of the instance a job orders: its clone's, or
+// its drill's.
+func (s *Service) cloneNameOf(job Job) string {
+	if job.Request.Drill() {
+		return drillName(s.Settings.Seal, job.Request.InstanceID, s.drillTime(job))
+	}
+	return cloneName(s.Settings.Seal, job.Request)
+}
+
 // cloneFound looks for the clone of this request in the instance list.
 func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
 	lr := s.Redis
-	name := cloneName(s.Settings.Seal, job.Request)
+	name := s.cloneNameOf(job)
 	ids, err := s.findClone(ctx, lr, res.Region, name)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier clone; not cloning")
@@ -84,7 +96,11 @@ func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) 
 }
 
 func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
-	return &Life{Phase: PhaseCloning, NewInstanceIDs: ids, DealID: dealID, eventType: EventTypePrefix + "cloned",
+	typ := "cloned"
+	if strings.Contains(name, drillMarker) {
+		typ = "drill.started"
+	}
+	return &Life{Phase: PhaseCloning, NewInstanceIDs: ids, DealID: dealID, eventType: EventTypePrefix + typ,
 		eventID: uuid.FromName(fmt.Sprintf("%s/clone/%s/cloned", instanceID, name))}
 }
 
@@ -125,7 +141,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Fail(err)
 		return
 	}
-	name := cloneName(s.Settings.Seal, req)
+	name := s.cloneNameOf(job)
 	cr := CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
 		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,
 		Password: password, NoAuth: password == "" && src.NoAuth}
@@ -189,6 +205,10 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Status, res.RequestID = Accepted, o.requestID
 		res.Life = cloneLife(req.InstanceID, name, o.ids, o.dealID)
 		res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
+		if req.Drill() {
+			res.Reason = JoinReason(job.Reason, fmt.Sprintf("drill: clone %s ordered from %s; the sweep verifies it, reports restore.drill.passed or failed with its RTO and RPO, and releases it (at the latest after RESTORE_DRILL_MAX_LIFE, %s)",
+				name, res.BackupID, s.Settings.Life.DrillMaxLife))
+		}
 		log.Info("clone.ordered", "detail", "clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)
 		return
 	case stop == errSettled:

@@ -61,6 +61,8 @@ type Life struct {
 	Steps []string `json:"steps,omitempty"`
 	// Verification is what the restored data showed (verification.go).
 	Verification *Verification `json:"verification,omitempty"`
+	// Drill is a drill's figures (drill.go).
+	Drill *Drill `json:"drill,omitempty"`
 
 	eventType string // the message's type, where the life decides it
 	eventID   string // the message's id, derived from what it is about
@@ -73,7 +75,7 @@ func resultEventType(r *Result) string {
 	if r.Status == Failed && r.Life != nil && r.Life.quiet {
 		return ""
 	}
-	if r.Status == Failed || r.Status == Unknown || r.Life == nil || r.Life.eventType == "" {
+	if r.Life == nil || r.Life.eventType == "" || (r.Status == Failed || r.Status == Unknown) && !r.Life.Drill.outcome() {
 		return messageType(r) // held and planned, else by status: budget.go
 	}
 	return r.Life.eventType
@@ -323,6 +325,9 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 	switch {
 	case job.Request.Clone():
 		p.SafetyBackup = "none: a clone leaves the instance as it is"
+		if job.Request.Drill() {
+			p.SafetyBackup = "none: a drill leaves the instance as it is"
+		}
 	case safety:
 		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger))
 	default:
@@ -344,10 +349,13 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 		if t := job.Request.CloneTime; t != nil {
 			from = "its state at " + t.UTC().Format(time.RFC3339) + " (second-level backup)"
 		}
-		return append(p,
+		p = append(p,
 			fmt.Sprintf("DescribeInstances and DescribeInstanceSecurityGroup of %s: its zone, VPC, subnet and security groups", id),
-			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", cloneName(s.Settings.Seal, job.Request), from),
-			"the sweep reports restore.succeeded when the new instance runs (Status 2)")
+			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", s.cloneNameOf(job), from))
+		if job.Request.Drill() {
+			return append(p, "the sweep, once the clone runs: its data verified, restore.drill.passed or restore.drill.failed with the RTO and RPO, then DestroyPostpaidInstance of the clone; "+id+" itself is never touched")
+		}
+		return append(p, "the sweep reports restore.succeeded when the new instance runs (Status 2)")
 	}
 	if safety {
 		p = append(p,

@@ -242,7 +242,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		p.Edition, p.InstanceType = edition.Of(in.Type).String(), in.Type
 	}
 	if req.BackupID == LatestBackup {
-		before := latestBefore(req.Before, s.Now())
+		before := s.latestBound(job)
 		if req.Before != nil {
 			utc := before.UTC()
 			p.Before = &utc

@@ -49,12 +49,17 @@ const MaxRestores = 100
 const (
 	ModeRestore = "restore" // in place, RestoreInstance (the default)
 	ModeClone   = "clone"   // a new instance from the backup, CloneInstances
+	// ModeDrill is a restore drill: the backup cloned into a new
+	// pay-as-you-go instance, its data verified, its time to verified
+	// (RTO) and the backup's age (RPO) reported, the clone released. The
+	// instance itself is never touched (drill.go).
+	ModeDrill = "drill"
 )
 
 // RequestLife is what a request may say about its restore's life (a
 // result's Life is what happened in it).
 type RequestLife struct {
-	// Mode is "restore" (in place, the default) or "clone".
+	// Mode is "restore" (in place, the default), "clone" or "drill".
 	Mode string `json:"mode,omitempty"`
 	// CloneTime clones the state at this time instead of the backup's,
 	// where the edition keeps second-level backups; only with mode clone.
@@ -64,8 +69,11 @@ type RequestLife struct {
 	SafetyBackup *bool `json:"safetyBackup,omitempty"`
 }
 
-// Clone reports whether the request asks for a clone.
-func (l RequestLife) Clone() bool { return l.Mode == ModeClone }
+// Clone reports whether the request orders a clone: a clone, or a drill's.
+func (l RequestLife) Clone() bool { return l.Mode == ModeClone || l.Mode == ModeDrill }
+
+// Drill reports whether the request is a restore drill.
+func (l RequestLife) Drill() bool { return l.Mode == ModeDrill }
 
 const maxPasswordLen = 256
 
@@ -90,11 +98,13 @@ func (r *Request) Validate() error {
 		return invalid("password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))
 	case r.Before != nil && !latest:
 		return invalid("before", "only goes with backupId \"latest\"")
-	case r.Mode != "" && r.Mode != ModeRestore && r.Mode != ModeClone:
-		return invalid("mode", fmt.Sprintf("%q is neither \"restore\" nor \"clone\"", truncate(r.Mode)))
+	case r.Mode != "" && r.Mode != ModeRestore && r.Mode != ModeClone && r.Mode != ModeDrill:
+		return invalid("mode", fmt.Sprintf("%q is none of \"restore\", \"clone\", \"drill\"", truncate(r.Mode)))
+	case r.Mode == ModeDrill && (!latest || r.Before != nil):
+		return invalid("backupId", "a drill clones the newest backup when it begins: \"latest\", without \"before\"")
 	case r.CloneTime != nil && r.Mode != ModeClone:
 		return invalid("cloneTime", "only goes with mode \"clone\"")
-	case r.SafetyBackup != nil && r.Mode == ModeClone:
+	case r.SafetyBackup != nil && r.Clone():
 		return invalid("safetyBackup", "a clone leaves the instance as it is: there is nothing to undo")
 	}
 	if latest {

@@ -32,6 +32,8 @@ type Redis interface {
 	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
 	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
 	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
+	// DestroyPostpaidInstance releases a drill's clone (drill.go).
+	DestroyPostpaidInstance(ctx context.Context, region, instanceID string) (taskID int64, requestID string, err error)
 }
 
 // Outbox takes the outcome messages.
@@ -187,7 +189,7 @@ func (s *Service) precheck(job Job, region string) error {
 		return s.Settings.NoCredentials
 	case req.Clone() && !s.Settings.Life.Clone:
 		return failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
-			"mode \"clone\" orders a new, billed instance: it needs RESTORE_CLONE=true")
+			fmt.Sprintf("mode %q orders a new, billed instance: it needs RESTORE_CLONE=true", req.Mode))
 	}
 	return s.Settings.Output
 }
@@ -201,8 +203,9 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	dryRun := req.DryRun || s.Settings.DryRun
 
 	// An earlier delivery's restore is looked for first: a redelivered
-	// event is answered from the task list whatever else fails now.
-	if !dryRun && s.startedEarlier(ctx, job, res, false, log) {
+	// event is answered from the task list whatever else fails now. (A
+	// clone, or a drill's, is found by its name instead: lifeFound.)
+	if !dryRun && !req.Clone() && s.startedEarlier(ctx, job, res, false, log) {
 		return
 	}
 	lookedAt := s.Now()

@@ -111,6 +111,10 @@ func (f *fakeCloud) CloneInstances(context.Context, string, CloneOrder) (string,
 	return "", nil, "", errors.New("not in this test")
 }
 
+func (f *fakeCloud) DestroyPostpaidInstance(context.Context, string, string) (int64, string, error) {
+	return 0, "", errors.New("not in this test")
+}
+
 func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
 	f.count("DescribeTasks")
 	f.clock.Advance(50 * time.Millisecond)

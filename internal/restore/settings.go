@@ -109,4 +109,8 @@ type Lifecycle struct {
 	Verify      bool
 	CanaryKey   string
 	CanaryEvery time.Duration
+	// DrillMaxLife is RESTORE_DRILL_MAX_LIFE: a drill's clone is released
+	// by the sweep once verified, and at the latest this long after the
+	// drill began, whatever became of it.
+	DrillMaxLife time.Duration
 }

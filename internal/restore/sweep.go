@@ -434,6 +434,10 @@ func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
 func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
+	if _, _, ok := drillOf(s.Settings.Seal, c.Name); ok {
+		s.sweepDrill(ctx, c, tasks, w, log, add)
+		return
+	}
 	region := w.region
 	src, _ := cloneSource(s.Settings.Seal, c.Name)
 	var last Task

@@ -54,6 +54,20 @@ const Suspect Status = "suspect"
 // off. ended is the restore task's end: a canary written after it is the
 // application's, and dates nothing of the restore.
 func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backupID string, ended time.Time, log *slog.Logger) *Verification {
+	var backupStart *time.Time
+	if s.Settings.Life.CanaryKey != "" && backupID != "" {
+		if b, err := s.lookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
+			backupStart = &b.StartTime
+		}
+	}
+	return s.verifyData(ctx, in, in.ID, region, backupStart, ended, log)
+}
+
+// verifyData checks the data of an instance (a restored one, or a drill's
+// clone, whose password is its source's: passwordOf) against the backup
+// that started at backupStart (nil: not known); nil when verification is
+// off. A canary written after ended (when set) is the application's.
+func (s *Service) verifyData(ctx context.Context, in Instance, passwordOf, region string, backupStart *time.Time, ended time.Time, log *slog.Logger) *Verification {
 	life := s.Settings.Life
 	if !life.Verify || s.Verifier == nil {
 		return nil
@@ -62,15 +76,13 @@ func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backu
 		return &Verification{Keys: -1, Reason: "DescribeInstances gives no address (WanIp, Port) for the instance"}
 	}
 	want := Expectation{CanaryKey: life.CanaryKey}
-	if life.CanaryKey != "" && backupID != "" {
-		if b, err := s.lookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
-			want.BackupTime = b.StartTime
-			if life.CanaryEvery > 0 {
-				want.CanaryMaxAge = life.CanaryEvery + time.Minute
-			}
+	if life.CanaryKey != "" && backupStart != nil {
+		want.BackupTime = *backupStart
+		if life.CanaryEvery > 0 {
+			want.CanaryMaxAge = life.CanaryEvery + time.Minute
 		}
 	}
-	password, err := s.password(ctx, Request{InstanceID: in.ID}, region)
+	password, err := s.password(ctx, Request{InstanceID: passwordOf}, region)
 	if err != nil {
 		return &Verification{Keys: -1, Reason: "no password to check with: " + err.Error()}
 	}
@@ -78,7 +90,7 @@ func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backu
 	switch {
 	case err != nil:
 		v.Checked, v.Verified = false, false
-	case v.DataAsOf != nil && v.DataAsOf.After(ended):
+	case v.DataAsOf != nil && !ended.IsZero() && v.DataAsOf.After(ended):
 		v = Verification{Keys: v.Keys, DataAsOf: v.DataAsOf,
 			Reason: fmt.Sprintf("the canary was written at %s, after the restore ended: it dates the application's writes, not the restore", v.DataAsOf.UTC().Format(time.RFC3339))}
 	default:
