@@ -3,16 +3,12 @@ package cloud_test
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"redis-restore/internal/clock"
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/redisserver/redistest"
 )
@@ -23,19 +19,8 @@ import (
 // the cloud keeps minutes, and NotFound past the 186 days it keeps
 // anything, or where no point was recorded.
 func TestKeysAtReadsTheCountAtTheBackupsTime(t *testing.T) {
-	clk := clock.NewFake(time.Now())
-	emu := cloudemu.New(cloudemu.Options{Now: clk.Now, Redis: redistest.Processes(t)})
-	t.Cleanup(func() { _ = emu.Close() })
-	demo := cloudemu.SeedDemo(emu)
-	raw, closeFn, err := emu.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = closeFn() })
-	endpoint, _ := url.Parse(raw)
-	clients := cloud.New(cloud.Options{RequestsPerSecond: 1000, Now: clk.Now})
-	s := clients.Session(config.Credentials{SecretID: demo.SecretID, SecretKey: demo.SecretKey, Token: demo.Token}, endpoint)
-
+	v := newCloudEnvWith(t, redistest.Processes(t))
+	emu, demo, clk, s := v.emu, v.demo, v.clock, v.session()
 	const id = "crs-keysat01"
 	now := clk.Now()
 	backups := []struct {

@@ -2,14 +2,12 @@ package cloudemu_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 
 	"redis-restore/internal/cloudemu"
 )
@@ -17,25 +15,11 @@ import (
 // monitorData asks GetMonitorData through the SDK's CommonClient (signed
 // with cred) for the Keys of one instance, named by the dimension dim.
 func (v *env) monitorData(cred common.CredentialIface, dim, instanceID string, period int64, start, end time.Time) (map[string]any, error) {
-	client := common.NewCommonClient(cred, v.d.Region, v.profile())
-	req := tchttp.NewCommonRequest("monitor", "2018-07-24", "GetMonitorData")
-	params := map[string]any{
+	return v.commonWith(cred, "monitor", "2018-07-24", "GetMonitorData", map[string]any{
 		"Namespace": "QCE/REDIS_MEM", "MetricName": "Keys", "Period": period,
 		"Instances": []any{map[string]any{"Dimensions": []any{map[string]any{"Name": dim, "Value": instanceID}}}},
 		"StartTime": start.Format(time.RFC3339), "EndTime": end.Format(time.RFC3339),
-	}
-	if err := req.SetActionParameters(params); err != nil {
-		v.t.Fatal(err)
-	}
-	resp := tchttp.NewCommonResponse()
-	if err := client.Send(req, resp); err != nil {
-		return nil, err
-	}
-	var out struct{ Response map[string]any }
-	if err := json.Unmarshal(resp.GetBody(), &out); err != nil {
-		v.t.Fatalf("decode %s", resp.GetBody())
-	}
-	return out.Response, nil
+	})
 }
 
 // points reads the one DataPoint of an answer as timestamp → value.

@@ -231,6 +231,9 @@ func (p *Process) Save(ctx context.Context, path string) error {
 }
 
 // Keys sums INFO keyspace's keys= over the databases (no section: none).
+// Parsed here, not with internal/verify's reading of the same lines: this
+// count is what the emulator's Cloud Monitor answers, which the
+// function's count is judged against, so the two are kept apart.
 func (p *Process) Keys(ctx context.Context) (int64, error) {
 	info, err := p.client.Info(ctx, "keyspace").Result()
 	if err != nil {
