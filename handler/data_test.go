@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +154,121 @@ func TestDrillVerifiesTheNewestBackupAndReleasesItsClone(t *testing.T) {
 				t.Fatalf("messages %s", got)
 			}
 		})
+	}
+}
+
+// freshBackup makes a backup of the demo instance taken ten minutes ago
+// holding keys keys (its canary dated at its start), whose key count the
+// emulator's Cloud Monitor recorded at that time; the instance then holds
+// a few keys more. Recent, so that Cloud Monitor still keeps minutes of
+// it whatever the day the test runs.
+func freshBackup(t *testing.T, e *env, id string, keys int) (cloudemu.Backup, *goredis.Client) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	b := cloudemu.Backup{ID: id, StartTime: start, EndTime: start.Add(time.Minute), Status: 2, BackupType: "1", Size: 1 << 20}
+	e.emu.AddBackup(e.demo.InstanceID, b)
+	addr, err := e.emu.RedisAddr(e.demo.InstanceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() { c.Close() })
+	fillKeys(t, c, keys, e.demo.CanaryKey, start)
+	if err := e.emu.SnapshotBackup(e.demo.InstanceID, id); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		c.Set(ctx, fmt.Sprintf("after:%d", i), "written after the backup", 0)
+	}
+	return b, c
+}
+
+// fillKeys replaces the instance's data with n keys, the canary (dated
+// asOf) among them.
+func fillKeys(t *testing.T, c *goredis.Client, n int, canaryKey string, asOf time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		p.FlushAll(ctx)
+		for i := range n - 1 {
+			p.Set(ctx, fmt.Sprintf("fresh:%05d", i), i, 0)
+		}
+		p.Set(ctx, canaryKey, asOf.UTC().Format(time.RFC3339), 0)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// restoreAndSweep restores the backup by a timer (its safety backup
+// first) and sweeps until the restore's succeeded message.
+func restoreAndSweep(t *testing.T, e *env, backupID string) (ok, suspect restore.Event) {
+	t.Helper()
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, backupID))))
+	if r.Status != restore.Accepted {
+		t.Fatalf("%+v %+v", r, r.Error)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	return lastOf(msgs, "succeeded"), lastOf(e.messages(), "suspect")
+}
+
+// The succeeded message says what the backup held, by Cloud Monitor's key
+// count at the backup's time, beside what came back.
+func TestRestoredDataIsComparedWithTheBackupsKeyCount(t *testing.T) {
+	e := dataEnv(t)
+	b, _ := freshBackup(t, e, "fresh-1200", 1200)
+	ok, sus := restoreAndSweep(t, e, b.ID)
+	v := ok.Data.Verification
+	if v == nil || !v.Checked || !v.Verified || v.Keys != 1200 || v.ExpectedKeys == nil || *v.ExpectedKeys != 1200 || sus.ID != "" {
+		t.Fatalf("verification %+v (expected %v), suspect %+v: want 1200 keys, the backup held 1200, verified", v, v.ExpectedKeys, sus.Data)
+	}
+	if !strings.Contains(v.ExpectedKeysFrom, "Cloud Monitor") || !strings.Contains(v.ExpectedKeysFrom, b.StartTime.UTC().Format(time.RFC3339)) {
+		t.Errorf("expectedKeysFrom %q: want Cloud Monitor's count at the backup's start", v.ExpectedKeysFrom)
+	}
+}
+
+// A backup whose content is far from what the instance held at the
+// backup's time (3 keys where Cloud Monitor counted 1,200) is restored,
+// reported succeeded, and restore.suspect with both numbers, though its
+// canary is right.
+func TestARestoreFarBelowTheBackupsKeyCountIsSuspect(t *testing.T) {
+	e := dataEnv(t)
+	b, c := freshBackup(t, e, "fresh-hollow", 1200)
+	// The backup's file replaced by a nearly empty one of the same time:
+	// the monitor's history stays 1,200.
+	fillKeys(t, c, 3, e.demo.CanaryKey, b.StartTime)
+	if err := e.emu.SnapshotBackup(e.demo.InstanceID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	ok, sus := restoreAndSweep(t, e, b.ID)
+	v := ok.Data.Verification
+	if v == nil || !v.Checked || v.Verified || v.Keys != 3 || v.ExpectedKeys == nil || *v.ExpectedKeys != 1200 {
+		t.Fatalf("verification %+v: want 3 keys where the backup held 1200, not verified", v)
+	}
+	if sus.ID == "" || sus.Data.Error == nil || sus.Data.Error.Code != "RestoreSuspect" ||
+		!strings.Contains(sus.Data.Error.Message, "3 keys, the backup held 1200") || sus.Data.Verification == nil || *sus.Data.Verification.ExpectedKeys != 1200 {
+		t.Fatalf("suspect %+v: want RestoreSuspect naming 3 keys and the 1200 held", sus.Data)
+	}
+}
+
+// Cloud Monitor refusing (the role lacks monitor:GetMonitorData): the
+// restore is verified by what could be checked, its canary, and says the
+// expected keys are unknown; nothing suspect, nothing failed.
+func TestARefusedKeyCountLeavesTheExpectedKeysUnknown(t *testing.T) {
+	e := dataEnv(t)
+	e.emu.SetFaults("GetMonitorData", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	b, _ := freshBackup(t, e, "fresh-refused", 1200)
+	ok, sus := restoreAndSweep(t, e, b.ID)
+	v := ok.Data.Verification
+	if v == nil || !v.Checked || !v.Verified || v.Keys != 1200 || v.ExpectedKeys != nil || sus.ID != "" {
+		t.Fatalf("verification %+v, suspect %+v: want verified by the canary, expected keys unknown", v, sus.Data)
+	}
+	if !strings.HasPrefix(v.ExpectedKeysFrom, "unknown: Cloud Monitor did not answer") || !strings.Contains(v.ExpectedKeysFrom, "UnauthorizedOperation") {
+		t.Errorf("expectedKeysFrom %q: want unknown, with the refusal", v.ExpectedKeysFrom)
+	}
+	if e.emu.FaultsInjected() == 0 {
+		t.Error("GetMonitorData was never asked")
 	}
 }

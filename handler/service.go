@@ -50,7 +50,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		Redis:    own,
 		Outbox:   outbox{session: own, cfg: cfg},
 		Memory:   h.Memory,
-		Verifier: verifier{},
+		Verifier: verifier{counts: own},
 		Runtime:  h.Runtime,
 		Source:   fmt.Sprintf("scf/%s/%s/%s", cfg.Region, cfg.Namespace, cfg.FunctionName),
 		Refuse:   cfgErr,
@@ -80,6 +80,7 @@ func (inv *invocation) service(ctx context.Context) *restore.Service {
 		return svc
 	}
 	svc.Redis = assumed
+	svc.Verifier = verifier{counts: assumed} // the instances' account counts their keys
 	return svc
 }
 

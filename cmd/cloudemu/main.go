@@ -113,7 +113,7 @@ func run() error {
 		log.Printf("demo: instance %s (password %q), latest backup %s, topic %s, role %s, secret %s",
 			d.InstanceID, d.Password, d.LatestBackupID, d.Topic, d.RoleArn, d.SecretName)
 	}
-	log.Printf("serving Tencent Cloud API 3.0 (redis, tdmq, ssm, sts) at %s", url)
+	log.Printf("serving Tencent Cloud API 3.0 (redis, tdmq, ssm, sts, monitor) at %s", url)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

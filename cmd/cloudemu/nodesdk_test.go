@@ -35,7 +35,7 @@ type apiCall struct {
 	SecretKey string         `json:"secretKey,omitempty"`
 }
 
-var versions = map[string]string{"redis": "2018-04-12", "tdmq": "2020-02-17", "ssm": "2019-09-23", "sts": "2018-08-13", "scf": "2018-04-16"}
+var versions = map[string]string{"redis": "2018-04-12", "tdmq": "2020-02-17", "ssm": "2019-09-23", "sts": "2018-08-13", "scf": "2018-04-16", "monitor": "2018-07-24"}
 
 // answer is what an SDK read: the response, or the API error.
 type answer struct {
@@ -75,6 +75,9 @@ func nodeSDKCalls(d cloudemu.DemoData) []apiCall {
 		17: {"redis", "DescribeInstances", map[string]any{"InstanceId": d.InstanceID}, "not-the-secret-key"},
 		18: {"redis", "DescribeTaskList", map[string]any{"InstanceId": d.InstanceID, "Limit": 100}, ""},
 		19: {"redis", "DescribeInstances", map[string]any{"InstanceId": pf, "Limit": 10}, ""},
+		20: {"monitor", "GetMonitorData", map[string]any{"Namespace": "QCE/REDIS_MEM", "MetricName": "Keys", "Period": 60,
+			"Instances": []any{map[string]any{"Dimensions": []any{map[string]any{"Name": "instanceid", "Value": d.InstanceID}}}},
+			"StartTime": "2026-11-28T18:50:00+08:00", "EndTime": "2026-11-28T19:00:00+08:00"}, ""},
 	}
 }
 

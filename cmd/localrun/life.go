@@ -120,6 +120,17 @@ func describe(ev restore.Event) string {
 		if l.DurationSeconds != nil {
 			add("durationSeconds", *l.DurationSeconds)
 		}
+		if v := l.Verification; v != nil {
+			// The function's own check: what came back, what the backup
+			// held (Cloud Monitor's count at its time).
+			add("verified", v.Verified)
+			add("keys", v.Keys)
+			if v.ExpectedKeys != nil {
+				add("expectedKeys", *v.ExpectedKeys)
+			} else {
+				add("expectedKeys", "unknown")
+			}
+		}
 	}
 	if d.Error != nil {
 		add("error", d.Error.Code)

@@ -223,7 +223,7 @@ func run(o options, environ []string) error {
 		if err := followLife(ctx, fn, env, emu, demo.Queue, start); err != nil {
 			return err
 		}
-		if err := checkDataBack(ctx, emu, demo); err != nil {
+		if err := checkDataBack(ctx, emu, demo, url); err != nil {
 			return err
 		}
 		return handedOff.err()
@@ -239,7 +239,7 @@ func run(o options, environ []string) error {
 	if err := sweepUntilRestore(ctx, fn, env, emu); err != nil {
 		return err
 	}
-	if err := checkDataBack(ctx, emu, demo); err != nil {
+	if err := checkDataBack(ctx, emu, demo, url); err != nil {
 		return err
 	}
 	return handedOff.err()

@@ -101,6 +101,14 @@ func Generate(in Input) (Policy, []string, error) {
 			// list it).
 			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:ManualBackupInstance"}, Resource: res})
 		}
+		if cfg.Life.Verify {
+			// The check of restored data reads what the backup held: the
+			// instance's key count from Cloud Monitor (GetMonitorData),
+			// with the credentials of the Redis calls. Cloud Monitor's
+			// CAM page authorises reading other products' metrics on "*".
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"monitor:GetMonitorData"}, Resource: []string{"*"}})
+			notes = append(notes, "RESTORE_VERIFY: monitor:GetMonitorData granted on * (the restored backup's key count)")
+		}
 		if cfg.Life.Clone {
 			// Clone mode: CloneInstances is in neither of the CAM page's
 			// lists, DescribeInstanceSecurityGroup in none: "*".

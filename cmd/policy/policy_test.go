@@ -79,6 +79,8 @@ func TestPolicyResourcesMatchTheDocuments(t *testing.T) {
 		"ssm:GetSecretValue":         {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
 		"ssm:ListSecretVersionIds":   {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
 		"scf:InvokeFunction":         {"qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/redis-restore"},
+		// RESTORE_VERIFY, on by default: the backup's key count.
+		"monitor:GetMonitorData": {"*"},
 	}
 	granted := 0
 	for _, s := range p.Statement {
@@ -128,7 +130,7 @@ func TestPolicyTopicVersionAndRole(t *testing.T) {
 	}
 	for _, s := range p.Statement {
 		for _, a := range s.Action {
-			if strings.HasPrefix(a, "redis:") {
+			if strings.HasPrefix(a, "redis:") || strings.HasPrefix(a, "monitor:") {
 				t.Errorf("the function's role gets %s, which belongs to the assumed role", a)
 			}
 		}
@@ -144,12 +146,12 @@ func TestPolicyTopicVersionAndRole(t *testing.T) {
 	}
 	for _, st := range p.Statement {
 		for _, a := range st.Action {
-			if !strings.HasPrefix(a, "redis:") {
-				t.Errorf("assumed role gets %s, want the Redis statements only: %+v", a, p.Statement)
+			if !strings.HasPrefix(a, "redis:") && a != "monitor:GetMonitorData" {
+				t.Errorf("assumed role gets %s, want the Redis statements (and their instances' key count) only: %+v", a, p.Statement)
 			}
 		}
 	}
-	if len(p.Statement) != 3 { // resource-level, DescribeTaskInfo on *, the safety backup's
+	if len(p.Statement) != 4 { // resource-level, DescribeTaskInfo on *, the safety backup's, the key count
 		t.Errorf("assumed role gets %+v, want the Redis statements only", p.Statement)
 	}
 }
@@ -212,5 +214,26 @@ func TestPolicyFollowsTheLifeCycleSettings(t *testing.T) {
 		if slices.Contains(s.Action, "redis:ManualBackupInstance") || slices.Contains(s.Action, "redis:CloneInstances") {
 			t.Errorf("without safety backups or clones: %+v", s)
 		}
+	}
+}
+
+// The restored data's check reads the backup's key count from Cloud
+// Monitor; without the check, no monitor action is granted.
+func TestPolicyGrantsTheKeyCountOnlyWithVerification(t *testing.T) {
+	env := baseEnv()
+	env["RESTORE_VERIFY"] = "false"
+	p, notes := generate(t, env)
+	for _, s := range p.Statement {
+		if slices.Contains(s.Action, "monitor:GetMonitorData") {
+			t.Errorf("RESTORE_VERIFY=false still grants %+v", s)
+		}
+	}
+	if strings.Contains(notes, "GetMonitorData") {
+		t.Errorf("notes %q", notes)
+	}
+	env["RESTORE_VERIFY"] = "true"
+	p, notes = generate(t, env)
+	if got := statementOf(t, p, "monitor:GetMonitorData").Resource; !slices.Equal(got, []string{"*"}) || !strings.Contains(notes, "monitor:GetMonitorData") {
+		t.Errorf("RESTORE_VERIFY=true: GetMonitorData on %v, notes %q", got, notes)
 	}
 }

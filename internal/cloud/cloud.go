@@ -1,7 +1,8 @@
 // Package cloud calls the Tencent Cloud APIs the function needs through the
 // official SDK: Redis (RestoreInstance, DescribeInstanceBackups,
 // DescribeTaskList), TDMQ CMQ (SendCmqMsg, PublishCmqMsg), SSM
-// (GetSecretValue) and STS (AssumeRole).
+// (GetSecretValue), STS (AssumeRole) and Cloud Monitor (GetMonitorData:
+// an instance's key count at a backup's time, monitor.go).
 //
 // One Clients lives as long as the container: it holds the HTTP transport
 // (so connections and TLS sessions are reused across invocations) and the

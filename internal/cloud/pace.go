@@ -40,7 +40,9 @@ import (
 // jittered pause (smithy-go's waiter.ComputeDelay, with smithy-go's rand).
 
 // RequestsPerSecond is the documented limit of every Redis action the
-// function calls (RestoreInstance's document: 20 a second).
+// function calls (RestoreInstance's document: 20 a second), and of Cloud
+// Monitor's GetMonitorData (20 a second by its FAQ and its guide to
+// pulling data).
 const RequestsPerSecond = 20
 
 // QueueRequestsPerSecond is TDMQ CMQ's limit on SendCmqMsg and

@@ -16,6 +16,7 @@ import (
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/redisserver"
 )
 
 type cloudEnv struct {
@@ -27,9 +28,19 @@ type cloudEnv struct {
 	creds    config.Credentials
 }
 
-func newCloudEnv(t *testing.T) *cloudEnv {
+func newCloudEnv(t *testing.T) *cloudEnv { return newCloudEnvWith(t, nil) }
+
+// newCloudEnvWith is newCloudEnv whose instances hold data in servers of
+// redis (nil: records only); the emulator then runs on the env's clock.
+func newCloudEnvWith(t *testing.T, redis redisserver.Starter) *cloudEnv {
 	t.Helper()
-	emu := cloudemu.New(cloudemu.Options{})
+	clock := clock.NewFake(time.Now())
+	opts := cloudemu.Options{}
+	if redis != nil {
+		opts.Redis, opts.Now = redis, clock.Now
+	}
+	emu := cloudemu.New(opts)
+	t.Cleanup(func() { _ = emu.Close() })
 	demo := cloudemu.SeedDemo(emu)
 	raw, closeFn, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
@@ -40,7 +51,6 @@ func newCloudEnv(t *testing.T) *cloudEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := clock.NewFake(time.Now())
 	return &cloudEnv{
 		emu:      emu,
 		demo:     demo,

@@ -224,6 +224,11 @@ func (e *Emulator) saveSnapshot(instanceID, backupID string) error {
 	// instances' backups of the same ID apart.
 	name := strings.NewReplacer("/", "_", string(filepath.Separator), "_").Replace(instanceID + "-" + backupID)
 	path := filepath.Join(d.dir, name+".snapshot")
+	// What the backup holds is what Cloud Monitor counted at its time
+	// (monitor.go).
+	if err := e.recordBackupKeys(instanceID, backupID, e.now()); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), dataTimeout)
 	defer cancel()
 	if err := s.Save(ctx, path); err != nil {

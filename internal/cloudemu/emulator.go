@@ -1,5 +1,5 @@
 // Package cloudemu plays Tencent Cloud API 3.0 for the products the restore
-// function talks to (redis, tdmq, ssm, sts) behind one base URL, so the
+// function talks to (redis, tdmq, ssm, sts, monitor) behind one base URL, so the
 // function and its tests can run against a cloud that signs, throttles,
 // fails and keeps state the way the real one does, without an account.
 //
@@ -133,9 +133,10 @@ type Emulator struct {
 	topics    map[string][]Message
 	nextMsg   int64
 	secrets   map[string]*secret
-	scf       scfState  // functions, triggers, invocations: see scf.go
-	life      lifeState // manual backups, clones, task phases: see lifecycle.go
-	data      dataState // the instances' Redis servers and addresses: see data.go
+	scf       scfState     // functions, triggers, invocations: see scf.go
+	life      lifeState    // manual backups, clones, task phases: see lifecycle.go
+	data      dataState    // the instances' Redis servers and addresses: see data.go
+	monitor   monitorState // Cloud Monitor's key counts: see monitor.go
 
 	calls     map[string]int
 	faults    map[string]*faultState
@@ -192,6 +193,7 @@ func New(opts Options) *Emulator {
 		throttled:      map[string]int{},
 		life:           newLifeState(),
 		data:           newDataState(opts.Redis),
+		monitor:        newMonitorState(),
 		scf:            scfState{functions: map[string]*scfFunction{}, settle: defaultFunctionSettle, retryDelay: defaultAsyncRetryDelay},
 	}
 }

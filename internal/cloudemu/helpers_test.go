@@ -88,7 +88,12 @@ func (v *env) sts(cred common.CredentialIface) *sts.Client {
 // common sends any action through the SDK's CommonClient and returns the
 // raw Response object.
 func (v *env) common(service, version, action string, params map[string]any) (map[string]any, error) {
-	client := common.NewCommonClient(v.cred(), v.d.Region, v.profile())
+	return v.commonWith(v.cred(), service, version, action, params)
+}
+
+// commonWith is common signed with cred.
+func (v *env) commonWith(cred common.CredentialIface, service, version, action string, params map[string]any) (map[string]any, error) {
+	client := common.NewCommonClient(cred, v.d.Region, v.profile())
 	req := tchttp.NewCommonRequest(service, version, action)
 	if err := req.SetActionParameters(params); err != nil {
 		v.t.Fatal(err)

@@ -267,6 +267,7 @@ func isRestoreType(typ string) bool { return typ == TaskTypeRestore || typ == "F
 // Caller holds e.mu; every request calls it first.
 func (e *Emulator) advance(now time.Time) {
 	e.applyEffects(now) // restores' data, switches, releases: data.go
+	e.tickMonitor(now)  // Cloud Monitor's key counts: monitor.go
 	for _, t := range e.tasks {
 		switch t.Type {
 		case TaskTypeBackup:

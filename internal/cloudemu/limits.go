@@ -58,7 +58,10 @@ type RateLimit struct {
 // page, the seed document; DescribeInstanceBackups allows 20 to 50 by page
 // size, 20 is the floor), and for TDMQ CMQ's SendCmqMsg and PublishCmqMsg
 // 20 per root account and 10 per sub-account (the announcement of
-// 2024-08-15, ../shared/platform.md). SSM and STS are not limited here:
+// 2024-08-15, ../shared/platform.md); Cloud Monitor's GetMonitorData 20
+// ("Using API to Pull Tencent Cloud Service Monitoring Data", and the
+// FAQ of 2024-11: "默认调用频率上限为 20次/秒"; its API page of 2024-04 says 50,
+// the lower is taken). SSM and STS are not limited here:
 // the function calls them a few times per container, not per restore.
 var DocumentedLimits = map[string]RateLimit{
 	"RestoreInstance":               {PerSecond: 20},
@@ -71,6 +74,7 @@ var DocumentedLimits = map[string]RateLimit{
 	"DescribeInstanceSecurityGroup": {PerSecond: 20},
 	"SendCmqMsg":                    {PerSecond: 20, SubAccount: 10},
 	"PublishCmqMsg":                 {PerSecond: 20, SubAccount: 10},
+	"GetMonitorData":                {PerSecond: 20},
 }
 
 // window counts one principal's requests of one action in one second.

@@ -68,6 +68,10 @@ var services = map[string]service{
 		"GetSecretValue":       (*Emulator).getSecretValue,
 		"ListSecretVersionIds": (*Emulator).listSecretVersionIds,
 	}},
+	// Cloud Monitor: an instance's key count, see monitor.go.
+	"monitor": {version: "2018-07-24", actions: map[string]handler{
+		"GetMonitorData": (*Emulator).getMonitorData,
+	}},
 	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
 		"AssumeRole":        (*Emulator).assumeRole,
 		"GetCallerIdentity": (*Emulator).getCallerIdentity,

@@ -212,6 +212,8 @@ func TestEmulatorAnswersAreShapedLikeTheAPIsExamples(t *testing.T) {
 		{"ssm", "2019-09-23", "ListSecretVersionIds", map[string]any{"SecretName": v.d.SecretName}, nil},
 		{"sts", "2018-08-13", "AssumeRole", map[string]any{"RoleArn": v.d.RoleArn, "RoleSessionName": "redis-restore"}, nil},
 		{"sts", "2018-08-13", "GetCallerIdentity", map[string]any{}, nil},
+		{"monitor", "2018-07-24", "GetMonitorData", map[string]any{"Namespace": "QCE/REDIS_MEM", "MetricName": "Keys", "Period": 60,
+			"Instances": []any{map[string]any{"Dimensions": []any{map[string]any{"Name": "instanceid", "Value": v.d.InstanceID}}}}}, nil},
 	}
 	for _, c := range calls {
 		t.Run(c.action, func(t *testing.T) {

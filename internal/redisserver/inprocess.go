@@ -53,6 +53,15 @@ func (s *inProcess) Close() error {
 	return nil
 }
 
+// Keys counts the keys of every database.
+func (s *inProcess) Keys(ctx context.Context) (int64, error) {
+	var n int64
+	for i := range dbs {
+		n += int64(len(s.m.DB(i).Keys()))
+	}
+	return n, nil
+}
+
 // savedKey is one key of an in-process snapshot; the field of its type
 // holds its value.
 type savedKey struct {

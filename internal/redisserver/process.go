@@ -230,6 +230,35 @@ func (p *Process) Save(ctx context.Context, path string) error {
 	return nil
 }
 
+// Keys sums INFO keyspace's keys= over the databases (no section: none).
+// Parsed here, not with internal/verify's reading of the same lines: this
+// count is what the emulator's Cloud Monitor answers, which the
+// function's count is judged against, so the two are kept apart.
+func (p *Process) Keys(ctx context.Context) (int64, error) {
+	info, err := p.client.Info(ctx, "keyspace").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis-server on %s: INFO keyspace: %w", p.addr, err)
+	}
+	var total int64
+	for line := range strings.Lines(info) {
+		// db0:keys=12,expires=0,avg_ttl=0
+		_, fields, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(line, "db") {
+			continue
+		}
+		for f := range strings.SplitSeq(fields, ",") {
+			if v, ok := strings.CutPrefix(f, "keys="); ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("redis-server on %s: INFO keyspace line %q: %w", p.addr, strings.TrimSpace(line), err)
+				}
+				total += n
+			}
+		}
+	}
+	return total, nil
+}
+
 // Close stops the server with SIGTERM (with `save ""` it writes nothing),
 // kills it if it is still there after StopTimeout, and removes its
 // directory.

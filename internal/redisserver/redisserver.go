@@ -4,10 +4,10 @@
 // or, on a machine without redis-server, servers inside this process
 // (miniredis) that keep the same contract.
 //
-// The contract is small on purpose, the three things the emulator does
-// with an instance's data: serve it at an address, save it to a file (a
-// backup), and start a server from such a file (a restore, a clone, a VIP
-// switch). A redis-server's file is its RDB snapshot; an in-process
+// The contract is small on purpose, the things the emulator does with an
+// instance's data: serve it at an address, save it to a file (a backup),
+// start a server from such a file (a restore, a clone, a VIP switch), and
+// count its keys (Cloud Monitor's key count). A redis-server's file is its RDB snapshot; an in-process
 // server's is its own JSON dump, which only it reads.
 package redisserver
 
@@ -37,6 +37,9 @@ type Server interface {
 	// Save writes the server's whole data set to path, as a snapshot
 	// Config.Snapshot accepts.
 	Save(ctx context.Context, path string) error
+	// Keys counts the keys of every database: what Cloud Monitor's Keys
+	// metric reports of an instance (the emulator's GetMonitorData).
+	Keys(ctx context.Context) (int64, error)
 	// Close stops the server and removes what it kept on disk. It is safe
 	// to call more than once.
 	Close() error

@@ -208,3 +208,34 @@ func TestDefaultPicksRedisServerWhereInstalled(t *testing.T) {
 		t.Errorf("String = %q", got.String())
 	}
 }
+
+// Keys counts the keys of every database, as Cloud Monitor's Keys metric
+// does, on both kinds of server.
+func TestKeysCountsEveryDatabase(t *testing.T) {
+	ctx := context.Background()
+	for name, start := range map[string]func(t *testing.T) redisserver.Server{
+		"redis-server": func(t *testing.T) redisserver.Server { return redistest.Start(t, redisserver.Config{Password: "pw"}) },
+		"in-process": func(t *testing.T) redisserver.Server {
+			s, err := redisserver.InProcess{}.Start(ctx, redisserver.Config{Password: "pw"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := start(t)
+			if n, err := s.Keys(ctx); err != nil || n != 0 {
+				t.Fatalf("an empty server: %d keys, %v", n, err)
+			}
+			writeKeys(t, client(t, s.Addr(), "pw"), "k", 7)
+			c5 := goredis.NewClient(&goredis.Options{Addr: s.Addr(), Password: "pw", DB: 5, Protocol: 2, DisableIdentity: true})
+			defer c5.Close()
+			writeKeys(t, c5, "five", 3)
+			if n, err := s.Keys(ctx); err != nil || n != 10 {
+				t.Fatalf("%d keys, %v; want 10 (7 in db 0, 3 in db 5)", n, err)
+			}
+		})
+	}
+}

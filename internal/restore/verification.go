@@ -13,7 +13,9 @@ import (
 // that the data came back. So when the sweep first sees a restore's end
 // (within its window), it connects to the instance (its VIP, from inside
 // the function's VPC) and reads what is there: that it answers, its key
-// count and, where RESTORE_CANARY_KEY names one, the canary key whose
+// count against what the backup held (Cloud Monitor's count at the
+// backup's time, read by the Verifier; unknown, it is said so and judges
+// nothing) and, where RESTORE_CANARY_KEY names one, the canary key whose
 // value is the time the application wrote it, which dates the data. The
 // succeeded message carries what was found; data that does not check out
 // adds a restore.suspect message with the numbers. Only the first looks
@@ -26,9 +28,12 @@ type Verifier interface {
 	Verify(ctx context.Context, addr, password string, want Expectation) (Verification, error)
 }
 
-// Expectation is what the restored data should show.
+// Expectation is what the restored data should show. The Verifier reads
+// what the backup held (Cloud Monitor's key count of the instance at
+// BackupTime) itself.
 type Expectation struct {
-	CanaryKey string
+	InstanceID, Region string
+	CanaryKey          string
 	// BackupTime is the restored backup's start: the canary must not be
 	// newer (less a skew), nor older by more than CanaryMaxAge (the
 	// writer's period and some). Zero: the canary's time is reported, not
@@ -44,6 +49,10 @@ type Verification struct {
 	Keys     int64      `json:"keys"` // -1: not read
 	DataAsOf *time.Time `json:"dataAsOf,omitempty"`
 	Reason   string     `json:"reason,omitempty"`
+	// ExpectedKeys is what the backup held, null where unknown;
+	// ExpectedKeysFrom says where it comes from, or why it is unknown.
+	ExpectedKeys     *int64 `json:"expectedKeys"`
+	ExpectedKeysFrom string `json:"expectedKeysFrom,omitempty"`
 }
 
 // Suspect is the status of the restore.suspect message: the restore's
@@ -55,7 +64,7 @@ const Suspect Status = "suspect"
 // application's, and dates nothing of the restore.
 func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backupID string, ended time.Time, log *slog.Logger) *Verification {
 	var backupStart *time.Time
-	if s.Settings.Life.CanaryKey != "" && backupID != "" {
+	if backupID != "" {
 		if b, err := s.lookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
 			backupStart = &b.StartTime
 		}
@@ -64,10 +73,10 @@ func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backu
 }
 
 // verifyData checks the data of an instance (a restored one, or a drill's
-// clone, whose password is its source's: passwordOf) against the backup
-// that started at backupStart (nil: not known); nil when verification is
-// off. A canary written after ended (when set) is the application's.
-func (s *Service) verifyData(ctx context.Context, in Instance, passwordOf, region string, backupStart *time.Time, ended time.Time, log *slog.Logger) *Verification {
+// clone) against the backup of source (the instance itself, or the
+// clone's source) that started at backupStart (nil: not known); nil when
+// verification is off. A canary written after ended (when set) is the application's.
+func (s *Service) verifyData(ctx context.Context, in Instance, source, region string, backupStart *time.Time, ended time.Time, log *slog.Logger) *Verification {
 	life := s.Settings.Life
 	if !life.Verify || s.Verifier == nil {
 		return nil
@@ -75,14 +84,16 @@ func (s *Service) verifyData(ctx context.Context, in Instance, passwordOf, regio
 	if in.Addr == "" {
 		return &Verification{Keys: -1, Reason: "DescribeInstances gives no address (WanIp, Port) for the instance"}
 	}
-	want := Expectation{CanaryKey: life.CanaryKey}
-	if life.CanaryKey != "" && backupStart != nil {
+	// The backup's instance (the source, for a drill's clone): its
+	// password, and its key count at the backup's time (Cloud Monitor).
+	want := Expectation{InstanceID: source, Region: region, CanaryKey: life.CanaryKey}
+	if backupStart != nil {
 		want.BackupTime = *backupStart
 		if life.CanaryEvery > 0 {
 			want.CanaryMaxAge = life.CanaryEvery + time.Minute
 		}
 	}
-	password, err := s.password(ctx, Request{InstanceID: passwordOf}, region)
+	password, err := s.password(ctx, Request{InstanceID: source}, region)
 	if err != nil {
 		return &Verification{Keys: -1, Reason: "no password to check with: " + err.Error()}
 	}
@@ -91,12 +102,12 @@ func (s *Service) verifyData(ctx context.Context, in Instance, passwordOf, regio
 	case err != nil:
 		v.Checked, v.Verified = false, false
 	case v.DataAsOf != nil && !ended.IsZero() && v.DataAsOf.After(ended):
-		v = Verification{Keys: v.Keys, DataAsOf: v.DataAsOf,
+		v = Verification{Keys: v.Keys, DataAsOf: v.DataAsOf, ExpectedKeys: v.ExpectedKeys, ExpectedKeysFrom: v.ExpectedKeysFrom,
 			Reason: fmt.Sprintf("the canary was written at %s, after the restore ended: it dates the application's writes, not the restore", v.DataAsOf.UTC().Format(time.RFC3339))}
 	default:
 		v.Checked = true
 	}
-	log.Info("restore.verified", "detail", "the restored data was checked", "checked", v.Checked, "verified", v.Verified, "keys", v.Keys, "reason", v.Reason)
+	log.Info("restore.verified", "detail", "the restored data was checked", "checked", v.Checked, "verified", v.Verified, "keys", v.Keys, "expectedKeysFrom", v.ExpectedKeysFrom, "reason", v.Reason)
 	return &v
 }
 

@@ -23,7 +23,8 @@
 // What "checks out" means: the instance answers PING; its key count (the
 // sum of INFO keyspace over its databases, or DBSIZE where INFO has no
 // keyspace section, as through some proxies) is within Tolerance of the
-// backup's; the canary, where one is named, exists, holds a time (RFC
+// backup's (only below it, with FewerOnly), and not zero where the backup
+// held keys; the canary, where one is named, exists, holds a time (RFC
 // 3339, or Unix seconds or milliseconds), that time is not after the
 // backup's by more than MaxSkew (else the data is newer than the backup:
 // it was not restored, or the canary was written since), and not before
@@ -74,7 +75,12 @@ type Expect struct {
 	// Tolerance is how far the count found may be from Keys, as a
 	// fraction of Keys, rounded up: keys written, or expired, since the
 	// restore. Default 0.01; set a negative value for an exact match.
+	// No key at all where the backup held some is never within it.
 	Tolerance float64
+	// FewerOnly judges only a count below Keys: where Keys was counted
+	// before the backup (Cloud Monitor's point), keys written since, and
+	// the application's writes after the restore, make more.
+	FewerOnly bool
 	// CanaryKey is a key in database 0 whose value is the time it was
 	// written; empty: none.
 	CanaryKey string
@@ -153,7 +159,12 @@ func Check(ctx context.Context, addr, password string, want Expect) (Result, err
 		if tol := cmp.Or(want.Tolerance, defaultTolerance); tol > 0 {
 			allowed = int64(math.Ceil(tol * float64(want.Keys)))
 		}
-		if diff := n - want.Keys; diff > allowed || -diff > allowed {
+		switch diff := n - want.Keys; {
+		case n == 0 && want.Keys > 0:
+			problems = append(problems, fmt.Sprintf("no keys, the backup held %d", want.Keys))
+		case want.FewerOnly && -diff > allowed:
+			problems = append(problems, fmt.Sprintf("%d keys, the backup held %d (at most %d fewer)", n, want.Keys, allowed))
+		case !want.FewerOnly && (diff > allowed || -diff > allowed):
 			problems = append(problems, fmt.Sprintf("%d keys, the backup held %d (at most %d apart)", n, want.Keys, allowed))
 		}
 	}

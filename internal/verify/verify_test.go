@@ -98,6 +98,9 @@ func TestCheckJudgesTheKeyCount(t *testing.T) {
 		{"exact asked", func() verify.Expect { e := expect(1200); e.Tolerance = -1; return e }(), false, "1205 keys, the backup held 1200 (at most 0 apart)"},
 		{"an empty instance's worth", expect(3), false, "1205 keys, the backup held 3"},
 		{"many more were expected", expect(1_000_000), false, "1205 keys, the backup held 1000000 (at most 10000 apart)"},
+		{"more than held, fewer only judged", func() verify.Expect { e := expect(1000); e.Tolerance, e.FewerOnly = 0.1, true; return e }(), true, ""},
+		{"far fewer than held, fewer only judged", func() verify.Expect { e := expect(1400); e.Tolerance, e.FewerOnly = 0.1, true; return e }(), false, "1205 keys, the backup held 1400 (at most 140 fewer)"},
+		{"within 10% below, fewer only judged", func() verify.Expect { e := expect(1300); e.Tolerance, e.FewerOnly = 0.1, true; return e }(), true, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := check(t, addr, c.want)
@@ -105,6 +108,21 @@ func TestCheckJudgesTheKeyCount(t *testing.T) {
 				t.Errorf("result %+v, want verified %v and reason with %q", res, c.verified, c.reason)
 			}
 		})
+	}
+}
+
+// An empty instance where the backup held keys is never within the
+// tolerance, however few the backup held.
+func TestCheckAnEmptyInstanceIsNeverWithinTolerance(t *testing.T) {
+	addr, _ := instance(t, 0, "")
+	for _, held := range []int64{1, 5, 1000} {
+		want := verify.Expect{Keys: held, KeysKnown: true, Tolerance: 0.5, FewerOnly: true}
+		if res := check(t, addr, want); res.Verified || res.Reason != fmt.Sprintf("no keys, the backup held %d", held) {
+			t.Errorf("held %d: %+v", held, res)
+		}
+	}
+	if res := check(t, addr, verify.Expect{Keys: 0, KeysKnown: true}); !res.Verified {
+		t.Errorf("an empty backup, an empty instance: %+v", res)
 	}
 }
 

@@ -18,6 +18,7 @@ const clients = {
   ssm: tencentcloud.ssm.v20190923.Client,
   sts: tencentcloud.sts.v20180813.Client,
   scf: tencentcloud.scf.v20180416.Client,
+  monitor: tencentcloud.monitor.v20180724.Client,
 };
 
 // substitute: a string parameter "{{N.Field}}" is Field of answer N (a
