@@ -81,20 +81,6 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	return true
 }
 
-func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
-	list, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for _, in := range list {
-		if in.Name == name {
-			ids = append(ids, in.ID)
-		}
-	}
-	return ids, nil
-}
-
 func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
 	typ := "cloned"
 	if strings.Contains(name, drillMarker) {

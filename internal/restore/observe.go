@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -10,6 +11,15 @@ import (
 
 	"redis-restore/internal/failure"
 )
+
+// Every read of the cloud that a restore is judged on is here: the
+// sweep's and the status's world of a region (observe), and, on a
+// request's fast path, the few reads of its own instance that the least
+// function needs (the task list once: tasksSince; a safety backup by its
+// signed remark: findSafety; a clone by its signed name: findClone; the
+// backup to restore: chooseBackup, lookupBackup). What they mean is
+// judged elsewhere (judge.go, and the callers); nothing else lists tasks,
+// backups or instances.
 
 // world is what one reading of a region shows of the intents in it: the
 // allowed instances, the clones the function made of them (by their
@@ -87,6 +97,16 @@ func (s *Service) observe(ctx context.Context, region, only string, from, to tim
 	return w, g.Wait()
 }
 
+// The instance's task list is what "never twice" (findStarted) and the
+// budget (readBudget) are judged on. On a restore's fast path it is read
+// once, over the widest span any of the job's checks looks back to (the
+// event's time, the budget's window), and each check takes its part of
+// that one reading. It is read again only when the question is what
+// happened since the last look: after an answer that leaves open whether
+// work began, after a lock, when the instance is busy, when the first look
+// has grown old before the call that starts work (see restore), and
+// before any retry.
+
 // sighting is one job's reading of its instance's task list.
 type sighting struct {
 	begin time.Time // every task that started at or after begin is in tasks
@@ -142,4 +162,191 @@ func startedSince(tasks []Task, begin time.Time) []Task {
 		}
 	}
 	return out
+}
+
+// findStarted looks for a restore task of the instance that started since
+// the event was created: proof that an earlier delivery of the same event,
+// maybe in another container, already restored.
+func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh bool) (Task, bool, error) {
+	if job.Since.IsZero() {
+		return Task{}, false, nil
+	}
+	tasks, err := s.tasksSince(ctx, job, region, job.Since, fresh)
+	if err != nil {
+		return Task{}, false, err
+	}
+	t, ok := newestTask(tasks, RestoreTask)
+	return t, ok, nil
+}
+
+// findSafety finds the newest safety backup of an instance that started
+// since the given time, by its signed remark in the backup list: nothing
+// else proves a backup the function's (a manual backup task that started
+// meanwhile may be anyone's).
+func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time) (SafetyBackup, bool, error) {
+	since = since.Truncate(time.Second)
+	list, err := s.safetyBackups(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
+	if err != nil {
+		return SafetyBackup{}, false, err
+	}
+	var best SafetyBackup
+	found := false
+	for _, b := range list {
+		if !b.StartTime.Before(since) && (!found || b.StartTime.After(best.StartTime)) {
+			best, found = b, true
+		}
+	}
+	return best, found, nil
+}
+
+// newestTask is the newest task of a kind.
+func newestTask(tasks []Task, kind TaskKind) (Task, bool) {
+	var newest Task
+	found := false
+	for _, t := range tasks {
+		if t.Kind == kind && (!found || t.StartTime.After(newest.StartTime) || t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID) {
+			newest, found = t, true
+		}
+	}
+	return newest, found
+}
+
+// safetyBackups lists the safety backups of an instance (of every
+// instance for "") that started within [begin, end].
+func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
+	var out []SafetyBackup
+	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+		if sb, ok := parseSafety(s.Settings.Seal, instanceID, b); ok {
+			out = append(out, sb)
+		}
+		return true
+	})
+	return out, err
+}
+
+func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
+	list, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, in := range list {
+		if in.Name == name {
+			ids = append(ids, in.ID)
+		}
+	}
+	return ids, nil
+}
+
+// The API lists backups within a window of at most 30 days.
+const (
+	backupWindow = 30 * 24 * time.Hour
+	// maxBackupWindows bounds how far back "latest" looks: a year.
+	maxBackupWindows = 12
+	backupPageSize   = 100
+)
+
+// Backup statuses that can be restored: 2 normal, 4 RDB conversion done.
+func restorable(b Backup) bool {
+	// A safety backup is an undo point, not a known-good state: "latest"
+	// never picks one (see lifecycle.go).
+	return (b.Status == 2 || b.Status == 4) && !b.Locked && !IsSafetyRemark(b.Remark)
+}
+
+// chooseBackup finds the newest restorable backup of an instance that
+// started before the bound. It reads every page of every window it needs,
+// newest window first, and sorts nothing on the API's order.
+func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time) (Backup, error) {
+	end := before
+	for w := 0; w < maxBackupWindows; w++ {
+		begin := end.Add(-backupWindow)
+		var best Backup
+		found := false
+		err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+			if restorable(b) && b.StartTime.Before(before) &&
+				(!found || b.StartTime.After(best.StartTime) || (b.StartTime.Equal(best.StartTime) && b.ID > best.ID)) {
+				best, found = b, true
+			}
+			return true
+		})
+		if err != nil {
+			return Backup{}, err
+		}
+		if found {
+			return best, nil
+		}
+		end = begin
+	}
+	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
+		fmt.Sprintf("no restorable backup (status normal or RDB done, not locked) of %s started between %s and %s",
+			instanceID, end.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
+}
+
+// eachBackup calls f with every backup of an instance (of every instance
+// for "") that started within [begin, end], at most 30 days apart, page
+// by page, until f returns false.
+func (s *Service) eachBackup(ctx context.Context, region, instanceID string, begin, end time.Time, f func(Backup) bool) error {
+	for offset := int64(0); ; offset += backupPageSize {
+		page, err := retry(ctx, s, func() (BackupPage, error) {
+			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
+		})
+		if err != nil {
+			return err
+		}
+		for _, b := range page.Backups {
+			if !f(b) {
+				return nil
+			}
+		}
+		if len(page.Backups) < backupPageSize || offset+backupPageSize >= page.Total {
+			return nil
+		}
+	}
+}
+
+// notRestorable says why a backup cannot be restored, "" if it can.
+func notRestorable(b Backup) string {
+	switch {
+	case b.Locked:
+		return "is locked"
+	case b.Status == -1:
+		return "has expired (status -1)"
+	case b.Status == -2:
+		return "was deleted (status -2)"
+	case !restorable(b):
+		return fmt.Sprintf("has status %d, not restorable", b.Status)
+	}
+	return ""
+}
+
+// lookupBackup finds one backup by ID: around its known start time, or
+// else back a year from now, window by window.
+func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (Backup, error) {
+	windows := [][2]time.Time{}
+	if !around.IsZero() {
+		windows = append(windows, [2]time.Time{around.Add(-time.Minute), around.Add(time.Minute)})
+	} else {
+		end := s.Now().Add(time.Minute)
+		for w := 0; w < maxBackupWindows; w++ {
+			windows = append(windows, [2]time.Time{end.Add(-backupWindow), end})
+			end = end.Add(-backupWindow)
+		}
+	}
+	for _, win := range windows {
+		var found *Backup
+		err := s.eachBackup(ctx, region, instanceID, win[0], win[1], func(b Backup) bool {
+			if b.ID == backupID {
+				found = &b
+			}
+			return found == nil
+		})
+		if err != nil {
+			return Backup{}, err
+		}
+		if found != nil {
+			return *found, nil
+		}
+	}
+	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
+		fmt.Sprintf("backup %s of %s is not listed", backupID, instanceID))
 }

@@ -281,21 +281,6 @@ func earlierTask(job Job, res *Result, t Task) {
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 }
 
-// findStarted looks for a restore task of the instance that started since
-// the event was created: proof that an earlier delivery of the same event,
-// maybe in another container, already restored.
-func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh bool) (Task, bool, error) {
-	if job.Since.IsZero() {
-		return Task{}, false, nil
-	}
-	tasks, err := s.tasksSince(ctx, job, region, job.Since, fresh)
-	if err != nil {
-		return Task{}, false, err
-	}
-	t, ok := newestTask(tasks, RestoreTask)
-	return t, ok, nil
-}
-
 func (s *Service) password(ctx context.Context, req Request, region string) (string, error) {
 	if req.Password != "" {
 		return req.Password, nil
