@@ -114,8 +114,11 @@ func Generate(in Input) (Policy, []string, error) {
 			// lists, DescribeInstanceSecurityGroup in none: "*".
 			// A drill's clone is released by DestroyPostpaidInstance: its
 			// ID is not known in advance, so on "*" too.
-			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DestroyPostpaidInstance"}, Resource: []string{"*"}})
-			notes = append(notes, "RESTORE_CLONE: redis:CloneInstances, redis:DescribeInstanceSecurityGroup and redis:DestroyPostpaidInstance (a drill releases its clone) granted on *; a clone is a new, billed instance")
+			// The sweep follows clones and drills by their signed names in
+			// the region's instance list: their IDs are not known in
+			// advance, so DescribeInstances on "*" too.
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DestroyPostpaidInstance", "redis:DescribeInstances"}, Resource: []string{"*"}})
+			notes = append(notes, "RESTORE_CLONE: redis:CloneInstances, redis:DescribeInstanceSecurityGroup, redis:DestroyPostpaidInstance (a drill releases its clone) and redis:DescribeInstances (the sweep finds clones and drills by their signed names) granted on *; a clone is a new, billed instance")
 		}
 	}
 

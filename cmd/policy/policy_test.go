@@ -204,6 +204,17 @@ func TestPolicyFollowsTheLifeCycleSettings(t *testing.T) {
 	if got := statementOf(t, p, "redis:CloneInstances").Resource; !slices.Equal(got, []string{"*"}) {
 		t.Errorf("CloneInstances on %v, want *", got)
 	}
+	// The sweep finds clones and drills (new IDs) in the region's list,
+	// and a drill releases its clone.
+	for _, a := range []string{"redis:DestroyPostpaidInstance", "redis:DescribeInstances"} {
+		found := false
+		for _, st := range p.Statement {
+			found = found || slices.Contains(st.Action, a) && slices.Equal(st.Resource, []string{"*"})
+		}
+		if !found {
+			t.Errorf("with RESTORE_CLONE, %s is not granted on *", a)
+		}
+	}
 	if !strings.Contains(notes, "billed") {
 		t.Errorf("notes %q do not say a clone is billed", notes)
 	}
