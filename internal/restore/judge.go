@@ -85,3 +85,83 @@ func clonePhase(c Instance) Phase {
 	}
 	return PhaseCloning
 }
+
+// judgeState is where the restore asked about stands in the observed
+// world of its instance: the restore task asked (asked: its record), or
+// the newest of the instance's restore task, safety backup waiting for
+// its restore, and clone (a drill is no restore, and is not told). It
+// returns the state as far as the world tells it, the restore task whose
+// own record decides its phase, and the safety backup that decides it
+// where there is no restore task; a clone's state is complete.
+func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal *Seal) (State, *Task, *SafetyBackup) {
+	tasks, safety := w.tasks[instanceID], w.safety[instanceID]
+	st := State{InstanceID: instanceID}
+	for _, in := range w.instances {
+		st.InstanceStatus = in.Status
+	}
+	var restoreTask *Task
+	for i, t := range tasks {
+		if t.Kind == RestoreTask && (asked != nil && t.ID == asked.ID || asked == nil && (restoreTask == nil || t.StartTime.After(restoreTask.StartTime))) {
+			restoreTask = &tasks[i]
+		}
+	}
+	var undo *SafetyBackup
+	switch {
+	case asked != nil && restoreTask == nil:
+		// The task asked about may be the safety backup's own.
+		for _, t := range tasks {
+			if t.ID == asked.ID && t.Kind == ManualBackupTask {
+				if b, ok := safetyOfTask(t, safety); ok {
+					undo = &b
+				}
+			}
+		}
+	case asked == nil && newestSafety(safety) != nil && (restoreTask == nil || newestSafety(safety).StartTime.After(restoreTask.StartTime)):
+		// The newest safety backup, newer than the newest restore, is a
+		// restore waiting for it.
+		undo, restoreTask = newestSafety(safety), nil
+	case restoreTask != nil:
+		// A restore's undo is the safety backup its own intent took, or
+		// none (undoOf).
+		if b, ok := undoOf(*restoreTask, tasks, safety); ok {
+			undo = &b
+		}
+	}
+	if asked == nil && restoreTask == nil && undo == nil {
+		for _, c := range w.clones {
+			if _, _, drill := drillOf(seal, c.Name); !drill {
+				st.NewInstanceIDs, st.Phase = []string{c.ID}, clonePhase(c)
+				return st, nil, nil
+			}
+		}
+	}
+	if undo != nil {
+		st.UndoBackupID, st.BackupID, st.Undo = undo.ID, undo.Restores, UndoRequest(instanceID, undo.ID)
+		started := undo.StartTime
+		st.StartedAt = &started
+		for _, t := range tasks {
+			if t.Kind == ManualBackupTask && sameStart(*undo, t) {
+				st.SafetyBackupTaskID = t.ID
+			}
+		}
+	}
+	if restoreTask != nil {
+		started := restoreTask.StartTime
+		st.TaskID, st.StartedAt = restoreTask.ID, &started
+		if !restoreTask.EndTime.IsZero() {
+			ended := restoreTask.EndTime
+			st.EndedAt = &ended
+		}
+	}
+	return st, restoreTask, undo
+}
+
+func newestSafety(safety []SafetyBackup) *SafetyBackup {
+	var newest *SafetyBackup
+	for i := range safety {
+		if newest == nil || safety[i].StartTime.After(newest.StartTime) {
+			newest = &safety[i]
+		}
+	}
+	return newest
+}

@@ -62,3 +62,55 @@ func TestJudgeEveryStage(t *testing.T) {
 		}
 	}
 }
+
+// The status's judgement, from an observed world alone: the newest of an
+// instance's restore, waiting safety backup and clone (never a drill),
+// the restore task asked about, and a safety backup asked by its task.
+func TestJudgeStateFromTheWorld(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return now.Add(time.Duration(m) * time.Minute) }
+	const id = "crs-5a4py64p"
+	restoreOld := Task{ID: 10, Kind: RestoreTask, InstanceID: id, StartTime: at(-50), EndTime: at(-45)}
+	restoreNew := Task{ID: 11, Kind: RestoreTask, InstanceID: id, StartTime: at(-20)}
+	safetyTask := Task{ID: 12, Kind: ManualBackupTask, InstanceID: id, StartTime: at(-30), EndTime: at(-29)}
+	safety := SafetyBackup{ID: "undo-1", Restores: "b-1", StartTime: at(-30), EndTime: at(-29), Status: 2, InstanceID: id}
+	waiting := SafetyBackup{ID: "undo-2", Restores: "b-2", StartTime: at(-5), Status: 1, InstanceID: id}
+	clone := Instance{ID: "crs-clone001", Name: cloneName(testSeal, Request{InstanceID: id, BackupID: "b-3"}), Status: 0}
+	drill := Instance{ID: "crs-drill001", Name: drillName(testSeal, id, at(-1)), Status: 2}
+	inst := Instance{ID: id, Status: 2}
+	mk := func(tasks []Task, safety []SafetyBackup, clones ...Instance) world {
+		return world{instances: []Instance{inst}, clones: clones, tasks: map[string][]Task{id: tasks}, safety: map[string][]SafetyBackup{id: safety}}
+	}
+	for name, c := range map[string]struct {
+		w                 world
+		asked             int64
+		task              int64  // the restore task that decides, 0: none
+		undo, newInstance string // the safety backup that decides or is the undo; the clone
+	}{
+		"the newest restore, with its undo": {w: mk([]Task{restoreOld, safetyTask, restoreNew}, []SafetyBackup{safety}), task: 11, undo: "undo-1"},
+		"a safety backup waiting":           {w: mk([]Task{restoreOld, safetyTask, restoreNew}, []SafetyBackup{safety, waiting}), undo: "undo-2"},
+		"the restore task asked":            {w: mk([]Task{restoreOld, restoreNew}, nil), asked: 10, task: 10},
+		"the safety backup's task asked":    {w: mk([]Task{safetyTask}, []SafetyBackup{safety}), asked: 12, undo: "undo-1"},
+		"a clone":                           {w: mk(nil, nil, drill, clone), newInstance: "crs-clone001"},
+		"a drill is no restore":             {w: mk(nil, nil, drill)},
+	} {
+		var asked *TaskInfo
+		if c.asked != 0 {
+			asked = &TaskInfo{ID: c.asked}
+		}
+		st, task, undo := judgeState(c.w, id, asked, now, testSeal)
+		gotTask, gotUndo, gotClone := int64(0), "", ""
+		if task != nil {
+			gotTask = task.ID
+		}
+		if undo != nil {
+			gotUndo = undo.ID
+		}
+		if len(st.NewInstanceIDs) > 0 {
+			gotClone = st.NewInstanceIDs[0]
+		}
+		if gotTask != c.task || gotUndo != c.undo || gotClone != c.newInstance || st.InstanceStatus != 2 {
+			t.Errorf("%s: task %d undo %q clone %q (state %+v), want %d %q %q", name, gotTask, gotUndo, gotClone, st, c.task, c.undo, c.newInstance)
+		}
+	}
+}

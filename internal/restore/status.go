@@ -67,64 +67,9 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 	if err != nil {
 		return State{}, err
 	}
-	tasks, safety, clones := world.tasks[instanceID], world.safety[instanceID], world.clones
-	st := State{InstanceID: instanceID}
-	for _, in := range world.instances {
-		st.InstanceStatus = in.Status
-	}
-
-	// The restore task asked about, or the newest restore task, safety
-	// backup or clone of the instance.
-	var restoreTask *Task
-	var newest time.Time
-	for i, t := range tasks {
-		if t.Kind != RestoreTask {
-			continue
-		}
-		if asked != nil && t.ID == taskID || asked == nil && t.StartTime.After(newest) {
-			restoreTask, newest = &tasks[i], t.StartTime
-		}
-	}
-	var undo *SafetyBackup
-	if asked != nil && restoreTask == nil {
-		// The task asked about may be the safety backup's own.
-		for _, t := range tasks {
-			if t.ID == taskID && t.Kind == ManualBackupTask {
-				if b, ok := safetyOfTask(t, safety); ok {
-					undo = &b
-				}
-			}
-		}
-	} else {
-		// Asked about an instance, the newest safety backup, newer than
-		// its newest restore, is a restore waiting for it.
-		var newest *SafetyBackup
-		for i := range safety {
-			if newest == nil || safety[i].StartTime.After(newest.StartTime) {
-				newest = &safety[i]
-			}
-		}
-		switch {
-		case asked == nil && newest != nil && (restoreTask == nil || newest.StartTime.After(restoreTask.StartTime)):
-			undo, restoreTask = newest, nil
-		case restoreTask != nil:
-			// A restore's undo is the safety backup its own intent took,
-			// or none (undoOf).
-			if b, ok := undoOf(*restoreTask, tasks, safety); ok {
-				undo = &b
-			}
-		}
-	}
-	if asked == nil {
-		if restoreTask == nil && undo == nil && len(clones) > 0 {
-			return cloneState(st, clones[0]), nil
-		}
-	}
-	if undo != nil {
-		st.UndoBackupID, st.BackupID, st.Undo = undo.ID, undo.Restores, UndoRequest(instanceID, undo.ID)
-		if t, ok := manualTaskOf(tasks, *undo); ok {
-			st.SafetyBackupTaskID = t.ID
-		}
+	st, restoreTask, undo := judgeState(world, instanceID, asked, now, s.Settings.Seal)
+	if len(st.NewInstanceIDs) > 0 {
+		return st, nil
 	}
 	switch {
 	case restoreTask != nil:
@@ -132,36 +77,13 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (S
 		if err != nil {
 			return State{}, err
 		}
-		st.TaskID, st.TaskStatus, st.TaskMessage = restoreTask.ID, info.Status, info.Message
-		started := restoreTask.StartTime
-		st.StartedAt = &started
-		if !restoreTask.EndTime.IsZero() {
-			ended := restoreTask.EndTime
-			st.EndedAt = &ended
-		}
+		st.TaskStatus, st.TaskMessage = info.Status, info.Message
 		st.Phase = restorePhase(info, st.InstanceStatus == 2)
 	case undo != nil:
-		started := undo.StartTime
-		st.StartedAt = &started
 		st.Phase = judgeSafety(*undo, false, now, s.Settings.Life.SafetyDeadline).phase()
 	default:
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
 			fmt.Sprintf("no restore of %s in the last %s", instanceID, sweepLookback))
 	}
 	return st, nil
-}
-
-func manualTaskOf(tasks []Task, b SafetyBackup) (Task, bool) {
-	for _, t := range tasks {
-		if t.Kind == ManualBackupTask && sameStart(b, t) {
-			return t, true
-		}
-	}
-	return Task{}, false
-}
-
-func cloneState(st State, c Instance) State {
-	st.NewInstanceIDs = []string{c.ID}
-	st.Phase = clonePhase(c)
-	return st
 }
