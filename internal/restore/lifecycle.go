@@ -501,4 +501,3 @@ func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog
 	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
-

@@ -346,4 +346,3 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	log.Warn("approval.refused", "detail", "approval refused", "planId", p.ID, "code", code, "reason", why)
 	return true
 }
-
