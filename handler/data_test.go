@@ -272,3 +272,104 @@ func TestARefusedKeyCountLeavesTheExpectedKeysUnknown(t *testing.T) {
 		t.Error("GetMonitorData was never asked")
 	}
 }
+
+// Clone and switch on real data: a Redis 4.0 instance whose data was
+// lost is restored by cloning its backup, verifying the clone and only
+// then swapping the two addresses, so that clients at the instance's own
+// address find the backup's keys again; the undo swaps them back, and the
+// clients find the instance as it was. A clone whose data does not check
+// out is never switched to.
+func TestCloneAndSwitchKeepsTheClientsAddressAndItsUndoSwitchesBack(t *testing.T) {
+	for _, wrong := range []bool{false, true} {
+		t.Run(fmt.Sprint("wrong backup=", wrong), func(t *testing.T) {
+			e := dataEnv(t)
+			e.vars["RESTORE_CLONE_SWITCH"] = "true"
+			e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 500 * time.Millisecond, Clone: time.Second, Switch: 500 * time.Millisecond})
+			inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
+			redis4(e, inst)
+			addr, err := e.emu.RedisAddr(inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			client := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+			defer client.Close()
+			if wrong {
+				old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
+				if err := client.Set(ctx, e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.emu.SnapshotBackup(inst, backup); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The incident: the instance's data is lost.
+			if err := client.FlushAll(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			ev := timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"switch"}`, inst))
+			r := onlyResult(t, e.results(ev))
+			if r.Status != restore.Accepted || r.BackupID != backup || len(r.NewInstanceIDs) != 1 {
+				t.Fatalf("switch: %+v %+v", r, r.Error)
+			}
+			clone := r.NewInstanceIDs[0]
+			if again := onlyResult(t, e.results(ev)); again.Status != restore.Duplicate || len(e.emu.Clones()) != 1 {
+				t.Fatalf("redelivered switch: %+v, %d clones", again, len(e.emu.Clones()))
+			}
+			if wrong {
+				msgs := e.sweepUntil("failed", 30*time.Second)
+				f := lastOf(msgs, "failed")
+				if f.Data.Error == nil || f.Data.Error.Code != "SwitchNotVerified" || f.Data.Verification == nil || f.Data.Verification.Verified {
+					t.Fatalf("failed %+v %+v", f.Data.Error, f.Data.Verification)
+				}
+				e.sweep()
+				if n := len(e.emu.Switches()); n != 0 {
+					t.Fatalf("switched %d times to a clone whose data does not check out", n)
+				}
+				return
+			}
+			msgs := e.sweepUntil("succeeded", 30*time.Second)
+			ok := lastOf(msgs, "succeeded")
+			if ok.Data.Undo == "" || len(ok.Data.NewInstanceIDs) != 1 || ok.Data.NewInstanceIDs[0] != clone {
+				t.Fatalf("succeeded %+v", ok.Data.Life)
+			}
+			if s := lastOf(msgs, "started"); s.Data.Verification == nil || !s.Data.Verification.Verified {
+				t.Fatalf("switched without a verified clone: %+v", s.Data.Verification)
+			}
+			// The clients, at the instance's address, find the backup's keys.
+			if n, err := client.DBSize(ctx).Result(); err != nil || n != e.demo.BackupKeys[backup] {
+				t.Fatalf("at %s after the switch: %d keys (%v), want the backup's %d", addr, n, err, e.demo.BackupKeys[backup])
+			}
+			// The undo: the addresses swapped back.
+			u := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), ok.Data.Undo)))
+			if u.Status != restore.Accepted || u.TaskID == 0 {
+				t.Fatalf("undo %s: %+v %+v", ok.Data.Undo, u, u.Error)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for countType(e.messages(), "succeeded") < 2 && time.Now().Before(deadline) {
+				e.sweep()
+				time.Sleep(300 * time.Millisecond)
+			}
+			if n, err := client.DBSize(ctx).Result(); err != nil || n != 0 {
+				t.Fatalf("at %s after the undo: %d keys (%v), want the instance as it was (flushed)", addr, n, err)
+			}
+			if n, sw := len(e.emu.RestoreCalls()), len(e.emu.Switches()); n != 0 || sw != 2 || len(e.emu.Destroys()) != 0 {
+				t.Fatalf("%d restores, %d switches, %d releases: want 0, 2, 0", n, sw, len(e.emu.Destroys()))
+			}
+			if got := types(e.messages()); got != "cloned×1 started×1 succeeded×2 accepted×1" {
+				t.Fatalf("messages %s", got)
+			}
+		})
+	}
+}
+
+// countType counts the distinct ids of one message type.
+func countType(msgs []restore.Event, typ string) int {
+	ids := map[string]bool{}
+	for _, m := range msgs {
+		if m.Type == restore.EventTypePrefix+typ {
+			ids[m.ID] = true
+		}
+	}
+	return len(ids)
+}

@@ -120,6 +120,12 @@ func Generate(in Input) (Policy, []string, error) {
 			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DestroyPostpaidInstance", "redis:DescribeInstances"}, Resource: []string{"*"}})
 			notes = append(notes, "RESTORE_CLONE: redis:CloneInstances, redis:DescribeInstanceSecurityGroup, redis:DestroyPostpaidInstance (a drill releases its clone) and redis:DescribeInstances (the sweep finds clones and drills by their signed names) granted on *; a clone is a new, billed instance")
 		}
+		if cfg.Life.CloneSwitch {
+			// Clone and switch: the clone's ID is not known in advance,
+			// and its switches are its own tasks.
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DescribeInstances", "redis:DescribeTaskList", "redis:SwitchInstanceVip"}, Resource: []string{"*"}})
+			notes = append(notes, "RESTORE_CLONE_SWITCH: redis:CloneInstances, DescribeInstanceSecurityGroup, DescribeInstances, DescribeTaskList and SwitchInstanceVip granted on *: the clone's ID is not known in advance; the switch swaps the instance's address with it")
+		}
 	}
 
 	if in.Audience == AssumedRole {

@@ -152,6 +152,24 @@ func (s *Session) DestroyPostpaidInstance(ctx context.Context, region, instanceI
 	return resp.task("DestroyPostpaidInstance")
 }
 
+// SwitchInstanceVip swaps the addresses of two instances (clone and
+// switch: internal/restore/switch.go). Forced and at once: a clone is not
+// kept in sync with its source by DTS, so there is no sync to wait for
+// (SwitchTime syncComplete), and an unforced switch would wait for one.
+func (s *Session) SwitchInstanceVip(ctx context.Context, region, srcID, dstID string) (int64, string, error) {
+	req := redis.NewSwitchInstanceVipRequest()
+	req.SrcInstanceId = common.StringPtr(srcID)
+	req.DstInstanceId = common.StringPtr(dstID)
+	req.ForceSwitch = common.Int64Ptr(1)
+	req.SwitchTime = common.StringPtr("now")
+	req.SetContext(ctx)
+	resp := &restoreResponse{BaseResponse: &tchttp.BaseResponse{}} // TaskId as a number or a string
+	if err := s.call(ctx, s.redis(region), "SwitchInstanceVip", req, resp); err != nil {
+		return 0, "", err
+	}
+	return resp.task("SwitchInstanceVip")
+}
+
 // SecurityGroups lists the IDs of an instance's security groups.
 func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error) {
 	req := redis.NewDescribeInstanceSecurityGroupRequest()

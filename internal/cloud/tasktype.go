@@ -21,6 +21,7 @@ const (
 	TaskTypeAutoBackup   = "017" // FLOW_AUTOBACKUP: the nightly automatic backup
 	TaskTypeManualBackup = "012" // FLOW_BACKUPINSTANCE
 	TaskTypeClone        = "026" // FLOW_CLONEBACKUP
+	TaskTypeSwitchVIP    = "036" // FLOW_SWITCHINSTANCEVIP, as the emulator has it (the documents list the name only)
 )
 
 // taskKind judges a DescribeTaskList type, given as a code ("010") or a
@@ -35,6 +36,8 @@ func taskKind(taskType string) restore.TaskKind {
 		return restore.ManualBackupTask
 	case t == TaskTypeClone || strings.EqualFold(t, "FLOW_CLONEBACKUP"):
 		return restore.CloneTask
+	case t == TaskTypeSwitchVIP || strings.EqualFold(t, "FLOW_SWITCHINSTANCEVIP"):
+		return restore.SwitchTask
 	}
 	return restore.OtherTask
 }

@@ -26,9 +26,11 @@ const (
 
 func loadLifecycle(l *loader) Lifecycle {
 	lc := Lifecycle{
-		Clone:      l.bool("RESTORE_CLONE", false, false),
-		SweepEvery: l.duration("RESTORE_SWEEP_EVERY", DefaultSweepEvery),
-		MaxClones:  DefaultMaxClones,
+		Clone: l.bool("RESTORE_CLONE", false, false),
+		// Fail closed: an unreadable value switches nothing.
+		CloneSwitch: l.bool("RESTORE_CLONE_SWITCH", false, false),
+		SweepEvery:  l.duration("RESTORE_SWEEP_EVERY", DefaultSweepEvery),
+		MaxClones:   DefaultMaxClones,
 	}
 	if lc.SweepEvery < time.Second {
 		l.fail("RESTORE_SWEEP_EVERY", "must be at least 1s: it is the sweep timer's period")

@@ -83,5 +83,9 @@ func (s *Service) latestBound(job Job) time.Time {
 	if job.Request.Drill() {
 		return s.drillTime(job)
 	}
+	if job.Request.Switch() && !job.Since.IsZero() && (job.Request.Before == nil || job.Since.Before(*job.Request.Before)) {
+		// Every delivery of one event names the same clone.
+		return job.Since
+	}
 	return latestBefore(job.Request.Before, s.Now())
 }

@@ -47,6 +47,9 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 	if src, _, ok := drillOf(seal, name); ok {
 		return src, true
 	}
+	if src, _, ok := switchOf(seal, name); ok {
+		return src, true
+	}
 	src, rest, ok := strings.Cut(name, cloneMarker)
 	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || seal == nil {
 		return "", false
@@ -59,6 +62,9 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 func (s *Service) cloneNameOf(job Job) string {
 	if job.Request.Drill() {
 		return drillName(s.Settings.Seal, job.Request.InstanceID, s.drillTime(job))
+	}
+	if job.Request.Switch() {
+		return switchName(s.Settings.Seal, job.Request.InstanceID, job.switchAt)
 	}
 	return cloneName(s.Settings.Seal, job.Request)
 }

@@ -28,6 +28,16 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false
 	}
+	if job.Request.Mode == ModeUnswitch {
+		// Switching back restores no backup: any edition, running.
+		job.instance = &in
+		if in.Status != 2 {
+			failed(res, failure.E(failure.Unavailable, failure.Code(codeInstanceState), failure.Field("instanceId"), fmt.Sprintf(
+				"%s is %s, not running: its address cannot be switched back now", id, edition.State(in.Status))), log, "switch back refused")
+			return false
+		}
+		return true
+	}
 	if job.Request.Clone() {
 		// A clone reads a backup, in any state of the instance (clone.go);
 		// Tencent's cloning guide leaves Redis 2.8 out, which restores in

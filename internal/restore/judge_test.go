@@ -1,8 +1,11 @@
 package restore
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"redis-restore/internal/seal"
 )
 
 // Every stage of a safety-backed intent, and of a restore and a clone,
@@ -112,5 +115,46 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 		if gotTask != c.task || gotUndo != c.undo || gotClone != c.newInstance || st.InstanceStatus != 2 {
 			t.Errorf("%s: task %d undo %q clone %q (state %+v), want %d %q %q", name, gotTask, gotUndo, gotClone, st, c.task, c.undo, c.newInstance)
 		}
+	}
+}
+
+// A switch clone's name says its source and the state it holds, with the
+// function's MAC: anyone else's look-alike, or another key's, is not the
+// function's; and the clone's switches are read in order.
+func TestSwitchNamesAndSwitches(t *testing.T) {
+	at := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
+	name := switchName(testSeal, "crs-5a4py64p", at)
+	if src, got, ok := switchOf(testSeal, name); !ok || src != "crs-5a4py64p" || !got.Equal(at) {
+		t.Fatalf("%s: %s %s %v", name, src, got, ok)
+	}
+	if src, ok := cloneSource(testSeal, name); !ok || src != "crs-5a4py64p" {
+		t.Errorf("a switch clone is not followed as a clone: %s %v", src, ok)
+	}
+	for _, forged := range []string{
+		strings.Replace(name, "crs-5a4py64p", "crs-1amp2588", 1),
+		name[:len(name)-1] + "0",
+		switchName(seal.New("someone-elses-key-of-thirty-two-chars"), "crs-5a4py64p", at),
+		strings.Replace(name, switchMarker, drillMarker, 1),
+	} {
+		if _, _, ok := switchOf(testSeal, forged); ok {
+			t.Errorf("forged %s taken for the function's", forged)
+		}
+	}
+	tasks := []Task{{ID: 3, Kind: SwitchTask, StartTime: at.Add(2 * time.Hour)}, {ID: 1, Kind: CloneTask, StartTime: at}, {ID: 2, Kind: SwitchTask, StartTime: at.Add(time.Hour)}}
+	if sw := switchesOf(tasks); len(sw) != 2 || sw[0].ID != 2 || sw[1].ID != 3 {
+		t.Errorf("switches %+v", sw)
+	}
+	for _, bad := range []Request{
+		{InstanceID: "crs-5a4py64p", BackupID: "latest", RequestLife: RequestLife{Mode: ModeUnswitch}},
+		{InstanceID: "crs-5a4py64p", Password: "p", RequestLife: RequestLife{Mode: ModeUnswitch}},
+		{InstanceID: "nope", RequestLife: RequestLife{Mode: ModeUnswitch}},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	ok := Request{InstanceID: "crs-5a4py64p", RequestLife: RequestLife{Mode: ModeUnswitch}}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("unswitch: %v", err)
 	}
 }

@@ -147,7 +147,7 @@ func UndoRequest(instanceID, undoBackupID string) string {
 func (s *Service) safetyWanted(job Job) bool {
 	req := job.Request
 	switch {
-	case job.Undo != nil || req.Clone():
+	case job.Undo != nil || req.Clone() || req.Mode == ModeUnswitch:
 		return false
 	case req.SafetyBackup != nil:
 		return *req.SafetyBackup
@@ -286,6 +286,10 @@ func unprovenSafety(job Job, res *Result, tasks []Task, log *slog.Logger) bool {
 // whether the restore is settled here.
 func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
+	if req.Mode == ModeUnswitch {
+		s.unswitch(ctx, job, res, log)
+		return true
+	}
 	safety := s.safetyWanted(job)
 	if safety && req.Password != "" {
 		// The restore is started later, by the sweep, which cannot be
@@ -323,6 +327,8 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt 
 func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 	safety := s.safetyWanted(job)
 	switch {
+	case job.Request.Mode == ModeUnswitch:
+		p.SafetyBackup = "none: switching back restores no backup"
 	case job.Request.Clone():
 		p.SafetyBackup = "none: a clone leaves the instance as it is"
 		if job.Request.Drill() {
@@ -344,6 +350,11 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	id := job.Request.InstanceID
 	var p []string
+	if job.Request.Mode == ModeUnswitch {
+		return []string{fmt.Sprintf("DescribeInstances and DescribeTaskList: the clone of %s switched in (by its signed name and its switches)", id),
+			fmt.Sprintf("SwitchInstanceVip of that clone and %s: the addresses swapped back", id),
+			"the sweep reports restore.succeeded when the switch back ends"}
+	}
 	if job.Request.Clone() {
 		from := "backup " + backupID
 		if t := job.Request.CloneTime; t != nil {
@@ -352,6 +363,10 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 		p = append(p,
 			fmt.Sprintf("DescribeInstances and DescribeInstanceSecurityGroup of %s: its zone, VPC, subnet and security groups", id),
 			fmt.Sprintf("CloneInstances: one new pay-as-you-go instance named %s from %s", s.cloneNameOf(job), from))
+		if job.Request.Switch() {
+			return append(p, "the sweep, once the clone runs: its data verified, then SwitchInstanceVip of the clone and "+id+" (only if it checks out), so that "+id+"'s clients reach the restored data at their address; "+id+" is kept at the clone's address, and the undo switches back",
+				"the sweep reports restore.started when the switch begins and restore.succeeded or restore.failed when it ends")
+		}
 		if job.Request.Drill() {
 			return append(p, "the sweep, once the clone runs: its data verified, restore.drill.passed or restore.drill.failed with the RTO and RPO, then DestroyPostpaidInstance of the clone; "+id+" itself is never touched")
 		}

@@ -91,7 +91,8 @@ func (s *Service) observe(ctx context.Context, region, only string, from, to tim
 	w.tasks, w.safety = map[string][]Task{}, map[string][]SafetyBackup{}
 	var g errgroup.Group
 	g.SetLimit(sweepConcurrency)
-	for _, in := range w.instances {
+	// The function's own clones too: their switches are their tasks.
+	for _, in := range append(append([]Instance(nil), w.instances...), w.clones...) {
 		g.Go(func() error { return read(in.ID) })
 	}
 	return w, g.Wait()

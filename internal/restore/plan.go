@@ -162,7 +162,7 @@ func refusePlan(msg string) error {
 func (p *Plan) request() Request {
 	r := Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
 	r.Mode, r.CloneTime = p.Mode, p.CloneTime
-	if r.Mode != ModeClone {
+	if !r.Clone() && r.Mode != ModeUnswitch {
 		safety := p.TakesSafetyBackup
 		r.SafetyBackup = &safety
 	}
@@ -241,7 +241,9 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 	if in := job.instance; in != nil {
 		p.Edition, p.InstanceType = edition.Of(in.Type).String(), in.Type
 	}
-	if req.BackupID == LatestBackup {
+	if req.Mode == ModeUnswitch {
+		p.Why = "switch the addresses of " + req.InstanceID + " and its switched-in clone back: no backup is restored"
+	} else if req.BackupID == LatestBackup {
 		before := s.latestBound(job)
 		if req.Before != nil {
 			utc := before.UTC()
@@ -289,6 +291,8 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		// refused there, plan or not.
 		code, why = CodePlanOutdated, fmt.Sprintf("plan %s: %s changed edition from %s to %s", p.ID, p.InstanceID,
 			edition.Of(p.InstanceType), edition.Of(in.Type))
+	case p.Mode == ModeUnswitch:
+		// No backup to check: the switch back finds its clone when applied.
 	default:
 		b, err := s.lookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
 		switch {

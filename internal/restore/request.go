@@ -54,12 +54,19 @@ const (
 	// (RTO) and the backup's age (RPO) reported, the clone released. The
 	// instance itself is never touched (drill.go).
 	ModeDrill = "drill"
+	// ModeSwitch restores an edition that cannot restore in place and
+	// keeps its clients' address: the backup cloned, the clone verified,
+	// then the two instances' addresses swapped; ModeUnswitch swaps them
+	// back, the undo (switch.go).
+	ModeSwitch   = "switch"
+	ModeUnswitch = "unswitch"
 )
 
 // RequestLife is what a request may say about its restore's life (a
 // result's Life is what happened in it).
 type RequestLife struct {
-	// Mode is "restore" (in place, the default), "clone" or "drill".
+	// Mode is "restore" (in place, the default), "clone", "drill",
+	// "switch" or "unswitch".
 	Mode string `json:"mode,omitempty"`
 	// CloneTime clones the state at this time instead of the backup's,
 	// where the edition keeps second-level backups; only with mode clone.
@@ -69,8 +76,14 @@ type RequestLife struct {
 	SafetyBackup *bool `json:"safetyBackup,omitempty"`
 }
 
-// Clone reports whether the request orders a clone: a clone, or a drill's.
-func (l RequestLife) Clone() bool { return l.Mode == ModeClone || l.Mode == ModeDrill }
+// Clone reports whether the request orders a clone: a clone, a drill's,
+// or a switch's.
+func (l RequestLife) Clone() bool {
+	return l.Mode == ModeClone || l.Mode == ModeDrill || l.Mode == ModeSwitch
+}
+
+// Switch reports whether the request is a clone and switch.
+func (l RequestLife) Switch() bool { return l.Mode == ModeSwitch }
 
 // Drill reports whether the request is a restore drill.
 func (l RequestLife) Drill() bool { return l.Mode == ModeDrill }
@@ -83,6 +96,19 @@ const maxPasswordLen = 256
 // the field at fault.
 func (r *Request) Validate() error {
 	latest := strings.EqualFold(r.BackupID, LatestBackup)
+	if r.Mode == ModeUnswitch {
+		// The undo of a switch restores no backup: it swaps the
+		// addresses back.
+		switch {
+		case r.BackupID != "" || r.Before != nil || r.CloneTime != nil || r.SafetyBackup != nil || r.Password != "":
+			return invalid("mode", "\"unswitch\" switches the instance's address back from its clone: it takes no backupId, before, cloneTime, safetyBackup or password")
+		case !validInstanceID(r.InstanceID):
+			return invalid("instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(r.InstanceID)))
+		case r.Region != "" && !ValidRegion(r.Region):
+			return invalid("region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate(r.Region)))
+		}
+		return nil
+	}
 	switch {
 	case r.InstanceID == "":
 		return invalid("instanceId", "is required")
@@ -98,12 +124,12 @@ func (r *Request) Validate() error {
 		return invalid("password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))
 	case r.Before != nil && !latest:
 		return invalid("before", "only goes with backupId \"latest\"")
-	case r.Mode != "" && r.Mode != ModeRestore && r.Mode != ModeClone && r.Mode != ModeDrill:
-		return invalid("mode", fmt.Sprintf("%q is none of \"restore\", \"clone\", \"drill\"", truncate(r.Mode)))
+	case r.Mode != "" && r.Mode != ModeRestore && r.Mode != ModeClone && r.Mode != ModeDrill && r.Mode != ModeSwitch:
+		return invalid("mode", fmt.Sprintf("%q is none of \"restore\", \"clone\", \"drill\", \"switch\", \"unswitch\"", truncate(r.Mode)))
 	case r.Mode == ModeDrill && (!latest || r.Before != nil):
 		return invalid("backupId", "a drill clones the newest backup when it begins: \"latest\", without \"before\"")
-	case r.CloneTime != nil && r.Mode != ModeClone:
-		return invalid("cloneTime", "only goes with mode \"clone\"")
+	case r.CloneTime != nil && r.Mode != ModeClone && r.Mode != ModeSwitch:
+		return invalid("cloneTime", "only goes with mode \"clone\" or \"switch\"")
 	case r.SafetyBackup != nil && r.Clone():
 		return invalid("safetyBackup", "a clone leaves the instance as it is: there is nothing to undo")
 	}

@@ -34,6 +34,9 @@ type Redis interface {
 	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
 	// DestroyPostpaidInstance releases a drill's clone (drill.go).
 	DestroyPostpaidInstance(ctx context.Context, region, instanceID string) (taskID int64, requestID string, err error)
+	// SwitchInstanceVip swaps two instances' addresses (switch.go); its
+	// task is src's.
+	SwitchInstanceVip(ctx context.Context, region, srcID, dstID string) (taskID int64, requestID string, err error)
 }
 
 // Outbox takes the outcome messages.
@@ -61,6 +64,8 @@ type Job struct {
 	Since time.Time
 	// seen is this run's reading of the instance's task list (observe.go).
 	seen *sighting
+	// switchAt is the state a switch restores (switch.go).
+	switchAt time.Time
 	// Key identifies the event (and the restore within it) for the warm
 	// container's memory; "" if it has no identity.
 	Key string
@@ -187,7 +192,10 @@ func (s *Service) precheck(job Job, region string) error {
 			fmt.Sprintf("%s is not one of the function's regions (%s): add it to RESTORE_REGIONS so that the sweep follows its restores", region, strings.Join(s.Settings.Regions, ", ")))
 	case s.Settings.NoCredentials != nil:
 		return s.Settings.NoCredentials
-	case req.Clone() && !s.Settings.Life.Clone:
+	case (req.Switch() || req.Mode == ModeUnswitch) && !s.Settings.Life.CloneSwitch:
+		return failure.E(failure.Forbidden, failure.Code("CloneSwitchNotEnabled"), failure.Field("mode"),
+			fmt.Sprintf("mode %q switches the instance's address between it and a clone: it needs RESTORE_CLONE_SWITCH=true", req.Mode))
+	case req.Clone() && !req.Switch() && !s.Settings.Life.Clone:
 		return failure.E(failure.Forbidden, failure.Code("CloneNotEnabled"), failure.Field("mode"),
 			fmt.Sprintf("mode %q orders a new, billed instance: it needs RESTORE_CLONE=true", req.Mode))
 	}
@@ -205,8 +213,17 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now. (A
 	// clone, or a drill's, is found by its name instead: lifeFound.)
-	if !dryRun && !req.Clone() && s.startedEarlier(ctx, job, res, false, log) {
+	if !dryRun && !req.Clone() && req.Mode != ModeUnswitch && s.startedEarlier(ctx, job, res, false, log) {
 		return
+	}
+	if req.Switch() {
+		// The switch's clone is named by the state it restores.
+		t, err := s.switchPoint(ctx, job, res.Region)
+		if err != nil {
+			failed(res, err, log, "no backup to restore")
+			return
+		}
+		job.switchAt = t
 	}
 	lookedAt := s.Now()
 	// A safety backup or a clone an earlier delivery began: see lifecycle.go.

@@ -115,6 +115,10 @@ func (f *fakeCloud) DestroyPostpaidInstance(context.Context, string, string) (in
 	return 0, "", errors.New("not in this test")
 }
 
+func (f *fakeCloud) SwitchInstanceVip(context.Context, string, string, string) (int64, string, error) {
+	return 0, "", errors.New("not in this test")
+}
+
 func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
 	f.count("DescribeTasks")
 	f.clock.Advance(50 * time.Millisecond)

@@ -109,6 +109,10 @@ type Lifecycle struct {
 	Verify      bool
 	CanaryKey   string
 	CanaryEvery time.Duration
+	// CloneSwitch is RESTORE_CLONE_SWITCH: "mode": "switch" may clone,
+	// verify and then switch the instance's address to the clone, and
+	// "mode": "unswitch" switch it back (switch.go).
+	CloneSwitch bool
 	// DrillMaxLife is RESTORE_DRILL_MAX_LIFE: a drill's clone is released
 	// by the sweep once verified, and at the latest this long after the
 	// drill began, whatever became of it.

@@ -32,6 +32,7 @@ const (
 	RestoreTask                      // a restore from a backup
 	ManualBackupTask                 // a manual backup: the safety backup is one
 	CloneTask                        // a clone from a backup
+	SwitchTask                       // SwitchInstanceVip: two instances' addresses swapped
 )
 
 // Task is one task of an instance's task list.

@@ -1,0 +1,233 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"redis-restore/internal/failure"
+	"redis-restore/internal/uuid"
+)
+
+// Clone and switch ("mode": "switch", with RESTORE_CLONE_SWITCH=true):
+// Redis 4.0 and later cannot restore in place, and a clone alone leaves
+// the clients on the old instance. So the backup is cloned (the clone
+// path, clone.go, under the same admission), and the sweep, once the
+// clone runs, verifies its data and only then swaps the two instances'
+// addresses (SwitchInstanceVip), so that the clients, at the same
+// address, reach the restored data. The old instance is kept, untouched,
+// at the clone's former address: the undo ("mode": "unswitch") swaps the
+// addresses back. The function releases neither: the old instance is the
+// operator's, and so is the decision to release the clone.
+//
+// The clone's name records the state it was cloned from (the backup's
+// start, or the clone time) with the function's MAC, so that a
+// redelivery finds it, the sweep follows only the function's own, and
+// the verification knows what the data should show. Where the switch
+// stands is read from the clone's own task list: SwitchInstanceVip is
+// called with the clone as its source, so every switch of it is the
+// clone's task (an odd number of ended switches: switched in; even:
+// switched back).
+
+const switchMarker = "-switch-"
+
+func switchName(seal *Seal, instanceID string, at time.Time) string {
+	ts := fmt.Sprintf("%08x", at.Unix())
+	return instanceID + switchMarker + ts + seal.Hex(8, "switch", instanceID, ts)
+}
+
+// switchOf reads a switch clone's name: its source and the time of the
+// state it holds, if the name carries the function's MAC.
+func switchOf(seal *Seal, name string) (src string, at time.Time, ok bool) {
+	src, rest, ok := strings.Cut(name, switchMarker)
+	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || !seal.VerifyHex(rest[8:], "switch", src, rest[:8]) {
+		return "", time.Time{}, false
+	}
+	sec, err := strconv.ParseInt(rest[:8], 16, 64)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return src, time.Unix(sec, 0).UTC(), true
+}
+
+// PhaseSwitching: the clone's data checked out, and the addresses are
+// being swapped.
+const PhaseSwitching Phase = "switching"
+
+// switchPoint is the state a switch restores: its clone time, or the
+// start of the backup it names or "latest" chooses. "latest" is bounded
+// by the event's time, so that every delivery of one event names the
+// same clone.
+func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time.Time, error) {
+	req := job.Request
+	switch {
+	case req.CloneTime != nil:
+		return req.CloneTime.UTC().Truncate(time.Second), nil
+	case req.BackupID == LatestBackup:
+		b, err := s.chooseBackup(ctx, region, req.InstanceID, s.latestBound(job))
+		return b.StartTime, err
+	}
+	b, err := s.lookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
+	return b.StartTime, err
+}
+
+// switchesOf are the switch tasks of a switch clone, oldest first.
+func switchesOf(tasks []Task) []Task {
+	var out []Task
+	for _, t := range tasks {
+		if t.Kind == SwitchTask {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartTime.Before(out[j].StartTime) })
+	return out
+}
+
+// sweepSwitch takes a switch clone c one step: verify and switch once it
+// runs; report the switch's end (succeeded, with the undo; or failed);
+// report a switch back's end. A clone that never ran is judged as any
+// clone (sweepClone). Every outcome has one id.
+func (s *Service) sweepSwitch(ctx context.Context, c Instance, cloneTasks, srcTasks []Task, win sweepWindow, log *slog.Logger, add func(Result)) bool {
+	src, at, _ := switchOf(s.Settings.Seal, c.Name)
+	sw := switchesOf(cloneTasks)
+	r := Result{InstanceID: src, Region: win.region, Life: &Life{NewInstanceIDs: []string{c.ID}}}
+	log = log.With("switchClone", c.ID)
+	id := func(what string) string { return uuid.FromName(fmt.Sprintf("%s/switch/%s/%s", src, c.Name, what)) }
+	if len(sw) == 0 {
+		if !c.Running() {
+			return false // cloning, or failed: as any clone
+		}
+		v := s.verifyData(ctx, c, src, win.region, &at, time.Time{}, log)
+		r.Life.Verification = v
+		if v == nil || !v.Checked || !v.Verified {
+			// Never switched to: reported in the windows of the clone's
+			// end, as a clone's outcome is; the clone is kept.
+			if t, _ := newestTask(srcTasks, CloneTask); !win.reports(t.EndTime) {
+				return true
+			}
+			why := "RESTORE_VERIFY is off: a switch is made only to verified data"
+			if v != nil {
+				why = "its data does not check out: " + v.Reason
+			}
+			r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchNotVerified"), fmt.Sprintf(
+				"clone %s of %s runs, but %s: the addresses were not switched; the clone is kept (release it, or inspect it)", c.ID, src, why)))
+			r.Life.Phase, r.Life.eventID = PhaseFailed, id("outcome")
+			s.emitLife(ctx, &r, log)
+			add(r)
+			return true
+		}
+		taskID, _, err := s.Redis.SwitchInstanceVip(ctx, win.region, c.ID, src)
+		if err != nil {
+			log.Warn("switch.failed", "detail", "SwitchInstanceVip failed: the next sweep tries again", "error", err.Error())
+			return true
+		}
+		r.Status, r.TaskID = Started, taskID
+		r.Reason = fmt.Sprintf("clone %s of %s verified (%d keys): switching the addresses, so that %s's clients reach it", c.ID, src, v.Keys, src)
+		r.Life.Phase, r.Life.eventType, r.Life.eventID = PhaseSwitching, EventTypePrefix+"started", id("started")
+		r.Life.Undo = unswitchRequest(src)
+		log.Info("switch.started", "detail", "clone verified: switching the addresses", "taskId", taskID)
+		s.emitLife(ctx, &r, log)
+		add(r)
+		return true
+	}
+	last := sw[len(sw)-1]
+	if last.EndTime.IsZero() || !win.reports(last.EndTime) {
+		return true // switching, or its end reported already
+	}
+	in := len(sw)%2 == 1 // an odd number of switches: the clone serves
+	started, ended := last.StartTime, last.EndTime
+	r.TaskID, r.Life.StartedAt, r.Life.EndedAt = last.ID, &started, &ended
+	what := "switched-in"
+	if !in {
+		what = "switched-back"
+	}
+	what = fmt.Sprintf("%s-%d", what, len(sw))
+	switch {
+	case last.Result == 4:
+		r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchFailed"), fmt.Sprintf(
+			"the switch of the addresses of %s and its clone %s (task %d) failed: each keeps its address", src, c.ID, last.ID)))
+		r.Life.Phase = PhaseFailed
+	case in:
+		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+		r.Life.Undo = unswitchRequest(src)
+		r.Reason = fmt.Sprintf("%s's clients now reach %s, restored from its state at %s; %s is kept at the clone's former address: the undo switches back",
+			src, c.ID, at.Format(time.RFC3339), src)
+	default:
+		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+		r.Reason = fmt.Sprintf("switched back: %s's clients reach it again; the clone %s is kept, and billed, until released", src, c.ID)
+	}
+	r.Life.eventID = id(what)
+	s.emitLife(ctx, &r, log)
+	add(r)
+	return true
+}
+
+// unswitchRequest is the undo of a switch: its addresses swapped back.
+func unswitchRequest(instanceID string) string {
+	return fmt.Sprintf(`{"instanceId":%q,"mode":%q}`, instanceID, ModeUnswitch)
+}
+
+// unswitch swaps back the addresses of an instance and the clone switched
+// in for it: the newest switch clone of the instance that serves (an odd
+// number of switches). Like every action, it looks first for this event's
+// own: a switch back that started since the event was created.
+func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+	src := job.Request.InstanceID
+	list, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, res.Region) })
+	if err != nil {
+		failed(res, err, log, "could not list the instance's clones; not switching back")
+		return
+	}
+	var clone Instance
+	var sw []Task
+	var cloneAt time.Time
+	for _, c := range list {
+		from, at, ok := switchOf(s.Settings.Seal, c.Name)
+		if !ok || from != src {
+			continue
+		}
+		tasks, err := retry(ctx, s, func() ([]Task, error) {
+			return s.Redis.DescribeTasks(ctx, res.Region, c.ID, s.Now().Add(-30*24*time.Hour), s.Now().Add(time.Minute))
+		})
+		if err != nil {
+			failed(res, err, log, "could not read the clone's switches; not switching back")
+			return
+		}
+		if t := switchesOf(tasks); len(t) > 0 && (clone.ID == "" || at.After(cloneAt)) {
+			clone, sw, cloneAt = c, t, at
+		}
+	}
+	res.Life = &Life{NewInstanceIDs: []string{clone.ID}}
+	if clone.ID == "" {
+		res.Fail(failure.E(failure.NotFound, failure.Code("NothingSwitched"), failure.Field("instanceId"),
+			fmt.Sprintf("no clone of %s made by this function was switched in: there is nothing to switch back", src)))
+		return
+	}
+	last := sw[len(sw)-1]
+	switch {
+	case len(sw)%2 == 0 && !job.Since.IsZero() && !last.StartTime.Before(job.Since.Truncate(time.Second)):
+		earlierTask(job, res, last)
+		return
+	case len(sw)%2 == 0:
+		res.Fail(failure.E(failure.Conflict, failure.Code("NothingSwitched"), failure.Field("instanceId"),
+			fmt.Sprintf("%s was switched back from its clone %s already (task %d)", src, clone.ID, last.ID)))
+		return
+	case last.EndTime.IsZero():
+		res.Fail(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"), fmt.Sprintf(
+			"the switch to the clone %s (task %d) is still running: switch back once it has ended", clone.ID, last.ID)))
+		return
+	}
+	taskID, requestID, err := s.Redis.SwitchInstanceVip(ctx, res.Region, clone.ID, src)
+	if err != nil {
+		failed(res, err, log, "SwitchInstanceVip failed; not switched back")
+		return
+	}
+	res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
+	res.Life.Phase = PhaseSwitching
+	res.Reason = JoinReason(job.Reason, fmt.Sprintf("switching the addresses of %s and its clone %s back: %s's clients reach it again", src, clone.ID, src))
+	log.Info("switch.back", "detail", "switching back from the clone", "taskId", taskID, "clone", clone.ID)
+}
