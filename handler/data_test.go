@@ -373,3 +373,72 @@ func countType(msgs []restore.Event, typ string) int {
 	}
 	return len(ids)
 }
+
+// switchEnv is dataEnv with clone and switch on, the demo's instance a
+// Redis 4.0 one; it returns the instance's address and a client of it.
+func switchEnv(t *testing.T) (*env, string) {
+	e := dataEnv(t)
+	e.vars["RESTORE_CLONE_SWITCH"] = "true"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 500 * time.Millisecond, Clone: time.Second, Switch: 500 * time.Millisecond, Destroy: 300 * time.Millisecond})
+	redis4(e, e.demo.InstanceID)
+	return e, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"switch"}`, e.demo.InstanceID)
+}
+
+// RESTORE_SWITCH_RETENTION after the switch ended, the old instance (no
+// longer serving, pay-as-you-go) is released, once, with a
+// restore.released message; the clone, serving, is not.
+func TestSwitchRetentionReleasesTheOldInstanceOnce(t *testing.T) {
+	e, body := switchEnv(t)
+	e.vars["RESTORE_SWITCH_RETENTION"] = "2s"
+	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("switch: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("released", 30*time.Second)
+	time.Sleep(500 * time.Millisecond) // the release's task ends
+	e.sweep()
+	e.sweep()
+	if ds := e.emu.Destroys(); len(ds) != 1 || ds[0].InstanceID != e.demo.InstanceID {
+		t.Fatalf("released %+v, want the old instance %s once", ds, e.demo.InstanceID)
+	}
+	if got := types(e.messages()); got != "cloned×1 started×1 succeeded×1 released×1" {
+		t.Fatalf("messages %s", got)
+	}
+}
+
+// With RESTORE_SWITCH_UNVERIFIED=release, a clone whose data does not
+// check out is released once reported, never switched to; without a
+// known password for a password-protected instance, no clone is ordered.
+func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
+	e, body := switchEnv(t)
+	e.vars["RESTORE_SWITCH_UNVERIFIED"] = "release"
+	inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
+	addr, err := e.emu.RedisAddr(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+	old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
+	if err := c.Set(context.Background(), e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := e.emu.SnapshotBackup(inst, backup); err != nil {
+		t.Fatal(err)
+	}
+	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
+	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+		t.Fatalf("switch: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("failed", 30*time.Second)
+	if ds, sw := e.emu.Destroys(), e.emu.Switches(); len(ds) != 1 || ds[0].InstanceID != r.NewInstanceIDs[0] || len(sw) != 0 {
+		t.Fatalf("released %+v, switched %d times: want the unverified clone released, no switch", ds, len(sw))
+	}
+
+	delete(e.vars, "RESTORE_PASSWORD")
+	nextFiring()
+	p := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), strings.Replace(body, `"latest"`, fmt.Sprintf("%q", e.demo.BackupIDs[0]), 1))))
+	if p.Status != restore.Failed || p.Error == nil || p.Error.Code != "PasswordUnknown" || len(e.emu.Clones()) != 1 {
+		t.Fatalf("a switch of a password-protected instance with no password known: %+v %+v, %d clones", p, p.Error, len(e.emu.Clones()))
+	}
+}

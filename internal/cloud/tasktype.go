@@ -49,6 +49,7 @@ func instanceOf(in *redis.InstanceSet) restore.Instance {
 		ZoneID: deref(in.ZoneId), VpcID: deref(in.UniqVpcId), SubnetID: deref(in.UniqSubnetId),
 		ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
 	}
+	out.PayAsYouGo = in.BillingMode != nil && *in.BillingMode == 0
 	if ip := deref(in.WanIp); ip != "" && out.Port > 0 {
 		out.Addr = net.JoinHostPort(ip, strconv.FormatInt(out.Port, 10))
 	}

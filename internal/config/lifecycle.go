@@ -52,6 +52,14 @@ func loadLifecycle(l *loader) Lifecycle {
 	lc.Verify = l.bool("RESTORE_VERIFY", true, true)
 	lc.CanaryKey = strings.TrimSpace(l.getenv("RESTORE_CANARY_KEY"))
 	lc.CanaryEvery = l.duration("RESTORE_CANARY_EVERY", 0)
+	lc.SwitchRetention = l.duration("RESTORE_SWITCH_RETENTION", 0)
+	switch v := strings.ToLower(strings.TrimSpace(l.getenv("RESTORE_SWITCH_UNVERIFIED"))); v {
+	case "", "keep":
+	case "release":
+		lc.SwitchReleaseUnverified = true
+	default:
+		l.fail("RESTORE_SWITCH_UNVERIFIED", fmt.Sprintf("%q is neither keep nor release", v))
+	}
 	lc.DrillMaxLife = l.duration("RESTORE_DRILL_MAX_LIFE", DefaultDrillMaxLife)
 	if lc.DrillMaxLife < 3*lc.SweepEvery || lc.DrillMaxLife > 24*time.Hour {
 		l.fail("RESTORE_DRILL_MAX_LIFE", fmt.Sprintf("must be from three sweep periods (%s) to 24h: the sweep releases a drill's clone within it", 3*lc.SweepEvery))

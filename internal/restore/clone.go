@@ -133,6 +133,14 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		res.Fail(err)
 		return
 	}
+	if password == "" && !src.NoAuth {
+		// CloneInstances needs the source's password, or NoAuth where it
+		// has none: a clone ordered without it could not be verified, nor
+		// reached by the source's clients.
+		res.Fail(failure.E(failure.Config, failure.Code("PasswordUnknown"), failure.Field("password"), fmt.Sprintf(
+			"%s has a password, and none is known (RESTORE_PASSWORD_SECRET, RESTORE_PASSWORD): the clone was not ordered", req.InstanceID)))
+		return
+	}
 	name := s.cloneNameOf(job)
 	cr := CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
 		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,

@@ -33,6 +33,16 @@ type world struct {
 	safety    map[string][]SafetyBackup // by instance
 }
 
+// instance is an observed instance, by ID (zero if not seen).
+func (w world) instance(id string) Instance {
+	for _, in := range w.instances {
+		if in.ID == id {
+			return in
+		}
+	}
+	return Instance{}
+}
+
 // observe reads the world of a region: of every allowed instance, or of
 // the one named. Each list is read region-wide where CAM allows it, and
 // falls back to one read per instance where a role granted only the

@@ -113,6 +113,14 @@ type Lifecycle struct {
 	// verify and then switch the instance's address to the clone, and
 	// "mode": "unswitch" switch it back (switch.go).
 	CloneSwitch bool
+	// SwitchRetention is RESTORE_SWITCH_RETENTION: this long after a
+	// switch (or a switch back) ended, the instance no longer serving is
+	// released, if it is pay-as-you-go; 0 keeps it.
+	SwitchRetention time.Duration
+	// SwitchReleaseUnverified is RESTORE_SWITCH_UNVERIFIED=release: a
+	// switch clone whose data does not check out is released once
+	// reported, instead of kept for inspection.
+	SwitchReleaseUnverified bool
 	// DrillMaxLife is RESTORE_DRILL_MAX_LIFE: a drill's clone is released
 	// by the sweep once verified, and at the latest this long after the
 	// drill began, whatever became of it.

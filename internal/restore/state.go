@@ -78,6 +78,9 @@ type Instance struct {
 	ProjectID int64
 	Port      int64
 	NoAuth    bool
+	// PayAsYouGo: billed by the hour (BillingMode 0), so that
+	// DestroyPostpaidInstance can release it.
+	PayAsYouGo bool
 	// Addr is where clients reach it ("host:port": its VIP, DescribeInstances'
 	// WanIp, and Port), "" where not known.
 	Addr string

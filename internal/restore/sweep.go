@@ -159,7 +159,7 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	for _, c := range world.clones {
 		g.Go(func() error {
 			src, _ := cloneSource(s.Settings.Seal, c.Name)
-			if _, _, ok := switchOf(s.Settings.Seal, c.Name); ok && s.sweepSwitch(ctx, c, world.tasks[c.ID], world.tasks[src], w, log.With("instanceId", c.ID), add) {
+			if _, _, ok := switchOf(s.Settings.Seal, c.Name); ok && s.sweepSwitch(ctx, c, world.instance(src), world.tasks[c.ID], world.tasks[src], w, log.With("instanceId", c.ID), add) {
 				return nil
 			}
 			s.sweepClone(ctx, lr, c, world.tasks[src], w, log.With("instanceId", c.ID), add)

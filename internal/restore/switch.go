@@ -91,7 +91,7 @@ func switchesOf(tasks []Task) []Task {
 // runs; report the switch's end (succeeded, with the undo; or failed);
 // report a switch back's end. A clone that never ran is judged as any
 // clone (sweepClone). Every outcome has one id.
-func (s *Service) sweepSwitch(ctx context.Context, c Instance, cloneTasks, srcTasks []Task, win sweepWindow, log *slog.Logger, add func(Result)) bool {
+func (s *Service) sweepSwitch(ctx context.Context, c, srcIn Instance, cloneTasks, srcTasks []Task, win sweepWindow, log *slog.Logger, add func(Result)) bool {
 	src, at, _ := switchOf(s.Settings.Seal, c.Name)
 	sw := switchesOf(cloneTasks)
 	r := Result{InstanceID: src, Region: win.region, Life: &Life{NewInstanceIDs: []string{c.ID}}}
@@ -117,6 +117,10 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, cloneTasks, srcTa
 				"clone %s of %s runs, but %s: the addresses were not switched; the clone is kept (release it, or inspect it)", c.ID, src, why)))
 			r.Life.Phase, r.Life.eventID = PhaseFailed, id("outcome")
 			s.emitLife(ctx, &r, log)
+			if s.Settings.Life.SwitchReleaseUnverified && r.MessageID != "" && c.PayAsYouGo {
+				// RESTORE_SWITCH_UNVERIFIED=release: once reported.
+				s.release(ctx, win.region, c.ID, log)
+			}
 			add(r)
 			return true
 		}
@@ -135,10 +139,34 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, cloneTasks, srcTa
 		return true
 	}
 	last := sw[len(sw)-1]
-	if last.EndTime.IsZero() || !win.reports(last.EndTime) {
-		return true // switching, or its end reported already
-	}
 	in := len(sw)%2 == 1 // an odd number of switches: the clone serves
+	if last.EndTime.IsZero() {
+		return true // switching
+	}
+	if keep := s.Settings.Life.SwitchRetention; keep > 0 && last.Result != 4 && win.at.Sub(last.EndTime) >= keep {
+		// The retention is over: the instance no longer serving is
+		// released, only if it is pay-as-you-go (a monthly one cannot
+		// be, and is the operator's to end).
+		old := srcIn
+		if !in {
+			old = c
+		}
+		if old.Running() && old.PayAsYouGo {
+			rel := Result{InstanceID: src, Region: win.region, Status: Succeeded, Reason: fmt.Sprintf(
+				"RESTORE_SWITCH_RETENTION (%s) after the switch ended at %s: %s, which no longer serves %s's clients, is released",
+				keep, last.EndTime.UTC().Format(time.RFC3339), old.ID, src),
+				Life: &Life{NewInstanceIDs: []string{c.ID}, Phase: PhaseSucceeded, eventType: EventTypePrefix + "released",
+					eventID: id(fmt.Sprintf("released-%d", len(sw)))}}
+			s.emitLife(ctx, &rel, log)
+			if rel.MessageID != "" {
+				s.release(ctx, win.region, old.ID, log)
+			}
+			add(rel)
+		}
+	}
+	if !win.reports(last.EndTime) {
+		return true // its end reported already
+	}
 	started, ended := last.StartTime, last.EndTime
 	r.TaskID, r.Life.StartedAt, r.Life.EndedAt = last.ID, &started, &ended
 	what := "switched-in"
@@ -230,4 +258,14 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 	res.Life.Phase = PhaseSwitching
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("switching the addresses of %s and its clone %s back: %s's clients reach it again", src, clone.ID, src))
 	log.Info("switch.back", "detail", "switching back from the clone", "taskId", taskID, "clone", clone.ID)
+}
+
+// release releases a pay-as-you-go instance the function is done with; a
+// failure is logged, and the next sweep tries again.
+func (s *Service) release(ctx context.Context, region, instanceID string, log *slog.Logger) {
+	if _, _, err := s.Redis.DestroyPostpaidInstance(ctx, region, instanceID); err != nil {
+		log.Warn("switch.releaseFailed", "detail", "the instance could not be released: the next sweep tries again", "released", instanceID, "error", err.Error())
+		return
+	}
+	log.Info("switch.released", "detail", "instance released", "released", instanceID)
 }
