@@ -442,3 +442,40 @@ func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
 		t.Fatalf("a switch of a password-protected instance with no password known: %+v %+v, %d clones", p, p.Error, len(e.emu.Clones()))
 	}
 }
+
+// Clone mode on real data: the new instance holds the backup's keys, and
+// the instance itself is left as it is.
+func TestCloneHoldsTheBackupsData(t *testing.T) {
+	e := dataEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 500 * time.Millisecond, Clone: time.Second})
+	inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
+	redis4(e, inst)
+	addr, err := e.emu.RedisAddr(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+	defer src.Close()
+	ctx := context.Background()
+	if err := src.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, inst, backup))))
+	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+		t.Fatalf("clone: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("succeeded", 30*time.Second)
+	cloneAddr, err := e.emu.RedisAddr(r.NewInstanceIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: cloneAddr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+	defer c.Close()
+	if n, err := c.DBSize(ctx).Result(); err != nil || n != e.demo.BackupKeys[backup] {
+		t.Fatalf("the clone holds %d keys (%v), want the backup's %d", n, err, e.demo.BackupKeys[backup])
+	}
+	if n, err := src.DBSize(ctx).Result(); err != nil || n != 0 {
+		t.Fatalf("the instance holds %d keys (%v): a clone must leave it as it is", n, err)
+	}
+}
