@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -174,6 +175,9 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, tasks []Task, safety []SafetyBackup,
 	w sweepWindow, log *slog.Logger, add func(Result)) {
 	region := w.region
+	// A copy: the clones of this instance are swept at the same time, and
+	// read its tasks.
+	tasks = slices.Clone(tasks)
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
