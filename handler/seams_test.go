@@ -367,3 +367,60 @@ func TestUnknownBackupIsRefusedBeforeTheSafetyBackup(t *testing.T) {
 		t.Fatalf("%+v %+v, %d safety backups", r, r.Error, len(e.emu.ManualBackups()))
 	}
 }
+
+// The new intents under the old guards: an approved switch plan orders a
+// switch's clone, never an in-place restore, and the approvers' drill and
+// unswitch plans are exactly those; a switch's clone counts against the
+// budget of a later switch; a dry-run drill orders nothing and lists its
+// steps; an instance named like a switch clone or a drill by someone else
+// is never switched to or released.
+func TestSwitchesAndDrillsKeepEveryGuard(t *testing.T) {
+	t.Run("approved switch plan", func(t *testing.T) {
+		e := newEnv(t)
+		e.vars["RESTORE_APPROVAL"] = "webhook"
+		e.vars["RESTORE_CLONE_SWITCH"] = "true"
+		redis4(e, e.demo.InstanceID)
+		p := webhookPlanOf(t, e, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"switch"}`, e.demo.InstanceID, e.demo.LatestBackupID))
+		if p.Mode != restore.ModeSwitch || p.TakesSafetyBackup {
+			t.Fatalf("plan mode %q, safety backup %v", p.Mode, p.TakesSafetyBackup)
+		}
+		status, a := sendApproval(t, e, e.h, approvalBody(p.Token))
+		clones := e.emu.Clones()
+		if status != http.StatusAccepted || a.Status != restore.Accepted || len(clones) != 1 || !strings.Contains(clones[0].InstanceName, "-switch-") || len(e.emu.RestoreCalls()) != 0 {
+			t.Fatalf("approving the switch plan: %d %+v, clones %+v, %d restores", status, a, clones, len(e.emu.RestoreCalls()))
+		}
+	})
+	t.Run("budget counts a switch's clone", func(t *testing.T) {
+		e := newEnv(t)
+		e.vars["RESTORE_CLONE_SWITCH"] = "true"
+		e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"
+		redis4(e, e.demo.InstanceID)
+		first := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"switch"}`, e.demo.InstanceID, e.demo.LatestBackupID))))
+		nextFiring()
+		second := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"switch"}`, e.demo.InstanceID, e.demo.BackupIDs[0]))))
+		if first.Status != restore.Accepted || second.Status != restore.Skipped || !second.Held || len(e.emu.Clones()) != 1 {
+			t.Fatalf("two switches within a budget of one: %+v then %+v %+v, %d clones", first.Status, second.Status, second.Error, len(e.emu.Clones()))
+		}
+	})
+	t.Run("dry-run drill", func(t *testing.T) {
+		e := drillEnv(t)
+		r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill","dryRun":true}`, e.demo.InstanceID))))
+		if r.Status != restore.DryRun || r.Life == nil || len(r.Steps) == 0 || !strings.Contains(strings.Join(r.Steps, "\n"), "DestroyPostpaidInstance") || len(e.emu.Clones()) != 0 {
+			t.Fatalf("dry-run drill: %+v %+v, %d clones", r, r.Life, len(e.emu.Clones()))
+		}
+	})
+	t.Run("look-alike names", func(t *testing.T) {
+		e := drillEnv(t)
+		e.vars["RESTORE_CLONE_SWITCH"] = "true"
+		src := e.demo.InstanceID
+		for i, name := range []string{src + "-switch-656c2a00deadbeef", src + "-drill-656c2a00deadbeef"} {
+			e.emu.AddInstance(cloudemu.Instance{ID: fmt.Sprintf("crs-lookal%02d", i), Name: name, Type: 6, Status: 2})
+		}
+		for i := 0; i < 3; i++ {
+			e.sweep()
+		}
+		if sw, ds := len(e.emu.Switches()), len(e.emu.Destroys()); sw != 0 || ds != 0 {
+			t.Fatalf("instances named like the function's: %d switches, %d releases", sw, ds)
+		}
+	})
+}
