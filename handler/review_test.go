@@ -1,0 +1,200 @@
+package handler_test
+
+// The review of 2026-12-06 (docs/review-2026-12-06.md): each test here
+// shows a seam where a guarantee of issues 18 and 21 does not hold. They
+// are skipped so that the branch stays green; the lead unskips each with
+// its fix.
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// startDrill orders a drill of the demo instance by a timer event of now
+// and returns its clone's ID.
+func startDrill(t *testing.T, e *env) (clone string, begun time.Time) {
+	t.Helper()
+	begun = time.Now().Truncate(time.Second)
+	r := onlyResult(t, e.results(timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
+	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+		t.Fatalf("drill: %+v %+v", r, r.Error)
+	}
+	return r.NewInstanceIDs[0], begun
+}
+
+// sweepFor fires the sweep every 300 ms for d, a failed sweep included
+// (the platform retries it).
+func (e *env) sweepFor(d time.Duration) {
+	e.t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		_, _ = e.invoke(timerEvent(e.t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+	}
+}
+
+// outcomes are the drill outcome messages on the queue: type and error
+// code, in order, every copy counted.
+func (e *env) drillOutcomes() []string {
+	var out []string
+	for _, m := range e.messages() {
+		switch m.Type {
+		case restore.EventTypePrefix + "drill.passed", restore.EventTypePrefix + "drill.failed":
+			code := ""
+			if m.Data.Error != nil {
+				code = m.Data.Error.Code
+			}
+			out = append(out, fmt.Sprintf("%s(%s) id=%s", m.Type, code, m.ID))
+		}
+	}
+	return out
+}
+
+// A drill's clone name is the function's proof that an instance is a
+// drill's clone, but it proves nothing of the instance that bears it: the
+// name of a past drill's clone is listed by DescribeInstances for anyone
+// to read, and anyone with ModifyInstance (rename) or CreateInstances may
+// give it to another instance. The sweep must never release an instance
+// the function did not order: not a production instance renamed so, and
+// least of all the drilled instance itself.
+func TestReplayedDrillNameNeverReleasesAnInstanceTheFunctionDidNotMake(t *testing.T) {
+	t.Skip("review: a past drill's clone name, given to another instance, makes the sweep DestroyPostpaidInstance it")
+	for _, victim := range []string{"another instance", "the drilled instance"} {
+		t.Run(victim, func(t *testing.T) {
+			t.Parallel()
+			e := drillEnv(t)
+			e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second, Destroy: 300 * time.Millisecond})
+			clone, _ := startDrill(t, e)
+			// The drill ends (without data servers its verification fails)
+			// and its clone is released: the function is done with it.
+			e.sweepUntil("drill.failed", 20*time.Second)
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+				if st, _ := e.emu.InstanceStatus(clone); st < 0 {
+					break
+				}
+				e.sweep()
+			}
+			if st, _ := e.emu.InstanceStatus(clone); st >= 0 {
+				t.Fatalf("the drill's clone %s was not released (status %d)", clone, st)
+			}
+			name := e.emu.Clones()[0].InstanceName
+			// Someone renames a running pay-as-you-go instance to the old
+			// clone's name (ModifyInstance, Operation rename).
+			target := e.demo.InstanceID
+			if victim == "another instance" {
+				target = "crs-prod0001"
+				e.emu.AddInstance(cloudemu.Instance{ID: target, Name: "orders", Region: e.demo.Region, Type: 6, Status: 2})
+			}
+			e.emu.UpdateInstance(target, func(in *cloudemu.Instance) { in.Name = name })
+			e.sweepFor(3 * time.Second)
+			for _, d := range e.emu.Destroys() {
+				if d.InstanceID != clone {
+					t.Fatalf("the sweep released %s, named %q by someone else: only the drill's own clone %s may be released", d.InstanceID, name, clone)
+				}
+			}
+		})
+	}
+}
+
+// Exactly one outcome per drill: once restore.drill.passed is on the
+// queue and the clone's release has begun, a release that takes longer
+// than what is left of RESTORE_DRILL_MAX_LIFE must not add
+// restore.drill.failed (DrillTimedOut) under the same id.
+func TestDrillWhoseReleaseOutlastsItsMaximumLifeHasOneOutcome(t *testing.T) {
+	t.Skip("review: a passed drill whose clone is still being released at RESTORE_DRILL_MAX_LIFE is reported drill.failed (DrillTimedOut) too, under the same id")
+	t.Parallel()
+	e := dataEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	e.vars["RESTORE_DRILL_MAX_LIFE"] = "5s"
+	// Releasing takes 10 s (the instance is in a flow, Status 1, meanwhile).
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 500 * time.Millisecond, Clone: time.Second, Destroy: 10 * time.Second})
+	redis4(e, e.demo.InstanceID)
+	clone, begun := startDrill(t, e)
+	e.sweepUntil("drill.passed", 4*time.Second)
+	e.sweepFor(time.Until(begun.Add(8 * time.Second)))
+	if ds := e.emu.Destroys(); len(ds) == 0 || ds[0].InstanceID != clone {
+		t.Fatalf("released %+v, want the drill's clone %s", ds, clone)
+	}
+	if got := e.drillOutcomes(); len(got) != 1 {
+		t.Fatalf("one drill, outcomes %q: want restore.drill.passed alone", got)
+	}
+}
+
+// A drill's clone is released at the latest at RESTORE_DRILL_MAX_LIFE,
+// its outcome sent or not; but its outcome must still reach the queue
+// once the queue can be reached again (a drill is an intent: exactly one
+// terminal outcome, none dropped silently). Here CAM refuses SendCmqMsg
+// for a while (a policy being edited): the send fails at once, the clone
+// is released at its maximum life, and every later sweep skips a
+// released clone whose clone task succeeded, so the drill never has an
+// outcome.
+func TestDrillReleasedAtItsMaximumLifeStillReportsItsOutcome(t *testing.T) {
+	t.Skip("review: a drill released at RESTORE_DRILL_MAX_LIFE while its outcome could not be sent never gets an outcome")
+	t.Parallel()
+	e := drillEnv(t)
+	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: 1500 * time.Millisecond, Destroy: 300 * time.Millisecond})
+	clone, begun := startDrill(t, e)
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	e.sweepFor(time.Until(begun.Add(5 * time.Second)))
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
+	if ds := e.emu.Destroys(); len(ds) != 1 || ds[0].InstanceID != clone {
+		t.Fatalf("released %+v, want the drill's clone %s (no billed clone left)", ds, clone)
+	}
+	e.sweepFor(4 * time.Second)
+	if got := e.drillOutcomes(); len(got) == 0 {
+		t.Fatalf("the drill of %s (clone %s, released) has no outcome on the queue: messages %s", e.demo.InstanceID, clone, types(e.messages()))
+	}
+}
+
+// A drill whose clone came up but was released (or isolated) by someone
+// else before the sweep verified it is a drill that failed: it is
+// reported restore.drill.failed, never dropped. Today the sweep skips a
+// released clone whose clone task succeeded: no outcome ever.
+func TestDrillWhoseCloneIsReleasedBeforeVerificationIsReportedFailed(t *testing.T) {
+	t.Skip("review: a drill whose clone is released by someone else before it is verified never gets an outcome")
+	t.Parallel()
+	e := drillEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second})
+	clone, _ := startDrill(t, e)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st, _ := e.emu.InstanceStatus(clone); st == 2 {
+			break
+		}
+	}
+	// Released from the console (or isolated for arrears) before any sweep.
+	e.emu.UpdateInstance(clone, func(in *cloudemu.Instance) { in.Status = -2 })
+	e.sweepFor(4 * time.Second)
+	if got := e.drillOutcomes(); len(got) != 1 {
+		t.Fatalf("the drill of %s whose clone %s was released by someone else: outcomes %q, want one restore.drill.failed; messages %s",
+			e.demo.InstanceID, clone, got, types(e.messages()))
+	}
+}
+
+
+// The status answers for every region the function restores in
+// (RESTORE_REGIONS), as the sweep follows them all: a restore accepted in
+// ap-shanghai is told of, by its TaskId and by its instance. Today the
+// status reads TENCENTCLOUD_REGION only, and answers 404 for it.
+func TestStatusAnswersForARestoreInAnotherOfTheFunctionsRegions(t *testing.T) {
+	t.Skip("review: the status reads TENCENTCLOUD_REGION only: a restore accepted in another RESTORE_REGIONS region is 404")
+	t.Parallel()
+	e := newEnv(t)
+	e.vars["RESTORE_REGIONS"] = "ap-guangzhou,ap-shanghai"
+	const inst, backup = "crs-shanghai", "678362566696298532849001"
+	e.emu.AddInstance(cloudemu.Instance{ID: inst, Name: "sessions", Region: "ap-shanghai", Status: 2})
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	e.emu.AddBackup(inst, cloudemu.Backup{ID: backup, Status: 2, Size: 1 << 20, StartTime: start, EndTime: start.Add(5 * time.Minute)})
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"region":"ap-shanghai"}`, inst, backup))))
+	if r.Status != restore.Accepted || r.TaskID == 0 {
+		t.Fatalf("restore in ap-shanghai: %+v %+v", r, r.Error)
+	}
+	for _, q := range []map[string]string{{"taskId": fmt.Sprint(r.TaskID)}, {"instanceId": inst}} {
+		if code, st := e.statusGet(q); code != http.StatusOK || st["taskId"] != float64(r.TaskID) {
+			t.Errorf("status %v of a restore accepted in ap-shanghai: %d %v", q, code, st)
+		}
+	}
+}
