@@ -174,7 +174,6 @@ func TestDrillWhoseCloneIsReleasedBeforeVerificationIsReportedFailed(t *testing.
 	}
 }
 
-
 // The status answers for every region the function restores in
 // (RESTORE_REGIONS), as the sweep follows them all: a restore accepted in
 // ap-shanghai is told of, by its TaskId and by its instance. Today the
