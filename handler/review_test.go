@@ -6,12 +6,17 @@ package handler_test
 // its fix.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
 )
 
@@ -195,5 +200,78 @@ func TestStatusAnswersForARestoreInAnotherOfTheFunctionsRegions(t *testing.T) {
 		if code, st := e.statusGet(q); code != http.StatusOK || st["taskId"] != float64(r.TaskID) {
 			t.Errorf("status %v of a restore accepted in ap-shanghai: %d %v", q, code, st)
 		}
+	}
+}
+
+// someonesManualBackup takes a manual backup of an instance as a person
+// does from the console, with the account's credentials and a remark of
+// their own.
+func (e *env) someonesManualBackup(instanceID, remark string) {
+	e.t.Helper()
+	u, err := url.Parse(e.vars["TENCENTCLOUD_ENDPOINT_URL"])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s := cloud.New(cloud.Options{RequestsPerSecond: 1000}).Session(config.Credentials{
+		SecretID: e.vars["TENCENTCLOUD_SECRETID"], SecretKey: e.vars["TENCENTCLOUD_SECRETKEY"], Token: e.vars["TENCENTCLOUD_SESSIONTOKEN"]}, u)
+	if _, _, err := s.ManualBackupInstance(context.Background(), e.demo.Region, instanceID, remark); err != nil {
+		e.t.Fatalf("someone's manual backup: %v", err)
+	}
+}
+
+// An alarm fires; the on-call engineer takes a manual backup from the
+// console ("before I touch anything"); then the alarm's event arrives. The
+// backup list shows that backup, running, with the engineer's remark: it
+// is provably not this event's safety backup. The function must not
+// answer "it may be this event's safety backup: locked, retry" (a
+// non-terminal unknown that, by a trigger that does not retry, or once
+// the platform's retries are spent on a long backup, leaves the intent
+// with no outcome ever); it waits the lock out as it does for any other,
+// or says, terminally, that the instance is busy.
+func TestAManualBackupListedAsSomeoneElsesIsNeverTakenForThisEventsSafetyBackup(t *testing.T) {
+	t.Skip("review: a running manual backup that the backup list shows is someone else's is answered \"may be this event's safety backup: locked, retry\" (unknown)")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 3 * time.Second, Prepare: 200 * time.Millisecond})
+	inst := e.demo.InstanceID
+	fired := time.Now().Add(-2 * time.Second)
+	e.someonesManualBackup(inst, "by hand before the fix (on-call)")
+	ans, err := e.invoke(eventBridgeAlarm(t, inst, fired))
+	var r restore.Result
+	if err != nil {
+		r = onlyResult(t, resultsFromError(t, err))
+	} else {
+		rs, _ := decodeAnswer(t, ans)
+		r = onlyResult(t, rs)
+	}
+	if r.Status == restore.Unknown || r.Error != nil && strings.Contains(r.Error.Message, "may be this event's safety backup") {
+		t.Fatalf("an alarm while someone's listed manual backup runs: %s %+v", r.Status, r.Error)
+	}
+}
+
+// Under the other reading of the API that the function supports (a manual
+// backup is listed only once it is done: BackupsListedWhenDone), a safety
+// backup that fails is never listed, so nothing signed ever says it
+// failed, and since provenance judges a failure only by the signed
+// backup's own status, the sweep never reports it: the accepted intent
+// has no outcome, ever. Its own task (the one ManualBackupInstance
+// answered, which the accepted result and message carry) failed, and can
+// say so.
+func TestFailedSafetyBackupIsReportedWhereTheListShowsOnlyDoneBackups(t *testing.T) {
+	t.Skip("review: where the list shows only done backups, a failed safety backup is never reported")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("timer result %+v %+v", r, r.Life)
+	}
+	e.sweepFor(6 * time.Second)
+	if got := types(e.messages()); got != "accepted×1 failed×1" {
+		t.Fatalf("a safety backup (task %d) that failed: messages %s, want its failure reported once", r.SafetyBackupTaskID, got)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores after a failed safety backup", n)
 	}
 }
