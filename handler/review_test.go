@@ -18,6 +18,7 @@ import (
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
+	"redis-restore/internal/seal"
 )
 
 // startDrill orders a drill of the demo instance by a timer event of now
@@ -273,5 +274,40 @@ func TestFailedSafetyBackupIsReportedWhereTheListShowsOnlyDoneBackups(t *testing
 	}
 	if n := len(e.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("%d restores after a failed safety backup", n)
+	}
+}
+
+// RESTORE_SIGNING_KEY is the function's own key, "held by nobody else
+// (not the webhook callers, not the approvers)", and RESTORE_APPROVER_SECRET
+// is refused where it equals a webhook credential. The signing key is not:
+// an operator who sets it to the webhook's secret (one long random value
+// for both is an easy mistake) gives every requester the function's key.
+// A requester then mints a plan token and applies it through the open
+// approval link alone: no second person. (The same key forges safety
+// remarks, clone, switch and drill names, and hand-offs.)
+func TestSigningKeyThatRequestersHoldIsRefused(t *testing.T) {
+	t.Skip("review: RESTORE_SIGNING_KEY may equal RESTORE_WEBHOOK_SECRET (or the approvers' secret): requesters then mint plans and approve them alone")
+	t.Parallel()
+	e := newEnv(t)
+	const shared = "one-long-random-value-for-both-0123456789"
+	e.vars["RESTORE_WEBHOOK_SECRET"] = shared
+	e.vars["RESTORE_SIGNING_KEY"] = shared
+	e.vars["RESTORE_APPROVAL"] = "webhook"
+	inst := e.demo.PasswordFreeInstanceID
+	const backup = "678362566696298532859999"
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	e.emu.AddBackup(inst, cloudemu.Backup{ID: backup, Status: 2, Size: 4096, StartTime: start, EndTime: start.Add(time.Minute)})
+	// The requester, who holds RESTORE_WEBHOOK_SECRET, signs a plan of its
+	// own, shaped as the function's (plan.go's planClaims).
+	now := time.Now().Unix()
+	token := seal.New(shared).Token("plan", map[string]any{"v": 1, "id": "plan-00c0ffee00c0ffee", "i": inst, "r": e.demo.Region, "b": backup,
+		"bs": start.Unix(), "q": backup, "t": "webhook", "ch": "signed", "m": "restore", "c": now, "e": now + 1800})
+	ans, err := e.invoke(linkEvent(t, http.MethodPost, token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := decodeAnswer(t, ans)
+	if calls := e.emu.RestoreCalls(); len(calls) != 0 {
+		t.Fatalf("a plan minted by a requester with the webhook's secret was applied through the link: %+v, restores %+v", onlyResult(t, rs).Status, calls)
 	}
 }
