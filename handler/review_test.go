@@ -311,3 +311,32 @@ func TestSigningKeyThatRequestersHoldIsRefused(t *testing.T) {
 		t.Fatalf("a plan minted by a requester with the webhook's secret was applied through the link: %+v, restores %+v", onlyResult(t, rs).Status, calls)
 	}
 }
+
+// One drill event, one clone. A drill is named by its start, which is the
+// event's time; an event without one (a direct invocation, a CKafka
+// record) gets "its arrival less three minutes", which moves with each
+// delivery. So the platform's retry of a drill whose first delivery
+// ordered its clone but could not queue restore.drill.started (the
+// invocation failed, as it must) names another clone, does not find the
+// first, and orders a second billed instance: two drills, two outcomes.
+func TestUntimedDrillRedeliveredOrdersOneClone(t *testing.T) {
+	t.Skip("review: a drill by a direct or CKafka event is named by its arrival: the platform's retry orders a second clone")
+	t.Parallel()
+	e := drillEnv(t)
+	e.timeout = 4 * time.Second
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second})
+	ev := []byte(fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
+	if _, err := e.invoke(ev); err == nil {
+		t.Fatal("a drill whose started message could not be sent did not fail the invocation")
+	}
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
+	if n := len(e.emu.Clones()); n != 1 {
+		t.Fatalf("first delivery: %d clones", n)
+	}
+	time.Sleep(2 * time.Second) // the platform's retry, once the clone is up
+	_, _ = e.invoke(ev)
+	if cs := e.emu.Clones(); len(cs) != 1 {
+		t.Fatalf("one drill event delivered twice ordered %d clones: %q and %q", len(cs), cs[0].InstanceName, cs[len(cs)-1].InstanceName)
+	}
+}
