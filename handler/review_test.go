@@ -360,3 +360,29 @@ func TestDrillCloneIsReleasedAfterItsInstanceLeavesTheAllowList(t *testing.T) {
 		t.Fatalf("8 s into a drill with RESTORE_DRILL_MAX_LIFE=3s: released %+v; the drill's clone %s is left with status %d", ds, clone, st)
 	}
 }
+
+// A drill never touches its instance, and must not stand in the way of
+// the restore it rehearses. Today a drill's clone task counts against the
+// instance's RESTORE_BUDGET (alarms, 1/1h by default), so for an hour
+// after the weekly drill an alarm's restore of the same instance is held
+// (RestoreBudgetExceeded) instead of restoring: the drill spends the
+// budget that exists to stop a flapping alarm from restoring twice.
+func TestDrillDoesNotHoldAnAlarmsRestore(t *testing.T) {
+	t.Skip("review: a drill's clone spends the instance's alarm budget (1/1h): the next alarm's restore is held")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_CLONE"] = "true"
+	e.vars["RESTORE_SAFETY_BACKUP"] = "false"
+	inst := e.demo.PasswordFreeInstanceID
+	// CKV: restores in place, and can be cloned.
+	e.emu.UpdateInstance(inst, func(in *cloudemu.Instance) { in.Type = 3 })
+	d := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, inst))))
+	if d.Status != restore.Accepted {
+		t.Fatalf("drill: %+v %+v", d, d.Error)
+	}
+	time.Sleep(2 * time.Second) // the clone is up; the instance never stopped serving
+	r := onlyResult(t, e.results(eventBridgeAlarm(t, inst, nextFiring())))
+	if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+		t.Fatalf("an alarm after a drill: %s %+v, %d restores", r.Status, r.Error, len(e.emu.RestoreCalls()))
+	}
+}
