@@ -386,3 +386,30 @@ func TestDrillDoesNotHoldAnAlarmsRestore(t *testing.T) {
 		t.Fatalf("an alarm after a drill: %s %+v, %d restores", r.Status, r.Error, len(e.emu.RestoreCalls()))
 	}
 }
+
+// A drill reports the backup it cloned. The sweep names it again from
+// the backup list (the newest restorable backup started before the drill)
+// instead of from what was ordered, so a backup that started before the
+// drill and was done only after the clone was ordered (the nightly backup
+// running at 03:00 when the weekly drill fires) becomes the drill's
+// backup in its outcome: the wrong backup ID, the wrong RPO (minutes
+// instead of a day), and the clone's data verified against another
+// backup's state.
+func TestDrillOutcomeNamesTheBackupItCloned(t *testing.T) {
+	t.Skip("review: the sweep re-chooses a drill's backup: one done after the clone was ordered becomes the drill's backup in its outcome")
+	t.Parallel()
+	e := drillEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: 1500 * time.Millisecond})
+	begun := time.Now().Truncate(time.Second)
+	r := onlyResult(t, e.results(timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
+	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+		t.Fatalf("drill: %+v %+v", r, r.Error)
+	}
+	// The nightly backup, begun 30 s before the drill, is done now.
+	const nightly = "678362566696298532857777"
+	e.emu.AddBackup(e.demo.InstanceID, cloudemu.Backup{ID: nightly, Status: 2, Size: 1 << 20, StartTime: begun.Add(-30 * time.Second), EndTime: time.Now()})
+	msgs := e.sweepUntil("drill.failed", 20*time.Second) // no data servers: its verification fails
+	if d := lastOf(msgs, "drill.failed").Data.Drill; d == nil || d.BackupID != r.BackupID {
+		t.Fatalf("the drill cloned %s; its outcome names %+v", r.BackupID, d)
+	}
+}
