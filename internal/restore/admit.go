@@ -53,7 +53,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 			failed(res, err, log, "no backup to restore")
 			return false
 		}
-		res.BackupID = b.ID
+		res.BackupID, job.backupStart = b.ID, b.StartTime
 		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 		log.Info("backup.chosen", "detail", "backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),

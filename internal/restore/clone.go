@@ -41,13 +41,13 @@ func cloneName(seal *Seal, req Request) string {
 	return req.InstanceID + cloneMarker + id + seal.Hex(8, "clone", req.InstanceID, id)
 }
 
-// cloneSource is the instance a clone's (or a drill's) name says it was
-// cloned from, if the name carries the function's MAC.
+// cloneSource is the instance a clone's (or a drill's, a switch's) name
+// says it was cloned from, if the name carries the function's MAC.
 func cloneSource(seal *Seal, name string) (string, bool) {
-	if src, _, ok := drillOf(seal, name); ok {
+	if src, _, _, ok := drillOf(seal, name); ok {
 		return src, true
 	}
-	if src, _, ok := switchOf(seal, name); ok {
+	if src, _, _, ok := switchOf(seal, name); ok {
 		return src, true
 	}
 	src, rest, ok := strings.Cut(name, cloneMarker)
@@ -57,23 +57,88 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 	return src, seal.VerifyHex(rest[8:], "clone", src, rest[:8])
 }
 
-// cloneNameOf is the name of the instance a job orders: its clone's, or
-// its drill's.
+// made is an instance the function made, read from its signed name: its
+// kind (clone, drill, switch), its source, and the times a drill's or a
+// switch's name records.
+type made struct {
+	kind   string // ModeClone, ModeDrill or ModeSwitch
+	source string
+	// A drill: its start (at) and its backup's (backup). A switch: the
+	// state it holds (at) and its order (ordered).
+	at, backup, ordered time.Time
+}
+
+// madeOf reads an instance the function made. A drill's or a switch's
+// clone, which the sweep releases or switches to, must also be what its
+// name says by facts that cannot be given to another instance afterwards:
+// created within minutes of its order, and not its source. A past clone's
+// name, given by a rename to an older instance, is then no one's.
+func (s *Service) madeOf(c Instance) (made, bool) {
+	seal := s.Settings.Seal
+	var m made
+	var orderedAt time.Time
+	var window time.Duration
+	if src, at, b, ok := drillOf(seal, c.Name); ok {
+		// Ordered at its start, or when its plan was approved.
+		m, orderedAt, window = made{kind: ModeDrill, source: src, at: at, backup: b}, at, s.Settings.ApprovalTTL+10*time.Minute
+	} else if src, state, ordered, ok := switchOf(seal, c.Name); ok {
+		m, orderedAt, window = made{kind: ModeSwitch, source: src, at: state, ordered: ordered}, ordered, 10*time.Minute
+	} else if src, ok := cloneSource(seal, c.Name); ok {
+		return made{kind: ModeClone, source: src}, true
+	} else {
+		return made{}, false
+	}
+	created := c.Created
+	ok := c.ID != m.source && !created.IsZero() &&
+		!created.Before(orderedAt.Add(-time.Minute)) && created.Before(orderedAt.Add(window))
+	return m, ok
+}
+
+// cloneNameOf is the name of the instance a job orders: its clone's, its
+// drill's or its switch's.
 func (s *Service) cloneNameOf(job Job) string {
 	if job.Request.Drill() {
-		return drillName(s.Settings.Seal, job.Request.InstanceID, s.drillTime(job))
+		return drillName(s.Settings.Seal, job.Request.InstanceID, s.drillTime(job), job.backupStart)
 	}
 	if job.Request.Switch() {
-		return switchName(s.Settings.Seal, job.Request.InstanceID, job.switchAt)
+		return switchName(s.Settings.Seal, job.Request.InstanceID, job.switchAt, s.Now())
 	}
 	return cloneName(s.Settings.Seal, job.Request)
 }
 
+// earlierClone finds the clone an earlier delivery ordered for the job: a
+// clone by its name; a switch's by the state it holds; for a drill, any
+// drill of the instance still within its life (one drill of an instance
+// at a time, so that an event without a time of its own, whose deliveries
+// name it differently, orders one).
+func (s *Service) earlierClone(ctx context.Context, job Job, region string) (string, []string, error) {
+	req := job.Request
+	if !req.Drill() && !req.Switch() {
+		name := s.cloneNameOf(job)
+		ids, err := s.findClone(ctx, s.Redis, region, name)
+		return name, ids, err
+	}
+	list, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.Now()
+	for _, c := range list {
+		m, ok := s.madeOf(c)
+		switch {
+		case !ok || m.source != req.InstanceID || c.Status < 0 || m.kind != req.Mode:
+		case req.Drill() && !m.at.Before(now.Add(-s.Settings.Life.DrillMaxLife)):
+			return c.Name, []string{c.ID}, nil
+		case req.Switch() && m.at.Equal(job.switchAt.Truncate(time.Second)):
+			return c.Name, []string{c.ID}, nil
+		}
+	}
+	return s.cloneNameOf(job), nil, nil
+}
+
 // cloneFound looks for the clone of this request in the instance list.
 func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
-	lr := s.Redis
-	name := s.cloneNameOf(job)
-	ids, err := s.findClone(ctx, lr, res.Region, name)
+	name, ids, err := s.earlierClone(ctx, job, res.Region)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier clone; not cloning")
 		return true

@@ -26,27 +26,30 @@ import (
 // at the latest RESTORE_DRILL_MAX_LIFE after the start, so that no drill
 // leaves a billed instance behind.
 
-// drillMarker joins the source's ID and the drill's start in its clone's
-// name: "<source>-drill-<start, 8 hex digits of unix seconds><mac>".
+// drillMarker joins the source's ID, the drill's start and the start of
+// the backup it clones in its clone's name:
+// "<source>-drill-<start><backup start><mac>", each time 8 hex digits of
+// Unix seconds, so that the sweep knows what the drill ordered.
 const drillMarker = "-drill-"
 
-func drillName(seal *Seal, instanceID string, at time.Time) string {
-	ts := fmt.Sprintf("%08x", at.Unix())
+func drillName(seal *Seal, instanceID string, at, backupStart time.Time) string {
+	ts := fmt.Sprintf("%08x%08x", at.Unix(), backupStart.Unix())
 	return instanceID + drillMarker + ts + seal.Hex(8, "drill", instanceID, ts)
 }
 
-// drillOf reads a drill's clone name: its source and start, if the name
-// carries the function's MAC.
-func drillOf(seal *Seal, name string) (src string, at time.Time, ok bool) {
+// drillOf reads a drill's clone name: its source, start and backup's
+// start, if the name carries the function's MAC.
+func drillOf(seal *Seal, name string) (src string, at, backupStart time.Time, ok bool) {
 	src, rest, ok := strings.Cut(name, drillMarker)
-	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || !seal.VerifyHex(rest[8:], "drill", src, rest[:8]) {
-		return "", time.Time{}, false
+	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 24 || !seal.VerifyHex(rest[16:], "drill", src, rest[:16]) {
+		return "", time.Time{}, time.Time{}, false
 	}
-	sec, err := strconv.ParseInt(rest[:8], 16, 64)
-	if err != nil {
-		return "", time.Time{}, false
+	a, err1 := strconv.ParseInt(rest[:8], 16, 64)
+	b, err2 := strconv.ParseInt(rest[8:16], 16, 64)
+	if err1 != nil || err2 != nil {
+		return "", time.Time{}, time.Time{}, false
 	}
-	return src, time.Unix(sec, 0).UTC(), true
+	return src, time.Unix(a, 0).UTC(), time.Unix(b, 0).UTC(), true
 }
 
 // drillTime is when a drill began: its event's time (so that every
@@ -76,24 +79,34 @@ type Drill struct {
 // (restore.drill.failed, not restore.failed: nothing was restored).
 func (d *Drill) outcome() bool { return d != nil }
 
-// sweepDrill takes a drill's clone one step: verify and report once it
-// runs, then release it; report a clone that never came up (its clone
-// task failed), and release any clone of a drill older than its maximum
-// life. Every message of one drill has one id: its outcome, sent again
-// until its clone is released, is one outcome. A released clone (status
-// below 0) is done with.
-func (s *Service) sweepDrill(ctx context.Context, c Instance, srcTasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
-	src, at, _ := drillOf(s.Settings.Seal, c.Name)
+// sweepDrill takes a drill's clone one step, so that every drill has
+// exactly one outcome, under one id, and leaves no billed clone behind:
+//
+//   - within its life, once the clone runs: its data verified, the outcome
+//     sent (passed or failed), and only then the clone released; a sweep
+//     that cannot send it finds the clone again and sends the same;
+//   - past its life, never verified late: restore.drill.failed
+//     (DrillTimedOut), and the clone released whether that could be sent
+//     or not (billing); a release that began past the life says the
+//     outcome was that one, so later sweeps send it until it is out;
+//   - released by the function within its life: its outcome was sent
+//     first, and nothing more is said; released otherwise (its clone task
+//     failed, or someone released it before it was verified):
+//     restore.drill.failed.
+func (s *Service) sweepDrill(ctx context.Context, c Instance, m made, cloneTasks, srcTasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
+	src, at := m.source, m.at
 	region := w.region
 	maxLife := s.Settings.Life.DrillMaxLife
+	expires := at.Add(maxLife)
 	d := &Drill{CloneID: c.ID, BegunAt: at}
-	r := Result{InstanceID: src, Region: region, BackupID: "", Life: &Life{NewInstanceIDs: []string{c.ID}, Drill: d,
+	r := Result{InstanceID: src, Region: region, Life: &Life{NewInstanceIDs: []string{c.ID}, Drill: d,
 		eventID: uuid.FromName(fmt.Sprintf("%s/drill/%s", src, c.Name))}}
 	log = log.With("drillClone", c.ID)
-	if b, err := s.chooseBackup(ctx, region, src, at); err == nil {
-		start := b.StartTime.UTC()
-		rpo := int64(at.Sub(b.StartTime).Seconds())
-		d.BackupID, d.BackupStart, d.RPOSeconds, r.BackupID = b.ID, &start, &rpo, b.ID
+	bs := m.backup.UTC()
+	rpo := int64(at.Sub(bs).Seconds())
+	d.BackupStart, d.RPOSeconds = &bs, &rpo
+	if b, err := s.lookupBackupAt(ctx, region, src, bs); err == nil {
+		d.BackupID, r.BackupID = b.ID, b.ID
 	}
 	outcome := func(err error) {
 		if err != nil {
@@ -103,55 +116,68 @@ func (s *Service) sweepDrill(ctx context.Context, c Instance, srcTasks []Task, w
 			r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"drill.passed"
 		}
 	}
+	timedOut := func() {
+		outcome(failure.E(failure.Unavailable, failure.Code("DrillTimedOut"), fmt.Sprintf(
+			"drill of %s: its clone %s was not verified within RESTORE_DRILL_MAX_LIFE (%s): released", src, c.ID, maxLife)))
+	}
+	release, releasing := newestTask(cloneTasks, DestroyTask)
 	switch {
-	case c.Status < 0:
-		// Released (by a sweep, after its outcome was sent), or it never
-		// came up: then its clone task failed, and that is reported.
-		t, ok := drillTask(srcTasks, at)
-		if !ok || t.Result != 4 || !w.reports(t.EndTime) {
+	case releasing && release.StartTime.Before(expires):
+		return // released after its outcome was sent
+	case releasing:
+		// Released past its life: its outcome is DrillTimedOut, sent
+		// until it is out (the windows of the release).
+		if !w.reports(release.StartTime) {
 			return
 		}
-		outcome(failure.E(failure.Unavailable, failure.Code("DrillFailed"), fmt.Sprintf(
-			"drill of %s: its clone %s did not come up (clone task %d failed): the backup %s could not be restored", src, c.ID, t.ID, d.BackupID)))
+		timedOut()
 		s.emitLife(ctx, &r, log)
 		add(r)
 		return
-	case w.at.Sub(at) >= maxLife:
-		// Past its life, whatever it became: released, never verified
-		// late (its outcome then would contradict this one).
-		outcome(failure.E(failure.Unavailable, failure.Code("DrillTimedOut"), fmt.Sprintf(
-			"drill of %s: its clone %s was not verified within RESTORE_DRILL_MAX_LIFE (%s; status %d): released", src, c.ID, maxLife, c.Status)))
-	case c.Running():
-		v := s.verifyData(ctx, c, src, region, d.BackupStart, time.Time{}, log)
-		now := s.Now()
-		rto := int64(now.Sub(at).Seconds())
-		d.VerifiedAt, d.RTOSeconds, r.Life.Verification = &now, &rto, v
-		switch {
-		case v == nil:
-			outcome(failure.E(failure.Config, failure.Code("DrillNotVerified"), fmt.Sprintf(
-				"drill of %s: the clone %s runs, but RESTORE_VERIFY is off: a drill is its data verified", src, c.ID)))
-		case !v.Checked || !v.Verified:
-			outcome(failure.E(failure.Unavailable, failure.Code("DrillFailed"), fmt.Sprintf(
-				"drill of %s: the clone %s of backup %s runs, but its data does not check out: %s", src, c.ID, d.BackupID, v.Reason)))
-		default:
-			outcome(nil)
-			r.Reason = fmt.Sprintf("drill of %s: backup %s cloned into %s and its data verified (%d keys), %d s after the drill began; the backup was %d s old",
-				src, d.BackupID, c.ID, v.Keys, rto, deref(d.RPOSeconds))
+	case c.Status < 0:
+		// Not released by the function: its clone never came up, or
+		// someone released it before it was verified.
+		if !w.reports(at) {
+			return
 		}
-	default:
+		why := "its clone %s was released (or isolated) before it was verified"
+		if t, ok := drillTask(srcTasks, at); ok && t.Result == 4 {
+			why = fmt.Sprintf("its clone %%s did not come up (clone task %d failed)", t.ID)
+		}
+		outcome(failure.E(failure.Unavailable, failure.Code("DrillFailed"), fmt.Sprintf("drill of %s: "+why+": the backup could not be proven to restore", src, c.ID)))
+		s.emitLife(ctx, &r, log)
+		add(r)
+		return
+	case !w.at.Before(expires):
+		timedOut()
+		s.emitLife(ctx, &r, log)
+		s.release(ctx, region, c.ID, log) // whether sent or not: no billed clone left
+		add(r)
+		return
+	case !c.Running():
 		return // cloning: the next sweep
 	}
-	// The outcome first: a clone is released only once its outcome is on
-	// the queue, so that a sweep that fails to send it finds the clone
-	// again and sends the same outcome (the same id); but never later than
-	// the drill's maximum life.
+	v := s.verifyData(ctx, c, src, region, &bs, time.Time{}, log)
+	now := s.Now()
+	rto := int64(now.Sub(at).Seconds())
+	d.VerifiedAt, d.RTOSeconds, r.Life.Verification = &now, &rto, v
+	switch {
+	case v == nil:
+		outcome(failure.E(failure.Config, failure.Code("DrillNotVerified"), fmt.Sprintf(
+			"drill of %s: the clone %s runs, but RESTORE_VERIFY is off: a drill is its data verified", src, c.ID)))
+	case !v.Checked || !v.Verified:
+		outcome(failure.E(failure.Unavailable, failure.Code("DrillFailed"), fmt.Sprintf(
+			"drill of %s: the clone %s of backup %s runs, but its data does not check out: %s", src, c.ID, d.BackupID, v.Reason)))
+	default:
+		outcome(nil)
+		r.Reason = fmt.Sprintf("drill of %s: backup %s cloned into %s and its data verified (%d keys), %d s after the drill began; the backup was %d s old",
+			src, d.BackupID, c.ID, v.Keys, rto, rpo)
+	}
+	// The outcome first: the clone is released only once it is on the
+	// queue, so that a sweep that fails to send it finds the clone again.
 	s.emitLife(ctx, &r, log)
-	if r.MessageID != "" || w.at.Sub(at) >= maxLife {
-		if _, _, err := s.Redis.DestroyPostpaidInstance(ctx, region, c.ID); err != nil {
-			log.Warn("drill.releaseFailed", "detail", "the drill's clone could not be released: the next sweep tries again", "error", err.Error())
-		} else {
-			log.Info("drill.released", "detail", "the drill's clone was released", "status", string(r.Status))
-		}
+	if r.MessageID != "" {
+		s.release(ctx, region, c.ID, log)
 	}
 	add(r)
 }
@@ -167,11 +193,4 @@ func drillTask(tasks []Task, at time.Time) (Task, bool) {
 		}
 	}
 	return Task{}, false
-}
-
-func deref(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

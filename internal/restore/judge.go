@@ -129,7 +129,7 @@ func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal
 	}
 	if asked == nil && restoreTask == nil && undo == nil {
 		for _, c := range w.clones {
-			if _, _, drill := drillOf(seal, c.Name); !drill {
+			if _, _, _, drill := drillOf(seal, c.Name); !drill {
 				st.NewInstanceIDs, st.Phase = []string{c.ID}, clonePhase(c)
 				return st, nil, nil
 			}

@@ -79,7 +79,7 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 	safety := SafetyBackup{ID: "undo-1", Restores: "b-1", StartTime: at(-30), EndTime: at(-29), Status: 2, InstanceID: id}
 	waiting := SafetyBackup{ID: "undo-2", Restores: "b-2", StartTime: at(-5), Status: 1, InstanceID: id}
 	clone := Instance{ID: "crs-clone001", Name: cloneName(testSeal, Request{InstanceID: id, BackupID: "b-3"}), Status: 0}
-	drill := Instance{ID: "crs-drill001", Name: drillName(testSeal, id, at(-1)), Status: 2}
+	drill := Instance{ID: "crs-drill001", Name: drillName(testSeal, id, at(-1), at(-600)), Status: 2}
 	inst := Instance{ID: id, Status: 2}
 	mk := func(tasks []Task, safety []SafetyBackup, clones ...Instance) world {
 		return world{instances: []Instance{inst}, clones: clones, tasks: map[string][]Task{id: tasks}, safety: map[string][]SafetyBackup{id: safety}}
@@ -123,9 +123,10 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 // function's; and the clone's switches are read in order.
 func TestSwitchNamesAndSwitches(t *testing.T) {
 	at := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
-	name := switchName(testSeal, "crs-5a4py64p", at)
-	if src, got, ok := switchOf(testSeal, name); !ok || src != "crs-5a4py64p" || !got.Equal(at) {
-		t.Fatalf("%s: %s %s %v", name, src, got, ok)
+	ordered := at.Add(48 * time.Hour)
+	name := switchName(testSeal, "crs-5a4py64p", at, ordered)
+	if src, got, o, ok := switchOf(testSeal, name); !ok || src != "crs-5a4py64p" || !got.Equal(at) || !o.Equal(ordered) {
+		t.Fatalf("%s: %s %s %s %v", name, src, got, o, ok)
 	}
 	if src, ok := cloneSource(testSeal, name); !ok || src != "crs-5a4py64p" {
 		t.Errorf("a switch clone is not followed as a clone: %s %v", src, ok)
@@ -133,10 +134,10 @@ func TestSwitchNamesAndSwitches(t *testing.T) {
 	for _, forged := range []string{
 		strings.Replace(name, "crs-5a4py64p", "crs-1amp2588", 1),
 		name[:len(name)-1] + "0",
-		switchName(seal.New("someone-elses-key-of-thirty-two-chars"), "crs-5a4py64p", at),
+		switchName(seal.New("someone-elses-key-of-thirty-two-chars"), "crs-5a4py64p", at, ordered),
 		strings.Replace(name, switchMarker, drillMarker, 1),
 	} {
-		if _, _, ok := switchOf(testSeal, forged); ok {
+		if _, _, _, ok := switchOf(testSeal, forged); ok {
 			t.Errorf("forged %s taken for the function's", forged)
 		}
 	}

@@ -63,7 +63,9 @@ func (s *Service) observe(ctx context.Context, region, only string, from, to tim
 		return w, err
 	}
 	for _, in := range all {
-		if src, ok := cloneSource(s.Settings.Seal, in.Name); ok && s.Settings.allowed(src) && (only == "" || src == only) {
+		// A drill's clone is followed, and released, even once its source
+		// has left the allow-list: it is the function's, and billed.
+		if m, ok := s.madeOf(in); ok && (m.kind == ModeDrill || s.Settings.allowed(m.source)) && (only == "" || m.source == only) {
 			w.clones = append(w.clones, in)
 		}
 		if s.Settings.allowed(in.ID) && (only == "" || in.ID == only) {
@@ -91,10 +93,13 @@ func (s *Service) observe(ctx context.Context, region, only string, from, to tim
 		return nil
 	}
 	if only != "" {
-		return w, read(only)
+		err := read(only)
+		w.clones = s.ordered(w)
+		return w, err
 	}
 	err = read("")
 	if failure.KindOf(err) != failure.Forbidden {
+		w.clones = s.ordered(w)
 		return w, err
 	}
 	log.Info("observe.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
@@ -105,7 +110,33 @@ func (s *Service) observe(ctx context.Context, region, only string, from, to tim
 	for _, in := range append(append([]Instance(nil), w.instances...), w.clones...) {
 		g.Go(func() error { return read(in.ID) })
 	}
-	return w, g.Wait()
+	err = g.Wait()
+	w.clones = s.ordered(w)
+	return w, err
+}
+
+// ordered keeps the clones of the world that its sources' task lists show
+// ordered: a drill's or a switch's clone only where a clone task of its
+// source started within a minute of its creation. An instance created
+// otherwise and named like one (a rename) is never released or switched.
+func (s *Service) ordered(w world) []Instance {
+	var out []Instance
+	for _, c := range w.clones {
+		if m, _ := s.madeOf(c); m.kind == ModeClone || cloneTaskAt(w.tasks[m.source], c.Created) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cloneTaskAt reports whether a clone task started within a minute of t.
+func cloneTaskAt(tasks []Task, t time.Time) bool {
+	for _, x := range tasks {
+		if d := x.StartTime.Sub(t); x.Kind == CloneTask && d > -time.Minute && d < time.Minute {
+			return true
+		}
+	}
+	return false
 }
 
 // The instance's task list is what "never twice" (findStarted) and the
@@ -328,6 +359,25 @@ func notRestorable(b Backup) string {
 		return fmt.Sprintf("has status %d, not restorable", b.Status)
 	}
 	return ""
+}
+
+// lookupBackupAt finds the backup of an instance that started at start
+// (to the second): a drill's, whose name records its start.
+func (s *Service) lookupBackupAt(ctx context.Context, region, instanceID string, start time.Time) (Backup, error) {
+	var found *Backup
+	err := s.eachBackup(ctx, region, instanceID, start.Add(-time.Minute), start.Add(time.Minute), func(b Backup) bool {
+		if b.StartTime.Truncate(time.Second).Equal(start.Truncate(time.Second)) {
+			found = &b
+		}
+		return found == nil
+	})
+	if err == nil && found == nil {
+		err = failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), fmt.Sprintf("no backup of %s started at %s", instanceID, start.Format(time.RFC3339)))
+	}
+	if err != nil {
+		return Backup{}, err
+	}
+	return *found, nil
 }
 
 // lookupBackup finds one backup by ID: around its known start time, or

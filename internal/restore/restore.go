@@ -64,8 +64,9 @@ type Job struct {
 	Since time.Time
 	// seen is this run's reading of the instance's task list (observe.go).
 	seen *sighting
-	// switchAt is the state a switch restores (switch.go).
-	switchAt time.Time
+	// switchAt is the state a switch restores (switch.go); backupStart,
+	// the start of the backup "latest" chose (a drill's name records it).
+	switchAt, backupStart time.Time
 	// Key identifies the event (and the restore within it) for the warm
 	// container's memory; "" if it has no identity.
 	Key string

@@ -159,11 +159,15 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	}
 	for _, c := range world.clones {
 		g.Go(func() error {
-			src, _ := cloneSource(s.Settings.Seal, c.Name)
-			if _, _, ok := switchOf(s.Settings.Seal, c.Name); ok && s.sweepSwitch(ctx, c, world.instance(src), world.tasks[c.ID], world.tasks[src], w, log.With("instanceId", c.ID), add) {
-				return nil
+			m, _ := s.madeOf(c) // observe kept only the function's own
+			log := log.With("instanceId", c.ID)
+			switch {
+			case m.kind == ModeDrill:
+				s.sweepDrill(ctx, c, m, world.tasks[c.ID], world.tasks[m.source], w, log, add)
+			case m.kind == ModeSwitch && s.sweepSwitch(ctx, c, m, world.instance(m.source), world.tasks[c.ID], world.tasks[m.source], w, log, add):
+			default:
+				s.sweepClone(ctx, lr, c, world.tasks[m.source], w, log, add)
 			}
-			s.sweepClone(ctx, lr, c, world.tasks[src], w, log.With("instanceId", c.ID), add)
 			return nil
 		})
 	}
@@ -441,10 +445,6 @@ func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
 func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
-	if _, _, ok := drillOf(s.Settings.Seal, c.Name); ok {
-		s.sweepDrill(ctx, c, tasks, w, log, add)
-		return
-	}
 	region := w.region
 	src, _ := cloneSource(s.Settings.Seal, c.Name)
 	var last Task

@@ -35,23 +35,28 @@ import (
 
 const switchMarker = "-switch-"
 
-func switchName(seal *Seal, instanceID string, at time.Time) string {
-	ts := fmt.Sprintf("%08x", at.Unix())
+// switchName is "<source>-switch-<state><ordered><mac>": the time of the
+// state the clone holds and when it was ordered, each 8 hex digits of
+// Unix seconds.
+func switchName(seal *Seal, instanceID string, state, ordered time.Time) string {
+	ts := fmt.Sprintf("%08x%08x", state.Unix(), ordered.Unix())
 	return instanceID + switchMarker + ts + seal.Hex(8, "switch", instanceID, ts)
 }
 
-// switchOf reads a switch clone's name: its source and the time of the
-// state it holds, if the name carries the function's MAC.
-func switchOf(seal *Seal, name string) (src string, at time.Time, ok bool) {
+// switchOf reads a switch clone's name: its source, the time of the state
+// it holds and when it was ordered, if the name carries the function's
+// MAC.
+func switchOf(seal *Seal, name string) (src string, state, ordered time.Time, ok bool) {
 	src, rest, ok := strings.Cut(name, switchMarker)
-	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || !seal.VerifyHex(rest[8:], "switch", src, rest[:8]) {
-		return "", time.Time{}, false
+	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 24 || !seal.VerifyHex(rest[16:], "switch", src, rest[:16]) {
+		return "", time.Time{}, time.Time{}, false
 	}
-	sec, err := strconv.ParseInt(rest[:8], 16, 64)
-	if err != nil {
-		return "", time.Time{}, false
+	a, err1 := strconv.ParseInt(rest[:8], 16, 64)
+	b, err2 := strconv.ParseInt(rest[8:16], 16, 64)
+	if err1 != nil || err2 != nil {
+		return "", time.Time{}, time.Time{}, false
 	}
-	return src, time.Unix(sec, 0).UTC(), true
+	return src, time.Unix(a, 0).UTC(), time.Unix(b, 0).UTC(), true
 }
 
 // PhaseSwitching: the clone's data checked out, and the addresses are
@@ -91,8 +96,8 @@ func switchesOf(tasks []Task) []Task {
 // runs; report the switch's end (succeeded, with the undo; or failed);
 // report a switch back's end. A clone that never ran is judged as any
 // clone (sweepClone). Every outcome has one id.
-func (s *Service) sweepSwitch(ctx context.Context, c, srcIn Instance, cloneTasks, srcTasks []Task, win sweepWindow, log *slog.Logger, add func(Result)) bool {
-	src, at, _ := switchOf(s.Settings.Seal, c.Name)
+func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Instance, cloneTasks, srcTasks []Task, win sweepWindow, log *slog.Logger, add func(Result)) bool {
+	src, at := m.source, m.at
 	sw := switchesOf(cloneTasks)
 	r := Result{InstanceID: src, Region: win.region, Life: &Life{NewInstanceIDs: []string{c.ID}}}
 	log = log.With("switchClone", c.ID)
@@ -218,10 +223,11 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 	var sw []Task
 	var cloneAt time.Time
 	for _, c := range list {
-		from, at, ok := switchOf(s.Settings.Seal, c.Name)
-		if !ok || from != src {
+		m, ok := s.madeOf(c)
+		if !ok || m.kind != ModeSwitch || m.source != src {
 			continue
 		}
+		at := m.ordered
 		tasks, err := retry(ctx, s, func() ([]Task, error) {
 			return s.Redis.DescribeTasks(ctx, res.Region, c.ID, s.Now().Add(-30*24*time.Hour), s.Now().Add(time.Minute))
 		})
