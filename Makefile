@@ -57,9 +57,13 @@ run-life: build
 # take it too) keeps the clone's folder out of the build cache's keys: a new
 # clone or worktree reuses what another compiled, instead of compiling every
 # package again, with the race detector and for fuzzing.
+#
+# vet and the fuzz targets run at a lower priority (NICE): they only
+# compute, while the tests wait on time; the CPU goes to the tests first,
+# and vet and fuzzing take what the tests leave while they wait.
 test: export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
 test:
-	@$(MAKE) --no-print-directory -j3 --output-sync=target vet unit fuzz-short
+	@$(MAKE) --no-print-directory -j3 --output-sync=target NICE='nice -n 10' vet unit fuzz-short
 
 ## nodesdk: where node is, Tencent's Node.js SDK (test only: cmd/cloudemu checks it against the emulator); make test needs it there
 NODESDK := tools/nodesdk
@@ -72,9 +76,10 @@ nodesdk:
 # function's go.mod lists only what the deployed binary uses.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
+NICE ?=
 vet:
-	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(NICE) $(GO) vet ./...
+	$(NICE) $(GO) run $(STATICCHECK) ./...
 
 ## redis: install redis-server (Debian's package), which the data tests run, if it is missing: as root with apt-get, else say the command
 # RUNLEVEL=1: the package's install script starts no redis-server service.
@@ -159,9 +164,9 @@ fuzz-short:
 	@set -e; mkdir -p $(DIST); built=; for t in $(FUZZ_TARGETS); do \
 		IFS=: read -r pkg name n <<< "$$t"; dir=$${pkg#./}; \
 		case " $$built " in *" $$dir "*) ;; *) \
-			$(GO) test -c -fuzz=. -o $(DIST)/$$dir-fuzz.test $$pkg; built="$$built $$dir";; esac; \
+			$(NICE) $(GO) test -c -fuzz=. -o $(DIST)/$$dir-fuzz.test $$pkg; built="$$built $$dir";; esac; \
 		echo "fuzz $$pkg $$name for $$n inputs"; \
-		(cd $$dir && $(CURDIR)/$(DIST)/$$dir-fuzz.test -test.run='^$$' -test.fuzz="^$$name$$" -test.fuzztime=$$n \
+		(cd $$dir && $(NICE) $(CURDIR)/$(DIST)/$$dir-fuzz.test -test.run='^$$' -test.fuzz="^$$name$$" -test.fuzztime=$$n \
 			-test.fuzzcachedir=$(FUZZCACHE)/$$dir -test.paniconexit0); \
 	done
 
