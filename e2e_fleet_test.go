@@ -13,6 +13,7 @@ import (
 // every restore's TaskId reaches the queue. How long it takes is make
 // bench's to measure (cmd/bench, "Fleet"), not a test's.
 func TestFleetUnderTheAccountLimits(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts 8 function processes")
 	}

@@ -27,6 +27,7 @@ func sweepTimer(t *testing.T, at time.Time) []byte {
 // restores once the backup is done and reports the end once the instance
 // runs again; every message carries the undo.
 func TestEndToEndAlarmLife(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.env["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	w.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 1500 * time.Millisecond, Prepare: 300 * time.Millisecond})

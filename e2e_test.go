@@ -113,6 +113,7 @@ func decodeResults(t *testing.T, b []byte) []restore.Result {
 // credentials in each invocation's Environment) against the emulator over
 // HTTP, with a timer, an API gateway and a CMQ event.
 func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	emu, demo := w.emu, w.demo
 	const secret = "e2e-webhook-secret"
@@ -193,6 +194,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 // restore (the newest backup before the alarm) runs in the function's own
 // asynchronous invocation, through the real binary.
 func TestEndToEndAlarmThroughGateway(t *testing.T) {
+	t.Parallel()
 	for _, fixture := range []string{"apigw-alarm.json", "functionurl-alarm.json"} {
 		t.Run(fixture, func(t *testing.T) {
 			w := newWorld(t)

@@ -10,6 +10,7 @@ import (
 // carries no alarm and no request, which must be answered 200
 // (platform-2026.md §4). It restores nothing and calls no cloud API.
 func TestCallbackCheckIsAnswered200AndDoesNothing(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, body, session string
 	}{
@@ -66,6 +67,7 @@ func TestCallbackCheckIsAnswered200AndDoesNothing(t *testing.T) {
 // refused like any call, and a body with any other field is read as a
 // request (a misspelt field is still a 400, not a silent 200).
 func TestCallbackCheckIsNoBackDoor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, _ := e.functionURL(functionURLEvent(t, "{}", nil))
 	if resp.StatusCode != 401 {

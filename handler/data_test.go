@@ -34,8 +34,10 @@ func dataEnv(t *testing.T) *env {
 // canary, in the succeeded message; a backup that holds other data than
 // its time says is reported restore.suspect with the numbers.
 func TestRestoredDataIsVerifiedAndAWrongBackupIsSuspect(t *testing.T) {
+	t.Parallel()
 	for _, wrong := range []bool{false, true} {
 		t.Run(fmt.Sprint("wrong backup=", wrong), func(t *testing.T) {
+			t.Parallel()
 			e := dataEnv(t)
 			inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
 			if wrong {

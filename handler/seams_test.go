@@ -31,6 +31,7 @@ func webhookPlanOf(t *testing.T, e *env, body string) *restore.Plan {
 
 // An approved clone plan clones: it never restores the instance in place.
 func TestApprovedClonePlanClonesAndNeverRestoresInPlace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_APPROVAL"] = "webhook"
 	e.vars["RESTORE_CLONE"] = "true"
@@ -53,6 +54,7 @@ func TestApprovedClonePlanClonesAndNeverRestoresInPlace(t *testing.T) {
 // "safetyBackup": false restores at once, one made with true takes the
 // backup first, whatever RESTORE_SAFETY_BACKUP says when it is approved.
 func TestApprovedPlanKeepsItsSafetyBackupChoice(t *testing.T) {
+	t.Parallel()
 	for _, safety := range []bool{false, true} {
 		t.Run(fmt.Sprint("safetyBackup=", safety), func(t *testing.T) {
 			e := newEnv(t)
@@ -79,6 +81,7 @@ func TestApprovedPlanKeepsItsSafetyBackupChoice(t *testing.T) {
 // A direct invocation shaped as a hand-off is not the function's own: it
 // cannot pass itself off as a webhook call, nor choose its time.
 func TestForgedHandoffIsRefusedAndRestoresNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_APPROVAL"] = "invoke"
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID)
@@ -103,6 +106,7 @@ func TestForgedHandoffIsRefusedAndRestoresNothing(t *testing.T) {
 // RESTORE_APPROVAL holds by channel: a request dressed as a timer event is
 // held like the direct invocation it is.
 func TestApprovalCannotBeEscapedByDressingTheEvent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_APPROVAL"] = "direct"
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID)
@@ -122,6 +126,7 @@ func TestApprovalCannotBeEscapedByDressingTheEvent(t *testing.T) {
 // A backup whose remark only reads like a safety backup's (anyone with
 // ManualBackupInstance may write one) never makes the sweep restore.
 func TestLookalikeSafetyRemarkNeverMakesTheSweepRestore(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.PasswordFreeInstanceID
 	e.emu.AddBackup(inst, cloudemu.Backup{ID: "165706999-5832225-1", StartTime: time.Now().Add(-2 * time.Second), Status: 2,
@@ -137,6 +142,7 @@ func TestLookalikeSafetyRemarkNeverMakesTheSweepRestore(t *testing.T) {
 // A request naming a region the sweep does not follow is refused before
 // any cloud call: accepted, its safety-backed restore would never happen.
 func TestRequestInARegionTheSweepDoesNotFollowIsRefused(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","region":"ap-shanghai"}`, e.demo.InstanceID))))
 	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "RegionNotSwept" || !strings.Contains(r.Error.Message, "RESTORE_REGIONS") {
@@ -154,7 +160,9 @@ func TestRequestInARegionTheSweepDoesNotFollowIsRefused(t *testing.T) {
 // arrived now: the platform's retry after a lost TaskId finds the first
 // delivery's restore instead of restoring again.
 func TestFutureEventTimeDoesNotHideTheFirstRestore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
+	e.timeout = 3 * time.Second // the undelivered TaskId is retried until the deadline nears
 	e.vars["RESTORE_SAFETY_BACKUP"] = "false"
 	ev := eventBridgeAlarm(t, e.demo.PasswordFreeInstanceID, time.Now().Add(10*time.Minute))
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
@@ -178,6 +186,7 @@ func TestFutureEventTimeDoesNotHideTheFirstRestore(t *testing.T) {
 // The status tells nothing of an instance outside the allow-list: asked
 // by its task, it answers exactly as for a task that does not exist.
 func TestStatusOfATaskOutsideTheAllowListIsNotFound(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID))))
 	if r.Status != restore.Accepted {
@@ -201,6 +210,7 @@ func TestStatusOfATaskOutsideTheAllowListIsNotFound(t *testing.T) {
 // One clone request, replayed under other Idempotency-Keys, orders one
 // billed instance.
 func TestCloneRequestReplayedUnderOtherKeysOrdersOneClone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
 	e.vars["RESTORE_MAX_CLONES"] = "5"
@@ -227,6 +237,7 @@ func TestCloneRequestReplayedUnderOtherKeysOrdersOneClone(t *testing.T) {
 // A clone counts against the budget as a restore does, across
 // invocations: clone requests beyond it are held, not ordered.
 func TestClonesCountAgainstTheBudgetAcrossInvocations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
 	e.vars["RESTORE_MAX_CLONES"] = "5"
@@ -247,6 +258,7 @@ func TestClonesCountAgainstTheBudgetAcrossInvocations(t *testing.T) {
 // Redis 2.8 cannot be cloned (Tencent's cloning guide): refused with the
 // way out, before anything is ordered.
 func TestRedis28IsNotCloned(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
@@ -259,6 +271,7 @@ func TestRedis28IsNotCloned(t *testing.T) {
 // A status GET's signature covers its query: the signature of one question
 // does not answer another within its five minutes.
 func TestStatusSignatureCoversItsQuery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	asked := map[string]string{"instanceId": e.demo.InstanceID}
 	sig := handler.SignQuery(webhookSecret, time.Now(), asked)
@@ -286,6 +299,7 @@ func TestStatusSignatureCoversItsQuery(t *testing.T) {
 // safety backup may have been taken, so it is not taken again, the
 // outcome is unknown (not "nothing was restored"), and the retry finds it.
 func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
 	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Reset: true, AfterCommit: true}}})
@@ -317,6 +331,7 @@ func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
 // was done: the restore is never started late; it is reported expired,
 // with one id however often the sweep looks.
 func TestSafetyBackupDoneDuringASweepOutageExpiresAndIsNeverStartedLate(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))))
@@ -347,6 +362,7 @@ func TestSafetyBackupDoneDuringASweepOutageExpiresAndIsNeverStartedLate(t *testi
 // On the fast path the task list is read once before the call that starts
 // work: "never twice" and the budget are judged on the same reading.
 func TestTaskListIsReadOnceBeforeTheRestore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_BUDGET_REQUESTS"] = "3/1h"
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.PasswordFreeInstanceID))))
@@ -361,6 +377,7 @@ func TestTaskListIsReadOnceBeforeTheRestore(t *testing.T) {
 // A named backup that is not listed is refused before the safety backup:
 // no undo point is taken for a restore that cannot happen.
 func TestUnknownBackupIsRefusedBeforeTheSafetyBackup(t *testing.T) {
+	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"678362566696298532840000"}`, e.demo.InstanceID))))
 	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "BackupNotFound" || len(e.emu.ManualBackups()) != 0 {
