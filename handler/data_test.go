@@ -88,6 +88,7 @@ func TestRestoredDataIsVerifiedAndAWrongBackupIsSuspect(t *testing.T) {
 // holds another state than its time says fails the drill, and its clone
 // is released all the same.
 func TestDrillVerifiesTheNewestBackupAndReleasesItsClone(t *testing.T) {
+	t.Parallel()
 	for _, wrong := range []bool{false, true} {
 		t.Run(fmt.Sprint("wrong backup=", wrong), func(t *testing.T) {
 			e := dataEnv(t)
@@ -282,6 +283,7 @@ func TestARefusedKeyCountLeavesTheExpectedKeysUnknown(t *testing.T) {
 // clients find the instance as it was. A clone whose data does not check
 // out is never switched to.
 func TestCloneAndSwitchKeepsTheClientsAddressAndItsUndoSwitchesBack(t *testing.T) {
+	t.Parallel()
 	for _, wrong := range []bool{false, true} {
 		t.Run(fmt.Sprint("wrong backup=", wrong), func(t *testing.T) {
 			e := dataEnv(t)
@@ -390,6 +392,7 @@ func switchEnv(t *testing.T) (*env, string) {
 // longer serving, pay-as-you-go) is released, once, with a
 // restore.released message; the clone, serving, is not.
 func TestSwitchRetentionReleasesTheOldInstanceOnce(t *testing.T) {
+	t.Parallel()
 	e, body := switchEnv(t)
 	e.vars["RESTORE_SWITCH_RETENTION"] = "2s"
 	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
@@ -412,6 +415,7 @@ func TestSwitchRetentionReleasesTheOldInstanceOnce(t *testing.T) {
 // check out is released once reported, never switched to; without a
 // known password for a password-protected instance, no clone is ordered.
 func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
+	t.Parallel()
 	e, body := switchEnv(t)
 	e.vars["RESTORE_SWITCH_UNVERIFIED"] = "release"
 	inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
@@ -448,6 +452,7 @@ func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
 // Clone mode on real data: the new instance holds the backup's keys, and
 // the instance itself is left as it is.
 func TestCloneHoldsTheBackupsData(t *testing.T) {
+	t.Parallel()
 	e := dataEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 500 * time.Millisecond, Clone: time.Second})

@@ -392,6 +392,7 @@ func TestUnknownBackupIsRefusedBeforeTheSafetyBackup(t *testing.T) {
 // steps; an instance named like a switch clone or a drill by someone else
 // is never switched to or released.
 func TestSwitchesAndDrillsKeepEveryGuard(t *testing.T) {
+	t.Parallel()
 	t.Run("approved switch plan", func(t *testing.T) {
 		e := newEnv(t)
 		e.vars["RESTORE_APPROVAL"] = "webhook"
