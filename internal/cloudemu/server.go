@@ -97,9 +97,14 @@ func product(scope, version string) string {
 	return scope
 }
 
-// ServeHTTP answers one API 3.0 request. Order: count, fault,
+// ServeHTTP answers one API 3.0 request (or one of the data flow, at
+// DataflowPath: dataflow.go). Order: count, fault,
 // authenticate, throttle, route, act; an AfterCommit fault then spoils the answer.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == DataflowPath {
+		e.serveDataflow(w, r) // TDMQ CMQ's HTTP data flow: dataflow.go
+		return
+	}
 	action := r.Header.Get("X-TC-Action")
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 
