@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -42,7 +41,7 @@ func (f *fleetSection) table() *table {
 	t.row("lost: never restored (0)", r.Lost)
 	t.row("failed or unknown (0)", fmt.Sprintf("%d (last results: %s)", r.FailedOrUnknown, statusText(r.Statuses)))
 	t.row("TaskIds not on the queue (0)", r.Undelivered)
-	t.row("outcome messages sent by (RESTORE_QUEUE_API)", fmt.Sprintf("%s (%s)", countsText(r.Sent), cmp.Or(r.QueueAPI, "default")))
+	t.row("outcome messages sent by (RESTORE_QUEUE_API)", fmt.Sprintf("%s (%s)", byAction(r.Sent), cmp.Or(r.QueueAPI, "default")))
 	t.row("invocations (redelivered)", fmt.Sprintf("%d (%d)", r.Invocations, r.Redelivered))
 	t.row("time to the last restore accepted", fmt.Sprintf("%.1f s", r.LastAccepted.Seconds()))
 	t.row("floor (N / 20 s)", fmt.Sprintf("%.1f s", r.Floor().Seconds()))
@@ -127,17 +126,4 @@ func (f *fleetSection) boundText() string {
 			b.Action, b.Calls, float64(b.Calls)/float64(f.Instances), b.Limit, b.Least.Seconds(), b.Least.Seconds()/f.Floor().Seconds(), b.Achieved, 100*b.Achieved/float64(b.Limit)))
 	}
 	return strings.Join(parts, "; next, ")
-}
-
-// countsText is "SendMessage 1000, SendCmqMsg 3", most first.
-func countsText(m map[string]int) string {
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(m[b]-m[a], strings.Compare(a, b)) })
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }

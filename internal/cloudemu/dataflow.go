@@ -88,23 +88,9 @@ func (e *Emulator) serveDataflow(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	p, perr := dataflowParams(r, body, readErr)
 	action := p.Get("Action")
-
-	e.mu.Lock()
-	e.calls[action]++
-	f := e.pickFault(action)
-	if f != (Fault{}) {
-		e.faultLog = append(e.faultLog, InjectedFault{Action: action, Fault: f, Body: string(body)})
-	}
-	e.mu.Unlock()
-
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	f, ok := e.arrive(r, action, body)
+	if !ok {
+		return
 	}
 	if f.failsResponse() && !f.AfterCommit {
 		e.answerDataflowFault(w, f)

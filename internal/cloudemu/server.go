@@ -107,24 +107,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.Header.Get("X-TC-Action")
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-
-	e.mu.Lock()
-	e.calls[action]++
-	f := e.pickFault(action)
-	if f != (Fault{}) {
-		e.faultLog = append(e.faultLog, InjectedFault{Action: action, Fault: f, Body: string(body)})
-	}
-	e.mu.Unlock()
-
-	if f.Delay > 0 {
-		// Real time on purpose: the delay is seen by the client's timeouts.
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	f, ok := e.arrive(r, action, body)
+	if !ok {
+		return
 	}
 	if f.failsResponse() && !f.AfterCommit {
 		e.answerFault(w, f)
@@ -149,6 +134,29 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, resp)
+}
+
+// arrive counts a request of action, picks its fault and waits out the
+// fault's delay; false: the client left meanwhile.
+func (e *Emulator) arrive(r *http.Request, action string, body []byte) (Fault, bool) {
+	e.mu.Lock()
+	e.calls[action]++
+	f := e.pickFault(action)
+	if f != (Fault{}) {
+		e.faultLog = append(e.faultLog, InjectedFault{Action: action, Fault: f, Body: string(body)})
+	}
+	e.mu.Unlock()
+	if f.Delay > 0 {
+		// Real time on purpose: the delay is seen by the client's timeouts.
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return f, false
+		}
+	}
+	return f, true
 }
 
 func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr error) (any, *apiError) {
