@@ -7,7 +7,6 @@ import (
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
 )
@@ -48,7 +47,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 	inv.svc = &restore.Service{
 		Settings: cfg.Settings(),
 		Redis:    own,
-		Outbox:   outbox{session: own, cfg: cfg},
+		Outbox:   own.Outbox(cfg),
 		Memory:   h.Memory,
 		Verifier: verifier{counts: own},
 		Runtime:  h.Runtime,
@@ -82,17 +81,4 @@ func (inv *invocation) service(ctx context.Context) *restore.Service {
 	svc.Redis = assumed
 	svc.Verifier = verifier{counts: assumed} // the instances' account counts their keys
 	return svc
-}
-
-// outbox sends outcome messages to the configured queue or topic.
-type outbox struct {
-	session *cloud.Session
-	cfg     *config.Config
-}
-
-func (o outbox) Publish(ctx context.Context, region, body string, tags []string) (string, error) {
-	if o.cfg.Queue != "" {
-		return o.session.SendQueue(ctx, region, o.cfg.Queue, body)
-	}
-	return o.session.PublishTopic(ctx, region, o.cfg.Topic, body, tags)
 }

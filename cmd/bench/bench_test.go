@@ -237,3 +237,18 @@ func TestMutationSectionIsKept(t *testing.T) {
 		t.Errorf("kept %q from a report without the section", got)
 	}
 }
+
+// Through the data flow, the queue's sends are bounded by the queue's
+// 5,000 a second, not the role's 10: they are the last bound, not the
+// first.
+func TestFleetBoundsTakeTheDataflowAtTheQueuesLimit(t *testing.T) {
+	f := &fleetSection{fleet.Result{Instances: 1000, Wall: 60 * time.Second,
+		Calls: map[string]int{"RestoreInstance": 1000, "DescribeTaskList": 1010, "SendMessage": 1000}}}
+	bs := f.bounds()
+	if len(bs) != 3 || bs[0].Action != "DescribeTaskList" || bs[2].Action != "SendMessage" {
+		t.Fatalf("bounds %+v: want DescribeTaskList first, SendMessage last", bs)
+	}
+	if b := bs[2]; b.Limit != 5000 || b.Least != 200*time.Millisecond {
+		t.Errorf("SendMessage %+v, want the queue's 5000 a second: 0.2 s", b)
+	}
+}

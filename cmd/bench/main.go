@@ -61,13 +61,18 @@ func main() {
 	fleetN := flag.Int("fleet", 1000, "instances of the fleet section, one alarm each")
 	fleetC := flag.Int("fleet-containers", 16, "function processes the fleet's alarms are delivered to at once")
 	fleetOnly := flag.Bool("fleet-only", false, "measure only the fleet section")
+	fleetQueue := flag.String("fleet-queue-api", "dataflow", "RESTORE_QUEUE_API of the fleet section: dataflow (docs/fleet.md: a fleet's messages) or cloudapi")
 	callsOnly := flag.Bool("calls-only", false, "measure only the API calls per restore")
 	flag.Parse()
 	if *starts < 1 || *warm < 1 || *fleetN < 1 || *fleetC < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -starts, -warm, -fleet and -fleet-containers must be positive")
 		os.Exit(2)
 	}
-	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetOnly, *callsOnly}) {
+	if *fleetQueue != "dataflow" && *fleetQueue != "cloudapi" {
+		fmt.Fprintln(os.Stderr, "bench: -fleet-queue-api must be dataflow or cloudapi")
+		os.Exit(2)
+	}
+	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetQueue, *fleetOnly, *callsOnly}) {
 		os.Exit(1)
 	}
 }
@@ -76,6 +81,7 @@ func main() {
 type settings struct {
 	starts, warm   int
 	fleetN, fleetC int
+	fleetQueue     string // RESTORE_QUEUE_API
 	fleetOnly      bool
 	callsOnly      bool
 }
@@ -103,7 +109,7 @@ func run(binPath, zipPath, out string, set settings) bool {
 		return finish(r, out, began, logf)
 	}
 	if set.fleetOnly {
-		if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
+		if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, set.fleetQueue, logf); err != nil {
 			fail("fleet", err)
 		}
 		return finish(r, out, began, logf)
@@ -136,7 +142,7 @@ func run(binPath, zipPath, out string, set settings) bool {
 	if r.callback, err = runCallbacks(bin, logf); err != nil {
 		fail("alarm callbacks", err)
 	}
-	if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, logf); err != nil {
+	if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, set.fleetQueue, logf); err != nil {
 		fail("fleet", err)
 	}
 	if r.calls, err = runCalls(bin, testdata, logf); err != nil {

@@ -165,6 +165,13 @@ func Generate(in Input) (Policy, []string, error) {
 	default:
 		return Policy{}, nil, fmt.Errorf("RESTORE_QUEUE: neither RESTORE_QUEUE nor RESTORE_TOPIC is set")
 	}
+	if cfg.QueueAPI == config.QueueAPIDataflow {
+		// TDMQ CMQ's CAM page lists no action of the data flow's own: its
+		// sends are granted as the cloud API's, on the same queue or topic
+		// (our reading, docs/fleet.md). A data flow that answers 4000
+		// "(10461) no cam authentication" says otherwise.
+		notes = append(notes, "RESTORE_QUEUE_API=dataflow: the data flow's SendMessage/PublishMessage are granted as tdmq:SendCmqMsg/tdmq:PublishCmqMsg on the queue or topic; TDMQ CMQ's CAM page names no data flow action, so check the first send (docs/fleet.md)")
+	}
 	if cfg.PasswordSecret != "" {
 		ref, err := config.ParseSecretRef(cfg.PasswordSecret)
 		if err != nil {

@@ -293,3 +293,22 @@ func TestPolicyFollowsCloneSwitch(t *testing.T) {
 		}
 	}
 }
+
+// Through the data flow, the queue is granted as through the cloud API
+// (the only send actions TDMQ CMQ's CAM page names), and the notes say
+// that this is a reading to check.
+func TestPolicyDataflowGrantsTheQueueAndSaysWhy(t *testing.T) {
+	env := baseEnv()
+	env["RESTORE_QUEUE_API"] = "dataflow"
+	p, notes := generate(t, env)
+	s := statementOf(t, p, "tdmq:SendCmqMsg")
+	if len(s.Resource) != 1 || s.Resource[0] != "qcs::tdmq:ap-guangzhou:uin/100000000001:queue/redis-restore-tasks" {
+		t.Errorf("resources %v", s.Resource)
+	}
+	if !strings.Contains(notes, "RESTORE_QUEUE_API=dataflow") {
+		t.Errorf("notes do not mention the data flow: %s", notes)
+	}
+	if _, notes := generate(t, baseEnv()); strings.Contains(notes, "dataflow") {
+		t.Errorf("the cloud API's policy mentions the data flow: %s", notes)
+	}
+}

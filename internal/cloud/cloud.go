@@ -1,6 +1,7 @@
 // Package cloud calls the Tencent Cloud APIs the function needs through the
 // official SDK: Redis (RestoreInstance, DescribeInstanceBackups,
-// DescribeTaskList), TDMQ CMQ (SendCmqMsg, PublishCmqMsg), SSM
+// DescribeTaskList), TDMQ CMQ (SendCmqMsg, PublishCmqMsg; or its HTTP data
+// flow's SendMessage, PublishMessage: dataflow.go), SSM
 // (GetSecretValue), STS (AssumeRole) and Cloud Monitor (GetMonitorData:
 // an instance's key count at a backup's time, monitor.go).
 //

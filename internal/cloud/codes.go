@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"strconv"
 	"strings"
 
 	"redis-restore/internal/failure"
@@ -71,4 +72,46 @@ var prefixCodes = []struct {
 	{"InvalidAction", failure.Config},
 	{"UnsupportedRegion", failure.Config},
 	{"InvalidCredential", failure.Forbidden},
+}
+
+// kindOfDataflowCode classifies an error answer of CMQ's HTTP data flow
+// (dataflow.go): its code, and the module code its message starts with,
+// "(10100) ...", from CMQ's common error codes page.
+func kindOfDataflowCode(code int, message string) failure.Kind {
+	switch code {
+	case 4420, 4480: // qps throttling; exceed interface frequency limit
+		return failure.Transient
+	case 4440: // the queue or topic does not exist
+		return failure.NotFound
+	case 4100: // authentication failed, a SecretId unknown or disabled
+		return failure.Forbidden
+	case 4300: // the account is overdue
+		return failure.Unavailable
+	case 6000: // server internal error
+		return failure.Transient
+	case 4000:
+		switch dataflowModule(message) {
+		case 10100, 10600: // the queue, the topic does not exist
+			return failure.NotFound
+		case 10440, 10461: // not an account that may; no CAM authorisation
+			return failure.Forbidden
+		}
+		return failure.Invalid
+	}
+	return failure.Upstream
+}
+
+// dataflowModule reads the module code a data flow error message starts
+// with, "(10461) no cam authentication"; 0 if none.
+func dataflowModule(message string) int {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(message), "(")
+	if !ok {
+		return 0
+	}
+	num, _, ok := strings.Cut(rest, ")")
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if !ok || err != nil {
+		return 0
+	}
+	return n
 }

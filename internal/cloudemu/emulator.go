@@ -100,6 +100,10 @@ type Message struct {
 	Tags         []string
 	DelaySeconds int64
 	Time         time.Time
+	// Action is the request that delivered it: SendCmqMsg or
+	// PublishCmqMsg (the cloud API), SendMessage, PublishMessage or a
+	// batch (the data flow, dataflow.go).
+	Action string
 }
 
 const (
@@ -152,6 +156,9 @@ type Emulator struct {
 	windows   map[windowKey]window
 	throttled map[string]int
 	faultLog  []InjectedFault
+	// dataflowLimit is each queue's and topic's data flow requests a
+	// second; 0: none (dataflow.go).
+	dataflowLimit int
 }
 
 type credential struct {

@@ -107,12 +107,14 @@ func (e *Emulator) SetLimit(action string, l RateLimit) {
 	e.limits[action] = l
 }
 
-// LimitAccount switches on DocumentedLimits: the account as the cloud
+// LimitAccount switches on DocumentedLimits and the data flow's limit of
+// each queue and topic (DataflowPerSecond): the account as the cloud
 // enforces it.
 func (e *Emulator) LimitAccount() {
 	for action, l := range DocumentedLimits {
 		e.SetLimit(action, l)
 	}
+	e.SetDataflowLimit(DataflowPerSecond)
 }
 
 // Throttled counts, by action, the requests refused with

@@ -97,29 +97,19 @@ func product(scope, version string) string {
 	return scope
 }
 
-// ServeHTTP answers one API 3.0 request. Order: count, fault,
+// ServeHTTP answers one API 3.0 request (or one of the data flow, at
+// DataflowPath: dataflow.go). Order: count, fault,
 // authenticate, throttle, route, act; an AfterCommit fault then spoils the answer.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == DataflowPath {
+		e.serveDataflow(w, r) // TDMQ CMQ's HTTP data flow: dataflow.go
+		return
+	}
 	action := r.Header.Get("X-TC-Action")
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-
-	e.mu.Lock()
-	e.calls[action]++
-	f := e.pickFault(action)
-	if f != (Fault{}) {
-		e.faultLog = append(e.faultLog, InjectedFault{Action: action, Fault: f, Body: string(body)})
-	}
-	e.mu.Unlock()
-
-	if f.Delay > 0 {
-		// Real time on purpose: the delay is seen by the client's timeouts.
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	f, ok := e.arrive(r, action, body)
+	if !ok {
+		return
 	}
 	if f.failsResponse() && !f.AfterCommit {
 		e.answerFault(w, f)
@@ -144,6 +134,29 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, resp)
+}
+
+// arrive counts a request of action, picks its fault and waits out the
+// fault's delay; false: the client left meanwhile.
+func (e *Emulator) arrive(r *http.Request, action string, body []byte) (Fault, bool) {
+	e.mu.Lock()
+	e.calls[action]++
+	f := e.pickFault(action)
+	if f != (Fault{}) {
+		e.faultLog = append(e.faultLog, InjectedFault{Action: action, Fault: f, Body: string(body)})
+	}
+	e.mu.Unlock()
+	if f.Delay > 0 {
+		// Real time on purpose: the delay is seen by the client's timeouts.
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return f, false
+		}
+	}
+	return f, true
 }
 
 func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr error) (any, *apiError) {

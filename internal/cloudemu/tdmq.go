@@ -38,7 +38,7 @@ func (e *Emulator) sendCmqMsg(c *call) (any, *apiError) {
 		return nil, c.p.err
 	}
 	id := e.newMsgID()
-	e.queues[queue] = append(msgs, Message{ID: id, Body: body, DelaySeconds: delay, Time: c.now})
+	e.queues[queue] = append(msgs, Message{ID: id, Body: body, DelaySeconds: delay, Time: c.now, Action: c.action})
 	return map[string]any{"Result": true, "MsgId": id}, nil
 }
 
@@ -54,6 +54,6 @@ func (e *Emulator) publishCmqMsg(c *call) (any, *apiError) {
 		return nil, c.p.err
 	}
 	id := e.newMsgID()
-	e.topics[topic] = append(msgs, Message{ID: id, Body: body, Tags: tags, Time: c.now})
+	e.topics[topic] = append(msgs, Message{ID: id, Body: body, Tags: tags, Time: c.now, Action: c.action})
 	return map[string]any{"Result": true, "MsgId": id}, nil
 }

@@ -25,6 +25,11 @@ type Config struct {
 
 	Queue string // RESTORE_QUEUE: outcomes go to this CMQ queue...
 	Topic string // RESTORE_TOPIC: ...or to this CMQ topic
+	// QueueAPI (RESTORE_QUEUE_API) is how they are sent: QueueAPICloud
+	// or QueueAPIDataflow; QueueEndpoint (RESTORE_QUEUE_ENDPOINT) the
+	// data flow's address, when not derived (see queue.go).
+	QueueAPI      string
+	QueueEndpoint *url.URL
 
 	EndpointURL *url.URL // TENCENTCLOUD_ENDPOINT_URL: emulator or private endpoint
 
@@ -66,7 +71,7 @@ type Config struct {
 	FunctionName string // SCF_FUNCTIONNAME, for the messages' source
 	Namespace    string
 
-	endpointBad bool // TENCENTCLOUD_ENDPOINT_URL is set but unusable
+	endpointBad bool // TENCENTCLOUD_ENDPOINT_URL or RESTORE_QUEUE_ENDPOINT is set but unusable
 }
 
 // Credentials are the execution role's temporary credentials.
@@ -138,6 +143,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		l.errs = append(l.errs, err)
 	}
 	c.Life = loadLifecycle(&l)
+	l.loadQueueAPI(c)
 	if authErr != nil {
 		l.errs = append(l.errs, authErr)
 	}
@@ -258,7 +264,7 @@ func (c *Config) CheckOutput() error {
 	case c.Queue != "" && c.Topic != "":
 		return configError("RESTORE_TOPIC", "both RESTORE_QUEUE and RESTORE_TOPIC are set: set one")
 	}
-	return nil
+	return c.checkDataflow()
 }
 
 // Allowed reports whether the allow-list lets this instance be restored.

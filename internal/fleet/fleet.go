@@ -35,6 +35,10 @@ type Options struct {
 	// fails is delivered again at once, as SCF retries an asynchronous
 	// one (after a minute there; at once here, which is the harder case).
 	Attempts int
+	// QueueAPI is RESTORE_QUEUE_API: how the outcome messages are sent,
+	// through the data flow (config.QueueAPIDataflow, as docs/fleet.md
+	// says to for a fleet) or the cloud API; "": the function's default.
+	QueueAPI string
 	// Env is added to the function's environment, e.g. RESTORE_CONCURRENCY
 	// to a wrong value to see what that costs.
 	Env map[string]string
@@ -57,7 +61,9 @@ type Result struct {
 	// RestoreInstance the emulator accepted; Wall to the last answer.
 	LastAccepted, Wall time.Duration
 	Calls              map[string]int // API requests by action, refused ones included
-	Throttled          map[string]int // of which RequestLimitExceeded, by action
+	Throttled          map[string]int // of which refused for the rate (RequestLimitExceeded, the data flow's 4420), by action
+	QueueAPI           string         // RESTORE_QUEUE_API as set ("": the default)
+	Sent               map[string]int // the queue's messages by the action that sent them
 }
 
 // Floor is the least time the restores can take: N RestoreInstance calls
@@ -127,7 +133,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	env["RESTORE_SAFETY_BACKUP"] = "false"
 	env["RESTORE_CONCURRENCY"] = fmt.Sprint(o.Containers) // as make deploy sets it with the reserved concurrency
 	env["SCF_FUNCTIONNAME"], env["SCF_NAMESPACE"] = "redis-restore", "default"
+	if o.QueueAPI != "" {
+		env["RESTORE_QUEUE_API"] = o.QueueAPI
+	}
 	maps.Copy(env, o.Env)
+	res.QueueAPI = env["RESTORE_QUEUE_API"]
 
 	// The instances, each with a backup from before the incident.
 	now := time.Now()
@@ -232,7 +242,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.Double++
 		}
 	}
-	res.Undelivered = undelivered(calls, emu.Messages(demo.Queue))
+	msgs := emu.Messages(demo.Queue)
+	res.Undelivered = undelivered(calls, msgs)
+	res.Sent = map[string]int{}
+	for _, m := range msgs {
+		res.Sent[m.Action]++
+	}
 	res.Calls, res.Throttled = emu.CallCounts(), emu.Throttled()
 	if len(failures) > 0 {
 		logf("fleet: alarms still failing after %d deliveries, e.g. %s", o.Attempts, strings.Join(failures, "; "))
