@@ -204,18 +204,22 @@ func TestStatusAnswersForARestoreInAnotherOfTheFunctionsRegions(t *testing.T) {
 	}
 }
 
-// someonesManualBackup takes a manual backup of an instance as a person
-// does from the console, with the account's credentials and a remark of
-// their own.
-func (e *env) someonesManualBackup(instanceID, remark string) {
+// someone is a person at the console, with the account's credentials.
+func (e *env) someone() *cloud.Session {
 	e.t.Helper()
 	u, err := url.Parse(e.vars["TENCENTCLOUD_ENDPOINT_URL"])
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	s := cloud.New(cloud.Options{RequestsPerSecond: 1000}).Session(config.Credentials{
+	return cloud.New(cloud.Options{RequestsPerSecond: 1000}).Session(config.Credentials{
 		SecretID: e.vars["TENCENTCLOUD_SECRETID"], SecretKey: e.vars["TENCENTCLOUD_SECRETKEY"], Token: e.vars["TENCENTCLOUD_SESSIONTOKEN"]}, u)
-	if _, _, err := s.ManualBackupInstance(context.Background(), e.demo.Region, instanceID, remark); err != nil {
+}
+
+// someonesManualBackup takes a manual backup of an instance as a person
+// does from the console, with a remark of their own.
+func (e *env) someonesManualBackup(instanceID, remark string) {
+	e.t.Helper()
+	if _, _, err := e.someone().ManualBackupInstance(context.Background(), e.demo.Region, instanceID, remark); err != nil {
 		e.t.Fatalf("someone's manual backup: %v", err)
 	}
 }
@@ -412,4 +416,47 @@ func TestDrillOutcomeNamesTheBackupItCloned(t *testing.T) {
 	if d := lastOf(msgs, "drill.failed").Data.Drill; d == nil || d.BackupID != r.BackupID {
 		t.Fatalf("the drill cloned %s; its outcome names %+v", r.BackupID, d)
 	}
+}
+
+// Provenance for restores too: a restore task that merely started after a
+// safety backup may be anyone's. A timer asks to restore the newest backup
+// with a safety backup first; the safety backup is done; before the sweep
+// continues the intent, someone restores another backup from the console.
+// The sweep then takes that task for the intent's restore: it never
+// restores what the intent asked for, and reports the intent succeeded
+// with its backupId and undo, though the instance holds another backup's
+// data. The intent must either restore its own backup or say that it did
+// not (a restore by someone else came first), never claim another's.
+func TestSomeoneElsesRestoreIsNeverReportedAsTheIntents(t *testing.T) {
+	t.Skip("review: a console restore that starts after a safety backup is reported as the intent's restore, with its backupId and undo")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Prepare: 200 * time.Millisecond})
+	inst, asked, other := e.demo.InstanceID, e.demo.LatestBackupID, backupBeforeTheAlarms
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, asked))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	time.Sleep(2 * time.Second) // the safety backup is done; no sweep has run yet
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, other, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore of %s: %v", other, err)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	var ours []string
+	for _, c := range e.emu.RestoreCalls() {
+		ours = append(ours, c.BackupID)
+	}
+	if ok := lastOf(msgs, "succeeded"); ok.Data.BackupID == asked && !slicesContains(ours, asked) {
+		t.Fatalf("restore.succeeded of %s (undo %s), but the only restores were of %v: someone else's restore reported as the intent's",
+			asked, ok.Data.UndoBackupID, ours)
+	}
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
