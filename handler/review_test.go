@@ -6,9 +6,13 @@ package handler_test
 // its fix.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -488,5 +492,75 @@ func TestReleasedCloneIsNotReportedFailedWhenALaterCloneOfItsSourceEnds(t *testi
 		if m.Type == restore.EventTypePrefix+"failed" {
 			t.Fatalf("the clone %s, reported succeeded, is reported failed too: %+v (messages %s)", c.NewInstanceIDs[0], m.Data.Error, types(e.messages()))
 		}
+	}
+}
+
+// leastPrivilege answers in front of the emulator as CAM does for the role
+// make policy writes with RESTORE_CLONE: DescribeTaskList and
+// DescribeInstanceBackups are resource-level, granted on the allowed
+// instances only, so a list without an InstanceId (the whole region) and
+// a list of any other instance are refused; the rest goes through.
+func leastPrivilege(t *testing.T, e *env, allowed ...string) {
+	t.Helper()
+	next := e.emu
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("X-TC-Action") {
+		case "DescribeTaskList", "DescribeInstanceBackups":
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var p struct{ InstanceId string }
+			_ = json.Unmarshal(body, &p)
+			ok := false
+			for _, id := range allowed {
+				ok = ok || p.InstanceId == id
+			}
+			if !ok {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"Response":{"Error":{"Code":"UnauthorizedOperation","Message":"you are not authorized to perform operation (redis:%s) on resource (instance/%s)"},"RequestId":"cam-1"}}`,
+					r.Header.Get("X-TC-Action"), p.InstanceId)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	e.vars["TENCENTCLOUD_ENDPOINT_URL"] = srv.URL
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = strings.Join(allowed, ",")
+}
+
+// Under the role make policy writes (the lists granted on the allowed
+// instances only), the sweep reads each allowed instance's tasks and
+// backups by ID, and the function's clones' too ("their switches are
+// their tasks"). But a clone's ID is not an allowed instance, so that read
+// is refused, and observe fails the whole sweep: from the first clone or
+// drill on, no sweep of the region succeeds. Safety-backed restores are
+// never continued, no end is reported, and the drill's clone, which only
+// the sweep releases, stays billed.
+func TestSweepUnderTheLeastPrivilegeRoleSurvivesAClone(t *testing.T) {
+	t.Skip("review: under make policy's role (lists refused but by allowed ID), one clone or drill makes every sweep fail")
+	t.Parallel()
+	e := drillEnv(t)
+	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second, Destroy: 300 * time.Millisecond})
+	leastPrivilege(t, e, e.demo.InstanceID)
+	if _, err := e.invoke(timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`)); err != nil {
+		t.Fatalf("a sweep before any clone: %v", err)
+	}
+	clone, begun := startDrill(t, e)
+	time.Sleep(time.Until(begun.Add(5 * time.Second)))
+	var err error
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		_, err = e.invoke(timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+	}
+	if err != nil {
+		t.Errorf("the sweep fails once a drill's clone exists: %v", err)
+	}
+	for _, r := range e.sweep() {
+		if r.Status == restore.Failed && r.InstanceID == "" {
+			t.Errorf("the sweep of the region fails once a drill's clone exists: %+v", r.Error)
+		}
+	}
+	if ds := e.emu.Destroys(); len(ds) != 1 || ds[0].InstanceID != clone {
+		t.Errorf("8 s into a drill with RESTORE_DRILL_MAX_LIFE=3s: released %+v, want its clone %s", ds, clone)
 	}
 }
