@@ -294,7 +294,6 @@ func TestFailedSafetyBackupIsReportedWhereTheListShowsOnlyDoneBackups(t *testing
 // approval link alone: no second person. (The same key forges safety
 // remarks, clone, switch and drill names, and hand-offs.)
 func TestSigningKeyThatRequestersHoldIsRefused(t *testing.T) {
-	t.Skip("review: RESTORE_SIGNING_KEY may equal RESTORE_WEBHOOK_SECRET (or the approvers' secret): requesters then mint plans and approve them alone")
 	t.Parallel()
 	e := newEnv(t)
 	const shared = "one-long-random-value-for-both-0123456789"

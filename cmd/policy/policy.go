@@ -123,8 +123,19 @@ func Generate(in Input) (Policy, []string, error) {
 		if cfg.Life.CloneSwitch {
 			// Clone and switch: the clone's ID is not known in advance,
 			// and its switches are its own tasks.
-			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DescribeInstances", "redis:DescribeTaskList", "redis:SwitchInstanceVip"}, Resource: []string{"*"}})
-			notes = append(notes, "RESTORE_CLONE_SWITCH: redis:CloneInstances, DescribeInstanceSecurityGroup, DescribeInstances, DescribeTaskList and SwitchInstanceVip granted on *: the clone's ID is not known in advance; the switch swaps the instance's address with it")
+			actions := []string{"redis:CloneInstances", "redis:DescribeInstanceSecurityGroup", "redis:DescribeInstances", "redis:DescribeTaskList", "redis:SwitchInstanceVip"}
+			note := "RESTORE_CLONE_SWITCH: redis:CloneInstances, DescribeInstanceSecurityGroup, DescribeInstances, DescribeTaskList and SwitchInstanceVip granted on *: the clone's ID is not known in advance; the switch swaps the instance's address with it"
+			if cfg.Life.SwitchRetention > 0 || cfg.Life.SwitchReleaseUnverified {
+				// The instance no longer serving after the retention, or
+				// a clone that did not verify, is released: either may
+				// be the clone, whose ID is not known in advance.
+				actions = append(actions, "redis:DestroyPostpaidInstance")
+				note += "; redis:DestroyPostpaidInstance on * too: RESTORE_SWITCH_RETENTION or RESTORE_SWITCH_UNVERIFIED=release releases a pay-as-you-go instance, the old one or the clone"
+			} else {
+				note += "; nothing is released (RESTORE_SWITCH_RETENTION 0, RESTORE_SWITCH_UNVERIFIED keep), so redis:DestroyPostpaidInstance is not granted for it"
+			}
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: actions, Resource: []string{"*"}})
+			notes = append(notes, note)
 		}
 	}
 

@@ -248,3 +248,48 @@ func TestPolicyGrantsTheKeyCountOnlyWithVerification(t *testing.T) {
 		t.Errorf("RESTORE_VERIFY=true: GetMonitorData on %v, notes %q", got, notes)
 	}
 }
+
+// Clone and switch grants the switch on "*" (the clone's ID is not known
+// in advance), and the release only where something is released: after
+// RESTORE_SWITCH_RETENTION, or a clone that did not verify with
+// RESTORE_SWITCH_UNVERIFIED=release. The notes say which. Without
+// RESTORE_CLONE_SWITCH neither is granted.
+func TestPolicyFollowsCloneSwitch(t *testing.T) {
+	env := baseEnv()
+	p, notes := generate(t, env)
+	for _, s := range p.Statement {
+		if slices.Contains(s.Action, "redis:SwitchInstanceVip") || slices.Contains(s.Action, "redis:DestroyPostpaidInstance") {
+			t.Errorf("without RESTORE_CLONE_SWITCH: %+v", s)
+		}
+	}
+	if strings.Contains(notes, "RESTORE_CLONE_SWITCH") {
+		t.Errorf("notes %q", notes)
+	}
+
+	env["RESTORE_CLONE_SWITCH"] = "true"
+	p, notes = generate(t, env)
+	if got := statementOf(t, p, "redis:SwitchInstanceVip").Resource; !slices.Equal(got, []string{"*"}) {
+		t.Errorf("SwitchInstanceVip on %v, want *", got)
+	}
+	for _, s := range p.Statement {
+		if slices.Contains(s.Action, "redis:DestroyPostpaidInstance") {
+			t.Errorf("nothing to release, yet %+v", s)
+		}
+	}
+	if !strings.Contains(notes, "SwitchInstanceVip") || !strings.Contains(notes, "DestroyPostpaidInstance is not granted") {
+		t.Errorf("notes %q do not say what the switch is granted and why the release is not", notes)
+	}
+
+	for setting, value := range map[string]string{"RESTORE_SWITCH_RETENTION": "72h", "RESTORE_SWITCH_UNVERIFIED": "release"} {
+		env := baseEnv()
+		env["RESTORE_CLONE_SWITCH"], env[setting] = "true", value
+		p, notes := generate(t, env)
+		st := statementOf(t, p, "redis:DestroyPostpaidInstance")
+		if !slices.Equal(st.Resource, []string{"*"}) || !slices.Contains(st.Action, "redis:SwitchInstanceVip") {
+			t.Errorf("%s=%s: DestroyPostpaidInstance granted by %+v, want with the switch on *", setting, value, st)
+		}
+		if !strings.Contains(notes, "redis:DestroyPostpaidInstance on *") {
+			t.Errorf("%s=%s: notes %q do not name the release", setting, value, notes)
+		}
+	}
+}

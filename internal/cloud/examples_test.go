@@ -123,12 +123,14 @@ func TestTheFunctionDecodesTheAPIsExamples(t *testing.T) {
 		t.Errorf("DescribeRestoreTasks with a 010: %+v %v", tasks, err)
 	}
 
-	// The example lists two instances: each is found by its own ID.
+	// The example lists two instances: each is found by its own ID, with
+	// its Createtime read as China Standard Time (03:32:18 UTC).
+	cst := time.FixedZone("UTC+8", 8*3600)
 	for id, want := range map[string]restore.Instance{
-		"crs-4nmzc0ul": {ID: "crs-4nmzc0ul", Name: "Redis_automation_is_awesome", Type: 15, Status: 1, Addr: "10.0.1.61:6379"},
-		"crs-46njvft9": {ID: "crs-46njvft9", Name: "Redis_automation_is_awesome", Type: 6, Status: 2, Addr: "10.0.1.71:6379"},
+		"crs-4nmzc0ul": {ID: "crs-4nmzc0ul", Name: "Redis_automation_is_awesome", Type: 15, Status: 1, Addr: "10.0.1.61:6379", Created: time.Date(2023, 4, 17, 11, 32, 18, 0, cst)},
+		"crs-46njvft9": {ID: "crs-46njvft9", Name: "Redis_automation_is_awesome", Type: 6, Status: 2, Addr: "10.0.1.71:6379", Created: time.Date(2023, 4, 17, 11, 47, 2, 0, cst)},
 	} {
-		if got, err := s.DescribeInstance(c, "ap-guangzhou", id); err != nil || got.ID != want.ID || got.Name != want.Name || got.Type != want.Type || got.Status != want.Status || got.Addr != want.Addr {
+		if got, err := s.DescribeInstance(c, "ap-guangzhou", id); err != nil || got.ID != want.ID || got.Name != want.Name || got.Type != want.Type || got.Status != want.Status || got.Addr != want.Addr || !got.Created.Equal(want.Created) {
 			t.Errorf("DescribeInstance(%s) = %+v, %v; want %+v", id, got, err, want)
 		}
 	}

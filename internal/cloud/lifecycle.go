@@ -153,9 +153,12 @@ func (s *Session) DestroyPostpaidInstance(ctx context.Context, region, instanceI
 }
 
 // SwitchInstanceVip swaps the addresses of two instances (clone and
-// switch: internal/restore/switch.go). Forced and at once: a clone is not
-// kept in sync with its source by DTS, so there is no sync to wait for
-// (SwitchTime syncComplete), and an unforced switch would wait for one.
+// switch: internal/restore/switch.go). The API is made for DTS disaster
+// recovery, where DTS keeps the destination in sync with the source. A
+// clone is not DTS-synced with anything: ForceSwitch 1 ("switch although
+// DTS is disconnected") is what lets it switch at all, and SwitchTime
+// "now", because "syncComplete" would wait for a sync that never comes.
+// The clone was verified before the switch is asked for.
 func (s *Session) SwitchInstanceVip(ctx context.Context, region, srcID, dstID string) (int64, string, error) {
 	req := redis.NewSwitchInstanceVipRequest()
 	req.SrcInstanceId = common.StringPtr(srcID)

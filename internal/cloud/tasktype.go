@@ -12,8 +12,9 @@ import (
 
 // Task types of the Redis API. DescribeTaskList answers with type codes
 // (its example answers "TaskType": "037"), while its TaskTypes filter is
-// documented with name/code pairs in one version and names only in
-// another. Whether the filter is honoured in either form is not
+// documented with name/code pairs in one version (tccli's api.json lists
+// FLOW_RESTOREBACKUP "010" ... FLOW_MODIFYBACKUPMOD "070") and names only
+// in another. Whether the filter is honoured in either form is not
 // documented, so the function never relies on it: every task listed is
 // judged by its type here.
 const (
@@ -21,7 +22,14 @@ const (
 	TaskTypeAutoBackup   = "017" // FLOW_AUTOBACKUP: the nightly automatic backup
 	TaskTypeManualBackup = "012" // FLOW_BACKUPINSTANCE
 	TaskTypeClone        = "026" // FLOW_CLONEBACKUP
-	TaskTypeSwitchVIP    = "036" // FLOW_SWITCHINSTANCEVIP, as the emulator has it (the documents list the name only)
+	TaskTypeSwitchVIP    = "036" // FLOW_SWITCHINSTANCEVIP
+	// DestroyPostpaidInstance's task: the documents do not say which of
+	// these it is. A released instance is isolated (Status -2), as
+	// FLOW_CLOSE (关闭实例) closes one; FLOW_DELETE (删除实例) deletes one.
+	// Either means the instance is going away: both are judged a release,
+	// whoever ordered it.
+	TaskTypeClose  = "003" // FLOW_CLOSE
+	TaskTypeDelete = "006" // FLOW_DELETE
 )
 
 // taskKind judges a DescribeTaskList type, given as a code ("010") or a
@@ -38,6 +46,8 @@ func taskKind(taskType string) restore.TaskKind {
 		return restore.CloneTask
 	case t == TaskTypeSwitchVIP || strings.EqualFold(t, "FLOW_SWITCHINSTANCEVIP"):
 		return restore.SwitchTask
+	case t == TaskTypeClose || strings.EqualFold(t, "FLOW_CLOSE") || t == TaskTypeDelete || strings.EqualFold(t, "FLOW_DELETE"):
+		return restore.DestroyTask
 	}
 	return restore.OtherTask
 }
@@ -50,6 +60,7 @@ func instanceOf(in *redis.InstanceSet) restore.Instance {
 		ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
 	}
 	out.PayAsYouGo = in.BillingMode != nil && *in.BillingMode == 0
+	out.Created, _ = parseCloudTime(in.Createtime) // absent or "0000-00-00 00:00:00": zero
 	if ip := deref(in.WanIp); ip != "" && out.Port > 0 {
 		out.Addr = net.JoinHostPort(ip, strconv.FormatInt(out.Port, 10))
 	}

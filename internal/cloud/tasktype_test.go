@@ -17,6 +17,9 @@ func TestTaskKind(t *testing.T) {
 		"010": restore.RestoreTask, "FLOW_RESTOREBACKUP": restore.RestoreTask, " 010 ": restore.RestoreTask, "flow_restorebackup": restore.RestoreTask,
 		"012": restore.ManualBackupTask, "FLOW_BACKUPINSTANCE": restore.ManualBackupTask,
 		"026": restore.CloneTask, "FLOW_CLONEBACKUP": restore.CloneTask,
+		"036": restore.SwitchTask, "FLOW_SWITCHINSTANCEVIP": restore.SwitchTask, "flow_switchinstancevip": restore.SwitchTask,
+		"003": restore.DestroyTask, "FLOW_CLOSE": restore.DestroyTask, "006": restore.DestroyTask, "FLOW_DELETE": restore.DestroyTask,
+		"027": restore.OtherTask, "FLOW_CHANGEVIP": restore.OtherTask, "016": restore.OtherTask, "FLOW_CLOSE_WAN": restore.OtherTask, "0036": restore.OtherTask,
 		"017": restore.OtherTask, "037": restore.OtherTask, "": restore.OtherTask,
 		"FLOW_AUTOBACKUP": restore.OtherTask, "redis回档流程": restore.OtherTask, "0100": restore.OtherTask,
 	} {
@@ -66,5 +69,32 @@ func TestNewestSecretVersion(t *testing.T) {
 	}
 	if _, ok := cloud.NewestSecretVersion(nil); ok {
 		t.Fatal("a newest version of none")
+	}
+}
+
+// ListInstances reads each instance's Createtime from the emulator: the
+// time it was given, or the time it was added, to the second.
+func TestListInstancesReadsCreatetime(t *testing.T) {
+	v := newCloudEnv(t)
+	region := v.demo.Region
+	given := time.Date(2020, 1, 15, 10, 20, 0, 0, time.FixedZone("UTC+8", 8*3600))
+	v.emu.AddInstance(cloudemu.Instance{ID: "crs-created1", Region: region, Status: 2, Created: given})
+	added := time.Now()
+	v.emu.AddInstance(cloudemu.Instance{ID: "crs-created2", Region: region, Status: 2})
+	ins, err := v.session().ListInstances(ctx(t), region, "crs-created1", "crs-created2")
+	if err != nil || len(ins) != 2 {
+		t.Fatalf("ListInstances: %+v %v", ins, err)
+	}
+	for _, in := range ins {
+		switch in.ID {
+		case "crs-created1":
+			if !in.Created.Equal(given) {
+				t.Errorf("%s created %s, want %s", in.ID, in.Created, given)
+			}
+		case "crs-created2":
+			if d := in.Created.Sub(added.Truncate(time.Second)); d < 0 || d > 2*time.Second {
+				t.Errorf("%s created %s, want about %s", in.ID, in.Created, added)
+			}
+		}
 	}
 }

@@ -49,6 +49,9 @@ type Instance struct {
 	// BillingMode is DescribeInstances' BillingMode: 0 pay as you go (the
 	// default; DestroyPostpaidInstance releases it), 1 monthly.
 	BillingMode int
+	// Created is DescribeInstances' Createtime. Zero: the emulator's time
+	// when AddInstance adds it; a clone's is the time it was ordered.
+	Created time.Time
 }
 
 // Backup is a backup of an instance. Status: 1 running, 2 normal,
@@ -107,8 +110,12 @@ const (
 	TaskTypeAutoBackup = "017" // FLOW_AUTOBACKUP
 	TaskTypeBackup     = "012" // FLOW_BACKUPINSTANCE
 	TaskTypeClone      = "026" // FLOW_CLONEBACKUP
-	TaskTypeSwitchVIP  = "036" // FLOW_SWITCHINSTANCEVIP
-	TaskTypeDestroy    = "003" // FLOW_CLOSE: the instance is isolated
+	TaskTypeSwitchVIP  = "036" // FLOW_SWITCHINSTANCEVIP, listed as the source's task
+	// TaskTypeDestroy is DestroyPostpaidInstance's task. The documents do
+	// not say which type it has; their list has FLOW_CLOSE "003" (关闭实例)
+	// and FLOW_DELETE "006" (删除实例), and a released instance is isolated
+	// in the recycle bin (Status -2), not deleted: "003".
+	TaskTypeDestroy = "003"
 )
 
 // Emulator is an http.Handler playing the cloud. All methods are safe for
@@ -235,6 +242,9 @@ func (e *Emulator) AddRole(arn string) {
 func (e *Emulator) AddInstance(in Instance) {
 	defer e.lock()()
 	cp := in
+	if cp.Created.IsZero() {
+		cp.Created = e.now()
+	}
 	e.instances[in.ID] = &cp
 	_ = e.stopServer(in.ID) // a server that fails to stop is killed; nothing to report here
 }

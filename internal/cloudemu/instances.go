@@ -137,7 +137,7 @@ func toInstanceOut(in *Instance, addr vip) instanceOut {
 	}
 	return instanceOut{
 		Appid: 1252068037, BillingMode: int64(in.BillingMode), ClientLimit: 10000, ClientLimitMax: 40000, ClientLimitMin: 10000,
-		CloseTime: "0000-00-00 00:00:00", Createtime: "2026-01-05 10:00:00",
+		CloseTime: "0000-00-00 00:00:00", Createtime: formatCST(in.Created),
 		CurrentProxyVersion: "5.8.0", CurrentRedisVersion: version + ".0", DeadlineTime: "0000-00-00 00:00:00",
 		Engine: engine, InstanceId: in.ID, InstanceName: instanceName(in),
 		InstanceNode: []any{}, InstanceTags: []any{}, InstanceTitle: instanceTitles[in.Status],

@@ -445,7 +445,7 @@ func (e *Emulator) cloneInstances(c *call) (any, *apiError) {
 	for n := int64(0); n < req.GoodsNum; n++ {
 		e.life.seq++
 		id := fmt.Sprintf("crs-%08x", uint32(0x6c7a0000+e.life.seq*7919))[:12]
-		e.instances[id] = &Instance{ID: id, Name: name, Region: src.Region, Password: password, Status: 0, Type: src.Type}
+		e.instances[id] = &Instance{ID: id, Name: name, Region: src.Region, Password: password, Status: 0, Type: src.Type, Created: c.now}
 		e.life.groups[id] = append([]string(nil), req.SecurityGroupIDList...)
 		req.InstanceIDs = append(req.InstanceIDs, id)
 	}

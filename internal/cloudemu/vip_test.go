@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
+
 	"redis-restore/internal/cloudemu"
 )
 
@@ -167,5 +170,82 @@ func TestSwitchAndDestroyAreShapedLikeTheAPIsExamples(t *testing.T) {
 			}
 			sameShape(t, c.action, answer, doc.Examples[0].Response.Response)
 		})
+	}
+}
+
+// tasksOf lists DescribeTaskList's tasks of an instance ("" for the
+// region's), through the SDK, by TaskId.
+func (v *env) tasksOf(instanceID string) map[int64]*redis.TaskInfoDetail {
+	v.t.Helper()
+	req := redis.NewDescribeTaskListRequest()
+	if instanceID != "" {
+		req.InstanceId = common.StringPtr(instanceID)
+	}
+	req.Limit = common.Int64Ptr(100)
+	r, err := v.demoRedis().DescribeTaskList(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	out := map[int64]*redis.TaskInfoDetail{}
+	for _, t := range r.Response.Tasks {
+		out[*t.TaskId] = t
+	}
+	return out
+}
+
+// SwitchInstanceVip's task is FLOW_SWITCHINSTANCEVIP ("036" in the
+// TaskTypes list), one task with one InstanceId: the source's, listed
+// under it and in the region's list, not under the destination;
+// DestroyPostpaidInstance's is FLOW_CLOSE ("003") under the instance it
+// releases. Each is running (Result 1), then done (2), read through the
+// SDK.
+func TestSwitchAndDestroyTasksAreListed(t *testing.T) {
+	v := newEnv(t)
+	src, dst := v.d.InstanceID, v.d.PasswordFreeInstanceID
+	v.e.AddInstance(cloudemu.Instance{ID: "crs-release1", Region: v.d.Region, Status: 2})
+	sw, err := v.switchVIP(map[string]any{"SrcInstanceId": src, "DstInstanceId": dst, "ForceSwitch": 1, "SwitchTime": "now"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	switchID := int64(sw["TaskId"].(float64))
+	ds, err := v.common("redis", "2018-04-12", "DestroyPostpaidInstance", map[string]any{"InstanceId": "crs-release1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	destroyID := int64(ds["TaskId"].(float64))
+
+	check := func(when string, result int64) {
+		t.Helper()
+		for _, c := range []struct {
+			list, instance, typ string
+			id                  int64
+		}{
+			{src, src, "036", switchID}, {"", src, "036", switchID},
+			{"crs-release1", "crs-release1", "003", destroyID}, {"", "crs-release1", "003", destroyID},
+		} {
+			got, ok := v.tasksOf(c.list)[c.id]
+			if !ok {
+				t.Errorf("%s: task %d not in the list of %q", when, c.id, c.list)
+				continue
+			}
+			if *got.TaskType != c.typ || *got.InstanceId != c.instance || *got.Result != result {
+				t.Errorf("%s: task %d in the list of %q: type %s, instance %s, result %d; want %s, %s, %d",
+					when, c.id, c.list, *got.TaskType, *got.InstanceId, *got.Result, c.typ, c.instance, result)
+			}
+		}
+		if _, ok := v.tasksOf(dst)[switchID]; ok {
+			t.Errorf("%s: the switch is listed under its destination %s too", when, dst)
+		}
+	}
+	check("running", 1)
+	if st := v.endTask(switchID, 2*time.Second); st != "succeed" {
+		t.Fatalf("switch task %s", st)
+	}
+	if st := *v.taskInfo(destroyID).Status; st != "succeed" {
+		t.Fatalf("destroy task %s", st)
+	}
+	check("ended", 2)
+	if got := *v.taskInfo(switchID).InstanceId; got != src {
+		t.Errorf("DescribeTaskInfo of the switch: instance %s, want the source %s", got, src)
 	}
 }

@@ -49,3 +49,20 @@ func TestLifecycleRefusesBadValuesByNameAndFailsSafe(t *testing.T) {
 		t.Errorf("bad RESTORE_MAX_CLONES allows %d clones", c.Life.MaxClones)
 	}
 }
+
+// RESTORE_CLONE_SWITCH is off unless set true; an unreadable value is an
+// error naming it and switches nothing.
+func TestLifecycleCloneSwitch(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.Life.CloneSwitch {
+		t.Errorf("default: CloneSwitch %v, %v; want off", c.Life.CloneSwitch, err)
+	}
+	c, err = Load(env(map[string]string{"RESTORE_CLONE_SWITCH": "true"}))
+	if err != nil || !c.Life.CloneSwitch {
+		t.Errorf("true: CloneSwitch %v, %v; want on", c.Life.CloneSwitch, err)
+	}
+	c, err = Load(env(map[string]string{"RESTORE_CLONE_SWITCH": "maybe"}))
+	if err == nil || !strings.Contains(err.Error(), "RESTORE_CLONE_SWITCH") || failure.KindOf(err) != failure.Config || c.Life.CloneSwitch {
+		t.Errorf("maybe: CloneSwitch %v, %v; want off and an error naming the setting", c.Life.CloneSwitch, err)
+	}
+}

@@ -29,10 +29,26 @@ func (l *loader) signingKey() string {
 		l.fail("RESTORE_SIGNING_KEY", "is blank: set a random key of at least 32 characters, or unset the variable")
 	case len(strings.TrimSpace(raw)) < MinSigningKey:
 		l.fail("RESTORE_SIGNING_KEY", fmt.Sprintf("is %d characters: at least %d are needed (openssl rand -base64 32)", len(strings.TrimSpace(raw)), MinSigningKey))
+	case l.heldByOthers(raw):
+		// Whoever holds it could sign plans, remarks, names and hand-offs.
+		l.fail("RESTORE_SIGNING_KEY", "must differ from the webhook's and the approvers' credentials (RESTORE_WEBHOOK_SECRET, RESTORE_WEBHOOK_BASIC_AUTH, RESTORE_APPROVER_SECRET): it is the function's own key, held by nobody else")
 	default:
 		return strings.TrimSpace(raw)
 	}
 	return ""
+}
+
+// heldByOthers reports whether a value is one of the credentials that
+// callers or approvers hold.
+func (l *loader) heldByOthers(v string) bool {
+	v = strings.TrimSpace(v)
+	_, basicPass, _ := strings.Cut(l.getenv("RESTORE_WEBHOOK_BASIC_AUTH"), ":")
+	for _, held := range []string{l.getenv("RESTORE_WEBHOOK_SECRET"), l.getenv("RESTORE_APPROVER_SECRET"), basicPass, l.getenv("RESTORE_WEBHOOK_BASIC_AUTH")} {
+		if held = strings.TrimSpace(held); held != "" && held == v {
+			return true
+		}
+	}
+	return false
 }
 
 // regions reads RESTORE_REGIONS: the regions whose instances the function

@@ -33,6 +33,7 @@ const (
 	ManualBackupTask                 // a manual backup: the safety backup is one
 	CloneTask                        // a clone from a backup
 	SwitchTask                       // SwitchInstanceVip: two instances' addresses swapped
+	DestroyTask                      // an instance released (DestroyPostpaidInstance), by anyone
 )
 
 // Task is one task of an instance's task list.
@@ -83,7 +84,8 @@ type Instance struct {
 	PayAsYouGo bool
 	// Addr is where clients reach it ("host:port": its VIP, DescribeInstances'
 	// WanIp, and Port), "" where not known.
-	Addr string
+	Addr    string
+	Created time.Time // DescribeInstances' Createtime; zero where not known
 }
 
 // Running reports whether the instance serves again (Status 2).

@@ -106,7 +106,11 @@ func (s *Service) sweepSwitch(ctx context.Context, c, srcIn Instance, cloneTasks
 		if v == nil || !v.Checked || !v.Verified {
 			// Never switched to: reported in the windows of the clone's
 			// end, as a clone's outcome is; the clone is kept.
-			if t, _ := newestTask(srcTasks, CloneTask); !win.reports(t.EndTime) {
+			t, _ := newestTask(srcTasks, CloneTask)
+			if !win.reports(t.EndTime) || v != nil && !v.Checked && !win.lastSlot(t.EndTime) {
+				// Outside the windows; or the check could not be made (no
+				// route, a timeout): the next sweep checks again, and only
+				// its last look reports it.
 				return true
 			}
 			why := "RESTORE_VERIFY is off: a switch is made only to verified data"

@@ -64,9 +64,14 @@ func (s *Seal) Hex(n int, domain string, parts ...string) string {
 	return hex.EncodeToString(s.raw(domain, parts...))[:n]
 }
 
-// VerifyHex reports whether mac is Hex's MAC of parts, in constant time.
+// MinHex is the shortest MAC VerifyHex accepts: 8 hex digits, 32 bits,
+// each guess costing an online rename and a sweep.
+const MinHex = 8
+
+// VerifyHex reports whether mac is Hex's MAC of parts, of at least MinHex
+// digits, in constant time.
 func (s *Seal) VerifyHex(mac, domain string, parts ...string) bool {
-	return s != nil && hmac.Equal([]byte(mac), []byte(s.Hex(len(mac), domain, parts...)))
+	return s != nil && len(mac) >= MinHex && len(mac) <= 64 && hmac.Equal([]byte(mac), []byte(s.Hex(len(mac), domain, parts...)))
 }
 
 func (s *Seal) raw(domain string, parts ...string) []byte {
