@@ -6,9 +6,13 @@ package handler_test
 // its fix.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -207,18 +211,22 @@ func TestStatusAnswersForARestoreInAnotherOfTheFunctionsRegions(t *testing.T) {
 	}
 }
 
-// someonesManualBackup takes a manual backup of an instance as a person
-// does from the console, with the account's credentials and a remark of
-// their own.
-func (e *env) someonesManualBackup(instanceID, remark string) {
+// someone is a person at the console, with the account's credentials.
+func (e *env) someone() *cloud.Session {
 	e.t.Helper()
 	u, err := url.Parse(e.vars["TENCENTCLOUD_ENDPOINT_URL"])
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	s := cloud.New(cloud.Options{RequestsPerSecond: 1000}).Session(config.Credentials{
+	return cloud.New(cloud.Options{RequestsPerSecond: 1000}).Session(config.Credentials{
 		SecretID: e.vars["TENCENTCLOUD_SECRETID"], SecretKey: e.vars["TENCENTCLOUD_SECRETKEY"], Token: e.vars["TENCENTCLOUD_SESSIONTOKEN"]}, u)
-	if _, _, err := s.ManualBackupInstance(context.Background(), e.demo.Region, instanceID, remark); err != nil {
+}
+
+// someonesManualBackup takes a manual backup of an instance as a person
+// does from the console, with a remark of their own.
+func (e *env) someonesManualBackup(instanceID, remark string) {
+	e.t.Helper()
+	if _, _, err := e.someone().ManualBackupInstance(context.Background(), e.demo.Region, instanceID, remark); err != nil {
 		e.t.Fatalf("someone's manual backup: %v", err)
 	}
 }
@@ -412,5 +420,148 @@ func TestDrillOutcomeNamesTheBackupItCloned(t *testing.T) {
 	msgs := e.sweepUntil("drill.failed", 20*time.Second) // no data servers: its verification fails
 	if d := lastOf(msgs, "drill.failed").Data.Drill; d == nil || d.BackupID != r.BackupID {
 		t.Fatalf("the drill cloned %s; its outcome names %+v", r.BackupID, d)
+	}
+}
+
+// Provenance for restores too: a restore task that merely started after a
+// safety backup may be anyone's. A timer asks to restore the newest backup
+// with a safety backup first; the safety backup is done; before the sweep
+// continues the intent, someone restores another backup from the console.
+// The sweep then takes that task for the intent's restore: it never
+// restores what the intent asked for, and reports the intent succeeded
+// with its backupId and undo, though the instance holds another backup's
+// data. The intent must either restore its own backup or say that it did
+// not (a restore by someone else came first), never claim another's.
+func TestSomeoneElsesRestoreIsNeverReportedAsTheIntents(t *testing.T) {
+	t.Skip("review: a console restore that starts after a safety backup is reported as the intent's restore, with its backupId and undo")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Prepare: 200 * time.Millisecond})
+	inst, asked, other := e.demo.InstanceID, e.demo.LatestBackupID, backupBeforeTheAlarms
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, asked))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	time.Sleep(2 * time.Second) // the safety backup is done; no sweep has run yet
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, other, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore of %s: %v", other, err)
+	}
+	msgs := e.sweepUntil("succeeded", 20*time.Second)
+	var ours []string
+	for _, c := range e.emu.RestoreCalls() {
+		ours = append(ours, c.BackupID)
+	}
+	if ok := lastOf(msgs, "succeeded"); ok.Data.BackupID == asked && !slicesContains(ours, asked) {
+		t.Fatalf("restore.succeeded of %s (undo %s), but the only restores were of %v: someone else's restore reported as the intent's",
+			asked, ok.Data.UndoBackupID, ours)
+	}
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// A clone's outcome is judged by "the newest clone task of its source",
+// which may be another clone's: a clone reported succeeded and later
+// released by hand is reported failed ("did not come up", CloneFailed,
+// another id) once any later clone of the same source (here the weekly
+// drill) ends: two terminal outcomes for one clone.
+func TestReleasedCloneIsNotReportedFailedWhenALaterCloneOfItsSourceEnds(t *testing.T) {
+	t.Skip("review: a clone reported succeeded, then released by hand, is reported CloneFailed when a later drill of its source ends")
+	t.Parallel()
+	e := drillEnv(t)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second, Destroy: 300 * time.Millisecond})
+	inst := e.demo.InstanceID
+	c := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"clone"}`, inst))))
+	if c.Status != restore.Accepted || len(c.NewInstanceIDs) != 1 {
+		t.Fatalf("clone: %+v %+v", c, c.Error)
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	// The operator is done with the clone and releases it; later sweeps
+	// have nothing more to say of it.
+	e.emu.UpdateInstance(c.NewInstanceIDs[0], func(in *cloudemu.Instance) { in.Status = -2 })
+	time.Sleep(4 * time.Second) // its clone task leaves the sweep's window
+	startDrill(t, e)
+	e.sweepUntil("drill.failed", 20*time.Second) // no data servers: the drill's verification fails
+	e.sweepFor(4 * time.Second)
+	for _, m := range e.messages() {
+		if m.Type == restore.EventTypePrefix+"failed" {
+			t.Fatalf("the clone %s, reported succeeded, is reported failed too: %+v (messages %s)", c.NewInstanceIDs[0], m.Data.Error, types(e.messages()))
+		}
+	}
+}
+
+// leastPrivilege answers in front of the emulator as CAM does for the role
+// make policy writes with RESTORE_CLONE: DescribeTaskList and
+// DescribeInstanceBackups are resource-level, granted on the allowed
+// instances only, so a list without an InstanceId (the whole region) and
+// a list of any other instance are refused; the rest goes through.
+func leastPrivilege(t *testing.T, e *env, allowed ...string) {
+	t.Helper()
+	next := e.emu
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("X-TC-Action") {
+		case "DescribeTaskList", "DescribeInstanceBackups":
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var p struct{ InstanceId string }
+			_ = json.Unmarshal(body, &p)
+			ok := false
+			for _, id := range allowed {
+				ok = ok || p.InstanceId == id
+			}
+			if !ok {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"Response":{"Error":{"Code":"UnauthorizedOperation","Message":"you are not authorized to perform operation (redis:%s) on resource (instance/%s)"},"RequestId":"cam-1"}}`,
+					r.Header.Get("X-TC-Action"), p.InstanceId)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	e.vars["TENCENTCLOUD_ENDPOINT_URL"] = srv.URL
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = strings.Join(allowed, ",")
+}
+
+// Under the role make policy writes (the lists granted on the allowed
+// instances only), the sweep reads each allowed instance's tasks and
+// backups by ID, and the function's clones' too ("their switches are
+// their tasks"). But a clone's ID is not an allowed instance, so that read
+// is refused, and observe fails the whole sweep: from the first clone or
+// drill on, no sweep of the region succeeds. Safety-backed restores are
+// never continued, no end is reported, and the drill's clone, which only
+// the sweep releases, stays billed.
+func TestSweepUnderTheLeastPrivilegeRoleSurvivesAClone(t *testing.T) {
+	t.Skip("review: under make policy's role (lists refused but by allowed ID), one clone or drill makes every sweep fail")
+	t.Parallel()
+	e := drillEnv(t)
+	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second, Destroy: 300 * time.Millisecond})
+	leastPrivilege(t, e, e.demo.InstanceID)
+	if _, err := e.invoke(timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`)); err != nil {
+		t.Fatalf("a sweep before any clone: %v", err)
+	}
+	clone, begun := startDrill(t, e)
+	time.Sleep(time.Until(begun.Add(5 * time.Second)))
+	var err error
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		_, err = e.invoke(timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+	}
+	if err != nil {
+		t.Errorf("the sweep fails once a drill's clone exists: %v", err)
+	}
+	for _, r := range e.sweep() {
+		if r.Status == restore.Failed && r.InstanceID == "" {
+			t.Errorf("the sweep of the region fails once a drill's clone exists: %+v", r.Error)
+		}
+	}
+	if ds := e.emu.Destroys(); len(ds) != 1 || ds[0].InstanceID != clone {
+		t.Errorf("8 s into a drill with RESTORE_DRILL_MAX_LIFE=3s: released %+v, want its clone %s", ds, clone)
 	}
 }
