@@ -330,7 +330,6 @@ func TestSigningKeyThatRequestersHoldIsRefused(t *testing.T) {
 // invocation failed, as it must) names another clone, does not find the
 // first, and orders a second billed instance: two drills, two outcomes.
 func TestUntimedDrillRedeliveredOrdersOneClone(t *testing.T) {
-	t.Skip("review: a drill by a direct or CKafka event is named by its arrival: the platform's retry orders a second clone")
 	t.Parallel()
 	e := drillEnv(t)
 	e.timeout = 4 * time.Second
@@ -538,7 +537,6 @@ func leastPrivilege(t *testing.T, e *env, allowed ...string) {
 // never continued, no end is reported, and the drill's clone, which only
 // the sweep releases, stays billed.
 func TestSweepUnderTheLeastPrivilegeRoleSurvivesAClone(t *testing.T) {
-	t.Skip("review: under make policy's role (lists refused but by allowed ID), one clone or drill makes every sweep fail")
 	t.Parallel()
 	e := drillEnv(t)
 	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"

@@ -26,9 +26,11 @@ func judgeSafety(b SafetyBackup, restored bool, now time.Time, deadline time.Dur
 	switch {
 	case restored:
 		return safetyRestored
-	case b.Gone() && !b.EndTime.IsZero() && now.Sub(b.EndTime) >= deadline:
-		// Done, not restored in time, and removed since: it expired, and
-		// its removal is not a second outcome.
+	case b.Gone() && !b.EndTime.IsZero():
+		// Done, then removed before its restore: the list gives no
+		// removal time, so whenever it is looked at it is the same
+		// stage: expired (never started: its undo point is gone), one
+		// outcome, reported at its deadline as any expired intent.
 		return safetyExpired
 	case b.Gone():
 		return safetyFailed

@@ -34,7 +34,7 @@ func TestJudgeEveryStage(t *testing.T) {
 		"removed":                            {backup(-2, 0), false, safetyFailed, PhaseFailed},
 		"expired backup":                     {backup(-1, 0), false, safetyFailed, PhaseFailed},
 		"done, expired, removed since":       {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-time.Hour), EndTime: now.Add(-50 * time.Minute)}, false, safetyExpired, PhaseExpired},
-		"done, removed before the deadline":  {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, false, safetyFailed, PhaseFailed},
+		"done, removed before the deadline":  {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, false, safetyExpired, PhaseExpired},
 		"continued by a restore":             {backup(2, time.Minute), true, safetyRestored, PhaseRestoring},
 		"continued, even after the deadline": {backup(2, time.Hour), true, safetyRestored, PhaseRestoring},
 	} {
