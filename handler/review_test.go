@@ -192,7 +192,6 @@ func TestDrillWhoseCloneIsReleasedBeforeVerificationIsReportedFailed(t *testing.
 // ap-shanghai is told of, by its TaskId and by its instance. Today the
 // status reads TENCENTCLOUD_REGION only, and answers 404 for it.
 func TestStatusAnswersForARestoreInAnotherOfTheFunctionsRegions(t *testing.T) {
-	t.Skip("review: the status reads TENCENTCLOUD_REGION only: a restore accepted in another RESTORE_REGIONS region is 404")
 	t.Parallel()
 	e := newEnv(t)
 	e.vars["RESTORE_REGIONS"] = "ap-guangzhou,ap-shanghai"

@@ -27,15 +27,33 @@ type State struct {
 }
 
 // State answers where the restore of a task, or the newest restore of an
-// instance, stands. Only allowed instances are told about.
+// instance, stands, in whichever of the function's regions it is (the
+// sweep follows them all). Only allowed instances are told about.
 func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (State, error) {
-	region := s.Settings.Region
 	if s.Refuse != nil {
 		return State{}, s.Refuse
 	}
-	if region == "" {
+	if s.Settings.Region == "" {
 		return State{}, failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("TENCENTCLOUD_REGION"), "no region")
 	}
+	regions := s.Settings.Regions
+	if len(regions) == 0 {
+		regions = []string{s.Settings.Region}
+	}
+	var first error
+	for _, region := range regions {
+		st, err := s.stateIn(ctx, region, instanceID, taskID)
+		if failure.KindOf(err) != failure.NotFound {
+			return st, err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return State{}, first
+}
+
+func (s *Service) stateIn(ctx context.Context, region, instanceID string, taskID int64) (State, error) {
 	lr := s.Redis
 	// An instance or task outside the allow-list, a task of another
 	// instance than the one named, and one that does not exist get the
