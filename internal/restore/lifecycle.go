@@ -259,7 +259,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 		return true
 	}
 	tasks, err := s.tasksSince(ctx, job, res.Region, job.Since, false)
-	return err == nil && unprovenSafety(job, res, tasks, log)
+	return err == nil && s.unprovenSafety(ctx, job, res, tasks, log)
 }
 
 // unprovenSafety settles res as "locked, retry" when a manual backup that
@@ -268,9 +268,20 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // once it is done, but only its signed remark can prove it. So it is
 // neither taken for this event's (it may be anyone's) nor followed by
 // another: the platform's retry looks again once it is listed.
-func unprovenSafety(job Job, res *Result, tasks []Task, log *slog.Logger) bool {
+func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, tasks []Task, log *slog.Logger) bool {
 	t, ok := newestTask(tasks, ManualBackupTask)
 	if !ok || !t.EndTime.IsZero() {
+		return false
+	}
+	// Where the list shows running backups, a running one listed without
+	// this event's signed remark (none was found) is someone else's: a
+	// lock like any other, waited out or refused, never "maybe ours".
+	running := false
+	err := s.eachBackup(ctx, res.Region, job.Request.InstanceID, t.StartTime.Add(-time.Minute), s.Now().Add(time.Minute), func(b Backup) bool {
+		running = running || b.Status == 1
+		return !running
+	})
+	if err == nil && running {
 		return false
 	}
 	res.Unclear(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"), fmt.Sprintf(
@@ -469,7 +480,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 			earlierTask(job, res, t)
 			return true
 		}
-		if unprovenSafety(job, res, tasks, log) {
+		if s.unprovenSafety(attemptCtx, job, res, tasks, log) {
 			return true
 		}
 		probe := *res
