@@ -469,7 +469,6 @@ func slicesContains(s []string, v string) bool {
 // another id) once any later clone of the same source (here the weekly
 // drill) ends: two terminal outcomes for one clone.
 func TestReleasedCloneIsNotReportedFailedWhenALaterCloneOfItsSourceEnds(t *testing.T) {
-	t.Skip("review: a clone reported succeeded, then released by hand, is reported CloneFailed when a later drill of its source ends")
 	t.Parallel()
 	e := drillEnv(t)
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second, Destroy: 300 * time.Millisecond})
