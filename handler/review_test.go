@@ -375,7 +375,6 @@ func TestDrillCloneIsReleasedAfterItsInstanceLeavesTheAllowList(t *testing.T) {
 // (RestoreBudgetExceeded) instead of restoring: the drill spends the
 // budget that exists to stop a flapping alarm from restoring twice.
 func TestDrillDoesNotHoldAnAlarmsRestore(t *testing.T) {
-	t.Skip("review: a drill's clone spends the instance's alarm budget (1/1h): the next alarm's restore is held")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_CLONE"] = "true"

@@ -79,10 +79,18 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh 
 		return nil, nil, err
 	}
 	var used []Task
+	clones := false
 	for _, t := range tasks {
 		if (t.Kind == RestoreTask || t.Kind == CloneTask) && !t.StartTime.Before(from.Truncate(time.Second)) {
 			used = append(used, t)
+			clones = clones || t.Kind == CloneTask
 		}
+	}
+	if clones {
+		// A drill's clone never touched the instance: it does not spend
+		// the budget that stops restores of it (its own clone task is the
+		// one that started with the drill's clone, by its Createtime).
+		used = s.withoutDrills(ctx, region, job.Request.InstanceID, used)
 	}
 	sort.Slice(used, func(i, j int) bool { return used[i].StartTime.Before(used[j].StartTime) })
 	st := &BudgetState{Setting: setting, Limit: b.Limit, Window: b.WindowString(), Used: []UsedTask{}}
@@ -96,6 +104,35 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh 
 		st.FreesAt = &at
 	}
 	return st, used, nil
+}
+
+// withoutDrills leaves out of tasks the clone tasks of the instance's
+// drills. The instance list is read only here, when a clone task is in
+// the budget's window; where it cannot be read, every clone counts.
+func (s *Service) withoutDrills(ctx context.Context, region, instanceID string, tasks []Task) []Task {
+	// One call, not retried: it may only lower the count, and where it
+	// fails every clone counts (the safe side).
+	list, err := s.Redis.ListInstances(ctx, region)
+	if err != nil {
+		return tasks
+	}
+	var drills []time.Time
+	for _, c := range list {
+		if m, ok := s.madeOf(c); ok && m.kind == ModeDrill && m.source == instanceID {
+			drills = append(drills, c.Created)
+		}
+	}
+	out := tasks[:0:0]
+	for _, t := range tasks {
+		drill := false
+		for _, created := range drills {
+			drill = drill || t.Kind == CloneTask && cloneTaskAt([]Task{t}, created)
+		}
+		if !drill {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // overBudget holds the restore back when the instance's budget is spent.
