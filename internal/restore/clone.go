@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,54 @@ func cloneSource(seal *Seal, name string) (string, bool) {
 		return "", false
 	}
 	return src, seal.VerifyHex(rest[8:], "clone", src, rest[:8])
+}
+
+// timedName is a drill's or a switch's clone name,
+// "<source>-<kind>-<a><b><mac>": two times, 8 hex digits of Unix seconds
+// each, and the function's MAC over the source and both.
+func timedName(seal *Seal, kind, instanceID string, a, b time.Time) string {
+	ts := fmt.Sprintf("%08x%08x", a.Unix(), b.Unix())
+	return instanceID + "-" + kind + "-" + ts + seal.Hex(8, kind, instanceID, ts)
+}
+
+// readTimedName reads a name timedName made for kind, if it carries the
+// function's MAC.
+func readTimedName(seal *Seal, kind, name string) (src string, a, b time.Time, ok bool) {
+	src, rest, ok := strings.Cut(name, "-"+kind+"-")
+	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 24 || !seal.VerifyHex(rest[16:], kind, src, rest[:16]) {
+		return "", time.Time{}, time.Time{}, false
+	}
+	x, err1 := strconv.ParseInt(rest[:8], 16, 64)
+	y, err2 := strconv.ParseInt(rest[8:16], 16, 64)
+	if err1 != nil || err2 != nil {
+		return "", time.Time{}, time.Time{}, false
+	}
+	return src, time.Unix(x, 0).UTC(), time.Unix(y, 0).UTC(), true
+}
+
+// ownCloneTask is the clone task that made c: of its source's clone
+// tasks, the one that started closest to c's creation (Createtime); the
+// newest where its creation is not known. Another clone or drill of the
+// same source has a task of its own.
+func ownCloneTask(tasks []Task, c Instance) (Task, bool) {
+	var own Task
+	found := false
+	for _, t := range tasks {
+		switch {
+		case t.Kind != CloneTask:
+		case !found, c.Created.IsZero() && t.StartTime.After(own.StartTime),
+			!c.Created.IsZero() && absDur(t.StartTime.Sub(c.Created)) < absDur(own.StartTime.Sub(c.Created)):
+			own, found = t, true
+		}
+	}
+	return own, found
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // made is an instance the function made, read from its signed name: its

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
@@ -33,23 +31,13 @@ import (
 const drillMarker = "-drill-"
 
 func drillName(seal *Seal, instanceID string, at, backupStart time.Time) string {
-	ts := fmt.Sprintf("%08x%08x", at.Unix(), backupStart.Unix())
-	return instanceID + drillMarker + ts + seal.Hex(8, "drill", instanceID, ts)
+	return timedName(seal, "drill", instanceID, at, backupStart)
 }
 
 // drillOf reads a drill's clone name: its source, start and backup's
 // start, if the name carries the function's MAC.
 func drillOf(seal *Seal, name string) (src string, at, backupStart time.Time, ok bool) {
-	src, rest, ok := strings.Cut(name, drillMarker)
-	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 24 || !seal.VerifyHex(rest[16:], "drill", src, rest[:16]) {
-		return "", time.Time{}, time.Time{}, false
-	}
-	a, err1 := strconv.ParseInt(rest[:8], 16, 64)
-	b, err2 := strconv.ParseInt(rest[8:16], 16, 64)
-	if err1 != nil || err2 != nil {
-		return "", time.Time{}, time.Time{}, false
-	}
-	return src, time.Unix(a, 0).UTC(), time.Unix(b, 0).UTC(), true
+	return readTimedName(seal, "drill", name)
 }
 
 // drillTime is when a drill began: its event's time (so that every
@@ -141,7 +129,7 @@ func (s *Service) sweepDrill(ctx context.Context, c Instance, m made, cloneTasks
 			return
 		}
 		why := "its clone %s was released (or isolated) before it was verified"
-		if t, ok := drillTask(srcTasks, at); ok && t.Result == 4 {
+		if t, ok := ownCloneTask(srcTasks, c); ok && t.Result == 4 {
 			why = fmt.Sprintf("its clone %%s did not come up (clone task %d failed)", t.ID)
 		}
 		outcome(failure.E(failure.Unavailable, failure.Code("DrillFailed"), fmt.Sprintf("drill of %s: "+why+": the backup could not be proven to restore", src, c.ID)))
@@ -180,17 +168,4 @@ func (s *Service) sweepDrill(ctx context.Context, c Instance, m made, cloneTasks
 		s.release(ctx, region, c.ID, log)
 	}
 	add(r)
-}
-
-// drillTask is the clone task a drill started: the first clone task of
-// its source that started within a minute of the drill's start. It only
-// tells whether a clone that never came up failed; the clone itself is
-// the drill's by its signed name.
-func drillTask(tasks []Task, at time.Time) (Task, bool) {
-	for _, t := range tasks {
-		if t.Kind == CloneTask && !t.StartTime.Before(at.Add(-time.Second)) && t.StartTime.Before(at.Add(time.Minute)) {
-			return t, true
-		}
-	}
-	return Task{}, false
 }

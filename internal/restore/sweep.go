@@ -449,19 +449,7 @@ func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []
 	src, _ := cloneSource(s.Settings.Seal, c.Name)
 	// Its own clone task: the one that started with it (Createtime), not
 	// the newest of its source, which may be a later clone's or drill's.
-	var last Task
-	found := false
-	for _, t := range tasks {
-		switch {
-		case t.Kind != CloneTask:
-		case c.Created.IsZero():
-			if t.StartTime.After(last.StartTime) {
-				last = t
-			}
-		case !found || absDur(t.StartTime.Sub(c.Created)) < absDur(last.StartTime.Sub(c.Created)):
-			last, found = t, true
-		}
-	}
+	last, _ := ownCloneTask(tasks, c)
 	if !w.reports(last.EndTime) {
 		return
 	}
@@ -500,11 +488,4 @@ func (s *Service) emitLife(ctx context.Context, r *Result, log *slog.Logger) {
 		r.Undelivered = true
 		log.Error("sweep.outcomeUndelivered", "detail", "life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
 	}
-}
-
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }

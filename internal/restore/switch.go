@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
@@ -39,24 +37,14 @@ const switchMarker = "-switch-"
 // state the clone holds and when it was ordered, each 8 hex digits of
 // Unix seconds.
 func switchName(seal *Seal, instanceID string, state, ordered time.Time) string {
-	ts := fmt.Sprintf("%08x%08x", state.Unix(), ordered.Unix())
-	return instanceID + switchMarker + ts + seal.Hex(8, "switch", instanceID, ts)
+	return timedName(seal, "switch", instanceID, state, ordered)
 }
 
 // switchOf reads a switch clone's name: its source, the time of the state
 // it holds and when it was ordered, if the name carries the function's
 // MAC.
 func switchOf(seal *Seal, name string) (src string, state, ordered time.Time, ok bool) {
-	src, rest, ok := strings.Cut(name, switchMarker)
-	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 24 || !seal.VerifyHex(rest[16:], "switch", src, rest[:16]) {
-		return "", time.Time{}, time.Time{}, false
-	}
-	a, err1 := strconv.ParseInt(rest[:8], 16, 64)
-	b, err2 := strconv.ParseInt(rest[8:16], 16, 64)
-	if err1 != nil || err2 != nil {
-		return "", time.Time{}, time.Time{}, false
-	}
-	return src, time.Unix(a, 0).UTC(), time.Unix(b, 0).UTC(), true
+	return readTimedName(seal, "switch", name)
 }
 
 // PhaseSwitching: the clone's data checked out, and the addresses are
