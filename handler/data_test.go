@@ -30,6 +30,25 @@ func dataEnv(t *testing.T) *env {
 	return e
 }
 
+// staleBackup makes a backup's snapshot hold data a day older than the
+// backup (its canary so dated): another state than the one asked for.
+func staleBackup(t *testing.T, e *env, inst, backup string) {
+	t.Helper()
+	addr, err := e.emu.RedisAddr(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
+	defer c.Close()
+	old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
+	if err := c.Set(context.Background(), e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.emu.SnapshotBackup(inst, backup); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The sweep checks what a restore brought back: the backup's keys and its
 // canary, in the succeeded message; a backup that holds other data than
 // its time says is reported restore.suspect with the numbers.
@@ -43,19 +62,7 @@ func TestRestoredDataIsVerifiedAndAWrongBackupIsSuspect(t *testing.T) {
 			if wrong {
 				// The backup's snapshot holds data a day older than the
 				// backup: another state than the one asked for.
-				addr, err := e.emu.RedisAddr(inst)
-				if err != nil {
-					t.Fatal(err)
-				}
-				c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
-				old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
-				if err := c.Set(context.Background(), e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
-					t.Fatal(err)
-				}
-				c.Close()
-				if err := e.emu.SnapshotBackup(inst, backup); err != nil {
-					t.Fatal(err)
-				}
+				staleBackup(t, e, inst, backup)
 			}
 			r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup))))
 			if r.Status != restore.Accepted {
@@ -97,19 +104,7 @@ func TestDrillVerifiesTheNewestBackupAndReleasesItsClone(t *testing.T) {
 			inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
 			redis4(e, inst)
 			if wrong {
-				addr, err := e.emu.RedisAddr(inst)
-				if err != nil {
-					t.Fatal(err)
-				}
-				c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
-				old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
-				if err := c.Set(context.Background(), e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
-					t.Fatal(err)
-				}
-				c.Close()
-				if err := e.emu.SnapshotBackup(inst, backup); err != nil {
-					t.Fatal(err)
-				}
+				staleBackup(t, e, inst, backup)
 			}
 			begun := time.Now().Truncate(time.Second)
 			ev := timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, inst))
@@ -299,13 +294,7 @@ func TestCloneAndSwitchKeepsTheClientsAddressAndItsUndoSwitchesBack(t *testing.T
 			client := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
 			defer client.Close()
 			if wrong {
-				old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
-				if err := client.Set(ctx, e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
-					t.Fatal(err)
-				}
-				if err := e.emu.SnapshotBackup(inst, backup); err != nil {
-					t.Fatal(err)
-				}
+				staleBackup(t, e, inst, backup)
 			}
 			// The incident: the instance's data is lost.
 			if err := client.FlushAll(ctx).Err(); err != nil {
@@ -419,19 +408,7 @@ func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
 	e, body := switchEnv(t)
 	e.vars["RESTORE_SWITCH_UNVERIFIED"] = "release"
 	inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
-	addr, err := e.emu.RedisAddr(inst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := goredis.NewClient(&goredis.Options{Addr: addr, Password: e.demo.Password, Protocol: 2, DisableIdentity: true})
-	old := e.demo.BackupTimes[backup].Add(-24 * time.Hour)
-	if err := c.Set(context.Background(), e.demo.CanaryKey, old.UTC().Format(time.RFC3339), 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	if err := e.emu.SnapshotBackup(inst, backup); err != nil {
-		t.Fatal(err)
-	}
+	staleBackup(t, e, inst, backup)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
 	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
 		t.Fatalf("switch: %+v %+v", r, r.Error)
