@@ -25,6 +25,9 @@ type HandoffCall struct {
 	Key         string    `json:"key,omitempty"`
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	Body        string    `json:"body"` // the request body as authenticated
+	// Fleet is the fleet whose members Body holds, admitted as a whole
+	// (its approval included) by the invocation that handed them out.
+	Fleet string `json:"fleet,omitempty"`
 	// Seal is the function's MAC over all of the above.
 	Seal string `json:"seal"`
 }

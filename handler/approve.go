@@ -75,6 +75,12 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	}
 	p, err := restore.ParsePlan(inv.svc.Settings.Seal, token)
 	if err != nil {
+		// A fleet's plan: one approval for every member (fleet.go).
+		if f, ferr := restore.ParseFleetPlan(inv.svc.Settings.Seal, token); ferr == nil {
+			f.Request.Force = force
+			inv.log.Info("approval.accepted", "detail", "fleet plan approved through the webhook", "planId", f.Approved.ID, "members", len(f.Approved.Members))
+			return inv.run(ctx, []job{{fleet: &f}})
+		}
 		inv.log.Warn("approval.refused", "detail", "approval refused", "reason", err.Error())
 		return inv.requestFailure(err)
 	}

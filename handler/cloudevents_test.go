@@ -30,8 +30,8 @@ func validateMessages(tb testing.TB, emu *cloudemu.Emulator, demo cloudemu.DemoD
 				tb.Errorf("message %s: specversion %q datacontenttype %q time %v", m.ID, ev.SpecVersion(), ev.DataContentType(), ev.Time())
 			}
 			var data map[string]any
-			if err := ev.DataAs(&data); err != nil || data["instanceId"] == nil {
-				tb.Errorf("message %s: data %v (%v), want a JSON object naming the instance", m.ID, data, err)
+			if err := ev.DataAs(&data); err != nil || data["instanceId"] == nil && data["fleetId"] == nil {
+				tb.Errorf("message %s: data %v (%v), want a JSON object naming the instance (or the fleet)", m.ID, data, err)
 			}
 		}
 	}

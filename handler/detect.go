@@ -22,9 +22,10 @@ const (
 	CKafka           // a CKafka trigger
 	EventBridge      // an event, or a batch of events, delivered by an EventBridge rule
 	Handoff          // work an HTTP call handed to the function's own asynchronous invocation
+	FleetWatch       // a fleet's watch: the function's own asynchronous invocation (fleet.go)
 )
 
-var kindNames = [...]string{"unknown", "direct", "timer", "apigw", "cmq", "alarm", "functionurl", "ckafka", "eventbridge", "handoff"}
+var kindNames = [...]string{"unknown", "direct", "timer", "apigw", "cmq", "alarm", "functionurl", "ckafka", "eventbridge", "handoff", "fleetwatch"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -51,6 +52,10 @@ func detect(payload []byte) (event, error) {
 	ev := event{obj: obj}
 	if _, ok := obj[events.HandoffField]; ok && len(obj) == 1 {
 		ev.kind = Handoff
+		return ev, nil
+	}
+	if _, ok := obj[events.FleetWatchField]; ok && len(obj) == 1 {
+		ev.kind = FleetWatch
 		return ev, nil
 	}
 	if raw, ok := obj["Records"]; ok && json.Unmarshal(raw, &ev.records) == nil && len(ev.records) > 0 {
@@ -99,7 +104,7 @@ func bodyKind(obj fields) (Kind, error) {
 		return Alarm, nil
 	}
 	return Unknown, invalid("", "not an event this function understands: want a restore request "+
-		`({"instanceId": ..., "backupId": ...} or {"restores": [...]}), `+
+		`({"instanceId": ..., "backupId": ...}, {"restores": [...]} or {"fleet": {...}}), `+
 		"a timer, function URL, API gateway, CKafka, CMQ or EventBridge event, or a Cloud Monitor alarm notification")
 }
 
@@ -108,7 +113,7 @@ func bodyKind(obj fields) (Kind, error) {
 func isRestoreRequest(obj fields) bool {
 	for k := range obj {
 		switch strings.ToLower(k) {
-		case "restores", "instanceid", "backupid":
+		case "restores", "instanceid", "backupid", "fleet":
 			return true
 		}
 	}

@@ -143,6 +143,8 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		results = inv.eventBridge(ctx, ev)
 	case Handoff:
 		results = inv.handoff(ctx, ev)
+	case FleetWatch:
+		results = inv.fleetWatch(ctx, ev)
 	default:
 		// A direct invocation: a request, a batch, or an alarm.
 		results = inv.run(ctx, inv.jobs(body{data: payload, obj: ev.obj}, inv.directSource()))
@@ -190,10 +192,10 @@ func retryError(kind Kind, results []restore.Result) error {
 			undelivered = append(undelivered, fmt.Sprintf("%s task %d", r.InstanceID, r.TaskID))
 		}
 		if r.Status == restore.Unknown {
-			unknown = append(unknown, r.InstanceID)
+			unknown = append(unknown, cmp.Or(r.InstanceID, r.FleetID))
 		}
 		if r.Status == restore.Failed && r.Kind == failure.Transient {
-			transient = append(transient, r.InstanceID)
+			transient = append(transient, cmp.Or(r.InstanceID, r.FleetID))
 		}
 	}
 	switch {

@@ -130,11 +130,26 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 	}
 	switch restore.Channel(h.Channel) {
 	case restore.ChannelSigned, restore.ChannelBasic:
+	case restore.ChannelInvoke:
+		// A fleet's members come by any channel the fleet came by.
+		if h.Fleet != "" {
+			break
+		}
+		fallthrough
 	default:
 		return inv.requestFailure(invalid(events.HandoffField, "channel must be signed or basic"))
 	}
 	inv.log = inv.log.With("handedOffFrom", h.Trigger)
-	return inv.run(ctx, inv.jobs(decodeBody([]byte(h.Body)), inv.handoffSource(&h)))
+	jobs := inv.jobs(decodeBody([]byte(h.Body)), inv.handoffSource(&h))
+	for i := range jobs {
+		if jobs[i].fleet != nil {
+			// A fleet is handed out by its request, never handed on.
+			r := inv.requestFailure(invalid(events.HandoffField, "a hand-off holds restores, not a fleet"))[0]
+			jobs[i] = job{decided: &r}
+		}
+		jobs[i].Fleet = h.Fleet
+	}
+	return inv.run(ctx, jobs)
 }
 
 // wantsWait reads ?wait=1 (or true).
@@ -154,5 +169,9 @@ func wantsWait(q map[string]events.QueryValue) bool {
 // handoffParts are what a hand-off's seal covers: every field the
 // asynchronous invocation trusts.
 func handoffParts(h *events.HandoffCall) []string {
-	return []string{h.Trigger, h.Channel, h.Since.UTC().Format(time.RFC3339Nano), h.Key, h.Fingerprint, h.Body}
+	parts := []string{h.Trigger, h.Channel, h.Since.UTC().Format(time.RFC3339Nano), h.Key, h.Fingerprint, h.Body}
+	if h.Fleet != "" {
+		parts = append(parts, "fleet", h.Fleet)
+	}
+	return parts
 }

@@ -111,7 +111,10 @@ func (inv *invocation) eventBridgeSource(ev *events.EventBridgeEvent) source {
 // proves (see handoff.go). Passwords never travel in a hand-off (see
 // mayHandOff).
 func (inv *invocation) handoffSource(h *events.HandoffCall) source {
-	return source{trigger: h.Trigger, channel: restore.Channel(h.Channel), since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint, noSecrets: true}
+	// A fleet's members may carry its force: the fleet was admitted with
+	// it, and the seal proves that.
+	return source{trigger: h.Trigger, channel: restore.Channel(h.Channel), since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint, noSecrets: true,
+		mayForce: h.Fleet != ""}
 }
 
 // webhookSource gives a webhook call its identity:

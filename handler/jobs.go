@@ -99,6 +99,7 @@ func decodeBody(data []byte) body {
 type job struct {
 	restore.Job
 	decided *restore.Result
+	fleet   *restore.Fleet // a fleet request (fleet.go)
 }
 
 // jobs turns a body, a restore request, a batch or an alarm, into jobs;
@@ -114,6 +115,13 @@ func (inv *invocation) jobs(b body, src source) []job {
 	kind, err := bodyKind(b.obj)
 	if err != nil {
 		return fail(err)
+	}
+	if _, ok := lookup(b.obj, "fleet"); ok {
+		j, err := inv.fleetJob(b, src) // see fleet.go
+		if err != nil {
+			return fail(err)
+		}
+		return []job{j}
 	}
 	if kind == Alarm {
 		j, err := inv.alarmJob(b, src) // see alarm.go
@@ -160,6 +168,10 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 			results[i] = *j.decided
 			continue
 		}
+		if j.fleet != nil {
+			results[i] = inv.runFleet(ctx, svc, *j.fleet)
+			continue
+		}
 		if j.Key != "" && first[j.Key] != i {
 			continue
 		}
@@ -181,7 +193,7 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 	}
 	g.Wait()
 	for i, j := range jobs {
-		if j.decided == nil && j.Key != "" && first[j.Key] != i {
+		if j.decided == nil && j.fleet == nil && j.Key != "" && first[j.Key] != i {
 			results[i] = sameEvent(results[first[j.Key]])
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -78,20 +79,39 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh 
 	if err != nil {
 		return nil, nil, err
 	}
-	var used []Task
-	clones := false
-	for _, t := range tasks {
-		if (t.Kind == RestoreTask || t.Kind == CloneTask) && !t.StartTime.Before(from.Truncate(time.Second)) {
-			used = append(used, t)
-			clones = clones || t.Kind == CloneTask
-		}
-	}
-	if clones {
+	used := spent(tasks, from)
+	if slices.ContainsFunc(used, func(t Task) bool { return t.Kind == CloneTask }) {
 		// A drill's clone never touched the instance: it does not spend
 		// the budget that stops restores of it (its own clone task is the
 		// one that started with the drill's clone, by its Createtime).
 		used = s.withoutDrills(ctx, region, job.Request.InstanceID, used)
 	}
+	st := budgetState(used, b, setting)
+	return st, used, nil
+}
+
+// spent is the tasks that spend a budget whose window starts at from.
+func spent(tasks []Task, from time.Time) []Task {
+	var used []Task
+	for _, t := range tasks {
+		if (t.Kind == RestoreTask || t.Kind == CloneTask) && !t.StartTime.Before(from.Truncate(time.Second)) {
+			used = append(used, t)
+		}
+	}
+	return used
+}
+
+// budgetFrom is an instance's budget in an observed world (a fleet's):
+// its tasks, less those of its drills' clones among the world's clones.
+func (s *Service) budgetFrom(w world, instanceID string, b Budget, setting string, now time.Time) *BudgetState {
+	if b.Off() {
+		return nil
+	}
+	return budgetState(s.notDrills(spent(w.tasks[instanceID], now.Add(-b.Window)), w.clones), b, setting)
+}
+
+// budgetState is a budget as the tasks that spent it show it.
+func budgetState(used []Task, b Budget, setting string) *BudgetState {
 	sort.Slice(used, func(i, j int) bool { return used[i].StartTime.Before(used[j].StartTime) })
 	st := &BudgetState{Setting: setting, Limit: b.Limit, Window: b.WindowString(), Used: []UsedTask{}}
 	for _, t := range used {
@@ -103,7 +123,7 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh 
 		at := used[len(used)-b.Limit].StartTime.Add(b.Window).UTC()
 		st.FreesAt = &at
 	}
-	return st, used, nil
+	return st
 }
 
 // withoutDrills leaves out of tasks the clone tasks of the instance's
@@ -116,17 +136,18 @@ func (s *Service) withoutDrills(ctx context.Context, region, instanceID string, 
 	if err != nil {
 		return tasks
 	}
-	var drills []time.Time
-	for _, c := range list {
-		if m, ok := s.madeOf(c); ok && m.kind == ModeDrill && m.source == instanceID {
-			drills = append(drills, c.Created)
-		}
-	}
+	return s.notDrills(tasks, list)
+}
+
+// notDrills leaves out of tasks the clone tasks that made a drill's clone
+// among instances (its clone task started with it, by its Createtime).
+func (s *Service) notDrills(tasks []Task, instances []Instance) []Task {
 	out := tasks[:0:0]
 	for _, t := range tasks {
 		drill := false
-		for _, created := range drills {
-			drill = drill || t.Kind == CloneTask && cloneTaskAt([]Task{t}, created)
+		for _, c := range instances {
+			m, ok := s.madeOf(c)
+			drill = drill || ok && m.kind == ModeDrill && m.source == t.InstanceID && t.Kind == CloneTask && cloneTaskAt([]Task{t}, c.Created)
 		}
 		if !drill {
 			out = append(out, t)

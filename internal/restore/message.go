@@ -24,6 +24,7 @@ type EventData struct {
 	InstanceID string     `json:"instanceId"`
 	BackupID   string     `json:"backupId,omitempty"`
 	Region     string     `json:"region,omitempty"`
+	FleetID    string     `json:"fleetId,omitempty"`
 	RequestID  string     `json:"requestId,omitempty"`
 	Trigger    string     `json:"trigger"`
 	Status     Status     `json:"status"`
@@ -75,6 +76,7 @@ func newEvent(source, trigger string, now time.Time, r *Result, fallbackID strin
 			InstanceID: r.InstanceID,
 			BackupID:   r.BackupID,
 			Region:     r.Region,
+			FleetID:    r.FleetID,
 			RequestID:  r.RequestID,
 			Trigger:    trigger,
 			Status:     r.Status,

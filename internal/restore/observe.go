@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path"
 	"sync"
 	"time"
 
@@ -421,4 +422,90 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 	}
 	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
 		fmt.Sprintf("backup %s of %s is not listed", backupID, instanceID))
+}
+
+// fleetMembers are the instances a fleet names, sorted: its list, each of
+// them allowed (one that is not refuses the fleet: a list is a person's
+// statement, and a wrong one a mistake); or the allowed instances of the
+// region whose IDs match its pattern, listed region-wide or, where CAM
+// refuses that, from the allow-list's IDs.
+func (s *Service) fleetMembers(ctx context.Context, region string, req FleetRequest) ([]string, error) {
+	if len(req.Instances) > 0 {
+		for _, id := range req.Instances {
+			if !s.Settings.allowed(id) {
+				return nil, failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instances"),
+					fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES: the fleet restores none", id))
+			}
+		}
+		return sortedIDs(req.Instances), nil
+	}
+	all, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
+	if failure.KindOf(err) == failure.Forbidden && len(s.Settings.AllowedIDs) > 0 {
+		all, err = retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, s.Settings.AllowedIDs...) })
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, in := range all {
+		if ok, _ := path.Match(req.Pattern, in.ID); ok && s.Settings.allowed(in.ID) {
+			if _, clone := s.madeOf(in); !clone {
+				ids = append(ids, in.ID)
+			}
+		}
+	}
+	switch {
+	case len(ids) == 0:
+		return nil, failure.E(failure.NotFound, failure.Code("FleetEmpty"), failure.Field("instances"),
+			fmt.Sprintf("%q matches no allowed instance of %s", req.Pattern, region))
+	case len(ids) > MaxFleet:
+		return nil, failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("instances"),
+			fmt.Sprintf("%q matches %d instances, a fleet has at most %d: narrow it", req.Pattern, len(ids), MaxFleet))
+	}
+	return sortedIDs(ids), nil
+}
+
+// newestBackups chooses each member's newest restorable backup that
+// started before the bound: from one region-wide listing of the 30 days
+// before it where CAM allows, the rest (and every one where it does not)
+// by chooseBackup, which looks back a year. A member with none is left
+// out of the map.
+func (s *Service) newestBackups(ctx context.Context, region string, ids []string, before time.Time) (map[string]Backup, error) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := map[string]Backup{}
+	err := s.eachBackup(ctx, region, "", before.Add(-backupWindow), before, func(b Backup) bool {
+		if best, ok := out[b.InstanceID]; want[b.InstanceID] && restorable(b) && b.StartTime.Before(before) &&
+			(!ok || b.StartTime.After(best.StartTime) || b.StartTime.Equal(best.StartTime) && b.ID > best.ID) {
+			out[b.InstanceID] = b
+		}
+		return true
+	})
+	if err != nil && failure.KindOf(err) != failure.Forbidden {
+		return nil, err
+	}
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(sweepConcurrency)
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		g.Go(func() error {
+			b, err := s.chooseBackup(ctx, region, id, before)
+			switch {
+			case failure.KindOf(err) == failure.NotFound:
+				return nil
+			case err != nil:
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out[id] = b
+			return nil
+		})
+	}
+	return out, g.Wait()
 }

@@ -196,7 +196,8 @@ func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun b
 	if !dryRun && s.overBudget(ctx, job, res, false, log) {
 		return true
 	}
-	if dryRun || (job.Approved == nil && s.Settings.Approval[job.Channel]) {
+	// A fleet's member was approved with its fleet (fleet.go).
+	if dryRun || (job.Approved == nil && job.Fleet == "" && s.Settings.Approval[job.Channel]) {
 		s.plan(ctx, job, res, dryRun, log)
 		return true
 	}

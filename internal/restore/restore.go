@@ -79,6 +79,10 @@ type Job struct {
 	// Undo is the safety backup already taken for this restore: it goes
 	// ahead without another (the sweep continuing it; see lifecycle.go).
 	Undo *SafetyBackup
+	// Fleet is the fleet this restore is a member of (fleet.go), from a
+	// hand-off the function sealed: the fleet was admitted as a whole,
+	// its approval included.
+	Fleet string
 }
 
 // Service runs restores for one invocation.
@@ -121,7 +125,7 @@ const (
 // that says what was done.
 func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	req := job.Request
-	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req)}
+	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req), FleetID: job.Fleet}
 	lifeBegin(job, &res) // see lifecycle.go
 	log := s.Log.With("instanceId", req.InstanceID)
 	defer func() {
@@ -183,6 +187,16 @@ func (s *Service) precheck(job Job, region string) error {
 	case !s.Settings.allowed(req.InstanceID):
 		return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instanceId"),
 			fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES", req.InstanceID))
+	}
+	return s.settingsCheck(req, region)
+}
+
+// settingsCheck is the precheck's part that does not depend on the
+// instance: a fleet passes it before its members are known.
+func (s *Service) settingsCheck(req Request, region string) error {
+	switch {
+	case s.Refuse != nil:
+		return s.Refuse
 	case region == "":
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("region"),
 			"the request names no region and TENCENTCLOUD_REGION is not set")

@@ -36,8 +36,12 @@ type Result struct {
 	Reason     string     `json:"reason,omitempty"`
 	Error      *ErrorBody `json:"error,omitempty"`
 	MessageID  string     `json:"messageId,omitempty"` // the queue's id of the outcome message
-	Guardrail             // held by the budget, or planned: see budget.go
-	*Life                 // phase, undoBackupId, plan, new instances: see lifecycle.go
+	// FleetID is the fleet the restore is a member of; Fleet, the answer
+	// to a fleet request (fleet.go).
+	FleetID   string        `json:"fleetId,omitempty"`
+	Fleet     *FleetOutcome `json:"fleet,omitempty"`
+	Guardrail               // held by the budget, or planned: see budget.go
+	*Life                   // phase, undoBackupId, plan, new instances: see lifecycle.go
 
 	// Kind is the failure's kind, for the HTTP status and the retry
 	// decision; not part of the answer.

@@ -1,0 +1,292 @@
+package handler
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"redis-restore/events"
+	"redis-restore/internal/cloud"
+	"redis-restore/internal/failure"
+	"redis-restore/internal/restore"
+)
+
+// A fleet request, {"fleet": {...}}, restores many instances (issue 20;
+// restore/fleet.go admits it as a whole). Here it is read, and its
+// members fanned out by the platform: the function's own asynchronous
+// invocations, fleetChunk members each, sealed like a webhook's hand-off,
+// then a watch (the same kind of invocation) that reports the fleet's
+// progress every RESTORE_SWEEP_EVERY until its end. Nothing loops inside
+// one invocation beyond its own time.
+
+// fleetChunk is how many members one asynchronous invocation restores:
+// few enough to finish well within the function's timeout at the
+// account's limits, many enough that a fleet of 1,000 is 100 Invoke calls.
+const fleetChunk = 10
+
+var fleetFields = map[string]string{
+	"instances": "instances", "backupid": "backupId", "before": "before", "region": "region",
+	"mode": "mode", "safetybackup": "safetyBackup", "dryrun": "dryRun", "force": "force",
+}
+
+// parseFleet reads a fleet request strictly: unknown or repeated fields
+// are refused by name.
+func parseFleet(obj fields) (restore.FleetRequest, error) {
+	var f restore.FleetRequest
+	raw, _ := lookup(obj, "fleet")
+	if len(obj) != 1 {
+		return f, invalid("fleet", `a fleet request holds nothing but "fleet"`)
+	}
+	inner, err := decodeObject(raw)
+	if err != nil {
+		return f, invalid("fleet", "must be an object such as {\"instances\": \"*\", \"before\": \"2026-12-06T10:00:00+08:00\"}")
+	}
+	seen := map[string]string{}
+	for key, raw := range inner {
+		name, ok := fleetFields[strings.ToLower(key)]
+		if !ok {
+			return f, invalid("fleet."+key, "unknown field (want instances, backupId, before, region, mode, safetyBackup, dryRun, force)")
+		}
+		if other, dup := seen[name]; dup {
+			return f, invalid("fleet."+name, fmt.Sprintf("given twice, as %q and %q", other, key))
+		}
+		seen[name] = key
+		if err := setFleetField(&f, name, raw); err != nil {
+			return f, invalid("fleet."+name, err.Error())
+		}
+	}
+	if err := f.Validate(); err != nil {
+		e := failure.As(err)
+		return f, invalid("fleet."+e.Field, e.Message)
+	}
+	return f, nil
+}
+
+func setFleetField(f *restore.FleetRequest, name string, raw json.RawMessage) error {
+	switch name {
+	case "instances":
+		if json.Unmarshal(raw, &f.Instances) == nil && f.Instances != nil {
+			for i, id := range f.Instances {
+				f.Instances[i] = strings.TrimSpace(id)
+			}
+			return nil
+		}
+		if json.Unmarshal(raw, &f.Pattern) != nil || strings.TrimSpace(f.Pattern) == "" {
+			return fmt.Errorf(`must be a list of instance IDs, or a pattern such as "crs-web-*" ("*": every allowed instance)`)
+		}
+		f.Pattern = strings.TrimSpace(f.Pattern)
+		return nil
+	case "dryRun", "force", "safetyBackup":
+		var b events.Bool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		switch v := bool(b); name {
+		case "dryRun":
+			f.DryRun = v
+		case "force":
+			f.Force = v
+		default:
+			f.SafetyBackup = &v
+		}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("must be a string")
+	}
+	s = strings.TrimSpace(s)
+	switch name {
+	case "backupId":
+		f.BackupID = s
+	case "region":
+		f.Region = s
+	case "mode":
+		f.Mode = strings.ToLower(s)
+	case "before":
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return fmt.Errorf("must be an RFC 3339 time such as 2026-11-29T03:00:00+08:00")
+		}
+		f.Before = &t
+	}
+	return nil
+}
+
+// fleetJob reads a fleet request body into its job.
+func (inv *invocation) fleetJob(b body, src source) (job, error) {
+	f, err := parseFleet(b.obj)
+	if err != nil {
+		return job{}, err
+	}
+	if f.Force && !src.mayForce {
+		return job{}, invalid("fleet.force", "only an authenticated webhook call may override the restore budget")
+	}
+	return job{fleet: &restore.Fleet{Request: f, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, 0)}}, nil
+}
+
+// runFleet admits a fleet and fans its members out.
+func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f restore.Fleet) restore.Result {
+	if !f.Request.DryRun && !inv.cfg.DryRun && svc.Refuse == nil && svc.Settings.Seal == nil {
+		var r restore.Result
+		r.Fail(failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("RESTORE_SIGNING_KEY"),
+			"a fleet hands its members to the function's own asynchronous invocations, sealed with RESTORE_SIGNING_KEY, which is not set"))
+		return r
+	}
+	res := svc.Fleet(ctx, f)
+	if res.Status != restore.Accepted && res.Status != restore.Duplicate {
+		return res
+	}
+	var failed []string
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(4)
+	jobs := res.Fleet.Jobs
+	for start := 0; start < len(jobs); start += fleetChunk {
+		chunk := jobs[start:min(start+fleetChunk, len(jobs))]
+		g.Go(func() error {
+			if err := inv.handOutMembers(ctx, svc, f, res.FleetID, chunk); err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, j := range chunk {
+					failed = append(failed, j.Request.InstanceID)
+				}
+				inv.log.Warn("fleet.handOutFailed", "detail", "members could not be handed out", "fleetId", res.FleetID, "error", err.Error())
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	members := make([]string, len(res.Fleet.Members))
+	for i, m := range res.Fleet.Members {
+		members[i] = m.InstanceID
+	}
+	since := f.Since
+	if f.Approved != nil {
+		since = f.Approved.Created
+	}
+	watch := events.FleetWatch{ID: res.FleetID, Region: res.Region, Trigger: f.Trigger, Since: since.UTC(), Start: inv.h.Now().UTC(), Members: members}
+	werr := inv.invokeWatch(ctx, svc, watch)
+	switch {
+	case len(failed) > 0:
+		res.Unclear(failure.E(failure.Transient, failure.Code("FleetHandOutFailed"), fmt.Sprintf(
+			"fleet %s: %d members could not be handed out (%s): the request fails so that it is sent again; a member already restored is not restored twice",
+			res.FleetID, len(failed), strings.Join(failed, ", "))))
+	case werr != nil:
+		res.Unclear(failure.E(failure.Transient, failure.Code("FleetWatchNotStarted"), fmt.Sprintf(
+			"fleet %s: its members were handed out, but its watch could not be started (%v): the request fails so that it is sent again", res.FleetID, werr)))
+	}
+	return res
+}
+
+// handOutMembers hands a chunk of members to one asynchronous invocation.
+func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service, f restore.Fleet, id string, chunk []restore.Job) error {
+	reqs := make([]restore.Request, len(chunk))
+	for i, j := range chunk {
+		reqs[i] = j.Request
+	}
+	b, err := json.Marshal(map[string]any{"restores": reqs})
+	if err != nil {
+		return err
+	}
+	call := events.HandoffCall{Trigger: f.Trigger, Channel: string(f.Channel), Since: chunk[0].Since.UTC(),
+		Key: "fleet:" + id + ":" + chunk[0].Request.InstanceID, Body: string(b), Fleet: id}
+	call.Seal = svc.Settings.Seal.Sum("handoff", handoffParts(&call)...)
+	return inv.invokeSelf(ctx, events.HandoffEvent{Handoff: call})
+}
+
+func (inv *invocation) invokeWatch(ctx context.Context, svc *restore.Service, w events.FleetWatch) error {
+	w.Seal = svc.Settings.Seal.Sum("fleetwatch", fleetWatchParts(&w)...)
+	return inv.invokeSelf(ctx, events.FleetWatchEvent{Watch: w})
+}
+
+// invokeSelf sends an event to the function's own asynchronous invocation.
+func (inv *invocation) invokeSelf(ctx context.Context, ev any) error {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if len(payload) > cloud.MaxAsyncEvent {
+		return fmt.Errorf("the event is %d bytes, more than the %d an asynchronous invocation takes", len(payload), cloud.MaxAsyncEvent)
+	}
+	cfg := inv.cfg
+	session := inv.h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
+	_, err = session.InvokeAsync(ctx, cfg.Region, cfg.Namespace, cfg.FunctionName, inv.qualifier, payload)
+	return err
+}
+
+func fleetWatchParts(w *events.FleetWatch) []string {
+	return []string{w.ID, w.Region, w.Trigger, w.Since.UTC().Format(time.RFC3339Nano), w.Start.UTC().Format(time.RFC3339Nano),
+		fmt.Sprint(w.Step), strings.Join(w.Members, ",")}
+}
+
+// fleetWatch is one step of a fleet's watch: it waits until the step is
+// due (a period after the last), looks, reports, and hands on to the next
+// step, unless the fleet ended. A step that cannot be due within this
+// invocation's time hands on to itself.
+func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Result {
+	var w events.FleetWatch
+	dec := json.NewDecoder(bytes.NewReader(ev.obj[events.FleetWatchField]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return inv.requestFailure(invalid(events.FleetWatchField, err.Error()))
+	}
+	svc := inv.service(ctx)
+	if svc.Refuse != nil {
+		return inv.requestFailure(svc.Refuse)
+	}
+	if !svc.Settings.Seal.Verify(w.Seal, "fleetwatch", fleetWatchParts(&w)...) {
+		inv.log.Warn("fleet.watchRefused", "detail", "fleet watch refused: not sealed by this function", "fleetId", w.ID)
+		return inv.requestFailure(unauthenticated("a fleet's watch must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
+	}
+	every := cmp.Or(svc.Settings.Life.SweepEvery, time.Minute)
+	log := inv.log.With("fleetId", w.ID, "step", w.Step)
+	if wait := w.Start.Add(time.Duration(w.Step) * every).Sub(inv.h.Now()); wait > 0 {
+		room := 50 * time.Second
+		if d, ok := ctx.Deadline(); ok {
+			room = time.Until(d) - 10*time.Second
+		}
+		if wait > room {
+			// Not due within this invocation: wait what it can, then
+			// hand the same step on.
+			inv.h.Sleep(ctx, max(room, 0))
+			return inv.watchHandedOn(ctx, svc, w, log)
+		}
+		if err := inv.h.Sleep(ctx, wait); err != nil {
+			return inv.requestFailure(failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), "the fleet's watch ran out of time"))
+		}
+	}
+	counts, done, err := svc.WatchFleet(ctx, restore.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step})
+	if err != nil {
+		e := failure.As(err)
+		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))
+	}
+	r := restore.Result{FleetID: w.ID, Region: w.Region, Status: restore.Skipped,
+		Reason: fmt.Sprintf("fleet %s, step %d: %d members, %d accepted, %d running, %d done, %d failed", w.ID, w.Step, counts.Total, counts.Accepted, counts.Running, counts.Done, counts.Failed)}
+	if done {
+		r.Reason += ": completed"
+		return []restore.Result{r}
+	}
+	w.Step++
+	return inv.watchHandedOn(ctx, svc, w, log)
+}
+
+// watchHandedOn invokes the watch's next step; where that fails, this step
+// fails so that the platform runs it again (its messages keep their ids).
+func (inv *invocation) watchHandedOn(ctx context.Context, svc *restore.Service, w events.FleetWatch, log interface {
+	Info(string, ...any)
+}) []restore.Result {
+	if err := inv.invokeWatch(ctx, svc, w); err != nil {
+		return inv.requestFailure(failure.E(failure.Transient, failure.Code("FleetWatchNotHandedOn"),
+			fmt.Sprintf("fleet %s: its watch's step %d could not be handed on (%v)", w.ID, w.Step, err)))
+	}
+	log.Info("fleet.watchHandedOn", "detail", "fleet watch handed on", "nextStep", w.Step)
+	return []restore.Result{{FleetID: w.ID, Region: w.Region, Status: restore.Skipped, Reason: fmt.Sprintf("fleet %s: step %d handed on", w.ID, w.Step)}}
+}

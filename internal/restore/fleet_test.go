@@ -1,0 +1,90 @@
+package restore
+
+import (
+	"testing"
+	"time"
+
+	"redis-restore/internal/failure"
+)
+
+// Every stage of a fleet's member, judged from the observed world alone:
+// a restore by its task's own status and its instance's, before it a
+// signed safety backup's stage, and a member with neither past the time
+// to start counts as failed.
+func TestJudgeFleetMembers(t *testing.T) {
+	since := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := since.Add(10 * time.Minute)
+	task := func(id string, result int64, ended bool) Task {
+		t := Task{ID: 1, Kind: RestoreTask, InstanceID: id, StartTime: since.Add(time.Minute), Result: result}
+		if ended {
+			t.EndTime = since.Add(2 * time.Minute)
+		}
+		return t
+	}
+	w := world{
+		instances: []Instance{{ID: "crs-done", Status: 2}, {ID: "crs-back", Status: 1}, {ID: "crs-fail", Status: 2}, {ID: "crs-run", Status: 1}},
+		tasks: map[string][]Task{
+			"crs-done": {task("crs-done", 2, true)},
+			"crs-back": {task("crs-back", 2, true)}, // ended, its instance not serving yet
+			"crs-fail": {task("crs-fail", 4, true)},
+			"crs-run":  {task("crs-run", 1, false)},
+			// A restore before the fleet began is not its member's.
+			"crs-old": {{ID: 9, Kind: RestoreTask, InstanceID: "crs-old", StartTime: since.Add(-time.Minute), EndTime: since, Result: 2}},
+		},
+		safety: map[string][]SafetyBackup{
+			"crs-safe":   {{ID: "s1", Status: 1, StartTime: since.Add(time.Minute)}},
+			"crs-unsafe": {{ID: "s2", Status: -2, StartTime: since.Add(time.Minute)}},
+		},
+	}
+	want := map[string]string{"crs-done": "done", "crs-back": "running", "crs-fail": "failed", "crs-run": "running",
+		"crs-old": "accepted", "crs-safe": "running", "crs-unsafe": "failed", "crs-none": "accepted"}
+	var ids []string
+	for id := range want {
+		ids = append(ids, id)
+	}
+	c := judgeFleet(w, ids, since, at, 5*time.Minute)
+	for _, m := range c.members {
+		if m.Stage != want[m.InstanceID] {
+			t.Errorf("%s: %s, want %s", m.InstanceID, m.Stage, want[m.InstanceID])
+		}
+	}
+	if c.Total != 8 || c.Done != 1 || c.Failed != 2 || c.Running != 3 || c.Accepted != 2 || c.AllEnded {
+		t.Errorf("counts %+v", c)
+	}
+	// Past the time to start, a member that never started has failed,
+	// and the fleet has ended once the running ones end.
+	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since.Add(fleetStartWithin), 5*time.Minute)
+	if late.Failed != 1 || late.Done != 1 || !late.AllEnded {
+		t.Errorf("late %+v", late)
+	}
+}
+
+// A fleet request is refused by the field at fault before any cloud call.
+func TestFleetRequestValidate(t *testing.T) {
+	before := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for name, c := range map[string]struct {
+		f     FleetRequest
+		field string
+	}{
+		"nothing named":   {FleetRequest{}, "instances"},
+		"bad ID":          {FleetRequest{Instances: []string{"crs-ok01", "redis-1"}}, "instances"},
+		"twice":           {FleetRequest{Instances: []string{"crs-ok01", "crs-ok01"}}, "instances"},
+		"bad pattern":     {FleetRequest{Pattern: "crs-[a"}, "instances"},
+		"named backup":    {FleetRequest{Pattern: "*", BackupID: "123"}, "backupId"},
+		"clone":           {FleetRequest{Pattern: "*", Mode: ModeClone}, "mode"},
+		"bad region":      {FleetRequest{Pattern: "*", Region: "shanghai"}, "region"},
+		"ok with before":  {FleetRequest{Pattern: "crs-web-*", Before: &before}, ""},
+		"ok with a list":  {FleetRequest{Instances: []string{"crs-ok01", "crs-ok02"}, BackupID: "LATEST"}, ""},
+		"too many listed": {FleetRequest{Instances: make([]string, MaxFleet+1)}, "instances"},
+	} {
+		err := c.f.Validate()
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case c.field != "" && (err == nil || fieldOf(err) != c.field):
+			t.Errorf("%s: %v, want an error naming %s", name, err, c.field)
+		}
+	}
+}
+
+func fieldOf(err error) string { return failure.As(err).Field }
