@@ -240,6 +240,13 @@ func TestFleetRefusesByName(t *testing.T) {
 			t.Errorf("%s: %+v", body, r)
 		}
 	}
+	// A member whose edition cannot restore in place refuses the fleet
+	// as a whole, naming it.
+	e.emu.AddInstance(cloudemu.Instance{ID: "crs-fleet4000", Region: e.demo.Region, Status: 2, Type: 6})
+	r := onlyResult(t, e.results([]byte(`{"fleet": {"instances": "*"}}`)))
+	if r.Status != restore.Failed || !strings.Contains(errMessage(r.Error), "crs-fleet4000 (Redis 4.0") {
+		t.Errorf("a fleet with a Redis 4.0 member: %+v", r)
+	}
 	if n := len(e.emu.RestoreCalls()) + len(e.emu.Invocations()); n != 0 {
 		t.Errorf("%d calls", n)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
 	sealpkg "redis-restore/internal/seal"
 	"redis-restore/internal/uuid"
@@ -229,12 +230,17 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 		failed(&res, err, log, "fleet refused: no backups")
 		return res
 	}
-	var held, started, missing []string
+	var held, started, missing, unfit []string
 	for _, id := range ids {
 		m := FleetMember{InstanceID: id}
+		in, ed := w.instance(id), edition.Of(w.instance(id).Type)
 		if t, ok := newestTask(startedSince(w.tasks[id], f.Since.Truncate(time.Second)), RestoreTask); ok && !f.Since.IsZero() {
 			m.TaskID = t.ID
 			started = append(started, id)
+		} else if in.ID == "" {
+			unfit = append(unfit, id+" (not in the region's instance list)")
+		} else if ed.Known && !ed.InPlace {
+			unfit = append(unfit, fmt.Sprintf("%s (%s, which cannot restore in place: restore it alone with \"mode\": \"switch\")", id, ed))
 		} else if st := s.budgetFrom(w, id, budget, setting, now); st != nil && st.FreesAt != nil {
 			m.Budget = st
 			held = append(held, fmt.Sprintf("%s (until %s)", id, st.FreesAt.Format(time.RFC3339)))
@@ -251,6 +257,10 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	case len(started) == len(ids):
 		res.Status = Duplicate
 		res.Reason = fmt.Sprintf("fleet %s: every member's restore started already (a redelivery)", id)
+		return res
+	case len(unfit) > 0:
+		failed(&res, failure.E(failure.Unavailable, failure.Code(CodeUnsupportedEdition), failure.Field("instances"),
+			"the fleet restores none: "+strings.Join(unfit, ", ")), log, "fleet refused")
 		return res
 	case len(missing) > 0:
 		failed(&res, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("instances"),
