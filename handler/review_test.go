@@ -354,7 +354,6 @@ func TestUntimedDrillRedeliveredOrdersOneClone(t *testing.T) {
 // it runs (an operator narrowing the list) leaves its clone billed for
 // good: no sweep sees it again, past its maximum life or not.
 func TestDrillCloneIsReleasedAfterItsInstanceLeavesTheAllowList(t *testing.T) {
-	t.Skip("review: a drill's clone is never released once its instance leaves RESTORE_ALLOWED_INSTANCES")
 	t.Parallel()
 	e := drillEnv(t)
 	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"

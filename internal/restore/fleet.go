@@ -397,7 +397,7 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	if s.Outbox == nil || !s.Settings.CanReport {
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), "no queue for the fleet's messages")
 	}
-	body, err := json.Marshal(fleetEvent{SpecVersion: "1.0", ID: id, Source: s.Source, Type: EventTypePrefix + kind, Time: s.Now().UTC(),
+	body, err := json.Marshal(Envelope[any]{SpecVersion: "1.0", ID: id, Source: s.Source, Type: EventTypePrefix + kind, Time: s.Now().UTC(),
 		DataContentType: "application/json", Data: data})
 	if err != nil {
 		return err
@@ -411,17 +411,6 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	}
 	log.Info("fleet.messageSent", "detail", "fleet message sent", "type", kind, "id", id)
 	return nil
-}
-
-// fleetEvent is the CloudEvents envelope of a fleet's own messages.
-type fleetEvent struct {
-	SpecVersion     string    `json:"specversion"`
-	ID              string    `json:"id"`
-	Source          string    `json:"source"`
-	Type            string    `json:"type"`
-	Time            time.Time `json:"time"`
-	DataContentType string    `json:"datacontenttype"`
-	Data            any       `json:"data"`
 }
 
 // FleetWatch is one look at a fleet by its watch: the function's own
