@@ -167,6 +167,11 @@ func TestFleetIsApprovedAsAWhole(t *testing.T) {
 	}
 	token := planned[0]["plan"].(map[string]any)["token"].(string)
 	forged := token[:len(token)-2] + "xx"
+	// Not by a link: a fleet's plan takes an approver's credential.
+	link := mustJSON(t, map[string]any{"httpMethod": "POST", "path": "/", "queryString": map[string]any{"approve": token}, "headers": map[string]string{}, "body": ""})
+	if _, rs := e.functionURL(link); onlyResult(t, rs).Status != restore.Failed || !strings.Contains(errMessage(rs[0].Error), "webhook") {
+		t.Fatalf("a fleet plan's link: %+v", rs)
+	}
 	body := fmt.Sprintf(`{"approve": %q}`, forged)
 	_, rs := e.gateway(gatewayEvent(t, body, signedByApprover(body)))
 	if onlyResult(t, rs).Status != restore.Failed || len(e.emu.RestoreCalls()) != 0 {
