@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"redis-restore/events"
+	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -275,4 +276,45 @@ func TestForgedFleetHandOffAndWatchAreRefused(t *testing.T) {
 	if n := len(e.emu.RestoreCalls()) + len(e.emu.Messages(e.demo.Queue)); n != 0 {
 		t.Errorf("%d restores and messages", n)
 	}
+}
+
+// A fleet meets a hostile platform: a third of the Invoke calls that hand
+// out its members and its watch fail, half of them after the invocation
+// was queued (the answer lost), and every failed request is delivered
+// again, as the platform retries a timer. Every member is restored once,
+// and the fleet ends with one completed message that counts every member
+// done.
+func TestFleetWithLostHandOutsRestoresEachMemberOnce(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 30)
+	e.emu.SetFaults("Invoke", cloudemu.Faults{Rate: 0.33, Kinds: []cloudemu.Fault{{Code: "InternalError"}, {AfterCommit: true}}})
+	at := time.Now().Truncate(time.Second)
+	ev := timerEvent(t, at, `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
+	var last restore.Result
+	deliveries := 0
+	for ; deliveries < 10; deliveries++ {
+		ans, err := e.invoke(ev)
+		if err == nil {
+			last = fleetOf(t, ans.(handler.Response).Results)
+			break
+		}
+	}
+	if deliveries == 10 || last.Status != restore.Accepted && last.Status != restore.Duplicate {
+		t.Fatalf("after %d deliveries: %+v", deliveries, last)
+	}
+	e.emu.SetFaults("Invoke", cloudemu.Faults{})
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	c := e.fleetMessages()["fleet.completed"]
+	ids := map[string]bool{}
+	for _, m := range c {
+		ids[m["_id"].(string)] = true
+		if counts := m["counts"].(map[string]any); counts["done"] != float64(30) {
+			t.Errorf("completed %v", counts)
+		}
+	}
+	if len(c) == 0 || len(ids) != 1 {
+		t.Fatalf("completed messages %d with %d ids, want every copy under one id; invocations %v", len(c), len(ids), e.async)
+	}
+	t.Logf("FLEET-FAULTS deliveries=%d invokes=%d restores=%d completed-copies=%d", deliveries+1, len(e.emu.Invocations()), len(e.emu.RestoreCalls()), len(c))
 }
