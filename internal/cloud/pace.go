@@ -55,6 +55,14 @@ const RequestsPerSecond = 20
 // one applies.
 const QueueRequestsPerSecond = 10
 
+// Share is one container's pace, calls a second, of an action limited to
+// limit a second for the role, when containers of the function run at
+// once (see share): for reports, such as make bench's.
+func Share(limit float64, containers int) float64 {
+	r, _ := share(limit, containers)
+	return float64(r)
+}
+
 // documentedLimit is an action's limit per second for the function's role.
 func documentedLimit(action string) float64 {
 	switch action {
