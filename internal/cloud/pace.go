@@ -37,9 +37,10 @@ import (
 // AIMD only guards it: a RequestLimitExceeded (one of the few the share
 // expects, another client of the role, the console, a setting that is too
 // low) halves the action's rate in this container and draws its phase
-// again, and each second without one gives back a tenth of the share. The refused call itself is retried by the restore's
-// one retry loop (internal/restore/retry.go), after an exponential,
-// jittered pause (smithy-go's waiter.ComputeDelay, with smithy-go's rand).
+// again, and each second without one gives back a tenth of the share. The
+// refused call itself is retried by the restore's one retry loop
+// (internal/restore/retry.go), after an exponential, jittered pause
+// (smithy-go's waiter.ComputeDelay, with smithy-go's rand).
 
 // RequestsPerSecond is the documented limit of every Redis action the
 // function calls (RestoreInstance's document: 20 a second), and of Cloud
@@ -90,11 +91,11 @@ func documentedLimit(action string) float64 {
 // refusedTarget, a third of that 1%. For 20 a second that is 95% of an
 // even split for 2 to 4 containers, 91% for 8, 90% for 16, 83% for 24,
 // 75% for 32; for the queue's 10 a second, 86% for 8 containers and 61%
-// for 16. (Two standard deviations, the bound before, asked that no more
-// than one second in forty topped the limit: 87% for 16 containers, where
-// 4% of the seconds topping it by a call or two refuse 0.3% of the
-// calls.) Many containers cost throughput: see docs/fleet.md on sizing the
-// reserved concurrency.
+// for 16. (Two standard deviations, the bound before, gave 87% for 16
+// containers, where about one second in a hundred tops the limit; at 90%
+// one in twenty-five does, by a call or two, and 0.3% of the calls are
+// refused.) Many containers cost throughput: see docs/fleet.md on sizing
+// the reserved concurrency.
 //
 // The burst: a container runs one event at a time, each restore calling
 // several actions in turn. With a burst of one, every call would wait its
@@ -166,7 +167,8 @@ func refusedShare(limit float64, n int, r float64) float64 {
 // called late in it, and halved together they would call in step, and be
 // refused together, for as long as their pace recovers. In
 // TestSharesHoldTheLimitTogether's model of 24 containers that lock-step
-// refused up to 2.4% of the calls; with the phase drawn again, 0.6%.
+// refused 2.2% of the calls in one of its runs; with the phase drawn
+// again, none of its runs comes near 1%.
 const (
 	cutEvery   = time.Second
 	raiseEvery = time.Second
