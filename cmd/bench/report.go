@@ -185,6 +185,7 @@ func (r *report) data() map[string]any {
 	}
 	if f := r.fleet; f != nil {
 		d["Fleet"], d["FleetBounds"], d["FleetBound"] = f.table(), f.boundsTable(), f.boundText()
+		d["FleetShare"], d["FleetMet"] = f.shareText(), f.Ratio() <= targetFleetRatio
 	}
 	if c := r.calls; c != nil {
 		d["Calls"], d["CallSteps"], d["CallsLeast"] = c.table(), c.steps(), c.least()
