@@ -318,3 +318,20 @@ func TestFleetWithLostHandOutsRestoresEachMemberOnce(t *testing.T) {
 	}
 	t.Logf("FLEET-FAULTS deliveries=%d invokes=%d restores=%d completed-copies=%d", deliveries+1, len(e.emu.Invocations()), len(e.emu.RestoreCalls()), len(c))
 }
+
+// A fleet sent to the webhook where every call is handed off
+// (RESTORE_HANDOFF=all) is admitted in the call itself, which hands out its
+// members: never handed off whole to an invocation that would refuse it.
+func TestWebhookFleetIsHandedOutNotHandedOff(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 3)
+	e.vars["RESTORE_HANDOFF"] = "all"
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = "*"
+	body := `{"fleet": {"instances": "crs-fleet*"}}`
+	_, rs := e.gateway(gatewayEvent(t, body, signed(body)))
+	if r := fleetOf(t, rs); r.Status != restore.Accepted || len(r.Fleet.Members) != 3 {
+		t.Fatalf("webhook fleet %+v", r)
+	}
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+}
