@@ -335,3 +335,23 @@ func TestWebhookFleetIsHandedOutNotHandedOff(t *testing.T) {
 	e.emu.WaitInvocations()
 	e.restoredOnce(t)
 }
+
+// Under the role make policy writes (task and backup lists granted on the
+// allowed instances only), a fleet reads its members' tasks and backups
+// one by one where the region-wide lists are refused, admission and watch
+// alike, and restores each member once to its end.
+func TestFleetUnderTheLeastPrivilegeRole(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 4)
+	leastPrivilege(t, e.env, e.ids...)
+	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "*"}}`)))
+	if r.Status != restore.Accepted || len(r.Fleet.Members) != 4 || r.Fleet.Members[3].BackupID == "" {
+		t.Fatalf("fleet %+v %+v", r, r.Error)
+	}
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	c := e.fleetMessages()["fleet.completed"]
+	if len(c) == 0 || c[0]["counts"].(map[string]any)["done"] != float64(4) {
+		t.Fatalf("completed %v; invocations %v", c, e.async)
+	}
+}
