@@ -71,9 +71,16 @@ func documentedLimit(action string) float64 {
 	switch action {
 	case "SendCmqMsg", "PublishCmqMsg":
 		return QueueRequestsPerSecond
+	case "Invoke":
+		return InvokeRequestsPerSecond
 	}
 	return RequestsPerSecond
 }
+
+// InvokeRequestsPerSecond is SCF Invoke's limit (its API page,
+// cloud.tencent.com/document/api/583/17243: "默认接口请求频率限制：100次/秒"),
+// the pace of a fleet's hand-out and of the webhooks' hand-offs.
+const InvokeRequestsPerSecond = 100
 
 // share is one container's pace of an action: its limit, and the burst.
 //
