@@ -1,15 +1,19 @@
 package handler_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"redis-restore/handler"
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
 )
 
@@ -109,6 +113,44 @@ func TestSameEventInSeveralContainersAtOnceRestoresOnce(t *testing.T) {
 			realistic(e)
 			exactlyOnce(t, e, atOnce(t, e, 3, payload()))
 		})
+	}
+}
+
+// A container whose RestoreInstance waits long for its share of the rate
+// limit, after it looked at the task list, while another container
+// restores the same event and that restore ends (a fast cloud): the look
+// is made again as the call is sent, after the wait, and finds the other
+// restore. Without it, the instance is no longer locked and the call
+// restores a second time.
+func TestRestoreWaitingForTheRateLimitLooksAgainBeforeItIsSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ev := timerEvent(t, time.Now().Add(-time.Second), `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`)
+	slow := freshHandler(e)
+	slow.Clients = cloud.New(cloud.Options{RequestsPerSecond: 0.4}) // a call of each action every 2.5 s
+	// Its RestoreInstance token is spent: its next call waits about 2.5 s.
+	u, _ := url.Parse(e.vars["TENCENTCLOUD_ENDPOINT_URL"])
+	session := slow.Clients.Session(config.Credentials{SecretID: e.vars["TENCENTCLOUD_SECRETID"], SecretKey: e.vars["TENCENTCLOUD_SECRETKEY"],
+		Token: e.vars["TENCENTCLOUD_SESSIONTOKEN"]}, u)
+	_, _, _ = session.RestoreInstance(context.Background(), e.demo.Region, "crs-nosuch01", "x", "")
+	done := make(chan []restore.Result)
+	go func() {
+		ans, err := invokeWith(e, slow, ev)
+		if err != nil {
+			done <- resultsFromError(t, err)
+			return
+		}
+		rs, _ := decodeAnswer(t, ans)
+		done <- rs
+	}()
+	time.Sleep(700 * time.Millisecond) // it has looked, and waits for its token
+	fast := onlyResult(t, e.results(ev))
+	if fast.Status != restore.Accepted {
+		t.Fatalf("the fast container: %+v", fast)
+	}
+	r := onlyResult(t, <-done)
+	if n := len(e.emu.RestoreCalls()); n != 1 || r.Status != restore.Duplicate || r.TaskID != fast.TaskID {
+		t.Fatalf("%d restores; the waiting container answered %s %+v", n, r.Status, r)
 	}
 }
 

@@ -35,6 +35,12 @@ func (s *Session) call(ctx context.Context, c *common.Client, action string, req
 	if err := p.lim.Wait(ctx); err != nil {
 		return failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), action+": no time left to wait for the rate limit", err)
 	}
+	if check := restore.SendCheck(ctx); check != nil {
+		// The caller's last look, after the wait (restore.withSendCheck).
+		if err := check(); err != nil {
+			return err
+		}
+	}
 	err := c.Send(req, resp)
 	p.observe(err, time.Now())
 	return classify(action, err)

@@ -166,6 +166,7 @@ type sighting struct {
 	begin time.Time // every task that started at or after begin is in tasks
 	tasks []Task
 	read  bool
+	at    time.Time // when it was read
 }
 
 // tasksSince returns the tasks of the job's instance that started at or
@@ -189,7 +190,7 @@ func (s *Service) tasksSince(ctx context.Context, job Job, region string, begin 
 		return nil, err
 	}
 	if o != nil {
-		o.begin, o.tasks, o.read = from, list, true
+		o.begin, o.tasks, o.read, o.at = from, list, true, s.Now()
 	}
 	return startedSince(list, begin), nil
 }

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -360,23 +361,48 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 			locked = true
 		}
 	}
-	// A last look right before the first call when the edition check, the
-	// backup choice and the password took long (a slow cloud): another
-	// delivery's restore may have started, and even ended, meanwhile. A
-	// shorter gap is covered by the lock a running restore holds, and an
-	// extra look would halve a batch's throughput (the task list's limit).
-	if s.Now().Sub(lookedAt) >= lookAgainAfter && s.startedEarlier(attemptCtx, job, res, true, log) {
+	// A last look right before each call, as it is sent (after the rate
+	// limiter's wait), when the last one has grown old: the edition check,
+	// the backup choice, the password, a pause between attempts or the
+	// wait for the limit took long, and another delivery's restore may
+	// have started, and even ended, meanwhile. A shorter gap is covered by
+	// the lock a running restore holds, and an extra look each time would
+	// halve a batch's throughput (the task list's limit).
+	lastLook := func() time.Time {
+		if job.seen != nil && job.seen.read {
+			return job.seen.at
+		}
+		return lookedAt
+	}
+	if s.Now().Sub(lastLook()) >= lookAgainAfter && s.startedEarlier(attemptCtx, look, res, true, log) {
 		return
 	}
+	// And again as the call is sent, where the client ran its rate
+	// limiter's wait after this (internal/cloud runs the check).
+	sendCtx := withSendCheck(attemptCtx, func() error {
+		if s.Now().Sub(lastLook()) < lookAgainAfter {
+			return nil
+		}
+		if unclear != nil || locked {
+			if s.settled(attemptCtx, look, res, unclear, locked, log) {
+				return errSettled
+			}
+			return nil
+		}
+		if s.startedEarlier(attemptCtx, look, res, true, log) {
+			return errSettled
+		}
+		return nil
+	})
 	n := 0
 	passwordRetried := false
 	var passwordErr error // the rotated password could not be read again
 	call := func() (accepted, error) {
 		for {
 			n++
-			taskID, requestID, err := s.Redis.RestoreInstance(attemptCtx, res.Region, req.InstanceID, res.BackupID, password)
-			if err == nil {
-				return accepted{taskID, requestID}, nil
+			taskID, requestID, err := s.Redis.RestoreInstance(sendCtx, res.Region, req.InstanceID, res.BackupID, password)
+			if err == nil || errors.Is(err, errSettled) {
+				return accepted{taskID, requestID}, err
 			}
 			e := failure.As(err)
 			log.Warn("restore.attemptFailed", "detail", "RestoreInstance failed", "attempt", n, "kind", e.Kind.String(), "code", e.Code, "apiRequestId", e.RequestID)

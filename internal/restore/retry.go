@@ -14,6 +14,24 @@ import (
 // errSettled ends attempts when a look at the cloud settled the matter.
 var errSettled = errors.New("settled by a look at the cloud")
 
+type sendCheckKey struct{}
+
+// withSendCheck gives a call that may start work the check it must pass
+// the moment it is sent: after the client's wait for the rate limit, which
+// can be long (a container's share of the role's limit), and during which
+// another delivery's restore may start, and on a fast cloud even end.
+func withSendCheck(ctx context.Context, check func() error) context.Context {
+	return context.WithValue(ctx, sendCheckKey{}, check)
+}
+
+// SendCheck is the check a call must pass right before it is sent, if its
+// caller set one; the cloud client runs it after its rate limiter's wait,
+// and sends nothing if it fails.
+func SendCheck(ctx context.Context) func() error {
+	f, _ := ctx.Value(sendCheckKey{}).(func() error)
+	return f
+}
+
 // attempts is the one retry loop of the function. It calls f until f
 // succeeds, fails for good by its error's kind, or the deadline nears,
 // pausing between attempts by kind (giveUp). A call safe to repeat (a
@@ -34,6 +52,8 @@ func attempts[T any](ctx context.Context, s *Service, f func() (T, error), look 
 		var err error
 		if v, err = f(); err == nil {
 			return v, nil, nil
+		} else if errors.Is(err, errSettled) {
+			return v, last, errSettled
 		}
 		last = failure.As(err)
 		if stop = s.giveUp(ctx, last, n, &lockedSince); stop != nil {
@@ -108,8 +128,8 @@ const (
 	// verifyReserve is kept from the RestoreInstance attempts for a last
 	// look at the task list after an unclear answer.
 	verifyReserve = 1500 * time.Millisecond
-	// lookAgainAfter: when the first look at the task list is this old by
-	// the first RestoreInstance call, the task list is read once more.
+	// lookAgainAfter: when the last look at the task list is this old as
+	// a RestoreInstance call is sent, the task list is read once more.
 	lookAgainAfter = time.Second
 )
 
