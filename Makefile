@@ -99,19 +99,30 @@ redis:
 PARALLEL ?= 16
 PACKAGES ?= 4
 SUITES   := ^(TestFaultSuite|TestLifeSuite)
-# The seams suite runs after them, alone: its sweep outage is timed.
 SEAMS    := ^TestSeamsSuite$$
 
-# The fault suites run on their own, at once and verbose, so that their
-# figures are printed; then the seams suite, alone. Both runs use one
-# handler test binary, built once. The data tests fail, rather than skip,
-# without redis-server (redistest).
+# The handler's tests come first on the command line, so that go test
+# starts the longest package first and the others run beside it. Then the
+# fault and life suites, and beside them the seams suite, each in its own
+# process of one handler test binary, built once, each printing its
+# figures; they run after the other tests, not among them, so that the
+# suites' timing (emulated tasks, sweeps, the seams' outage) is not
+# squeezed by the other packages' builds. The data tests fail, rather than
+# skip, without redis-server (redistest).
 unit: export REDIS_RESTORE_REQUIRE_REDIS = 1
 unit: redis nodesdk
+	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -p $(PACKAGES) -parallel $(PARALLEL) -skip '$(SUITES)|$(SEAMS)' ./handler ./...
+	@$(MAKE) --no-print-directory -j2 --output-sync=target fault-suites seams-suite
+
+.PHONY: suites-binary fault-suites seams-suite
+suites-binary:
 	@mkdir -p $(DIST)
-	NODESDK_REQUIRED=$$(command -v npm >/dev/null && echo 1) $(GO) test $(RACE) -count=1 -p $(PACKAGES) -parallel $(PARALLEL) -skip '$(SUITES)|$(SEAMS)' ./...
 	$(GO) test $(RACE) -c -o $(DIST)/handler-suites.test ./handler
+
+fault-suites: suites-binary
 	set -o pipefail; cd handler && $(CURDIR)/$(DIST)/handler-suites.test -test.count=1 -test.parallel $(PARALLEL) -test.v -test.run '$(SUITES)' | grep -E '(FAULT-SUITE|LIFE-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
+
+seams-suite: suites-binary
 	set -o pipefail; cd handler && $(CURDIR)/$(DIST)/handler-suites.test -test.count=1 -test.v -test.run '$(SEAMS)' | grep -E '(SEAMS-SUITE|^--- |^ok|^FAIL|^PASS)|_test.go'
 
 ## soak: the fault suites N times in a row (make soak N=20), each run's figures, then the runs that failed and the totals
