@@ -215,6 +215,7 @@ func restoreAndSweep(t *testing.T, e *env, backupID string) (ok, suspect restore
 // The succeeded message says what the backup held, by Cloud Monitor's key
 // count at the backup's time, beside what came back.
 func TestRestoredDataIsComparedWithTheBackupsKeyCount(t *testing.T) {
+	t.Parallel()
 	e := dataEnv(t)
 	b, _ := freshBackup(t, e, "fresh-1200", 1200)
 	ok, sus := restoreAndSweep(t, e, b.ID)
@@ -232,6 +233,7 @@ func TestRestoredDataIsComparedWithTheBackupsKeyCount(t *testing.T) {
 // reported succeeded, and restore.suspect with both numbers, though its
 // canary is right.
 func TestARestoreFarBelowTheBackupsKeyCountIsSuspect(t *testing.T) {
+	t.Parallel()
 	e := dataEnv(t)
 	b, c := freshBackup(t, e, "fresh-hollow", 1200)
 	// The backup's file replaced by a nearly empty one of the same time:
@@ -255,6 +257,7 @@ func TestARestoreFarBelowTheBackupsKeyCountIsSuspect(t *testing.T) {
 // restore is verified by what could be checked, its canary, and says the
 // expected keys are unknown; nothing suspect, nothing failed.
 func TestARefusedKeyCountLeavesTheExpectedKeysUnknown(t *testing.T) {
+	t.Parallel()
 	e := dataEnv(t)
 	e.emu.SetFaults("GetMonitorData", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
 	b, _ := freshBackup(t, e, "fresh-refused", 1200)

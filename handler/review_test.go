@@ -77,6 +77,7 @@ func (e *env) drillOutcomes() []string {
 // the function did not order: not a production instance renamed so, and
 // least of all the drilled instance itself.
 func TestReplayedDrillNameNeverReleasesAnInstanceTheFunctionDidNotMake(t *testing.T) {
+	t.Parallel()
 	for _, victim := range []string{"another instance", "the drilled instance"} {
 		t.Run(victim, func(t *testing.T) {
 			t.Parallel()

@@ -97,6 +97,7 @@ func (v *env) endTask(id int64, d time.Duration) string {
 // The demo's instance is served at the address DescribeInstances gives,
 // with the demo's password, and holds the demo's data.
 func TestDataInstanceIsServedAtItsAddress(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	in := v.instance(v.d.InstanceID)
 	if *in.WanIp != "127.0.0.1" || *in.Port == 6379 || *in.Port == 0 {
@@ -122,6 +123,7 @@ func TestDataInstanceIsServedAtItsAddress(t *testing.T) {
 // succeeds, not before, at the same address; the data is the backup's,
 // down to its canary.
 func TestDataRestoreLoadsTheBackupWhenItsTaskSucceeds(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	ctx := context.Background()
 	addr := v.addr(v.d.InstanceID)
@@ -162,6 +164,7 @@ func TestDataRestoreLoadsTheBackupWhenItsTaskSucceeds(t *testing.T) {
 
 // A restore task that fails leaves the data as it was.
 func TestDataFailedRestoreLeavesTheData(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	c := v.dial(v.addr(v.d.InstanceID), v.d.Password)
 	c.Set(context.Background(), "after-backup", "1", 0)
@@ -181,6 +184,7 @@ func TestDataFailedRestoreLeavesTheData(t *testing.T) {
 // ManualBackupInstance snapshots the data as of the call: keys written
 // after it are not in the backup.
 func TestDataManualBackupHoldsTheDataAsOfTheCall(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	ctx := context.Background()
 	c := v.dial(v.addr(v.d.PasswordFreeInstanceID), "")
@@ -233,6 +237,7 @@ func (v *env) cloneLatest(password string) string {
 // A clone starts from the backup, at an address of its own, with the
 // password the request gave.
 func TestDataCloneStartsFromTheBackup(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	id := v.cloneLatest("clone-pw")
 	addr := v.addr(id)
@@ -252,6 +257,7 @@ func TestDataCloneStartsFromTheBackup(t *testing.T) {
 // instance's address then serves the clone's data, and each instance
 // keeps its own password and data.
 func TestDataSwitchInstanceVipServesTheCloneAtTheOldAddress(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	ctx := context.Background()
 	clone := v.cloneLatest(v.d.Password)
@@ -294,6 +300,7 @@ func TestDataSwitchInstanceVipServesTheCloneAtTheOldAddress(t *testing.T) {
 // DestroyPostpaidInstance isolates the instance when its task ends: its
 // server is gone and its address released.
 func TestDataDestroyPostpaidInstanceReleasesTheServer(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	clone := v.cloneLatest("pw")
 	addr := v.addr(clone)
@@ -319,6 +326,7 @@ func TestDataDestroyPostpaidInstanceReleasesTheServer(t *testing.T) {
 
 // Close stops every server.
 func TestDataCloseStopsTheServers(t *testing.T) {
+	t.Parallel()
 	v := newDataEnv(t)
 	addr := v.addr(v.d.InstanceID)
 	if err := v.e.Close(); err != nil {

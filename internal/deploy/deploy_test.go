@@ -178,6 +178,7 @@ func (w *world) alias() string {
 }
 
 func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 
 	// First run (GetFunction answers InvalidParameterValue.FunctionName,
@@ -296,6 +297,7 @@ func TestDeployCreatesThenChangesNothingThenUpdatesOnlyWhatChanged(t *testing.T)
 }
 
 func TestDeployWaitsForActiveBetweenSteps(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.emu.SetFunctionSettleTime(20 * time.Second)
 	start := w.clock.Now()
@@ -318,6 +320,7 @@ func TestDeployWaitsForActiveBetweenSteps(t *testing.T) {
 }
 
 func TestDryRunCallsNothingThatChanges(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	res, out := w.mustDeploy(true)
 	for _, a := range mutating {
@@ -351,6 +354,7 @@ func TestDryRunCallsNothingThatChanges(t *testing.T) {
 }
 
 func TestPlanMasksSecrets(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	secrets := map[string]string{
 		"RESTORE_WEBHOOK_SECRET":     "whsec-5f3a9c1e",
@@ -414,6 +418,7 @@ func values(m map[string]string) []string {
 }
 
 func TestDeployRefusesWhatSCFCannotDo(t *testing.T) {
+	t.Parallel()
 	base, err := os.ReadFile(filepath.Join("..", "..", "serverless.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -442,6 +447,7 @@ func TestDeployRefusesWhatSCFCannotDo(t *testing.T) {
 }
 
 func TestReadCodeChecksTheZip(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	hdr := &zip.FileHeader{Name: "main"}

@@ -28,6 +28,7 @@ func (w *world) scf(action string, params map[string]any) {
 }
 
 func TestDeployAsksAndNoAnswerIsNo(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	for answer, want := range map[string]string{
 		"":        "no stdin to answer on; pass -yes",
@@ -59,6 +60,7 @@ func TestDeployAsksAndNoAnswerIsNo(t *testing.T) {
 // A setting the function would refuse stops the deploy before any call,
 // naming it; so do an empty value and an environment over SCF's 4 KB.
 func TestDeployChecksTheFunctionsSettingsFirst(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ old, new, want string }{
 		{`RESTORE_ALARM_MARGIN: 5m`, `RESTORE_ALARM_MARGIN: 5m` + "\n      RESTORE_BUDGET: \"1\"", "RESTORE_BUDGET"},
 		{`RESTORE_DRY_RUN: "true"`, `RESTORE_DRY_RUN: "ture"`, "RESTORE_DRY_RUN"},
@@ -82,6 +84,7 @@ func TestDeployChecksTheFunctionsSettingsFirst(t *testing.T) {
 }
 
 func TestRuntimeChangeStopsTheDeploy(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.mustDeploy(false)
 	w.edit("runtime: Go1", "runtime: CustomRuntime")
@@ -96,6 +99,7 @@ func TestRuntimeChangeStopsTheDeploy(t *testing.T) {
 // that must change is deleted and created anew, and the plan says that its
 // URL changes.
 func TestFunctionURLChangeIsDeleteThenCreate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	res, _ := w.mustDeploy(false)
 	w.edit("authType: NONE", "authType: CAM")
@@ -116,6 +120,7 @@ func TestFunctionURLChangeIsDeleteThenCreate(t *testing.T) {
 // before, in one UpdateAlias; the next deploy of the same serverless.yml
 // points it forward again without publishing.
 func TestRollbackThenDeployAgain(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.mustDeploy(false)
 	w.writeZip("binary v2", time.Now())
@@ -165,6 +170,7 @@ func TestRollbackThenDeployAgain(t *testing.T) {
 }
 
 func TestDestroyRemovesWhatDeployMadeAndNothingElse(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.mustDeploy(false)
 	// Someone adds a trigger of their own: destroying the function would
@@ -194,6 +200,7 @@ func TestDestroyRemovesWhatDeployMadeAndNothingElse(t *testing.T) {
 
 // A function make deploy did not create stays; what deploy put on it goes.
 func TestDestroyLeavesAFunctionItDidNotCreate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", MemorySize: 64, Timeout: 30,
 		Environment: map[string]string{"RESTORE_QUEUE": "q"}})
@@ -218,6 +225,7 @@ func TestDestroyLeavesAFunctionItDidNotCreate(t *testing.T) {
 // The deploy gives the function its own signing key when serverless.yml
 // names none, keeps it on later deploys, and never prints it.
 func TestDeployGivesTheFunctionASigningKeyAndKeepsIt(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.yes = true
 	_, out, err := w.deploy(false)

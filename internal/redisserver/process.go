@@ -199,6 +199,12 @@ func (p *Process) waitReady(ctx context.Context) error {
 		// never answer.
 		try, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
 		err := p.client.Ping(try).Err()
+		if err == nil {
+			// The one answering may be another redis-server with the same
+			// password that took the port first: ours then exits with
+			// "Address already in use" (below).
+			err = p.isOurs(try)
+		}
 		cancel()
 		if err == nil {
 			return nil
@@ -216,6 +222,24 @@ func (p *Process) waitReady(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// isOurs checks that the server answering on p's address is p's process
+// (INFO server's process_id).
+func (p *Process) isOurs(ctx context.Context) error {
+	info, err := p.client.Info(ctx, "server").Result()
+	if err != nil {
+		return err
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			if v != strconv.Itoa(p.PID()) {
+				return fmt.Errorf("another redis-server (pid %s) answers on %s", v, p.addr)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("redis-server on %s: INFO server has no process_id", p.addr)
 }
 
 // Save makes the server write its RDB (SAVE: the data as of this

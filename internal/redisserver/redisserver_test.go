@@ -142,6 +142,26 @@ func TestProcessOnATakenPortFailsClearly(t *testing.T) {
 	}
 }
 
+// A port that another redis-server holds, with the same password (the
+// demo's, in another test that picked the same free port first), is no
+// start either: that server answers PING, but it is not ours, and a
+// snapshot taken through it would be written to its directory.
+func TestProcessOnAPortAnotherRedisServerHoldsFailsClearly(t *testing.T) {
+	other := redistest.Start(t, redisserver.Config{Password: "pw"})
+	_, port, _ := net.SplitHostPort(other.Addr())
+	n, _ := strconv.Atoi(port)
+	p := redistest.Processes(t)
+	p.StartTimeout = 5 * time.Second
+	s, err := p.Start(context.Background(), redisserver.Config{Port: n, Password: "pw"})
+	if err == nil {
+		s.Close()
+		t.Fatalf("start on %s, which another redis-server holds: no error", other.Addr())
+	}
+	if !strings.Contains(err.Error(), "Address already in use") {
+		t.Fatalf("start on a port another redis-server holds: %v", err)
+	}
+}
+
 // The in-process server saves every type it can hold, with TTLs, and a
 // server started from that file holds the same data.
 func TestInProcessSnapshotRoundTrip(t *testing.T) {
