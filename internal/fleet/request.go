@@ -48,6 +48,7 @@ type RequestOptions struct {
 // FleetMessage is one of the fleet's own messages on the queue.
 type FleetMessage struct {
 	ID, Type string // Type without com.tencentcloud.redis.restore.
+	FleetID  string
 	At       time.Duration
 	Step     int
 	Status   string
@@ -78,18 +79,25 @@ func (c Counts) String() string {
 // answer named it), and the fleet's own.
 type RequestResult struct {
 	Result
-	FleetID       string
-	Answer        string // the request's answer: its fleet's status
-	Members       int    // in the answer
+	FleetID       string // the last send's fleet
+	Answer        string // the last answer: its fleet's status
+	Members       int    // in the last answer
 	Handoffs      int    // asynchronous invocations with members (first deliveries)
 	Watches       int    // the watch's steps (first deliveries)
 	AsyncFailed   int    // asynchronous invocations that failed (each try)
 	Progress      int    // distinct progress messages on the queue
-	Completed     int    // distinct completed messages (1)
+	Completed     int    // distinct completed messages (1 a fleet)
 	Repeats       int    // messages sent again with an id already sent
-	Final         Counts // the completed message's counts
+	Final         Counts // the completed message's counts, of the last send's fleet
 	FinalStatus   string
 	LastCompleted time.Duration // from the request to the completed message
+	// AnsweredAfter is the request's own invocation: the admission and
+	// the hand-out; FirstAccepted the first restore the emulator accepted.
+	AnsweredAfter, FirstAccepted time.Duration
+	// Sends is how often the request was sent: again while the function
+	// asked for it (Options.Attempts at most); Answers are its answers.
+	Sends   int
+	Answers []FleetAnswer
 }
 
 // Prefix of the function's message types.
@@ -101,6 +109,7 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 		return RequestResult{}, errors.New("fleet: Binary, Instances and Containers are required")
 	}
 	o.Timeout = cmp.Or(o.Timeout, 60*time.Second)
+	o.Attempts = cmp.Or(o.Attempts, 5)
 	o.SweepEvery = cmp.Or(o.SweepEvery, time.Second)
 	o.RetryDelay = cmp.Or(o.RetryDelay, time.Second)
 	o.TaskDuration = cmp.Or(o.TaskDuration, time.Second)
@@ -235,27 +244,42 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 		}
 	}()
 
+	// The request, sent again while the function asks for it (a fleet
+	// whose members could not all be handed out in its invocation's
+	// time), as its caller would: a direct invocation is not retried by
+	// the platform.
 	req := fleetRequest(now)
-	logf("fleet request: %s, to one of %d containers", req, len(fns))
-	r, err := invoke(ctx, req)
-	if err != nil {
-		close(stop)
-		<-watched
-		return res, fmt.Errorf("the fleet request: %w", err)
+	var aerr error
+	for attempt := 1; ; attempt++ {
+		logf("fleet request: %s, to one of %d containers (send %d)", req, len(fns), attempt)
+		r, err := invoke(ctx, req)
+		if err != nil {
+			close(stop)
+			<-watched
+			return res, fmt.Errorf("the fleet request: %w", err)
+		}
+		after := time.Since(began)
+		res.Sends++
+		answer, again, err := readFleetAnswer(r)
+		answer.After = after
+		res.FleetID, res.Answer, res.Members = answer.FleetID, answer.Status, answer.Members
+		if attempt == 1 {
+			res.AnsweredAfter = after
+		}
+		res.Answers = append(res.Answers, answer)
+		logf("fleet %s: %s, %d members, answered after %s%s", answer.FleetID, answer.Status, answer.Members, after.Round(time.Millisecond), errText(err))
+		if !again || attempt >= o.Attempts {
+			aerr = err
+			break
+		}
 	}
-	answer, aerr := readFleetAnswer(r)
-	res.FleetID, res.Answer, res.Members = answer.FleetID, answer.Status, answer.Members
-	logf("fleet %s: %s, %d members (answered after %s)", res.FleetID, res.Answer, res.Members, time.Since(began).Round(time.Millisecond))
-	if aerr == nil {
-		emu.WaitInvocations() // the hand-offs, and the watch's steps to its end
-	}
+	// What was handed out runs to its end, and is counted, whatever the
+	// last answer said.
+	emu.WaitInvocations() // the hand-offs, and the watches' steps to their end
 	res.Wall = time.Since(began)
 	close(stop)
 	<-watched
 	look()
-	if aerr != nil {
-		return res, aerr
-	}
 
 	for _, id := range ids {
 		s := cmp.Or(last[id], "none")
@@ -270,6 +294,12 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 			res.Watches++
 		default:
 			res.Handoffs++
+			for i := range res.Answers {
+				if inv.Time.Sub(began) <= res.Answers[i].After {
+					res.Answers[i].HandOffs++
+					break
+				}
+			}
 		}
 		if inv.Attempts > 1 {
 			res.Redelivered += inv.Attempts - 1
@@ -281,7 +311,9 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 			res.Progress++
 		case "fleet.completed":
 			res.Completed++
-			res.Final, res.FinalStatus, res.LastCompleted = m.Counts, m.Status, m.At
+			if m.FleetID == res.Answers[len(res.Answers)-1].FleetID {
+				res.Final, res.FinalStatus, res.LastCompleted = m.Counts, m.Status, m.At
+			}
 		}
 	}
 	calls := emu.RestoreCalls()
@@ -289,6 +321,9 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 	for _, c := range calls {
 		byInstance[c.InstanceID]++
 		res.LastAccepted = max(res.LastAccepted, c.Time.Sub(began))
+		if res.FirstAccepted == 0 || c.Time.Sub(began) < res.FirstAccepted {
+			res.FirstAccepted = c.Time.Sub(began)
+		}
 	}
 	for _, id := range ids {
 		switch n := byInstance[id]; {
@@ -316,7 +351,7 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 	if len(fails) > 0 {
 		logf("fleet: %d asynchronous invocations failed, e.g. %s", res.AsyncFailed, strings.Join(fails, "; "))
 	}
-	return res, nil
+	return res, aerr
 }
 
 // fleetRequest is the request: every instance of the run, each to its
@@ -328,40 +363,60 @@ func fleetRequest(now time.Time) []byte {
 	return b
 }
 
-// fleetAnswer is what the request's answer says of its fleet.
-type fleetAnswer struct {
-	FleetID, Status string
+// FleetAnswer is what one answer to the request says of its fleet.
+type FleetAnswer struct {
+	FleetID, Status string // the fleet's status
 	Members         int
+	Result          string        // the result's status: accepted, or unknown where the hand-out did not finish
+	Error           string        // its error's code, if any
+	After           time.Duration // from the first send to this answer
+	HandOffs        int           // the members' hand-offs invoked while this send ran
 }
 
-// readFleetAnswer reads the request's one result; a fleet that was not
-// accepted is an error.
-func readFleetAnswer(r *scfdriver.Result) (fleetAnswer, error) {
-	var a fleetAnswer
+// readFleetAnswer reads the request's one result. again says the
+// function asks for the request to be sent again (its invocation failed);
+// err is any answer but an accepted fleet's.
+func readFleetAnswer(r *scfdriver.Result) (a FleetAnswer, again bool, err error) {
+	payload := r.Payload
 	if r.Error != nil {
-		return a, fmt.Errorf("the fleet request failed: %s", r.Error.Message)
+		again = true
+		i := strings.Index(r.Error.Message, `{"results"`)
+		if i < 0 {
+			return a, again, fmt.Errorf("the fleet request failed: %.300s", r.Error.Message)
+		}
+		payload = []byte(r.Error.Message[i:])
 	}
 	var ans struct {
 		Results []struct {
 			Status  string `json:"status"`
 			FleetID string `json:"fleetId"`
 			Fleet   *struct {
-				ID      string            `json:"id"`
 				Status  string            `json:"status"`
 				Members []json.RawMessage `json:"members"`
 			} `json:"fleet"`
 			Error *struct{ Code, Message string } `json:"error"`
 		} `json:"results"`
 	}
-	if err := json.Unmarshal(r.Payload, &ans); err != nil || len(ans.Results) != 1 || ans.Results[0].Fleet == nil {
-		return a, fmt.Errorf("the fleet request's answer is not one fleet's result: %.300s", r.Payload)
+	if err := json.Unmarshal(payload, &ans); err != nil || len(ans.Results) != 1 || ans.Results[0].Fleet == nil {
+		return a, again, fmt.Errorf("the fleet request's answer is not one fleet's result: %.300s", payload)
 	}
 	one := ans.Results[0]
-	a = fleetAnswer{FleetID: one.FleetID, Status: one.Fleet.Status, Members: len(one.Fleet.Members)}
-	if one.Status != "accepted" {
-		return a, fmt.Errorf("the fleet was not accepted: %.500s", r.Payload)
+	a = FleetAnswer{FleetID: one.FleetID, Status: one.Fleet.Status, Members: len(one.Fleet.Members), Result: one.Status}
+	switch {
+	case one.Error != nil:
+		a.Error = one.Error.Code
+		return a, again, fmt.Errorf("fleet %s: %s: %s: %.300s", a.FleetID, one.Status, one.Error.Code, one.Error.Message)
+	case one.Status != "accepted" || again:
+		return a, again, fmt.Errorf("fleet %s was not accepted: %.300s", a.FleetID, payload)
 	}
-	return a, nil
+	return a, again, nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + err.Error()
 }
 
 // asyncOutcome reads an asynchronous invocation's answer: each member's
@@ -404,16 +459,17 @@ func readFleetMessage(body string) (FleetMessage, bool) {
 		ID   string `json:"id"`
 		Type string `json:"type"`
 		Data struct {
-			Step   int    `json:"step"`
-			Status string `json:"status"`
-			Counts Counts `json:"counts"`
-			Total  int    `json:"total"` // a fleet that ended at its request
+			FleetID string `json:"fleetId"`
+			Step    int    `json:"step"`
+			Status  string `json:"status"`
+			Counts  Counts `json:"counts"`
+			Total   int    `json:"total"` // a fleet that ended at its request
 		} `json:"data"`
 	}
 	if json.Unmarshal([]byte(body), &ev) != nil || !strings.HasPrefix(ev.Type, eventTypePrefix+"fleet.") {
 		return FleetMessage{}, false
 	}
-	m := FleetMessage{ID: ev.ID, Type: strings.TrimPrefix(ev.Type, eventTypePrefix), Step: ev.Data.Step, Status: ev.Data.Status, Counts: ev.Data.Counts}
+	m := FleetMessage{ID: ev.ID, FleetID: ev.Data.FleetID, Type: strings.TrimPrefix(ev.Type, eventTypePrefix), Step: ev.Data.Step, Status: ev.Data.Status, Counts: ev.Data.Counts}
 	m.Counts.Total = cmp.Or(m.Counts.Total, ev.Data.Total)
 	return m, true
 }
