@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"redis-restore/internal/config"
@@ -46,5 +47,28 @@ func TestFleetRequestUnderTheAccountLimits(t *testing.T) {
 	}
 	if r.Progress == 0 {
 		t.Error("no progress message")
+	}
+}
+
+// A fleet of MaxFleet (1,000) instances over 16 containers, asked for
+// once, is handed out by that one request within the function's timeout
+// (60 s, serverless.yml). It is not, on 2026-12-06: the request's
+// invocation paces its Invoke calls (100 hand-offs and the watch) at its
+// container's share of 20 a second (RESTORE_CONCURRENCY=16: about 1.1 a
+// second; SCF documents 100 a second for Invoke), after an admission
+// whose region-wide reads are paced at that share too, and answers
+// FleetHandOutFailed after 60 s with about 670 members not handed out;
+// its caller must send it three times more (make bench, section 8b).
+// It takes a minute and more, so it runs only when asked for:
+// REDIS_RESTORE_FLEET_1000=1 go test -run TestFleetRequestOfAThousandIsHandedOutByOneSend .
+func TestFleetRequestOfAThousandIsHandedOutByOneSend(t *testing.T) {
+	if os.Getenv("REDIS_RESTORE_FLEET_1000") == "" {
+		t.Skip("a minute and more: REDIS_RESTORE_FLEET_1000=1 runs it")
+	}
+	r, err := fleet.RunRequest(context.Background(), fleet.RequestOptions{
+		Options: fleet.Options{Binary: binary, Instances: 1000, Containers: 16, Attempts: 1, QueueAPI: config.QueueAPIDataflow, Log: t.Logf},
+	})
+	if err != nil || r.Sends != 1 || r.RestoredOnce != 1000 {
+		t.Fatalf("one send of a fleet of 1000 over 16 containers: %v; restored once %d, lost %d", err, r.RestoredOnce, r.Lost)
 	}
 }

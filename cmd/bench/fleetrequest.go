@@ -123,5 +123,6 @@ func (r *report) fleetRequestData(d map[string]any) {
 	if f := r.fleetReq; f != nil {
 		d["FleetRequest"], d["FleetRequestBounds"], d["FleetRequestHandOut"] = f.table(), (&fleetSection{f.Result}).boundsTable(), f.handOut()
 		d["FleetRequestBound"] = strings.TrimSpace((&fleetSection{f.Result}).boundText())
+		d["FleetRequestSends"] = f.Sends
 	}
 }
