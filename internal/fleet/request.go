@@ -145,13 +145,7 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 	emu.AddFunction(cloudemu.Function{Name: function, Runtime: "Go1", Handler: "main", Timeout: int64(o.Timeout / time.Second)})
 
 	now := time.Now()
-	ids := make([]string, o.Instances)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("crs-fleet%05d", i+1)
-		start := now.Add(-3 * time.Hour).Truncate(time.Second)
-		emu.AddInstance(cloudemu.Instance{ID: ids[i], Name: "fleet", Region: demo.Region, Status: 2})
-		emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("7%023d", i+1), StartTime: start, EndTime: start.Add(5 * time.Minute), Status: 2, BackupType: "1", Size: 1 << 20})
-	}
+	ids := addInstances(emu, demo.Region, o.Instances, now)
 
 	fns, err := startContainersTo(ctx, o.Binary, o.Containers, o.Stderr)
 	defer func() {
@@ -316,38 +310,17 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 			}
 		}
 	}
-	calls := emu.RestoreCalls()
-	byInstance := map[string]int{}
-	for _, c := range calls {
-		byInstance[c.InstanceID]++
-		res.LastAccepted = max(res.LastAccepted, c.Time.Sub(began))
-		if res.FirstAccepted == 0 || c.Time.Sub(began) < res.FirstAccepted {
-			res.FirstAccepted = c.Time.Sub(began)
+	for _, c := range res.judge(emu, demo.Queue, ids, began) {
+		if at := c.Time.Sub(began); res.FirstAccepted == 0 || at < res.FirstAccepted {
+			res.FirstAccepted = at
 		}
 	}
-	for _, id := range ids {
-		switch n := byInstance[id]; {
-		case n == 0:
-			res.Lost++
-		case n == 1:
-			res.RestoredOnce++
-		default:
-			res.Double++
-		}
-	}
-	msgs := emu.Messages(demo.Queue)
-	for _, m := range msgs {
+	for _, m := range emu.Messages(demo.Queue) {
 		if _, ok := readFleetMessage(m.Body); ok {
 			res.Repeats++
 		}
 	}
 	res.Repeats -= len(order)
-	res.Undelivered = undelivered(calls, msgs)
-	res.Sent = map[string]int{}
-	for _, m := range msgs {
-		res.Sent[m.Action]++
-	}
-	res.Calls, res.Throttled = emu.CallCounts(), emu.Throttled()
 	if len(fails) > 0 {
 		logf("fleet: %d asynchronous invocations failed, e.g. %s", res.AsyncFailed, strings.Join(fails, "; "))
 	}
