@@ -248,9 +248,8 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 		logf("fleet request: %s, to one of %d containers (send %d)", req, len(fns), attempt)
 		r, err := invoke(ctx, req)
 		if err != nil {
-			close(stop)
-			<-watched
-			return res, fmt.Errorf("the fleet request: %w", err)
+			aerr = fmt.Errorf("the fleet request: %w", err)
+			break
 		}
 		after := time.Since(began)
 		res.Sends++
@@ -305,7 +304,7 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 			res.Progress++
 		case "fleet.completed":
 			res.Completed++
-			if m.FleetID == res.Answers[len(res.Answers)-1].FleetID {
+			if m.FleetID == res.FleetID {
 				res.Final, res.FinalStatus, res.LastCompleted = m.Counts, m.Status, m.At
 			}
 		}
