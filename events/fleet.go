@@ -22,6 +22,12 @@ type FleetWatch struct {
 	Start   time.Time `json:"start"` // when the watch began: step N is due N periods later
 	Step    int       `json:"step"`
 	Members []string  `json:"members"`
+	// SafetyTask and Restores, where set, make this the watch of one
+	// intent rather than a fleet's (ID ""): the task of the safety backup
+	// the function started for its one member, which the backup list does
+	// not show yet, and the backup the intent restores.
+	SafetyTask int64  `json:"safetyTask,omitempty"`
+	Restores   string `json:"restores,omitempty"`
 	// Seal is the function's MAC over all of the above.
 	Seal string `json:"seal"`
 }

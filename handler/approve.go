@@ -142,6 +142,11 @@ func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
 		return nil, unauthenticated("not authenticated")
 	}
 	p, err := restore.ParsePlan(seal, token)
+	if _, ferr := restore.ParseFleetPlan(seal, token); err != nil && ferr == nil {
+		// A fleet's plan restores many instances: an approver applies it
+		// with the approvers' own credential, never by a link alone.
+		err = invalid("approve", `a fleet's plan is applied by an approver through the webhook ({"approve": "<token>"} with RESTORE_APPROVER_SECRET), not by a link`)
+	}
 	if err != nil {
 		inv.log.Warn("approval.refused", "detail", "approval link refused", "reason", err.Error())
 	}

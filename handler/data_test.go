@@ -400,6 +400,25 @@ func TestSwitchRetentionReleasesTheOldInstanceOnce(t *testing.T) {
 	}
 }
 
+// A sweep that first sees a switch's end after its retention is over (the
+// sweeps were late: an outage, a throttled function) reports the switch
+// succeeded before it releases the old instance, never the other way.
+func TestSwitchEndIsReportedBeforeTheOldInstanceIsReleased(t *testing.T) {
+	t.Parallel()
+	e, body := switchEnv(t)
+	e.vars["RESTORE_SWITCH_RETENTION"] = "1s"
+	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("switch: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("started", 30*time.Second)
+	time.Sleep(2500 * time.Millisecond) // the switch ends (500 ms), then its retention (1 s), unseen
+	e.sweep()
+	if got := types(e.messages()); got != "cloned×1 started×1 succeeded×1 released×1" {
+		t.Fatalf("messages %s, want the switch's end before the release", got)
+	}
+}
+
 // With RESTORE_SWITCH_UNVERIFIED=release, a clone whose data does not
 // check out is released once reported, never switched to; without a
 // known password for a password-protected instance, no clone is ordered.

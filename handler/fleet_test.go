@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"redis-restore/events"
+	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -167,6 +168,11 @@ func TestFleetIsApprovedAsAWhole(t *testing.T) {
 	}
 	token := planned[0]["plan"].(map[string]any)["token"].(string)
 	forged := token[:len(token)-2] + "xx"
+	// Not by a link: a fleet's plan takes an approver's credential.
+	link := mustJSON(t, map[string]any{"httpMethod": "POST", "path": "/", "queryString": map[string]any{"approve": token}, "headers": map[string]string{}, "body": ""})
+	if _, rs := e.functionURL(link); onlyResult(t, rs).Status != restore.Failed || !strings.Contains(errMessage(rs[0].Error), "webhook") {
+		t.Fatalf("a fleet plan's link: %+v", rs)
+	}
 	body := fmt.Sprintf(`{"approve": %q}`, forged)
 	_, rs := e.gateway(gatewayEvent(t, body, signedByApprover(body)))
 	if onlyResult(t, rs).Status != restore.Failed || len(e.emu.RestoreCalls()) != 0 {
@@ -240,6 +246,13 @@ func TestFleetRefusesByName(t *testing.T) {
 			t.Errorf("%s: %+v", body, r)
 		}
 	}
+	// A member whose edition cannot restore in place refuses the fleet
+	// as a whole, naming it.
+	e.emu.AddInstance(cloudemu.Instance{ID: "crs-fleet4000", Region: e.demo.Region, Status: 2, Type: 6})
+	r := onlyResult(t, e.results([]byte(`{"fleet": {"instances": "*"}}`)))
+	if r.Status != restore.Failed || !strings.Contains(errMessage(r.Error), "crs-fleet4000 (Redis 4.0") {
+		t.Errorf("a fleet with a Redis 4.0 member: %+v", r)
+	}
 	if n := len(e.emu.RestoreCalls()) + len(e.emu.Invocations()); n != 0 {
 		t.Errorf("%d calls", n)
 	}
@@ -262,5 +275,83 @@ func TestForgedFleetHandOffAndWatchAreRefused(t *testing.T) {
 	}
 	if n := len(e.emu.RestoreCalls()) + len(e.emu.Messages(e.demo.Queue)); n != 0 {
 		t.Errorf("%d restores and messages", n)
+	}
+}
+
+// A fleet meets a hostile platform: a third of the Invoke calls that hand
+// out its members and its watch fail, half of them after the invocation
+// was queued (the answer lost), and every failed request is delivered
+// again, as the platform retries a timer. Every member is restored once,
+// and the fleet ends with one completed message that counts every member
+// done.
+func TestFleetWithLostHandOutsRestoresEachMemberOnce(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 30)
+	e.emu.SetFaults("Invoke", cloudemu.Faults{Rate: 0.33, Kinds: []cloudemu.Fault{{Code: "InternalError"}, {AfterCommit: true}}})
+	at := time.Now().Truncate(time.Second)
+	ev := timerEvent(t, at, `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
+	var last restore.Result
+	deliveries := 0
+	for ; deliveries < 10; deliveries++ {
+		ans, err := e.invoke(ev)
+		if err == nil {
+			last = fleetOf(t, ans.(handler.Response).Results)
+			break
+		}
+	}
+	if deliveries == 10 || last.Status != restore.Accepted && last.Status != restore.Duplicate {
+		t.Fatalf("after %d deliveries: %+v", deliveries, last)
+	}
+	e.emu.SetFaults("Invoke", cloudemu.Faults{})
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	c := e.fleetMessages()["fleet.completed"]
+	ids := map[string]bool{}
+	for _, m := range c {
+		ids[m["_id"].(string)] = true
+		if counts := m["counts"].(map[string]any); counts["done"] != float64(30) {
+			t.Errorf("completed %v", counts)
+		}
+	}
+	if len(c) == 0 || len(ids) != 1 {
+		t.Fatalf("completed messages %d with %d ids, want every copy under one id; invocations %v", len(c), len(ids), e.async)
+	}
+	t.Logf("FLEET-FAULTS deliveries=%d invokes=%d restores=%d completed-copies=%d", deliveries+1, len(e.emu.Invocations()), len(e.emu.RestoreCalls()), len(c))
+}
+
+// A fleet sent to the webhook where every call is handed off
+// (RESTORE_HANDOFF=all) is admitted in the call itself, which hands out its
+// members: never handed off whole to an invocation that would refuse it.
+func TestWebhookFleetIsHandedOutNotHandedOff(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 3)
+	e.vars["RESTORE_HANDOFF"] = "all"
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = "*"
+	body := `{"fleet": {"instances": "crs-fleet*"}}`
+	_, rs := e.gateway(gatewayEvent(t, body, signed(body)))
+	if r := fleetOf(t, rs); r.Status != restore.Accepted || len(r.Fleet.Members) != 3 {
+		t.Fatalf("webhook fleet %+v", r)
+	}
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+}
+
+// Under the role make policy writes (task and backup lists granted on the
+// allowed instances only), a fleet reads its members' tasks and backups
+// one by one where the region-wide lists are refused, admission and watch
+// alike, and restores each member once to its end.
+func TestFleetUnderTheLeastPrivilegeRole(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 4)
+	leastPrivilege(t, e.env, e.ids...)
+	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "*"}}`)))
+	if r.Status != restore.Accepted || len(r.Fleet.Members) != 4 || r.Fleet.Members[3].BackupID == "" {
+		t.Fatalf("fleet %+v %+v", r, r.Error)
+	}
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	c := e.fleetMessages()["fleet.completed"]
+	if len(c) == 0 || c[0]["counts"].(map[string]any)["done"] != float64(4) {
+		t.Fatalf("completed %v; invocations %v", c, e.async)
 	}
 }

@@ -97,6 +97,10 @@ func (inv *invocation) mayHandOff(jobs []job) bool {
 		if j.decided != nil {
 			continue
 		}
+		if j.fleet != nil {
+			// A fleet hands out its own members, here (fleet.go).
+			return false
+		}
 		req := j.Request
 		// A forced restore (issue 14) stays too: only an authenticated
 		// webhook may force, and the asynchronous invocation is not one.

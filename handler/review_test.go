@@ -268,9 +268,15 @@ func TestAManualBackupListedAsSomeoneElsesIsNeverTakenForThisEventsSafetyBackup(
 // answered, which the accepted result and message carry) failed, and can
 // say so.
 func TestFailedSafetyBackupIsReportedWhereTheListShowsOnlyDoneBackups(t *testing.T) {
-	t.Skip("review: where the list shows only done backups, a failed safety backup is never reported")
 	t.Parallel()
 	e := lifeEnv(t)
+	// The function's own asynchronous invocations (the safety backup's
+	// watch) run in fresh containers, as SCF runs them.
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		_, err := invokeWith(e, freshHandler(e), event)
+		return err
+	})
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
@@ -280,6 +286,9 @@ func TestFailedSafetyBackupIsReportedWhereTheListShowsOnlyDoneBackups(t *testing
 	e.sweepFor(6 * time.Second)
 	if got := types(e.messages()); got != "accepted×1 failed×1" {
 		t.Fatalf("a safety backup (task %d) that failed: messages %s, want its failure reported once", r.SafetyBackupTaskID, got)
+	}
+	if f := lastOf(e.messages(), "failed"); f.Data.Error == nil || f.Data.Error.Code != "SafetyBackupFailed" || f.Data.SafetyBackupTaskID != r.SafetyBackupTaskID {
+		t.Fatalf("failed message %+v %+v", f.Data.Error, f.Data.Life)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("%d restores after a failed safety backup", n)
@@ -354,7 +363,6 @@ func TestUntimedDrillRedeliveredOrdersOneClone(t *testing.T) {
 // it runs (an operator narrowing the list) leaves its clone billed for
 // good: no sweep sees it again, past its maximum life or not.
 func TestDrillCloneIsReleasedAfterItsInstanceLeavesTheAllowList(t *testing.T) {
-	t.Skip("review: a drill's clone is never released once its instance leaves RESTORE_ALLOWED_INSTANCES")
 	t.Parallel()
 	e := drillEnv(t)
 	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"

@@ -57,6 +57,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 	if h.Passwords != nil {
 		inv.svc.Passwords = h.Passwords.For(cfg, own)
 	}
+	inv.svc.Watch = inv.watchIntent
 }
 
 // service is the invocation's restore service, bound to the credentials it

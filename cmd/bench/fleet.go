@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/fleet"
 )
@@ -112,6 +113,15 @@ func (f *fleetSection) boundsTable() *table {
 			fmt.Sprintf("%.1f a second", b.Achieved), fmt.Sprintf("%.0f %%", 100*b.Achieved/float64(b.Limit)))
 	}
 	return t
+}
+
+// shareText says what the containers' shares of a Redis action's 20 a
+// second allow together, against the floor: the ratio's least.
+func (f *fleetSection) shareText() string {
+	limit := float64(cloudemu.DocumentedLimits["RestoreInstance"].PerSecond)
+	together := cloud.Share(limit, f.Containers) * float64(f.Containers)
+	return fmt.Sprintf("%.1f %% of an even split for %d containers: %.1f a second together, %.3f times the floor",
+		100*together/limit, f.Containers, together, limit/together)
 }
 
 // boundText names the actions that bound the fleet most, for the prose.

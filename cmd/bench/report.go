@@ -188,6 +188,7 @@ func (r *report) data() map[string]any {
 	}
 	if f := r.fleet; f != nil {
 		d["Fleet"], d["FleetBounds"], d["FleetBound"] = f.table(), f.boundsTable(), f.boundText()
+		d["FleetShare"], d["FleetMet"] = f.shareText(), f.Ratio() <= targetFleetRatio
 	}
 	r.fleetRequestData(d)
 	if c := r.calls; c != nil {

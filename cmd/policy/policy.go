@@ -188,11 +188,11 @@ func Generate(in Input) (Policy, []string, error) {
 	if cfg.RoleARN != "" {
 		p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"sts:AssumeRole"}, Resource: []string{cfg.RoleARN}})
 	}
-	if cfg.Handoff != config.HandoffOff {
-		// An HTTP call hands its restore to the function's own
-		// asynchronous invocation (platform-2026.md §6: resource-level).
-		p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"scf:InvokeFunction"},
-			Resource: []string{fmt.Sprintf("qcs::scf:%s:uin/%s:namespace/%s/function/%s", cfg.Region, in.UIN, cfg.Namespace, cfg.FunctionName)}})
-	}
+	// An HTTP call hands its restore to the function's own asynchronous
+	// invocation (RESTORE_HANDOFF), and a fleet request hands out its
+	// members and its watch the same way, whatever that setting says
+	// (platform-2026.md §6: resource-level).
+	p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"scf:InvokeFunction"},
+		Resource: []string{fmt.Sprintf("qcs::scf:%s:uin/%s:namespace/%s/function/%s", cfg.Region, in.UIN, cfg.Namespace, cfg.FunctionName)}})
 	return p, notes, nil
 }

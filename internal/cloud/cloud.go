@@ -41,6 +41,8 @@ type Clients struct {
 	pacers     map[string]*pacer // by action
 	perSec     rate.Limit        // Options.RequestsPerSecond; 0: the documented limits, shared
 	containers int               // see ShareLimits
+	started    time.Time         // the first pacer's start, and
+	phase      float64           // its phase: every pacer's (newPacer)
 
 	// SDK clients, see cached. Product clients (redis.Client, ...) are
 	// not stored, nor put in an interface or a type parameter: any of that

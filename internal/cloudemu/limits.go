@@ -61,7 +61,7 @@ type RateLimit struct {
 // 2024-08-15, ../shared/platform.md); Cloud Monitor's GetMonitorData 20
 // ("Using API to Pull Tencent Cloud Service Monitoring Data", and the
 // FAQ of 2024-11: "默认调用频率上限为 20次/秒"; its API page of 2024-04 says 50,
-// the lower is taken). SSM and STS are not limited here:
+// the lower is taken); SCF's Invoke 100. SSM and STS are not limited here:
 // the function calls them a few times per container, not per restore.
 var DocumentedLimits = map[string]RateLimit{
 	"RestoreInstance":               {PerSecond: 20},
@@ -75,6 +75,9 @@ var DocumentedLimits = map[string]RateLimit{
 	"SendCmqMsg":                    {PerSecond: 20, SubAccount: 10},
 	"PublishCmqMsg":                 {PerSecond: 20, SubAccount: 10},
 	"GetMonitorData":                {PerSecond: 20},
+	// SCF Invoke (its API page, 583/17243): a fleet's hand-out, the
+	// webhooks' hand-offs.
+	"Invoke": {PerSecond: 100},
 }
 
 // window counts one principal's requests of one action in one second.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
 	sealpkg "redis-restore/internal/seal"
 	"redis-restore/internal/uuid"
@@ -229,12 +230,17 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 		failed(&res, err, log, "fleet refused: no backups")
 		return res
 	}
-	var held, started, missing []string
+	var held, started, missing, unfit []string
 	for _, id := range ids {
 		m := FleetMember{InstanceID: id}
+		in, ed := w.instance(id), edition.Of(w.instance(id).Type)
 		if t, ok := newestTask(startedSince(w.tasks[id], f.Since.Truncate(time.Second)), RestoreTask); ok && !f.Since.IsZero() {
 			m.TaskID = t.ID
 			started = append(started, id)
+		} else if in.ID == "" {
+			unfit = append(unfit, id+" (not in the region's instance list)")
+		} else if ed.Known && !ed.InPlace {
+			unfit = append(unfit, fmt.Sprintf("%s (%s, which cannot restore in place: restore it alone with \"mode\": \"switch\")", id, ed))
 		} else if st := s.budgetFrom(w, id, budget, setting, now); st != nil && st.FreesAt != nil {
 			m.Budget = st
 			held = append(held, fmt.Sprintf("%s (until %s)", id, st.FreesAt.Format(time.RFC3339)))
@@ -251,6 +257,10 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	case len(started) == len(ids):
 		res.Status = Duplicate
 		res.Reason = fmt.Sprintf("fleet %s: every member's restore started already (a redelivery)", id)
+		return res
+	case len(unfit) > 0:
+		failed(&res, failure.E(failure.Unavailable, failure.Code(CodeUnsupportedEdition), failure.Field("instances"),
+			"the fleet restores none: "+strings.Join(unfit, ", ")), log, "fleet refused")
 		return res
 	case len(missing) > 0:
 		failed(&res, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("instances"),
@@ -387,7 +397,7 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	if s.Outbox == nil || !s.Settings.CanReport {
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), "no queue for the fleet's messages")
 	}
-	body, err := json.Marshal(fleetEvent{SpecVersion: "1.0", ID: id, Source: s.Source, Type: EventTypePrefix + kind, Time: s.Now().UTC(),
+	body, err := json.Marshal(Envelope[any]{SpecVersion: "1.0", ID: id, Source: s.Source, Type: EventTypePrefix + kind, Time: s.Now().UTC(),
 		DataContentType: "application/json", Data: data})
 	if err != nil {
 		return err
@@ -403,17 +413,6 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	return nil
 }
 
-// fleetEvent is the CloudEvents envelope of a fleet's own messages.
-type fleetEvent struct {
-	SpecVersion     string    `json:"specversion"`
-	ID              string    `json:"id"`
-	Source          string    `json:"source"`
-	Type            string    `json:"type"`
-	Time            time.Time `json:"time"`
-	DataContentType string    `json:"datacontenttype"`
-	Data            any       `json:"data"`
-}
-
 // FleetWatch is one look at a fleet by its watch: the function's own
 // asynchronous invocation, sealed, which looks again a period later until
 // every member ended.
@@ -424,6 +423,11 @@ type FleetWatch struct {
 	Since   time.Time
 	Members []string
 	Step    int
+	// SafetyTask and Restores: the watch of one intent (ID ""), whose
+	// safety backup (this task, the function's own) the backup list does
+	// not show; see watchSafetyTask.
+	SafetyTask int64
+	Restores   string
 }
 
 // FleetCounts is what a fleet's progress message counts.
@@ -460,6 +464,9 @@ const (
 func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, bool, error) {
 	log := s.Log.With("fleetId", fw.ID, "step", fw.Step)
 	now := s.Now()
+	if fw.ID == "" {
+		return s.watchSafetyTask(ctx, fw, log)
+	}
 	w, err := s.observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
 	if err != nil {
 		return FleetCounts{}, false, err
@@ -541,4 +548,50 @@ func sortedIDs(ids []string) []string {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Where the API lists a manual backup only once it is done, a safety
+// backup that fails is never listed: nothing signed ever says it failed,
+// and the sweep, which judges only what is signed, never reports it. Its
+// own task (the one ManualBackupInstance answered) is the function's by
+// the sealed watch that names it, and says how it went.
+const safetyWatchLife = 6 * time.Hour
+
+// watchSafetyTask follows one intent whose safety backup is not listed:
+// until its signed backup is listed or its restore started (the sweep's
+// from then on), or its task failed, which is reported as the sweep
+// reports a failed safety backup: the intent's one outcome.
+func (s *Service) watchSafetyTask(ctx context.Context, fw FleetWatch, log *slog.Logger) (FleetCounts, bool, error) {
+	c := FleetCounts{Total: 1, Running: 1}
+	if len(fw.Members) != 1 || fw.SafetyTask == 0 {
+		return c, true, nil
+	}
+	id, now := fw.Members[0], s.Now()
+	w, err := s.observe(ctx, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
+	if err != nil {
+		return c, false, err
+	}
+	var task *Task
+	for i, t := range w.tasks[id] {
+		if t.ID == fw.SafetyTask {
+			task = &w.tasks[id][i]
+		}
+	}
+	switch {
+	case len(safetySince(w.safety[id], fw.Since)) > 0 || restoreAfter(w.tasks[id], fw.Since):
+		return c, true, nil // listed, or restored: the sweep's
+	case task != nil && task.Result == 4:
+		b := SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
+			StartTime: task.StartTime, Status: -2, InstanceID: id}
+		r := s.safetyFailed(ctx, s.Redis, fw.Region, id, b, *task, cmp.Or(task.EndTime, now), log)
+		if r.Undelivered {
+			return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")
+		}
+		c.Running, c.Failed = 0, 1
+		return c, true, nil
+	case now.Sub(fw.Since) >= safetyWatchLife:
+		log.Warn("safetyBackup.watchEnded", "detail", "the safety backup's task was followed for its watch's whole life and never listed", "taskId", fw.SafetyTask)
+		return c, true, nil
+	}
+	return c, false, nil
 }

@@ -510,12 +510,21 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	}
 	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
 	// The backup's ID is in the backup list (while it runs, too).
-	if found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since); ferr == nil && ok {
+	found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since)
+	if ferr == nil && ok {
 		found.TaskID = a.taskID
 		if found.Restores == "" { // found by its task: not listed yet
 			found.Restores = res.BackupID
 		}
 		b = found
+	} else if s.Watch != nil {
+		// Not listed while it runs: if it fails, it never will be, and
+		// only its task can say so (watchSafetyTask).
+		err := s.Watch(attemptCtx, FleetWatch{Region: res.Region, Trigger: job.Trigger, Since: since, Members: []string{req.InstanceID},
+			SafetyTask: a.taskID, Restores: res.BackupID})
+		if err != nil {
+			log.Warn("safetyBackup.watchNotStarted", "detail", "the safety backup is not listed and its watch could not be started: a failure of it would not be reported", "error", err.Error())
+		}
 	}
 	res.RequestID = a.requestID
 	s.safetyAccepted(job, res, b, log)

@@ -7,14 +7,18 @@ import (
 )
 
 // Event is the CloudEvents 1.0 envelope of an outcome message.
-type Event struct {
+type Event = Envelope[EventData]
+
+// Envelope is the CloudEvents 1.0 envelope of every message the function
+// sends: a restore's outcome (Event), a fleet's own (fleet.go).
+type Envelope[D any] struct {
 	SpecVersion     string    `json:"specversion"`
 	ID              string    `json:"id"`
 	Source          string    `json:"source"`
 	Type            string    `json:"type"`
 	Time            time.Time `json:"time"`
 	DataContentType string    `json:"datacontenttype"`
-	Data            EventData `json:"data"`
+	Data            D         `json:"data"`
 }
 
 // EventData is what a consumer waiting for a restore needs. The password is

@@ -102,6 +102,11 @@ type Service struct {
 	// be reached.
 	Refuse error
 
+	// Watch hands a watch to the function's own asynchronous invocation:
+	// a fleet's, or one intent's whose safety backup the list does not
+	// show yet (fleet.go); nil where it cannot.
+	Watch func(ctx context.Context, w FleetWatch) error
+
 	clones atomic.Int32 // clones ordered by this invocation: see clone.go
 }
 

@@ -431,8 +431,13 @@ func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID
 		}
 	}
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
+	which := fmt.Sprintf("%s of %s (backup status %d)", b.ID, instanceID, b.Status)
+	if b.ID == "" {
+		which = fmt.Sprintf("of %s (task %d; the backup list never showed it)", instanceID, t.ID)
+		b.ID = fmt.Sprintf("task-%d", t.ID) // its message's id
+	}
 	r.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"),
-		fmt.Sprintf("the safety backup %s of %s (backup status %d) ended %s: %s; nothing was restored", b.ID, instanceID, b.Status, status, cmp.Or(msg, "no message"))))
+		fmt.Sprintf("the safety backup %s ended %s: %s; nothing was restored", which, status, cmp.Or(msg, "no message"))))
 	started, ended := b.StartTime, failedAt
 	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
 		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}

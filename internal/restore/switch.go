@@ -140,6 +140,38 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Ins
 	if last.EndTime.IsZero() {
 		return true // switching
 	}
+	// The switch's end is reported before the instance no longer serving
+	// is released: a release never comes before the outcome it follows
+	// (a sweep back from an outage sees both at once).
+	if win.reports(last.EndTime) {
+		started, ended := last.StartTime, last.EndTime
+		r.TaskID, r.Life.StartedAt, r.Life.EndedAt = last.ID, &started, &ended
+		what := "switched-in"
+		if !in {
+			what = "switched-back"
+		}
+		what = fmt.Sprintf("%s-%d", what, len(sw))
+		switch {
+		case last.Result == 4:
+			r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchFailed"), fmt.Sprintf(
+				"the switch of the addresses of %s and its clone %s (task %d) failed: each keeps its address", src, c.ID, last.ID)))
+			r.Life.Phase = PhaseFailed
+		case in:
+			r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+			r.Life.Undo = unswitchRequest(src)
+			r.Reason = fmt.Sprintf("%s's clients now reach %s, restored from its state at %s; %s is kept at the clone's former address: the undo switches back",
+				src, c.ID, at.Format(time.RFC3339), src)
+		default:
+			r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+			r.Reason = fmt.Sprintf("switched back: %s's clients reach it again; the clone %s is kept, and billed, until released", src, c.ID)
+		}
+		r.Life.eventID = id(what)
+		s.emitLife(ctx, &r, log)
+		add(r)
+		if r.MessageID == "" {
+			return true
+		}
+	}
 	if keep := s.Settings.Life.SwitchRetention; keep > 0 && last.Result != 4 && win.at.Sub(last.EndTime) >= keep {
 		// The retention is over: the instance no longer serving is
 		// released, only if it is pay-as-you-go (a monthly one cannot
@@ -161,33 +193,6 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Ins
 			add(rel)
 		}
 	}
-	if !win.reports(last.EndTime) {
-		return true // its end reported already
-	}
-	started, ended := last.StartTime, last.EndTime
-	r.TaskID, r.Life.StartedAt, r.Life.EndedAt = last.ID, &started, &ended
-	what := "switched-in"
-	if !in {
-		what = "switched-back"
-	}
-	what = fmt.Sprintf("%s-%d", what, len(sw))
-	switch {
-	case last.Result == 4:
-		r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchFailed"), fmt.Sprintf(
-			"the switch of the addresses of %s and its clone %s (task %d) failed: each keeps its address", src, c.ID, last.ID)))
-		r.Life.Phase = PhaseFailed
-	case in:
-		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
-		r.Life.Undo = unswitchRequest(src)
-		r.Reason = fmt.Sprintf("%s's clients now reach %s, restored from its state at %s; %s is kept at the clone's former address: the undo switches back",
-			src, c.ID, at.Format(time.RFC3339), src)
-	default:
-		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
-		r.Reason = fmt.Sprintf("switched back: %s's clients reach it again; the clone %s is kept, and billed, until released", src, c.ID)
-	}
-	r.Life.eventID = id(what)
-	s.emitLife(ctx, &r, log)
-	add(r)
 	return true
 }
 
