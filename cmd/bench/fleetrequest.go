@@ -97,22 +97,32 @@ func (f *fleetRequestSection) targets() []target {
 	}
 }
 
-// handOut is the prose's figure of the hand-out: each send's invocation
-// admits the fleet and makes the Invoke calls of its members' hand-offs,
-// from one container, paced at its share of the role's limit.
+// handOut is the prose's account of the run's time: each send's
+// invocation admits the fleet and hands out its members; the restores
+// then run in the pool; the watch waits for a free process.
 func (f *fleetRequestSection) handOut() string {
 	r := f.RequestResult
 	var parts []string
 	prev := 0.0
 	for i, a := range r.Answers {
-		parts = append(parts, fmt.Sprintf("send %d handed out %d hand-offs (%d members at most) in %.1f s", i+1, a.HandOffs, 10*a.HandOffs, a.After.Seconds()-prev))
+		parts = append(parts, fmt.Sprintf("send %d admitted its fleet and handed out %d hand-offs (%d members at most) in %.1f s", i+1, a.HandOffs, 10*a.HandOffs, a.After.Seconds()-prev))
 		prev = a.After.Seconds()
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("the request was sent %d times (each send of a direct invocation is a fleet of its own, which finds the members the earlier sends started and hands out the rest): %s; the first restore was accepted after %.1f s",
-		r.Sends, strings.Join(parts, ", "), r.FirstAccepted.Seconds())
+	sent := "once"
+	if r.Sends > 1 {
+		sent = fmt.Sprintf("%d times (each send of a direct invocation is a fleet of its own, which finds the members the earlier sends started and hands out the rest)", r.Sends)
+	}
+	s := fmt.Sprintf("the request was sent %s: %s. The first restore was accepted after %.1f s, the last %.1f s later", sent, strings.Join(parts, "; "), r.FirstAccepted.Seconds(), (r.LastAccepted - r.FirstAccepted).Seconds())
+	if span := (r.LastAccepted - r.FirstAccepted).Seconds(); span > 0 && r.RestoredOnce > 1 {
+		s += fmt.Sprintf(" (%.1f restores a second in between)", float64(r.RestoredOnce-1)/span)
+	}
+	if r.Progress > 0 {
+		s += fmt.Sprintf("; the first progress message came after %.1f s", r.FirstProgress.Seconds())
+	}
+	return s
 }
 
 //go:embed fleetrequest.md.tmpl

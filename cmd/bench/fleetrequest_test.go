@@ -35,7 +35,8 @@ func TestFleetRequestSectionShowsItsFiguresAndTargets(t *testing.T) {
 		"1: fleet fleet-1 accepted (result unknown, FleetHandOutFailed), 1000 members, after 60.0 s; 2: fleet fleet-2 accepted (result accepted), 1000 members, after 90.0 s",
 		"| progress messages seen (distinct; sent again) | 9 (0) |",
 		"| completed messages (1) and their counts (done = all) | 1: completed, total 1000, accepted 0, running 0, done 1000, failed 0 |",
-		"send 1 handed out 60 hand-offs (600 members at most) in 60.0 s, send 2 handed out 40 hand-offs (400 members at most) in 30.0 s",
+		"the request was sent 2 times (each send",
+		"send 1 admitted its fleet and handed out 60 hand-offs (600 members at most) in 60.0 s; send 2 admitted its fleet and handed out 40 hand-offs (400 members at most) in 30.0 s",
 		"One send cannot hand out the whole fleet",
 	} {
 		if !strings.Contains(md, want) {
@@ -46,7 +47,7 @@ func TestFleetRequestSectionShowsItsFiguresAndTargets(t *testing.T) {
 	res.Final.Done, res.Final.Failed, res.Sends, res.Answers = 999, 1, 1, res.Answers[1:]
 	r = &report{fleetReq: &fleetRequestSection{res}}
 	md = r.markdown()
-	if !strings.Contains(md, "completed: done 999 | all, 0, 0, 0; done all | **no** |") || strings.Contains(md, "One send cannot") {
+	if !strings.Contains(md, "completed: done 999 | all, 0, 0, 0; done all | **no** |") || strings.Contains(md, "One send cannot") || !strings.Contains(md, "the request was sent once: send 1 admitted") {
 		t.Errorf("a fleet that completed with a member failed, sent once:\n%s", md)
 	}
 	if md := (&report{}).markdown(); !strings.Contains(md, "## 8b. A fleet request for the same instances\n\nNot measured.") {

@@ -91,6 +91,7 @@ type RequestResult struct {
 	Final         Counts // the completed message's counts, of the last send's fleet
 	FinalStatus   string
 	LastCompleted time.Duration // from the request to the completed message
+	FirstProgress time.Duration // from the request to the first progress message
 	// AnsweredAfter is the request's own invocation: the admission and
 	// the hand-out; FirstAccepted the first restore the emulator accepted.
 	AnsweredAfter, FirstAccepted time.Duration
@@ -301,6 +302,9 @@ func RunRequest(ctx context.Context, o RequestOptions) (RequestResult, error) {
 	for _, m := range order {
 		switch m.Type {
 		case "fleet.progress":
+			if res.Progress == 0 {
+				res.FirstProgress = m.At
+			}
 			res.Progress++
 		case "fleet.completed":
 			res.Completed++
