@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./handler:FuzzDecodeEventBridge:10000x \
 	./handler:FuzzWebhookSignature:3000x ./handler:FuzzInvoke:1000x
 
-.PHONY: all build package run run-life test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk redis soak mutate
+.PHONY: all build package run run-life run-fleet test unit fuzz fuzz-short bench vet deploy rollback destroy clean policy nodesdk redis soak mutate
 
 all: test build
 
@@ -47,6 +47,11 @@ run: build
 ## run-life: as run, then the sweep timer every second until the restore's end: its messages in order (accepted, started, succeeded) and the undo request
 run-life: build
 	$(GO) run ./cmd/localrun -bin $(BIN) -event $(EVENT) $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(call yesno,DRY_RUN,dry-run) -life
+
+## run-fleet: build, then one fleet request for FLEET instances (default 20) on the emulator under the account's API limits, its members handed out to 4 function processes: the fleet's progress messages as they come, to its completed summary; exits 1 if any member was not restored exactly once
+FLEET ?= 20
+run-fleet: build
+	$(GO) run ./cmd/localrun -bin $(BIN) -fleet $(FLEET) $(if $(ENV_FILE),-env-file $(ENV_FILE))
 
 ## test: vet and staticcheck, every test with -race (emulator, SCF driver, end to end, fault suite), each fuzz target on a few thousand inputs
 # vet, the tests and the fuzz targets run at once, each one's output kept

@@ -47,6 +47,7 @@ type report struct {
 	tput     *tputSection
 	callback *callbackSection
 	fleet    *fleetSection
+	fleetReq *fleetRequestSection // fleetrequest.go
 	calls    *callsSection
 	gobench  *goBenchSection
 	errors   []string
@@ -63,6 +64,7 @@ func main() {
 	fleetOnly := flag.Bool("fleet-only", false, "measure only the fleet section")
 	fleetQueue := flag.String("fleet-queue-api", "dataflow", "RESTORE_QUEUE_API of the fleet section: dataflow (docs/fleet.md: a fleet's messages) or cloudapi")
 	callsOnly := flag.Bool("calls-only", false, "measure only the API calls per restore")
+	fleetRequestOnly := flag.Bool("fleet-request-only", false, "measure only the fleet request (section 8b)")
 	flag.Parse()
 	if *starts < 1 || *warm < 1 || *fleetN < 1 || *fleetC < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -starts, -warm, -fleet and -fleet-containers must be positive")
@@ -72,7 +74,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -fleet-queue-api must be dataflow or cloudapi")
 		os.Exit(2)
 	}
-	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetQueue, *fleetOnly, *callsOnly}) {
+	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetQueue, *fleetOnly, *callsOnly, *fleetRequestOnly}) {
 		os.Exit(1)
 	}
 }
@@ -84,6 +86,7 @@ type settings struct {
 	fleetQueue     string // RESTORE_QUEUE_API
 	fleetOnly      bool
 	callsOnly      bool
+	fleetReqOnly   bool
 }
 
 func run(binPath, zipPath, out string, set settings) bool {
@@ -106,6 +109,10 @@ func run(binPath, zipPath, out string, set settings) bool {
 		if r.calls, err = runCalls(bin, testdata, logf); err != nil {
 			fail("API calls per restore", err)
 		}
+		return finish(r, out, began, logf)
+	}
+	if set.fleetReqOnly {
+		r.fleetReq = measureFleetRequest(bin, set, logf, fail)
 		return finish(r, out, began, logf)
 	}
 	if set.fleetOnly {
@@ -145,6 +152,7 @@ func run(binPath, zipPath, out string, set settings) bool {
 	if r.fleet, err = runFleet(bin, set.fleetN, set.fleetC, set.fleetQueue, logf); err != nil {
 		fail("fleet", err)
 	}
+	r.fleetReq = measureFleetRequest(bin, set, logf, fail)
 	if r.calls, err = runCalls(bin, testdata, logf); err != nil {
 		fail("API calls per restore", err)
 	}

@@ -71,6 +71,9 @@ func (r *report) targets() []target {
 		add("Fleet: last restore accepted, over the floor (N / 20 s)", fmt.Sprintf("%.1f s / %.1f s = %.2f", f.LastAccepted.Seconds(), f.Floor().Seconds(), f.Ratio()), "≤ 1.15", f.Ratio() <= targetFleetRatio)
 		add("Fleet: RequestLimitExceeded answers", fmt.Sprintf("%d of %d calls (%.2f%%)", f.TotalThrottled(), f.TotalCalls(), f.throttledShare()), "≤ 1%", f.throttledShare() <= 1)
 	}
+	if r.fleetReq != nil {
+		ts = append(ts, r.fleetReq.targets()...)
+	}
 	if c := r.calls; c != nil && len(c.Cases) > 0 {
 		named := c.Cases[0]
 		n := sum(named.Total())
@@ -115,7 +118,7 @@ var reportTemplate string
 func (r *report) markdown() string {
 	var b strings.Builder
 	funcs := template.FuncMap{"ms": ms, "first": func(s string) string { line, _, _ := strings.Cut(s, "\n"); return strings.ReplaceAll(line, "|", "\\|") }}
-	tpl := template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
+	tpl := template.Must(template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate)).Parse(fleetRequestTemplate))
 	if err := tpl.Execute(&b, r.data()); err != nil {
 		panic(err) // the template is the program's own
 	}
@@ -187,6 +190,7 @@ func (r *report) data() map[string]any {
 		d["Fleet"], d["FleetBounds"], d["FleetBound"] = f.table(), f.boundsTable(), f.boundText()
 		d["FleetShare"], d["FleetMet"] = f.shareText(), f.Ratio() <= targetFleetRatio
 	}
+	r.fleetRequestData(d)
 	if c := r.calls; c != nil {
 		d["Calls"], d["CallSteps"], d["CallsLeast"] = c.table(), c.steps(), c.least()
 		d["CallsBackup"], d["CallsTask"] = callsBackup, callsTask

@@ -40,6 +40,7 @@ type options struct {
 	taskIDAsString      bool
 	dryRun, approve     config.BoolFlag
 	life, cloud         config.BoolFlag
+	fleet               int // fleet.go: make run-fleet
 }
 
 func main() {
@@ -51,6 +52,7 @@ func main() {
 	flag.Var(&o.dryRun, "dry-run", "a dry run: RESTORE_DRY_RUN=true whatever else says otherwise, with the emulator or with -cloud")
 	flag.Var(&o.approve, "approve", "set RESTORE_APPROVAL=all: the event makes a plan, which a signed webhook call then approves")
 	flag.Var(&o.life, "life", "follow the restore's whole life: fire the sweep timer every second until its end, print every message and the undo (make run-life)")
+	flag.IntVar(&o.fleet, "fleet", 0, "instead of -event: one fleet request for this many instances, its progress to its end (make run-fleet)")
 	flag.Var(&o.cloud, "cloud", "no emulator: hand the function this shell's TENCENTCLOUD_* and RESTORE_* variables, print its answer only")
 	flag.Parse()
 	if flag.NArg() != 0 {
@@ -58,9 +60,12 @@ func main() {
 		os.Exit(2)
 	}
 	var err error
-	if o.cloud {
+	switch {
+	case o.fleet > 0:
+		err = runFleet(o, os.Environ())
+	case bool(o.cloud):
 		err = runOnCloud(o, os.Environ())
-	} else {
+	default:
 		err = run(o, os.Environ())
 	}
 	if err != nil {

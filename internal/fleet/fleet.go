@@ -141,13 +141,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	// The instances, each with a backup from before the incident.
 	now := time.Now()
-	ids := make([]string, o.Instances)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("crs-fleet%05d", i+1)
-		start := now.Add(-3 * time.Hour).Truncate(time.Second)
-		emu.AddInstance(cloudemu.Instance{ID: ids[i], Name: "fleet", Region: demo.Region, Status: 2})
-		emu.AddBackup(ids[i], cloudemu.Backup{ID: fmt.Sprintf("7%023d", i+1), StartTime: start, EndTime: start.Add(5 * time.Minute), Status: 2, BackupType: "1", Size: 1 << 20})
-	}
+	ids := addInstances(emu, demo.Region, o.Instances, now)
 
 	fns, err := startContainers(ctx, o.Binary, o.Containers)
 	defer func() {
@@ -226,29 +220,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.FailedOrUnknown++
 		}
 	}
-	calls := emu.RestoreCalls()
-	byInstance := map[string]int{}
-	for _, c := range calls {
-		byInstance[c.InstanceID]++
-		res.LastAccepted = max(res.LastAccepted, c.Time.Sub(began))
-	}
-	for _, id := range ids {
-		switch n := byInstance[id]; {
-		case n == 0:
-			res.Lost++
-		case n == 1:
-			res.RestoredOnce++
-		default:
-			res.Double++
-		}
-	}
-	msgs := emu.Messages(demo.Queue)
-	res.Undelivered = undelivered(calls, msgs)
-	res.Sent = map[string]int{}
-	for _, m := range msgs {
-		res.Sent[m.Action]++
-	}
-	res.Calls, res.Throttled = emu.CallCounts(), emu.Throttled()
+	res.judge(emu, demo.Queue, ids, began)
 	if len(failures) > 0 {
 		logf("fleet: alarms still failing after %d deliveries, e.g. %s", o.Attempts, strings.Join(failures, "; "))
 	}
