@@ -30,6 +30,10 @@ func newFleetEnv(t *testing.T, n int) *fleetEnv {
 	e := &fleetEnv{env: newEnv(t)}
 	e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-fleet*"
 	e.vars["RESTORE_SWEEP_EVERY"] = "1s" // the watch's period
+	// Restores take time, as on the cloud (minutes there): a restore task
+	// that ends before a second delivery's call arrives holds no lock, and
+	// the never-twice rule counts on the lock while the call is on its way.
+	e.emu.SetTaskDuration(1500 * time.Millisecond)
 	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
 	e.emu.SetAsyncRetryDelay(100 * time.Millisecond)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
 	sealpkg "redis-restore/internal/seal"
@@ -81,6 +83,16 @@ func (f *FleetRequest) Validate() error {
 	f.BackupID, f.Mode = LatestBackup, ""
 	probe := f.member("crs-0000", "")
 	return probe.Validate()
+}
+
+// names reports whether the request names an instance: listed, or
+// matching its pattern.
+func (f FleetRequest) names(id string) bool {
+	if len(f.Instances) > 0 {
+		return slices.Contains(f.Instances, id)
+	}
+	ok, _ := path.Match(f.Pattern, id)
+	return ok
 }
 
 // member is the restore of one member: its backup named once the fleet
@@ -205,8 +217,7 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 		failed(&res, err, log, "fleet refused")
 		return res
 	}
-	ids, err := s.fleetMembers(ctx, region, req)
-	if err != nil {
+	if err := s.listedAllowed(req); err != nil {
 		failed(&res, err, log, "fleet refused")
 		return res
 	}
@@ -216,16 +227,33 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	if !budget.Off() && (from.IsZero() || now.Add(-budget.Window).Before(from)) {
 		from = now.Add(-budget.Window)
 	}
-	w, err := s.observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
-	if err != nil {
-		failed(&res, err, log, "fleet refused: the region could not be read")
-		return res
-	}
 	bound := latestBefore(req.Before, now)
 	if f.Approved != nil {
 		bound = latestBefore(f.Approved.Before, f.Approved.Created)
 	}
-	backups, err := s.newestBackups(ctx, region, ids, bound)
+	// The region's world and its recent backups are read at once: each
+	// list has its own limit, and a fleet's admission is one container's.
+	var w world
+	var recent map[string]Backup
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		w, err = s.observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
+		return err
+	})
+	g.Go(func() (err error) {
+		recent, err = s.recentBackups(ctx, region, bound, func(id string) bool { return req.names(id) && s.Settings.allowed(id) })
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		failed(&res, err, log, "fleet refused: the region could not be read")
+		return res
+	}
+	ids, err := s.fleetMembers(w, region, req)
+	if err != nil {
+		failed(&res, err, log, "fleet refused")
+		return res
+	}
+	backups, err := s.newestBackups(ctx, region, ids, bound, recent)
 	if err != nil {
 		failed(&res, err, log, "fleet refused: no backups")
 		return res

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path"
 	"sync"
 	"time"
 
@@ -425,34 +424,31 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 		fmt.Sprintf("backup %s of %s is not listed", backupID, instanceID))
 }
 
-// fleetMembers are the instances a fleet names, sorted: its list, each of
-// them allowed (one that is not refuses the fleet: a list is a person's
-// statement, and a wrong one a mistake); or the allowed instances of the
-// region whose IDs match its pattern, listed region-wide or, where CAM
-// refuses that, from the allow-list's IDs.
-func (s *Service) fleetMembers(ctx context.Context, region string, req FleetRequest) ([]string, error) {
-	if len(req.Instances) > 0 {
-		for _, id := range req.Instances {
-			if !s.Settings.allowed(id) {
-				return nil, failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instances"),
-					fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES: the fleet restores none", id))
-			}
+// listedAllowed refuses a fleet whose list names an instance outside the
+// allow-list (a list is a person's statement, and a wrong one a mistake),
+// before any cloud call.
+func (s *Service) listedAllowed(req FleetRequest) error {
+	for _, id := range req.Instances {
+		if !s.Settings.allowed(id) {
+			return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instances"),
+				fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES: the fleet restores none", id))
 		}
+	}
+	return nil
+}
+
+// fleetMembers are the instances a fleet names, sorted: its list; or the
+// allowed instances of the observed region (listed region-wide, or from
+// the allow-list's IDs where CAM refuses that) whose IDs match its
+// pattern, the function's own clones left out.
+func (s *Service) fleetMembers(w world, region string, req FleetRequest) ([]string, error) {
+	if len(req.Instances) > 0 {
 		return sortedIDs(req.Instances), nil
 	}
-	all, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
-	if failure.KindOf(err) == failure.Forbidden && len(s.Settings.AllowedIDs) > 0 {
-		all, err = retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, s.Settings.AllowedIDs...) })
-	}
-	if err != nil {
-		return nil, err
-	}
 	var ids []string
-	for _, in := range all {
-		if ok, _ := path.Match(req.Pattern, in.ID); ok && s.Settings.allowed(in.ID) {
-			if _, clone := s.madeOf(in); !clone {
-				ids = append(ids, in.ID)
-			}
+	for _, in := range w.instances {
+		if _, clone := s.madeOf(in); req.names(in.ID) && !clone {
+			ids = append(ids, in.ID)
 		}
 	}
 	switch {
@@ -466,34 +462,48 @@ func (s *Service) fleetMembers(ctx context.Context, region string, req FleetRequ
 	return sortedIDs(ids), nil
 }
 
-// newestBackups chooses each member's newest restorable backup that
-// started before the bound: from one region-wide listing of the 30 days
-// before it where CAM allows, the rest (and every one where it does not)
-// by chooseBackup, which looks back a year. A member with none is left
-// out of the map.
-func (s *Service) newestBackups(ctx context.Context, region string, ids []string, before time.Time) (map[string]Backup, error) {
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
+// recentWindow is how far before a fleet's bound its backups are listed
+// region-wide: a day holds every instance's daily backup in a few pages,
+// where 30 days would hold thirty; a member with none in it is looked up
+// alone (newestBackups).
+const recentWindow = 24 * time.Hour
+
+// recentBackups lists, region-wide, the newest restorable backup that
+// started in the day before the bound of each instance wanted. Where CAM
+// refuses the region-wide list, it returns none, and every member is
+// looked up alone.
+func (s *Service) recentBackups(ctx context.Context, region string, before time.Time, want func(string) bool) (map[string]Backup, error) {
 	out := map[string]Backup{}
-	err := s.eachBackup(ctx, region, "", before.Add(-backupWindow), before, func(b Backup) bool {
-		if best, ok := out[b.InstanceID]; want[b.InstanceID] && restorable(b) && b.StartTime.Before(before) &&
+	err := s.eachBackup(ctx, region, "", before.Add(-recentWindow), before, func(b Backup) bool {
+		if best, ok := out[b.InstanceID]; want(b.InstanceID) && restorable(b) && b.StartTime.Before(before) &&
 			(!ok || b.StartTime.After(best.StartTime) || b.StartTime.Equal(best.StartTime) && b.ID > best.ID) {
 			out[b.InstanceID] = b
 		}
 		return true
 	})
-	if err != nil && failure.KindOf(err) != failure.Forbidden {
-		return nil, err
+	if failure.KindOf(err) == failure.Forbidden {
+		return map[string]Backup{}, nil
+	}
+	return out, err
+}
+
+// newestBackups is each member's newest restorable backup before the
+// bound: from the recent ones listed region-wide, else by chooseBackup,
+// which looks back a year. A member with none is left out of the map.
+func (s *Service) newestBackups(ctx context.Context, region string, ids []string, before time.Time, recent map[string]Backup) (map[string]Backup, error) {
+	out := map[string]Backup{}
+	var alone []string
+	for _, id := range ids {
+		if b, ok := recent[id]; ok {
+			out[id] = b
+		} else {
+			alone = append(alone, id)
+		}
 	}
 	var mu sync.Mutex
 	var g errgroup.Group
 	g.SetLimit(sweepConcurrency)
-	for _, id := range ids {
-		if _, ok := out[id]; ok {
-			continue
-		}
+	for _, id := range alone {
 		g.Go(func() error {
 			b, err := s.chooseBackup(ctx, region, id, before)
 			switch {
