@@ -21,17 +21,28 @@ import (
 // A fleet request, {"fleet": {...}}, restores many instances (issue 20;
 // restore/fleet.go admits it as a whole). Here it is read, and its
 // members fanned out by the platform: the function's own asynchronous
-// invocations, fleetChunk members each, sealed like a webhook's hand-off,
+// invocations, up to maxChunk members each, sealed like a webhook's hand-off,
 // then a watch (the same kind of invocation) that reports the fleet's
 // progress every RESTORE_SWEEP_EVERY until its end. Nothing loops inside
 // one invocation beyond its own time.
 
-// fleetChunk is how many members one asynchronous invocation restores:
-// few enough to finish well within the function's timeout at a
-// container's share of the account's limits (about a restore a second
-// with 16 containers), many enough that a fleet of 1,000 is 50 Invoke
-// calls, handed out at that container's share of Invoke's 100 a second.
-const fleetChunk = 20
+// maxChunk is the most members one asynchronous invocation restores: few
+// enough to finish well within the function's timeout at a container's
+// share of the account's limits (about a restore a second with 16
+// containers), many enough that a fleet of 1,000 is about 50 Invoke calls,
+// handed out at that container's share of Invoke's 100 a second.
+const maxChunk = 20
+
+// chunkSize spreads n members over whole rounds of the containers that
+// restore them (RESTORE_CONCURRENCY less the one the watch holds), so
+// that the last round is as full as the first: a last round of two
+// chunks would leave two containers restoring while the rest wait.
+func chunkSize(n, containers int) int {
+	c := max(containers-1, 1)
+	rounds := (n + c*maxChunk - 1) / (c * maxChunk)
+	chunks := max(c*rounds, 1)
+	return max((n+chunks-1)/chunks, 1)
+}
 
 var fleetFields = map[string]string{
 	"instances": "instances", "backupid": "backupId", "before": "before", "region": "region",
@@ -151,8 +162,9 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f res
 	var g errgroup.Group
 	g.SetLimit(4)
 	jobs := res.Fleet.Jobs
-	for start := 0; start < len(jobs); start += fleetChunk {
-		chunk := jobs[start:min(start+fleetChunk, len(jobs))]
+	size := chunkSize(len(jobs), inv.cfg.Concurrency)
+	for start := 0; start < len(jobs); start += size {
+		chunk := jobs[start:min(start+size, len(jobs))]
 		g.Go(func() error {
 			if err := inv.handOutMembers(ctx, svc, f, res.FleetID, chunk); err != nil {
 				mu.Lock()

@@ -105,7 +105,7 @@ func (f *fleetRequestSection) handOut() string {
 	var parts []string
 	prev := 0.0
 	for i, a := range r.Answers {
-		parts = append(parts, fmt.Sprintf("send %d admitted its fleet and handed out %d hand-offs (%d members at most) in %.1f s", i+1, a.HandOffs, 10*a.HandOffs, a.After.Seconds()-prev))
+		parts = append(parts, fmt.Sprintf("send %d admitted its fleet and handed out %d hand-offs in %.1f s", i+1, a.HandOffs, a.After.Seconds()-prev))
 		prev = a.After.Seconds()
 	}
 	if len(parts) == 0 {

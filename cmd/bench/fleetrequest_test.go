@@ -36,7 +36,7 @@ func TestFleetRequestSectionShowsItsFiguresAndTargets(t *testing.T) {
 		"| progress messages seen (distinct; sent again) | 9 (0) |",
 		"| completed messages (1) and their counts (done = all) | 1: completed, total 1000, accepted 0, running 0, done 1000, failed 0 |",
 		"the request was sent 2 times (each send",
-		"send 1 admitted its fleet and handed out 60 hand-offs (600 members at most) in 60.0 s; send 2 admitted its fleet and handed out 40 hand-offs (400 members at most) in 30.0 s",
+		"send 1 admitted its fleet and handed out 60 hand-offs in 60.0 s; send 2 admitted its fleet and handed out 40 hand-offs in 30.0 s",
 		"One send cannot hand out the whole fleet",
 	} {
 		if !strings.Contains(md, want) {
