@@ -36,21 +36,22 @@ var goBenchPkgs = []string{"./events/", "./handler/"}
 
 // report is everything measured; a nil section was not measured.
 type report struct {
-	machine  machine
-	started  time.Time
-	elapsed  time.Duration
-	starts   int
-	cmdline  string
-	size     *sizeSection
-	cold     *coldSection
-	warm     *warmSection
-	tput     *tputSection
-	callback *callbackSection
-	fleet    *fleetSection
-	fleetReq *fleetRequestSection // fleetrequest.go
-	calls    *callsSection
-	gobench  *goBenchSection
-	errors   []string
+	machine     machine
+	started     time.Time
+	elapsed     time.Duration
+	starts      int
+	cmdline     string
+	size        *sizeSection
+	cold        *coldSection
+	warm        *warmSection
+	tput        *tputSection
+	callback    *callbackSection
+	fleet       *fleetSection
+	fleetReq    *fleetRequestSection // fleetrequest.go
+	fleetSafety *fleetSafetySection  // fleetsafety.go
+	calls       *callsSection
+	gobench     *goBenchSection
+	errors      []string
 }
 
 func main() {
@@ -65,6 +66,7 @@ func main() {
 	fleetQueue := flag.String("fleet-queue-api", "dataflow", "RESTORE_QUEUE_API of the fleet section: dataflow (docs/fleet.md: a fleet's messages) or cloudapi")
 	callsOnly := flag.Bool("calls-only", false, "measure only the API calls per restore")
 	fleetRequestOnly := flag.Bool("fleet-request-only", false, "measure only the fleet request (section 8b)")
+	fleetSafetyOnly := flag.Bool("fleet-safety-only", false, "measure only the fleet's alarms with safety backups on (section 8c)")
 	flag.Parse()
 	if *starts < 1 || *warm < 1 || *fleetN < 1 || *fleetC < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -starts, -warm, -fleet and -fleet-containers must be positive")
@@ -74,7 +76,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -fleet-queue-api must be dataflow or cloudapi")
 		os.Exit(2)
 	}
-	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetQueue, *fleetOnly, *callsOnly, *fleetRequestOnly}) {
+	if !run(*bin, *zipPath, *out, settings{*starts, *warm, *fleetN, *fleetC, *fleetQueue, *fleetOnly, *callsOnly, *fleetRequestOnly, *fleetSafetyOnly}) {
 		os.Exit(1)
 	}
 }
@@ -87,6 +89,7 @@ type settings struct {
 	fleetOnly      bool
 	callsOnly      bool
 	fleetReqOnly   bool
+	fleetSafeOnly  bool
 }
 
 func run(binPath, zipPath, out string, set settings) bool {
@@ -113,6 +116,12 @@ func run(binPath, zipPath, out string, set settings) bool {
 	}
 	if set.fleetReqOnly {
 		r.fleetReq = measureFleetRequest(bin, set, logf, fail)
+		return finish(r, out, began, logf)
+	}
+	if set.fleetSafeOnly {
+		if r.fleetSafety, err = runFleetSafety(bin, set.fleetN, set.fleetC, set.fleetQueue, logf); err != nil {
+			fail("fleet, safety backups on", err)
+		}
 		return finish(r, out, began, logf)
 	}
 	if set.fleetOnly {

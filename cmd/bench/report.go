@@ -74,6 +74,9 @@ func (r *report) targets() []target {
 	if r.fleetReq != nil {
 		ts = append(ts, r.fleetReq.targets()...)
 	}
+	if r.fleetSafety != nil {
+		ts = append(ts, r.fleetSafety.targets()...)
+	}
 	if c := r.calls; c != nil && len(c.Cases) > 0 {
 		named := c.Cases[0]
 		n := sum(named.Total())
@@ -118,7 +121,7 @@ var reportTemplate string
 func (r *report) markdown() string {
 	var b strings.Builder
 	funcs := template.FuncMap{"ms": ms, "first": func(s string) string { line, _, _ := strings.Cut(s, "\n"); return strings.ReplaceAll(line, "|", "\\|") }}
-	tpl := template.Must(template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate)).Parse(fleetRequestTemplate))
+	tpl := template.Must(template.Must(template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate)).Parse(fleetRequestTemplate)).Parse(fleetSafetyTemplate))
 	if err := tpl.Execute(&b, r.data()); err != nil {
 		panic(err) // the template is the program's own
 	}
@@ -191,6 +194,7 @@ func (r *report) data() map[string]any {
 		d["FleetShare"], d["FleetMet"] = f.shareText(), f.Ratio() <= targetFleetRatio
 	}
 	r.fleetRequestData(d)
+	r.fleetSafetyData(d)
 	if c := r.calls; c != nil {
 		d["Calls"], d["CallSteps"], d["CallsLeast"] = c.table(), c.steps(), c.least()
 		d["CallsBackup"], d["CallsTask"] = callsBackup, callsTask

@@ -44,6 +44,36 @@ type Options struct {
 	Env map[string]string
 	// Log, if set, is told of progress.
 	Log func(format string, args ...any)
+	// Safety, if set, runs the alarms with safety backups on (the alarms'
+	// default) and the sweep timer firing into the same pool; nil: off.
+	Safety *Safety
+}
+
+// Safety is a run with safety backups on: each alarm takes a safety
+// backup (ManualBackupInstance) and the sweep, fired by its timer every
+// SweepEvery, starts the restore once the backup is done
+// (internal/restore/sweep.go).
+type Safety struct {
+	// Backup is how long the emulator's ManualBackupInstance task runs
+	// (cloudemu Lifecycle.Backup).
+	Backup time.Duration
+	// SweepEvery is RESTORE_SWEEP_EVERY and the timer's period.
+	SweepEvery time.Duration
+	// Wait bounds the run after the last alarm was answered: the sweeps
+	// stop then even if restores are missing (counted lost). Default 5
+	// minutes (RESTORE_SAFETY_DEADLINE's default).
+	Wait time.Duration
+}
+
+// SafetyResult is what the sweeps of a Safety run did.
+type SafetyResult struct {
+	Backup, SweepEvery time.Duration
+	ManualBackups      int           // safety backups the emulator started
+	Sweeps             int           // sweep invocations answered
+	SweepsFailed       int           // of which failed (SCF would retry; here the next period's sweep does)
+	SweepsFired        int           // timer events fired, answered or not
+	SweepQueued        time.Duration // the longest a timer event waited for a free process
+	Alarms             time.Duration // from the first delivery to the last alarm answered
 }
 
 // Result is what a run measured.
@@ -64,6 +94,17 @@ type Result struct {
 	Throttled          map[string]int // of which refused for the rate (RequestLimitExceeded, the data flow's 4420), by action
 	QueueAPI           string         // RESTORE_QUEUE_API as set ("": the default)
 	Sent               map[string]int // the queue's messages by the action that sent them
+	Safety             *SafetyResult  // a run with safety backups on; nil: off
+}
+
+// SafetyTarget is issue 20's target with safety backups on for the time
+// to the last restore started: 1.15 times the floor, plus the backup's
+// own time and one sweep period.
+func (r Result) SafetyTarget() time.Duration {
+	if r.Safety == nil {
+		return 0
+	}
+	return time.Duration(1.15*float64(r.Floor())) + r.Safety.Backup + r.Safety.SweepEvery
 }
 
 // Floor is the least time the restores can take: N RestoreInstance calls
@@ -122,6 +163,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	demo := cloudemu.SeedDemo(emu)
 	emu.LimitAccount()
 	emu.SetTaskDuration(time.Second)
+	if o.Safety != nil {
+		if o.Safety.SweepEvery < time.Second || o.Safety.Backup <= 0 {
+			return res, errors.New("fleet: Safety needs a backup time and a sweep period of at least 1s")
+		}
+		if o.Safety.Wait == 0 {
+			o.Safety.Wait = 5 * time.Minute
+		}
+		emu.SetLifecycle(cloudemu.Lifecycle{Backup: o.Safety.Backup})
+		res.Safety = &SafetyResult{Backup: o.Safety.Backup, SweepEvery: o.Safety.SweepEvery}
+	}
 	url, closeEmu, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
 		return res, err
@@ -131,6 +182,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	env := demo.Environment(url)
 	delete(env, "RESTORE_PASSWORD") // the fleet's instances are password-free
 	env["RESTORE_SAFETY_BACKUP"] = "false"
+	if o.Safety != nil {
+		delete(env, "RESTORE_SAFETY_BACKUP") // unset: on, the alarms' default
+		env["RESTORE_SWEEP_EVERY"] = o.Safety.SweepEvery.String()
+	}
 	env["RESTORE_CONCURRENCY"] = fmt.Sprint(o.Containers) // as make deploy sets it with the reserved concurrency
 	env["SCF_FUNCTIONNAME"], env["SCF_NAMESPACE"] = "redis-restore", "default"
 	if o.QueueAPI != "" {
@@ -154,12 +209,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 
 	// The deliveries: every alarm at once, each container taking the next
-	// when it is free, as SCF hands a container one event at a time.
+	// when it is free, as SCF hands a container one event at a time. The
+	// sweep timer's events (Safety) join the same queue when they fire,
+	// behind whatever waits there, as SCF queues an asynchronous
+	// invocation beyond the reserved concurrency.
 	type delivery struct {
 		id      int
 		attempt int
+		sweep   time.Time // a timer event fired then; zero: an alarm
 	}
-	queue := make(chan delivery, o.Instances)
+	queue := make(chan delivery, o.Instances*o.Attempts+4096)
 	for i := range ids {
 		queue <- delivery{id: i, attempt: 1}
 	}
@@ -171,11 +230,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		failures    []string
 		nextLog     = max(1, o.Instances/10)
 		wg          sync.WaitGroup
+		stop        = make(chan struct{})
+		alarmsDone  = make(chan struct{})
 	)
 	finish := func() {
 		outstanding--
 		if outstanding == 0 {
-			close(queue)
+			close(alarmsDone)
+			if o.Safety == nil {
+				close(stop)
+			}
 		}
 	}
 	began := time.Now()
@@ -183,7 +247,25 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for d := range queue {
+			for {
+				var d delivery
+				select {
+				case <-stop:
+					return
+				case d = <-queue:
+				}
+				if !d.sweep.IsZero() {
+					waited := time.Since(d.sweep)
+					r, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: sweepTimer(d.sweep), Environment: env, Timeout: o.Timeout})
+					mu.Lock()
+					res.Safety.Sweeps++
+					res.Safety.SweepQueued = max(res.Safety.SweepQueued, waited)
+					if err != nil || r.Error != nil {
+						res.Safety.SweepsFailed++
+					}
+					mu.Unlock()
+					continue
+				}
 				payload := alarm(ids[d.id], occurred)
 				r, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: payload, Environment: env, Timeout: o.Timeout})
 				status, retry := outcome(r, err)
@@ -211,8 +293,19 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			}
 		}()
 	}
+	if o.Safety != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res.Safety.SweepsFired, res.Safety.Alarms = sweepTimerLoop(emu, o.Safety, o.Instances, began, alarmsDone, stop,
+				func(at time.Time) { queue <- delivery{sweep: at} }, logf)
+		}()
+	}
 	wg.Wait()
 	res.Wall = time.Since(began)
+	if res.Safety != nil {
+		res.Safety.ManualBackups = len(emu.ManualBackups())
+	}
 
 	for _, s := range last {
 		res.Statuses[s]++
@@ -225,6 +318,58 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		logf("fleet: alarms still failing after %d deliveries, e.g. %s", o.Attempts, strings.Join(failures, "; "))
 	}
 	return res, nil
+}
+
+// sweepTimerLoop fires the sweep timer every period from began, handing
+// each event to fire, until every instance has a restore accepted and the
+// alarms are all answered (then three periods more, so that a sweep that
+// would restore twice has the time to), or Wait after the last alarm was
+// answered; it closes stop then. It returns the events fired and when the
+// last alarm was answered.
+func sweepTimerLoop(emu *cloudemu.Emulator, s *Safety, instances int, began time.Time, alarmsDone <-chan struct{}, stop chan struct{},
+	fire func(time.Time), logf func(string, ...any)) (fired int, alarms time.Duration) {
+	defer close(stop)
+	tick := time.NewTicker(s.SweepEvery)
+	defer tick.Stop()
+	var answered, allRestored time.Time
+	nextLog := began.Add(10 * time.Second)
+	for at := range tick.C {
+		fire(at.UTC().Truncate(time.Second))
+		fired++
+		select {
+		case <-alarmsDone:
+			if answered.IsZero() {
+				answered = at
+				alarms = at.Sub(began)
+			}
+		default:
+		}
+		restored := map[string]bool{}
+		for _, c := range emu.RestoreCalls() {
+			restored[c.InstanceID] = true
+		}
+		if !at.Before(nextLog) {
+			logf("fleet: %d of %d instances restored after %s (sweeps fired %d)", len(restored), instances, at.Sub(began).Round(time.Second), fired)
+			nextLog = nextLog.Add(10 * time.Second)
+		}
+		switch {
+		case answered.IsZero():
+		case len(restored) >= instances && allRestored.IsZero():
+			allRestored = at
+		case !allRestored.IsZero() && at.Sub(allRestored) >= 3*s.SweepEvery:
+			return fired, alarms
+		case at.Sub(answered) >= s.Wait:
+			logf("fleet: %d of %d instances restored %s after the last alarm was answered: stopping the sweeps", len(restored), instances, s.Wait)
+			return fired, alarms
+		}
+	}
+	return fired, alarms
+}
+
+// sweepTimer is the sweep timer's event, as SCF's timer sends it.
+func sweepTimer(at time.Time) []byte {
+	b, _ := json.Marshal(map[string]any{"Type": "Timer", "TriggerName": "sweep", "Time": at.UTC().Format(time.RFC3339), "Message": `{"sweep":true}`})
+	return b
 }
 
 // startContainers starts n function processes at once, as SCF scales out.
