@@ -56,7 +56,7 @@ func (f *fleetSafetySection) table() *table {
 	t.row("floor (N / 20 s)", fmt.Sprintf("%.1f s", r.Floor().Seconds()))
 	t.row(fmt.Sprintf("target: 1.15 × floor + the backup (%s) + one sweep period (%s)", s.Backup, s.SweepEvery), fmt.Sprintf("%.1f s", r.SafetyTarget().Seconds()))
 	t.row("over the target", fmt.Sprintf("%.2f", r.LastAccepted.Seconds()/r.SafetyTarget().Seconds()))
-	t.row("time to the end of the run (the sweeps stopped)", fmt.Sprintf("%.1f s", r.Wall.Seconds()))
+	t.row("time to the last answer (the sweeps under way when they stopped included)", fmt.Sprintf("%.1f s", r.Wall.Seconds()))
 	t.row("RequestLimitExceeded answers, and the data flow's 4420 (≤ 1% of calls)", fmt.Sprintf("%d of %d calls (%.2f%%)", r.TotalThrottled(), r.TotalCalls(), (&fleetSection{r}).throttledShare()))
 	t.row("API calls per restore, by action", r.PerRestore())
 	return t
