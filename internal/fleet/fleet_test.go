@@ -1,12 +1,14 @@
 package fleet
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
 
+	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/scfdriver"
 )
@@ -53,5 +55,28 @@ func TestFloorIsTheInstancesAtTwentyASecond(t *testing.T) {
 	r := Result{Instances: 1000, LastAccepted: 55 * time.Second}
 	if r.Floor() != 50*time.Second || r.Ratio() != 1.1 {
 		t.Fatalf("floor %s, ratio %v; want 50s, 1.1", r.Floor(), r.Ratio())
+	}
+}
+
+// The sweep's event is the timer's: a TimerEvent the function reads, at
+// the second it fired, carrying the sweep's argument.
+func TestSweepTimerIsATimerEventAtItsTime(t *testing.T) {
+	at := time.Date(2026, 12, 6, 10, 0, 7, 0, time.UTC)
+	var ev events.TimerEvent
+	if err := json.Unmarshal(sweepTimer(at), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != "Timer" || !ev.Time.Equal(at) || ev.Message != `{"sweep":true}` {
+		t.Fatalf("timer event %+v; want Type Timer, Time %s, Message {\"sweep\":true}", ev, at)
+	}
+}
+
+func TestSafetyTargetAddsTheBackupAndOneSweepPeriod(t *testing.T) {
+	r := Result{Instances: 100, Safety: &SafetyResult{Backup: 2 * time.Second, SweepEvery: time.Second}}
+	if got, want := r.SafetyTarget(), 5750*time.Millisecond+3*time.Second; got != want {
+		t.Fatalf("target %s, want %s (1.15 x 5 s + 2 s + 1 s)", got, want)
+	}
+	if (Result{Instances: 100}).SafetyTarget() != 0 {
+		t.Fatal("a run with safety backups off has a safety target")
 	}
 }
