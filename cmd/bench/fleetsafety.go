@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/fleet"
 )
 
@@ -52,6 +53,8 @@ func (f *fleetSafetySection) table() *table {
 	t.row("time to the last alarm answered", fmt.Sprintf("%.1f s", s.Alarms.Seconds()))
 	t.row("sweep timer events fired / answered (failed)", fmt.Sprintf("%d / %d (%d)", s.SweepsFired, s.Sweeps, s.SweepsFailed))
 	t.row("the longest a timer event waited for a free process", fmt.Sprintf("%.1f s", s.SweepQueued.Seconds()))
+	t.row("time to the first restore started (RestoreInstance accepted)", fmt.Sprintf("%.1f s", s.FirstStarted.Seconds()))
+	t.row("restores started a second, from the first to the last", fmt.Sprintf("%.2f", r.StartedPerSecond()))
 	t.row("time to the last restore started (RestoreInstance accepted)", fmt.Sprintf("%.1f s", r.LastAccepted.Seconds()))
 	t.row("floor (N / 20 s)", fmt.Sprintf("%.1f s", r.Floor().Seconds()))
 	t.row(fmt.Sprintf("target: 1.15 × floor + the backup (%s) + one sweep period (%s)", s.Backup, s.SweepEvery), fmt.Sprintf("%.1f s", r.SafetyTarget().Seconds()))
@@ -82,6 +85,12 @@ func (r *report) fleetSafetyData(d map[string]any) {
 	if f := r.fleetSafety; f != nil {
 		fs := &fleetSection{f.Result}
 		d["FleetSafety"], d["FleetSafetyBounds"], d["FleetSafetyBound"] = f.table(), fs.boundsTable(), fs.boundText()
-		d["FleetSafetyShare"] = fmt.Sprintf("%.1f", float64(20)/float64(f.Containers)*0.9)
+		d["FleetSafetyShare"] = fmt.Sprintf("%.2f", cloud.Share(cloud.RequestsPerSecond, f.Containers))
+		d["FleetSafetyRate"] = fmt.Sprintf("%.2f", f.StartedPerSecond())
+		d["FleetSafetyC"] = f.Containers
+		d["FleetSafetyWait"] = fmt.Sprintf("%.1f", f.Safety.SweepQueued.Seconds())
+		d["FleetSafetyFirst"] = fmt.Sprintf("%.1f", f.Safety.FirstStarted.Seconds())
+		d["FleetSafetyAlarms"] = fmt.Sprintf("%.1f", f.Safety.Alarms.Seconds())
+		d["FleetSafetyLeast"] = fmt.Sprintf("%.1f", float64(f.Instances)/cloud.Share(cloud.RequestsPerSecond, f.Containers))
 	}
 }

@@ -74,6 +74,16 @@ type SafetyResult struct {
 	SweepsFired        int           // timer events fired, answered or not
 	SweepQueued        time.Duration // the longest a timer event waited for a free process
 	Alarms             time.Duration // from the first delivery to the last alarm answered
+	FirstStarted       time.Duration // from the first delivery to the first restore the emulator accepted
+}
+
+// StartedPerSecond is the pace of the restores the sweeps started, from
+// the first to the last.
+func (r Result) StartedPerSecond() float64 {
+	if r.Safety == nil || r.RestoredOnce+r.Double < 2 || r.LastAccepted <= r.Safety.FirstStarted {
+		return 0
+	}
+	return float64(r.RestoredOnce+r.Double-1) / (r.LastAccepted - r.Safety.FirstStarted).Seconds()
 }
 
 // Result is what a run measured.
@@ -313,7 +323,14 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.FailedOrUnknown++
 		}
 	}
-	res.judge(emu, demo.Queue, ids, began)
+	calls := res.judge(emu, demo.Queue, ids, began)
+	if res.Safety != nil {
+		for i, c := range calls {
+			if at := c.Time.Sub(began); i == 0 || at < res.Safety.FirstStarted {
+				res.Safety.FirstStarted = at
+			}
+		}
+	}
 	if len(failures) > 0 {
 		logf("fleet: alarms still failing after %d deliveries, e.g. %s", o.Attempts, strings.Join(failures, "; "))
 	}
