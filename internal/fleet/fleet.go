@@ -261,6 +261,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 				var d delivery
 				select {
 				case <-stop:
+					return // first: timer events left in the queue are not run
+				default:
+				}
+				select {
+				case <-stop:
 					return
 				case d = <-queue:
 				}
