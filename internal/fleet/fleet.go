@@ -75,6 +75,8 @@ type SafetyResult struct {
 	SweepQueued        time.Duration // the longest a timer event waited for a free process
 	Alarms             time.Duration // from the first delivery to the last alarm answered
 	FirstStarted       time.Duration // from the first delivery to the first restore the emulator accepted
+	HandOffs           int           // the function's own asynchronous invocations run (a sweep's hand-outs), tries again included
+	HandOffsFailed     int           // of which failed (the emulator tries again, as SCF does)
 }
 
 // StartedPerSecond is the pace of the restores the sweeps started, from
@@ -227,6 +229,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		id      int
 		attempt int
 		sweep   time.Time // a timer event fired then; zero: an alarm
+		event   []byte    // the function's own asynchronous invocation (a sweep's hand-out); nil: not one
+		done    chan error
 	}
 	queue := make(chan delivery, o.Instances*o.Attempts+4096)
 	for i := range ids {
@@ -269,6 +273,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 					return
 				case d = <-queue:
 				}
+				if d.event != nil {
+					r, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: d.event, Environment: env, Timeout: o.Timeout})
+					if err == nil && r.Error != nil {
+						err = errors.New(r.Error.Message)
+					}
+					mu.Lock()
+					res.Safety.HandOffs++
+					if err != nil {
+						res.Safety.HandOffsFailed++
+					}
+					mu.Unlock()
+					d.done <- err
+					continue
+				}
 				if !d.sweep.IsZero() {
 					waited := time.Since(d.sweep)
 					r, err := fn.Invoke(ctx, scfdriver.Invocation{Payload: sweepTimer(d.sweep), Environment: env, Timeout: o.Timeout})
@@ -309,6 +327,23 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}()
 	}
 	if o.Safety != nil {
+		// The function's own asynchronous invocations (a sweep hands out
+		// what it cannot continue in time) join the same queue; the
+		// emulator retries one that fails, as SCF does.
+		emu.SetInvoker(func(_ context.Context, _ string, event []byte) error {
+			done := make(chan error, 1)
+			select {
+			case queue <- delivery{event: event, done: done}:
+			case <-stop:
+				return errors.New("fleet: the run is over")
+			}
+			select {
+			case err := <-done:
+				return err
+			case <-stop:
+				return errors.New("fleet: the run is over")
+			}
+		})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
