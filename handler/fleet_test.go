@@ -359,3 +359,41 @@ func TestFleetUnderTheLeastPrivilegeRole(t *testing.T) {
 		t.Fatalf("completed %v; invocations %v", c, e.async)
 	}
 }
+
+// An alarm storm with safety backups: many intents ready at once. The
+// sweep continues a few itself and hands the rest out, in parts, to the
+// function's own asynchronous invocations, each sweeping its instances in
+// the same window: every one restored once, each with one started message.
+func TestSweepHandsOutWhatItCannotContinueInTime(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 20)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "on"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 300 * time.Millisecond, Prepare: 100 * time.Millisecond})
+	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "crs-fleet*"}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet %+v", r)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for e.emu.Calls("ManualBackupInstance") < 20 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The sweep timer fires until every intent was continued (by it, or by
+	// the parts it handed out).
+	handedOut := 0
+	for time.Now().Before(deadline) && len(e.emu.RestoreCalls()) < 20 {
+		time.Sleep(500 * time.Millisecond)
+		e.results(timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+		handedOut = strings.Count(e.logs.String(), "sweep.handedOut")
+	}
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	started := map[string]int{}
+	for _, m := range e.messages() {
+		if m.Type == restore.EventTypePrefix+"started" {
+			started[m.Data.InstanceID]++
+		}
+	}
+	if len(started) != 20 || handedOut == 0 {
+		t.Fatalf("started messages for %d instances; parts handed out: %d", len(started), handedOut)
+	}
+}
