@@ -183,6 +183,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			o.Safety.Wait = 5 * time.Minute
 		}
 		emu.SetLifecycle(cloudemu.Lifecycle{Backup: o.Safety.Backup})
+		// The function itself, for its own asynchronous invocations (a
+		// sweep's hand-outs), tried again 1 s after a failure (SCF: a
+		// minute), as RunRequest does.
+		emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: int64(o.Timeout / time.Second)})
+		emu.SetAsyncRetryDelay(time.Second)
 		res.Safety = &SafetyResult{Backup: o.Safety.Backup, SweepEvery: o.Safety.SweepEvery}
 	}
 	url, closeEmu, err := emu.Listen("127.0.0.1:0")
