@@ -301,7 +301,19 @@ func TestFaultSuite(t *testing.T) {
 	for id, calls := range restoresOf {
 		if len(calls) > 1 {
 			double++
-			t.Errorf("%s restored %d times", id, len(calls))
+			// When, and what the function logged of it: a double is a
+			// race to explain, not only to count.
+			var when []string
+			for _, c := range calls {
+				when = append(when, fmt.Sprintf("task %d at %s", c.TaskID, c.Time.Format("15:04:05.000")))
+			}
+			var lines []string
+			for _, l := range strings.Split(e.logs.String(), "\n") {
+				if strings.Contains(l, id) && (strings.Contains(l, "restore.") || strings.Contains(l, "taskList") || strings.Contains(l, "duplicate")) {
+					lines = append(lines, l[:min(len(l), 400)])
+				}
+			}
+			t.Errorf("%s restored %d times (%s); the function's log of it:\n%s", id, len(calls), strings.Join(when, ", "), strings.Join(lines, "\n"))
 		}
 	}
 	// A restore whose every delivery ended unknown (its answer lost, the
