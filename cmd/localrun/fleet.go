@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -45,7 +46,7 @@ func runFleet(o options, environ []string) error {
 		Options: fleet.Options{Binary: o.bin, Instances: o.fleet, Containers: fleetContainers, QueueAPI: config.QueueAPIDataflow, Env: fileEnv,
 			Log: func(format string, args ...any) { fmt.Printf("  %s\n", fmt.Sprintf(format, args...)) }},
 		SweepEvery:   lifeSweepEvery,
-		TaskDuration: 3 * time.Second,
+		TaskDuration: cmp.Or(o.fleetTask, 3*time.Second),
 		Stderr:       logFile,
 		Message: func(m fleet.FleetMessage) {
 			line := fmt.Sprintf("  +%5.1fs  %-45s fleet=%s", m.At.Seconds(), "com.tencentcloud.redis.restore."+m.Type, m.FleetID)

@@ -40,7 +40,8 @@ type options struct {
 	taskIDAsString      bool
 	dryRun, approve     config.BoolFlag
 	life, cloud         config.BoolFlag
-	fleet               int // fleet.go: make run-fleet
+	fleet               int           // fleet.go: make run-fleet
+	fleetTask           time.Duration // its restore tasks' time; 0: 3 s (a test's shorter)
 }
 
 func main() {
