@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -255,11 +254,9 @@ func fleetWatchParts(w *events.FleetWatch) []string {
 // step, unless the fleet ended. A step that cannot be due within this
 // invocation's time hands on to itself.
 func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Result {
-	var w events.FleetWatch
-	dec := json.NewDecoder(bytes.NewReader(ev.obj[events.FleetWatchField]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return inv.requestFailure(invalid(events.FleetWatchField, err.Error()))
+	w, err := decodeOwn[events.FleetWatch](ev, events.FleetWatchField)
+	if err != nil {
+		return inv.requestFailure(err)
 	}
 	svc := inv.service(ctx)
 	if svc.Refuse != nil {

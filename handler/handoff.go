@@ -112,15 +112,24 @@ func (inv *invocation) mayHandOff(jobs []job) bool {
 	return any
 }
 
+// decodeOwn decodes the one field of one of the function's own events (a
+// hand-off, a fleet's watch, part of a sweep). They are the function's, so
+// anything unexpected in them is a mistake: they are decoded strictly.
+func decodeOwn[T any](ev event, field string) (T, error) {
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(ev.obj[field]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return v, invalid(field, err.Error())
+	}
+	return v, nil
+}
+
 // handoff runs what an HTTP call handed over, as that call would have.
 func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
-	// The hand-off event is ours, so anything unexpected in it is a
-	// mistake: it is decoded strictly.
-	var h events.HandoffCall
-	dec := json.NewDecoder(bytes.NewReader(ev.obj[events.HandoffField]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return inv.requestFailure(invalid(events.HandoffField, err.Error()))
+	h, err := decodeOwn[events.HandoffCall](ev, events.HandoffField)
+	if err != nil {
+		return inv.requestFailure(err)
 	}
 	if h.Body == "" || h.Trigger == "" {
 		return inv.requestFailure(invalid(events.HandoffField, "trigger and body are required"))

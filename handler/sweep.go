@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,11 +54,9 @@ func sweepPartParts(p *events.SweepPart) []string {
 // the function's own part is swept: its time is the window's, which
 // nobody else may move.
 func (inv *invocation) sweepPart(ctx context.Context, ev event) []restore.Result {
-	var p events.SweepPart
-	dec := json.NewDecoder(bytes.NewReader(ev.obj[events.SweepPartField]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return inv.requestFailure(invalid(events.SweepPartField, err.Error()))
+	p, err := decodeOwn[events.SweepPart](ev, events.SweepPartField)
+	if err != nil {
+		return inv.requestFailure(err)
 	}
 	svc := inv.service(ctx)
 	if svc.Refuse != nil {
