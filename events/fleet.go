@@ -31,22 +31,3 @@ type FleetWatch struct {
 	// Seal is the function's MAC over all of the above.
 	Seal string `json:"seal"`
 }
-
-// SweepPartField is the one key of a part of a sweep.
-const SweepPartField = "redisRestoreSweepPart"
-
-// SweepPartEvent is part of a sweep handed to the function's own
-// asynchronous invocation: the instances whose safety backups are ready
-// to be continued when there are more than one sweep restores in its
-// time, swept in the parent sweep's window (its At). Sealed.
-type SweepPartEvent struct {
-	Part SweepPart `json:"redisRestoreSweepPart"`
-}
-
-// SweepPart is one part of a sweep.
-type SweepPart struct {
-	Region    string    `json:"region"`
-	At        time.Time `json:"at"`
-	Instances []string  `json:"instances"`
-	Seal      string    `json:"seal"`
-}

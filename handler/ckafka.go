@@ -48,7 +48,7 @@ func (inv *invocation) ckafka(ctx context.Context, ev event) []restore.Result {
 // invocations get their answer instead.
 func retriedByPlatform(kind Kind) bool {
 	switch kind {
-	case Timer, CMQ, CKafka, EventBridge, Handoff, FleetWatch, SweepPart:
+	case Timer, CMQ, CKafka, EventBridge, Handoff, FleetWatch:
 		return true
 	}
 	return false

@@ -23,10 +23,9 @@ const (
 	EventBridge      // an event, or a batch of events, delivered by an EventBridge rule
 	Handoff          // work an HTTP call handed to the function's own asynchronous invocation
 	FleetWatch       // a fleet's watch: the function's own asynchronous invocation (fleet.go)
-	SweepPart        // part of a sweep handed to the function's own asynchronous invocation (sweep.go)
 )
 
-var kindNames = [...]string{"unknown", "direct", "timer", "apigw", "cmq", "alarm", "functionurl", "ckafka", "eventbridge", "handoff", "fleetwatch", "sweeppart"}
+var kindNames = [...]string{"unknown", "direct", "timer", "apigw", "cmq", "alarm", "functionurl", "ckafka", "eventbridge", "handoff", "fleetwatch"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -57,10 +56,6 @@ func detect(payload []byte) (event, error) {
 	}
 	if _, ok := obj[events.FleetWatchField]; ok && len(obj) == 1 {
 		ev.kind = FleetWatch
-		return ev, nil
-	}
-	if _, ok := obj[events.SweepPartField]; ok && len(obj) == 1 {
-		ev.kind = SweepPart
 		return ev, nil
 	}
 	if raw, ok := obj["Records"]; ok && json.Unmarshal(raw, &ev.records) == nil && len(ev.records) > 0 {

@@ -145,8 +145,6 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 		results = inv.handoff(ctx, ev)
 	case FleetWatch:
 		results = inv.fleetWatch(ctx, ev)
-	case SweepPart:
-		results = inv.sweepPart(ctx, ev)
 	default:
 		// A direct invocation: a request, a batch, or an alarm.
 		results = inv.run(ctx, inv.jobs(body{data: payload, obj: ev.obj}, inv.directSource()))

@@ -113,7 +113,7 @@ func (inv *invocation) mayHandOff(jobs []job) bool {
 }
 
 // decodeOwn decodes the one field of one of the function's own events (a
-// hand-off, a fleet's watch, part of a sweep). They are the function's, so
+// hand-off, a fleet's watch). They are the function's, so
 // anything unexpected in them is a mistake: they are decoded strictly.
 func decodeOwn[T any](ev event, field string) (T, error) {
 	var v T

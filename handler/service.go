@@ -58,7 +58,6 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		inv.svc.Passwords = h.Passwords.For(cfg, own)
 	}
 	inv.svc.Watch = inv.watchIntent
-	inv.svc.HandOutSweep = inv.handOutSweep
 }
 
 // service is the invocation's restore service, bound to the credentials it

@@ -75,7 +75,7 @@ type SafetyResult struct {
 	SweepQueued        time.Duration // the longest a timer event waited for a free process
 	Alarms             time.Duration // from the first delivery to the last alarm answered
 	FirstStarted       time.Duration // from the first delivery to the first restore the emulator accepted
-	HandOffs           int           // the function's own asynchronous invocations run (a sweep's hand-outs), tries again included
+	HandOffs           int           // the function's own asynchronous invocations run (hand-offs: none while the sweep hands nothing out), tries again included
 	HandOffsFailed     int           // of which failed (the emulator tries again, as SCF does)
 }
 

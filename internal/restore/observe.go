@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -125,51 +124,6 @@ func (s *Service) observe(ctx context.Context, region, only string, from, to tim
 	err = g.Wait()
 	w.clones = s.ordered(w)
 	return w, err
-}
-
-// observeIDs reads the world of some allowed instances, each by its ID
-// (a part of a sweep): the instances in one list, their tasks and safety
-// backups one instance at a time.
-func (s *Service) observeIDs(ctx context.Context, region string, ids []string, from, to time.Time) (world, error) {
-	w := world{tasks: map[string][]Task{}, safety: map[string][]SafetyBackup{}}
-	var allowed []string
-	for _, id := range ids {
-		if s.Settings.allowed(id) {
-			allowed = append(allowed, id)
-		}
-	}
-	if len(allowed) == 0 {
-		return w, nil
-	}
-	list, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, allowed...) })
-	if err != nil {
-		return w, err
-	}
-	for _, in := range list {
-		if slices.Contains(allowed, in.ID) {
-			w.instances = append(w.instances, in)
-		}
-	}
-	var mu sync.Mutex
-	var g errgroup.Group
-	g.SetLimit(sweepConcurrency)
-	for _, in := range w.instances {
-		g.Go(func() error {
-			tasks, err := retry(ctx, s, func() ([]Task, error) { return s.Redis.DescribeTasks(ctx, region, in.ID, from, to) })
-			if err != nil {
-				return err
-			}
-			safety, err := s.safetyBackups(ctx, region, in.ID, from, to)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			w.tasks[in.ID], w.safety[in.ID] = tasks, safety
-			return nil
-		})
-	}
-	return w, g.Wait()
 }
 
 // ordered keeps the clones of the world that its sources' task lists show

@@ -107,10 +107,6 @@ type Service struct {
 	// a fleet's, or one intent's whose safety backup the list does not
 	// show yet (fleet.go); nil where it cannot.
 	Watch func(ctx context.Context, w FleetWatch) error
-	// HandOutSweep hands part of a sweep (these instances, swept at the
-	// sweep's time) to the function's own asynchronous invocation
-	// (sweep.go); nil where it cannot.
-	HandOutSweep func(ctx context.Context, region string, at time.Time, instanceIDs []string) error
 
 	clones atomic.Int32 // clones ordered by this invocation: see clone.go
 }

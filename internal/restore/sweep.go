@@ -149,10 +149,9 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 		defer mu.Unlock()
 		out = append(out, r)
 	}
-	instances := s.handOutContinuations(ctx, world, w, log)
 	var g errgroup.Group
 	g.SetLimit(sweepConcurrency)
-	for _, in := range instances {
+	for _, in := range world.instances {
 		g.Go(func() error {
 			s.sweepInstance(ctx, lr, in, world.tasks[in.ID], world.safety[in.ID], w, log.With("instanceId", in.ID), add)
 			return nil
@@ -169,106 +168,6 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 			default:
 				s.sweepClone(ctx, lr, c, world.tasks[m.source], w, log, add)
 			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	sort.SliceStable(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
-	return out
-}
-
-// A sweep continues the intents whose safety backups are ready within its
-// invocation's time, at its container's share of the account's limits: a
-// few a second with many containers. An alarm storm makes hundreds ready
-// at once, and those not continued before RESTORE_SAFETY_DEADLINE would
-// expire. So beyond inlineContinuations, the instances with a ready
-// intent are handed out, sweepPartSize at a time, to the function's own
-// asynchronous invocations, each sweeping its instances in this sweep's
-// window (SweepPart): the platform spreads them over the containers.
-const (
-	inlineContinuations = 8
-	sweepPartSize       = 10
-)
-
-// handOutContinuations hands out the instances of the world beyond the
-// first inlineContinuations that have a ready intent, and returns those
-// this sweep sweeps itself. A part that cannot be handed out is swept here.
-func (s *Service) handOutContinuations(ctx context.Context, world world, w sweepWindow, log *slog.Logger) []Instance {
-	if s.HandOutSweep == nil {
-		return world.instances
-	}
-	var ready []string
-	keep := world.instances[:0:0]
-	for _, in := range world.instances {
-		if readyIntent(world.tasks[in.ID], world.safety[in.ID], w, s.Settings.Life.SafetyDeadline) {
-			ready = append(ready, in.ID)
-			if len(ready) > inlineContinuations {
-				continue
-			}
-		}
-		keep = append(keep, in)
-	}
-	if len(ready) <= inlineContinuations {
-		return world.instances
-	}
-	out := ready[inlineContinuations:]
-	for start := 0; start < len(out); start += sweepPartSize {
-		part := out[start:min(start+sweepPartSize, len(out))]
-		if err := s.HandOutSweep(ctx, w.region, w.at, part); err != nil {
-			log.Warn("sweep.handOutFailed", "detail", "part of the sweep could not be handed out: swept here", "instances", len(part), "error", err.Error())
-			for _, id := range part {
-				keep = append(keep, world.instance(id))
-			}
-			continue
-		}
-		log.Info("sweep.handedOut", "detail", "part of the sweep handed out", "instances", len(part))
-	}
-	return keep
-}
-
-// readyIntent reports whether an instance has a safety backup ready to be
-// continued in this sweep (as sweepInstance judges it).
-func readyIntent(tasks []Task, safety []SafetyBackup, w sweepWindow, deadline time.Duration) bool {
-	for _, b := range safety {
-		if judgeSafety(b, restoreAfter(tasks, b.StartTime), w.at, deadline) == safetyReady && b.doneAt().Before(w.at) {
-			return true
-		}
-	}
-	return false
-}
-
-// SweepPart sweeps some instances in the window of the sweep at at, which
-// handed them out: as that sweep would have, with the same message ids.
-func (s *Service) SweepPart(ctx context.Context, at time.Time, region string, ids []string) []Result {
-	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339), "region", region, "part", len(ids))
-	every := s.Settings.Life.SweepEvery
-	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every), region: region, every: every}
-	w.lastFrom = w.from.Add(every)
-	var out []Result
-	fail := func(err error) []Result {
-		var r Result
-		r.Fail(err)
-		log.Error("sweep.failed", "detail", "part of a sweep failed", "code", r.Error.Code, "error", r.Error.Message)
-		return []Result{r}
-	}
-	if s.Refuse != nil {
-		return fail(s.Refuse)
-	}
-	world, err := s.observeIDs(ctx, region, ids, w.at.Add(-sweepLookback), w.at.Add(time.Minute))
-	if err != nil {
-		return fail(err)
-	}
-	var mu sync.Mutex
-	add := func(r Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		out = append(out, r)
-	}
-	var g errgroup.Group
-	g.SetLimit(sweepConcurrency)
-	for _, in := range world.instances {
-		g.Go(func() error {
-			s.sweepInstance(ctx, s.Redis, in, world.tasks[in.ID], world.safety[in.ID], w, log.With("instanceId", in.ID), add)
 			return nil
 		})
 	}
