@@ -380,17 +380,22 @@ func switchEnv(t *testing.T) (*env, string) {
 	return e, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"switch"}`, e.demo.InstanceID)
 }
 
+// switchedWithRetention asks for a switch with RESTORE_SWITCH_RETENTION.
+func switchedWithRetention(t *testing.T, retention string) *env {
+	e, body := switchEnv(t)
+	e.vars["RESTORE_SWITCH_RETENTION"] = retention
+	if r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body))); r.Status != restore.Accepted {
+		t.Fatalf("switch: %+v %+v", r, r.Error)
+	}
+	return e
+}
+
 // RESTORE_SWITCH_RETENTION after the switch ended, the old instance (no
 // longer serving, pay-as-you-go) is released, once, with a
 // restore.released message; the clone, serving, is not.
 func TestSwitchRetentionReleasesTheOldInstanceOnce(t *testing.T) {
 	t.Parallel()
-	e, body := switchEnv(t)
-	e.vars["RESTORE_SWITCH_RETENTION"] = "2s"
-	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
-	if r.Status != restore.Accepted {
-		t.Fatalf("switch: %+v %+v", r, r.Error)
-	}
+	e := switchedWithRetention(t, "2s")
 	e.sweepUntil("released", 30*time.Second)
 	time.Sleep(500 * time.Millisecond) // the release's task ends
 	e.sweep()
@@ -408,12 +413,7 @@ func TestSwitchRetentionReleasesTheOldInstanceOnce(t *testing.T) {
 // succeeded before it releases the old instance, never the other way.
 func TestSwitchEndIsReportedBeforeTheOldInstanceIsReleased(t *testing.T) {
 	t.Parallel()
-	e, body := switchEnv(t)
-	e.vars["RESTORE_SWITCH_RETENTION"] = "1s"
-	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
-	if r.Status != restore.Accepted {
-		t.Fatalf("switch: %+v %+v", r, r.Error)
-	}
+	e := switchedWithRetention(t, "1s")
 	e.sweepUntil("started", 30*time.Second)
 	time.Sleep(2500 * time.Millisecond) // the switch ends (500 ms), then its retention (1 s), unseen
 	e.sweep()

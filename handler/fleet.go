@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -96,11 +97,11 @@ func setFleetField(f *restore.FleetRequest, name string, raw json.RawMessage) er
 		f.Pattern = strings.TrimSpace(f.Pattern)
 		return nil
 	case "dryRun", "force", "safetyBackup":
-		var b events.Bool
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return fmt.Errorf("must be true or false")
+		v, err := decodeBool(raw)
+		if err != nil {
+			return err
 		}
-		switch v := bool(b); name {
+		switch name {
 		case "dryRun":
 			f.DryRun = v
 		case "force":
@@ -181,11 +182,7 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f res
 	for i, m := range res.Fleet.Members {
 		members[i] = m.InstanceID
 	}
-	since := f.Since
-	if f.Approved != nil {
-		since = f.Approved.Created
-	}
-	watch := events.FleetWatch{ID: res.FleetID, Region: res.Region, Trigger: f.Trigger, Since: since.UTC(), Start: inv.h.Now().UTC(), Members: members}
+	watch := events.FleetWatch{ID: res.FleetID, Region: res.Region, Trigger: f.Trigger, Since: f.Since.UTC(), Start: inv.h.Now().UTC(), Members: members}
 	werr := inv.invokeWatch(ctx, svc, watch)
 	switch {
 	case len(failed) > 0:
@@ -212,27 +209,28 @@ func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service,
 	call := events.HandoffCall{Trigger: f.Trigger, Channel: string(f.Channel), Since: chunk[0].Since.UTC(),
 		Key: "fleet:" + id + ":" + chunk[0].Request.InstanceID, Body: string(b), Fleet: id}
 	call.Seal = svc.Settings.Seal.Sum("handoff", handoffParts(&call)...)
-	return inv.invokeSelf(ctx, events.HandoffEvent{Handoff: call})
+	_, err = inv.invokeSelf(ctx, events.HandoffEvent{Handoff: call})
+	return err
 }
 
 func (inv *invocation) invokeWatch(ctx context.Context, svc *restore.Service, w events.FleetWatch) error {
 	w.Seal = svc.Settings.Seal.Sum("fleetwatch", fleetWatchParts(&w)...)
-	return inv.invokeSelf(ctx, events.FleetWatchEvent{Watch: w})
+	_, err := inv.invokeSelf(ctx, events.FleetWatchEvent{Watch: w})
+	return err
 }
 
-// invokeSelf sends an event to the function's own asynchronous invocation.
-func (inv *invocation) invokeSelf(ctx context.Context, ev any) error {
+// invokeSelf sends an event to the function's own asynchronous invocation
+// (a hand-off, a fleet's members, its watch) and returns its request id.
+func (inv *invocation) invokeSelf(ctx context.Context, ev any) (string, error) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(payload) > cloud.MaxAsyncEvent {
-		return fmt.Errorf("the event is %d bytes, more than the %d an asynchronous invocation takes", len(payload), cloud.MaxAsyncEvent)
+		return "", fmt.Errorf("the event is %d bytes, more than the %d an asynchronous invocation takes", len(payload), cloud.MaxAsyncEvent)
 	}
 	cfg := inv.cfg
-	session := inv.h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
-	_, err = session.InvokeAsync(ctx, cfg.Region, cfg.Namespace, cfg.FunctionName, inv.qualifier, payload)
-	return err
+	return inv.h.Clients.Session(cfg.Credentials, cfg.EndpointURL).InvokeAsync(ctx, cfg.Region, cfg.Namespace, cfg.FunctionName, inv.qualifier, payload)
 }
 
 // watchIntent starts the watch of one intent (restore.Service.Watch).
@@ -304,9 +302,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 
 // watchHandedOn invokes the watch's next step; where that fails, this step
 // fails so that the platform runs it again (its messages keep their ids).
-func (inv *invocation) watchHandedOn(ctx context.Context, svc *restore.Service, w events.FleetWatch, log interface {
-	Info(string, ...any)
-}) []restore.Result {
+func (inv *invocation) watchHandedOn(ctx context.Context, svc *restore.Service, w events.FleetWatch, log *slog.Logger) []restore.Result {
 	if err := inv.invokeWatch(ctx, svc, w); err != nil {
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code("FleetWatchNotHandedOn"),
 			fmt.Sprintf("fleet %s: its watch's step %d could not be handed on (%v)", w.ID, w.Step, err)))

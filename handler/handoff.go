@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"redis-restore/events"
-	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/restore"
 )
@@ -42,14 +41,9 @@ func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []j
 	call := events.HandoffCall{Trigger: src.trigger, Channel: string(src.channel), Since: src.since.UTC(),
 		Key: src.key, Fingerprint: src.fingerprint, Body: string(b.data)}
 	call.Seal = seal.Sum("handoff", handoffParts(&call)...)
-	payload, err := json.Marshal(events.HandoffEvent{Handoff: call})
-	if err != nil || len(payload) > cloud.MaxAsyncEvent {
-		return nil, false
-	}
 	callCtx, cancel := context.WithTimeout(ctx, handoffTimeout)
 	defer cancel()
-	session := inv.h.Clients.Session(cfg.Credentials, cfg.EndpointURL)
-	id, err := session.InvokeAsync(callCtx, cfg.Region, cfg.Namespace, cfg.FunctionName, inv.qualifier, payload)
+	id, err := inv.invokeSelf(callCtx, events.HandoffEvent{Handoff: call})
 	if err != nil {
 		// Done here instead: a hand-off that may have gone through after
 		// all is no danger, the second one finds the first's restore.

@@ -150,7 +150,7 @@ func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
 	f := lastOf(msgs, "failed")
 	if f.Data.Error == nil || errCode(f.Data.Error) != "SafetyBackupFailed" || !strings.Contains(errMessage(f.Data.Error), "not enough disk") ||
 		!strings.Contains(errMessage(f.Data.Error), "nothing was restored") || f.Data.Life == nil || f.Data.TaskMessage != "backup failed: not enough disk" {
-		t.Fatalf("failed message %+v", f.Data)
+		t.Fatalf("failed message %+v: error %+v, life %+v", f.Data, f.Data.Error, f.Data.Life)
 	}
 	// A few more sweeps: still nothing restored, one failure.
 	for i := 0; i < 3; i++ {

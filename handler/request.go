@@ -112,11 +112,11 @@ func parseRequest(obj fields, prefix string) (restore.Request, error) {
 func setField(r *restore.Request, name string, raw json.RawMessage) error {
 	switch name {
 	case "dryRun", "force", "safetyBackup":
-		var b events.Bool
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return fmt.Errorf("must be true or false")
+		v, err := decodeBool(raw)
+		if err != nil {
+			return err
 		}
-		switch v := bool(b); name {
+		switch name {
 		case "force":
 			r.Force = v
 		case "dryRun":
@@ -153,4 +153,14 @@ func setField(r *restore.Request, name string, raw json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// decodeBool reads a request's yes/no field, in any of the spellings
+// events.Bool takes.
+func decodeBool(raw json.RawMessage) (bool, error) {
+	var b events.Bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, fmt.Errorf("must be true or false")
+	}
+	return bool(b), nil
 }

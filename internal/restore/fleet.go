@@ -339,17 +339,16 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 		out.Plan = plan.withoutToken()
 		return res
 	}
-	since, key := f.Since, "fleet:"+id
-	if f.Approved != nil {
-		since = f.Approved.Created
-	}
+	// An approved fleet's event is its plan: its Since is the plan's
+	// creation (ParseFleetPlan).
+	key := "fleet:" + id
 	for _, m := range out.Members {
 		if m.TaskID != 0 {
 			continue
 		}
 		r := req.member(m.InstanceID, m.BackupID)
 		r.Region = region
-		out.Jobs = append(out.Jobs, Job{Request: r, Trigger: f.Trigger, Channel: f.Channel, Since: since, Key: key + ":" + m.InstanceID,
+		out.Jobs = append(out.Jobs, Job{Request: r, Trigger: f.Trigger, Channel: f.Channel, Since: f.Since, Key: key + ":" + m.InstanceID,
 			Fleet: id, JobGuard: JobGuard{Force: req.Force}})
 	}
 	res.Status = Accepted
@@ -460,13 +459,12 @@ type FleetWatch struct {
 
 // FleetCounts is what a fleet's progress message counts.
 type FleetCounts struct {
-	Total    int  `json:"total"`
-	Accepted int  `json:"accepted"` // handed out, not started yet
-	Running  int  `json:"running"`  // safety backup or restore under way
-	Done     int  `json:"done"`
-	Failed   int  `json:"failed"` // failed, expired, or not started in time
-	NotEnded int  `json:"notEnded,omitempty"`
-	AllEnded bool `json:"-"`
+	Total    int `json:"total"`
+	Accepted int `json:"accepted"` // handed out, not started yet
+	Running  int `json:"running"`  // safety backup or restore under way
+	Done     int `json:"done"`
+	Failed   int `json:"failed"`             // failed, expired, or not started in time
+	NotEnded int `json:"notEnded,omitempty"` // at the watch's end of life
 	members  []fleetMemberState
 }
 
@@ -500,9 +498,8 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 		return FleetCounts{}, false, err
 	}
 	c := judgeFleet(w, fw.Members, fw.Since, now, s.Settings.Life.SafetyDeadline)
-	done := c.AllEnded || now.Sub(fw.Since) >= fleetWatchLife
-	c.NotEnded = 0
-	if done && !c.AllEnded {
+	done := c.allEnded() || now.Sub(fw.Since) >= fleetWatchLife
+	if done && !c.allEnded() {
 		c.NotEnded = c.Accepted + c.Running
 	}
 	data := map[string]any{"fleetId": fw.ID, "region": fw.Region, "step": fw.Step, "counts": c}
@@ -557,9 +554,11 @@ func judgeFleet(w world, members []string, since, now time.Time, deadline time.D
 		}
 		c.members = append(c.members, m)
 	}
-	c.AllEnded = c.Accepted+c.Running == 0
 	return c
 }
+
+// allEnded reports whether every member ended.
+func (c FleetCounts) allEnded() bool { return c.Accepted+c.Running == 0 }
 
 func safetySince(bs []SafetyBackup, since time.Time) []SafetyBackup {
 	var out []SafetyBackup

@@ -48,13 +48,13 @@ func TestJudgeFleetMembers(t *testing.T) {
 			t.Errorf("%s: %s, want %s", m.InstanceID, m.Stage, want[m.InstanceID])
 		}
 	}
-	if c.Total != 8 || c.Done != 1 || c.Failed != 2 || c.Running != 3 || c.Accepted != 2 || c.AllEnded {
+	if c.Total != 8 || c.Done != 1 || c.Failed != 2 || c.Running != 3 || c.Accepted != 2 || c.allEnded() {
 		t.Errorf("counts %+v", c)
 	}
 	// Past the time to start, a member that never started has failed,
 	// and the fleet has ended once the running ones end.
 	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since.Add(fleetStartWithin), 5*time.Minute)
-	if late.Failed != 1 || late.Done != 1 || !late.AllEnded {
+	if late.Failed != 1 || late.Done != 1 || !late.allEnded() {
 		t.Errorf("late %+v", late)
 	}
 }
