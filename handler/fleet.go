@@ -266,7 +266,11 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 	}
 	every := cmp.Or(svc.Settings.Life.SweepEvery, time.Minute)
 	log := inv.log.With("fleetId", w.ID, "step", w.Step)
-	if wait := w.Start.Add(time.Duration(w.Step) * every).Sub(inv.h.Now()); wait > 0 {
+	due := time.Duration(w.Step) * every
+	if w.ID == "" { // one intent's watch: soon at first (restore.IntentStepDue)
+		due = restore.IntentStepDue(w.Step, every)
+	}
+	if wait := w.Start.Add(due).Sub(inv.h.Now()); wait > 0 {
 		room := 50 * time.Second
 		if d, ok := ctx.Deadline(); ok {
 			// Time kept to look, report and hand on: 10 s, or a quarter

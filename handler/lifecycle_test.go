@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -564,5 +565,75 @@ func TestDrillCloneOutlivingItsMaximumLifeIsReleased(t *testing.T) {
 	}
 	if got := types(e.messages()); got != "drill.started×1 drill.failed×1" {
 		t.Fatalf("messages %s", got)
+	}
+}
+
+// ownWatches makes the function's asynchronous invocations of itself (an
+// intent's watch, a hand-off) run, each in a fresh container as SCF runs
+// them.
+func ownWatches(e *env) {
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		_, err := invokeWith(e, freshHandler(e), event)
+		return err
+	})
+}
+
+// waitFor polls until ok or the timeout.
+func waitFor(timeout time.Duration, ok func() bool) bool {
+	for end := time.Now().Add(timeout); !ok(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			return false
+		}
+	}
+	return true
+}
+
+// A safety-backed restore is continued by its own watch, the function's
+// asynchronous invocation of itself, as soon as its backup is done: not
+// by the sweep, which one invocation runs at one container's share of the
+// API's limits (a region-wide incident's backups expired waiting for it).
+// No sweep runs here.
+func TestSafetyBackedRestoreIsContinuedByItsOwnWatchWithoutASweep(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst, asked := e.demo.InstanceID, e.demo.LatestBackupID
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, asked))))
+	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup || r.UndoBackupID == "" {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	started := func() bool { return strings.Contains(types(e.messages()), "started") }
+	if !waitFor(15*time.Second, started) {
+		t.Fatalf("no restore within 15 s of the safety backup (%s), no sweep: messages %s, restores %d", r.UndoBackupID, types(e.messages()), len(e.emu.RestoreCalls()))
+	}
+	calls := e.emu.RestoreCalls()
+	if len(calls) != 1 || calls[0].BackupID != asked || calls[0].InstanceID != inst {
+		t.Fatalf("restores %+v, want one of %s to %s", calls, inst, asked)
+	}
+	s := lastOf(e.messages(), "started")
+	if s.Data.UndoBackupID != r.UndoBackupID || s.Data.TaskID == 0 || s.Data.BackupID != asked {
+		t.Fatalf("started message %+v, want task, backup %s and undo %s", s.Data, asked, r.UndoBackupID)
+	}
+}
+
+// The intent's watch and the sweep, running at once, both find the same
+// safety backup done: the intent is restored once, with one outcome.
+func TestIntentsWatchAndTheSweepTogetherRestoreOnce(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst := e.demo.InstanceID
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, inst))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	msgs := e.sweepUntil("succeeded", 30*time.Second)
+	e.sweep() // and once more within the window: the same outcome, the same id
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores of one intent (its watch and the sweep at once); messages %s", n, types(e.messages()))
+	}
+	if got := types(e.messages()); got != "accepted×1 started×1 succeeded×1" {
+		t.Fatalf("messages %s (first seen %s), want one of each", got, types(msgs))
 	}
 }

@@ -303,11 +303,14 @@ func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
 	e := lifeEnv(t)
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
 	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Reset: true, AfterCommit: true}}})
-	// The lists answer the checks before the backup (two reads each) and
-	// fail from the lost answer on.
-	blind := cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {}}, Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}}
-	e.emu.SetFaults("DescribeInstanceBackups", blind)
-	e.emu.SetFaults("DescribeTaskList", blind)
+	// The lists answer the checks before the backup (the backups once:
+	// an earlier safety backup and "latest" in one reading; the task list
+	// twice) and fail from the lost answer on.
+	blind := func(before int) cloudemu.Faults {
+		return cloudemu.Faults{Sequence: make([]cloudemu.Fault, before), Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}}
+	}
+	e.emu.SetFaults("DescribeInstanceBackups", blind(1))
+	e.emu.SetFaults("DescribeTaskList", blind(2))
 	_, err := e.invoke(ev)
 	if err == nil {
 		t.Fatal("an unknown safety backup did not fail the invocation (the platform must retry it)")

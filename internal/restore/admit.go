@@ -48,7 +48,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 
 	if req.BackupID == LatestBackup {
 		before := s.latestBound(*job)
-		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before)
+		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before, job.backups)
 		if err != nil {
 			failed(res, err, log, "no backup to restore")
 			return false

@@ -23,7 +23,13 @@ const codeInstanceState = "ResourceUnavailable.InstanceStateError"
 // It reports whether the restore may go on.
 func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRun bool, log *slog.Logger) bool {
 	id := job.Request.InstanceID
-	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+	var in Instance
+	var err error
+	if job.Undo != nil && job.instance != nil {
+		in = *job.instance // an intent's watch read it a moment ago (continueSafety)
+	} else {
+		in, err = retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+	}
 	if err != nil {
 		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false

@@ -450,9 +450,9 @@ type FleetWatch struct {
 	Since   time.Time
 	Members []string
 	Step    int
-	// SafetyTask and Restores: the watch of one intent (ID ""), whose
-	// safety backup (this task, the function's own) the backup list does
-	// not show; see watchSafetyTask.
+	// SafetyTask and Restores: the watch of one intent (ID ""), which
+	// took its safety backup by this task (the function's own) for a
+	// restore of that backup; see watchIntent.
 	SafetyTask int64
 	Restores   string
 }
@@ -491,7 +491,7 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 	log := s.Log.With("fleetId", fw.ID, "step", fw.Step)
 	now := s.Now()
 	if fw.ID == "" {
-		return s.watchSafetyTask(ctx, fw, log)
+		return s.watchIntent(ctx, fw, log)
 	}
 	w, err := s.observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
 	if err != nil {
@@ -577,48 +577,3 @@ func sortedIDs(ids []string) []string {
 	return slices.Compact(out)
 }
 
-// Where the API lists a manual backup only once it is done, a safety
-// backup that fails is never listed: nothing signed ever says it failed,
-// and the sweep, which judges only what is signed, never reports it. Its
-// own task (the one ManualBackupInstance answered) is the function's by
-// the sealed watch that names it, and says how it went.
-const safetyWatchLife = 6 * time.Hour
-
-// watchSafetyTask follows one intent whose safety backup is not listed:
-// until its signed backup is listed or its restore started (the sweep's
-// from then on), or its task failed, which is reported as the sweep
-// reports a failed safety backup: the intent's one outcome.
-func (s *Service) watchSafetyTask(ctx context.Context, fw FleetWatch, log *slog.Logger) (FleetCounts, bool, error) {
-	c := FleetCounts{Total: 1, Running: 1}
-	if len(fw.Members) != 1 || fw.SafetyTask == 0 {
-		return c, true, nil
-	}
-	id, now := fw.Members[0], s.Now()
-	w, err := s.observe(ctx, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
-	if err != nil {
-		return c, false, err
-	}
-	var task *Task
-	for i, t := range w.tasks[id] {
-		if t.ID == fw.SafetyTask {
-			task = &w.tasks[id][i]
-		}
-	}
-	switch {
-	case len(safetySince(w.safety[id], fw.Since)) > 0 || restoreAfter(w.tasks[id], fw.Since):
-		return c, true, nil // listed, or restored: the sweep's
-	case task != nil && task.Result == 4:
-		b := SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
-			StartTime: task.StartTime, Status: -2, InstanceID: id}
-		r := s.safetyFailed(ctx, s.Redis, fw.Region, id, b, *task, cmp.Or(task.EndTime, now), log)
-		if r.Undelivered {
-			return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")
-		}
-		c.Running, c.Failed = 0, 1
-		return c, true, nil
-	case now.Sub(fw.Since) >= safetyWatchLife:
-		log.Warn("safetyBackup.watchEnded", "detail", "the safety backup's task was followed for its watch's whole life and never listed", "taskId", fw.SafetyTask)
-		return c, true, nil
-	}
-	return c, false, nil
-}

@@ -189,10 +189,19 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	if !s.safetyWanted(job) {
 		return false
 	}
-	b, ok, err := s.findSafety(ctx, job, res.Region, job.Since)
-	if err != nil {
+	// One reading of the instance's backups serves this look and the
+	// choice of "latest" after it (admit).
+	if err := job.backups.see(ctx, s, res.Region, job.Request.InstanceID); err != nil {
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
+	}
+	b, ok := s.listedSafety(job.Request.InstanceID, job.backups.list, job.Since)
+	if job.Since.Before(job.backups.begin) { // an event older than the reading
+		var err error
+		if b, ok, err = s.findSafety(ctx, job, res.Region, job.Since); err != nil {
+			failed(res, err, log, "could not check for an earlier safety backup; not restoring")
+			return true
+		}
 	}
 	if !ok {
 		return false
@@ -517,13 +526,15 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 			found.Restores = res.BackupID
 		}
 		b = found
-	} else if s.Watch != nil {
-		// Not listed while it runs: if it fails, it never will be, and
-		// only its task can say so (watchSafetyTask).
+	}
+	if s.Watch != nil {
+		// The intent's own watch continues it once the backup is done
+		// (watchIntent); where it is not listed while it runs, a failure
+		// of it never will be, and only its task can say so.
 		err := s.Watch(attemptCtx, FleetWatch{Region: res.Region, Trigger: job.Trigger, Since: since, Members: []string{req.InstanceID},
 			SafetyTask: a.taskID, Restores: res.BackupID})
 		if err != nil {
-			log.Warn("safetyBackup.watchNotStarted", "detail", "the safety backup is not listed and its watch could not be started: a failure of it would not be reported", "error", err.Error())
+			log.Warn("safetyBackup.watchNotStarted", "detail", "the intent's watch could not be started: the sweep continues it, and a failure of a backup the list does not show would not be reported", "error", err.Error())
 		}
 	}
 	res.RequestID = a.requestID
@@ -535,4 +546,110 @@ func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog
 	res.Life = safetyLife(job, b)
 	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
+}
+
+// An intent's own watch. The sweep reads the whole region once a period
+// and continues the ready safety backups it finds, in one invocation: at
+// one container's share of the API's limits, a region-wide incident's
+// thousand safety backups expire before it gets to them. So each intent
+// that took a safety backup is followed by its own sealed asynchronous
+// invocation (the platform fans them out over its containers), which
+// reads only its instance (by ID, no region list) and continues the
+// intent through continueSafety the moment its backup is done. It steps
+// at 1, 3, 7, 15, 31 s, ... (a small instance's backup is done in
+// seconds, and a step that waits holds a container), and leaves a backup
+// still running after intentWatchWait to the sweep, which continues the
+// same way; the two meet at most in a restore's never-twice look.
+//
+// Where the API lists a manual backup only once it is done, a safety
+// backup that fails is never listed: nothing signed ever says it failed,
+// and the sweep, which judges only what is signed, never reports it. Its
+// own task (the one ManualBackupInstance answered) is the function's by
+// the sealed watch that names it, and says how it went: the watch follows
+// it for safetyWatchLife, at a step a sweep period.
+const safetyWatchLife = 6 * time.Hour
+
+// intentWatchWait is how long an intent's watch waits for its listed
+// safety backup to be done.
+func intentWatchWait(every time.Duration) time.Duration { return max(every, 30*time.Second) }
+
+// IntentStepDue is when step n of an intent's watch is due after the
+// watch began: the gaps double from a second up to a sweep period.
+func IntentStepDue(step int, every time.Duration) time.Duration {
+	every = max(every, time.Second)
+	var due time.Duration
+	gap := time.Second
+	for i := 0; i <= step; i++ {
+		due += min(gap, every)
+		if gap < every {
+			gap *= 2
+		}
+	}
+	return due
+}
+
+// watchIntent is one step of an intent's watch: done says whether the
+// watch ends here.
+func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logger) (FleetCounts, bool, error) {
+	c := FleetCounts{Total: 1, Running: 1}
+	if len(fw.Members) != 1 || fw.SafetyTask == 0 {
+		return c, true, nil
+	}
+	id, now := fw.Members[0], s.Now()
+	w, err := s.observeAs(ctx, fw.Region, id, true, fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
+	if err != nil {
+		return c, false, err
+	}
+	tasks := w.tasks[id]
+	every := s.Settings.Life.SweepEvery
+	waited := IntentStepDue(fw.Step+1, every) > intentWatchWait(every) // the sweep's from here
+	var own []SafetyBackup // this intent's: since its event, restoring its backup
+	for _, b := range safetySince(w.safety[id], fw.Since) {
+		if b.Restores == fw.Restores {
+			own = append(own, b)
+		}
+	}
+	if b := newestSafety(own); b != nil {
+		switch judgeSafety(*b, restoreAfter(tasks, b.StartTime), now, s.Settings.Life.SafetyDeadline) {
+		case safetyRunning:
+			return c, waited, nil
+		case safetyReady:
+		default: // restored, failed or expired: the sweep reports it
+			return c, true, nil
+		}
+		in := w.instance(id)
+		if !in.Running() {
+			log.Info("safetyBackup.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next step looks again", "undoBackupId", b.ID, "status", in.Status)
+			return c, waited, nil
+		}
+		seen := &sighting{begin: fw.Since.Truncate(time.Second), tasks: tasks, read: true, at: now}
+		r := s.continueSafety(ctx, fw.Region, id, *b, false, seen, &in)
+		log.Info("safetyBackup.continued", "detail", "the intent's watch continued it", "undoBackupId", b.ID, "status", string(r.Status), "taskId", r.TaskID)
+		// A failure is the sweep's to try again, and to report; an
+		// undelivered started message, the sweep's to send again.
+		return c, true, nil
+	}
+	var task *Task
+	for i, t := range tasks {
+		if t.ID == fw.SafetyTask {
+			task = &tasks[i]
+		}
+	}
+	switch {
+	case restoreAfter(tasks, fw.Since):
+		return c, true, nil // restored: the sweep's
+	case task != nil && task.Result == 4:
+		b := SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
+			StartTime: task.StartTime, Status: -2, InstanceID: id}
+		r := s.safetyFailed(ctx, s.Redis, fw.Region, id, b, *task, cmp.Or(task.EndTime, now), log)
+		if r.Undelivered {
+			return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")
+		}
+		c.Running, c.Failed = 0, 1
+		return c, true, nil
+	case now.Sub(fw.Since) >= safetyWatchLife:
+		log.Warn("safetyBackup.watchEnded", "detail", "the safety backup's task was followed for its watch's whole life and never listed", "taskId", fw.SafetyTask)
+		return c, true, nil
+	}
+	return c, false, nil
 }

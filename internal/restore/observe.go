@@ -47,17 +47,30 @@ func (w world) instance(id string) Instance {
 // the one named. Each list is read region-wide where CAM allows it, and
 // falls back to one read per instance where a role granted only the
 // allowed instances is refused a list without an InstanceId; clones,
-// which have IDs of their own, are then not seen.
+// which have IDs of their own, are then not seen. An intent's own watch
+// (intentOnly) reads its instance by ID from the start: it needs no
+// clone, and a fleet's thousand watches must not each list the region.
 func (s *Service) observe(ctx context.Context, region, only string, from, to time.Time, log *slog.Logger) (world, error) {
+	return s.observeAs(ctx, region, only, false, from, to, log)
+}
+
+func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly bool, from, to time.Time, log *slog.Logger) (world, error) {
 	w := world{tasks: map[string][]Task{}, safety: map[string][]SafetyBackup{}}
-	all, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
 	ids := s.Settings.AllowedIDs
 	if only != "" {
 		ids = []string{only}
 	}
-	if failure.KindOf(err) == failure.Forbidden && len(ids) > 0 {
-		log.Info("observe.byInstanceID", "detail", "the region's instance list is refused: reading the instances by ID", "error", err.Error())
-		all, err = retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, ids...) })
+	byID := func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, ids...) }
+	var all []Instance
+	var err error
+	if intentOnly {
+		all, err = retry(ctx, s, byID)
+	} else {
+		all, err = retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
+		if failure.KindOf(err) == failure.Forbidden && len(ids) > 0 {
+			log.Info("observe.byInstanceID", "detail", "the region's instance list is refused: reading the instances by ID", "error", err.Error())
+			all, err = retry(ctx, s, byID)
+		}
 	}
 	if err != nil {
 		return w, err
@@ -239,18 +252,31 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh
 // meanwhile may be anyone's).
 func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time) (SafetyBackup, bool, error) {
 	since = since.Truncate(time.Second)
-	list, err := s.safetyBackups(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute))
+	var list []Backup
+	err := s.eachBackup(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute), func(b Backup) bool {
+		list = append(list, b)
+		return true
+	})
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
+	b, ok := s.listedSafety(job.Request.InstanceID, list, since)
+	return b, ok, nil
+}
+
+// listedSafety is the newest of the listed backups that started since the
+// given time and carries the function's signed remark.
+func (s *Service) listedSafety(instanceID string, list []Backup, since time.Time) (SafetyBackup, bool) {
+	since = since.Truncate(time.Second)
 	var best SafetyBackup
 	found := false
-	for _, b := range list {
-		if !b.StartTime.Before(since) && (!found || b.StartTime.After(best.StartTime)) {
+	for _, x := range list {
+		b, ok := parseSafety(s.Settings.Seal, instanceID, x)
+		if ok && !b.StartTime.Before(since) && (!found || b.StartTime.After(best.StartTime)) {
 			best, found = b, true
 		}
 	}
-	return best, found, nil
+	return best, found
 }
 
 // newestTask is the newest task of a kind.
@@ -310,13 +336,20 @@ func restorable(b Backup) bool {
 // chooseBackup finds the newest restorable backup of an instance that
 // started before the bound. It reads every page of every window it needs,
 // newest window first, and sorts nothing on the API's order.
-func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time) (Backup, error) {
+// Where the job's step already read the instance's backups over a window
+// that reaches past the bound (seen, lifeFound's), that reading is the
+// first window.
+func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time, seen *backupSighting) (Backup, error) {
 	end := before
 	for w := 0; w < maxBackupWindows; w++ {
 		begin := end.Add(-backupWindow)
+		each := func(f func(Backup) bool) error { return s.eachBackup(ctx, region, instanceID, begin, end, f) }
+		if w == 0 && seen.covers(before) {
+			begin, each = seen.begin, seen.each
+		}
 		var best Backup
 		found := false
-		err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+		err := each(func(b Backup) bool {
 			if restorable(b) && b.StartTime.Before(before) &&
 				(!found || b.StartTime.After(best.StartTime) || (b.StartTime.Equal(best.StartTime) && b.ID > best.ID)) {
 				best, found = b, true
@@ -334,6 +367,46 @@ func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, b
 	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
 		fmt.Sprintf("no restorable backup (status normal or RDB done, not locked) of %s started between %s and %s",
 			instanceID, end.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
+}
+
+// backupSighting is one step's reading of its instance's backups over the
+// last 30 days: an earlier delivery's safety backup and the backup
+// "latest" chooses are both looked for in it, one read where the least
+// function needs one.
+type backupSighting struct {
+	begin, end time.Time
+	list       []Backup
+	read       bool
+}
+
+// see reads the instance's backups of the 30 days before a minute from now.
+func (o *backupSighting) see(ctx context.Context, s *Service, region, instanceID string) error {
+	end := s.Now().Add(time.Minute).Truncate(time.Second)
+	begin := end.Add(-backupWindow)
+	var list []Backup
+	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+		list = append(list, b)
+		return true
+	})
+	if err == nil {
+		o.begin, o.end, o.list, o.read = begin, end, list, true
+	}
+	return err
+}
+
+// covers reports whether the reading holds every backup that started in
+// the window before t back to its begin.
+func (o *backupSighting) covers(t time.Time) bool {
+	return o != nil && o.read && !o.end.Before(t) && o.begin.Before(t)
+}
+
+func (o *backupSighting) each(f func(Backup) bool) error {
+	for _, b := range o.list {
+		if !f(b) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // eachBackup calls f with every backup of an instance (of every instance
@@ -505,7 +578,7 @@ func (s *Service) newestBackups(ctx context.Context, region string, ids []string
 	g.SetLimit(sweepConcurrency)
 	for _, id := range alone {
 		g.Go(func() error {
-			b, err := s.chooseBackup(ctx, region, id, before)
+			b, err := s.chooseBackup(ctx, region, id, before, nil)
 			switch {
 			case failure.KindOf(err) == failure.NotFound:
 				return nil

@@ -250,7 +250,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 			utc := before.UTC()
 			p.Before = &utc
 		}
-		b, err := s.chooseBackup(ctx, region, req.InstanceID, before)
+		b, err := s.chooseBackup(ctx, region, req.InstanceID, before, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +306,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		case notRestorable(b) != "":
 			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
 		case p.Requested == LatestBackup:
-			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, latestBefore(p.Before, now))
+			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, latestBefore(p.Before, now), nil)
 			switch {
 			case err != nil && failure.KindOf(err) != failure.NotFound:
 				res.Fail(err)

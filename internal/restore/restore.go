@@ -63,8 +63,10 @@ type Job struct {
 	// restore task of the instance that started since then is this event's,
 	// started by an earlier delivery of it.
 	Since time.Time
-	// seen is this run's reading of the instance's task list (observe.go).
-	seen *sighting
+	// seen is this run's reading of the instance's task list, backups its
+	// reading of the instance's backups (observe.go).
+	seen    *sighting
+	backups *backupSighting
 	// switchAt is the state a switch restores (switch.go); backupStart,
 	// the start of the backup "latest" chose (a drill's name records it).
 	switchAt, backupStart time.Time
@@ -141,7 +143,10 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 		}
 	}()
 
-	job.seen = &sighting{}
+	if job.seen == nil { // a continuation may bring its step's reading
+		job.seen = &sighting{}
+	}
+	job.backups = &backupSighting{}
 	prior, ok, reused := s.Memory.Recall(job.Key, job.Fingerprint, s.Now())
 	switch {
 	case reused:

@@ -234,19 +234,30 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			log.Info("sweep.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
 		}
-		b.quiet = !last
-		job := Job{
-			Request: Request{InstanceID: in.ID, BackupID: b.Restores, Region: region},
-			Trigger: "sweep", Since: b.StartTime, Undo: &b,
-			Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, doneAt.UTC().Format(time.RFC3339), b.Restores, b.Trigger),
-		}
-		r := s.Run(ctx, job)
+		r := s.continueSafety(ctx, region, in.ID, b, last, nil, nil)
 		if r.Status != Failed || last {
 			add(r)
 		} else {
 			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
 		}
 	}
+}
+
+// continueSafety starts the restore a ready safety backup b was taken
+// for, through Run like any restore (the admission included; the guard
+// rails it passed when b was taken, which b's signed remark proves):
+// whoever found b ready, the sweep or the intent's own watch. A failure
+// of a continuation that is not the last is quiet: it is tried again. A
+// watch hands in its step's reading of the instance and its task list,
+// read a moment ago, which Run then does not read again. Its trigger is
+// "sweep" whoever continues: the started message is the same, with one id.
+func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, last bool, seen *sighting, in *Instance) Result {
+	b.quiet = !last
+	return s.Run(ctx, Job{
+		Request: Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
+		Trigger: "sweep", Since: b.StartTime, Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
+		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.doneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
+	})
 }
 
 // restoreAfter reports whether a restore task started at or after t.

@@ -61,7 +61,7 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 	case req.CloneTime != nil:
 		return req.CloneTime.UTC().Truncate(time.Second), nil
 	case req.BackupID == LatestBackup:
-		b, err := s.chooseBackup(ctx, region, req.InstanceID, s.latestBound(job))
+		b, err := s.chooseBackup(ctx, region, req.InstanceID, s.latestBound(job), nil)
 		return b.StartTime, err
 	}
 	b, err := s.lookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
