@@ -637,3 +637,22 @@ func TestIntentsWatchAndTheSweepTogetherRestoreOnce(t *testing.T) {
 		t.Fatalf("messages %s (first seen %s), want one of each", got, types(msgs))
 	}
 }
+
+// A sweep's timer event that waited in the platform's queue longer than a
+// sweep's window (three periods) reads nothing and says why: the sweeps
+// after it cover its window. One that waited less (1 to 2 s) sweeps as usual.
+func TestSweepWhoseEventWaitedLongerThanItsWindowIsSkipped(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t) // a period of 1 s: a window of 3 s
+	stale := onlyResult(t, e.results(timerEvent(t, time.Now().Add(-4*time.Second).Truncate(time.Second), `{"sweep":true}`)))
+	if stale.Status != restore.Skipped || !strings.Contains(stale.Reason, "queue") {
+		t.Fatalf("a sweep 4 s late: %+v, want skipped, saying it waited in the queue", stale)
+	}
+	if n := e.emu.Calls("DescribeInstances") + e.emu.Calls("DescribeTaskList") + e.emu.Calls("DescribeInstanceBackups"); n != 0 {
+		t.Fatalf("a skipped sweep read the cloud %d times", n)
+	}
+	e.results(timerEvent(t, time.Now().Add(-time.Second).Truncate(time.Second), `{"sweep":true}`))
+	if e.emu.Calls("DescribeInstances") == 0 {
+		t.Fatal("a sweep 1 to 2 s late, within its window, did not read the region")
+	}
+}

@@ -3,6 +3,8 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"time"
 
 	"redis-restore/events"
 	"redis-restore/internal/restore"
@@ -28,5 +30,17 @@ func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restor
 	if at.IsZero() || at.After(inv.received) {
 		at = inv.received // a Time in the future would move the window past what has happened
 	}
-	return inv.service(ctx).Sweep(ctx, at)
+	svc := inv.service(ctx)
+	// A timer event that waited in the platform's queue longer than a
+	// sweep's window is answered at once: the sweeps after it look at
+	// every end of its window again, and at older ones in their catch-up
+	// slots, while reading the whole region again would hold a container
+	// that a busy function (a region-wide incident's alarms and intents'
+	// watches) needs more. SCF retries a failed sweep within that time.
+	if window := restore.SweepWindow(svc.Settings.Life.SweepEvery); inv.received.Sub(at) > window {
+		inv.log.Warn("sweep.stale", "detail", "sweep skipped: its timer event waited longer than a sweep's window", "sweepAt", at.UTC().Format(time.RFC3339), "waited", inv.received.Sub(at).String())
+		return []restore.Result{{Status: restore.Skipped, Region: svc.Settings.Region, Reason: fmt.Sprintf(
+			"the sweep of %s waited %s in the platform's queue, more than a sweep's window (%s): the sweeps after it cover it", at.UTC().Format(time.RFC3339), inv.received.Sub(at).Round(time.Millisecond), window)}}
+	}
+	return svc.Sweep(ctx, at)
 }

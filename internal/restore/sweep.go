@@ -42,6 +42,15 @@ import (
 // sweepPeriods is how many periods back a sweep looks for ends.
 const sweepPeriods = 3
 
+// SweepWindow is how far back a sweep looks for ends: sweepPeriods
+// periods (of a minute where none is set).
+func SweepWindow(every time.Duration) time.Duration {
+	if every <= 0 {
+		every = time.Minute
+	}
+	return sweepPeriods * every
+}
+
 // sweepLookback is how far back tasks and safety backups are listed: a
 // restore that ends now may have started hours ago.
 const sweepLookback = 24 * time.Hour
