@@ -52,7 +52,7 @@ func (f *fleetSafetySection) table() *table {
 	t.row("alarm invocations (redelivered)", fmt.Sprintf("%d (%d)", r.Invocations, r.Redelivered))
 	t.row("time to the last alarm answered", fmt.Sprintf("%.1f s", s.Alarms.Seconds()))
 	t.row("sweep timer events fired / answered (failed)", fmt.Sprintf("%d / %d (%d)", s.SweepsFired, s.Sweeps, s.SweepsFailed))
-	t.row("the sweeps' hand-outs run (failed): the function's own asynchronous invocations", fmt.Sprintf("%d (%d)", s.HandOffs, s.HandOffsFailed))
+	t.row("the function's own asynchronous invocations run (failed): the intents' watches", fmt.Sprintf("%d (%d)", s.HandOffs, s.HandOffsFailed))
 	t.row("the longest a timer event waited for a free process", fmt.Sprintf("%.1f s", s.SweepQueued.Seconds()))
 	t.row("time to the first restore started (RestoreInstance accepted)", fmt.Sprintf("%.1f s", s.FirstStarted.Seconds()))
 	t.row("restores started a second, from the first to the last", fmt.Sprintf("%.2f", r.StartedPerSecond()))
