@@ -222,7 +222,15 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			// near it may be anyone's. The task only dates the failure,
 			// where one failed after it began (the list gives a failed
 			// backup no end); else its start does.
-			if failedAt, t := safetyFailedAt(b, tasks); w.reports(failedAt) {
+			failedAt, t := safetyFailedAt(b, tasks)
+			if t.ID == 0 && runningBackupTask(b, tasks) && w.at.Sub(b.StartTime) < time.Hour {
+				// The task list, read just before the backup list, still
+				// shows its task running: the next sweep sees it ended,
+				// and sends the one message with its task's own words (a
+				// task that never ends holds the message an hour at most).
+				continue
+			}
+			if w.reports(failedAt) {
 				add(s.safetyFailed(ctx, lr, region, in.ID, b, t, failedAt, log))
 			}
 			continue
@@ -310,6 +318,17 @@ func safetyFailedAt(b SafetyBackup, tasks []Task) (time.Time, Task) {
 		}
 	}
 	return b.StartTime, Task{}
+}
+
+// runningBackupTask reports whether a manual backup task that started
+// with b is listed without an end.
+func runningBackupTask(b SafetyBackup, tasks []Task) bool {
+	for _, t := range tasks {
+		if t.Kind == ManualBackupTask && t.EndTime.IsZero() && t.Result != 4 && sameStart(b, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // undoOf finds the safety backup taken for a restore task: a done one
