@@ -266,7 +266,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 	}
 	every := cmp.Or(svc.Settings.Life.SweepEvery, time.Minute)
 	log := inv.log.With("fleetId", w.ID, "step", w.Step)
-	due := time.Duration(w.Step) * every
+	due := restore.FleetWatchFirst(len(w.Members)) + time.Duration(w.Step)*every
 	if w.ID == "" { // one intent's watch: soon at first (restore.IntentStepDue)
 		due = restore.IntentStepDue(w.Step, every)
 	}

@@ -482,6 +482,17 @@ const (
 	fleetWatchLife   = 24 * time.Hour
 )
 
+// FleetWatchFirst is when a fleet's watch first looks, after it was
+// handed out: the least time its members' restores take at
+// RestoreInstance's limit (20 a second per account, its API document).
+// A step reads the region's task list, a page per 100 tasks, at its
+// container's share of the same limits the restores are paced by: looked
+// at earlier, the fleet would mostly be accepted, and the watch would
+// hold a container and take reads from the restores.
+func FleetWatchFirst(members int) time.Duration {
+	return time.Duration(members) * time.Second / 20
+}
+
 // WatchFleet looks at a fleet once: it judges every member in the region's
 // world, sends the step's progress and, when every member ended (or the
 // watch's life did), the fleet's one completed message. done says whether
