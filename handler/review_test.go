@@ -438,7 +438,6 @@ func TestDrillOutcomeNamesTheBackupItCloned(t *testing.T) {
 // data. The intent must either restore its own backup or say that it did
 // not (a restore by someone else came first), never claim another's.
 func TestSomeoneElsesRestoreIsNeverReportedAsTheIntents(t *testing.T) {
-	t.Skip("review: a console restore that starts after a safety backup is reported as the intent's restore, with its backupId and undo")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Prepare: 200 * time.Millisecond})
@@ -459,6 +458,20 @@ func TestSomeoneElsesRestoreIsNeverReportedAsTheIntents(t *testing.T) {
 	if ok := lastOf(msgs, "succeeded"); ok.Data.BackupID == asked && !slicesContains(ours, asked) {
 		t.Fatalf("restore.succeeded of %s (undo %s), but the only restores were of %v: someone else's restore reported as the intent's",
 			asked, ok.Data.UndoBackupID, ours)
+	}
+	// The intent's own outcome: superseded, once, and nothing restored
+	// over someone's restore.
+	msgs = e.sweepUntil("failed", 25*time.Second)
+	f := lastOf(msgs, "failed")
+	if f.Data.Error == nil || errCode(f.Data.Error) != "RestoreSuperseded" || f.Data.BackupID != asked || f.Data.UndoBackupID != r.UndoBackupID {
+		t.Fatalf("the intent's outcome %+v %+v, want failed RestoreSuperseded with its backup and undo", f.Data, f.Data.Error)
+	}
+	e.sweep()
+	if got := types(e.messages()); !strings.Contains(got, "failed×1") {
+		t.Fatalf("messages %s: want the intent's failure once", got)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores: the intent restored over someone's", n)
 	}
 }
 

@@ -100,6 +100,13 @@ func Generate(in Input) (Policy, []string, error) {
 			// resource-level like RestoreInstance (the CAM page does not
 			// list it).
 			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:ManualBackupInstance"}, Resource: res})
+			// The mark of a restore started after a safety backup, on its
+			// instance: what proves it the function's own when its end is
+			// reported (internal/restore/provenance.go). The Tag API
+			// authorises its actions on "*"; STS GetCallerIdentity, which
+			// names the account in the tagged resource, needs no grant.
+			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"tag:TagResources"}, Resource: []string{"*"}})
+			notes = append(notes, "safety backups: tag:TagResources granted on * (the mark that proves a restore the function's own)")
 		}
 		if cfg.Life.Verify {
 			// The check of restored data reads what the backup held: the

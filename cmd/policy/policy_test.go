@@ -75,10 +75,12 @@ func TestPolicyResourcesMatchTheDocuments(t *testing.T) {
 		"redis:DescribeTaskInfo":        {"*"},
 		// The safety backup, on by default for alarms and timers.
 		"redis:ManualBackupInstance": {"qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-5a4py64p", "qcs::redis:ap-guangzhou:uin/100000000001:instance/crs-1amp2588"},
-		"tdmq:SendCmqMsg":            {"qcs::tdmq:ap-guangzhou:uin/100000000001:queue/redis-restore-tasks"},
-		"ssm:GetSecretValue":         {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
-		"ssm:ListSecretVersionIds":   {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
-		"scf:InvokeFunction":         {"qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/redis-restore"},
+		// Its mark on the instance of a restore started after it.
+		"tag:TagResources":         {"*"},
+		"tdmq:SendCmqMsg":          {"qcs::tdmq:ap-guangzhou:uin/100000000001:queue/redis-restore-tasks"},
+		"ssm:GetSecretValue":       {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
+		"ssm:ListSecretVersionIds": {"qcs::ssm:ap-guangzhou:uin/100000000001:secret/creatorUin/100000000001/redis-restore-passwords"},
+		"scf:InvokeFunction":       {"qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/redis-restore"},
 		// RESTORE_VERIFY, on by default: the backup's key count.
 		"monitor:GetMonitorData": {"*"},
 	}
@@ -146,12 +148,12 @@ func TestPolicyTopicVersionAndRole(t *testing.T) {
 	}
 	for _, st := range p.Statement {
 		for _, a := range st.Action {
-			if !strings.HasPrefix(a, "redis:") && a != "monitor:GetMonitorData" {
-				t.Errorf("assumed role gets %s, want the Redis statements (and their instances' key count) only: %+v", a, p.Statement)
+			if !strings.HasPrefix(a, "redis:") && a != "monitor:GetMonitorData" && a != "tag:TagResources" {
+				t.Errorf("assumed role gets %s, want the Redis statements (their instances' key count, their restores' mark) only: %+v", a, p.Statement)
 			}
 		}
 	}
-	if len(p.Statement) != 4 { // resource-level, DescribeTaskInfo on *, the safety backup's, the key count
+	if len(p.Statement) != 5 { // resource-level, DescribeTaskInfo on *, the safety backup's, its restore's mark, the key count
 		t.Errorf("assumed role gets %+v, want the Redis statements only", p.Statement)
 	}
 }

@@ -60,6 +60,14 @@ func instanceOf(in *redis.InstanceSet) restore.Instance {
 		ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),
 	}
 	out.PayAsYouGo = in.BillingMode != nil && *in.BillingMode == 0
+	for _, t := range in.InstanceTags {
+		if t != nil && t.TagKey != nil {
+			if out.Tags == nil {
+				out.Tags = map[string]string{}
+			}
+			out.Tags[*t.TagKey] = deref(t.TagValue)
+		}
+	}
 	out.Created, _ = parseCloudTime(in.Createtime) // absent or "0000-00-00 00:00:00": zero
 	if ip := deref(in.WanIp); ip != "" && out.Port > 0 {
 		out.Addr = net.JoinHostPort(ip, strconv.FormatInt(out.Port, 10))

@@ -52,6 +52,9 @@ type Instance struct {
 	// Created is DescribeInstances' Createtime. Zero: the emulator's time
 	// when AddInstance adds it; a clone's is the time it was ordered.
 	Created time.Time
+	// Tags are the instance's tags (TagResources, tag.go), answered in
+	// DescribeInstances' InstanceTags.
+	Tags map[string]string
 }
 
 // Backup is a backup of an instance. Status: 1 running, 2 normal,

@@ -140,7 +140,7 @@ func toInstanceOut(in *Instance, addr vip) instanceOut {
 		CloseTime: "0000-00-00 00:00:00", Createtime: formatCST(in.Created),
 		CurrentProxyVersion: "5.8.0", CurrentRedisVersion: version + ".0", DeadlineTime: "0000-00-00 00:00:00",
 		Engine: engine, InstanceId: in.ID, InstanceName: instanceName(in),
-		InstanceNode: []any{}, InstanceTags: []any{}, InstanceTitle: instanceTitles[in.Status],
+		InstanceNode: []any{}, InstanceTags: tagsOut(in), InstanceTitle: instanceTitles[in.Status],
 		MonitorVersion: "5s", NetLimit: 24, NoAuth: in.Password == "",
 		NodeSet:      []nodeOut{{NodeId: 336948, NodeType: 0, ZoneId: 100003}, {NodeId: 336949, NodeType: 1, ZoneId: 100004}},
 		PasswordFree: passwordFree, Port: int64(addr.port), PriceId: 1000848, ProductType: product, ProductVersion: "local",

@@ -75,6 +75,7 @@ var DocumentedLimits = map[string]RateLimit{
 	"SendCmqMsg":                    {PerSecond: 20, SubAccount: 10},
 	"PublishCmqMsg":                 {PerSecond: 20, SubAccount: 10},
 	"GetMonitorData":                {PerSecond: 20},
+	"TagResources":                  {PerSecond: 20},
 	// SCF Invoke (its API page, 583/17243): a fleet's hand-out, the
 	// webhooks' hand-offs.
 	"Invoke": {PerSecond: 100},

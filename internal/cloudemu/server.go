@@ -72,6 +72,10 @@ var services = map[string]service{
 	"monitor": {version: "2018-07-24", actions: map[string]handler{
 		"GetMonitorData": (*Emulator).getMonitorData,
 	}},
+	// Tag: the mark the function leaves on an instance it restored, tag.go.
+	"tag": {version: "2018-08-13", regionless: true, actions: map[string]handler{
+		"TagResources": (*Emulator).tagResources,
+	}},
 	"sts": {version: "2018-08-13", regionless: true, actions: map[string]handler{
 		"AssumeRole":        (*Emulator).assumeRole,
 		"GetCallerIdentity": (*Emulator).getCallerIdentity,
@@ -83,18 +87,23 @@ var services = map[string]service{
 // credential scope's service. A client pointed at the emulator by IP or
 // hostname may not: the Node.js SDK takes the scope's service from the
 // endpoint's first label ("127" for 127.0.0.1:9000, "localhost:9000"). Such
-// a scope names no product, and then the API version does: each of the
-// emulated products has its own.
-func product(scope, version string) string {
+// a scope names no product, and then the API version does, with the
+// action where two products share a version (STS and Tag: 2018-08-13).
+func product(scope, version, action string) string {
 	if _, ok := services[scope]; ok {
 		return scope
 	}
+	found := scope
 	for name, svc := range services {
-		if svc.version == version {
+		if svc.version != version {
+			continue
+		}
+		if _, ok := svc.actions[action]; ok {
 			return name
 		}
+		found = name
 	}
-	return scope
+	return found
 }
 
 // ServeHTTP answers one API 3.0 request (or one of the data flow, at
@@ -186,7 +195,7 @@ func (e *Emulator) handle(r *http.Request, action string, body []byte, readErr e
 	if aerr := e.throttle(action, a.secretID, now); aerr != nil {
 		return nil, aerr
 	}
-	name := product(a.service, r.Header.Get("X-TC-Version"))
+	name := product(a.service, r.Header.Get("X-TC-Version"), action)
 	svc, ok := services[name]
 	if !ok {
 		return nil, errf("InvalidAction", "service %q is not available here", a.service)

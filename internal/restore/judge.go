@@ -125,7 +125,7 @@ func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal
 	case restoreTask != nil:
 		// A restore's undo is the safety backup its own intent took, or
 		// none (undoOf).
-		if b, ok := undoOf(*restoreTask, tasks, safety); ok {
+		if b, ok := undoOf(seal, w.instance(instanceID), *restoreTask, tasks, safety); ok {
 			undo = &b
 		}
 	}

@@ -80,10 +80,14 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 	waiting := SafetyBackup{ID: "undo-2", Restores: "b-2", StartTime: at(-5), Status: 1, InstanceID: id}
 	clone := Instance{ID: "crs-clone001", Name: cloneName(testSeal, Request{InstanceID: id, BackupID: "b-3"}), Status: 0}
 	drill := Instance{ID: "crs-drill001", Name: drillName(testSeal, id, at(-1), at(-600)), Status: 2}
-	inst := Instance{ID: id, Status: 2}
+	// The function marked restore 11 as its restore of b-1 after undo-1
+	// (provenance.go); an instance without the mark holds someone's.
+	inst := Instance{ID: id, Status: 2, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 11, "b-1", "undo-1")}}
 	mk := func(tasks []Task, safety []SafetyBackup, clones ...Instance) world {
 		return world{instances: []Instance{inst}, clones: clones, tasks: map[string][]Task{id: tasks}, safety: map[string][]SafetyBackup{id: safety}}
 	}
+	unmarked := mk([]Task{restoreOld, safetyTask, restoreNew}, []SafetyBackup{safety})
+	unmarked.instances = []Instance{{ID: id, Status: 2, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 11, "b-9", "undo-1")}}}
 	for name, c := range map[string]struct {
 		w                 world
 		asked             int64
@@ -91,6 +95,7 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 		undo, newInstance string // the safety backup that decides or is the undo; the clone
 	}{
 		"the newest restore, with its undo": {w: mk([]Task{restoreOld, safetyTask, restoreNew}, []SafetyBackup{safety}), task: 11, undo: "undo-1"},
+		"someone's restore after it":        {w: unmarked, task: 11},
 		"a safety backup waiting":           {w: mk([]Task{restoreOld, safetyTask, restoreNew}, []SafetyBackup{safety, waiting}), undo: "undo-2"},
 		"the restore task asked":            {w: mk([]Task{restoreOld, restoreNew}, nil), asked: 10, task: 10},
 		"the safety backup's task asked":    {w: mk([]Task{safetyTask}, []SafetyBackup{safety}), asked: 12, undo: "undo-1"},
@@ -157,5 +162,41 @@ func TestSwitchNamesAndSwitches(t *testing.T) {
 	ok := Request{InstanceID: "crs-5a4py64p", RequestLife: RequestLife{Mode: ModeUnswitch}}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("unswitch: %v", err)
+	}
+}
+
+// The mark proves a restore task the function's restore of one backup
+// after one undo point, under its own key only; it keeps the newest
+// markKeep restores.
+func TestMarkProvesOnlyTheFunctionsOwnRestore(t *testing.T) {
+	const id = "crs-5a4py64p"
+	in := Instance{ID: id, Tags: map[string]string{}}
+	for task := int64(1); task <= markKeep+2; task++ {
+		in.Tags[MarkKey] = withMark(in.Tags[MarkKey], markEntry(testSeal, id, task, "b-1", "undo-1"))
+	}
+	if len(in.Tags[MarkKey]) > 255 {
+		t.Fatalf("mark of %d characters, more than a tag value holds", len(in.Tags[MarkKey]))
+	}
+	other := seal.New("another-key-of-at-least-32-characters!")
+	for name, c := range map[string]struct {
+		seal         *Seal
+		in           Instance
+		task         int64
+		backup, undo string
+		want         bool
+	}{
+		"the newest":                 {testSeal, in, markKeep + 2, "b-1", "undo-1", true},
+		"the oldest kept":            {testSeal, in, 3, "b-1", "undo-1", true},
+		"one no longer kept":         {testSeal, in, 2, "b-1", "undo-1", false},
+		"another backup":             {testSeal, in, markKeep + 2, "b-2", "undo-1", false},
+		"another undo point":         {testSeal, in, markKeep + 2, "b-1", "undo-2", false},
+		"another key":                {other, in, markKeep + 2, "b-1", "undo-1", false},
+		"on another instance":        {testSeal, Instance{ID: "crs-other", Tags: in.Tags}, markKeep + 2, "b-1", "undo-1", false},
+		"no mark":                    {testSeal, Instance{ID: id}, markKeep + 2, "b-1", "undo-1", false},
+		"a look-alike without a MAC": {testSeal, Instance{ID: id, Tags: map[string]string{MarkKey: "8.x 8."}}, 8, "b-1", "undo-1", false},
+	} {
+		if got := marked(c.seal, c.in, c.task, c.backup, c.undo); got != c.want {
+			t.Errorf("%s: marked %v, want %v", name, got, c.want)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package restore
 
 import (
+	"fmt"
+	"strings"
+
 	"redis-restore/internal/failure"
 	"redis-restore/internal/seal"
 )
@@ -35,4 +38,48 @@ const CodeNoSigningKey = "SigningKeyMissing"
 func errNoSeal(what string) error {
 	return failure.E(failure.Config, failure.Code(CodeNoSigningKey), failure.Field("RESTORE_SIGNING_KEY"),
 		what+" needs RESTORE_SIGNING_KEY, the function's own key, so that nobody else can make something the function would take for its own: set a random key of at least 32 characters (make deploy generates one)")
+}
+
+// A restore task carries nothing of who started it, so a restore that
+// follows a safety backup could be anyone's (someone's restore in the
+// console). The function marks each restore it starts after a safety
+// backup on the instance itself, in one tag (MarkKey): the task's ID and
+// a MAC over the instance, the task, the backup it restores and the undo
+// point, newest first, the last markKeep of them. Only a restore so
+// marked is reported as the intent's, with its backup and its undo
+// (undoOf); another restore after the safety backup supersedes the intent,
+// which is then reported failed and never restored over it.
+const (
+	MarkKey  = "redis-restore"
+	markKeep = 6  // entries: a tag value holds 255 characters
+	markHex  = 16 // MAC digits: 64 bits
+)
+
+// markEntry is one restore's entry in the mark.
+func markEntry(seal *Seal, instanceID string, taskID int64, backupID, undoID string) string {
+	t := fmt.Sprint(taskID)
+	return t + "." + seal.Hex(markHex, "restoretask", instanceID, t, backupID, undoID)
+}
+
+// withMark is the mark's new value with the entry first.
+func withMark(old, entry string) string {
+	out := []string{entry}
+	for _, e := range strings.Fields(old) {
+		if len(out) < markKeep && e != entry {
+			out = append(out, e)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// marked reports whether the instance's mark proves restore task t the
+// function's restore of backupID with the undo point undoID.
+func marked(seal *Seal, in Instance, taskID int64, backupID, undoID string) bool {
+	t := fmt.Sprint(taskID)
+	for _, e := range strings.Fields(in.Tags[MarkKey]) {
+		if id, mac, ok := strings.Cut(e, "."); ok && id == t && seal.VerifyHex(mac, "restoretask", in.ID, t, backupID, undoID) {
+			return true
+		}
+	}
+	return false
 }

@@ -38,6 +38,9 @@ type Redis interface {
 	// SwitchInstanceVip swaps two instances' addresses (switch.go); its
 	// task is src's.
 	SwitchInstanceVip(ctx context.Context, region, srcID, dstID string) (taskID int64, requestID string, err error)
+	// TagInstance sets one tag on an instance: the function's mark of a
+	// restore it started (provenance.go).
+	TagInstance(ctx context.Context, region, instanceID, key, value string) error
 }
 
 // Outbox takes the outcome messages.
@@ -441,6 +444,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		res.Status, res.TaskID, res.RequestID = Accepted, a.taskID, a.requestID
 		res.Reason = job.Reason
 		log.Info("restore.accepted", "detail", "restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
+		s.mark(ctx, job, res, log)
 		return
 	case stop == errSettled:
 		return
@@ -460,6 +464,28 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 		return
 	}
 	res.Fail(stop)
+}
+
+// mark marks a restore that continues a safety-backed intent as the
+// function's own on its instance (provenance.go): what lets the sweep
+// report its end as the intent's. A mark that cannot be written leaves
+// the restore running, reported started; its end is then reported as a
+// restore the function cannot prove its own.
+func (s *Service) mark(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+	if job.Undo == nil || s.Settings.Seal == nil {
+		return
+	}
+	old := ""
+	if job.instance != nil {
+		old = job.instance.Tags[MarkKey]
+	}
+	value := withMark(old, markEntry(s.Settings.Seal, job.Request.InstanceID, res.TaskID, res.BackupID, job.Undo.ID))
+	_, err := retry(ctx, s, func() (struct{}, error) {
+		return struct{}{}, s.Redis.TagInstance(ctx, res.Region, job.Request.InstanceID, MarkKey, value)
+	})
+	if err != nil {
+		log.Error("restore.unmarked", "detail", "the restore could not be marked the function's own: its end will not be reported as this intent's", "taskId", res.TaskID, "error", err.Error())
+	}
 }
 
 // accepted is the answer of a call that started work: its task, and the
@@ -494,6 +520,7 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 	if unclear != nil && !locked {
 		res.Status = Accepted
 		log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.ID)
+		s.mark(ctx, job, res, log)
 		return true
 	}
 	res.Status = Duplicate

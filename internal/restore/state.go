@@ -86,6 +86,9 @@ type Instance struct {
 	// WanIp, and Port), "" where not known.
 	Addr    string
 	Created time.Time // DescribeInstances' Createtime; zero where not known
+	// Tags are the instance's tags (DescribeInstances' InstanceTags):
+	// the function's mark among them (provenance.go).
+	Tags map[string]string
 }
 
 // Running reports whether the instance serves again (Status 2).

@@ -203,7 +203,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			// A restore the sweep started after its safety backup: its
 			// started message again (same id), in case the sweep that
 			// started it could not send it and its retry found the task.
-			if b, ok := undoOf(t, tasks, safety); ok {
+			if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
 				add(s.restoreStarted(ctx, in.ID, t, b, w, log))
 			}
 		}
@@ -239,8 +239,16 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
 			}
 			continue
+		case safetyRestored:
+			// Restored: by the function (the restore's own end reports
+			// it), or first by someone else, whose restore supersedes the
+			// intent: reported once, never restored over.
+			if t, ok := firstRestoreAfter(tasks, b.StartTime); ok && !marked(s.Settings.Seal, in, t.ID, b.Restores, b.ID) && w.reports(t.StartTime.Add(markGrace(w.every))) {
+				add(s.superseded(ctx, region, in.ID, b, t, log))
+			}
+			continue
 		case safetyReady:
-		default: // running (its failure is the task's to report), failed, or restored
+		default: // running (its failure is the task's to report), failed
 			continue
 		}
 		if !doneAt.Before(w.at) {
@@ -320,6 +328,38 @@ func safetyFailedAt(b SafetyBackup, tasks []Task) (time.Time, Task) {
 	return b.StartTime, Task{}
 }
 
+// markGrace is how long after a restore task starts its mark may take to
+// be written (provenance.go, retried like any call): a restore younger
+// than that is not judged unmarked yet. Ten periods, at most 30 s.
+func markGrace(every time.Duration) time.Duration { return min(30*time.Second, 10*every) }
+
+// firstRestoreAfter is the first restore task that started at or after t.
+func firstRestoreAfter(tasks []Task, t time.Time) (Task, bool) {
+	var first Task
+	found := false
+	for _, x := range tasks {
+		if x.Kind == RestoreTask && !x.StartTime.Before(t.Truncate(time.Second)) && (!found || x.StartTime.Before(first.StartTime)) {
+			first, found = x, true
+		}
+	}
+	return first, found
+}
+
+// superseded reports a safety-backed intent that another's restore t came
+// before: its one outcome, failed; the function does not restore over t.
+func (s *Service) superseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, TaskID: t.ID}
+	r.Fail(failure.E(failure.Conflict, failure.Code("RestoreSuperseded"), fmt.Sprintf(
+		"restore task %d of %s started at %s, after this intent's safety backup %s, and the function did not start it (it carries no mark of the function's: someone's restore, or one of the function's whose mark could not be written, see its started message): %s was not restored over it; undo %s puts back the data from before both",
+		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.ID, b.Restores, b.ID)))
+	started := t.StartTime
+	r.Life = &Life{Phase: PhaseFailed, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), StartedAt: &started,
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/superseded", instanceID, b.ID))}
+	log.Warn("sweep.superseded", "detail", "another restore came before the intent's, which is not restored over it", "taskId", t.ID, "undoBackupId", b.ID)
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
 // runningBackupTask reports whether a manual backup task that started
 // with b is listed without an end.
 func runningBackupTask(b SafetyBackup, tasks []Task) bool {
@@ -335,7 +375,12 @@ func runningBackupTask(b SafetyBackup, tasks []Task) bool {
 // that started before it, with no other restore task between the two. A
 // restore that came after another one's safety backup was used has no
 // undo of its own: following an earlier one would go back past both.
-func undoOf(t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
+//
+// And only a restore the function marked as that intent's (provenance.go):
+// anyone's restore may start after a safety backup, and claiming it would
+// report another backup's data as the intent's, with an undo point
+// taken for another restore.
+func undoOf(seal *Seal, in Instance, t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
 	var best SafetyBackup
 	found := false
 	for _, b := range safety {
@@ -351,7 +396,7 @@ func undoOf(t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
 			return SafetyBackup{}, false
 		}
 	}
-	return best, true
+	return best, marked(seal, in, t.ID, best.Restores, best.ID)
 }
 
 // restoreEnded reports a restore task that ended within the window:
@@ -375,7 +420,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 	life := ran(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
-	if b, ok := undoOf(t, tasks, safety); ok {
+	if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
 		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
 	}
 	outcome := "failed"
