@@ -587,4 +587,3 @@ func sortedIDs(ids []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
-

@@ -602,7 +602,8 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 	}
 	tasks := w.tasks[id]
 	every := s.Settings.Life.SweepEvery
-	waited := IntentStepDue(fw.Step+1, every) > intentWatchWait(every) // the sweep's from here
+	// Past its wait, a backup still running is the sweep's.
+	waited := IntentStepDue(fw.Step+1, every) > intentWatchWait(every)
 	var own []SafetyBackup // this intent's: since its event, restoring its backup
 	for _, b := range safetySince(w.safety[id], fw.Since) {
 		if b.Restores == fw.Restores {
