@@ -1,0 +1,98 @@
+package handler_test
+
+// A hostile review of the intent's own watch (a605fce, 8e72e05, bebe28b):
+// the watch composed with the sweep's skip of late timer events, with
+// redeliveries, with the allow-list, with a least-privilege role and with
+// lost answers. A test that shows a problem is skipped with "review: ..."
+// so that the package stays green; the lead fixes, then removes the skip.
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// restoreTask is the emulator's restore call of a task.
+func restoreCallOf(e *env, taskID int64) (cloudemu.RestoreCall, bool) {
+	for _, c := range e.emu.RestoreCalls() {
+		if c.TaskID == taskID {
+			return c, true
+		}
+	}
+	return cloudemu.RestoreCall{}, false
+}
+
+// ownWatchesCounted is ownWatches that counts the function's own
+// asynchronous invocations still running, and records their errors.
+func ownWatchesCounted(e *env) (running *atomic.Int32, failed *atomic.Int32) {
+	running, failed = new(atomic.Int32), new(atomic.Int32)
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		running.Add(1)
+		defer running.Add(-1)
+		_, err := invokeWith(e, freshHandler(e), event)
+		if err != nil {
+			failed.Add(1)
+		}
+		return err
+	})
+	return running, failed
+}
+
+// A region-wide incident: the function is busy (the case the sweep's skip
+// of late timer events was made for) and the queue has a hiccup. The
+// intent's watch restores, but the queue refuses its started message; the
+// watch ends as if it had been sent ("the sweep's to send again") and its
+// invocation succeeds, so the platform does not retry it. The only sweeps
+// that would send it again are those whose window holds the restore's
+// start: the three after it. They wait in the platform's queue behind the
+// incident's work, more than three periods, and are now skipped ("the
+// sweeps after it cover it"): none after them looks at a start that old
+// (restoreStarted looks only within the window, with no catch-up slot).
+// The started message, the one that carries the TaskId of the restore
+// the watch began and its undo, is never sent; before 8e72e05 the late
+// sweeps ran their window and sent it.
+func TestStartedMessageOfTheWatchSurvivesTheSweepsOfItsWindowWaitingInTheQueue(t *testing.T) {
+	t.Skip("review: the watch swallows an undelivered started message and the sweeps that would resend it are skipped as late: started never sent")
+	t.Parallel()
+	e := lifeEnv(t)
+	running, failed := ownWatchesCounted(e)
+	inst := e.demo.InstanceID
+	// The accepted message goes out; from then on the queue refuses.
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Sequence: []cloudemu.Fault{{}}, Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return len(e.emu.RestoreCalls()) == 1 }) {
+		t.Fatalf("the watch did not restore within 15 s: restores %+v", e.emu.RestoreCalls())
+	}
+	call := e.emu.RestoreCalls()[0]
+	began := call.Time.Truncate(time.Second)
+	// The watch tries to send the started message until its invocation's
+	// time is spent, and ends. The sweeps of the three periods after the
+	// restore began wait in the platform's queue past their window; the
+	// queue is back by the time they are delivered.
+	if !waitFor(20*time.Second, func() bool { return running.Load() == 0 }) {
+		t.Fatal("the watch still runs after 20 s")
+	}
+	time.Sleep(time.Until(began.Add(4500 * time.Millisecond)))
+	t.Logf("watch invocations that failed (the platform retries them): %d", failed.Load())
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
+	for k := 1; k <= 3; k++ {
+		if _, err := e.invoke(timerEvent(t, began.Add(time.Duration(k)*time.Second), `{"sweep":true}`)); err != nil {
+			t.Logf("late sweep %d: %v", k, err)
+		}
+	}
+	e.sweepUntil("succeeded", 20*time.Second) // the end, in a catch-up slot
+	e.sweepFor(2 * time.Second)
+	s := lastOf(e.messages(), "started")
+	if s.Data.TaskID != call.TaskID || s.Data.UndoBackupID != r.UndoBackupID {
+		t.Fatalf("no started message of restore task %d (undo %s) ever sent: messages %s", call.TaskID, r.UndoBackupID, types(e.messages()))
+	}
+}
