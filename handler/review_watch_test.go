@@ -9,6 +9,9 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -137,5 +140,72 @@ func TestAlarmDeliveredAgainAfterItsUnlistedSafetyBackupFailedRestoresNothing(t 
 	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
 		t.Fatalf("after the intent was reported failed, its second delivery (%s: %s) took %d safety backups in all and restored %d times: messages %s",
 			again.Status, again.Reason, n, m, types(e.messages()))
+	}
+}
+
+// guardedVars makes e's environment safe to change while the function's
+// own invocations run in other goroutines, and returns its setter.
+func guardedVars(e *env) func(k, v string) {
+	var mu sync.Mutex
+	vars := maps.Clone(e.vars)
+	e.h.Getenv = func(k string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return vars[k]
+	}
+	return func(k, v string) {
+		mu.Lock()
+		defer mu.Unlock()
+		vars[k] = v
+	}
+}
+
+// gatedWatches is ownWatches whose invocations wait until the gate opens:
+// the platform's queue holds them.
+func gatedWatches(e *env) (open func()) {
+	gate := make(chan struct{})
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		<-gate
+		_, err := invokeWith(e, freshHandler(e), event)
+		return err
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(gate) }) }
+}
+
+// An alarm's restore is accepted with its safety backup; while its watch
+// waits, an operator takes the instance out of RESTORE_ALLOWED_INSTANCES
+// (it is being decommissioned, or was listed by mistake). Nothing is
+// restored, rightly. But nothing says so either: the watch reads the
+// instance by ID, finds it "not running yet" (observe leaves an instance
+// outside the allow-list out) and looks again until it gives up; the
+// sweep never reads an instance outside the allow-list, so the intent is
+// neither continued, nor failed, nor expired: accepted, then silence, for
+// ever (the status GET answers as for an instance that does not exist).
+// The intent the watch names is the function's own, sealed: it can say
+// that it will not be restored, and why.
+func TestIntentWhoseInstanceLeftTheAllowListWhileItsWatchWaitedIsReported(t *testing.T) {
+	t.Skip("review: an accepted safety-backed intent whose instance leaves the allow-list is never reported (no failed, no expired)")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = inst + "," + e.demo.PasswordFreeInstanceID
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	set := guardedVars(e)
+	open := gatedWatches(e)
+	defer open()
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	set("RESTORE_ALLOWED_INSTANCES", e.demo.PasswordFreeInstanceID)
+	open()
+	e.sweepFor(9 * time.Second) // past the safety backup, its deadline, and the window after it
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores of an instance no longer allowed", n)
+	}
+	if got := types(e.messages()); !strings.Contains(got, "failed") && !strings.Contains(got, "expired") {
+		t.Fatalf("the accepted intent of %s, whose instance left the allow-list, has no outcome: messages %s", inst, got)
 	}
 }
