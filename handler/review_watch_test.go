@@ -209,3 +209,33 @@ func TestIntentWhoseInstanceLeftTheAllowListWhileItsWatchWaitedIsReported(t *tes
 		t.Fatalf("the accepted intent of %s, whose instance left the allow-list, has no outcome: messages %s", inst, got)
 	}
 }
+
+// Holds: the watch of an intent in another of the function's regions
+// (RESTORE_REGIONS), under the role make policy writes (the lists granted
+// on the allowed instances only), restores there without any sweep: it
+// reads its instance, tasks and backups by ID, in the intent's region.
+func TestWatchRestoresInAnotherRegionUnderTheLeastPrivilegeRole(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.vars["RESTORE_REGIONS"] = "ap-guangzhou,ap-shanghai"
+	const inst, backup = "crs-shanghai", "678362566696298532849001"
+	e.emu.AddInstance(cloudemu.Instance{ID: inst, Name: "sessions", Region: "ap-shanghai", Status: 2})
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	e.emu.AddBackup(inst, cloudemu.Backup{ID: backup, Status: 2, Size: 1 << 20, StartTime: start, EndTime: start.Add(5 * time.Minute)})
+	leastPrivilege(t, e, inst, e.demo.InstanceID)
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","region":"ap-shanghai"}`, inst))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.BackupID != backup {
+		t.Fatalf("timer in ap-shanghai: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return strings.Contains(types(e.messages()), "started") }) {
+		t.Fatalf("no restore in ap-shanghai within 15 s, no sweep: messages %s, restores %+v", types(e.messages()), e.emu.RestoreCalls())
+	}
+	calls := e.emu.RestoreCalls()
+	if len(calls) != 1 || calls[0].InstanceID != inst || calls[0].BackupID != backup {
+		t.Fatalf("restores %+v, want one of %s to %s", calls, inst, backup)
+	}
+	if s := lastOf(e.messages(), "started"); s.Data.Region != "ap-shanghai" || s.Data.TaskID != calls[0].TaskID || s.Data.UndoBackupID != r.UndoBackupID {
+		t.Fatalf("started message %+v", s.Data)
+	}
+}
