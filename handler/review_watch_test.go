@@ -239,3 +239,36 @@ func TestWatchRestoresInAnotherRegionUnderTheLeastPrivilegeRole(t *testing.T) {
 		t.Fatalf("started message %+v", s.Data)
 	}
 }
+
+// Holds: the watch's RestoreInstance is accepted and its answer lost (the
+// connection reset after the restore began). The watch handed Run its
+// reading of the task list, taken before the call; the lost answer sends
+// it to the task list again, fresh, which shows the restore: one restore,
+// one started message with its TaskId, one outcome; the sweep after it
+// restores nothing more.
+func TestWatchWhoseRestoreAnswerIsLostRestoresOnce(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst := e.demo.InstanceID
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Reset: true, AfterCommit: true}}})
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return strings.Contains(types(e.messages()), "started") }) {
+		t.Fatalf("the watch sent no started message within 15 s: messages %s, restores %+v", types(e.messages()), e.emu.RestoreCalls())
+	}
+	calls := e.emu.RestoreCalls()
+	if s := lastOf(e.messages(), "started"); len(calls) != 1 || s.Data.TaskID != calls[0].TaskID {
+		t.Fatalf("restores %+v, started message %+v", calls, s.Data)
+	}
+	e.sweepUntil("succeeded", 15*time.Second)
+	e.sweepFor(2 * time.Second)
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores of one intent after a lost answer", n)
+	}
+	if got := types(e.messages()); got != "accepted×1 started×1 succeeded×1" {
+		t.Fatalf("messages %s", got)
+	}
+}
