@@ -47,6 +47,19 @@ func ownWatchesCounted(e *env) (running *atomic.Int32, failed *atomic.Int32) {
 	return running, failed
 }
 
+// lateSweeps delivers the sweep timer events of every second from first
+// to last (their Time) as a busy platform delivers queued events: each
+// waited more than a sweep's window (three periods of 1 s) in the queue.
+func lateSweeps(e *env, first, last time.Time) {
+	e.t.Helper()
+	time.Sleep(time.Until(last.Add(3500 * time.Millisecond)))
+	for at := first.Truncate(time.Second); !at.After(last); at = at.Add(time.Second) {
+		if _, err := e.invoke(timerEvent(e.t, at, `{"sweep":true}`)); err != nil {
+			e.t.Logf("late sweep of %s: %v", at.Format(time.TimeOnly), err)
+		}
+	}
+}
+
 // A region-wide incident: the function is busy (the case the sweep's skip
 // of late timer events was made for) and the queue has a hiccup. The
 // intent's watch restores, but the queue refuses its started message; the
@@ -84,14 +97,9 @@ func TestStartedMessageOfTheWatchSurvivesTheSweepsOfItsWindowWaitingInTheQueue(t
 	if !waitFor(20*time.Second, func() bool { return running.Load() == 0 }) {
 		t.Fatal("the watch still runs after 20 s")
 	}
-	time.Sleep(time.Until(began.Add(4500 * time.Millisecond)))
 	t.Logf("watch invocations that failed (the platform retries them): %d", failed.Load())
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
-	for k := 1; k <= 3; k++ {
-		if _, err := e.invoke(timerEvent(t, began.Add(time.Duration(k)*time.Second), `{"sweep":true}`)); err != nil {
-			t.Logf("late sweep %d: %v", k, err)
-		}
-	}
+	lateSweeps(e, began.Add(time.Second), began.Add(3*time.Second))
 	e.sweepUntil("succeeded", 20*time.Second) // the end, in a catch-up slot
 	e.sweepFor(2 * time.Second)
 	s := lastOf(e.messages(), "started")
@@ -270,5 +278,32 @@ func TestWatchWhoseRestoreAnswerIsLostRestoresOnce(t *testing.T) {
 	}
 	if got := types(e.messages()); got != "accepted×1 started×1 succeeded×1" {
 		t.Fatalf("messages %s", got)
+	}
+}
+
+// The sweep's skip of late timer events, with a clone: a clone whose
+// task fails is reported failed (CloneFailed) only by a sweep whose window
+// holds its end (sweepClone: "only within the window"; no catch-up slot).
+// The three sweeps after the end wait in the platform's queue past their
+// window (a busy function: the case the skip was made for) and are now
+// skipped; the sweeps after them never look at that end: the clone the
+// request ordered is never reported, neither succeeded nor failed. Before
+// 8e72e05 the late sweeps ran their window and reported it.
+func TestFailedCloneIsReportedThoughTheSweepsOfItsWindowWaitedInTheQueue(t *testing.T) {
+	t.Skip("review: a failed clone is reported only within its window, and the late sweeps of that window are now skipped: never reported")
+	t.Parallel()
+	e := drillEnv(t)
+	e.emu.FailNextTask("clone", "insufficient resources in the zone")
+	asked := time.Now()
+	r := onlyResult(t, e.results(timerEvent(t, asked.Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"clone"}`, e.demo.InstanceID))))
+	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+		t.Fatalf("clone: %+v %+v", r, r.Error)
+	}
+	// The clone task ends within 2 s (1.5 s here). Every sweep whose
+	// window holds its end is delivered late.
+	lateSweeps(e, asked.Add(time.Second), asked.Add(5*time.Second))
+	e.sweepFor(3 * time.Second)
+	if got := types(e.messages()); !strings.Contains(got, "failed") {
+		t.Fatalf("the clone %s, whose task failed, was never reported: messages %s", r.NewInstanceIDs[0], got)
 	}
 }
