@@ -307,3 +307,49 @@ func TestFailedCloneIsReportedThoughTheSweepsOfItsWindowWaitedInTheQueue(t *test
 		t.Fatalf("the clone %s, whose task failed, was never reported: messages %s", r.NewInstanceIDs[0], got)
 	}
 }
+
+// Holds: a timer's fleet whose members take safety backups (the default
+// for timers): each member's hand-off takes its backup and hands its own
+// watch, which restores it once the backup is done; no sweep runs. Each
+// member is restored once, to its own backup, each with its started
+// message carrying its own undo, and the fleet's watch completes with
+// every member done.
+func TestFleetMembersWithSafetyBackupsAreRestoredOnceByTheirWatches(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 3)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second})
+	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*"}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(25*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 }) {
+		t.Fatalf("the fleet did not complete within 25 s, no sweep: restores %+v, async %v", e.emu.RestoreCalls(), e.async)
+	}
+	e.emu.WaitInvocations()
+	if n := len(e.emu.ManualBackups()); n != 3 {
+		t.Fatalf("%d safety backups for 3 members", n)
+	}
+	restored := map[string]string{}
+	for _, c := range e.emu.RestoreCalls() {
+		if _, twice := restored[c.InstanceID]; twice {
+			t.Fatalf("%s restored twice: %+v", c.InstanceID, e.emu.RestoreCalls())
+		}
+		restored[c.InstanceID] = c.BackupID
+	}
+	for i, id := range e.ids {
+		if want := fmt.Sprintf("8%023d", i+1); restored[id] != want {
+			t.Errorf("%s restored to %q, want %s", id, restored[id], want)
+		}
+	}
+	undo := map[string]bool{}
+	for _, m := range queuedOfType(e.env, "started") {
+		undo[m.Data.UndoBackupID] = true
+	}
+	if len(undo) != 3 {
+		t.Errorf("started messages name %d distinct undo points, want 3: %v", len(undo), undo)
+	}
+	if c := e.fleetMessages()["fleet.completed"][0]; fmt.Sprint(c["counts"].(map[string]any)["done"]) != "3" {
+		t.Errorf("fleet completed %v, want 3 done", c)
+	}
+}
