@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -351,5 +352,38 @@ func TestFleetMembersWithSafetyBackupsAreRestoredOnceByTheirWatches(t *testing.T
 	}
 	if c := e.fleetMessages()["fleet.completed"][0]; fmt.Sprint(c["counts"].(map[string]any)["done"]) != "3" {
 		t.Errorf("fleet completed %v, want 3 done", c)
+	}
+}
+
+// Two timer triggers fire at the same second for one instance (two cron
+// jobs with one schedule, each its own event: "timer:<trigger>:<time>"),
+// asking for two different backups. The first takes its safety backup;
+// the second's look for "an earlier delivery's safety backup" (lifeFound,
+// now from the one backup reading) takes any signed safety backup that
+// started since its event's time for its own, whatever it restores and
+// whichever event took it: it answers duplicate, names the first's
+// backup, and its own is never restored nor refused. A safety backup is
+// this event's only if its remark names what this event restores (and
+// the event); another intent's is a lock like any other.
+func TestAnotherTimersSafetyBackupIsNotTakenForThisTimersOwn(t *testing.T) {
+	t.Skip("review: a second timer event of the same second is answered duplicate of another event's safety backup for another backup")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst, first, second := e.demo.InstanceID, e.demo.LatestBackupID, backupBeforeTheAlarms
+	at := time.Now().Truncate(time.Second)
+	timer := func(trigger, backup string) []byte {
+		return mustJSON(t, events.TimerEvent{Type: "Timer", TriggerName: trigger, Time: at, Message: fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup)})
+	}
+	a := onlyResult(t, e.results(timer("nightly-a", first)))
+	if a.Status != restore.Accepted || a.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("first timer: %+v %+v", a, a.Error)
+	}
+	ans, err := invokeWith(e, freshHandler(e), timer("nightly-b", second))
+	rs, _ := decodeAnswer(t, ans)
+	b := onlyResult(t, rs)
+	if b.Status == restore.Duplicate || b.BackupID == first {
+		t.Fatalf("the second timer, for %s, answered %s naming %s (undo %s; %v): another event's safety backup taken for its own",
+			second, b.Status, b.BackupID, b.UndoBackupID, err)
 	}
 }
