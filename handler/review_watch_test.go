@@ -424,3 +424,45 @@ func TestLateRetryOfASweepDoesNotRestoreAnIntentReportedExpired(t *testing.T) {
 			x.Data.EndedAt.Format(time.TimeOnly), late.Format(time.TimeOnly), time.Since(late).Round(time.Millisecond), err, calls, types(e.messages()))
 	}
 }
+
+// Holds: anyone who may invoke the function replays a captured intent's
+// watch (sealed, step 0) after its restore ended, and again with what it
+// restores changed to another backup. The replay finds the intent
+// restored and does nothing (no restore, no message); the altered one is
+// refused by its seal.
+func TestReplayedOrAlteredIntentWatchRestoresNothing(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	var mu sync.Mutex
+	var captured [][]byte
+	e.emu.AddFunction(cloudemu.Function{Name: "redis-restore", Runtime: "Go1", Handler: "main", Timeout: 10})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		mu.Lock()
+		captured = append(captured, append([]byte(nil), event...))
+		mu.Unlock()
+		_, err := invokeWith(e, freshHandler(e), event)
+		return err
+	})
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	mu.Lock()
+	first := captured[0]
+	mu.Unlock()
+	before := len(e.emu.Messages(e.demo.Queue))
+	if !strings.Contains(string(first), e.demo.LatestBackupID) {
+		t.Fatalf("the first asynchronous invocation is not the intent's watch: %s", first)
+	}
+	altered := []byte(strings.Replace(string(first), e.demo.LatestBackupID, backupBeforeTheAlarms, 1))
+	for _, ev := range [][]byte{first, altered} {
+		ans, err := invokeWith(e, freshHandler(e), ev)
+		rs, _ := decodeAnswer(t, ans)
+		t.Logf("replay: %v %+v", err, rs)
+	}
+	e.emu.WaitInvocations()
+	if n, m := len(e.emu.RestoreCalls()), len(e.emu.Messages(e.demo.Queue)); n != 1 || m != before {
+		t.Fatalf("after the replays: %d restores, %d messages (was %d): %s", n, m, before, types(e.messages()))
+	}
+}
