@@ -21,16 +21,6 @@ import (
 	"redis-restore/internal/restore"
 )
 
-// restoreTask is the emulator's restore call of a task.
-func restoreCallOf(e *env, taskID int64) (cloudemu.RestoreCall, bool) {
-	for _, c := range e.emu.RestoreCalls() {
-		if c.TaskID == taskID {
-			return c, true
-		}
-	}
-	return cloudemu.RestoreCall{}, false
-}
-
 // ownWatchesCounted is ownWatches that counts the function's own
 // asynchronous invocations still running, and records their errors.
 func ownWatchesCounted(e *env) (running *atomic.Int32, failed *atomic.Int32) {
