@@ -65,7 +65,6 @@ func lateSweeps(e *env, first, last time.Time) {
 // the watch began and its undo, is never sent; before 8e72e05 the late
 // sweeps ran their window and sent it.
 func TestStartedMessageOfTheWatchSurvivesTheSweepsOfItsWindowWaitingInTheQueue(t *testing.T) {
-	t.Skip("review: the watch swallows an undelivered started message and the sweeps that would resend it are skipped as late: started never sent")
 	t.Parallel()
 	e := lifeEnv(t)
 	running, failed := ownWatchesCounted(e)
@@ -111,7 +110,6 @@ func TestStartedMessageOfTheWatchSurvivesTheSweepsOfItsWindowWaitingInTheQueue(t
 // safety backup's task, which the first watch judged by, is the event's
 // own as much as a listed backup is.
 func TestAlarmDeliveredAgainAfterItsUnlistedSafetyBackupFailedRestoresNothing(t *testing.T) {
-	t.Skip("review: a redelivered alarm takes a second safety backup and restores after its first backup's failure was reported")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
@@ -185,7 +183,6 @@ func gatedWatches(e *env) (open func()) {
 // The intent the watch names is the function's own, sealed: it can say
 // that it will not be restored, and why.
 func TestIntentWhoseInstanceLeftTheAllowListWhileItsWatchWaitedIsReported(t *testing.T) {
-	t.Skip("review: an accepted safety-backed intent whose instance leaves the allow-list is never reported (no failed, no expired)")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
@@ -281,7 +278,6 @@ func TestWatchWhoseRestoreAnswerIsLostRestoresOnce(t *testing.T) {
 // request ordered is never reported, neither succeeded nor failed. Before
 // 8e72e05 the late sweeps ran their window and reported it.
 func TestFailedCloneIsReportedThoughTheSweepsOfItsWindowWaitedInTheQueue(t *testing.T) {
-	t.Skip("review: a failed clone is reported only within its window, and the late sweeps of that window are now skipped: never reported")
 	t.Parallel()
 	e := drillEnv(t)
 	e.emu.FailNextTask("clone", "insufficient resources in the zone")
@@ -356,7 +352,6 @@ func TestFleetMembersWithSafetyBackupsAreRestoredOnceByTheirWatches(t *testing.T
 // this event's only if its remark names what this event restores (and
 // the event); another intent's is a lock like any other.
 func TestAnotherTimersSafetyBackupIsNotTakenForThisTimersOwn(t *testing.T) {
-	t.Skip("review: a second timer event of the same second is answered duplicate of another event's safety backup for another backup")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
@@ -389,7 +384,6 @@ func TestAnotherTimersSafetyBackupIsNotTakenForThisTimersOwn(t *testing.T) {
 // at the deadline again (continueSafety, Run). The watch, which judges at
 // its own clock, never would.
 func TestLateRetryOfASweepDoesNotRestoreAnIntentReportedExpired(t *testing.T) {
-	t.Skip("review: a sweep's late retry judges by its old Time and restores an intent already reported expired")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch here: no invoker (it could not be started)

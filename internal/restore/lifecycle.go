@@ -195,19 +195,60 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
 	}
-	b, ok := s.listedSafety(job.Request.InstanceID, job.backups.list, job.Since)
+	b, ok := s.listedSafety(job.Request.InstanceID, job.backups.list, job.Since, job.restores())
 	if job.Since.Before(job.backups.begin) { // an event older than the reading
 		var err error
-		if b, ok, err = s.findSafety(ctx, job, res.Region, job.Since); err != nil {
+		if b, ok, err = s.findSafety(ctx, job, res.Region, job.Since, job.restores()); err != nil {
 			failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 			return true
 		}
 	}
 	if !ok {
-		return false
+		return s.failedEarlier(ctx, job, res, log)
 	}
 	safetyFound(job, res, b, b.Restores, log)
 	return true
+}
+
+// failedEarlier settles a redelivery whose event's safety backup may have
+// failed already: where the API lists a backup only once it is done, a
+// failed one is never listed, and only its task remains. A manual backup
+// task that started since the event and failed may be this event's (its
+// watch reported it failed, by that task); nothing proves it is not, and
+// taking another would give the intent a second life after its one
+// outcome. So nothing is taken, and the failure is the same message.
+func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	tasks, err := s.tasksSince(ctx, job, res.Region, job.Since, false)
+	if err != nil {
+		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
+		return true
+	}
+	var t Task
+	for _, x := range tasks {
+		if x.Kind == ManualBackupTask && x.Result == 4 {
+			t = x
+		}
+	}
+	if t.ID == 0 {
+		return false
+	}
+	res.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"), fmt.Sprintf(
+		"manual backup task %d of %s started at %s, after this event, and failed: it may be this event's safety backup, whose failure was reported; nothing was restored, and no other is taken for this event: send a new request to try again",
+		t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))))
+	started := t.StartTime
+	res.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, StartedAt: &started, TaskStatus: "failed",
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/task-%d/failed", job.Request.InstanceID, t.ID))}
+	log.Warn("safetyBackup.failedEarlier", "detail", "a manual backup that started since the event failed: not taking another", "backupTaskId", t.ID)
+	return true
+}
+
+// restores is the backup the job restores where it names one, "" for
+// "latest" (chosen at admission).
+func (job Job) restores() string {
+	if job.Request.BackupID == LatestBackup {
+		return ""
+	}
+	return job.Request.BackupID
 }
 
 // safetyFound settles res as a duplicate of b, the safety backup another
@@ -421,7 +462,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	// safety backup may have started, and even ended (then no lock holds
 	// this call back), meanwhile. As restore does for RestoreInstance.
 	if s.Now().Sub(lookedAt) >= lookAgainAfter {
-		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since)
+		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since, res.BackupID)
 		switch {
 		case err != nil:
 			failed(res, err, log, "could not check again for an earlier safety backup; not taking one")
@@ -458,7 +499,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		if !maybeTaken && !locked {
 			return false
 		}
-		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since)
+		b, ok, err := s.findSafety(attemptCtx, job, res.Region, since, res.BackupID)
 		switch {
 		case err != nil && maybeTaken:
 			cannotTell(err)
@@ -503,7 +544,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	case stop == errSettled:
 		return
 	case stop != nil:
-		b, ok, ferr := s.findSafety(ctx, job, res.Region, since)
+		b, ok, ferr := s.findSafety(ctx, job, res.Region, since, res.BackupID)
 		switch {
 		case ferr == nil && ok:
 			s.safetyAccepted(job, res, b, log)
@@ -519,7 +560,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	}
 	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
 	// The backup's ID is in the backup list (while it runs, too).
-	found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since)
+	found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since, res.BackupID)
 	if ferr == nil && ok {
 		found.TaskID = a.taskID
 		if found.Restores == "" { // found by its task: not listed yet
@@ -615,10 +656,28 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 		case safetyRunning:
 			return c, waited, nil
 		case safetyReady:
-		default: // restored, failed or expired: the sweep reports it
+		case safetyRestored:
+			// By this intent (its mark): its started message again, the
+			// same id, for the platform's retry of a step that could not
+			// send it.
+			if t, ok := firstRestoreAfter(tasks, b.StartTime); ok && marked(s.Settings.Seal, w.instance(id), t.ID, b.Restores, b.ID) {
+				if r := s.restoreStarted(ctx, fw.Region, id, t, *b, log); r.Undelivered {
+					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the restore's started message could not be sent")
+				}
+			}
+			return c, true, nil
+		default: // failed or expired: the sweep reports it
 			return c, true, nil
 		}
 		in := w.instance(id)
+		if in.ID == "" {
+			// Out of the allow-list since, or gone: no sweep reads it any
+			// more, so this continuation is the last, and Run's refusal
+			// is the intent's one outcome.
+			r := s.continueSafety(ctx, fw.Region, id, *b, true, nil, nil)
+			log.Warn("safetyBackup.notContinued", "detail", "the intent's instance is not allowed or not found any more: not restored", "undoBackupId", b.ID, "status", string(r.Status))
+			return c, true, nil
+		}
 		if !in.Running() {
 			log.Info("safetyBackup.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next step looks again", "undoBackupId", b.ID, "status", in.Status)
 			return c, waited, nil
@@ -626,8 +685,12 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 		seen := &sighting{begin: fw.Since.Truncate(time.Second), tasks: tasks, read: true, at: now}
 		r := s.continueSafety(ctx, fw.Region, id, *b, false, seen, &in)
 		log.Info("safetyBackup.continued", "detail", "the intent's watch continued it", "undoBackupId", b.ID, "status", string(r.Status), "taskId", r.TaskID)
-		// A failure is the sweep's to try again, and to report; an
-		// undelivered started message, the sweep's to send again.
+		if r.Undelivered {
+			// The platform retries this step, which finds the restore
+			// (its mark) and sends its started message again.
+			return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the restore's started message could not be sent")
+		}
+		// A failure is the sweep's to try again, and to report.
 		return c, true, nil
 	}
 	var task *Task

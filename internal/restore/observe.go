@@ -250,7 +250,11 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh
 // since the given time, by its signed remark in the backup list: nothing
 // else proves a backup the function's (a manual backup task that started
 // meanwhile may be anyone's).
-func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time) (SafetyBackup, bool, error) {
+//
+// Only one that restores what the job restores: restores is the backup,
+// "" where not chosen yet ("latest", before admission). Another intent's
+// safety backup is a lock like any other, not this one's.
+func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time, restores string) (SafetyBackup, bool, error) {
 	since = since.Truncate(time.Second)
 	var list []Backup
 	err := s.eachBackup(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute), func(b Backup) bool {
@@ -260,19 +264,19 @@ func (s *Service) findSafety(ctx context.Context, job Job, region string, since 
 	if err != nil {
 		return SafetyBackup{}, false, err
 	}
-	b, ok := s.listedSafety(job.Request.InstanceID, list, since)
+	b, ok := s.listedSafety(job.Request.InstanceID, list, since, restores)
 	return b, ok, nil
 }
 
 // listedSafety is the newest of the listed backups that started since the
 // given time and carries the function's signed remark.
-func (s *Service) listedSafety(instanceID string, list []Backup, since time.Time) (SafetyBackup, bool) {
+func (s *Service) listedSafety(instanceID string, list []Backup, since time.Time, restores string) (SafetyBackup, bool) {
 	since = since.Truncate(time.Second)
 	var best SafetyBackup
 	found := false
 	for _, x := range list {
 		b, ok := parseSafety(s.Settings.Seal, instanceID, x)
-		if ok && !b.StartTime.Before(since) && (!found || b.StartTime.After(best.StartTime)) {
+		if ok && !b.StartTime.Before(since) && (restores == "" || b.Restores == restores) && (!found || b.StartTime.After(best.StartTime)) {
 			best, found = b, true
 		}
 	}

@@ -194,17 +194,22 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
-		switch {
-		case t.Kind == RestoreTask && w.reports(t.EndTime):
+		if t.Kind != RestoreTask {
+			continue
+		}
+		if w.reports(t.StartTime) {
+			// A restore started after its safety backup (by its watch or
+			// a sweep): its started message again (same id), in case the
+			// invocation that started it could not send it; in the
+			// catch-up slots too, where the sweeps of its window were
+			// skipped or failed.
+			if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
+				add(s.restoreStarted(ctx, w.region, in.ID, t, b, log))
+			}
+		}
+		if w.reports(t.EndTime) {
 			if r, ok := s.restoreEnded(ctx, lr, in, t, tasks, safety, w, log); ok {
 				add(r)
-			}
-		case t.Kind == RestoreTask && w.in(t.StartTime):
-			// A restore the sweep started after its safety backup: its
-			// started message again (same id), in case the sweep that
-			// started it could not send it and its retry found the task.
-			if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
-				add(s.restoreStarted(ctx, in.ID, t, b, w, log))
 			}
 		}
 	}
@@ -276,7 +281,15 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // watch hands in its step's reading of the instance and its task list,
 // read a moment ago, which Run then does not read again. Its trigger is
 // "sweep" whoever continues: the started message is the same, with one id.
+//
+// The deadline is judged again on the clock, not on the caller's time: a
+// sweep's timer Time may be a retry's, long past, and the intent may have
+// been reported expired since.
 func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, last bool, seen *sighting, in *Instance) Result {
+	if d := s.Settings.Life.SafetyDeadline; d > 0 && !s.Now().Before(b.doneAt().Add(d)) {
+		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
+			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.doneAt().UTC().Format(time.RFC3339), d)}
+	}
 	b.quiet = !last
 	return s.Run(ctx, Job{
 		Request: Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
@@ -460,8 +473,8 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 
 // restoreStarted sends again the started message of a restore the sweep
 // started after its safety backup: the same id as the first.
-func (s *Service) restoreStarted(ctx context.Context, instanceID string, t Task, b SafetyBackup, w sweepWindow, log *slog.Logger) Result {
-	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: w.region, Status: Accepted,
+func (s *Service) restoreStarted(ctx context.Context, region, instanceID string, t Task, b SafetyBackup, log *slog.Logger) Result {
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: region, Status: Accepted,
 		Reason: fmt.Sprintf("safety backup %s done: restore task %d of %s started", b.ID, t.ID, b.Restores),
 		Life:   startedLife(instanceID, b)}
 	s.emitLife(ctx, &r, log)
@@ -551,9 +564,11 @@ func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []
 	// Judged by the clone's own state only: the newest clone task of the
 	// source may be another clone's, whose failure says nothing of this
 	// one (which may have been reported succeeded already).
-	case c.Status < 0 && w.in(last.EndTime):
-		// Only within the window: later, a clone that ran may have been
-		// released (a drill's, or by hand), which is no failure of it.
+	case c.Status < 0 && (w.in(last.EndTime) || last.Result == 4):
+		// Within the window; later only where its own clone task failed
+		// (the catch-up slots of a window whose sweeps were skipped or
+		// failed): later, a clone that ran may have been released (a
+		// drill's, or by hand), which is no failure of it.
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
 		r.Life.Phase = PhaseFailed
