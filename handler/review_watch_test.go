@@ -412,8 +412,8 @@ func TestLateRetryOfASweepDoesNotRestoreAnIntentReportedExpired(t *testing.T) {
 // Holds: anyone who may invoke the function replays a captured intent's
 // watch (sealed, step 0) after its restore ended, and again with what it
 // restores changed to another backup. The replay finds the intent
-// restored and does nothing (no restore, no message); the altered one is
-// refused by its seal.
+// restored and does nothing (no restore, no new message); the altered one
+// is refused by its seal.
 func TestReplayedOrAlteredIntentWatchRestoresNothing(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
@@ -435,7 +435,7 @@ func TestReplayedOrAlteredIntentWatchRestoresNothing(t *testing.T) {
 	mu.Lock()
 	first := captured[0]
 	mu.Unlock()
-	before := len(e.emu.Messages(e.demo.Queue))
+	before := ids(e.messages())
 	if !strings.Contains(string(first), e.demo.LatestBackupID) {
 		t.Fatalf("the first asynchronous invocation is not the intent's watch: %s", first)
 	}
@@ -446,7 +446,18 @@ func TestReplayedOrAlteredIntentWatchRestoresNothing(t *testing.T) {
 		t.Logf("replay: %v %+v", err, rs)
 	}
 	e.emu.WaitInvocations()
-	if n, m := len(e.emu.RestoreCalls()), len(e.emu.Messages(e.demo.Queue)); n != 1 || m != before {
-		t.Fatalf("after the replays: %d restores, %d messages (was %d): %s", n, m, before, types(e.messages()))
+	// The replay may send the restore's started message again, with its
+	// id (a retry of a step that could not send it does): no new one.
+	if n, m := len(e.emu.RestoreCalls()), ids(e.messages()); n != 1 || !maps.Equal(m, before) {
+		t.Fatalf("after the replays: %d restores, messages %v (were %v): %s", n, m, before, types(e.messages()))
 	}
+}
+
+// ids is the set of the messages' ids.
+func ids(msgs []restore.Event) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range msgs {
+		out[m.ID] = true
+	}
+	return out
 }
