@@ -656,3 +656,34 @@ func TestSweepWhoseEventWaitedLongerThanItsWindowIsSkipped(t *testing.T) {
 		t.Fatal("a sweep 1 to 2 s late, within its window, did not read the region")
 	}
 }
+
+// The budget holds for safety-backed restores too: an alarm that flaps
+// (each firing a new event) with RESTORE_BUDGET at 1/1h restores its
+// instance once. Here the second firing comes once the first's safety
+// backup is done and before anything restored it (no watch runs, no
+// sweep yet), so the budget cannot hold it: it takes a safety backup of
+// its own. The first restore after both backups then supersedes the other
+// intent, which is reported failed, never restored as well.
+func TestFlappingAlarmWithSafetyBackupsRestoresOnceWithinItsBudget(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_BUDGET"] = "1/1h"
+	inst := e.demo.InstanceID
+	first := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-time.Second)))))
+	if first.Status != restore.Accepted || first.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("first firing: %+v %+v", first, first.Error)
+	}
+	time.Sleep(2 * time.Second)
+	second := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now()))))
+	if second.Status != restore.Accepted || second.Phase != restore.PhaseSafetyBackup || second.UndoBackupID == first.UndoBackupID {
+		t.Fatalf("second firing: %+v %+v, want its own safety backup", second, second.Error)
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	e.sweepUntil("failed", 25*time.Second)
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores of %s within RESTORE_BUDGET=1/1h; messages %s", n, inst, types(e.messages()))
+	}
+	if f := lastOf(e.messages(), "failed"); f.Data.Error == nil || errCode(f.Data.Error) != "RestoreSuperseded" {
+		t.Fatalf("the other intent: %+v, want failed RestoreSuperseded", f.Data)
+	}
+}

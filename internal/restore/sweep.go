@@ -249,7 +249,13 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			// it), or first by someone else, whose restore supersedes the
 			// intent: reported once, never restored over.
 			if t, ok := firstRestoreAfter(tasks, b.StartTime); ok && !marked(s.Settings.Seal, in, t.ID, b.Restores, b.ID) && w.reports(t.StartTime.Add(markGrace(w.every))) {
-				add(s.superseded(ctx, region, in.ID, b, t, log))
+				by := "it carries no mark of the function's: someone's restore, or one of the function's whose mark could not be written, see its started message"
+				for _, o := range safety {
+					if o.ID != b.ID && marked(s.Settings.Seal, in, t.ID, o.Restores, o.ID) {
+						by = fmt.Sprintf("the function started it for another intent, after safety backup %s, restoring %s (a flapping alarm's earlier firing, say)", o.ID, o.Restores)
+					}
+				}
+				add(s.superseded(ctx, region, in.ID, b, t, by, log))
 			}
 			continue
 		case safetyReady:
@@ -360,11 +366,11 @@ func firstRestoreAfter(tasks []Task, t time.Time) (Task, bool) {
 
 // superseded reports a safety-backed intent that another's restore t came
 // before: its one outcome, failed; the function does not restore over t.
-func (s *Service) superseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+func (s *Service) superseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, by string, log *slog.Logger) Result {
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, TaskID: t.ID}
 	r.Fail(failure.E(failure.Conflict, failure.Code("RestoreSuperseded"), fmt.Sprintf(
-		"restore task %d of %s started at %s, after this intent's safety backup %s, and the function did not start it (it carries no mark of the function's: someone's restore, or one of the function's whose mark could not be written, see its started message): %s was not restored over it; undo %s puts back the data from before both",
-		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.ID, b.Restores, b.ID)))
+		"restore task %d of %s started at %s, after this intent's safety backup %s, and is not this intent's (%s): %s was not restored over it; undo %s puts back the data from before both",
+		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.ID, by, b.Restores, b.ID)))
 	started := t.StartTime
 	r.Life = &Life{Phase: PhaseFailed, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), StartedAt: &started,
 		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/superseded", instanceID, b.ID))}
