@@ -34,11 +34,12 @@ import (
 const maxChunk = 20
 
 // chunkSize spreads n members over whole rounds of the containers that
-// restore them (RESTORE_CONCURRENCY less the one the watch holds), so
-// that the last round is as full as the first: a last round of two
-// chunks would leave two containers restoring while the rest wait.
+// restore them (RESTORE_CONCURRENCY: the watch first looks once they can
+// be done, restore.FleetWatchFirst), so that the last round is as full as
+// the first: a last round of two chunks would leave two containers
+// restoring while the rest wait.
 func chunkSize(n, containers int) int {
-	c := max(containers-1, 1)
+	c := max(containers, 1)
 	rounds := (n + c*maxChunk - 1) / (c * maxChunk)
 	chunks := max(c*rounds, 1)
 	return max((n+chunks-1)/chunks, 1)
@@ -153,6 +154,10 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f res
 			"a fleet hands its members to the function's own asynchronous invocations, sealed with RESTORE_SIGNING_KEY, which is not set"))
 		return r
 	}
+	// Until the fleet is admitted and handed out none of its members has
+	// started: its reads and its Invoke calls take the whole limit, not
+	// one container's share (cloud.Alone).
+	ctx = cloud.Alone(ctx)
 	res := svc.Fleet(ctx, f)
 	if res.Status != restore.Accepted && res.Status != restore.Duplicate {
 		return res

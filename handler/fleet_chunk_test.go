@@ -7,8 +7,8 @@ import "testing"
 // most containers idle.
 func TestChunkSizeFillsWholeRounds(t *testing.T) {
 	for _, c := range []struct{ n, containers, want, chunks int }{
-		{1000, 16, 17, 59}, // 15 restoring containers, 4 rounds: 60 chunks of at most 17
-		{100, 8, 15, 7},    // 7 containers, 1 round
+		{1000, 16, 16, 63}, // 16 containers, 4 rounds: 64 chunks of at most 16
+		{100, 8, 13, 8},    // 8 containers, 1 round
 		{23, 1, 12, 2},     // one container: its own chunks one after another
 		{5, 16, 1, 5},
 		{0, 16, 1, 0},

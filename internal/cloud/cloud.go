@@ -39,6 +39,7 @@ type Clients struct {
 
 	mu         sync.Mutex
 	pacers     map[string]*pacer // by action
+	alone      map[string]*pacer // by action, for calls marked Alone
 	perSec     rate.Limit        // Options.RequestsPerSecond; 0: the documented limits, shared
 	containers int               // see ShareLimits
 	started    time.Time         // the first pacer's start, and
@@ -88,6 +89,7 @@ func New(opts Options) *Clients {
 		timeout:    opts.RequestTimeout,
 		now:        opts.Now,
 		pacers:     map[string]*pacer{},
+		alone:      map[string]*pacer{},
 		perSec:     rate.Limit(opts.RequestsPerSecond),
 		containers: 1,
 		roles:      ttl.New[string, config.Credentials](0),

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -267,6 +268,38 @@ func (c *Clients) pacer(action string) *pacer {
 		limit, burst := c.shareOf(action)
 		p = newPacer(limit, burst, c.started, c.phase, c.perSec == 0 && c.containers > 1)
 		c.pacers[action] = p
+	}
+	return p
+}
+
+// aloneKey marks a context whose calls are paced as if this container ran
+// alone (Alone).
+type aloneKey struct{}
+
+// Alone marks ctx: its calls are paced at the whole of each action's limit
+// (what one container alone may take), not at this container's share of
+// it. For a fleet request's admission and hand-out, the few calls its
+// members wait for: until they are made no member has started, so the
+// containers whose shares make up the limit are idle for it; paced at one
+// share, a thousand members would wait about nine seconds for a dozen
+// reads. Work of other requests running meanwhile may meet
+// RequestLimitExceeded for those few calls, and slows down as it is
+// answered (observe).
+func Alone(ctx context.Context) context.Context { return context.WithValue(ctx, aloneKey{}, true) }
+
+// pacerFor is the pacer of one call: the container's share, or the
+// whole limit for a call marked Alone.
+func (c *Clients) pacerFor(ctx context.Context, action string) *pacer {
+	if alone, _ := ctx.Value(aloneKey{}).(bool); !alone || c.perSec > 0 {
+		return c.pacer(action)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.alone[action]
+	if !ok {
+		limit, burst := share(documentedLimit(action), 1)
+		p = newPacer(limit, burst, time.Now(), 0, false)
+		c.alone[action] = p
 	}
 	return p
 }

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -104,6 +105,25 @@ func TestShareLimitsRepacesEveryAction(t *testing.T) {
 	fixed.ShareLimits(16)
 	if l := fixed.pacer("RestoreInstance").lim.Limit(); l != 1000 {
 		t.Errorf("Options.RequestsPerSecond under ShareLimits(16): %v, want 1000", l)
+	}
+}
+
+// A call marked Alone (a fleet request's admission and hand-out) is paced
+// at the whole limit, by a pacer of its own: it neither waits for nor
+// spends the container's share, which the other calls keep.
+func TestCallsMarkedAloneTakeTheWholeLimit(t *testing.T) {
+	c := New(Options{})
+	c.ShareLimits(16)
+	ctx := context.Background()
+	shared, alone := c.pacerFor(ctx, "DescribeInstanceBackups"), c.pacerFor(Alone(ctx), "DescribeInstanceBackups")
+	if want, _ := share(20, 16); shared.lim.Limit() != want {
+		t.Errorf("unmarked: %v, want the share %v", shared.lim.Limit(), want)
+	}
+	if alone == shared || alone.lim.Limit() != 20 {
+		t.Errorf("marked Alone: %v (its own pacer: %v), want the whole 20 a second", alone.lim.Limit(), alone != shared)
+	}
+	if l := c.pacerFor(Alone(ctx), "Invoke").lim.Limit(); l != InvokeRequestsPerSecond {
+		t.Errorf("Invoke marked Alone: %v, want SCF's %d", l, InvokeRequestsPerSecond)
 	}
 }
 

@@ -31,7 +31,7 @@ func (s *Session) redis(region string) *common.Client {
 // call waits for the action's pace (pace.go), sends, and lets the pace
 // learn from the answer.
 func (s *Session) call(ctx context.Context, c *common.Client, action string, req tchttp.Request, resp tchttp.Response) error {
-	p := s.clients.pacer(action)
+	p := s.clients.pacerFor(ctx, action)
 	if err := p.lim.Wait(ctx); err != nil {
 		return failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), action+": no time left to wait for the rate limit", err)
 	}
