@@ -114,3 +114,74 @@ func TestErasedMarkNeverGivesTheIntentASecondOutcome(t *testing.T) {
 		t.Fatalf("restore task %d of the intent (undo %s): outcomes %v, want one; messages %s", call.TaskID, r.UndoBackupID, got, types(e.messages()))
 	}
 }
+
+// continueSafety judges the deadline on the clock, once, before Run; the
+// restore's attempts then wait out a lock (RESTORE_LOCK_RETRY, 20 s by
+// default) without judging it again. A continuation that starts within
+// the deadline and meets a locked instance (someone's backup, a
+// parameter change) is still waiting when the deadline passes; the next
+// sweep (another invocation: the platform runs timer events in parallel)
+// finds no restore after the safety backup and reports the intent
+// expired, "it is not started late; nothing was restored"; then the lock
+// lifts and the continuation restores. The intent ends expired and
+// succeeded, restored after it was reported never to be.
+func TestContinuationWaitingOutALockPastTheDeadlineIsNotRestoredAfterItsExpiry(t *testing.T) {
+	t.Skip("review: a continuation that waits out a lock past RESTORE_SAFETY_DEADLINE restores after the sweep reported the intent expired")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	e.vars["RESTORE_LOCK_RETRY"] = "20s"
+	locked := make([]cloudemu.Fault, 10)
+	for i := range locked {
+		locked[i] = cloudemu.Fault{Code: "ResourceUnavailable.InstanceLockedError", Delay: 500 * time.Millisecond}
+	}
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: locked})
+	accepted := time.Now()
+	timerRestore(t, e)
+	// The safety backup is done about 1 s after; a sweep a second later
+	// continues it, within the deadline, and meets the lock for 5 s.
+	time.Sleep(time.Until(accepted.Add(2200 * time.Millisecond)))
+	continued := make(chan error, 1)
+	go func() {
+		_, err := invokeWith(e, freshHandler(e), timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+		continued <- err
+	}()
+	// The sweeps after the deadline, while that one waits.
+	time.Sleep(time.Until(accepted.Add(4600 * time.Millisecond)))
+	e.sweepFor(2 * time.Second)
+	<-continued
+	e.sweepFor(4 * time.Second)
+	if len(queuedOfType(e, "expired")) > 0 && len(e.emu.RestoreCalls()) > 0 {
+		t.Fatalf("reported expired (\"never started late\") and restored (%+v): messages %s", e.emu.RestoreCalls(), types(e.messages()))
+	}
+}
+
+// A flapping alarm (548d618): the first firing's safety backup A is done,
+// the second firing takes its own, B, then A's restore runs and is marked
+// A's. B is superseded, rightly. But the restore's own messages judge it
+// by undoOf, which takes the newest safety backup before it (B) and then
+// finds no mark of B: the restore that did happen is reported succeeded
+// with no backupId and no undo (A's, which its mark proves), and its
+// started message is never sent again by a sweep (a started message its
+// continuation could not send is lost where no watch runs).
+func TestFlappingAlarmsRestoreIsReportedAsItsIntents(t *testing.T) {
+	t.Skip("review: with two safety backups before one restore, undoOf takes the newer (unmarked) one: the restore's succeeded message loses its marked intent's backupId and undo")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_BUDGET"] = "1/1h"
+	inst := e.demo.InstanceID
+	first := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-time.Second)))))
+	time.Sleep(2 * time.Second)
+	second := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now()))))
+	if first.UndoBackupID == "" || second.UndoBackupID == "" || second.UndoBackupID == first.UndoBackupID {
+		t.Fatalf("firings: %+v / %+v", first, second)
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	e.sweepUntil("failed", 25*time.Second)
+	ok, f := lastOf(e.messages(), "succeeded"), lastOf(e.messages(), "failed")
+	want := map[string]string{first.UndoBackupID: second.UndoBackupID, second.UndoBackupID: first.UndoBackupID}
+	if ok.Data.BackupID != first.BackupID || ok.Data.UndoBackupID == "" || want[ok.Data.UndoBackupID] != f.Data.UndoBackupID {
+		t.Fatalf("the one restore (task %d) succeeded with backup %q undo %q; the superseded intent's undo %q; safety backups %s (first) and %s (second)",
+			ok.Data.TaskID, ok.Data.BackupID, ok.Data.UndoBackupID, f.Data.UndoBackupID, first.UndoBackupID, second.UndoBackupID)
+	}
+}
