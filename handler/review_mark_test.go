@@ -185,3 +185,40 @@ func TestFlappingAlarmsRestoreIsReportedAsItsIntents(t *testing.T) {
 			ok.Data.TaskID, ok.Data.BackupID, ok.Data.UndoBackupID, f.Data.UndoBackupID, first.UndoBackupID, second.UndoBackupID)
 	}
 }
+
+// failedEarlier (974c9d9) refuses any safety-backed event for which a
+// manual backup task that started since the event's time failed: "it
+// may be this event's safety backup". It runs on every delivery, the
+// first included, and takes anyone's task. An alarm fires (firstOccurTime
+// is when the condition began, a few minutes before the callback comes);
+// meanwhile the on-call engineer tries a backup from the console, which
+// fails (the disk the alarm is about is full). The alarm's first delivery
+// is refused, SafetyBackupFailed, "nothing was restored ... send a new
+// request": an alarm cannot send one, and the engineer's backup, listed
+// with the engineer's remark, is provably not the function's (the
+// principle of TestAManualBackupListedAsSomeoneElsesIsNeverTakenForThis
+// EventsSafetyBackup). Its message id is derived from the engineer's
+// task, so a second alarm refused for the same reason sends the same id,
+// and consumers drop its one outcome as a copy.
+func TestSomeonesFailedManualBackupDoesNotRefuseAnAlarmsFirstDelivery(t *testing.T) {
+	t.Skip("review: failedEarlier refuses an alarm's first delivery because someone else's manual backup failed since its firstOccurTime")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	fired := time.Now().Add(-3 * time.Second)
+	time.Sleep(time.Second)
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	e.someonesManualBackup(inst, "by hand before the fix (on-call)")
+	time.Sleep(2 * time.Second) // it fails
+	ans, err := e.invoke(alarmVia(t, "direct", flapFiring(t, inst, fired)))
+	var r restore.Result
+	if err != nil {
+		r = onlyResult(t, resultsFromError(t, err))
+	} else {
+		rs, _ := decodeAnswer(t, ans)
+		r = onlyResult(t, rs)
+	}
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("the alarm's first delivery after someone's manual backup failed: %s %+v (messages %s)", r.Status, r.Error, types(e.messages()))
+	}
+}
