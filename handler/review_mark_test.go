@@ -10,6 +10,7 @@ package handler_test
 // removes the skip.
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -260,5 +261,54 @@ func TestSeventhRestoreOfAnInstanceNeverSupersedesTheFirst(t *testing.T) {
 	e.sweepFor(time.Until(first.Add(80 * time.Second)))
 	if got := outcomesOfTask(e, firstTask); len(got) != 1 {
 		t.Fatalf("the first intent's restore task %d: outcomes %v, want one", firstTask, got)
+	}
+}
+
+// A timer's fleet with safety backups (the default for timers): a
+// member's safety backup is done, and before its watch continues it (the
+// platform holds the watch's invocation; here it never runs) someone
+// restores that member from the console, another backup. The sweep
+// reports the member's intent failed, RestoreSuperseded: its backup was
+// not restored. But the fleet's own watch (judgeFleet) takes any restore
+// task since the fleet began for the member's, mark or none, and
+// completes the fleet with that member "done", naming someone's task: the
+// fleet's one outcome contradicts its member's, and reports someone
+// else's restore as the fleet's.
+func TestFleetMemberSupersededBySomeonesRestoreIsNotCountedDone(t *testing.T) {
+	t.Skip("review: judgeFleet counts someone's unmarked restore of a safety-backed member as the member's: the fleet completes with it done while the member is reported failed RestoreSuperseded")
+	t.Parallel()
+	e := newFleetEnv(t, 1)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second})
+	id := e.ids[0]
+	other := "7" + strings.Repeat("0", 23)
+	old := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	e.emu.AddBackup(id, cloudemu.Backup{ID: other, StartTime: old, EndTime: old.Add(time.Minute), Status: 2, BackupType: "1", Size: 1 << 20})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		if strings.Contains(string(event), `"safetyTask"`) {
+			return nil // the intent's watch: held by the platform, never run here
+		}
+		_, err := invokeWith(e.env, freshHandler(e.env), event)
+		return err
+	})
+	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*"}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(e.emu.ManualBackups()) == 1 }) {
+		t.Fatal("no safety backup of the member within 10 s")
+	}
+	time.Sleep(1500 * time.Millisecond) // it is done
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, id, other, ""); err != nil {
+		t.Fatalf("someone's restore of %s: %v", other, err)
+	}
+	if !waitFor(25*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 }) {
+		t.Fatalf("the fleet did not complete within 25 s: restores %+v", e.emu.RestoreCalls())
+	}
+	e.env.sweepUntil("failed", 20*time.Second)
+	f := lastOf(e.messages(), "failed")
+	c := e.fleetMessages()["fleet.completed"][0]
+	if errCode(f.Data.Error) == "RestoreSuperseded" && fmt.Sprint(c["counts"].(map[string]any)["done"]) != "0" {
+		t.Fatalf("the member's intent was reported failed RestoreSuperseded (restore task %d is someone's), the fleet completed %v", f.Data.TaskID, c)
 	}
 }
