@@ -346,3 +346,31 @@ func TestIntentRefusedOutsideTheAllowListIsNotRestoredOnceItIsBack(t *testing.T)
 			errCode(lastOf(e.messages(), "failed").Data.Error), n, types(e.messages()))
 	}
 }
+
+// The accepted answer of a safety-backed intent names its safety backup's
+// task (safetyBackupTaskId), the one task the requester has until the
+// restore starts; the status GET answers for it (taskId). Asked by that
+// task, judgeState finds the safety backup and stateIn judges it with
+// "no restore after it" (judgeSafety(*undo, false, ...)), whatever the
+// task list and the mark say: once the deadline has passed, the intent,
+// restored and reported succeeded, is answered "expired" (before it,
+// "safety-backup" for ever). The mark proves the restore after it this
+// intent's: the status should follow it.
+func TestStatusAskedByTheSafetyBackupsTaskFollowsItsMarkedRestore(t *testing.T) {
+	t.Skip("review: the status GET asked by an intent's safety backup task answers expired for an intent restored and reported succeeded")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	r := timerRestore(t, e)
+	if r.SafetyBackupTaskID == 0 {
+		t.Fatalf("accepted without its safety backup's task: %+v", r)
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	ok := lastOf(e.messages(), "succeeded")
+	time.Sleep(3 * time.Second) // past the deadline after the safety backup
+	code, st := e.statusGet(map[string]string{"taskId": fmt.Sprint(r.SafetyBackupTaskID)})
+	if code != 200 || st["phase"] != "succeeded" {
+		t.Fatalf("status of the intent by its safety backup's task %d: %d %v; its restore %d was reported succeeded", r.SafetyBackupTaskID, code, st, ok.Data.TaskID)
+	}
+}
