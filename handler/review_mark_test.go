@@ -374,3 +374,29 @@ func TestStatusAskedByTheSafetyBackupsTaskFollowsItsMarkedRestore(t *testing.T) 
 		t.Fatalf("status of the intent by its safety backup's task %d: %d %v; its restore %d was reported succeeded", r.SafetyBackupTaskID, code, st, ok.Data.TaskID)
 	}
 }
+
+// withMark keeps whatever fields the tag held before (up to six), its
+// own or not, of any length. Someone with tag rights (no Redis rights at
+// all) sets the redis-restore tag to one long value: every mark the
+// function writes from then on is longer than a tag value may be (255),
+// TagResources refuses it, and every safety-backed restore of that
+// instance is then reported both succeeded and failed RestoreSuperseded,
+// until someone notices and clears the tag. Fields that are not marks
+// of this function's key (or not well formed) need not be kept.
+func TestForeignFieldsInTheMarkNeverStopTheFunctionMarking(t *testing.T) {
+	t.Skip("review: a long foreign value in the redis-restore tag makes every later mark too long for TagResources: each safety-backed restore then gets two outcomes")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) {
+		in.Tags = map[string]string{restore.MarkKey: strings.Repeat("x", 240)}
+	})
+	timerRestore(t, e)
+	if !waitFor(15*time.Second, func() bool { return len(e.emu.RestoreCalls()) == 1 }) {
+		t.Fatalf("the watch did not restore within 15 s: messages %s", types(e.messages()))
+	}
+	call := e.emu.RestoreCalls()[0]
+	if !waitFor(3*time.Second, func() bool { return strings.HasPrefix(markOf(e, e.demo.InstanceID), fmt.Sprint(call.TaskID)+".") }) {
+		t.Fatalf("restore task %d not marked: the tag is still %.40q...", call.TaskID, markOf(e, e.demo.InstanceID))
+	}
+}
