@@ -400,3 +400,28 @@ func TestForeignFieldsInTheMarkNeverStopTheFunctionMarking(t *testing.T) {
 		t.Fatalf("restore task %d not marked: the tag is still %.40q...", call.TaskID, markOf(e, e.demo.InstanceID))
 	}
 }
+
+// Holds: TagResources' answer is lost after it tagged (the connection
+// reset), then it fails once (InternalError). The mark is retried with
+// the same value: the restore is marked, reported succeeded once with its
+// backup and undo, and never superseded.
+func TestMarkWhoseAnswerIsLostIsWrittenOnce(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.emu.SetFaults("TagResources", cloudemu.Faults{Sequence: []cloudemu.Fault{{AfterCommit: true}, {Code: "InternalError"}}})
+	r := timerRestore(t, e)
+	e.sweepUntil("succeeded", 20*time.Second)
+	call := e.emu.RestoreCalls()[0]
+	e.sweepFor(14 * time.Second) // past markGrace and its window
+	if n := e.emu.Calls("TagResources"); n != 3 {
+		t.Fatalf("%d TagResources calls, want 3 (a lost answer, a failure, the mark)", n)
+	}
+	if m := strings.Fields(markOf(e, e.demo.InstanceID)); len(m) != 1 || !strings.HasPrefix(m[0], fmt.Sprint(call.TaskID)+".") {
+		t.Fatalf("mark %v after restore task %d", m, call.TaskID)
+	}
+	ok := lastOf(e.messages(), "succeeded")
+	if got := outcomesOfTask(e, call.TaskID); len(got) != 1 || ok.Data.BackupID != e.demo.LatestBackupID || ok.Data.UndoBackupID != r.UndoBackupID {
+		t.Fatalf("outcomes %v, succeeded %+v", got, ok.Data)
+	}
+}
