@@ -425,3 +425,48 @@ func TestMarkWhoseAnswerIsLostIsWrittenOnce(t *testing.T) {
 		t.Fatalf("outcomes %v, succeeded %+v", got, ok.Data)
 	}
 }
+
+// The continuation's RestoreInstance answers late with an error that may
+// mean it started (InternalError after a wait: a hostile cloud's slow
+// answer, or a lost one after the client's timeout); it did not start.
+// Meanwhile someone restores the instance from the console, another
+// backup. settled looks for a restore task since the safety backup,
+// finds someone's, takes it for its own ("started despite the unclear
+// answer") and marks it the intent's: the mark, the proof that stops
+// TestSomeoneElsesRestoreIsNeverReportedAsTheIntents, is now written on
+// someone's restore, and the sweep reports it succeeded with the intent's
+// backup and undo: a restore of another backup reported as the intent's,
+// and the intent never superseded. A task found after an unclear answer
+// is not proven the function's (the task list names no backup); marking
+// it turns a guess into proof.
+func TestSomeonesRestoreFoundAfterAnUnclearAnswerIsNeverMarkedTheIntents(t *testing.T) {
+	t.Skip("review: after an unclear RestoreInstance answer, settled takes someone's restore that started meanwhile for the intent's and marks it so: reported succeeded with the intent's backup and undo")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst, asked, other := e.demo.InstanceID, e.demo.LatestBackupID, backupBeforeTheAlarms
+	r := timerRestore(t, e)
+	time.Sleep(2 * time.Second) // the safety backup is done; no sweep yet
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Code: "InternalError", Delay: 2 * time.Second}}})
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		_, _ = invokeWith(e, freshHandler(e), timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+	}()
+	if !waitFor(5*time.Second, func() bool { return e.emu.Calls("RestoreInstance") == 1 }) {
+		t.Fatal("the sweep did not continue the intent within 5 s")
+	}
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, other, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore of %s: %v", other, err)
+	}
+	<-swept
+	e.sweepUntil("succeeded", 20*time.Second)
+	e.sweepFor(12 * time.Second)
+	var ours []string
+	for _, c := range e.emu.RestoreCalls() {
+		ours = append(ours, c.BackupID)
+	}
+	if ok := lastOf(e.messages(), "succeeded"); ok.Data.BackupID == asked && !slicesContains(ours, asked) {
+		t.Fatalf("restore.succeeded of %s (undo %s, the intent's %s), but the only restores were of %v: someone's restore reported as the intent's; mark %q; messages %s",
+			asked, ok.Data.UndoBackupID, r.UndoBackupID, ours, markOf(e, inst), types(e.messages()))
+	}
+}
