@@ -514,3 +514,33 @@ func TestAnotherIntentsFailedSafetyBackupNeverTakesThisIntentsOutcome(t *testing
 		t.Fatalf("the alarm, refused for the timer's failed safety backup: %s %+v", r.Status, r.Error)
 	}
 }
+
+// Holds: erasing the mark never makes the function restore twice. The
+// function restores and marks; someone overwrites the tag; the timer's
+// event is delivered again (another container) and the sweep runs on:
+// the redelivery finds its signed safety backup (a duplicate), the sweep
+// finds a restore after it (whoever's), and nothing restores again.
+func TestErasedMarkNeverRestoresTwice(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	at := time.Now()
+	timer := timerEvent(t, at, fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))
+	if r := onlyResult(t, e.results(timer)); r.Status != restore.Accepted {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return strings.Contains(markOf(e, e.demo.InstanceID), ".") }) {
+		t.Fatalf("not restored and marked within 15 s: messages %s", types(e.messages()))
+	}
+	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) { delete(in.Tags, restore.MarkKey) })
+	ans, err := invokeWith(e, freshHandler(e), timer)
+	if err != nil {
+		t.Logf("redelivery: %v", err)
+	}
+	rs, _ := decodeAnswer(t, ans)
+	again := onlyResult(t, rs)
+	e.sweepFor(6 * time.Second)
+	if n, m := len(e.emu.RestoreCalls()), len(e.emu.ManualBackups()); n != 1 || m != 1 {
+		t.Fatalf("%d restores and %d safety backups once the mark was erased (redelivery: %s %s)", n, m, again.Status, again.Reason)
+	}
+}
