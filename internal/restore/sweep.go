@@ -245,18 +245,9 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			}
 			continue
 		case safetyRestored:
-			// Restored: by the function (the restore's own end reports
-			// it), or first by someone else, whose restore supersedes the
-			// intent: reported once, never restored over.
-			if t, ok := firstRestoreAfter(tasks, b.StartTime); ok && !marked(s.Settings.Seal, in, t.ID, b.Restores, b.ID) && w.reports(t.StartTime.Add(markGrace(w.every))) {
-				by := "it carries no mark of the function's: someone's restore, or one of the function's whose mark could not be written, see its started message"
-				for _, o := range safety {
-					if o.ID != b.ID && marked(s.Settings.Seal, in, t.ID, o.Restores, o.ID) {
-						by = fmt.Sprintf("the function started it for another intent, after safety backup %s, restoring %s (a flapping alarm's earlier firing, say)", o.ID, o.Restores)
-					}
-				}
-				add(s.superseded(ctx, region, in.ID, b, t, by, log))
-			}
+			// Restored: the first restore's end is the intent's outcome
+			// (restoreEnded), with the intent's backup and undo only where
+			// the function's mark proves it the intent's.
 			continue
 		case safetyReady:
 		default: // running (its failure is the task's to report), failed
@@ -347,11 +338,6 @@ func safetyFailedAt(b SafetyBackup, tasks []Task) (time.Time, Task) {
 	return b.StartTime, Task{}
 }
 
-// markGrace is how long after a restore task starts its mark may take to
-// be written (provenance.go, retried like any call): a restore younger
-// than that is not judged unmarked yet. Ten periods, at most 30 s.
-func markGrace(every time.Duration) time.Duration { return min(30*time.Second, 10*every) }
-
 // firstRestoreAfter is the first restore task that started at or after t.
 func firstRestoreAfter(tasks []Task, t time.Time) (Task, bool) {
 	var first Task
@@ -362,21 +348,6 @@ func firstRestoreAfter(tasks []Task, t time.Time) (Task, bool) {
 		}
 	}
 	return first, found
-}
-
-// superseded reports a safety-backed intent that another's restore t came
-// before: its one outcome, failed; the function does not restore over t.
-func (s *Service) superseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, by string, log *slog.Logger) Result {
-	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, TaskID: t.ID}
-	r.Fail(failure.E(failure.Conflict, failure.Code("RestoreSuperseded"), fmt.Sprintf(
-		"restore task %d of %s started at %s, after this intent's safety backup %s, and is not this intent's (%s): %s was not restored over it; undo %s puts back the data from before both",
-		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.ID, by, b.Restores, b.ID)))
-	started := t.StartTime
-	r.Life = &Life{Phase: PhaseFailed, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), StartedAt: &started,
-		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/superseded", instanceID, b.ID))}
-	log.Warn("sweep.superseded", "detail", "another restore came before the intent's, which is not restored over it", "taskId", t.ID, "undoBackupId", b.ID)
-	s.emitLife(ctx, &r, log)
-	return r
 }
 
 // runningBackupTask reports whether a manual backup task that started
@@ -400,10 +371,18 @@ func runningBackupTask(b SafetyBackup, tasks []Task) bool {
 // report another backup's data as the intent's, with an undo point
 // taken for another restore.
 func undoOf(seal *Seal, in Instance, t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
+	b, ok := safetyBefore(t, tasks, safety, func(b SafetyBackup) bool { return marked(seal, in, t.ID, b.Restores, b.ID) })
+	return b, ok
+}
+
+// safetyBefore is the newest done safety backup that started before
+// restore task t, with no other restore task between the two, of those
+// that want says yes to.
+func safetyBefore(t Task, tasks []Task, safety []SafetyBackup, want func(SafetyBackup) bool) (SafetyBackup, bool) {
 	var best SafetyBackup
 	found := false
 	for _, b := range safety {
-		if b.Done() && !b.StartTime.After(t.StartTime) && (!found || b.StartTime.After(best.StartTime)) {
+		if b.Done() && !b.StartTime.After(t.StartTime) && want(b) && (!found || b.StartTime.After(best.StartTime)) {
 			best, found = b, true
 		}
 	}
@@ -415,7 +394,7 @@ func undoOf(seal *Seal, in Instance, t Task, tasks []Task, safety []SafetyBackup
 			return SafetyBackup{}, false
 		}
 	}
-	return best, marked(seal, in, t.ID, best.Restores, best.ID)
+	return best, true
 }
 
 // restoreEnded reports a restore task that ended within the window:
@@ -439,8 +418,15 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 	life := ran(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
+	unproven := ""
 	if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
 		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
+	} else if b, ok := safetyBefore(t, tasks, safety, func(SafetyBackup) bool { return true }); ok {
+		// After a safety backup, but not marked the function's restore
+		// of it (someone's restore in the console, or one whose mark was
+		// not written or is gone): which backup it restored is not known,
+		// and it is not claimed.
+		unproven = fmt.Sprintf("; it started after safety backup %s (taken to restore %s), but nothing the function sealed proves it that restore: its backup is not known, and its undo, if it was that restore, is %s", b.ID, b.Restores, UndoRequest(in.ID, b.ID))
 	}
 	outcome := "failed"
 	switch {
@@ -465,7 +451,7 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 	}
 	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
 	life.eventID = uuid.FromName(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
-	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339))
+	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339)) + unproven
 	if outcome == "succeeded" && w.in(ended) {
 		life.Verification = s.verifyRestored(ctx, in, region, r.BackupID, ended, log)
 	}
