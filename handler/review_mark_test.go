@@ -355,7 +355,6 @@ func TestStatusAskedByTheSafetyBackupsTaskFollowsItsMarkedRestore(t *testing.T) 
 // until someone notices and clears the tag. Fields that are not marks
 // of this function's key (or not well formed) need not be kept.
 func TestForeignFieldsInTheMarkNeverStopTheFunctionMarking(t *testing.T) {
-	t.Skip("review: a long foreign value in the redis-restore tag makes every later mark too long for TagResources: each safety-backed restore then gets two outcomes")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
@@ -411,7 +410,6 @@ func TestMarkWhoseAnswerIsLostIsWrittenOnce(t *testing.T) {
 // is not proven the function's (the task list names no backup); marking
 // it turns a guess into proof.
 func TestSomeonesRestoreFoundAfterAnUnclearAnswerIsNeverMarkedTheIntents(t *testing.T) {
-	t.Skip("review: after an unclear RestoreInstance answer, settled takes someone's restore that started meanwhile for the intent's and marks it so: reported succeeded with the intent's backup and undo")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst, asked, other := e.demo.InstanceID, e.demo.LatestBackupID, backupBeforeTheAlarms

@@ -61,15 +61,38 @@ func markEntry(seal *Seal, instanceID string, taskID int64, backupID, undoID str
 	return t + "." + seal.Hex(markHex, "restoretask", instanceID, t, backupID, undoID)
 }
 
-// withMark is the mark's new value with the entry first.
+// withMark is the mark's new value with the entry first. Only entries of
+// the function's form are kept (anyone with tag rights can write the
+// tag: a long foreign value would make every later mark too long for a
+// tag, 255 characters).
 func withMark(old, entry string) string {
 	out := []string{entry}
 	for _, e := range strings.Fields(old) {
-		if len(out) < markKeep && e != entry {
+		if len(out) < markKeep && e != entry && markForm(e) {
 			out = append(out, e)
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// markForm reports whether e reads like an entry: task ID, ".", markHex
+// hex digits.
+func markForm(e string) bool {
+	id, mac, ok := strings.Cut(e, ".")
+	if !ok || len(id) == 0 || len(id) > 19 || len(mac) != markHex {
+		return false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	for _, r := range mac {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // marked reports whether the instance's mark proves restore task t the
@@ -77,7 +100,7 @@ func withMark(old, entry string) string {
 func marked(seal *Seal, in Instance, taskID int64, backupID, undoID string) bool {
 	t := fmt.Sprint(taskID)
 	for _, e := range strings.Fields(in.Tags[MarkKey]) {
-		if id, mac, ok := strings.Cut(e, "."); ok && id == t && seal.VerifyHex(mac, "restoretask", in.ID, t, backupID, undoID) {
+		if id, mac, ok := strings.Cut(e, "."); ok && id == t && len(mac) == markHex && seal.VerifyHex(mac, "restoretask", in.ID, t, backupID, undoID) {
 			return true
 		}
 	}

@@ -388,6 +388,17 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	// And again as the call is sent, where the client ran its rate
 	// limiter's wait after this (internal/cloud runs the check).
 	sendCtx := withSendCheck(attemptCtx, func() error {
+		if job.Undo != nil && s.pastDeadline(*job.Undo) {
+			// A continuation that waited (a lock, the limit) past its
+			// deadline is never started late: the sweep reports it
+			// expired, its one outcome.
+			res.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
+				"safety backup %s was done at %s, more than %s ago: the restore is never started late", job.Undo.ID, job.Undo.doneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)))
+			if res.Life != nil {
+				res.Life.quiet = true
+			}
+			return errSettled
+		}
 		if s.Now().Sub(lastLook()) < lookAgainAfter {
 			return nil
 		}
@@ -520,7 +531,8 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 	if unclear != nil && !locked {
 		res.Status = Accepted
 		log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.ID)
-		s.mark(ctx, job, res, log)
+		// Not marked: the task list names no backup, and a task found
+		// after an unclear answer may be someone's that started meanwhile.
 		return true
 	}
 	res.Status = Duplicate

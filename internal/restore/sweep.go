@@ -283,9 +283,9 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // sweep's timer Time may be a retry's, long past, and the intent may have
 // been reported expired since.
 func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, last bool, seen *sighting, in *Instance) Result {
-	if d := s.Settings.Life.SafetyDeadline; d > 0 && !s.Now().Before(b.doneAt().Add(d)) {
+	if s.pastDeadline(b) {
 		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
-			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.doneAt().UTC().Format(time.RFC3339), d)}
+			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.doneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)}
 	}
 	b.quiet = !last
 	return s.Run(ctx, Job{
@@ -293,6 +293,13 @@ func (s *Service) continueSafety(ctx context.Context, region, instanceID string,
 		Trigger: "sweep", Since: b.StartTime, Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
 		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.doneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
 	})
+}
+
+// pastDeadline reports whether, on the clock, a restore after b would
+// start later than RESTORE_SAFETY_DEADLINE allows.
+func (s *Service) pastDeadline(b SafetyBackup) bool {
+	d := s.Settings.Life.SafetyDeadline
+	return d > 0 && !s.Now().Before(b.doneAt().Add(d))
 }
 
 // restoreAfter reports whether a restore task started at or after t.
