@@ -171,7 +171,6 @@ func TestContinuationWaitingOutALockPastTheDeadlineIsNotRestoredAfterItsExpiry(t
 // task, so a second alarm refused for the same reason sends the same id,
 // and consumers drop its one outcome as a copy.
 func TestSomeonesFailedManualBackupDoesNotRefuseAnAlarmsFirstDelivery(t *testing.T) {
-	t.Skip("review: failedEarlier refuses an alarm's first delivery because someone else's manual backup failed since its firstOccurTime")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
@@ -328,7 +327,6 @@ func TestIntentRefusedOutsideTheAllowListIsNotRestoredOnceItIsBack(t *testing.T)
 // "safety-backup" for ever). The mark proves the restore after it this
 // intent's: the status should follow it.
 func TestStatusAskedByTheSafetyBackupsTaskFollowsItsMarkedRestore(t *testing.T) {
-	t.Skip("review: the status GET asked by an intent's safety backup task answers expired for an intent restored and reported succeeded")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)

@@ -118,6 +118,14 @@ func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal
 				}
 			}
 		}
+		// The safety backup's intent is at the stage of its restore,
+		// where the function's mark proves one its.
+		for i, t := range tasks {
+			if undo != nil && t.Kind == RestoreTask && !t.StartTime.Before(undo.StartTime.Truncate(time.Second)) &&
+				marked(seal, w.instance(instanceID), t.ID, undo.Restores, undo.ID) {
+				restoreTask = &tasks[i]
+			}
+		}
 	case asked == nil && newestSafety(safety) != nil && (restoreTask == nil || newestSafety(safety).StartTime.After(restoreTask.StartTime)):
 		// The newest safety backup, newer than the newest restore, is a
 		// restore waiting for it.

@@ -210,6 +210,21 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	return true
 }
 
+// listedAsOthers reports whether the backup a manual backup task made is
+// listed without the function's signed remark: someone else's, where the
+// API lists failed backups too.
+func (s *Service) listedAsOthers(job Job, t Task) bool {
+	if job.backups == nil {
+		return false
+	}
+	for _, b := range job.backups.list {
+		if _, ours := parseSafety(s.Settings.Seal, job.Request.InstanceID, b); !ours && sameStart(SafetyBackup{StartTime: b.StartTime}, t) {
+			return true
+		}
+	}
+	return false
+}
+
 // failedEarlier settles a redelivery whose event's safety backup may have
 // failed already: where the API lists a backup only once it is done, a
 // failed one is never listed, and only its task remains. A manual backup
@@ -225,7 +240,7 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 	}
 	var t Task
 	for _, x := range tasks {
-		if x.Kind == ManualBackupTask && x.Result == 4 {
+		if x.Kind == ManualBackupTask && x.Result == 4 && !s.listedAsOthers(job, x) {
 			t = x
 		}
 	}
