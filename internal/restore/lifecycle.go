@@ -681,17 +681,27 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 				}
 			}
 			return c, true, nil
-		default: // failed or expired: the sweep reports it
+		case safetyExpired:
+			if w.instance(id).ID == "" {
+				// No sweep reads an instance out of the allow-list: the
+				// watch says it, with the sweep's id.
+				if r := s.safetyExpired(ctx, id, *b, b.doneAt(), s.Settings.Life.SafetyDeadline, sweepWindow{region: fw.Region, at: now}, log); r.Undelivered {
+					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the expired intent's message could not be sent")
+				}
+			}
+			return c, true, nil
+		default: // failed: the sweep reports it
 			return c, true, nil
 		}
 		in := w.instance(id)
 		if in.ID == "" {
-			// Out of the allow-list since, or gone: no sweep reads it any
-			// more, so this continuation is the last, and Run's refusal
-			// is the intent's one outcome.
-			r := s.continueSafety(ctx, fw.Region, id, *b, true, nil, nil)
-			log.Warn("safetyBackup.notContinued", "detail", "the intent's instance is not allowed or not found any more: not restored", "undoBackupId", b.ID, "status", string(r.Status))
-			return c, true, nil
+			// Out of the allow-list since, or gone, and no sweep reads it
+			// any more. It may be back within the deadline (a list
+			// changed by mistake): until then the watch looks again; at
+			// the deadline it reports the intent expired, the one
+			// outcome the sweep would give it (the same id).
+			log.Info("safetyBackup.notContinued", "detail", "the intent's instance is not allowed or not found: not restored; looking again until its deadline", "undoBackupId", b.ID)
+			return c, false, nil
 		}
 		if !in.Running() {
 			log.Info("safetyBackup.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next step looks again", "undoBackupId", b.ID, "status", in.Status)
