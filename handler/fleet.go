@@ -301,6 +301,9 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 	}
 	r := restore.Result{FleetID: w.ID, Region: w.Region, Status: restore.Skipped,
 		Reason: fmt.Sprintf("fleet %s, step %d: %d members, %d accepted, %d running, %d done, %d failed", w.ID, w.Step, counts.Total, counts.Accepted, counts.Running, counts.Done, counts.Failed)}
+	if w.ID == "" {
+		r.Reason = fmt.Sprintf("the watch of the intent on %s (safety backup task %d), step %d", strings.Join(w.Members, ","), w.SafetyTask, w.Step)
+	}
 	if done {
 		r.Reason += ": completed"
 		return []restore.Result{r}

@@ -53,6 +53,10 @@ type Clients struct {
 	sdkMu sync.Mutex // held while a client is built: one build per key
 	sdk   *ttl.Cache[sdkKey, *common.Client]
 
+	// accounts: the account (its UIN) each SecretID belongs to, which a
+	// tagged resource's name needs (tag.go); STS says it once a container.
+	accounts sync.Map
+
 	roles      *ttl.Cache[string, config.Credentials] // AssumeRole's credentials, see sts.go
 	roleFlight singleflight.Group                     // one AssumeRole at a time per key
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"redis-restore/internal/failure"
 )
@@ -17,10 +16,6 @@ const (
 	tagService = "tag"
 	tagVersion = "2018-08-13"
 )
-
-// accounts caches the account (its UIN) each secret belongs to: a
-// resource's six-segment name needs it, and STS says it once a container.
-var accounts sync.Map // SecretID -> UIN
 
 // TagInstance sets one tag on a Redis instance: the mark the function
 // leaves on an instance it restored (internal/restore's provenance). The
@@ -58,13 +53,13 @@ func (s *Session) TagInstance(ctx context.Context, region, instanceID, key, valu
 }
 
 func (s *Session) account(ctx context.Context, region string) (string, error) {
-	if v, ok := accounts.Load(s.creds.SecretID); ok {
+	if v, ok := s.clients.accounts.Load(s.creds.SecretID); ok {
 		return v.(string), nil
 	}
 	id, err := s.CallerIdentity(ctx, region)
 	if err != nil {
 		return "", err
 	}
-	accounts.Store(s.creds.SecretID, id.AccountID)
+	s.clients.accounts.Store(s.creds.SecretID, id.AccountID)
 	return id.AccountID, nil
 }

@@ -272,7 +272,7 @@ func (job Job) restores() string {
 func safetyFound(job Job, res *Result, b SafetyBackup, backupID string, log *slog.Logger) {
 	res.Status, res.BackupID = Duplicate, backupID
 	res.Life = safetyLife(job, b)
-	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; the sweep restores once it is done",
+	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; its watch (or the sweep) restores once it is done",
 		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
 	log.Info("safetyBackup.duplicate", "detail", "safety backup already taken", "undoBackupId", b.ID)
 }
@@ -411,7 +411,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 			p.SafetyBackup = "none: a drill leaves the instance as it is"
 		}
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); the sweep restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
@@ -451,7 +451,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	if safety {
 		p = append(p,
 			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(s.Settings.Seal, id, backupID, job.Trigger)),
-			"the sweep, once that backup is done: RestoreInstance of "+backupID)
+			"its watch (or the sweep), once that backup is done: RestoreInstance of "+backupID+", and its mark on "+id+" (TagResources)")
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)
 	}
@@ -600,7 +600,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog.Logger) {
 	res.Status = Accepted
 	res.Life = safetyLife(job, b)
-	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); the sweep restores %s once it is done", b.ID, b.Restores))
+	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); its watch (or the sweep) restores %s once it is done", b.ID, b.Restores))
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 
