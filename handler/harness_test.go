@@ -315,3 +315,14 @@ func errMessage(b *restore.ErrorBody) string {
 	}
 	return b.Message
 }
+
+// answered is the one result of an invocation, whether it answered or
+// failed (a result the platform must retry comes in the error).
+func answered(t *testing.T, ans any, err error) restore.Result {
+	t.Helper()
+	if err != nil {
+		return onlyResult(t, resultsFromError(t, err))
+	}
+	rs, _ := decodeAnswer(t, ans)
+	return onlyResult(t, rs)
+}

@@ -179,13 +179,7 @@ func TestSomeonesFailedManualBackupDoesNotRefuseAnAlarmsFirstDelivery(t *testing
 	e.someonesManualBackup(inst, "by hand before the fix (on-call)")
 	time.Sleep(2 * time.Second) // it fails
 	ans, err := e.invoke(alarmVia(t, "direct", flapFiring(t, inst, fired)))
-	var r restore.Result
-	if err != nil {
-		r = onlyResult(t, resultsFromError(t, err))
-	} else {
-		rs, _ := decodeAnswer(t, ans)
-		r = onlyResult(t, rs)
-	}
+	r := answered(t, ans, err)
 	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
 		t.Fatalf("the alarm's first delivery after someone's manual backup failed: %s %+v (messages %s)", r.Status, r.Error, types(e.messages()))
 	}
@@ -462,13 +456,7 @@ func TestAnotherIntentsFailedSafetyBackupNeverTakesThisIntentsOutcome(t *testing
 	}
 	timers := queuedOfType(e, "failed")[0]
 	ans, err := e.invoke(alarmVia(t, "direct", flapFiring(t, inst, fired)))
-	var r restore.Result
-	if err != nil {
-		r = onlyResult(t, resultsFromError(t, err))
-	} else {
-		rs, _ := decodeAnswer(t, ans)
-		r = onlyResult(t, rs)
-	}
+	r := answered(t, ans, err)
 	for _, m := range queuedOfType(e, "failed") {
 		if m.ID == timers.ID && m.Data.Trigger != timers.Data.Trigger {
 			t.Fatalf("the alarm (%s %s) sent its outcome under the timer's failed message id %s", r.Status, errCode(r.Error), m.ID)

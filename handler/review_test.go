@@ -248,13 +248,7 @@ func TestAManualBackupListedAsSomeoneElsesIsNeverTakenForThisEventsSafetyBackup(
 	fired := time.Now().Add(-2 * time.Second)
 	e.someonesManualBackup(inst, "by hand before the fix (on-call)")
 	ans, err := e.invoke(eventBridgeAlarm(t, inst, fired))
-	var r restore.Result
-	if err != nil {
-		r = onlyResult(t, resultsFromError(t, err))
-	} else {
-		rs, _ := decodeAnswer(t, ans)
-		r = onlyResult(t, rs)
-	}
+	r := answered(t, ans, err)
 	if r.Status == restore.Unknown || r.Error != nil && strings.Contains(r.Error.Message, "may be this event's safety backup") {
 		t.Fatalf("an alarm while someone's listed manual backup runs: %s %+v", r.Status, r.Error)
 	}
