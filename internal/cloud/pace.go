@@ -304,6 +304,12 @@ func (c *Clients) pacerFor(ctx context.Context, action string) *pacer {
 	return p
 }
 
+// Waits reports whether a call of the action would wait now for this
+// container's pace (a call it may leave out, where it would).
+func (s *Session) Waits(action string) bool {
+	return s.clients.pacer(action).lim.TokensAt(time.Now()) < 1
+}
+
 // shareOf is an action's pace in this container. Caller holds c.mu.
 func (c *Clients) shareOf(action string) (rate.Limit, int) {
 	if c.perSec > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"redis-restore/internal/config"
 	"testing"
 	"time"
 
@@ -305,4 +306,23 @@ func simulate(containers int, limit float64, seconds int, r rate.Limit, b int, s
 	}
 	m.seconds = end.Sub(t0).Seconds()
 	return m
+}
+
+// Waits tells whether a call would wait for the container's pace: not
+// with a token in hand, yes once the share is spent.
+func TestWaitsSaysWhetherTheShareIsSpent(t *testing.T) {
+	c := New(Options{})
+	s := c.Session(config.Credentials{SecretID: "id", SecretKey: "key"}, nil)
+	if s.Waits("DescribeInstanceBackups") {
+		t.Fatal("a fresh container alone waits for its first call")
+	}
+	if err := c.pacer("DescribeInstanceBackups").lim.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Waits("DescribeInstanceBackups") {
+		t.Error("the token just spent: the next call does not wait")
+	}
+	if s.Waits("DescribeTaskList") {
+		t.Error("another action's pace is its own")
+	}
 }

@@ -574,15 +574,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		return
 	}
 	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
-	// The backup's ID is in the backup list (while it runs, too).
-	found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since, res.BackupID)
-	if ferr == nil && ok {
-		found.TaskID = a.taskID
-		if found.Restores == "" { // found by its task: not listed yet
-			found.Restores = res.BackupID
-		}
-		b = found
-	}
+	watched := false
 	if s.Watch != nil {
 		// The intent's own watch continues it once the backup is done
 		// (watchIntent); where it is not listed while it runs, a failure
@@ -592,6 +584,21 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		if err != nil {
 			log.Warn("safetyBackup.watchNotStarted", "detail", "the intent's watch could not be started: the sweep continues it, and a failure of a backup the list does not show would not be reported", "error", err.Error())
 		}
+		watched = err == nil
+	}
+	// The backup's ID is in the backup list (while it runs, too): the
+	// accepted answer names the undo point. Not where a region-wide
+	// incident keeps this container at its share of the list's limit (the
+	// read would wait for it): the watch reads the list anyway, and its
+	// started message names the undo point; the answer names its task.
+	if watched && s.Redis.Waits("DescribeInstanceBackups") {
+		log.Info("safetyBackup.idLeftToWatch", "detail", "the backup list's limit is spent here: the safety backup's ID is left to its watch's started message", "backupTaskId", a.taskID)
+	} else if found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since, res.BackupID); ferr == nil && ok {
+		found.TaskID = a.taskID
+		if found.Restores == "" { // found by its task: not listed yet
+			found.Restores = res.BackupID
+		}
+		b = found
 	}
 	res.RequestID = a.requestID
 	s.safetyAccepted(job, res, b, log)

@@ -41,6 +41,10 @@ type Redis interface {
 	// TagInstance sets one tag on an instance: the function's mark of a
 	// restore it started (provenance.go).
 	TagInstance(ctx context.Context, region, instanceID, key, value string) error
+	// Waits reports whether a call of the action would wait now for this
+	// container's share of the account's limit (a read that may be left
+	// out, takeSafety).
+	Waits(action string) bool
 }
 
 // Outbox takes the outcome messages.

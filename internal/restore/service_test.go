@@ -118,6 +118,7 @@ func (f *fakeCloud) DestroyPostpaidInstance(context.Context, string, string) (in
 func (f *fakeCloud) TagInstance(context.Context, string, string, string, string) error {
 	panic("not used")
 }
+func (f *fakeCloud) Waits(string) bool { return false }
 func (f *fakeCloud) SwitchInstanceVip(context.Context, string, string, string) (int64, string, error) {
 	return 0, "", errors.New("not in this test")
 }
