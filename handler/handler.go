@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
@@ -43,6 +44,39 @@ type Handler struct {
 
 	// Concurrency bounds how many restores of one batch run at once.
 	Concurrency int
+
+	streak *streak // the container's recent invocations: busy
+}
+
+// streak is when this container's last invocations began: one that
+// follows several others within seconds is part of a stream (a
+// region-wide incident's alarms), where the function leaves out reads it
+// can do without (restore.Service.Busy).
+type streak struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+const (
+	busyAfter  = 3               // invocations before this one,
+	busyWithin = 5 * time.Second // within this long
+)
+
+// add records an invocation at now and reports whether it is busy.
+func (s *streak) add(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.times {
+		if now.Sub(t) < busyWithin {
+			n++
+		}
+	}
+	s.times = append(s.times, now)
+	if len(s.times) > busyAfter {
+		s.times = s.times[len(s.times)-busyAfter:]
+	}
+	return n >= busyAfter
 }
 
 // New returns a Handler with production defaults.
@@ -55,6 +89,7 @@ func New(log *slog.Logger) *Handler {
 		Runtime:     restore.Runtime{Now: time.Now, Sleep: restore.SleepContext, NewID: uuid.New},
 		Passwords:   secrets.NewCache(time.Now),
 		Concurrency: 8,
+		streak:      &streak{},
 
 		LocalCredentials: cloud.ProfileCredentials,
 	}
@@ -80,6 +115,7 @@ type invocation struct {
 	qualifier string // the version or alias SCF invoked, for a hand-off to it
 	kind      Kind
 	received  time.Time
+	busy      bool // one of a stream of invocations in this container (streak)
 	// callback is set when an HTTP call carries a Cloud Monitor alarm: its
 	// answer then echoes the sessionId (see callback.go).
 	callback *alarmCallback
@@ -93,6 +129,7 @@ type invocation struct {
 // asynchronous trigger or queue.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer any, err error) {
 	inv := &invocation{h: h, received: h.Now(), log: h.Log}
+	inv.busy = h.streak != nil && h.streak.add(inv.received)
 	fc, _ := functioncontext.FromContext(ctx)
 	inv.qualifier = "$LATEST"
 	if fc != nil {

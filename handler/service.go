@@ -58,6 +58,7 @@ func (inv *invocation) resolve(fc *functioncontext.FunctionContext) {
 		inv.svc.Passwords = h.Passwords.For(cfg, own)
 	}
 	inv.svc.Watch = inv.watchIntent
+	inv.svc.Busy = inv.busy
 }
 
 // service is the invocation's restore service, bound to the credentials it

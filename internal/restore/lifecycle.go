@@ -588,10 +588,11 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	}
 	// The backup's ID is in the backup list (while it runs, too): the
 	// accepted answer names the undo point. Not where a region-wide
-	// incident keeps this container at its share of the list's limit (the
-	// read would wait for it): the watch reads the list anyway, and its
-	// started message names the undo point; the answer names its task.
-	if watched && s.Redis.Waits("DescribeInstanceBackups") {
+	// incident keeps this container busy at its share of the list's limit
+	// (a stream of invocations, and the read would wait): the watch reads
+	// the list anyway, and its started message names the undo point; the
+	// answer names its task.
+	if watched && s.Busy && s.Redis.Waits("DescribeInstanceBackups") {
 		log.Info("safetyBackup.idLeftToWatch", "detail", "the backup list's limit is spent here: the safety backup's ID is left to its watch's started message", "backupTaskId", a.taskID)
 	} else if found, ok, ferr := s.findSafety(attemptCtx, job, res.Region, since, res.BackupID); ferr == nil && ok {
 		found.TaskID = a.taskID

@@ -117,6 +117,11 @@ type Service struct {
 	// show yet (fleet.go); nil where it cannot.
 	Watch func(ctx context.Context, w FleetWatch) error
 
+	// Busy: this invocation is one of a stream in its container (a
+	// region-wide incident's alarms), where reads the function can do
+	// without are left out when they would wait for the limit.
+	Busy bool
+
 	clones atomic.Int32 // clones ordered by this invocation: see clone.go
 }
 
