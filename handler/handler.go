@@ -58,8 +58,8 @@ type streak struct {
 }
 
 const (
-	busyAfter  = 3               // invocations before this one,
-	busyWithin = 5 * time.Second // within this long
+	busyAfter  = 2                // invocations before this one,
+	busyWithin = 10 * time.Second // within this long
 )
 
 // add records an invocation at now and reports whether it is busy.
