@@ -508,7 +508,7 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 	if err != nil {
 		return FleetCounts{}, false, err
 	}
-	c := judgeFleet(w, fw.Members, fw.Since, now, s.Settings.Life.SafetyDeadline)
+	c := judgeFleet(w, fw.Members, fw.Since, now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
 	done := c.allEnded() || now.Sub(fw.Since) >= fleetWatchLife
 	if done && !c.allEnded() {
 		c.NotEnded = c.Accepted + c.Running
@@ -528,14 +528,22 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 // judgeFleet judges each member of a fleet in the observed world: its
 // restore since the fleet began by the task list's own status and the
 // instance's; before that, its signed safety backup's stage.
-func judgeFleet(w world, members []string, since, now time.Time, deadline time.Duration) FleetCounts {
+//
+// A member that took a safety backup is restored by the fleet only where
+// the function's mark proves its restore after that backup its own
+// (provenance.go): someone's restore (the console) is not the fleet's,
+// and the member counts as failed.
+func judgeFleet(w world, members []string, since, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
 	c := FleetCounts{Total: len(members)}
 	for _, id := range members {
 		m := fleetMemberState{InstanceID: id, Stage: "accepted"}
 		tasks := startedSince(w.tasks[id], since.Truncate(time.Second))
 		if t, ok := newestTask(tasks, RestoreTask); ok {
 			m.TaskID = t.ID
+			b := newestSafety(safetySince(w.safety[id], since))
 			switch {
+			case b != nil && !t.StartTime.Before(b.StartTime.Truncate(time.Second)) && !marked(seal, w.instance(id), t.ID, b.Restores, b.ID):
+				m.Stage = "failed" // restored after its safety backup, not by the fleet
 			case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
 				m.Stage = "failed"
 			case !t.EndTime.IsZero() && w.instance(id).Running():

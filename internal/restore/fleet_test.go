@@ -10,7 +10,8 @@ import (
 // Every stage of a fleet's member, judged from the observed world alone:
 // a restore by its task's own status and its instance's, before it a
 // signed safety backup's stage, and a member with neither past the time
-// to start counts as failed.
+// to start counts as failed; after a safety backup, only a restore the
+// function marked its own is the member's.
 func TestJudgeFleetMembers(t *testing.T) {
 	since := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	at := since.Add(10 * time.Minute)
@@ -36,24 +37,37 @@ func TestJudgeFleetMembers(t *testing.T) {
 			"crs-unsafe": {{ID: "s2", Status: -2, StartTime: since.Add(time.Minute)}},
 		},
 	}
+	// After a done safety backup: the restore the function marked is the
+	// member's; someone's, unmarked, is not the fleet's.
+	undone := SafetyBackup{ID: "s3", Restores: "b3", Status: 2, StartTime: since.Add(30 * time.Second), EndTime: since.Add(50 * time.Second)}
+	for _, id := range []string{"crs-marked", "crs-someone"} {
+		w.tasks[id] = []Task{task(id, 2, true)}
+		w.safety[id] = []SafetyBackup{undone}
+		in := Instance{ID: id, Status: 2}
+		if id == "crs-marked" {
+			in.Tags = map[string]string{MarkKey: markEntry(testSeal, id, 1, "b3", "s3")}
+		}
+		w.instances = append(w.instances, in)
+	}
 	want := map[string]string{"crs-done": "done", "crs-back": "running", "crs-fail": "failed", "crs-run": "running",
-		"crs-old": "accepted", "crs-safe": "running", "crs-unsafe": "failed", "crs-none": "accepted"}
+		"crs-old": "accepted", "crs-safe": "running", "crs-unsafe": "failed", "crs-none": "accepted",
+		"crs-marked": "done", "crs-someone": "failed"}
 	var ids []string
 	for id := range want {
 		ids = append(ids, id)
 	}
-	c := judgeFleet(w, ids, since, at, 5*time.Minute)
+	c := judgeFleet(w, ids, since, at, 5*time.Minute, testSeal)
 	for _, m := range c.members {
 		if m.Stage != want[m.InstanceID] {
 			t.Errorf("%s: %s, want %s", m.InstanceID, m.Stage, want[m.InstanceID])
 		}
 	}
-	if c.Total != 8 || c.Done != 1 || c.Failed != 2 || c.Running != 3 || c.Accepted != 2 || c.allEnded() {
+	if c.Total != 10 || c.Done != 2 || c.Failed != 3 || c.Running != 3 || c.Accepted != 2 || c.allEnded() {
 		t.Errorf("counts %+v", c)
 	}
 	// Past the time to start, a member that never started has failed,
 	// and the fleet has ended once the running ones end.
-	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since.Add(fleetStartWithin), 5*time.Minute)
+	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since.Add(fleetStartWithin), 5*time.Minute, testSeal)
 	if late.Failed != 1 || late.Done != 1 || !late.allEnded() {
 		t.Errorf("late %+v", late)
 	}
