@@ -68,13 +68,9 @@ func TestStartedMessageOfTheWatchSurvivesTheSweepsOfItsWindowWaitingInTheQueue(t
 	t.Parallel()
 	e := lifeEnv(t)
 	running, failed := ownWatchesCounted(e)
-	inst := e.demo.InstanceID
 	// The accepted message goes out; from then on the queue refuses.
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Sequence: []cloudemu.Fault{{}}, Rate: 1, Kinds: []cloudemu.Fault{{Code: "InternalError"}}})
-	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer: %+v %+v", r, r.Error)
-	}
+	r := timerRestore(t, e)
 	if !waitFor(15*time.Second, func() bool { return len(e.emu.RestoreCalls()) == 1 }) {
 		t.Fatalf("the watch did not restore within 15 s: restores %+v", e.emu.RestoreCalls())
 	}
@@ -191,10 +187,7 @@ func TestIntentWhoseInstanceLeftTheAllowListWhileItsWatchWaitedIsReported(t *tes
 	set := guardedVars(e)
 	open := gatedWatches(e)
 	defer open()
-	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer: %+v %+v", r, r.Error)
-	}
+	timerRestore(t, e)
 	set("RESTORE_ALLOWED_INSTANCES", e.demo.PasswordFreeInstanceID)
 	open()
 	e.sweepFor(9 * time.Second) // past the safety backup, its deadline, and the window after it
@@ -246,12 +239,8 @@ func TestWatchWhoseRestoreAnswerIsLostRestoresOnce(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
-	inst := e.demo.InstanceID
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Reset: true, AfterCommit: true}}})
-	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer: %+v %+v", r, r.Error)
-	}
+	timerRestore(t, e)
 	if !waitFor(15*time.Second, func() bool { return strings.Contains(types(e.messages()), "started") }) {
 		t.Fatalf("the watch sent no started message within 15 s: messages %s, restores %+v", types(e.messages()), e.emu.RestoreCalls())
 	}
@@ -387,10 +376,7 @@ func TestLateRetryOfASweepDoesNotRestoreAnIntentReportedExpired(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch here: no invoker (it could not be started)
-	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer: %+v %+v", r, r.Error)
-	}
+	timerRestore(t, e)
 	// No sweep runs until the deadline has passed (an outage of a few
 	// periods); the first one back reports the intent expired.
 	time.Sleep(4 * time.Second)
@@ -427,10 +413,7 @@ func TestReplayedOrAlteredIntentWatchRestoresNothing(t *testing.T) {
 		_, err := invokeWith(e, freshHandler(e), event)
 		return err
 	})
-	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
-		t.Fatalf("timer: %+v %+v", r, r.Error)
-	}
+	timerRestore(t, e)
 	e.sweepUntil("succeeded", 20*time.Second)
 	mu.Lock()
 	first := captured[0]

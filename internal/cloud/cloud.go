@@ -54,8 +54,9 @@ type Clients struct {
 	sdk   *ttl.Cache[sdkKey, *common.Client]
 
 	// accounts: the account (its UIN) each SecretID belongs to, which a
-	// tagged resource's name needs (tag.go); STS says it once a container.
-	accounts sync.Map
+	// tagged resource's name needs (tag.go): STS says it once a day for
+	// each set of credentials, the last few kept.
+	accounts *ttl.Cache[string, string]
 
 	roles      *ttl.Cache[string, config.Credentials] // AssumeRole's credentials, see sts.go
 	roleFlight singleflight.Group                     // one AssumeRole at a time per key
@@ -97,6 +98,7 @@ func New(opts Options) *Clients {
 		perSec:     rate.Limit(opts.RequestsPerSecond),
 		containers: 1,
 		roles:      ttl.New[string, config.Credentials](0),
+		accounts:   ttl.New[string, string](maxAccounts),
 		sdk:        ttl.New[sdkKey, *common.Client](maxSDKClients),
 	}
 }

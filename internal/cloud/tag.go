@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"redis-restore/internal/failure"
 )
@@ -15,6 +16,9 @@ import (
 const (
 	tagService = "tag"
 	tagVersion = "2018-08-13"
+	// maxAccounts bounds the accounts kept: temporary credentials rotate,
+	// each set a new SecretID of the same account.
+	maxAccounts = 8
 )
 
 // TagInstance sets one tag on a Redis instance: the mark the function
@@ -53,13 +57,14 @@ func (s *Session) TagInstance(ctx context.Context, region, instanceID, key, valu
 }
 
 func (s *Session) account(ctx context.Context, region string) (string, error) {
-	if v, ok := s.clients.accounts.Load(s.creds.SecretID); ok {
-		return v.(string), nil
+	now := s.clients.clock()
+	if uin, ok := s.clients.accounts.Get(s.creds.SecretID, now); ok {
+		return uin, nil
 	}
 	id, err := s.CallerIdentity(ctx, region)
 	if err != nil {
 		return "", err
 	}
-	s.clients.accounts.Store(s.creds.SecretID, id.AccountID)
+	s.clients.accounts.Put(s.creds.SecretID, id.AccountID, now, now.Add(24*time.Hour))
 	return id.AccountID, nil
 }

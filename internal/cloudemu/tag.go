@@ -22,19 +22,21 @@ const (
 func (e *Emulator) tagResources(c *call) (any, *apiError) {
 	resources := c.p.strs("ResourceList")
 	c.p.missing(len(resources) > 0, "ResourceList")
-	c.p.check(len(resources) <= maxTagResources, "InvalidParameterValue.ResourceListLimitExceeded", "at most %d resources a call, got %d", maxTagResources, len(resources))
+	c.p.check(len(resources) <= maxTagResources, "LimitExceeded.ResourceNumPerRequest", "at most %d resources a call, got %d", maxTagResources, len(resources))
 	raw, _ := c.p.m["Tags"].([]any)
 	c.p.missing(len(raw) > 0, "Tags")
-	c.p.check(len(raw) <= maxTagsPerCall, "InvalidParameterValue.TagsLimitExceeded", "at most %d tags a call, got %d", maxTagsPerCall, len(raw))
+	c.p.check(len(raw) <= maxTagsPerCall, "InvalidParameter", "at most %d tags a call, got %d", maxTagsPerCall, len(raw))
 	tags := map[string]string{}
 	for i, x := range raw {
-		m, ok := x.(map[string]any)
+		m, _ := x.(map[string]any)
 		key, _ := m["TagKey"].(string)
 		value, _ := m["TagValue"].(string)
-		c.p.check(ok && key != "", "InvalidParameter", "Tags.%d must have a TagKey", i)
+		// The codes are the Tag API's own (its SDK's list for tagging).
+		c.p.check(key != "", "InvalidParameterValue.TagKeyEmpty", "Tags.%d must have a TagKey", i)
 		c.p.check(len(key) <= maxTagKey, "InvalidParameterValue.TagKeyLengthExceeded", "Tags.%d.TagKey is longer than %d characters", i, maxTagKey)
 		c.p.check(len(value) <= maxTagValue, "InvalidParameterValue.TagValueLengthExceeded", "Tags.%d.TagValue is longer than %d characters", i, maxTagValue)
-		c.p.check(tagText(key) && tagText(value), "InvalidParameterValue.TagKeyCharacterIllegal", "Tags.%d: a tag holds letters, digits, spaces and + - = . _ : / @ only", i)
+		c.p.check(tagText(key), "InvalidParameterValue.TagKeyCharacterIllegal", "Tags.%d.TagKey: a tag holds letters, digits, spaces and + - = . _ : / @ only", i)
+		c.p.check(tagText(value), "InvalidParameterValue.TagValueCharacterIllegal", "Tags.%d.TagValue: a tag holds letters, digits, spaces and + - = . _ : / @ only", i)
 		tags[key] = value
 	}
 	if c.p.err != nil {
@@ -73,6 +75,10 @@ func (e *Emulator) taggedInstance(resource string) (*Instance, string) {
 	parts := strings.Split(resource, ":")
 	if len(parts) != 6 || parts[0] != "qcs" || parts[1] != "" || parts[2] != "redis" || !strings.HasPrefix(parts[4], "uin/") {
 		return nil, "not a Redis instance's resource string (qcs::redis:<region>:uin/<uin>:instance/<id>): " + resource
+	}
+	if parts[4] != "uin/"+emulatedUIN {
+		// The emulator holds one account's instances (GetCallerIdentity's).
+		return nil, fmt.Sprintf("%s names another account than %s, whose instances these are", resource, emulatedUIN)
 	}
 	id, ok := strings.CutPrefix(parts[5], "instance/")
 	in := e.instances[id]

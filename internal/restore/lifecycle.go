@@ -668,13 +668,8 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 	every := s.Settings.Life.SweepEvery
 	// Past its wait, a backup still running is the sweep's.
 	waited := IntentStepDue(fw.Step+1, every) > intentWatchWait(every)
-	var own []SafetyBackup // this intent's: since its event, restoring its backup
-	for _, b := range safetySince(w.safety[id], fw.Since) {
-		if b.Restores == fw.Restores {
-			own = append(own, b)
-		}
-	}
-	if b := newestSafety(own); b != nil {
+	if own, ok := ownSafety(w.safety[id], fw.Since, fw.Restores); ok {
+		b := &own
 		switch judgeSafety(*b, restoreAfter(tasks, b.StartTime), now, s.Settings.Life.SafetyDeadline) {
 		case safetyRunning:
 			return c, waited, nil

@@ -269,14 +269,20 @@ func (s *Service) findSafety(ctx context.Context, job Job, region string, since 
 }
 
 // listedSafety is the newest of the listed backups that started since the
-// given time and carries the function's signed remark.
+// given time, carries the function's signed remark and restores what the
+// intent restores (ownSafety).
 func (s *Service) listedSafety(instanceID string, list []Backup, since time.Time, restores string) (SafetyBackup, bool) {
-	since = since.Truncate(time.Second)
+	return ownSafety(s.signedOnly(instanceID, list), since, restores)
+}
+
+// ownSafety is an intent's safety backup among an instance's: the newest
+// that started since its event and restores its backup ("" where not
+// chosen yet: any).
+func ownSafety(bs []SafetyBackup, since time.Time, restores string) (SafetyBackup, bool) {
 	var best SafetyBackup
 	found := false
-	for _, x := range list {
-		b, ok := parseSafety(s.Settings.Seal, instanceID, x)
-		if ok && !b.StartTime.Before(since) && (restores == "" || b.Restores == restores) && (!found || b.StartTime.After(best.StartTime)) {
+	for _, b := range safetySince(bs, since) {
+		if (restores == "" || b.Restores == restores) && (!found || b.StartTime.After(best.StartTime)) {
 			best, found = b, true
 		}
 	}
@@ -298,14 +304,24 @@ func newestTask(tasks []Task, kind TaskKind) (Task, bool) {
 // safetyBackups lists the safety backups of an instance (of every
 // instance for "") that started within [begin, end].
 func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
-	var out []SafetyBackup
+	var list []Backup
 	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+		list = append(list, b)
+		return true
+	})
+	return s.signedOnly(instanceID, list), err
+}
+
+// signedOnly is the listed backups that carry the function's signed
+// safety remark, as safety backups.
+func (s *Service) signedOnly(instanceID string, list []Backup) []SafetyBackup {
+	var out []SafetyBackup
+	for _, b := range list {
 		if sb, ok := parseSafety(s.Settings.Seal, instanceID, b); ok {
 			out = append(out, sb)
 		}
-		return true
-	})
-	return out, err
+	}
+	return out
 }
 
 func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
