@@ -434,7 +434,6 @@ func TestSomeonesRestoreFoundAfterAnUnclearAnswerIsNeverMarkedTheIntents(t *test
 // this event's safety backup", with the same id: consumers drop the
 // alarm's only outcome as a copy of the timer's.
 func TestAnotherIntentsFailedSafetyBackupNeverTakesThisIntentsOutcome(t *testing.T) {
-	t.Skip("review: failedEarlier refuses an alarm for another intent's failed safety backup, under that intent's message id (its one outcome dropped as a copy)")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)

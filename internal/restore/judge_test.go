@@ -200,3 +200,36 @@ func TestMarkProvesOnlyTheFunctionsOwnRestore(t *testing.T) {
 		}
 	}
 }
+
+// A failed safety backup's entry tells its own intent (trigger and event
+// time) from any other; a restore's entry for the same task proves
+// nothing of a failure; the entry sits beside the restores' entries.
+func TestFailedSafetyBackupsMarkProvesWhoseItIs(t *testing.T) {
+	const id = "crs-5a4py64p"
+	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	in := Instance{ID: id, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 5, "b-1", "undo-1")}}
+	in.Tags[MarkKey] = withMark(in.Tags[MarkKey], failedEntry(testSeal, id, 7, "timer", since.Add(300*time.Millisecond)))
+	for name, c := range map[string]struct {
+		in          Instance
+		task        int64
+		trigger     string
+		since       time.Time
+		found, ours bool
+	}{
+		"its own intent":                  {in, 7, "timer", since, true, true},
+		"another trigger":                 {in, 7, "direct+alarm", since, true, false},
+		"another event time":              {in, 7, "timer", since.Add(-2 * time.Second), true, false},
+		"a task without an entry":         {in, 8, "timer", since, false, false},
+		"a restore's entry is not a fail": {in, 5, "timer", since, true, false},
+		"another instance's tag":          {Instance{ID: "crs-other", Tags: in.Tags}, 7, "timer", since, true, false},
+		"no mark":                         {Instance{ID: id}, 7, "timer", since, false, false},
+	} {
+		found, ours := failedMark(testSeal, c.in, c.task, c.trigger, c.since)
+		if found != c.found || ours != c.ours {
+			t.Errorf("%s: found %v ours %v, want %v %v", name, found, ours, c.found, c.ours)
+		}
+	}
+	if !marked(testSeal, in, 5, "b-1", "undo-1") {
+		t.Error("the restore's entry was lost beside the failed backup's")
+	}
+}

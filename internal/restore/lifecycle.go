@@ -238,11 +238,28 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
 	}
-	var t Task
+	var failedTasks []Task
 	for _, x := range tasks {
 		if x.Kind == ManualBackupTask && x.Result == 4 && !s.listedAsOthers(job, x) {
-			t = x
+			failedTasks = append(failedTasks, x)
 		}
+	}
+	if len(failedTasks) == 0 {
+		return false
+	}
+	// The mark tells another intent's failed safety backup (its watch
+	// marked it before reporting it) from this one's. An unmarked one
+	// may be this event's, not marked yet: it holds the intent back.
+	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, job.Request.InstanceID) })
+	var t Task
+	for _, x := range failedTasks {
+		if err == nil {
+			if found, ours := failedMark(s.Settings.Seal, in, x.ID, job.Trigger, job.Since); found && !ours {
+				log.Info("safetyBackup.othersFailed", "detail", "a manual backup that failed since the event is marked another intent's: not this one's", "backupTaskId", x.ID)
+				continue
+			}
+		}
+		t = x
 	}
 	if t.ID == 0 {
 		return false
@@ -652,6 +669,25 @@ func IntentStepDue(step int, every time.Duration) time.Duration {
 	return due
 }
 
+// markFailed marks the intent's failed safety backup task its own before
+// the watch reports it (failedEntry). Where it cannot (the instance not
+// read, no tag rights), a later event on the instance is held back by it
+// as if it were its own: refused, never a second life.
+func (s *Service) markFailed(ctx context.Context, fw FleetWatch, in Instance, taskID int64, log *slog.Logger) {
+	if in.ID == "" || s.Settings.Seal == nil {
+		return // its other entries unknown: rewriting the tag would drop them
+	}
+	value := withMark(in.Tags[MarkKey], failedEntry(s.Settings.Seal, in.ID, taskID, fw.Trigger, fw.Since))
+	if value == in.Tags[MarkKey] {
+		return
+	}
+	if _, err := retry(ctx, s, func() (struct{}, error) {
+		return struct{}{}, s.Redis.TagInstance(ctx, fw.Region, in.ID, MarkKey, value)
+	}); err != nil {
+		log.Warn("safetyBackup.failedUnmarked", "detail", "the failed safety backup could not be marked this intent's: later events on the instance are held back by it", "taskId", taskID, "error", err.Error())
+	}
+}
+
 // watchIntent is one step of an intent's watch: done says whether the
 // watch ends here.
 func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logger) (FleetCounts, bool, error) {
@@ -733,6 +769,7 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 	case task != nil && task.Result == 4:
 		b := SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
 			StartTime: task.StartTime, Status: -2, InstanceID: id}
+		s.markFailed(ctx, fw, w.instance(id), task.ID, log)
 		r := s.safetyFailed(ctx, s.Redis, fw.Region, id, b, *task, cmp.Or(task.EndTime, now), log)
 		if r.Undelivered {
 			return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")

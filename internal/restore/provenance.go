@@ -3,6 +3,7 @@ package restore
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/seal"
@@ -93,6 +94,36 @@ func markForm(e string) bool {
 		}
 	}
 	return true
+}
+
+// A safety backup that fails where the API lists a backup only once it
+// is done is never listed: only its task remains, which carries nothing
+// of whose it is. Before its watch reports it failed, the watch adds an
+// entry for that task to the same mark, with a MAC over the intent it
+// belonged to (its trigger and its event's time). A later delivery of an
+// event then tells its own failure (the same outcome again, nothing new
+// taken) from another intent's (failedEarlier).
+func failedEntry(seal *Seal, instanceID string, taskID int64, trigger string, since time.Time) string {
+	t := fmt.Sprint(taskID)
+	return t + "." + seal.Hex(markHex, "failedsafety", failedParts(instanceID, t, trigger, since)...)
+}
+
+func failedParts(instanceID, task, trigger string, since time.Time) []string {
+	return []string{instanceID, task, trigger, since.UTC().Truncate(time.Second).Format(time.RFC3339)}
+}
+
+// failedMark reads the mark's entry for the failed manual backup task:
+// whether there is one, and whether it proves the task this intent's.
+// An entry that does not is another intent's.
+func failedMark(seal *Seal, in Instance, taskID int64, trigger string, since time.Time) (found, ours bool) {
+	t := fmt.Sprint(taskID)
+	for _, e := range strings.Fields(in.Tags[MarkKey]) {
+		if id, mac, ok := strings.Cut(e, "."); ok && id == t && markForm(e) {
+			found = true
+			ours = ours || seal.VerifyHex(mac, "failedsafety", failedParts(in.ID, t, trigger, since)...)
+		}
+	}
+	return found, ours
 }
 
 // marked reports whether the instance's mark proves restore task t the
