@@ -1,0 +1,189 @@
+package handler_test
+
+// A hostile review of a safety-backed intent's life (lifecycle.go's
+// takeSafety, lifeFound, failedEarlier, markFailed and watchIntent; the
+// sweep's safety cases and continueSafety; the restore mark and the
+// failed-safety-backup entry of 37db608; the budget a continuation skips).
+// A test that shows a problem is skipped with "review: ..." so that the
+// package stays green; the lead fixes, then removes the skip. A test
+// named "Holds" guards what was tried and held.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// terminalIDs lists the terminal messages (succeeded, failed, expired) of
+// an instance, one per distinct message id, as "type/code".
+func terminalIDs(e *env, instanceID string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range e.messages() {
+		typ := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+		if m.Data.InstanceID != instanceID || seen[m.ID] || (typ != "succeeded" && typ != "failed" && typ != "expired") {
+			continue
+		}
+		seen[m.ID] = true
+		out = append(out, typ+"/"+errCode(m.Data.Error))
+	}
+	return out
+}
+
+// The sweep's continuation at the intent's last period before
+// RESTORE_SAFETY_DEADLINE (sweep.go, `last`) is not quiet: its failure is
+// reported. Here the function's role has lost RestoreInstance (CAM
+// refuses it: a policy edited, an upgrade that needs a new grant), so
+// every continuation fails. The last period's sweeps each report the
+// intent failed, every one under a fresh random id (the result has no
+// TaskId and its life no eventID: restore.go emit, message.go newEvent);
+// the sweep after the deadline then judges the same safety backup expired
+// and reports that too ("could not start within RESTORE_SAFETY_DEADLINE").
+// One intent, several terminal outcomes under several ids: a consumer
+// that keeps the first one it sees has "failed", one that keeps the last
+// has "expired".
+func TestSafetyContinuationFailingAtItsLastPeriodHasOneOutcome(t *testing.T) {
+	t.Skip("review: a continuation failing at the last period is reported failed (random ids), then the intent is reported expired too")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch (no invoker): the sweep continues
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	timerRestore(t, e)
+	e.sweepFor(9 * time.Second) // the backup (1 s), its deadline (3 s), the window after it
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores though RestoreInstance is refused", n)
+	}
+	if got := terminalIDs(e, e.demo.InstanceID); len(got) != 1 {
+		t.Fatalf("the intent's terminal outcomes %v, want one; messages %s", got, types(e.messages()))
+	}
+}
+
+// An untimed event (a direct invocation, a basic-auth webhook without a
+// key, a CKafka record, or a timer or alarm whose time is in the future)
+// is dated "3 minutes before it arrived": every delivery has another
+// Since. The watch marks the failed safety backup's task with a MAC over
+// the first delivery's Since (markFailed, failedEntry); SCF's retry of
+// the asynchronous invocation (the first one failed after taking the
+// backup: a timeout, an undelivered accepted message) computes another
+// Since, so failedMark finds the entry and says it is not ours:
+// failedEarlier takes it for "another intent's" failure, the retry takes
+// a second safety backup, and its watch restores. The intent reported
+// failed ("nothing was restored") is restored after all: two terminal
+// outcomes. Before 37db608 the unmarked failure held it back.
+func TestSafetyUntimedEventRedeliveredAfterItsSafetyBackupFailedRestoresNothing(t *testing.T) {
+	t.Skip("review: the failed-safety entry binds Since, which differs per delivery of an untimed event: the retry gets a second life")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst := e.demo.InstanceID
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	direct := []byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"safetyBackup":true}`, inst, e.demo.LatestBackupID))
+	r := onlyResult(t, e.results(direct))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("first delivery: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
+		t.Fatalf("the failed safety backup was not reported within 15 s: messages %s", types(e.messages()))
+	}
+	if m := markOf(e, inst); !strings.HasPrefix(m, fmt.Sprint(r.SafetyBackupTaskID)+".") {
+		t.Fatalf("the failed safety backup's task %d is not marked: %q", r.SafetyBackupTaskID, m)
+	}
+	time.Sleep(1100 * time.Millisecond) // the platform's retry comes later: another "3 minutes before it arrived"
+	ans, err := invokeWith(e, freshHandler(e), direct)
+	again := answered(t, ans, err)
+	time.Sleep(4 * time.Second) // a second safety backup, if taken, is done and its watch restores
+	e.sweepFor(2 * time.Second)
+	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
+		t.Fatalf("after the intent was reported failed, its retry (%s %s: %s) took %d safety backups in all and restored %d times: outcomes %v",
+			again.Status, errCode(again.Error), again.Reason, n, m, terminalIDs(e, inst))
+	}
+}
+
+// failedMark counts an entry of the mark's form for the failed task whose
+// MAC does not verify as proof that the task is another intent's
+// (found && !ours). Anyone with tag:TagResources (no Redis rights) can
+// write such an entry, and so does the function itself after
+// RESTORE_SIGNING_KEY is rotated. Here the alarm's safety backup fails
+// unlisted, its watch marks and reports it; someone rewrites the entry's
+// MAC; Cloud Monitor delivers the same firing again (the same
+// firstOccurTime): failedEarlier skips the task as another intent's, and
+// the redelivery takes a new safety backup and restores. Only a verified
+// MAC proves anything; an entry that does not verify is no entry.
+func TestSafetyForgedFailedEntryNeverGivesTheIntentASecondLife(t *testing.T) {
+	t.Skip("review: an unverified failed-safety entry counts as proof of another intent's failure: a redelivery restores")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst := e.demo.InstanceID
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
+	r := onlyResult(t, e.results(alarm))
+	if r.Status != restore.Accepted || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("first delivery: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
+		t.Fatalf("the failed safety backup was not reported within 15 s: messages %s", types(e.messages()))
+	}
+	e.emu.UpdateInstance(inst, func(in *cloudemu.Instance) {
+		in.Tags[restore.MarkKey] = fmt.Sprintf("%d.%s", r.SafetyBackupTaskID, strings.Repeat("0", 16))
+	})
+	ans, err := invokeWith(e, freshHandler(e), alarm)
+	again := answered(t, ans, err)
+	time.Sleep(4 * time.Second)
+	e.sweepFor(2 * time.Second)
+	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
+		t.Fatalf("a forged entry: the redelivery (%s %s) took %d safety backups in all and restored %d times: outcomes %v",
+			again.Status, errCode(again.Error), n, m, terminalIDs(e, inst))
+	}
+}
+
+// takeSafety looks for a restore that started since the event only
+// after a lock (and its last look before the call looks for safety
+// backups only); its retries after a throttle or a slow answer look for
+// nothing. An alarm passes its budget (RESTORE_BUDGET 1/1h, nothing
+// restored yet) and its ManualBackupInstance answers late (a slow cloud:
+// here 3 s); meanwhile a restore of the instance runs and ends (someone's,
+// or another request's: both count against the budget). The backup is
+// taken after it, without a lock, and the continuation, which skips the
+// budget (admit.go: job.Undo == nil) and looks for restores only since
+// the backup's start, restores again: two restores within the budget's
+// hour, the second after a restore that started after the alarm's event
+// (never-twice rule 1 calls that one the event's).
+func TestSafetyBackupTakenAfterARestoreSinceTheEventRestoresNothingMore(t *testing.T) {
+	t.Skip("review: a restore between the alarm's admission and its safety backup is not seen; the continuation skips the budget and restores again")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst := e.demo.InstanceID
+	e.vars["RESTORE_BUDGET"] = "1/1h"
+	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
+	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
+	done := make(chan restore.Result, 1)
+	go func() {
+		ans, err := invokeWith(e, freshHandler(e), alarm)
+		done <- answered(t, ans, err)
+	}()
+	// The alarm is admitted and its ManualBackupInstance is on its way.
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(e.logs.String(), "instance.checked") }) {
+		t.Fatal("the alarm was not admitted within 5 s")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore: %v", err)
+	}
+	r := <-done
+	t.Logf("the alarm: %s %s %s", r.Status, errCode(r.Error), r.Reason)
+	time.Sleep(5 * time.Second) // its safety backup, if taken, is done and its watch restores
+	e.sweepFor(2 * time.Second)
+	if calls := e.emu.RestoreCalls(); len(calls) != 1 {
+		t.Fatalf("%d restores of %s within RESTORE_BUDGET=1/1h, the second by the alarm whose event came before the first: %+v; messages %s",
+			len(calls), inst, calls, types(e.messages()))
+	}
+}
