@@ -317,3 +317,47 @@ func TestSafetyRedeliveryAfterItsSafetyBackupFailedSaysSo(t *testing.T) {
 		t.Fatalf("the retry of an intent reported failed (%s) is answered %s: %q", errMessage(lastOf(e.messages(), "failed").Data.Error), again.Status, again.Reason)
 	}
 }
+
+// Holds: the intent's watch (its invocation held by the platform until
+// the backup is done) and two sweeps (two containers: timer events run in
+// parallel) find the same safety backup ready at the same moment and all
+// continue it. The cloud accepts one RestoreInstance; the others meet its
+// lock and find its task (the first call is slow, so that they do
+// overtake one another): one restore, marked, one started message id,
+// one outcome naming the intent's undo point.
+func TestSafetyWatchAndSweepsContinuingAtOnceRestoreOnce(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_LOCK_RETRY"] = "5s"
+	open := gatedWatches(e)
+	defer open()
+	r := timerRestore(t, e)
+	time.Sleep(2 * time.Second) // the safety backup is done
+	// The first RestoreInstance is slow on its way: the next one overtakes it.
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 700 * time.Millisecond}}})
+	at := time.Now().Truncate(time.Second)
+	done := make(chan struct{}, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			_, _ = invokeWith(e, freshHandler(e), timerEvent(t, at, `{"sweep":true}`))
+		}()
+	}
+	open()
+	<-done
+	<-done
+	e.emu.WaitInvocations()
+	e.sweepUntil("succeeded", 20*time.Second)
+	e.sweepFor(3 * time.Second)
+	calls := e.emu.RestoreCalls()
+	t.Logf("RestoreInstance called %d times, %d restores", e.emu.Calls("RestoreInstance"), len(calls))
+	if len(calls) != 1 {
+		t.Fatalf("%d restores of one intent continued at once by its watch and two sweeps: %+v", len(calls), calls)
+	}
+	if got := types(e.messages()); got != "accepted×1 started×1 succeeded×1" {
+		t.Fatalf("messages %s", got)
+	}
+	if ok := lastOf(e.messages(), "succeeded"); ok.Data.TaskID != calls[0].TaskID || ok.Data.UndoBackupID != r.UndoBackupID {
+		t.Fatalf("succeeded %+v, want task %d with undo %s", ok.Data, calls[0].TaskID, r.UndoBackupID)
+	}
+}
