@@ -361,3 +361,51 @@ func TestSafetyWatchAndSweepsContinuingAtOnceRestoreOnce(t *testing.T) {
 		t.Fatalf("succeeded %+v, want task %d with undo %s", ok.Data, calls[0].TaskID, r.UndoBackupID)
 	}
 }
+
+// judgeSafety puts "restored" before "failed": a safety backup that
+// failed, followed by any restore of the instance, is judged restored,
+// and the sweep reports nothing for it (safetyRestored: "the first
+// restore's end is the intent's outcome"; but undoOf and safetyBefore
+// take only done backups, so that end names no other intent either). Two
+// intents on one instance: the first's backup is done and its watch is
+// continuing it when the second's safety backup starts; the first's
+// RestoreInstance waits out the backup's lock and restores the moment the
+// second's backup fails. The second intent, whose safety backup failed
+// ("nothing was restored" is its one outcome), is never reported: the
+// sweep judges it restored, its watch (the same order) too.
+func TestSafetyFailedSafetyBackupFollowedByAnotherRestoreIsReportedFailed(t *testing.T) {
+	t.Skip("review: a failed safety backup followed by another intent's restore is judged restored (judge.go) and never reported failed")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	e.vars["RESTORE_LOCK_RETRY"] = "20s"
+	open := gatedWatches(e)
+	defer open()
+	req := func(backup string) []byte {
+		return timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup))
+	}
+	a := onlyResult(t, e.results(req(e.demo.LatestBackupID)))
+	if a.Status != restore.Accepted || a.UndoBackupID == "" {
+		t.Fatalf("first timer: %+v %+v", a, a.Error)
+	}
+	time.Sleep(2 * time.Second) // its safety backup is done
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	ans, err := invokeWith(e, freshHandler(e), req(backupBeforeTheAlarms))
+	b := answered(t, ans, err)
+	if b.Status != restore.Accepted || b.UndoBackupID == "" {
+		t.Fatalf("second timer: %+v %+v", b, b.Error)
+	}
+	open() // the first's watch continues it while the second's backup runs
+	e.sweepUntil("succeeded", 20*time.Second)
+	e.sweepFor(3 * time.Second)
+	var failedSafety []restore.Event
+	for _, m := range queuedOfType(e, "failed") {
+		if errCode(m.Data.Error) == "SafetyBackupFailed" {
+			failedSafety = append(failedSafety, m)
+		}
+	}
+	if len(failedSafety) == 0 {
+		t.Fatalf("the second intent's safety backup %s failed and was never reported: restores %+v; messages %s",
+			b.UndoBackupID, e.emu.RestoreCalls(), types(e.messages()))
+	}
+}
