@@ -409,3 +409,38 @@ func TestSafetyFailedSafetyBackupFollowedByAnotherRestoreIsReportedFailed(t *tes
 			b.UndoBackupID, e.emu.RestoreCalls(), types(e.messages()))
 	}
 }
+
+// Where the API lists a backup only once it is done, the intent's watch
+// is the only one that can report its failed safety backup (the sweep
+// never sees it), and it reports it once: a step whose message cannot be
+// sent fails, and the platform retries an asynchronous invocation twice,
+// then drops it. The sweep's own reports come again in its window and
+// catch-up slots for a day; this one has nothing after the platform's
+// retries. A queue outage of a few minutes (here CAM refuses SendCmqMsg
+// for a few seconds, the platform's retries a second apart) while the
+// safety backup fails leaves the accepted intent without an outcome for
+// good, though the queue is back a moment later.
+func TestSafetyUnlistedFailureIsReportedAfterAQueueOutage(t *testing.T) {
+	t.Skip("review: an unlisted failed safety backup is reported only by its watch step and the platform's two retries: a short queue outage loses the intent's one outcome")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.emu.SetAsyncRetryDelay(time.Second)
+	inst := e.demo.InstanceID
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	r := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))))
+	if r.Status != restore.Accepted || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("the alarm: %+v %+v", r, r.Error)
+	}
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	time.Sleep(9 * time.Second) // the backup fails; the watch's step and the platform's two retries fail to send
+	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
+	e.emu.WaitInvocations()
+	e.sweepFor(6 * time.Second) // the queue is back: the sweeps of the next seconds, and any watch
+	e.emu.WaitInvocations()
+	if len(queuedOfType(e, "failed")) == 0 {
+		t.Fatalf("the alarm's safety backup (task %d) failed during a queue outage of seconds and was never reported after (its watch tried %d times): messages %s",
+			r.SafetyBackupTaskID, strings.Count(e.logs.String(), "sweep.outcomeUndelivered"), types(e.messages()))
+	}
+}
