@@ -63,6 +63,25 @@ func TestSafetyContinuationFailingAtItsLastPeriodHasOneOutcome(t *testing.T) {
 	}
 }
 
+// failedUnlisted delivers event, a safety-backed restore of the demo
+// instance, where the API lists a backup only once it is done and its
+// safety backup fails; it waits until the intent's watch has reported the
+// failure, and returns the first delivery's result.
+func failedUnlisted(t *testing.T, e *env, event []byte) restore.Result {
+	t.Helper()
+	ownWatches(e)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	r := onlyResult(t, e.results(event))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("first delivery: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
+		t.Fatalf("the failed safety backup was not reported within 15 s: messages %s", types(e.messages()))
+	}
+	return r
+}
+
 // An untimed event (a direct invocation, a basic-auth webhook without a
 // key, a CKafka record, or a timer or alarm whose time is in the future)
 // is dated "3 minutes before it arrived": every delivery has another
@@ -79,18 +98,9 @@ func TestSafetyUntimedEventRedeliveredAfterItsSafetyBackupFailedRestoresNothing(
 	t.Skip("review: the failed-safety entry binds Since, which differs per delivery of an untimed event: the retry gets a second life")
 	t.Parallel()
 	e := lifeEnv(t)
-	ownWatches(e)
 	inst := e.demo.InstanceID
-	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
-	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	direct := []byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"safetyBackup":true}`, inst, e.demo.LatestBackupID))
-	r := onlyResult(t, e.results(direct))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
-		t.Fatalf("first delivery: %+v %+v", r, r.Error)
-	}
-	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
-		t.Fatalf("the failed safety backup was not reported within 15 s: messages %s", types(e.messages()))
-	}
+	r := failedUnlisted(t, e, direct)
 	if m := markOf(e, inst); !strings.HasPrefix(m, fmt.Sprint(r.SafetyBackupTaskID)+".") {
 		t.Fatalf("the failed safety backup's task %d is not marked: %q", r.SafetyBackupTaskID, m)
 	}
@@ -119,18 +129,9 @@ func TestSafetyForgedFailedEntryNeverGivesTheIntentASecondLife(t *testing.T) {
 	t.Skip("review: an unverified failed-safety entry counts as proof of another intent's failure: a redelivery restores")
 	t.Parallel()
 	e := lifeEnv(t)
-	ownWatches(e)
 	inst := e.demo.InstanceID
-	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
-	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
-	r := onlyResult(t, e.results(alarm))
-	if r.Status != restore.Accepted || r.SafetyBackupTaskID == 0 {
-		t.Fatalf("first delivery: %+v %+v", r, r.Error)
-	}
-	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
-		t.Fatalf("the failed safety backup was not reported within 15 s: messages %s", types(e.messages()))
-	}
+	r := failedUnlisted(t, e, alarm)
 	e.emu.UpdateInstance(inst, func(in *cloudemu.Instance) {
 		in.Tags[restore.MarkKey] = fmt.Sprintf("%d.%s", r.SafetyBackupTaskID, strings.Repeat("0", 16))
 	})
@@ -188,6 +189,31 @@ func TestSafetyBackupTakenAfterARestoreSinceTheEventRestoresNothingMore(t *testi
 	}
 }
 
+// twoIntents accepts a timer's safety-backed restore of the demo
+// instance's newest backup, waits until its safety backup is done (its
+// watch held by gatedWatches), calls between (a FailNextTask, say), then
+// accepts a second timer's restore of another backup in another
+// container: the second intent's safety backup starts after the first's
+// is done and before the first is restored.
+func twoIntents(t *testing.T, e *env, between func()) (a, b restore.Result) {
+	t.Helper()
+	req := func(backup string) []byte {
+		return timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, backup))
+	}
+	a = onlyResult(t, e.results(req(e.demo.LatestBackupID)))
+	if a.Status != restore.Accepted || a.UndoBackupID == "" {
+		t.Fatalf("first timer: %+v %+v", a, a.Error)
+	}
+	time.Sleep(2 * time.Second) // its safety backup is done
+	between()
+	ans, err := invokeWith(e, freshHandler(e), req(backupBeforeTheAlarms))
+	b = answered(t, ans, err)
+	if b.Status != restore.Accepted || b.UndoBackupID == "" || b.UndoBackupID == a.UndoBackupID {
+		t.Fatalf("second timer: %+v %+v", b, b.Error)
+	}
+	return a, b
+}
+
 // Two intents on one instance (a nightly timer and a second timer, or a
 // timer and an alarm, each restoring its own backup): the second's
 // safety backup is taken after the first's is done and before the first
@@ -206,23 +232,10 @@ func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.
 	t.Skip("review: an intent whose safety backup another intent's marked restore follows gets no terminal outcome; the loser's started message reuses the winner's id with its own undo")
 	t.Parallel()
 	e := lifeEnv(t)
-	inst := e.demo.InstanceID
 	open := gatedWatches(e)
 	defer open()
-	req := func(backup string) []byte {
-		return timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup))
-	}
-	a := onlyResult(t, e.results(req(e.demo.LatestBackupID)))
-	if a.Status != restore.Accepted || a.UndoBackupID == "" {
-		t.Fatalf("first timer: %+v %+v", a, a.Error)
-	}
-	time.Sleep(2 * time.Second) // its safety backup is done
-	ans, err := invokeWith(e, freshHandler(e), req(backupBeforeTheAlarms))
-	b := answered(t, ans, err)
-	if b.Status != restore.Accepted || b.UndoBackupID == "" || b.UndoBackupID == a.UndoBackupID {
-		t.Fatalf("second timer: %+v %+v", b, b.Error)
-	}
-	time.Sleep(2 * time.Second) // its safety backup is done too
+	a, b := twoIntents(t, e, func() {})
+	time.Sleep(2 * time.Second) // the second's safety backup is done too
 	open()
 	e.sweepUntil("succeeded", 20*time.Second)
 	e.sweepFor(3 * time.Second)
@@ -377,24 +390,10 @@ func TestSafetyFailedSafetyBackupFollowedByAnotherRestoreIsReportedFailed(t *tes
 	t.Skip("review: a failed safety backup followed by another intent's restore is judged restored (judge.go) and never reported failed")
 	t.Parallel()
 	e := lifeEnv(t)
-	inst := e.demo.InstanceID
 	e.vars["RESTORE_LOCK_RETRY"] = "20s"
 	open := gatedWatches(e)
 	defer open()
-	req := func(backup string) []byte {
-		return timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup))
-	}
-	a := onlyResult(t, e.results(req(e.demo.LatestBackupID)))
-	if a.Status != restore.Accepted || a.UndoBackupID == "" {
-		t.Fatalf("first timer: %+v %+v", a, a.Error)
-	}
-	time.Sleep(2 * time.Second) // its safety backup is done
-	e.emu.FailNextTask("backup", "backup failed: not enough disk")
-	ans, err := invokeWith(e, freshHandler(e), req(backupBeforeTheAlarms))
-	b := answered(t, ans, err)
-	if b.Status != restore.Accepted || b.UndoBackupID == "" {
-		t.Fatalf("second timer: %+v %+v", b, b.Error)
-	}
+	_, b := twoIntents(t, e, func() { e.emu.FailNextTask("backup", "backup failed: not enough disk") })
 	open() // the first's watch continues it while the second's backup runs
 	e.sweepUntil("succeeded", 20*time.Second)
 	e.sweepFor(3 * time.Second)
