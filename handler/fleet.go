@@ -294,7 +294,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 		}
 	}
 	counts, done, err := svc.WatchFleet(ctx, restore.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
-		SafetyTask: w.SafetyTask, Restores: w.Restores})
+		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start})
 	if err != nil {
 		e := failure.As(err)
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))

@@ -282,7 +282,6 @@ func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.
 // intent, accepted, never gets an outcome (the earlier review's finding
 // 6, back for old events).
 func TestSafetyOldEventsUnlistedSafetyBackupFailureIsReported(t *testing.T) {
-	t.Skip("review: the watch counts its six-hour life from the event's time: for an event older than that it ends at its first step and an unlisted failed safety backup is never reported")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
@@ -387,7 +386,6 @@ func TestSafetyWatchAndSweepsContinuingAtOnceRestoreOnce(t *testing.T) {
 // ("nothing was restored" is its one outcome), is never reported: the
 // sweep judges it restored, its watch (the same order) too.
 func TestSafetyFailedSafetyBackupFollowedByAnotherRestoreIsReportedFailed(t *testing.T) {
-	t.Skip("review: a failed safety backup followed by another intent's restore is judged restored (judge.go) and never reported failed")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_LOCK_RETRY"] = "20s"
@@ -420,7 +418,6 @@ func TestSafetyFailedSafetyBackupFollowedByAnotherRestoreIsReportedFailed(t *tes
 // safety backup fails leaves the accepted intent without an outcome for
 // good, though the queue is back a moment later.
 func TestSafetyUnlistedFailureIsReportedAfterAQueueOutage(t *testing.T) {
-	t.Skip("review: an unlisted failed safety backup is reported only by its watch step and the platform's two retries: a short queue outage loses the intent's one outcome")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)

@@ -455,6 +455,8 @@ type FleetWatch struct {
 	// restore of that backup; see watchIntent.
 	SafetyTask int64
 	Restores   string
+	// Start is when the watch began (its first step's hand-off).
+	Start time.Time
 }
 
 // FleetCounts is what a fleet's progress message counts.

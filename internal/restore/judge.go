@@ -24,6 +24,10 @@ const (
 // judgeSafety judges a safety-backed intent at now.
 func judgeSafety(b SafetyBackup, restored bool, now time.Time, deadline time.Duration) safetyStage {
 	switch {
+	case b.Gone() && b.EndTime.IsZero():
+		// Failed, never done: whatever restore came after it is not this
+		// intent's (it restores only after its backup is done).
+		return safetyFailed
 	case restored:
 		return safetyRestored
 	case b.Gone() && !b.EndTime.IsZero():

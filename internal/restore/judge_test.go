@@ -37,6 +37,8 @@ func TestJudgeEveryStage(t *testing.T) {
 		"done, removed before the deadline":  {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, false, safetyExpired, PhaseExpired},
 		"continued by a restore":             {backup(2, time.Minute), true, safetyRestored, PhaseRestoring},
 		"continued, even after the deadline": {backup(2, time.Hour), true, safetyRestored, PhaseRestoring},
+		"failed, then someone's restore":     {backup(-2, 0), true, safetyFailed, PhaseFailed},
+		"done, removed, then restored":       {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, true, safetyRestored, PhaseRestoring},
 	} {
 		got := judgeSafety(c.b, c.restored, now, deadline)
 		if got != c.want || got.phase() != c.phase {

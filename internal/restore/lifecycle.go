@@ -669,6 +669,16 @@ func IntentStepDue(step int, every time.Duration) time.Duration {
 	return due
 }
 
+// watchBegan is what a watch's life counts from: its safety backup's task
+// where listed, else the watch's start (never the event's time: an old
+// event's watch would end at once).
+func watchBegan(fw FleetWatch, task *Task) time.Time {
+	if task != nil {
+		return task.StartTime
+	}
+	return cmp.Or(fw.Start, fw.Since)
+}
+
 // markFailed marks the intent's failed safety backup task its own before
 // the watch reports it (failedEntry). Where it cannot (the instance not
 // read, no tag rights), a later event on the instance is held back by it
@@ -764,19 +774,24 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 		}
 	}
 	switch {
-	case restoreAfter(tasks, fw.Since):
-		return c, true, nil // restored: the sweep's
 	case task != nil && task.Result == 4:
 		b := SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
 			StartTime: task.StartTime, Status: -2, InstanceID: id}
 		s.markFailed(ctx, fw, w.instance(id), task.ID, log)
 		r := s.safetyFailed(ctx, s.Redis, fw.Region, id, b, *task, cmp.Or(task.EndTime, now), log)
 		if r.Undelivered {
-			return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")
+			// Nothing else will ever report it (the sweep never sees an
+			// unlisted backup), and the platform drops an asynchronous
+			// event after two retries: the next step tries again, within
+			// the watch's life, rather than this step failing.
+			log.Warn("safetyBackup.failureUndelivered", "detail", "the failed safety backup's message could not be sent: the watch's next step sends it again", "taskId", task.ID)
+			return c, now.Sub(watchBegan(fw, task)) >= safetyWatchLife, nil
 		}
 		c.Running, c.Failed = 0, 1
 		return c, true, nil
-	case now.Sub(fw.Since) >= safetyWatchLife:
+	case restoreAfter(tasks, fw.Since):
+		return c, true, nil // restored: the sweep's
+	case now.Sub(watchBegan(fw, task)) >= safetyWatchLife:
 		log.Warn("safetyBackup.watchEnded", "detail", "the safety backup's task was followed for its watch's whole life and never listed", "taskId", fw.SafetyTask)
 		return c, true, nil
 	}
