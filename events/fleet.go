@@ -28,6 +28,9 @@ type FleetWatch struct {
 	// not show yet, and the backup the intent restores.
 	SafetyTask int64  `json:"safetyTask,omitempty"`
 	Restores   string `json:"restores,omitempty"`
+	// Key is the intent's event's identity ("" where it has none): the
+	// mark of a failed safety backup records it (restore.failedEntry).
+	Key string `json:"key,omitempty"`
 	// Seal is the function's MAC over all of the above.
 	Seal string `json:"seal"`
 }

@@ -244,12 +244,12 @@ func (inv *invocation) watchIntent(ctx context.Context, fw restore.FleetWatch) e
 		return fmt.Errorf("no RESTORE_SIGNING_KEY to seal the watch with")
 	}
 	return inv.invokeWatch(ctx, inv.svc, events.FleetWatch{Region: fw.Region, Trigger: fw.Trigger, Since: fw.Since.UTC(), Start: inv.h.Now().UTC(),
-		Members: fw.Members, SafetyTask: fw.SafetyTask, Restores: fw.Restores})
+		Members: fw.Members, SafetyTask: fw.SafetyTask, Restores: fw.Restores, Key: fw.Key})
 }
 
 func fleetWatchParts(w *events.FleetWatch) []string {
 	return []string{w.ID, w.Region, w.Trigger, w.Since.UTC().Format(time.RFC3339Nano), w.Start.UTC().Format(time.RFC3339Nano),
-		fmt.Sprint(w.Step), strings.Join(w.Members, ","), fmt.Sprint(w.SafetyTask), w.Restores}
+		fmt.Sprint(w.Step), strings.Join(w.Members, ","), fmt.Sprint(w.SafetyTask), w.Restores, w.Key}
 }
 
 // fleetWatch is one step of a fleet's watch: it waits until the step is
@@ -294,7 +294,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 		}
 	}
 	counts, done, err := svc.WatchFleet(ctx, restore.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
-		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start})
+		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start, Key: w.Key})
 	if err != nil {
 		e := failure.As(err)
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))

@@ -457,6 +457,8 @@ type FleetWatch struct {
 	Restores   string
 	// Start is when the watch began (its first step's hand-off).
 	Start time.Time
+	// Key is the intent's event's identity (Job.Key).
+	Key string
 }
 
 // FleetCounts is what a fleet's progress message counts.

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -203,35 +204,48 @@ func TestMarkProvesOnlyTheFunctionsOwnRestore(t *testing.T) {
 	}
 }
 
-// A failed safety backup's entry tells its own intent (trigger and event
-// time) from any other; a restore's entry for the same task proves
-// nothing of a failure; the entry sits beside the restores' entries.
+// A failed safety backup's entry tells its own intent (its event's key)
+// from another only where the entry verifies; a forged entry, one under
+// another key and a restore's entry are no entry; an event without a key
+// cannot tell (ours: held back); the entry sits beside the restores'.
 func TestFailedSafetyBackupsMarkProvesWhoseItIs(t *testing.T) {
 	const id = "crs-5a4py64p"
-	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	const key = "timer:nightly:2026-12-06T10:00:00Z:0"
 	in := Instance{ID: id, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 5, "b-1", "undo-1")}}
-	in.Tags[MarkKey] = withMark(in.Tags[MarkKey], failedEntry(testSeal, id, 7, "timer", since.Add(300*time.Millisecond)))
+	in.Tags[MarkKey] = withMark(in.Tags[MarkKey], failedEntry(testSeal, id, 7, key))
+	forged := Instance{ID: id, Tags: map[string]string{MarkKey: "7.0000000000000000 7.000000000000000000000000"}}
+	other := seal.New("another-key-of-at-least-32-characters!")
 	for name, c := range map[string]struct {
+		seal        *Seal
 		in          Instance
 		task        int64
-		trigger     string
-		since       time.Time
+		key         string
 		found, ours bool
 	}{
-		"its own intent":                  {in, 7, "timer", since, true, true},
-		"another trigger":                 {in, 7, "direct+alarm", since, true, false},
-		"another event time":              {in, 7, "timer", since.Add(-2 * time.Second), true, false},
-		"a task without an entry":         {in, 8, "timer", since, false, false},
-		"a restore's entry is not a fail": {in, 5, "timer", since, true, false},
-		"another instance's tag":          {Instance{ID: "crs-other", Tags: in.Tags}, 7, "timer", since, true, false},
-		"no mark":                         {Instance{ID: id}, 7, "timer", since, false, false},
+		"its own event":                   {testSeal, in, 7, key, true, true},
+		"another event":                   {testSeal, in, 7, "alarm:crs-5a4py64p:policy-1:20261206T095958Z:0", true, false},
+		"an event without a key":          {testSeal, in, 7, "", true, true},
+		"a task without an entry":         {testSeal, in, 8, key, false, false},
+		"a restore's entry is not a fail": {testSeal, in, 5, "other", false, false},
+		"another instance's tag":          {testSeal, Instance{ID: "crs-other", Tags: in.Tags}, 7, "other", false, false},
+		"forged entries":                  {testSeal, forged, 7, "other", false, false},
+		"under another key":               {other, in, 7, "other", false, false},
+		"no mark":                         {testSeal, Instance{ID: id}, 7, key, false, false},
 	} {
-		found, ours := failedMark(testSeal, c.in, c.task, c.trigger, c.since)
+		found, ours := failedMark(c.seal, c.in, c.task, c.key)
 		if found != c.found || ours != c.ours {
 			t.Errorf("%s: found %v ours %v, want %v %v", name, found, ours, c.found, c.ours)
 		}
 	}
 	if !marked(testSeal, in, 5, "b-1", "undo-1") {
 		t.Error("the restore's entry was lost beside the failed backup's")
+	}
+	// Six entries of the longest task IDs still fit a tag value.
+	long := ""
+	for task := int64(1e18); task < 1e18+markKeep+2; task++ {
+		long = withMark(long, failedEntry(testSeal, id, task, key))
+	}
+	if len(long) > tagValueMax || !strings.HasPrefix(long, fmt.Sprint(int64(1e18)+markKeep+1)+".") {
+		t.Fatalf("mark of %d characters (at most %d), newest first: %q", len(long), tagValueMax, long)
 	}
 }

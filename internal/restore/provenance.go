@@ -3,7 +3,6 @@ package restore
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/seal"
@@ -54,6 +53,8 @@ const (
 	MarkKey  = "redis-restore"
 	markKeep = 6  // entries: a tag value holds 255 characters
 	markHex  = 16 // MAC digits: 64 bits
+	// tagValueMax is the most a tag value holds.
+	tagValueMax = 255
 )
 
 // markEntry is one restore's entry in the mark.
@@ -67,20 +68,21 @@ func markEntry(seal *Seal, instanceID string, taskID int64, backupID, undoID str
 // tag: a long foreign value would make every later mark too long for a
 // tag, 255 characters).
 func withMark(old, entry string) string {
-	out := []string{entry}
+	out, n := []string{entry}, len(entry)
 	for _, e := range strings.Fields(old) {
-		if len(out) < markKeep && e != entry && markForm(e) {
+		if len(out) < markKeep && e != entry && markForm(e) && n+1+len(e) <= tagValueMax {
 			out = append(out, e)
+			n += 1 + len(e)
 		}
 	}
 	return strings.Join(out, " ")
 }
 
 // markForm reports whether e reads like an entry: task ID, ".", markHex
-// hex digits.
+// (a restore's) or failedHex (a failed safety backup's) hex digits.
 func markForm(e string) bool {
 	id, mac, ok := strings.Cut(e, ".")
-	if !ok || len(id) == 0 || len(id) > 19 || len(mac) != markHex {
+	if !ok || len(id) == 0 || len(id) > 19 || (len(mac) != markHex && len(mac) != failedHex) {
 		return false
 	}
 	for _, r := range id {
@@ -99,29 +101,39 @@ func markForm(e string) bool {
 // A safety backup that fails where the API lists a backup only once it
 // is done is never listed: only its task remains, which carries nothing
 // of whose it is. Before its watch reports it failed, the watch adds an
-// entry for that task to the same mark, with a MAC over the intent it
-// belonged to (its trigger and its event's time). A later delivery of an
-// event then tells its own failure (the same outcome again, nothing new
-// taken) from another intent's (failedEarlier).
-func failedEntry(seal *Seal, instanceID string, taskID int64, trigger string, since time.Time) string {
-	t := fmt.Sprint(taskID)
-	return t + "." + seal.Hex(markHex, "failedsafety", failedParts(instanceID, t, trigger, since)...)
+// entry for that task to the same mark: the task's ID, "." and failedHex
+// hex digits, the first idHex of them naming the intent's event (a MAC
+// over its key), the rest a MAC over the instance, the task and that
+// name. A later event on the instance that meets the failed task tells
+// its own failure (the same outcome again, nothing new taken) from
+// another intent's only by an entry that verifies and names another
+// event; an entry that does not verify (forged, or under another key) is
+// no entry, and an event without a key of its own cannot tell: both hold
+// it back as an unmarked failure does (failedEarlier).
+const (
+	idHex     = 8
+	failedHex = idHex + markHex
+)
+
+func failedEntry(seal *Seal, instanceID string, taskID int64, key string) string {
+	t, id := fmt.Sprint(taskID), eventName(seal, key)
+	return t + "." + id + seal.Hex(markHex, "failedsafety", instanceID, t, id)
 }
 
-func failedParts(instanceID, task, trigger string, since time.Time) []string {
-	return []string{instanceID, task, trigger, since.UTC().Truncate(time.Second).Format(time.RFC3339)}
-}
+func eventName(seal *Seal, key string) string { return seal.Hex(idHex, "failedsafety-event", key) }
 
-// failedMark reads the mark's entry for the failed manual backup task:
-// whether there is one, and whether it proves the task this intent's.
-// An entry that does not is another intent's.
-func failedMark(seal *Seal, in Instance, taskID int64, trigger string, since time.Time) (found, ours bool) {
+// failedMark reads the mark's entries for the failed manual backup task:
+// whether one proves it an intent's failed safety backup, and whether
+// that intent may be the one whose event key is given.
+func failedMark(seal *Seal, in Instance, taskID int64, key string) (found, ours bool) {
 	t := fmt.Sprint(taskID)
 	for _, e := range strings.Fields(in.Tags[MarkKey]) {
-		if id, mac, ok := strings.Cut(e, "."); ok && id == t && markForm(e) {
-			found = true
-			ours = ours || seal.VerifyHex(mac, "failedsafety", failedParts(in.ID, t, trigger, since)...)
+		id, hex, ok := strings.Cut(e, ".")
+		if !ok || id != t || len(hex) != failedHex || !seal.VerifyHex(hex[idHex:], "failedsafety", in.ID, t, hex[:idHex]) {
+			continue
 		}
+		found = true
+		ours = ours || key == "" || hex[:idHex] == eventName(seal, key)
 	}
 	return found, ours
 }
