@@ -48,7 +48,6 @@ func terminalIDs(e *env, instanceID string) []string {
 // that keeps the first one it sees has "failed", one that keeps the last
 // has "expired".
 func TestSafetyContinuationFailingAtItsLastPeriodHasOneOutcome(t *testing.T) {
-	t.Skip("review: a continuation failing at the last period is reported failed (random ids), then the intent is reported expired too")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch (no invoker): the sweep continues

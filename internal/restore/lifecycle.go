@@ -66,13 +66,13 @@ type Life struct {
 
 	eventType string // the message's type, where the life decides it
 	eventID   string // the message's id, derived from what it is about
-	quiet     bool   // a failure is not reported (the sweep tries again)
+	quiet     bool   // a continuation's failure or duplicate is not reported (see continueSafety)
 }
 
 // resultEventType is the message type of a result: the life cycle's where
 // it decides, else the request's (eventType).
 func resultEventType(r *Result) string {
-	if r.Status == Failed && r.Life != nil && r.Life.quiet {
+	if (r.Status == Failed || r.Status == Duplicate) && r.Life != nil && r.Life.quiet {
 		return ""
 	}
 	if r.Life == nil || r.Life.eventType == "" || (r.Status == Failed || r.Status == Unknown) && !r.Life.Drill.outcome() {
@@ -757,7 +757,7 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 			return c, waited, nil
 		}
 		seen := &sighting{begin: fw.Since.Truncate(time.Second), tasks: tasks, read: true, at: now}
-		r := s.continueSafety(ctx, fw.Region, id, *b, false, seen, &in)
+		r := s.continueSafety(ctx, fw.Region, id, *b, seen, &in)
 		log.Info("safetyBackup.continued", "detail", "the intent's watch continued it", "undoBackupId", b.ID, "status", string(r.Status), "taskId", r.TaskID)
 		if r.Undelivered {
 			// The platform retries this step, which finds the restore

@@ -261,11 +261,11 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			log.Info("sweep.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
 		}
-		r := s.continueSafety(ctx, region, in.ID, b, last, nil, nil)
-		if r.Status != Failed || last {
+		r := s.continueSafety(ctx, region, in.ID, b, nil, nil)
+		if r.Status != Failed {
 			add(r)
 		} else {
-			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again", "undoBackupId", b.ID, "code", r.Error.Code)
+			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again, until the deadline (then expired)", "undoBackupId", b.ID, "code", r.Error.Code, "message", r.Error.Message)
 		}
 	}
 }
@@ -274,7 +274,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // for, through Run like any restore (the admission included; the guard
 // rails it passed when b was taken, which b's signed remark proves):
 // whoever found b ready, the sweep or the intent's own watch. A failure
-// of a continuation that is not the last is quiet: it is tried again. A
+// is quiet: it is tried again until the deadline. A
 // watch hands in its step's reading of the instance and its task list,
 // read a moment ago, which Run then does not read again. Its trigger is
 // "sweep" whoever continues: the started message is the same, with one id.
@@ -282,12 +282,16 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // The deadline is judged again on the clock, not on the caller's time: a
 // sweep's timer Time may be a retry's, long past, and the intent may have
 // been reported expired since.
-func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, last bool, seen *sighting, in *Instance) Result {
+func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, seen *sighting, in *Instance) Result {
 	if s.pastDeadline(b) {
 		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
 			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.doneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)}
 	}
-	b.quiet = !last
+	// Quiet, the last try too: an intent's one outcome is its restore's
+	// end, or expired at its deadline, never a try's failure besides
+	// (the log has each: sweep.restoreFailed). A duplicate found by a
+	// try is another's start, whose message is its own.
+	b.quiet = true
 	return s.Run(ctx, Job{
 		Request: Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
 		Trigger: "sweep", Since: b.StartTime, Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
@@ -489,7 +493,7 @@ const Expired Status = "expired"
 func (s *Service) safetyExpired(ctx context.Context, instanceID string, b SafetyBackup, doneAt time.Time, deadline time.Duration, w sweepWindow, log *slog.Logger) Result {
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: w.region}
 	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
-		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): it is not started late; nothing was restored; send the request again if the restore is still wanted",
+		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason); it is not started late; nothing was restored; send the request again if the restore is still wanted",
 		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline)))
 	r.Status = Expired
 	ended := doneAt.Add(deadline)
