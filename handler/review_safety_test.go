@@ -155,7 +155,6 @@ func TestSafetyForgedFailedEntryNeverGivesTheIntentASecondLife(t *testing.T) {
 // hour, the second after a restore that started after the alarm's event
 // (never-twice rule 1 calls that one the event's).
 func TestSafetyBackupTakenAfterARestoreSinceTheEventRestoresNothingMore(t *testing.T) {
-	t.Skip("review: a restore between the alarm's admission and its safety backup is not seen; the continuation skips the budget and restores again")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
@@ -226,7 +225,6 @@ func twoIntents(t *testing.T, e *env, between func()) (a, b restore.Result) {
 // Its only later message is a started message under the winner's id
 // (instance and task) that names the loser's undo point.
 func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.T) {
-	t.Skip("review: an intent whose safety backup another intent's marked restore follows gets no terminal outcome; the loser's started message reuses the winner's id with its own undo")
 	t.Parallel()
 	e := lifeEnv(t)
 	open := gatedWatches(e)
@@ -309,7 +307,6 @@ func TestSafetyOldEventsUnlistedSafetyBackupFailureIsReported(t *testing.T) {
 // intent's one outcome. (Its queue message goes under the accepted id and
 // is dropped; the answer is all the caller sees.)
 func TestSafetyRedeliveryAfterItsSafetyBackupFailedSaysSo(t *testing.T) {
-	t.Skip("review: a redelivery of an intent whose listed safety backup failed (or expired) is answered duplicate, \"restores once it is done\"")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID

@@ -556,7 +556,7 @@ func judgeFleet(w world, members []string, since, now time.Time, deadline time.D
 				m.Stage = "running"
 			}
 		} else if b := newestSafety(safetySince(w.safety[id], since)); b != nil {
-			switch judgeSafety(*b, false, now, deadline) {
+			switch judgeSafety(*b, notRestored, now, deadline) {
 			case safetyFailed, safetyExpired:
 				m.Stage = "failed"
 			default:

@@ -19,16 +19,52 @@ const (
 	safetyReady                       // done, and the restore may start now
 	safetyExpired                     // done, but the restore did not start in time: it never will
 	safetyRestored                    // a restore continued it: see restorePhase
+	safetySuperseded                  // a restore since its event, provably not its own: it never restores over it
 )
 
+// restoreSeen is what the first restore since an intent's event says of
+// the intent (firstRestore).
+type restoreSeen int
+
+const (
+	notRestored restoreSeen = iota
+	// restoredOwn: marked the intent's own, or not proven anyone's (the
+	// intent's one end all the same: it is never restored over).
+	restoredOwn
+	// restoredOther: provably not the intent's: it started before the
+	// intent's backup was done (its restore only follows it), or it is
+	// marked another intent's.
+	restoredOther
+)
+
+// firstRestore finds the first restore task of the instance since b's
+// event and judges whose it is; safety is the instance's safety backups.
+func firstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety []SafetyBackup) (Task, restoreSeen) {
+	t, ok := firstRestoreAfter(tasks, b.eventAt())
+	switch {
+	case !ok:
+		return t, notRestored
+	case !b.Done() && !b.Gone(), t.StartTime.Before(b.doneAt().Truncate(time.Second)):
+		return t, restoredOther
+	}
+	for _, o := range safety {
+		if o.ID != b.ID && marked(seal, in, t.ID, o.Restores, o.ID) {
+			return t, restoredOther
+		}
+	}
+	return t, restoredOwn
+}
+
 // judgeSafety judges a safety-backed intent at now.
-func judgeSafety(b SafetyBackup, restored bool, now time.Time, deadline time.Duration) safetyStage {
+func judgeSafety(b SafetyBackup, seen restoreSeen, now time.Time, deadline time.Duration) safetyStage {
 	switch {
 	case b.Gone() && b.EndTime.IsZero():
 		// Failed, never done: whatever restore came after it is not this
 		// intent's (it restores only after its backup is done).
 		return safetyFailed
-	case restored:
+	case seen == restoredOther:
+		return safetySuperseded
+	case seen == restoredOwn:
 		return safetyRestored
 	case b.Gone() && !b.EndTime.IsZero():
 		// Done, then removed before its restore: the list gives no
@@ -58,7 +94,7 @@ func (b SafetyBackup) doneAt() time.Time {
 // phase is how the status names a safety stage.
 func (st safetyStage) phase() Phase {
 	switch st {
-	case safetyFailed:
+	case safetyFailed, safetySuperseded:
 		return PhaseFailed
 	case safetyExpired:
 		return PhaseExpired

@@ -23,23 +23,25 @@ func TestJudgeEveryStage(t *testing.T) {
 	}
 	for name, c := range map[string]struct {
 		b        SafetyBackup
-		restored bool
+		restored restoreSeen
 		want     safetyStage
 		phase    Phase
 	}{
-		"running":                            {backup(1, 0), false, safetyRunning, PhaseSafetyBackup},
-		"done, within the deadline":          {backup(2, time.Minute), false, safetyReady, PhaseSafetyBackup},
-		"RDB done counts as done":            {backup(4, time.Minute), false, safetyReady, PhaseSafetyBackup},
-		"done, at the deadline":              {backup(2, deadline), false, safetyExpired, PhaseExpired},
-		"done long ago":                      {backup(2, 3*time.Hour), false, safetyExpired, PhaseExpired},
-		"removed":                            {backup(-2, 0), false, safetyFailed, PhaseFailed},
-		"expired backup":                     {backup(-1, 0), false, safetyFailed, PhaseFailed},
-		"done, expired, removed since":       {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-time.Hour), EndTime: now.Add(-50 * time.Minute)}, false, safetyExpired, PhaseExpired},
-		"done, removed before the deadline":  {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, false, safetyExpired, PhaseExpired},
-		"continued by a restore":             {backup(2, time.Minute), true, safetyRestored, PhaseRestoring},
-		"continued, even after the deadline": {backup(2, time.Hour), true, safetyRestored, PhaseRestoring},
-		"failed, then someone's restore":     {backup(-2, 0), true, safetyFailed, PhaseFailed},
-		"done, removed, then restored":       {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, true, safetyRestored, PhaseRestoring},
+		"running":                              {backup(1, 0), notRestored, safetyRunning, PhaseSafetyBackup},
+		"done, within the deadline":            {backup(2, time.Minute), notRestored, safetyReady, PhaseSafetyBackup},
+		"RDB done counts as done":              {backup(4, time.Minute), notRestored, safetyReady, PhaseSafetyBackup},
+		"done, at the deadline":                {backup(2, deadline), notRestored, safetyExpired, PhaseExpired},
+		"done long ago":                        {backup(2, 3*time.Hour), notRestored, safetyExpired, PhaseExpired},
+		"removed":                              {backup(-2, 0), notRestored, safetyFailed, PhaseFailed},
+		"expired backup":                       {backup(-1, 0), notRestored, safetyFailed, PhaseFailed},
+		"done, expired, removed since":         {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-time.Hour), EndTime: now.Add(-50 * time.Minute)}, notRestored, safetyExpired, PhaseExpired},
+		"done, removed before the deadline":    {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, notRestored, safetyExpired, PhaseExpired},
+		"continued by a restore":               {backup(2, time.Minute), restoredOwn, safetyRestored, PhaseRestoring},
+		"continued, even after the deadline":   {backup(2, time.Hour), restoredOwn, safetyRestored, PhaseRestoring},
+		"failed, then someone's restore":       {backup(-2, 0), restoredOther, safetyFailed, PhaseFailed},
+		"done, then another's restore":         {backup(2, time.Minute), restoredOther, safetySuperseded, PhaseFailed},
+		"another's restore after the deadline": {backup(2, time.Hour), restoredOther, safetySuperseded, PhaseFailed},
+		"done, removed, then restored":         {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, restoredOwn, safetyRestored, PhaseRestoring},
 	} {
 		got := judgeSafety(c.b, c.restored, now, deadline)
 		if got != c.want || got.phase() != c.phase {
@@ -247,5 +249,43 @@ func TestFailedSafetyBackupsMarkProvesWhoseItIs(t *testing.T) {
 	}
 	if len(long) > tagValueMax || !strings.HasPrefix(long, fmt.Sprint(int64(1e18)+markKeep+1)+".") {
 		t.Fatalf("mark of %d characters (at most %d), newest first: %q", len(long), tagValueMax, long)
+	}
+}
+
+// The first restore since an intent's event is the intent's own (marked,
+// or not proven anyone's: its end all the same), or provably another's:
+// started before the intent's backup was done, or marked another
+// intent's.
+func TestFirstRestoreSinceTheEventIsJudgedWhose(t *testing.T) {
+	const id = "crs-5a4py64p"
+	event := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	mine := SafetyBackup{ID: "undo-b", Restores: "b-1", Since: event, StartTime: event.Add(10 * time.Second), EndTime: event.Add(20 * time.Second), Status: 2}
+	theirs := SafetyBackup{ID: "undo-a", Restores: "b-2", Since: event.Add(-time.Minute), StartTime: event.Add(-50 * time.Second), EndTime: event.Add(15 * time.Second), Status: 2}
+	restoreAt := func(id int64, at time.Duration) Task {
+		return Task{ID: id, Kind: RestoreTask, StartTime: event.Add(at)}
+	}
+	in := func(entries ...string) Instance {
+		return Instance{ID: id, Tags: map[string]string{MarkKey: strings.Join(entries, " ")}}
+	}
+	safety := []SafetyBackup{mine, theirs}
+	for name, c := range map[string]struct {
+		in    Instance
+		tasks []Task
+		b     SafetyBackup
+		want  restoreSeen
+	}{
+		"none since the event":                   {in(), []Task{restoreAt(1, -time.Second)}, mine, notRestored},
+		"marked its own":                         {in(markEntry(testSeal, id, 2, "b-1", "undo-b")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOwn},
+		"unmarked, after its backup was done":    {in(), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOwn},
+		"between its event and its backup":       {in(), []Task{restoreAt(2, 5*time.Second)}, mine, restoredOther},
+		"while its backup ran":                   {in(), []Task{restoreAt(2, 12*time.Second)}, mine, restoredOther},
+		"marked another intent's":                {in(markEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOther},
+		"the other intent's, marked its own":     {in(markEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, theirs, restoredOwn},
+		"its backup still running":               {in(), []Task{restoreAt(2, 30*time.Second)}, SafetyBackup{ID: "undo-b", Since: event, StartTime: event.Add(10 * time.Second), Status: 1}, restoredOther},
+		"an earlier version's remark: its start": {in(), []Task{restoreAt(2, 5*time.Second)}, SafetyBackup{ID: "undo-b", StartTime: event.Add(10 * time.Second), EndTime: event.Add(20 * time.Second), Status: 2}, notRestored},
+	} {
+		if _, got := firstRestore(testSeal, c.in, c.tasks, c.b, safety); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
 	}
 }

@@ -72,7 +72,7 @@ type Life struct {
 // resultEventType is the message type of a result: the life cycle's where
 // it decides, else the request's (eventType).
 func resultEventType(r *Result) string {
-	if (r.Status == Failed || r.Status == Duplicate) && r.Life != nil && r.Life.quiet {
+	if (r.Status == Failed || r.Status == Duplicate || r.Status == Expired) && r.Life != nil && r.Life.quiet {
 		return ""
 	}
 	if r.Life == nil || r.Life.eventType == "" || (r.Status == Failed || r.Status == Unknown) && !r.Life.Drill.outcome() {
@@ -91,9 +91,15 @@ type SafetyBackup struct {
 	Status     int64 // DescribeInstanceBackups: 1 running, 2 normal, 4 RDB done, -1/-2 gone
 	TaskID     int64 // ManualBackupInstance's task, where known
 	InstanceID string
+	// Since is the intent's event's time, from the remark.
+	Since time.Time
 
 	quiet bool // the sweep continues it and will try again: a failure is not reported yet
 }
+
+// eventAt is when the intent's event was: a restore since then is its
+// event's (where the remark does not say, the backup's start).
+func (b SafetyBackup) eventAt() time.Time { return cmp.Or(b.Since, b.StartTime).Truncate(time.Second) }
 
 // Done reports whether the safety backup can be restored (the undo exists).
 func (b SafetyBackup) Done() bool { return b.Status == 2 || b.Status == 4 }
@@ -106,11 +112,16 @@ func (b SafetyBackup) Gone() bool { return b.Status < 0 }
 // which backup to restore once it is done, and it carries the function's
 // MAC over what it names (provenance.go): a backup whose remark only reads
 // like this one is someone else's, and never starts a restore:
-// "redis-restore undo point; restores <backupId>; <trigger>; <mac>".
+// "redis-restore undo point; restores <backupId>; <trigger>; since
+// <time>; <mac>". Since is the intent's event's time: a restore of the
+// instance that started since then is the event's (never-twice rule 1),
+// the sweep's continuation's too. (Remarks of earlier versions lack it:
+// their backup's start stands for it.)
 const safetyRemarkPrefix = "redis-restore undo point; restores "
 
-func safetyRemark(seal *Seal, instanceID, backupID, trigger string) string {
-	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + seal.Sum("safety", instanceID, backupID, trigger)
+func safetyRemark(seal *Seal, instanceID, backupID, trigger string, since time.Time) string {
+	at := "since " + since.UTC().Truncate(time.Second).Format(time.RFC3339)
+	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + at + "; " + seal.Sum("safety", instanceID, backupID, trigger, at)
 }
 
 // IsSafetyRemark reports whether a backup's remark reads like a safety
@@ -127,11 +138,20 @@ func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
 	}
 	instanceID = cmp.Or(b.InstanceID, instanceID)
 	parts := strings.Split(rest, "; ")
-	if len(parts) != 3 || !seal.Verify(parts[2], "safety", instanceID, parts[0], parts[1]) {
+	if len(parts) < 3 || len(parts) > 4 || !seal.Verify(parts[len(parts)-1], "safety", append([]string{instanceID}, parts[:len(parts)-1]...)...) {
 		return SafetyBackup{}, false
 	}
-	return SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
-		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}, true
+	sb := SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
+		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}
+	if len(parts) == 4 {
+		at, ok := strings.CutPrefix(parts[2], "since ")
+		t, err := time.Parse(time.RFC3339, at)
+		if !ok || err != nil {
+			return SafetyBackup{}, false
+		}
+		sb.Since = t
+	}
+	return sb, true
 }
 
 // UndoRequest is the request that undoes a restore: the safety backup,
@@ -206,7 +226,36 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	if !ok {
 		return s.failedEarlier(ctx, job, res, log)
 	}
+	if s.safetyEnded(job, res, b, log) {
+		return true
+	}
 	safetyFound(job, res, b, b.Restores, log)
+	return true
+}
+
+// safetyEnded answers a redelivery whose intent's safety backup failed,
+// or was done too long ago for its restore to start: the intent's one
+// outcome again (the sweep or its watch sent its message, with its id),
+// never "its watch restores once it is done".
+func (s *Service) safetyEnded(job Job, res *Result, b SafetyBackup, log *slog.Logger) bool {
+	id := job.Request.InstanceID
+	switch judgeSafety(b, notRestored, s.Now(), s.Settings.Life.SafetyDeadline) {
+	case safetyFailed:
+		res.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"), fmt.Sprintf(
+			"safety backup %s of %s, taken for this event's restore at %s, failed (status %d): nothing was restored, and no other is taken for this event: send a new request to try again",
+			b.ID, id, b.StartTime.UTC().Format(time.RFC3339), b.Status)))
+		res.Life = &Life{Phase: PhaseFailed, quiet: true, eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/failed", id, b.ID))}
+	case safetyExpired:
+		res.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
+			"safety backup %s of %s was done at %s, but the restore of %s did not start within RESTORE_SAFETY_DEADLINE (%s): it is not started late; nothing was restored; send a new request if the restore is still wanted",
+			b.ID, id, b.doneAt().UTC().Format(time.RFC3339), b.Restores, s.Settings.Life.SafetyDeadline)))
+		res.Status = Expired
+		res.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, quiet: true, eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", id, b.ID))}
+	default:
+		return false
+	}
+	res.BackupID = b.Restores
+	log.Info("safetyBackup.ended", "detail", "the event's safety-backed intent ended already: its outcome again", "undoBackupId", b.ID, "code", res.Error.Code)
 	return true
 }
 
@@ -428,7 +477,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 			p.SafetyBackup = "none: a drill leaves the instance as it is"
 		}
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now())))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
@@ -467,7 +516,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(s.Settings.Seal, id, backupID, job.Trigger)),
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(s.Settings.Seal, id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()))),
 			"its watch (or the sweep), once that backup is done: RestoreInstance of "+backupID+", and its mark on "+id+" (TagResources)")
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)
@@ -482,11 +531,11 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger) {
 	lr := s.Redis
 	req := job.Request
-	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger)
 	since := job.Since
 	if since.IsZero() {
 		since = s.Now().Add(-time.Second)
 	}
+	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger, since)
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
 	// A last look right before the first call when the first look has
@@ -716,15 +765,21 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 	waited := IntentStepDue(fw.Step+1, every) > intentWatchWait(every)
 	if own, ok := ownSafety(w.safety[id], fw.Since, fw.Restores); ok {
 		b := &own
-		switch judgeSafety(*b, restoreAfter(tasks, b.StartTime), now, s.Settings.Life.SafetyDeadline) {
+		t, whose := firstRestore(s.Settings.Seal, w.instance(id), tasks, *b, w.safety[id])
+		switch judgeSafety(*b, whose, now, s.Settings.Life.SafetyDeadline) {
 		case safetyRunning:
 			return c, waited, nil
 		case safetyReady:
+		case safetySuperseded:
+			if r := s.safetySuperseded(ctx, fw.Region, id, *b, t, log); r.Undelivered {
+				return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the superseded intent's message could not be sent")
+			}
+			return c, true, nil
 		case safetyRestored:
 			// By this intent (its mark): its started message again, the
 			// same id, for the platform's retry of a step that could not
 			// send it.
-			if t, ok := firstRestoreAfter(tasks, b.StartTime); ok && marked(s.Settings.Seal, w.instance(id), t.ID, b.Restores, b.ID) {
+			if marked(s.Settings.Seal, w.instance(id), t.ID, b.Restores, b.ID) {
 				if r := s.restoreStarted(ctx, fw.Region, id, t, *b, log); r.Undelivered {
 					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the restore's started message could not be sent")
 				}

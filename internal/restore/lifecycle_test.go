@@ -10,10 +10,17 @@ import (
 )
 
 func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
-	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer")
-	b, ok := parseSafety(testSeal, "", Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p"})
-	if !ok || b.Restores != "678362566696298532848117" || b.Trigger != "timer" || b.InstanceID != "crs-5a4py64p" || !b.Done() {
+	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since.Add(400*time.Millisecond))
+	b, ok := parseSafety(testSeal, "", Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p", StartTime: since.Add(time.Minute)})
+	if !ok || b.Restores != "678362566696298532848117" || b.Trigger != "timer" || b.InstanceID != "crs-5a4py64p" || !b.Done() || !b.eventAt().Equal(since) {
 		t.Fatalf("%q read back as %+v", r, b)
+	}
+	// A remark of an earlier version (no since) still reads: its start
+	// stands for the event's time.
+	old := safetyRemarkPrefix + "678362566696298532848117; timer; " + testSeal.Sum("safety", "crs-5a4py64p", "678362566696298532848117", "timer")
+	if b, ok := parseSafety(testSeal, "crs-5a4py64p", Backup{ID: "x", Remark: old, Status: 2, StartTime: since}); !ok || !b.eventAt().Equal(since) {
+		t.Fatalf("an earlier version's remark %q read back as %+v %v", old, b, ok)
 	}
 	if _, ok := parseSafety(testSeal, "", Backup{Remark: "manual, in progress"}); ok {
 		t.Error("someone else's manual backup taken for a safety backup")
@@ -27,7 +34,7 @@ func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
 // but was not made by the function (by hand, for another instance or
 // backup, with another key, or with no key at all) is never one.
 func TestLookalikeSafetyRemarksAreNotTheFunctions(t *testing.T) {
-	own := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer")
+	own := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
 	other := seal.New("someone-elses-key-of-thirty-two-chars")
 	for name, c := range map[string]struct {
 		remark, instance string
@@ -37,6 +44,7 @@ func TestLookalikeSafetyRemarksAreNotTheFunctions(t *testing.T) {
 		"by hand with a fake mac":    {"redis-restore undo point; restores 678362566696298532848117; timer; AAAAAAAAAAAAAAAA", "crs-5a4py64p", testSeal},
 		"copied to another instance": {own, "crs-other001", testSeal},
 		"another backup named":       {strings.Replace(own, "678362566696298532848117", "678362566696298532848116", 1), "crs-5a4py64p", testSeal},
+		"another event time":         {strings.Replace(own, "since 2026-12-06T10:00:00Z", "since 2026-12-06T09:00:00Z", 1), "crs-5a4py64p", testSeal},
 		"another key":                {own, "crs-5a4py64p", other},
 		"no key":                     {own, "crs-5a4py64p", nil},
 	} {

@@ -22,7 +22,7 @@ func TestASafetyBackupRemovedBeforeItsRestoreHasOneTerminalStage(t *testing.T) {
 	terminal := func(st safetyStage) bool { return st == safetyFailed || st == safetyExpired }
 	var stages []safetyStage
 	for _, after := range []time.Duration{30 * time.Second, time.Minute, deadline, 10 * time.Minute, 24 * time.Hour} {
-		if st := judgeSafety(b, false, done.Add(after), deadline); terminal(st) {
+		if st := judgeSafety(b, notRestored, done.Add(after), deadline); terminal(st) {
 			stages = append(stages, st)
 		}
 	}

@@ -98,7 +98,8 @@ func (s *Service) stateIn(ctx context.Context, region, instanceID string, taskID
 		st.TaskStatus, st.TaskMessage = info.Status, info.Message
 		st.Phase = restorePhase(info, st.InstanceStatus == 2)
 	case undo != nil:
-		st.Phase = judgeSafety(*undo, restoreAfter(world.tasks[instanceID], undo.StartTime), now, s.Settings.Life.SafetyDeadline).phase()
+		_, seen := firstRestore(s.Settings.Seal, world.instance(instanceID), world.tasks[instanceID], *undo, world.safety[instanceID])
+		st.Phase = judgeSafety(*undo, seen, now, s.Settings.Life.SafetyDeadline).phase()
 	default:
 		return State{}, failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
 			fmt.Sprintf("no restore of %s in the last %s", instanceID, sweepLookback))

@@ -221,7 +221,13 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 		// reported expired (in the window after the deadline, and its
 		// catch-up slots), never started late.
 		doneAt := b.doneAt()
-		switch judgeSafety(b, restoreAfter(tasks, b.StartTime), w.at, deadline) {
+		t, seen := firstRestore(s.Settings.Seal, in, tasks, b, safety)
+		switch judgeSafety(b, seen, w.at, deadline) {
+		case safetySuperseded:
+			if w.reports(t.StartTime) {
+				add(s.safetySuperseded(ctx, region, in.ID, b, t, log))
+			}
+			continue
 		case safetyFailed:
 			// Failed by its own status: a manual backup task that failed
 			// near it may be anyone's. The task only dates the failure,
@@ -294,7 +300,7 @@ func (s *Service) continueSafety(ctx context.Context, region, instanceID string,
 	b.quiet = true
 	return s.Run(ctx, Job{
 		Request: Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
-		Trigger: "sweep", Since: b.StartTime, Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
+		Trigger: "sweep", Since: b.eventAt(), Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
 		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.doneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
 	})
 }
@@ -500,6 +506,29 @@ func (s *Service) safetyExpired(ctx context.Context, instanceID string, b Safety
 	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
 		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", instanceID, b.ID))}
 	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", doneAt.UTC().Format(time.RFC3339))
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
+// safetySuperseded reports an intent that a restore since its event, not
+// its own, settled (firstRestore): never restored over (a restore since
+// the event is the event's), and nothing of it restored. Its one
+// outcome, the same id from the sweep and from its watch.
+func (s *Service) safetySuperseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
+	why := "marked another intent's restore"
+	if t.StartTime.Before(b.doneAt().Truncate(time.Second)) {
+		why = "it started before this intent's safety backup was done"
+	}
+	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreSuperseded"), fmt.Sprintf(
+		"restore task %d of %s started at %s, after this intent's event (%s), and is not its restore of %s (%s): the instance is never restored over a restore since the event, so %s was not restored by this intent; its safety backup %s is kept",
+		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.eventAt().UTC().Format(time.RFC3339), b.Restores, why, b.Restores, b.ID)))
+	started := t.StartTime
+	// undoBackupId names the intent (as in its accepted answer and an
+	// expired one's message), not an undo of that restore.
+	r.Life = &Life{Phase: PhaseFailed, StartedAt: &started, UndoBackupID: b.ID,
+		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/superseded", instanceID, b.ID))}
+	log.Warn("safetyBackup.superseded", "detail", "a restore since the intent's event, not its own: the intent ends without restoring", "undoBackupId", b.ID, "taskId", t.ID)
 	s.emitLife(ctx, &r, log)
 	return r
 }
