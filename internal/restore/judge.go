@@ -14,12 +14,12 @@ import "time"
 type safetyStage int
 
 const (
-	safetyRunning  safetyStage = iota // the undo point is being taken
-	safetyFailed                      // it failed or was removed: nothing will be restored
-	safetyReady                       // done, and the restore may start now
-	safetyExpired                     // done, but the restore did not start in time: it never will
-	safetyRestored                    // a restore continued it: see restorePhase
-	safetySuperseded                  // a restore since its event, provably not its own: it never restores over it
+	safetyRunning    safetyStage = iota // the undo point is being taken
+	safetyFailed                        // it failed or was removed: nothing will be restored
+	safetyReady                         // done, and the restore may start now
+	safetyExpired                       // done, but the restore did not start in time: it never will
+	safetyRestored                      // a restore continued it: see restorePhase
+	safetySuperseded                    // a restore since its event, provably not its own: it never restores over it
 )
 
 // restoreSeen is what the first restore since an intent's event says of
