@@ -33,7 +33,7 @@ const (
 	restoredOwn
 	// restoredOther: provably not the intent's: it started before the
 	// intent's backup was done (its restore only follows it), or it is
-	// marked another intent's.
+	// marked another intent's restore of another backup.
 	restoredOther
 )
 
@@ -48,7 +48,10 @@ func firstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety 
 		return t, restoredOther
 	}
 	for _, o := range safety {
-		if o.ID != b.ID && marked(seal, in, t.ID, o.Restores, o.ID) {
+		// Another intent's restore of the same backup put back what this
+		// one asked for: its end is this intent's end too (one restore,
+		// one message), as a redelivery's duplicate would be.
+		if o.ID != b.ID && o.Restores != b.Restores && marked(seal, in, t.ID, o.Restores, o.ID) {
 			return t, restoredOther
 		}
 	}

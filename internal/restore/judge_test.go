@@ -267,7 +267,8 @@ func TestFirstRestoreSinceTheEventIsJudgedWhose(t *testing.T) {
 	in := func(entries ...string) Instance {
 		return Instance{ID: id, Tags: map[string]string{MarkKey: strings.Join(entries, " ")}}
 	}
-	safety := []SafetyBackup{mine, theirs}
+	same := SafetyBackup{ID: "undo-c", Restores: "b-1", Since: event.Add(-time.Minute), StartTime: event.Add(-50 * time.Second), EndTime: event.Add(15 * time.Second), Status: 2}
+	safety := []SafetyBackup{mine, theirs, same}
 	for name, c := range map[string]struct {
 		in    Instance
 		tasks []Task
@@ -281,6 +282,7 @@ func TestFirstRestoreSinceTheEventIsJudgedWhose(t *testing.T) {
 		"while its backup ran":                   {in(), []Task{restoreAt(2, 12*time.Second)}, mine, restoredOther},
 		"marked another intent's":                {in(markEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOther},
 		"the other intent's, marked its own":     {in(markEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, theirs, restoredOwn},
+		"another intent's of the same backup":    {in(markEntry(testSeal, id, 2, "b-1", "undo-c")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOwn},
 		"its backup still running":               {in(), []Task{restoreAt(2, 30*time.Second)}, SafetyBackup{ID: "undo-b", Since: event, StartTime: event.Add(10 * time.Second), Status: 1}, restoredOther},
 		"an earlier version's remark: its start": {in(), []Task{restoreAt(2, 5*time.Second)}, SafetyBackup{ID: "undo-b", StartTime: event.Add(10 * time.Second), EndTime: event.Add(20 * time.Second), Status: 2}, notRestored},
 	} {
