@@ -1,0 +1,141 @@
+package handler_test
+
+// A hostile review of the fleet request (issue 20): its admission as a
+// whole, the hand-out of its members to the function's own asynchronous
+// invocations, and its watch, against the promises of the README, docs/
+// never-twice.md and docs/fleet-request.md. A test that shows a problem
+// is skipped with "review: ..." so that the package stays green; the lead
+// fixes, then removes the skip. A test named "Holds" guards what was tried
+// and held.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"redis-restore/events"
+	"redis-restore/handler"
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// warmContainer delivers the function's own asynchronous invocations to
+// one warm container (one Handler, its memory kept between invocations),
+// as SCF reuses a warm container for the events that follow one another,
+// and records each hand-off's results. Watches are run too unless
+// dropWatches.
+type warmContainer struct {
+	mu       sync.Mutex
+	handoffs [][]restore.Result
+	watches  int
+}
+
+func (w *warmContainer) handoffResults() [][]restore.Result {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([][]restore.Result(nil), w.handoffs...)
+}
+
+func newWarmContainer(e *fleetEnv, dropWatches bool) *warmContainer {
+	w := &warmContainer{}
+	h := freshHandler(e.env)
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		if strings.Contains(string(event), events.FleetWatchField) {
+			w.mu.Lock()
+			w.watches++
+			w.mu.Unlock()
+			if dropWatches {
+				return nil
+			}
+		}
+		ans, err := invokeWith(e.env, h, event)
+		if resp, ok := ans.(handler.Response); ok && strings.Contains(string(event), events.HandoffField) {
+			w.mu.Lock()
+			w.handoffs = append(w.handoffs, resp.Results)
+			w.mu.Unlock()
+		}
+		return err
+	})
+	return w
+}
+
+// restoresOf counts RestoreInstance calls by instance.
+func restoresOf(e *fleetEnv) map[string]int {
+	n := map[string]int{}
+	for _, c := range e.emu.RestoreCalls() {
+		n[c.InstanceID]++
+	}
+	return n
+}
+
+// A timer's fleet of three (one chunk: RESTORE_CONCURRENCY is 1). Its
+// first delivery hands the chunk out, but the Invoke that starts its
+// watch fails (FleetWatchNotStarted: the request fails so that it is sent
+// again). In the chunk, crs-fleet0002 is restored; crs-fleet0001 and
+// crs-fleet0003 are locked a moment by someone's operation and fail
+// (nothing started, nothing remembered). The platform retries the timer;
+// the retry leaves crs-fleet0002 out (already restored) and hands out
+// [crs-fleet0001, crs-fleet0003] as one chunk, to the same warm
+// container. The members' keys are "fleet:<id>:<chunk's first member>:<
+// index in the chunk>", so crs-fleet0003 now has the key crs-fleet0002 had
+// in the first chunk (":1"): the container's memory answers it
+// "duplicate" with crs-fleet0002's result and task, and crs-fleet0003 is
+// never restored, without a message of its own: a member silently
+// dropped, reported as another instance's restore.
+func TestFleetReviewRedeliveredFleetNeverAnswersAMemberWithAnotherMembersRestore(t *testing.T) {
+	t.Skip("review: a member's key is its index in its chunk, so a redelivered fleet's shifted chunk gets another member's remembered result: crs-fleet0003 is answered duplicate of crs-fleet0002 and never restored")
+	t.Parallel()
+	e := newFleetEnv(t, 3)
+	e.vars["RESTORE_CONCURRENCY"] = "1"
+	w := newWarmContainer(e, true)
+	a, b, c := e.ids[0], e.ids[1], e.ids[2]
+	for _, id := range []string{a, c} {
+		e.emu.UpdateInstance(id, func(in *cloudemu.Instance) { in.Locked = true })
+	}
+	// The first Invoke (the chunk) goes through, the second (the watch)
+	// fails.
+	e.emu.SetFaults("Invoke", cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {Code: "InternalError"}}})
+	ev := timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
+	if _, err := e.invoke(ev); err == nil || !strings.Contains(err.Error(), "FleetWatchNotStarted") {
+		t.Fatalf("first delivery: %v, want it failed for its watch", err)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(w.handoffResults()) == 1 }) {
+		t.Fatal("the first chunk did not run within 10 s")
+	}
+	if n := restoresOf(e); n[b] != 1 || n[a]+n[c] != 0 {
+		t.Fatalf("after the first chunk: restores %v, want only %s", n, b)
+	}
+	for _, id := range []string{a, c} {
+		e.emu.UpdateInstance(id, func(in *cloudemu.Instance) { in.Locked = false })
+	}
+	ans, err := e.invoke(ev) // the platform's retry of the timer
+	if err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Accepted {
+		t.Fatalf("the retry: %+v", r)
+	}
+	waitFor(10*time.Second, func() bool { return len(w.handoffResults()) == 2 })
+	e.emu.WaitInvocations()
+	n := restoresOf(e)
+	if n[a] == 1 && n[b] == 1 && n[c] == 1 {
+		return
+	}
+	var said []string
+	for _, r := range w.handoffResults()[len(w.handoffResults())-1] {
+		said = append(said, fmt.Sprintf("%s %s (task %d)", r.InstanceID, r.Status, r.TaskID))
+	}
+	var ofC []string
+	for _, m := range e.messages() {
+		if m.Data.InstanceID == c {
+			ofC = append(ofC, strings.TrimPrefix(m.Type, restore.EventTypePrefix))
+		}
+	}
+	t.Fatalf("restores %v, want each member once; the retry's chunk answered %v; %s's messages: %v", n, said, c, ofC)
+}
+
+var _ = json.Marshal
