@@ -138,4 +138,78 @@ func TestFleetReviewRedeliveredFleetNeverAnswersAMemberWithAnotherMembersRestore
 	t.Fatalf("restores %v, want each member once; the retry's chunk answered %v; %s's messages: %v", n, said, c, ofC)
 }
 
-var _ = json.Marshal
+// invokeWithin invokes e's handler as the SCF library does, with a
+// deadline of d: a function whose timeout is short, or a request admitted
+// while the account's limits are spent.
+func invokeWithin(e *env, d time.Duration, payload []byte) (any, error) {
+	saved := e.timeout
+	defer func() { e.timeout = saved }()
+	e.timeout = d
+	return invokeWith(e, e.h, payload)
+}
+
+// completedByID groups the fleet.completed messages by their message id,
+// each as its status and counts.
+func completedByID(e *fleetEnv) map[string][]string {
+	out := map[string][]string{}
+	for _, m := range e.fleetMessages()["fleet.completed"] {
+		b, _ := json.Marshal(m["counts"])
+		out[m["_id"].(string)] = append(out[m["_id"].(string)], fmt.Sprintf("%v %s", m["status"], b))
+	}
+	return out
+}
+
+// A timer's fleet meets a spent limit: the region's task list answers
+// RequestLimitExceeded until the invocation's deadline (a region-wide
+// incident, every container reading at once). The admission fails,
+// transient, and the invocation fails so that the platform retries the
+// timer, as it must. But the failed admission already sent the fleet's
+// one end: restore.fleet.completed, status failed, under the id
+// uuid("fleet/<id>/completed"). The retry (the same timer, the same fleet
+// id) is admitted, restores both members, and its watch sends
+// restore.fleet.completed, status completed, 2 done, under that same id.
+// A consumer that drops repeats by id (the contract's rule) keeps
+// "failed" and drops the real end; one that does not sees two ends that
+// contradict each other. A transient refusal is not the fleet's end.
+func TestFleetReviewTransientAdmissionFailureIsNotTheFleetsEnd(t *testing.T) {
+	t.Skip("review: a transiently failed admission sends fleet.completed (failed) under the id its retry's real completion uses: two contradicting ends under one id")
+	t.Parallel()
+	e := newFleetEnv(t, 2)
+	e.emu.SetFaults("DescribeTaskList", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
+	ev := timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
+	if _, err := invokeWithin(e.env, 3*time.Second, ev); err == nil {
+		t.Fatal("the first delivery did not fail: the platform would not retry it")
+	}
+	e.emu.SetFaults("DescribeTaskList", cloudemu.Faults{})
+	first := completedByID(e)
+	ans, err := e.invoke(ev) // the platform's retry
+	if err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Accepted {
+		t.Fatalf("the retry: %+v %+v", r, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool {
+		n := 0
+		for _, m := range e.fleetMessages()["fleet.completed"] {
+			if m["status"] == "completed" {
+				n++
+			}
+		}
+		return n > 0
+	}) {
+		t.Fatalf("the fleet did not complete within 15 s; completed %v", completedByID(e))
+	}
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	all := completedByID(e)
+	for id, bodies := range all {
+		distinct := map[string]bool{}
+		for _, b := range bodies {
+			distinct[b] = true
+		}
+		if len(all) != 1 || len(distinct) != 1 {
+			t.Fatalf("fleet.completed messages by id: %v (after the failed admission alone: %v); want one end, its copies alike (id %s)", all, first, id)
+		}
+	}
+}
