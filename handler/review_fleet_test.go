@@ -213,3 +213,38 @@ func TestFleetReviewTransientAdmissionFailureIsNotTheFleetsEnd(t *testing.T) {
 		}
 	}
 }
+
+// A fleet's watch is a chain of the function's own asynchronous
+// invocations, and nothing else reports the fleet (the sweep knows no
+// fleets). A step that fails is retried by the platform twice (a minute
+// apart, SCF's default; 100 ms here) and then dropped. Here the region's
+// task list is refused for a moment while the members' restores run
+// (CAM: a policy being edited; the same with RequestLimitExceeded for
+// three minutes of an incident): the step and its two retries fail, and
+// the chain ends. Both members are restored, their tasks end, the list is
+// readable again, and restore.fleet.completed never comes: the fleet's
+// one end is dropped, silently (the log's invocation errors aside).
+func TestFleetReviewWatchWhoseStepFailsThriceStillCompletes(t *testing.T) {
+	t.Skip("review: a fleet watch step that fails three times (the platform's retries) ends the chain; nothing else reports the fleet, and fleet.completed never comes")
+	t.Parallel()
+	e := newFleetEnv(t, 2)
+	r := fleetOf(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(queuedOfType(e.env, "accepted")) == 2 }) {
+		t.Fatalf("the members were not accepted within 10 s: %s", types(e.messages()))
+	}
+	e.emu.SetFaults("DescribeTaskList", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	time.Sleep(2500 * time.Millisecond) // a step is due every second: one fails three times
+	e.emu.SetFaults("DescribeTaskList", cloudemu.Faults{})
+	done := waitFor(10*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 })
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	if !done {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		t.Fatalf("both members restored, the list readable again for 10 s, and no fleet.completed: progress %d; invocations %v",
+			len(e.fleetMessages()["fleet.progress"]), e.async)
+	}
+}
