@@ -248,3 +248,47 @@ func TestFleetReviewWatchWhoseStepFailsThriceStillCompletes(t *testing.T) {
 			len(e.fleetMessages()["fleet.progress"]), e.async)
 	}
 }
+
+// A fleet by direct invocation (restorectl invoke; no identity of its
+// own), four members in two chunks (RESTORE_CONCURRENCY=2). One chunk's
+// Invoke fails: the request fails (FleetHandOutFailed) so that the
+// platform retries it, as the answer says, after the first chunk and the
+// fleet's watch went out. A direct invocation has no key, so FleetID
+// draws a random id per delivery: the retry is another fleet, which
+// hands out the rest under its own id and starts a second watch. One
+// request, two fleets: the members' messages name two fleet ids, and two
+// restore.fleet.completed messages (two ids) each count all four done.
+// (The same happens on any later delivery: a "duplicate" fleet still
+// starts a new watch under a new id.)
+func TestFleetReviewRetriedDirectFleetIsOneFleet(t *testing.T) {
+	t.Skip("review: a keyless fleet (direct invocation) gets a random id per delivery: the platform's retry after FleetHandOutFailed is a second fleet with a second watch and a second fleet.completed")
+	t.Parallel()
+	e := newFleetEnv(t, 4)
+	e.vars["RESTORE_CONCURRENCY"] = "2"
+	e.emu.SetFaults("Invoke", cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {Code: "InternalError"}, {}}})
+	req := []byte(`{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
+	if _, err := e.invoke(req); err == nil || !strings.Contains(err.Error(), "FleetHandOutFailed") {
+		t.Fatalf("first delivery: %v, want FleetHandOutFailed", err)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(queuedOfType(e.env, "accepted")) == 2 }) {
+		t.Fatalf("the first chunk's members were not accepted within 10 s: %s", types(e.messages()))
+	}
+	r := fleetOf(t, e.results(req)) // the platform's retry
+	if r.Status != restore.Accepted {
+		t.Fatalf("the retry: %+v %+v", r, r.Error)
+	}
+	waitFor(20*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 1 })
+	e.emu.WaitInvocations()
+	e.restoredOnce(t)
+	fleets := map[string]bool{}
+	for _, m := range e.fleetMessages()["fleet.completed"] {
+		fleets[fmt.Sprint(m["fleetId"])] = true
+	}
+	named := map[string]bool{}
+	for _, m := range queuedOfType(e.env, "accepted") {
+		named[m.Data.FleetID] = true
+	}
+	if len(fleets) != 1 || len(named) != 1 {
+		t.Fatalf("one request: fleet.completed for fleets %v, members' accepted messages name fleets %v; want one fleet", fleets, named)
+	}
+}
