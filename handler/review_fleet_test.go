@@ -402,3 +402,57 @@ func TestFleetReviewHeldApprovalThenForcedHasOneEnd(t *testing.T) {
 		}
 	}
 }
+
+// Holds: a timer's fleet whose members take safety backups (2 s), its
+// timer delivered again while the backups run (no member has a restore
+// task yet, so the fleet hands both out again, under the same fleet id).
+// Each member takes one safety backup, is restored once to its own
+// backup, and has one started message (one id); the fleet completes with
+// both done.
+func TestFleetReviewRedeliveredDuringSafetyBackupsHoldsOneIntentPerMember(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 2)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second})
+	ev := timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*"}}`)
+	if r := fleetOf(t, e.results(ev)); r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(e.emu.ManualBackups()) == 2 }) {
+		t.Fatal("no safety backups within 10 s")
+	}
+	again := fleetOf(t, e.results(ev))
+	if again.Status != restore.Accepted && again.Status != restore.Duplicate {
+		t.Fatalf("the timer again: %+v %+v", again, again.Error)
+	}
+	if !waitFor(25*time.Second, func() bool {
+		for _, m := range e.fleetMessages()["fleet.completed"] {
+			if fmt.Sprint(m["counts"].(map[string]any)["done"]) == "2" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the fleet did not complete with both done within 25 s: %v; messages %s", completedByID(e), types(e.messages()))
+	}
+	e.emu.WaitInvocations()
+	if n := len(e.emu.ManualBackups()); n != 2 {
+		t.Errorf("%d safety backups for 2 members", n)
+	}
+	e.restoredOnce(t)
+	started := map[string]map[string]bool{}
+	for _, m := range queuedOfType(e.env, "started") {
+		if started[m.Data.InstanceID] == nil {
+			started[m.Data.InstanceID] = map[string]bool{}
+		}
+		started[m.Data.InstanceID][m.ID] = true
+	}
+	for _, id := range e.ids {
+		if len(started[id]) != 1 {
+			t.Errorf("%s: started messages under %d ids, want one", id, len(started[id]))
+		}
+	}
+	if len(completedByID(e)) != 1 {
+		t.Errorf("completed %v", completedByID(e))
+	}
+}
