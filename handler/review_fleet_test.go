@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -560,4 +561,43 @@ func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *te
 		t.Fatalf("the first answer (HTTP %d) said %q; sent again, the fleet restored %v", resp.StatusCode, said, twice)
 	}
 	e.restoredOnce(t)
+}
+
+// A pattern fleet of two is restoring when an operator narrows
+// RESTORE_ALLOWED_INSTANCES to crs-fleet0001 (crs-fleet0002, whose
+// restore runs, is to be left alone from now on). Both restores end,
+// succeeded. The watch reads the region's world, which keeps only the
+// allowed instances: crs-fleet0002's task is listed, ended, but its
+// instance is not, so it is never "done" (judgeFleet asks the instance
+// to be running) and counts as running, every step, until the watch's
+// 24-hour life, which ends it "notEnded". The fleet's end waits a day and
+// then says a member restored and finished did not end.
+func TestFleetReviewMemberLeavingTheAllowListAfterItsRestoreStillEnds(t *testing.T) {
+	t.Skip("review: a member whose instance leaves the allow-list (or stops running) after its restore is never done: the fleet counts it running until the watch's 24-hour life")
+	t.Parallel()
+	e := newFleetEnv(t, 2)
+	set := guardedVars(e.env)
+	var stop atomic.Bool
+	t.Cleanup(func() { stop.Store(true) }) // runs before newFleetEnv's wait: the watch would run a day
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		if stop.Load() {
+			return nil
+		}
+		_, err := invokeWith(e.env, freshHandler(e.env), event)
+		return err
+	})
+	r := fleetOf(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(queuedOfType(e.env, "accepted")) == 2 }) {
+		t.Fatalf("the members were not accepted within 10 s: %s", types(e.messages()))
+	}
+	set("RESTORE_ALLOWED_INSTANCES", "crs-fleet0001")
+	if waitFor(8*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 }) {
+		return
+	}
+	p := e.fleetMessages()["fleet.progress"]
+	last, _ := json.Marshal(p[len(p)-1]["counts"])
+	t.Fatalf("both restores ended 6 s ago (%v), and no fleet.completed: %d progress messages, the last counting %s", restoresOf(e), len(p), last)
 }
