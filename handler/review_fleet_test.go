@@ -601,3 +601,34 @@ func TestFleetReviewMemberLeavingTheAllowListAfterItsRestoreStillEnds(t *testing
 	last, _ := json.Marshal(p[len(p)-1]["counts"])
 	t.Fatalf("both restores ended 6 s ago (%v), and no fleet.completed: %d progress messages, the last counting %s", restoresOf(e), len(p), last)
 }
+
+// Holds: a pattern fleet's plan waits for approval; meanwhile a third
+// instance matching the pattern joins the region (allowed by the
+// pattern), and a member gets a newer backup. The approval plans again
+// (from the plan's own bound) and finds another fleet: the plan is
+// refused (PlanOutdated), restoring nothing and starting no watch.
+func TestFleetReviewApprovalOfAPlanWhoseFleetGrewRestoresNothing(t *testing.T) {
+	t.Parallel()
+	e := newFleetEnv(t, 2)
+	e.vars["RESTORE_APPROVAL"] = "invoke"
+	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
+	if r.Status != restore.Planned || len(r.Fleet.Plan.Members) != 2 {
+		t.Fatalf("planned: %+v", r)
+	}
+	token := e.fleetMessages()["fleet.planned"][0]["plan"].(map[string]any)["token"].(string)
+	time.Sleep(1100 * time.Millisecond)
+	now := time.Now().Truncate(time.Second)
+	e.emu.AddBackup("crs-fleet0001", cloudemu.Backup{ID: "9" + strings.Repeat("0", 23), StartTime: now, EndTime: now, Status: 2, BackupType: "1", Size: 1 << 20})
+	e.emu.AddInstance(cloudemu.Instance{ID: "crs-fleet0003", Region: e.demo.Region, Status: 2})
+	old := now.Add(-time.Hour)
+	e.emu.AddBackup("crs-fleet0003", cloudemu.Backup{ID: "8" + strings.Repeat("0", 22) + "3", StartTime: old, EndTime: old.Add(time.Minute), Status: 2, BackupType: "1", Size: 1 << 20})
+	approve := fmt.Sprintf(`{"approve": %q}`, token)
+	_, rs := e.gateway(gatewayEvent(t, approve, signedByApprover(approve)))
+	if a := fleetOf(t, rs); a.Status != restore.Failed || errCode(a.Error) != restore.CodePlanOutdated {
+		t.Fatalf("approval of the grown fleet: %+v %+v", a, a.Error)
+	}
+	e.emu.WaitInvocations()
+	if n, inv := len(e.emu.RestoreCalls()), len(e.emu.Invocations()); n != 0 || inv != 0 {
+		t.Fatalf("an outdated fleet plan restored %d and invoked %d", n, inv)
+	}
+}
