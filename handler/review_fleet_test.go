@@ -545,7 +545,7 @@ func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *te
 	if !waitFor(10*time.Second, func() bool { return len(restoresOf(e)) == 2 }) {
 		t.Fatalf("the first chunk was not restored within 10 s: %v", restoresOf(e))
 	}
-	time.Sleep(2 * time.Second) // their tasks (1.5 s) ended
+	time.Sleep(2 * time.Second)                            // their tasks (1.5 s) ended
 	_, rs = e.gateway(gatewayEvent(t, body, signed(body))) // sent again, as the answer says
 	if again := fleetOf(t, rs); again.Status != restore.Accepted {
 		t.Fatalf("sent again: %+v %+v", again, again.Error)
