@@ -160,6 +160,40 @@ func completedByID(e *fleetEnv) map[string][]string {
 	return out
 }
 
+// A fleet's end as its watch sends it (status "completed"), not a
+// refusal at its request.
+func completedByItsWatch(e *fleetEnv) bool {
+	for _, m := range e.fleetMessages()["fleet.completed"] {
+		if m["status"] == "completed" {
+			return true
+		}
+	}
+	return false
+}
+
+// copiesAlike reports whether every message id's copies say the same.
+func copiesAlike(byID map[string][]string) bool {
+	for _, bodies := range byID {
+		for _, b := range bodies {
+			if b != bodies[0] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fleetWithAFailingChunk is a fleet env of four members in two chunks
+// (RESTORE_CONCURRENCY=2) whose request's second Invoke (one chunk's
+// hand-out) fails, the first and third (the other chunk, the watch) go
+// through: the request answers FleetHandOutFailed.
+func fleetWithAFailingChunk(t *testing.T) *fleetEnv {
+	e := newFleetEnv(t, 4)
+	e.vars["RESTORE_CONCURRENCY"] = "2"
+	e.emu.SetFaults("Invoke", cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {Code: "InternalError"}, {}}})
+	return e
+}
+
 // A timer's fleet meets a spent limit: the region's task list answers
 // RequestLimitExceeded until the invocation's deadline (a region-wide
 // incident, every container reading at once). The admission fails,
@@ -190,28 +224,13 @@ func TestFleetReviewTransientAdmissionFailureIsNotTheFleetsEnd(t *testing.T) {
 	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Accepted {
 		t.Fatalf("the retry: %+v %+v", r, r.Error)
 	}
-	if !waitFor(15*time.Second, func() bool {
-		n := 0
-		for _, m := range e.fleetMessages()["fleet.completed"] {
-			if m["status"] == "completed" {
-				n++
-			}
-		}
-		return n > 0
-	}) {
+	if !waitFor(15*time.Second, func() bool { return completedByItsWatch(e) }) {
 		t.Fatalf("the fleet did not complete within 15 s; completed %v", completedByID(e))
 	}
 	e.emu.WaitInvocations()
 	e.restoredOnce(t)
-	all := completedByID(e)
-	for id, bodies := range all {
-		distinct := map[string]bool{}
-		for _, b := range bodies {
-			distinct[b] = true
-		}
-		if len(all) != 1 || len(distinct) != 1 {
-			t.Fatalf("fleet.completed messages by id: %v (after the failed admission alone: %v); want one end, its copies alike (id %s)", all, first, id)
-		}
+	if all := completedByID(e); len(all) != 1 || !copiesAlike(all) {
+		t.Fatalf("fleet.completed messages by id: %v (after the failed admission alone: %v); want one end, its copies alike", all, first)
 	}
 }
 
@@ -264,9 +283,7 @@ func TestFleetReviewWatchWhoseStepFailsThriceStillCompletes(t *testing.T) {
 func TestFleetReviewRetriedDirectFleetIsOneFleet(t *testing.T) {
 	t.Skip("review: a keyless fleet (direct invocation) gets a random id per delivery: the platform's retry after FleetHandOutFailed is a second fleet with a second watch and a second fleet.completed")
 	t.Parallel()
-	e := newFleetEnv(t, 4)
-	e.vars["RESTORE_CONCURRENCY"] = "2"
-	e.emu.SetFaults("Invoke", cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {Code: "InternalError"}, {}}})
+	e := fleetWithAFailingChunk(t)
 	req := []byte(`{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
 	if _, err := e.invoke(req); err == nil || !strings.Contains(err.Error(), "FleetHandOutFailed") {
 		t.Fatalf("first delivery: %v, want FleetHandOutFailed", err)
@@ -377,14 +394,7 @@ func TestFleetReviewHeldApprovalThenForcedHasOneEnd(t *testing.T) {
 	if r := fleetOf(t, rs); r.Status != restore.Accepted {
 		t.Fatalf("approval with force: %+v %+v", r, r.Error)
 	}
-	ok := waitFor(15*time.Second, func() bool {
-		for _, m := range e.fleetMessages()["fleet.completed"] {
-			if m["status"] == "completed" {
-				return true
-			}
-		}
-		return false
-	})
+	ok := waitFor(15*time.Second, func() bool { return completedByItsWatch(e) })
 	e.emu.WaitInvocations()
 	if n := restoresOf(e); n["crs-fleet0001"] != 1 || n["crs-fleet0002"] != 2 {
 		t.Fatalf("restores %v: want crs-fleet0001 once, crs-fleet0002 twice (the earlier restore, then the forced fleet)", n)
@@ -392,15 +402,8 @@ func TestFleetReviewHeldApprovalThenForcedHasOneEnd(t *testing.T) {
 	if !ok {
 		t.Fatalf("the forced fleet did not complete within 15 s: %v", completedByID(e))
 	}
-	all := completedByID(e)
-	for id, bodies := range all {
-		distinct := map[string]bool{}
-		for _, b := range bodies {
-			distinct[b] = true
-		}
-		if len(distinct) != 1 {
-			t.Fatalf("fleet.completed under one id %s: %v; want one end, its copies alike", id, bodies)
-		}
+	if all := completedByID(e); !copiesAlike(all) {
+		t.Fatalf("fleet.completed by id: %v; want one end, its copies alike", all)
 	}
 }
 
@@ -532,9 +535,7 @@ func TestFleetReviewFleetApprovedLateIsNotCompletedFailedBeforeItsMembersRun(t *
 func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *testing.T) {
 	t.Skip("review: FleetHandOutFailed asks for the fleet to be sent again and promises no double restore; a signed webhook sent again (new signature, no key) restores the first attempt's members a second time")
 	t.Parallel()
-	e := newFleetEnv(t, 4)
-	e.vars["RESTORE_CONCURRENCY"] = "2"
-	e.emu.SetFaults("Invoke", cloudemu.Faults{Sequence: []cloudemu.Fault{{}, {Code: "InternalError"}, {}}})
+	e := fleetWithAFailingChunk(t)
 	body := `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 	r := fleetOf(t, rs)
