@@ -16,6 +16,7 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
+	"redis-restore/internal/uuid"
 )
 
 // A fleet request, {"fleet": {...}}, restores many instances (issue 20;
@@ -204,15 +205,21 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f res
 // handOutMembers hands a chunk of members to one asynchronous invocation.
 func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service, f restore.Fleet, id string, chunk []restore.Job) error {
 	reqs := make([]restore.Request, len(chunk))
+	ids := make([]string, len(chunk))
 	for i, j := range chunk {
-		reqs[i] = j.Request
+		reqs[i], ids[i] = j.Request, j.Request.InstanceID
 	}
 	b, err := json.Marshal(map[string]any{"restores": reqs})
 	if err != nil {
 		return err
 	}
+	// The chunk's key names its members in order: a member's key is the
+	// chunk's and its place in it (requestKey), so a redelivered fleet's
+	// chunk of other members (some restored meanwhile) must not share a
+	// key with this one, or a container's memory would answer a member
+	// with another's result.
 	call := events.HandoffCall{Trigger: f.Trigger, Channel: string(f.Channel), Since: chunk[0].Since.UTC(),
-		Key: "fleet:" + id + ":" + chunk[0].Request.InstanceID, Body: string(b), Fleet: id}
+		Key: "fleet:" + id + ":" + uuid.FromName(strings.Join(ids, ",")), Body: string(b), Fleet: id}
 	call.Seal = svc.Settings.Seal.Sum("handoff", handoffParts(&call)...)
 	_, err = inv.invokeSelf(ctx, events.HandoffEvent{Handoff: call})
 	return err
@@ -293,10 +300,21 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 			return inv.requestFailure(failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), "the fleet's watch ran out of time"))
 		}
 	}
-	counts, done, err := svc.WatchFleet(ctx, restore.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
-		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start, Key: w.Key})
+	fw := restore.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
+		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start, Key: w.Key}
+	counts, done, err := svc.WatchFleet(ctx, fw)
 	if err != nil {
 		e := failure.As(err)
+		if inv.h.Now().Sub(w.Start) < fw.WatchLife() {
+			// The platform retries a failed step twice, then drops it,
+			// and nothing else follows a fleet (or an intent's unlisted
+			// safety backup): a step that could not look or send hands on
+			// the next one, a period later, for as long as the watch
+			// lives; its messages keep their ids.
+			log.Warn("fleet.watchStepFailed", "detail", "the watch's step failed: the next step looks again", "code", e.Code, "error", e.Message)
+			w.Step++
+			return inv.watchHandedOn(ctx, svc, w, log)
+		}
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))
 	}
 	r := restore.Result{FleetID: w.ID, Region: w.Region, Status: restore.Skipped,

@@ -512,8 +512,8 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 	if err != nil {
 		return FleetCounts{}, false, err
 	}
-	c := judgeFleet(w, fw.Members, fw.Since, now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
-	done := c.allEnded() || now.Sub(fw.Since) >= fleetWatchLife
+	c := judgeFleet(w, fw.Members, fw.Since, fw.began(), now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
+	done := c.allEnded() || now.Sub(fw.began()) >= fleetWatchLife
 	if done && !c.allEnded() {
 		c.NotEnded = c.Accepted + c.Running
 	}
@@ -537,7 +537,23 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 // the function's mark proves its restore after that backup its own
 // (provenance.go): someone's restore (the console) is not the fleet's,
 // and the member counts as failed.
-func judgeFleet(w world, members []string, since, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
+// began is when a watch was handed out: what a member's time to start
+// and the watch's life count from (an approved fleet's event is its
+// plan, which may be hours older).
+func (fw FleetWatch) began() time.Time { return cmp.Or(fw.Start, fw.Since) }
+
+// WatchLife is how long a watch is followed at most, whatever its steps
+// meet: a fleet's, or an intent's (ID "").
+func (fw FleetWatch) WatchLife() time.Duration {
+	if fw.ID == "" {
+		return safetyWatchLife
+	}
+	return fleetWatchLife
+}
+
+// judgeFleet judges each member: since is the fleet's event (its
+// members' restores started since), began its hand-out.
+func judgeFleet(w world, members []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
 	c := FleetCounts{Total: len(members)}
 	for _, id := range members {
 		m := fleetMemberState{InstanceID: id, Stage: "accepted"}
@@ -562,7 +578,7 @@ func judgeFleet(w world, members []string, since, now time.Time, deadline time.D
 			default:
 				m.Stage = "running"
 			}
-		} else if now.Sub(since) >= fleetStartWithin {
+		} else if now.Sub(began) >= fleetStartWithin {
 			m.Stage = "failed" // never started: refused, held or lost on its way
 		}
 		switch m.Stage {

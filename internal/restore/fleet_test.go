@@ -56,7 +56,7 @@ func TestJudgeFleetMembers(t *testing.T) {
 	for id := range want {
 		ids = append(ids, id)
 	}
-	c := judgeFleet(w, ids, since, at, 5*time.Minute, testSeal)
+	c := judgeFleet(w, ids, since, since, at, 5*time.Minute, testSeal)
 	for _, m := range c.members {
 		if m.Stage != want[m.InstanceID] {
 			t.Errorf("%s: %s, want %s", m.InstanceID, m.Stage, want[m.InstanceID])
@@ -67,9 +67,15 @@ func TestJudgeFleetMembers(t *testing.T) {
 	}
 	// Past the time to start, a member that never started has failed,
 	// and the fleet has ended once the running ones end.
-	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since.Add(fleetStartWithin), 5*time.Minute, testSeal)
+	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since, since.Add(fleetStartWithin), 5*time.Minute, testSeal)
 	if late.Failed != 1 || late.Done != 1 || !late.allEnded() {
 		t.Errorf("late %+v", late)
+	}
+	// The time to start counts from the hand-out, not the event (an
+	// approved fleet's event is its plan, maybe hours older).
+	approved := judgeFleet(w, []string{"crs-none"}, since, since.Add(time.Hour), since.Add(time.Hour+time.Minute), 5*time.Minute, testSeal)
+	if approved.Accepted != 1 || approved.allEnded() {
+		t.Errorf("a member handed out a minute ago counted %+v", approved)
 	}
 }
 
