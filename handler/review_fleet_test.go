@@ -206,7 +206,6 @@ func fleetWithAFailingChunk(t *testing.T) *fleetEnv {
 // "failed" and drops the real end; one that does not sees two ends that
 // contradict each other. A transient refusal is not the fleet's end.
 func TestFleetReviewTransientAdmissionFailureIsNotTheFleetsEnd(t *testing.T) {
-	t.Skip("review: a transiently failed admission sends fleet.completed (failed) under the id its retry's real completion uses: two contradicting ends under one id")
 	t.Parallel()
 	e := newFleetEnv(t, 2)
 	e.emu.SetFaults("DescribeTaskList", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "RequestLimitExceeded"}}})
@@ -367,7 +366,6 @@ func TestFleetReviewMemberCountedFailedIsNeverRestoredAfterTheFleetsEnd(t *testi
 // budget"): accepted, both members restored, and the watch sends
 // restore.fleet.completed, status completed, under that same id.
 func TestFleetReviewHeldApprovalThenForcedHasOneEnd(t *testing.T) {
-	t.Skip("review: a held approval sends fleet.completed (skipped) under the id the forced approval's real completion then uses: two contradicting ends under one id")
 	t.Parallel()
 	e := newFleetEnv(t, 2)
 	e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"

@@ -358,11 +358,23 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 }
 
 // fleetEnded reports a fleet that ended at its request (refused, held,
-// failed): its one completed message.
+// failed): its completed message. Not a failure the platform retries
+// (transient, or unknown): the retry may yet run the fleet, whose watch
+// sends its end. And under an id of the refusal's own: a held fleet may
+// be applied again with force (an approval's token), and the watch's
+// end then has the fleet's id to itself.
 func (s *Service) fleetEnded(ctx context.Context, f Fleet, res *Result, log *slog.Logger) {
+	if res.Status == Unknown || res.Status == Failed && res.Kind.Retry() == failure.Backoff {
+		log.Info("fleet.notEnded", "detail", "the fleet failed at its request, and the platform retries it: no end is reported yet", "code", res.Error.Code)
+		return
+	}
+	code := "refused"
+	if res.Error != nil {
+		code = res.Error.Code
+	}
 	data := map[string]any{"fleetId": res.FleetID, "status": res.Status, "total": len(res.Fleet.Members), "error": res.Error,
 		"reason": res.Reason}
-	s.fleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+res.FleetID+"/completed"), f.Trigger, res.Region, data, log)
+	s.fleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+res.FleetID+"/refused/"+code), f.Trigger, res.Region, data, log)
 }
 
 // fleetDigest covers the members and their backups, in order.
