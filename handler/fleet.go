@@ -3,6 +3,8 @@ package handler
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -143,6 +145,19 @@ func (inv *invocation) fleetJob(b body, src source) (job, error) {
 	}
 	if f.Force && !src.mayForce {
 		return job{}, invalid("fleet.force", "only an authenticated webhook call may override the restore budget")
+	}
+	if src.key == "" || strings.HasPrefix(src.key, "sig:") {
+		// A fleet without a key of its own (a bare direct invocation, a
+		// webhook call without an Idempotency-Key) is named by its body,
+		// as a key would name it, and looked for as far back: sent again
+		// (a new signature, the platform's retry of a keyless event) it
+		// is the same fleet, with the same id, and a member it restored
+		// is not restored again.
+		sum := sha256.Sum256(b.data)
+		src.key = "fleet-body:" + hex.EncodeToString(sum[:16])
+		if back := inv.received.Add(-keyLookback); back.Before(src.since) {
+			src.since = back
+		}
 	}
 	return job{fleet: &restore.Fleet{Request: f, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, 0)}}, nil
 }

@@ -278,7 +278,6 @@ func TestFleetReviewWatchWhoseStepFailsThriceStillCompletes(t *testing.T) {
 // (The same happens on any later delivery: a "duplicate" fleet still
 // starts a new watch under a new id.)
 func TestFleetReviewRetriedDirectFleetIsOneFleet(t *testing.T) {
-	t.Skip("review: a keyless fleet (direct invocation) gets a random id per delivery: the platform's retry after FleetHandOutFailed is a second fleet with a second watch and a second fleet.completed")
 	t.Parallel()
 	e := fleetWithAFailingChunk(t)
 	req := []byte(`{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
@@ -528,7 +527,6 @@ func TestFleetReviewFleetApprovedLateIsNotCompletedFailedBeforeItsMembersRun(t *
 // handed out, and the two restored by the first attempt are restored a
 // second time, over whatever was written in between.
 func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *testing.T) {
-	t.Skip("review: FleetHandOutFailed asks for the fleet to be sent again and promises no double restore; a signed webhook sent again (new signature, no key) restores the first attempt's members a second time")
 	t.Parallel()
 	e := fleetWithAFailingChunk(t)
 	body := `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`
