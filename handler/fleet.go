@@ -235,6 +235,8 @@ func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service,
 	// with another's result.
 	call := events.HandoffCall{Trigger: f.Trigger, Channel: string(f.Channel), Since: chunk[0].Since.UTC(),
 		Key: "fleet:" + id + ":" + uuid.FromName(strings.Join(ids, ",")), Body: string(b), Fleet: id}
+	startBy := inv.h.Now().Add(restore.FleetStartWithin).UTC()
+	call.StartBy = &startBy
 	call.Seal = svc.Settings.Seal.Sum("handoff", handoffParts(&call)...)
 	_, err = inv.invokeSelf(ctx, events.HandoffEvent{Handoff: call})
 	return err

@@ -10,6 +10,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/config"
+	"redis-restore/internal/failure"
 	"redis-restore/internal/restore"
 )
 
@@ -148,7 +149,19 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 	}
 	inv.log = inv.log.With("handedOffFrom", h.Trigger)
 	jobs := inv.jobs(decodeBody([]byte(h.Body)), inv.handoffSource(&h))
+	late := h.StartBy != nil && !inv.h.Now().Before(*h.StartBy)
 	for i := range jobs {
+		if late && jobs[i].decided == nil && jobs[i].fleet == nil {
+			// The fleet's watch has counted it failed ("never started"):
+			// started now, the member would contradict the fleet's end.
+			var r restore.Result
+			r.InstanceID, r.Region = jobs[i].Request.InstanceID, cmp.Or(jobs[i].Request.Region, inv.cfg.Region)
+			r.Fail(failure.E(failure.Unavailable, failure.Code("FleetMemberLate"), fmt.Sprintf(
+				"fleet %s handed %s out to start by %s, and it reached a container only now: its fleet counts it failed (never started), so it is not restored; send a new request if it is still wanted",
+				h.Fleet, r.InstanceID, h.StartBy.UTC().Format(time.RFC3339))))
+			inv.log.Warn("fleet.memberLate", "detail", "a fleet member's hand-off came after its start-by time: not restored", "fleetId", h.Fleet, "instanceId", r.InstanceID)
+			jobs[i] = job{decided: &r}
+		}
 		if jobs[i].fleet != nil {
 			// A fleet is handed out by its request, never handed on.
 			r := inv.requestFailure(invalid(events.HandoffField, "a hand-off holds restores, not a fleet"))[0]
@@ -179,6 +192,9 @@ func handoffParts(h *events.HandoffCall) []string {
 	parts := []string{h.Trigger, h.Channel, h.Since.UTC().Format(time.RFC3339Nano), h.Key, h.Fingerprint, h.Body}
 	if h.Fleet != "" {
 		parts = append(parts, "fleet", h.Fleet)
+	}
+	if h.StartBy != nil {
+		parts = append(parts, "startBy", h.StartBy.UTC().Format(time.RFC3339Nano))
 	}
 	return parts
 }

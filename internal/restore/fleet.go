@@ -490,11 +490,11 @@ type fleetMemberState struct {
 	TaskID     int64  `json:"taskId,omitempty"`
 }
 
-// fleetStartWithin is how long a member may take to start (handed out,
+// FleetStartWithin is how long a member may take to start (handed out,
 // throttled, its safety backup): one not started by then never will, and
 // counts as failed. fleetWatchLife ends a watch whatever is left.
 const (
-	fleetStartWithin = 30 * time.Minute
+	FleetStartWithin = 30 * time.Minute
 	fleetWatchLife   = 24 * time.Hour
 )
 
@@ -590,7 +590,7 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 			default:
 				m.Stage = "running"
 			}
-		} else if now.Sub(began) >= fleetStartWithin {
+		} else if now.Sub(began) >= FleetStartWithin {
 			m.Stage = "failed" // never started: refused, held or lost on its way
 		}
 		switch m.Stage {
