@@ -568,7 +568,6 @@ func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *te
 // 24-hour life, which ends it "notEnded". The fleet's end waits a day and
 // then says a member restored and finished did not end.
 func TestFleetReviewMemberLeavingTheAllowListAfterItsRestoreStillEnds(t *testing.T) {
-	t.Skip("review: a member whose instance leaves the allow-list (or stops running) after its restore is never done: the fleet counts it running until the watch's 24-hour life")
 	t.Parallel()
 	e := newFleetEnv(t, 2)
 	set := guardedVars(e.env)

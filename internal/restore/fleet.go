@@ -580,6 +580,13 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 				m.Stage = "failed"
 			case !t.EndTime.IsZero() && w.instance(id).Running():
 				m.Stage = "done"
+			case !t.EndTime.IsZero() && w.instance(id).ID == "":
+				// Its task succeeded, and its instance is no longer read
+				// (out of the allow-list since, or gone): judged by its
+				// own task, not counted running for the watch's life.
+				m.Stage = "done"
+			case !t.EndTime.IsZero() && now.Sub(t.EndTime) >= FleetStartWithin:
+				m.Stage = "failed" // succeeded, and not running long after
 			default:
 				m.Stage = "running"
 			}

@@ -71,6 +71,17 @@ func TestJudgeFleetMembers(t *testing.T) {
 	if late.Failed != 1 || late.Done != 1 || !late.allEnded() {
 		t.Errorf("late %+v", late)
 	}
+	// A member judged by its own task once it ended: its instance no
+	// longer read (out of the allow-list) is done; one still not running
+	// long after its task succeeded has failed.
+	gone := world{tasks: map[string][]Task{"crs-left": {{ID: 9, Kind: RestoreTask, StartTime: since.Add(time.Second), EndTime: since.Add(2 * time.Second), Result: 2}}}}
+	if c := judgeFleet(gone, []string{"crs-left"}, since, since, since.Add(time.Minute), 5*time.Minute, testSeal); c.Done != 1 {
+		t.Errorf("a member restored, its instance out of the allow-list since: %+v", c.members)
+	}
+	stuck := world{tasks: gone.tasks, instances: []Instance{{ID: "crs-left", Status: 1}}}
+	if c := judgeFleet(stuck, []string{"crs-left"}, since, since, since.Add(time.Hour), 5*time.Minute, testSeal); c.Failed != 1 {
+		t.Errorf("a member whose instance is not running an hour after its restore: %+v", c.members)
+	}
 	// The time to start counts from the hand-out, not the event (an
 	// approved fleet's event is its plan, maybe hours older).
 	approved := judgeFleet(w, []string{"crs-none"}, since, since.Add(time.Hour), since.Add(time.Hour+time.Minute), 5*time.Minute, testSeal)
