@@ -322,7 +322,10 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 	counts, done, err := svc.WatchFleet(ctx, fw)
 	if err != nil {
 		e := failure.As(err)
-		if inv.h.Now().Sub(w.Start) < fw.WatchLife() {
+		// An intent's message the sweep sends again (its catch-up slots)
+		// fails the step into the platform's retries, as it always did.
+		resent := w.ID == "" && e.Code == "OutcomeUndelivered"
+		if !resent && inv.h.Now().Sub(w.Start) < fw.WatchLife() {
 			// The platform retries a failed step twice, then drops it,
 			// and nothing else follows a fleet (or an intent's unlisted
 			// safety backup): a step that could not look or send hands on
