@@ -1,0 +1,76 @@
+package handler_test
+
+// A hostile review of a safety-backed restore's whole life as main has it
+// at 37db608: the failed safety backup's mark (37db608), the alarm that
+// leaves its undo point to its watch when busy (ec427fb, ac5dda7,
+// 17c6bf2), one ownSafety (2da15a2) and the watch's allow-list case
+// (1a7ad63), composed with redeliveries, events without a time of their
+// own, and the mark's six entries. A test that shows a problem is skipped
+// with "review: ..." so that the package stays green; the lead fixes,
+// then removes the skip. A test without a skip holds on main.
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
+)
+
+// ckafkaRequest is one CKafka record (a fixed topic, partition and
+// offset: the same record however often the trigger delivers it) whose
+// body is req.
+func ckafkaRequest(t *testing.T, offset int64, req string) []byte {
+	return mustJSON(t, map[string]any{"Records": []any{map[string]any{"Ckafka": map[string]any{
+		"topic": "redis-restore-requests", "partition": 1, "offset": offset, "msgBody": req}}}})
+}
+
+// 37db608 marks a failed, never-listed safety backup's task with a MAC
+// over the intent's trigger and its event's time (job.Since), and
+// failedEarlier then takes a failed task whose entry does not verify for
+// "another intent's": no longer held back. But for every event without a
+// time of its own (a CKafka record, a direct invocation, a basic-auth
+// webhook, a webhook retried with its Idempotency-Key and a new
+// signature), job.Since is the arrival less a lookback: every delivery
+// has another. A CKafka record asks for a restore with a safety backup;
+// where the API lists a backup only once it is done, the backup fails,
+// and its watch marks it and reports the intent failed, SafetyBackupFailed,
+// "nothing was restored": its one outcome. The trigger delivers the same
+// record again (same topic, partition and offset) a second later, in
+// another container: the mark's MAC, over the first delivery's Since, does
+// not verify for the second's, so the event's own failure is "another
+// intent's"; it takes a second safety backup, and its watch restores. The
+// intent reported failed is restored after all (before 37db608 the same
+// redelivery was refused: any unlisted failure since the event held it
+// back).
+func TestLifeUntimedEventRedeliveredAfterItsSafetyBackupFailedTakesNoOther(t *testing.T) {
+	t.Skip("review: the failed safety backup's mark covers job.Since, which moves with each delivery of an untimed event: its redelivery takes the failure for another intent's and takes a second safety backup")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	rec := ckafkaRequest(t, 36, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"safetyBackup":true}`, e.demo.InstanceID, e.demo.LatestBackupID))
+	r := onlyResult(t, e.results(rec))
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("first delivery: %s %+v", r.Status, r.Error)
+	}
+	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
+		t.Fatalf("the failed safety backup was not reported within 15 s: messages %s", types(e.messages()))
+	}
+	if m := markOf(e, e.demo.InstanceID); m == "" {
+		t.Fatal("the failed safety backup's task was not marked")
+	}
+	time.Sleep(1100 * time.Millisecond) // the next delivery arrives in another second
+	ans, err := invokeWith(e, freshHandler(e), rec)
+	rs, _ := decodeAnswer(t, ans)
+	again := onlyResult(t, rs)
+	t.Logf("second delivery: %s %s %+v (%v)", again.Status, again.Reason, again.Error, err)
+	time.Sleep(4 * time.Second) // a second safety backup, if taken, is done and its watch restores
+	e.sweepFor(2 * time.Second)
+	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
+		t.Fatalf("after the intent was reported failed, the same record delivered again (%s) took %d safety backups in all and restored %d times: messages %s",
+			again.Status, n, m, types(e.messages()))
+	}
+}
