@@ -112,3 +112,43 @@ func TestLifeAlarmIsNeverTakenForATimersSafetyBackupThatRestoresABackupAfterItFi
 			fired.UTC().Format(time.TimeOnly), backupAfterTheAlarms, r.Status, r.Reason, r.BackupID, r.UndoBackupID)
 	}
 }
+
+// 05546a7: a fleet member that took a safety backup counts as done only
+// by a restore the function's mark proves its own. The mark is one more
+// write (TagResources) that may fail where the restore did not: a role
+// written by make policy before the mark existed (the upgrade needs the
+// new grant, and nothing checks it), an instance that holds its 50 tags,
+// a tag service outage. The function then restores the member itself,
+// reports it started, and logs restore.unmarked; the restore succeeds.
+// The fleet's one completed message counts that member failed ("restored
+// after its safety backup, not by the fleet"), at its first look after
+// the restore began, while the restore still runs: the fleet's summary, the
+// message an operator of an incident acts on, says the function's own
+// successful restore failed, and a second restore of the member follows
+// from reading it. The mark proves provenance to later looks; for the
+// fleet's own member, whose restore the fleet's intent started and
+// reported started (its task in its message), a missing mark is not a
+// failure of the restore.
+func TestLifeFleetMemberRestoredByTheFunctionWithoutItsMarkIsNotCountedFailed(t *testing.T) {
+	t.Skip("review: judgeFleet counts a fleet member failed when the function restored it but TagResources was refused; the fleet's completed message calls a succeeded restore failed")
+	t.Parallel()
+	e := newFleetEnv(t, 1)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second})
+	e.emu.SetFaults("TagResources", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*"}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(25*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 }) {
+		t.Fatalf("the fleet did not complete within 25 s: restores %+v, async %v", e.emu.RestoreCalls(), e.async)
+	}
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores of the fleet's one member", n)
+	}
+	c := e.fleetMessages()["fleet.completed"][0]
+	counts := c["counts"].(map[string]any)
+	if fmt.Sprint(counts["done"]) != "1" || fmt.Sprint(counts["failed"]) != "0" {
+		t.Fatalf("the function's own restore of the member (%+v) succeeded, its mark refused: the fleet completed %v", e.emu.RestoreCalls(), counts)
+	}
+}
