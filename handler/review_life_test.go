@@ -10,7 +10,9 @@ package handler_test
 // then removes the skip. A test without a skip holds on main.
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,4 +148,55 @@ func TestLifeAlarmIsNeverAnsweredDuplicateOfAnotherIntentsFailedSafetyBackup(t *
 		t.Fatalf("the alarm answered %s of the timer's failed safety backup %s: %s", r.Status, tr.UndoBackupID, r.Reason)
 	}
 	t.Logf("the alarm: %s %s %+v", r.Status, r.Reason, r.Error)
+}
+
+// The same judgement meets a fleet without safety backups (a webhook's
+// or a direct invocation's: safety backups are on by default only for
+// timers and alarms) on an instance where an alarm took one. A
+// region-wide incident: alarms fire on the instances, and the operator
+// sends one fleet request for all of them. An alarm's safety backup on a
+// member started within the direct invocation's three minutes before the
+// fleet arrived, and is done; its watch has not continued it yet (the
+// watch steps at 1, 3, 7, 15, 31 s, and a backup of more than 30 s is the
+// sweep's, up to a period later). The fleet's member restores (the
+// fleet's own restore, which marks nothing: it is no continuation of a
+// safety backup); the alarm's watch then finds a restore after its
+// backup and restores nothing. judgeFleet sees a
+// restore after a signed safety backup without a mark for it and counts
+// the member failed; the fleet completes saying its own restore failed.
+func TestLifeFleetWithoutSafetyBackupsCountsItsOwnRestoreDoneAfterAnAlarmsSafetyBackup(t *testing.T) {
+	t.Skip("review: judgeFleet counts a fleet member failed when the fleet's own restore (no safety backup of its own) follows another intent's safety backup")
+	t.Parallel()
+	e := newFleetEnv(t, 1)
+	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers and alarms, off for the fleet's direct invocation
+	e.vars["RESTORE_LOCK_RETRY"] = "10s"
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second})
+	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
+		if strings.Contains(string(event), `"safetyTask"`) {
+			return nil // the alarm's own watch: not run before the fleet's member (here, never)
+		}
+		_, err := invokeWith(e.env, freshHandler(e.env), event)
+		return err
+	})
+	id := e.ids[0]
+	ar := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, id, time.Now().Add(-2*time.Second)))))
+	if ar.Status != restore.Accepted || ar.Phase != restore.PhaseSafetyBackup {
+		t.Fatalf("alarm: %s %+v", ar.Status, ar.Error)
+	}
+	time.Sleep(1500 * time.Millisecond) // the alarm's safety backup is done
+	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "crs-fleet*"}}`)))
+	if r.Status != restore.Accepted {
+		t.Fatalf("fleet: %+v %+v", r, r.Error)
+	}
+	if !waitFor(30*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 }) {
+		f := lastOf(e.messages(), "failed")
+		t.Fatalf("the fleet did not complete within 30 s: restores %+v, messages %s, failed %s: %s", e.emu.RestoreCalls(), types(e.messages()), errCode(f.Data.Error), errMessage(f.Data.Error))
+	}
+	if n := len(e.emu.RestoreCalls()); n != 1 {
+		t.Fatalf("%d restores of the fleet's one member", n)
+	}
+	counts := e.fleetMessages()["fleet.completed"][0]["counts"].(map[string]any)
+	if fmt.Sprint(counts["done"]) != "1" || fmt.Sprint(counts["failed"]) != "0" {
+		t.Fatalf("the fleet's own restore of its member (%+v), after an alarm's safety backup: the fleet completed %v", e.emu.RestoreCalls(), counts)
+	}
 }
