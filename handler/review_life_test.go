@@ -77,7 +77,6 @@ func TestLifeUntimedEventRedeliveredAfterItsSafetyBackupFailedTakesNoOther(t *te
 	}
 }
 
-
 // 05546a7: a fleet member that took a safety backup counts as done only
 // by a restore the function's mark proves its own. The mark is one more
 // write (TagResources) that may fail where the restore did not: a role
