@@ -242,3 +242,38 @@ func TestLifeFailedSafetyBackupsNeverPushTheLastRestoresUndoOutOfTheMark(t *test
 			task, r.UndoBackupID, st, markOf(e, inst))
 	}
 }
+
+// Finding 9 of the mark's review again, where the API lists failed
+// backups (its documented reading, the emulator's default): 37db608
+// marks a failed safety backup only where it is never listed. A timer
+// restores the latest backup; its safety backup fails, listed with its
+// signed remark (restores the latest backup, trigger timer) and Status
+// -2; the sweep reports it failed. Another timer of the instance, which
+// fired two seconds before that backup started (the platform delivered
+// it late) and restores another, named backup, then arrives. lifeFound
+// finds no safety backup of its own (the failed one restores another
+// backup); failedEarlier takes the failed manual backup task, listed as
+// the other intent's by its signed remark, for "it may be this event's
+// safety backup" and refuses the second timer, SafetyBackupFailed,
+// "nothing was restored ... send a new request to try again": the backup
+// list proves the failure another intent's, a timer sends no new
+// request, and the second timer's restore never happens. (Where the
+// failed backup is never listed, 37db608's mark tells the two apart.)
+func TestLifeAnotherIntentsListedFailedSafetyBackupNeverRefusesThisOne(t *testing.T) {
+	t.Skip("review: where failed backups are listed, failedEarlier takes another intent's failed signed safety backup (its remark names another backup) for this event's and refuses it")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	inst := e.demo.InstanceID
+	late := time.Now().Add(-time.Second).Truncate(time.Second)
+	time.Sleep(time.Second)
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	first := timerRestore(t, e)
+	e.sweepUntil("failed", 15*time.Second)
+	ans, err := invokeWith(e, freshHandler(e), timerEvent(t, late, fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backupBeforeTheAlarms)))
+	r := answered(t, ans, err)
+	if r.Status != restore.Accepted {
+		t.Fatalf("the second timer, restoring %s, refused for the first timer's failed safety backup %s (restores %s): %s %s: %s",
+			backupBeforeTheAlarms, first.UndoBackupID, first.BackupID, r.Status, errCode(r.Error), errMessage(r.Error))
+	}
+}
