@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,5 +276,49 @@ func TestLifeAnotherIntentsListedFailedSafetyBackupNeverRefusesThisOne(t *testin
 	if r.Status != restore.Accepted {
 		t.Fatalf("the second timer, restoring %s, refused for the first timer's failed safety backup %s (restores %s): %s %s: %s",
 			backupBeforeTheAlarms, first.UndoBackupID, first.BackupID, r.Status, errCode(r.Error), errMessage(r.Error))
+	}
+}
+
+// 1f2249f checks the deadline as the continuation's RestoreInstance is
+// sent; the sweep reports the intent expired once the deadline is in its
+// window and its task list shows no restore after the safety backup. A
+// call sent just within the deadline reaches the cloud (and its task
+// the list) a round trip later: a sweep whose list is read in between
+// reports the intent expired, "it is not started late; nothing was
+// restored", and the restore then starts; its end is reported too. One
+// intent, two terminal outcomes, the first false. The emulator holds each
+// call 5 s before handling it (the deadline is 3 s), so that the window
+// is met every time; on the cloud it is the call's latency (and the task
+// list's lag behind it), met by an intent whose continuation is sent
+// within that long of its deadline (a watch or sweep that waited for a
+// lock or for the container's share of the limit lands there). The
+// sweep's expiry could wait a margin past the deadline (the call's
+// timeout), or the send check stop that margin short of it.
+func TestLifeContinuationSentWithinTheDeadlineIsNeverReportedExpired(t *testing.T) {
+	t.Skip("review: a continuation sent just within the deadline reaches the task list after a sweep read it: the intent is reported expired and then restored")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	// A restore outlasts the call's way to the cloud, as on the cloud
+	// (minutes): its lock holds the other continuations' calls back.
+	e.emu.SetTaskDuration(8 * time.Second)
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Delay: 5 * time.Second}}})
+	r := timerRestore(t, e)
+	// The sweep timer fires every period, each in its own invocation (the
+	// platform runs timer events in parallel), while the watch continues.
+	var wg sync.WaitGroup
+	for end := time.Now().Add(12 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = invokeWith(e, freshHandler(e), timerEvent(t, time.Now().Truncate(time.Second), `{"sweep":true}`))
+		}()
+	}
+	wg.Wait()
+	e.sweepUntil("succeeded", 30*time.Second)
+	if len(queuedOfType(e, "expired")) > 0 {
+		t.Fatalf("intent (undo %s) reported expired (%s) and restored (%+v): messages %s",
+			r.UndoBackupID, errMessage(lastOf(e.messages(), "expired").Data.Error), e.emu.RestoreCalls(), types(e.messages()))
 	}
 }
