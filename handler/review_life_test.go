@@ -322,3 +322,37 @@ func TestLifeContinuationSentWithinTheDeadlineIsNeverReportedExpired(t *testing.
 			r.UndoBackupID, errMessage(lastOf(e.messages(), "expired").Data.Error), e.emu.RestoreCalls(), types(e.messages()))
 	}
 }
+
+// 1a7ad63 (and 974c9d9 before it) made the watch of an intent whose
+// instance left RESTORE_ALLOWED_INSTANCES say so: looked at again until
+// its deadline, then reported expired, since no sweep reads an instance
+// outside the allow-list. That holds only where the safety backup is done
+// within the watch's wait (intentWatchWait: 30 s, or a sweep period):
+// past it, a backup still running is "the sweep's", and the watch ends.
+// On the cloud a backup takes minutes (it grows with the data), so for
+// nearly every instance the watch hands the intent to the sweep, which
+// never reads it once it left the allow-list: accepted, then silence for
+// ever. Here the backup takes 32 s, and the instance leaves the
+// allow-list while it runs.
+func TestLifeIntentWhoseInstanceLeftTheAllowListDuringALongSafetyBackupIsReported(t *testing.T) {
+	t.Skip("review: a safety backup running past the watch's 30 s wait is left to the sweep, which never reads an instance that left the allow-list: the intent has no outcome")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	e.vars["RESTORE_ALLOWED_INSTANCES"] = inst + "," + e.demo.PasswordFreeInstanceID
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	set := guardedVars(e)
+	ownWatches(e)
+	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 32 * time.Second})
+	timerRestore(t, e)
+	set("RESTORE_ALLOWED_INSTANCES", e.demo.PasswordFreeInstanceID)
+	time.Sleep(36 * time.Second) // the backup is done, and its deadline past
+	e.sweepFor(4 * time.Second)  // the window after it
+	e.emu.WaitInvocations()
+	if n := len(e.emu.RestoreCalls()); n != 0 {
+		t.Fatalf("%d restores of an instance no longer allowed", n)
+	}
+	if got := types(e.messages()); !strings.Contains(got, "failed") && !strings.Contains(got, "expired") {
+		t.Fatalf("the accepted intent of %s, whose instance left the allow-list while its 32 s safety backup ran, has no outcome: messages %s", inst, got)
+	}
+}
