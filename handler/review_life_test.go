@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"redis-restore/handler"
+	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/restore"
 )
@@ -355,4 +357,68 @@ func TestLifeIntentWhoseInstanceLeftTheAllowListDuringALongSafetyBackupIsReporte
 	if got := types(e.messages()); !strings.Contains(got, "failed") && !strings.Contains(got, "expired") {
 		t.Fatalf("the accepted intent of %s, whose instance left the allow-list while its 32 s safety backup ran, has no outcome: messages %s", inst, got)
 	}
+}
+
+// busyContainer is a container of e's function paced as in production
+// (each action at its share of the role's limits, RESTORE_CONCURRENCY
+// containers), which has just run two other invocations: the next one is
+// busy (a stream of invocations, ac5dda7 and 17c6bf2).
+func busyContainer(e *env) *handler.Handler {
+	e.t.Helper()
+	e.vars["RESTORE_CONCURRENCY"] = "64"
+	h := handler.New(e.h.Log)
+	h.Getenv, h.MinDelay, h.MaxDelay = e.h.Getenv, e.h.MinDelay, e.h.MaxDelay
+	h.Clients = cloud.New(cloud.Options{})
+	for range 2 {
+		_, _ = invokeWith(e, h, []byte(`{}`)) // refused: only its place in the stream counts
+	}
+	return h
+}
+
+// Holds: an alarm in a busy container (a region-wide incident) whose
+// container's share of DescribeInstanceBackups is spent is accepted
+// without reading its new safety backup's ID (ec427fb); its watch's
+// started message names the undo point, as the README says, and the
+// restore is the alarm's.
+func TestLifeBusyAlarmsStartedMessageNamesTheUndoItsAnswerLeftOut(t *testing.T) {
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	h := busyContainer(e)
+	ans, err := invokeWith(e, h, alarmVia(t, "direct", flapFiring(t, e.demo.InstanceID, time.Now().Add(-2*time.Second))))
+	r := answered(t, ans, err)
+	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+		t.Fatalf("busy alarm: %s %+v", r.Status, r.Error)
+	}
+	if r.UndoBackupID != "" {
+		t.Fatalf("the alarm read its safety backup's ID (%s): not the busy case", r.UndoBackupID)
+	}
+	s := e.sweepUntil("started", 20*time.Second)
+	mb := e.emu.ManualBackups()
+	if started := lastOf(s, "started"); len(mb) != 1 || started.Data.UndoBackupID != mb[0].BackupID || started.Data.Undo == "" {
+		t.Fatalf("started message %+v, safety backups %+v", started.Data, mb)
+	}
+}
+
+// The same busy alarm's answer (and its accepted message, the one a
+// consumer keys the intent by) says "safety backup  taken first (the
+// undo point)": the backup's ID left out of the sentence, and nothing
+// in its place. Where the ID is left to the watch, the reason should
+// name what is known (the backup's task) and say where the undo point
+// will be named (the started message).
+func TestLifeBusyAlarmsAnswerSaysWhichSafetyBackupItTook(t *testing.T) {
+	t.Skip("review: a busy alarm's reason reads \"safety backup  taken first\": no ID, no task, and no word of where the undo point will be named")
+	t.Parallel()
+	e := lifeEnv(t)
+	ownWatches(e)
+	h := busyContainer(e)
+	ans, err := invokeWith(e, h, alarmVia(t, "direct", flapFiring(t, e.demo.InstanceID, time.Now().Add(-2*time.Second))))
+	r := answered(t, ans, err)
+	if r.Status != restore.Accepted || r.UndoBackupID != "" {
+		t.Fatalf("busy alarm: %s undo %q %+v", r.Status, r.UndoBackupID, r.Error)
+	}
+	if task := fmt.Sprint(r.SafetyBackupTaskID); strings.Contains(r.Reason, "safety backup  ") || !strings.Contains(r.Reason, task) {
+		t.Fatalf("busy alarm's reason, its safety backup's task %s: %q", task, r.Reason)
+	}
+	e.emu.WaitInvocations()
 }
