@@ -422,3 +422,34 @@ func TestLifeBusyAlarmsAnswerSaysWhichSafetyBackupItTook(t *testing.T) {
 	}
 	e.emu.WaitInvocations()
 }
+
+// RESTORE_DRY_RUN: "validate and choose, never call RestoreInstance"
+// (README), "a dry run never acts". It is the brake at hand when restores
+// go wrong in an incident: turned on, new events are answered with their
+// plan. But a safety-backed intent accepted before it is continued by
+// its watch (or the sweep) through RestoreInstance all the same: the
+// continuation is admitted by the allow-list since 974c9d9, not by the
+// dry run. Here the setting is on from the moment the timer's event is
+// answered, a second before its safety backup is done; the instance is
+// restored. (Issue 18, must have 5: one admission, dry run included,
+// before every action, a sweep continuation included.) The intent could
+// end as an instance that left the allow-list does: expired at its
+// deadline, or failed at once, saying that the dry run held it.
+func TestLifeDryRunTurnedOnStopsTheContinuationOfAnAcceptedIntent(t *testing.T) {
+	t.Skip("review: an intent accepted before RESTORE_DRY_RUN was turned on is restored by its watch through RestoreInstance: the dry run does not hold continuations")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	set := guardedVars(e)
+	ownWatches(e)
+	timerRestore(t, e)
+	set("RESTORE_DRY_RUN", "true")
+	e.sweepFor(8 * time.Second) // past the safety backup, its deadline, and the window after it
+	e.emu.WaitInvocations()
+	if calls := e.emu.RestoreCalls(); len(calls) != 0 {
+		t.Fatalf("RESTORE_DRY_RUN on, RestoreInstance called %d times (%+v): messages %s", len(calls), calls, types(e.messages()))
+	}
+	if got := types(e.messages()); !strings.Contains(got, "failed") && !strings.Contains(got, "expired") {
+		t.Fatalf("the intent held by the dry run has no outcome: messages %s", got)
+	}
+}
