@@ -48,9 +48,9 @@ func ckafkaRequest(t *testing.T, offset int64, req string) []byte {
 // intent's"; it takes a second safety backup, and its watch restores. The
 // intent reported failed is restored after all (before 37db608 the same
 // redelivery was refused: any unlisted failure since the event held it
-// back).
+// back). Fixed by def1a56 (the entry's MAC is over the event's key,
+// which the sealed watch carries): the test runs.
 func TestLifeUntimedEventRedeliveredAfterItsSafetyBackupFailedTakesNoOther(t *testing.T) {
-	t.Skip("review: the failed safety backup's mark covers job.Since, which moves with each delivery of an untimed event: its redelivery takes the failure for another intent's and takes a second safety backup")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
@@ -140,9 +140,10 @@ func onlyMemberRestoredOnce(t *testing.T, e *fleetEnv) string {
 // this event's restore: its watch (or the sweep) restores once it is
 // done". It failed: nothing restores, and no outcome ever names the
 // alarm's intent (the failed message is the timer's, by its backup). The
-// alarm is dropped with an answer that says it is under way.
+// alarm is dropped with an answer that says it is under way. Fixed by
+// ee362ed (a failed safety backup's redelivery is answered with its
+// outcome, and the remark records its event's time): the test runs.
 func TestLifeAlarmIsNeverAnsweredDuplicateOfAnotherIntentsFailedSafetyBackup(t *testing.T) {
-	t.Skip("review: where failed backups are listed, an alarm takes another intent's failed signed safety backup for its own and is answered duplicate; nothing restores and nothing reports it")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)
