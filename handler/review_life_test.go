@@ -298,7 +298,6 @@ func TestLifeAnotherIntentsListedFailedSafetyBackupNeverRefusesThisOne(t *testin
 // sweep's expiry could wait a margin past the deadline (the call's
 // timeout), or the send check stop that margin short of it.
 func TestLifeContinuationSentWithinTheDeadlineIsNeverReportedExpired(t *testing.T) {
-	t.Skip("review: a continuation sent just within the deadline reaches the task list after a sweep read it: the intent is reported expired and then restored")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)

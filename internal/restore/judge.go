@@ -58,6 +58,13 @@ func firstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety 
 	return t, restoredOwn
 }
 
+// expireGrace is how long after its deadline an intent is still not
+// judged expired: a continuation sent just within the deadline (the send
+// check) may reach the cloud, and its task the list, that much later (a
+// call's timeout: 10 s, internal/cloud). Meanwhile the intent is ready,
+// and no continuation sends past the deadline.
+func expireGrace(time.Duration) time.Duration { return 10 * time.Second }
+
 // judgeSafety judges a safety-backed intent at now.
 func judgeSafety(b SafetyBackup, seen restoreSeen, now time.Time, deadline time.Duration) safetyStage {
 	switch {
@@ -79,7 +86,7 @@ func judgeSafety(b SafetyBackup, seen restoreSeen, now time.Time, deadline time.
 		return safetyFailed
 	case !b.Done():
 		return safetyRunning
-	case now.Sub(b.doneAt()) >= deadline:
+	case now.Sub(b.doneAt()) >= deadline+expireGrace(deadline):
 		return safetyExpired
 	}
 	return safetyReady

@@ -246,7 +246,7 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			}
 			continue
 		case safetyExpired:
-			if w.reports(doneAt.Add(deadline)) {
+			if w.reports(doneAt.Add(deadline + expireGrace(deadline))) {
 				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
 			}
 			continue
