@@ -768,7 +768,9 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 		t, whose := firstRestore(s.Settings.Seal, w.instance(id), tasks, *b, w.safety[id])
 		switch judgeSafety(*b, whose, now, s.Settings.Life.SafetyDeadline) {
 		case safetyRunning:
-			return c, waited, nil
+			// Past its wait, the sweep's: not an instance out of the
+			// allow-list since, which no sweep reads.
+			return c, waited && w.instance(id).ID != "", nil
 		case safetyReady:
 		case safetySuperseded:
 			if r := s.safetySuperseded(ctx, fw.Region, id, *b, t, log); r.Undelivered {

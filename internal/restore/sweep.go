@@ -289,6 +289,14 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // sweep's timer Time may be a retry's, long past, and the intent may have
 // been reported expired since.
 func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, seen *sighting, in *Instance) Result {
+	if s.Settings.DryRun {
+		// The one admission's dry run holds continuations too: nothing
+		// restores while it is on (the intent expires at its deadline
+		// unless it is turned off before).
+		s.Log.Info("safetyBackup.dryRun", "detail", "RESTORE_DRY_RUN is on: the restore after the safety backup is not started", "instanceId", instanceID, "undoBackupId", b.ID)
+		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
+			Reason: fmt.Sprintf("RESTORE_DRY_RUN is on: the restore of %s after safety backup %s is not started (it is reported expired at its deadline unless the dry run is turned off before)", b.Restores, b.ID)}
+	}
 	if s.pastDeadline(b) {
 		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
 			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.doneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)}
