@@ -264,7 +264,6 @@ func TestLifeFailedSafetyBackupsNeverPushTheLastRestoresUndoOutOfTheMark(t *test
 // request, and the second timer's restore never happens. (Where the
 // failed backup is never listed, 37db608's mark tells the two apart.)
 func TestLifeAnotherIntentsListedFailedSafetyBackupNeverRefusesThisOne(t *testing.T) {
-	t.Skip("review: where failed backups are listed, failedEarlier takes another intent's failed signed safety backup (its remark names another backup) for this event's and refuses it")
 	t.Parallel()
 	e := lifeEnv(t)
 	ownWatches(e)

@@ -260,14 +260,24 @@ func (s *Service) safetyEnded(job Job, res *Result, b SafetyBackup, log *slog.Lo
 }
 
 // listedAsOthers reports whether the backup a manual backup task made is
-// listed without the function's signed remark: someone else's, where the
-// API lists failed backups too.
+// listed as another's, where the API lists failed backups too: without
+// the function's signed remark (someone else's), or signed for another
+// intent (another event's time, or another backup to restore).
 func (s *Service) listedAsOthers(job Job, t Task) bool {
 	if job.backups == nil {
 		return false
 	}
 	for _, b := range job.backups.list {
-		if _, ours := parseSafety(s.Settings.Seal, job.Request.InstanceID, b); !ours && sameStart(SafetyBackup{StartTime: b.StartTime}, t) {
+		if !sameStart(SafetyBackup{StartTime: b.StartTime}, t) {
+			continue
+		}
+		sb, ours := parseSafety(s.Settings.Seal, job.Request.InstanceID, b)
+		switch {
+		case !ours:
+			return true
+		case !sb.Since.IsZero() && !sb.Since.Equal(job.Since.Truncate(time.Second)):
+			return true
+		case job.restores() != "" && sb.Restores != job.restores():
 			return true
 		}
 	}
