@@ -12,6 +12,7 @@ package handler_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,3 +95,46 @@ func TestFixReviewExpiredAfterFailedTriesSaysWhyTheyFailed(t *testing.T) {
 }
 
 var _ = restore.Accepted
+
+// The safety backup's remark is the function's proof that an intent
+// passed its guard rails (admit.go: a continuation skips the budget and
+// the approval, "which its sealed remark proves"), and "whoever may call
+// ManualBackupInstance can write any remark ... none of them holds
+// RESTORE_SIGNING_KEY" (docs/provenance.md). But a dry run, or a plan,
+// hands the requester the very remark, MAC included (lifePlan and steps:
+// "ManualBackupInstance first (remark ...)"), now with the event's time
+// the sweep judges by (ee362ed). Under RESTORE_APPROVAL=invoke a
+// requester asks for a dry run (answered at once: no approval), takes a
+// manual backup of the instance with the remark it was shown (the
+// console, or any role with redis:ManualBackupInstance and no
+// RestoreInstance), and the sweep restores the backup: no approver saw
+// it, no budget counted it, and the plan the approvers would have
+// signed was never made.
+func TestFixReviewDryRunsRemarkNeverRestoresWithoutApproval(t *testing.T) {
+	t.Skip("review: a dry run shows the sealed safety remark; a manual backup with it is restored by the sweep under RESTORE_APPROVAL, unapproved and outside the budget")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_APPROVAL"] = "invoke"
+	inst := e.demo.InstanceID
+	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"dryRun":true}`, inst, backupBeforeTheAlarms))))
+	if r.Status != restore.DryRun || r.Plan == nil {
+		t.Fatalf("dry run: %+v %+v", r, r.Error)
+	}
+	_, rest, ok := strings.Cut(r.Plan.SafetyBackup, "(remark ")
+	if !ok {
+		t.Fatalf("the dry run's plan shows no remark: %q", r.Plan.SafetyBackup)
+	}
+	remark, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		t.Fatalf("the dry run's remark %q: %v", rest, err)
+	}
+	remark, _ = strconv.Unquote(remark)
+	t.Logf("the dry run's answer shows the remark %q", remark)
+	e.someonesManualBackup(inst, remark)
+	time.Sleep(1500 * time.Millisecond) // the backup is done
+	e.sweepFor(3 * time.Second)
+	if calls := e.emu.RestoreCalls(); len(calls) != 0 {
+		t.Fatalf("under RESTORE_APPROVAL=invoke, a manual backup with the remark a dry run showed was restored over %d times without approval (%+v): messages %s",
+			len(calls), calls, types(e.messages()))
+	}
+}
