@@ -138,3 +138,41 @@ func TestFixReviewDryRunsRemarkNeverRestoresWithoutApproval(t *testing.T) {
 			len(calls), calls, types(e.messages()))
 	}
 }
+
+// The remark is a bearer proof, bound to the instance, the backup it
+// restores, the trigger and (ee362ed) the event's time, but to no one
+// backup: any manual backup that carries it is the intent's safety
+// backup, and the sweep judges each such backup on its own. The backup
+// list shows every remark to whoever may list backups. A timer's safety
+// backup fails; the sweep reports the intent failed, SafetyBackupFailed,
+// "nothing was restored, and no other is taken for this event". Someone
+// with redis:ManualBackupInstance (no RestoreInstance) then takes a
+// manual backup with the failed one's remark, copied from the list: the
+// sweep finds a signed safety backup done, no restore since the event's
+// time, and restores the intent reported failed. (An intent reported
+// expired is brought back the same way, past RESTORE_SAFETY_DEADLINE.)
+func TestFixReviewCopiedRemarkNeverRestoresAnIntentThatEnded(t *testing.T) {
+	t.Skip("review: a manual backup carrying a copy of a failed safety backup's remark is continued by the sweep: the intent reported failed is restored")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	r := timerRestore(t, e)
+	e.sweepUntil("failed", 15*time.Second)
+	var remark string
+	for _, b := range e.emu.ManualBackups() {
+		if b.BackupID == r.UndoBackupID {
+			remark = b.Remark
+		}
+	}
+	if remark == "" {
+		t.Fatalf("the failed safety backup %s is not among the manual backups %+v", r.UndoBackupID, e.emu.ManualBackups())
+	}
+	e.someonesManualBackup(inst, remark)
+	time.Sleep(1500 * time.Millisecond) // the copy is done
+	e.sweepFor(3 * time.Second)
+	if calls := e.emu.RestoreCalls(); len(calls) != 0 {
+		t.Fatalf("the intent reported failed (%s) was restored %d times after someone copied its remark into a manual backup: outcomes %v",
+			errCode(lastOf(e.messages(), "failed").Data.Error), len(calls), terminalIDs(e, inst))
+	}
+}
