@@ -99,7 +99,6 @@ func TestFixReviewExpiredAfterFailedTriesSaysWhyTheyFailed(t *testing.T) {
 	}
 }
 
-
 // The safety backup's remark is the function's proof that an intent
 // passed its guard rails (admit.go: a continuation skips the budget and
 // the approval, "which its sealed remark proves"), and "whoever may call
