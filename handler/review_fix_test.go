@@ -26,79 +26,6 @@ import (
 	"redis-restore/internal/restore"
 )
 
-// A timer without Time is keyed by the minute it arrived in
-// (identity.go timerSource), and the platform retries an asynchronous
-// event a minute apart: every delivery of it has another key. The failed
-// safety backup's mark entry names the event by a MAC over that key
-// (failedEntry, def1a56), and failedMark reads an entry under another
-// key as "another intent's failure" (found && !ours): failedEarlier
-// skips the task, the retry takes a second safety backup, and its watch
-// restores. The intent, reported failed ("nothing was restored, and no
-// other is taken for this event"), is restored after all: two terminal
-// outcomes, the second contradicting the first. The direct invocation's
-// case (no key: "ours") holds; the untimed timer's, whose key changes,
-// does not.
-func TestFixReviewUntimedTimerRetriedAfterItsSafetyBackupFailedRestoresNothing(t *testing.T) {
-	t.Skip("review: an untimed timer's retry (next minute, another key) reads its own failed-safety entry as another intent's, takes a second safety backup and restores after its failed outcome")
-	t.Parallel()
-	e := lifeEnv(t)
-	inst := e.demo.InstanceID
-	timer := mustJSON(t, map[string]any{"Type": "Timer", "TriggerName": "nightly-restore",
-		"Message": fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID)})
-	// The first delivery late in a minute, so that the test need not
-	// wait a whole one for the retry's minute (the platform's is a minute
-	// later: always another minute).
-	if s := time.Now().Second(); s < 45 {
-		time.Sleep(time.Duration(45-s) * time.Second)
-	}
-	first := time.Now().Truncate(time.Minute)
-	r := failedUnlisted(t, e, timer)
-	if m := markOf(e, inst); !strings.HasPrefix(m, fmt.Sprint(r.SafetyBackupTaskID)+".") {
-		t.Fatalf("the failed safety backup's task %d is not marked: %q", r.SafetyBackupTaskID, m)
-	}
-	for time.Now().Truncate(time.Minute).Equal(first) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	// The platform's retry (the first invocation failed after taking the
-	// backup: a timeout, an undelivered accepted message), in the next
-	// minute, in another container.
-	ans, err := invokeWith(e, freshHandler(e), timer)
-	again := answered(t, ans, err)
-	time.Sleep(4 * time.Second) // a second safety backup, if taken, is done and its watch restores
-	e.sweepFor(2 * time.Second)
-	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
-		t.Fatalf("after the intent was reported failed, its retry (%s %s: %s) took %d safety backups in all and restored %d times: outcomes %v",
-			again.Status, errCode(again.Error), again.Reason, n, m, terminalIDs(e, inst))
-	}
-}
-
-// A continuation's failure is now quiet at every try, the last included
-// (ff670e5): the intent's one outcome is expired at its deadline. That
-// outcome no longer says why: "no sweep ran meanwhile, or each try
-// failed (the function's log: sweep.restoreFailed, with the reason)".
-// Here the function's role has lost RestoreInstance (CAM refuses it):
-// every try failed UnauthorizedOperation, and before ff670e5 the last
-// try's message said so; now the consumer, who has no access to the
-// function's log, reads a message that cannot tell a sweep outage from a
-// missing grant, and cannot act on it ("always say clearly why").
-func TestFixReviewExpiredAfterFailedTriesSaysWhyTheyFailed(t *testing.T) {
-	t.Skip("review: an intent whose every continuation failed (RestoreInstance refused) is reported expired without the reason: 'no sweep ran meanwhile, or each try failed'")
-	t.Parallel()
-	e := lifeEnv(t)
-	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch (no invoker): the sweep continues
-	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
-	timerRestore(t, e)
-	e.sweepFor(9 * time.Second) // the backup (1 s), its deadline (3 s), the window after it
-	if got := terminalIDs(e, e.demo.InstanceID); len(got) != 1 || got[0] != "expired/RestoreExpired" {
-		t.Fatalf("the intent's terminal outcomes %v, want one, expired; messages %s", got, types(e.messages()))
-	}
-	msg := errMessage(lastOf(e.messages(), "expired").Data.Error)
-	if !strings.Contains(msg, "UnauthorizedOperation") {
-		t.Fatalf("the expired message does not name why every try failed (UnauthorizedOperation, %d tries): %q",
-			e.emu.Calls("RestoreInstance"), msg)
-	}
-}
-
 // The safety backup's remark is the function's proof that an intent
 // passed its guard rails (admit.go: a continuation skips the budget and
 // the approval, "which its sealed remark proves"), and "whoever may call
@@ -180,48 +107,49 @@ func TestFixReviewCopiedRemarkNeverRestoresAnIntentThatEnded(t *testing.T) {
 	}
 }
 
-// A restore since the event that is provably not the intent's (here
-// someone's, started while the intent's ManualBackupInstance was on its
-// way: a slow cloud) now settles the intent: failed, RestoreSuperseded,
-// "nothing of it restored" (ee362ed). The intent's redelivery (Cloud
-// Monitor sending the same firing again, the platform's retry) is
-// answered by never-twice's rule 1 before anything else (restore.go run:
-// startedEarlier, then lifeFound's safetyEnded): duplicate of that very
-// restore, its TaskId given as the event's own. One intent, two
-// contradicting ends: the queue says it was not restored, the answer
-// gives the caller a TaskId "already started" for it.
-func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T) {
-	t.Skip("review: the redelivery of an intent reported failed RestoreSuperseded is answered duplicate of the superseding restore, with its TaskId")
+// A timer without Time is keyed by the minute it arrived in
+// (identity.go timerSource), and the platform retries an asynchronous
+// event a minute apart: every delivery of it has another key. The failed
+// safety backup's mark entry names the event by a MAC over that key
+// (failedEntry, def1a56), and failedMark reads an entry under another
+// key as "another intent's failure" (found && !ours): failedEarlier
+// skips the task, the retry takes a second safety backup, and its watch
+// restores. The intent, reported failed ("nothing was restored, and no
+// other is taken for this event"), is restored after all: two terminal
+// outcomes, the second contradicting the first. The direct invocation's
+// case (no key: "ours") holds; the untimed timer's, whose key changes,
+// does not.
+func TestFixReviewUntimedTimerRetriedAfterItsSafetyBackupFailedRestoresNothing(t *testing.T) {
+	t.Skip("review: an untimed timer's retry (next minute, another key) reads its own failed-safety entry as another intent's, takes a second safety backup and restores after its failed outcome")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
-	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
-	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
-	done := make(chan restore.Result, 1)
-	go func() {
-		ans, err := invokeWith(e, freshHandler(e), alarm)
-		done <- answered(t, ans, err)
-	}()
-	if !waitFor(5*time.Second, func() bool { return strings.Contains(e.logs.String(), "instance.checked") }) {
-		t.Fatal("the alarm was not admitted within 5 s")
+	timer := mustJSON(t, map[string]any{"Type": "Timer", "TriggerName": "nightly-restore",
+		"Message": fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID)})
+	// The first delivery late in a minute, so that the test need not
+	// wait a whole one for the retry's minute (the platform's is a minute
+	// later: always another minute).
+	if s := time.Now().Second(); s < 45 {
+		time.Sleep(time.Duration(45-s) * time.Second)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
-		t.Fatalf("someone's restore: %v", err)
+	first := time.Now().Truncate(time.Minute)
+	r := failedUnlisted(t, e, timer)
+	if m := markOf(e, inst); !strings.HasPrefix(m, fmt.Sprint(r.SafetyBackupTaskID)+".") {
+		t.Fatalf("the failed safety backup's task %d is not marked: %q", r.SafetyBackupTaskID, m)
 	}
-	if r := <-done; r.Status != restore.Accepted || r.UndoBackupID == "" {
-		t.Skipf("the alarm was not accepted with a safety backup (%s %s: %s): no superseded intent to redeliver", r.Status, errCode(r.Error), r.Reason)
+	for time.Now().Truncate(time.Minute).Equal(first) {
+		time.Sleep(100 * time.Millisecond)
 	}
-	e.sweepUntil("failed", 20*time.Second)
-	outcome := lastOf(e.messages(), "failed")
-	if errCode(outcome.Data.Error) != "RestoreSuperseded" {
-		t.Fatalf("the intent's outcome %s %s, want RestoreSuperseded; messages %s", outcome.Type, errCode(outcome.Data.Error), types(e.messages()))
-	}
-	ans, err := invokeWith(e, freshHandler(e), alarm)
+	// The platform's retry (the first invocation failed after taking the
+	// backup: a timeout, an undelivered accepted message), in the next
+	// minute, in another container.
+	ans, err := invokeWith(e, freshHandler(e), timer)
 	again := answered(t, ans, err)
-	if again.Status != restore.Failed || errCode(again.Error) != "RestoreSuperseded" {
-		t.Fatalf("the redelivery of the intent reported failed, RestoreSuperseded, is answered %s %s (TaskId %d): %q; messages %s",
-			again.Status, errCode(again.Error), again.TaskID, again.Reason, types(e.messages()))
+	time.Sleep(4 * time.Second) // a second safety backup, if taken, is done and its watch restores
+	e.sweepFor(2 * time.Second)
+	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
+		t.Fatalf("after the intent was reported failed, its retry (%s %s: %s) took %d safety backups in all and restored %d times: outcomes %v",
+			again.Status, errCode(again.Error), again.Reason, n, m, terminalIDs(e, inst))
 	}
 }
 
@@ -295,5 +223,77 @@ func TestFixReviewFleetSentAgainNeverRestoresAMemberItsFleetCountedFailed(t *tes
 	if n := len(e.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("the fleet completed %s (each member \"never started\"), then the second hand-out restored its members %d times: %s",
 			counts, n, types(e.messages()))
+	}
+}
+
+// A restore since the event that is provably not the intent's (here
+// someone's, started while the intent's ManualBackupInstance was on its
+// way: a slow cloud) now settles the intent: failed, RestoreSuperseded,
+// "nothing of it restored" (ee362ed). The intent's redelivery (Cloud
+// Monitor sending the same firing again, the platform's retry) is
+// answered by never-twice's rule 1 before anything else (restore.go run:
+// startedEarlier, then lifeFound's safetyEnded): duplicate of that very
+// restore, its TaskId given as the event's own. One intent, two
+// contradicting ends: the queue says it was not restored, the answer
+// gives the caller a TaskId "already started" for it.
+func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T) {
+	t.Skip("review: the redelivery of an intent reported failed RestoreSuperseded is answered duplicate of the superseding restore, with its TaskId")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
+	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
+	done := make(chan restore.Result, 1)
+	go func() {
+		ans, err := invokeWith(e, freshHandler(e), alarm)
+		done <- answered(t, ans, err)
+	}()
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(e.logs.String(), "instance.checked") }) {
+		t.Fatal("the alarm was not admitted within 5 s")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore: %v", err)
+	}
+	if r := <-done; r.Status != restore.Accepted || r.UndoBackupID == "" {
+		t.Skipf("the alarm was not accepted with a safety backup (%s %s: %s): no superseded intent to redeliver", r.Status, errCode(r.Error), r.Reason)
+	}
+	e.sweepUntil("failed", 20*time.Second)
+	outcome := lastOf(e.messages(), "failed")
+	if errCode(outcome.Data.Error) != "RestoreSuperseded" {
+		t.Fatalf("the intent's outcome %s %s, want RestoreSuperseded; messages %s", outcome.Type, errCode(outcome.Data.Error), types(e.messages()))
+	}
+	ans, err := invokeWith(e, freshHandler(e), alarm)
+	again := answered(t, ans, err)
+	if again.Status != restore.Failed || errCode(again.Error) != "RestoreSuperseded" {
+		t.Fatalf("the redelivery of the intent reported failed, RestoreSuperseded, is answered %s %s (TaskId %d): %q; messages %s",
+			again.Status, errCode(again.Error), again.TaskID, again.Reason, types(e.messages()))
+	}
+}
+
+// A continuation's failure is now quiet at every try, the last included
+// (ff670e5): the intent's one outcome is expired at its deadline. That
+// outcome no longer says why: "no sweep ran meanwhile, or each try
+// failed (the function's log: sweep.restoreFailed, with the reason)".
+// Here the function's role has lost RestoreInstance (CAM refuses it):
+// every try failed UnauthorizedOperation, and before ff670e5 the last
+// try's message said so; now the consumer, who has no access to the
+// function's log, reads a message that cannot tell a sweep outage from a
+// missing grant, and cannot act on it ("always say clearly why").
+func TestFixReviewExpiredAfterFailedTriesSaysWhyTheyFailed(t *testing.T) {
+	t.Skip("review: an intent whose every continuation failed (RestoreInstance refused) is reported expired without the reason: 'no sweep ran meanwhile, or each try failed'")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch (no invoker): the sweep continues
+	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
+	timerRestore(t, e)
+	e.sweepFor(9 * time.Second) // the backup (1 s), its deadline (3 s), the window after it
+	if got := terminalIDs(e, e.demo.InstanceID); len(got) != 1 || got[0] != "expired/RestoreExpired" {
+		t.Fatalf("the intent's terminal outcomes %v, want one, expired; messages %s", got, types(e.messages()))
+	}
+	msg := errMessage(lastOf(e.messages(), "expired").Data.Error)
+	if !strings.Contains(msg, "UnauthorizedOperation") {
+		t.Fatalf("the expired message does not name why every try failed (UnauthorizedOperation, %d tries): %q",
+			e.emu.Calls("RestoreInstance"), msg)
 	}
 }
