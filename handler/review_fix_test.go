@@ -41,7 +41,6 @@ import (
 // it, no budget counted it, and the plan the approvers would have
 // signed was never made.
 func TestFixReviewDryRunsRemarkNeverRestoresWithoutApproval(t *testing.T) {
-	t.Skip("review: a dry run shows the sealed safety remark; a manual backup with it is restored by the sweep under RESTORE_APPROVAL, unapproved and outside the budget")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_APPROVAL"] = "invoke"
@@ -82,7 +81,6 @@ func TestFixReviewDryRunsRemarkNeverRestoresWithoutApproval(t *testing.T) {
 // time, and restores the intent reported failed. (An intent reported
 // expired is brought back the same way, past RESTORE_SAFETY_DEADLINE.)
 func TestFixReviewCopiedRemarkNeverRestoresAnIntentThatEnded(t *testing.T) {
-	t.Skip("review: a manual backup carrying a copy of a failed safety backup's remark is continued by the sweep: the intent reported failed is restored")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID

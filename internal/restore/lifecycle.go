@@ -124,6 +124,16 @@ func safetyRemark(seal *Seal, instanceID, backupID, trigger string, since time.T
 	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + at + "; " + seal.Sum("safety", instanceID, backupID, trigger, at)
 }
 
+// shownRemark is a safety backup's remark as a plan or a dry run shows
+// it: without its MAC. The sealed remark is what lets a continuation pass
+// without approval or budget (they were passed when it was taken):
+// shown whole, anyone who may ask for a dry run and take a manual backup
+// could make one.
+func shownRemark(instanceID, backupID, trigger string, since time.Time) string {
+	r := safetyRemark(nil, instanceID, backupID, trigger, since)
+	return r + "<mac>"
+}
+
 // IsSafetyRemark reports whether a backup's remark reads like a safety
 // backup's, signed or not: "latest" never picks one (an undo point is not
 // a known-good state, and a look-alike is no better).
@@ -487,7 +497,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 			p.SafetyBackup = "none: a drill leaves the instance as it is"
 		}
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", safetyRemark(s.Settings.Seal, p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now())))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", shownRemark(p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now())))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
@@ -526,7 +536,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, safetyRemark(s.Settings.Seal, id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()))),
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, shownRemark(id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()))),
 			"its watch (or the sweep), once that backup is done: RestoreInstance of "+backupID+", and its mark on "+id+" (TagResources)")
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)

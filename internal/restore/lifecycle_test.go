@@ -163,3 +163,18 @@ func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
 		t.Fatalf("reported %d times in a day", n)
 	}
 }
+
+// A copied remark is not a second safety backup: only the first backup
+// listed with a sealed remark is the intent's.
+func TestOneSealedRemarkIsOneSafetyBackup(t *testing.T) {
+	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since)
+	s := &Service{Settings: Settings{Seal: testSeal}}
+	got := s.signedOnly("crs-5a4py64p", []Backup{
+		{ID: "copy", Remark: r, StartTime: since.Add(time.Hour), Status: 2},
+		{ID: "original", Remark: r, StartTime: since.Add(time.Second), Status: -2},
+	})
+	if len(got) != 1 || got[0].ID != "original" {
+		t.Fatalf("signed backups %+v, want the original only", got)
+	}
+}

@@ -314,9 +314,23 @@ func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, 
 
 // signedOnly is the listed backups that carry the function's signed
 // safety remark, as safety backups.
+//
+// One sealed remark is one safety backup: the first listed with it. The
+// remark names no backup, so anyone who may take a manual backup can copy
+// a remark they read (an intent that failed or expired, to revive it);
+// a later backup with the same remark is a copy, never the intent's.
 func (s *Service) signedOnly(instanceID string, list []Backup) []SafetyBackup {
+	first := map[string]Backup{}
+	for _, b := range list {
+		if f, ok := first[b.Remark]; !ok || b.StartTime.Before(f.StartTime) || b.StartTime.Equal(f.StartTime) && b.ID < f.ID {
+			first[b.Remark] = b
+		}
+	}
 	var out []SafetyBackup
 	for _, b := range list {
+		if first[b.Remark].ID != b.ID {
+			continue
+		}
 		if sb, ok := parseSafety(s.Settings.Seal, instanceID, b); ok {
 			out = append(out, sb)
 		}
