@@ -41,6 +41,7 @@ type source struct {
 	fingerprint string // what key was given for: a hash of the body
 	noSecrets   bool   // the body is stored in plain text: refuse passwords
 	mayForce    bool   // an authenticated webhook: "force" may override the budget
+	arrivalKey  bool   // key names the event only by when it arrived: a retry may have another
 }
 
 // createdAt is when an event was created, for the task-list check: its own
@@ -78,7 +79,7 @@ func (inv *invocation) timerSource(ev *events.TimerEvent) source {
 		fired = inv.received.Truncate(time.Minute)
 	}
 	return source{trigger: "timer", channel: restore.ChannelInvoke, since: inv.createdAt(ev.Time),
-		key: "timer:" + ev.TriggerName + ":" + fired.UTC().Format(time.RFC3339), noSecrets: true}
+		key: "timer:" + ev.TriggerName + ":" + fired.UTC().Format(time.RFC3339), noSecrets: true, arrivalKey: ev.Time.IsZero()}
 }
 
 func (inv *invocation) cmqSource(m *events.CMQMessage) source {

@@ -143,7 +143,7 @@ func (inv *invocation) jobs(b body, src source) []job {
 		if err := inv.checkForce(r, src); err != nil {
 			return fail(err)
 		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, i), Fingerprint: src.fingerprint,
+		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, i), KeyFromArrival: src.arrivalKey, Fingerprint: src.fingerprint,
 			JobGuard: restore.JobGuard{Force: r.Force}}})
 	}
 	return out

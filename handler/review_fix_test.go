@@ -118,7 +118,6 @@ func TestFixReviewCopiedRemarkNeverRestoresAnIntentThatEnded(t *testing.T) {
 // case (no key: "ours") holds; the untimed timer's, whose key changes,
 // does not.
 func TestFixReviewUntimedTimerRetriedAfterItsSafetyBackupFailedRestoresNothing(t *testing.T) {
-	t.Skip("review: an untimed timer's retry (next minute, another key) reads its own failed-safety entry as another intent's, takes a second safety backup and restores after its failed outcome")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID

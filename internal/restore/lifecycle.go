@@ -323,7 +323,7 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 	var t Task
 	for _, x := range failedTasks {
 		if err == nil {
-			if found, ours := failedMark(s.Settings.Seal, in, x.ID, job.Key); found && !ours {
+			if found, ours := failedMark(s.Settings.Seal, in, x.ID, job.eventKey()); found && !ours {
 				log.Info("safetyBackup.othersFailed", "detail", "a manual backup that failed since the event is marked another intent's: not this one's", "backupTaskId", x.ID)
 				continue
 			}
@@ -666,7 +666,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		// (watchIntent); where it is not listed while it runs, a failure
 		// of it never will be, and only its task can say so.
 		err := s.Watch(attemptCtx, FleetWatch{Region: res.Region, Trigger: job.Trigger, Since: since, Members: []string{req.InstanceID},
-			SafetyTask: a.taskID, Restores: res.BackupID, Key: job.Key})
+			SafetyTask: a.taskID, Restores: res.BackupID, Key: job.eventKey()})
 		if err != nil {
 			log.Warn("safetyBackup.watchNotStarted", "detail", "the intent's watch could not be started: the sweep continues it, and a failure of a backup the list does not show would not be reported", "error", err.Error())
 		}

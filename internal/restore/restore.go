@@ -80,6 +80,10 @@ type Job struct {
 	// Key identifies the event (and the restore within it) for the warm
 	// container's memory; "" if it has no identity.
 	Key string
+	// KeyFromArrival: Key names the event only by when it arrived (a
+	// timer without its Time): the platform's retry may have another, so
+	// it proves nothing of which event a failed safety backup was.
+	KeyFromArrival bool
 	// Fingerprint is what Key was given for (a hash of the webhook body):
 	// the same key with another fingerprint is refused, not a duplicate.
 	Fingerprint string
@@ -93,6 +97,15 @@ type Job struct {
 	// hand-off the function sealed: the fleet was admitted as a whole,
 	// its approval included.
 	Fleet string
+}
+
+// eventKey is the event's identity where it is stable across deliveries,
+// else "".
+func (j Job) eventKey() string {
+	if j.KeyFromArrival {
+		return ""
+	}
+	return j.Key
 }
 
 // Service runs restores for one invocation.
