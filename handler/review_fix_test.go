@@ -234,7 +234,6 @@ func TestFixReviewFleetSentAgainNeverRestoresAMemberItsFleetCountedFailed(t *tes
 // contradicting ends: the queue says it was not restored, the answer
 // gives the caller a TaskId "already started" for it.
 func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T) {
-	t.Skip("review: the redelivery of an intent reported failed RestoreSuperseded is answered duplicate of the superseding restore, with its TaskId")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID

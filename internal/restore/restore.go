@@ -334,6 +334,9 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 	case !ok:
 		return false
 	}
+	if s.supersededEarlier(ctx, job, res, log) {
+		return true
+	}
 	earlierTask(job, res, t)
 	if job.Request.BackupID == LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
@@ -344,6 +347,40 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 
 // earlierTask settles res as a duplicate of t: a restore task of the
 // instance that an earlier delivery of this event started.
+// supersededEarlier answers a redelivery whose event took a safety
+// backup that a restore, provably not its own, settled since (judged as
+// the sweep judges it: firstRestore): that outcome again, not "duplicate"
+// of another's restore with its TaskId.
+func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+	if job.Undo != nil || job.Since.IsZero() || !s.safetyWanted(job) {
+		return false
+	}
+	id := job.Request.InstanceID
+	if job.backups.see(ctx, s, res.Region, id) != nil {
+		return false
+	}
+	b, ok := s.listedSafety(id, job.backups.list, job.Since, job.restores())
+	if !ok {
+		return false
+	}
+	tasks, err := s.tasksSince(ctx, job, res.Region, job.Since, false)
+	if err != nil {
+		return false
+	}
+	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+	if err != nil {
+		return false
+	}
+	t, whose := firstRestore(s.Settings.Seal, in, tasks, b, s.signedOnly(id, job.backups.list))
+	if whose != restoredOther {
+		return false
+	}
+	*res = s.supersededResult(res.Region, id, b, t)
+	res.Life.quiet = true // the sweep or the watch sent it, with this id
+	log.Info("safetyBackup.supersededEarlier", "detail", "the event's safety-backed intent was settled by a restore not its own: its outcome again", "undoBackupId", b.ID, "taskId", t.ID)
+	return true
+}
+
 func earlierTask(job Job, res *Result, t Task) {
 	res.Status, res.TaskID = Duplicate, t.ID
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))

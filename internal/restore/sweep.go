@@ -523,6 +523,14 @@ func (s *Service) safetyExpired(ctx context.Context, instanceID string, b Safety
 // the event is the event's), and nothing of it restored. Its one
 // outcome, the same id from the sweep and from its watch.
 func (s *Service) safetySuperseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+	r := s.supersededResult(region, instanceID, b, t)
+	log.Warn("safetyBackup.superseded", "detail", "a restore since the intent's event, not its own: the intent ends without restoring", "undoBackupId", b.ID, "taskId", t.ID)
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
+// supersededResult is a superseded intent's one outcome.
+func (s *Service) supersededResult(region, instanceID string, b SafetyBackup, t Task) Result {
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "marked another intent's restore"
 	if t.StartTime.Before(b.doneAt().Truncate(time.Second)) {
@@ -536,8 +544,6 @@ func (s *Service) safetySuperseded(ctx context.Context, region, instanceID strin
 	// expired one's message), not an undo of that restore.
 	r.Life = &Life{Phase: PhaseFailed, StartedAt: &started, UndoBackupID: b.ID,
 		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/superseded", instanceID, b.ID))}
-	log.Warn("safetyBackup.superseded", "detail", "a restore since the intent's event, not its own: the intent ends without restoring", "undoBackupId", b.ID, "taskId", t.ID)
-	s.emitLife(ctx, &r, log)
 	return r
 }
 
