@@ -573,6 +573,9 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 		if t, ok := newestTask(tasks, RestoreTask); ok {
 			m.TaskID = t.ID
 			b := newestSafety(safetySince(w.safety[id], since))
+			if b != nil && !b.Since.IsZero() && !b.Since.Equal(since.Truncate(time.Second)) {
+				b = nil // another intent's (an alarm's): the mark rule is for the member's own
+			}
 			switch {
 			case b != nil && !t.StartTime.Before(b.StartTime.Truncate(time.Second)) && !marked(seal, w.instance(id), t.ID, b.Restores, b.ID):
 				m.Stage = "failed" // restored after its safety backup, not by the fleet

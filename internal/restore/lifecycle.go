@@ -694,7 +694,11 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog.Logger) {
 	res.Status = Accepted
 	res.Life = safetyLife(job, b)
-	res.Reason = JoinReason(res.Reason, fmt.Sprintf("safety backup %s taken first (the undo point); its watch (or the sweep) restores %s once it is done", b.ID, b.Restores))
+	which := "safety backup " + b.ID
+	if b.ID == "" {
+		which = fmt.Sprintf("a safety backup (ManualBackupInstance task %d; its ID, the undo point, is in the restore's started message)", b.TaskID)
+	}
+	res.Reason = JoinReason(res.Reason, fmt.Sprintf("%s taken first (the undo point); its watch (or the sweep) restores %s once it is done", which, b.Restores))
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 

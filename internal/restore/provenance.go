@@ -69,13 +69,36 @@ func markEntry(seal *Seal, instanceID string, taskID int64, backupID, undoID str
 // tag, 255 characters).
 func withMark(old, entry string) string {
 	out, n := []string{entry}, len(entry)
+	failedKept := 0
+	if failedForm(entry) {
+		failedKept++
+	}
 	for _, e := range strings.Fields(old) {
-		if len(out) < markKeep && e != entry && markForm(e) && n+1+len(e) <= tagValueMax {
-			out = append(out, e)
-			n += 1 + len(e)
+		if len(out) >= markKeep || e == entry || !markForm(e) || n+1+len(e) > tagValueMax {
+			continue
 		}
+		if failedForm(e) {
+			// Failed safety backups' entries take at most failedKeep
+			// places: they must not push out the restores' (whose
+			// backup and undo the status and restorectl undo need).
+			if failedKept >= failedKeep {
+				continue
+			}
+			failedKept++
+		}
+		out = append(out, e)
+		n += 1 + len(e)
 	}
 	return strings.Join(out, " ")
+}
+
+// failedKeep is how many failed safety backups' entries the mark keeps.
+const failedKeep = 2
+
+// failedForm reports whether e reads like a failed safety backup's entry.
+func failedForm(e string) bool {
+	_, mac, _ := strings.Cut(e, ".")
+	return len(mac) == failedHex
 }
 
 // markForm reports whether e reads like an entry: task ID, ".", markHex
