@@ -53,7 +53,7 @@ func TestSafetyContinuationFailingAtItsLastPeriodHasOneOutcome(t *testing.T) {
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch (no invoker): the sweep continues
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
 	timerRestore(t, e)
-	e.sweepFor(9 * time.Second) // the backup (1 s), its deadline (3 s), the window after it
+	e.sweepFor(19 * time.Second) // the backup (1 s), its deadline (3 s) and the judge's grace (10 s), the window after it
 	if n := len(e.emu.RestoreCalls()); n != 0 {
 		t.Fatalf("%d restores though RestoreInstance is refused", n)
 	}
