@@ -140,14 +140,7 @@ func TestFixReviewUntimedTimerRetriedAfterItsSafetyBackupFailedRestoresNothing(t
 	// The platform's retry (the first invocation failed after taking the
 	// backup: a timeout, an undelivered accepted message), in the next
 	// minute, in another container.
-	ans, err := invokeWith(e, freshHandler(e), timer)
-	again := answered(t, ans, err)
-	time.Sleep(4 * time.Second) // a second safety backup, if taken, is done and its watch restores
-	e.sweepFor(2 * time.Second)
-	if n, m := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls()); n != 1 || m != 0 {
-		t.Fatalf("after the intent was reported failed, its retry (%s %s: %s) took %d safety backups in all and restored %d times: outcomes %v",
-			again.Status, errCode(again.Error), again.Reason, n, m, terminalIDs(e, inst))
-	}
+	noSecondLife(t, e, timer, inst)
 }
 
 // A member's start-by time is sealed per hand-out (handOutMembers: the

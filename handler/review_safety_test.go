@@ -103,7 +103,15 @@ func TestSafetyUntimedEventRedeliveredAfterItsSafetyBackupFailedRestoresNothing(
 		t.Fatalf("the failed safety backup's task %d is not marked: %q", r.SafetyBackupTaskID, m)
 	}
 	time.Sleep(1100 * time.Millisecond) // the platform's retry comes later: another "3 minutes before it arrived"
-	ans, err := invokeWith(e, freshHandler(e), direct)
+	noSecondLife(t, e, direct, inst)
+}
+
+// noSecondLife delivers event again, its intent's safety backup reported
+// failed, and fails the test if that took another safety backup or
+// restored.
+func noSecondLife(t *testing.T, e *env, event []byte, inst string) {
+	t.Helper()
+	ans, err := invokeWith(e, freshHandler(e), event)
 	again := answered(t, ans, err)
 	time.Sleep(4 * time.Second) // a second safety backup, if taken, is done and its watch restores
 	e.sweepFor(2 * time.Second)
