@@ -155,7 +155,7 @@ func (inv *invocation) fleetJob(b body, src source) (job, error) {
 		// is not restored again.
 		sum := sha256.Sum256(b.data)
 		src.key = "fleet-body:" + hex.EncodeToString(sum[:16])
-		if back := inv.received.Add(-keyLookback); back.Before(src.since) {
+		if back := inv.received.Add(-restore.FleetResendWindow); back.Before(src.since) {
 			src.since = back
 		}
 	}

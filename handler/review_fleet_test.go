@@ -318,12 +318,12 @@ func TestFleetReviewRetriedDirectFleetIsOneFleet(t *testing.T) {
 // its end. Nothing in the member's hand-off says by when it must start;
 // an operator who acts on the completed message (restores the "failed"
 // members by hand) restores them twice. Here the watch runs with a clock
-// 31 minutes on, and the hand-off is held until the fleet completed.
+// 46 minutes on, and the hand-off is held until the fleet completed.
 func TestFleetReviewMemberCountedFailedIsNeverRestoredAfterTheFleetsEnd(t *testing.T) {
 	t.Parallel()
 	e := newFleetEnv(t, 2)
 	later := freshHandler(e.env)
-	later.Now = func() time.Time { return time.Now().Add(31 * time.Minute) }
+	later.Now = func() time.Time { return time.Now().Add(46 * time.Minute) } // past the start-by (30 min) and the watch's cut-off (45 min: a resend's window more)
 	release := make(chan struct{})
 	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
 		if strings.Contains(string(event), events.FleetWatchField) {
@@ -344,7 +344,7 @@ func TestFleetReviewMemberCountedFailedIsNeverRestoredAfterTheFleetsEnd(t *testi
 	ok := waitFor(10*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 })
 	close(release)
 	if !ok {
-		t.Fatal("the watch, 31 minutes on, did not complete the fleet")
+		t.Fatal("the watch, 46 minutes on, did not complete the fleet")
 	}
 	e.emu.WaitInvocations()
 	c := e.fleetMessages()["fleet.completed"][0]

@@ -490,6 +490,12 @@ type fleetMemberState struct {
 	TaskID     int64  `json:"taskId,omitempty"`
 }
 
+// FleetResendWindow is how long after a fleet request the same request
+// sent again is the same fleet (a key's lookback): its hand-out seals a
+// start-by up to that much later than the first's, so the watch counts a
+// member "never started" only past both.
+const FleetResendWindow = 15 * time.Minute
+
 // FleetStartWithin is how long a member may take to start (handed out,
 // throttled, its safety backup): one not started by then never will, and
 // counts as failed. fleetWatchLife ends a watch whatever is left.
@@ -600,7 +606,7 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 			default:
 				m.Stage = "running"
 			}
-		} else if now.Sub(began) >= FleetStartWithin {
+		} else if now.Sub(began) >= FleetStartWithin+FleetResendWindow {
 			m.Stage = "failed" // never started: refused, held or lost on its way
 		}
 		switch m.Stage {

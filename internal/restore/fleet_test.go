@@ -67,7 +67,7 @@ func TestJudgeFleetMembers(t *testing.T) {
 	}
 	// Past the time to start, a member that never started has failed,
 	// and the fleet has ended once the running ones end.
-	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since, since.Add(FleetStartWithin), 5*time.Minute, testSeal)
+	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since, since.Add(FleetStartWithin+FleetResendWindow), 5*time.Minute, testSeal)
 	if late.Failed != 1 || late.Done != 1 || !late.allEnded() {
 		t.Errorf("late %+v", late)
 	}
