@@ -10,12 +10,14 @@ package handler_test
 // what was tried and held.
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
 	"redis-restore/internal/seal"
 )
 
@@ -96,5 +98,62 @@ func TestLateReviewSafetyBackupFailingAfterItsInstanceLeftTheAllowListIsReported
 	}
 }
 
-var _ = fmt.Sprint
-var _ = strings.Contains
+// supersededEarlier (restore.go) answers a redelivery whose restore was
+// found with "the event's safety backup" settled by another's restore,
+// but it takes that backup from listedSafety: the newest signed one
+// since the event that restores the same backup, whoever's event it was
+// (ownSafety reads starts, not the remark's event time). A timer's
+// intent A is restored (its own marked restore, succeeded). Later
+// another firing of the timer (intent B, the same request) takes its
+// own safety backup, and someone's restore from the console lands while
+// it runs: B is reported failed, RestoreSuperseded. Then the platform
+// retries A's event: supersededEarlier finds B's backup, judges it by
+// B's event and answers A failed RestoreSuperseded, quiet, with B's
+// undo: A's one outcome was succeeded, and its redelivery must be
+// answered its own restore (duplicate, its TaskId).
+func TestLateReviewRedeliveryOfARestoredIntentIsNeverAnsweredAnotherIntentsSupersededOutcome(t *testing.T) {
+	t.Skip("review: supersededEarlier judges a redelivery by the newest safety backup since its event, another intent's: a restored intent's redelivery is answered that intent's RestoreSuperseded")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID)
+	eventA := timerEvent(t, time.Now().Add(-time.Second), body)
+	a := onlyResult(t, e.results(eventA))
+	if a.Status != restore.Accepted || a.UndoBackupID == "" {
+		t.Fatalf("A: %+v %+v", a, a.Error)
+	}
+	e.sweepUntil("succeeded", 20*time.Second)
+	calls := e.emu.RestoreCalls()
+	if len(calls) != 1 {
+		t.Fatalf("A's restores: %+v", calls)
+	}
+	ownTask := calls[0].TaskID
+	time.Sleep(1100 * time.Millisecond) // B's event is after A's restore began
+	// B's ManualBackupInstance is slow (3 s), and someone's restore lands
+	// meanwhile, as in TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome.
+	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
+	checked := strings.Count(e.logs.String(), "instance.checked")
+	done := make(chan restore.Result, 1)
+	go func() {
+		ans, err := invokeWith(e, freshHandler(e), timerEvent(t, time.Now(), body))
+		done <- answered(t, ans, err)
+	}()
+	if !waitFor(5*time.Second, func() bool { return strings.Count(e.logs.String(), "instance.checked") > checked }) {
+		t.Fatal("B was not admitted within 5 s")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore: %v", err)
+	}
+	b := <-done
+	if b.Status != restore.Accepted || b.UndoBackupID == "" {
+		t.Fatalf("B: %s %s: %s", b.Status, errCode(b.Error), b.Reason)
+	}
+	e.sweepUntil("failed", 20*time.Second)
+	ans, err := invokeWith(e, freshHandler(e), eventA)
+	again := answered(t, ans, err)
+	if again.Status != restore.Duplicate || again.TaskID != ownTask {
+		t.Fatalf("the redelivery of A, restored by its own task %d (succeeded), is answered %s %s (TaskId %d, undo %s; B's undo %s): %q",
+			ownTask, again.Status, errCode(again.Error), again.TaskID, again.UndoBackupID, b.UndoBackupID, again.Reason)
+	}
+}
