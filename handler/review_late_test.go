@@ -157,3 +157,38 @@ func TestLateReviewRedeliveryOfARestoredIntentIsNeverAnsweredAnotherIntentsSuper
 			ownTask, again.Status, errCode(again.Error), again.TaskID, again.UndoBackupID, b.UndoBackupID, again.Reason)
 	}
 }
+
+// RESTORE_DRY_RUN now holds continuations (sweep.go continueSafety), and
+// the intent "is reported expired at its deadline unless the dry run is
+// turned off before": but only the log and the sweep's skipped result
+// say that the dry run held it. The one outcome the consumer gets, the
+// expired message, says "no sweep ran meanwhile, or each try failed (the
+// function's log: sweep.restoreFailed, with the reason)": neither is
+// true, and the log it points to has no sweep.restoreFailed. The
+// operator who turned the dry run on (for a drill, a freeze) cannot tell
+// from the queue that it is what dropped an accepted restore ("always
+// say clearly why").
+func TestLateReviewIntentHeldByTheDryRunIsReportedExpiredSayingSo(t *testing.T) {
+	t.Skip("review: an intent held by RESTORE_DRY_RUN is reported expired blaming a sweep outage or failed tries; the dry run is not named")
+	t.Parallel()
+	e := lifeEnv(t)
+	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
+	set := guardedVars(e)
+	open := gatedWatches(e)
+	defer open()
+	timerRestore(t, e)
+	set("RESTORE_DRY_RUN", "true")
+	open()
+	e.sweepFor(16 * time.Second) // past the safety backup, its deadline and the judge's 10 s of grace, and the window after it
+	e.emu.WaitInvocations()
+	if calls := e.emu.RestoreCalls(); len(calls) != 0 {
+		t.Fatalf("RESTORE_DRY_RUN on, RestoreInstance called %d times", len(calls))
+	}
+	expired := lastOf(e.messages(), "expired")
+	if expired.ID == "" {
+		t.Fatalf("the intent held by the dry run was not reported expired: messages %s", types(e.messages()))
+	}
+	if msg := errMessage(expired.Data.Error); !strings.Contains(msg, "RESTORE_DRY_RUN") {
+		t.Fatalf("the intent held by RESTORE_DRY_RUN is reported expired without saying so: %q", msg)
+	}
+}
