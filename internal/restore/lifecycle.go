@@ -160,6 +160,12 @@ func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
 			return SafetyBackup{}, false
 		}
 		sb.Since = t
+		if b.StartTime.Sub(t) > sweepLookback {
+			// Taken more than a sweep's lookback after its event: a copy
+			// of a remark whose original the sweep no longer lists (and
+			// so cannot tell first), never the intent's safety backup.
+			return SafetyBackup{}, false
+		}
 	}
 	return sb, true
 }
@@ -820,7 +826,13 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 				}
 			}
 			return c, true, nil
-		default: // failed: the sweep reports it
+		default: // failed: the sweep reports it, where it reads the instance
+			if w.instance(id).ID == "" {
+				failedAt, t := safetyFailedAt(*b, tasks)
+				if r := s.safetyFailed(ctx, s.Redis, fw.Region, id, *b, t, failedAt, log); r.Undelivered {
+					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")
+				}
+			}
 			return c, true, nil
 		}
 		in := w.instance(id)

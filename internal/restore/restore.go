@@ -348,9 +348,10 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 // earlierTask settles res as a duplicate of t: a restore task of the
 // instance that an earlier delivery of this event started.
 // supersededEarlier answers a redelivery whose event took a safety
-// backup that a restore, provably not its own, settled since (judged as
-// the sweep judges it: firstRestore): that outcome again, not "duplicate"
-// of another's restore with its TaskId.
+// backup by what the sweep judges of it (firstRestore): settled by a
+// restore provably not its own, that outcome again, not "duplicate" of
+// another's restore with its TaskId; restored, duplicate of the first
+// restore since the event, its own, not of the newest.
 func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
 	if job.Undo != nil || job.Since.IsZero() || !s.safetyWanted(job) {
 		return false
@@ -359,7 +360,16 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	if job.backups.see(ctx, s, res.Region, id) != nil {
 		return false
 	}
-	b, ok := s.listedSafety(id, job.backups.list, job.Since, job.restores())
+	// This event's own safety backup: the remark names its time (an
+	// earlier version's remark, or another event's since it, is not).
+	safety := s.signedOnly(id, job.backups.list)
+	var b SafetyBackup
+	ok := false
+	for _, x := range safety {
+		if x.Since.Equal(job.Since.Truncate(time.Second)) && (job.restores() == "" || x.Restores == job.restores()) && (!ok || x.StartTime.Before(b.StartTime)) {
+			b, ok = x, true
+		}
+	}
 	if !ok {
 		return false
 	}
@@ -371,9 +381,17 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	if err != nil {
 		return false
 	}
-	t, whose := firstRestore(s.Settings.Seal, in, tasks, b, s.signedOnly(id, job.backups.list))
-	if whose != restoredOther {
+	t, whose := firstRestore(s.Settings.Seal, in, tasks, b, safety)
+	switch whose {
+	case notRestored:
 		return false
+	case restoredOwn:
+		// Its end is the first restore since its event (as the sweep
+		// judges it), not the newest: a later one is someone's.
+		earlierTask(job, res, t)
+		res.BackupID = b.Restores
+		log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
+		return true
 	}
 	*res = s.supersededResult(res.Region, id, b, t)
 	res.Life.quiet = true // the sweep or the watch sent it, with this id

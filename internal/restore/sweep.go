@@ -506,9 +506,13 @@ const Expired Status = "expired"
 // safetyExpired reports a safety-backed restore that will never start.
 func (s *Service) safetyExpired(ctx context.Context, instanceID string, b SafetyBackup, doneAt time.Time, deadline time.Duration, w sweepWindow, log *slog.Logger) Result {
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: w.region}
+	why := "no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason)"
+	if s.Settings.DryRun {
+		why = "RESTORE_DRY_RUN is on, and holds every restore"
+	}
 	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
-		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason); it is not started late; nothing was restored; send the request again if the restore is still wanted",
-		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline)))
+		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): %s; it is not started late; nothing was restored; send the request again if the restore is still wanted",
+		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline, why)))
 	r.Status = Expired
 	ended := doneAt.Add(deadline)
 	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
