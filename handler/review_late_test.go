@@ -27,8 +27,9 @@ import (
 // long before the test began.
 func sealedRemark(e *env, instanceID, restores, trigger string, since time.Time) string {
 	at := "since " + since.UTC().Truncate(time.Second).Format(time.RFC3339)
-	return "redis-restore undo point; restores " + restores + "; " + trigger + "; " + at + "; " +
-		seal.New(e.vars["RESTORE_SIGNING_KEY"]).Sum("safety", instanceID, restores, trigger, at)
+	mk := "made " + since.UTC().Truncate(time.Second).Format(time.RFC3339) // made as its event came
+	return "redis-restore undo point; restores " + restores + "; " + trigger + "; " + at + "; " + mk + "; " +
+		seal.New(e.vars["RESTORE_SIGNING_KEY"]).Sum("safety", instanceID, restores, trigger, at, mk)
 }
 
 // One sealed remark is one safety backup, "the first listed"

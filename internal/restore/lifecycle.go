@@ -119,18 +119,26 @@ func (b SafetyBackup) Gone() bool { return b.Status < 0 }
 // their backup's start stands for it.)
 const safetyRemarkPrefix = "redis-restore undo point; restores "
 
-func safetyRemark(seal *Seal, instanceID, backupID, trigger string, since time.Time) string {
+func safetyRemark(seal *Seal, instanceID, backupID, trigger string, since, made time.Time) string {
 	at := "since " + since.UTC().Truncate(time.Second).Format(time.RFC3339)
-	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + at + "; " + seal.Sum("safety", instanceID, backupID, trigger, at)
+	mk := "made " + made.UTC().Truncate(time.Second).Format(time.RFC3339)
+	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + at + "; " + mk + "; " + seal.Sum("safety", instanceID, backupID, trigger, at, mk)
 }
+
+// copyAfter is how long after its remark was made a backup carrying it
+// may start: ManualBackupInstance is called right after (a slow cloud,
+// a skewed clock). A later one carries a copy (of a remark read in the
+// backup list, to revive an intent that failed or expired), whose
+// original the sweep may no longer list to tell it first.
+const copyAfter = time.Hour
 
 // shownRemark is a safety backup's remark as a plan or a dry run shows
 // it: without its MAC. The sealed remark is what lets a continuation pass
 // without approval or budget (they were passed when it was taken):
 // shown whole, anyone who may ask for a dry run and take a manual backup
 // could make one.
-func shownRemark(instanceID, backupID, trigger string, since time.Time) string {
-	r := safetyRemark(nil, instanceID, backupID, trigger, since)
+func shownRemark(instanceID, backupID, trigger string, since, made time.Time) string {
+	r := safetyRemark(nil, instanceID, backupID, trigger, since, made)
 	return r + "<mac>"
 }
 
@@ -148,23 +156,24 @@ func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
 	}
 	instanceID = cmp.Or(b.InstanceID, instanceID)
 	parts := strings.Split(rest, "; ")
-	if len(parts) < 3 || len(parts) > 4 || !seal.Verify(parts[len(parts)-1], "safety", append([]string{instanceID}, parts[:len(parts)-1]...)...) {
+	if (len(parts) != 3 && len(parts) != 5) || !seal.Verify(parts[len(parts)-1], "safety", append([]string{instanceID}, parts[:len(parts)-1]...)...) {
 		return SafetyBackup{}, false
 	}
 	sb := SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
 		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}
-	if len(parts) == 4 {
+	if len(parts) == 5 {
 		at, ok := strings.CutPrefix(parts[2], "since ")
 		t, err := time.Parse(time.RFC3339, at)
 		if !ok || err != nil {
 			return SafetyBackup{}, false
 		}
 		sb.Since = t
-		if b.StartTime.Sub(t) > sweepLookback {
-			// Taken more than a sweep's lookback after its event: a copy
-			// of a remark whose original the sweep no longer lists (and
-			// so cannot tell first), never the intent's safety backup.
-			return SafetyBackup{}, false
+	}
+	if len(parts) == 5 {
+		at, ok := strings.CutPrefix(parts[3], "made ")
+		made, err := time.Parse(time.RFC3339, at)
+		if !ok || err != nil || b.StartTime.Sub(made) > copyAfter {
+			return SafetyBackup{}, false // a copy: see copyAfter
 		}
 	}
 	return sb, true
@@ -503,7 +512,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 			p.SafetyBackup = "none: a drill leaves the instance as it is"
 		}
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", shownRemark(p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now())))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", shownRemark(p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now()), s.Now()))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
@@ -542,7 +551,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, shownRemark(id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()))),
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, shownRemark(id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()), s.Now())),
 			"its watch (or the sweep), once that backup is done: RestoreInstance of "+backupID+", and its mark on "+id+" (TagResources)")
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)
@@ -561,7 +570,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	if since.IsZero() {
 		since = s.Now().Add(-time.Second)
 	}
-	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger, since)
+	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger, since, s.Now())
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
 	// A last look right before the first call when the first look has

@@ -11,10 +11,21 @@ import (
 
 func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
 	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since.Add(400*time.Millisecond))
+	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since.Add(400*time.Millisecond), since.Add(time.Minute))
 	b, ok := parseSafety(testSeal, "", Backup{ID: "165706343-5832225-1", Remark: r, Status: 2, InstanceID: "crs-5a4py64p", StartTime: since.Add(time.Minute)})
 	if !ok || b.Restores != "678362566696298532848117" || b.Trigger != "timer" || b.InstanceID != "crs-5a4py64p" || !b.Done() || !b.eventAt().Equal(since) {
 		t.Fatalf("%q read back as %+v", r, b)
+	}
+	// An old event (an alarm firing for two days) is no copy: the remark
+	// was made when its backup was taken.
+	long := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "direct+alarm", since.Add(-48*time.Hour), since)
+	if _, ok := parseSafety(testSeal, "crs-5a4py64p", Backup{ID: "y", Remark: long, Status: 2, StartTime: since.Add(2 * time.Second)}); !ok {
+		t.Fatalf("the safety backup of a two-day-old event not read: %q", long)
+	}
+	// A backup carrying a remark made more than copyAfter before it
+	// started is a copy.
+	if _, ok := parseSafety(testSeal, "crs-5a4py64p", Backup{ID: "z", Remark: long, Status: 2, StartTime: since.Add(copyAfter + time.Second)}); ok {
+		t.Fatal("a backup started long after its remark was made is taken for the intent's")
 	}
 	// A remark of an earlier version (no since) still reads: its start
 	// stands for the event's time.
@@ -34,7 +45,7 @@ func TestSafetyRemarkNamesTheRestoreAndIsReadBack(t *testing.T) {
 // but was not made by the function (by hand, for another instance or
 // backup, with another key, or with no key at all) is never one.
 func TestLookalikeSafetyRemarksAreNotTheFunctions(t *testing.T) {
-	own := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
+	own := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC), time.Date(2026, 12, 6, 10, 0, 1, 0, time.UTC))
 	other := seal.New("someone-elses-key-of-thirty-two-chars")
 	for name, c := range map[string]struct {
 		remark, instance string
@@ -168,7 +179,7 @@ func TestSweepCatchesUpOnEndsMissedDuringAnOutage(t *testing.T) {
 // listed with a sealed remark is the intent's.
 func TestOneSealedRemarkIsOneSafetyBackup(t *testing.T) {
 	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since)
+	r := safetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since, since)
 	s := &Service{Settings: Settings{Seal: testSeal}}
 	got := s.signedOnly("crs-5a4py64p", []Backup{
 		{ID: "copy", Remark: r, StartTime: since.Add(time.Hour), Status: 2},
