@@ -1,0 +1,88 @@
+package handler_test
+
+// A hostile review of the last commits (2a605cb..b9bf522): the safety
+// backup's remark carrying "since <event>; made <time>" and a backup
+// started more than an hour after its remark's making taken for a copy
+// (lifecycle.go safetyRemark, parseSafety, copyAfter); the redelivery
+// judged by its own event's safety backup (restore.go
+// supersededEarlier); the intent's watch reporting a listed failed
+// safety backup of an instance out of the allow-list (watchIntent). A
+// test that shows a problem is skipped with "review: ..." so that the
+// package stays green; the lead fixes, then removes the skip.
+
+import (
+	"testing"
+	"time"
+
+	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/seal"
+)
+
+// legacyRemark is a remark of an earlier version: 3 parts (no since, no
+// made; before ee362ed) or 4 parts (since, no made; ee362ed..4b5a4c8).
+func legacyRemark(e *env, instanceID, restores, trigger string, since time.Time) string {
+	k := seal.New(e.vars["RESTORE_SIGNING_KEY"])
+	if since.IsZero() {
+		return "redis-restore undo point; restores " + restores + "; " + trigger + "; " +
+			k.Sum("safety", instanceID, restores, trigger)
+	}
+	at := "since " + since.UTC().Truncate(time.Second).Format(time.RFC3339)
+	return "redis-restore undo point; restores " + restores + "; " + trigger + "; " + at + "; " +
+		k.Sum("safety", instanceID, restores, trigger, at)
+}
+
+// copyAfter guards only the 5-part remark: parseSafety (lifecycle.go
+// 159: len(parts) != 3 && len(parts) != 5) still reads the 3-part remark
+// of an earlier version ("an earlier version's remark still reads",
+// lifecycle_test.go), which names neither its event nor its making: its
+// event is its backup's start (eventAt, lifecycle.go 102). Such remarks
+// stay in the backup list for their backup's retention (7 days) after
+// the upgrade, readable by anyone who may list backups. The attack of
+// TestLateReviewCopiedRemarkOfADayOldIntentNeverRestores, with such a
+// remark: its safety backup failed 25 h ago (out of the sweep's one-day
+// list), someone with ManualBackupInstance only copies the remark today;
+// the copy is "the first listed" (signedOnly), its own start is its
+// event, no restore since, done, within its deadline: the sweep restores
+// an intent reported failed a day ago, without approval or budget.
+func TestLastReviewCopiedLegacyRemarkNeverRestores(t *testing.T) {
+	t.Skip("review: a 3-part remark of an earlier version is read with no copy bound: its copy restores")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	remark := legacyRemark(e, inst, e.demo.LatestBackupID, "timer", time.Time{})
+	started := time.Now().Add(-25 * time.Hour).Truncate(time.Second)
+	e.emu.AddBackup(inst, cloudemu.Backup{ID: "678362566696298532840011", BackupType: "0", Status: -1, Size: 1 << 20,
+		StartTime: started, Remark: remark})
+	e.someonesManualBackup(inst, remark)
+	time.Sleep(1500 * time.Millisecond) // the copy is done
+	e.sweepFor(3 * time.Second)
+	if calls := e.emu.RestoreCalls(); len(calls) != 0 {
+		t.Fatalf("a manual backup taken today with an earlier version's remark (its safety backup failed 25 h ago) was restored over %d times (%+v): messages %s",
+			len(calls), calls, types(e.messages()))
+	}
+}
+
+// The other way round: the 4-part remark ("since", no "made") that the
+// function wrote from ee362ed until 8ddac8b no longer reads at all
+// (parseSafety, lifecycle.go 159), though the change keeps reading the
+// older 3-part one. An intent accepted by that version whose safety
+// backup is running or done when the new version is deployed is never
+// continued, never reported: no reader (watch, sweep, redelivery) sees a
+// safety backup, and the sweep has nothing to judge expired. An accepted
+// intent dropped silently at an upgrade.
+func TestLastReviewIntentInFlightAcrossTheUpgradeHasAnOutcome(t *testing.T) {
+	t.Skip("review: the 4-part remark of the previous version is not read: its intent, in flight at the upgrade, is dropped silently")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	event := time.Now().Add(-30 * time.Second).Truncate(time.Second)
+	e.emu.AddBackup(inst, cloudemu.Backup{ID: "678362566696298532840012", BackupType: "0", Status: 2, Size: 1 << 20,
+		StartTime: event.Add(2 * time.Second), EndTime: event.Add(5 * time.Second),
+		Remark: legacyRemark(e, inst, e.demo.LatestBackupID, "timer", event)})
+	e.sweepFor(4 * time.Second)
+	e.emu.WaitInvocations()
+	if n, got := len(e.emu.RestoreCalls()), terminalIDs(e, inst); n == 0 && len(got) == 0 {
+		t.Fatalf("the intent accepted by the previous version (its safety backup done, remark with since and no made) was neither restored nor reported: messages %s",
+			types(e.messages()))
+	}
+}
