@@ -11,10 +11,13 @@ package handler_test
 // package stays green; the lead fixes, then removes the skip.
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/restore"
 	"redis-restore/internal/seal"
 )
 
@@ -84,5 +87,43 @@ func TestLastReviewIntentInFlightAcrossTheUpgradeHasAnOutcome(t *testing.T) {
 	if n, got := len(e.emu.RestoreCalls()), terminalIDs(e, inst); n == 0 && len(got) == 0 {
 		t.Fatalf("the intent accepted by the previous version (its safety backup done, remark with since and no made) was neither restored nor reported: messages %s",
 			types(e.messages()))
+	}
+}
+
+// supersededEarlier (restore.go 363-394) now answers a redelivery whose
+// event's safety backup was followed by a restore "restoredOwn" with
+// Duplicate, that restore's TaskId and BackupID = the intent's backup
+// ("its own"). But it asks firstRestore (judge.go 42) only, not
+// judgeSafety: firstRestore never looks at a failed backup (Gone, no
+// end: doneAt is its start, judge.go 97), so any unmarked restore after
+// it is "own". A timer's safety backup fails; the sweep reports the
+// intent failed, SafetyBackupFailed, "nothing was restored". Then an
+// operator restores another backup from the console (the reason the
+// timer was there). The platform's retry of the timer is answered
+// Duplicate of the operator's task, BackupId the timer's backup: the
+// caller is told its restore ran, the opposite of its one outcome, and
+// of another backup than was restored (never the wrong thing, one
+// terminal outcome). The sweep judges the same backup failed
+// (judgeSafety's first case); the redelivery must say so too.
+func TestLastReviewRedeliveryOfAFailedIntentIsNeverAnsweredAnotherRestore(t *testing.T) {
+	t.Skip("review: a failed safety backup followed by someone's restore is answered duplicate of that restore, as the intent's own")
+	t.Parallel()
+	e := lifeEnv(t)
+	inst := e.demo.InstanceID
+	e.emu.FailNextTask("backup", "backup failed: not enough disk")
+	timer := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))
+	r := onlyResult(t, e.results(timer))
+	if r.Status != restore.Accepted || r.UndoBackupID == "" {
+		t.Fatalf("timer: %+v %+v", r, r.Error)
+	}
+	e.sweepUntil("failed", 15*time.Second)
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore: %v", err)
+	}
+	ans, err := invokeWith(e, freshHandler(e), timer)
+	again := answered(t, ans, err)
+	if again.Status == restore.Duplicate {
+		t.Fatalf("the retry of an intent reported failed (%s) is answered duplicate of someone's restore %d (BackupId %s; that restore was of %s): %q",
+			errMessage(lastOf(e.messages(), "failed").Data.Error), again.TaskID, again.BackupID, backupBeforeTheAlarms, again.Reason)
 	}
 }
