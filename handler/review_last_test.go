@@ -48,7 +48,6 @@ func legacyRemark(e *env, instanceID, restores, trigger string, since time.Time)
 // event, no restore since, done, within its deadline: the sweep restores
 // an intent reported failed a day ago, without approval or budget.
 func TestLastReviewCopiedLegacyRemarkNeverRestores(t *testing.T) {
-	t.Skip("review: a 3-part remark of an earlier version is read with no copy bound: its copy restores")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
@@ -74,7 +73,7 @@ func TestLastReviewCopiedLegacyRemarkNeverRestores(t *testing.T) {
 // safety backup, and the sweep has nothing to judge expired. An accepted
 // intent dropped silently at an upgrade.
 func TestLastReviewIntentInFlightAcrossTheUpgradeHasAnOutcome(t *testing.T) {
-	t.Skip("review: the 4-part remark of the previous version is not read: its intent, in flight at the upgrade, is dropped silently")
+	t.Skip("not a finding on main: the 4-part remark (since, no made) existed only on main within one session (ee362ed to 8ddac8b) and never landed or deployed; the deployed earlier form is the 3-part one, read as legacy (never continued: TestLastReviewCopiedLegacyRemarkNeverRestores)")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
@@ -106,7 +105,6 @@ func TestLastReviewIntentInFlightAcrossTheUpgradeHasAnOutcome(t *testing.T) {
 // terminal outcome). The sweep judges the same backup failed
 // (judgeSafety's first case); the redelivery must say so too.
 func TestLastReviewRedeliveryOfAFailedIntentIsNeverAnsweredAnotherRestore(t *testing.T) {
-	t.Skip("review: a failed safety backup followed by someone's restore is answered duplicate of that restore, as the intent's own")
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID

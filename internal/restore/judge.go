@@ -44,7 +44,9 @@ func firstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety 
 	switch {
 	case !ok:
 		return t, notRestored
-	case !b.Done() && !b.Gone(), t.StartTime.Before(b.doneAt().Truncate(time.Second)):
+	case !b.Done() && !b.Gone(), b.Gone() && b.EndTime.IsZero(), t.StartTime.Before(b.doneAt().Truncate(time.Second)):
+		// Running, failed, or not done when it started: an intent
+		// restores only after its backup is done.
 		return t, restoredOther
 	}
 	for _, o := range safety {

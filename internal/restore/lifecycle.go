@@ -93,6 +93,9 @@ type SafetyBackup struct {
 	InstanceID string
 	// Since is the intent's event's time, from the remark.
 	Since time.Time
+	// legacy: a remark of an earlier version, without the times that
+	// tell a copy (copyAfter): read, judged and reported, never continued.
+	legacy bool
 
 	quiet bool // the sweep continues it and will try again: a failure is not reported yet
 }
@@ -129,8 +132,11 @@ func safetyRemark(seal *Seal, instanceID, backupID, trigger string, since, made 
 // may start: ManualBackupInstance is called right after (a slow cloud,
 // a skewed clock). A later one carries a copy (of a remark read in the
 // backup list, to revive an intent that failed or expired), whose
-// original the sweep may no longer list to tell it first.
-const copyAfter = time.Hour
+// original the sweep may no longer list to tell it first. Half the
+// sweep's lookback: a copy made sooner finds its original still listed,
+// and first (signedOnly); a cloud that queues a backup for hours still
+// starts it well within.
+const copyAfter = sweepLookback / 2
 
 // shownRemark is a safety backup's remark as a plan or a dry run shows
 // it: without its MAC. The sealed remark is what lets a continuation pass
@@ -160,7 +166,7 @@ func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
 		return SafetyBackup{}, false
 	}
 	sb := SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
-		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status}
+		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status, legacy: len(parts) == 3}
 	if len(parts) == 5 {
 		at, ok := strings.CutPrefix(parts[2], "since ")
 		t, err := time.Parse(time.RFC3339, at)

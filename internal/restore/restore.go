@@ -381,6 +381,9 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	if err != nil {
 		return false
 	}
+	if b.Gone() && b.EndTime.IsZero() {
+		return s.safetyEnded(job, res, b, log) // failed: that outcome again
+	}
 	t, whose := firstRestore(s.Settings.Seal, in, tasks, b, safety)
 	switch whose {
 	case notRestored:

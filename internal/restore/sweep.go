@@ -289,6 +289,13 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // sweep's timer Time may be a retry's, long past, and the intent may have
 // been reported expired since.
 func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, seen *sighting, in *Instance) Result {
+	if b.legacy {
+		// Nothing tells its copy from it: an intent in flight across the
+		// upgrade expires rather than restoring what a copy may revive.
+		s.Log.Warn("safetyBackup.legacyRemark", "detail", "a safety backup with a remark of an earlier version is not continued: it expires at its deadline", "instanceId", instanceID, "undoBackupId", b.ID)
+		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
+			Reason: fmt.Sprintf("safety backup %s carries a remark of an earlier version, which a copy could carry as well: the restore of %s is not started (it is reported expired at its deadline)", b.ID, b.Restores)}
+	}
 	if s.Settings.DryRun {
 		// The one admission's dry run holds continuations too: nothing
 		// restores while it is on (the intent expires at its deadline
