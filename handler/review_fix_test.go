@@ -205,9 +205,22 @@ func TestFixReviewFleetSentAgainNeverRestoresAMemberItsFleetCountedFailed(t *tes
 	}
 	completed := e.fleetMessages()["fleet.completed"]
 	if len(completed) == 0 {
-		// Not counted failed yet: the second hand-out may still start
-		// them (and then does), and the fleet ends once, later.
+		// Not counted failed yet: the second hand-out, within its
+		// start-by, restores them, and the fleet then ends once, done.
 		_, _ = invokeWith(e.env, at(35*time.Minute), handOff)
+		if n := len(e.emu.RestoreCalls()); n != 2 {
+			t.Fatalf("the second hand-out, before the fleet ended, restored %d members, want 2: %s", n, types(e.messages()))
+		}
+		if !waitFor(15*time.Second, func() bool {
+			_, _ = invokeWith(e.env, at(46*time.Minute), firstWatch)
+			return len(e.fleetMessages()["fleet.completed"]) > 0
+		}) {
+			t.Fatal("the first watch, 46 minutes on, did not complete the fleet")
+		}
+		c, _ := e.fleetMessages()["fleet.completed"][0]["counts"].(map[string]any)
+		if fmt.Sprint(c["done"]) != "2" || fmt.Sprint(c["failed"]) != "0" {
+			t.Fatalf("the fleet whose members the second hand-out restored completed %v, want done 2, failed 0", c)
+		}
 		return
 	}
 	counts, _ := json.Marshal(completed[0]["counts"])
@@ -232,21 +245,8 @@ func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T
 	t.Parallel()
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
-	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
 	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
-	done := make(chan restore.Result, 1)
-	go func() {
-		ans, err := invokeWith(e, freshHandler(e), alarm)
-		done <- answered(t, ans, err)
-	}()
-	if !waitFor(5*time.Second, func() bool { return strings.Contains(e.logs.String(), "instance.checked") }) {
-		t.Fatal("the alarm was not admitted within 5 s")
-	}
-	time.Sleep(300 * time.Millisecond)
-	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
-		t.Fatalf("someone's restore: %v", err)
-	}
-	if r := <-done; r.Status != restore.Accepted || r.UndoBackupID == "" {
+	if r := beforeItsSafetyBackup(t, e, alarm); r.Status != restore.Accepted || r.UndoBackupID == "" {
 		t.Skipf("the alarm was not accepted with a safety backup (%s %s: %s): no superseded intent to redeliver", r.Status, errCode(r.Error), r.Reason)
 	}
 	e.sweepUntil("failed", 20*time.Second)

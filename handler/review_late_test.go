@@ -10,7 +10,6 @@ package handler_test
 // what was tried and held.
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -129,21 +128,7 @@ func TestLateReviewRedeliveryOfARestoredIntentIsNeverAnsweredAnotherIntentsSuper
 	time.Sleep(1100 * time.Millisecond) // B's event is after A's restore began
 	// B's ManualBackupInstance is slow (3 s), and someone's restore lands
 	// meanwhile, as in TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome.
-	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
-	checked := strings.Count(e.logs.String(), "instance.checked")
-	done := make(chan restore.Result, 1)
-	go func() {
-		ans, err := invokeWith(e, freshHandler(e), timerEvent(t, time.Now(), body))
-		done <- answered(t, ans, err)
-	}()
-	if !waitFor(5*time.Second, func() bool { return strings.Count(e.logs.String(), "instance.checked") > checked }) {
-		t.Fatal("B was not admitted within 5 s")
-	}
-	time.Sleep(300 * time.Millisecond)
-	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
-		t.Fatalf("someone's restore: %v", err)
-	}
-	b := <-done
+	b := beforeItsSafetyBackup(t, e, timerEvent(t, time.Now(), body))
 	if b.Status != restore.Accepted || b.UndoBackupID == "" {
 		t.Fatalf("B: %s %s: %s", b.Status, errCode(b.Error), b.Reason)
 	}

@@ -168,22 +168,8 @@ func TestSafetyBackupTakenAfterARestoreSinceTheEventRestoresNothingMore(t *testi
 	ownWatches(e)
 	inst := e.demo.InstanceID
 	e.vars["RESTORE_BUDGET"] = "1/1h"
-	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
 	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
-	done := make(chan restore.Result, 1)
-	go func() {
-		ans, err := invokeWith(e, freshHandler(e), alarm)
-		done <- answered(t, ans, err)
-	}()
-	// The alarm is admitted and its ManualBackupInstance is on its way.
-	if !waitFor(5*time.Second, func() bool { return strings.Contains(e.logs.String(), "instance.checked") }) {
-		t.Fatal("the alarm was not admitted within 5 s")
-	}
-	time.Sleep(300 * time.Millisecond)
-	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, inst, backupBeforeTheAlarms, e.demo.Password); err != nil {
-		t.Fatalf("someone's restore: %v", err)
-	}
-	r := <-done
+	r := beforeItsSafetyBackup(t, e, alarm)
 	t.Logf("the alarm: %s %s %s", r.Status, errCode(r.Error), r.Reason)
 	time.Sleep(5 * time.Second) // its safety backup, if taken, is done and its watch restores
 	e.sweepFor(2 * time.Second)
@@ -191,6 +177,31 @@ func TestSafetyBackupTakenAfterARestoreSinceTheEventRestoresNothingMore(t *testi
 		t.Fatalf("%d restores of %s within RESTORE_BUDGET=1/1h, the second by the alarm whose event came before the first: %+v; messages %s",
 			len(calls), inst, calls, types(e.messages()))
 	}
+}
+
+// beforeItsSafetyBackup delivers event, a safety-backed restore of the
+// demo instance, in another container; its ManualBackupInstance is slow
+// (3 s), and someone's restore of another backup lands once the event
+// was admitted and before its safety backup starts. It returns the
+// event's answer.
+func beforeItsSafetyBackup(t *testing.T, e *env, event []byte) restore.Result {
+	t.Helper()
+	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
+	checked := strings.Count(e.logs.String(), "instance.checked")
+	done := make(chan restore.Result, 1)
+	go func() {
+		ans, err := invokeWith(e, freshHandler(e), event)
+		done <- answered(t, ans, err)
+	}()
+	// The event is admitted and its ManualBackupInstance is on its way.
+	if !waitFor(5*time.Second, func() bool { return strings.Count(e.logs.String(), "instance.checked") > checked }) {
+		t.Fatal("the event was not admitted within 5 s")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, _, err := e.someone().RestoreInstance(context.Background(), e.demo.Region, e.demo.InstanceID, backupBeforeTheAlarms, e.demo.Password); err != nil {
+		t.Fatalf("someone's restore: %v", err)
+	}
+	return <-done
 }
 
 // twoIntents accepts a timer's safety-backed restore of the demo

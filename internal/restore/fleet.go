@@ -579,7 +579,7 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 		if t, ok := newestTask(tasks, RestoreTask); ok {
 			m.TaskID = t.ID
 			b := newestSafety(safetySince(w.safety[id], since))
-			if b != nil && !b.Since.IsZero() && !b.Since.Equal(since.Truncate(time.Second)) {
+			if b != nil && !b.Since.IsZero() && !b.ofEvent(since) {
 				b = nil // another intent's (an alarm's): the mark rule is for the member's own
 			}
 			switch {

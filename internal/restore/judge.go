@@ -65,7 +65,7 @@ func firstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety 
 // check) may reach the cloud, and its task the list, that much later (a
 // call's timeout: 10 s, internal/cloud). Meanwhile the intent is ready,
 // and no continuation sends past the deadline.
-func expireGrace(time.Duration) time.Duration { return 10 * time.Second }
+const expireGrace = 10 * time.Second
 
 // judgeSafety judges a safety-backed intent at now.
 func judgeSafety(b SafetyBackup, seen restoreSeen, now time.Time, deadline time.Duration) safetyStage {
@@ -88,7 +88,7 @@ func judgeSafety(b SafetyBackup, seen restoreSeen, now time.Time, deadline time.
 		return safetyFailed
 	case !b.Done():
 		return safetyRunning
-	case now.Sub(b.doneAt()) >= deadline+expireGrace(deadline):
+	case now.Sub(b.doneAt()) >= deadline+expireGrace:
 		return safetyExpired
 	}
 	return safetyReady

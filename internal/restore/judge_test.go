@@ -31,7 +31,7 @@ func TestJudgeEveryStage(t *testing.T) {
 		"done, within the deadline":            {backup(2, time.Minute), notRestored, safetyReady, PhaseSafetyBackup},
 		"RDB done counts as done":              {backup(4, time.Minute), notRestored, safetyReady, PhaseSafetyBackup},
 		"done, at the deadline":                {backup(2, deadline), notRestored, safetyReady, PhaseSafetyBackup},
-		"done, past the deadline's grace":      {backup(2, deadline+expireGrace(deadline)), notRestored, safetyExpired, PhaseExpired},
+		"done, past the deadline's grace":      {backup(2, deadline+expireGrace), notRestored, safetyExpired, PhaseExpired},
 		"done long ago":                        {backup(2, 3*time.Hour), notRestored, safetyExpired, PhaseExpired},
 		"removed":                              {backup(-2, 0), notRestored, safetyFailed, PhaseFailed},
 		"expired backup":                       {backup(-1, 0), notRestored, safetyFailed, PhaseFailed},

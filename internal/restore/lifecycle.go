@@ -100,6 +100,20 @@ type SafetyBackup struct {
 	quiet bool // the sweep continues it and will try again: a failure is not reported yet
 }
 
+// safetyMessageID is the id of a safety-backed intent's message: the same
+// whoever sends it (the sweep, the watch, a redelivery's answer). name is
+// its safety backup's ID, or "task-N" or "event-<key>" where that is all
+// the sender knows.
+func safetyMessageID(instanceID, name, outcome string) string {
+	return uuid.FromName(fmt.Sprintf("%s/safety/%s/%s", instanceID, name, outcome))
+}
+
+// ofEvent reports whether b's remark names the event at since (a remark
+// of an earlier version names none).
+func (b SafetyBackup) ofEvent(since time.Time) bool {
+	return !b.Since.IsZero() && b.Since.Equal(since.Truncate(time.Second))
+}
+
 // eventAt is when the intent's event was: a restore since then is its
 // event's (where the remark does not say, the backup's start).
 func (b SafetyBackup) eventAt() time.Time { return cmp.Or(b.Since, b.StartTime).Truncate(time.Second) }
@@ -275,13 +289,10 @@ func (s *Service) safetyEnded(job Job, res *Result, b SafetyBackup, log *slog.Lo
 		res.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"), fmt.Sprintf(
 			"safety backup %s of %s, taken for this event's restore at %s, failed (status %d): nothing was restored, and no other is taken for this event: send a new request to try again",
 			b.ID, id, b.StartTime.UTC().Format(time.RFC3339), b.Status)))
-		res.Life = &Life{Phase: PhaseFailed, quiet: true, eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/failed", id, b.ID))}
+		res.Life = &Life{Phase: PhaseFailed, quiet: true, eventID: safetyMessageID(id, b.ID, "failed")}
 	case safetyExpired:
-		res.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
-			"safety backup %s of %s was done at %s, but the restore of %s did not start within RESTORE_SAFETY_DEADLINE (%s): it is not started late; nothing was restored; send a new request if the restore is still wanted",
-			b.ID, id, b.doneAt().UTC().Format(time.RFC3339), b.Restores, s.Settings.Life.SafetyDeadline)))
-		res.Status = Expired
-		res.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, quiet: true, eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", id, b.ID))}
+		*res = s.expiredResult(res.Region, id, b)
+		res.Life.quiet = true
 	default:
 		return false
 	}
@@ -306,7 +317,7 @@ func (s *Service) listedAsOthers(job Job, t Task) bool {
 		switch {
 		case !ours:
 			return true
-		case !sb.Since.IsZero() && !sb.Since.Equal(job.Since.Truncate(time.Second)):
+		case !sb.Since.IsZero() && !sb.ofEvent(job.Since):
 			return true
 		case job.restores() != "" && sb.Restores != job.restores():
 			return true
@@ -359,7 +370,7 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 		t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))))
 	started := t.StartTime
 	res.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, StartedAt: &started, TaskStatus: "failed",
-		eventID: uuid.FromName(fmt.Sprintf("%s/safety/task-%d/failed", job.Request.InstanceID, t.ID))}
+		eventID: safetyMessageID(job.Request.InstanceID, fmt.Sprintf("task-%d", t.ID), "failed")}
 	log.Warn("safetyBackup.failedEarlier", "detail", "a manual backup that started since the event failed: not taking another", "backupTaskId", t.ID)
 	return true
 }
@@ -400,7 +411,7 @@ func safetyLife(job Job, b SafetyBackup) *Life {
 		name = fmt.Sprintf("task-%d", b.TaskID)
 	}
 	l := &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID,
-		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/accepted", instanceID, name))}
+		eventID: safetyMessageID(instanceID, name, "accepted")}
 	if b.ID != "" { // "" where the API lists a backup only once it is done
 		l.Undo = UndoRequest(instanceID, b.ID)
 	}
@@ -770,7 +781,7 @@ func watchBegan(fw FleetWatch, task *Task) time.Time {
 	if task != nil {
 		return task.StartTime
 	}
-	return cmp.Or(fw.Start, fw.Since)
+	return fw.began()
 }
 
 // markFailed marks the intent's failed safety backup task its own before
@@ -836,7 +847,7 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 			if w.instance(id).ID == "" {
 				// No sweep reads an instance out of the allow-list: the
 				// watch says it, with the sweep's id.
-				if r := s.safetyExpired(ctx, id, *b, b.doneAt(), s.Settings.Life.SafetyDeadline, sweepWindow{region: fw.Region, at: now}, log); r.Undelivered {
+				if r := s.safetyExpired(ctx, fw.Region, id, *b, log); r.Undelivered {
 					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the expired intent's message could not be sent")
 				}
 			}

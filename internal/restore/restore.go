@@ -363,13 +363,13 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	// This event's own safety backup: the remark names its time (an
 	// earlier version's remark, or another event's since it, is not).
 	safety := s.signedOnly(id, job.backups.list)
-	var b SafetyBackup
-	ok := false
+	var mine []SafetyBackup
 	for _, x := range safety {
-		if x.Since.Equal(job.Since.Truncate(time.Second)) && (job.restores() == "" || x.Restores == job.restores()) && (!ok || x.StartTime.Before(b.StartTime)) {
-			b, ok = x, true
+		if x.ofEvent(job.Since) {
+			mine = append(mine, x)
 		}
 	}
+	b, ok := ownSafety(mine, job.Since, job.restores())
 	if !ok {
 		return false
 	}

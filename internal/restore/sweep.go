@@ -246,8 +246,8 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 			}
 			continue
 		case safetyExpired:
-			if w.reports(doneAt.Add(deadline + expireGrace(deadline))) {
-				add(s.safetyExpired(ctx, in.ID, b, doneAt, deadline, w, log))
+			if w.reports(doneAt.Add(deadline + expireGrace)) {
+				add(s.safetyExpired(ctx, region, in.ID, b, log))
 			}
 			continue
 		case safetyRestored:
@@ -511,8 +511,17 @@ func (s *Service) restoreStarted(ctx context.Context, region, instanceID string,
 const Expired Status = "expired"
 
 // safetyExpired reports a safety-backed restore that will never start.
-func (s *Service) safetyExpired(ctx context.Context, instanceID string, b SafetyBackup, doneAt time.Time, deadline time.Duration, w sweepWindow, log *slog.Logger) Result {
-	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: w.region}
+func (s *Service) safetyExpired(ctx context.Context, region, instanceID string, b SafetyBackup, log *slog.Logger) Result {
+	r := s.expiredResult(region, instanceID, b)
+	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", b.doneAt().UTC().Format(time.RFC3339))
+	s.emitLife(ctx, &r, log)
+	return r
+}
+
+// expiredResult is an expired intent's one outcome.
+func (s *Service) expiredResult(region, instanceID string, b SafetyBackup) Result {
+	deadline, doneAt := s.Settings.Life.SafetyDeadline, b.doneAt()
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason)"
 	if s.Settings.DryRun {
 		why = "RESTORE_DRY_RUN is on, and holds every restore"
@@ -523,9 +532,7 @@ func (s *Service) safetyExpired(ctx context.Context, instanceID string, b Safety
 	r.Status = Expired
 	ended := doneAt.Add(deadline)
 	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
-		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/expired", instanceID, b.ID))}
-	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", doneAt.UTC().Format(time.RFC3339))
-	s.emitLife(ctx, &r, log)
+		eventID: safetyMessageID(instanceID, b.ID, "expired")}
 	return r
 }
 
@@ -554,7 +561,7 @@ func (s *Service) supersededResult(region, instanceID string, b SafetyBackup, t 
 	// undoBackupId names the intent (as in its accepted answer and an
 	// expired one's message), not an undo of that restore.
 	r.Life = &Life{Phase: PhaseFailed, StartedAt: &started, UndoBackupID: b.ID,
-		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/superseded", instanceID, b.ID))}
+		eventID: safetyMessageID(instanceID, b.ID, "superseded")}
 	return r
 }
 
@@ -594,7 +601,7 @@ func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID
 		fmt.Sprintf("the safety backup %s ended %s: %s; nothing was restored", which, status, cmp.Or(msg, "no message"))))
 	started, ended := b.StartTime, failedAt
 	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
-		eventID: uuid.FromName(fmt.Sprintf("%s/safety/%s/failed", instanceID, b.ID))}
+		eventID: safetyMessageID(instanceID, b.ID, "failed")}
 	s.emitLife(ctx, &r, log)
 	return r
 }
