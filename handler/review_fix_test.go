@@ -272,7 +272,6 @@ func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T
 // function's log, reads a message that cannot tell a sweep outage from a
 // missing grant, and cannot act on it ("always say clearly why").
 func TestFixReviewExpiredAfterFailedTriesSaysWhyTheyFailed(t *testing.T) {
-	t.Skip("review: an intent whose every continuation failed (RestoreInstance refused) is reported expired without the reason: 'no sweep ran meanwhile, or each try failed'")
 	t.Parallel()
 	e := lifeEnv(t)
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s" // no watch (no invoker): the sweep continues

@@ -480,6 +480,7 @@ type FleetCounts struct {
 	Running  int `json:"running"`  // safety backup or restore under way
 	Done     int `json:"done"`
 	Failed   int `json:"failed"`             // failed, expired, or not started in time
+	Unproven int `json:"unproven,omitempty"` // a restore ended well after its safety backup, not provably its own
 	NotEnded int `json:"notEnded,omitempty"` // at the watch's end of life
 	members  []fleetMemberState
 }
@@ -577,16 +578,29 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 		m := fleetMemberState{InstanceID: id, Stage: "accepted"}
 		tasks := startedSince(w.tasks[id], since.Truncate(time.Second))
 		if t, ok := newestTask(tasks, RestoreTask); ok {
-			m.TaskID = t.ID
 			b := newestSafety(safetySince(w.safety[id], since))
 			if b != nil && !b.Since.IsZero() && !b.ofEvent(since) {
-				b = nil // another intent's (an alarm's): the mark rule is for the member's own
+				b = nil // another intent's (an alarm's): the member's own is judged as its intent is
 			}
+			seen := notRestored
+			if b != nil {
+				// The member's own safety-backed intent: its first
+				// restore since the event is its one end, as the sweep
+				// reports it (firstRestore).
+				t, seen = firstRestore(seal, w.instance(id), w.tasks[id], *b, w.safety[id])
+			}
+			m.TaskID = t.ID
 			switch {
-			case b != nil && !t.StartTime.Before(b.StartTime.Truncate(time.Second)) && !marked(seal, w.instance(id), t.ID, b.Restores, b.ID):
-				m.Stage = "failed" // restored after its safety backup, not by the fleet
+			case seen == restoredOther:
+				m.Stage = "failed" // someone's restore since the fleet's event, not the member's
 			case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
 				m.Stage = "failed"
+			case !t.EndTime.IsZero() && w.instance(id).Running() && seen == restoredOwn && !marked(seal, w.instance(id), t.ID, b.Restores, b.ID):
+				// Ended well after the member's safety backup, but
+				// nothing sealed proves it the member's restore: the
+				// function's own whose mark could not be written, or
+				// someone's. Neither done nor failed: not known.
+				m.Stage = "unproven"
 			case !t.EndTime.IsZero() && w.instance(id).Running():
 				m.Stage = "done"
 			case !t.EndTime.IsZero() && w.instance(id).ID == "":
@@ -616,6 +630,8 @@ func judgeFleet(w world, members []string, since, began, now time.Time, deadline
 			c.Running++
 		case "done":
 			c.Done++
+		case "unproven":
+			c.Unproven++
 		default:
 			c.Failed++
 		}

@@ -11,7 +11,8 @@ import (
 // a restore by its task's own status and its instance's, before it a
 // signed safety backup's stage, and a member with neither past the time
 // to start counts as failed; after a safety backup, only a restore the
-// function marked its own is the member's.
+// function marked its own is the member's done, someone's before the
+// backup was done failed, and an unmarked one after it unproven.
 func TestJudgeFleetMembers(t *testing.T) {
 	since := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	at := since.Add(10 * time.Minute)
@@ -49,9 +50,15 @@ func TestJudgeFleetMembers(t *testing.T) {
 		}
 		w.instances = append(w.instances, in)
 	}
+	// Someone's restore that started before the safety backup was done
+	// is provably not the member's (firstRestore).
+	before := task("crs-before", 2, true)
+	before.StartTime = since.Add(40 * time.Second)
+	w.tasks["crs-before"], w.safety["crs-before"] = []Task{before}, []SafetyBackup{undone}
+	w.instances = append(w.instances, Instance{ID: "crs-before", Status: 2})
 	want := map[string]string{"crs-done": "done", "crs-back": "running", "crs-fail": "failed", "crs-run": "running",
 		"crs-old": "accepted", "crs-safe": "running", "crs-unsafe": "failed", "crs-none": "accepted",
-		"crs-marked": "done", "crs-someone": "failed"}
+		"crs-marked": "done", "crs-someone": "unproven", "crs-before": "failed"}
 	var ids []string
 	for id := range want {
 		ids = append(ids, id)
@@ -62,7 +69,7 @@ func TestJudgeFleetMembers(t *testing.T) {
 			t.Errorf("%s: %s, want %s", m.InstanceID, m.Stage, want[m.InstanceID])
 		}
 	}
-	if c.Total != 10 || c.Done != 2 || c.Failed != 3 || c.Running != 3 || c.Accepted != 2 || c.allEnded() {
+	if c.Total != 11 || c.Done != 2 || c.Failed != 3 || c.Unproven != 1 || c.Running != 3 || c.Accepted != 2 || c.allEnded() {
 		t.Errorf("counts %+v", c)
 	}
 	// Past the time to start, a member that never started has failed,

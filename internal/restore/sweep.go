@@ -313,12 +313,21 @@ func (s *Service) continueSafety(ctx context.Context, region, instanceID string,
 	// (the log has each: sweep.restoreFailed). A duplicate found by a
 	// try is another's start, whose message is its own.
 	b.quiet = true
-	return s.Run(ctx, Job{
+	r := s.Run(ctx, Job{
 		Request: Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
 		Trigger: "sweep", Since: b.eventAt(), Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
 		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.doneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
 	})
+	if r.Error != nil && (r.Status == Failed || r.Status == Unknown) {
+		// The expired outcome names the last failure this container saw
+		// (expiredResult): a warm container's memory, not a record.
+		s.Memory.Remember(lastTryKey(instanceID, b.ID), "", r, s.Now())
+	}
+	return r
 }
+
+// lastTryKey is where a container remembers a continuation's last failure.
+func lastTryKey(instanceID, backupID string) string { return "lastTry/" + instanceID + "/" + backupID }
 
 // pastDeadline reports whether, on the clock, a restore after b would
 // start later than RESTORE_SAFETY_DEADLINE allows.
@@ -523,6 +532,9 @@ func (s *Service) expiredResult(region, instanceID string, b SafetyBackup) Resul
 	deadline, doneAt := s.Settings.Life.SafetyDeadline, b.doneAt()
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason)"
+	if last, ok, _ := s.Memory.Recall(lastTryKey(instanceID, b.ID), "", s.Now()); ok {
+		why = fmt.Sprintf("each try failed; the last this container saw: %s: %s", last.Error.Code, last.Error.Message)
+	}
 	if s.Settings.DryRun {
 		why = "RESTORE_DRY_RUN is on, and holds every restore"
 	}
