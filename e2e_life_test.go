@@ -9,6 +9,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -44,7 +45,7 @@ func TestEndToEndAlarmLife(t *testing.T) {
 		if err := json.Unmarshal(w.invoke(t, alarm), &resp); err != nil {
 			t.Fatal(err)
 		}
-		if rs := decodeResults(t, []byte(resp.Body)); len(rs) != 1 || rs[0].Status != restore.Queued {
+		if rs := decodeResults(t, []byte(resp.Body)); len(rs) != 1 || rs[0].Status != intent.Queued {
 			t.Fatalf("alarm: %d %+v", resp.StatusCode, rs)
 		}
 		w.emu.WaitInvocations()
@@ -68,23 +69,23 @@ func TestEndToEndAlarmLife(t *testing.T) {
 	}
 	undo := mb[0].BackupID
 
-	byType := map[string]map[string]restore.Event{}
+	byType := map[string]map[string]intent.Event{}
 	var order []string
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && len(byType[restore.EventTypePrefix+"succeeded"]) == 0 {
+	for time.Now().Before(deadline) && len(byType[intent.EventTypePrefix+"succeeded"]) == 0 {
 		time.Sleep(700 * time.Millisecond)
 		var out struct{ Results []restore.Result }
 		if err := json.Unmarshal(w.invoke(t, sweepTimer(t, time.Now())), &out); err != nil {
 			t.Fatal(err)
 		}
-		byType, order = map[string]map[string]restore.Event{}, nil
+		byType, order = map[string]map[string]intent.Event{}, nil
 		for _, m := range w.emu.Messages(w.demo.Queue) {
-			var ev restore.Event
+			var ev intent.Event
 			if err := json.Unmarshal([]byte(m.Body), &ev); err != nil {
 				t.Fatal(err)
 			}
 			if byType[ev.Type] == nil {
-				byType[ev.Type] = map[string]restore.Event{}
+				byType[ev.Type] = map[string]intent.Event{}
 				order = append(order, ev.Type)
 			}
 			byType[ev.Type][ev.ID] = ev
@@ -102,7 +103,7 @@ func TestEndToEndAlarmLife(t *testing.T) {
 			if ev.Data.Life == nil || ev.Data.UndoBackupID != undo {
 				t.Fatalf("%s without the undo: %+v", typ, ev.Data)
 			}
-			if typ == restore.EventTypePrefix+"succeeded" && (ev.Data.TaskStatus != "succeed" || ev.Data.DurationSeconds == nil || ev.Data.BackupID != backupBeforeTheAlarms) {
+			if typ == intent.EventTypePrefix+"succeeded" && (ev.Data.TaskStatus != "succeed" || ev.Data.DurationSeconds == nil || ev.Data.BackupID != backupBeforeTheAlarms) {
 				t.Fatalf("succeeded: %+v", ev.Data.Life)
 			}
 		}
@@ -116,7 +117,7 @@ func TestEndToEndAlarmLife(t *testing.T) {
 func prefixed(types []string) []string {
 	out := make([]string, len(types))
 	for i, t := range types {
-		out[i] = restore.EventTypePrefix + t
+		out[i] = intent.EventTypePrefix + t
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/scfdriver"
 )
@@ -129,7 +130,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	// Timer: the demo instance from its newest backup.
 	timer, _ := os.ReadFile("testdata/timer.json")
 	tr := decode(invoke(timer))
-	if len(tr) != 1 || tr[0].Status != restore.Accepted || tr[0].TaskID == 0 {
+	if len(tr) != 1 || tr[0].Status != intent.Accepted || tr[0].TaskID == 0 {
 		t.Fatalf("timer: %+v", tr)
 	}
 
@@ -149,7 +150,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	gr := decode([]byte(resp.Body))
-	if resp.StatusCode != 202 || len(gr) != 1 || gr[0].Status != restore.Accepted {
+	if resp.StatusCode != 202 || len(gr) != 1 || gr[0].Status != intent.Accepted {
 		t.Fatalf("apigw: %d %+v", resp.StatusCode, gr)
 	}
 
@@ -162,7 +163,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 		MsgBody:     `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848115"}`,
 	}}}})
 	cr := decode(invoke(cmq))
-	if len(cr) != 1 || cr[0].Status != restore.Duplicate || cr[0].TaskID != tr[0].TaskID {
+	if len(cr) != 1 || cr[0].Status != intent.Duplicate || cr[0].TaskID != tr[0].TaskID {
 		t.Fatalf("cmq: %+v (timer task %d)", cr, tr[0].TaskID)
 	}
 
@@ -175,14 +176,14 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	if len(msgs) != 3 {
 		t.Fatalf("%d messages on the queue, want 3", len(msgs))
 	}
-	var first restore.Event
+	var first intent.Event
 	if err := json.Unmarshal([]byte(msgs[0].Body), &first); err != nil {
 		t.Fatal(err)
 	}
 	if first.Data.TaskID != tr[0].TaskID || first.Data.Trigger != "timer" || first.Type != "com.tencentcloud.redis.restore.accepted" {
 		t.Fatalf("first message %+v", first)
 	}
-	var third restore.Event
+	var third intent.Event
 	_ = json.Unmarshal([]byte(msgs[2].Body), &third)
 	if third.ID != first.ID {
 		t.Errorf("the duplicate's message should repeat the accepted one's id: %s vs %s", third.ID, first.ID)
@@ -214,7 +215,7 @@ func TestEndToEndAlarmThroughGateway(t *testing.T) {
 				t.Errorf("answer %s", answer)
 			}
 			rs := decodeResults(t, []byte(resp.Body))
-			if resp.StatusCode != 200 || len(rs) != 1 || rs[0].Status != restore.Queued {
+			if resp.StatusCode != 200 || len(rs) != 1 || rs[0].Status != intent.Queued {
 				t.Fatalf("status %d results %+v: want the restore handed off", resp.StatusCode, rs)
 			}
 			w.emu.WaitInvocations()

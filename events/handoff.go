@@ -29,7 +29,7 @@ type HandoffCall struct {
 	// (its approval included) by the invocation that handed them out.
 	Fleet string `json:"fleet,omitempty"`
 	// StartBy is when a fleet's members must have started: the fleet's
-	// watch counts one not started by then failed (restore.FleetStartWithin).
+	// watch counts one not started by then failed (intent.FleetStartWithin).
 	StartBy *time.Time `json:"startBy,omitempty"`
 	// Seal is the function's MAC over all of the above.
 	Seal string `json:"seal"`

@@ -9,6 +9,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -38,7 +39,7 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 	}
 	if skip != "" {
 		inv.log.Info("alarm.skipped", "detail", "alarm skipped", "instanceId", instanceID, "reason", skip)
-		return job{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: skip}}, nil
+		return job{decided: &restore.Result{InstanceID: instanceID, Status: intent.Skipped, Reason: skip}}, nil
 	}
 	first, err := firstOccur(&a)
 	if err != nil {
@@ -48,9 +49,9 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 	// future must neither reach past the backups taken until now nor hide
 	// this alarm's restore from its next delivery.
 	before := inv.notAfterArrival(first).Add(-cfg.AlarmMargin)
-	req := restore.Request{
+	req := intent.Request{
 		InstanceID: instanceID,
-		BackupID:   restore.LatestBackup,
+		BackupID:   intent.LatestBackup,
 		Region:     a.Region(),
 		Before:     &before,
 	}

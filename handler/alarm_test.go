@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"redis-restore/handler"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -18,7 +19,7 @@ func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing
 	// firstOccurTime 2026-11-29 10:00 CST is 02:00Z; less 5m, the newest
 	// restorable demo backup before 01:55Z started 2026-11-28 19:00Z.
 	// Cloud Monitor is answered 200, its sessionId echoed with retCode 0.
-	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
+	if resp.StatusCode != 200 || r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
 	assertCallbackBody(t, resp.Body, "xxxxxxxx")
@@ -47,27 +48,27 @@ func TestAlarmShapes(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		fixture string
-		status  restore.Status
+		status  intent.Status
 		reason  string
 	}{
-		{"alarm-metric-instanceid.json", restore.DryRun, ""},
-		{"alarm-metric-InstanceId.json", restore.DryRun, ""},
-		{"alarm-redis-uuid.json", restore.DryRun, ""},
-		{"alarm-objid.json", restore.DryRun, ""},
+		{"alarm-metric-instanceid.json", intent.DryRun, ""},
+		{"alarm-metric-InstanceId.json", intent.DryRun, ""},
+		{"alarm-redis-uuid.json", intent.DryRun, ""},
+		{"alarm-objid.json", intent.DryRun, ""},
 		// This alarm names region ap-shanghai, where the demo instance is
 		// not: the restore goes to the alarm's region and finds nothing.
-		{"alarm-numbers.json", restore.Failed, ""},
-		{"alarm-event.json", restore.DryRun, ""},
-		{"cmq-alarm.json", restore.DryRun, ""},
-		{"alarm-resolved.json", restore.Skipped, "resolved"},
-		{"alarm-no-instance.json", restore.Skipped, "names no Redis instance in its dimensions (objId, objName, unInstanceId)"},
-		{"alarm-metric-2025.json", restore.DryRun, ""},
-		{"alarm-metric-5s-appid.json", restore.DryRun, ""},
-		{"alarm-node-rnodeid.json", restore.DryRun, ""},
-		{"alarm-node-objid-only.json", restore.DryRun, ""},
-		{"alarm-event-objdetail.json", restore.DryRun, ""},
-		{"alarm-event-cvm-objdetail.json", restore.Skipped, "names no Redis instance in its dimensions (objDetail.instanceId, objDetail.instanceName, unInstanceId)"},
-		{"alarm-resolved-numbers.json", restore.Skipped, "resolved"},
+		{"alarm-numbers.json", intent.Failed, ""},
+		{"alarm-event.json", intent.DryRun, ""},
+		{"cmq-alarm.json", intent.DryRun, ""},
+		{"alarm-resolved.json", intent.Skipped, "resolved"},
+		{"alarm-no-instance.json", intent.Skipped, "names no Redis instance in its dimensions (objId, objName, unInstanceId)"},
+		{"alarm-metric-2025.json", intent.DryRun, ""},
+		{"alarm-metric-5s-appid.json", intent.DryRun, ""},
+		{"alarm-node-rnodeid.json", intent.DryRun, ""},
+		{"alarm-node-objid-only.json", intent.DryRun, ""},
+		{"alarm-event-objdetail.json", intent.DryRun, ""},
+		{"alarm-event-cvm-objdetail.json", intent.Skipped, "names no Redis instance in its dimensions (objDetail.instanceId, objDetail.instanceName, unInstanceId)"},
+		{"alarm-resolved-numbers.json", intent.Skipped, "resolved"},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
@@ -77,7 +78,7 @@ func TestAlarmShapes(t *testing.T) {
 			if r.Status != c.status || !strings.Contains(r.Reason, c.reason) {
 				t.Fatalf("result %+v, want %s (%q)", r, c.status, c.reason)
 			}
-			if c.status == restore.DryRun {
+			if c.status == intent.DryRun {
 				if r.InstanceID != "crs-5a4py64p" || r.BackupID != backupBeforeTheAlarms {
 					t.Errorf("planned %s from %s", r.InstanceID, r.BackupID)
 				}
@@ -108,11 +109,11 @@ func TestAlarmOfAnotherPolicyIsSkipped(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_ALARM_POLICIES"] = "policy-aaaa, policy-bbbb"
 	r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json")))
-	if r.Status != restore.Skipped || !strings.Contains(r.Reason, "RESTORE_ALARM_POLICIES") {
+	if r.Status != intent.Skipped || !strings.Contains(r.Reason, "RESTORE_ALARM_POLICIES") {
 		t.Fatalf("result %+v", r)
 	}
 	e.vars["RESTORE_ALARM_POLICIES"] = "policy-aaaa,policy-n4exeh88"
-	if r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json"))); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json"))); r.Status != intent.Accepted {
 		t.Fatalf("listed policy: %+v", r)
 	}
 }
@@ -127,9 +128,9 @@ func TestRepeatedAlarmRestoresOnce(t *testing.T) {
 	var accepted, dup int
 	for _, r := range rs {
 		switch r.Status {
-		case restore.Accepted:
+		case intent.Accepted:
 			accepted++
-		case restore.Duplicate:
+		case intent.Duplicate:
 			dup++
 		}
 	}
@@ -137,14 +138,14 @@ func TestRepeatedAlarmRestoresOnce(t *testing.T) {
 		t.Fatalf("batch: %+v", rs)
 	}
 	// Same container, next period.
-	if r := onlyResult(t, e.results(cmqEvent(t, alarm))); r.Status != restore.Duplicate || r.TaskID != rs[0].TaskID {
+	if r := onlyResult(t, e.results(cmqEvent(t, alarm))); r.Status != intent.Duplicate || r.TaskID != rs[0].TaskID {
 		t.Fatalf("warm repeat: %+v", r)
 	}
 	// A fresh container: nothing remembered, the cloud's task list answers.
 	fresh := handler.New(e.h.Log)
 	fresh.Getenv, fresh.Clients, fresh.MinDelay, fresh.MaxDelay = e.h.Getenv, e.h.Clients, e.h.MinDelay, e.h.MaxDelay
 	e.h = fresh
-	if r := onlyResult(t, e.results(cmqEvent(t, alarm))); r.Status != restore.Duplicate || r.TaskID != rs[0].TaskID {
+	if r := onlyResult(t, e.results(cmqEvent(t, alarm))); r.Status != intent.Duplicate || r.TaskID != rs[0].TaskID {
 		t.Fatalf("fresh container repeat: %+v", r)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -166,7 +167,7 @@ func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
 			e := newEnv(t)
 			e.vars["RESTORE_DRY_RUN"] = "true"
 			r := e.any(ev(t))
-			if r.Status != restore.DryRun || r.BackupID != e.demo.LatestBackupID || e.emu.Calls("RestoreInstance") != 0 {
+			if r.Status != intent.DryRun || r.BackupID != e.demo.LatestBackupID || e.emu.Calls("RestoreInstance") != 0 {
 				t.Fatalf("result %+v, RestoreInstance calls %d", r, e.emu.Calls("RestoreInstance"))
 			}
 		})
@@ -174,7 +175,7 @@ func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
 			e := newEnv(t)
 			e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-1amp*, crs-other001"
 			r := e.any(ev(t))
-			if r.Status != restore.Failed || errCode(r.Error) != "InstanceNotAllowed" {
+			if r.Status != intent.Failed || errCode(r.Error) != "InstanceNotAllowed" {
 				t.Fatalf("result %+v", r)
 			}
 			for _, a := range []string{"RestoreInstance", "DescribeInstanceBackups", "DescribeTaskList"} {

@@ -10,6 +10,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -213,7 +214,7 @@ func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatew
 		if r.Kind == failure.Config && r.Error != nil {
 			// The caller is authenticated, but the configuration's details
 			// are the operator's: they are in the log, in full.
-			results[i].Error = &restore.ErrorBody{Code: r.Error.Code,
+			results[i].Error = &intent.ErrorBody{Code: r.Error.Code,
 				Message: "the function's configuration is wrong: its log says why (requestId " + inv.requestID + ")"}
 		}
 	}

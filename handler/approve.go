@@ -10,6 +10,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/config"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -28,7 +29,7 @@ import (
 
 // checkForce refuses "force" from anything but an authenticated webhook,
 // and logs it where it is accepted.
-func (inv *invocation) checkForce(r restore.Request, src source) error {
+func (inv *invocation) checkForce(r intent.Request, src source) error {
 	if !r.Force {
 		return nil
 	}
@@ -73,10 +74,10 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	if perr != nil {
 		return inv.requestFailure(perr)
 	}
-	p, err := restore.ParsePlan(inv.svc.Settings.Seal, token)
+	p, err := intent.ParsePlan(inv.svc.Settings.Seal, token)
 	if err != nil {
 		// A fleet's plan: one approval for every member (fleet.go).
-		if f, ferr := restore.ParseFleetPlan(inv.svc.Settings.Seal, token); ferr == nil {
+		if f, ferr := intent.ParseFleetPlan(inv.svc.Settings.Seal, token); ferr == nil {
 			f.Request.Force = force
 			inv.log.Info("approval.accepted", "detail", "fleet plan approved through the webhook", "planId", f.Approved.ID, "members", len(f.Approved.Members))
 			return inv.run(ctx, []job{{fleet: &f}})
@@ -131,7 +132,7 @@ func query(req *events.APIGatewayRequest, name string) (string, bool) {
 // linkPlan reads the plan of an approval link. Webhook auth settings that
 // are wrong refuse every link as "not authenticated" and say why only in
 // the log: whoever holds a link must not learn the configuration from it.
-func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
+func (inv *invocation) linkPlan(token string) (*intent.Plan, error) {
 	if _, err := config.LoadWebhookAuth(inv.h.Getenv); err != nil {
 		inv.log.Error("config.webhookAuth.invalid", "detail", "webhook authentication settings are wrong: every approval is refused", "error", err.Error())
 		return nil, unauthenticated("not authenticated")
@@ -141,8 +142,8 @@ func (inv *invocation) linkPlan(token string) (*restore.Plan, error) {
 		inv.log.Error("config.signingKey.missing", "detail", "RESTORE_SIGNING_KEY is not set: every approval is refused")
 		return nil, unauthenticated("not authenticated")
 	}
-	p, err := restore.ParsePlan(seal, token)
-	if _, ferr := restore.ParseFleetPlan(seal, token); err != nil && ferr == nil {
+	p, err := intent.ParsePlan(seal, token)
+	if _, ferr := intent.ParseFleetPlan(seal, token); err != nil && ferr == nil {
 		// A fleet's plan restores many instances: an approver applies it
 		// with the approvers' own credential, never by a link alone.
 		err = invalid("approve", `a fleet's plan is applied by an approver through the webhook ({"approve": "<token>"} with RESTORE_APPROVER_SECRET), not by a link`)

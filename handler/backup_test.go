@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // seedBackups gives an instance n backups, one every step back from newest,
@@ -59,7 +59,7 @@ func TestLatestChoosesNewestRestorableBackupAcrossPages(t *testing.T) {
 		}
 		req := fmt.Sprintf(`{"instanceId":"crs-manybk01","backupId":"latest","before":%q,"dryRun":true}`, before.Format(time.RFC3339))
 		r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
-		if r.Status != restore.DryRun || r.BackupID != want.ID {
+		if r.Status != intent.DryRun || r.BackupID != want.ID {
 			t.Fatalf("before %s: got %+v, want backup %s (started %s)", before, r, want.ID, want.StartTime)
 		}
 	}
@@ -80,7 +80,7 @@ func TestLatestSearchesOlderWindows(t *testing.T) {
 	good := now.Add(-50 * 24 * time.Hour)
 	e.emu.AddBackup("crs-oldbk001", cloudemu.Backup{ID: "800000000000000000000999", StartTime: good, Status: 4})
 	r := onlyResult(t, e.results(timerEvent(t, now, `{"instanceId":"crs-oldbk001","backupId":"latest"}`)))
-	if r.Status != restore.Accepted || r.BackupID != "800000000000000000000999" {
+	if r.Status != intent.Accepted || r.BackupID != "800000000000000000000999" {
 		t.Fatalf("result %+v", r)
 	}
 	if calls := e.emu.RestoreCalls(); len(calls) != 1 || calls[0].BackupID != "800000000000000000000999" {
@@ -98,7 +98,7 @@ func TestLatestWithNothingRestorableFailsWithItsOwnCode(t *testing.T) {
 	e.emu.AddBackup("crs-nobk0001", cloudemu.Backup{ID: "700000000000000000000001", StartTime: time.Now().Add(-time.Hour), Status: 2, Locked: true})
 	e.emu.AddBackup("crs-nobk0001", cloudemu.Backup{ID: "700000000000000000000002", StartTime: time.Now().Add(-2 * time.Hour), Status: -2})
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-nobk0001","backupId":"latest"}`)))
-	if r.Status != restore.Failed || errCode(r.Error) != "BackupNotFound" || !strings.Contains(errMessage(r.Error), "crs-nobk0001") ||
+	if r.Status != intent.Failed || errCode(r.Error) != "BackupNotFound" || !strings.Contains(errMessage(r.Error), "crs-nobk0001") ||
 		!strings.Contains(errMessage(r.Error), "between") {
 		t.Fatalf("result %+v, error %+v", r, r.Error)
 	}

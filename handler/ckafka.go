@@ -6,6 +6,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -31,7 +32,7 @@ func (inv *invocation) ckafka(ctx context.Context, ev event) []restore.Result {
 		for _, j := range inv.jobs(decodeBody([]byte(m.MsgBody)), inv.ckafkaSource(m)) {
 			// The trigger's maxMsgNum may be up to 10,000 messages.
 			overLimit(&j, &restores, "CKafka event (set the trigger's maxMsgNum to at most 100)")
-			if j.decided != nil && j.decided.Status == restore.Failed {
+			if j.decided != nil && j.decided.Status == intent.Failed {
 				j.decided.Reason = fmt.Sprintf("CKafka record %d (topic %s, partition %d, offset %d)", i, m.Topic, m.Partition, m.Offset)
 				inv.log.Warn("ckafka.recordFailed", "detail", "CKafka record cannot be restored; it is answered, not retried",
 					"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "code", j.decided.Error.Code)

@@ -10,8 +10,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/redisserver/redistest"
-	"redis-restore/internal/restore"
 )
 
 // dataEnv is lifeEnv with real data: each instance is a redis-server, each
@@ -65,7 +65,7 @@ func TestRestoredDataIsVerifiedAndAWrongBackupIsSuspect(t *testing.T) {
 				staleBackup(t, e, inst, backup)
 			}
 			r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup))))
-			if r.Status != restore.Accepted {
+			if r.Status != intent.Accepted {
 				t.Fatalf("%+v %+v", r, r.Error)
 			}
 			msgs := e.sweepUntil("succeeded", 20*time.Second)
@@ -109,12 +109,12 @@ func TestDrillVerifiesTheNewestBackupAndReleasesItsClone(t *testing.T) {
 			begun := time.Now().Truncate(time.Second)
 			ev := timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, inst))
 			r := onlyResult(t, e.results(ev))
-			if r.Status != restore.Accepted || r.BackupID != backup || r.Life == nil || len(r.NewInstanceIDs) != 1 {
+			if r.Status != intent.Accepted || r.BackupID != backup || r.Life == nil || len(r.NewInstanceIDs) != 1 {
 				t.Fatalf("drill: %+v %+v", r, r.Error)
 			}
 			clone := r.NewInstanceIDs[0]
 			// A redelivery finds the drill's clone: one drill, one clone.
-			if again := onlyResult(t, e.results(ev)); again.Status != restore.Duplicate || len(e.emu.Clones()) != 1 {
+			if again := onlyResult(t, e.results(ev)); again.Status != intent.Duplicate || len(e.emu.Clones()) != 1 {
 				t.Fatalf("redelivered drill: %+v, %d clones", again, len(e.emu.Clones()))
 			}
 			want := "drill.passed"
@@ -202,10 +202,10 @@ func fillKeys(t *testing.T, c *goredis.Client, n int, canaryKey string, asOf tim
 
 // restoreAndSweep restores the backup by a timer (its safety backup
 // first) and sweeps until the restore's succeeded message.
-func restoreAndSweep(t *testing.T, e *env, backupID string) (ok, suspect restore.Event) {
+func restoreAndSweep(t *testing.T, e *env, backupID string) (ok, suspect intent.Event) {
 	t.Helper()
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, backupID))))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("%+v %+v", r, r.Error)
 	}
 	msgs := e.sweepUntil("succeeded", 20*time.Second)
@@ -305,11 +305,11 @@ func TestCloneAndSwitchKeepsTheClientsAddressAndItsUndoSwitchesBack(t *testing.T
 			}
 			ev := timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"switch"}`, inst))
 			r := onlyResult(t, e.results(ev))
-			if r.Status != restore.Accepted || r.BackupID != backup || len(r.NewInstanceIDs) != 1 {
+			if r.Status != intent.Accepted || r.BackupID != backup || len(r.NewInstanceIDs) != 1 {
 				t.Fatalf("switch: %+v %+v", r, r.Error)
 			}
 			clone := r.NewInstanceIDs[0]
-			if again := onlyResult(t, e.results(ev)); again.Status != restore.Duplicate || len(e.emu.Clones()) != 1 {
+			if again := onlyResult(t, e.results(ev)); again.Status != intent.Duplicate || len(e.emu.Clones()) != 1 {
 				t.Fatalf("redelivered switch: %+v, %d clones", again, len(e.emu.Clones()))
 			}
 			if wrong {
@@ -338,7 +338,7 @@ func TestCloneAndSwitchKeepsTheClientsAddressAndItsUndoSwitchesBack(t *testing.T
 			}
 			// The undo: the addresses swapped back.
 			u := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), ok.Data.Undo)))
-			if u.Status != restore.Accepted || u.TaskID == 0 {
+			if u.Status != intent.Accepted || u.TaskID == 0 {
 				t.Fatalf("undo %s: %+v %+v", ok.Data.Undo, u, u.Error)
 			}
 			deadline := time.Now().Add(20 * time.Second)
@@ -360,10 +360,10 @@ func TestCloneAndSwitchKeepsTheClientsAddressAndItsUndoSwitchesBack(t *testing.T
 }
 
 // countType counts the distinct ids of one message type.
-func countType(msgs []restore.Event, typ string) int {
+func countType(msgs []intent.Event, typ string) int {
 	ids := map[string]bool{}
 	for _, m := range msgs {
-		if m.Type == restore.EventTypePrefix+typ {
+		if m.Type == intent.EventTypePrefix+typ {
 			ids[m.ID] = true
 		}
 	}
@@ -384,7 +384,7 @@ func switchEnv(t *testing.T) (*env, string) {
 func switchedWithRetention(t *testing.T, retention string) *env {
 	e, body := switchEnv(t)
 	e.vars["RESTORE_SWITCH_RETENTION"] = retention
-	if r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body))); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body))); r.Status != intent.Accepted {
 		t.Fatalf("switch: %+v %+v", r, r.Error)
 	}
 	return e
@@ -432,7 +432,7 @@ func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
 	inst, backup := e.demo.InstanceID, e.demo.LatestBackupID
 	staleBackup(t, e, inst, backup)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), body)))
-	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+	if r.Status != intent.Accepted || len(r.NewInstanceIDs) != 1 {
 		t.Fatalf("switch: %+v %+v", r, r.Error)
 	}
 	e.sweepUntil("failed", 30*time.Second)
@@ -443,7 +443,7 @@ func TestSwitchReleasesAnUnverifiedCloneAndNeedsThePassword(t *testing.T) {
 	delete(e.vars, "RESTORE_PASSWORD")
 	nextFiring()
 	p := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), strings.Replace(body, `"latest"`, fmt.Sprintf("%q", e.demo.BackupIDs[0]), 1))))
-	if p.Status != restore.Failed || p.Error == nil || p.Error.Code != "PasswordUnknown" || len(e.emu.Clones()) != 1 {
+	if p.Status != intent.Failed || p.Error == nil || p.Error.Code != "PasswordUnknown" || len(e.emu.Clones()) != 1 {
 		t.Fatalf("a switch of a password-protected instance with no password known: %+v %+v, %d clones", p, p.Error, len(e.emu.Clones()))
 	}
 }
@@ -468,7 +468,7 @@ func TestCloneHoldsTheBackupsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, inst, backup))))
-	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+	if r.Status != intent.Accepted || len(r.NewInstanceIDs) != 1 {
 		t.Fatalf("clone: %+v %+v", r, r.Error)
 	}
 	e.sweepUntil("succeeded", 30*time.Second)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // Through the data flow (RESTORE_QUEUE_API=dataflow), the outcome is sent
@@ -21,7 +21,7 @@ func TestDataflowOutcomeSurvivesTransientFailures(t *testing.T) {
 		{Code: "4420"}, {HTTPStatus: 502}, {Reset: true, AfterCommit: true},
 	}})
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Accepted || r.MessageID == "" {
+	if r.Status != intent.Accepted || r.MessageID == "" {
 		t.Fatalf("result %+v, want accepted with a message id", r)
 	}
 	msgs := e.messages()
@@ -58,7 +58,7 @@ func TestDataflowUndeliveredTaskIdFailsTheInvocation(t *testing.T) {
 	}
 	e.emu.SetFaults("SendMessage", cloudemu.Faults{})
 	r := onlyResult(t, e.results(ev))
-	if r.Status != restore.Duplicate || r.TaskID != calls[0].TaskID || len(e.emu.RestoreCalls()) != 1 {
+	if r.Status != intent.Duplicate || r.TaskID != calls[0].TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("retry: %+v, restores %d", r, len(e.emu.RestoreCalls()))
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != calls[0].TaskID {

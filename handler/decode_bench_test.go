@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"redis-restore/handler"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // benchCase is one event as the function would receive it.
@@ -125,10 +125,10 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkParseRestoreRequests is the validation of restore request
-// bodies: one request, and a batch of restore.MaxRestores.
+// bodies: one request, and a batch of intent.MaxRestores.
 func BenchmarkParseRestoreRequests(b *testing.B) {
 	one := []byte(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`)
-	items := make([]string, restore.MaxRestores)
+	items := make([]string, intent.MaxRestores)
 	for i := range items {
 		items[i] = fmt.Sprintf(`{"instanceId":"crs-bench%04d","backupId":"latest","before":"2026-11-29T03:00:00+08:00"}`, i)
 	}
@@ -137,7 +137,7 @@ func BenchmarkParseRestoreRequests(b *testing.B) {
 		name string
 		body []byte
 		want int
-	}{{"one", one, 1}, {"batch-100", batch, restore.MaxRestores}} {
+	}{{"one", one, 1}, {"batch-100", batch, intent.MaxRestores}} {
 		b.Run(c.name, func(b *testing.B) {
 			if reqs, err := handler.ParseRequests(c.body); err != nil || len(reqs) != c.want {
 				b.Fatalf("ParseRestoreRequests: %d, %v", len(reqs), err)

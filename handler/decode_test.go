@@ -10,7 +10,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // A timer event is decoded once, and its Message once: the kind, the
@@ -23,7 +23,7 @@ func TestTimerPayloadIsDecodedOnce(t *testing.T) {
 	payload := timerEvent(t, time.Now(), restoreBody)
 	counts, stop := handler.CountDecodes()
 	defer stop()
-	if r := onlyResult(t, e.results(payload)); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results(payload)); r.Status != intent.Accepted {
 		t.Fatalf("result %+v", r)
 	}
 	stop()
@@ -41,19 +41,19 @@ func TestTimerPayloadIsDecodedOnce(t *testing.T) {
 // What each envelope fixture carries is a valid restore request or alarm.
 func TestFixtureBodies(t *testing.T) {
 	t.Parallel()
-	one := func(id, backup string) []restore.Request {
-		return []restore.Request{{InstanceID: id, BackupID: backup}}
+	one := func(id, backup string) []intent.Request {
+		return []intent.Request{{InstanceID: id, BackupID: backup}}
 	}
 	// The requests of each body, by fixture.
-	want := map[string][][]restore.Request{
+	want := map[string][][]intent.Request{
 		"timer.json":               {one(instance1, backup1)},
-		"timer-latest.json":        {one(instance1, restore.LatestBackup)},
+		"timer-latest.json":        {one(instance1, intent.LatestBackup)},
 		"apigw.json":               {one(instance1, backup1)},
 		"apigw-batch.json":         {{{InstanceID: instance1, BackupID: backup1}, {InstanceID: instance2, BackupID: backup2}}},
 		"functionurl.json":         {one(instance1, backup1)},
 		"ckafka.json":              {one(instance1, backup1)},
 		"cmq-topic.json":           {one(instance1, backup1)},
-		"cmq-batch.json":           {one(instance1, backup1), one(instance2, backup2), one(instance3, restore.LatestBackup)},
+		"cmq-batch.json":           {one(instance1, backup1), one(instance2, backup2), one(instance3, intent.LatestBackup)},
 		"eventbridge-restore.json": {one(instance1, backup1)},
 		"eventbridge-batch.json":   {one(instance2, backup2)},
 	}
@@ -94,7 +94,7 @@ func TestFixtureBodies(t *testing.T) {
 
 func TestUndoRequestIsAValidRequestWithoutAnotherSafetyBackup(t *testing.T) {
 	t.Parallel()
-	reqs, err := handler.ParseRequests([]byte(restore.UndoRequest("crs-5a4py64p", "165706343-5832225-1")))
+	reqs, err := handler.ParseRequests([]byte(intent.UndoRequest("crs-5a4py64p", "165706343-5832225-1")))
 	if err != nil || len(reqs) != 1 || reqs[0].BackupID != "165706343-5832225-1" || reqs[0].SafetyBackup == nil || *reqs[0].SafetyBackup {
 		t.Fatalf("%+v %v", reqs, err)
 	}

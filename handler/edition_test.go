@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 const latestOfDemo = `{"instanceId":"crs-5a4py64p","backupId":"latest"}`
@@ -32,7 +32,7 @@ func TestNewerEditionsAreRefusedNamingTheEdition(t *testing.T) {
 		body := latestOfDemo
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 		r := onlyResult(t, rs)
-		if r.Status != restore.Failed || errCode(r.Error) != "UnsupportedEdition" || resp.StatusCode != 409 {
+		if r.Status != intent.Failed || errCode(r.Error) != "UnsupportedEdition" || resp.StatusCode != 409 {
 			t.Fatalf("type %d: status %d result %+v, want 409 UnsupportedEdition", typ, resp.StatusCode, r)
 		}
 		if !strings.Contains(errMessage(r.Error), name) || !strings.Contains(errMessage(r.Error), "clon") {
@@ -53,7 +53,7 @@ func TestInPlaceEditionsRestore(t *testing.T) {
 		e := newEnv(t)
 		setType(t, e, typ, 2)
 		r := onlyResult(t, e.results(timerEvent(t, time.Now(), latestOfDemo)))
-		if r.Status != restore.Accepted || !strings.Contains(r.Reason, "restores in place") {
+		if r.Status != intent.Accepted || !strings.Contains(r.Reason, "restores in place") {
 			t.Fatalf("type %d: %+v, want accepted, in place", typ, r)
 		}
 		if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -68,7 +68,7 @@ func TestInstanceNotRunningIsRefusedNamingItsState(t *testing.T) {
 		e := newEnv(t)
 		setType(t, e, 2, status)
 		r := onlyResult(t, e.results(timerEvent(t, time.Now(), latestOfDemo)))
-		if r.Status != restore.Failed || errCode(r.Error) != "ResourceUnavailable.InstanceStateError" || !strings.Contains(errMessage(r.Error), state) {
+		if r.Status != intent.Failed || errCode(r.Error) != "ResourceUnavailable.InstanceStateError" || !strings.Contains(errMessage(r.Error), state) {
 			t.Fatalf("status %d: %+v, want InstanceStateError naming %q", status, r, state)
 		}
 		if n := e.emu.Calls("RestoreInstance"); n != 0 {
@@ -87,7 +87,7 @@ func TestDryRunShowsTheEditionAndWhetherItRestoresInPlace(t *testing.T) {
 		e.vars["RESTORE_DRY_RUN"] = "true"
 		setType(t, e, typ, 2)
 		r := onlyResult(t, e.results(timerEvent(t, time.Now(), latestOfDemo)))
-		if r.Status != restore.DryRun || r.BackupID != e.demo.LatestBackupID {
+		if r.Status != intent.DryRun || r.BackupID != e.demo.LatestBackupID {
 			t.Fatalf("type %d: %+v, want a dry run of the latest backup", typ, r)
 		}
 		for _, w := range want {

@@ -8,6 +8,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -27,7 +28,7 @@ func (inv *invocation) eventBridge(ctx context.Context, e event) []restore.Resul
 		for _, j := range inv.eventBridgeJobs(ev) {
 			// A batch delivery may hold up to 10,000 events.
 			overLimit(&j, &restores, "EventBridge delivery (set the target's BatchEventCount to at most 100)")
-			if j.decided != nil && j.decided.Status == restore.Failed && j.decided.Reason == "" {
+			if j.decided != nil && j.decided.Status == intent.Failed && j.decided.Reason == "" {
 				j.decided.Reason = fmt.Sprintf("EventBridge event %d (id %s, type %s)", i, ev.ID, ev.Type)
 			}
 			jobs = append(jobs, j)
@@ -41,7 +42,7 @@ const eventBridgeTrigger = "eventbridge"
 func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 	skip := func(instanceID, reason string) []job {
 		inv.log.Info("eventbridge.skipped", "detail", "EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
-		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: restore.Skipped, Reason: reason}}}
+		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: intent.Skipped, Reason: reason}}}
 	}
 	if ev.IsRestoreRequest() {
 		data, err := ev.RequestBody()
@@ -81,7 +82,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arrived time.Time) (restore.Job, string, error) {
 	instanceID := ev.InstanceID()
 	status := strings.TrimSpace(string(ev.Status))
-	j := restore.Job{Request: restore.Request{InstanceID: instanceID}}
+	j := restore.Job{Request: intent.Request{InstanceID: instanceID}}
 	switch {
 	case instanceID == "":
 		return j, fmt.Sprintf("Cloud Monitor event %s names no Redis instance (subject %q, data.instanceId)", ev.Type, ev.EventSubject()), nil
@@ -98,9 +99,9 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arr
 		at = arrived
 	}
 	before := at.Add(-margin)
-	req := restore.Request{
+	req := intent.Request{
 		InstanceID: instanceID,
-		BackupID:   restore.LatestBackup,
+		BackupID:   intent.LatestBackup,
 		Region:     strings.TrimSpace(ev.Region),
 		Before:     &before,
 	}
@@ -110,7 +111,7 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arr
 	return restore.Job{
 		Request: req,
 		Trigger: eventBridgeTrigger,
-		Channel: restore.ChannelInvoke,
+		Channel: intent.ChannelInvoke,
 		Since:   at,
 		Key:     cloudMonitorEventKey(instanceID, ev.Type, ev.Time.Time), // the event's own time: the same in every delivery
 		Reason: fmt.Sprintf("Cloud Monitor event %s (status %q) on %s at %s, less a margin of %s",

@@ -8,7 +8,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/config"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // What the tests of the decoding reach inside the package.
@@ -117,7 +117,7 @@ func Jobs(payload []byte) (int, error) {
 		jobs = inv.jobs(body{data: payload, obj: ev.obj}, inv.directSource())
 	}
 	for _, j := range jobs {
-		if j.decided != nil && j.decided.Status == restore.Failed {
+		if j.decided != nil && j.decided.Status == intent.Failed {
 			return 0, errors.New(j.decided.Error.Message)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -55,7 +56,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 			if r.TaskID != 0 {
 				answered[r.TaskID] = true
 			}
-			if r.Status != restore.Queued { // a hand-off's answer is no outcome
+			if r.Status != intent.Queued { // a hand-off's answer is no outcome
 				outcomes[key] = append(outcomes[key], r)
 			}
 		}
@@ -180,11 +181,11 @@ func TestFaultSuiteFlapping(t *testing.T) {
 			final, held := rs[len(rs)-1], false
 			for _, r := range rs {
 				switch {
-				case r.Status == restore.Accepted || r.Status == restore.Duplicate:
+				case r.Status == intent.Accepted || r.Status == intent.Duplicate:
 					final = r
-				case r.Status == restore.Skipped && (r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded):
+				case r.Status == intent.Skipped && (r.Error == nil || errCode(r.Error) != intent.CodeBudgetExceeded):
 					t.Errorf("%s firing %d skipped without RestoreBudgetExceeded: %+v", id, k, r)
-				case r.Status == restore.Skipped:
+				case r.Status == intent.Skipped:
 					held = true
 				}
 			}
@@ -192,7 +193,7 @@ func TestFaultSuiteFlapping(t *testing.T) {
 				heldFirings++
 			}
 			s := string(final.Status)
-			if final.Status == restore.Skipped {
+			if final.Status == intent.Skipped {
 				s = "held"
 			}
 			counts[s]++
@@ -200,8 +201,8 @@ func TestFaultSuiteFlapping(t *testing.T) {
 	}
 	heldIDs := map[string]bool{}
 	for _, m := range e.emu.Messages(e.demo.Queue) {
-		var ev restore.Event
-		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Type == restore.EventTypePrefix+"held" {
+		var ev intent.Event
+		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Type == intent.EventTypePrefix+"held" {
 			heldIDs[ev.ID] = true
 		}
 	}

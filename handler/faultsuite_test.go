@@ -17,6 +17,7 @@ import (
 	"redis-restore/internal/chinatime"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -254,7 +255,7 @@ func TestFaultSuite(t *testing.T) {
 	for _, c := range e.emu.RestoreCalls() {
 		restoresOf[c.InstanceID] = append(restoresOf[c.InstanceID], c)
 	}
-	counts := map[restore.Status]int{}
+	counts := map[intent.Status]int{}
 	reasons := map[string]int{}
 	var unknown, unknownResolved int
 	finals := make([]restore.Result, requests)
@@ -267,27 +268,27 @@ func TestFaultSuite(t *testing.T) {
 		var final restore.Result
 		sawUnknown := false
 		for _, r := range rs {
-			if r.Status != restore.Queued && (final.Status != restore.Accepted && final.Status != restore.Duplicate) {
+			if r.Status != intent.Queued && (final.Status != intent.Accepted && final.Status != intent.Duplicate) {
 				final = r // the last outcome, unless one found the restore
 			}
-			if r.Status == restore.Unknown {
+			if r.Status == intent.Unknown {
 				sawUnknown = true
 			}
-			if (r.Status == restore.Accepted || r.Status == restore.Duplicate) && (len(restoresOf[ids[i]]) == 0 || r.TaskID != restoresOf[ids[i]][0].TaskID) {
+			if (r.Status == intent.Accepted || r.Status == intent.Duplicate) && (len(restoresOf[ids[i]]) == 0 || r.TaskID != restoresOf[ids[i]][0].TaskID) {
 				t.Errorf("request %d answered %s with task %d, not its instance's restore %+v", i, r.Status, r.TaskID, restoresOf[ids[i]])
 			}
 		}
 		if sawUnknown {
 			unknown++
-			if final.Status == restore.Accepted || final.Status == restore.Duplicate {
+			if final.Status == intent.Accepted || final.Status == intent.Duplicate {
 				unknownResolved++
 			}
 		}
 		counts[final.Status]++
 		finals[i] = final
 		switch final.Status {
-		case restore.Accepted, restore.Duplicate, restore.Unknown:
-		case restore.Failed:
+		case intent.Accepted, intent.Duplicate, intent.Unknown:
+		case intent.Failed:
 			if final.Error == nil || errCode(final.Error) == "" || errMessage(final.Error) == "" {
 				t.Errorf("request %d failed without a reason: %+v", i, final)
 			} else {
@@ -346,7 +347,7 @@ func TestFaultSuite(t *testing.T) {
 	var clean, cleanRestored, cleanRestore, cleanRestoreRestored, restored int
 	var notRestored []string
 	for i, r := range finals {
-		ok := r.Status == restore.Accepted || r.Status == restore.Duplicate
+		ok := r.Status == intent.Accepted || r.Status == intent.Duplicate
 		if ok {
 			restored++
 		}
@@ -388,7 +389,7 @@ func TestFaultSuite(t *testing.T) {
 	fmt.Printf("FAULT-SUITE requests=%d events=%d invocations=%d handed-off=%d at-once=%d retries=%d replays=%d redeliveries=%d faults-injected=%d task=%s\n",
 		requests, len(evs), invocations, handedOff, atOnce, retries, replays, redeliveries, e.emu.FaultsInjected(), taskDuration)
 	fmt.Printf("FAULT-SUITE accepted=%d duplicate=%d failed=%d unknown=%d restores=%d lost=%d double-restores=%d panics=%d\n",
-		counts[restore.Accepted], counts[restore.Duplicate], counts[restore.Failed], counts[restore.Unknown], len(restoresOf), lost, double, panics)
+		counts[intent.Accepted], counts[intent.Duplicate], counts[intent.Failed], counts[intent.Unknown], len(restoresOf), lost, double, panics)
 	fmt.Printf("FAULT-SUITE unknown outcomes=%d resolved-by-a-later-delivery=%d still-unknown=%d\n", unknown, unknownResolved, unknown-unknownResolved)
 	fmt.Printf("FAULT-SUITE floors restored=%d no-fault=%d restored=%d no-restore-fault=%d restored=%d fault-kinds=%d\n",
 		restored, clean, cleanRestored, cleanRestore, cleanRestoreRestored, len(kinds))
@@ -559,7 +560,7 @@ func resultsFromError(t testing.TB, err error) []restore.Result {
 func queuedTaskIDs(e *env) map[int64]bool {
 	queued := map[int64]bool{}
 	for _, m := range e.emu.Messages(e.demo.Queue) {
-		var ev restore.Event
+		var ev intent.Event
 		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Data.TaskID != 0 {
 			queued[ev.Data.TaskID] = true
 		}

@@ -17,6 +17,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
 )
@@ -38,7 +39,7 @@ const maxChunk = 20
 
 // chunkSize spreads n members over whole rounds of the containers that
 // restore them (RESTORE_CONCURRENCY: the watch first looks once they can
-// be done, restore.FleetWatchFirst), so that the last round is as full as
+// be done, intent.FleetWatchFirst), so that the last round is as full as
 // the first: a last round of two chunks would leave two containers
 // restoring while the rest wait.
 func chunkSize(n, containers int) int {
@@ -55,8 +56,8 @@ var fleetFields = map[string]string{
 
 // parseFleet reads a fleet request strictly: unknown or repeated fields
 // are refused by name.
-func parseFleet(obj fields) (restore.FleetRequest, error) {
-	var f restore.FleetRequest
+func parseFleet(obj fields) (intent.FleetRequest, error) {
+	var f intent.FleetRequest
 	raw, _ := lookup(obj, "fleet")
 	if len(obj) != 1 {
 		return f, invalid("fleet", `a fleet request holds nothing but "fleet"`)
@@ -86,7 +87,7 @@ func parseFleet(obj fields) (restore.FleetRequest, error) {
 	return f, nil
 }
 
-func setFleetField(f *restore.FleetRequest, name string, raw json.RawMessage) error {
+func setFleetField(f *intent.FleetRequest, name string, raw json.RawMessage) error {
 	switch name {
 	case "instances":
 		if json.Unmarshal(raw, &f.Instances) == nil && f.Instances != nil {
@@ -155,15 +156,15 @@ func (inv *invocation) fleetJob(b body, src source) (job, error) {
 		// is not restored again.
 		sum := sha256.Sum256(b.data)
 		src.key = "fleet-body:" + hex.EncodeToString(sum[:16])
-		if back := inv.received.Add(-restore.FleetResendWindow); back.Before(src.since) {
+		if back := inv.received.Add(-intent.FleetResendWindow); back.Before(src.since) {
 			src.since = back
 		}
 	}
-	return job{fleet: &restore.Fleet{Request: f, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, 0)}}, nil
+	return job{fleet: &intent.Fleet{Request: f, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, 0)}}, nil
 }
 
 // runFleet admits a fleet and fans its members out.
-func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f restore.Fleet) restore.Result {
+func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f intent.Fleet) restore.Result {
 	if !f.Request.DryRun && !inv.cfg.DryRun && svc.Refuse == nil && svc.Settings.Seal == nil {
 		var r restore.Result
 		r.Fail(failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("RESTORE_SIGNING_KEY"),
@@ -175,7 +176,7 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f res
 	// one container's share (cloud.Alone).
 	ctx = cloud.Alone(ctx)
 	res := svc.Fleet(ctx, f)
-	if res.Status != restore.Accepted && res.Status != restore.Duplicate {
+	if res.Status != intent.Accepted && res.Status != intent.Duplicate {
 		return res
 	}
 	var failed []string
@@ -218,8 +219,8 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f res
 }
 
 // handOutMembers hands a chunk of members to one asynchronous invocation.
-func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service, f restore.Fleet, id string, chunk []restore.Job) error {
-	reqs := make([]restore.Request, len(chunk))
+func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service, f intent.Fleet, id string, chunk []restore.Job) error {
+	reqs := make([]intent.Request, len(chunk))
 	ids := make([]string, len(chunk))
 	for i, j := range chunk {
 		reqs[i], ids[i] = j.Request, j.Request.InstanceID
@@ -235,7 +236,7 @@ func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service,
 	// with another's result.
 	call := events.HandoffCall{Trigger: f.Trigger, Channel: string(f.Channel), Since: chunk[0].Since.UTC(),
 		Key: "fleet:" + id + ":" + uuid.FromName(strings.Join(ids, ",")), Body: string(b), Fleet: id}
-	startBy := inv.h.Now().Add(restore.FleetStartWithin).UTC()
+	startBy := inv.h.Now().Add(intent.FleetStartWithin).UTC()
 	call.StartBy = &startBy
 	call.Seal = svc.Settings.Seal.Sum("handoff", handoffParts(&call)...)
 	_, err = inv.invokeSelf(ctx, events.HandoffEvent{Handoff: call})
@@ -263,7 +264,7 @@ func (inv *invocation) invokeSelf(ctx context.Context, ev any) (string, error) {
 }
 
 // watchIntent starts the watch of one intent (restore.Service.Watch).
-func (inv *invocation) watchIntent(ctx context.Context, fw restore.FleetWatch) error {
+func (inv *invocation) watchIntent(ctx context.Context, fw intent.FleetWatch) error {
 	if inv.svc.Settings.Seal == nil {
 		return fmt.Errorf("no RESTORE_SIGNING_KEY to seal the watch with")
 	}
@@ -295,9 +296,9 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 	}
 	every := cmp.Or(svc.Settings.Life.SweepEvery, time.Minute)
 	log := inv.log.With("fleetId", w.ID, "step", w.Step)
-	due := restore.FleetWatchFirst(len(w.Members)) + time.Duration(w.Step)*every
-	if w.ID == "" { // one intent's watch: soon at first (restore.IntentStepDue)
-		due = restore.IntentStepDue(w.Step, every)
+	due := intent.FleetWatchFirst(len(w.Members)) + time.Duration(w.Step)*every
+	if w.ID == "" { // one intent's watch: soon at first (intent.IntentStepDue)
+		due = intent.IntentStepDue(w.Step, every)
 	}
 	if wait := w.Start.Add(due).Sub(inv.h.Now()); wait > 0 {
 		room := 50 * time.Second
@@ -317,7 +318,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 			return inv.requestFailure(failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), "the fleet's watch ran out of time"))
 		}
 	}
-	fw := restore.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
+	fw := intent.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
 		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start, Key: w.Key}
 	counts, done, err := svc.WatchFleet(ctx, fw)
 	if err != nil {
@@ -337,7 +338,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 		}
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))
 	}
-	r := restore.Result{FleetID: w.ID, Region: w.Region, Status: restore.Skipped,
+	r := restore.Result{FleetID: w.ID, Region: w.Region, Status: intent.Skipped,
 		Reason: fmt.Sprintf("fleet %s, step %d: %d members, %d accepted, %d running, %d done, %d failed", w.ID, w.Step, counts.Total, counts.Accepted, counts.Running, counts.Done, counts.Failed)}
 	if w.ID == "" {
 		r.Reason = fmt.Sprintf("the watch of the intent on %s (safety backup task %d), step %d", strings.Join(w.Members, ","), w.SafetyTask, w.Step)
@@ -358,5 +359,5 @@ func (inv *invocation) watchHandedOn(ctx context.Context, svc *restore.Service, 
 			fmt.Sprintf("fleet %s: its watch's step %d could not be handed on (%v)", w.ID, w.Step, err)))
 	}
 	log.Info("fleet.watchHandedOn", "detail", "fleet watch handed on", "nextStep", w.Step)
-	return []restore.Result{{FleetID: w.ID, Region: w.Region, Status: restore.Skipped, Reason: fmt.Sprintf("fleet %s: step %d handed on", w.ID, w.Step)}}
+	return []restore.Result{{FleetID: w.ID, Region: w.Region, Status: intent.Skipped, Reason: fmt.Sprintf("fleet %s: step %d handed on", w.ID, w.Step)}}
 }

@@ -12,6 +12,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -74,7 +75,7 @@ func (e *fleetEnv) fleetMessages() map[string][]map[string]any {
 			continue
 		}
 		ev.Data["_id"] = ev.ID
-		typ := strings.TrimPrefix(ev.Type, restore.EventTypePrefix)
+		typ := strings.TrimPrefix(ev.Type, intent.EventTypePrefix)
 		out[typ] = append(out[typ], ev.Data)
 	}
 	return out
@@ -114,7 +115,7 @@ func TestFleetRequestRestoresEveryMemberOnceAndCompletes(t *testing.T) {
 	e := newFleetEnv(t, 23)
 	req := fmt.Sprintf(`{"fleet": {"instances": "crs-fleet*", "before": %q}}`, time.Now().UTC().Format(time.RFC3339))
 	r := fleetOf(t, e.results([]byte(req)))
-	if r.Status != restore.Accepted || len(r.Fleet.Members) != 23 {
+	if r.Status != intent.Accepted || len(r.Fleet.Members) != 23 {
 		t.Fatalf("fleet %+v, members %d", r, len(r.Fleet.Members))
 	}
 	for _, m := range r.Fleet.Members {
@@ -126,7 +127,7 @@ func TestFleetRequestRestoresEveryMemberOnceAndCompletes(t *testing.T) {
 	e.restoredOnce(t)
 	accepted := 0
 	for _, m := range e.messages() {
-		if m.Type == restore.EventTypePrefix+"accepted" {
+		if m.Type == intent.EventTypePrefix+"accepted" {
 			accepted++
 			if m.Data.FleetID != r.FleetID {
 				t.Errorf("member message %+v does not name fleet %s", m.Data, r.FleetID)
@@ -147,7 +148,7 @@ func TestFleetRequestRestoresEveryMemberOnceAndCompletes(t *testing.T) {
 	again := fleetOf(t, e.results([]byte(req)))
 	e.emu.WaitInvocations()
 	e.restoredOnce(t)
-	if again.Status != restore.Duplicate {
+	if again.Status != intent.Duplicate {
 		t.Errorf("the same fleet again: %s %+v", again.Status, again)
 	}
 }
@@ -161,7 +162,7 @@ func TestFleetIsApprovedAsAWhole(t *testing.T) {
 	e := newFleetEnv(t, 5)
 	e.vars["RESTORE_APPROVAL"] = "invoke"
 	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": ["crs-fleet0001", "crs-fleet0003", "crs-fleet0005"]}}`)))
-	if r.Status != restore.Planned || r.Fleet.Plan == nil || r.Fleet.Plan.Token != "" || len(r.Fleet.Plan.Members) != 3 {
+	if r.Status != intent.Planned || r.Fleet.Plan == nil || r.Fleet.Plan.Token != "" || len(r.Fleet.Plan.Members) != 3 {
 		t.Fatalf("planned fleet %+v plan %+v", r, r.Fleet.Plan)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -175,17 +176,17 @@ func TestFleetIsApprovedAsAWhole(t *testing.T) {
 	forged := token[:len(token)-2] + "xx"
 	// Not by a link: a fleet's plan takes an approver's credential.
 	link := mustJSON(t, map[string]any{"httpMethod": "POST", "path": "/", "queryString": map[string]any{"approve": token}, "headers": map[string]string{}, "body": ""})
-	if _, rs := e.functionURL(link); onlyResult(t, rs).Status != restore.Failed || !strings.Contains(errMessage(rs[0].Error), "webhook") {
+	if _, rs := e.functionURL(link); onlyResult(t, rs).Status != intent.Failed || !strings.Contains(errMessage(rs[0].Error), "webhook") {
 		t.Fatalf("a fleet plan's link: %+v", rs)
 	}
 	body := fmt.Sprintf(`{"approve": %q}`, forged)
 	_, rs := e.gateway(gatewayEvent(t, body, signedByApprover(body)))
-	if onlyResult(t, rs).Status != restore.Failed || len(e.emu.RestoreCalls()) != 0 {
+	if onlyResult(t, rs).Status != intent.Failed || len(e.emu.RestoreCalls()) != 0 {
 		t.Fatalf("forged approval %+v", rs)
 	}
 	body = fmt.Sprintf(`{"approve": %q}`, token)
 	_, rs = e.gateway(gatewayEvent(t, body, signedByApprover(body)))
-	if a := fleetOf(t, rs); a.Status != restore.Accepted || a.FleetID != r.FleetID {
+	if a := fleetOf(t, rs); a.Status != intent.Accepted || a.FleetID != r.FleetID {
 		t.Fatalf("approval %+v", a)
 	}
 	e.emu.WaitInvocations()
@@ -198,7 +199,7 @@ func TestFleetDryRunListsEveryMemberAndStartsNothing(t *testing.T) {
 	t.Parallel()
 	e := newFleetEnv(t, 4)
 	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "*", "dryRun": true}}`)))
-	if r.Status != restore.DryRun || r.Fleet.Plan == nil || len(r.Fleet.Plan.Members) != 4 || r.Fleet.Plan.Members[0].BackupID == "" {
+	if r.Status != intent.DryRun || r.Fleet.Plan == nil || len(r.Fleet.Plan.Members) != 4 || r.Fleet.Plan.Members[0].BackupID == "" {
 		t.Fatalf("dry run %+v", r.Fleet)
 	}
 	if n, inv := len(e.emu.RestoreCalls()), len(e.emu.Invocations()); n != 0 || inv != 0 {
@@ -213,7 +214,7 @@ func TestFleetIsHeldAsAWholeByAMembersBudget(t *testing.T) {
 	e := newFleetEnv(t, 3)
 	e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"
 	first := onlyResult(t, e.results([]byte(`{"instanceId": "crs-fleet0002", "backupId": "latest"}`)))
-	if first.Status != restore.Accepted {
+	if first.Status != intent.Accepted {
 		t.Fatalf("first restore %+v", first)
 	}
 	// A timer's fleet: its event time is its own, so that the earlier
@@ -221,14 +222,14 @@ func TestFleetIsHeldAsAWholeByAMembersBudget(t *testing.T) {
 	// invocation's restores of the last minutes are).
 	time.Sleep(1100 * time.Millisecond)
 	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
-	if r.Status != restore.Skipped || errCode(r.Error) != restore.CodeBudgetExceeded || !strings.Contains(errMessage(r.Error), "crs-fleet0002") {
+	if r.Status != intent.Skipped || errCode(r.Error) != intent.CodeBudgetExceeded || !strings.Contains(errMessage(r.Error), "crs-fleet0002") {
 		t.Fatalf("fleet %+v", r)
 	}
 	e.emu.WaitInvocations()
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Errorf("%d restores, want only the first", n)
 	}
-	if c := e.fleetMessages()["fleet.completed"]; len(c) != 1 || c[0]["status"] != string(restore.Skipped) {
+	if c := e.fleetMessages()["fleet.completed"]; len(c) != 1 || c[0]["status"] != string(intent.Skipped) {
 		t.Errorf("completed %v", c)
 	}
 }
@@ -247,7 +248,7 @@ func TestFleetRefusesByName(t *testing.T) {
 		`{"fleet": {"instances": []}}`:                                "fleet.instances",
 	} {
 		r := onlyResult(t, e.results([]byte(body)))
-		if r.Status != restore.Failed || !strings.Contains(errMessage(r.Error), strings.TrimPrefix(field, "fleet.")) {
+		if r.Status != intent.Failed || !strings.Contains(errMessage(r.Error), strings.TrimPrefix(field, "fleet.")) {
 			t.Errorf("%s: %+v", body, r)
 		}
 	}
@@ -255,7 +256,7 @@ func TestFleetRefusesByName(t *testing.T) {
 	// as a whole, naming it.
 	e.emu.AddInstance(cloudemu.Instance{ID: "crs-fleet4000", Region: e.demo.Region, Status: 2, Type: 6})
 	r := onlyResult(t, e.results([]byte(`{"fleet": {"instances": "*"}}`)))
-	if r.Status != restore.Failed || !strings.Contains(errMessage(r.Error), "crs-fleet4000 (Redis 4.0") {
+	if r.Status != intent.Failed || !strings.Contains(errMessage(r.Error), "crs-fleet4000 (Redis 4.0") {
 		t.Errorf("a fleet with a Redis 4.0 member: %+v", r)
 	}
 	if n := len(e.emu.RestoreCalls()) + len(e.emu.Invocations()); n != 0 {
@@ -274,7 +275,7 @@ func TestForgedFleetHandOffAndWatchAreRefused(t *testing.T) {
 		Members: []string{"crs-fleet0001"}, Seal: "forged"}})
 	for _, p := range [][]byte{handoff, watch} {
 		r := onlyResult(t, e.results(p))
-		if r.Status != restore.Failed || errCode(r.Error) == "" {
+		if r.Status != intent.Failed || errCode(r.Error) == "" {
 			t.Errorf("forged %s: %+v", p, r)
 		}
 	}
@@ -304,7 +305,7 @@ func TestFleetWithLostHandOutsRestoresEachMemberOnce(t *testing.T) {
 			break
 		}
 	}
-	if deliveries == 10 || last.Status != restore.Accepted && last.Status != restore.Duplicate {
+	if deliveries == 10 || last.Status != intent.Accepted && last.Status != intent.Duplicate {
 		t.Fatalf("after %d deliveries: %+v", deliveries, last)
 	}
 	e.emu.SetFaults("Invoke", cloudemu.Faults{})
@@ -334,7 +335,7 @@ func TestWebhookFleetIsHandedOutNotHandedOff(t *testing.T) {
 	e.vars["RESTORE_ALLOWED_INSTANCES"] = "*"
 	body := `{"fleet": {"instances": "crs-fleet*"}}`
 	_, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-	if r := fleetOf(t, rs); r.Status != restore.Accepted || len(r.Fleet.Members) != 3 {
+	if r := fleetOf(t, rs); r.Status != intent.Accepted || len(r.Fleet.Members) != 3 {
 		t.Fatalf("webhook fleet %+v", r)
 	}
 	e.emu.WaitInvocations()
@@ -350,7 +351,7 @@ func TestFleetUnderTheLeastPrivilegeRole(t *testing.T) {
 	e := newFleetEnv(t, 4)
 	leastPrivilege(t, e.env, e.ids...)
 	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "*"}}`)))
-	if r.Status != restore.Accepted || len(r.Fleet.Members) != 4 || r.Fleet.Members[3].BackupID == "" {
+	if r.Status != intent.Accepted || len(r.Fleet.Members) != 4 || r.Fleet.Members[3].BackupID == "" {
 		t.Fatalf("fleet %+v %+v", r, r.Error)
 	}
 	e.emu.WaitInvocations()

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"redis-restore/handler"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 func seedFixtures(f *testing.F) {
@@ -54,10 +54,10 @@ func FuzzInvoke(f *testing.F) {
 		rs, _ := decodeAnswer(t, ans)
 		invalid := len(rs) > 0
 		for _, r := range rs {
-			if r.Status == restore.Failed && r.Error != nil && errCode(r.Error) == "InternalError" {
+			if r.Status == intent.Failed && r.Error != nil && errCode(r.Error) == "InternalError" {
 				t.Fatalf("internal error for %q: %s", payload, errMessage(r.Error))
 			}
-			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" {
+			if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" {
 				invalid = false
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -77,10 +78,10 @@ func nextFiring() time.Time {
 // flapTriggers are the triggers an alarm can come through.
 var flapTriggers = []string{"apigw", "functionurl", "cmq", "ckafka", "direct", "eventbridge"}
 
-func queuedOfType(e *env, typ string) []restore.Event {
-	var out []restore.Event
+func queuedOfType(e *env, typ string) []intent.Event {
+	var out []intent.Event
 	for _, m := range e.messages() {
-		if m.Type == restore.EventTypePrefix+typ {
+		if m.Type == intent.EventTypePrefix+typ {
 			out = append(out, m)
 		}
 	}
@@ -108,8 +109,8 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 		trigger := flapTriggers[k%len(flapTriggers)]
 		for c, rs := range atOnce(t, e, 2, flapVia(t, trigger, inst, nextFiring())) {
 			r := onlyResult(t, rs)
-			if r.Status != restore.Skipped || r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded {
-				t.Fatalf("firing %d (%s), container %d: %s %+v, want skipped with %s", k+1, trigger, c, r.Status, r.Error, restore.CodeBudgetExceeded)
+			if r.Status != intent.Skipped || r.Error == nil || errCode(r.Error) != intent.CodeBudgetExceeded {
+				t.Fatalf("firing %d (%s), container %d: %s %+v, want skipped with %s", k+1, trigger, c, r.Status, r.Error, intent.CodeBudgetExceeded)
 			}
 			if r.Budget == nil || len(r.Budget.Used) != 1 || r.Budget.Used[0].TaskID != task.TaskID || r.Budget.FreesAt == nil ||
 				!r.Budget.FreesAt.Equal(r.Budget.Used[0].StartTime.Add(time.Hour)) || r.Budget.Setting != "RESTORE_BUDGET" {
@@ -127,7 +128,7 @@ func TestFlappingAlarmAcrossContainersRestoresOnceAndHoldsTheRest(t *testing.T) 
 	ids := map[string]bool{}
 	for _, m := range held {
 		ids[m.ID] = true
-		if m.Data.Error == nil || errCode(m.Data.Error) != restore.CodeBudgetExceeded || m.Data.Budget == nil || m.Data.Status != restore.Skipped {
+		if m.Data.Error == nil || errCode(m.Data.Error) != intent.CodeBudgetExceeded || m.Data.Budget == nil || m.Data.Status != intent.Skipped {
 			t.Errorf("held message %+v lacks the budget or its code", m.Data)
 		}
 	}
@@ -169,7 +170,7 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 		inst := e.demo.PasswordFreeInstanceID
 		e.results([]byte(flapFiring(t, inst, time.Now().Add(-time.Second))))
 		r := onlyResult(t, e.results([]byte(flapFiring(t, inst, nextFiring()))))
-		if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 2 {
+		if r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 2 {
 			t.Fatalf("second firing with RESTORE_BUDGET=off: %s %+v, %d restores", r.Status, r.Error, len(e.emu.RestoreCalls()))
 		}
 	})
@@ -180,16 +181,16 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 			resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 			return resp.StatusCode, onlyResult(t, rs)
 		}
-		if _, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`); r.Status != restore.Accepted {
+		if _, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`); r.Status != intent.Accepted {
 			t.Fatalf("first: %+v", r)
 		}
 		time.Sleep(1100 * time.Millisecond) // a new signature: a new request
 		status, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`)
-		if status != http.StatusOK || r.Status != restore.Skipped || r.Error == nil || errCode(r.Error) != restore.CodeBudgetExceeded || r.Budget == nil || r.Budget.Setting != "RESTORE_BUDGET_REQUESTS" {
+		if status != http.StatusOK || r.Status != intent.Skipped || r.Error == nil || errCode(r.Error) != intent.CodeBudgetExceeded || r.Budget == nil || r.Budget.Setting != "RESTORE_BUDGET_REQUESTS" {
 			t.Fatalf("second: %d %+v %+v", status, r, r.Error)
 		}
 		status, r = send(`{"instanceId":"crs-1amp2588","backupId":"latest","force":true}`)
-		if status != http.StatusAccepted || r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 2 {
+		if status != http.StatusAccepted || r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 2 {
 			t.Fatalf("forced: %d %+v %+v", status, r, r.Error)
 		}
 		if !strings.Contains(e.logs.String(), "force: true") {
@@ -201,7 +202,7 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 		req := `{"instanceId":"crs-1amp2588","backupId":"latest","force":true}`
 		for name, ev := range map[string][]byte{"timer": timerEvent(t, time.Now(), req), "cmq": cmqEvent(t, req), "direct": []byte(req)} {
 			r := onlyResult(t, e.results(ev))
-			if r.Status != restore.Failed || r.Error == nil || !strings.HasPrefix(errMessage(r.Error), "force:") {
+			if r.Status != intent.Failed || r.Error == nil || !strings.HasPrefix(errMessage(r.Error), "force:") {
 				t.Errorf("%s with force: %s %+v, want failed naming force", name, r.Status, r.Error)
 			}
 		}
@@ -224,7 +225,7 @@ func planFor(t *testing.T, e *env, alarm string) restore.Result {
 	resp, rs := e.gateway(alarmVia(t, "apigw", alarm))
 	r := onlyResult(t, rs)
 	// An alarm callback is answered 200 whatever happened (callback.go).
-	if resp.StatusCode != http.StatusOK || r.Status != restore.Planned || r.Plan == nil || r.Plan.ID == "" {
+	if resp.StatusCode != http.StatusOK || r.Status != intent.Planned || r.Plan == nil || r.Plan.ID == "" {
 		t.Fatalf("alarm with RESTORE_APPROVAL=alarm: %d %+v %+v", resp.StatusCode, r, r.Error)
 	}
 	r.Plan = withQueuedToken(t, e, r.Plan)
@@ -234,7 +235,7 @@ func planFor(t *testing.T, e *env, alarm string) restore.Result {
 // withQueuedToken checks that the requester's answer does not carry the
 // plan's token (whoever asked could otherwise approve alone), and returns
 // the plan with the token the approvers read on the queue.
-func withQueuedToken(t *testing.T, e *env, answered *restore.Plan) *restore.Plan {
+func withQueuedToken(t *testing.T, e *env, answered *intent.Plan) *intent.Plan {
 	t.Helper()
 	if answered.Token != "" {
 		t.Fatalf("the requester's answer carries plan %s's token: the requester could approve alone", answered.ID)
@@ -285,7 +286,7 @@ func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	}
 
 	status, a := sendApproval(t, e, e.h, approvalBody(p.Token))
-	if status != http.StatusAccepted || a.Status != restore.Accepted || a.BackupID != p.BackupID || !strings.Contains(a.Reason, p.ID) {
+	if status != http.StatusAccepted || a.Status != intent.Accepted || a.BackupID != p.BackupID || !strings.Contains(a.Reason, p.ID) {
 		t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
 	}
 	calls := e.emu.RestoreCalls()
@@ -294,7 +295,7 @@ func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	}
 	// Approving again: the same container, a fresh one, the link.
 	for i, h := range []*handler.Handler{e.h, freshHandler(e)} {
-		if _, again := sendApproval(t, e, h, approvalBody(p.Token)); again.Status != restore.Duplicate || again.TaskID != a.TaskID {
+		if _, again := sendApproval(t, e, h, approvalBody(p.Token)); again.Status != intent.Duplicate || again.TaskID != a.TaskID {
 			t.Errorf("approval again (%d): %+v", i, again)
 		}
 	}
@@ -303,7 +304,7 @@ func TestApprovalAppliesExactlyThePlanOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := decodeAnswer(t, ans); onlyResult(t, rs).Status != restore.Duplicate {
+	if rs, _ := decodeAnswer(t, ans); onlyResult(t, rs).Status != intent.Duplicate {
 		t.Errorf("link after approval: %+v", rs)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -340,7 +341,7 @@ func TestApprovalLinkShowsOnGetAndAppliesOnPost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := decodeAnswer(t, ans); onlyResult(t, rs).Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+	if rs, _ := decodeAnswer(t, ans); onlyResult(t, rs).Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("POST of the link: %+v", rs)
 	}
 }
@@ -372,7 +373,7 @@ func TestTamperedPlanIsRefused(t *testing.T) {
 	}
 	for name, token := range cases {
 		status, r := sendApproval(t, e, e.h, approvalBody(token))
-		if status != http.StatusUnauthorized || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != restore.CodeInvalidApproval {
+		if status != http.StatusUnauthorized || r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != intent.CodeInvalidApproval {
 			t.Errorf("%s: %d %+v %+v", name, status, r, r.Error)
 		}
 		ans, err := e.invoke(linkEvent(t, http.MethodPost, token))
@@ -417,11 +418,11 @@ func flipFirst(s string) string {
 // which can be approved.
 func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 	t.Parallel()
-	webhookPlan := func(t *testing.T, e *env) *restore.Plan {
+	webhookPlan := func(t *testing.T, e *env) *intent.Plan {
 		body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.PasswordFreeInstanceID)
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 		r := onlyResult(t, rs)
-		if resp.StatusCode != http.StatusAccepted || r.Status != restore.Planned || r.Plan == nil {
+		if resp.StatusCode != http.StatusAccepted || r.Status != intent.Planned || r.Plan == nil {
 			t.Fatalf("webhook under RESTORE_APPROVAL=webhook: %d %+v", resp.StatusCode, r)
 		}
 		return withQueuedToken(t, e, r.Plan)
@@ -429,24 +430,24 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 	newer := cloudemu.Backup{ID: "779000000000000000000001", StartTime: time.Now().Add(-time.Hour), Status: 2}
 	cases := map[string]struct {
 		code   string
-		change func(e *env, p *restore.Plan)
+		change func(e *env, p *intent.Plan)
 		fresh  string // the fresh plan's backup
 	}{
 		// An expired plan mints nothing: the request is sent again.
-		"expired": {restore.CodePlanExpired, func(e *env, p *restore.Plan) { time.Sleep(2100 * time.Millisecond) }, "none"},
-		"newer backup": {restore.CodePlanOutdated, func(e *env, p *restore.Plan) {
+		"expired": {intent.CodePlanExpired, func(e *env, p *intent.Plan) { time.Sleep(2100 * time.Millisecond) }, "none"},
+		"newer backup": {intent.CodePlanOutdated, func(e *env, p *intent.Plan) {
 			e.emu.AddBackup(p.InstanceID, newer)
 		}, newer.ID},
-		"backup locked": {restore.CodePlanOutdated, func(e *env, p *restore.Plan) {
+		"backup locked": {intent.CodePlanOutdated, func(e *env, p *intent.Plan) {
 			e.emu.AddBackup(p.InstanceID, cloudemu.Backup{ID: p.BackupID, StartTime: p.BackupStart, Status: 2, Locked: true})
 		}, "none"},
-		"instance changed edition": {restore.CodePlanOutdated, func(e *env, p *restore.Plan) {
+		"instance changed edition": {intent.CodePlanOutdated, func(e *env, p *intent.Plan) {
 			e.emu.UpdateInstance(p.InstanceID, func(in *cloudemu.Instance) { in.Type = 3 })
 		}, ""},
-		"instance not running": {"ResourceUnavailable.InstanceStateError", func(e *env, p *restore.Plan) {
+		"instance not running": {"ResourceUnavailable.InstanceStateError", func(e *env, p *intent.Plan) {
 			e.emu.UpdateInstance(p.InstanceID, func(in *cloudemu.Instance) { in.Status = 1 })
 		}, "none"},
-		"backup expired": {restore.CodePlanOutdated, func(e *env, p *restore.Plan) {
+		"backup expired": {intent.CodePlanOutdated, func(e *env, p *intent.Plan) {
 			e.emu.AddBackup(p.InstanceID, cloudemu.Backup{ID: p.BackupID, StartTime: p.BackupStart, Status: -1})
 			e.emu.AddBackup(p.InstanceID, newer)
 		}, newer.ID},
@@ -465,7 +466,7 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			c.change(e, p)
 			e.vars["RESTORE_APPROVAL_TTL"] = "30m"
 			status, r := sendApproval(t, e, freshHandler(e), approvalBody(p.Token))
-			if status != http.StatusConflict || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != c.code ||
+			if status != http.StatusConflict || r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != c.code ||
 				(c.code != "ResourceUnavailable.InstanceStateError" && !strings.Contains(errMessage(r.Error), p.ID)) {
 				t.Fatalf("stale approval: %d %+v %+v", status, r, r.Error)
 			}
@@ -494,7 +495,7 @@ func TestStalePlansAreRefusedWithAFreshPlan(t *testing.T) {
 			if ms := queuedOfType(e, "planned"); len(ms) != 2 || ms[1].Data.Plan == nil || ms[1].Data.Plan.ID != r.Plan.ID || ms[1].Data.Error == nil {
 				t.Errorf("planned messages %+v: want the fresh plan with the refusal", ms)
 			}
-			if status, a := sendApproval(t, e, freshHandler(e), approvalBody(r.Plan.Token)); status != http.StatusAccepted || a.Status != restore.Accepted || a.BackupID != want {
+			if status, a := sendApproval(t, e, freshHandler(e), approvalBody(r.Plan.Token)); status != http.StatusAccepted || a.Status != intent.Accepted || a.BackupID != want {
 				t.Fatalf("approving the fresh plan: %d %+v %+v", status, a, a.Error)
 			}
 		})
@@ -507,11 +508,11 @@ func TestDryRunAnswersWithThePlan(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
-	if r.Status != restore.DryRun || r.Plan == nil || r.Plan.BackupID != e.demo.LatestBackupID || r.Plan.Token != "" || r.Plan.ID != "" || r.Plan.Why == "" {
+	if r.Status != intent.DryRun || r.Plan == nil || r.Plan.BackupID != e.demo.LatestBackupID || r.Plan.Token != "" || r.Plan.ID != "" || r.Plan.Why == "" {
 		t.Fatalf("dry run: %+v %+v", r, r.Plan)
 	}
 	ms := queuedOfType(e, "planned")
-	if len(ms) != 1 || ms[0].Data.Plan == nil || ms[0].Data.Status != restore.DryRun {
+	if len(ms) != 1 || ms[0].Data.Plan == nil || ms[0].Data.Status != intent.DryRun {
 		t.Errorf("dry run messages %+v", ms)
 	}
 }
@@ -524,7 +525,7 @@ func TestBadGuardrailSettingsFailClosed(t *testing.T) {
 		e := newEnv(t)
 		e.vars[name] = val
 		r := onlyResult(t, e.results([]byte(flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now()))))
-		if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(e.logs.String(), name) {
+		if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(e.logs.String(), name) {
 			t.Errorf("%s=%q: %+v %+v", name, val, r, r.Error)
 		}
 		if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -582,7 +583,7 @@ func TestApprovingTakesTheApproversCredential(t *testing.T) {
 	}
 	e.vars["RESTORE_APPROVER_SECRET"] = approverSecret
 	status, a := sendApproval(t, e, e.h, body)
-	if status != http.StatusAccepted || a.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+	if status != http.StatusAccepted || a.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("approval signed by an approver: %d %+v %+v", status, a, a.Error)
 	}
 }
@@ -599,7 +600,7 @@ func TestBudgetDoesNotHoldItsOwnUnclearRestore(t *testing.T) {
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Reset: true, AfterCommit: true}}})
 	r := onlyResult(t, e.results([]byte(flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(3*time.Second)))))
 	calls := e.emu.RestoreCalls()
-	if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID {
+	if len(calls) != 1 || r.Status != intent.Accepted || r.TaskID != calls[0].TaskID {
 		t.Fatalf("%+v %+v with restores %+v: want accepted with the one restore's TaskId", r, r.Error, calls)
 	}
 	if m := queuedOfType(e, "accepted"); len(m) != 1 || m[0].Data.TaskID != r.TaskID {
@@ -616,7 +617,7 @@ func TestPlansAndForceWithHandOff(t *testing.T) {
 	e.vars["RESTORE_APPROVAL"] = "alarm"
 	inst := e.demo.PasswordFreeInstanceID
 	resp, rs := e.gateway(gatewayEvent(t, flapFiring(t, inst, time.Now().Add(-time.Minute)), basicAuthHeader()))
-	if r := onlyResult(t, rs); resp.StatusCode != http.StatusOK || r.Status != restore.Queued {
+	if r := onlyResult(t, rs); resp.StatusCode != http.StatusOK || r.Status != intent.Queued {
 		t.Fatalf("alarm callback: %d %+v", resp.StatusCode, r)
 	}
 	e.finish()
@@ -625,7 +626,7 @@ func TestPlansAndForceWithHandOff(t *testing.T) {
 		t.Fatalf("planned messages %+v", planned)
 	}
 	status, a := sendApproval(t, e.env, e.h, approvalBody(planned[0].Data.Plan.Token))
-	if status != http.StatusAccepted || a.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+	if status != http.StatusAccepted || a.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
 	}
 	// A forced request past a spent budget, signed after that restore.
@@ -633,7 +634,7 @@ func TestPlansAndForceWithHandOff(t *testing.T) {
 	nextFiring()
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","force":true}`, inst)
 	resp, rs = e.gateway(gatewayEvent(t, body, signed(body)))
-	if r := onlyResult(t, rs); resp.StatusCode != http.StatusAccepted || r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 2 {
+	if r := onlyResult(t, rs); resp.StatusCode != http.StatusAccepted || r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 2 {
 		t.Fatalf("forced request under RESTORE_HANDOFF=all: %d %+v %+v", resp.StatusCode, r, r.Error)
 	}
 }

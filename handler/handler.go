@@ -20,6 +20,7 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/secrets"
 	"redis-restore/internal/uuid"
@@ -211,13 +212,13 @@ func (inv *invocation) answer(results []restore.Result) (any, error) {
 // logSummary ends every invocation's log with one line that counts its
 // outcomes, for dashboards and alarms on the function's own logs.
 func (inv *invocation) logSummary(results []restore.Result) {
-	counts := map[restore.Status]int{}
+	counts := map[intent.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
 	}
 	inv.log.Info("invocation.answered", "detail", "invocation answered", "results", len(results),
-		"accepted", counts[restore.Accepted], "duplicate", counts[restore.Duplicate],
-		"dryRun", counts[restore.DryRun], "planned", counts[restore.Planned], "skipped", counts[restore.Skipped], "failed", counts[restore.Failed], "unknown", counts[restore.Unknown], "queued", counts[restore.Queued],
+		"accepted", counts[intent.Accepted], "duplicate", counts[intent.Duplicate],
+		"dryRun", counts[intent.DryRun], "planned", counts[intent.Planned], "skipped", counts[intent.Skipped], "failed", counts[intent.Failed], "unknown", counts[intent.Unknown], "queued", counts[intent.Queued],
 		"ms", inv.h.Now().Sub(inv.received).Milliseconds())
 }
 
@@ -228,10 +229,10 @@ func retryError(kind Kind, results []restore.Result) error {
 		if r.Undelivered {
 			undelivered = append(undelivered, fmt.Sprintf("%s task %d", r.InstanceID, r.TaskID))
 		}
-		if r.Status == restore.Unknown {
+		if r.Status == intent.Unknown {
 			unknown = append(unknown, cmp.Or(r.InstanceID, r.FleetID))
 		}
-		if r.Status == restore.Failed && r.Kind == failure.Transient {
+		if r.Status == intent.Failed && r.Kind == failure.Transient {
 			transient = append(transient, cmp.Or(r.InstanceID, r.FleetID))
 		}
 	}
@@ -263,15 +264,15 @@ func httpStatus(results []restore.Result) int {
 	status := http.StatusOK
 	for _, r := range results {
 		switch r.Status {
-		case restore.Failed:
+		case intent.Failed:
 			return r.Kind.HTTPStatus()
-		case restore.Unknown:
+		case intent.Unknown:
 			if r.Error != nil && r.Error.Code == failure.CodeDeadlineExceeded {
 				return http.StatusGatewayTimeout
 			}
 			return http.StatusBadGateway
 		}
-		if r.Status != restore.Skipped {
+		if r.Status != intent.Skipped {
 			status = http.StatusAccepted
 		}
 	}

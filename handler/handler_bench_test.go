@@ -25,6 +25,7 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -139,12 +140,12 @@ func BenchmarkInvoke(b *testing.B) {
 	cases := []struct {
 		name  string
 		event func(w *benchWorld, i int) []byte
-		want  restore.Status
+		want  intent.Status
 	}{
-		{"timer", (*benchWorld).timer, restore.Accepted},
-		{"apigw", func(w *benchWorld, i int) []byte { return w.gateway(i, benchWebhookSecret) }, restore.Accepted},
-		{"cmq-1", (*benchWorld).cmq, restore.Accepted},
-		{"apigw-refused", func(w *benchWorld, i int) []byte { return w.gateway(i, "wrong-secret") }, restore.Failed},
+		{"timer", (*benchWorld).timer, intent.Accepted},
+		{"apigw", func(w *benchWorld, i int) []byte { return w.gateway(i, benchWebhookSecret) }, intent.Accepted},
+		{"cmq-1", (*benchWorld).cmq, intent.Accepted},
+		{"apigw-refused", func(w *benchWorld, i int) []byte { return w.gateway(i, "wrong-secret") }, intent.Failed},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -168,7 +169,7 @@ func BenchmarkInvoke(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			if c.want == restore.Accepted {
+			if c.want == intent.Accepted {
 				if got := len(w.emu.RestoreCalls()); got != b.N {
 					b.Fatalf("%d restores for %d invocations", got, b.N)
 				}

@@ -12,7 +12,7 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 func TestTimerRestoreIsAcceptedAndItsTaskIdQueued(t *testing.T) {
@@ -24,7 +24,7 @@ func TestTimerRestoreIsAcceptedAndItsTaskIdQueued(t *testing.T) {
 	if len(calls) != 1 {
 		t.Fatalf("emulator saw %d restores, want 1", len(calls))
 	}
-	if r.Status != restore.Accepted || r.TaskID != calls[0].TaskID || r.TaskID == 0 {
+	if r.Status != intent.Accepted || r.TaskID != calls[0].TaskID || r.TaskID == 0 {
 		t.Fatalf("result %+v, want accepted with task %d", r, calls[0].TaskID)
 	}
 	if r.InstanceID != e.demo.InstanceID || r.BackupID != backupBeforeTheAlarms || r.Region != e.demo.Region || r.RequestID == "" {
@@ -56,7 +56,7 @@ func TestTaskIdReadAsNumberOrString(t *testing.T) {
 			e.emu.SetTaskIDAsString(asString)
 			r := onlyResult(t, e.results(fixture(t, "timer.json")))
 			calls := e.emu.RestoreCalls()
-			if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID {
+			if len(calls) != 1 || r.Status != intent.Accepted || r.TaskID != calls[0].TaskID {
 				t.Fatalf("result %+v, restores %+v", r, calls)
 			}
 			if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != calls[0].TaskID {
@@ -78,7 +78,7 @@ func TestRoleCredentialsAreReadForEveryInvocation(t *testing.T) {
 	e.vars["TENCENTCLOUD_SECRETKEY"] = "rotated-key"
 	e.vars["TENCENTCLOUD_SESSIONTOKEN"] = "rotated-token"
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-1amp2588","backupId":"678362566696298532850001"}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("with rotated credentials: %+v", r)
 	}
 }
@@ -90,7 +90,7 @@ func TestMissingCredentialsFailClearlyAndSendNothing(t *testing.T) {
 		delete(e.vars, k)
 	}
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "MissingCredentials" ||
+	if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "MissingCredentials" ||
 		!strings.Contains(errMessage(r.Error), "TENCENTCLOUD_SECRETID") {
 		t.Fatalf("result %+v", r)
 	}
@@ -106,7 +106,7 @@ func TestNoQueueConfiguredRefusesToRestore(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_QUEUE")
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || errCode(r.Error) != "MissingConfiguration" || !strings.Contains(errMessage(r.Error), "RESTORE_QUEUE") {
+	if r.Status != intent.Failed || errCode(r.Error) != "MissingConfiguration" || !strings.Contains(errMessage(r.Error), "RESTORE_QUEUE") {
 		t.Fatalf("result %+v", r)
 	}
 	if n := e.emu.Calls("RestoreInstance"); n != 0 {
@@ -121,7 +121,7 @@ func TestTopicReceivesTheOutcomeWithTags(t *testing.T) {
 	e.vars["RESTORE_TOPIC"] = e.demo.Topic
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
 	msgs := e.emu.Messages(e.demo.Topic)
-	if r.Status != restore.Accepted || len(msgs) != 1 {
+	if r.Status != intent.Accepted || len(msgs) != 1 {
 		t.Fatalf("result %+v, topic messages %d", r, len(msgs))
 	}
 	if got := strings.Join(msgs[0].Tags, ","); got != "accepted,timer" {
@@ -134,10 +134,10 @@ func TestTopicReceivesTheOutcomeWithTags(t *testing.T) {
 
 func TestDirectInvocationBothSpellingsAndBatch(t *testing.T) {
 	t.Parallel()
-	want := map[string][]restore.Status{
-		"direct.json":              {restore.Accepted},
-		"direct-api-spelling.json": {restore.Accepted},
-		"direct-batch.json":        {restore.Accepted, restore.DryRun},
+	want := map[string][]intent.Status{
+		"direct.json":              {intent.Accepted},
+		"direct-api-spelling.json": {intent.Accepted},
+		"direct-batch.json":        {intent.Accepted, intent.DryRun},
 	}
 	var calls []cloudemu.RestoreCall
 	var e *env
@@ -193,7 +193,7 @@ func TestInvalidInputNeverReachesTheAPI(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			r := onlyResult(t, e.results([]byte(c.payload)))
-			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" {
+			if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" {
 				t.Fatalf("result %+v", r)
 			}
 			if c.field != "" && !strings.Contains(errMessage(r.Error), c.field) {
@@ -218,7 +218,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 		body   string
 		code   string
 		status int
-		want   restore.Status // failed unless said
+		want   intent.Status // failed unless said
 	}{
 		{"unknown instance", nil, `{"instanceId":"crs-zzzzzzzz","backupId":"678362566696298532848117"}`, "ResourceNotFound.InstanceNotExists", 404, ""},
 		{"unknown backup", nil, `{"instanceId":"crs-5a4py64p","backupId":"999999999999999999999999"}`, "InvalidParameterValue.BackupNotExists", 404, ""},
@@ -240,7 +240,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 		{"bad gateway page", func(e *env) {
 			e.timeout = 3 * time.Second
 			e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{HTTPStatus: 502}}})
-		}, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "ClientError.ParseJsonError", 502, restore.Unknown},
+		}, `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`, "ClientError.ParseJsonError", 502, intent.Unknown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -250,7 +250,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 			}
 			resp, rs := e.gateway(gatewayEvent(t, c.body, signed(c.body)))
 			r := onlyResult(t, rs)
-			want := cmp.Or(c.want, restore.Failed)
+			want := cmp.Or(c.want, intent.Failed)
 			if r.Status != want || r.Error == nil || errCode(r.Error) != c.code {
 				t.Fatalf("result %+v (error %+v), want %s %s", r, r.Error, want, c.code)
 			}
@@ -270,7 +270,7 @@ func TestErrorClassesGiveFailedResultsAndGatewayStatuses(t *testing.T) {
 			}
 			if c.code != "InstanceNotAllowed" {
 				msgs := e.messages()
-				if len(msgs) != 1 || msgs[0].Type != restore.EventTypePrefix+string(want) || msgs[0].Data.Error == nil || errCode(msgs[0].Data.Error) != c.code {
+				if len(msgs) != 1 || msgs[0].Type != intent.EventTypePrefix+string(want) || msgs[0].Data.Error == nil || errCode(msgs[0].Data.Error) != c.code {
 					t.Errorf("failed message: %+v", msgs)
 				}
 			}
@@ -303,12 +303,12 @@ func TestEveryAPIErrorCode(t *testing.T) {
 			retried := strings.HasPrefix(code, "InternalError") || code == "FailedOperation.SystemError" ||
 				code == "RequestLimitExceeded" || strings.Contains(code, "Locked") || strings.HasPrefix(code, "ResourceInUse")
 			if retried {
-				if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+				if r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 					t.Fatalf("%s: want retried and accepted once, got %+v and %d restores", code, r, len(e.emu.RestoreCalls()))
 				}
 				return
 			}
-			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != code || r.Error.RequestID == "" {
+			if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != code || r.Error.RequestID == "" {
 				t.Fatalf("%s: result %+v error %+v", code, r, r.Error)
 			}
 			if n := e.emu.Calls("RestoreInstance"); n != 1 {
@@ -332,9 +332,9 @@ func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
 	var accepted, failed int
 	for _, r := range rs {
 		switch r.Status {
-		case restore.Accepted:
+		case intent.Accepted:
 			accepted++
-		case restore.Failed:
+		case intent.Failed:
 			failed++
 			if errCode(r.Error) != "InvalidRequest" {
 				t.Errorf("bad record: %+v", r.Error)
@@ -345,7 +345,7 @@ func TestCMQBatchRecordsAreHandledOneByOne(t *testing.T) {
 		t.Fatalf("accepted %d failed %d restores %d", accepted, failed, len(e.emu.RestoreCalls()))
 	}
 	// The results keep the records' order.
-	if rs[0].InstanceID != "crs-5a4py64p" || rs[1].Status != restore.Failed || !strings.Contains(rs[1].Reason, "CMQ record 1") || rs[2].InstanceID != "crs-1amp2588" {
+	if rs[0].InstanceID != "crs-5a4py64p" || rs[1].Status != intent.Failed || !strings.Contains(rs[1].Reason, "CMQ record 1") || rs[2].InstanceID != "crs-1amp2588" {
 		t.Errorf("results out of the records' order: %+v", rs)
 	}
 	if n := len(e.messages()); n != 2 {
@@ -359,7 +359,7 @@ func TestCMQFixturesDecodeAndRestore(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			r := onlyResult(t, e.results(fixture(t, name)))
-			if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+			if r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 				t.Fatalf("result %+v", r)
 			}
 		})
@@ -372,7 +372,7 @@ func TestPasswordNeverLeaves(t *testing.T) {
 	delete(e.vars, "RESTORE_PASSWORD")
 	body := fmt.Sprintf(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117","password":%q}`, e.demo.Password)
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-	if r := onlyResult(t, rs); r.Status != restore.Accepted {
+	if r := onlyResult(t, rs); r.Status != intent.Accepted {
 		t.Fatalf("result %+v", r)
 	}
 	assertNoSecret(t, "answer", resp.Body, e.demo.Password)
@@ -387,7 +387,7 @@ func TestGatewayStatusForAcceptedRestore(t *testing.T) {
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-	if resp.StatusCode != http.StatusAccepted || onlyResult(t, rs).Status != restore.Accepted {
+	if resp.StatusCode != http.StatusAccepted || onlyResult(t, rs).Status != intent.Accepted {
 		t.Fatalf("status %d results %+v", resp.StatusCode, rs)
 	}
 }
@@ -410,12 +410,12 @@ func TestLocalCredentialFile(t *testing.T) {
 	for _, k := range []string{"TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"} {
 		delete(e.vars, k)
 	}
-	if r := onlyResult(t, e.results(fixture(t, "timer.json"))); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results(fixture(t, "timer.json"))); r.Status != intent.Accepted {
 		t.Fatalf("with the credential file: %+v %+v", r, r.Error)
 	}
 	e.vars["TENCENTCLOUD_RUNENV"] = "SCF"
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-1amp2588","backupId":"latest"}`)))
-	if r.Status != restore.Failed || errCode(r.Error) != "MissingCredentials" {
+	if r.Status != intent.Failed || errCode(r.Error) != "MissingCredentials" {
 		t.Fatalf("in SCF without role credentials: %+v", r)
 	}
 }

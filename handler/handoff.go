@@ -11,6 +11,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -60,7 +61,7 @@ func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []j
 		}
 		req := j.Request
 		results[i] = restore.Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: cmp.Or(req.Region, cfg.Region),
-			Status: restore.Queued,
+			Status: intent.Queued,
 			Reason: restore.JoinReason(j.Reason, fmt.Sprintf("handed off to an asynchronous invocation of %s (requestId %s): its outcome goes to the queue; ?%s=1 waits for it instead",
 				cfg.FunctionName, id, WaitParam))}
 	}
@@ -136,9 +137,9 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 		inv.log.Warn("handoff.refused", "detail", "hand-off refused: not sealed by this function", "trigger", h.Trigger)
 		return inv.requestFailure(unauthenticated("a hand-off must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
 	}
-	switch restore.Channel(h.Channel) {
-	case restore.ChannelSigned, restore.ChannelBasic:
-	case restore.ChannelInvoke:
+	switch intent.Channel(h.Channel) {
+	case intent.ChannelSigned, intent.ChannelBasic:
+	case intent.ChannelInvoke:
 		// A fleet's members come by any channel the fleet came by.
 		if h.Fleet != "" {
 			break

@@ -11,6 +11,7 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -90,7 +91,7 @@ func TestAlarmCallbackIsHandedOffAndAnsweredWithoutCloudCalls(t *testing.T) {
 		}
 	}
 	r := onlyResult(t, rs)
-	if resp.StatusCode != 200 || r.Status != restore.Queued || r.InstanceID != "crs-5a4py64p" || !strings.Contains(r.Reason, "asynchronous") {
+	if resp.StatusCode != 200 || r.Status != intent.Queued || r.InstanceID != "crs-5a4py64p" || !strings.Contains(r.Reason, "asynchronous") {
 		t.Fatalf("%d %+v", resp.StatusCode, r)
 	}
 	assertCallbackBody(t, resp.Body, "xxxxxxxx")
@@ -107,7 +108,7 @@ func TestAlarmCallbackIsHandedOffAndAnsweredWithoutCloudCalls(t *testing.T) {
 		t.Fatalf("%d restores", n)
 	}
 	m := e.messages()
-	if len(m) != 1 || m[0].Type != restore.EventTypePrefix+"accepted" || m[0].Data.Trigger != "functionurl+alarm" && m[0].Data.Trigger != "functionurl" {
+	if len(m) != 1 || m[0].Type != intent.EventTypePrefix+"accepted" || m[0].Data.Trigger != "functionurl+alarm" && m[0].Data.Trigger != "functionurl" {
 		t.Errorf("messages %+v", m)
 	}
 }
@@ -123,7 +124,7 @@ func TestAlarmCallbackSentThreeTimesRestoresOnce(t *testing.T) {
 	alarm := string(fixture(t, "alarm-metric-instanceid.json"))
 	for range 3 {
 		resp, rs := e.functionURL(functionURLEvent(t, alarm, basicAuthHeader()))
-		if resp.StatusCode != 200 || onlyResult(t, rs).Status != restore.Queued {
+		if resp.StatusCode != 200 || onlyResult(t, rs).Status != intent.Queued {
 			t.Fatalf("%d %+v", resp.StatusCode, rs)
 		}
 	}
@@ -134,9 +135,9 @@ func TestAlarmCallbackSentThreeTimesRestoresOnce(t *testing.T) {
 	accepted := 0
 	for _, rs := range e.async {
 		switch r := onlyResult(t, rs); r.Status {
-		case restore.Accepted:
+		case intent.Accepted:
 			accepted++
-		case restore.Duplicate:
+		case intent.Duplicate:
 		default:
 			t.Errorf("asynchronous result %+v", r)
 		}
@@ -157,7 +158,7 @@ func TestWaitParameterRunsTheRestoreInTheCall(t *testing.T) {
 	}
 	ev["queryString"] = map[string]any{handler.WaitParam: "1"}
 	resp, rs := e.functionURL(mustJSON(t, ev))
-	if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != restore.Accepted || r.TaskID == 0 {
+	if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != intent.Accepted || r.TaskID == 0 {
 		t.Fatalf("%d %+v", resp.StatusCode, r)
 	}
 	if n := len(e.emu.Invocations()); n != 0 {
@@ -174,7 +175,7 @@ func TestRunsInTheCallWhenItCannotHandOff(t *testing.T) {
 		e := newHandoffEnv(t)
 		body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117","password":"` + e.demo.Password + `"}`
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-		if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != restore.Accepted {
+		if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != intent.Accepted {
 			t.Fatalf("%d %+v", resp.StatusCode, r)
 		}
 		if n := len(e.emu.Invocations()); n != 0 {
@@ -186,7 +187,7 @@ func TestRunsInTheCallWhenItCannotHandOff(t *testing.T) {
 		e.emu.SetFaults("Invoke", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "ResourceNotFound.Function"}}})
 		body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 		resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-		if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != restore.Accepted {
+		if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != intent.Accepted {
 			t.Fatalf("%d %+v", resp.StatusCode, r)
 		}
 		if !strings.Contains(e.logs.String(), "hand-off failed") {
@@ -204,7 +205,7 @@ func TestHandoffEventIsStrict(t *testing.T) {
 		`{"redisRestoreHandoff":{"trigger":"","body":"{}"}}`,
 	} {
 		rs := e.results([]byte(payload))
-		if r := onlyResult(t, rs); r.Status != restore.Failed || errCode(r.Error) != "InvalidRequest" {
+		if r := onlyResult(t, rs); r.Status != intent.Failed || errCode(r.Error) != "InvalidRequest" {
 			t.Errorf("%s: %+v", payload, r)
 		}
 	}
@@ -221,11 +222,11 @@ func TestDefaultHandsOffOnlyAlarmCallbacks(t *testing.T) {
 	delete(e.vars, "RESTORE_HANDOFF")
 	body := `{"instanceId":"crs-1amp2588","backupId":"latest"}`
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-	if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != restore.Accepted || r.TaskID == 0 {
+	if r := onlyResult(t, rs); resp.StatusCode != 202 || r.Status != intent.Accepted || r.TaskID == 0 {
 		t.Fatalf("webhook request: %d %+v", resp.StatusCode, r)
 	}
 	resp2, rs2 := e.functionURL(functionURLEvent(t, string(fixture(t, "alarm-metric-instanceid.json")), basicAuthHeader()))
-	if r := onlyResult(t, rs2); resp2.StatusCode != 200 || r.Status != restore.Queued {
+	if r := onlyResult(t, rs2); resp2.StatusCode != 200 || r.Status != intent.Queued {
 		t.Fatalf("alarm callback: %d %+v", resp2.StatusCode, r)
 	}
 	if n := len(e.emu.Invocations()); n != 1 {

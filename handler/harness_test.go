@@ -18,6 +18,7 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -161,11 +162,11 @@ func (e *env) gateway(payload []byte) (events.APIGatewayResponse, []restore.Resu
 }
 
 // messages decodes the CloudEvents on the demo queue.
-func (e *env) messages() []restore.Event {
+func (e *env) messages() []intent.Event {
 	e.t.Helper()
-	var out []restore.Event
+	var out []intent.Event
 	for _, m := range e.emu.Messages(e.demo.Queue) {
-		var ev restore.Event
+		var ev intent.Event
 		if err := json.Unmarshal([]byte(m.Body), &ev); err != nil {
 			e.t.Fatalf("message %q is not a CloudEvent: %v", m.Body, err)
 		}
@@ -302,14 +303,14 @@ func assertCallbackBody(t testing.TB, body, sessionID string) {
 // errCode and errMessage read a result's error, "" for none: a test that
 // finds no error where it wants one fails and says so, instead of
 // dereferencing nil and taking every later test of the binary with it.
-func errCode(b *restore.ErrorBody) string {
+func errCode(b *intent.ErrorBody) string {
 	if b == nil {
 		return ""
 	}
 	return b.Code
 }
 
-func errMessage(b *restore.ErrorBody) string {
+func errMessage(b *intent.ErrorBody) string {
 	if b == nil {
 		return ""
 	}

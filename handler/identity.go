@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"redis-restore/events"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -35,7 +36,7 @@ const (
 // source is where a request body came from, and its identity.
 type source struct {
 	trigger     string
-	channel     restore.Channel // how it reached the function: see restore.Channel
+	channel     intent.Channel // how it reached the function: see intent.Channel
 	since       time.Time
 	key         string // the event's identity, "" if it has none
 	fingerprint string // what key was given for: a hash of the body
@@ -67,7 +68,7 @@ func (inv *invocation) notAfterArrival(t time.Time) time.Time {
 }
 
 func (inv *invocation) directSource() source {
-	return source{trigger: "direct", channel: restore.ChannelInvoke, since: inv.createdAt(time.Time{})}
+	return source{trigger: "direct", channel: intent.ChannelInvoke, since: inv.createdAt(time.Time{})}
 }
 
 // timerSource: a timer event without Time (not documented, but not
@@ -78,12 +79,12 @@ func (inv *invocation) timerSource(ev *events.TimerEvent) source {
 	if fired.IsZero() {
 		fired = inv.received.Truncate(time.Minute)
 	}
-	return source{trigger: "timer", channel: restore.ChannelInvoke, since: inv.createdAt(ev.Time),
+	return source{trigger: "timer", channel: intent.ChannelInvoke, since: inv.createdAt(ev.Time),
 		key: "timer:" + ev.TriggerName + ":" + fired.UTC().Format(time.RFC3339), noSecrets: true, arrivalKey: ev.Time.IsZero()}
 }
 
 func (inv *invocation) cmqSource(m *events.CMQMessage) source {
-	src := source{trigger: "cmq", channel: restore.ChannelInvoke, since: inv.createdAt(m.PublishTime), noSecrets: true}
+	src := source{trigger: "cmq", channel: intent.ChannelInvoke, since: inv.createdAt(m.PublishTime), noSecrets: true}
 	if m.MsgID != "" {
 		src.key = "cmq:" + m.MsgID
 	}
@@ -96,12 +97,12 @@ func (inv *invocation) cmqSource(m *events.CMQMessage) source {
 // failed batch at once). Topic, partition and offset identify it however
 // often the trigger delivers it.
 func (inv *invocation) ckafkaSource(m *events.CKafkaMessage) source {
-	return source{trigger: "ckafka", channel: restore.ChannelInvoke, since: inv.createdAt(time.Time{}), noSecrets: true,
+	return source{trigger: "ckafka", channel: intent.ChannelInvoke, since: inv.createdAt(time.Time{}), noSecrets: true,
 		key: "ckafka:" + m.Topic + ":" + strconv.FormatInt(m.Partition, 10) + ":" + strconv.FormatInt(m.Offset, 10)}
 }
 
 func (inv *invocation) eventBridgeSource(ev *events.EventBridgeEvent) source {
-	src := source{trigger: eventBridgeTrigger, channel: restore.ChannelInvoke, since: inv.createdAt(ev.Time.Time), noSecrets: true}
+	src := source{trigger: eventBridgeTrigger, channel: intent.ChannelInvoke, since: inv.createdAt(ev.Time.Time), noSecrets: true}
 	if ev.ID != "" {
 		src.key = "eventbridge:" + ev.ID
 	}
@@ -114,7 +115,7 @@ func (inv *invocation) eventBridgeSource(ev *events.EventBridgeEvent) source {
 func (inv *invocation) handoffSource(h *events.HandoffCall) source {
 	// A fleet's members may carry its force: the fleet was admitted with
 	// it, and the seal proves that.
-	return source{trigger: h.Trigger, channel: restore.Channel(h.Channel), since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint, noSecrets: true,
+	return source{trigger: h.Trigger, channel: intent.Channel(h.Channel), since: inv.createdAt(h.Since), key: h.Key, fingerprint: h.Fingerprint, noSecrets: true,
 		mayForce: h.Fleet != ""}
 }
 
@@ -131,9 +132,9 @@ func (inv *invocation) handoffSource(h *events.HandoffCall) source {
 // The event's time is the earlier of the signature's and the arrival: a
 // caller whose clock runs fast must not hide its own restore.
 func (inv *invocation) webhookSource(who caller, idempotencyKey string, body []byte) source {
-	src := source{trigger: inv.kind.String(), channel: restore.ChannelBasic, since: inv.received, mayForce: true}
+	src := source{trigger: inv.kind.String(), channel: intent.ChannelBasic, since: inv.received, mayForce: true}
 	if who.method == "signature" {
-		src.channel = restore.ChannelSigned
+		src.channel = intent.ChannelSigned
 		if who.signedAt.Before(src.since) {
 			src.since = who.signedAt
 		}
@@ -188,8 +189,8 @@ func firstOfKey(jobs []job) map[string]int {
 // already answered: a restore that was (or may have been) started is a
 // duplicate, anything else is the first's answer.
 func sameEvent(r restore.Result) restore.Result {
-	if r.Status == restore.Accepted || r.Status == restore.Duplicate || r.Status == restore.Unknown {
-		r.Status = restore.Duplicate
+	if r.Status == intent.Accepted || r.Status == intent.Duplicate || r.Status == intent.Unknown {
+		r.Status = intent.Duplicate
 		r.MessageID = ""
 		r.Undelivered = false
 		r.Reason = "same event as another in this batch"

@@ -8,6 +8,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -24,7 +25,7 @@ func TestOldSignatureReplayFindsTheRestoreItsTimeCovers(t *testing.T) {
 		Type: cloudemu.TaskTypeRestore, StartTime: signedAt.Add(10 * time.Second), Duration: time.Second})
 	e.h = freshHandler(e)
 	_, rs := e.gateway(gatewayEvent(t, body, map[string]string{"x-restore-signature": handler.Sign(webhookSecret, signedAt, []byte(body))}))
-	if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.TaskID != task || len(e.emu.RestoreCalls()) != 0 {
+	if r := onlyResult(t, rs); r.Status != intent.Duplicate || r.TaskID != task || len(e.emu.RestoreCalls()) != 0 {
 		t.Fatalf("%+v, %d restores: want a duplicate of task %d", r, len(e.emu.RestoreCalls()), task)
 	}
 }
@@ -70,7 +71,7 @@ func TestWarmContainerRemembersMessagesByTheirID(t *testing.T) {
 				t.Fatalf("again, the task list failing: %v", err)
 			}
 			rs, _ := decodeAnswer(t, ans)
-			if again := onlyResult(t, rs); first.Status != restore.Accepted || again.Status != restore.Duplicate || again.TaskID != first.TaskID {
+			if again := onlyResult(t, rs); first.Status != intent.Accepted || again.Status != intent.Duplicate || again.TaskID != first.TaskID {
 				t.Fatalf("first %+v, again %+v", first, again)
 			}
 		})
@@ -124,11 +125,11 @@ func TestSameRecordTwiceInABatchIsAnsweredAsTheFirst(t *testing.T) {
 			first, second := rs[0], rs[1]
 			switch name {
 			case "restored":
-				if first.Status != restore.Accepted || second.Status != restore.Duplicate || second.TaskID != first.TaskID || len(e.emu.RestoreCalls()) != 1 {
+				if first.Status != intent.Accepted || second.Status != intent.Duplicate || second.TaskID != first.TaskID || len(e.emu.RestoreCalls()) != 1 {
 					t.Errorf("first %+v, second %+v, %d restores", first, second, len(e.emu.RestoreCalls()))
 				}
 			case "failed":
-				if first.Status != restore.Failed || second.Status != restore.Failed || errCode(second.Error) != errCode(first.Error) || errCode(first.Error) == "" {
+				if first.Status != intent.Failed || second.Status != intent.Failed || errCode(second.Error) != errCode(first.Error) || errCode(first.Error) == "" {
 					t.Errorf("first %+v %+v, second %+v %+v", first, first.Error, second, second.Error)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -44,7 +45,7 @@ func (inv *invocation) cmq(ctx context.Context, ev event) []restore.Result {
 		m := &rec.CMQ
 		for _, j := range inv.jobs(decodeBody([]byte(m.MsgBody)), inv.cmqSource(m)) {
 			overLimit(&j, &restores, "CMQ event")
-			if j.decided != nil && j.decided.Status == restore.Failed {
+			if j.decided != nil && j.decided.Status == intent.Failed {
 				j.decided.Reason = fmt.Sprintf("CMQ record %d (msgId %s)", i, m.MsgID)
 			}
 			jobs = append(jobs, j)
@@ -60,12 +61,12 @@ func overLimit(j *job, counted *int, what string) {
 	if j.decided != nil {
 		return
 	}
-	if *counted++; *counted <= restore.MaxRestores {
+	if *counted++; *counted <= intent.MaxRestores {
 		return
 	}
 	r := restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
 	r.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest),
-		fmt.Sprintf("more than %d restores in one %s: this one was not started", restore.MaxRestores, what)))
+		fmt.Sprintf("more than %d restores in one %s: this one was not started", intent.MaxRestores, what)))
 	j.decided = &r
 }
 
@@ -99,7 +100,7 @@ func decodeBody(data []byte) body {
 type job struct {
 	restore.Job
 	decided *restore.Result
-	fleet   *restore.Fleet // a fleet request (fleet.go)
+	fleet   *intent.Fleet // a fleet request (fleet.go)
 }
 
 // jobs turns a body, a restore request, a batch or an alarm, into jobs;

@@ -11,6 +11,7 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -42,7 +43,7 @@ func (e *env) sweep() []restore.Result {
 
 // sweepUntil fires the sweep every 400 ms until a message of the type
 // is on the queue, or fails after the timeout.
-func (e *env) sweepUntil(typ string, timeout time.Duration) []restore.Event {
+func (e *env) sweepUntil(typ string, timeout time.Duration) []intent.Event {
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -51,7 +52,7 @@ func (e *env) sweepUntil(typ string, timeout time.Duration) []restore.Event {
 		}
 		msgs := e.messages()
 		for _, m := range msgs {
-			if m.Type == restore.EventTypePrefix+typ {
+			if m.Type == intent.EventTypePrefix+typ {
 				return msgs
 			}
 		}
@@ -64,11 +65,11 @@ func (e *env) sweepUntil(typ string, timeout time.Duration) []restore.Event {
 
 // types lists the distinct message types in order of first appearance,
 // and how many distinct ids each has.
-func types(msgs []restore.Event) string {
+func types(msgs []intent.Event) string {
 	ids := map[string]map[string]bool{}
 	var order []string
 	for _, m := range msgs {
-		t := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+		t := strings.TrimPrefix(m.Type, intent.EventTypePrefix)
 		if ids[t] == nil {
 			ids[t] = map[string]bool{}
 			order = append(order, t)
@@ -82,10 +83,10 @@ func types(msgs []restore.Event) string {
 	return strings.Join(parts, " ")
 }
 
-func lastOf(msgs []restore.Event, typ string) restore.Event {
-	var out restore.Event
+func lastOf(msgs []intent.Event, typ string) intent.Event {
+	var out intent.Event
 	for _, m := range msgs {
-		if m.Type == restore.EventTypePrefix+typ {
+		if m.Type == intent.EventTypePrefix+typ {
 			out = m
 		}
 	}
@@ -97,7 +98,7 @@ func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 	e := lifeEnv(t)
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
-	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup || r.UndoBackupID == "" {
+	if r.Status != intent.Accepted || r.Life == nil || r.Phase != intent.PhaseSafetyBackup || r.UndoBackupID == "" {
 		t.Fatalf("timer result %+v", r)
 	}
 	if !strings.Contains(r.Undo, r.UndoBackupID) || !strings.Contains(r.Undo, `"safetyBackup":false`) {
@@ -133,7 +134,7 @@ func TestTimerRestoreTakesASafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 	// before, so it is not taken for that restore's redelivery.
 	_, us := e.gateway(gatewayEvent(t, r.Undo, signed(r.Undo)))
 	u := onlyResult(t, us)
-	if u.Status != restore.Accepted || u.BackupID != r.UndoBackupID || len(e.emu.ManualBackups()) != 1 {
+	if u.Status != intent.Accepted || u.BackupID != r.UndoBackupID || len(e.emu.ManualBackups()) != 1 {
 		t.Fatalf("undo: %+v, manual backups %d", u, len(e.emu.ManualBackups()))
 	}
 }
@@ -144,7 +145,7 @@ func TestFailedSafetyBackupRestoresNothingAndSaysWhy(t *testing.T) {
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	req := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), req)))
-	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup {
+	if r.Status != intent.Accepted || r.Life == nil || r.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("timer result %+v %+v", r, r.Life)
 	}
 	msgs := e.sweepUntil("failed", 15*time.Second)
@@ -172,13 +173,13 @@ func TestFailedRestoreTaskIsReportedWithTheTasksOwnMessage(t *testing.T) {
 	e.emu.FailNextTask("restore", "restore failed: backup file damaged")
 	// A direct invocation restores at once (no safety backup by default).
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.TaskID == 0 || r.Life != nil {
+	if r.Status != intent.Accepted || r.TaskID == 0 || r.Life != nil {
 		t.Fatalf("direct result %+v", r)
 	}
 	msgs := e.sweepUntil("failed", 15*time.Second)
 	f := lastOf(msgs, "failed")
 	if f.Data.Life == nil || f.Data.TaskID != r.TaskID || f.Data.TaskStatus != "failed" || f.Data.TaskMessage != "restore failed: backup file damaged" ||
-		f.Data.Error == nil || errCode(f.Data.Error) != "RestoreTaskFailed" || f.Data.Phase != restore.PhaseFailed {
+		f.Data.Error == nil || errCode(f.Data.Error) != "RestoreTaskFailed" || f.Data.Phase != intent.PhaseFailed {
 		t.Fatalf("failed message %+v %+v", f.Data, f.Data.Life)
 	}
 	if got := types(msgs); got != "accepted×1 failed×1" {
@@ -200,7 +201,7 @@ func TestSucceededOnlyOnceTheInstanceRunsAgain(t *testing.T) {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Settle: 2 * time.Second})
 	e.emu.SetTaskDuration(time.Second)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("%+v", r)
 	}
 	deadline := time.Now().Add(15 * time.Second)
@@ -238,14 +239,14 @@ func TestRedeliveriesTakeOneSafetyBackup(t *testing.T) {
 	undo := e.emu.ManualBackups()[0].BackupID
 	for _, rs := range append(deliveries, later) {
 		r := onlyResult(t, rs)
-		if (r.Status != restore.Accepted && r.Status != restore.Duplicate) || r.Life == nil || r.UndoBackupID != undo {
+		if (r.Status != intent.Accepted && r.Status != intent.Duplicate) || r.Life == nil || r.UndoBackupID != undo {
 			t.Fatalf("delivery %+v", r)
 		}
 	}
 	e.sweepUntil("succeeded", 20*time.Second)
 	// And after the restore: a late redelivery restores nothing either.
 	r := onlyResult(t, e.results(ev))
-	if r.Status != restore.Duplicate || len(e.emu.RestoreCalls()) != 1 || len(e.emu.ManualBackups()) != 1 {
+	if r.Status != intent.Duplicate || len(e.emu.RestoreCalls()) != 1 || len(e.emu.ManualBackups()) != 1 {
 		t.Fatalf("late redelivery %+v, restores %d, backups %d", r, len(e.emu.RestoreCalls()), len(e.emu.ManualBackups()))
 	}
 }
@@ -254,7 +255,7 @@ func TestDryRunShowsThePlanWithTheSafetyBackup(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","dryRun":true}`, e.demo.InstanceID))))
-	if r.Status != restore.DryRun || r.Life == nil || len(r.Steps) < 2 || !strings.HasPrefix(r.Steps[0], "ManualBackupInstance") || !strings.Contains(r.Steps[1], "RestoreInstance") {
+	if r.Status != intent.DryRun || r.Life == nil || len(r.Steps) < 2 || !strings.HasPrefix(r.Steps[0], "ManualBackupInstance") || !strings.Contains(r.Steps[1], "RestoreInstance") {
 		t.Fatalf("dry run %+v", r)
 	}
 	if r.Plan == nil || !strings.HasPrefix(r.Plan.SafetyBackup, "ManualBackupInstance first") {
@@ -278,7 +279,7 @@ func TestSafetyBackupRefusesARequestPasswordWithAReason(t *testing.T) {
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","password":"request-pass-1","safetyBackup":true}`, e.demo.InstanceID)
 	r := onlyResult(t, e.results([]byte(body)))
-	if r.Status != restore.Failed || r.Error == nil || !strings.Contains(errMessage(r.Error), "password") || strings.Contains(errMessage(r.Error), "request-pass-1") {
+	if r.Status != intent.Failed || r.Error == nil || !strings.Contains(errMessage(r.Error), "password") || strings.Contains(errMessage(r.Error), "request-pass-1") {
 		t.Fatalf("%+v", r)
 	}
 	if len(e.emu.ManualBackups()) != 0 {
@@ -343,14 +344,14 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID)
-	if r := onlyResult(t, e.results([]byte(body))); r.Status != restore.Failed || errCode(r.Error) != "CloneNotEnabled" {
+	if r := onlyResult(t, e.results([]byte(body))); r.Status != intent.Failed || errCode(r.Error) != "CloneNotEnabled" {
 		t.Fatalf("without RESTORE_CLONE: %+v", r)
 	}
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001", "sg-price0002")
 	redis4(e, e.demo.InstanceID)
 	r := onlyResult(t, e.results([]byte(body)))
-	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseCloning || len(r.NewInstanceIDs) != 1 || r.DealID == "" {
+	if r.Status != intent.Accepted || r.Life == nil || r.Phase != intent.PhaseCloning || len(r.NewInstanceIDs) != 1 || r.DealID == "" {
 		t.Fatalf("clone %+v", r)
 	}
 	calls := e.emu.Clones()
@@ -363,7 +364,7 @@ func TestCloneModeMakesOneNewInstanceOnceAndReportsIt(t *testing.T) {
 		t.Fatalf("CloneInstances asked %+v", c)
 	}
 	// The same request again finds the clone by its name.
-	if again := onlyResult(t, e.results([]byte(body))); again.Status != restore.Duplicate || len(e.emu.Clones()) != 1 {
+	if again := onlyResult(t, e.results([]byte(body))); again.Status != intent.Duplicate || len(e.emu.Clones()) != 1 {
 		t.Fatalf("again: %+v, clones %d", again, len(e.emu.Clones()))
 	}
 	msgs := e.sweepUntil("succeeded", 15*time.Second)
@@ -390,9 +391,9 @@ func TestClonesPerInvocationAreCapped(t *testing.T) {
 	accepted, capped := 0, 0
 	for _, r := range rs {
 		switch {
-		case r.Status == restore.Accepted:
+		case r.Status == intent.Accepted:
 			accepted++
-		case r.Status == restore.Failed && errCode(r.Error) == "CloneLimit":
+		case r.Status == intent.Failed && errCode(r.Error) == "CloneLimit":
 			capped++
 		}
 	}
@@ -405,7 +406,7 @@ func TestSweepFollowsOnlyAllowedInstances(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID))))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("%+v", r)
 	}
 	// Now only the other instance may be restored: the sweep does not report this one.
@@ -437,7 +438,7 @@ func TestApprovedPlanTakesItsSafetyBackupAndTheSweepFinishesIt(t *testing.T) {
 		t.Fatal("a safety backup before the approval")
 	}
 	status, a := sendApproval(t, e, e.h, approvalBody(r.Plan.Token))
-	if status != http.StatusAccepted || a.Status != restore.Accepted || a.Life == nil || a.Phase != restore.PhaseSafetyBackup {
+	if status != http.StatusAccepted || a.Status != intent.Accepted || a.Life == nil || a.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
 	}
 	msgs := e.sweepUntil("succeeded", 20*time.Second)
@@ -458,7 +459,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
 	ev := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))
 	first := onlyResult(t, e.results(ev))
-	if first.Status != restore.Accepted || first.Life == nil || first.SafetyBackupTaskID == 0 || first.UndoBackupID != "" {
+	if first.Status != intent.Accepted || first.Life == nil || first.SafetyBackupTaskID == 0 || first.UndoBackupID != "" {
 		t.Fatalf("first delivery %+v %+v", first, first.Life)
 	}
 	// While it runs and is not listed, nothing proves the running manual
@@ -466,7 +467,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 	// other, and answer "locked, retry" (unknown, so that the platform
 	// retries), not a duplicate of a backup they cannot see.
 	for _, rs := range atOnce(t, e, 2, ev) {
-		if r := onlyResult(t, rs); r.Status != restore.Unknown || r.Error == nil || r.Error.Code != "ResourceUnavailable.InstanceLockedError" ||
+		if r := onlyResult(t, rs); r.Status != intent.Unknown || r.Error == nil || r.Error.Code != "ResourceUnavailable.InstanceLockedError" ||
 			!strings.Contains(r.Error.Message, fmt.Sprint(first.SafetyBackupTaskID)) {
 			t.Fatalf("redelivery while the backup runs: %+v %+v", r, r.Error)
 		}
@@ -482,7 +483,7 @@ func TestSafetyBackupListedOnlyWhenDoneIsNotTakenTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs, _ := decodeAnswer(t, ans)
-	if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.Life == nil || r.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
+	if r := onlyResult(t, rs); r.Status != intent.Duplicate || r.Life == nil || r.UndoBackupID != e.emu.ManualBackups()[0].BackupID {
 		t.Fatalf("retry once the backup is listed: %+v %+v", r, r.Life)
 	}
 	msgs := e.sweepUntil("succeeded", 20*time.Second)
@@ -517,7 +518,7 @@ func TestDrillWhoseCloneFailsIsReportedFailed(t *testing.T) {
 	e := drillEnv(t)
 	e.emu.FailNextTask("clone", "insufficient resources in the zone")
 	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("drill: %+v %+v", r, r.Error)
 	}
 	msgs := e.sweepUntil("drill.failed", 20*time.Second)
@@ -545,7 +546,7 @@ func TestDrillCloneOutlivingItsMaximumLifeIsReleased(t *testing.T) {
 	e.vars["RESTORE_DRILL_MAX_LIFE"] = "3s"
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: 5 * time.Second, Destroy: 300 * time.Millisecond})
 	r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
-	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+	if r.Status != intent.Accepted || len(r.NewInstanceIDs) != 1 {
 		t.Fatalf("drill: %+v %+v", r, r.Error)
 	}
 	e.sweepUntil("drill.failed", 20*time.Second)
@@ -600,7 +601,7 @@ func TestSafetyBackedRestoreIsContinuedByItsOwnWatchWithoutASweep(t *testing.T) 
 	ownWatches(e)
 	inst, asked := e.demo.InstanceID, e.demo.LatestBackupID
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, asked))))
-	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup || r.UndoBackupID == "" {
+	if r.Status != intent.Accepted || r.Life == nil || r.Phase != intent.PhaseSafetyBackup || r.UndoBackupID == "" {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	started := func() bool { return strings.Contains(types(e.messages()), "started") }
@@ -625,7 +626,7 @@ func TestIntentsWatchAndTheSweepTogetherRestoreOnce(t *testing.T) {
 	ownWatches(e)
 	inst := e.demo.InstanceID
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, inst))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	msgs := e.sweepUntil("succeeded", 30*time.Second)
@@ -645,7 +646,7 @@ func TestSweepWhoseEventWaitedLongerThanItsWindowIsSkipped(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t) // a period of 1 s: a window of 3 s
 	stale := onlyResult(t, e.results(timerEvent(t, time.Now().Add(-4*time.Second).Truncate(time.Second), `{"sweep":true}`)))
-	if stale.Status != restore.Skipped || !strings.Contains(stale.Reason, "queue") {
+	if stale.Status != intent.Skipped || !strings.Contains(stale.Reason, "queue") {
 		t.Fatalf("a sweep 4 s late: %+v, want skipped, saying it waited in the queue", stale)
 	}
 	if n := e.emu.Calls("DescribeInstances") + e.emu.Calls("DescribeTaskList") + e.emu.Calls("DescribeInstanceBackups"); n != 0 {
@@ -671,12 +672,12 @@ func TestFlappingAlarmWithSafetyBackupsRestoresOnceWithinItsBudget(t *testing.T)
 	e.vars["RESTORE_BUDGET"] = "1/1h"
 	inst := e.demo.InstanceID
 	first := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-time.Second)))))
-	if first.Status != restore.Accepted || first.Phase != restore.PhaseSafetyBackup {
+	if first.Status != intent.Accepted || first.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("first firing: %+v %+v", first, first.Error)
 	}
 	time.Sleep(2 * time.Second)
 	second := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now()))))
-	if second.Status != restore.Accepted || second.Phase != restore.PhaseSafetyBackup || second.UndoBackupID == first.UndoBackupID {
+	if second.Status != intent.Accepted || second.Phase != intent.PhaseSafetyBackup || second.UndoBackupID == first.UndoBackupID {
 		t.Fatalf("second firing: %+v %+v, want its own safety backup", second, second.Error)
 	}
 	msgs := e.sweepUntil("succeeded", 20*time.Second)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -143,7 +144,7 @@ func TestLifeSuite(t *testing.T) {
 				defer mu.Unlock()
 				answers[i] = append(answers[i], rs...)
 				for _, r := range rs {
-					if r.Status == restore.Unknown || r.Status == restore.Failed && r.Kind != 0 && status >= 500 {
+					if r.Status == intent.Unknown || r.Status == intent.Failed && r.Kind != 0 && status >= 500 {
 						retry = true
 					}
 				}
@@ -219,7 +220,7 @@ func TestLifeSuite(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, r := range answers[i] {
-			if r.Status == restore.Accepted || r.Status == restore.Duplicate {
+			if r.Status == intent.Accepted || r.Status == intent.Duplicate {
 				return true
 			}
 		}
@@ -228,7 +229,7 @@ func TestLifeSuite(t *testing.T) {
 	outcomes := func() map[string]map[string]string { // instance → outcome type → id
 		out := map[string]map[string]string{}
 		for _, ev := range e.messages() {
-			typ := strings.TrimPrefix(ev.Type, restore.EventTypePrefix)
+			typ := strings.TrimPrefix(ev.Type, intent.EventTypePrefix)
 			if typ != "succeeded" && typ != "failed" || ev.Data.Life == nil || ev.Data.Phase == "" {
 				continue // a request's own refusal is no completion
 			}
@@ -261,7 +262,7 @@ func TestLifeSuite(t *testing.T) {
 	got := outcomes()
 	sent := 0
 	for _, ev := range e.messages() {
-		if t := strings.TrimPrefix(ev.Type, restore.EventTypePrefix); (t == "succeeded" || t == "failed") && ev.Data.Life != nil && ev.Data.Phase != "" {
+		if t := strings.TrimPrefix(ev.Type, intent.EventTypePrefix); (t == "succeeded" || t == "failed") && ev.Data.Life != nil && ev.Data.Phase != "" {
 			sent++
 		}
 	}
@@ -370,7 +371,7 @@ func TestLifeSuite(t *testing.T) {
 	}
 	failedCodes := map[string]int{}
 	for _, ev := range e.messages() {
-		if ev.Type == restore.EventTypePrefix+"failed" && ev.Data.Life != nil && ev.Data.Phase != "" {
+		if ev.Type == intent.EventTypePrefix+"failed" && ev.Data.Life != nil && ev.Data.Phase != "" {
 			failedCodes[errCode(ev.Data.Error)]++
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"redis-restore/handler"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // logLines decodes the JSON log lines written so far.
@@ -44,7 +44,7 @@ func TestLogLevelIsReadPerInvocation(t *testing.T) {
 	dryRun := timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest","dryRun":true}`)
 
 	e.vars["LOG_LEVEL"] = "WARN"
-	if r := onlyResult(t, e.results(dryRun)); r.Status != restore.DryRun {
+	if r := onlyResult(t, e.results(dryRun)); r.Status != intent.DryRun {
 		t.Fatalf("result %+v", r)
 	}
 	for _, l := range logLines(t, e) {
@@ -72,7 +72,7 @@ func TestBadLogLevelWarnsAndLogsAtInfo(t *testing.T) {
 	lv := withLevelVar(e)
 	e.vars["LOG_LEVEL"] = "verbose"
 	r := onlyResult(t, e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest","dryRun":true}`)))
-	if r.Status != restore.DryRun || lv.Level() != slog.LevelInfo {
+	if r.Status != intent.DryRun || lv.Level() != slog.LevelInfo {
 		t.Fatalf("result %+v, level %v", r, lv.Level())
 	}
 	var warned, info bool
@@ -92,7 +92,7 @@ func TestBadLogLevelWarnsAndLogsAtInfo(t *testing.T) {
 func TestLogNamesTheSCFAndAPIRequestIDs(t *testing.T) {
 	e := newEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, timeNow(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("result %+v", r)
 	}
 	var api bool

@@ -14,6 +14,7 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -71,9 +72,9 @@ func exactlyOnce(t *testing.T, e *env, deliveries [][]restore.Result) {
 		switch {
 		case r.TaskID != task:
 			t.Errorf("delivery %d: %+v %+v, want task %d", i, r, r.Error, task)
-		case r.Status == restore.Accepted:
+		case r.Status == intent.Accepted:
 			accepted++
-		case r.Status != restore.Duplicate:
+		case r.Status != intent.Duplicate:
 			t.Errorf("delivery %d: status %s, want accepted or duplicate", i, r.Status)
 		}
 	}
@@ -145,11 +146,11 @@ func TestRestoreWaitingForTheRateLimitLooksAgainBeforeItIsSent(t *testing.T) {
 	}()
 	time.Sleep(700 * time.Millisecond) // it has looked, and waits for its token
 	fast := onlyResult(t, e.results(ev))
-	if fast.Status != restore.Accepted {
+	if fast.Status != intent.Accepted {
 		t.Fatalf("the fast container: %+v", fast)
 	}
 	r := onlyResult(t, <-done)
-	if n := len(e.emu.RestoreCalls()); n != 1 || r.Status != restore.Duplicate || r.TaskID != fast.TaskID {
+	if n := len(e.emu.RestoreCalls()); n != 1 || r.Status != intent.Duplicate || r.TaskID != fast.TaskID {
 		t.Fatalf("%d restores; the waiting container answered %s %+v", n, r.Status, r)
 	}
 }
@@ -227,11 +228,11 @@ func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
 		resp, rs := e.gateway(gatewayEvent(t, body, h))
 		return resp.StatusCode, onlyResult(t, rs)
 	}
-	if status, r := send(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`); status != 202 || r.Status != restore.Accepted {
+	if status, r := send(`{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`); status != 202 || r.Status != intent.Accepted {
 		t.Fatalf("first: %d %+v", status, r)
 	}
 	status, r := send(`{"instanceId":"crs-1amp2588","backupId":"latest"}`)
-	if status != 409 || r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "IdempotencyKeyReused" {
+	if status != 409 || r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "IdempotencyKeyReused" {
 		t.Fatalf("same key, other body: %d %+v %+v", status, r, r.Error)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -269,10 +270,10 @@ func TestUnclearAnswerAfterCommitIsResolvedFromTheTaskList(t *testing.T) {
 			if len(calls) != 1 || e.emu.Calls("RestoreInstance") != 1 {
 				t.Fatalf("%d restores in %d calls", len(calls), e.emu.Calls("RestoreInstance"))
 			}
-			if r.Status != restore.Accepted || r.TaskID != calls[0].TaskID || resp.StatusCode != 202 {
+			if r.Status != intent.Accepted || r.TaskID != calls[0].TaskID || resp.StatusCode != 202 {
 				t.Fatalf("%d %+v %+v, want accepted task %d", resp.StatusCode, r, r.Error, calls[0].TaskID)
 			}
-			if m := e.messages(); len(m) != 1 || m[0].Type != restore.EventTypePrefix+"accepted" || m[0].Data.TaskID != r.TaskID {
+			if m := e.messages(); len(m) != 1 || m[0].Type != intent.EventTypePrefix+"accepted" || m[0].Data.TaskID != r.TaskID {
 				t.Errorf("messages %+v", m)
 			}
 		})
@@ -295,17 +296,17 @@ func TestUnknownOutcomeIsSaidAndTheRetryResolvesIt(t *testing.T) {
 		return resp.StatusCode, onlyResult(t, rs)
 	}
 	status, r := send()
-	if status != 504 || r.Status != restore.Unknown {
+	if status != 504 || r.Status != intent.Unknown {
 		t.Fatalf("first: %d %+v %+v, want 504 unknown", status, r, r.Error)
 	}
 	for _, m := range e.messages() {
-		if m.Type == restore.EventTypePrefix+"failed" {
+		if m.Type == intent.EventTypePrefix+"failed" {
 			t.Errorf("a failed message for a restore whose outcome is unknown: %+v", m)
 		}
 	}
 	e.timeout = 10 * time.Second
 	status, r = send()
-	if status != 202 || r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+	if status != 202 || r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("retry: %d %+v, %d restores", status, r, len(e.emu.RestoreCalls()))
 	}
 }
@@ -327,7 +328,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 			e.vars[name] = val
 			resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 			r := onlyResult(t, rs)
-			if resp.StatusCode != 500 || r.Status != restore.Failed || r.Error == nil {
+			if resp.StatusCode != 500 || r.Status != intent.Failed || r.Error == nil {
 				t.Fatalf("%d %+v", resp.StatusCode, r)
 			}
 			if strings.Contains(resp.Body, name) || strings.Contains(resp.Body, "hunter2") {
@@ -361,7 +362,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 			}
 			h["authorization"] = "Basic Og==" // ":"
 			resp, rs := e.gateway(gatewayEvent(t, body, h))
-			if r := onlyResult(t, rs); resp.StatusCode != 401 || r.Status != restore.Failed || r.Error == nil ||
+			if r := onlyResult(t, rs); resp.StatusCode != 401 || r.Status != intent.Failed || r.Error == nil ||
 				errCode(r.Error) != "Unauthenticated" || strings.Contains(resp.Body, name) {
 				t.Errorf("webhook: %d %s", resp.StatusCode, resp.Body)
 			}
@@ -370,7 +371,7 @@ func TestBlankSettingsFailClosed(t *testing.T) {
 			}
 			// Any other trigger's restore stops with the setting named.
 			r := onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(errMessage(r.Error), name) {
+			if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "InvalidConfiguration" || !strings.Contains(errMessage(r.Error), name) {
 				t.Errorf("timer: %+v %+v, want failed InvalidConfiguration naming %s", r, r.Error, name)
 			}
 			if n := len(e.emu.RestoreCalls()); n != 0 {
@@ -396,11 +397,11 @@ func TestSetupFailuresAreReportedOnTheQueue(t *testing.T) {
 			setup(e)
 			rs := e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`))
 			r := onlyResult(t, rs)
-			if r.Status != restore.Failed || len(e.emu.RestoreCalls()) != 0 {
+			if r.Status != intent.Failed || len(e.emu.RestoreCalls()) != 0 {
 				t.Fatalf("%+v", r)
 			}
 			m := e.messages()
-			if len(m) != 1 || m[0].Type != restore.EventTypePrefix+"failed" || m[0].Data.InstanceID != "crs-5a4py64p" ||
+			if len(m) != 1 || m[0].Type != intent.EventTypePrefix+"failed" || m[0].Data.InstanceID != "crs-5a4py64p" ||
 				m[0].Data.Trigger != "timer" || m[0].Data.Error == nil || errCode(m[0].Data.Error) != errCode(r.Error) {
 				t.Errorf("messages %+v", m)
 			}
@@ -430,7 +431,7 @@ func TestStrictBoundedInput(t *testing.T) {
 		}
 		rs, _ := decodeAnswer(t, ans)
 		r := onlyResult(t, rs)
-		if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), c.field) {
+		if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), c.field) {
 			t.Errorf("%s: %+v %+v", name, r, r.Error)
 		}
 	}
@@ -478,7 +479,7 @@ func TestBatchesAreCappedAtMaxRestores(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := newEnv(t).results(ev)
-			if len(rs) != 101 || rs[100].Status != restore.Failed || !strings.Contains(errMessage(rs[100].Error), "more than 100 restores in one "+name) {
+			if len(rs) != 101 || rs[100].Status != intent.Failed || !strings.Contains(errMessage(rs[100].Error), "more than 100 restores in one "+name) {
 				t.Fatalf("%d results, last %+v %+v", len(rs), rs[len(rs)-1], rs[len(rs)-1].Error)
 			}
 			if rs[99].Error != nil && strings.Contains(errMessage(rs[99].Error), "more than") {
@@ -498,7 +499,7 @@ func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
 	e.emu.AddTask(cloudemu.Task{InstanceID: "crs-5a4py64p", Type: "010", StartTime: time.Now().Add(-10 * time.Minute), Duration: time.Minute})
 	ev := []byte(`{"Type":"Timer","TriggerName":"nightly","Message":"{\"instanceId\":\"crs-5a4py64p\",\"backupId\":\"678362566696298532848117\"}"}`)
 	first := onlyResult(t, e.results(ev))
-	if first.Status != restore.Accepted {
+	if first.Status != intent.Accepted {
 		t.Fatalf("this firing: %+v %+v", first, first.Error)
 	}
 	for _, h := range []*handler.Handler{e.h, freshHandler(e)} {
@@ -507,7 +508,7 @@ func TestTimerWithoutTimeIsKeyedByItsFiring(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs, _ := decodeAnswer(t, ans)
-		if r := onlyResult(t, rs); r.Status != restore.Duplicate || r.TaskID != first.TaskID {
+		if r := onlyResult(t, rs); r.Status != intent.Duplicate || r.TaskID != first.TaskID {
 			t.Errorf("the same firing again: %+v", r)
 		}
 	}
@@ -527,12 +528,12 @@ func TestNestingBoundIs32Levels(t *testing.T) {
 	}
 	e := newEnv(t)
 	e.vars["RESTORE_DRY_RUN"] = "true"
-	if r := onlyResult(t, e.results(nested(32))); r.Status != restore.DryRun || r.BackupID != backupBeforeTheAlarms {
+	if r := onlyResult(t, e.results(nested(32))); r.Status != intent.DryRun || r.BackupID != backupBeforeTheAlarms {
 		t.Errorf("32 levels: %+v %+v, want the alarm's dry run", r, r.Error)
 	}
 	before := e.apiCalls()
 	r := onlyResult(t, e.results(nested(33)))
-	if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), "nested deeper than 32 levels") {
+	if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != "InvalidRequest" || !strings.Contains(errMessage(r.Error), "nested deeper than 32 levels") {
 		t.Errorf("33 levels: %+v %+v, want refused for its nesting", r, r.Error)
 	}
 	if n := e.apiCalls() - before; n != 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"redis-restore/handler"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -31,7 +32,7 @@ func TestRegionFromTheInvocationWhenTheEnvironmentHasNone(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "TENCENTCLOUD_REGION")
 	r := onlyResult(t, e.invokeIn("ap-guangzhou", timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-	if r.Status != restore.Accepted || r.Region != "ap-guangzhou" {
+	if r.Status != intent.Accepted || r.Region != "ap-guangzhou" {
 		t.Fatalf("result %+v, want accepted in ap-guangzhou", r)
 	}
 	if m := e.messages(); len(m) != 1 || !strings.HasPrefix(m[0].Source, "scf/ap-guangzhou/") {
@@ -43,7 +44,7 @@ func TestRegionsThatDisagreeAreAnErrorNamingBoth(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.invokeIn("ap-shanghai", timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-	if r.Status != restore.Failed || errCode(r.Error) != "InvalidConfiguration" ||
+	if r.Status != intent.Failed || errCode(r.Error) != "InvalidConfiguration" ||
 		!strings.Contains(errMessage(r.Error), "ap-guangzhou") || !strings.Contains(errMessage(r.Error), "ap-shanghai") {
 		t.Fatalf("result %+v, want InvalidConfiguration naming both regions", r)
 	}
@@ -52,7 +53,7 @@ func TestRegionsThatDisagreeAreAnErrorNamingBoth(t *testing.T) {
 	}
 	// A configuration failure is reported like any other, on the queue of
 	// the function's own region.
-	if m := e.messages(); len(m) != 1 || m[0].Type != restore.EventTypePrefix+"failed" || errCode(m[0].Data.Error) != "InvalidConfiguration" {
+	if m := e.messages(); len(m) != 1 || m[0].Type != intent.EventTypePrefix+"failed" || errCode(m[0].Data.Error) != "InvalidConfiguration" {
 		t.Errorf("messages %+v, want one failed InvalidConfiguration", m)
 	}
 }
@@ -61,7 +62,7 @@ func TestRegionAgreeingOrAbsentFromTheInvocation(t *testing.T) {
 	t.Parallel()
 	for _, inv := range []string{"ap-guangzhou", ""} {
 		e := newEnv(t)
-		if r := onlyResult(t, e.invokeIn(inv, timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`))); r.Status != restore.Accepted {
+		if r := onlyResult(t, e.invokeIn(inv, timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`))); r.Status != intent.Accepted {
 			t.Fatalf("invocation region %q: %+v", inv, r)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -21,7 +22,7 @@ func TestRedeliveredTimerRestoresOnce(t *testing.T) {
 	fresh.Memory = restore.NewMemory(time.Hour, 10) // a new container remembers nothing
 	e.h = &fresh
 	again := onlyResult(t, e.results(ev))
-	if first.Status != restore.Accepted || again.Status != restore.Duplicate || again.TaskID != first.TaskID {
+	if first.Status != intent.Accepted || again.Status != intent.Duplicate || again.TaskID != first.TaskID {
 		t.Fatalf("first %+v again %+v", first, again)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -41,7 +42,7 @@ func TestLostAnswerIsNotRestoredTwice(t *testing.T) {
 		e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{f}})
 		r := onlyResult(t, e.results(fixture(t, "timer.json")))
 		calls := e.emu.RestoreCalls()
-		if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID {
+		if len(calls) != 1 || r.Status != intent.Accepted || r.TaskID != calls[0].TaskID {
 			t.Fatalf("fault %+v: result %+v, restores %+v", f, r, calls)
 		}
 		if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != r.TaskID {
@@ -77,7 +78,7 @@ func TestUndeliveredTaskIdFailsTheInvocationAndTheRetryDeliversIt(t *testing.T) 
 	// The platform's retry, in the same warm container.
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
 	r := onlyResult(t, e.results(ev))
-	if r.Status != restore.Duplicate || r.TaskID != calls[0].TaskID || len(e.emu.RestoreCalls()) != 1 {
+	if r.Status != intent.Duplicate || r.TaskID != calls[0].TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("retry: %+v, restores %d", r, len(e.emu.RestoreCalls()))
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != calls[0].TaskID || m[0].Type != "com.tencentcloud.redis.restore.accepted" {
@@ -107,7 +108,7 @@ func TestLockedInstanceIsRetriedBrieflyThenRestored(t *testing.T) {
 		{Code: "ResourceUnavailable.InstanceLockedError"}, {Code: "ResourceUnavailable.BackupLockedError"},
 	}})
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Accepted || e.emu.Calls("RestoreInstance") != 3 {
+	if r.Status != intent.Accepted || e.emu.Calls("RestoreInstance") != 3 {
 		t.Fatalf("result %+v after %d calls", r, e.emu.Calls("RestoreInstance"))
 	}
 }
@@ -132,7 +133,7 @@ func TestAnswerComesBeforeTheDeadline(t *testing.T) {
 		t.Fatal("an unknown outcome must fail the invocation, so that the platform retries it")
 	}
 	r := onlyResult(t, resultsFromError(t, err))
-	if r.Status != restore.Unknown || r.Error == nil || errCode(r.Error) != "DeadlineExceeded" {
+	if r.Status != intent.Unknown || r.Error == nil || errCode(r.Error) != "DeadlineExceeded" {
 		t.Fatalf("result %+v %+v", r, r.Error)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Type != "com.tencentcloud.redis.restore.unknown" {
@@ -152,7 +153,7 @@ func TestSameInstanceTwiceInABatchRestoresOnce(t *testing.T) {
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Fatalf("%d restores of one instance: %+v", n, rs)
 	}
-	if rs[0].Status != restore.Accepted || rs[1].Status != restore.Duplicate || rs[2].Status != restore.Duplicate {
+	if rs[0].Status != intent.Accepted || rs[1].Status != intent.Duplicate || rs[2].Status != intent.Duplicate {
 		t.Fatalf("results %+v", rs)
 	}
 }
@@ -186,7 +187,7 @@ func TestOutcomeMessageIsSentAgainAfterAQueueFault(t *testing.T) {
 				rs, _ := decodeAnswer(t, ans)
 				r := onlyResult(t, rs)
 				calls := e.emu.RestoreCalls()
-				if len(calls) != 1 || r.Status != restore.Accepted || r.TaskID != calls[0].TaskID || r.MessageID == "" || r.Undelivered {
+				if len(calls) != 1 || r.Status != intent.Accepted || r.TaskID != calls[0].TaskID || r.MessageID == "" || r.Undelivered {
 					t.Fatalf("result %+v, restores %+v", r, calls)
 				}
 				if n := e.emu.Calls(out.action); n != 2 {

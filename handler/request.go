@@ -8,7 +8,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // requestFields are the keys a restore object may have, by lower-cased
@@ -31,7 +31,7 @@ var requestFields = map[string]string{
 // ParseRequests reads one restore request, or a batch {"restores": [...]},
 // as strictly as every trigger reads them. Its errors are failure.Invalid
 // and name the field at fault.
-func ParseRequests(body []byte) ([]restore.Request, error) {
+func ParseRequests(body []byte) ([]intent.Request, error) {
 	obj, err := decodeObject(body)
 	if err != nil {
 		return nil, err
@@ -40,14 +40,14 @@ func ParseRequests(body []byte) ([]restore.Request, error) {
 }
 
 // parseRequests reads the requests of a body already decoded.
-func parseRequests(obj fields) ([]restore.Request, error) {
+func parseRequests(obj fields) ([]intent.Request, error) {
 	raw, ok := lookup(obj, "restores")
 	if !ok {
 		r, err := parseRequest(obj, "")
 		if err != nil {
 			return nil, err
 		}
-		return []restore.Request{r}, nil
+		return []intent.Request{r}, nil
 	}
 	if len(obj) != 1 {
 		return nil, invalid("restores", "a batch must hold nothing but \"restores\"")
@@ -59,10 +59,10 @@ func parseRequests(obj fields) ([]restore.Request, error) {
 	if len(items) == 0 {
 		return nil, invalid("restores", "is empty")
 	}
-	if len(items) > restore.MaxRestores {
-		return nil, invalid("restores", fmt.Sprintf("holds %d restores, at most %d are accepted at once", len(items), restore.MaxRestores))
+	if len(items) > intent.MaxRestores {
+		return nil, invalid("restores", fmt.Sprintf("holds %d restores, at most %d are accepted at once", len(items), intent.MaxRestores))
 	}
-	out := make([]restore.Request, 0, len(items))
+	out := make([]intent.Request, 0, len(items))
 	seen := map[string]int{}
 	for i, item := range items {
 		prefix := fmt.Sprintf("restores[%d]", i)
@@ -86,8 +86,8 @@ func parseRequests(obj fields) ([]restore.Request, error) {
 	return out, nil
 }
 
-func parseRequest(obj fields, prefix string) (restore.Request, error) {
-	var r restore.Request
+func parseRequest(obj fields, prefix string) (intent.Request, error) {
+	var r intent.Request
 	seen := map[string]string{}
 	for key, raw := range obj {
 		name, ok := requestFields[strings.ToLower(key)]
@@ -109,7 +109,7 @@ func parseRequest(obj fields, prefix string) (restore.Request, error) {
 	return r, nil
 }
 
-func setField(r *restore.Request, name string, raw json.RawMessage) error {
+func setField(r *intent.Request, name string, raw json.RawMessage) error {
 	switch name {
 	case "dryRun", "force", "safetyBackup":
 		v, err := decodeBool(raw)

@@ -11,7 +11,7 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 func TestParseRestoreRequestsFixtures(t *testing.T) {
@@ -19,16 +19,16 @@ func TestParseRestoreRequestsFixtures(t *testing.T) {
 	before := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC) // 2026-11-29T03:00:00+08:00
 	tests := []struct {
 		fixture string
-		want    []restore.Request
+		want    []intent.Request
 	}{
-		{"direct.json", []restore.Request{{
+		{"direct.json", []intent.Request{{
 			InstanceID: instance1, BackupID: backup1, Password: "demo-password", Region: "ap-guangzhou", DryRun: false,
 		}}},
-		{"direct-api-spelling.json", []restore.Request{{
+		{"direct-api-spelling.json", []intent.Request{{
 			InstanceID: instance1, BackupID: backup1, Password: "demo-password", Region: "ap-guangzhou",
 		}}},
-		{"direct-batch.json", []restore.Request{
-			{InstanceID: instance1, BackupID: restore.LatestBackup, Before: &before},
+		{"direct-batch.json", []intent.Request{
+			{InstanceID: instance1, BackupID: intent.LatestBackup, Before: &before},
 			{InstanceID: instance2, BackupID: backup2, DryRun: true},
 		}},
 	}
@@ -72,7 +72,7 @@ func TestParseRestoreRequestsFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse the marshalled requests %s: %v", data, err)
 			}
-			want := make([]restore.Request, len(got))
+			want := make([]intent.Request, len(got))
 			copy(want, got)
 			for i := range want {
 				want[i].Password = ""
@@ -102,7 +102,7 @@ func TestParseRestoreRequestsSpellings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "requests", got, []restore.Request{{InstanceID: instance1, BackupID: backup1, DryRun: true}})
+	check(t, "requests", got, []intent.Request{{InstanceID: instance1, BackupID: backup1, DryRun: true}})
 }
 
 func TestParseRestoreRequestsLatest(t *testing.T) {
@@ -120,7 +120,7 @@ func TestParseRestoreRequestsLatest(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("%d requests", len(got))
 		}
-		check(t, "BackupID", got[0].BackupID, restore.LatestBackup) // normalised
+		check(t, "BackupID", got[0].BackupID, intent.LatestBackup) // normalised
 		want, _ := time.Parse(time.RFC3339, tt.want)
 		if got[0].Before == nil || !got[0].Before.Equal(want) {
 			t.Errorf("before %q: Before = %v, want %v", tt.before, got[0].Before, want)
@@ -130,7 +130,7 @@ func TestParseRestoreRequestsLatest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, "requests", got, []restore.Request{{InstanceID: instance1, BackupID: restore.LatestBackup}})
+	check(t, "requests", got, []intent.Request{{InstanceID: instance1, BackupID: intent.LatestBackup}})
 }
 
 func TestParseRestoreRequestsBatchLimit(t *testing.T) {
@@ -142,20 +142,20 @@ func TestParseRestoreRequestsBatchLimit(t *testing.T) {
 		}
 		return []byte(`{"restores":[` + strings.Join(items, ",") + `]}`)
 	}
-	got, err := handler.ParseRequests(batch(restore.MaxRestores))
+	got, err := handler.ParseRequests(batch(intent.MaxRestores))
 	if err != nil {
-		t.Fatalf("%d restores: %v", restore.MaxRestores, err)
+		t.Fatalf("%d restores: %v", intent.MaxRestores, err)
 	}
-	check(t, "len", len(got), restore.MaxRestores)
-	if _, err := handler.ParseRequests(batch(restore.MaxRestores + 1)); err == nil {
-		t.Errorf("%d restores accepted", restore.MaxRestores+1)
+	check(t, "len", len(got), intent.MaxRestores)
+	if _, err := handler.ParseRequests(batch(intent.MaxRestores + 1)); err == nil {
+		t.Errorf("%d restores accepted", intent.MaxRestores+1)
 	}
 }
 
 func TestParseRestoreRequestsInvalid(t *testing.T) {
 	t.Parallel()
 	const ok = `"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"`
-	many := `{"restores":[` + strings.TrimSuffix(strings.Repeat(restoreBody+",", restore.MaxRestores+1), ",") + `]}`
+	many := `{"restores":[` + strings.TrimSuffix(strings.Repeat(restoreBody+",", intent.MaxRestores+1), ",") + `]}`
 	tests := []struct {
 		name  string
 		input string
@@ -267,11 +267,11 @@ func TestParseRestoreRequestsErrorsHidePassword(t *testing.T) {
 func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
 	t.Parallel()
 	before := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
-	r := restore.Request{
-		InstanceID: instance1, BackupID: restore.LatestBackup, Password: "s3cret-Pa55word",
+	r := intent.Request{
+		InstanceID: instance1, BackupID: intent.LatestBackup, Password: "s3cret-Pa55word",
 		Region: "ap-guangzhou", Before: &before, DryRun: true,
 	}
-	for _, v := range []any{r, &r, []restore.Request{r}, map[string]any{"restores": []restore.Request{r}}} {
+	for _, v := range []any{r, &r, []intent.Request{r}, map[string]any{"restores": []intent.Request{r}}} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +286,7 @@ func TestRestoreRequestNeverMarshalsPassword(t *testing.T) {
 	}
 	assertJSONEq(t, []byte(`{"instanceId":"crs-5a4py64p","backupId":"latest","region":"ap-guangzhou","before":"2026-11-28T19:00:00Z","dryRun":true}`), b)
 
-	b, err = json.Marshal(restore.Request{InstanceID: instance1, BackupID: backup1, Password: "x"})
+	b, err = json.Marshal(intent.Request{InstanceID: instance1, BackupID: backup1, Password: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@ package handler_test
 
 // A hostile review of this session's fixes (2da15a2..e664600): the
 // judgement of an intent by the first restore since its event
-// (firstRestore, safetySuperseded), the event time in the safety
+// (FirstRestore, SafetySuperseded), the event time in the safety
 // backup's remark, the failed safety backup's mark entry named by a MAC
 // over the event's key, the continuations quiet at every try, the fleet
 // fixes and the redelivery answered with its intent's outcome. A test
@@ -23,7 +23,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // The safety backup's remark is the function's proof that an intent
@@ -46,7 +46,7 @@ func TestFixReviewDryRunsRemarkNeverRestoresWithoutApproval(t *testing.T) {
 	e.vars["RESTORE_APPROVAL"] = "invoke"
 	inst := e.demo.InstanceID
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"dryRun":true}`, inst, backupBeforeTheAlarms))))
-	if r.Status != restore.DryRun || r.Plan == nil {
+	if r.Status != intent.DryRun || r.Plan == nil {
 		t.Fatalf("dry run: %+v %+v", r, r.Error)
 	}
 	_, rest, ok := strings.Cut(r.Plan.SafetyBackup, "(remark ")
@@ -109,7 +109,7 @@ func TestFixReviewCopiedRemarkNeverRestoresAnIntentThatEnded(t *testing.T) {
 // (identity.go timerSource), and the platform retries an asynchronous
 // event a minute apart: every delivery of it has another key. The failed
 // safety backup's mark entry names the event by a MAC over that key
-// (failedEntry, def1a56), and failedMark reads an entry under another
+// (FailedEntry, def1a56), and FailedMark reads an entry under another
 // key as "another intent's failure" (found && !ours): failedEarlier
 // skips the task, the retry takes a second safety backup, and its watch
 // restores. The intent, reported failed ("nothing was restored, and no
@@ -145,7 +145,7 @@ func TestFixReviewUntimedTimerRetriedAfterItsSafetyBackupFailedRestoresNothing(t
 
 // A member's start-by time is sealed per hand-out (handOutMembers: the
 // hand-out's time plus FleetStartWithin), but the fleet's watch counts a
-// member "never started" by its own Start (judgeFleet: began), and a
+// member "never started" by its own Start (JudgeFleet: began), and a
 // fleet sent again is the same fleet with a second hand-out and a second
 // watch ("a request sent again may start a second watch; both send the
 // same ids", docs/fleet-request.md). A direct invocation's fleet (named
@@ -182,7 +182,7 @@ func TestFixReviewFleetSentAgainNeverRestoresAMemberItsFleetCountedFailed(t *tes
 	if err != nil {
 		t.Fatalf("sent again: %v", err)
 	}
-	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Accepted {
+	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != intent.Accepted {
 		t.Fatalf("sent again: %+v %+v", r, r.Error)
 	}
 	mu.Lock()
@@ -246,7 +246,7 @@ func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T
 	e := lifeEnv(t)
 	inst := e.demo.InstanceID
 	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
-	if r := beforeItsSafetyBackup(t, e, alarm); r.Status != restore.Accepted || r.UndoBackupID == "" {
+	if r := beforeItsSafetyBackup(t, e, alarm); r.Status != intent.Accepted || r.UndoBackupID == "" {
 		t.Skipf("the alarm was not accepted with a safety backup (%s %s: %s): no superseded intent to redeliver", r.Status, errCode(r.Error), r.Reason)
 	}
 	e.sweepUntil("failed", 20*time.Second)
@@ -256,7 +256,7 @@ func TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome(t *testing.T
 	}
 	ans, err := invokeWith(e, freshHandler(e), alarm)
 	again := answered(t, ans, err)
-	if again.Status != restore.Failed || errCode(again.Error) != "RestoreSuperseded" {
+	if again.Status != intent.Failed || errCode(again.Error) != "RestoreSuperseded" {
 		t.Fatalf("the redelivery of the intent reported failed, RestoreSuperseded, is answered %s %s (TaskId %d): %q; messages %s",
 			again.Status, errCode(again.Error), again.TaskID, again.Reason, types(e.messages()))
 	}

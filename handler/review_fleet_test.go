@@ -21,6 +21,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -116,7 +117,7 @@ func TestFleetReviewRedeliveredFleetNeverAnswersAMemberWithAnotherMembersRestore
 	if err != nil {
 		t.Fatalf("the retry: %v", err)
 	}
-	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Accepted {
+	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != intent.Accepted {
 		t.Fatalf("the retry: %+v", r)
 	}
 	waitFor(10*time.Second, func() bool { return len(w.handoffResults()) == 2 })
@@ -132,7 +133,7 @@ func TestFleetReviewRedeliveredFleetNeverAnswersAMemberWithAnotherMembersRestore
 	var ofC []string
 	for _, m := range e.messages() {
 		if m.Data.InstanceID == c {
-			ofC = append(ofC, strings.TrimPrefix(m.Type, restore.EventTypePrefix))
+			ofC = append(ofC, strings.TrimPrefix(m.Type, intent.EventTypePrefix))
 		}
 	}
 	t.Fatalf("restores %v, want each member once; the retry's chunk answered %v; %s's messages: %v", n, said, c, ofC)
@@ -219,7 +220,7 @@ func TestFleetReviewTransientAdmissionFailureIsNotTheFleetsEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the retry: %v", err)
 	}
-	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Accepted {
+	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != intent.Accepted {
 		t.Fatalf("the retry: %+v %+v", r, r.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return completedByItsWatch(e) }) {
@@ -246,7 +247,7 @@ func TestFleetReviewWatchWhoseStepFailsThriceStillCompletes(t *testing.T) {
 	t.Parallel()
 	e := newFleetEnv(t, 2)
 	r := fleetOf(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	if !waitFor(10*time.Second, func() bool { return len(queuedOfType(e.env, "accepted")) == 2 }) {
@@ -288,7 +289,7 @@ func TestFleetReviewRetriedDirectFleetIsOneFleet(t *testing.T) {
 		t.Fatalf("the first chunk's members were not accepted within 10 s: %s", types(e.messages()))
 	}
 	r := fleetOf(t, e.results(req)) // the platform's retry
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("the retry: %+v %+v", r, r.Error)
 	}
 	waitFor(20*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 1 })
@@ -337,7 +338,7 @@ func TestFleetReviewMemberCountedFailedIsNeverRestoredAfterTheFleetsEnd(t *testi
 		return err
 	})
 	r := fleetOf(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		close(release)
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
@@ -370,24 +371,24 @@ func TestFleetReviewHeldApprovalThenForcedHasOneEnd(t *testing.T) {
 	e := newFleetEnv(t, 2)
 	e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"
 	e.vars["RESTORE_APPROVAL"] = "webhook"
-	if r := onlyResult(t, e.results([]byte(`{"instanceId": "crs-fleet0002", "backupId": "latest"}`))); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results([]byte(`{"instanceId": "crs-fleet0002", "backupId": "latest"}`))); r.Status != intent.Accepted {
 		t.Fatalf("the earlier restore: %+v %s", r, errMessage(r.Error))
 	}
 	time.Sleep(2 * time.Second) // its task (1.5 s) ended
 	body := `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false, "force": true}}`
 	_, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-	if r := fleetOf(t, rs); r.Status != restore.Planned {
+	if r := fleetOf(t, rs); r.Status != intent.Planned {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	token := e.fleetMessages()["fleet.planned"][0]["plan"].(map[string]any)["token"].(string)
 	approve := fmt.Sprintf(`{"approve": %q}`, token)
 	_, rs = e.gateway(gatewayEvent(t, approve, signedByApprover(approve)))
-	if r := fleetOf(t, rs); r.Status != restore.Skipped || errCode(r.Error) != restore.CodeBudgetExceeded {
+	if r := fleetOf(t, rs); r.Status != intent.Skipped || errCode(r.Error) != intent.CodeBudgetExceeded {
 		t.Fatalf("approval without force: %+v %+v", r, r.Error)
 	}
 	forced := fmt.Sprintf(`{"approve": %q, "force": true}`, token)
 	_, rs = e.gateway(gatewayEvent(t, forced, signedByApprover(forced)))
-	if r := fleetOf(t, rs); r.Status != restore.Accepted {
+	if r := fleetOf(t, rs); r.Status != intent.Accepted {
 		t.Fatalf("approval with force: %+v %+v", r, r.Error)
 	}
 	ok := waitFor(15*time.Second, func() bool { return completedByItsWatch(e) })
@@ -415,14 +416,14 @@ func TestFleetReviewRedeliveredDuringSafetyBackupsHoldsOneIntentPerMember(t *tes
 	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second})
 	ev := timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*"}}`)
-	if r := fleetOf(t, e.results(ev)); r.Status != restore.Accepted {
+	if r := fleetOf(t, e.results(ev)); r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	if !waitFor(10*time.Second, func() bool { return len(e.emu.ManualBackups()) == 2 }) {
 		t.Fatal("no safety backups within 10 s")
 	}
 	again := fleetOf(t, e.results(ev))
-	if again.Status != restore.Accepted && again.Status != restore.Duplicate {
+	if again.Status != intent.Accepted && again.Status != intent.Duplicate {
 		t.Fatalf("the timer again: %+v %+v", again, again.Error)
 	}
 	if !waitFor(25*time.Second, func() bool {
@@ -494,13 +495,13 @@ func TestFleetReviewFleetApprovedLateIsNotCompletedFailedBeforeItsMembersRun(t *
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != restore.Planned {
+	if r := fleetOf(t, ans.(handler.Response).Results); r.Status != intent.Planned {
 		t.Fatalf("planned 40 minutes ago: %+v %+v", r, r.Error)
 	}
 	token := e.fleetMessages()["fleet.planned"][0]["plan"].(map[string]any)["token"].(string)
 	approve := fmt.Sprintf(`{"approve": %q}`, token)
 	_, rs := e.gateway(gatewayEvent(t, approve, signedByApprover(approve)))
-	if r := fleetOf(t, rs); r.Status != restore.Accepted {
+	if r := fleetOf(t, rs); r.Status != intent.Accepted {
 		t.Fatalf("approval: %+v %+v", r, r.Error)
 	}
 	approved := time.Now()
@@ -533,7 +534,7 @@ func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *te
 	body := `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 	r := fleetOf(t, rs)
-	if r.Status != restore.Unknown || !strings.Contains(errMessage(r.Error), "sent again") {
+	if r.Status != intent.Unknown || !strings.Contains(errMessage(r.Error), "sent again") {
 		t.Fatalf("first attempt: %d %+v %+v", resp.StatusCode, r, r.Error)
 	}
 	said := errMessage(r.Error)
@@ -542,7 +543,7 @@ func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *te
 	}
 	time.Sleep(2 * time.Second)                            // their tasks (1.5 s) ended
 	_, rs = e.gateway(gatewayEvent(t, body, signed(body))) // sent again, as the answer says
-	if again := fleetOf(t, rs); again.Status != restore.Accepted {
+	if again := fleetOf(t, rs); again.Status != intent.Accepted {
 		t.Fatalf("sent again: %+v %+v", again, again.Error)
 	}
 	e.emu.WaitInvocations()
@@ -563,7 +564,7 @@ func TestFleetReviewFleetSentAgainAfterAFailedHandOutRestoresNoMemberTwice(t *te
 // restore runs, is to be left alone from now on). Both restores end,
 // succeeded. The watch reads the region's world, which keeps only the
 // allowed instances: crs-fleet0002's task is listed, ended, but its
-// instance is not, so it is never "done" (judgeFleet asks the instance
+// instance is not, so it is never "done" (JudgeFleet asks the instance
 // to be running) and counts as running, every step, until the watch's
 // 24-hour life, which ends it "notEnded". The fleet's end waits a day and
 // then says a member restored and finished did not end.
@@ -581,7 +582,7 @@ func TestFleetReviewMemberLeavingTheAllowListAfterItsRestoreStillEnds(t *testing
 		return err
 	})
 	r := fleetOf(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	if !waitFor(10*time.Second, func() bool { return len(queuedOfType(e.env, "accepted")) == 2 }) {
@@ -606,7 +607,7 @@ func TestFleetReviewApprovalOfAPlanWhoseFleetGrewRestoresNothing(t *testing.T) {
 	e := newFleetEnv(t, 2)
 	e.vars["RESTORE_APPROVAL"] = "invoke"
 	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)))
-	if r.Status != restore.Planned || len(r.Fleet.Plan.Members) != 2 {
+	if r.Status != intent.Planned || len(r.Fleet.Plan.Members) != 2 {
 		t.Fatalf("planned: %+v", r)
 	}
 	token := e.fleetMessages()["fleet.planned"][0]["plan"].(map[string]any)["token"].(string)
@@ -618,7 +619,7 @@ func TestFleetReviewApprovalOfAPlanWhoseFleetGrewRestoresNothing(t *testing.T) {
 	e.emu.AddBackup("crs-fleet0003", cloudemu.Backup{ID: "8" + strings.Repeat("0", 22) + "3", StartTime: old, EndTime: old.Add(time.Minute), Status: 2, BackupType: "1", Size: 1 << 20})
 	approve := fmt.Sprintf(`{"approve": %q}`, token)
 	_, rs := e.gateway(gatewayEvent(t, approve, signedByApprover(approve)))
-	if a := fleetOf(t, rs); a.Status != restore.Failed || errCode(a.Error) != restore.CodePlanOutdated {
+	if a := fleetOf(t, rs); a.Status != intent.Failed || errCode(a.Error) != intent.CodePlanOutdated {
 		t.Fatalf("approval of the grown fleet: %+v %+v", a, a.Error)
 	}
 	e.emu.WaitInvocations()

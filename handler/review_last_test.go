@@ -3,7 +3,7 @@ package handler_test
 // A hostile review of the last commits (2a605cb..b9bf522): the safety
 // backup's remark carrying "since <event>; made <time>" and a backup
 // started more than an hour after its remark's making taken for a copy
-// (lifecycle.go safetyRemark, parseSafety, copyAfter); the redelivery
+// (lifecycle.go SafetyRemark, ParseSafety, CopyAfter); the redelivery
 // judged by its own event's safety backup (restore.go
 // supersededEarlier); the intent's watch reporting a listed failed
 // safety backup of an instance out of the allow-list (watchIntent). A
@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/seal"
 )
 
@@ -34,11 +34,11 @@ func legacyRemark(e *env, instanceID, restores, trigger string, since time.Time)
 		k.Sum("safety", instanceID, restores, trigger, at)
 }
 
-// copyAfter guards only the 5-part remark: parseSafety (lifecycle.go
+// CopyAfter guards only the 5-part remark: ParseSafety (lifecycle.go
 // 159: len(parts) != 3 && len(parts) != 5) still reads the 3-part remark
 // of an earlier version ("an earlier version's remark still reads",
 // lifecycle_test.go), which names neither its event nor its making: its
-// event is its backup's start (eventAt, lifecycle.go 102). Such remarks
+// event is its backup's start (EventAt, lifecycle.go 102). Such remarks
 // stay in the backup list for their backup's retention (7 days) after
 // the upgrade, readable by anyone who may list backups. The attack of
 // TestLateReviewCopiedRemarkOfADayOldIntentNeverRestores, with such a
@@ -66,7 +66,7 @@ func TestLastReviewCopiedLegacyRemarkNeverRestores(t *testing.T) {
 
 // The other way round: the 4-part remark ("since", no "made") that the
 // function wrote from ee362ed until 8ddac8b no longer reads at all
-// (parseSafety, lifecycle.go 159), though the change keeps reading the
+// (ParseSafety, lifecycle.go 159), though the change keeps reading the
 // older 3-part one. An intent accepted by that version whose safety
 // backup is running or done when the new version is deployed is never
 // continued, never reported: no reader (watch, sweep, redelivery) sees a
@@ -90,11 +90,11 @@ func TestLastReviewIntentInFlightAcrossTheUpgradeHasAnOutcome(t *testing.T) {
 }
 
 // supersededEarlier (restore.go 363-394) now answers a redelivery whose
-// event's safety backup was followed by a restore "restoredOwn" with
+// event's safety backup was followed by a restore "RestoredOwn" with
 // Duplicate, that restore's TaskId and BackupID = the intent's backup
-// ("its own"). But it asks firstRestore (judge.go 42) only, not
-// judgeSafety: firstRestore never looks at a failed backup (Gone, no
-// end: doneAt is its start, judge.go 97), so any unmarked restore after
+// ("its own"). But it asks FirstRestore (judge.go 42) only, not
+// JudgeSafety: FirstRestore never looks at a failed backup (Gone, no
+// end: DoneAt is its start, judge.go 97), so any unmarked restore after
 // it is "own". A timer's safety backup fails; the sweep reports the
 // intent failed, SafetyBackupFailed, "nothing was restored". Then an
 // operator restores another backup from the console (the reason the
@@ -103,7 +103,7 @@ func TestLastReviewIntentInFlightAcrossTheUpgradeHasAnOutcome(t *testing.T) {
 // caller is told its restore ran, the opposite of its one outcome, and
 // of another backup than was restored (never the wrong thing, one
 // terminal outcome). The sweep judges the same backup failed
-// (judgeSafety's first case); the redelivery must say so too.
+// (JudgeSafety's first case); the redelivery must say so too.
 func TestLastReviewRedeliveryOfAFailedIntentIsNeverAnsweredAnotherRestore(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
@@ -111,7 +111,7 @@ func TestLastReviewRedeliveryOfAFailedIntentIsNeverAnsweredAnotherRestore(t *tes
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	timer := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))
 	r := onlyResult(t, e.results(timer))
-	if r.Status != restore.Accepted || r.UndoBackupID == "" {
+	if r.Status != intent.Accepted || r.UndoBackupID == "" {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	e.sweepUntil("failed", 15*time.Second)
@@ -120,7 +120,7 @@ func TestLastReviewRedeliveryOfAFailedIntentIsNeverAnsweredAnotherRestore(t *tes
 	}
 	ans, err := invokeWith(e, freshHandler(e), timer)
 	again := answered(t, ans, err)
-	if again.Status == restore.Duplicate {
+	if again.Status == intent.Duplicate {
 		t.Fatalf("the retry of an intent reported failed (%s) is answered duplicate of someone's restore %d (BackupId %s; that restore was of %s): %q",
 			errMessage(lastOf(e.messages(), "failed").Data.Error), again.TaskID, again.BackupID, backupBeforeTheAlarms, again.Reason)
 	}

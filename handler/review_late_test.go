@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/seal"
 )
 
 // sealedRemark is the remark the function writes on a safety backup
-// (lifecycle.go safetyRemark, docs/provenance.md), made with the demo's
+// (lifecycle.go SafetyRemark, docs/provenance.md), made with the demo's
 // RESTORE_SIGNING_KEY: it stands for a safety backup the function took
 // long before the test began.
 func sealedRemark(e *env, instanceID, restores, trigger string, since time.Time) string {
@@ -34,9 +34,9 @@ func sealedRemark(e *env, instanceID, restores, trigger string, since time.Time)
 // One sealed remark is one safety backup, "the first listed"
 // (observe.go signedOnly), but first among the backups the reader
 // listed: the sweep lists the region's backups of the last day only
-// (sweep.go sweepRegion: observe from w.at-sweepLookback, 24 h), and
+// (sweep.go sweepRegion: observe from w.at-SweepLookback, 24 h), and
 // nothing ties a safety backup's start to the event's time its remark
-// names (parseSafety, eventAt). A timer's safety backup failed 25 hours
+// names (ParseSafety, EventAt). A timer's safety backup failed 25 hours
 // ago (its intent reported failed: SafetyBackupFailed, "nothing was
 // restored, and no other is taken for this event"); its remark stays in
 // the backup list for the backup's retention (7 days), readable by
@@ -67,7 +67,7 @@ func TestLateReviewCopiedRemarkOfADayOldIntentNeverRestores(t *testing.T) {
 }
 
 // The watch keeps an instance that left the allow-list through a long
-// safety backup (lifecycle.go watchIntent, safetyRunning: "not an
+// safety backup (lifecycle.go watchIntent, SafetyRunning: "not an
 // instance out of the allow-list since, which no sweep reads"), and
 // reports it expired itself at its deadline. But where the backup fails
 // (listed, status -1), the watch's "default: // failed: the sweep
@@ -100,7 +100,7 @@ func TestLateReviewSafetyBackupFailingAfterItsInstanceLeftTheAllowListIsReported
 // found with "the event's safety backup" settled by another's restore,
 // but it takes that backup from listedSafety: the newest signed one
 // since the event that restores the same backup, whoever's event it was
-// (ownSafety reads starts, not the remark's event time). A timer's
+// (OwnSafety reads starts, not the remark's event time). A timer's
 // intent A is restored (its own marked restore, succeeded). Later
 // another firing of the timer (intent B, the same request) takes its
 // own safety backup, and someone's restore from the console lands while
@@ -116,7 +116,7 @@ func TestLateReviewRedeliveryOfARestoredIntentIsNeverAnsweredAnotherIntentsSuper
 	body := fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID)
 	eventA := timerEvent(t, time.Now().Add(-time.Second), body)
 	a := onlyResult(t, e.results(eventA))
-	if a.Status != restore.Accepted || a.UndoBackupID == "" {
+	if a.Status != intent.Accepted || a.UndoBackupID == "" {
 		t.Fatalf("A: %+v %+v", a, a.Error)
 	}
 	e.sweepUntil("succeeded", 20*time.Second)
@@ -129,13 +129,13 @@ func TestLateReviewRedeliveryOfARestoredIntentIsNeverAnsweredAnotherIntentsSuper
 	// B's ManualBackupInstance is slow (3 s), and someone's restore lands
 	// meanwhile, as in TestFixReviewRedeliveryOfASupersededIntentIsAnsweredItsOutcome.
 	b := beforeItsSafetyBackup(t, e, timerEvent(t, time.Now(), body))
-	if b.Status != restore.Accepted || b.UndoBackupID == "" {
+	if b.Status != intent.Accepted || b.UndoBackupID == "" {
 		t.Fatalf("B: %s %s: %s", b.Status, errCode(b.Error), b.Reason)
 	}
 	e.sweepUntil("failed", 20*time.Second)
 	ans, err := invokeWith(e, freshHandler(e), eventA)
 	again := answered(t, ans, err)
-	if again.Status != restore.Duplicate || again.TaskID != ownTask {
+	if again.Status != intent.Duplicate || again.TaskID != ownTask {
 		t.Fatalf("the redelivery of A, restored by its own task %d (succeeded), is answered %s %s (TaskId %d; B's undo %s): %q",
 			ownTask, again.Status, again.Error, again.TaskID, b.UndoBackupID, again.Reason)
 	}

@@ -3,7 +3,7 @@ package handler_test
 // A hostile review of a safety-backed restore's whole life as main has it
 // at 37db608: the failed safety backup's mark (37db608), the alarm that
 // leaves its undo point to its watch when busy (ec427fb, ac5dda7,
-// 17c6bf2), one ownSafety (2da15a2) and the watch's allow-list case
+// 17c6bf2), one OwnSafety (2da15a2) and the watch's allow-list case
 // (1a7ad63), composed with redeliveries, events without a time of their
 // own, and the mark's six entries. A test that shows a problem is skipped
 // with "review: ..." so that the package stays green; the lead fixes,
@@ -20,7 +20,7 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // ckafkaRequest is one CKafka record (a fixed topic, partition and
@@ -58,7 +58,7 @@ func TestLifeUntimedEventRedeliveredAfterItsSafetyBackupFailedTakesNoOther(t *te
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	rec := ckafkaRequest(t, 36, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"safetyBackup":true}`, e.demo.InstanceID, e.demo.LatestBackupID))
 	r := onlyResult(t, e.results(rec))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("first delivery: %s %+v", r.Status, r.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
@@ -103,7 +103,7 @@ func TestLifeFleetMemberRestoredByTheFunctionWithoutItsMarkIsNotCountedFailed(t 
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second})
 	e.emu.SetFaults("TagResources", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})
 	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*"}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	// Nothing sealed tells this restore from someone's after the same
@@ -139,7 +139,7 @@ func onlyMemberRestoredOnce(t *testing.T, e *fleetEnv) string {
 // timer's safety backup fails and is listed, signed, with Status -2; the
 // sweep reports the timer's intent failed, SafetyBackupFailed. An alarm
 // on the same instance that fired before that backup started then
-// arrives: lifeFound's ownSafety takes the timer's failed safety backup
+// arrives: lifeFound's OwnSafety takes the timer's failed safety backup
 // for its own (a signed one since the alarm fired; an alarm's "latest"
 // takes any) and answers duplicate, "safety backup ... was taken ... for
 // this event's restore: its watch (or the sweep) restores once it is
@@ -160,7 +160,7 @@ func TestLifeAlarmIsNeverAnsweredDuplicateOfAnotherIntentsFailedSafetyBackup(t *
 	e.sweepUntil("failed", 15*time.Second)
 	ans, err := invokeWith(e, freshHandler(e), alarmVia(t, "direct", flapFiring(t, inst, fired)))
 	r := answered(t, ans, err)
-	if r.Status == restore.Duplicate && r.UndoBackupID == tr.UndoBackupID {
+	if r.Status == intent.Duplicate && r.UndoBackupID == tr.UndoBackupID {
 		t.Fatalf("the alarm answered %s of the timer's failed safety backup %s: %s", r.Status, tr.UndoBackupID, r.Reason)
 	}
 	t.Logf("the alarm: %s %s %+v", r.Status, r.Reason, r.Error)
@@ -177,7 +177,7 @@ func TestLifeAlarmIsNeverAnsweredDuplicateOfAnotherIntentsFailedSafetyBackup(t *
 // sweep's, up to a period later). The fleet's member restores (the
 // fleet's own restore, which marks nothing: it is no continuation of a
 // safety backup); the alarm's watch then finds a restore after its
-// backup and restores nothing. judgeFleet sees a
+// backup and restores nothing. JudgeFleet sees a
 // restore after a signed safety backup without a mark for it and counts
 // the member failed; the fleet completes saying its own restore failed.
 func TestLifeFleetWithoutSafetyBackupsCountsItsOwnRestoreDoneAfterAnAlarmsSafetyBackup(t *testing.T) {
@@ -195,12 +195,12 @@ func TestLifeFleetWithoutSafetyBackupsCountsItsOwnRestoreDoneAfterAnAlarmsSafety
 	})
 	id := e.ids[0]
 	ar := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, id, time.Now().Add(-2*time.Second)))))
-	if ar.Status != restore.Accepted || ar.Phase != restore.PhaseSafetyBackup {
+	if ar.Status != intent.Accepted || ar.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("alarm: %s %+v", ar.Status, ar.Error)
 	}
 	time.Sleep(1500 * time.Millisecond) // the alarm's safety backup is done
 	r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "crs-fleet*"}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	if counts := onlyMemberRestoredOnce(t, e); counts != "done 1, failed 0" {
@@ -209,7 +209,7 @@ func TestLifeFleetWithoutSafetyBackupsCountsItsOwnRestoreDoneAfterAnAlarmsSafety
 }
 
 // 37db608 writes a failed safety backup's entry into the same tag as the
-// restores' marks, which keeps the newest six (markKeep: a tag value
+// restores' marks, which keeps the newest six (MarkKeep: a tag value
 // holds 255 characters). A restore's entry is what proves it the
 // intent's, for its status (its backup and its undo point: restorectl
 // undo reads them there) and its catch-up reports. Failed safety backups
@@ -237,7 +237,7 @@ func TestLifeFailedSafetyBackupsNeverPushTheLastRestoresUndoOutOfTheMark(t *test
 		time.Sleep(time.Second) // each timer of its own second
 		e.emu.FailNextTask("backup", "backup failed: the backup service is unavailable")
 		tr := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backupBeforeTheAlarms))))
-		if tr.Status != restore.Accepted {
+		if tr.Status != intent.Accepted {
 			t.Fatalf("timer %d: %s %+v", i, tr.Status, tr.Error)
 		}
 		if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) >= i }) {
@@ -278,7 +278,7 @@ func TestLifeAnotherIntentsListedFailedSafetyBackupNeverRefusesThisOne(t *testin
 	e.sweepUntil("failed", 15*time.Second)
 	ans, err := invokeWith(e, freshHandler(e), timerEvent(t, late, fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backupBeforeTheAlarms)))
 	r := answered(t, ans, err)
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("the second timer, restoring %s, refused for the first timer's failed safety backup %s (restores %s): %s %s: %s",
 			backupBeforeTheAlarms, first.UndoBackupID, first.BackupID, r.Status, errCode(r.Error), errMessage(r.Error))
 	}
@@ -331,7 +331,7 @@ func TestLifeContinuationSentWithinTheDeadlineIsNeverReportedExpired(t *testing.
 // instance left RESTORE_ALLOWED_INSTANCES say so: looked at again until
 // its deadline, then reported expired, since no sweep reads an instance
 // outside the allow-list. That holds only where the safety backup is done
-// within the watch's wait (intentWatchWait: 30 s, or a sweep period):
+// within the watch's wait (IntentWatchWait: 30 s, or a sweep period):
 // past it, a backup still running is "the sweep's", and the watch ends.
 // On the cloud a backup takes minutes (it grows with the data), so for
 // nearly every instance the watch hands the intent to the sweep, which
@@ -388,7 +388,7 @@ func TestLifeBusyAlarmsStartedMessageNamesTheUndoItsAnswerLeftOut(t *testing.T) 
 	h := busyContainer(e)
 	ans, err := invokeWith(e, h, alarmVia(t, "direct", flapFiring(t, e.demo.InstanceID, time.Now().Add(-2*time.Second))))
 	r := answered(t, ans, err)
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("busy alarm: %s %+v", r.Status, r.Error)
 	}
 	if r.UndoBackupID != "" {
@@ -414,7 +414,7 @@ func TestLifeBusyAlarmsAnswerSaysWhichSafetyBackupItTook(t *testing.T) {
 	h := busyContainer(e)
 	ans, err := invokeWith(e, h, alarmVia(t, "direct", flapFiring(t, e.demo.InstanceID, time.Now().Add(-2*time.Second))))
 	r := answered(t, ans, err)
-	if r.Status != restore.Accepted || r.UndoBackupID != "" {
+	if r.Status != intent.Accepted || r.UndoBackupID != "" {
 		t.Fatalf("busy alarm: %s undo %q %+v", r.Status, r.UndoBackupID, r.Error)
 	}
 	if task := fmt.Sprint(r.SafetyBackupTaskID); strings.Contains(r.Reason, "safety backup  ") || !strings.Contains(r.Reason, task) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -27,7 +28,7 @@ import (
 func timerRestore(t *testing.T, e *env) restore.Result {
 	t.Helper()
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.UndoBackupID == "" {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.UndoBackupID == "" {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	return r
@@ -40,7 +41,7 @@ func outcomesOfTask(e *env, id int64) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, m := range e.messages() {
-		typ := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+		typ := strings.TrimPrefix(m.Type, intent.EventTypePrefix)
 		if m.Data.TaskID != id || seen[m.ID] || (typ != "succeeded" && typ != "failed" && typ != "expired") {
 			continue
 		}
@@ -53,7 +54,7 @@ func outcomesOfTask(e *env, id int64) []string {
 // markOf is the function's mark on an instance, as the emulator holds it.
 func markOf(e *env, id string) string {
 	var v string
-	e.emu.UpdateInstance(id, func(in *cloudemu.Instance) { v = in.Tags[restore.MarkKey] })
+	e.emu.UpdateInstance(id, func(in *cloudemu.Instance) { v = in.Tags[intent.MarkKey] })
 	return v
 }
 
@@ -105,7 +106,7 @@ func TestErasedMarkNeverGivesTheIntentASecondOutcome(t *testing.T) {
 	if m := markOf(e, e.demo.InstanceID); !strings.HasPrefix(m, fmt.Sprint(call.TaskID)+".") {
 		t.Fatalf("mark %q after restore task %d", m, call.TaskID)
 	}
-	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) { in.Tags[restore.MarkKey] = "managed-by-terraform" })
+	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) { in.Tags[intent.MarkKey] = "managed-by-terraform" })
 	e.sweepFor(14 * time.Second)
 	if n := len(e.emu.RestoreCalls()); n != 1 {
 		t.Fatalf("%d restores once the mark was erased", n)
@@ -180,7 +181,7 @@ func TestSomeonesFailedManualBackupDoesNotRefuseAnAlarmsFirstDelivery(t *testing
 	time.Sleep(2 * time.Second) // it fails
 	ans, err := e.invoke(alarmVia(t, "direct", flapFiring(t, inst, fired)))
 	r := answered(t, ans, err)
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("the alarm's first delivery after someone's manual backup failed: %s %+v (messages %s)", r.Status, r.Error, types(e.messages()))
 	}
 }
@@ -231,7 +232,7 @@ func TestSeventhRestoreOfAnInstanceNeverSupersedesTheFirst(t *testing.T) {
 // member's safety backup is done, and before its watch continues it (the
 // platform holds the watch's invocation; here it never runs) someone
 // restores that member from the console, another backup. The fleet's own
-// watch (judgeFleet) took any restore task since the fleet began for the
+// watch (JudgeFleet) took any restore task since the fleet began for the
 // member's, mark or none, and completed the fleet with that member "done",
 // naming someone's task. Only a restore the function marked is the
 // member's: the fleet completes with it not done. (Nothing sealed tells
@@ -256,7 +257,7 @@ func TestFleetMemberSupersededBySomeonesRestoreIsNotCountedDone(t *testing.T) {
 		return err
 	})
 	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*"}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	if !waitFor(10*time.Second, func() bool { return len(e.emu.ManualBackups()) == 1 }) {
@@ -311,8 +312,8 @@ func TestIntentRefusedOutsideTheAllowListIsNotRestoredOnceItIsBack(t *testing.T)
 // The accepted answer of a safety-backed intent names its safety backup's
 // task (safetyBackupTaskId), the one task the requester has until the
 // restore starts; the status GET answers for it (taskId). Asked by that
-// task, judgeState finds the safety backup and stateIn judges it with
-// "no restore after it" (judgeSafety(*undo, false, ...)), whatever the
+// task, JudgeState finds the safety backup and stateIn judges it with
+// "no restore after it" (JudgeSafety(*undo, false, ...)), whatever the
 // task list and the mark say: once the deadline has passed, the intent,
 // restored and reported succeeded, is answered "expired" (before it,
 // "safety-backup" for ever). The mark proves the restore after it this
@@ -335,7 +336,7 @@ func TestStatusAskedByTheSafetyBackupsTaskFollowsItsMarkedRestore(t *testing.T) 
 	}
 }
 
-// withMark keeps whatever fields the tag held before (up to six), its
+// WithMark keeps whatever fields the tag held before (up to six), its
 // own or not, of any length. Someone with tag rights (no Redis rights at
 // all) sets the redis-restore tag to one long value: every mark the
 // function writes from then on is longer than a tag value may be (255),
@@ -348,7 +349,7 @@ func TestForeignFieldsInTheMarkNeverStopTheFunctionMarking(t *testing.T) {
 	e := lifeEnv(t)
 	ownWatches(e)
 	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) {
-		in.Tags = map[string]string{restore.MarkKey: strings.Repeat("x", 240)}
+		in.Tags = map[string]string{intent.MarkKey: strings.Repeat("x", 240)}
 	})
 	timerRestore(t, e)
 	if !waitFor(15*time.Second, func() bool { return len(e.emu.RestoreCalls()) == 1 }) {
@@ -447,7 +448,7 @@ func TestAnotherIntentsFailedSafetyBackupNeverTakesThisIntentsOutcome(t *testing
 	time.Sleep(time.Second)
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	tr := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))))
-	if tr.Status != restore.Accepted || tr.SafetyBackupTaskID == 0 {
+	if tr.Status != intent.Accepted || tr.SafetyBackupTaskID == 0 {
 		t.Fatalf("timer: %+v %+v", tr, tr.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) == 1 }) {
@@ -461,7 +462,7 @@ func TestAnotherIntentsFailedSafetyBackupNeverTakesThisIntentsOutcome(t *testing
 			t.Fatalf("the alarm (%s %s) sent its outcome under the timer's failed message id %s", r.Status, errCode(r.Error), m.ID)
 		}
 	}
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("the alarm, refused for the timer's failed safety backup: %s %+v", r.Status, r.Error)
 	}
 }
@@ -477,13 +478,13 @@ func TestErasedMarkNeverRestoresTwice(t *testing.T) {
 	ownWatches(e)
 	at := time.Now()
 	timer := timerEvent(t, at, fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))
-	if r := onlyResult(t, e.results(timer)); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results(timer)); r.Status != intent.Accepted {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return strings.Contains(markOf(e, e.demo.InstanceID), ".") }) {
 		t.Fatalf("not restored and marked within 15 s: messages %s", types(e.messages()))
 	}
-	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) { delete(in.Tags, restore.MarkKey) })
+	e.emu.UpdateInstance(e.demo.InstanceID, func(in *cloudemu.Instance) { delete(in.Tags, intent.MarkKey) })
 	ans, err := invokeWith(e, freshHandler(e), timer)
 	if err != nil {
 		t.Logf("redelivery: %v", err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -25,7 +26,7 @@ func terminalIDs(e *env, instanceID string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, m := range e.messages() {
-		typ := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+		typ := strings.TrimPrefix(m.Type, intent.EventTypePrefix)
 		if m.Data.InstanceID != instanceID || seen[m.ID] || (typ != "succeeded" && typ != "failed" && typ != "expired") {
 			continue
 		}
@@ -41,7 +42,7 @@ func terminalIDs(e *env, instanceID string) []string {
 // refuses it: a policy edited, an upgrade that needs a new grant), so
 // every continuation fails. The last period's sweeps each report the
 // intent failed, every one under a fresh random id (the result has no
-// TaskId and its life no eventID: restore.go emit, message.go newEvent);
+// TaskId and its life no EventID: restore.go emit, message.go newEvent);
 // the sweep after the deadline then judges the same safety backup expired
 // and reports that too ("could not start within RESTORE_SAFETY_DEADLINE").
 // One intent, several terminal outcomes under several ids: a consumer
@@ -72,7 +73,7 @@ func failedUnlisted(t *testing.T, e *env, event []byte) restore.Result {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	r := onlyResult(t, e.results(event))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("first delivery: %+v %+v", r, r.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
@@ -85,10 +86,10 @@ func failedUnlisted(t *testing.T, e *env, event []byte) restore.Result {
 // key, a CKafka record, or a timer or alarm whose time is in the future)
 // is dated "3 minutes before it arrived": every delivery has another
 // Since. The watch marks the failed safety backup's task with a MAC over
-// the first delivery's Since (markFailed, failedEntry); SCF's retry of
+// the first delivery's Since (markFailed, FailedEntry); SCF's retry of
 // the asynchronous invocation (the first one failed after taking the
 // backup: a timeout, an undelivered accepted message) computes another
-// Since, so failedMark finds the entry and says it is not ours:
+// Since, so FailedMark finds the entry and says it is not ours:
 // failedEarlier takes it for "another intent's" failure, the retry takes
 // a second safety backup, and its watch restores. The intent reported
 // failed ("nothing was restored") is restored after all: two terminal
@@ -121,7 +122,7 @@ func noSecondLife(t *testing.T, e *env, event []byte, inst string) {
 	}
 }
 
-// failedMark counts an entry of the mark's form for the failed task whose
+// FailedMark counts an entry of the mark's form for the failed task whose
 // MAC does not verify as proof that the task is another intent's
 // (found && !ours). Anyone with tag:TagResources (no Redis rights) can
 // write such an entry, and so does the function itself after
@@ -138,7 +139,7 @@ func TestSafetyForgedFailedEntryNeverGivesTheIntentASecondLife(t *testing.T) {
 	alarm := alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))
 	r := failedUnlisted(t, e, alarm)
 	e.emu.UpdateInstance(inst, func(in *cloudemu.Instance) {
-		in.Tags[restore.MarkKey] = fmt.Sprintf("%d.%s", r.SafetyBackupTaskID, strings.Repeat("0", 16))
+		in.Tags[intent.MarkKey] = fmt.Sprintf("%d.%s", r.SafetyBackupTaskID, strings.Repeat("0", 16))
 	})
 	ans, err := invokeWith(e, freshHandler(e), alarm)
 	again := answered(t, ans, err)
@@ -216,14 +217,14 @@ func twoIntents(t *testing.T, e *env, between func()) (a, b restore.Result) {
 		return timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, backup))
 	}
 	a = onlyResult(t, e.results(req(e.demo.LatestBackupID)))
-	if a.Status != restore.Accepted || a.UndoBackupID == "" {
+	if a.Status != intent.Accepted || a.UndoBackupID == "" {
 		t.Fatalf("first timer: %+v %+v", a, a.Error)
 	}
 	time.Sleep(2 * time.Second) // its safety backup is done
 	between()
 	ans, err := invokeWith(e, freshHandler(e), req(backupBeforeTheAlarms))
 	b = answered(t, ans, err)
-	if b.Status != restore.Accepted || b.UndoBackupID == "" || b.UndoBackupID == a.UndoBackupID {
+	if b.Status != intent.Accepted || b.UndoBackupID == "" || b.UndoBackupID == a.UndoBackupID {
 		t.Fatalf("second timer: %+v %+v", b, b.Error)
 	}
 	return a, b
@@ -237,10 +238,10 @@ func twoIntents(t *testing.T, e *env, between func()) (a, b restore.Result) {
 // ready and continue; one RestoreInstance wins, the other meets its lock,
 // finds that restore (it started after its own backup) and answers
 // duplicate. The winner's restore is marked with the winner's undo point
-// and reported as the winner's (undoOf claims only the marked backup);
+// and reported as the winner's (UndoOf claims only the marked backup);
 // the loser, accepted with its own safety backup, never gets a terminal
 // message: it is neither restored nor reported failed or expired
-// (sweep.go: safetyRestored, "continue"; watchIntent: not marked, done).
+// (sweep.go: SafetyRestored, "continue"; watchIntent: not marked, done).
 // Its only later message is a started message under the winner's id
 // (instance and task) that names the loser's undo point.
 func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.T) {
@@ -259,7 +260,7 @@ func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.
 	ended := map[string][]string{}
 	started := map[string]map[string]bool{}
 	for _, m := range e.messages() {
-		typ := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+		typ := strings.TrimPrefix(m.Type, intent.EventTypePrefix)
 		switch typ {
 		case "succeeded", "failed", "expired":
 			ended[m.Data.UndoBackupID] = append(ended[m.Data.UndoBackupID], typ)
@@ -284,7 +285,7 @@ func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.
 }
 
 // The intent's watch follows a never-listed safety backup's task for
-// safetyWatchLife (6 h), but counts that life from the event's time
+// SafetyWatchLife (6 h), but counts that life from the event's time
 // (watchIntent: now.Sub(fw.Since)), not from when the watch began
 // (FleetWatch.Start). An event older than six hours when it arrives (an
 // alarm still firing since the night, re-notified with its
@@ -303,7 +304,7 @@ func TestSafetyOldEventsUnlistedSafetyBackupFailureIsReported(t *testing.T) {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	r := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-7*time.Hour)))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("the alarm: %+v %+v", r, r.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return len(queuedOfType(e, "failed")) > 0 }) {
@@ -332,13 +333,13 @@ func TestSafetyRedeliveryAfterItsSafetyBackupFailedSaysSo(t *testing.T) {
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	timer := timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, e.demo.LatestBackupID))
 	r := onlyResult(t, e.results(timer))
-	if r.Status != restore.Accepted || r.UndoBackupID == "" {
+	if r.Status != intent.Accepted || r.UndoBackupID == "" {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	e.sweepUntil("failed", 15*time.Second)
 	ans, err := invokeWith(e, freshHandler(e), timer)
 	again := answered(t, ans, err)
-	if again.Status != restore.Failed && strings.Contains(again.Reason, "restores once it is done") {
+	if again.Status != intent.Failed && strings.Contains(again.Reason, "restores once it is done") {
 		t.Fatalf("the retry of an intent reported failed (%s) is answered %s: %q", errMessage(lastOf(e.messages(), "failed").Data.Error), again.Status, again.Reason)
 	}
 }
@@ -387,10 +388,10 @@ func TestSafetyWatchAndSweepsContinuingAtOnceRestoreOnce(t *testing.T) {
 	}
 }
 
-// judgeSafety puts "restored" before "failed": a safety backup that
+// JudgeSafety puts "restored" before "failed": a safety backup that
 // failed, followed by any restore of the instance, is judged restored,
-// and the sweep reports nothing for it (safetyRestored: "the first
-// restore's end is the intent's outcome"; but undoOf and safetyBefore
+// and the sweep reports nothing for it (SafetyRestored: "the first
+// restore's end is the intent's outcome"; but UndoOf and SafetyBefore
 // take only done backups, so that end names no other intent either). Two
 // intents on one instance: the first's backup is done and its watch is
 // continuing it when the second's safety backup starts; the first's
@@ -408,7 +409,7 @@ func TestSafetyFailedSafetyBackupFollowedByAnotherRestoreIsReportedFailed(t *tes
 	open() // the first's watch continues it while the second's backup runs
 	e.sweepUntil("succeeded", 20*time.Second)
 	e.sweepFor(3 * time.Second)
-	var failedSafety []restore.Event
+	var failedSafety []intent.Event
 	for _, m := range queuedOfType(e, "failed") {
 		if errCode(m.Data.Error) == "SafetyBackupFailed" {
 			failedSafety = append(failedSafety, m)
@@ -439,7 +440,7 @@ func TestSafetyUnlistedFailureIsReportedAfterAQueueOutage(t *testing.T) {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: 2 * time.Second, BackupsListedWhenDone: true})
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	r := onlyResult(t, e.results(alarmVia(t, "direct", flapFiring(t, inst, time.Now().Add(-2*time.Second)))))
-	if r.Status != restore.Accepted || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("the alarm: %+v %+v", r, r.Error)
 	}
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{Rate: 1, Kinds: []cloudemu.Fault{{Code: "UnauthorizedOperation"}}})

@@ -21,7 +21,7 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/seal"
 )
 
@@ -31,7 +31,7 @@ func startDrill(t *testing.T, e *env) (clone string, begun time.Time) {
 	t.Helper()
 	begun = time.Now().Truncate(time.Second)
 	r := onlyResult(t, e.results(timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
-	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+	if r.Status != intent.Accepted || len(r.NewInstanceIDs) != 1 {
 		t.Fatalf("drill: %+v %+v", r, r.Error)
 	}
 	return r.NewInstanceIDs[0], begun
@@ -55,7 +55,7 @@ func (e *env) drillOutcomes() []string {
 	seen := map[string]bool{}
 	for _, m := range e.messages() {
 		switch m.Type {
-		case restore.EventTypePrefix + "drill.passed", restore.EventTypePrefix + "drill.failed":
+		case intent.EventTypePrefix + "drill.passed", intent.EventTypePrefix + "drill.failed":
 			code := ""
 			if m.Data.Error != nil {
 				code = m.Data.Error.Code
@@ -201,7 +201,7 @@ func TestStatusAnswersForARestoreInAnotherOfTheFunctionsRegions(t *testing.T) {
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	e.emu.AddBackup(inst, cloudemu.Backup{ID: backup, Status: 2, Size: 1 << 20, StartTime: start, EndTime: start.Add(5 * time.Minute)})
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"region":"ap-shanghai"}`, inst, backup))))
-	if r.Status != restore.Accepted || r.TaskID == 0 {
+	if r.Status != intent.Accepted || r.TaskID == 0 {
 		t.Fatalf("restore in ap-shanghai: %+v %+v", r, r.Error)
 	}
 	for _, q := range []map[string]string{{"taskId": fmt.Sprint(r.TaskID)}, {"instanceId": inst}} {
@@ -249,7 +249,7 @@ func TestAManualBackupListedAsSomeoneElsesIsNeverTakenForThisEventsSafetyBackup(
 	e.someonesManualBackup(inst, "by hand before the fix (on-call)")
 	ans, err := e.invoke(eventBridgeAlarm(t, inst, fired))
 	r := answered(t, ans, err)
-	if r.Status == restore.Unknown || r.Error != nil && strings.Contains(r.Error.Message, "may be this event's safety backup") {
+	if r.Status == intent.Unknown || r.Error != nil && strings.Contains(r.Error.Message, "may be this event's safety backup") {
 		t.Fatalf("an alarm while someone's listed manual backup runs: %s %+v", r.Status, r.Error)
 	}
 }
@@ -275,7 +275,7 @@ func TestFailedSafetyBackupIsReportedWhereTheListShowsOnlyDoneBackups(t *testing
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.Life == nil || r.Phase != intent.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("timer result %+v %+v", r, r.Life)
 	}
 	e.sweepFor(6 * time.Second)
@@ -310,7 +310,7 @@ func TestSigningKeyThatRequestersHoldIsRefused(t *testing.T) {
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	e.emu.AddBackup(inst, cloudemu.Backup{ID: backup, Status: 2, Size: 4096, StartTime: start, EndTime: start.Add(time.Minute)})
 	// The requester, who holds RESTORE_WEBHOOK_SECRET, signs a plan of its
-	// own, shaped as the function's (plan.go's planClaims).
+	// own, shaped as the function's (plan.go's PlanClaims).
 	now := time.Now().Unix()
 	token := seal.New(shared).Token("plan", map[string]any{"v": 1, "id": "plan-00c0ffee00c0ffee", "i": inst, "r": e.demo.Region, "b": backup,
 		"bs": start.Unix(), "q": backup, "t": "webhook", "ch": "signed", "m": "restore", "c": now, "e": now + 1800})
@@ -386,12 +386,12 @@ func TestDrillDoesNotHoldAnAlarmsRestore(t *testing.T) {
 	// CKV: restores in place, and can be cloned.
 	e.emu.UpdateInstance(inst, func(in *cloudemu.Instance) { in.Type = 3 })
 	d := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, inst))))
-	if d.Status != restore.Accepted {
+	if d.Status != intent.Accepted {
 		t.Fatalf("drill: %+v %+v", d, d.Error)
 	}
 	time.Sleep(2 * time.Second) // the clone is up; the instance never stopped serving
 	r := onlyResult(t, e.results(eventBridgeAlarm(t, inst, nextFiring())))
-	if r.Status != restore.Accepted || len(e.emu.RestoreCalls()) != 1 {
+	if r.Status != intent.Accepted || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("an alarm after a drill: %s %+v, %d restores", r.Status, r.Error, len(e.emu.RestoreCalls()))
 	}
 }
@@ -410,7 +410,7 @@ func TestDrillOutcomeNamesTheBackupItCloned(t *testing.T) {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: 1500 * time.Millisecond})
 	begun := time.Now().Truncate(time.Second)
 	r := onlyResult(t, e.results(timerEvent(t, begun, fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill"}`, e.demo.InstanceID))))
-	if r.Status != restore.Accepted || r.BackupID != e.demo.LatestBackupID {
+	if r.Status != intent.Accepted || r.BackupID != e.demo.LatestBackupID {
 		t.Fatalf("drill: %+v %+v", r, r.Error)
 	}
 	// The nightly backup, begun 30 s before the drill, is done now.
@@ -437,7 +437,7 @@ func TestSomeoneElsesRestoreIsNeverReportedAsTheIntents(t *testing.T) {
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Prepare: 200 * time.Millisecond})
 	inst, asked, other := e.demo.InstanceID, e.demo.LatestBackupID, backupBeforeTheAlarms
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, asked))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("timer: %+v %+v", r, r.Error)
 	}
 	time.Sleep(2 * time.Second) // the safety backup is done; no sweep has run yet
@@ -485,7 +485,7 @@ func TestReleasedCloneIsNotReportedFailedWhenALaterCloneOfItsSourceEnds(t *testi
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, Clone: time.Second, Destroy: 300 * time.Millisecond})
 	inst := e.demo.InstanceID
 	c := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"clone"}`, inst))))
-	if c.Status != restore.Accepted || len(c.NewInstanceIDs) != 1 {
+	if c.Status != intent.Accepted || len(c.NewInstanceIDs) != 1 {
 		t.Fatalf("clone: %+v %+v", c, c.Error)
 	}
 	e.sweepUntil("succeeded", 20*time.Second)
@@ -497,7 +497,7 @@ func TestReleasedCloneIsNotReportedFailedWhenALaterCloneOfItsSourceEnds(t *testi
 	e.sweepUntil("drill.failed", 20*time.Second) // no data servers: the drill's verification fails
 	e.sweepFor(4 * time.Second)
 	for _, m := range e.messages() {
-		if m.Type == restore.EventTypePrefix+"failed" {
+		if m.Type == intent.EventTypePrefix+"failed" {
 			t.Fatalf("the clone %s, reported succeeded, is reported failed too: %+v (messages %s)", c.NewInstanceIDs[0], m.Data.Error, types(e.messages()))
 		}
 	}
@@ -563,7 +563,7 @@ func TestSweepUnderTheLeastPrivilegeRoleSurvivesAClone(t *testing.T) {
 		t.Errorf("the sweep fails once a drill's clone exists: %v", err)
 	}
 	for _, r := range e.sweep() {
-		if r.Status == restore.Failed && r.InstanceID == "" {
+		if r.Status == intent.Failed && r.InstanceID == "" {
 			t.Errorf("the sweep of the region fails once a drill's clone exists: %+v", r.Error)
 		}
 	}

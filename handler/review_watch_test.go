@@ -18,7 +18,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // ownWatchesCounted is ownWatches that counts the function's own
@@ -113,7 +113,7 @@ func TestAlarmDeliveredAgainAfterItsUnlistedSafetyBackupFailedRestoresNothing(t 
 	e.emu.FailNextTask("backup", "backup failed: not enough disk")
 	alarm := alarmVia(t, "direct", flapFiring(t, e.demo.InstanceID, time.Now().Add(-2*time.Second)))
 	r := onlyResult(t, e.results(alarm))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.SafetyBackupTaskID == 0 {
 		t.Fatalf("first delivery: %+v %+v", r, r.Error)
 	}
 	failedOnce := func() bool { return len(queuedOfType(e, "failed")) > 0 }
@@ -214,7 +214,7 @@ func TestWatchRestoresInAnotherRegionUnderTheLeastPrivilegeRole(t *testing.T) {
 	e.emu.AddBackup(inst, cloudemu.Backup{ID: backup, Status: 2, Size: 1 << 20, StartTime: start, EndTime: start.Add(5 * time.Minute)})
 	leastPrivilege(t, e, inst, e.demo.InstanceID)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","region":"ap-shanghai"}`, inst))))
-	if r.Status != restore.Accepted || r.Phase != restore.PhaseSafetyBackup || r.BackupID != backup {
+	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.BackupID != backup {
 		t.Fatalf("timer in ap-shanghai: %+v %+v", r, r.Error)
 	}
 	if !waitFor(15*time.Second, func() bool { return strings.Contains(types(e.messages()), "started") }) {
@@ -272,7 +272,7 @@ func TestFailedCloneIsReportedThoughTheSweepsOfItsWindowWaitedInTheQueue(t *test
 	e.emu.FailNextTask("clone", "insufficient resources in the zone")
 	asked := time.Now()
 	r := onlyResult(t, e.results(timerEvent(t, asked.Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"clone"}`, e.demo.InstanceID))))
-	if r.Status != restore.Accepted || len(r.NewInstanceIDs) != 1 {
+	if r.Status != intent.Accepted || len(r.NewInstanceIDs) != 1 {
 		t.Fatalf("clone: %+v %+v", r, r.Error)
 	}
 	// The clone task ends within 2 s (1.5 s here). Every sweep whose
@@ -296,7 +296,7 @@ func TestFleetMembersWithSafetyBackupsAreRestoredOnceByTheirWatches(t *testing.T
 	e.vars["RESTORE_SAFETY_BACKUP"] = "" // the default: on for timers
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second})
 	r := fleetOf(t, e.results(timerEvent(t, time.Now(), `{"fleet": {"instances": "crs-fleet*"}}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("fleet: %+v %+v", r, r.Error)
 	}
 	if !waitFor(25*time.Second, func() bool { return len(e.fleetMessages()["fleet.completed"]) > 0 }) {
@@ -350,13 +350,13 @@ func TestAnotherTimersSafetyBackupIsNotTakenForThisTimersOwn(t *testing.T) {
 		return mustJSON(t, events.TimerEvent{Type: "Timer", TriggerName: trigger, Time: at, Message: fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, inst, backup)})
 	}
 	a := onlyResult(t, e.results(timer("nightly-a", first)))
-	if a.Status != restore.Accepted || a.Phase != restore.PhaseSafetyBackup {
+	if a.Status != intent.Accepted || a.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("first timer: %+v %+v", a, a.Error)
 	}
 	ans, err := invokeWith(e, freshHandler(e), timer("nightly-b", second))
 	rs, _ := decodeAnswer(t, ans)
 	b := onlyResult(t, rs)
-	if b.Status == restore.Duplicate || b.BackupID == first {
+	if b.Status == intent.Duplicate || b.BackupID == first {
 		t.Fatalf("the second timer, for %s, answered %s naming %s (undo %s; %v): another event's safety backup taken for its own",
 			second, b.Status, b.BackupID, b.UndoBackupID, err)
 	}
@@ -438,7 +438,7 @@ func TestReplayedOrAlteredIntentWatchRestoresNothing(t *testing.T) {
 }
 
 // ids is the set of the messages' ids.
-func ids(msgs []restore.Event) map[string]bool {
+func ids(msgs []intent.Event) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range msgs {
 		out[m.ID] = true

@@ -10,6 +10,7 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -19,11 +20,11 @@ import (
 
 // webhookPlanOf sends a signed restore request under RESTORE_APPROVAL and
 // returns its plan, with the token the approvers read on the queue.
-func webhookPlanOf(t *testing.T, e *env, body string) *restore.Plan {
+func webhookPlanOf(t *testing.T, e *env, body string) *intent.Plan {
 	t.Helper()
 	resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 	r := onlyResult(t, rs)
-	if resp.StatusCode != http.StatusAccepted || r.Status != restore.Planned || r.Plan == nil {
+	if resp.StatusCode != http.StatusAccepted || r.Status != intent.Planned || r.Plan == nil {
 		t.Fatalf("%s under RESTORE_APPROVAL: %d %+v %+v", body, resp.StatusCode, r, r.Error)
 	}
 	return withQueuedToken(t, e, r.Plan)
@@ -38,11 +39,11 @@ func TestApprovedClonePlanClonesAndNeverRestoresInPlace(t *testing.T) {
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
 	redis4(e, e.demo.InstanceID)
 	p := webhookPlanOf(t, e, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID))
-	if p.Mode != restore.ModeClone || p.TakesSafetyBackup {
+	if p.Mode != intent.ModeClone || p.TakesSafetyBackup {
 		t.Fatalf("the plan shows mode %q, safety backup %v: want a clone without one", p.Mode, p.TakesSafetyBackup)
 	}
 	status, a := sendApproval(t, e, e.h, approvalBody(p.Token))
-	if status != http.StatusAccepted || a.Status != restore.Accepted || a.Life == nil || len(a.NewInstanceIDs) != 1 {
+	if status != http.StatusAccepted || a.Status != intent.Accepted || a.Life == nil || len(a.NewInstanceIDs) != 1 {
 		t.Fatalf("approving the clone plan: %d %+v %+v", status, a, a.Error)
 	}
 	if n, c := len(e.emu.RestoreCalls()), len(e.emu.Clones()); n != 0 || c != 1 {
@@ -67,7 +68,7 @@ func TestApprovedPlanKeepsItsSafetyBackupChoice(t *testing.T) {
 			// The setting changes between the plan and its approval.
 			e.vars["RESTORE_SAFETY_BACKUP"] = fmt.Sprint(!safety)
 			status, a := sendApproval(t, e, e.h, approvalBody(p.Token))
-			if status != http.StatusAccepted || a.Status != restore.Accepted {
+			if status != http.StatusAccepted || a.Status != intent.Accepted {
 				t.Fatalf("approval: %d %+v %+v", status, a, a.Error)
 			}
 			backups, restores := len(e.emu.ManualBackups()), len(e.emu.RestoreCalls())
@@ -94,7 +95,7 @@ func TestForgedHandoffIsRefusedAndRestoresNothing(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		rs, _ := decodeAnswer(t, ans)
-		if r := onlyResult(t, rs); r.Status != restore.Failed || r.Error == nil || r.Error.Code != "Unauthenticated" {
+		if r := onlyResult(t, rs); r.Status != intent.Failed || r.Error == nil || r.Error.Code != "Unauthenticated" {
 			t.Errorf("%s: %+v %+v, want failed Unauthenticated", name, r, r.Error)
 		}
 	}
@@ -114,7 +115,7 @@ func TestApprovalCannotBeEscapedByDressingTheEvent(t *testing.T) {
 		"timer": timerEvent(t, time.Now(), req),
 		"cmq":   cmqEvent(t, req),
 	} {
-		if r := onlyResult(t, e.results(payload)); r.Status != restore.Planned {
+		if r := onlyResult(t, e.results(payload)); r.Status != intent.Planned {
 			t.Errorf("direct request dressed as %s: %s, want planned", name, r.Status)
 		}
 	}
@@ -145,7 +146,7 @@ func TestRequestInARegionTheSweepDoesNotFollowIsRefused(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","region":"ap-shanghai"}`, e.demo.InstanceID))))
-	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "RegionNotSwept" || !strings.Contains(r.Error.Message, "RESTORE_REGIONS") {
+	if r.Status != intent.Failed || r.Error == nil || r.Error.Code != "RegionNotSwept" || !strings.Contains(r.Error.Message, "RESTORE_REGIONS") {
 		t.Fatalf("a restore in ap-shanghai: %+v %+v", r, r.Error)
 	}
 	// Only the refusal's own message reached the cloud.
@@ -171,7 +172,7 @@ func TestFutureEventTimeDoesNotHideTheFirstRestore(t *testing.T) {
 	}
 	e.emu.SetFaults("SendCmqMsg", cloudemu.Faults{})
 	r := onlyResult(t, e.results(ev))
-	if n := len(e.emu.RestoreCalls()); n != 1 || r.Status != restore.Duplicate {
+	if n := len(e.emu.RestoreCalls()); n != 1 || r.Status != intent.Duplicate {
 		t.Fatalf("retry of an event from the future: %s, %d restores; want duplicate and 1", r.Status, n)
 	}
 	var sent []int64
@@ -189,7 +190,7 @@ func TestStatusOfATaskOutsideTheAllowListIsNotFound(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.PasswordFreeInstanceID, e.demo.PasswordFreeBackupID))))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("%+v", r)
 	}
 	e.vars["RESTORE_ALLOWED_INSTANCES"] = e.demo.InstanceID
@@ -246,7 +247,7 @@ func TestClonesCountAgainstTheBudgetAcrossInvocations(t *testing.T) {
 	redis4(e, e.demo.InstanceID)
 	for _, b := range []string{e.demo.LatestBackupID, "678362566696298532848114", "678362566696298532848115"} {
 		r := onlyResult(t, e.results(cmqEvent(t, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, b))))
-		if r.Status != restore.Accepted && !r.Held {
+		if r.Status != intent.Accepted && !r.Held {
 			t.Errorf("clone of %s: %s %+v", b, r.Status, r.Error)
 		}
 	}
@@ -263,7 +264,7 @@ func TestRedis28IsNotCloned(t *testing.T) {
 	e.vars["RESTORE_CLONE"] = "true"
 	e.emu.SetSecurityGroups(e.demo.InstanceID, "sg-price0001")
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"clone"}`, e.demo.InstanceID, e.demo.LatestBackupID))))
-	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != restore.CodeUnsupportedEdition || len(e.emu.Clones()) != 0 {
+	if r.Status != intent.Failed || r.Error == nil || r.Error.Code != restore.CodeUnsupportedEdition || len(e.emu.Clones()) != 0 {
 		t.Fatalf("clone of Redis 2.8: %+v %+v, %d clones", r, r.Error, len(e.emu.Clones()))
 	}
 }
@@ -315,7 +316,7 @@ func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
 	if err == nil {
 		t.Fatal("an unknown safety backup did not fail the invocation (the platform must retry it)")
 	}
-	if rs := resultsFromError(t, err); len(rs) != 1 || rs[0].Status != restore.Unknown {
+	if rs := resultsFromError(t, err); len(rs) != 1 || rs[0].Status != intent.Unknown {
 		t.Fatalf("first delivery: %+v, want unknown", rs)
 	}
 	if n := len(e.emu.ManualBackups()); n != 1 {
@@ -325,7 +326,7 @@ func TestLostSafetyBackupAnswerTakesOneBackupAndSaysUnknown(t *testing.T) {
 		e.emu.SetFaults(a, cloudemu.Faults{})
 	}
 	r := onlyResult(t, e.results(ev))
-	if r.Status != restore.Duplicate || len(e.emu.ManualBackups()) != 1 {
+	if r.Status != intent.Duplicate || len(e.emu.ManualBackups()) != 1 {
 		t.Fatalf("the retry: %s %+v, %d safety backups", r.Status, r.Error, len(e.emu.ManualBackups()))
 	}
 }
@@ -338,7 +339,7 @@ func TestSafetyBackupDoneDuringASweepOutageExpiresAndIsNeverStartedLate(t *testi
 	e := lifeEnv(t)
 	e.vars["RESTORE_SAFETY_DEADLINE"] = "3s"
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.InstanceID))))
-	if r.Status != restore.Accepted || r.Life == nil || r.Phase != restore.PhaseSafetyBackup {
+	if r.Status != intent.Accepted || r.Life == nil || r.Phase != intent.PhaseSafetyBackup {
 		t.Fatalf("%+v", r)
 	}
 	// No sweep while the backup (1 s) ends and the deadline passes, and
@@ -356,7 +357,7 @@ func TestSafetyBackupDoneDuringASweepOutageExpiresAndIsNeverStartedLate(t *testi
 	if got := types(msgs); got != "accepted×1 expired×1" {
 		t.Fatalf("messages %s, want the acceptance and one expiry", got)
 	}
-	if x := lastOf(msgs, "expired"); x.Data.Error == nil || x.Data.Error.Code != "RestoreExpired" || x.Data.Status != restore.Expired {
+	if x := lastOf(msgs, "expired"); x.Data.Error == nil || x.Data.Error.Code != "RestoreExpired" || x.Data.Status != intent.Expired {
 		t.Fatalf("expired message %+v", x.Data)
 	}
 	if code, st := e.statusGet(map[string]string{"instanceId": e.demo.InstanceID}); code != http.StatusOK || st["phase"] != "expired" {
@@ -371,7 +372,7 @@ func TestTaskListIsReadOnceBeforeTheRestore(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_BUDGET_REQUESTS"] = "3/1h"
 	r := onlyResult(t, e.results([]byte(fmt.Sprintf(`{"instanceId":%q,"backupId":"latest"}`, e.demo.PasswordFreeInstanceID))))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("%+v %+v", r, r.Error)
 	}
 	if n := e.emu.Calls("DescribeTaskList"); n != 1 {
@@ -385,7 +386,7 @@ func TestUnknownBackupIsRefusedBeforeTheSafetyBackup(t *testing.T) {
 	t.Parallel()
 	e := lifeEnv(t)
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":"678362566696298532840000"}`, e.demo.InstanceID))))
-	if r.Status != restore.Failed || r.Error == nil || r.Error.Code != "BackupNotFound" || len(e.emu.ManualBackups()) != 0 {
+	if r.Status != intent.Failed || r.Error == nil || r.Error.Code != "BackupNotFound" || len(e.emu.ManualBackups()) != 0 {
 		t.Fatalf("%+v %+v, %d safety backups", r, r.Error, len(e.emu.ManualBackups()))
 	}
 }
@@ -404,12 +405,12 @@ func TestSwitchesAndDrillsKeepEveryGuard(t *testing.T) {
 		e.vars["RESTORE_CLONE_SWITCH"] = "true"
 		redis4(e, e.demo.InstanceID)
 		p := webhookPlanOf(t, e, fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"switch"}`, e.demo.InstanceID, e.demo.LatestBackupID))
-		if p.Mode != restore.ModeSwitch || p.TakesSafetyBackup {
+		if p.Mode != intent.ModeSwitch || p.TakesSafetyBackup {
 			t.Fatalf("plan mode %q, safety backup %v", p.Mode, p.TakesSafetyBackup)
 		}
 		status, a := sendApproval(t, e, e.h, approvalBody(p.Token))
 		clones := e.emu.Clones()
-		if status != http.StatusAccepted || a.Status != restore.Accepted || len(clones) != 1 || !strings.Contains(clones[0].InstanceName, "-switch-") || len(e.emu.RestoreCalls()) != 0 {
+		if status != http.StatusAccepted || a.Status != intent.Accepted || len(clones) != 1 || !strings.Contains(clones[0].InstanceName, "-switch-") || len(e.emu.RestoreCalls()) != 0 {
 			t.Fatalf("approving the switch plan: %d %+v, clones %+v, %d restores", status, a, clones, len(e.emu.RestoreCalls()))
 		}
 	})
@@ -421,14 +422,14 @@ func TestSwitchesAndDrillsKeepEveryGuard(t *testing.T) {
 		first := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"switch"}`, e.demo.InstanceID, e.demo.LatestBackupID))))
 		nextFiring()
 		second := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":%q,"mode":"switch"}`, e.demo.InstanceID, e.demo.BackupIDs[0]))))
-		if first.Status != restore.Accepted || second.Status != restore.Skipped || !second.Held || len(e.emu.Clones()) != 1 {
+		if first.Status != intent.Accepted || second.Status != intent.Skipped || !second.Held || len(e.emu.Clones()) != 1 {
 			t.Fatalf("two switches within a budget of one: %+v then %+v %+v, %d clones", first.Status, second.Status, second.Error, len(e.emu.Clones()))
 		}
 	})
 	t.Run("dry-run drill", func(t *testing.T) {
 		e := drillEnv(t)
 		r := onlyResult(t, e.results(timerEvent(t, time.Now().Truncate(time.Second), fmt.Sprintf(`{"instanceId":%q,"backupId":"latest","mode":"drill","dryRun":true}`, e.demo.InstanceID))))
-		if r.Status != restore.DryRun || r.Life == nil || len(r.Steps) == 0 || !strings.Contains(strings.Join(r.Steps, "\n"), "DestroyPostpaidInstance") || len(e.emu.Clones()) != 0 {
+		if r.Status != intent.DryRun || r.Life == nil || len(r.Steps) == 0 || !strings.Contains(strings.Join(r.Steps, "\n"), "DestroyPostpaidInstance") || len(e.emu.Clones()) != 0 {
 			t.Fatalf("dry-run drill: %+v %+v, %d clones", r, r.Life, len(e.emu.Clones()))
 		}
 	})

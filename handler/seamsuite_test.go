@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -75,7 +76,7 @@ func TestSeamsSuite(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, r := range rs {
-			if r.Status == restore.Accepted || r.Status == restore.Duplicate {
+			if r.Status == intent.Accepted || r.Status == intent.Duplicate {
 				accepted[id] = true
 			}
 		}
@@ -162,7 +163,7 @@ func TestSeamsSuite(t *testing.T) {
 					body = strings.TrimSuffix(body, "}") + `,"safetyBackup":true}`
 				}
 				_, rs := e.gateway(gatewayEvent(t, body, signed(body)))
-				if len(rs) != 1 || rs[0].Status != restore.Planned || rs[0].Plan == nil {
+				if len(rs) != 1 || rs[0].Status != intent.Planned || rs[0].Plan == nil {
 					t.Errorf("%s: %+v", id, rs)
 					return
 				}
@@ -198,7 +199,7 @@ func TestSeamsSuite(t *testing.T) {
 	terminal := func() map[string]map[string]bool { // instance → outcome ids
 		out := map[string]map[string]bool{}
 		for _, m := range e.messages() {
-			typ := strings.TrimPrefix(m.Type, restore.EventTypePrefix)
+			typ := strings.TrimPrefix(m.Type, intent.EventTypePrefix)
 			if typ != "succeeded" && typ != "failed" && typ != "expired" || m.Data.Life == nil || m.Data.Phase == "" {
 				continue
 			}
@@ -286,7 +287,7 @@ func TestSeamsSuite(t *testing.T) {
 		}
 	}
 	for _, m := range e.messages() {
-		switch strings.TrimPrefix(m.Type, restore.EventTypePrefix) {
+		switch strings.TrimPrefix(m.Type, intent.EventTypePrefix) {
 		case "expired":
 			expired++
 		case "succeeded":

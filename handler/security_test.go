@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"redis-restore/handler"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 func TestWebhookAuthentication(t *testing.T) {
@@ -70,7 +70,7 @@ func TestWebhookSignatureCoversTheDecodedBase64Body(t *testing.T) {
 		"path":            "/restore",
 	}
 	resp, rs := e.gateway(mustJSON(t, ev))
-	if resp.StatusCode != 202 || onlyResult(t, rs).Status != restore.Accepted {
+	if resp.StatusCode != 202 || onlyResult(t, rs).Status != intent.Accepted {
 		t.Fatalf("status %d %+v", resp.StatusCode, rs)
 	}
 }
@@ -80,7 +80,7 @@ func TestWebhookOnlyPostAndAuthenticatedGet(t *testing.T) {
 	e := newEnv(t)
 	// GET asks where a restore stands (status.go): authenticated like a POST.
 	resp, rs := e.gateway(fixture(t, "apigw-get.json"))
-	if resp.StatusCode != http.StatusUnauthorized || onlyResult(t, rs).Status != restore.Failed {
+	if resp.StatusCode != http.StatusUnauthorized || onlyResult(t, rs).Status != intent.Failed {
 		t.Fatalf("unauthenticated GET: status %d %+v", resp.StatusCode, rs)
 	}
 	put := strings.Replace(string(fixture(t, "apigw-get.json")), `"httpMethod": "GET"`, `"httpMethod": "PUT"`, 1)
@@ -88,7 +88,7 @@ func TestWebhookOnlyPostAndAuthenticatedGet(t *testing.T) {
 		t.Fatal("fixture has no httpMethod GET to replace")
 	}
 	resp, rs = e.gateway([]byte(put))
-	if resp.StatusCode != http.StatusMethodNotAllowed || onlyResult(t, rs).Status != restore.Failed {
+	if resp.StatusCode != http.StatusMethodNotAllowed || onlyResult(t, rs).Status != intent.Failed {
 		t.Fatalf("PUT: status %d %+v", resp.StatusCode, rs)
 	}
 }
@@ -136,7 +136,7 @@ func TestIdempotencyKeyRestoresOnce(t *testing.T) {
 	h["idempotency-key"] = "deploy-42"
 	_, first := e.gateway(gatewayEvent(t, body, h))
 	_, again := e.gateway(gatewayEvent(t, body, h))
-	if onlyResult(t, first).Status != restore.Accepted || onlyResult(t, again).Status != restore.Duplicate || again[0].TaskID != first[0].TaskID {
+	if onlyResult(t, first).Status != intent.Accepted || onlyResult(t, again).Status != intent.Duplicate || again[0].TaskID != first[0].TaskID {
 		t.Fatalf("first %+v again %+v", first, again)
 	}
 	// A fresh container: the signed time bounds the search of the task list.
@@ -144,7 +144,7 @@ func TestIdempotencyKeyRestoresOnce(t *testing.T) {
 	fresh.Getenv, fresh.Clients = e.h.Getenv, e.h.Clients
 	e.h = fresh
 	_, third := e.gateway(gatewayEvent(t, body, h))
-	if onlyResult(t, third).Status != restore.Duplicate {
+	if onlyResult(t, third).Status != intent.Duplicate {
 		t.Fatalf("fresh container: %+v", third)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -158,7 +158,7 @@ func TestPasswordFromSecretManager(t *testing.T) {
 	delete(e.vars, "RESTORE_PASSWORD")
 	e.vars["RESTORE_PASSWORD_SECRET"] = e.demo.SecretName
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("result %+v %+v", r, r.Error)
 	}
 	if n := e.emu.Calls("GetSecretValue"); n != 1 {
@@ -180,14 +180,14 @@ func TestRotatedSecretIsFetchedAgainAfterPasswordError(t *testing.T) {
 	// Prime the cache with the old value (a dry run fetches nothing, so
 	// restore the password-free instance first... the map lacks it).
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || errCode(r.Error) != "InvalidParameterValue.PasswordError" {
+	if r.Status != intent.Failed || errCode(r.Error) != "InvalidParameterValue.PasswordError" {
 		t.Fatalf("with the old password: %+v", r)
 	}
 	e.emu.SetSecret("redis-restore-map", fmt.Sprintf(`{"crs-5a4py64p":%q}`, e.demo.Password))
 	// The cache still holds the old password: the PasswordError makes the
 	// function fetch the secret again and retry once.
 	r = onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)))
-	if r.Status != restore.Accepted {
+	if r.Status != intent.Accepted {
 		t.Fatalf("after rotation: %+v %+v", r, r.Error)
 	}
 }
@@ -199,7 +199,7 @@ func TestPasswordNotInSecretMapFailsClearly(t *testing.T) {
 	e.vars["RESTORE_PASSWORD_SECRET"] = "redis-restore-map"
 	e.emu.SetSecret("redis-restore-map", `{"crs-1amp2588":""}`)
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Failed || errCode(r.Error) != "PasswordNotFound" || !strings.Contains(errMessage(r.Error), "crs-5a4py64p") {
+	if r.Status != intent.Failed || errCode(r.Error) != "PasswordNotFound" || !strings.Contains(errMessage(r.Error), "crs-5a4py64p") {
 		t.Fatalf("result %+v %+v", r, r.Error)
 	}
 	if n := e.emu.Calls("RestoreInstance"); n != 0 {
@@ -212,12 +212,12 @@ func TestAssumedRoleRestoresAnotherAccountsInstance(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_ROLE_ARN"] = e.demo.RoleArn
 	r := onlyResult(t, e.results(fixture(t, "timer.json")))
-	if r.Status != restore.Accepted || e.emu.Calls("AssumeRole") != 1 {
+	if r.Status != intent.Accepted || e.emu.Calls("AssumeRole") != 1 {
 		t.Fatalf("result %+v, AssumeRole calls %d", r, e.emu.Calls("AssumeRole"))
 	}
 	e.vars["RESTORE_ROLE_ARN"] = "qcs::cam::uin/100000000001:roleName/Nope"
 	r = onlyResult(t, e.results(timerEvent(t, time.Now(), `{"instanceId":"crs-1amp2588","backupId":"latest"}`)))
-	if r.Status != restore.Failed || e.emu.Calls("RestoreInstance") != 1 {
+	if r.Status != intent.Failed || e.emu.Calls("RestoreInstance") != 1 {
 		t.Fatalf("unknown role: %+v", r)
 	}
 	b, _ := json.Marshal(r)

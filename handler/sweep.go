@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"redis-restore/events"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -37,9 +38,9 @@ func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restor
 	// slots, while reading the whole region again would hold a container
 	// that a busy function (a region-wide incident's alarms and intents'
 	// watches) needs more. SCF retries a failed sweep within that time.
-	if window := restore.SweepWindow(svc.Settings.Life.SweepEvery); inv.received.Sub(at) > window {
+	if window := intent.SweepWindow(svc.Settings.Life.SweepEvery); inv.received.Sub(at) > window {
 		inv.log.Warn("sweep.stale", "detail", "sweep skipped: its timer event waited longer than a sweep's window", "sweepAt", at.UTC().Format(time.RFC3339), "waited", inv.received.Sub(at).String())
-		return []restore.Result{{Status: restore.Skipped, Region: svc.Settings.Region, Reason: fmt.Sprintf(
+		return []restore.Result{{Status: intent.Skipped, Region: svc.Settings.Region, Reason: fmt.Sprintf(
 			"the sweep of %s waited %s in the platform's queue, more than a sweep's window (%s): the sweeps after it cover it", at.UTC().Format(time.RFC3339), inv.received.Sub(at).Round(time.Millisecond), window)}}
 	}
 	return svc.Sweep(ctx, at)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -23,7 +24,7 @@ func TestAlarmAfterAutomaticBackupRestoresExactlyOnce(t *testing.T) {
 
 	_, rs := e.gateway(fixture(t, "apigw-alarm.json"))
 	r := onlyResult(t, rs)
-	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
+	if r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("first delivery: %+v, want accepted (the automatic backup is no restore)", r)
 	}
 	calls := e.emu.RestoreCalls()
@@ -35,7 +36,7 @@ func TestAlarmAfterAutomaticBackupRestoresExactlyOnce(t *testing.T) {
 	e.h.Memory = restore.NewMemory(time.Hour, 10)
 	_, rs = e.gateway(fixture(t, "apigw-alarm.json"))
 	again := onlyResult(t, rs)
-	if again.Status != restore.Duplicate || again.TaskID != r.TaskID {
+	if again.Status != intent.Duplicate || again.TaskID != r.TaskID {
 		t.Fatalf("redelivery: %+v, want duplicate of task %d", again, r.TaskID)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {

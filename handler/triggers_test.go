@@ -12,6 +12,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -21,7 +22,7 @@ func TestFunctionURLRestoreIsAcceptedWithTheFunctionURLAnswer(t *testing.T) {
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	resp, rs := e.functionURL(functionURLEvent(t, body, signed(body)))
 	r := onlyResult(t, rs)
-	if resp.StatusCode != 202 || r.Status != restore.Accepted || r.TaskID == 0 {
+	if resp.StatusCode != 202 || r.Status != intent.Accepted || r.TaskID == 0 {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
 	if resp.Headers["Content-Type"] != "application/json" {
@@ -92,12 +93,12 @@ func TestFunctionURLAuthenticatesAndAnswersLikeAPIGateway(t *testing.T) {
 				t.Fatalf("status %d, want %d: %+v", resp.StatusCode, c.status, r)
 			}
 			if c.planned {
-				if r.Status != restore.DryRun {
+				if r.Status != intent.DryRun {
 					t.Errorf("result %+v, want dry-run", r)
 				}
 				return
 			}
-			if r.Status != restore.Failed || r.Error == nil || errCode(r.Error) != c.code {
+			if r.Status != intent.Failed || r.Error == nil || errCode(r.Error) != c.code {
 				t.Errorf("result %+v, want failed %s", r, c.code)
 			}
 			if n := e.apiCalls(); n != 0 {
@@ -115,12 +116,12 @@ func TestFunctionURLIdempotencyKeyRestoresOnce(t *testing.T) {
 	h["idempotency-key"] = "deploy-43"
 	_, first := e.functionURL(functionURLEvent(t, body, h))
 	_, again := e.functionURL(functionURLEvent(t, body, h))
-	if onlyResult(t, first).Status != restore.Accepted || onlyResult(t, again).Status != restore.Duplicate || again[0].TaskID != first[0].TaskID {
+	if onlyResult(t, first).Status != intent.Accepted || onlyResult(t, again).Status != intent.Duplicate || again[0].TaskID != first[0].TaskID {
 		t.Fatalf("first %+v again %+v", first, again)
 	}
 	// A fresh container: the signed time bounds the search of the task list.
 	e.h = freshHandler(e)
-	if _, third := e.functionURL(functionURLEvent(t, body, h)); onlyResult(t, third).Status != restore.Duplicate {
+	if _, third := e.functionURL(functionURLEvent(t, body, h)); onlyResult(t, third).Status != intent.Duplicate {
 		t.Fatalf("fresh container: %+v", third)
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -156,7 +157,7 @@ func TestAlarmCallbackThroughFunctionURLEchoesSessionID(t *testing.T) {
 	resp, rs := e.functionURL(fixture(t, "functionurl-alarm.json"))
 	r := onlyResult(t, rs)
 	// firstOccurTime 02:00Z less 5 minutes: the demo's newest backup.
-	if resp.StatusCode != 200 || r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
+	if resp.StatusCode != 200 || r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("status %d result %+v", resp.StatusCode, r)
 	}
 	assertCallbackBody(t, resp.Body, "xxxxxxxx")
@@ -186,7 +187,7 @@ func TestAlarmCallbackIsAnswered200EvenWhenItsRestoreFails(t *testing.T) {
 	} {
 		status, body, rs := answer()
 		r := onlyResult(t, rs)
-		if status != 200 || r.Status != restore.Failed || errCode(r.Error) != "InstanceNotAllowed" {
+		if status != 200 || r.Status != intent.Failed || errCode(r.Error) != "InstanceNotAllowed" {
 			t.Errorf("%s: status %d result %+v", name, status, r)
 		}
 		assertCallbackBody(t, body, "xxxxxxxx")
@@ -217,7 +218,7 @@ func TestDirectCloudMonitorCallbackRestores(t *testing.T) {
 	e := newEnv(t)
 	delete(e.vars, "RESTORE_WEBHOOK_SECRET")
 	r := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json")))
-	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
+	if r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
 		t.Fatalf("result %+v", r)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.TaskID != r.TaskID {
@@ -225,11 +226,11 @@ func TestDirectCloudMonitorCallbackRestores(t *testing.T) {
 	}
 	// The repeat of the firing alarm restores nothing more.
 	again := onlyResult(t, e.results(fixture(t, "alarm-metric-instanceid.json")))
-	if again.Status != restore.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
+	if again.Status != intent.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("repeat: %+v, %d restores", again, len(e.emu.RestoreCalls()))
 	}
 	// Its recovery is skipped.
-	if rec := onlyResult(t, e.results(fixture(t, "alarm-resolved.json"))); rec.Status != restore.Skipped {
+	if rec := onlyResult(t, e.results(fixture(t, "alarm-resolved.json"))); rec.Status != intent.Skipped {
 		t.Errorf("recovery: %+v", rec)
 	}
 }
@@ -245,7 +246,7 @@ func TestDirectCallbackOfTheDocumentedMetricAlarmIsRecognised(t *testing.T) {
 		`"currentValue":"100","period":"60","alarmNotifyType":"continuousAlarm","alarmNotifyPeriod":300}},"firstOccurTime":"2017-03-09 07:00:00",` +
 		`"durationTime":500,"recoverTime":"0"}`
 	r := onlyResult(t, e.results([]byte(alarm)))
-	if r.Status != restore.Skipped || !strings.Contains(r.Reason, "names no Redis instance") {
+	if r.Status != intent.Skipped || !strings.Contains(r.Reason, "names no Redis instance") {
 		t.Fatalf("result %+v", r)
 	}
 	if n := e.apiCalls(); n != 0 {
@@ -257,7 +258,7 @@ func TestCKafkaRecordRestores(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "ckafka.json")))
-	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
+	if r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("result %+v", r)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.Trigger != "ckafka" || m[0].Data.TaskID != r.TaskID {
@@ -266,7 +267,7 @@ func TestCKafkaRecordRestores(t *testing.T) {
 	// The same record delivered again (same topic, partition and offset)
 	// in the same container is the same restore.
 	again := onlyResult(t, e.results(fixture(t, "ckafka.json")))
-	if again.Status != restore.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
+	if again.Status != intent.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("again: %+v, %d restores", again, len(e.emu.RestoreCalls()))
 	}
 }
@@ -275,14 +276,14 @@ func TestCKafkaAlarmRecordRestores(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "ckafka-alarm.json")))
-	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
+	if r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms || !strings.Contains(r.Reason, "policy-n4exeh88") {
 		t.Fatalf("result %+v", r)
 	}
 	// A fresh container finds the first delivery's restore by the alarm's
 	// own time.
 	e.h = freshHandler(e)
 	again := onlyResult(t, e.results(fixture(t, "ckafka-alarm.json")))
-	if again.Status != restore.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
+	if again.Status != intent.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("again: %+v, %d restores", again, len(e.emu.RestoreCalls()))
 	}
 }
@@ -296,13 +297,13 @@ func TestCKafkaPoisonRecordsAreAnsweredNotRetried(t *testing.T) {
 	if len(rs) != 3 {
 		t.Fatalf("%d results: %+v", len(rs), rs)
 	}
-	if rs[0].Status != restore.Accepted || rs[0].InstanceID != "crs-5a4py64p" {
+	if rs[0].Status != intent.Accepted || rs[0].InstanceID != "crs-5a4py64p" {
 		t.Errorf("record 0: %+v", rs[0])
 	}
-	if rs[1].Status != restore.Failed || errCode(rs[1].Error) != "InvalidRequest" || !strings.Contains(rs[1].Reason, "offset 8") {
+	if rs[1].Status != intent.Failed || errCode(rs[1].Error) != "InvalidRequest" || !strings.Contains(rs[1].Reason, "offset 8") {
 		t.Errorf("record 1: %+v", rs[1])
 	}
-	if rs[2].Status != restore.Accepted || rs[2].InstanceID != "crs-1amp2588" {
+	if rs[2].Status != intent.Accepted || rs[2].InstanceID != "crs-1amp2588" {
 		t.Errorf("record 2: %+v", rs[2])
 	}
 
@@ -329,7 +330,7 @@ func TestCKafkaPoisonRecordsAreAnsweredNotRetried(t *testing.T) {
 		t.Fatalf("%d results for %d records", len(rs), len(bodies))
 	}
 	for i, r := range rs {
-		if r.Status != restore.Failed {
+		if r.Status != intent.Failed {
 			t.Errorf("record %d: %+v, want failed", i, r)
 			continue
 		}
@@ -351,7 +352,7 @@ func TestCKafkaTransientFailureFailsTheInvocationForARetry(t *testing.T) {
 	failsForARetry(t, err)
 	// The retry, once the API answers again, restores.
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{})
-	if r := onlyResult(t, e.results(fixture(t, "ckafka.json"))); r.Status != restore.Accepted {
+	if r := onlyResult(t, e.results(fixture(t, "ckafka.json"))); r.Status != intent.Accepted {
 		t.Fatalf("retry: %+v", r)
 	}
 }
@@ -372,7 +373,7 @@ func TestEventBridgeRestoreRequest(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := onlyResult(t, e.results(fixture(t, "eventbridge-restore.json")))
-	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
+	if r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("result %+v", r)
 	}
 	if m := e.messages(); len(m) != 1 || m[0].Data.Trigger != "eventbridge" || m[0].Data.TaskID != r.TaskID {
@@ -382,7 +383,7 @@ func TestEventBridgeRestoreRequest(t *testing.T) {
 	// the event's time is found, nothing restores twice.
 	e.h = freshHandler(e)
 	again := onlyResult(t, e.results(fixture(t, "eventbridge-restore.json")))
-	if again.Status != restore.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
+	if again.Status != intent.Duplicate || again.TaskID != r.TaskID || len(e.emu.RestoreCalls()) != 1 {
 		t.Fatalf("again: %+v, %d restores", again, len(e.emu.RestoreCalls()))
 	}
 }
@@ -394,7 +395,7 @@ func TestEventBridgeCloudMonitorEventRestoresNewestBackupBeforeIt(t *testing.T) 
 	// The event at 02:00Z less 5 minutes: the newest backup before it (not
 	// the newest of all, taken at 03:00Z), which
 	// started 2026-11-28 19:00Z.
-	if r.Status != restore.Accepted || r.BackupID != backupBeforeTheAlarms {
+	if r.Status != intent.Accepted || r.BackupID != backupBeforeTheAlarms {
 		t.Fatalf("result %+v", r)
 	}
 	if !strings.Contains(r.Reason, "redis:ErrorEvent:ServiceNotAvailable") || !strings.Contains(r.Reason, "before 2026-11-29T01:55:00Z") {
@@ -405,7 +406,7 @@ func TestEventBridgeCloudMonitorEventRestoresNewestBackupBeforeIt(t *testing.T) 
 	// is restored.
 	e = newEnv(t)
 	e.vars["RESTORE_ALARM_MARGIN"] = "240h"
-	if r := onlyResult(t, e.results(fixture(t, "eventbridge-alarm.json"))); r.Status != restore.Failed || errCode(r.Error) != "BackupNotFound" {
+	if r := onlyResult(t, e.results(fixture(t, "eventbridge-alarm.json"))); r.Status != intent.Failed || errCode(r.Error) != "BackupNotFound" {
 		t.Errorf("with a margin of 10 days: %+v", r)
 	}
 }
@@ -421,13 +422,13 @@ func TestEventBridgeBatchSkipsWhatIsNotARequest(t *testing.T) {
 	if len(rs) != 3 {
 		t.Fatalf("%d results: %+v", len(rs), rs)
 	}
-	if rs[0].Status != restore.Accepted || rs[0].InstanceID != "crs-1amp2588" || rs[0].BackupID != e.demo.PasswordFreeBackupID {
+	if rs[0].Status != intent.Accepted || rs[0].InstanceID != "crs-1amp2588" || rs[0].BackupID != e.demo.PasswordFreeBackupID {
 		t.Errorf("request: %+v", rs[0])
 	}
-	if rs[1].Status != restore.Skipped || rs[1].InstanceID != "crs-5a4py64p" || !strings.Contains(rs[1].Reason, "recovered") {
+	if rs[1].Status != intent.Skipped || rs[1].InstanceID != "crs-5a4py64p" || !strings.Contains(rs[1].Reason, "recovered") {
 		t.Errorf("recovered event: %+v", rs[1])
 	}
-	if rs[2].Status != restore.Skipped || !strings.Contains(rs[2].Reason, `"connector:kafka"`) {
+	if rs[2].Status != intent.Skipped || !strings.Contains(rs[2].Reason, `"connector:kafka"`) {
 		t.Errorf("other event: %+v", rs[2])
 	}
 	if n := len(e.emu.RestoreCalls()); n != 1 {
@@ -439,23 +440,23 @@ func TestEventBridgeOddEventsAreSkippedOrRefusedNotRetried(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, event string
-		status      restore.Status
+		status      intent.Status
 		want        string
 	}{
 		{"own outcome message", `{"specversion":"1.0","id":"1","source":"scf/ap-guangzhou/default/redis-restore",` +
 			`"type":"com.tencentcloud.redis.restore.accepted","time":"2026-11-29T12:00:00Z",` +
-			`"data":{"taskId":6954227,"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}}`, restore.Skipped, "own outcome message"},
+			`"data":{"taskId":6954227,"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}}`, intent.Skipped, "own outcome message"},
 		{"another product's event", `{"specversion":"1.0","id":"2","source":"cvm.cloud.tencent","type":"cvm:ErrorEvent:ping_unreachable",` +
-			`"subject":"ins-sjdksjk","time":1615430559146,"status":"1","data":{"instanceId":"ins-sjdksjk"}}`, restore.Skipped, "names no Redis instance"},
+			`"subject":"ins-sjdksjk","time":1615430559146,"status":"1","data":{"instanceId":"ins-sjdksjk"}}`, intent.Skipped, "names no Redis instance"},
 		{"unknown status", `{"specversion":"1.0","id":"3","source":"redis.cloud.tencent","type":"redis:ErrorEvent:MasterSlaveSwitched",` +
-			`"subject":"crs-5a4py64p","time":1795917600000,"status":"2"}`, restore.Skipped, `status "2"`},
+			`"subject":"crs-5a4py64p","time":1795917600000,"status":"2"}`, intent.Skipped, `status "2"`},
 		{"event without a time", `{"specversion":"1.0","id":"4","source":"redis.cloud.tencent","type":"redis:ErrorEvent:ServiceNotAvailable",` +
-			`"subject":"crs-5a4py64p","status":"1"}`, restore.Failed, "time"},
+			`"subject":"crs-5a4py64p","status":"1"}`, intent.Failed, "time"},
 		{"request without data", `{"specversion":"1.0","id":"5","source":"ops","type":"com.tencentcloud.redis.restore.requested","time":"1795921200000"}`,
-			restore.Failed, "data"},
+			intent.Failed, "data"},
 		{"request with a password", `{"specversion":"1.0","id":"6","source":"ops","type":"com.tencentcloud.redis.restore.requested",` +
-			`"time":"1795921200000","data":{"instanceId":"crs-5a4py64p","backupId":"latest","password":"pw-in-eb"}}`, restore.Failed, "password"},
-		{"not an event at all", `{"specversion":"1.0","type":"t","time":"soon"}`, restore.Failed, "time"},
+			`"time":"1795921200000","data":{"instanceId":"crs-5a4py64p","backupId":"latest","password":"pw-in-eb"}}`, intent.Failed, "password"},
+		{"not an event at all", `{"specversion":"1.0","type":"t","time":"soon"}`, intent.Failed, "time"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -476,7 +477,7 @@ func TestEventBridgeOddEventsAreSkippedOrRefusedNotRetried(t *testing.T) {
 			// A refused event is named in its reason, as the batch's
 			// delivery has no other name for it (one that is no event at all
 			// fails the whole delivery).
-			if r.Status == restore.Failed && c.name != "not an event at all" && !strings.HasPrefix(r.Reason, "EventBridge event 0 (id ") {
+			if r.Status == intent.Failed && c.name != "not an event at all" && !strings.HasPrefix(r.Reason, "EventBridge event 0 (id ") {
 				t.Errorf("reason %q does not name the refused event", r.Reason)
 			}
 			if n := len(e.emu.RestoreCalls()); n != 0 {

@@ -8,7 +8,7 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/verify"
 )
 
@@ -38,14 +38,14 @@ const (
 	keysTimeout = 5 * time.Second
 )
 
-func (vf verifier) Verify(ctx context.Context, addr, password string, want restore.Expectation) (restore.Verification, error) {
+func (vf verifier) Verify(ctx context.Context, addr, password string, want intent.Expectation) (intent.Verification, error) {
 	expect := verify.Expect{CanaryKey: want.CanaryKey, BackupTime: want.BackupTime, CanaryMaxAge: want.CanaryMaxAge}
 	expected, from := vf.expectedKeys(ctx, want)
 	if expected != nil {
 		expect.Keys, expect.KeysKnown, expect.Tolerance, expect.FewerOnly = *expected, true, keysTolerance, true
 	}
 	res, err := verify.Check(ctx, addr, password, expect)
-	v := restore.Verification{Checked: err == nil, Verified: res.Verified, Keys: res.Keys, Reason: res.Reason,
+	v := intent.Verification{Checked: err == nil, Verified: res.Verified, Keys: res.Keys, Reason: res.Reason,
 		ExpectedKeys: expected, ExpectedKeysFrom: from}
 	if !res.DataAsOf.IsZero() {
 		t := res.DataAsOf.UTC().Truncate(time.Second)
@@ -62,7 +62,7 @@ func (vf verifier) Verify(ctx context.Context, addr, password string, want resto
 
 // expectedKeys is the instance's key count at the backup's start, by
 // Cloud Monitor, and where it comes from; nil and why when unknown.
-func (vf verifier) expectedKeys(ctx context.Context, want restore.Expectation) (*int64, string) {
+func (vf verifier) expectedKeys(ctx context.Context, want intent.Expectation) (*int64, string) {
 	switch {
 	case vf.counts == nil:
 		return nil, "unknown: no Cloud Monitor client"

@@ -16,7 +16,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/handler"
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // Values of the emulator's demo data, which the fixtures use.
@@ -142,7 +142,7 @@ func checkRestoreRequests(t *testing.T, data []byte) {
 		}
 		return
 	}
-	if len(reqs) == 0 || len(reqs) > restore.MaxRestores {
+	if len(reqs) == 0 || len(reqs) > intent.MaxRestores {
 		t.Fatalf("ParseRequests(%q): %d requests, no error", data, len(reqs))
 	}
 	for i, r := range reqs {
@@ -152,7 +152,7 @@ func checkRestoreRequests(t *testing.T, data []byte) {
 		if r.BackupID == "" {
 			t.Fatalf("request %d: empty backupId accepted", i)
 		}
-		if r.Before != nil && r.BackupID != restore.LatestBackup {
+		if r.Before != nil && r.BackupID != intent.LatestBackup {
 			t.Fatalf("request %d: before with backupId %q accepted", i, r.BackupID)
 		}
 		b, err := json.Marshal(r)

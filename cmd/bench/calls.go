@@ -13,7 +13,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/scfdriver"
 )
 
@@ -252,8 +252,8 @@ func (w *callWorld) safeAlarm(tpl []byte) (string, error) {
 // message.
 func (w *callWorld) succeeded() bool {
 	for _, m := range w.emu.Messages(w.demo.Queue) {
-		var ev restore.Event
-		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Type == restore.EventTypePrefix+"succeeded" && ev.Data.InstanceID == w.id {
+		var ev intent.Event
+		if json.Unmarshal([]byte(m.Body), &ev) == nil && ev.Type == intent.EventTypePrefix+"succeeded" && ev.Data.InstanceID == w.id {
 			return true
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/scfdriver"
 )
 
@@ -43,7 +43,7 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 	for time.Now().Before(deadline) {
 		done := false
 		for _, m := range emu.Messages(queue) {
-			var ev restore.Event
+			var ev intent.Event
 			if json.Unmarshal([]byte(m.Body), &ev) != nil {
 				continue
 			}
@@ -56,7 +56,7 @@ func followLife(ctx context.Context, fn *scfdriver.Function, env map[string]stri
 			if ev.Data.Life != nil && ev.Data.Undo != "" {
 				undo, instanceID = ev.Data.Undo, ev.Data.InstanceID
 			}
-			if t := strings.TrimPrefix(ev.Type, restore.EventTypePrefix); t == "succeeded" || t == "failed" && ev.Data.Life != nil {
+			if t := strings.TrimPrefix(ev.Type, intent.EventTypePrefix); t == "succeeded" || t == "failed" && ev.Data.Life != nil {
 				done = true
 				if t == "failed" {
 					failed = fmt.Errorf("the restore of %s failed: %s", ev.Data.InstanceID, describe(ev))
@@ -100,7 +100,7 @@ func sweep(ctx context.Context, fn *scfdriver.Function, env map[string]string) e
 }
 
 // describe is a message's gist on one line.
-func describe(ev restore.Event) string {
+func describe(ev intent.Event) string {
 	d := ev.Data
 	var parts []string
 	add := func(k string, v any) {

@@ -14,7 +14,7 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // apiExamples is Tencent's own example answers, one file per action
@@ -126,7 +126,7 @@ func TestTheFunctionDecodesTheAPIsExamples(t *testing.T) {
 	// The example lists two instances: each is found by its own ID, with
 	// its Createtime read as China Standard Time (03:32:18 UTC).
 	cst := time.FixedZone("UTC+8", 8*3600)
-	for id, want := range map[string]restore.Instance{
+	for id, want := range map[string]intent.Instance{
 		"crs-4nmzc0ul": {ID: "crs-4nmzc0ul", Name: "Redis_automation_is_awesome", Type: 15, Status: 1, Addr: "10.0.1.61:6379", Created: time.Date(2023, 4, 17, 11, 32, 18, 0, cst)},
 		"crs-46njvft9": {ID: "crs-46njvft9", Name: "Redis_automation_is_awesome", Type: 6, Status: 2, Addr: "10.0.1.71:6379", Created: time.Date(2023, 4, 17, 11, 47, 2, 0, cst)},
 	} {

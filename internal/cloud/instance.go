@@ -8,19 +8,19 @@ import (
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // DescribeInstance reads one instance with DescribeInstances, filtered by
 // its ID. An instance the API does not list is ResourceNotFound.
-func (s *Session) DescribeInstance(ctx context.Context, region, instanceID string) (restore.Instance, error) {
+func (s *Session) DescribeInstance(ctx context.Context, region, instanceID string) (intent.Instance, error) {
 	req := redis.NewDescribeInstancesRequest()
 	req.InstanceId = common.StringPtr(instanceID)
 	req.Limit = common.Uint64Ptr(1)
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstancesResponse()
 	if err := s.call(ctx, s.redis(region), "DescribeInstances", req, resp); err != nil {
-		return restore.Instance{}, err
+		return intent.Instance{}, err
 	}
 	rid := ""
 	if resp.Response != nil {
@@ -33,6 +33,6 @@ func (s *Session) DescribeInstance(ctx context.Context, region, instanceID strin
 		}
 		rid = deref(resp.Response.RequestId)
 	}
-	return restore.Instance{}, &failure.Error{Kind: failure.NotFound, Code: "ResourceNotFound.InstanceNotExists",
+	return intent.Instance{}, &failure.Error{Kind: failure.NotFound, Code: "ResourceNotFound.InstanceNotExists",
 		Message: fmt.Sprintf("DescribeInstances does not list instance %s in region %s", instanceID, region), RequestID: rid}
 }

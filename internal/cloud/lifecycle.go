@@ -12,7 +12,7 @@ import (
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
 
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // The calls that follow a restore through its life: the task's end
@@ -21,19 +21,19 @@ import (
 // (DescribeInstanceSecurityGroup, CloneInstances).
 
 // DescribeTaskInfo reads one task.
-func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID int64) (restore.TaskInfo, error) {
+func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID int64) (intent.TaskInfo, error) {
 	req := redis.NewDescribeTaskInfoRequest()
 	req.TaskId = common.Uint64Ptr(uint64(taskID))
 	req.SetContext(ctx)
 	resp := redis.NewDescribeTaskInfoResponse()
 	if err := s.call(ctx, s.redis(region), "DescribeTaskInfo", req, resp); err != nil {
-		return restore.TaskInfo{}, err
+		return intent.TaskInfo{}, err
 	}
 	if resp.Response == nil || resp.Response.Status == nil {
-		return restore.TaskInfo{}, failure.E(failure.Upstream, failure.Code("BadTaskInfo"), fmt.Sprintf("DescribeTaskInfo of task %d answered without a Status", taskID))
+		return intent.TaskInfo{}, failure.E(failure.Upstream, failure.Code("BadTaskInfo"), fmt.Sprintf("DescribeTaskInfo of task %d answered without a Status", taskID))
 	}
 	r := resp.Response
-	t := restore.TaskInfo{ID: taskID, Status: *r.Status, Type: deref(r.TaskType), InstanceID: deref(r.InstanceId), Message: deref(r.TaskMessage)}
+	t := intent.TaskInfo{ID: taskID, Status: *r.Status, Type: deref(r.TaskType), InstanceID: deref(r.InstanceId), Message: deref(r.TaskMessage)}
 	t.StartTime, _ = parseCloudTime(r.StartTime)
 	return t, nil
 }
@@ -42,16 +42,16 @@ func (s *Session) DescribeTaskInfo(ctx context.Context, region string, taskID in
 // instance in the region) that started within
 // [begin, end], every page, whatever its type: the caller judges each by
 // its type, since the TaskTypes filter is not to be relied on.
-func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]restore.Task, error) {
+func (s *Session) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]intent.Task, error) {
 	return s.describeTaskList(ctx, region, instanceID, nil, begin, end)
 }
 
 // describeTaskList reads every page of DescribeTaskList. types is sent as
 // the TaskTypes filter, which the API may or may not honour: callers judge
 // each task by its own type.
-func (s *Session) describeTaskList(ctx context.Context, region, instanceID string, types []string, begin, end time.Time) ([]restore.Task, error) {
+func (s *Session) describeTaskList(ctx context.Context, region, instanceID string, types []string, begin, end time.Time) ([]intent.Task, error) {
 	const limit = 100
-	var out []restore.Task
+	var out []intent.Task
 	for offset := int64(0); ; offset += limit {
 		req := redis.NewDescribeTaskListRequest()
 		if instanceID != "" { // "": every instance's in the region, for the sweep
@@ -76,7 +76,7 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 			if t == nil || t.TaskId == nil {
 				continue
 			}
-			d := restore.Task{ID: *t.TaskId, Kind: taskKind(deref(t.TaskType)), Type: deref(t.TaskType),
+			d := intent.Task{ID: *t.TaskId, Kind: taskKind(deref(t.TaskType)), Type: deref(t.TaskType),
 				InstanceID: cmp.Or(deref(t.InstanceId), instanceID), Result: deref(t.Result)}
 			d.StartTime, _ = parseCloudTime(t.StartTime)
 			d.EndTime, _ = parseCloudTime(t.EndTime) // "0000-00-00 00:00:00" while it runs: zero
@@ -91,9 +91,9 @@ func (s *Session) describeTaskList(ctx context.Context, region, instanceID strin
 
 // ListInstances lists the instances of a region, every page, or only those
 // with the given IDs (at most 100 at a time are asked for).
-func (s *Session) ListInstances(ctx context.Context, region string, ids ...string) ([]restore.Instance, error) {
+func (s *Session) ListInstances(ctx context.Context, region string, ids ...string) ([]intent.Instance, error) {
 	const limit = 100
-	var out []restore.Instance
+	var out []intent.Instance
 	for offset := uint64(0); ; offset += limit {
 		req := redis.NewDescribeInstancesRequest()
 		req.Limit = common.Uint64Ptr(limit)
@@ -200,7 +200,7 @@ func (s *Session) SecurityGroups(ctx context.Context, region, instanceID string)
 
 // CloneInstances orders one pay-as-you-go instance (BillingMode 0, Period
 // 1, GoodsNum 1) from a backup, and returns the deal and the new IDs.
-func (s *Session) CloneInstances(ctx context.Context, region string, r restore.CloneOrder) (dealID string, instanceIDs []string, requestID string, err error) {
+func (s *Session) CloneInstances(ctx context.Context, region string, r intent.CloneOrder) (dealID string, instanceIDs []string, requestID string, err error) {
 	req := redis.NewCloneInstancesRequest()
 	req.InstanceId = common.StringPtr(r.InstanceID)
 	req.BackupId = common.StringPtr(r.BackupID)

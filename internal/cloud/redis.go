@@ -14,6 +14,7 @@ import (
 
 	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -108,7 +109,7 @@ func (s *Session) RestoreInstance(ctx context.Context, region, instanceID, backu
 
 // DescribeInstanceBackups lists one page of an instance's backups that
 // started within [begin, end] (at most 30 days apart).
-func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (restore.BackupPage, error) {
+func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (intent.BackupPage, error) {
 	req := redis.NewDescribeInstanceBackupsRequest()
 	if instanceID != "" { // "": every instance's, for the sweep
 		req.InstanceId = common.StringPtr(instanceID)
@@ -120,9 +121,9 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 	req.SetContext(ctx)
 	resp := redis.NewDescribeInstanceBackupsResponse()
 	if err := s.call(ctx, s.redis(region), "DescribeInstanceBackups", req, resp); err != nil {
-		return restore.BackupPage{}, err
+		return intent.BackupPage{}, err
 	}
-	var page restore.BackupPage
+	var page intent.BackupPage
 	if resp.Response == nil {
 		return page, nil
 	}
@@ -133,7 +134,7 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 		if b == nil || b.BackupId == nil {
 			continue
 		}
-		bk := restore.Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0,
+		bk := intent.Backup{ID: *b.BackupId, Status: deref(b.Status), Locked: deref(b.Locked) != 0,
 			Type: deref(b.BackupType), Remark: deref(b.Remark), InstanceID: deref(b.InstanceId)}
 		var err error
 		if bk.StartTime, err = parseCloudTime(b.StartTime); err != nil {
@@ -150,14 +151,14 @@ func (s *Session) DescribeInstanceBackups(ctx context.Context, region, instanceI
 // filter is sent, but a task counts only if its own type says restore
 // (taskKind): if the API ignores the filter, an automatic backup that
 // started after an alarm must not pass for the alarm's restore.
-func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]restore.Task, error) {
+func (s *Session) DescribeRestoreTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]intent.Task, error) {
 	all, err := s.describeTaskList(ctx, region, instanceID, []string{TaskTypeRestore}, begin, end)
 	if err != nil {
 		return nil, err
 	}
-	var out []restore.Task
+	var out []intent.Task
 	for _, t := range all {
-		if t.Kind == restore.RestoreTask {
+		if t.Kind == intent.RestoreTask {
 			out = append(out, t)
 		}
 	}

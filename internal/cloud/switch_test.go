@@ -10,8 +10,8 @@ import (
 
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/redisserver/redistest"
-	"redis-restore/internal/restore"
 )
 
 // fill writes n keys prefix:0 ... into the redis-server that serves addr.
@@ -103,13 +103,13 @@ func TestSwitchInstanceVipSwapsTheAddressesOnceItsTaskEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var listed *restore.Task
+	var listed *intent.Task
 	for i := range tasks {
 		if tasks[i].ID == taskID {
 			listed = &tasks[i]
 		}
 	}
-	if listed == nil || listed.Kind != restore.SwitchTask || listed.InstanceID != src || !listed.EndTime.IsZero() {
+	if listed == nil || listed.Kind != intent.SwitchTask || listed.InstanceID != src || !listed.EndTime.IsZero() {
 		t.Errorf("the source's tasks %+v; want task %d, a running switch of %s", tasks, taskID, src)
 	}
 

@@ -2,12 +2,11 @@ package cloud
 
 import (
 	"net"
+	"redis-restore/internal/intent"
 	"strconv"
 	"strings"
 
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
-
-	"redis-restore/internal/restore"
 )
 
 // Task types of the Redis API. DescribeTaskList answers with type codes
@@ -35,26 +34,26 @@ const (
 // taskKind judges a DescribeTaskList type, given as a code ("010") or a
 // name (FLOW_RESTOREBACKUP); every type not named here (automatic backups,
 // flushes, ...) is OtherTask, however the list was filtered.
-func taskKind(taskType string) restore.TaskKind {
+func taskKind(taskType string) intent.TaskKind {
 	t := strings.TrimSpace(taskType)
 	switch {
 	case t == TaskTypeRestore || strings.EqualFold(t, "FLOW_RESTOREBACKUP"):
-		return restore.RestoreTask
+		return intent.RestoreTask
 	case t == TaskTypeManualBackup || strings.EqualFold(t, "FLOW_BACKUPINSTANCE"):
-		return restore.ManualBackupTask
+		return intent.ManualBackupTask
 	case t == TaskTypeClone || strings.EqualFold(t, "FLOW_CLONEBACKUP"):
-		return restore.CloneTask
+		return intent.CloneTask
 	case t == TaskTypeSwitchVIP || strings.EqualFold(t, "FLOW_SWITCHINSTANCEVIP"):
-		return restore.SwitchTask
+		return intent.SwitchTask
 	case t == TaskTypeClose || strings.EqualFold(t, "FLOW_CLOSE") || t == TaskTypeDelete || strings.EqualFold(t, "FLOW_DELETE"):
-		return restore.DestroyTask
+		return intent.DestroyTask
 	}
-	return restore.OtherTask
+	return intent.OtherTask
 }
 
 // instanceOf reads one entry of DescribeInstances.
-func instanceOf(in *redis.InstanceSet) restore.Instance {
-	out := restore.Instance{
+func instanceOf(in *redis.InstanceSet) intent.Instance {
+	out := intent.Instance{
 		ID: deref(in.InstanceId), Name: deref(in.InstanceName), Type: deref(in.Type), Status: deref(in.Status),
 		ZoneID: deref(in.ZoneId), VpcID: deref(in.UniqVpcId), SubnetID: deref(in.UniqSubnetId),
 		ProjectID: deref(in.ProjectId), Port: deref(in.Port), NoAuth: deref(in.NoAuth),

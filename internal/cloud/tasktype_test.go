@@ -6,22 +6,22 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // Each task type of DescribeTaskList, by code or by name, is judged as
 // what it does; every other type, however the list was filtered, is none
 // of the restore's concern.
 func TestTaskKind(t *testing.T) {
-	for typ, want := range map[string]restore.TaskKind{
-		"010": restore.RestoreTask, "FLOW_RESTOREBACKUP": restore.RestoreTask, " 010 ": restore.RestoreTask, "flow_restorebackup": restore.RestoreTask,
-		"012": restore.ManualBackupTask, "FLOW_BACKUPINSTANCE": restore.ManualBackupTask,
-		"026": restore.CloneTask, "FLOW_CLONEBACKUP": restore.CloneTask,
-		"036": restore.SwitchTask, "FLOW_SWITCHINSTANCEVIP": restore.SwitchTask, "flow_switchinstancevip": restore.SwitchTask,
-		"003": restore.DestroyTask, "FLOW_CLOSE": restore.DestroyTask, "006": restore.DestroyTask, "FLOW_DELETE": restore.DestroyTask,
-		"027": restore.OtherTask, "FLOW_CHANGEVIP": restore.OtherTask, "016": restore.OtherTask, "FLOW_CLOSE_WAN": restore.OtherTask, "0036": restore.OtherTask,
-		"017": restore.OtherTask, "037": restore.OtherTask, "": restore.OtherTask,
-		"FLOW_AUTOBACKUP": restore.OtherTask, "redis回档流程": restore.OtherTask, "0100": restore.OtherTask,
+	for typ, want := range map[string]intent.TaskKind{
+		"010": intent.RestoreTask, "FLOW_RESTOREBACKUP": intent.RestoreTask, " 010 ": intent.RestoreTask, "flow_restorebackup": intent.RestoreTask,
+		"012": intent.ManualBackupTask, "FLOW_BACKUPINSTANCE": intent.ManualBackupTask,
+		"026": intent.CloneTask, "FLOW_CLONEBACKUP": intent.CloneTask,
+		"036": intent.SwitchTask, "FLOW_SWITCHINSTANCEVIP": intent.SwitchTask, "flow_switchinstancevip": intent.SwitchTask,
+		"003": intent.DestroyTask, "FLOW_CLOSE": intent.DestroyTask, "006": intent.DestroyTask, "FLOW_DELETE": intent.DestroyTask,
+		"027": intent.OtherTask, "FLOW_CHANGEVIP": intent.OtherTask, "016": intent.OtherTask, "FLOW_CLOSE_WAN": intent.OtherTask, "0036": intent.OtherTask,
+		"017": intent.OtherTask, "037": intent.OtherTask, "": intent.OtherTask,
+		"FLOW_AUTOBACKUP": intent.OtherTask, "redis回档流程": intent.OtherTask, "0100": intent.OtherTask,
 	} {
 		if got := cloud.TaskKind(typ); got != want {
 			t.Errorf("taskKind(%q) = %v, want %v", typ, got, want)

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // Config is everything an invocation needs to know about its setting.
@@ -148,7 +148,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		l.errs = append(l.errs, authErr)
 	}
 	if r := strings.TrimSpace(getenv("TENCENTCLOUD_REGION")); r != "" {
-		if restore.ValidRegion(r) {
+		if intent.ValidRegion(r) {
 			c.Region = r
 		} else {
 			l.fail("TENCENTCLOUD_REGION", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))

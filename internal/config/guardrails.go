@@ -2,16 +2,15 @@ package config
 
 import (
 	"fmt"
+	"redis-restore/internal/intent"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"redis-restore/internal/restore"
 )
 
-// Budget is restore.Budget: the restore owns the word, config reads it.
-type Budget = restore.Budget
+// Budget is intent.Budget: the restore owns the word, config reads it.
+type Budget = intent.Budget
 
 // Guard rails for automatic restores (issue 14).
 type Guardrails struct {
@@ -22,7 +21,7 @@ type Guardrails struct {
 	RequestBudget Budget
 	// Approval (RESTORE_APPROVAL) holds the trigger kinds whose restores
 	// wait for a person: planned, then applied when approved.
-	Approval map[restore.Channel]bool
+	Approval map[intent.Channel]bool
 	// ApprovalTTL (RESTORE_APPROVAL_TTL) is how long a plan may be approved.
 	ApprovalTTL time.Duration
 }
@@ -42,7 +41,7 @@ const (
 
 // ApprovalKinds are the words RESTORE_APPROVAL takes. Restores are held by
 // how they reach the function, the one thing a sender cannot choose
-// (restore.Channel): whoever may invoke the function can dress a request
+// (intent.Channel): whoever may invoke the function can dress a request
 // as a timer, a CMQ or CKafka message, an EventBridge event or an alarm,
 // and whoever holds the basic-auth password can send a plain request as
 // well as an alarm. So each word names the channels it cannot be told
@@ -56,10 +55,10 @@ const (
 var ApprovalKinds = []string{"invoke", "webhook", "alarm", "timer", "cmq", "direct", "ckafka", "eventbridge"}
 
 // approvalChannels are the channels each word of RESTORE_APPROVAL holds.
-var approvalChannels = map[string][]restore.Channel{
-	"invoke":  {restore.ChannelInvoke},
-	"webhook": {restore.ChannelSigned, restore.ChannelBasic},
-	"alarm":   {restore.ChannelInvoke, restore.ChannelBasic},
+var approvalChannels = map[string][]intent.Channel{
+	"invoke":  {intent.ChannelInvoke},
+	"webhook": {intent.ChannelSigned, intent.ChannelBasic},
+	"alarm":   {intent.ChannelInvoke, intent.ChannelBasic},
 }
 
 // loadGuardrails reads RESTORE_BUDGET, RESTORE_BUDGET_REQUESTS,
@@ -82,7 +81,7 @@ func (l *loader) guardrails() Guardrails {
 		return g
 	}
 	kinds := l.list("RESTORE_APPROVAL")
-	g.Approval = map[restore.Channel]bool{}
+	g.Approval = map[intent.Channel]bool{}
 	// Set but naming nothing: l.list has said so. Fail closed: every
 	// channel waits for an approval rather than none.
 	all := len(kinds) == 0
@@ -105,7 +104,7 @@ func (l *loader) guardrails() Guardrails {
 		}
 	}
 	if all {
-		for _, c := range []restore.Channel{restore.ChannelInvoke, restore.ChannelSigned, restore.ChannelBasic} {
+		for _, c := range []intent.Channel{intent.ChannelInvoke, intent.ChannelSigned, intent.ChannelBasic} {
 			g.Approval[c] = true
 		}
 	}

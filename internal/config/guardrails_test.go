@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 func TestGuardrailDefaults(t *testing.T) {
@@ -63,14 +63,14 @@ const testSigningKey = "a-test-signing-key-of-32-characters!"
 // RESTORE_APPROVAL holds by channel, and each word holds every channel it
 // cannot be told apart from: a sender cannot dress its way out.
 func TestApprovalKinds(t *testing.T) {
-	all := map[restore.Channel]bool{restore.ChannelInvoke: true, restore.ChannelSigned: true, restore.ChannelBasic: true}
-	for raw, want := range map[string]map[restore.Channel]bool{
-		"invoke":        {restore.ChannelInvoke: true},
-		"direct":        {restore.ChannelInvoke: true}, // a direct invoker can send a timer's shape
-		"timer":         {restore.ChannelInvoke: true},
-		"cmq, ckafka":   {restore.ChannelInvoke: true},
-		"webhook":       {restore.ChannelSigned: true, restore.ChannelBasic: true},
-		"alarm":         {restore.ChannelInvoke: true, restore.ChannelBasic: true},
+	all := map[intent.Channel]bool{intent.ChannelInvoke: true, intent.ChannelSigned: true, intent.ChannelBasic: true}
+	for raw, want := range map[string]map[intent.Channel]bool{
+		"invoke":        {intent.ChannelInvoke: true},
+		"direct":        {intent.ChannelInvoke: true}, // a direct invoker can send a timer's shape
+		"timer":         {intent.ChannelInvoke: true},
+		"cmq, ckafka":   {intent.ChannelInvoke: true},
+		"webhook":       {intent.ChannelSigned: true, intent.ChannelBasic: true},
+		"alarm":         {intent.ChannelInvoke: true, intent.ChannelBasic: true},
 		"alarm,webhook": all,
 		"all":           all,
 		"*":             all,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/seal"
 )
@@ -62,7 +63,7 @@ func (l *loader) regions(home string) []string {
 	}
 	for _, r := range l.list("RESTORE_REGIONS") {
 		r = strings.ToLower(r)
-		if !restore.ValidRegion(r) {
+		if !intent.ValidRegion(r) {
 			l.fail("RESTORE_REGIONS", fmt.Sprintf("%q is not a region such as ap-guangzhou", r))
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 )
 
 // admit is the one admission an intent passes before any action that can
@@ -46,7 +47,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 		return false
 	}
 
-	if req.BackupID == LatestBackup {
+	if req.BackupID == intent.LatestBackup {
 		before := s.latestBound(*job)
 		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before, job.backups)
 		if err != nil {
@@ -64,9 +65,9 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 		// restore that cannot happen. (Without a safety backup,
 		// RestoreInstance itself refuses a backup it does not know.)
 		b, err := s.lookupBackup(ctx, res.Region, req.InstanceID, req.BackupID, time.Time{})
-		if err == nil && notRestorable(b) != "" {
+		if err == nil && intent.NotRestorable(b) != "" {
 			err = failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
-				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, notRestorable(b)))
+				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, intent.NotRestorable(b)))
 		}
 		if err != nil {
 			failed(res, err, log, "no backup to restore")

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
 
@@ -23,41 +23,13 @@ type JobGuard struct {
 	Force bool
 	// Approved is the plan being applied, verified: the job restores
 	// exactly its backup, or refuses with a fresh plan.
-	Approved *Plan
+	Approved *intent.Plan
 	// instance is the instance as checkEdition read it, if it did.
-	instance *Instance
+	instance *intent.Instance
 }
-
-// Guardrail is what a result or message says of the guard rails.
-type Guardrail struct {
-	// Held: the budget held this restore back (status skipped, code
-	// RestoreBudgetExceeded); the message is ...restore.held.
-	Held   bool         `json:"-"`
-	Budget *BudgetState `json:"budget,omitempty"`
-	Plan   *Plan        `json:"plan,omitempty"`
-}
-
-// BudgetState is an instance's restore budget as the task list showed it.
-type BudgetState struct {
-	Setting string     `json:"setting"` // the variable that set it
-	Limit   int        `json:"limit"`
-	Window  string     `json:"window"`
-	Used    []UsedTask `json:"used"` // the restore tasks counted, oldest first
-	// FreesAt is when the next restore may start, if the budget is spent.
-	FreesAt *time.Time `json:"freesAt,omitempty"`
-}
-
-// UsedTask is a restore task that counted against the budget.
-type UsedTask struct {
-	TaskID    int64     `json:"taskId"`
-	StartTime time.Time `json:"startTime"`
-}
-
-// CodeBudgetExceeded is the code of a restore held back by its budget.
-const CodeBudgetExceeded = "RestoreBudgetExceeded"
 
 // budgetOf is the budget of a job and the setting it comes from.
-func (s *Service) budgetOf(job Job) (Budget, string) {
+func (s *Service) budgetOf(job Job) (intent.Budget, string) {
 	if job.Alarm || (job.Approved != nil && job.Approved.Alarm) {
 		return s.Settings.AlarmBudget, "RESTORE_BUDGET"
 	}
@@ -68,7 +40,7 @@ func (s *Service) budgetOf(job Job) (Budget, string) {
 // budget's window, from the cloud's task list: restores started by other
 // containers, other functions or the console count as much as ours, and a
 // clone (a billed instance made from the backup) counts as a restore.
-func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh bool) (*BudgetState, []Task, error) {
+func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh bool) (*intent.BudgetState, []intent.Task, error) {
 	b, setting := s.budgetOf(job)
 	if b.Off() {
 		return nil, nil, nil
@@ -79,57 +51,30 @@ func (s *Service) readBudget(ctx context.Context, job Job, region string, fresh 
 	if err != nil {
 		return nil, nil, err
 	}
-	used := spent(tasks, from)
-	if slices.ContainsFunc(used, func(t Task) bool { return t.Kind == CloneTask }) {
+	used := intent.Spent(tasks, from)
+	if slices.ContainsFunc(used, func(t intent.Task) bool { return t.Kind == intent.CloneTask }) {
 		// A drill's clone never touched the instance: it does not spend
 		// the budget that stops restores of it (its own clone task is the
 		// one that started with the drill's clone, by its Createtime).
 		used = s.withoutDrills(ctx, region, job.Request.InstanceID, used)
 	}
-	st := budgetState(used, b, setting)
+	st := intent.NewBudgetState(used, b, setting)
 	return st, used, nil
-}
-
-// spent is the tasks that spend a budget whose window starts at from.
-func spent(tasks []Task, from time.Time) []Task {
-	var used []Task
-	for _, t := range tasks {
-		if (t.Kind == RestoreTask || t.Kind == CloneTask) && !t.StartTime.Before(from.Truncate(time.Second)) {
-			used = append(used, t)
-		}
-	}
-	return used
 }
 
 // budgetFrom is an instance's budget in an observed world (a fleet's):
 // its tasks, less those of its drills' clones among the world's clones.
-func (s *Service) budgetFrom(w world, instanceID string, b Budget, setting string, now time.Time) *BudgetState {
+func (s *Service) budgetFrom(w intent.World, instanceID string, b intent.Budget, setting string, now time.Time) *intent.BudgetState {
 	if b.Off() {
 		return nil
 	}
-	return budgetState(s.notDrills(spent(w.tasks[instanceID], now.Add(-b.Window)), w.clones), b, setting)
-}
-
-// budgetState is a budget as the tasks that spent it show it.
-func budgetState(used []Task, b Budget, setting string) *BudgetState {
-	sort.Slice(used, func(i, j int) bool { return used[i].StartTime.Before(used[j].StartTime) })
-	st := &BudgetState{Setting: setting, Limit: b.Limit, Window: b.WindowString(), Used: []UsedTask{}}
-	for _, t := range used {
-		st.Used = append(st.Used, UsedTask{TaskID: t.ID, StartTime: t.StartTime.UTC()})
-	}
-	if len(used) >= b.Limit {
-		// The budget frees up when enough of the counted tasks leave the
-		// window for one more restore to fit.
-		at := used[len(used)-b.Limit].StartTime.Add(b.Window).UTC()
-		st.FreesAt = &at
-	}
-	return st
+	return intent.NewBudgetState(s.notDrills(intent.Spent(w.Tasks[instanceID], now.Add(-b.Window)), w.Clones), b, setting)
 }
 
 // withoutDrills leaves out of tasks the clone tasks of the instance's
 // drills. The instance list is read only here, when a clone task is in
 // the budget's window; where it cannot be read, every clone counts.
-func (s *Service) withoutDrills(ctx context.Context, region, instanceID string, tasks []Task) []Task {
+func (s *Service) withoutDrills(ctx context.Context, region, instanceID string, tasks []intent.Task) []intent.Task {
 	// One call, not retried: it may only lower the count, and where it
 	// fails every clone counts (the safe side).
 	list, err := s.Redis.ListInstances(ctx, region)
@@ -141,13 +86,13 @@ func (s *Service) withoutDrills(ctx context.Context, region, instanceID string, 
 
 // notDrills leaves out of tasks the clone tasks that made a drill's clone
 // among instances (its clone task started with it, by its Createtime).
-func (s *Service) notDrills(tasks []Task, instances []Instance) []Task {
+func (s *Service) notDrills(tasks []intent.Task, instances []intent.Instance) []intent.Task {
 	out := tasks[:0:0]
 	for _, t := range tasks {
 		drill := false
 		for _, c := range instances {
 			m, ok := s.madeOf(c)
-			drill = drill || ok && m.kind == ModeDrill && m.source == t.InstanceID && t.Kind == CloneTask && cloneTaskAt([]Task{t}, c.Created)
+			drill = drill || ok && m.Kind == intent.ModeDrill && m.Source == t.InstanceID && t.Kind == intent.CloneTask && intent.CloneTaskAt([]intent.Task{t}, c.Created)
 		}
 		if !drill {
 			out = append(out, t)
@@ -176,7 +121,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bo
 		// A clone of this event is found by its name (clone.go), never by
 		// its time: any clone task since then may be another request's.
 		for i := len(used) - 1; i >= 0; i-- {
-			if t := used[i]; t.Kind == RestoreTask && !job.Request.Clone() && !t.StartTime.Before(since) {
+			if t := used[i]; t.Kind == intent.RestoreTask && !job.Request.Clone() && !t.StartTime.Before(since) {
 				earlierTask(job, res, t)
 				log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 				return true
@@ -192,10 +137,10 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bo
 	for i, u := range st.Used {
 		ids[i] = fmt.Sprintf("%d (started %s)", u.TaskID, u.StartTime.Format(time.RFC3339))
 	}
-	res.Status = Skipped
+	res.Status = intent.Skipped
 	res.Held = true
 	res.Budget = st
-	res.Error = &ErrorBody{Code: CodeBudgetExceeded, Message: fmt.Sprintf(
+	res.Error = &intent.ErrorBody{Code: intent.CodeBudgetExceeded, Message: fmt.Sprintf(
 		"%s allows %d restore(s) of %s per %s, and restore task(s) %s used it: held back until %s (an authenticated webhook may override with \"force\": true)",
 		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
 	res.Reason = JoinReason(job.Reason, "restore held back by the restore budget")
@@ -217,14 +162,14 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 	}
 	switch {
 	case unclear == nil:
-	case probe.Status == Failed:
+	case probe.Status == intent.Failed:
 		res.Unclear(failure.E(unclear.Kind, failure.Code(unclear.Code), fmt.Sprintf(
 			"%s; the restore may have started, and the task list could not be read to tell (%s), so it was not tried again", unclear.Message, probe.Error.Message)))
 		return true
 	case probe.Held:
 		for i := len(probe.Budget.Used) - 1; i >= 0; i-- {
 			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
-				res.Status, res.TaskID = Accepted, t.TaskID
+				res.Status, res.TaskID = intent.Accepted, t.TaskID
 				res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
 				log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.TaskID)
 				return true
@@ -239,13 +184,13 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 func messageType(r *Result) string {
 	switch {
 	case r.Held:
-		return EventTypePrefix + "held"
+		return intent.EventTypePrefix + "held"
 	case r.Plan != nil && r.Plan.Token != "":
 		// A plan waiting for approval, also the fresh one offered when an
 		// approval was refused.
-		return EventTypePrefix + "planned"
+		return intent.EventTypePrefix + "planned"
 	}
-	return eventType(r.Status)
+	return intent.EventType(r.Status)
 }
 
 // messageID gives the messages of one held event, or of one plan, the same

@@ -17,6 +17,7 @@ import (
 
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/config"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
 
@@ -58,7 +59,7 @@ func exampleTask(id int64, typ string, start time.Time) map[string]any {
 	}
 }
 
-func budgetService(s *cloud.Session, now time.Time, b restore.Budget) *restore.Service {
+func budgetService(s *cloud.Session, now time.Time, b intent.Budget) *restore.Service {
 	return &restore.Service{Settings: restore.Settings{Region: "ap-guangzhou", AlarmBudget: b}, Redis: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Runtime: restore.Runtime{Now: func() time.Time { return now }, Sleep: restore.SleepContext, NewID: func() string { return "id" }}}
 }
@@ -80,17 +81,17 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 		exampleTask(42375, "FLOW_RESTOREBACKUP", time.Date(2019, 11, 15, 14, 30, 0, 0, budgetCST)),
 	}
 	s, requests := taskListServer(t, tasks)
-	job := restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
+	job := restore.Job{Request: intent.Request{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
 		Since: now.Add(-time.Minute), Key: "alarm:x", JobGuard: restore.JobGuard{Alarm: true}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	t.Run("spent", func(t *testing.T) {
-		svc := budgetService(s, now, restore.Budget{Limit: 3, Window: time.Hour})
+		svc := budgetService(s, now, intent.Budget{Limit: 3, Window: time.Hour})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
 		if !restore.OverBudget(svc, context.Background(), job, &res, true, log) {
 			t.Fatalf("not held with two restores and a clone in the hour: %+v", res)
 		}
-		if res.Status != restore.Skipped || !res.Held || res.Error == nil || res.Error.Code != restore.CodeBudgetExceeded {
+		if res.Status != intent.Skipped || !res.Held || res.Error == nil || res.Error.Code != intent.CodeBudgetExceeded {
 			t.Fatalf("held result %+v %+v", res, res.Error)
 		}
 		var ids []int64
@@ -104,12 +105,12 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 		if want := time.Date(2019, 11, 15, 15, 10, 0, 0, budgetCST); res.Budget.FreesAt == nil || !res.Budget.FreesAt.Equal(want) {
 			t.Errorf("frees at %v, want %v", res.Budget.FreesAt, want)
 		}
-		if restore.MessageType(&res) != restore.EventTypePrefix+"held" {
+		if restore.MessageType(&res) != intent.EventTypePrefix+"held" {
 			t.Errorf("message type %q", restore.MessageType(&res))
 		}
 	})
 	t.Run("room left", func(t *testing.T) {
-		svc := budgetService(s, now, restore.Budget{Limit: 4, Window: time.Hour})
+		svc := budgetService(s, now, intent.Budget{Limit: 4, Window: time.Hour})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
 		if restore.OverBudget(svc, context.Background(), job, &res, true, log) {
 			t.Fatalf("held with three of four used: %+v %+v", res, res.Error)
@@ -117,7 +118,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 	})
 	t.Run("off", func(t *testing.T) {
 		n := len(*requests)
-		svc := budgetService(s, now, restore.Budget{})
+		svc := budgetService(s, now, intent.Budget{})
 		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
 		if restore.OverBudget(svc, context.Background(), job, &res, true, log) || len(*requests) != n {
 			t.Fatalf("budget off: held %+v, or the task list was read", res)
@@ -137,8 +138,8 @@ func TestBudgetIgnoresBackupsAndOtherFlows(t *testing.T) {
 		exampleTask(42372, "037", now.Add(-30*time.Minute)), exampleTask(42380, "017", now.Add(-20*time.Minute)),
 		exampleTask(42381, "FLOW_AUTOBACKUP", now.Add(-10*time.Minute)), exampleTask(42382, "0100", now.Add(-5*time.Minute)),
 	})
-	svc := budgetService(s, now, restore.Budget{Limit: 1, Window: time.Hour})
-	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: restore.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou", true)
+	svc := budgetService(s, now, intent.Budget{Limit: 1, Window: time.Hour})
+	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: intent.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou", true)
 	if err != nil || st == nil || len(st.Used) != 0 || st.FreesAt != nil {
 		t.Fatalf("budget %+v, %v: want nothing used", st, err)
 	}

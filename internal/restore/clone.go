@@ -2,16 +2,13 @@ package restore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
-	"redis-restore/internal/uuid"
+	"redis-restore/internal/intent"
 )
 
 // Clone mode: for editions that cannot restore in place (Redis 4.0 and
@@ -20,125 +17,28 @@ import (
 // Its name is derived from the request, so that a redelivery finds it in
 // the instance list instead of ordering another: ordering is billing.
 
-// cloneMarker joins the source's ID and the clone's identity in a clone's
-// name: "<source>-clone-<id><mac>".
-const cloneMarker = "-clone-"
-
-// cloneName is the new instance's name: the source, a hash of what was
-// asked for (instance, backup, before, clone time: not the event's key, so
-// that a replay under another Idempotency-Key finds the clone instead of
-// ordering another), and the function's MAC over both, so that only the
-// function's own clones are followed by the sweep (provenance.go).
-func cloneName(seal *Seal, req Request) string {
-	before, cloneTime := "", ""
-	if req.Before != nil {
-		before = req.Before.UTC().Format(time.RFC3339)
-	}
-	if req.CloneTime != nil {
-		cloneTime = req.CloneTime.UTC().Format(time.RFC3339)
-	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{req.InstanceID, req.BackupID, before, cloneTime}, "/")))
-	id := hex.EncodeToString(sum[:])[:8]
-	return req.InstanceID + cloneMarker + id + seal.Hex(8, "clone", req.InstanceID, id)
-}
-
-// cloneSource is the instance a clone's (or a drill's, a switch's) name
-// says it was cloned from, if the name carries the function's MAC.
-func cloneSource(seal *Seal, name string) (string, bool) {
-	if src, _, _, ok := drillOf(seal, name); ok {
-		return src, true
-	}
-	if src, _, _, ok := switchOf(seal, name); ok {
-		return src, true
-	}
-	src, rest, ok := strings.Cut(name, cloneMarker)
-	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 16 || seal == nil {
-		return "", false
-	}
-	return src, seal.VerifyHex(rest[8:], "clone", src, rest[:8])
-}
-
-// timedName is a drill's or a switch's clone name,
-// "<source>-<kind>-<a><b><mac>": two times, 8 hex digits of Unix seconds
-// each, and the function's MAC over the source and both.
-func timedName(seal *Seal, kind, instanceID string, a, b time.Time) string {
-	ts := fmt.Sprintf("%08x%08x", a.Unix(), b.Unix())
-	return instanceID + "-" + kind + "-" + ts + seal.Hex(8, kind, instanceID, ts)
-}
-
-// readTimedName reads a name timedName made for kind, if it carries the
-// function's MAC.
-func readTimedName(seal *Seal, kind, name string) (src string, a, b time.Time, ok bool) {
-	src, rest, ok := strings.Cut(name, "-"+kind+"-")
-	if !ok || !strings.HasPrefix(src, "crs-") || len(rest) != 24 || !seal.VerifyHex(rest[16:], kind, src, rest[:16]) {
-		return "", time.Time{}, time.Time{}, false
-	}
-	x, err1 := strconv.ParseInt(rest[:8], 16, 64)
-	y, err2 := strconv.ParseInt(rest[8:16], 16, 64)
-	if err1 != nil || err2 != nil {
-		return "", time.Time{}, time.Time{}, false
-	}
-	return src, time.Unix(x, 0).UTC(), time.Unix(y, 0).UTC(), true
-}
-
-// ownCloneTask is the clone task that made c: of its source's clone
-// tasks, the one that started closest to c's creation (Createtime); the
-// newest where its creation is not known. Another clone or drill of the
-// same source has a task of its own.
-func ownCloneTask(tasks []Task, c Instance) (Task, bool) {
-	var own Task
-	found := false
-	for _, t := range tasks {
-		switch {
-		case t.Kind != CloneTask:
-		case !found, c.Created.IsZero() && t.StartTime.After(own.StartTime),
-			!c.Created.IsZero() && absDur(t.StartTime.Sub(c.Created)) < absDur(own.StartTime.Sub(c.Created)):
-			own, found = t, true
-		}
-	}
-	return own, found
-}
-
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
-}
-
-// made is an instance the function made, read from its signed name: its
-// kind (clone, drill, switch), its source, and the times a drill's or a
-// switch's name records.
-type made struct {
-	kind   string // ModeClone, ModeDrill or ModeSwitch
-	source string
-	// A drill: its start (at) and its backup's (backup). A switch: the
-	// state it holds (at) and its order (ordered).
-	at, backup, ordered time.Time
-}
-
 // madeOf reads an instance the function made. A drill's or a switch's
 // clone, which the sweep releases or switches to, must also be what its
 // name says by facts that cannot be given to another instance afterwards:
 // created within minutes of its order, and not its source. A past clone's
 // name, given by a rename to an older instance, is then no one's.
-func (s *Service) madeOf(c Instance) (made, bool) {
+func (s *Service) madeOf(c intent.Instance) (intent.Made, bool) {
 	seal := s.Settings.Seal
-	var m made
+	var m intent.Made
 	var orderedAt time.Time
 	var window time.Duration
-	if src, at, b, ok := drillOf(seal, c.Name); ok {
+	if src, at, b, ok := intent.DrillOf(seal, c.Name); ok {
 		// Ordered at its start, or when its plan was approved.
-		m, orderedAt, window = made{kind: ModeDrill, source: src, at: at, backup: b}, at, s.Settings.ApprovalTTL+10*time.Minute
-	} else if src, state, ordered, ok := switchOf(seal, c.Name); ok {
-		m, orderedAt, window = made{kind: ModeSwitch, source: src, at: state, ordered: ordered}, ordered, 10*time.Minute
-	} else if src, ok := cloneSource(seal, c.Name); ok {
-		return made{kind: ModeClone, source: src}, true
+		m, orderedAt, window = intent.Made{Kind: intent.ModeDrill, Source: src, At: at, Backup: b}, at, s.Settings.ApprovalTTL+10*time.Minute
+	} else if src, state, ordered, ok := intent.SwitchOf(seal, c.Name); ok {
+		m, orderedAt, window = intent.Made{Kind: intent.ModeSwitch, Source: src, At: state, Ordered: ordered}, ordered, 10*time.Minute
+	} else if src, ok := intent.CloneSource(seal, c.Name); ok {
+		return intent.Made{Kind: intent.ModeClone, Source: src}, true
 	} else {
-		return made{}, false
+		return intent.Made{}, false
 	}
 	created := c.Created
-	ok := c.ID != m.source && !created.IsZero() &&
+	ok := c.ID != m.Source && !created.IsZero() &&
 		!created.Before(orderedAt.Add(-time.Minute)) && created.Before(orderedAt.Add(window))
 	return m, ok
 }
@@ -147,12 +47,12 @@ func (s *Service) madeOf(c Instance) (made, bool) {
 // drill's or its switch's.
 func (s *Service) cloneNameOf(job Job) string {
 	if job.Request.Drill() {
-		return drillName(s.Settings.Seal, job.Request.InstanceID, s.drillTime(job), job.backupStart)
+		return intent.DrillName(s.Settings.Seal, job.Request.InstanceID, s.drillTime(job), job.backupStart)
 	}
 	if job.Request.Switch() {
-		return switchName(s.Settings.Seal, job.Request.InstanceID, job.switchAt, s.Now())
+		return intent.SwitchName(s.Settings.Seal, job.Request.InstanceID, job.switchAt, s.Now())
 	}
-	return cloneName(s.Settings.Seal, job.Request)
+	return intent.CloneName(s.Settings.Seal, job.Request)
 }
 
 // earlierClone finds the clone an earlier delivery ordered for the job: a
@@ -167,7 +67,7 @@ func (s *Service) earlierClone(ctx context.Context, job Job, region string) (str
 		ids, err := s.findClone(ctx, s.Redis, region, name)
 		return name, ids, err
 	}
-	list, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
+	list, err := retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
 	if err != nil {
 		return "", nil, err
 	}
@@ -175,10 +75,10 @@ func (s *Service) earlierClone(ctx context.Context, job Job, region string) (str
 	for _, c := range list {
 		m, ok := s.madeOf(c)
 		switch {
-		case !ok || m.source != req.InstanceID || c.Status < 0 || m.kind != req.Mode:
-		case req.Drill() && !m.at.Before(now.Add(-s.Settings.Life.DrillMaxLife)):
+		case !ok || m.Source != req.InstanceID || c.Status < 0 || m.Kind != req.Mode:
+		case req.Drill() && !m.At.Before(now.Add(-s.Settings.Life.DrillMaxLife)):
 			return c.Name, []string{c.ID}, nil
-		case req.Switch() && m.at.Equal(job.switchAt.Truncate(time.Second)):
+		case req.Switch() && m.At.Equal(job.switchAt.Truncate(time.Second)):
 			return c.Name, []string{c.ID}, nil
 		}
 	}
@@ -195,19 +95,10 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 	if len(ids) == 0 {
 		return false
 	}
-	res.Status, res.Life = Duplicate, cloneLife(job.Request.InstanceID, name, ids, "")
+	res.Status, res.Life = intent.Duplicate, intent.CloneLife(job.Request.InstanceID, name, ids, "")
 	res.Reason = fmt.Sprintf("clone %s (%s) of this request exists already: not ordered again", name, strings.Join(ids, ", "))
 	log.Info("clone.duplicate", "detail", "clone already ordered", "newInstanceIds", ids)
 	return true
-}
-
-func cloneLife(instanceID, name string, ids []string, dealID string) *Life {
-	typ := "cloned"
-	if strings.Contains(name, drillMarker) {
-		typ = "drill.started"
-	}
-	return &Life{Phase: PhaseCloning, NewInstanceIDs: ids, DealID: dealID, eventType: EventTypePrefix + typ,
-		eventID: uuid.FromName(fmt.Sprintf("%s/clone/%s/cloned", instanceID, name))}
 }
 
 // clone orders the new instance. CloneInstances is never called again
@@ -221,7 +112,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			fmt.Sprintf("this invocation has ordered its %d clone(s), RESTORE_MAX_CLONES: this one was not ordered", s.Settings.Life.MaxClones)))
 		return
 	}
-	srcs, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
+	srcs, err := retry(ctx, s, func() ([]intent.Instance, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
 	if err != nil {
 		res.Fail(err)
 		return
@@ -256,7 +147,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		return
 	}
 	name := s.cloneNameOf(job)
-	cr := CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
+	cr := intent.CloneOrder{InstanceID: req.InstanceID, BackupID: res.BackupID, Name: name, ZoneID: src.ZoneID,
 		VpcID: src.VpcID, SubnetID: src.SubnetID, SecurityGroupIDs: groups, ProjectID: src.ProjectID,
 		Password: password, NoAuth: password == "" && src.NoAuth}
 	if req.CloneTime != nil {
@@ -282,7 +173,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	// not there the outcome is unknown.
 	unclear := func(e *failure.Error) {
 		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
-			res.Status, res.Life = Accepted, cloneLife(req.InstanceID, name, ids, "")
+			res.Status, res.Life = intent.Accepted, intent.CloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
 			return
 		}
@@ -306,7 +197,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		case ferr != nil:
 			res.Fail(ferr)
 		case len(ids) > 0:
-			res.Status, res.Life = Duplicate, cloneLife(req.InstanceID, name, ids, "")
+			res.Status, res.Life = intent.Duplicate, intent.CloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
 			log.Info("clone.duplicate", "detail", "clone ordered by another delivery", "newInstanceIds", ids)
 		default:
@@ -316,8 +207,8 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	})
 	switch {
 	case stop == nil:
-		res.Status, res.RequestID = Accepted, o.requestID
-		res.Life = cloneLife(req.InstanceID, name, o.ids, o.dealID)
+		res.Status, res.RequestID = intent.Accepted, o.requestID
+		res.Life = intent.CloneLife(req.InstanceID, name, o.ids, o.dealID)
 		res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
 		if req.Drill() {
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("drill: clone %s ordered from %s; the sweep verifies it, reports restore.drill.passed or failed with its RTO and RPO, and releases it (at the latest after RESTORE_DRILL_MAX_LIFE, %s)",
@@ -333,7 +224,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	}
 	if locked || last.Kind == failure.Locked {
 		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
-			res.Status, res.Life = Duplicate, cloneLife(req.InstanceID, name, ids, "")
+			res.Status, res.Life = intent.Duplicate, intent.CloneLife(req.InstanceID, name, ids, "")
 			return
 		}
 	}

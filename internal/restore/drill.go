@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
 
@@ -24,22 +25,6 @@ import (
 // at the latest RESTORE_DRILL_MAX_LIFE after the start, so that no drill
 // leaves a billed instance behind.
 
-// drillMarker joins the source's ID, the drill's start and the start of
-// the backup it clones in its clone's name:
-// "<source>-drill-<start><backup start><mac>", each time 8 hex digits of
-// Unix seconds, so that the sweep knows what the drill ordered.
-const drillMarker = "-drill-"
-
-func drillName(seal *Seal, instanceID string, at, backupStart time.Time) string {
-	return timedName(seal, "drill", instanceID, at, backupStart)
-}
-
-// drillOf reads a drill's clone name: its source, start and backup's
-// start, if the name carries the function's MAC.
-func drillOf(seal *Seal, name string) (src string, at, backupStart time.Time, ok bool) {
-	return readTimedName(seal, "drill", name)
-}
-
 // drillTime is when a drill began: its event's time (so that every
 // delivery names one clone), else now, to the minute.
 func (s *Service) drillTime(job Job) time.Time {
@@ -48,24 +33,6 @@ func (s *Service) drillTime(job Job) time.Time {
 	}
 	return s.Now().Truncate(time.Minute)
 }
-
-// Drill is what a drill's outcome message carries.
-type Drill struct {
-	CloneID     string     `json:"cloneId"`
-	BegunAt     time.Time  `json:"begunAt"`
-	BackupID    string     `json:"backupId,omitempty"`
-	BackupStart *time.Time `json:"backupStart,omitempty"`
-	VerifiedAt  *time.Time `json:"verifiedAt,omitempty"`
-	// RTOSeconds: from the drill's start to verified data.
-	RTOSeconds *int64 `json:"rtoSeconds,omitempty"`
-	// RPOSeconds: the restored backup's age when the drill began, the
-	// writes a restore then would have lost.
-	RPOSeconds *int64 `json:"rpoSeconds,omitempty"`
-}
-
-// outcome: a drill's result says its own outcome, failed included
-// (restore.drill.failed, not restore.failed: nothing was restored).
-func (d *Drill) outcome() bool { return d != nil }
 
 // sweepDrill takes a drill's clone one step, so that every drill has
 // exactly one outcome, under one id, and leaves no billed clone behind:
@@ -81,16 +48,16 @@ func (d *Drill) outcome() bool { return d != nil }
 //     first, and nothing more is said; released otherwise (its clone task
 //     failed, or someone released it before it was verified):
 //     restore.drill.failed.
-func (s *Service) sweepDrill(ctx context.Context, c Instance, m made, cloneTasks, srcTasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
-	src, at := m.source, m.at
-	region := w.region
+func (s *Service) sweepDrill(ctx context.Context, c intent.Instance, m intent.Made, cloneTasks, srcTasks []intent.Task, w intent.Window, log *slog.Logger, add func(Result)) {
+	src, at := m.Source, m.At
+	region := w.Region
 	maxLife := s.Settings.Life.DrillMaxLife
 	expires := at.Add(maxLife)
-	d := &Drill{CloneID: c.ID, BegunAt: at}
-	r := Result{InstanceID: src, Region: region, Life: &Life{NewInstanceIDs: []string{c.ID}, Drill: d,
-		eventID: uuid.FromName(fmt.Sprintf("%s/drill/%s", src, c.Name))}}
+	d := &intent.Drill{CloneID: c.ID, BegunAt: at}
+	r := Result{InstanceID: src, Region: region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}, Drill: d,
+		EventID: uuid.FromName(fmt.Sprintf("%s/drill/%s", src, c.Name))}}
 	log = log.With("drillClone", c.ID)
-	bs := m.backup.UTC()
+	bs := m.Backup.UTC()
 	rpo := int64(at.Sub(bs).Seconds())
 	d.BackupStart, d.RPOSeconds = &bs, &rpo
 	if b, err := s.lookupBackupAt(ctx, region, src, bs); err == nil {
@@ -99,23 +66,23 @@ func (s *Service) sweepDrill(ctx context.Context, c Instance, m made, cloneTasks
 	outcome := func(err error) {
 		if err != nil {
 			r.Fail(err)
-			r.Status, r.Life.Phase, r.Life.eventType = Failed, PhaseFailed, EventTypePrefix+"drill.failed"
+			r.Status, r.Life.Phase, r.Life.EventType = intent.Failed, intent.PhaseFailed, intent.EventTypePrefix+"drill.failed"
 		} else {
-			r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"drill.passed"
+			r.Status, r.Life.Phase, r.Life.EventType = intent.Succeeded, intent.PhaseSucceeded, intent.EventTypePrefix+"drill.passed"
 		}
 	}
 	timedOut := func() {
 		outcome(failure.E(failure.Unavailable, failure.Code("DrillTimedOut"), fmt.Sprintf(
 			"drill of %s: its clone %s was not verified within RESTORE_DRILL_MAX_LIFE (%s): released", src, c.ID, maxLife)))
 	}
-	release, releasing := newestTask(cloneTasks, DestroyTask)
+	release, releasing := intent.NewestTask(cloneTasks, intent.DestroyTask)
 	switch {
 	case releasing && release.StartTime.Before(expires):
 		return // released after its outcome was sent
 	case releasing:
 		// Released past its life: its outcome is DrillTimedOut, sent
 		// until it is out (the windows of the release).
-		if !w.reports(release.StartTime) {
+		if !w.Reports(release.StartTime) {
 			return
 		}
 		timedOut()
@@ -125,18 +92,18 @@ func (s *Service) sweepDrill(ctx context.Context, c Instance, m made, cloneTasks
 	case c.Status < 0:
 		// Not released by the function: its clone never came up, or
 		// someone released it before it was verified.
-		if !w.reports(at) {
+		if !w.Reports(at) {
 			return
 		}
 		why := "its clone %s was released (or isolated) before it was verified"
-		if t, ok := ownCloneTask(srcTasks, c); ok && t.Result == 4 {
+		if t, ok := intent.OwnCloneTask(srcTasks, c); ok && t.Result == 4 {
 			why = fmt.Sprintf("its clone %%s did not come up (clone task %d failed)", t.ID)
 		}
 		outcome(failure.E(failure.Unavailable, failure.Code("DrillFailed"), fmt.Sprintf("drill of %s: "+why+": the backup could not be proven to restore", src, c.ID)))
 		s.emitLife(ctx, &r, log)
 		add(r)
 		return
-	case !w.at.Before(expires):
+	case !w.At.Before(expires):
 		timedOut()
 		s.emitLife(ctx, &r, log)
 		s.release(ctx, region, c.ID, log) // whether sent or not: no billed clone left

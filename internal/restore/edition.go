@@ -7,6 +7,7 @@ import (
 
 	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 )
 
 // Our code for an instance whose edition cannot be restored in place.
@@ -23,18 +24,18 @@ const codeInstanceState = "ResourceUnavailable.InstanceStateError"
 // It reports whether the restore may go on.
 func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRun bool, log *slog.Logger) bool {
 	id := job.Request.InstanceID
-	var in Instance
+	var in intent.Instance
 	var err error
 	if job.Undo != nil && job.instance != nil {
 		in = *job.instance // an intent's watch read it a moment ago (continueSafety)
 	} else {
-		in, err = retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+		in, err = retry(ctx, s, func() (intent.Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	}
 	if err != nil {
 		failed(res, err, log, "cannot read the instance's edition; not restoring")
 		return false
 	}
-	if job.Request.Mode == ModeUnswitch {
+	if job.Request.Mode == intent.ModeUnswitch {
 		// Switching back restores no backup: any edition, running.
 		job.instance = &in
 		if in.Status != 2 {

@@ -3,14 +3,9 @@ package restore
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +13,7 @@ import (
 
 	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
-	sealpkg "redis-restore/internal/seal"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
 
@@ -33,155 +28,15 @@ import (
 // own asynchronous invocation, judges the members in the region's world
 // and reports the fleet's progress and its one end.
 
-// MaxFleet bounds a fleet: its members' list travels in its watch event
-// (at most 128 KB) and in its plan.
-const MaxFleet = 1000
-
-// FleetRequest is what a fleet request asks for.
-type FleetRequest struct {
-	// Instances lists the members; or Pattern selects the allowed
-	// instances of the region whose IDs match it ("*": every one).
-	Instances []string   `json:"instances,omitempty"`
-	Pattern   string     `json:"pattern,omitempty"`
-	BackupID  string     `json:"backupId"` // "latest": each member's own newest restorable backup
-	Before    *time.Time `json:"before,omitempty"`
-	Region    string     `json:"region,omitempty"`
-	Mode      string     `json:"mode,omitempty"` // "restore" only: in place
-	// SafetyBackup overrides RESTORE_SAFETY_BACKUP for every member.
-	SafetyBackup *bool `json:"safetyBackup,omitempty"`
-	DryRun       bool  `json:"dryRun,omitempty"`
-	Force        bool  `json:"force,omitempty"`
-}
-
-// Validate checks a fleet request; its errors name the field at fault.
-func (f *FleetRequest) Validate() error {
-	switch {
-	case len(f.Instances) == 0 && f.Pattern == "":
-		return invalid("instances", `is required: a list of instance IDs, or a pattern such as "crs-web-*" ("*": every allowed instance)`)
-	case len(f.Instances) > MaxFleet:
-		return invalid("instances", fmt.Sprintf("lists %d instances, a fleet has at most %d", len(f.Instances), MaxFleet))
-	case f.Mode != "" && f.Mode != ModeRestore:
-		return invalid("mode", fmt.Sprintf("%q: a fleet restores in place (\"restore\"); clones, drills and switches are asked for one instance at a time", truncate(f.Mode)))
-	}
-	if _, err := path.Match(f.Pattern, ""); err != nil {
-		return invalid("instances", fmt.Sprintf("%q is not a pattern (%v)", truncate(f.Pattern), err))
-	}
-	seen := map[string]bool{}
-	for _, id := range f.Instances {
-		if !validInstanceID(id) {
-			return invalid("instances", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(id)))
-		}
-		if seen[id] {
-			return invalid("instances", fmt.Sprintf("%s is listed twice", id))
-		}
-		seen[id] = true
-	}
-	f.BackupID = cmp.Or(f.BackupID, LatestBackup)
-	if !strings.EqualFold(f.BackupID, LatestBackup) {
-		return invalid("backupId", `a fleet restores each instance's own backup: "latest", bounded by "before"`)
-	}
-	f.BackupID, f.Mode = LatestBackup, ""
-	probe := f.member("crs-0000", "")
-	return probe.Validate()
-}
-
-// names reports whether the request names an instance: listed, or
-// matching its pattern.
-func (f FleetRequest) names(id string) bool {
-	if len(f.Instances) > 0 {
-		return slices.Contains(f.Instances, id)
-	}
-	ok, _ := path.Match(f.Pattern, id)
-	return ok
-}
-
-// member is the restore of one member: its backup named once the fleet
-// chose it.
-func (f FleetRequest) member(id, backupID string) Request {
-	r := Request{InstanceID: id, BackupID: cmp.Or(backupID, LatestBackup), Region: f.Region, Force: f.Force}
-	if backupID == "" {
-		r.Before = f.Before
-	}
-	r.SafetyBackup = f.SafetyBackup
-	return r
-}
-
-// Fleet is a fleet intent: the request and where it came from.
-type Fleet struct {
-	Request FleetRequest
-	Trigger string
-	Channel Channel
-	Since   time.Time // when its event was created, never later than its arrival
-	Key     string    // its event's identity; "" if it has none
-	// Approved is the plan being applied, verified.
-	Approved *FleetPlan
-}
-
-// FleetMember is one member of a fleet plan or outcome.
-type FleetMember struct {
-	InstanceID  string       `json:"instanceId"`
-	BackupID    string       `json:"backupId,omitempty"`
-	BackupStart *time.Time   `json:"backupStart,omitempty"`
-	Budget      *BudgetState `json:"budget,omitempty"`
-	// TaskID is a restore of this fleet already started (a redelivery).
-	TaskID int64 `json:"taskId,omitempty"`
-}
-
-// FleetPlan is what a fleet would do: every member and its backup. Signed,
-// it is what one approval applies to the whole fleet.
-type FleetPlan struct {
-	ID                string        `json:"id"`
-	Region            string        `json:"region"`
-	Instances         []string      `json:"instances,omitempty"` // as asked
-	Pattern           string        `json:"pattern,omitempty"`
-	Before            *time.Time    `json:"before,omitempty"`
-	TakesSafetyBackup bool          `json:"takesSafetyBackup"`
-	Trigger           string        `json:"trigger"`
-	Channel           Channel       `json:"channel"`
-	Members           []FleetMember `json:"members"`
-	// Digest covers every member and its backup: applying the plan
-	// restores exactly these, or is refused with a fresh plan.
-	Digest  string    `json:"digest"`
-	Created time.Time `json:"created,omitzero"`
-	Expires time.Time `json:"expires,omitzero"`
-	Token   string    `json:"token,omitempty"`
-}
-
-type fleetClaims struct {
-	V         int      `json:"v"`
-	ID        string   `json:"id"`
-	Region    string   `json:"r"`
-	Instances []string `json:"in,omitempty"`
-	Pattern   string   `json:"p,omitempty"`
-	Before    int64    `json:"bf,omitempty"`
-	Safety    bool     `json:"s,omitempty"`
-	Trigger   string   `json:"t"`
-	Channel   string   `json:"ch"`
-	Digest    string   `json:"d"`
-	Created   int64    `json:"c"`
-	Expires   int64    `json:"e"`
-}
-
 // FleetOutcome is what became of a fleet request: the answer's "fleet".
 type FleetOutcome struct {
-	ID      string        `json:"id"`
-	Status  Status        `json:"status"`
-	Region  string        `json:"region,omitempty"`
-	Members []FleetMember `json:"members,omitempty"`
-	Plan    *FleetPlan    `json:"plan,omitempty"`
+	ID      string               `json:"id"`
+	Status  intent.Status        `json:"status"`
+	Region  string               `json:"region,omitempty"`
+	Members []intent.FleetMember `json:"members,omitempty"`
+	Plan    *intent.FleetPlan    `json:"plan,omitempty"`
 	// Jobs are the members' intents, to be fanned out when accepted.
 	Jobs []Job `json:"-"`
-}
-
-// FleetID names a fleet by its event, so that every delivery of one
-// request is one fleet.
-func FleetID(key string) string {
-	seed := key
-	if seed == "" {
-		seed = uuid.New() // no identity: one fleet per delivery
-	}
-	sum := sha256.Sum256([]byte("fleet|" + seed))
-	return "fleet-" + hex.EncodeToString(sum[:8])
 }
 
 // Fleet admits a fleet request as a whole, and returns its outcome as the
@@ -193,10 +48,10 @@ func FleetID(key string) string {
 // unless forced); each member's backup (the fleet is refused as a whole
 // where one has none); an approved plan still holds; then the dry run, or
 // a plan for approval, or the members.
-func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
+func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 	req := f.Request
 	region := cmp.Or(req.Region, s.Settings.Region)
-	id := FleetID(f.Key)
+	id := intent.FleetID(f.Key)
 	if f.Approved != nil {
 		id = f.Approved.ID
 	}
@@ -209,11 +64,11 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 			res.Fail(failure.E(failure.Internal, failure.Code(failure.CodeInternal), fmt.Sprintf("internal error: %v", p)))
 		}
 		out.Status = res.Status
-		if res.Status != Accepted && res.Status != Planned && res.Status != DryRun && res.Status != Duplicate {
+		if res.Status != intent.Accepted && res.Status != intent.Planned && res.Status != intent.DryRun && res.Status != intent.Duplicate {
 			s.fleetEnded(ctx, f, &res, log)
 		}
 	}()
-	if err := s.settingsCheck(Request{Region: req.Region}, region); err != nil {
+	if err := s.settingsCheck(intent.Request{Region: req.Region}, region); err != nil {
 		failed(&res, err, log, "fleet refused")
 		return res
 	}
@@ -233,15 +88,15 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	}
 	// The region's world and its recent backups are read at once: each
 	// list has its own limit, and a fleet's admission is one container's.
-	var w world
-	var recent map[string]Backup
+	var w intent.World
+	var recent map[string]intent.Backup
 	var g errgroup.Group
 	g.Go(func() (err error) {
 		w, err = s.observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
 		return err
 	})
 	g.Go(func() (err error) {
-		recent, err = s.recentBackups(ctx, region, bound, func(id string) bool { return req.names(id) && s.Settings.allowed(id) })
+		recent, err = s.recentBackups(ctx, region, bound, func(id string) bool { return req.Names(id) && s.Settings.allowed(id) })
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -260,9 +115,9 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	}
 	var held, started, missing, unfit []string
 	for _, id := range ids {
-		m := FleetMember{InstanceID: id}
-		in, ed := w.instance(id), edition.Of(w.instance(id).Type)
-		if t, ok := newestTask(startedSince(w.tasks[id], f.Since.Truncate(time.Second)), RestoreTask); ok && !f.Since.IsZero() {
+		m := intent.FleetMember{InstanceID: id}
+		in, ed := w.Instance(id), edition.Of(w.Instance(id).Type)
+		if t, ok := intent.NewestTask(intent.StartedSince(w.Tasks[id], f.Since.Truncate(time.Second)), intent.RestoreTask); ok && !f.Since.IsZero() {
 			m.TaskID = t.ID
 			started = append(started, id)
 		} else if in.ID == "" {
@@ -283,7 +138,7 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	}
 	switch {
 	case len(started) == len(ids):
-		res.Status = Duplicate
+		res.Status = intent.Duplicate
 		res.Reason = fmt.Sprintf("fleet %s: every member's restore started already (a redelivery)", id)
 		return res
 	case len(unfit) > 0:
@@ -296,24 +151,24 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 				bound.UTC().Format(time.RFC3339), strings.Join(missing, ", "))), log, "fleet refused")
 		return res
 	case len(held) > 0 && !req.Force && !req.DryRun:
-		res.Status, res.Held = Skipped, true
-		res.Error = &ErrorBody{Code: CodeBudgetExceeded, Message: fmt.Sprintf(
+		res.Status, res.Held = intent.Skipped, true
+		res.Error = &intent.ErrorBody{Code: intent.CodeBudgetExceeded, Message: fmt.Sprintf(
 			"%s allows %d restore(s) per instance per %s, spent for %s: the fleet restores none (an authenticated webhook may override with \"force\": true)",
 			setting, budget.Limit, budget.WindowString(), strings.Join(held, ", "))}
 		log.Warn("fleet.held", "detail", "fleet held back by its members' budgets", "held", len(held))
 		return res
 	}
-	plan := &FleetPlan{ID: id, Region: region, Instances: req.Instances, Pattern: req.Pattern, Before: req.Before,
-		TakesSafetyBackup: s.safetyWanted(Job{Request: req.member("", ""), Trigger: f.Trigger}), Trigger: f.Trigger, Channel: f.Channel,
-		Members: out.Members, Digest: fleetDigest(out.Members)}
+	plan := &intent.FleetPlan{ID: id, Region: region, Instances: req.Instances, Pattern: req.Pattern, Before: req.Before,
+		TakesSafetyBackup: s.safetyWanted(Job{Request: req.Member("", ""), Trigger: f.Trigger}), Trigger: f.Trigger, Channel: f.Channel,
+		Members: out.Members, Digest: intent.FleetDigest(out.Members)}
 	if p := f.Approved; p != nil {
 		switch {
 		case now.After(p.Expires):
-			failed(&res, failure.E(failure.Conflict, failure.Code(CodePlanExpired), failure.Field("approve"),
+			failed(&res, failure.E(failure.Conflict, failure.Code(intent.CodePlanExpired), failure.Field("approve"),
 				fmt.Sprintf("fleet plan %s expired at %s: not restored; send the request again for a new plan", p.ID, p.Expires.Format(time.RFC3339))), log, "approval refused")
 			return res
 		case p.Digest != plan.Digest:
-			failed(&res, failure.E(failure.Conflict, failure.Code(CodePlanOutdated), failure.Field("approve"),
+			failed(&res, failure.E(failure.Conflict, failure.Code(intent.CodePlanOutdated), failure.Field("approve"),
 				fmt.Sprintf("fleet plan %s: its members or their backups changed since it was made: not restored; send the request again for a new plan", p.ID)), log, "approval refused")
 			out.Plan = plan
 			return res
@@ -323,20 +178,20 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 	}
 	switch {
 	case req.DryRun || s.Settings.DryRun:
-		res.Status, out.Plan = DryRun, plan
+		res.Status, out.Plan = intent.DryRun, plan
 		res.Reason = fmt.Sprintf("dry run: fleet %s would restore %d instances; nothing was restored", id, len(ids))
 		return res
 	case f.Approved == nil && s.Settings.Approval[f.Channel]:
 		if s.Settings.Seal == nil {
-			failed(&res, errNoSeal("a fleet plan waiting for approval"), log, "fleet refused")
+			failed(&res, intent.ErrNoSeal("a fleet plan waiting for approval"), log, "fleet refused")
 			return res
 		}
-		plan.sign(s.Settings.Seal, now, s.Settings.ApprovalTTL)
-		res.Status, out.Plan = Planned, plan
+		plan.Sign(s.Settings.Seal, now, s.Settings.ApprovalTTL)
+		res.Status, out.Plan = intent.Planned, plan
 		res.Reason = fmt.Sprintf("RESTORE_APPROVAL holds restores that come by %s for approval: fleet plan %s (%d instances) is on the queue (its planned message), for an approver to apply before %s",
 			f.Channel, id, len(ids), plan.Expires.Format(time.RFC3339))
 		s.fleetMessage(ctx, "fleet.planned", uuid.FromName("fleet/"+id+"/planned"), f.Trigger, region, map[string]any{"fleetId": id, "plan": plan}, log)
-		out.Plan = plan.withoutToken()
+		out.Plan = plan.WithoutToken()
 		return res
 	}
 	// An approved fleet's event is its plan: its Since is the plan's
@@ -346,12 +201,12 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 		if m.TaskID != 0 {
 			continue
 		}
-		r := req.member(m.InstanceID, m.BackupID)
+		r := req.Member(m.InstanceID, m.BackupID)
 		r.Region = region
 		out.Jobs = append(out.Jobs, Job{Request: r, Trigger: f.Trigger, Channel: f.Channel, Since: f.Since, Key: key + ":" + m.InstanceID,
 			Fleet: id, JobGuard: JobGuard{Force: req.Force}})
 	}
-	res.Status = Accepted
+	res.Status = intent.Accepted
 	res.Reason = fmt.Sprintf("fleet %s: %d instances to restore, %d already restored by it", id, len(out.Jobs), len(started))
 	log.Info("fleet.accepted", "detail", "fleet admitted", "members", len(ids), "toStart", len(out.Jobs))
 	return res
@@ -363,8 +218,8 @@ func (s *Service) Fleet(ctx context.Context, f Fleet) (res Result) {
 // sends its end. And under an id of the refusal's own: a held fleet may
 // be applied again with force (an approval's token), and the watch's
 // end then has the fleet's id to itself.
-func (s *Service) fleetEnded(ctx context.Context, f Fleet, res *Result, log *slog.Logger) {
-	if res.Status == Unknown || res.Status == Failed && res.Kind.Retry() == failure.Backoff {
+func (s *Service) fleetEnded(ctx context.Context, f intent.Fleet, res *Result, log *slog.Logger) {
+	if res.Status == intent.Unknown || res.Status == intent.Failed && res.Kind.Retry() == failure.Backoff {
 		log.Info("fleet.notEnded", "detail", "the fleet failed at its request, and the platform retries it: no end is reported yet", "code", res.Error.Code)
 		return
 	}
@@ -377,58 +232,6 @@ func (s *Service) fleetEnded(ctx context.Context, f Fleet, res *Result, log *slo
 	s.fleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+res.FleetID+"/refused/"+code), f.Trigger, res.Region, data, log)
 }
 
-// fleetDigest covers the members and their backups, in order.
-func fleetDigest(ms []FleetMember) string {
-	h := sha256.New()
-	for _, m := range ms {
-		fmt.Fprintf(h, "%s=%s;", m.InstanceID, m.BackupID)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-func (p *FleetPlan) sign(seal *Seal, now time.Time, ttl time.Duration) {
-	p.Created = now.UTC().Truncate(time.Second)
-	p.Expires = p.Created.Add(ttl)
-	c := fleetClaims{V: 1, ID: p.ID, Region: p.Region, Instances: p.Instances, Pattern: p.Pattern, Safety: p.TakesSafetyBackup,
-		Trigger: p.Trigger, Channel: string(p.Channel), Digest: p.Digest, Created: p.Created.Unix(), Expires: p.Expires.Unix()}
-	if p.Before != nil {
-		c.Before = p.Before.Unix()
-	}
-	p.Token = seal.Token("fleetplan", c)
-}
-
-func (p *FleetPlan) withoutToken() *FleetPlan {
-	c := *p
-	c.Token = ""
-	return &c
-}
-
-// ParseFleetPlan verifies a fleet plan's token and returns the fleet it
-// applies: the request as planned, the plan as its approval.
-func ParseFleetPlan(seal *Seal, token string) (Fleet, error) {
-	var c fleetClaims
-	switch err := seal.Open("fleetplan", token, &c); {
-	case err == nil && c.V == 1:
-	case errors.Is(err, sealpkg.ErrNoKey):
-		return Fleet{}, refusePlan("approvals need RESTORE_SIGNING_KEY, with which the function signs its plans")
-	default:
-		return Fleet{}, refusePlan("not a fleet plan this function signed, or changed since")
-	}
-	p := &FleetPlan{ID: c.ID, Region: c.Region, Instances: c.Instances, Pattern: c.Pattern, TakesSafetyBackup: c.Safety,
-		Trigger: c.Trigger, Channel: Channel(c.Channel), Digest: c.Digest,
-		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: strings.TrimSpace(token)}
-	safety := c.Safety
-	req := FleetRequest{Instances: c.Instances, Pattern: c.Pattern, Region: c.Region, SafetyBackup: &safety}
-	if c.Before != 0 {
-		b := time.Unix(c.Before, 0).UTC()
-		p.Before, req.Before = &b, &b
-	}
-	if err := req.Validate(); err != nil {
-		return Fleet{}, refusePlan("the fleet plan's request is not valid: " + err.Error())
-	}
-	return Fleet{Request: req, Trigger: p.Trigger, Channel: p.Channel, Since: p.Created, Key: "fleetplan:" + p.ID, Approved: p}, nil
-}
-
 // fleetMessage puts one of a fleet's own messages on the queue, retried
 // as an outcome is; a message that cannot be sent is logged, and its
 // sender's invocation fails where that makes the platform send it again.
@@ -436,7 +239,7 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	if s.Outbox == nil || !s.Settings.CanReport {
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), "no queue for the fleet's messages")
 	}
-	body, err := json.Marshal(Envelope[any]{SpecVersion: "1.0", ID: id, Source: s.Source, Type: EventTypePrefix + kind, Time: s.Now().UTC(),
+	body, err := json.Marshal(intent.Envelope[any]{SpecVersion: "1.0", ID: id, Source: s.Source, Type: intent.EventTypePrefix + kind, Time: s.Now().UTC(),
 		DataContentType: "application/json", Data: data})
 	if err != nil {
 		return err
@@ -452,76 +255,12 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	return nil
 }
 
-// FleetWatch is one look at a fleet by its watch: the function's own
-// asynchronous invocation, sealed, which looks again a period later until
-// every member ended.
-type FleetWatch struct {
-	ID      string
-	Region  string
-	Trigger string
-	Since   time.Time
-	Members []string
-	Step    int
-	// SafetyTask and Restores: the watch of one intent (ID ""), which
-	// took its safety backup by this task (the function's own) for a
-	// restore of that backup; see watchIntent.
-	SafetyTask int64
-	Restores   string
-	// Start is when the watch began (its first step's hand-off).
-	Start time.Time
-	// Key is the intent's event's identity (Job.Key).
-	Key string
-}
-
-// FleetCounts is what a fleet's progress message counts.
-type FleetCounts struct {
-	Total    int `json:"total"`
-	Accepted int `json:"accepted"` // handed out, not started yet
-	Running  int `json:"running"`  // safety backup or restore under way
-	Done     int `json:"done"`
-	Failed   int `json:"failed"`             // failed, expired, or not started in time
-	Unproven int `json:"unproven,omitempty"` // a restore ended well after its safety backup, not provably its own
-	NotEnded int `json:"notEnded,omitempty"` // at the watch's end of life
-	members  []fleetMemberState
-}
-
-type fleetMemberState struct {
-	InstanceID string `json:"instanceId"`
-	Stage      string `json:"stage"`
-	TaskID     int64  `json:"taskId,omitempty"`
-}
-
-// FleetResendWindow is how long after a fleet request the same request
-// sent again is the same fleet (a key's lookback): its hand-out seals a
-// start-by up to that much later than the first's, so the watch counts a
-// member "never started" only past both.
-const FleetResendWindow = 15 * time.Minute
-
-// FleetStartWithin is how long a member may take to start (handed out,
-// throttled, its safety backup): one not started by then never will, and
-// counts as failed. fleetWatchLife ends a watch whatever is left.
-const (
-	FleetStartWithin = 30 * time.Minute
-	fleetWatchLife   = 24 * time.Hour
-)
-
-// FleetWatchFirst is when a fleet's watch first looks, after it was
-// handed out: the least time its members' restores take at
-// RestoreInstance's limit (20 a second per account, its API document).
-// A step reads the region's task list, a page per 100 tasks, at its
-// container's share of the same limits the restores are paced by: looked
-// at earlier, the fleet would mostly be accepted, and the watch would
-// hold a container and take reads from the restores.
-func FleetWatchFirst(members int) time.Duration {
-	return time.Duration(members) * time.Second / 20
-}
-
 // WatchFleet looks at a fleet once: it judges every member in the region's
 // world, sends the step's progress and, when every member ended (or the
 // watch's life did), the fleet's one completed message. done says whether
 // the watch ends here. A message that could not be sent is an error: the
 // platform retries the step, whose messages keep their ids.
-func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, bool, error) {
+func (s *Service) WatchFleet(ctx context.Context, fw intent.FleetWatch) (intent.FleetCounts, bool, error) {
 	log := s.Log.With("fleetId", fw.ID, "step", fw.Step)
 	now := s.Now()
 	if fw.ID == "" {
@@ -529,11 +268,11 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 	}
 	w, err := s.observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
 	if err != nil {
-		return FleetCounts{}, false, err
+		return intent.FleetCounts{}, false, err
 	}
-	c := judgeFleet(w, fw.Members, fw.Since, fw.began(), now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
-	done := c.allEnded() || now.Sub(fw.began()) >= fleetWatchLife
-	if done && !c.allEnded() {
+	c := intent.JudgeFleet(w, fw.Members, fw.Since, fw.Began(), now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
+	done := c.AllEnded() || now.Sub(fw.Began()) >= intent.FleetWatchLife
+	if done && !c.AllEnded() {
 		c.NotEnded = c.Accepted + c.Running
 	}
 	data := map[string]any{"fleetId": fw.ID, "region": fw.Region, "step": fw.Step, "counts": c}
@@ -543,119 +282,7 @@ func (s *Service) WatchFleet(ctx context.Context, fw FleetWatch) (FleetCounts, b
 	if !done {
 		return c, false, nil
 	}
-	data = map[string]any{"fleetId": fw.ID, "region": fw.Region, "status": "completed", "counts": c, "members": c.members}
+	data = map[string]any{"fleetId": fw.ID, "region": fw.Region, "status": "completed", "counts": c, "members": c.Members}
 	err = s.fleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+fw.ID+"/completed"), fw.Trigger, fw.Region, data, log)
 	return c, err == nil, err
-}
-
-// judgeFleet judges each member of a fleet in the observed world: its
-// restore since the fleet began by the task list's own status and the
-// instance's; before that, its signed safety backup's stage.
-//
-// A member that took a safety backup is restored by the fleet only where
-// the function's mark proves its restore after that backup its own
-// (provenance.go): someone's restore (the console) is not the fleet's,
-// and the member counts as failed.
-// began is when a watch was handed out: what a member's time to start
-// and the watch's life count from (an approved fleet's event is its
-// plan, which may be hours older).
-func (fw FleetWatch) began() time.Time { return cmp.Or(fw.Start, fw.Since) }
-
-// WatchLife is how long a watch is followed at most, whatever its steps
-// meet: a fleet's, or an intent's (ID "").
-func (fw FleetWatch) WatchLife() time.Duration {
-	if fw.ID == "" {
-		return safetyWatchLife
-	}
-	return fleetWatchLife
-}
-
-// judgeFleet judges each member: since is the fleet's event (its
-// members' restores started since), began its hand-out.
-func judgeFleet(w world, members []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
-	c := FleetCounts{Total: len(members)}
-	for _, id := range members {
-		m := fleetMemberState{InstanceID: id, Stage: "accepted"}
-		tasks := startedSince(w.tasks[id], since.Truncate(time.Second))
-		if t, ok := newestTask(tasks, RestoreTask); ok {
-			b := newestSafety(safetySince(w.safety[id], since))
-			if b != nil && !b.Since.IsZero() && !b.ofEvent(since) {
-				b = nil // another intent's (an alarm's): the member's own is judged as its intent is
-			}
-			seen := notRestored
-			if b != nil {
-				// The member's own safety-backed intent: its first
-				// restore since the event is its one end, as the sweep
-				// reports it (firstRestore).
-				t, seen = firstRestore(seal, w.instance(id), w.tasks[id], *b, w.safety[id])
-			}
-			m.TaskID = t.ID
-			switch {
-			case seen == restoredOther:
-				m.Stage = "failed" // someone's restore since the fleet's event, not the member's
-			case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
-				m.Stage = "failed"
-			case !t.EndTime.IsZero() && w.instance(id).Running() && seen == restoredOwn && !marked(seal, w.instance(id), t.ID, b.Restores, b.ID):
-				// Ended well after the member's safety backup, but
-				// nothing sealed proves it the member's restore: the
-				// function's own whose mark could not be written, or
-				// someone's. Neither done nor failed: not known.
-				m.Stage = "unproven"
-			case !t.EndTime.IsZero() && w.instance(id).Running():
-				m.Stage = "done"
-			case !t.EndTime.IsZero() && w.instance(id).ID == "":
-				// Its task succeeded, and its instance is no longer read
-				// (out of the allow-list since, or gone): judged by its
-				// own task, not counted running for the watch's life.
-				m.Stage = "done"
-			case !t.EndTime.IsZero() && now.Sub(t.EndTime) >= FleetStartWithin:
-				m.Stage = "failed" // succeeded, and not running long after
-			default:
-				m.Stage = "running"
-			}
-		} else if b := newestSafety(safetySince(w.safety[id], since)); b != nil {
-			switch judgeSafety(*b, notRestored, now, deadline) {
-			case safetyFailed, safetyExpired:
-				m.Stage = "failed"
-			default:
-				m.Stage = "running"
-			}
-		} else if now.Sub(began) >= FleetStartWithin+FleetResendWindow {
-			m.Stage = "failed" // never started: refused, held or lost on its way
-		}
-		switch m.Stage {
-		case "accepted":
-			c.Accepted++
-		case "running":
-			c.Running++
-		case "done":
-			c.Done++
-		case "unproven":
-			c.Unproven++
-		default:
-			c.Failed++
-		}
-		c.members = append(c.members, m)
-	}
-	return c
-}
-
-// allEnded reports whether every member ended.
-func (c FleetCounts) allEnded() bool { return c.Accepted+c.Running == 0 }
-
-func safetySince(bs []SafetyBackup, since time.Time) []SafetyBackup {
-	var out []SafetyBackup
-	for _, b := range bs {
-		if !b.StartTime.Before(since.Truncate(time.Second)) {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-// sortedIDs is a fleet's members in a stable order.
-func sortedIDs(ids []string) []string {
-	out := slices.Clone(ids)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

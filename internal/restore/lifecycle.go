@@ -3,14 +3,12 @@ package restore
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
-	"redis-restore/internal/uuid"
+	"redis-restore/internal/intent"
 )
 
 // A restore's life after the request: with a safety backup it first takes
@@ -22,188 +20,16 @@ import (
 // remark) and instance list (the clone's name) are the state, so that any
 // container, at any time, can take the life up where it stands.
 
-// Phase is where a restore's life stands.
-type Phase string
-
-const (
-	PhaseSafetyBackup Phase = "safety-backup" // the undo point is being taken
-	PhaseRestoring    Phase = "restoring"     // RestoreInstance's task runs
-	PhaseCloning      Phase = "cloning"       // the new instance is being made
-	PhaseSucceeded    Phase = "succeeded"     // ended well, the instance runs
-	PhaseFailed       Phase = "failed"        // ended badly; nothing more happens
-	PhaseExpired      Phase = "expired"       // its safety backup is done, but it did not start in time: it never will
-)
-
-// Statuses of the life cycle's messages, beyond a request's.
-const (
-	Started   Status = "started"   // the restore after its safety backup began
-	Succeeded Status = "succeeded" // the restore (or clone) ended well
-	Cloned    Status = "cloned"    // a clone was ordered
-)
-
-// Life is what a restore's life adds to a result and its messages. The
-// password is never here.
-type Life struct {
-	Phase              Phase      `json:"phase,omitempty"`
-	UndoBackupID       string     `json:"undoBackupId,omitempty"`
-	SafetyBackupTaskID int64      `json:"safetyBackupTaskId,omitempty"`
-	NewInstanceIDs     []string   `json:"newInstanceIds,omitempty"`
-	DealID             string     `json:"dealId,omitempty"`
-	StartedAt          *time.Time `json:"startedAt,omitempty"`
-	EndedAt            *time.Time `json:"endedAt,omitempty"`
-	DurationSeconds    *int64     `json:"durationSeconds,omitempty"`
-	TaskStatus         string     `json:"taskStatus,omitempty"`  // DescribeTaskInfo's own Status
-	TaskMessage        string     `json:"taskMessage,omitempty"` // and its TaskMessage
-	// Undo is the one request that undoes this restore: restore the
-	// safety backup, without taking another.
-	Undo string `json:"undo,omitempty"`
-	// Steps is a dry run's list of what would be done, in order.
-	Steps []string `json:"steps,omitempty"`
-	// Verification is what the restored data showed (verification.go).
-	Verification *Verification `json:"verification,omitempty"`
-	// Drill is a drill's figures (drill.go).
-	Drill *Drill `json:"drill,omitempty"`
-
-	eventType string // the message's type, where the life decides it
-	eventID   string // the message's id, derived from what it is about
-	quiet     bool   // a continuation's failure or duplicate is not reported (see continueSafety)
-}
-
 // resultEventType is the message type of a result: the life cycle's where
-// it decides, else the request's (eventType).
+// it decides, else the request's (EventType).
 func resultEventType(r *Result) string {
-	if (r.Status == Failed || r.Status == Duplicate || r.Status == Expired) && r.Life != nil && r.Life.quiet {
+	if (r.Status == intent.Failed || r.Status == intent.Duplicate || r.Status == intent.Expired) && r.Life != nil && r.Life.Quiet {
 		return ""
 	}
-	if r.Life == nil || r.Life.eventType == "" || (r.Status == Failed || r.Status == Unknown) && !r.Life.Drill.outcome() {
+	if r.Life == nil || r.Life.EventType == "" || (r.Status == intent.Failed || r.Status == intent.Unknown) && !r.Life.Drill.Outcome() {
 		return messageType(r) // held and planned, else by status: budget.go
 	}
-	return r.Life.eventType
-}
-
-// SafetyBackup is a manual backup the function took before a restore.
-type SafetyBackup struct {
-	ID         string // the undo point's BackupId
-	Restores   string // the BackupId the restore puts back, from the remark
-	Trigger    string // what asked for the restore, from the remark
-	StartTime  time.Time
-	EndTime    time.Time
-	Status     int64 // DescribeInstanceBackups: 1 running, 2 normal, 4 RDB done, -1/-2 gone
-	TaskID     int64 // ManualBackupInstance's task, where known
-	InstanceID string
-	// Since is the intent's event's time, from the remark.
-	Since time.Time
-	// legacy: a remark of an earlier version, without the times that
-	// tell a copy (copyAfter): read, judged and reported, never continued.
-	legacy bool
-
-	quiet bool // the sweep continues it and will try again: a failure is not reported yet
-}
-
-// safetyMessageID is the id of a safety-backed intent's message: the same
-// whoever sends it (the sweep, the watch, a redelivery's answer). name is
-// its safety backup's ID, or "task-N" or "event-<key>" where that is all
-// the sender knows.
-func safetyMessageID(instanceID, name, outcome string) string {
-	return uuid.FromName(fmt.Sprintf("%s/safety/%s/%s", instanceID, name, outcome))
-}
-
-// ofEvent reports whether b's remark names the event at since (a remark
-// of an earlier version names none).
-func (b SafetyBackup) ofEvent(since time.Time) bool {
-	return !b.Since.IsZero() && b.Since.Equal(since.Truncate(time.Second))
-}
-
-// eventAt is when the intent's event was: a restore since then is its
-// event's (where the remark does not say, the backup's start).
-func (b SafetyBackup) eventAt() time.Time { return cmp.Or(b.Since, b.StartTime).Truncate(time.Second) }
-
-// Done reports whether the safety backup can be restored (the undo exists).
-func (b SafetyBackup) Done() bool { return b.Status == 2 || b.Status == 4 }
-
-// Gone reports whether the safety backup failed or was removed.
-func (b SafetyBackup) Gone() bool { return b.Status < 0 }
-
-// The safety backup's remark names the restore it was taken for, so that
-// a redelivery finds it (instead of taking another) and the sweep knows
-// which backup to restore once it is done, and it carries the function's
-// MAC over what it names (provenance.go): a backup whose remark only reads
-// like this one is someone else's, and never starts a restore:
-// "redis-restore undo point; restores <backupId>; <trigger>; since
-// <time>; <mac>". Since is the intent's event's time: a restore of the
-// instance that started since then is the event's (never-twice rule 1),
-// the sweep's continuation's too. (Remarks of earlier versions lack it:
-// their backup's start stands for it.)
-const safetyRemarkPrefix = "redis-restore undo point; restores "
-
-func safetyRemark(seal *Seal, instanceID, backupID, trigger string, since, made time.Time) string {
-	at := "since " + since.UTC().Truncate(time.Second).Format(time.RFC3339)
-	mk := "made " + made.UTC().Truncate(time.Second).Format(time.RFC3339)
-	return safetyRemarkPrefix + backupID + "; " + trigger + "; " + at + "; " + mk + "; " + seal.Sum("safety", instanceID, backupID, trigger, at, mk)
-}
-
-// copyAfter is how long after its remark was made a backup carrying it
-// may start: ManualBackupInstance is called right after (a slow cloud,
-// a skewed clock). A later one carries a copy (of a remark read in the
-// backup list, to revive an intent that failed or expired), whose
-// original the sweep may no longer list to tell it first. Half the
-// sweep's lookback: a copy made sooner finds its original still listed,
-// and first (signedOnly); a cloud that queues a backup for hours still
-// starts it well within.
-const copyAfter = sweepLookback / 2
-
-// shownRemark is a safety backup's remark as a plan or a dry run shows
-// it: without its MAC. The sealed remark is what lets a continuation pass
-// without approval or budget (they were passed when it was taken):
-// shown whole, anyone who may ask for a dry run and take a manual backup
-// could make one.
-func shownRemark(instanceID, backupID, trigger string, since, made time.Time) string {
-	r := safetyRemark(nil, instanceID, backupID, trigger, since, made)
-	return r + "<mac>"
-}
-
-// IsSafetyRemark reports whether a backup's remark reads like a safety
-// backup's, signed or not: "latest" never picks one (an undo point is not
-// a known-good state, and a look-alike is no better).
-func IsSafetyRemark(remark string) bool { return strings.HasPrefix(remark, safetyRemarkPrefix) }
-
-// parseSafety reads a safety backup from a backup of instanceID, only if
-// its remark carries the function's MAC.
-func parseSafety(seal *Seal, instanceID string, b Backup) (SafetyBackup, bool) {
-	rest, ok := strings.CutPrefix(b.Remark, safetyRemarkPrefix)
-	if !ok {
-		return SafetyBackup{}, false
-	}
-	instanceID = cmp.Or(b.InstanceID, instanceID)
-	parts := strings.Split(rest, "; ")
-	if (len(parts) != 3 && len(parts) != 5) || !seal.Verify(parts[len(parts)-1], "safety", append([]string{instanceID}, parts[:len(parts)-1]...)...) {
-		return SafetyBackup{}, false
-	}
-	sb := SafetyBackup{ID: b.ID, InstanceID: instanceID, Restores: parts[0], Trigger: parts[1],
-		StartTime: b.StartTime, EndTime: b.EndTime, Status: b.Status, legacy: len(parts) == 3}
-	if len(parts) == 5 {
-		at, ok := strings.CutPrefix(parts[2], "since ")
-		t, err := time.Parse(time.RFC3339, at)
-		if !ok || err != nil {
-			return SafetyBackup{}, false
-		}
-		sb.Since = t
-	}
-	if len(parts) == 5 {
-		at, ok := strings.CutPrefix(parts[3], "made ")
-		made, err := time.Parse(time.RFC3339, at)
-		if !ok || err != nil || b.StartTime.Sub(made) > copyAfter {
-			return SafetyBackup{}, false // a copy: see copyAfter
-		}
-	}
-	return sb, true
-}
-
-// UndoRequest is the request that undoes a restore: the safety backup,
-// restored without another safety backup.
-func UndoRequest(instanceID, undoBackupID string) string {
-	b, _ := json.Marshal(map[string]any{"instanceId": instanceID, "backupId": undoBackupID, "safetyBackup": false})
-	return string(b)
+	return r.Life.EventType
 }
 
 // safetyWanted says whether a restore takes a safety backup first: the
@@ -212,7 +38,7 @@ func UndoRequest(instanceID, undoBackupID string) string {
 func (s *Service) safetyWanted(job Job) bool {
 	req := job.Request
 	switch {
-	case job.Undo != nil || req.Clone() || req.Mode == ModeUnswitch:
+	case job.Undo != nil || req.Clone() || req.Mode == intent.ModeUnswitch:
 		return false
 	case req.SafetyBackup != nil:
 		return *req.SafetyBackup
@@ -228,16 +54,9 @@ func (s *Service) safetyWanted(job Job) bool {
 // safety backup: every message of it carries the undo.
 func lifeBegin(job Job, res *Result) {
 	if job.Undo != nil {
-		res.Life = startedLife(job.Request.InstanceID, *job.Undo)
-		res.Life.quiet = job.Undo.quiet
+		res.Life = intent.StartedLife(job.Request.InstanceID, *job.Undo)
+		res.Life.Quiet = job.Undo.Quiet
 	}
-}
-
-// startedLife is the life of a restore the sweep started after its safety
-// backup b: its started message, the same whenever it is sent (sweep.go
-// sends it again within the window).
-func startedLife(instanceID string, b SafetyBackup) *Life {
-	return &Life{Phase: PhaseRestoring, UndoBackupID: b.ID, Undo: UndoRequest(instanceID, b.ID), eventType: EventTypePrefix + "started"}
 }
 
 // lifeFound looks, before anything is started, for what an earlier
@@ -282,17 +101,17 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 // or was done too long ago for its restore to start: the intent's one
 // outcome again (the sweep or its watch sent its message, with its id),
 // never "its watch restores once it is done".
-func (s *Service) safetyEnded(job Job, res *Result, b SafetyBackup, log *slog.Logger) bool {
+func (s *Service) safetyEnded(job Job, res *Result, b intent.SafetyBackup, log *slog.Logger) bool {
 	id := job.Request.InstanceID
-	switch judgeSafety(b, notRestored, s.Now(), s.Settings.Life.SafetyDeadline) {
-	case safetyFailed:
+	switch intent.JudgeSafety(b, intent.NotRestored, s.Now(), s.Settings.Life.SafetyDeadline) {
+	case intent.SafetyFailed:
 		res.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"), fmt.Sprintf(
 			"safety backup %s of %s, taken for this event's restore at %s, failed (status %d): nothing was restored, and no other is taken for this event: send a new request to try again",
 			b.ID, id, b.StartTime.UTC().Format(time.RFC3339), b.Status)))
-		res.Life = &Life{Phase: PhaseFailed, quiet: true, eventID: safetyMessageID(id, b.ID, "failed")}
-	case safetyExpired:
+		res.Life = &intent.Life{Phase: intent.PhaseFailed, Quiet: true, EventID: intent.SafetyMessageID(id, b.ID, "failed")}
+	case intent.SafetyExpired:
 		*res = s.expiredResult(res.Region, id, b)
-		res.Life.quiet = true
+		res.Life.Quiet = true
 	default:
 		return false
 	}
@@ -305,19 +124,19 @@ func (s *Service) safetyEnded(job Job, res *Result, b SafetyBackup, log *slog.Lo
 // listed as another's, where the API lists failed backups too: without
 // the function's signed remark (someone else's), or signed for another
 // intent (another event's time, or another backup to restore).
-func (s *Service) listedAsOthers(job Job, t Task) bool {
+func (s *Service) listedAsOthers(job Job, t intent.Task) bool {
 	if job.backups == nil {
 		return false
 	}
 	for _, b := range job.backups.list {
-		if !sameStart(SafetyBackup{StartTime: b.StartTime}, t) {
+		if !intent.SameStart(intent.SafetyBackup{StartTime: b.StartTime}, t) {
 			continue
 		}
-		sb, ours := parseSafety(s.Settings.Seal, job.Request.InstanceID, b)
+		sb, ours := intent.ParseSafety(s.Settings.Seal, job.Request.InstanceID, b)
 		switch {
 		case !ours:
 			return true
-		case !sb.Since.IsZero() && !sb.ofEvent(job.Since):
+		case !sb.Since.IsZero() && !sb.OfEvent(job.Since):
 			return true
 		case job.restores() != "" && sb.Restores != job.restores():
 			return true
@@ -339,9 +158,9 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
 	}
-	var failedTasks []Task
+	var failedTasks []intent.Task
 	for _, x := range tasks {
-		if x.Kind == ManualBackupTask && x.Result == 4 && !s.listedAsOthers(job, x) {
+		if x.Kind == intent.ManualBackupTask && x.Result == 4 && !s.listedAsOthers(job, x) {
 			failedTasks = append(failedTasks, x)
 		}
 	}
@@ -351,11 +170,13 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 	// The mark tells another intent's failed safety backup (its watch
 	// marked it before reporting it) from this one's. An unmarked one
 	// may be this event's, not marked yet: it holds the intent back.
-	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, job.Request.InstanceID) })
-	var t Task
+	in, err := retry(ctx, s, func() (intent.Instance, error) {
+		return s.Redis.DescribeInstance(ctx, res.Region, job.Request.InstanceID)
+	})
+	var t intent.Task
 	for _, x := range failedTasks {
 		if err == nil {
-			if found, ours := failedMark(s.Settings.Seal, in, x.ID, job.eventKey()); found && !ours {
+			if found, ours := intent.FailedMark(s.Settings.Seal, in, x.ID, job.eventKey()); found && !ours {
 				log.Info("safetyBackup.othersFailed", "detail", "a manual backup that failed since the event is marked another intent's: not this one's", "backupTaskId", x.ID)
 				continue
 			}
@@ -369,8 +190,8 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 		"manual backup task %d of %s started at %s, after this event, and failed: it may be this event's safety backup, whose failure was reported; nothing was restored, and no other is taken for this event: send a new request to try again",
 		t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))))
 	started := t.StartTime
-	res.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, StartedAt: &started, TaskStatus: "failed",
-		eventID: safetyMessageID(job.Request.InstanceID, fmt.Sprintf("task-%d", t.ID), "failed")}
+	res.Life = &intent.Life{Phase: intent.PhaseFailed, SafetyBackupTaskID: t.ID, StartedAt: &started, TaskStatus: "failed",
+		EventID: intent.SafetyMessageID(job.Request.InstanceID, fmt.Sprintf("task-%d", t.ID), "failed")}
 	log.Warn("safetyBackup.failedEarlier", "detail", "a manual backup that started since the event failed: not taking another", "backupTaskId", t.ID)
 	return true
 }
@@ -378,7 +199,7 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 // restores is the backup the job restores where it names one, "" for
 // "latest" (chosen at admission).
 func (job Job) restores() string {
-	if job.Request.BackupID == LatestBackup {
+	if job.Request.BackupID == intent.LatestBackup {
 		return ""
 	}
 	return job.Request.BackupID
@@ -387,15 +208,15 @@ func (job Job) restores() string {
 // safetyFound settles res as a duplicate of b, the safety backup another
 // delivery of this event took; backupID is what it restores, as far as
 // known.
-func safetyFound(job Job, res *Result, b SafetyBackup, backupID string, log *slog.Logger) {
-	res.Status, res.BackupID = Duplicate, backupID
+func safetyFound(job Job, res *Result, b intent.SafetyBackup, backupID string, log *slog.Logger) {
+	res.Status, res.BackupID = intent.Duplicate, backupID
 	res.Life = safetyLife(job, b)
 	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; its watch (or the sweep) restores once it is done",
 		b.ID, job.Request.InstanceID, b.StartTime.UTC().Format(time.RFC3339))
 	log.Info("safetyBackup.duplicate", "detail", "safety backup already taken", "undoBackupId", b.ID)
 }
 
-func safetyLife(job Job, b SafetyBackup) *Life {
+func safetyLife(job Job, b intent.SafetyBackup) *intent.Life {
 	instanceID := job.Request.InstanceID
 	// Every delivery of one event names its accepted message the same way:
 	// by the event, which each knows (the first may know the backup only
@@ -410,10 +231,10 @@ func safetyLife(job Job, b SafetyBackup) *Life {
 	default:
 		name = fmt.Sprintf("task-%d", b.TaskID)
 	}
-	l := &Life{Phase: PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID,
-		eventID: safetyMessageID(instanceID, name, "accepted")}
+	l := &intent.Life{Phase: intent.PhaseSafetyBackup, UndoBackupID: b.ID, SafetyBackupTaskID: b.TaskID,
+		EventID: intent.SafetyMessageID(instanceID, name, "accepted")}
 	if b.ID != "" { // "" where the API lists a backup only once it is done
-		l.Undo = UndoRequest(instanceID, b.ID)
+		l.Undo = intent.UndoRequest(instanceID, b.ID)
 	}
 	return l
 }
@@ -438,7 +259,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 	if job.Undo != nil || job.Request.Clone() || !s.safetyWanted(job) || job.Since.IsZero() {
 		return false
 	}
-	if s.lifeFound(ctx, job, res, log, false) && res.Status == Duplicate {
+	if s.lifeFound(ctx, job, res, log, false) && res.Status == intent.Duplicate {
 		return true
 	}
 	tasks, err := s.tasksSince(ctx, job, res.Region, job.Since, false)
@@ -451,8 +272,8 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // once it is done, but only its signed remark can prove it. So it is
 // neither taken for this event's (it may be anyone's) nor followed by
 // another: the platform's retry looks again once it is listed.
-func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, tasks []Task, log *slog.Logger) bool {
-	t, ok := newestTask(tasks, ManualBackupTask)
+func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, tasks []intent.Task, log *slog.Logger) bool {
+	t, ok := intent.NewestTask(tasks, intent.ManualBackupTask)
 	if !ok || !t.EndTime.IsZero() {
 		return false
 	}
@@ -460,7 +281,7 @@ func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, task
 	// this event's signed remark (none was found) is someone else's: a
 	// lock like any other, waited out or refused, never "maybe ours".
 	running := false
-	err := s.eachBackup(ctx, res.Region, job.Request.InstanceID, t.StartTime.Add(-time.Minute), s.Now().Add(time.Minute), func(b Backup) bool {
+	err := s.eachBackup(ctx, res.Region, job.Request.InstanceID, t.StartTime.Add(-time.Minute), s.Now().Add(time.Minute), func(b intent.Backup) bool {
 		running = running || b.Status == 1
 		return !running
 	})
@@ -470,7 +291,7 @@ func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, task
 	res.Unclear(failure.E(failure.Locked, failure.Code("ResourceUnavailable.InstanceLockedError"), fmt.Sprintf(
 		"manual backup task %d of %s, started at %s, holds the instance: it may be this event's safety backup, which is proven only once listed with its signed remark; not taking another: a retry of this event looks again",
 		t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))))
-	res.Life = &Life{Phase: PhaseSafetyBackup}
+	res.Life = &intent.Life{Phase: intent.PhaseSafetyBackup}
 	log.Warn("safetyBackup.unproven", "detail", "a manual backup runs that is not provably this event's: not taking another", "backupTaskId", t.ID)
 	return true
 }
@@ -480,7 +301,7 @@ func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, task
 // whether the restore is settled here.
 func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
-	if req.Mode == ModeUnswitch {
+	if req.Mode == intent.ModeUnswitch {
 		s.unswitch(ctx, job, res, log)
 		return true
 	}
@@ -488,7 +309,7 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt 
 	if safety && req.Password != "" {
 		// The restore is started later, by the sweep, which cannot be
 		// handed a password: it is never written anywhere.
-		res.Fail(invalid("password", "a restore with a safety backup is started later by the sweep, which cannot be handed the request's password: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD, or \"safetyBackup\": false"))
+		res.Fail(intent.Invalid("password", "a restore with a safety backup is started later by the sweep, which cannot be handed the request's password: use RESTORE_PASSWORD_SECRET or RESTORE_PASSWORD, or \"safetyBackup\": false"))
 		return true
 	}
 	if dryRun {
@@ -501,7 +322,7 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt 
 		if req.Clone() {
 			what = "a clone"
 		}
-		res.Fail(errNoSeal(what))
+		res.Fail(intent.ErrNoSeal(what))
 		return true
 	}
 	switch {
@@ -518,10 +339,10 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt 
 // lifePlan is what the life cycle adds to a plan: whether a safety backup
 // comes first (the plan's safetyBackup) and, for a dry run, the steps in
 // order.
-func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
+func (s *Service) lifePlan(job Job, res *Result, p *intent.Plan, dryRun bool) {
 	safety := s.safetyWanted(job)
 	switch {
-	case job.Request.Mode == ModeUnswitch:
+	case job.Request.Mode == intent.ModeUnswitch:
 		p.SafetyBackup = "none: switching back restores no backup"
 	case job.Request.Clone():
 		p.SafetyBackup = "none: a clone leaves the instance as it is"
@@ -529,13 +350,13 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 			p.SafetyBackup = "none: a drill leaves the instance as it is"
 		}
 	case safety:
-		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", shownRemark(p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now()), s.Now()))
+		p.SafetyBackup = fmt.Sprintf("ManualBackupInstance first (remark %q); its watch (or the sweep) restores once it is done", intent.ShownRemark(p.InstanceID, p.BackupID, job.Trigger, cmp.Or(job.Since, s.Now()), s.Now()))
 	default:
 		p.SafetyBackup = "none: RESTORE_SAFETY_BACKUP (or the request's safetyBackup) is off for this restore"
 	}
 	if dryRun {
 		if res.Life == nil {
-			res.Life = &Life{}
+			res.Life = &intent.Life{}
 		}
 		res.Life.Steps = s.steps(job, p.BackupID, safety)
 	}
@@ -544,7 +365,7 @@ func (s *Service) lifePlan(job Job, res *Result, p *Plan, dryRun bool) {
 func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	id := job.Request.InstanceID
 	var p []string
-	if job.Request.Mode == ModeUnswitch {
+	if job.Request.Mode == intent.ModeUnswitch {
 		return []string{fmt.Sprintf("DescribeInstances and DescribeTaskList: the clone of %s switched in (by its signed name and its switches)", id),
 			fmt.Sprintf("SwitchInstanceVip of that clone and %s: the addresses swapped back", id),
 			"the sweep reports restore.succeeded when the switch back ends"}
@@ -568,7 +389,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 	}
 	if safety {
 		p = append(p,
-			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, shownRemark(id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()), s.Now())),
+			fmt.Sprintf("ManualBackupInstance of %s with remark %q: the undo point", id, intent.ShownRemark(id, backupID, job.Trigger, cmp.Or(job.Since, s.Now()), s.Now())),
 			"its watch (or the sweep), once that backup is done: RestoreInstance of "+backupID+", and its mark on "+id+" (TagResources)")
 	} else {
 		p = append(p, "RestoreInstance of "+backupID)
@@ -587,7 +408,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	if since.IsZero() {
 		since = s.Now().Add(-time.Second)
 	}
-	remark := safetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger, since, s.Now())
+	remark := intent.SafetyRemark(s.Settings.Seal, req.InstanceID, res.BackupID, job.Trigger, since, s.Now())
 	attemptCtx, cancel := withReserve(ctx, s.Now(), verifyReserve)
 	defer cancel()
 	// A last look right before the first call when the first look has
@@ -623,7 +444,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	cannotTell := func(err error) {
 		res.Unclear(failure.E(failure.Unavailable, failure.Code("SafetyBackupOutcomeUnknown"), fmt.Sprintf(
 			"ManualBackupInstance may have taken the safety backup, and the backup list could not be read to tell (%v): it was not taken again; a retry of this event looks for it first", err)))
-		res.Life = &Life{Phase: PhaseSafetyBackup}
+		res.Life = &intent.Life{Phase: intent.PhaseSafetyBackup}
 		log.Error("safetyBackup.unknown", "detail", "whether the safety backup was taken cannot be told", "error", err.Error())
 	}
 	a, _, stop := attempts(attemptCtx, s, call, func(last *failure.Error) bool {
@@ -659,7 +480,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 			failed(res, err, log, "the instance is locked and the task list cannot be read; not taking the safety backup")
 			return true
 		}
-		if t, ok := newestTask(tasks, RestoreTask); ok && !job.Since.IsZero() {
+		if t, ok := intent.NewestTask(tasks, intent.RestoreTask); ok && !job.Since.IsZero() {
 			earlierTask(job, res, t)
 			return true
 		}
@@ -688,16 +509,16 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		}
 		e := failure.As(stop)
 		res.Fail(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("the safety backup could not be taken, so nothing was restored: %s", e.Message)))
-		res.Life = &Life{Phase: PhaseFailed}
+		res.Life = &intent.Life{Phase: intent.PhaseFailed}
 		return
 	}
-	b := SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
+	b := intent.SafetyBackup{Restores: res.BackupID, Trigger: job.Trigger, TaskID: a.taskID, StartTime: s.Now(), Status: 1}
 	watched := false
 	if s.Watch != nil {
 		// The intent's own watch continues it once the backup is done
 		// (watchIntent); where it is not listed while it runs, a failure
 		// of it never will be, and only its task can say so.
-		err := s.Watch(attemptCtx, FleetWatch{Region: res.Region, Trigger: job.Trigger, Since: since, Members: []string{req.InstanceID},
+		err := s.Watch(attemptCtx, intent.FleetWatch{Region: res.Region, Trigger: job.Trigger, Since: since, Members: []string{req.InstanceID},
 			SafetyTask: a.taskID, Restores: res.BackupID, Key: job.eventKey()})
 		if err != nil {
 			log.Warn("safetyBackup.watchNotStarted", "detail", "the intent's watch could not be started: the sweep continues it, and a failure of a backup the list does not show would not be reported", "error", err.Error())
@@ -723,8 +544,8 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	s.safetyAccepted(job, res, b, log)
 }
 
-func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog.Logger) {
-	res.Status = Accepted
+func (s *Service) safetyAccepted(job Job, res *Result, b intent.SafetyBackup, log *slog.Logger) {
+	res.Status = intent.Accepted
 	res.Life = safetyLife(job, b)
 	which := "safety backup " + b.ID
 	if b.ID == "" {
@@ -734,70 +555,20 @@ func (s *Service) safetyAccepted(job Job, res *Result, b SafetyBackup, log *slog
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }
 
-// An intent's own watch. The sweep reads the whole region once a period
-// and continues the ready safety backups it finds, in one invocation: at
-// one container's share of the API's limits, a region-wide incident's
-// thousand safety backups expire before it gets to them. So each intent
-// that took a safety backup is followed by its own sealed asynchronous
-// invocation (the platform fans them out over its containers), which
-// reads only its instance (by ID, no region list) and continues the
-// intent through continueSafety the moment its backup is done. It steps
-// at 1, 3, 7, 15, 31 s, ... (a small instance's backup is done in
-// seconds, and a step that waits holds a container), and leaves a backup
-// still running after intentWatchWait to the sweep, which continues the
-// same way; the two meet at most in a restore's never-twice look.
-//
-// Where the API lists a manual backup only once it is done, a safety
-// backup that fails is never listed: nothing signed ever says it failed,
-// and the sweep, which judges only what is signed, never reports it. Its
-// own task (the one ManualBackupInstance answered) is the function's by
-// the sealed watch that names it, and says how it went: the watch follows
-// it for safetyWatchLife, at a step a sweep period.
-const safetyWatchLife = 6 * time.Hour
-
-// intentWatchWait is how long an intent's watch waits for its listed
-// safety backup to be done.
-func intentWatchWait(every time.Duration) time.Duration { return max(every, 30*time.Second) }
-
-// IntentStepDue is when step n of an intent's watch is due after the
-// watch began: the gaps double from a second up to a sweep period.
-func IntentStepDue(step int, every time.Duration) time.Duration {
-	every = max(every, time.Second)
-	var due time.Duration
-	gap := time.Second
-	for i := 0; i <= step; i++ {
-		due += min(gap, every)
-		if gap < every {
-			gap *= 2
-		}
-	}
-	return due
-}
-
-// watchBegan is what a watch's life counts from: its safety backup's task
-// where listed, else the watch's start (never the event's time: an old
-// event's watch would end at once).
-func watchBegan(fw FleetWatch, task *Task) time.Time {
-	if task != nil {
-		return task.StartTime
-	}
-	return fw.began()
-}
-
 // markFailed marks the intent's failed safety backup task its own before
-// the watch reports it (failedEntry). Where it cannot (the instance not
+// the watch reports it (FailedEntry). Where it cannot (the instance not
 // read, no tag rights), a later event on the instance is held back by it
 // as if it were its own: refused, never a second life.
-func (s *Service) markFailed(ctx context.Context, fw FleetWatch, in Instance, taskID int64, log *slog.Logger) {
+func (s *Service) markFailed(ctx context.Context, fw intent.FleetWatch, in intent.Instance, taskID int64, log *slog.Logger) {
 	if in.ID == "" || s.Settings.Seal == nil {
 		return // its other entries unknown: rewriting the tag would drop them
 	}
-	value := withMark(in.Tags[MarkKey], failedEntry(s.Settings.Seal, in.ID, taskID, fw.Key))
-	if value == in.Tags[MarkKey] {
+	value := intent.WithMark(in.Tags[intent.MarkKey], intent.FailedEntry(s.Settings.Seal, in.ID, taskID, fw.Key))
+	if value == in.Tags[intent.MarkKey] {
 		return
 	}
 	if _, err := retry(ctx, s, func() (struct{}, error) {
-		return struct{}{}, s.Redis.TagInstance(ctx, fw.Region, in.ID, MarkKey, value)
+		return struct{}{}, s.Redis.TagInstance(ctx, fw.Region, in.ID, intent.MarkKey, value)
 	}); err != nil {
 		log.Warn("safetyBackup.failedUnmarked", "detail", "the failed safety backup could not be marked this intent's: later events on the instance are held back by it", "taskId", taskID, "error", err.Error())
 	}
@@ -805,8 +576,8 @@ func (s *Service) markFailed(ctx context.Context, fw FleetWatch, in Instance, ta
 
 // watchIntent is one step of an intent's watch: done says whether the
 // watch ends here.
-func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logger) (FleetCounts, bool, error) {
-	c := FleetCounts{Total: 1, Running: 1}
+func (s *Service) watchIntent(ctx context.Context, fw intent.FleetWatch, log *slog.Logger) (intent.FleetCounts, bool, error) {
+	c := intent.FleetCounts{Total: 1, Running: 1}
 	if len(fw.Members) != 1 || fw.SafetyTask == 0 {
 		return c, true, nil
 	}
@@ -815,36 +586,36 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 	if err != nil {
 		return c, false, err
 	}
-	tasks := w.tasks[id]
+	tasks := w.Tasks[id]
 	every := s.Settings.Life.SweepEvery
 	// Past its wait, a backup still running is the sweep's.
-	waited := IntentStepDue(fw.Step+1, every) > intentWatchWait(every)
-	if own, ok := ownSafety(w.safety[id], fw.Since, fw.Restores); ok {
+	waited := intent.IntentStepDue(fw.Step+1, every) > intent.IntentWatchWait(every)
+	if own, ok := intent.OwnSafety(w.Safety[id], fw.Since, fw.Restores); ok {
 		b := &own
-		t, whose := firstRestore(s.Settings.Seal, w.instance(id), tasks, *b, w.safety[id])
-		switch judgeSafety(*b, whose, now, s.Settings.Life.SafetyDeadline) {
-		case safetyRunning:
+		t, whose := intent.FirstRestore(s.Settings.Seal, w.Instance(id), tasks, *b, w.Safety[id])
+		switch intent.JudgeSafety(*b, whose, now, s.Settings.Life.SafetyDeadline) {
+		case intent.SafetyRunning:
 			// Past its wait, the sweep's: not an instance out of the
 			// allow-list since, which no sweep reads.
-			return c, waited && w.instance(id).ID != "", nil
-		case safetyReady:
-		case safetySuperseded:
+			return c, waited && w.Instance(id).ID != "", nil
+		case intent.SafetyReady:
+		case intent.SafetySuperseded:
 			if r := s.safetySuperseded(ctx, fw.Region, id, *b, t, log); r.Undelivered {
 				return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the superseded intent's message could not be sent")
 			}
 			return c, true, nil
-		case safetyRestored:
+		case intent.SafetyRestored:
 			// By this intent (its mark): its started message again, the
 			// same id, for the platform's retry of a step that could not
 			// send it.
-			if marked(s.Settings.Seal, w.instance(id), t.ID, b.Restores, b.ID) {
+			if intent.Marked(s.Settings.Seal, w.Instance(id), t.ID, b.Restores, b.ID) {
 				if r := s.restoreStarted(ctx, fw.Region, id, t, *b, log); r.Undelivered {
 					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the restore's started message could not be sent")
 				}
 			}
 			return c, true, nil
-		case safetyExpired:
-			if w.instance(id).ID == "" {
+		case intent.SafetyExpired:
+			if w.Instance(id).ID == "" {
 				// No sweep reads an instance out of the allow-list: the
 				// watch says it, with the sweep's id.
 				if r := s.safetyExpired(ctx, fw.Region, id, *b, log); r.Undelivered {
@@ -853,15 +624,15 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 			}
 			return c, true, nil
 		default: // failed: the sweep reports it, where it reads the instance
-			if w.instance(id).ID == "" {
-				failedAt, t := safetyFailedAt(*b, tasks)
+			if w.Instance(id).ID == "" {
+				failedAt, t := intent.SafetyFailedAt(*b, tasks)
 				if r := s.safetyFailed(ctx, s.Redis, fw.Region, id, *b, t, failedAt, log); r.Undelivered {
 					return c, false, failure.E(failure.Transient, failure.Code("OutcomeUndelivered"), "the failed safety backup's message could not be sent")
 				}
 			}
 			return c, true, nil
 		}
-		in := w.instance(id)
+		in := w.Instance(id)
 		if in.ID == "" {
 			// Out of the allow-list since, or gone, and no sweep reads it
 			// any more. It may be back within the deadline (a list
@@ -886,7 +657,7 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 		// A failure is the sweep's to try again, and to report.
 		return c, true, nil
 	}
-	var task *Task
+	var task *intent.Task
 	for i, t := range tasks {
 		if t.ID == fw.SafetyTask {
 			task = &tasks[i]
@@ -894,9 +665,9 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 	}
 	switch {
 	case task != nil && task.Result == 4:
-		b := SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
+		b := intent.SafetyBackup{Restores: fw.Restores, Trigger: fw.Trigger, TaskID: task.ID,
 			StartTime: task.StartTime, Status: -2, InstanceID: id}
-		s.markFailed(ctx, fw, w.instance(id), task.ID, log)
+		s.markFailed(ctx, fw, w.Instance(id), task.ID, log)
 		r := s.safetyFailed(ctx, s.Redis, fw.Region, id, b, *task, cmp.Or(task.EndTime, now), log)
 		if r.Undelivered {
 			// Nothing else will ever report it (the sweep never sees an
@@ -904,13 +675,13 @@ func (s *Service) watchIntent(ctx context.Context, fw FleetWatch, log *slog.Logg
 			// event after two retries: the next step tries again, within
 			// the watch's life, rather than this step failing.
 			log.Warn("safetyBackup.failureUndelivered", "detail", "the failed safety backup's message could not be sent: the watch's next step sends it again", "taskId", task.ID)
-			return c, now.Sub(watchBegan(fw, task)) >= safetyWatchLife, nil
+			return c, now.Sub(intent.WatchBegan(fw, task)) >= intent.SafetyWatchLife, nil
 		}
 		c.Running, c.Failed = 0, 1
 		return c, true, nil
-	case restoreAfter(tasks, fw.Since):
+	case intent.RestoreAfter(tasks, fw.Since):
 		return c, true, nil // restored: the sweep's
-	case now.Sub(watchBegan(fw, task)) >= safetyWatchLife:
+	case now.Sub(intent.WatchBegan(fw, task)) >= intent.SafetyWatchLife:
 		log.Warn("safetyBackup.watchEnded", "detail", "the safety backup's task was followed for its watch's whole life and never listed", "taskId", fw.SafetyTask)
 		return c, true, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 )
 
 // Every read of the cloud that a restore is judged on is here: the
@@ -21,28 +22,6 @@ import (
 // judged elsewhere (judge.go, and the callers); nothing else lists tasks,
 // backups or instances.
 
-// world is what one reading of a region shows of the intents in it: the
-// allowed instances, the clones the function made of them (by their
-// signed names), and their tasks and safety backups (by their signed
-// remarks) over a span. The sweep and the status judge intents in it
-// (judge.go); nothing else reads these lists.
-type world struct {
-	instances []Instance
-	clones    []Instance
-	tasks     map[string][]Task         // by instance
-	safety    map[string][]SafetyBackup // by instance
-}
-
-// instance is an observed instance, by ID (zero if not seen).
-func (w world) instance(id string) Instance {
-	for _, in := range w.instances {
-		if in.ID == id {
-			return in
-		}
-	}
-	return Instance{}
-}
-
 // observe reads the world of a region: of every allowed instance, or of
 // the one named. Each list is read region-wide where CAM allows it, and
 // falls back to one read per instance where a role granted only the
@@ -50,23 +29,23 @@ func (w world) instance(id string) Instance {
 // which have IDs of their own, are then not seen. An intent's own watch
 // (intentOnly) reads its instance by ID from the start: it needs no
 // clone, and a fleet's thousand watches must not each list the region.
-func (s *Service) observe(ctx context.Context, region, only string, from, to time.Time, log *slog.Logger) (world, error) {
+func (s *Service) observe(ctx context.Context, region, only string, from, to time.Time, log *slog.Logger) (intent.World, error) {
 	return s.observeAs(ctx, region, only, false, from, to, log)
 }
 
-func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly bool, from, to time.Time, log *slog.Logger) (world, error) {
-	w := world{tasks: map[string][]Task{}, safety: map[string][]SafetyBackup{}}
+func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly bool, from, to time.Time, log *slog.Logger) (intent.World, error) {
+	w := intent.World{Tasks: map[string][]intent.Task{}, Safety: map[string][]intent.SafetyBackup{}}
 	ids := s.Settings.AllowedIDs
 	if only != "" {
 		ids = []string{only}
 	}
-	byID := func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region, ids...) }
-	var all []Instance
+	byID := func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region, ids...) }
+	var all []intent.Instance
 	var err error
 	if intentOnly {
 		all, err = retry(ctx, s, byID)
 	} else {
-		all, err = retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, region) })
+		all, err = retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
 		if failure.KindOf(err) == failure.Forbidden && len(ids) > 0 {
 			log.Info("observe.byInstanceID", "detail", "the region's instance list is refused: reading the instances by ID", "error", err.Error())
 			all, err = retry(ctx, s, byID)
@@ -78,16 +57,16 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 	for _, in := range all {
 		// A drill's clone is followed, and released, even once its source
 		// has left the allow-list: it is the function's, and billed.
-		if m, ok := s.madeOf(in); ok && (m.kind == ModeDrill || s.Settings.allowed(m.source)) && (only == "" || m.source == only) {
-			w.clones = append(w.clones, in)
+		if m, ok := s.madeOf(in); ok && (m.Kind == intent.ModeDrill || s.Settings.allowed(m.Source)) && (only == "" || m.Source == only) {
+			w.Clones = append(w.Clones, in)
 		}
 		if s.Settings.allowed(in.ID) && (only == "" || in.ID == only) {
-			w.instances = append(w.instances, in)
+			w.Instances = append(w.Instances, in)
 		}
 	}
 	var mu sync.Mutex
 	read := func(id string) error {
-		tasks, err := retry(ctx, s, func() ([]Task, error) { return s.Redis.DescribeTasks(ctx, region, id, from, to) })
+		tasks, err := retry(ctx, s, func() ([]intent.Task, error) { return s.Redis.DescribeTasks(ctx, region, id, from, to) })
 		if err != nil {
 			return err
 		}
@@ -98,34 +77,34 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 		mu.Lock()
 		defer mu.Unlock()
 		for _, t := range tasks {
-			w.tasks[t.InstanceID] = append(w.tasks[t.InstanceID], t)
+			w.Tasks[t.InstanceID] = append(w.Tasks[t.InstanceID], t)
 		}
 		for _, b := range safety {
-			w.safety[b.InstanceID] = append(w.safety[b.InstanceID], b)
+			w.Safety[b.InstanceID] = append(w.Safety[b.InstanceID], b)
 		}
 		return nil
 	}
 	if only != "" {
 		err := read(only)
-		w.clones = s.ordered(w)
+		w.Clones = s.ordered(w)
 		return w, err
 	}
 	err = read("")
 	if failure.KindOf(err) != failure.Forbidden {
-		w.clones = s.ordered(w)
+		w.Clones = s.ordered(w)
 		return w, err
 	}
 	log.Info("observe.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
-	w.tasks, w.safety = map[string][]Task{}, map[string][]SafetyBackup{}
+	w.Tasks, w.Safety = map[string][]intent.Task{}, map[string][]intent.SafetyBackup{}
 	var g errgroup.Group
 	g.SetLimit(sweepConcurrency)
-	for _, in := range w.instances {
+	for _, in := range w.Instances {
 		g.Go(func() error { return read(in.ID) })
 	}
 	// The function's own clones too (their switches are their tasks),
 	// where CAM allows: a role granted only the allowed instances is
 	// refused them, which must not stop the sweep of the rest.
-	for _, in := range w.clones {
+	for _, in := range w.Clones {
 		g.Go(func() error {
 			if err := read(in.ID); failure.KindOf(err) != failure.Forbidden {
 				return err
@@ -135,7 +114,7 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 		})
 	}
 	err = g.Wait()
-	w.clones = s.ordered(w)
+	w.Clones = s.ordered(w)
 	return w, err
 }
 
@@ -143,24 +122,14 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 // ordered: a drill's or a switch's clone only where a clone task of its
 // source started within a minute of its creation. An instance created
 // otherwise and named like one (a rename) is never released or switched.
-func (s *Service) ordered(w world) []Instance {
-	var out []Instance
-	for _, c := range w.clones {
-		if m, _ := s.madeOf(c); m.kind == ModeClone || cloneTaskAt(w.tasks[m.source], c.Created) {
+func (s *Service) ordered(w intent.World) []intent.Instance {
+	var out []intent.Instance
+	for _, c := range w.Clones {
+		if m, _ := s.madeOf(c); m.Kind == intent.ModeClone || intent.CloneTaskAt(w.Tasks[m.Source], c.Created) {
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-// cloneTaskAt reports whether a clone task started within a minute of t.
-func cloneTaskAt(tasks []Task, t time.Time) bool {
-	for _, x := range tasks {
-		if d := x.StartTime.Sub(t); x.Kind == CloneTask && d > -time.Minute && d < time.Minute {
-			return true
-		}
-	}
-	return false
 }
 
 // The instance's task list is what "never twice" (findStarted) and the
@@ -176,7 +145,7 @@ func cloneTaskAt(tasks []Task, t time.Time) bool {
 // sighting is one job's reading of its instance's task list.
 type sighting struct {
 	begin time.Time // every task that started at or after begin is in tasks
-	tasks []Task
+	tasks []intent.Task
 	read  bool
 	at    time.Time // when it was read
 }
@@ -185,17 +154,17 @@ type sighting struct {
 // after begin: from the job's reading where it has one that reaches back
 // that far and fresh is false, else from a new reading (kept for the
 // job's later checks).
-func (s *Service) tasksSince(ctx context.Context, job Job, region string, begin time.Time, fresh bool) ([]Task, error) {
+func (s *Service) tasksSince(ctx context.Context, job Job, region string, begin time.Time, fresh bool) ([]intent.Task, error) {
 	begin = begin.Truncate(time.Second) // the API's times have a resolution of one second
 	o := job.seen
 	if o != nil && o.read && !fresh && !begin.Before(o.begin) {
-		return startedSince(o.tasks, begin), nil
+		return intent.StartedSince(o.tasks, begin), nil
 	}
 	from := begin
 	if w := s.widest(job); o != nil && w.Before(from) {
 		from = w
 	}
-	list, err := retry(ctx, s, func() ([]Task, error) {
+	list, err := retry(ctx, s, func() ([]intent.Task, error) {
 		return s.Redis.DescribeTasks(ctx, region, job.Request.InstanceID, from, s.Now().Add(time.Minute))
 	})
 	if err != nil {
@@ -204,7 +173,7 @@ func (s *Service) tasksSince(ctx context.Context, job Job, region string, begin 
 	if o != nil {
 		o.begin, o.tasks, o.read, o.at = from, list, true, s.Now()
 	}
-	return startedSince(list, begin), nil
+	return intent.StartedSince(list, begin), nil
 }
 
 // widest is the earliest start any check of the job looks back to.
@@ -221,28 +190,18 @@ func (s *Service) widest(job Job) time.Time {
 	return w.Truncate(time.Second)
 }
 
-func startedSince(tasks []Task, begin time.Time) []Task {
-	var out []Task
-	for _, t := range tasks {
-		if !t.StartTime.Before(begin) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // findStarted looks for a restore task of the instance that started since
 // the event was created: proof that an earlier delivery of the same event,
 // maybe in another container, already restored.
-func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh bool) (Task, bool, error) {
+func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh bool) (intent.Task, bool, error) {
 	if job.Since.IsZero() {
-		return Task{}, false, nil
+		return intent.Task{}, false, nil
 	}
 	tasks, err := s.tasksSince(ctx, job, region, job.Since, fresh)
 	if err != nil {
-		return Task{}, false, err
+		return intent.Task{}, false, err
 	}
-	t, ok := newestTask(tasks, RestoreTask)
+	t, ok := intent.NewestTask(tasks, intent.RestoreTask)
 	return t, ok, nil
 }
 
@@ -254,15 +213,15 @@ func (s *Service) findStarted(ctx context.Context, job Job, region string, fresh
 // Only one that restores what the job restores: restores is the backup,
 // "" where not chosen yet ("latest", before admission). Another intent's
 // safety backup is a lock like any other, not this one's.
-func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time, restores string) (SafetyBackup, bool, error) {
+func (s *Service) findSafety(ctx context.Context, job Job, region string, since time.Time, restores string) (intent.SafetyBackup, bool, error) {
 	since = since.Truncate(time.Second)
-	var list []Backup
-	err := s.eachBackup(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute), func(b Backup) bool {
+	var list []intent.Backup
+	err := s.eachBackup(ctx, region, job.Request.InstanceID, since, s.Now().Add(time.Minute), func(b intent.Backup) bool {
 		list = append(list, b)
 		return true
 	})
 	if err != nil {
-		return SafetyBackup{}, false, err
+		return intent.SafetyBackup{}, false, err
 	}
 	b, ok := s.listedSafety(job.Request.InstanceID, list, since, restores)
 	return b, ok, nil
@@ -270,42 +229,16 @@ func (s *Service) findSafety(ctx context.Context, job Job, region string, since 
 
 // listedSafety is the newest of the listed backups that started since the
 // given time, carries the function's signed remark and restores what the
-// intent restores (ownSafety).
-func (s *Service) listedSafety(instanceID string, list []Backup, since time.Time, restores string) (SafetyBackup, bool) {
-	return ownSafety(s.signedOnly(instanceID, list), since, restores)
-}
-
-// ownSafety is an intent's safety backup among an instance's: the newest
-// that started since its event and restores its backup ("" where not
-// chosen yet: any).
-func ownSafety(bs []SafetyBackup, since time.Time, restores string) (SafetyBackup, bool) {
-	var best SafetyBackup
-	found := false
-	for _, b := range safetySince(bs, since) {
-		if (restores == "" || b.Restores == restores) && (!found || b.StartTime.After(best.StartTime)) {
-			best, found = b, true
-		}
-	}
-	return best, found
-}
-
-// newestTask is the newest task of a kind.
-func newestTask(tasks []Task, kind TaskKind) (Task, bool) {
-	var newest Task
-	found := false
-	for _, t := range tasks {
-		if t.Kind == kind && (!found || t.StartTime.After(newest.StartTime) || t.StartTime.Equal(newest.StartTime) && t.ID > newest.ID) {
-			newest, found = t, true
-		}
-	}
-	return newest, found
+// intent restores (OwnSafety).
+func (s *Service) listedSafety(instanceID string, list []intent.Backup, since time.Time, restores string) (intent.SafetyBackup, bool) {
+	return intent.OwnSafety(s.signedOnly(instanceID, list), since, restores)
 }
 
 // safetyBackups lists the safety backups of an instance (of every
 // instance for "") that started within [begin, end].
-func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]SafetyBackup, error) {
-	var list []Backup
-	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, begin, end time.Time) ([]intent.SafetyBackup, error) {
+	var list []intent.Backup
+	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b intent.Backup) bool {
 		list = append(list, b)
 		return true
 	})
@@ -319,19 +252,19 @@ func (s *Service) safetyBackups(ctx context.Context, region, instanceID string, 
 // remark names no backup, so anyone who may take a manual backup can copy
 // a remark they read (an intent that failed or expired, to revive it);
 // a later backup with the same remark is a copy, never the intent's.
-func (s *Service) signedOnly(instanceID string, list []Backup) []SafetyBackup {
-	first := map[string]Backup{}
+func (s *Service) signedOnly(instanceID string, list []intent.Backup) []intent.SafetyBackup {
+	first := map[string]intent.Backup{}
 	for _, b := range list {
 		if f, ok := first[b.Remark]; !ok || b.StartTime.Before(f.StartTime) || b.StartTime.Equal(f.StartTime) && b.ID < f.ID {
 			first[b.Remark] = b
 		}
 	}
-	var out []SafetyBackup
+	var out []intent.SafetyBackup
 	for _, b := range list {
 		if first[b.Remark].ID != b.ID {
 			continue
 		}
-		if sb, ok := parseSafety(s.Settings.Seal, instanceID, b); ok {
+		if sb, ok := intent.ParseSafety(s.Settings.Seal, instanceID, b); ok {
 			out = append(out, sb)
 		}
 	}
@@ -339,7 +272,7 @@ func (s *Service) signedOnly(instanceID string, list []Backup) []SafetyBackup {
 }
 
 func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
-	list, err := retry(ctx, s, func() ([]Instance, error) { return lr.ListInstances(ctx, region) })
+	list, err := retry(ctx, s, func() ([]intent.Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return nil, err
 	}
@@ -360,45 +293,38 @@ const (
 	backupPageSize   = 100
 )
 
-// Backup statuses that can be restored: 2 normal, 4 RDB conversion done.
-func restorable(b Backup) bool {
-	// A safety backup is an undo point, not a known-good state: "latest"
-	// never picks one (see lifecycle.go).
-	return (b.Status == 2 || b.Status == 4) && !b.Locked && !IsSafetyRemark(b.Remark)
-}
-
 // chooseBackup finds the newest restorable backup of an instance that
 // started before the bound. It reads every page of every window it needs,
 // newest window first, and sorts nothing on the API's order.
 // Where the job's step already read the instance's backups over a window
 // that reaches past the bound (seen, lifeFound's), that reading is the
 // first window.
-func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time, seen *backupSighting) (Backup, error) {
+func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, before time.Time, seen *backupSighting) (intent.Backup, error) {
 	end := before
 	for w := 0; w < maxBackupWindows; w++ {
 		begin := end.Add(-backupWindow)
-		each := func(f func(Backup) bool) error { return s.eachBackup(ctx, region, instanceID, begin, end, f) }
+		each := func(f func(intent.Backup) bool) error { return s.eachBackup(ctx, region, instanceID, begin, end, f) }
 		if w == 0 && seen.covers(before) {
 			begin, each = seen.begin, seen.each
 		}
-		var best Backup
+		var best intent.Backup
 		found := false
-		err := each(func(b Backup) bool {
-			if restorable(b) && b.StartTime.Before(before) &&
+		err := each(func(b intent.Backup) bool {
+			if intent.Restorable(b) && b.StartTime.Before(before) &&
 				(!found || b.StartTime.After(best.StartTime) || (b.StartTime.Equal(best.StartTime) && b.ID > best.ID)) {
 				best, found = b, true
 			}
 			return true
 		})
 		if err != nil {
-			return Backup{}, err
+			return intent.Backup{}, err
 		}
 		if found {
 			return best, nil
 		}
 		end = begin
 	}
-	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
+	return intent.Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound),
 		fmt.Sprintf("no restorable backup (status normal or RDB done, not locked) of %s started between %s and %s",
 			instanceID, end.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 }
@@ -409,7 +335,7 @@ func (s *Service) chooseBackup(ctx context.Context, region, instanceID string, b
 // function needs one.
 type backupSighting struct {
 	begin, end time.Time
-	list       []Backup
+	list       []intent.Backup
 	read       bool
 }
 
@@ -417,8 +343,8 @@ type backupSighting struct {
 func (o *backupSighting) see(ctx context.Context, s *Service, region, instanceID string) error {
 	end := s.Now().Add(time.Minute).Truncate(time.Second)
 	begin := end.Add(-backupWindow)
-	var list []Backup
-	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b Backup) bool {
+	var list []intent.Backup
+	err := s.eachBackup(ctx, region, instanceID, begin, end, func(b intent.Backup) bool {
 		list = append(list, b)
 		return true
 	})
@@ -434,7 +360,7 @@ func (o *backupSighting) covers(t time.Time) bool {
 	return o != nil && o.read && !o.end.Before(t) && o.begin.Before(t)
 }
 
-func (o *backupSighting) each(f func(Backup) bool) error {
+func (o *backupSighting) each(f func(intent.Backup) bool) error {
 	for _, b := range o.list {
 		if !f(b) {
 			return nil
@@ -446,9 +372,9 @@ func (o *backupSighting) each(f func(Backup) bool) error {
 // eachBackup calls f with every backup of an instance (of every instance
 // for "") that started within [begin, end], at most 30 days apart, page
 // by page, until f returns false.
-func (s *Service) eachBackup(ctx context.Context, region, instanceID string, begin, end time.Time, f func(Backup) bool) error {
+func (s *Service) eachBackup(ctx context.Context, region, instanceID string, begin, end time.Time, f func(intent.Backup) bool) error {
 	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retry(ctx, s, func() (BackupPage, error) {
+		page, err := retry(ctx, s, func() (intent.BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {
@@ -465,26 +391,11 @@ func (s *Service) eachBackup(ctx context.Context, region, instanceID string, beg
 	}
 }
 
-// notRestorable says why a backup cannot be restored, "" if it can.
-func notRestorable(b Backup) string {
-	switch {
-	case b.Locked:
-		return "is locked"
-	case b.Status == -1:
-		return "has expired (status -1)"
-	case b.Status == -2:
-		return "was deleted (status -2)"
-	case !restorable(b):
-		return fmt.Sprintf("has status %d, not restorable", b.Status)
-	}
-	return ""
-}
-
 // lookupBackupAt finds the backup of an instance that started at start
 // (to the second): a drill's, whose name records its start.
-func (s *Service) lookupBackupAt(ctx context.Context, region, instanceID string, start time.Time) (Backup, error) {
-	var found *Backup
-	err := s.eachBackup(ctx, region, instanceID, start.Add(-time.Minute), start.Add(time.Minute), func(b Backup) bool {
+func (s *Service) lookupBackupAt(ctx context.Context, region, instanceID string, start time.Time) (intent.Backup, error) {
+	var found *intent.Backup
+	err := s.eachBackup(ctx, region, instanceID, start.Add(-time.Minute), start.Add(time.Minute), func(b intent.Backup) bool {
 		if b.StartTime.Truncate(time.Second).Equal(start.Truncate(time.Second)) {
 			found = &b
 		}
@@ -494,14 +405,14 @@ func (s *Service) lookupBackupAt(ctx context.Context, region, instanceID string,
 		err = failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), fmt.Sprintf("no backup of %s started at %s", instanceID, start.Format(time.RFC3339)))
 	}
 	if err != nil {
-		return Backup{}, err
+		return intent.Backup{}, err
 	}
 	return *found, nil
 }
 
 // lookupBackup finds one backup by ID: around its known start time, or
 // else back a year from now, window by window.
-func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (Backup, error) {
+func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (intent.Backup, error) {
 	windows := [][2]time.Time{}
 	if !around.IsZero() {
 		windows = append(windows, [2]time.Time{around.Add(-time.Minute), around.Add(time.Minute)})
@@ -513,28 +424,28 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 		}
 	}
 	for _, win := range windows {
-		var found *Backup
-		err := s.eachBackup(ctx, region, instanceID, win[0], win[1], func(b Backup) bool {
+		var found *intent.Backup
+		err := s.eachBackup(ctx, region, instanceID, win[0], win[1], func(b intent.Backup) bool {
 			if b.ID == backupID {
 				found = &b
 			}
 			return found == nil
 		})
 		if err != nil {
-			return Backup{}, err
+			return intent.Backup{}, err
 		}
 		if found != nil {
 			return *found, nil
 		}
 	}
-	return Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
+	return intent.Backup{}, failure.E(failure.NotFound, failure.Code(failure.CodeBackupNotFound), failure.Field("backupId"),
 		fmt.Sprintf("backup %s of %s is not listed", backupID, instanceID))
 }
 
 // listedAllowed refuses a fleet whose list names an instance outside the
 // allow-list (a list is a person's statement, and a wrong one a mistake),
 // before any cloud call.
-func (s *Service) listedAllowed(req FleetRequest) error {
+func (s *Service) listedAllowed(req intent.FleetRequest) error {
 	for _, id := range req.Instances {
 		if !s.Settings.allowed(id) {
 			return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instances"),
@@ -548,13 +459,13 @@ func (s *Service) listedAllowed(req FleetRequest) error {
 // allowed instances of the observed region (listed region-wide, or from
 // the allow-list's IDs where CAM refuses that) whose IDs match its
 // pattern, the function's own clones left out.
-func (s *Service) fleetMembers(w world, region string, req FleetRequest) ([]string, error) {
+func (s *Service) fleetMembers(w intent.World, region string, req intent.FleetRequest) ([]string, error) {
 	if len(req.Instances) > 0 {
-		return sortedIDs(req.Instances), nil
+		return intent.SortedIDs(req.Instances), nil
 	}
 	var ids []string
-	for _, in := range w.instances {
-		if _, clone := s.madeOf(in); req.names(in.ID) && !clone {
+	for _, in := range w.Instances {
+		if _, clone := s.madeOf(in); req.Names(in.ID) && !clone {
 			ids = append(ids, in.ID)
 		}
 	}
@@ -562,11 +473,11 @@ func (s *Service) fleetMembers(w world, region string, req FleetRequest) ([]stri
 	case len(ids) == 0:
 		return nil, failure.E(failure.NotFound, failure.Code("FleetEmpty"), failure.Field("instances"),
 			fmt.Sprintf("%q matches no allowed instance of %s", req.Pattern, region))
-	case len(ids) > MaxFleet:
+	case len(ids) > intent.MaxFleet:
 		return nil, failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest), failure.Field("instances"),
-			fmt.Sprintf("%q matches %d instances, a fleet has at most %d: narrow it", req.Pattern, len(ids), MaxFleet))
+			fmt.Sprintf("%q matches %d instances, a fleet has at most %d: narrow it", req.Pattern, len(ids), intent.MaxFleet))
 	}
-	return sortedIDs(ids), nil
+	return intent.SortedIDs(ids), nil
 }
 
 // recentWindow is how far before a fleet's bound its backups are listed
@@ -579,17 +490,17 @@ const recentWindow = 24 * time.Hour
 // started in the day before the bound of each instance wanted. Where CAM
 // refuses the region-wide list, it returns none, and every member is
 // looked up alone.
-func (s *Service) recentBackups(ctx context.Context, region string, before time.Time, want func(string) bool) (map[string]Backup, error) {
-	out := map[string]Backup{}
-	err := s.eachBackup(ctx, region, "", before.Add(-recentWindow), before, func(b Backup) bool {
-		if best, ok := out[b.InstanceID]; want(b.InstanceID) && restorable(b) && b.StartTime.Before(before) &&
+func (s *Service) recentBackups(ctx context.Context, region string, before time.Time, want func(string) bool) (map[string]intent.Backup, error) {
+	out := map[string]intent.Backup{}
+	err := s.eachBackup(ctx, region, "", before.Add(-recentWindow), before, func(b intent.Backup) bool {
+		if best, ok := out[b.InstanceID]; want(b.InstanceID) && intent.Restorable(b) && b.StartTime.Before(before) &&
 			(!ok || b.StartTime.After(best.StartTime) || b.StartTime.Equal(best.StartTime) && b.ID > best.ID) {
 			out[b.InstanceID] = b
 		}
 		return true
 	})
 	if failure.KindOf(err) == failure.Forbidden {
-		return map[string]Backup{}, nil
+		return map[string]intent.Backup{}, nil
 	}
 	return out, err
 }
@@ -597,8 +508,8 @@ func (s *Service) recentBackups(ctx context.Context, region string, before time.
 // newestBackups is each member's newest restorable backup before the
 // bound: from the recent ones listed region-wide, else by chooseBackup,
 // which looks back a year. A member with none is left out of the map.
-func (s *Service) newestBackups(ctx context.Context, region string, ids []string, before time.Time, recent map[string]Backup) (map[string]Backup, error) {
-	out := map[string]Backup{}
+func (s *Service) newestBackups(ctx context.Context, region string, ids []string, before time.Time, recent map[string]intent.Backup) (map[string]intent.Backup, error) {
+	out := map[string]intent.Backup{}
 	var alone []string
 	for _, id := range ids {
 		if b, ok := recent[id]; ok {

@@ -3,178 +3,22 @@ package restore
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"redis-restore/internal/failure"
-	sealpkg "redis-restore/internal/seal"
+	"redis-restore/internal/intent"
 
 	"redis-restore/internal/edition"
 )
 
-// Planned: the restore waits for a person (RESTORE_APPROVAL); the result's
-// plan says what would be done, and its token applies it.
-const Planned Status = "planned"
-
-// Codes of refused approvals.
-const (
-	CodeInvalidApproval = "InvalidApproval" // not a plan this function signed: tampered, truncated, another secret
-	CodePlanExpired     = "PlanExpired"
-	CodePlanOutdated    = "PlanOutdated" // the backup chosen is no longer the right one
-)
-
-// Plan is what a restore would do, worked out without doing it: the dry
-// run's answer, and, signed, what a person approves. It is self-contained:
-// approving sends it back, and nothing is stored.
-type Plan struct {
-	ID         string `json:"id,omitempty"`
-	InstanceID string `json:"instanceId"`
-	Region     string `json:"region"`
-	Edition    string `json:"edition"` // as DescribeInstances told it; "unknown" if it was not read
-	// InstanceType is DescribeInstances' Type when the plan was made: an
-	// approval after the instance changed edition is refused.
-	InstanceType int64     `json:"instanceType,omitempty"`
-	BackupID     string    `json:"backupId"`
-	BackupStart  time.Time `json:"backupStart"`
-	Why          string    `json:"why"`       // why this backup
-	Requested    string    `json:"requested"` // what was asked for: "latest" or a backup ID
-	// Before bounds "latest": the newest restorable backup that started
-	// before it. Nil: before the moment of restoring.
-	Before       *time.Time `json:"before,omitempty"`
-	SafetyBackup string     `json:"safetyBackup,omitempty"`
-	// The rest of the intent, applied exactly as shown: the mode, the
-	// clone's point in time, whether a safety backup comes first, and the
-	// channel the request came by.
-	Mode              string       `json:"mode"`
-	CloneTime         *time.Time   `json:"cloneTime,omitempty"`
-	TakesSafetyBackup bool         `json:"takesSafetyBackup"`
-	Channel           Channel      `json:"channel"`
-	Trigger           string       `json:"trigger"`
-	Alarm             bool         `json:"alarm,omitempty"`
-	Reason            string       `json:"reason,omitempty"` // why a restore at all
-	Budget            *BudgetState `json:"budget,omitempty"`
-	Created           time.Time    `json:"created,omitzero"`
-	Expires           time.Time    `json:"expires,omitzero"`
-	// Token is the signed plan: {"approve": "<token>"} through the webhook,
-	// or ?approve=<token>, applies it.
-	Token string `json:"token,omitempty"`
-}
-
-// planClaims is what the token signs: everything needed to apply the plan
-// and to tell whether it still holds.
-type planClaims struct {
-	V           int    `json:"v"`
-	ID          string `json:"id"`
-	Instance    string `json:"i"`
-	Region      string `json:"r"`
-	Backup      string `json:"b"`
-	Type        int64  `json:"it,omitempty"`
-	BackupStart int64  `json:"bs"`
-	Requested   string `json:"q"`
-	Before      int64  `json:"bf,omitempty"`
-	Trigger     string `json:"t"`
-	Channel     string `json:"ch"`
-	Mode        string `json:"m"`
-	CloneTime   int64  `json:"ct,omitempty"`
-	Safety      bool   `json:"s,omitempty"`
-	Alarm       bool   `json:"a,omitempty"`
-	Reason      string `json:"why,omitempty"`
-	Created     int64  `json:"c"`
-	Expires     int64  `json:"e"`
-}
-
-// sign fills the plan's ID, creation, expiry and token. The ID comes from
-// the event when it has an identity, so that the deliveries of one alarm
-// offer one plan (and their messages share an id); else from the plan.
-func (p *Plan) sign(seal *Seal, eventKey string, now time.Time, ttl time.Duration) {
-	p.Created = now.UTC().Truncate(time.Second)
-	p.Expires = p.Created.Add(ttl)
-	seed := eventKey + "|" + p.BackupID
-	if eventKey == "" {
-		seed = fmt.Sprintf("%s|%s|%d", p.InstanceID, p.BackupID, now.UnixNano())
-	}
-	sum := sha256.Sum256([]byte(seed))
-	p.ID = "plan-" + hex.EncodeToString(sum[:8])
-	c := planClaims{V: 1, ID: p.ID, Instance: p.InstanceID, Region: p.Region, Backup: p.BackupID, Type: p.InstanceType,
-		BackupStart: p.BackupStart.Unix(), Requested: p.Requested, Trigger: p.Trigger, Channel: string(p.Channel),
-		Mode: p.Mode, Safety: p.TakesSafetyBackup, Alarm: p.Alarm,
-		Reason: p.Reason, Created: p.Created.Unix(), Expires: p.Expires.Unix()}
-	if p.Before != nil {
-		c.Before = p.Before.Unix()
-	}
-	if p.CloneTime != nil {
-		c.CloneTime = p.CloneTime.Unix()
-	}
-	p.Token = seal.Token("plan", c)
-}
-
-// ParsePlan verifies a plan token against the function's own key and
-// returns the plan it signs. A token this function did not sign with this
-// key, or that was changed in any byte, is refused as Unauthenticated.
-// Expiry is not judged here: applying an expired plan is refused.
-func ParsePlan(seal *Seal, token string) (*Plan, error) {
-	var c planClaims
-	switch err := seal.Open("plan", token, &c); {
-	case err == nil && c.V == 1:
-	case errors.Is(err, sealpkg.ErrNoKey):
-		return nil, refusePlan("approvals need RESTORE_SIGNING_KEY, with which the function signs its plans")
-	case errors.Is(err, sealpkg.ErrForged):
-		return nil, refusePlan("the plan's signature does not match it: changed since it was made, or not made by this function")
-	case errors.Is(err, sealpkg.ErrMalformed):
-		return nil, refusePlan("not a plan token (v1.<plan>.<signature>)")
-	default:
-		return nil, refusePlan("the plan is not readable")
-	}
-	p := &Plan{ID: c.ID, InstanceID: c.Instance, Region: c.Region, Edition: "unknown", InstanceType: c.Type, BackupID: c.Backup,
-		BackupStart: time.Unix(c.BackupStart, 0).UTC(), Requested: c.Requested,
-		Trigger: c.Trigger, Channel: Channel(c.Channel), Mode: c.Mode, TakesSafetyBackup: c.Safety, Alarm: c.Alarm, Reason: c.Reason,
-		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: strings.TrimSpace(token)}
-	if c.CloneTime != 0 {
-		ct := time.Unix(c.CloneTime, 0).UTC()
-		p.CloneTime = &ct
-	}
-	if c.Type != 0 {
-		p.Edition = edition.Of(c.Type).String()
-	}
-	if c.Before != 0 {
-		b := time.Unix(c.Before, 0).UTC()
-		p.Before = &b
-	}
-	// Signed by us, but checked all the same: it becomes a request.
-	req := p.request()
-	if err := req.Validate(); err != nil {
-		return nil, refusePlan("the plan's request is not valid: " + err.Error())
-	}
-	return p, nil
-}
-
-func refusePlan(msg string) error {
-	return failure.E(failure.Unauthenticated, failure.Code(CodeInvalidApproval), failure.Field("approve"), msg)
-}
-
-// request is the restore a plan applies: exactly its backup, mode, clone
-// time and safety backup, whatever the settings say now.
-func (p *Plan) request() Request {
-	r := Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}
-	r.Mode, r.CloneTime = p.Mode, p.CloneTime
-	if !r.Clone() && r.Mode != ModeUnswitch {
-		safety := p.TakesSafetyBackup
-		r.SafetyBackup = &safety
-	}
-	return r
-}
-
 // ApprovalJob is the job that applies an approved plan: exactly its
 // backup, with the plan's creation as the event's time and its ID as the
 // event's identity, so that approving twice restores once.
-func ApprovalJob(p *Plan, force bool) Job {
+func ApprovalJob(p *intent.Plan, force bool) Job {
 	return Job{
-		Request:  p.request(),
+		Request:  p.Request(),
 		Trigger:  p.Trigger,
 		Channel:  p.Channel,
 		Since:    p.Created,
@@ -215,18 +59,18 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 	res.BackupID = p.BackupID
 	s.lifePlan(job, res, p, dryRun) // the safety backup and the steps: lifecycle.go
 	if dryRun {
-		res.Status = DryRun
+		res.Status = intent.DryRun
 		res.Plan = p
 		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
 		log.Info("plan.dryRun", "detail", "dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
 	if s.Settings.Seal == nil {
-		res.Fail(errNoSeal("a plan waiting for approval"))
+		res.Fail(intent.ErrNoSeal("a plan waiting for approval"))
 		return
 	}
-	p.sign(s.Settings.Seal, job.Key, s.Now(), s.Settings.ApprovalTTL)
-	res.Status = Planned
+	p.Sign(s.Settings.Seal, job.Key, s.Now(), s.Settings.ApprovalTTL)
+	res.Status = intent.Planned
 	res.Plan = p
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds restores that come by %s for approval: the plan's token is on the queue (its planned message), for an approver to apply before %s",
 		p.Why, job.Channel, p.Expires.Format(time.RFC3339)))
@@ -234,17 +78,17 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 }
 
 // draft chooses the backup and reads the budget, as a restore would.
-func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, error) {
+func (s *Service) draft(ctx context.Context, job Job, region string) (*intent.Plan, error) {
 	req := job.Request
-	p := &Plan{InstanceID: req.InstanceID, Region: region, Edition: "unknown", Requested: req.BackupID,
-		Mode: cmp.Or(req.Mode, ModeRestore), CloneTime: req.CloneTime, TakesSafetyBackup: s.safetyWanted(job),
+	p := &intent.Plan{InstanceID: req.InstanceID, Region: region, Edition: "unknown", Requested: req.BackupID,
+		Mode: cmp.Or(req.Mode, intent.ModeRestore), CloneTime: req.CloneTime, TakesSafetyBackup: s.safetyWanted(job),
 		Trigger: job.Trigger, Channel: job.Channel, Alarm: job.Alarm, Reason: job.Reason}
 	if in := job.instance; in != nil {
 		p.Edition, p.InstanceType = edition.Of(in.Type).String(), in.Type
 	}
-	if req.Mode == ModeUnswitch {
+	if req.Mode == intent.ModeUnswitch {
 		p.Why = "switch the addresses of " + req.InstanceID + " and its switched-in clone back: no backup is restored"
-	} else if req.BackupID == LatestBackup {
+	} else if req.BackupID == intent.LatestBackup {
 		before := s.latestBound(job)
 		if req.Before != nil {
 			utc := before.UTC()
@@ -262,7 +106,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*Plan, err
 		if err != nil {
 			return nil, err
 		}
-		if why := notRestorable(b); why != "" {
+		if why := intent.NotRestorable(b); why != "" {
 			return nil, failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
 				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, why))
 		}
@@ -286,33 +130,33 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	now := s.Now()
 	switch in := job.instance; {
 	case now.After(p.Expires):
-		code, why = CodePlanExpired, fmt.Sprintf("plan %s expired at %s", p.ID, p.Expires.Format(time.RFC3339))
+		code, why = intent.CodePlanExpired, fmt.Sprintf("plan %s expired at %s", p.ID, p.Expires.Format(time.RFC3339))
 	case in != nil && p.InstanceType != 0 && in.Type != p.InstanceType:
 		// Its state otherwise checkEdition has judged: not running is
 		// refused there, plan or not.
-		code, why = CodePlanOutdated, fmt.Sprintf("plan %s: %s changed edition from %s to %s", p.ID, p.InstanceID,
+		code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: %s changed edition from %s to %s", p.ID, p.InstanceID,
 			edition.Of(p.InstanceType), edition.Of(in.Type))
-	case p.Mode == ModeUnswitch:
+	case p.Mode == intent.ModeUnswitch:
 		// No backup to check: the switch back finds its clone when applied.
 	default:
 		b, err := s.lookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
 		switch {
 		case failure.KindOf(err) == failure.NotFound:
-			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
+			code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
 		case err != nil:
 			res.Fail(err)
 			log.Warn("approval.checkFailed", "detail", "could not check the approved plan's backup; not restoring", "planId", p.ID, "code", res.Error.Code)
 			return true
-		case notRestorable(b) != "":
-			code, why = CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, notRestorable(b))
-		case p.Requested == LatestBackup:
+		case intent.NotRestorable(b) != "":
+			code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, intent.NotRestorable(b))
+		case p.Requested == intent.LatestBackup:
 			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, latestBefore(p.Before, now), nil)
 			switch {
 			case err != nil && failure.KindOf(err) != failure.NotFound:
 				res.Fail(err)
 				return true
 			case err == nil && nb.ID != p.BackupID:
-				code, why = CodePlanOutdated, fmt.Sprintf("plan %s: a newer restorable backup %s (started %s) appeared after it chose %s",
+				code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: a newer restorable backup %s (started %s) appeared after it chose %s",
 					p.ID, nb.ID, nb.StartTime.UTC().Format(time.RFC3339), p.BackupID)
 			}
 		}
@@ -321,7 +165,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		log.Info("approval.planHolds", "detail", "approved plan still holds", "planId", p.ID, "backupId", p.BackupID)
 		return false
 	}
-	if code == CodePlanExpired {
+	if code == intent.CodePlanExpired {
 		// An expired plan mints nothing: whoever holds an old link must
 		// not get a fresh token by posting it. The request is asked again.
 		res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; send the request again for a new plan"))
@@ -331,7 +175,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	res.Fail(failure.E(failure.Conflict, failure.Code(code), failure.Field("approve"), why+": not restored; a fresh plan is on the queue for the approvers"))
 	// The fresh plan: what was asked for, worked out again, with the rest
 	// of the intent as it was.
-	req := p.request()
+	req := p.Request()
 	req.BackupID, req.Before = p.Requested, p.Before
 	fresh := Job{
 		Request:  req,
@@ -344,7 +188,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)
 	} else {
 		s.lifePlan(fresh, res, np, false)
-		np.sign(s.Settings.Seal, "", now, s.Settings.ApprovalTTL)
+		np.Sign(s.Settings.Seal, "", now, s.Settings.ApprovalTTL)
 		res.Plan = np
 		res.BackupID = np.BackupID
 	}

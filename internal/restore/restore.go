@@ -17,22 +17,23 @@ import (
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 )
 
 // Redis is what a restore, through its whole life, needs of the Redis API:
 // one interface, so that nothing is found missing at run time.
 type Redis interface {
 	RestoreInstance(ctx context.Context, region, instanceID, backupID, password string) (taskID int64, requestID string, err error)
-	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error)
-	DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error)
+	DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (intent.BackupPage, error)
+	DescribeInstance(ctx context.Context, region, instanceID string) (intent.Instance, error)
 	// DescribeTasks lists an instance's tasks of every kind (of every
 	// instance for "") that started within [begin, end], every page.
-	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error)
+	DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]intent.Task, error)
 	ManualBackupInstance(ctx context.Context, region, instanceID, remark string) (taskID int64, requestID string, err error)
-	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (TaskInfo, error)
-	ListInstances(ctx context.Context, region string, ids ...string) ([]Instance, error)
+	DescribeTaskInfo(ctx context.Context, region string, taskID int64) (intent.TaskInfo, error)
+	ListInstances(ctx context.Context, region string, ids ...string) ([]intent.Instance, error)
 	SecurityGroups(ctx context.Context, region, instanceID string) ([]string, error)
-	CloneInstances(ctx context.Context, region string, r CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
+	CloneInstances(ctx context.Context, region string, r intent.CloneOrder) (dealID string, instanceIDs []string, requestID string, err error)
 	// DestroyPostpaidInstance releases a drill's clone (drill.go).
 	DestroyPostpaidInstance(ctx context.Context, region, instanceID string) (taskID int64, requestID string, err error)
 	// SwitchInstanceVip swaps two instances' addresses (switch.go); its
@@ -61,11 +62,11 @@ type Passwords interface {
 
 // Job is one restore to run, with where it came from.
 type Job struct {
-	Request Request
+	Request intent.Request
 	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
 	// Channel is how the request reached the function, which its sender
 	// cannot choose: what RESTORE_APPROVAL holds by.
-	Channel Channel
+	Channel intent.Channel
 	// Since is when the event that asked for this restore was created: a
 	// restore task of the instance that started since then is this event's,
 	// started by an earlier delivery of it.
@@ -92,7 +93,7 @@ type Job struct {
 	JobGuard // budget and approval: see budget.go and plan.go
 	// Undo is the safety backup already taken for this restore: it goes
 	// ahead without another (the sweep continuing it; see lifecycle.go).
-	Undo *SafetyBackup
+	Undo *intent.SafetyBackup
 	// Fleet is the fleet this restore is a member of (fleet.go), from a
 	// hand-off the function sealed: the fleet was admitted as a whole,
 	// its approval included.
@@ -128,7 +129,7 @@ type Service struct {
 	// Watch hands a watch to the function's own asynchronous invocation:
 	// a fleet's, or one intent's whose safety backup the list does not
 	// show yet (fleet.go); nil where it cannot.
-	Watch func(ctx context.Context, w FleetWatch) error
+	Watch func(ctx context.Context, w intent.FleetWatch) error
 
 	// Busy: this invocation is one of a stream in its container (a
 	// region-wide incident's alarms), where reads the function can do
@@ -180,7 +181,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 		log.Warn("restore.keyReused", "detail", "idempotency key reused with another body", "key", job.Key)
 		return res
 	case ok:
-		prior.Status = Duplicate
+		prior.Status = intent.Duplicate
 		prior.MessageID = ""
 		log.Info("restore.duplicate", "detail", "restore already started by this container", "taskId", prior.TaskID, "key", job.Key)
 		return prior
@@ -206,13 +207,13 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	withholdToken(&res)
 	// An undelivered TaskId is not remembered: the platform's retry, maybe
 	// in this same container, must find the task again and send it.
-	if (res.Status == Accepted || res.Status == Duplicate) && !res.Undelivered {
+	if (res.Status == intent.Accepted || res.Status == intent.Duplicate) && !res.Undelivered {
 		s.Memory.Remember(job.Key, job.Fingerprint, res, s.Now())
 	}
 	return res
 }
 
-func (s *Service) region(req Request) string { return cmp.Or(req.Region, s.Settings.Region) }
+func (s *Service) region(req intent.Request) string { return cmp.Or(req.Region, s.Settings.Region) }
 
 // precheck refuses what can be refused without calling the cloud.
 func (s *Service) precheck(job Job, region string) error {
@@ -229,7 +230,7 @@ func (s *Service) precheck(job Job, region string) error {
 
 // settingsCheck is the precheck's part that does not depend on the
 // instance: a fleet passes it before its members are known.
-func (s *Service) settingsCheck(req Request, region string) error {
+func (s *Service) settingsCheck(req intent.Request, region string) error {
 	switch {
 	case s.Refuse != nil:
 		return s.Refuse
@@ -243,7 +244,7 @@ func (s *Service) settingsCheck(req Request, region string) error {
 			fmt.Sprintf("%s is not one of the function's regions (%s): add it to RESTORE_REGIONS so that the sweep follows its restores", region, strings.Join(s.Settings.Regions, ", ")))
 	case s.Settings.NoCredentials != nil:
 		return s.Settings.NoCredentials
-	case (req.Switch() || req.Mode == ModeUnswitch) && !s.Settings.Life.CloneSwitch:
+	case (req.Switch() || req.Mode == intent.ModeUnswitch) && !s.Settings.Life.CloneSwitch:
 		return failure.E(failure.Forbidden, failure.Code("CloneSwitchNotEnabled"), failure.Field("mode"),
 			fmt.Sprintf("mode %q switches the instance's address between it and a clone: it needs RESTORE_CLONE_SWITCH=true", req.Mode))
 	case req.Clone() && !req.Switch() && !s.Settings.Life.Clone:
@@ -264,7 +265,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	// An earlier delivery's restore is looked for first: a redelivered
 	// event is answered from the task list whatever else fails now. (A
 	// clone, or a drill's, is found by its name instead: lifeFound.)
-	if !dryRun && !req.Clone() && req.Mode != ModeUnswitch && s.startedEarlier(ctx, job, res, false, log) {
+	if !dryRun && !req.Clone() && req.Mode != intent.ModeUnswitch && s.startedEarlier(ctx, job, res, false, log) {
 		return
 	}
 	if req.Switch() {
@@ -338,7 +339,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 		return true
 	}
 	earlierTask(job, res, t)
-	if job.Request.BackupID == LatestBackup {
+	if job.Request.BackupID == intent.LatestBackup {
 		res.BackupID = "" // which backup the earlier run chose, the task list does not say
 	}
 	log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
@@ -348,7 +349,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 // earlierTask settles res as a duplicate of t: a restore task of the
 // instance that an earlier delivery of this event started.
 // supersededEarlier answers a redelivery whose event took a safety
-// backup by what the sweep judges of it (firstRestore): settled by a
+// backup by what the sweep judges of it (FirstRestore): settled by a
 // restore provably not its own, that outcome again, not "duplicate" of
 // another's restore with its TaskId; restored, duplicate of the first
 // restore since the event, its own, not of the newest.
@@ -363,13 +364,13 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	// This event's own safety backup: the remark names its time (an
 	// earlier version's remark, or another event's since it, is not).
 	safety := s.signedOnly(id, job.backups.list)
-	var mine []SafetyBackup
+	var mine []intent.SafetyBackup
 	for _, x := range safety {
-		if x.ofEvent(job.Since) {
+		if x.OfEvent(job.Since) {
 			mine = append(mine, x)
 		}
 	}
-	b, ok := ownSafety(mine, job.Since, job.restores())
+	b, ok := intent.OwnSafety(mine, job.Since, job.restores())
 	if !ok {
 		return false
 	}
@@ -377,18 +378,18 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	if err != nil {
 		return false
 	}
-	in, err := retry(ctx, s, func() (Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+	in, err := retry(ctx, s, func() (intent.Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	if err != nil {
 		return false
 	}
 	if b.Gone() && b.EndTime.IsZero() {
 		return s.safetyEnded(job, res, b, log) // failed: that outcome again
 	}
-	t, whose := firstRestore(s.Settings.Seal, in, tasks, b, safety)
+	t, whose := intent.FirstRestore(s.Settings.Seal, in, tasks, b, safety)
 	switch whose {
-	case notRestored:
+	case intent.NotRestored:
 		return false
-	case restoredOwn:
+	case intent.RestoredOwn:
 		// Its end is the first restore since its event (as the sweep
 		// judges it), not the newest: a later one is someone's.
 		earlierTask(job, res, t)
@@ -397,17 +398,17 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 		return true
 	}
 	*res = s.supersededResult(res.Region, id, b, t)
-	res.Life.quiet = true // the sweep or the watch sent it, with this id
+	res.Life.Quiet = true // the sweep or the watch sent it, with this id
 	log.Info("safetyBackup.supersededEarlier", "detail", "the event's safety-backed intent was settled by a restore not its own: its outcome again", "undoBackupId", b.ID, "taskId", t.ID)
 	return true
 }
 
-func earlierTask(job Job, res *Result, t Task) {
-	res.Status, res.TaskID = Duplicate, t.ID
+func earlierTask(job Job, res *Result, t intent.Task) {
+	res.Status, res.TaskID = intent.Duplicate, t.ID
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 }
 
-func (s *Service) password(ctx context.Context, req Request, region string) (string, error) {
+func (s *Service) password(ctx context.Context, req intent.Request, region string) (string, error) {
 	if req.Password != "" {
 		return req.Password, nil
 	}
@@ -473,9 +474,9 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 			// deadline is never started late: the sweep reports it
 			// expired, its one outcome.
 			res.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
-				"safety backup %s was done at %s, more than %s ago: the restore is never started late", job.Undo.ID, job.Undo.doneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)))
+				"safety backup %s was done at %s, more than %s ago: the restore is never started late", job.Undo.ID, job.Undo.DoneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)))
 			if res.Life != nil {
-				res.Life.quiet = true
+				res.Life.Quiet = true
 			}
 			return errSettled
 		}
@@ -532,7 +533,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	})
 	switch {
 	case stop == nil:
-		res.Status, res.TaskID, res.RequestID = Accepted, a.taskID, a.requestID
+		res.Status, res.TaskID, res.RequestID = intent.Accepted, a.taskID, a.requestID
 		res.Reason = job.Reason
 		log.Info("restore.accepted", "detail", "restore accepted", "taskId", a.taskID, "apiRequestId", a.requestID, "attempts", n)
 		s.mark(ctx, job, res, log)
@@ -568,11 +569,11 @@ func (s *Service) mark(ctx context.Context, job Job, res *Result, log *slog.Logg
 	}
 	old := ""
 	if job.instance != nil {
-		old = job.instance.Tags[MarkKey]
+		old = job.instance.Tags[intent.MarkKey]
 	}
-	value := withMark(old, markEntry(s.Settings.Seal, job.Request.InstanceID, res.TaskID, res.BackupID, job.Undo.ID))
+	value := intent.WithMark(old, intent.MarkEntry(s.Settings.Seal, job.Request.InstanceID, res.TaskID, res.BackupID, job.Undo.ID))
 	_, err := retry(ctx, s, func() (struct{}, error) {
-		return struct{}{}, s.Redis.TagInstance(ctx, res.Region, job.Request.InstanceID, MarkKey, value)
+		return struct{}{}, s.Redis.TagInstance(ctx, res.Region, job.Request.InstanceID, intent.MarkKey, value)
 	})
 	if err != nil {
 		log.Error("restore.unmarked", "detail", "the restore could not be marked the function's own: its end will not be reported as this intent's", "taskId", res.TaskID, "error", err.Error())
@@ -609,13 +610,13 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 	res.TaskID = t.ID
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
 	if unclear != nil && !locked {
-		res.Status = Accepted
+		res.Status = intent.Accepted
 		log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.ID)
 		// Not marked: the task list names no backup, and a task found
 		// after an unclear answer may be someone's that started meanwhile.
 		return true
 	}
-	res.Status = Duplicate
+	res.Status = intent.Duplicate
 	log.Info("restore.duplicate", "detail", "restore started by another delivery of this event", "taskId", t.ID)
 	return true
 }
@@ -650,7 +651,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	typ := resultEventType(res)
 	// Without credentials nothing is sent: no request leaves unsigned.
 	if typ == "" || s.Outbox == nil || !s.Settings.CanReport {
-		if res.Status == Accepted {
+		if res.Status == intent.Accepted {
 			res.Undelivered = true
 			log.Error("outcome.noQueue", "detail", "restore accepted but there is no queue for its TaskId", "taskId", res.TaskID)
 		}
@@ -660,7 +661,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	body, err := json.Marshal(ev)
 	if err != nil {
 		log.Error("outcome.encodeFailed", "detail", "cannot encode the outcome message", "error", err.Error())
-		res.Undelivered = res.Status == Accepted
+		res.Undelivered = res.Status == intent.Accepted
 		return
 	}
 	tags := []string{string(res.Status), job.Trigger}
@@ -680,7 +681,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		log.Info("outcome.sent", "detail", "outcome sent", "status", string(res.Status), "taskId", res.TaskID, "messageId", msgID, "type", typ)
 		return
 	}
-	if res.Status == Accepted || res.Status == Duplicate {
+	if res.Status == intent.Accepted || res.Status == intent.Duplicate {
 		res.Undelivered = true
 		log.Error("outcome.undelivered", "detail", "TaskId NOT delivered to the queue: the invocation fails so that it is retried",
 			"taskId", res.TaskID, "instanceId", res.InstanceID, "backupId", res.BackupID, "region", res.Region)

@@ -12,6 +12,7 @@ import (
 
 	"redis-restore/internal/clock"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 )
 
 // The tests here run the restore's decisions against an in-memory cloud,
@@ -31,7 +32,7 @@ type fakeCloud struct {
 	clock    *clock.Fake
 	restores []error // RestoreInstance's answers in turn; after them, accepted
 	started  []int64 // restores that really started
-	tasks    []Task
+	tasks    []intent.Task
 	// onRestore runs at each RestoreInstance call, before its answer: the
 	// world changing meanwhile (another container's restore starting).
 	onRestore func(call int)
@@ -76,7 +77,7 @@ func (f *fakeCloud) RestoreInstance(ctx context.Context, region, instanceID, bac
 // startTask starts a restore task now; caller holds f.mu.
 func (f *fakeCloud) startTask() int64 {
 	f.nextTaskID++
-	f.tasks = append(f.tasks, Task{ID: f.nextTaskID, StartTime: f.clock.Now(), Kind: RestoreTask, Type: "010"})
+	f.tasks = append(f.tasks, intent.Task{ID: f.nextTaskID, StartTime: f.clock.Now(), Kind: intent.RestoreTask, Type: "010"})
 	f.started = append(f.started, f.nextTaskID)
 	return f.nextTaskID
 }
@@ -88,9 +89,9 @@ func (f *fakeCloud) otherStarts() int64 {
 	return f.startTask()
 }
 
-func (f *fakeCloud) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (BackupPage, error) {
+func (f *fakeCloud) DescribeInstanceBackups(ctx context.Context, region, instanceID string, begin, end time.Time, limit, offset int64) (intent.BackupPage, error) {
 	f.count("DescribeInstanceBackups")
-	return BackupPage{Backups: []Backup{{ID: backup, StartTime: end.Add(-time.Hour), Status: 2}}, Total: 1}, nil
+	return intent.BackupPage{Backups: []intent.Backup{{ID: backup, StartTime: end.Add(-time.Hour), Status: 2}}, Total: 1}, nil
 }
 
 // The life cycle's calls: these tests are about the restore itself, and
@@ -98,16 +99,16 @@ func (f *fakeCloud) DescribeInstanceBackups(ctx context.Context, region, instanc
 func (f *fakeCloud) ManualBackupInstance(context.Context, string, string, string) (int64, string, error) {
 	return 0, "", errors.New("not in this test")
 }
-func (f *fakeCloud) DescribeTaskInfo(context.Context, string, int64) (TaskInfo, error) {
-	return TaskInfo{}, errors.New("not in this test")
+func (f *fakeCloud) DescribeTaskInfo(context.Context, string, int64) (intent.TaskInfo, error) {
+	return intent.TaskInfo{}, errors.New("not in this test")
 }
-func (f *fakeCloud) ListInstances(context.Context, string, ...string) ([]Instance, error) {
+func (f *fakeCloud) ListInstances(context.Context, string, ...string) ([]intent.Instance, error) {
 	return nil, errors.New("not in this test")
 }
 func (f *fakeCloud) SecurityGroups(context.Context, string, string) ([]string, error) {
 	return nil, errors.New("not in this test")
 }
-func (f *fakeCloud) CloneInstances(context.Context, string, CloneOrder) (string, []string, string, error) {
+func (f *fakeCloud) CloneInstances(context.Context, string, intent.CloneOrder) (string, []string, string, error) {
 	return "", nil, "", errors.New("not in this test")
 }
 
@@ -123,7 +124,7 @@ func (f *fakeCloud) SwitchInstanceVip(context.Context, string, string, string) (
 	return 0, "", errors.New("not in this test")
 }
 
-func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]Task, error) {
+func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string, begin, end time.Time) ([]intent.Task, error) {
 	f.count("DescribeTasks")
 	f.clock.Advance(50 * time.Millisecond)
 	f.mu.Lock()
@@ -131,7 +132,7 @@ func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
-	var out []Task
+	var out []intent.Task
 	for _, t := range f.tasks {
 		if !t.StartTime.Before(begin) && !t.StartTime.After(end) {
 			out = append(out, t)
@@ -140,12 +141,12 @@ func (f *fakeCloud) DescribeTasks(ctx context.Context, region, instanceID string
 	return out, nil
 }
 
-func (f *fakeCloud) DescribeInstance(ctx context.Context, region, instanceID string) (Instance, error) {
+func (f *fakeCloud) DescribeInstance(ctx context.Context, region, instanceID string) (intent.Instance, error) {
 	f.count("DescribeInstance")
 	if f.onDescribe != nil {
 		f.onDescribe()
 	}
-	return Instance{ID: instanceID, Type: 2, Status: 2}, nil
+	return intent.Instance{ID: instanceID, Type: 2, Status: 2}, nil
 }
 
 func (f *fakeCloud) Publish(ctx context.Context, region, body string, tags []string) (string, error) {
@@ -173,7 +174,7 @@ func (f *fakeCloud) messageTypes(t *testing.T) []string {
 	defer f.mu.Unlock()
 	var out []string
 	for _, b := range f.published {
-		var ev Event
+		var ev intent.Event
 		if err := json.Unmarshal([]byte(b), &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +209,7 @@ func newService(t *testing.T) (*Service, *fakeCloud, *clock.Fake) {
 func run(s *Service, c *clock.Fake) Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
-	return s.Run(ctx, Job{Request: Request{InstanceID: instance, BackupID: backup},
+	return s.Run(ctx, Job{Request: intent.Request{InstanceID: instance, BackupID: backup},
 		Trigger: "timer", Since: c.Now().Add(-time.Second), Key: "timer:t:0"})
 }
 
@@ -227,13 +228,13 @@ func TestRestoreDecisions(t *testing.T) {
 	cases := []struct {
 		name        string
 		setup       func(f *fakeCloud)
-		want        Status
+		want        intent.Status
 		wantCode    string
 		wantCalls   int    // RestoreInstance calls
 		wantStarted int    // restores that really started
 		wantMessage string // the outcome message's type suffix
 	}{
-		{name: "accepted", want: Accepted, wantCalls: 1, wantStarted: 1, wantMessage: "accepted"},
+		{name: "accepted", want: intent.Accepted, wantCalls: 1, wantStarted: 1, wantMessage: "accepted"},
 		{
 			name: "lock is another delivery's restore: duplicate, never called again",
 			setup: func(f *fakeCloud) {
@@ -244,7 +245,7 @@ func TestRestoreDecisions(t *testing.T) {
 					}
 				}
 			},
-			want: Duplicate, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Duplicate, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "another delivery's restore started (and ended) while a slow cloud answered: duplicate, never called",
@@ -253,14 +254,14 @@ func TestRestoreDecisions(t *testing.T) {
 				// the time of the call.
 				f.onDescribe = func() { f.clock.Advance(2 * time.Second); f.otherStarts() }
 			},
-			want: Duplicate, wantCalls: 0, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Duplicate, wantCalls: 0, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "lock that clears with no restore of this event (an automatic backup): restored after",
 			setup: func(f *fakeCloud) {
 				f.restores = []error{locked, locked}
 			},
-			want: Accepted, wantCalls: 3, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Accepted, wantCalls: 3, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "lost answer after commit: the task is the restore, not called again",
@@ -268,21 +269,21 @@ func TestRestoreDecisions(t *testing.T) {
 				f.restores = []error{lostAnswer}
 				f.commitsOn[0] = true
 			},
-			want: Accepted, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Accepted, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "lost answer before commit: looked for, then tried again",
 			setup: func(f *fakeCloud) {
 				f.restores = []error{lostAnswer}
 			},
-			want: Accepted, wantCalls: 2, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Accepted, wantCalls: 2, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "FailedOperation and no task: it did not start",
 			setup: func(f *fakeCloud) {
 				f.restores = []error{opFailed}
 			},
-			want: Failed, wantCode: "FailedOperation.Unknown", wantCalls: 1, wantMessage: "failed",
+			want: intent.Failed, wantCode: "FailedOperation.Unknown", wantCalls: 1, wantMessage: "failed",
 		},
 		{
 			name: "FailedOperation after commit: accepted",
@@ -290,14 +291,14 @@ func TestRestoreDecisions(t *testing.T) {
 				f.restores = []error{opFailed}
 				f.commitsOn[0] = true
 			},
-			want: Accepted, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Accepted, wantCalls: 1, wantStarted: 1, wantMessage: "accepted",
 		},
 		{
 			name: "accepted without a TaskId and no task found: unknown, not failed",
 			setup: func(f *fakeCloud) {
 				f.restores = []error{noTaskID}
 			},
-			want: Unknown, wantCode: failure.CodeMissingTaskID, wantCalls: 1, wantMessage: "unknown",
+			want: intent.Unknown, wantCode: failure.CodeMissingTaskID, wantCalls: 1, wantMessage: "unknown",
 		},
 		{
 			name: "lost answer, then the task list cannot be read: unknown, not called again",
@@ -309,14 +310,14 @@ func TestRestoreDecisions(t *testing.T) {
 					f.mu.Unlock()
 				}
 			},
-			want: Unknown, wantCode: failure.CodeNetworkError, wantCalls: 1, wantMessage: "unknown",
+			want: intent.Unknown, wantCode: failure.CodeNetworkError, wantCalls: 1, wantMessage: "unknown",
 		},
 		{
 			name: "throttled: a refusal before any work, retried without a look",
 			setup: func(f *fakeCloud) {
 				f.restores = []error{throttled, throttled}
 			},
-			want: Accepted, wantCalls: 3, wantStarted: 1, wantMessage: "accepted",
+			want: intent.Accepted, wantCalls: 3, wantStarted: 1, wantMessage: "accepted",
 		},
 	}
 	for _, c := range cases {
@@ -338,10 +339,10 @@ func TestRestoreDecisions(t *testing.T) {
 			if len(f.started) != c.wantStarted {
 				t.Errorf("%d restores started, want %d", len(f.started), c.wantStarted)
 			}
-			if (r.Status == Accepted || r.Status == Duplicate) && (len(f.started) == 0 || r.TaskID != f.started[0]) {
+			if (r.Status == intent.Accepted || r.Status == intent.Duplicate) && (len(f.started) == 0 || r.TaskID != f.started[0]) {
 				t.Errorf("task %d, want the restore that started %v", r.TaskID, f.started)
 			}
-			if m := f.messageTypes(t); len(m) != 1 || m[0] != EventTypePrefix+c.wantMessage {
+			if m := f.messageTypes(t); len(m) != 1 || m[0] != intent.EventTypePrefix+c.wantMessage {
 				t.Errorf("messages %v, want one %s", m, c.wantMessage)
 			}
 		})
@@ -354,13 +355,13 @@ func TestRefuseReportsWithoutCloudCalls(t *testing.T) {
 	s, f, clk := newService(t)
 	s.Refuse = failure.E(failure.Config, failure.Code(failure.CodeInvalidConfig), failure.Field("RESTORE_ALLOWED_INSTANCES"), "names nothing")
 	r := run(s, clk)
-	if r.Status != Failed || r.Error.Code != failure.CodeInvalidConfig {
+	if r.Status != intent.Failed || r.Error.Code != failure.CodeInvalidConfig {
 		t.Fatalf("%+v", r)
 	}
 	if n := f.calls["RestoreInstance"] + f.calls["DescribeTasks"] + f.calls["DescribeInstance"]; n != 0 {
 		t.Errorf("%d cloud calls", n)
 	}
-	if m := f.messageTypes(t); len(m) != 1 || m[0] != EventTypePrefix+"failed" {
+	if m := f.messageTypes(t); len(m) != 1 || m[0] != intent.EventTypePrefix+"failed" {
 		t.Errorf("messages %v", m)
 	}
 }
@@ -369,17 +370,17 @@ func TestRefuseReportsWithoutCloudCalls(t *testing.T) {
 // refuses a key reused with another body.
 func TestMemoryAnswersARedeliveryAndRefusesAReusedKey(t *testing.T) {
 	s, f, clk := newService(t)
-	job := Job{Request: Request{InstanceID: instance, BackupID: backup}, Trigger: "apigw",
+	job := Job{Request: intent.Request{InstanceID: instance, BackupID: backup}, Trigger: "apigw",
 		Since: clk.Now(), Key: "apigw:k:0", Fingerprint: "body-a"}
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(clk, time.Minute))
 	defer cancel()
 	first := s.Run(ctx, job)
 	again := s.Run(ctx, job)
-	if first.Status != Accepted || again.Status != Duplicate || again.TaskID != first.TaskID || f.calls["RestoreInstance"] != 1 {
+	if first.Status != intent.Accepted || again.Status != intent.Duplicate || again.TaskID != first.TaskID || f.calls["RestoreInstance"] != 1 {
 		t.Fatalf("first %+v, again %+v, %d calls", first, again, f.calls["RestoreInstance"])
 	}
 	job.Fingerprint = "body-b"
-	if r := s.Run(ctx, job); r.Status != Failed || r.Error.Code != failure.CodeKeyReused || r.Kind != failure.Conflict {
+	if r := s.Run(ctx, job); r.Status != intent.Failed || r.Error.Code != failure.CodeKeyReused || r.Kind != failure.Conflict {
 		t.Fatalf("reused key: %+v", r)
 	}
 }
@@ -393,7 +394,7 @@ func TestUndeliveredTaskIDIsNotRemembered(t *testing.T) {
 	perm := failure.E(failure.Forbidden, failure.Code("UnauthorizedOperation"), "no")
 	f.publishErrs = []error{perm}
 	r := run(s, clk)
-	if r.Status != Accepted || !r.Undelivered {
+	if r.Status != intent.Accepted || !r.Undelivered {
 		t.Fatalf("%+v", r)
 	}
 	if _, ok, _ := s.Memory.Recall("timer:t:0", "", clk.Now()); ok {

@@ -1,8 +1,7 @@
 package restore
 
 import (
-	"fmt"
-	"strings"
+	"redis-restore/internal/intent"
 	"time"
 )
 
@@ -29,14 +28,14 @@ type Settings struct {
 	// been rotated since it was read; a PasswordError reads it again once.
 	PasswordRotates bool
 
-	AlarmBudget, RequestBudget Budget
+	AlarmBudget, RequestBudget intent.Budget
 	// Approval holds the channels whose restores wait for a person;
 	// ApprovalTTL is how long a plan may be approved.
-	Approval    map[Channel]bool
+	Approval    map[intent.Channel]bool
 	ApprovalTTL time.Duration
 	// Seal is RESTORE_SIGNING_KEY's: plans, safety backups' remarks,
 	// clones' names and hand-offs carry its MAC (provenance.go).
-	Seal *Seal
+	Seal *intent.Seal
 	// Regions are where requests may restore and the sweep looks: a
 	// restore in any other region would never be followed.
 	Regions []string
@@ -54,35 +53,6 @@ type Settings struct {
 }
 
 func (s Settings) allowed(instanceID string) bool { return s.Allowed == nil || s.Allowed(instanceID) }
-
-// Budget is how many restores of one instance may start within a window,
-// counted from the cloud's own task list. A zero Limit is no budget.
-type Budget struct {
-	Limit  int
-	Window time.Duration
-}
-
-// Off reports whether the budget is disabled.
-func (b Budget) Off() bool { return b.Limit <= 0 }
-
-func (b Budget) String() string {
-	if b.Off() {
-		return "off"
-	}
-	return fmt.Sprintf("%d/%s", b.Limit, b.WindowString())
-}
-
-// WindowString prints the window as it is usually written: 1h, not 1h0m0s.
-func (b Budget) WindowString() string {
-	s := b.Window.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
 
 // Lifecycle is how a restore lives on after RestoreInstance: the safety
 // backup taken first, clones for editions that cannot restore in place,

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
 
@@ -39,73 +40,9 @@ import (
 // message sent twice for one outcome carries the same id (derived from the
 // instance, the task and the outcome): consumers drop the copy.
 
-// sweepPeriods is how many periods back a sweep looks for ends.
-const sweepPeriods = 3
-
-// SweepWindow is how far back a sweep looks for ends: sweepPeriods
-// periods (of a minute where none is set).
-func SweepWindow(every time.Duration) time.Duration {
-	if every <= 0 {
-		every = time.Minute
-	}
-	return sweepPeriods * every
-}
-
-// sweepLookback is how far back tasks and safety backups are listed: a
-// restore that ends now may have started hours ago.
-const sweepLookback = 24 * time.Hour
-
 // sweepConcurrency bounds how many instances are swept at once: each is a
 // few calls against limits of 20 a second.
 const sweepConcurrency = 4
-
-// sweepWindow is one sweep's view of time.
-type sweepWindow struct {
-	at, from, lastFrom time.Time // ends in [from, at) count; those before lastFrom+every are seen for the last time
-	region             string    // the region swept
-	every              time.Duration
-}
-
-func (w sweepWindow) in(t time.Time) bool   { return !t.IsZero() && !t.Before(w.from) && t.Before(w.at) }
-func (w sweepWindow) last(t time.Time) bool { return w.in(t) && t.Before(w.lastFrom) }
-
-// A sweep outage (the function disabled, throttled or failing for longer
-// than the window) must not drop an end silently, and nothing is stored
-// to say what was reported. So an end older than the window is reported
-// again in catch-up slots: the three periods from 4, 8, 16, 32, ...
-// periods after it, for a day. A sweep back from an outage reports what
-// ended meanwhile within about as long again as the outage lasted (a slot
-// comes at least once in every doubling of an end's age), and an end is
-// reported at most 3 + 3*11 times at a period of a minute, always with
-// the same id.
-func (w sweepWindow) catchUp(t time.Time) bool {
-	if t.IsZero() || !t.Before(w.from) || w.every <= 0 {
-		return false
-	}
-	d := w.at.Sub(t)
-	for slot := 4 * w.every; slot <= sweepLookback; slot *= 2 {
-		if d >= slot && d < slot+sweepPeriods*w.every {
-			return true
-		}
-	}
-	return false
-}
-
-// reports: an end at t is reported by this sweep.
-func (w sweepWindow) reports(t time.Time) bool { return w.in(t) || w.catchUp(t) }
-
-// lastSlot reports whether this sweep looks at an end at t for the last
-// time: its last catch-up slot within the lookback.
-func (w sweepWindow) lastSlot(t time.Time) bool {
-	if !w.catchUp(t) {
-		return false
-	}
-	slot := 4 * w.every
-	for slot*2 <= sweepLookback {
-		slot *= 2
-	}
-	return w.at.Sub(t) >= slot
-}
 
 // Sweep follows every restore of the allowed instances at the timer's
 // time at, and returns the outcome of each message it sent or tried to.
@@ -128,8 +65,8 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) []Result {
 func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) []Result {
 	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339), "region", region)
 	every := s.Settings.Life.SweepEvery
-	w := sweepWindow{at: at, from: at.Add(-sweepPeriods * every), region: region, every: every}
-	w.lastFrom = w.from.Add(every)
+	w := intent.Window{At: at, From: at.Add(-intent.SweepPeriods * every), Region: region, Every: every}
+	w.LastFrom = w.From.Add(every)
 	fail := func(err error) []Result {
 		var r Result
 		r.Fail(err)
@@ -145,11 +82,11 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 		return fail(s.Settings.NoCredentials)
 	}
 	lr := s.Redis
-	world, err := s.observe(ctx, region, "", w.at.Add(-sweepLookback), w.at.Add(time.Minute), log)
+	world, err := s.observe(ctx, region, "", w.At.Add(-intent.SweepLookback), w.At.Add(time.Minute), log)
 	if err != nil {
 		return fail(err)
 	}
-	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(world.instances), "clones", len(world.clones))
+	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(world.Instances), "clones", len(world.Clones))
 
 	var mu sync.Mutex
 	var out []Result
@@ -160,22 +97,22 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	}
 	var g errgroup.Group
 	g.SetLimit(sweepConcurrency)
-	for _, in := range world.instances {
+	for _, in := range world.Instances {
 		g.Go(func() error {
-			s.sweepInstance(ctx, lr, in, world.tasks[in.ID], world.safety[in.ID], w, log.With("instanceId", in.ID), add)
+			s.sweepInstance(ctx, lr, in, world.Tasks[in.ID], world.Safety[in.ID], w, log.With("instanceId", in.ID), add)
 			return nil
 		})
 	}
-	for _, c := range world.clones {
+	for _, c := range world.Clones {
 		g.Go(func() error {
 			m, _ := s.madeOf(c) // observe kept only the function's own
 			log := log.With("instanceId", c.ID)
 			switch {
-			case m.kind == ModeDrill:
-				s.sweepDrill(ctx, c, m, world.tasks[c.ID], world.tasks[m.source], w, log, add)
-			case m.kind == ModeSwitch && s.sweepSwitch(ctx, c, m, world.instance(m.source), world.tasks[c.ID], world.tasks[m.source], w, log, add):
+			case m.Kind == intent.ModeDrill:
+				s.sweepDrill(ctx, c, m, world.Tasks[c.ID], world.Tasks[m.Source], w, log, add)
+			case m.Kind == intent.ModeSwitch && s.sweepSwitch(ctx, c, m, world.Instance(m.Source), world.Tasks[c.ID], world.Tasks[m.Source], w, log, add):
 			default:
-				s.sweepClone(ctx, lr, c, world.tasks[m.source], w, log, add)
+				s.sweepClone(ctx, lr, c, world.Tasks[m.Source], w, log, add)
 			}
 			return nil
 		})
@@ -185,29 +122,29 @@ func (s *Service) sweepRegion(ctx context.Context, at time.Time, region string) 
 	return out
 }
 
-func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, tasks []Task, safety []SafetyBackup,
-	w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := w.region
+func (s *Service) sweepInstance(ctx context.Context, lr Redis, in intent.Instance, tasks []intent.Task, safety []intent.SafetyBackup,
+	w intent.Window, log *slog.Logger, add func(Result)) {
+	region := w.Region
 	// A copy: the clones of this instance are swept at the same time, and
 	// read its tasks.
 	tasks = slices.Clone(tasks)
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].StartTime.Before(tasks[j].StartTime) })
 
 	for _, t := range tasks {
-		if t.Kind != RestoreTask {
+		if t.Kind != intent.RestoreTask {
 			continue
 		}
-		if w.reports(t.StartTime) {
+		if w.Reports(t.StartTime) {
 			// A restore started after its safety backup (by its watch or
 			// a sweep): its started message again (same id), in case the
 			// invocation that started it could not send it; in the
 			// catch-up slots too, where the sweeps of its window were
 			// skipped or failed.
-			if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
-				add(s.restoreStarted(ctx, w.region, in.ID, t, b, log))
+			if b, ok := intent.UndoOf(s.Settings.Seal, in, t, tasks, safety); ok {
+				add(s.restoreStarted(ctx, w.Region, in.ID, t, b, log))
 			}
 		}
-		if w.reports(t.EndTime) {
+		if w.Reports(t.EndTime) {
 			if r, ok := s.restoreEnded(ctx, lr, in, t, tasks, safety, w, log); ok {
 				add(r)
 			}
@@ -220,55 +157,55 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 		// and nobody who asked is expecting it. Past it, the intent is
 		// reported expired (in the window after the deadline, and its
 		// catch-up slots), never started late.
-		doneAt := b.doneAt()
-		t, seen := firstRestore(s.Settings.Seal, in, tasks, b, safety)
-		switch judgeSafety(b, seen, w.at, deadline) {
-		case safetySuperseded:
-			if w.reports(t.StartTime) {
+		doneAt := b.DoneAt()
+		t, seen := intent.FirstRestore(s.Settings.Seal, in, tasks, b, safety)
+		switch intent.JudgeSafety(b, seen, w.At, deadline) {
+		case intent.SafetySuperseded:
+			if w.Reports(t.StartTime) {
 				add(s.safetySuperseded(ctx, region, in.ID, b, t, log))
 			}
 			continue
-		case safetyFailed:
+		case intent.SafetyFailed:
 			// Failed by its own status: a manual backup task that failed
 			// near it may be anyone's. The task only dates the failure,
 			// where one failed after it began (the list gives a failed
 			// backup no end); else its start does.
-			failedAt, t := safetyFailedAt(b, tasks)
-			if t.ID == 0 && runningBackupTask(b, tasks) && w.at.Sub(b.StartTime) < time.Hour {
+			failedAt, t := intent.SafetyFailedAt(b, tasks)
+			if t.ID == 0 && intent.RunningBackupTask(b, tasks) && w.At.Sub(b.StartTime) < time.Hour {
 				// The task list, read just before the backup list, still
 				// shows its task running: the next sweep sees it ended,
 				// and sends the one message with its task's own words (a
 				// task that never ends holds the message an hour at most).
 				continue
 			}
-			if w.reports(failedAt) {
+			if w.Reports(failedAt) {
 				add(s.safetyFailed(ctx, lr, region, in.ID, b, t, failedAt, log))
 			}
 			continue
-		case safetyExpired:
-			if w.reports(doneAt.Add(deadline + expireGrace)) {
+		case intent.SafetyExpired:
+			if w.Reports(doneAt.Add(deadline + intent.ExpireGrace)) {
 				add(s.safetyExpired(ctx, region, in.ID, b, log))
 			}
 			continue
-		case safetyRestored:
+		case intent.SafetyRestored:
 			// Restored: the first restore's end is the intent's outcome
 			// (restoreEnded), with the intent's backup and undo only where
 			// the function's mark proves it the intent's.
 			continue
-		case safetyReady:
+		case intent.SafetyReady:
 		default: // running (its failure is the task's to report), failed
 			continue
 		}
-		if !doneAt.Before(w.at) {
+		if !doneAt.Before(w.At) {
 			continue // done after the timer's time: the next sweep's
 		}
-		last := !doneAt.After(w.at.Add(-deadline + w.every))
+		last := !doneAt.After(w.At.Add(-deadline + w.Every))
 		if !in.Running() && !last {
 			log.Info("sweep.instanceNotRunning", "detail", "safety backup done, the instance is not running yet: the next sweep restores", "undoBackupId", b.ID, "status", in.Status)
 			continue
 		}
 		r := s.continueSafety(ctx, region, in.ID, b, nil, nil)
-		if r.Status != Failed {
+		if r.Status != intent.Failed {
 			add(r)
 		} else {
 			log.Warn("sweep.restoreFailed", "detail", "restore after the safety backup failed; the next sweep tries again, until the deadline (then expired)", "undoBackupId", b.ID, "code", r.Error.Code, "message", r.Error.Message)
@@ -288,12 +225,12 @@ func (s *Service) sweepInstance(ctx context.Context, lr Redis, in Instance, task
 // The deadline is judged again on the clock, not on the caller's time: a
 // sweep's timer Time may be a retry's, long past, and the intent may have
 // been reported expired since.
-func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b SafetyBackup, seen *sighting, in *Instance) Result {
-	if b.legacy {
+func (s *Service) continueSafety(ctx context.Context, region, instanceID string, b intent.SafetyBackup, seen *sighting, in *intent.Instance) Result {
+	if b.Legacy {
 		// Nothing tells its copy from it: an intent in flight across the
 		// upgrade expires rather than restoring what a copy may revive.
 		s.Log.Warn("safetyBackup.legacyRemark", "detail", "a safety backup with a remark of an earlier version is not continued: it expires at its deadline", "instanceId", instanceID, "undoBackupId", b.ID)
-		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
+		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
 			Reason: fmt.Sprintf("safety backup %s carries a remark of an earlier version, which a copy could carry as well: the restore of %s is not started (it is reported expired at its deadline)", b.ID, b.Restores)}
 	}
 	if s.Settings.DryRun {
@@ -301,24 +238,24 @@ func (s *Service) continueSafety(ctx context.Context, region, instanceID string,
 		// restores while it is on (the intent expires at its deadline
 		// unless it is turned off before).
 		s.Log.Info("safetyBackup.dryRun", "detail", "RESTORE_DRY_RUN is on: the restore after the safety backup is not started", "instanceId", instanceID, "undoBackupId", b.ID)
-		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
+		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
 			Reason: fmt.Sprintf("RESTORE_DRY_RUN is on: the restore of %s after safety backup %s is not started (it is reported expired at its deadline unless the dry run is turned off before)", b.Restores, b.ID)}
 	}
 	if s.pastDeadline(b) {
-		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: Skipped,
-			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.doneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)}
+		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
+			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.DoneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)}
 	}
 	// Quiet, the last try too: an intent's one outcome is its restore's
 	// end, or expired at its deadline, never a try's failure besides
 	// (the log has each: sweep.restoreFailed). A duplicate found by a
 	// try is another's start, whose message is its own.
-	b.quiet = true
+	b.Quiet = true
 	r := s.Run(ctx, Job{
-		Request: Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
-		Trigger: "sweep", Since: b.eventAt(), Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
-		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.doneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
+		Request: intent.Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
+		Trigger: "sweep", Since: b.EventAt(), Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
+		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.DoneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
 	})
-	if r.Error != nil && (r.Status == Failed || r.Status == Unknown) {
+	if r.Error != nil && (r.Status == intent.Failed || r.Status == intent.Unknown) {
 		// The expired outcome names the last failure this container saw
 		// (expiredResult): a warm container's memory, not a record.
 		s.Memory.Remember(lastTryKey(instanceID, b.ID), "", r, s.Now())
@@ -331,111 +268,9 @@ func lastTryKey(instanceID, backupID string) string { return "lastTry/" + instan
 
 // pastDeadline reports whether, on the clock, a restore after b would
 // start later than RESTORE_SAFETY_DEADLINE allows.
-func (s *Service) pastDeadline(b SafetyBackup) bool {
+func (s *Service) pastDeadline(b intent.SafetyBackup) bool {
 	d := s.Settings.Life.SafetyDeadline
-	return d > 0 && !s.Now().Before(b.doneAt().Add(d))
-}
-
-// restoreAfter reports whether a restore task started at or after t.
-func restoreAfter(tasks []Task, t time.Time) bool {
-	for _, x := range tasks {
-		if x.Kind == RestoreTask && !x.StartTime.Before(t.Truncate(time.Second)) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameStart reports whether a safety backup may be the one a manual
-// backup task made: the backup list does not name tasks, so by its start
-// (within seconds). It only dates and names what the signed backup's own
-// status decided, for the messages and the status; it proves nothing.
-func sameStart(b SafetyBackup, t Task) bool {
-	d := b.StartTime.Sub(t.StartTime)
-	return d > -10*time.Second && d < 10*time.Second
-}
-
-// safetyOfTask finds the safety backup a manual backup task may have made
-// (the status asked about by that task).
-func safetyOfTask(t Task, safety []SafetyBackup) (SafetyBackup, bool) {
-	for _, b := range safety {
-		if sameStart(b, t) {
-			b.TaskID = t.ID
-			return b, true
-		}
-	}
-	return SafetyBackup{}, false
-}
-
-// safetyFailedAt dates the failure of a failed safety backup: the end of
-// a failed manual backup task that started with it, where there is one;
-// else its start.
-func safetyFailedAt(b SafetyBackup, tasks []Task) (time.Time, Task) {
-	for _, t := range tasks {
-		if t.Kind == ManualBackupTask && t.Result == 4 && !t.EndTime.IsZero() && sameStart(b, t) {
-			return t.EndTime, t
-		}
-	}
-	return b.StartTime, Task{}
-}
-
-// firstRestoreAfter is the first restore task that started at or after t.
-func firstRestoreAfter(tasks []Task, t time.Time) (Task, bool) {
-	var first Task
-	found := false
-	for _, x := range tasks {
-		if x.Kind == RestoreTask && !x.StartTime.Before(t.Truncate(time.Second)) && (!found || x.StartTime.Before(first.StartTime)) {
-			first, found = x, true
-		}
-	}
-	return first, found
-}
-
-// runningBackupTask reports whether a manual backup task that started
-// with b is listed without an end.
-func runningBackupTask(b SafetyBackup, tasks []Task) bool {
-	for _, t := range tasks {
-		if t.Kind == ManualBackupTask && t.EndTime.IsZero() && t.Result != 4 && sameStart(b, t) {
-			return true
-		}
-	}
-	return false
-}
-
-// undoOf finds the safety backup taken for a restore task: a done one
-// that started before it, with no other restore task between the two. A
-// restore that came after another one's safety backup was used has no
-// undo of its own: following an earlier one would go back past both.
-//
-// And only a restore the function marked as that intent's (provenance.go):
-// anyone's restore may start after a safety backup, and claiming it would
-// report another backup's data as the intent's, with an undo point
-// taken for another restore.
-func undoOf(seal *Seal, in Instance, t Task, tasks []Task, safety []SafetyBackup) (SafetyBackup, bool) {
-	b, ok := safetyBefore(t, tasks, safety, func(b SafetyBackup) bool { return marked(seal, in, t.ID, b.Restores, b.ID) })
-	return b, ok
-}
-
-// safetyBefore is the newest done safety backup that started before
-// restore task t, with no other restore task between the two, of those
-// that want says yes to.
-func safetyBefore(t Task, tasks []Task, safety []SafetyBackup, want func(SafetyBackup) bool) (SafetyBackup, bool) {
-	var best SafetyBackup
-	found := false
-	for _, b := range safety {
-		if b.Done() && !b.StartTime.After(t.StartTime) && want(b) && (!found || b.StartTime.After(best.StartTime)) {
-			best, found = b, true
-		}
-	}
-	if !found {
-		return SafetyBackup{}, false
-	}
-	for _, x := range tasks {
-		if x.Kind == RestoreTask && x.ID != t.ID && !x.StartTime.Before(best.StartTime.Truncate(time.Second)) && x.StartTime.Before(t.StartTime) {
-			return SafetyBackup{}, false
-		}
-	}
-	return best, true
+	return d > 0 && !s.Now().Before(b.DoneAt().Add(d))
 }
 
 // restoreEnded reports a restore task that ended within the window:
@@ -443,10 +278,10 @@ func safetyBefore(t Task, tasks []Task, safety []SafetyBackup, want func(SafetyB
 // success whose instance is still not running when the task leaves the
 // window is reported failed (InstanceNotRunning), unless a later task has
 // started since, which proves the instance ran in between.
-func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Task, tasks []Task,
-	safety []SafetyBackup, w sweepWindow, log *slog.Logger) (Result, bool) {
-	region := w.region
-	info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
+func (s *Service) restoreEnded(ctx context.Context, lr Redis, in intent.Instance, t intent.Task, tasks []intent.Task,
+	safety []intent.SafetyBackup, w intent.Window, log *slog.Logger) (Result, bool) {
+	region := w.Region
+	info, err := retry(ctx, s, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
 	if err != nil {
 		r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
 		r.Fail(err)
@@ -456,44 +291,44 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 		return Result{}, false // the list ran ahead of the task: the next sweep
 	}
 	ended := t.EndTime
-	life := ran(t)
+	life := intent.Ran(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
 	unproven := ""
-	if b, ok := undoOf(s.Settings.Seal, in, t, tasks, safety); ok {
-		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, UndoRequest(in.ID, b.ID)
-	} else if b, ok := safetyBefore(t, tasks, safety, func(SafetyBackup) bool { return true }); ok {
+	if b, ok := intent.UndoOf(s.Settings.Seal, in, t, tasks, safety); ok {
+		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, intent.UndoRequest(in.ID, b.ID)
+	} else if b, ok := intent.SafetyBefore(t, tasks, safety, func(intent.SafetyBackup) bool { return true }); ok {
 		// After a safety backup, but not marked the function's restore
 		// of it (someone's restore in the console, or one whose mark was
 		// not written or is gone): which backup it restored is not known,
 		// and it is not claimed.
-		unproven = fmt.Sprintf("; it started after safety backup %s (taken to restore %s), but nothing the function sealed proves it that restore: its backup is not known, and its undo, if it was that restore, is %s", b.ID, b.Restores, UndoRequest(in.ID, b.ID))
+		unproven = fmt.Sprintf("; it started after safety backup %s (taken to restore %s), but nothing the function sealed proves it that restore: its backup is not known, and its undo, if it was that restore, is %s", b.ID, b.Restores, intent.UndoRequest(in.ID, b.ID))
 	}
 	outcome := "failed"
 	switch {
 	case !info.Succeeded():
 		r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreTaskFailed"),
 			fmt.Sprintf("restore task %d of %s ended %s: %s", t.ID, in.ID, info.Status, cmp.Or(info.Message, "no message"))))
-	case in.Running() || taskAfter(tasks, t):
+	case in.Running() || intent.TaskAfter(tasks, t):
 		// Running again, or a later task proves it ran in between.
 		outcome = "succeeded"
-		r.Status = Succeeded
-		life.eventType = EventTypePrefix + "succeeded"
-	case w.lastSlot(ended):
+		r.Status = intent.Succeeded
+		life.EventType = intent.EventTypePrefix + "succeeded"
+	case w.LastSlot(ended):
 		// Only at the last look of the day: the instance's status changes,
 		// and an earlier "not running" could contradict a later success
 		// that a catch-up slot would report under another id.
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"),
 			fmt.Sprintf("restore task %d of %s succeeded at %s, but the instance's status is still %d (not running) %s later",
-				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.at.Sub(ended).Round(time.Second))))
+				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.At.Sub(ended).Round(time.Second))))
 	default:
 		log.Info("sweep.instanceNotRunning", "detail", "restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
 		return Result{}, false
 	}
-	life.Phase = Phase(outcome) // PhaseSucceeded or PhaseFailed
-	life.eventID = uuid.FromName(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
+	life.Phase = intent.Phase(outcome) // PhaseSucceeded or PhaseFailed
+	life.EventID = uuid.FromName(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
 	r.Reason = fmt.Sprintf("restore task %d ended %s at %s", t.ID, info.Status, ended.UTC().Format(time.RFC3339)) + unproven
-	if outcome == "succeeded" && w.in(ended) {
+	if outcome == "succeeded" && w.In(ended) {
 		life.Verification = s.verifyRestored(ctx, in, region, r.BackupID, ended, log)
 	}
 	s.emitLife(ctx, &r, log)
@@ -506,30 +341,25 @@ func (s *Service) restoreEnded(ctx context.Context, lr Redis, in Instance, t Tas
 
 // restoreStarted sends again the started message of a restore the sweep
 // started after its safety backup: the same id as the first.
-func (s *Service) restoreStarted(ctx context.Context, region, instanceID string, t Task, b SafetyBackup, log *slog.Logger) Result {
-	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: region, Status: Accepted,
+func (s *Service) restoreStarted(ctx context.Context, region, instanceID string, t intent.Task, b intent.SafetyBackup, log *slog.Logger) Result {
+	r := Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: region, Status: intent.Accepted,
 		Reason: fmt.Sprintf("safety backup %s done: restore task %d of %s started", b.ID, t.ID, b.Restores),
-		Life:   startedLife(instanceID, b)}
+		Life:   intent.StartedLife(instanceID, b)}
 	s.emitLife(ctx, &r, log)
 	return r
 }
 
-// Expired: an accepted restore whose safety backup was done, but which
-// could not start within RESTORE_SAFETY_DEADLINE (a sweep outage): it is
-// not started late, and this says so.
-const Expired Status = "expired"
-
-// safetyExpired reports a safety-backed restore that will never start.
-func (s *Service) safetyExpired(ctx context.Context, region, instanceID string, b SafetyBackup, log *slog.Logger) Result {
+// SafetyExpired reports a safety-backed restore that will never start.
+func (s *Service) safetyExpired(ctx context.Context, region, instanceID string, b intent.SafetyBackup, log *slog.Logger) Result {
 	r := s.expiredResult(region, instanceID, b)
-	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", b.doneAt().UTC().Format(time.RFC3339))
+	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", b.DoneAt().UTC().Format(time.RFC3339))
 	s.emitLife(ctx, &r, log)
 	return r
 }
 
 // expiredResult is an expired intent's one outcome.
-func (s *Service) expiredResult(region, instanceID string, b SafetyBackup) Result {
-	deadline, doneAt := s.Settings.Life.SafetyDeadline, b.doneAt()
+func (s *Service) expiredResult(region, instanceID string, b intent.SafetyBackup) Result {
+	deadline, doneAt := s.Settings.Life.SafetyDeadline, b.DoneAt()
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason)"
 	if last, ok, _ := s.Memory.Recall(lastTryKey(instanceID, b.ID), "", s.Now()); ok {
@@ -541,18 +371,18 @@ func (s *Service) expiredResult(region, instanceID string, b SafetyBackup) Resul
 	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
 		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): %s; it is not started late; nothing was restored; send the request again if the restore is still wanted",
 		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline, why)))
-	r.Status = Expired
+	r.Status = intent.Expired
 	ended := doneAt.Add(deadline)
-	r.Life = &Life{Phase: PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, eventType: EventTypePrefix + "expired",
-		eventID: safetyMessageID(instanceID, b.ID, "expired")}
+	r.Life = &intent.Life{Phase: intent.PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, EventType: intent.EventTypePrefix + "expired",
+		EventID: intent.SafetyMessageID(instanceID, b.ID, "expired")}
 	return r
 }
 
-// safetySuperseded reports an intent that a restore since its event, not
-// its own, settled (firstRestore): never restored over (a restore since
+// SafetySuperseded reports an intent that a restore since its event, not
+// its own, settled (FirstRestore): never restored over (a restore since
 // the event is the event's), and nothing of it restored. Its one
 // outcome, the same id from the sweep and from its watch.
-func (s *Service) safetySuperseded(ctx context.Context, region, instanceID string, b SafetyBackup, t Task, log *slog.Logger) Result {
+func (s *Service) safetySuperseded(ctx context.Context, region, instanceID string, b intent.SafetyBackup, t intent.Task, log *slog.Logger) Result {
 	r := s.supersededResult(region, instanceID, b, t)
 	log.Warn("safetyBackup.superseded", "detail", "a restore since the intent's event, not its own: the intent ends without restoring", "undoBackupId", b.ID, "taskId", t.ID)
 	s.emitLife(ctx, &r, log)
@@ -560,46 +390,30 @@ func (s *Service) safetySuperseded(ctx context.Context, region, instanceID strin
 }
 
 // supersededResult is a superseded intent's one outcome.
-func (s *Service) supersededResult(region, instanceID string, b SafetyBackup, t Task) Result {
+func (s *Service) supersededResult(region, instanceID string, b intent.SafetyBackup, t intent.Task) Result {
 	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "marked another intent's restore"
-	if t.StartTime.Before(b.doneAt().Truncate(time.Second)) {
+	if t.StartTime.Before(b.DoneAt().Truncate(time.Second)) {
 		why = "it started before this intent's safety backup was done"
 	}
 	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreSuperseded"), fmt.Sprintf(
 		"restore task %d of %s started at %s, after this intent's event (%s), and is not its restore of %s (%s): the instance is never restored over a restore since the event, so %s was not restored by this intent; its safety backup %s is kept",
-		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.eventAt().UTC().Format(time.RFC3339), b.Restores, why, b.Restores, b.ID)))
+		t.ID, instanceID, t.StartTime.UTC().Format(time.RFC3339), b.EventAt().UTC().Format(time.RFC3339), b.Restores, why, b.Restores, b.ID)))
 	started := t.StartTime
 	// undoBackupId names the intent (as in its accepted answer and an
 	// expired one's message), not an undo of that restore.
-	r.Life = &Life{Phase: PhaseFailed, StartedAt: &started, UndoBackupID: b.ID,
-		eventID: safetyMessageID(instanceID, b.ID, "superseded")}
+	r.Life = &intent.Life{Phase: intent.PhaseFailed, StartedAt: &started, UndoBackupID: b.ID,
+		EventID: intent.SafetyMessageID(instanceID, b.ID, "superseded")}
 	return r
 }
 
-// ran is a task's start, end and length, for its message.
-func ran(t Task) *Life {
-	started, ended := t.StartTime, t.EndTime
-	dur := int64(ended.Sub(started).Seconds())
-	return &Life{StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur}
-}
-
-func taskAfter(tasks []Task, t Task) bool {
-	for _, x := range tasks {
-		if x.ID != t.ID && !x.StartTime.Before(t.EndTime) {
-			return true
-		}
-	}
-	return false
-}
-
-// safetyFailed reports a safety backup that failed (t, its task where
+// SafetyFailed reports a safety backup that failed (t, its task where
 // known, says how): nothing was restored.
-func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID string, b SafetyBackup, t Task, failedAt time.Time, log *slog.Logger) Result {
+func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID string, b intent.SafetyBackup, t intent.Task, failedAt time.Time, log *slog.Logger) Result {
 	msg := ""
 	status := "failed"
 	if t.ID != 0 {
-		if info, err := retry(ctx, s, func() (TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
+		if info, err := retry(ctx, s, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) }); err == nil {
 			msg, status = info.Message, info.Status
 		}
 	}
@@ -612,8 +426,8 @@ func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID
 	r.Fail(failure.E(failure.Unavailable, failure.Code("SafetyBackupFailed"),
 		fmt.Sprintf("the safety backup %s ended %s: %s; nothing was restored", which, status, cmp.Or(msg, "no message"))))
 	started, ended := b.StartTime, failedAt
-	r.Life = &Life{Phase: PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
-		eventID: safetyMessageID(instanceID, b.ID, "failed")}
+	r.Life = &intent.Life{Phase: intent.PhaseFailed, SafetyBackupTaskID: t.ID, TaskStatus: status, TaskMessage: msg, StartedAt: &started, EndedAt: &ended,
+		EventID: intent.SafetyMessageID(instanceID, b.ID, "failed")}
 	s.emitLife(ctx, &r, log)
 	return r
 }
@@ -622,40 +436,40 @@ func (s *Service) safetyFailed(ctx context.Context, lr Redis, region, instanceID
 // judged by the end of the source's clone task (FLOW_CLONEBACKUP, in the
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
-func (s *Service) sweepClone(ctx context.Context, lr Redis, c Instance, tasks []Task, w sweepWindow, log *slog.Logger, add func(Result)) {
-	region := w.region
-	src, _ := cloneSource(s.Settings.Seal, c.Name)
+func (s *Service) sweepClone(ctx context.Context, lr Redis, c intent.Instance, tasks []intent.Task, w intent.Window, log *slog.Logger, add func(Result)) {
+	region := w.Region
+	src, _ := intent.CloneSource(s.Settings.Seal, c.Name)
 	// Its own clone task: the one that started with it (Createtime), not
 	// the newest of its source, which may be a later clone's or drill's.
-	last, _ := ownCloneTask(tasks, c)
-	if !w.reports(last.EndTime) {
+	last, _ := intent.OwnCloneTask(tasks, c)
+	if !w.Reports(last.EndTime) {
 		return
 	}
-	r := Result{InstanceID: src, Region: region, Life: ran(last)}
+	r := Result{InstanceID: src, Region: region, Life: intent.Ran(last)}
 	r.Life.NewInstanceIDs = []string{c.ID}
 	outcome := "succeeded"
 	switch {
 	case c.Running():
-		r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+		r.Status, r.Life.Phase, r.Life.EventType = intent.Succeeded, intent.PhaseSucceeded, intent.EventTypePrefix+"succeeded"
 	// Judged by the clone's own state only: the newest clone task of the
 	// source may be another clone's, whose failure says nothing of this
 	// one (which may have been reported succeeded already).
-	case c.Status < 0 && (w.in(last.EndTime) || last.Result == 4):
+	case c.Status < 0 && (w.In(last.EndTime) || last.Result == 4):
 		// Within the window; later only where its own clone task failed
 		// (the catch-up slots of a window whose sweeps were skipped or
 		// failed): later, a clone that ran may have been released (a
 		// drill's, or by hand), which is no failure of it.
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("CloneFailed"), fmt.Sprintf("clone %s (%s) of %s did not come up: status %d", c.ID, c.Name, src, c.Status)))
-		r.Life.Phase = PhaseFailed
-	case c.Status >= 0 && w.lastSlot(last.EndTime):
+		r.Life.Phase = intent.PhaseFailed
+	case c.Status >= 0 && w.LastSlot(last.EndTime):
 		outcome = "failed"
 		r.Fail(failure.E(failure.Unavailable, failure.Code("InstanceNotRunning"), fmt.Sprintf("clone %s (%s) of %s is still not running (status %d)", c.ID, c.Name, src, c.Status)))
-		r.Life.Phase = PhaseFailed
+		r.Life.Phase = intent.PhaseFailed
 	default:
 		return
 	}
-	r.Life.eventID = uuid.FromName(fmt.Sprintf("%s/clone/%s/%s", src, c.Name, outcome))
+	r.Life.EventID = uuid.FromName(fmt.Sprintf("%s/clone/%s/%s", src, c.Name, outcome))
 	s.emitLife(ctx, &r, log)
 	add(r)
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
 
@@ -31,26 +31,6 @@ import (
 // clone's task (an odd number of ended switches: switched in; even:
 // switched back).
 
-const switchMarker = "-switch-"
-
-// switchName is "<source>-switch-<state><ordered><mac>": the time of the
-// state the clone holds and when it was ordered, each 8 hex digits of
-// Unix seconds.
-func switchName(seal *Seal, instanceID string, state, ordered time.Time) string {
-	return timedName(seal, "switch", instanceID, state, ordered)
-}
-
-// switchOf reads a switch clone's name: its source, the time of the state
-// it holds and when it was ordered, if the name carries the function's
-// MAC.
-func switchOf(seal *Seal, name string) (src string, state, ordered time.Time, ok bool) {
-	return readTimedName(seal, "switch", name)
-}
-
-// PhaseSwitching: the clone's data checked out, and the addresses are
-// being swapped.
-const PhaseSwitching Phase = "switching"
-
 // switchPoint is the state a switch restores: its clone time, or the
 // start of the backup it names or "latest" chooses. "latest" is bounded
 // by the event's time, so that every delivery of one event names the
@@ -60,7 +40,7 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 	switch {
 	case req.CloneTime != nil:
 		return req.CloneTime.UTC().Truncate(time.Second), nil
-	case req.BackupID == LatestBackup:
+	case req.BackupID == intent.LatestBackup:
 		b, err := s.chooseBackup(ctx, region, req.InstanceID, s.latestBound(job), nil)
 		return b.StartTime, err
 	}
@@ -68,39 +48,27 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 	return b.StartTime, err
 }
 
-// switchesOf are the switch tasks of a switch clone, oldest first.
-func switchesOf(tasks []Task) []Task {
-	var out []Task
-	for _, t := range tasks {
-		if t.Kind == SwitchTask {
-			out = append(out, t)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].StartTime.Before(out[j].StartTime) })
-	return out
-}
-
 // sweepSwitch takes a switch clone c one step: verify and switch once it
 // runs; report the switch's end (succeeded, with the undo; or failed);
 // report a switch back's end. A clone that never ran is judged as any
 // clone (sweepClone). Every outcome has one id.
-func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Instance, cloneTasks, srcTasks []Task, win sweepWindow, log *slog.Logger, add func(Result)) bool {
-	src, at := m.source, m.at
-	sw := switchesOf(cloneTasks)
-	r := Result{InstanceID: src, Region: win.region, Life: &Life{NewInstanceIDs: []string{c.ID}}}
+func (s *Service) sweepSwitch(ctx context.Context, c intent.Instance, m intent.Made, srcIn intent.Instance, cloneTasks, srcTasks []intent.Task, win intent.Window, log *slog.Logger, add func(Result)) bool {
+	src, at := m.Source, m.At
+	sw := intent.SwitchesOf(cloneTasks)
+	r := Result{InstanceID: src, Region: win.Region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}}}
 	log = log.With("switchClone", c.ID)
 	id := func(what string) string { return uuid.FromName(fmt.Sprintf("%s/switch/%s/%s", src, c.Name, what)) }
 	if len(sw) == 0 {
 		if !c.Running() {
 			return false // cloning, or failed: as any clone
 		}
-		v := s.verifyData(ctx, c, src, win.region, &at, time.Time{}, log)
+		v := s.verifyData(ctx, c, src, win.Region, &at, time.Time{}, log)
 		r.Life.Verification = v
 		if v == nil || !v.Checked || !v.Verified {
 			// Never switched to: reported in the windows of the clone's
 			// end, as a clone's outcome is; the clone is kept.
-			t, _ := newestTask(srcTasks, CloneTask)
-			if !win.reports(t.EndTime) || v != nil && !v.Checked && !win.lastSlot(t.EndTime) {
+			t, _ := intent.NewestTask(srcTasks, intent.CloneTask)
+			if !win.Reports(t.EndTime) || v != nil && !v.Checked && !win.LastSlot(t.EndTime) {
 				// Outside the windows; or the check could not be made (no
 				// route, a timeout): the next sweep checks again, and only
 				// its last look reports it.
@@ -112,24 +80,24 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Ins
 			}
 			r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchNotVerified"), fmt.Sprintf(
 				"clone %s of %s runs, but %s: the addresses were not switched; the clone is kept (release it, or inspect it)", c.ID, src, why)))
-			r.Life.Phase, r.Life.eventID = PhaseFailed, id("outcome")
+			r.Life.Phase, r.Life.EventID = intent.PhaseFailed, id("outcome")
 			s.emitLife(ctx, &r, log)
 			if s.Settings.Life.SwitchReleaseUnverified && r.MessageID != "" && c.PayAsYouGo {
 				// RESTORE_SWITCH_UNVERIFIED=release: once reported.
-				s.release(ctx, win.region, c.ID, log)
+				s.release(ctx, win.Region, c.ID, log)
 			}
 			add(r)
 			return true
 		}
-		taskID, _, err := s.Redis.SwitchInstanceVip(ctx, win.region, c.ID, src)
+		taskID, _, err := s.Redis.SwitchInstanceVip(ctx, win.Region, c.ID, src)
 		if err != nil {
 			log.Warn("switch.failed", "detail", "SwitchInstanceVip failed: the next sweep tries again", "error", err.Error())
 			return true
 		}
-		r.Status, r.TaskID = Started, taskID
+		r.Status, r.TaskID = intent.Started, taskID
 		r.Reason = fmt.Sprintf("clone %s of %s verified (%d keys): switching the addresses, so that %s's clients reach it", c.ID, src, v.Keys, src)
-		r.Life.Phase, r.Life.eventType, r.Life.eventID = PhaseSwitching, EventTypePrefix+"started", id("started")
-		r.Life.Undo = unswitchRequest(src)
+		r.Life.Phase, r.Life.EventType, r.Life.EventID = intent.PhaseSwitching, intent.EventTypePrefix+"started", id("started")
+		r.Life.Undo = intent.UnswitchRequest(src)
 		log.Info("switch.started", "detail", "clone verified: switching the addresses", "taskId", taskID)
 		s.emitLife(ctx, &r, log)
 		add(r)
@@ -143,7 +111,7 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Ins
 	// The switch's end is reported before the instance no longer serving
 	// is released: a release never comes before the outcome it follows
 	// (a sweep back from an outage sees both at once).
-	if win.reports(last.EndTime) {
+	if win.Reports(last.EndTime) {
 		started, ended := last.StartTime, last.EndTime
 		r.TaskID, r.Life.StartedAt, r.Life.EndedAt = last.ID, &started, &ended
 		what := "switched-in"
@@ -155,24 +123,24 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Ins
 		case last.Result == 4:
 			r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchFailed"), fmt.Sprintf(
 				"the switch of the addresses of %s and its clone %s (task %d) failed: each keeps its address", src, c.ID, last.ID)))
-			r.Life.Phase = PhaseFailed
+			r.Life.Phase = intent.PhaseFailed
 		case in:
-			r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
-			r.Life.Undo = unswitchRequest(src)
+			r.Status, r.Life.Phase, r.Life.EventType = intent.Succeeded, intent.PhaseSucceeded, intent.EventTypePrefix+"succeeded"
+			r.Life.Undo = intent.UnswitchRequest(src)
 			r.Reason = fmt.Sprintf("%s's clients now reach %s, restored from its state at %s; %s is kept at the clone's former address: the undo switches back",
 				src, c.ID, at.Format(time.RFC3339), src)
 		default:
-			r.Status, r.Life.Phase, r.Life.eventType = Succeeded, PhaseSucceeded, EventTypePrefix+"succeeded"
+			r.Status, r.Life.Phase, r.Life.EventType = intent.Succeeded, intent.PhaseSucceeded, intent.EventTypePrefix+"succeeded"
 			r.Reason = fmt.Sprintf("switched back: %s's clients reach it again; the clone %s is kept, and billed, until released", src, c.ID)
 		}
-		r.Life.eventID = id(what)
+		r.Life.EventID = id(what)
 		s.emitLife(ctx, &r, log)
 		add(r)
 		if r.MessageID == "" {
 			return true
 		}
 	}
-	if keep := s.Settings.Life.SwitchRetention; keep > 0 && last.Result != 4 && win.at.Sub(last.EndTime) >= keep {
+	if keep := s.Settings.Life.SwitchRetention; keep > 0 && last.Result != 4 && win.At.Sub(last.EndTime) >= keep {
 		// The retention is over: the instance no longer serving is
 		// released, only if it is pay-as-you-go (a monthly one cannot
 		// be, and is the operator's to end).
@@ -181,24 +149,19 @@ func (s *Service) sweepSwitch(ctx context.Context, c Instance, m made, srcIn Ins
 			old = c
 		}
 		if old.Running() && old.PayAsYouGo {
-			rel := Result{InstanceID: src, Region: win.region, Status: Succeeded, Reason: fmt.Sprintf(
+			rel := Result{InstanceID: src, Region: win.Region, Status: intent.Succeeded, Reason: fmt.Sprintf(
 				"RESTORE_SWITCH_RETENTION (%s) after the switch ended at %s: %s, which no longer serves %s's clients, is released",
 				keep, last.EndTime.UTC().Format(time.RFC3339), old.ID, src),
-				Life: &Life{NewInstanceIDs: []string{c.ID}, Phase: PhaseSucceeded, eventType: EventTypePrefix + "released",
-					eventID: id(fmt.Sprintf("released-%d", len(sw)))}}
+				Life: &intent.Life{NewInstanceIDs: []string{c.ID}, Phase: intent.PhaseSucceeded, EventType: intent.EventTypePrefix + "released",
+					EventID: id(fmt.Sprintf("released-%d", len(sw)))}}
 			s.emitLife(ctx, &rel, log)
 			if rel.MessageID != "" {
-				s.release(ctx, win.region, old.ID, log)
+				s.release(ctx, win.Region, old.ID, log)
 			}
 			add(rel)
 		}
 	}
 	return true
-}
-
-// unswitchRequest is the undo of a switch: its addresses swapped back.
-func unswitchRequest(instanceID string) string {
-	return fmt.Sprintf(`{"instanceId":%q,"mode":%q}`, instanceID, ModeUnswitch)
 }
 
 // unswitch swaps back the addresses of an instance and the clone switched
@@ -207,32 +170,32 @@ func unswitchRequest(instanceID string) string {
 // own: a switch back that started since the event was created.
 func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	src := job.Request.InstanceID
-	list, err := retry(ctx, s, func() ([]Instance, error) { return s.Redis.ListInstances(ctx, res.Region) })
+	list, err := retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, res.Region) })
 	if err != nil {
 		failed(res, err, log, "could not list the instance's clones; not switching back")
 		return
 	}
-	var clone Instance
-	var sw []Task
+	var clone intent.Instance
+	var sw []intent.Task
 	var cloneAt time.Time
 	for _, c := range list {
 		m, ok := s.madeOf(c)
-		if !ok || m.kind != ModeSwitch || m.source != src {
+		if !ok || m.Kind != intent.ModeSwitch || m.Source != src {
 			continue
 		}
-		at := m.ordered
-		tasks, err := retry(ctx, s, func() ([]Task, error) {
+		at := m.Ordered
+		tasks, err := retry(ctx, s, func() ([]intent.Task, error) {
 			return s.Redis.DescribeTasks(ctx, res.Region, c.ID, s.Now().Add(-30*24*time.Hour), s.Now().Add(time.Minute))
 		})
 		if err != nil {
 			failed(res, err, log, "could not read the clone's switches; not switching back")
 			return
 		}
-		if t := switchesOf(tasks); len(t) > 0 && (clone.ID == "" || at.After(cloneAt)) {
+		if t := intent.SwitchesOf(tasks); len(t) > 0 && (clone.ID == "" || at.After(cloneAt)) {
 			clone, sw, cloneAt = c, t, at
 		}
 	}
-	res.Life = &Life{NewInstanceIDs: []string{clone.ID}}
+	res.Life = &intent.Life{NewInstanceIDs: []string{clone.ID}}
 	if clone.ID == "" {
 		res.Fail(failure.E(failure.NotFound, failure.Code("NothingSwitched"), failure.Field("instanceId"),
 			fmt.Sprintf("no clone of %s made by this function was switched in: there is nothing to switch back", src)))
@@ -257,8 +220,8 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 		failed(res, err, log, "SwitchInstanceVip failed; not switched back")
 		return
 	}
-	res.Status, res.TaskID, res.RequestID = Accepted, taskID, requestID
-	res.Life.Phase = PhaseSwitching
+	res.Status, res.TaskID, res.RequestID = intent.Accepted, taskID, requestID
+	res.Life.Phase = intent.PhaseSwitching
 	res.Reason = JoinReason(job.Reason, fmt.Sprintf("switching the addresses of %s and its clone %s back: %s's clients reach it again", src, clone.ID, src))
 	log.Info("switch.back", "detail", "switching back from the clone", "taskId", taskID, "clone", clone.ID)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
 
@@ -25,44 +26,13 @@ import (
 // Verifier checks an instance's data: internal/verify, wired by the
 // handler. Its errors say the check could not be made.
 type Verifier interface {
-	Verify(ctx context.Context, addr, password string, want Expectation) (Verification, error)
+	Verify(ctx context.Context, addr, password string, want intent.Expectation) (intent.Verification, error)
 }
-
-// Expectation is what the restored data should show. The Verifier reads
-// what the backup held (Cloud Monitor's key count of the instance at
-// BackupTime) itself.
-type Expectation struct {
-	InstanceID, Region string
-	CanaryKey          string
-	// BackupTime is the restored backup's start: the canary must not be
-	// newer (less a skew), nor older by more than CanaryMaxAge (the
-	// writer's period and some). Zero: the canary's time is reported, not
-	// judged.
-	BackupTime   time.Time
-	CanaryMaxAge time.Duration
-}
-
-// Verification is what a check found, as the messages carry it.
-type Verification struct {
-	Checked  bool       `json:"checked"` // false: the check could not be made (Reason says why)
-	Verified bool       `json:"verified"`
-	Keys     int64      `json:"keys"` // -1: not read
-	DataAsOf *time.Time `json:"dataAsOf,omitempty"`
-	Reason   string     `json:"reason,omitempty"`
-	// ExpectedKeys is what the backup held, null where unknown;
-	// ExpectedKeysFrom says where it comes from, or why it is unknown.
-	ExpectedKeys     *int64 `json:"expectedKeys"`
-	ExpectedKeysFrom string `json:"expectedKeysFrom,omitempty"`
-}
-
-// Suspect is the status of the restore.suspect message: the restore's
-// task succeeded, and the data does not check out.
-const Suspect Status = "suspect"
 
 // verifyRestored checks a restored instance; nil when verification is
 // off. ended is the restore task's end: a canary written after it is the
 // application's, and dates nothing of the restore.
-func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backupID string, ended time.Time, log *slog.Logger) *Verification {
+func (s *Service) verifyRestored(ctx context.Context, in intent.Instance, region, backupID string, ended time.Time, log *slog.Logger) *intent.Verification {
 	var backupStart *time.Time
 	if backupID != "" {
 		if b, err := s.lookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
@@ -76,33 +46,33 @@ func (s *Service) verifyRestored(ctx context.Context, in Instance, region, backu
 // clone) against the backup of source (the instance itself, or the
 // clone's source) that started at backupStart (nil: not known); nil when
 // verification is off. A canary written after ended (when set) is the application's.
-func (s *Service) verifyData(ctx context.Context, in Instance, source, region string, backupStart *time.Time, ended time.Time, log *slog.Logger) *Verification {
+func (s *Service) verifyData(ctx context.Context, in intent.Instance, source, region string, backupStart *time.Time, ended time.Time, log *slog.Logger) *intent.Verification {
 	life := s.Settings.Life
 	if !life.Verify || s.Verifier == nil {
 		return nil
 	}
 	if in.Addr == "" {
-		return &Verification{Keys: -1, Reason: "DescribeInstances gives no address (WanIp, Port) for the instance"}
+		return &intent.Verification{Keys: -1, Reason: "DescribeInstances gives no address (WanIp, Port) for the instance"}
 	}
 	// The backup's instance (the source, for a drill's clone): its
 	// password, and its key count at the backup's time (Cloud Monitor).
-	want := Expectation{InstanceID: source, Region: region, CanaryKey: life.CanaryKey}
+	want := intent.Expectation{InstanceID: source, Region: region, CanaryKey: life.CanaryKey}
 	if backupStart != nil {
 		want.BackupTime = *backupStart
 		if life.CanaryEvery > 0 {
 			want.CanaryMaxAge = life.CanaryEvery + time.Minute
 		}
 	}
-	password, err := s.password(ctx, Request{InstanceID: source}, region)
+	password, err := s.password(ctx, intent.Request{InstanceID: source}, region)
 	if err != nil {
-		return &Verification{Keys: -1, Reason: "no password to check with: " + err.Error()}
+		return &intent.Verification{Keys: -1, Reason: "no password to check with: " + err.Error()}
 	}
 	v, err := s.Verifier.Verify(ctx, in.Addr, password, want)
 	switch {
 	case err != nil:
 		v.Checked, v.Verified = false, false
 	case v.DataAsOf != nil && !ended.IsZero() && v.DataAsOf.After(ended):
-		v = Verification{Keys: v.Keys, DataAsOf: v.DataAsOf, ExpectedKeys: v.ExpectedKeys, ExpectedKeysFrom: v.ExpectedKeysFrom,
+		v = intent.Verification{Keys: v.Keys, DataAsOf: v.DataAsOf, ExpectedKeys: v.ExpectedKeys, ExpectedKeysFrom: v.ExpectedKeysFrom,
 			Reason: fmt.Sprintf("the canary was written at %s, after the restore ended: it dates the application's writes, not the restore", v.DataAsOf.UTC().Format(time.RFC3339))}
 	default:
 		v.Checked = true
@@ -114,11 +84,11 @@ func (s *Service) verifyData(ctx context.Context, in Instance, source, region st
 // suspect is the restore.suspect message of a restore whose data does not
 // check out: a warning beside its outcome (the task did succeed), under an
 // id of its own.
-func (s *Service) suspect(ctx context.Context, r Result, v *Verification, log *slog.Logger) Result {
-	out := Result{InstanceID: r.InstanceID, BackupID: r.BackupID, TaskID: r.TaskID, Region: r.Region, Status: Suspect,
-		Error: &ErrorBody{Code: "RestoreSuspect", Message: fmt.Sprintf("restore task %d of %s succeeded, but the data does not check out: %s", r.TaskID, r.InstanceID, v.Reason)},
-		Life: &Life{Verification: v, UndoBackupID: r.Life.UndoBackupID, Undo: r.Life.Undo, eventType: EventTypePrefix + "suspect",
-			eventID: uuid.FromName(fmt.Sprintf("%s/%d/suspect", r.InstanceID, r.TaskID))}}
+func (s *Service) suspect(ctx context.Context, r Result, v *intent.Verification, log *slog.Logger) Result {
+	out := Result{InstanceID: r.InstanceID, BackupID: r.BackupID, TaskID: r.TaskID, Region: r.Region, Status: intent.Suspect,
+		Error: &intent.ErrorBody{Code: "RestoreSuspect", Message: fmt.Sprintf("restore task %d of %s succeeded, but the data does not check out: %s", r.TaskID, r.InstanceID, v.Reason)},
+		Life: &intent.Life{Verification: v, UndoBackupID: r.Life.UndoBackupID, Undo: r.Life.Undo, EventType: intent.EventTypePrefix + "suspect",
+			EventID: uuid.FromName(fmt.Sprintf("%s/%d/suspect", r.InstanceID, r.TaskID))}}
 	log.Warn("restore.suspect", "detail", "the restored data does not check out", "taskId", r.TaskID, "reason", v.Reason)
 	s.emitLife(ctx, &out, log)
 	return out

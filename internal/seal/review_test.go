@@ -9,7 +9,7 @@ import (
 // A MAC shorter than a name's 8 hex digits proves nothing: VerifyHex takes
 // the length to check from the MAC it is given, so "" verifies for any
 // parts, and one hex digit in 16 does. Today every caller checks the
-// length first (drillOf, switchOf, cloneSource: len(rest) != 16); the
+// length first (DrillOf, SwitchOf, CloneSource: len(rest) != 16); the
 // next caller that does not is forgeable by anyone.
 func TestVerifyHexRefusesShortMACs(t *testing.T) {
 	s := seal.New("review-signing-key-0123456789abcdefghij")

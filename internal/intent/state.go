@@ -1,6 +1,8 @@
-package restore
+package intent
 
-import "time"
+import (
+	"time"
+)
 
 // The cloud's state, in the restore's words. internal/cloud reads
 // Tencent's answers into these types (and judges Tencent's task type

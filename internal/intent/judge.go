@@ -1,102 +1,104 @@
-package restore
+package intent
 
-import "time"
+import (
+	"time"
+)
 
 // The stage of an intent is judged here, from what was observed of the
 // cloud and nothing else: pure functions, the same for the sweep (which
 // acts on a stage) and the status (which tells it). What to read is
 // observe.go's and the callers'; what to do about a stage is theirs too.
 
-// safetyStage is where a safety-backed intent stands, judged by its signed
+// SafetyStage is where a safety-backed intent stands, judged by its signed
 // safety backup b's own status (never by a task that merely started near
 // it: that may be anyone's), whether a restore continued it (its
 // restore's own stage then decides), and how long ago the backup was done.
-type safetyStage int
+type SafetyStage int
 
 const (
-	safetyRunning    safetyStage = iota // the undo point is being taken
-	safetyFailed                        // it failed or was removed: nothing will be restored
-	safetyReady                         // done, and the restore may start now
-	safetyExpired                       // done, but the restore did not start in time: it never will
-	safetyRestored                      // a restore continued it: see restorePhase
-	safetySuperseded                    // a restore since its event, provably not its own: it never restores over it
+	SafetyRunning    SafetyStage = iota // the undo point is being taken
+	SafetyFailed                        // it failed or was removed: nothing will be restored
+	SafetyReady                         // done, and the restore may start now
+	SafetyExpired                       // done, but the restore did not start in time: it never will
+	SafetyRestored                      // a restore continued it: see RestorePhase
+	SafetySuperseded                    // a restore since its event, provably not its own: it never restores over it
 )
 
-// restoreSeen is what the first restore since an intent's event says of
-// the intent (firstRestore).
-type restoreSeen int
+// RestoreSeen is what the first restore since an intent's event says of
+// the intent (FirstRestore).
+type RestoreSeen int
 
 const (
-	notRestored restoreSeen = iota
-	// restoredOwn: marked the intent's own, or not proven anyone's (the
+	NotRestored RestoreSeen = iota
+	// RestoredOwn: marked the intent's own, or not proven anyone's (the
 	// intent's one end all the same: it is never restored over).
-	restoredOwn
-	// restoredOther: provably not the intent's: it started before the
+	RestoredOwn
+	// RestoredOther: provably not the intent's: it started before the
 	// intent's backup was done (its restore only follows it), or it is
 	// marked another intent's restore of another backup.
-	restoredOther
+	RestoredOther
 )
 
-// firstRestore finds the first restore task of the instance since b's
+// FirstRestore finds the first restore task of the instance since b's
 // event and judges whose it is; safety is the instance's safety backups.
-func firstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety []SafetyBackup) (Task, restoreSeen) {
-	t, ok := firstRestoreAfter(tasks, b.eventAt())
+func FirstRestore(seal *Seal, in Instance, tasks []Task, b SafetyBackup, safety []SafetyBackup) (Task, RestoreSeen) {
+	t, ok := firstRestoreAfter(tasks, b.EventAt())
 	switch {
 	case !ok:
-		return t, notRestored
-	case !b.Done() && !b.Gone(), b.Gone() && b.EndTime.IsZero(), t.StartTime.Before(b.doneAt().Truncate(time.Second)):
+		return t, NotRestored
+	case !b.Done() && !b.Gone(), b.Gone() && b.EndTime.IsZero(), t.StartTime.Before(b.DoneAt().Truncate(time.Second)):
 		// Running, failed, or not done when it started: an intent
 		// restores only after its backup is done.
-		return t, restoredOther
+		return t, RestoredOther
 	}
 	for _, o := range safety {
 		// Another intent's restore of the same backup put back what this
 		// one asked for: its end is this intent's end too (one restore,
 		// one message), as a redelivery's duplicate would be.
-		if o.ID != b.ID && o.Restores != b.Restores && marked(seal, in, t.ID, o.Restores, o.ID) {
-			return t, restoredOther
+		if o.ID != b.ID && o.Restores != b.Restores && Marked(seal, in, t.ID, o.Restores, o.ID) {
+			return t, RestoredOther
 		}
 	}
-	return t, restoredOwn
+	return t, RestoredOwn
 }
 
-// expireGrace is how long after its deadline an intent is still not
+// ExpireGrace is how long after its deadline an intent is still not
 // judged expired: a continuation sent just within the deadline (the send
 // check) may reach the cloud, and its task the list, that much later (a
 // call's timeout: 10 s, internal/cloud). Meanwhile the intent is ready,
 // and no continuation sends past the deadline.
-const expireGrace = 10 * time.Second
+const ExpireGrace = 10 * time.Second
 
-// judgeSafety judges a safety-backed intent at now.
-func judgeSafety(b SafetyBackup, seen restoreSeen, now time.Time, deadline time.Duration) safetyStage {
+// JudgeSafety judges a safety-backed intent at now.
+func JudgeSafety(b SafetyBackup, seen RestoreSeen, now time.Time, deadline time.Duration) SafetyStage {
 	switch {
 	case b.Gone() && b.EndTime.IsZero():
 		// Failed, never done: whatever restore came after it is not this
 		// intent's (it restores only after its backup is done).
-		return safetyFailed
-	case seen == restoredOther:
-		return safetySuperseded
-	case seen == restoredOwn:
-		return safetyRestored
+		return SafetyFailed
+	case seen == RestoredOther:
+		return SafetySuperseded
+	case seen == RestoredOwn:
+		return SafetyRestored
 	case b.Gone() && !b.EndTime.IsZero():
 		// Done, then removed before its restore: the list gives no
 		// removal time, so whenever it is looked at it is the same
 		// stage: expired (never started: its undo point is gone), one
 		// outcome, reported at its deadline as any expired intent.
-		return safetyExpired
+		return SafetyExpired
 	case b.Gone():
-		return safetyFailed
+		return SafetyFailed
 	case !b.Done():
-		return safetyRunning
-	case now.Sub(b.doneAt()) >= deadline+expireGrace:
-		return safetyExpired
+		return SafetyRunning
+	case now.Sub(b.DoneAt()) >= deadline+ExpireGrace:
+		return SafetyExpired
 	}
-	return safetyReady
+	return SafetyReady
 }
 
-// doneAt is when a safety backup ended (its start where the list gives
+// DoneAt is when a safety backup ended (its start where the list gives
 // no end).
-func (b SafetyBackup) doneAt() time.Time {
+func (b SafetyBackup) DoneAt() time.Time {
 	if b.EndTime.IsZero() {
 		return b.StartTime
 	}
@@ -104,21 +106,21 @@ func (b SafetyBackup) doneAt() time.Time {
 }
 
 // phase is how the status names a safety stage.
-func (st safetyStage) phase() Phase {
+func (st SafetyStage) Phase() Phase {
 	switch st {
-	case safetyFailed, safetySuperseded:
+	case SafetyFailed, SafetySuperseded:
 		return PhaseFailed
-	case safetyExpired:
+	case SafetyExpired:
 		return PhaseExpired
-	case safetyRestored:
+	case SafetyRestored:
 		return PhaseRestoring
 	}
 	return PhaseSafetyBackup
 }
 
-// restorePhase judges a restore task by its own record and the instance:
+// RestorePhase judges a restore task by its own record and the instance:
 // succeeded only once the task says so and the instance runs again.
-func restorePhase(info TaskInfo, running bool) Phase {
+func RestorePhase(info TaskInfo, running bool) Phase {
 	switch {
 	case !info.Ended() || info.Succeeded() && !running:
 		return PhaseRestoring
@@ -128,9 +130,9 @@ func restorePhase(info TaskInfo, running bool) Phase {
 	return PhaseFailed
 }
 
-// clonePhase judges a clone by its own state only: another clone of the
+// ClonePhase judges a clone by its own state only: another clone of the
 // same source, or its task, says nothing of this one.
-func clonePhase(c Instance) Phase {
+func ClonePhase(c Instance) Phase {
 	switch {
 	case c.Running():
 		return PhaseSucceeded
@@ -140,17 +142,17 @@ func clonePhase(c Instance) Phase {
 	return PhaseCloning
 }
 
-// judgeState is where the restore asked about stands in the observed
+// JudgeState is where the restore asked about stands in the observed
 // world of its instance: the restore task asked (asked: its record), or
 // the newest of the instance's restore task, safety backup waiting for
 // its restore, and clone (a drill is no restore, and is not told). It
 // returns the state as far as the world tells it, the restore task whose
 // own record decides its phase, and the safety backup that decides it
 // where there is no restore task; a clone's state is complete.
-func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal *Seal) (State, *Task, *SafetyBackup) {
-	tasks, safety := w.tasks[instanceID], w.safety[instanceID]
+func JudgeState(w World, instanceID string, asked *TaskInfo, now time.Time, seal *Seal) (State, *Task, *SafetyBackup) {
+	tasks, safety := w.Tasks[instanceID], w.Safety[instanceID]
 	st := State{InstanceID: instanceID}
-	for _, in := range w.instances {
+	for _, in := range w.Instances {
 		st.InstanceStatus = in.Status
 	}
 	var restoreTask *Task
@@ -174,7 +176,7 @@ func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal
 		// where the function's mark proves one its.
 		for i, t := range tasks {
 			if undo != nil && t.Kind == RestoreTask && !t.StartTime.Before(undo.StartTime.Truncate(time.Second)) &&
-				marked(seal, w.instance(instanceID), t.ID, undo.Restores, undo.ID) {
+				Marked(seal, w.Instance(instanceID), t.ID, undo.Restores, undo.ID) {
 				restoreTask = &tasks[i]
 			}
 		}
@@ -184,15 +186,15 @@ func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal
 		undo, restoreTask = newestSafety(safety), nil
 	case restoreTask != nil:
 		// A restore's undo is the safety backup its own intent took, or
-		// none (undoOf).
-		if b, ok := undoOf(seal, w.instance(instanceID), *restoreTask, tasks, safety); ok {
+		// none (UndoOf).
+		if b, ok := UndoOf(seal, w.Instance(instanceID), *restoreTask, tasks, safety); ok {
 			undo = &b
 		}
 	}
 	if asked == nil && restoreTask == nil && undo == nil {
-		for _, c := range w.clones {
-			if _, _, _, drill := drillOf(seal, c.Name); !drill {
-				st.NewInstanceIDs, st.Phase = []string{c.ID}, clonePhase(c)
+		for _, c := range w.Clones {
+			if _, _, _, drill := DrillOf(seal, c.Name); !drill {
+				st.NewInstanceIDs, st.Phase = []string{c.ID}, ClonePhase(c)
 				return st, nil, nil
 			}
 		}
@@ -202,7 +204,7 @@ func judgeState(w world, instanceID string, asked *TaskInfo, now time.Time, seal
 		started := undo.StartTime
 		st.StartedAt = &started
 		for _, t := range tasks {
-			if t.Kind == ManualBackupTask && sameStart(*undo, t) {
+			if t.Kind == ManualBackupTask && SameStart(*undo, t) {
 				st.SafetyBackupTaskID = t.ID
 			}
 		}

@@ -1,4 +1,4 @@
-package restore
+package intent
 
 import (
 	"fmt"
@@ -23,30 +23,30 @@ func TestJudgeEveryStage(t *testing.T) {
 	}
 	for name, c := range map[string]struct {
 		b        SafetyBackup
-		restored restoreSeen
-		want     safetyStage
+		restored RestoreSeen
+		want     SafetyStage
 		phase    Phase
 	}{
-		"running":                              {backup(1, 0), notRestored, safetyRunning, PhaseSafetyBackup},
-		"done, within the deadline":            {backup(2, time.Minute), notRestored, safetyReady, PhaseSafetyBackup},
-		"RDB done counts as done":              {backup(4, time.Minute), notRestored, safetyReady, PhaseSafetyBackup},
-		"done, at the deadline":                {backup(2, deadline), notRestored, safetyReady, PhaseSafetyBackup},
-		"done, past the deadline's grace":      {backup(2, deadline+expireGrace), notRestored, safetyExpired, PhaseExpired},
-		"done long ago":                        {backup(2, 3*time.Hour), notRestored, safetyExpired, PhaseExpired},
-		"removed":                              {backup(-2, 0), notRestored, safetyFailed, PhaseFailed},
-		"expired backup":                       {backup(-1, 0), notRestored, safetyFailed, PhaseFailed},
-		"done, expired, removed since":         {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-time.Hour), EndTime: now.Add(-50 * time.Minute)}, notRestored, safetyExpired, PhaseExpired},
-		"done, removed before the deadline":    {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, notRestored, safetyExpired, PhaseExpired},
-		"continued by a restore":               {backup(2, time.Minute), restoredOwn, safetyRestored, PhaseRestoring},
-		"continued, even after the deadline":   {backup(2, time.Hour), restoredOwn, safetyRestored, PhaseRestoring},
-		"failed, then someone's restore":       {backup(-2, 0), restoredOther, safetyFailed, PhaseFailed},
-		"done, then another's restore":         {backup(2, time.Minute), restoredOther, safetySuperseded, PhaseFailed},
-		"another's restore after the deadline": {backup(2, time.Hour), restoredOther, safetySuperseded, PhaseFailed},
-		"done, removed, then restored":         {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, restoredOwn, safetyRestored, PhaseRestoring},
+		"running":                              {backup(1, 0), NotRestored, SafetyRunning, PhaseSafetyBackup},
+		"done, within the deadline":            {backup(2, time.Minute), NotRestored, SafetyReady, PhaseSafetyBackup},
+		"RDB done counts as done":              {backup(4, time.Minute), NotRestored, SafetyReady, PhaseSafetyBackup},
+		"done, at the deadline":                {backup(2, deadline), NotRestored, SafetyReady, PhaseSafetyBackup},
+		"done, past the deadline's grace":      {backup(2, deadline+ExpireGrace), NotRestored, SafetyExpired, PhaseExpired},
+		"done long ago":                        {backup(2, 3*time.Hour), NotRestored, SafetyExpired, PhaseExpired},
+		"removed":                              {backup(-2, 0), NotRestored, SafetyFailed, PhaseFailed},
+		"expired backup":                       {backup(-1, 0), NotRestored, SafetyFailed, PhaseFailed},
+		"done, expired, removed since":         {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-time.Hour), EndTime: now.Add(-50 * time.Minute)}, NotRestored, SafetyExpired, PhaseExpired},
+		"done, removed before the deadline":    {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, NotRestored, SafetyExpired, PhaseExpired},
+		"continued by a restore":               {backup(2, time.Minute), RestoredOwn, SafetyRestored, PhaseRestoring},
+		"continued, even after the deadline":   {backup(2, time.Hour), RestoredOwn, SafetyRestored, PhaseRestoring},
+		"failed, then someone's restore":       {backup(-2, 0), RestoredOther, SafetyFailed, PhaseFailed},
+		"done, then another's restore":         {backup(2, time.Minute), RestoredOther, SafetySuperseded, PhaseFailed},
+		"another's restore after the deadline": {backup(2, time.Hour), RestoredOther, SafetySuperseded, PhaseFailed},
+		"done, removed, then restored":         {SafetyBackup{ID: "b", Status: -1, StartTime: now.Add(-2 * time.Minute), EndTime: now.Add(-time.Minute)}, RestoredOwn, SafetyRestored, PhaseRestoring},
 	} {
-		got := judgeSafety(c.b, c.restored, now, deadline)
-		if got != c.want || got.phase() != c.phase {
-			t.Errorf("%s: stage %d (%s), want %d (%s)", name, got, got.phase(), c.want, c.phase)
+		got := JudgeSafety(c.b, c.restored, now, deadline)
+		if got != c.want || got.Phase() != c.phase {
+			t.Errorf("%s: stage %d (%s), want %d (%s)", name, got, got.Phase(), c.want, c.phase)
 		}
 	}
 	for name, c := range map[string]struct {
@@ -61,12 +61,12 @@ func TestJudgeEveryStage(t *testing.T) {
 		"failed":                             {"failed", true, PhaseFailed},
 		"error":                              {"error", false, PhaseFailed},
 	} {
-		if got := restorePhase(TaskInfo{Status: c.status}, c.running); got != c.want {
+		if got := RestorePhase(TaskInfo{Status: c.status}, c.running); got != c.want {
 			t.Errorf("restore %s: %s, want %s", name, got, c.want)
 		}
 	}
 	for status, want := range map[int64]Phase{2: PhaseSucceeded, 0: PhaseCloning, 1: PhaseCloning, -2: PhaseFailed, -3: PhaseFailed} {
-		if got := clonePhase(Instance{Status: status}); got != want {
+		if got := ClonePhase(Instance{Status: status}); got != want {
 			t.Errorf("clone with status %d: %s, want %s", status, got, want)
 		}
 	}
@@ -84,18 +84,18 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 	safetyTask := Task{ID: 12, Kind: ManualBackupTask, InstanceID: id, StartTime: at(-30), EndTime: at(-29)}
 	safety := SafetyBackup{ID: "undo-1", Restores: "b-1", StartTime: at(-30), EndTime: at(-29), Status: 2, InstanceID: id}
 	waiting := SafetyBackup{ID: "undo-2", Restores: "b-2", StartTime: at(-5), Status: 1, InstanceID: id}
-	clone := Instance{ID: "crs-clone001", Name: cloneName(testSeal, Request{InstanceID: id, BackupID: "b-3"}), Status: 0}
-	drill := Instance{ID: "crs-drill001", Name: drillName(testSeal, id, at(-1), at(-600)), Status: 2}
+	clone := Instance{ID: "crs-clone001", Name: CloneName(testSeal, Request{InstanceID: id, BackupID: "b-3"}), Status: 0}
+	drill := Instance{ID: "crs-drill001", Name: DrillName(testSeal, id, at(-1), at(-600)), Status: 2}
 	// The function marked restore 11 as its restore of b-1 after undo-1
 	// (provenance.go); an instance without the mark holds someone's.
-	inst := Instance{ID: id, Status: 2, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 11, "b-1", "undo-1")}}
-	mk := func(tasks []Task, safety []SafetyBackup, clones ...Instance) world {
-		return world{instances: []Instance{inst}, clones: clones, tasks: map[string][]Task{id: tasks}, safety: map[string][]SafetyBackup{id: safety}}
+	inst := Instance{ID: id, Status: 2, Tags: map[string]string{MarkKey: MarkEntry(testSeal, id, 11, "b-1", "undo-1")}}
+	mk := func(tasks []Task, safety []SafetyBackup, clones ...Instance) World {
+		return World{Instances: []Instance{inst}, Clones: clones, Tasks: map[string][]Task{id: tasks}, Safety: map[string][]SafetyBackup{id: safety}}
 	}
 	unmarked := mk([]Task{restoreOld, safetyTask, restoreNew}, []SafetyBackup{safety})
-	unmarked.instances = []Instance{{ID: id, Status: 2, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 11, "b-9", "undo-1")}}}
+	unmarked.Instances = []Instance{{ID: id, Status: 2, Tags: map[string]string{MarkKey: MarkEntry(testSeal, id, 11, "b-9", "undo-1")}}}
 	for name, c := range map[string]struct {
-		w                 world
+		w                 World
 		asked             int64
 		task              int64  // the restore task that decides, 0: none
 		undo, newInstance string // the safety backup that decides or is the undo; the clone
@@ -112,7 +112,7 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 		if c.asked != 0 {
 			asked = &TaskInfo{ID: c.asked}
 		}
-		st, task, undo := judgeState(c.w, id, asked, now, testSeal)
+		st, task, undo := JudgeState(c.w, id, asked, now, testSeal)
 		gotTask, gotUndo, gotClone := int64(0), "", ""
 		if task != nil {
 			gotTask = task.ID
@@ -135,25 +135,25 @@ func TestJudgeStateFromTheWorld(t *testing.T) {
 func TestSwitchNamesAndSwitches(t *testing.T) {
 	at := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
 	ordered := at.Add(48 * time.Hour)
-	name := switchName(testSeal, "crs-5a4py64p", at, ordered)
-	if src, got, o, ok := switchOf(testSeal, name); !ok || src != "crs-5a4py64p" || !got.Equal(at) || !o.Equal(ordered) {
+	name := SwitchName(testSeal, "crs-5a4py64p", at, ordered)
+	if src, got, o, ok := SwitchOf(testSeal, name); !ok || src != "crs-5a4py64p" || !got.Equal(at) || !o.Equal(ordered) {
 		t.Fatalf("%s: %s %s %s %v", name, src, got, o, ok)
 	}
-	if src, ok := cloneSource(testSeal, name); !ok || src != "crs-5a4py64p" {
+	if src, ok := CloneSource(testSeal, name); !ok || src != "crs-5a4py64p" {
 		t.Errorf("a switch clone is not followed as a clone: %s %v", src, ok)
 	}
 	for _, forged := range []string{
 		strings.Replace(name, "crs-5a4py64p", "crs-1amp2588", 1),
 		name[:len(name)-1] + "0",
-		switchName(seal.New("someone-elses-key-of-thirty-two-chars"), "crs-5a4py64p", at, ordered),
-		strings.Replace(name, switchMarker, drillMarker, 1),
+		SwitchName(seal.New("someone-elses-key-of-thirty-two-chars"), "crs-5a4py64p", at, ordered),
+		strings.Replace(name, SwitchMarker, DrillMarker, 1),
 	} {
-		if _, _, _, ok := switchOf(testSeal, forged); ok {
+		if _, _, _, ok := SwitchOf(testSeal, forged); ok {
 			t.Errorf("forged %s taken for the function's", forged)
 		}
 	}
 	tasks := []Task{{ID: 3, Kind: SwitchTask, StartTime: at.Add(2 * time.Hour)}, {ID: 1, Kind: CloneTask, StartTime: at}, {ID: 2, Kind: SwitchTask, StartTime: at.Add(time.Hour)}}
-	if sw := switchesOf(tasks); len(sw) != 2 || sw[0].ID != 2 || sw[1].ID != 3 {
+	if sw := SwitchesOf(tasks); len(sw) != 2 || sw[0].ID != 2 || sw[1].ID != 3 {
 		t.Errorf("switches %+v", sw)
 	}
 	for _, bad := range []Request{
@@ -173,12 +173,12 @@ func TestSwitchNamesAndSwitches(t *testing.T) {
 
 // The mark proves a restore task the function's restore of one backup
 // after one undo point, under its own key only; it keeps the newest
-// markKeep restores.
+// MarkKeep restores.
 func TestMarkProvesOnlyTheFunctionsOwnRestore(t *testing.T) {
 	const id = "crs-5a4py64p"
 	in := Instance{ID: id, Tags: map[string]string{}}
-	for task := int64(1); task <= markKeep+2; task++ {
-		in.Tags[MarkKey] = withMark(in.Tags[MarkKey], markEntry(testSeal, id, task, "b-1", "undo-1"))
+	for task := int64(1); task <= MarkKeep+2; task++ {
+		in.Tags[MarkKey] = WithMark(in.Tags[MarkKey], MarkEntry(testSeal, id, task, "b-1", "undo-1"))
 	}
 	if len(in.Tags[MarkKey]) > 255 {
 		t.Fatalf("mark of %d characters, more than a tag value holds", len(in.Tags[MarkKey]))
@@ -191,17 +191,17 @@ func TestMarkProvesOnlyTheFunctionsOwnRestore(t *testing.T) {
 		backup, undo string
 		want         bool
 	}{
-		"the newest":                 {testSeal, in, markKeep + 2, "b-1", "undo-1", true},
+		"the newest":                 {testSeal, in, MarkKeep + 2, "b-1", "undo-1", true},
 		"the oldest kept":            {testSeal, in, 3, "b-1", "undo-1", true},
 		"one no longer kept":         {testSeal, in, 2, "b-1", "undo-1", false},
-		"another backup":             {testSeal, in, markKeep + 2, "b-2", "undo-1", false},
-		"another undo point":         {testSeal, in, markKeep + 2, "b-1", "undo-2", false},
-		"another key":                {other, in, markKeep + 2, "b-1", "undo-1", false},
-		"on another instance":        {testSeal, Instance{ID: "crs-other", Tags: in.Tags}, markKeep + 2, "b-1", "undo-1", false},
-		"no mark":                    {testSeal, Instance{ID: id}, markKeep + 2, "b-1", "undo-1", false},
+		"another backup":             {testSeal, in, MarkKeep + 2, "b-2", "undo-1", false},
+		"another undo point":         {testSeal, in, MarkKeep + 2, "b-1", "undo-2", false},
+		"another key":                {other, in, MarkKeep + 2, "b-1", "undo-1", false},
+		"on another instance":        {testSeal, Instance{ID: "crs-other", Tags: in.Tags}, MarkKeep + 2, "b-1", "undo-1", false},
+		"no mark":                    {testSeal, Instance{ID: id}, MarkKeep + 2, "b-1", "undo-1", false},
 		"a look-alike without a MAC": {testSeal, Instance{ID: id, Tags: map[string]string{MarkKey: "8.x 8."}}, 8, "b-1", "undo-1", false},
 	} {
-		if got := marked(c.seal, c.in, c.task, c.backup, c.undo); got != c.want {
+		if got := Marked(c.seal, c.in, c.task, c.backup, c.undo); got != c.want {
 			t.Errorf("%s: marked %v, want %v", name, got, c.want)
 		}
 	}
@@ -214,8 +214,8 @@ func TestMarkProvesOnlyTheFunctionsOwnRestore(t *testing.T) {
 func TestFailedSafetyBackupsMarkProvesWhoseItIs(t *testing.T) {
 	const id = "crs-5a4py64p"
 	const key = "timer:nightly:2026-12-06T10:00:00Z:0"
-	in := Instance{ID: id, Tags: map[string]string{MarkKey: markEntry(testSeal, id, 5, "b-1", "undo-1")}}
-	in.Tags[MarkKey] = withMark(in.Tags[MarkKey], failedEntry(testSeal, id, 7, key))
+	in := Instance{ID: id, Tags: map[string]string{MarkKey: MarkEntry(testSeal, id, 5, "b-1", "undo-1")}}
+	in.Tags[MarkKey] = WithMark(in.Tags[MarkKey], FailedEntry(testSeal, id, 7, key))
 	forged := Instance{ID: id, Tags: map[string]string{MarkKey: "7.0000000000000000 7.000000000000000000000000"}}
 	other := seal.New("another-key-of-at-least-32-characters!")
 	for name, c := range map[string]struct {
@@ -235,21 +235,21 @@ func TestFailedSafetyBackupsMarkProvesWhoseItIs(t *testing.T) {
 		"under another key":               {other, in, 7, "other", false, false},
 		"no mark":                         {testSeal, Instance{ID: id}, 7, key, false, false},
 	} {
-		found, ours := failedMark(c.seal, c.in, c.task, c.key)
+		found, ours := FailedMark(c.seal, c.in, c.task, c.key)
 		if found != c.found || ours != c.ours {
 			t.Errorf("%s: found %v ours %v, want %v %v", name, found, ours, c.found, c.ours)
 		}
 	}
-	if !marked(testSeal, in, 5, "b-1", "undo-1") {
+	if !Marked(testSeal, in, 5, "b-1", "undo-1") {
 		t.Error("the restore's entry was lost beside the failed backup's")
 	}
 	// Six entries of the longest task IDs still fit a tag value.
 	long := ""
-	for task := int64(1e18); task < 1e18+markKeep+2; task++ {
-		long = withMark(long, failedEntry(testSeal, id, task, key))
+	for task := int64(1e18); task < 1e18+MarkKeep+2; task++ {
+		long = WithMark(long, FailedEntry(testSeal, id, task, key))
 	}
-	if len(long) > tagValueMax || !strings.HasPrefix(long, fmt.Sprint(int64(1e18)+markKeep+1)+".") {
-		t.Fatalf("mark of %d characters (at most %d), newest first: %q", len(long), tagValueMax, long)
+	if len(long) > TagValueMax || !strings.HasPrefix(long, fmt.Sprint(int64(1e18)+MarkKeep+1)+".") {
+		t.Fatalf("mark of %d characters (at most %d), newest first: %q", len(long), TagValueMax, long)
 	}
 }
 
@@ -274,20 +274,20 @@ func TestFirstRestoreSinceTheEventIsJudgedWhose(t *testing.T) {
 		in    Instance
 		tasks []Task
 		b     SafetyBackup
-		want  restoreSeen
+		want  RestoreSeen
 	}{
-		"none since the event":                   {in(), []Task{restoreAt(1, -time.Second)}, mine, notRestored},
-		"marked its own":                         {in(markEntry(testSeal, id, 2, "b-1", "undo-b")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOwn},
-		"unmarked, after its backup was done":    {in(), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOwn},
-		"between its event and its backup":       {in(), []Task{restoreAt(2, 5*time.Second)}, mine, restoredOther},
-		"while its backup ran":                   {in(), []Task{restoreAt(2, 12*time.Second)}, mine, restoredOther},
-		"marked another intent's":                {in(markEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOther},
-		"the other intent's, marked its own":     {in(markEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, theirs, restoredOwn},
-		"another intent's of the same backup":    {in(markEntry(testSeal, id, 2, "b-1", "undo-c")), []Task{restoreAt(2, 30*time.Second)}, mine, restoredOwn},
-		"its backup still running":               {in(), []Task{restoreAt(2, 30*time.Second)}, SafetyBackup{ID: "undo-b", Since: event, StartTime: event.Add(10 * time.Second), Status: 1}, restoredOther},
-		"an earlier version's remark: its start": {in(), []Task{restoreAt(2, 5*time.Second)}, SafetyBackup{ID: "undo-b", StartTime: event.Add(10 * time.Second), EndTime: event.Add(20 * time.Second), Status: 2}, notRestored},
+		"none since the event":                   {in(), []Task{restoreAt(1, -time.Second)}, mine, NotRestored},
+		"marked its own":                         {in(MarkEntry(testSeal, id, 2, "b-1", "undo-b")), []Task{restoreAt(2, 30*time.Second)}, mine, RestoredOwn},
+		"unmarked, after its backup was done":    {in(), []Task{restoreAt(2, 30*time.Second)}, mine, RestoredOwn},
+		"between its event and its backup":       {in(), []Task{restoreAt(2, 5*time.Second)}, mine, RestoredOther},
+		"while its backup ran":                   {in(), []Task{restoreAt(2, 12*time.Second)}, mine, RestoredOther},
+		"marked another intent's":                {in(MarkEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, mine, RestoredOther},
+		"the other intent's, marked its own":     {in(MarkEntry(testSeal, id, 2, "b-2", "undo-a")), []Task{restoreAt(2, 30*time.Second)}, theirs, RestoredOwn},
+		"another intent's of the same backup":    {in(MarkEntry(testSeal, id, 2, "b-1", "undo-c")), []Task{restoreAt(2, 30*time.Second)}, mine, RestoredOwn},
+		"its backup still running":               {in(), []Task{restoreAt(2, 30*time.Second)}, SafetyBackup{ID: "undo-b", Since: event, StartTime: event.Add(10 * time.Second), Status: 1}, RestoredOther},
+		"an earlier version's remark: its start": {in(), []Task{restoreAt(2, 5*time.Second)}, SafetyBackup{ID: "undo-b", StartTime: event.Add(10 * time.Second), EndTime: event.Add(20 * time.Second), Status: 2}, NotRestored},
 	} {
-		if _, got := firstRestore(testSeal, c.in, c.tasks, c.b, safety); got != c.want {
+		if _, got := FirstRestore(testSeal, c.in, c.tasks, c.b, safety); got != c.want {
 			t.Errorf("%s: %v, want %v", name, got, c.want)
 		}
 	}

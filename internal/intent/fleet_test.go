@@ -1,4 +1,4 @@
-package restore
+package intent
 
 import (
 	"testing"
@@ -23,9 +23,9 @@ func TestJudgeFleetMembers(t *testing.T) {
 		}
 		return t
 	}
-	w := world{
-		instances: []Instance{{ID: "crs-done", Status: 2}, {ID: "crs-back", Status: 1}, {ID: "crs-fail", Status: 2}, {ID: "crs-run", Status: 1}},
-		tasks: map[string][]Task{
+	w := World{
+		Instances: []Instance{{ID: "crs-done", Status: 2}, {ID: "crs-back", Status: 1}, {ID: "crs-fail", Status: 2}, {ID: "crs-run", Status: 1}},
+		Tasks: map[string][]Task{
 			"crs-done": {task("crs-done", 2, true)},
 			"crs-back": {task("crs-back", 2, true)}, // ended, its instance not serving yet
 			"crs-fail": {task("crs-fail", 4, true)},
@@ -33,7 +33,7 @@ func TestJudgeFleetMembers(t *testing.T) {
 			// A restore before the fleet began is not its member's.
 			"crs-old": {{ID: 9, Kind: RestoreTask, InstanceID: "crs-old", StartTime: since.Add(-time.Minute), EndTime: since, Result: 2}},
 		},
-		safety: map[string][]SafetyBackup{
+		Safety: map[string][]SafetyBackup{
 			"crs-safe":   {{ID: "s1", Status: 1, StartTime: since.Add(time.Minute)}},
 			"crs-unsafe": {{ID: "s2", Status: -2, StartTime: since.Add(time.Minute)}},
 		},
@@ -42,20 +42,20 @@ func TestJudgeFleetMembers(t *testing.T) {
 	// member's; someone's, unmarked, is not the fleet's.
 	undone := SafetyBackup{ID: "s3", Restores: "b3", Status: 2, StartTime: since.Add(30 * time.Second), EndTime: since.Add(50 * time.Second)}
 	for _, id := range []string{"crs-marked", "crs-someone"} {
-		w.tasks[id] = []Task{task(id, 2, true)}
-		w.safety[id] = []SafetyBackup{undone}
+		w.Tasks[id] = []Task{task(id, 2, true)}
+		w.Safety[id] = []SafetyBackup{undone}
 		in := Instance{ID: id, Status: 2}
 		if id == "crs-marked" {
-			in.Tags = map[string]string{MarkKey: markEntry(testSeal, id, 1, "b3", "s3")}
+			in.Tags = map[string]string{MarkKey: MarkEntry(testSeal, id, 1, "b3", "s3")}
 		}
-		w.instances = append(w.instances, in)
+		w.Instances = append(w.Instances, in)
 	}
 	// Someone's restore that started before the safety backup was done
-	// is provably not the member's (firstRestore).
+	// is provably not the member's (FirstRestore).
 	before := task("crs-before", 2, true)
 	before.StartTime = since.Add(40 * time.Second)
-	w.tasks["crs-before"], w.safety["crs-before"] = []Task{before}, []SafetyBackup{undone}
-	w.instances = append(w.instances, Instance{ID: "crs-before", Status: 2})
+	w.Tasks["crs-before"], w.Safety["crs-before"] = []Task{before}, []SafetyBackup{undone}
+	w.Instances = append(w.Instances, Instance{ID: "crs-before", Status: 2})
 	want := map[string]string{"crs-done": "done", "crs-back": "running", "crs-fail": "failed", "crs-run": "running",
 		"crs-old": "accepted", "crs-safe": "running", "crs-unsafe": "failed", "crs-none": "accepted",
 		"crs-marked": "done", "crs-someone": "unproven", "crs-before": "failed"}
@@ -63,36 +63,36 @@ func TestJudgeFleetMembers(t *testing.T) {
 	for id := range want {
 		ids = append(ids, id)
 	}
-	c := judgeFleet(w, ids, since, since, at, 5*time.Minute, testSeal)
-	for _, m := range c.members {
+	c := JudgeFleet(w, ids, since, since, at, 5*time.Minute, testSeal)
+	for _, m := range c.Members {
 		if m.Stage != want[m.InstanceID] {
 			t.Errorf("%s: %s, want %s", m.InstanceID, m.Stage, want[m.InstanceID])
 		}
 	}
-	if c.Total != 11 || c.Done != 2 || c.Failed != 3 || c.Unproven != 1 || c.Running != 3 || c.Accepted != 2 || c.allEnded() {
+	if c.Total != 11 || c.Done != 2 || c.Failed != 3 || c.Unproven != 1 || c.Running != 3 || c.Accepted != 2 || c.AllEnded() {
 		t.Errorf("counts %+v", c)
 	}
 	// Past the time to start, a member that never started has failed,
 	// and the fleet has ended once the running ones end.
-	late := judgeFleet(w, []string{"crs-none", "crs-done"}, since, since, since.Add(FleetStartWithin+FleetResendWindow), 5*time.Minute, testSeal)
-	if late.Failed != 1 || late.Done != 1 || !late.allEnded() {
+	late := JudgeFleet(w, []string{"crs-none", "crs-done"}, since, since, since.Add(FleetStartWithin+FleetResendWindow), 5*time.Minute, testSeal)
+	if late.Failed != 1 || late.Done != 1 || !late.AllEnded() {
 		t.Errorf("late %+v", late)
 	}
 	// A member judged by its own task once it ended: its instance no
 	// longer read (out of the allow-list) is done; one still not running
 	// long after its task succeeded has failed.
-	gone := world{tasks: map[string][]Task{"crs-left": {{ID: 9, Kind: RestoreTask, StartTime: since.Add(time.Second), EndTime: since.Add(2 * time.Second), Result: 2}}}}
-	if c := judgeFleet(gone, []string{"crs-left"}, since, since, since.Add(time.Minute), 5*time.Minute, testSeal); c.Done != 1 {
-		t.Errorf("a member restored, its instance out of the allow-list since: %+v", c.members)
+	gone := World{Tasks: map[string][]Task{"crs-left": {{ID: 9, Kind: RestoreTask, StartTime: since.Add(time.Second), EndTime: since.Add(2 * time.Second), Result: 2}}}}
+	if c := JudgeFleet(gone, []string{"crs-left"}, since, since, since.Add(time.Minute), 5*time.Minute, testSeal); c.Done != 1 {
+		t.Errorf("a member restored, its instance out of the allow-list since: %+v", c.Members)
 	}
-	stuck := world{tasks: gone.tasks, instances: []Instance{{ID: "crs-left", Status: 1}}}
-	if c := judgeFleet(stuck, []string{"crs-left"}, since, since, since.Add(time.Hour), 5*time.Minute, testSeal); c.Failed != 1 {
-		t.Errorf("a member whose instance is not running an hour after its restore: %+v", c.members)
+	stuck := World{Tasks: gone.Tasks, Instances: []Instance{{ID: "crs-left", Status: 1}}}
+	if c := JudgeFleet(stuck, []string{"crs-left"}, since, since, since.Add(time.Hour), 5*time.Minute, testSeal); c.Failed != 1 {
+		t.Errorf("a member whose instance is not running an hour after its restore: %+v", c.Members)
 	}
 	// The time to start counts from the hand-out, not the event (an
 	// approved fleet's event is its plan, maybe hours older).
-	approved := judgeFleet(w, []string{"crs-none"}, since, since.Add(time.Hour), since.Add(time.Hour+time.Minute), 5*time.Minute, testSeal)
-	if approved.Accepted != 1 || approved.allEnded() {
+	approved := JudgeFleet(w, []string{"crs-none"}, since, since.Add(time.Hour), since.Add(time.Hour+time.Minute), 5*time.Minute, testSeal)
+	if approved.Accepted != 1 || approved.AllEnded() {
 		t.Errorf("a member handed out a minute ago counted %+v", approved)
 	}
 }

@@ -1,4 +1,4 @@
-package restore
+package intent
 
 import (
 	"encoding/base64"
@@ -24,7 +24,7 @@ func TestPlanTokenSignsEveryField(t *testing.T) {
 		BackupID: "678362566696298532848117", BackupStart: time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC), Requested: "latest",
 		Before: &before, Mode: ModeClone, CloneTime: &cloneAt, TakesSafetyBackup: true, Channel: ChannelBasic,
 		Trigger: "apigw", Alarm: true, Reason: "alarm"}
-	p.sign(testSeal, "alarm:k", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), 30*time.Minute)
+	p.Sign(testSeal, "alarm:k", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), 30*time.Minute)
 	got, err := ParsePlan(testSeal, p.Token)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestPlanTokenSignsEveryField(t *testing.T) {
 	if err := json.Unmarshal(raw, &claims); err != nil {
 		t.Fatal(err)
 	}
-	if n := reflect.TypeFor[planClaims]().NumField(); len(claims) != n {
+	if n := reflect.TypeFor[PlanClaims]().NumField(); len(claims) != n {
 		t.Errorf("the token holds %d claims, want all %d: %s", len(claims), n, raw)
 	}
 	if _, err := ParsePlan(seal.New("another-signing-key-of-32-characters"), p.Token); err == nil {

@@ -1,12 +1,14 @@
-package restore
+package intent
 
 import (
 	"fmt"
+	"redis-restore/internal/failure"
 	"strings"
 	"time"
-
-	"redis-restore/internal/failure"
 )
+
+// The ID checks are plain loops rather than regular expressions: compiling
+// `{0,127}` at start-up cost every cold start about two milliseconds.
 
 // Request is one restore, as the contract describes it. How it is read from
 // the wire (spellings, strictness) is the handler's business; what makes it
@@ -101,37 +103,37 @@ func (r *Request) Validate() error {
 		// addresses back.
 		switch {
 		case r.BackupID != "" || r.Before != nil || r.CloneTime != nil || r.SafetyBackup != nil || r.Password != "":
-			return invalid("mode", "\"unswitch\" switches the instance's address back from its clone: it takes no backupId, before, cloneTime, safetyBackup or password")
+			return Invalid("mode", "\"unswitch\" switches the instance's address back from its clone: it takes no backupId, before, cloneTime, safetyBackup or password")
 		case !validInstanceID(r.InstanceID):
-			return invalid("instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(r.InstanceID)))
+			return Invalid("instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(r.InstanceID)))
 		case r.Region != "" && !ValidRegion(r.Region):
-			return invalid("region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate(r.Region)))
+			return Invalid("region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate(r.Region)))
 		}
 		return nil
 	}
 	switch {
 	case r.InstanceID == "":
-		return invalid("instanceId", "is required")
+		return Invalid("instanceId", "is required")
 	case !validInstanceID(r.InstanceID):
-		return invalid("instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(r.InstanceID)))
+		return Invalid("instanceId", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(r.InstanceID)))
 	case r.BackupID == "":
-		return invalid("backupId", "is required (a backup ID, or \"latest\")")
+		return Invalid("backupId", "is required (a backup ID, or \"latest\")")
 	case !latest && !validBackupID(r.BackupID):
-		return invalid("backupId", fmt.Sprintf("%q is not a backup ID", truncate(r.BackupID)))
+		return Invalid("backupId", fmt.Sprintf("%q is not a backup ID", truncate(r.BackupID)))
 	case r.Region != "" && !ValidRegion(r.Region):
-		return invalid("region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate(r.Region)))
+		return Invalid("region", fmt.Sprintf("%q is not a region such as ap-guangzhou", truncate(r.Region)))
 	case len(r.Password) > maxPasswordLen:
-		return invalid("password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))
+		return Invalid("password", fmt.Sprintf("is longer than %d characters", maxPasswordLen))
 	case r.Before != nil && !latest:
-		return invalid("before", "only goes with backupId \"latest\"")
+		return Invalid("before", "only goes with backupId \"latest\"")
 	case r.Mode != "" && r.Mode != ModeRestore && r.Mode != ModeClone && r.Mode != ModeDrill && r.Mode != ModeSwitch:
-		return invalid("mode", fmt.Sprintf("%q is none of \"restore\", \"clone\", \"drill\", \"switch\", \"unswitch\"", truncate(r.Mode)))
+		return Invalid("mode", fmt.Sprintf("%q is none of \"restore\", \"clone\", \"drill\", \"switch\", \"unswitch\"", truncate(r.Mode)))
 	case r.Mode == ModeDrill && (!latest || r.Before != nil):
-		return invalid("backupId", "a drill clones the newest backup when it begins: \"latest\", without \"before\"")
+		return Invalid("backupId", "a drill clones the newest backup when it begins: \"latest\", without \"before\"")
 	case r.CloneTime != nil && r.Mode != ModeClone && r.Mode != ModeSwitch:
-		return invalid("cloneTime", "only goes with mode \"clone\" or \"switch\"")
+		return Invalid("cloneTime", "only goes with mode \"clone\" or \"switch\"")
 	case r.SafetyBackup != nil && r.Clone():
-		return invalid("safetyBackup", "a clone leaves the instance as it is: there is nothing to undo")
+		return Invalid("safetyBackup", "a clone leaves the instance as it is: there is nothing to undo")
 	}
 	if latest {
 		r.BackupID = LatestBackup
@@ -142,10 +144,7 @@ func (r *Request) Validate() error {
 	return nil
 }
 
-var invalid, truncate = failure.InvalidField, failure.Truncate
-
-// The ID checks are plain loops rather than regular expressions: compiling
-// `{0,127}` at start-up cost every cold start about two milliseconds.
+var Invalid, truncate = failure.InvalidField, failure.Truncate
 
 // validInstanceID: crs- and 4 to 32 lowercase letters or digits.
 func validInstanceID(s string) bool {
@@ -184,6 +183,8 @@ func all(s string, ok func(rune) bool) bool {
 	return true
 }
 
-func isLower(r rune) bool        { return r >= 'a' && r <= 'z' }
+func isLower(r rune) bool { return r >= 'a' && r <= 'z' }
+
 func isLowerOrDigit(r rune) bool { return isLower(r) || (r >= '0' && r <= '9') }
-func isAlnum(r rune) bool        { return isLowerOrDigit(r) || (r >= 'A' && r <= 'Z') }
+
+func isAlnum(r rune) bool { return isLowerOrDigit(r) || (r >= 'A' && r <= 'Z') }

@@ -1,4 +1,4 @@
-package restore
+package intent
 
 import (
 	"testing"
@@ -19,16 +19,16 @@ func TestASafetyBackupRemovedBeforeItsRestoreHasOneTerminalStage(t *testing.T) {
 	const deadline = 5 * time.Minute
 	done := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	b := SafetyBackup{ID: "b", Status: -2, StartTime: done.Add(-time.Minute), EndTime: done}
-	terminal := func(st safetyStage) bool { return st == safetyFailed || st == safetyExpired }
-	var stages []safetyStage
+	terminal := func(st SafetyStage) bool { return st == SafetyFailed || st == SafetyExpired }
+	var stages []SafetyStage
 	for _, after := range []time.Duration{30 * time.Second, time.Minute, deadline, 10 * time.Minute, 24 * time.Hour} {
-		if st := judgeSafety(b, notRestored, done.Add(after), deadline); terminal(st) {
+		if st := JudgeSafety(b, NotRestored, done.Add(after), deadline); terminal(st) {
 			stages = append(stages, st)
 		}
 	}
 	for _, st := range stages[1:] {
 		if st != stages[0] {
-			t.Fatalf("one deleted safety backup judged %v over time: two terminal stages (%d failed, %d expired)", stages, safetyFailed, safetyExpired)
+			t.Fatalf("one deleted safety backup judged %v over time: two terminal stages (%d failed, %d expired)", stages, SafetyFailed, SafetyExpired)
 		}
 	}
 }

@@ -1,11 +1,10 @@
-package restore
+package intent
 
 import (
 	"fmt"
-	"strings"
-
 	"redis-restore/internal/failure"
 	"redis-restore/internal/seal"
+	"strings"
 )
 
 // State that can start work must be the function's own, and provably so
@@ -35,7 +34,7 @@ type Seal = seal.Seal
 // could not be proven the function's own.
 const CodeNoSigningKey = "SigningKeyMissing"
 
-func errNoSeal(what string) error {
+func ErrNoSeal(what string) error {
 	return failure.E(failure.Config, failure.Code(CodeNoSigningKey), failure.Field("RESTORE_SIGNING_KEY"),
 		what+" needs RESTORE_SIGNING_KEY, the function's own key, so that nobody else can make something the function would take for its own: set a random key of at least 32 characters (make deploy generates one)")
 }
@@ -45,36 +44,36 @@ func errNoSeal(what string) error {
 // console). The function marks each restore it starts after a safety
 // backup on the instance itself, in one tag (MarkKey): the task's ID and
 // a MAC over the instance, the task, the backup it restores and the undo
-// point, newest first, the last markKeep of them. Only a restore so
+// point, newest first, the last MarkKeep of them. Only a restore so
 // marked is reported as the intent's, with its backup and its undo
-// (undoOf); another restore after the safety backup supersedes the intent,
+// (UndoOf); another restore after the safety backup supersedes the intent,
 // which is then reported failed and never restored over it.
 const (
 	MarkKey  = "redis-restore"
-	markKeep = 6  // entries: a tag value holds 255 characters
+	MarkKeep = 6  // entries: a tag value holds 255 characters
 	markHex  = 16 // MAC digits: 64 bits
-	// tagValueMax is the most a tag value holds.
-	tagValueMax = 255
+	// TagValueMax is the most a tag value holds.
+	TagValueMax = 255
 )
 
-// markEntry is one restore's entry in the mark.
-func markEntry(seal *Seal, instanceID string, taskID int64, backupID, undoID string) string {
+// MarkEntry is one restore's entry in the mark.
+func MarkEntry(seal *Seal, instanceID string, taskID int64, backupID, undoID string) string {
 	t := fmt.Sprint(taskID)
 	return t + "." + seal.Hex(markHex, "restoretask", instanceID, t, backupID, undoID)
 }
 
-// withMark is the mark's new value with the entry first. Only entries of
+// WithMark is the mark's new value with the entry first. Only entries of
 // the function's form are kept (anyone with tag rights can write the
 // tag: a long foreign value would make every later mark too long for a
 // tag, 255 characters).
-func withMark(old, entry string) string {
+func WithMark(old, entry string) string {
 	out, n := []string{entry}, len(entry)
 	failedKept := 0
 	if failedForm(entry) {
 		failedKept++
 	}
 	for _, e := range strings.Fields(old) {
-		if len(out) >= markKeep || e == entry || !markForm(e) || n+1+len(e) > tagValueMax {
+		if len(out) >= MarkKeep || e == entry || !markForm(e) || n+1+len(e) > TagValueMax {
 			continue
 		}
 		if failedForm(e) {
@@ -138,17 +137,17 @@ const (
 	failedHex = idHex + markHex
 )
 
-func failedEntry(seal *Seal, instanceID string, taskID int64, key string) string {
+func FailedEntry(seal *Seal, instanceID string, taskID int64, key string) string {
 	t, id := fmt.Sprint(taskID), eventName(seal, key)
 	return t + "." + id + seal.Hex(markHex, "failedsafety", instanceID, t, id)
 }
 
 func eventName(seal *Seal, key string) string { return seal.Hex(idHex, "failedsafety-event", key) }
 
-// failedMark reads the mark's entries for the failed manual backup task:
+// FailedMark reads the mark's entries for the failed manual backup task:
 // whether one proves it an intent's failed safety backup, and whether
 // that intent may be the one whose event key is given.
-func failedMark(seal *Seal, in Instance, taskID int64, key string) (found, ours bool) {
+func FailedMark(seal *Seal, in Instance, taskID int64, key string) (found, ours bool) {
 	t := fmt.Sprint(taskID)
 	for _, e := range strings.Fields(in.Tags[MarkKey]) {
 		id, hex, ok := strings.Cut(e, ".")
@@ -163,7 +162,7 @@ func failedMark(seal *Seal, in Instance, taskID int64, key string) (found, ours 
 
 // marked reports whether the instance's mark proves restore task t the
 // function's restore of backupID with the undo point undoID.
-func marked(seal *Seal, in Instance, taskID int64, backupID, undoID string) bool {
+func Marked(seal *Seal, in Instance, taskID int64, backupID, undoID string) bool {
 	t := fmt.Sprint(taskID)
 	for _, e := range strings.Fields(in.Tags[MarkKey]) {
 		if id, mac, ok := strings.Cut(e, "."); ok && id == t && len(mac) == markHex && seal.VerifyHex(mac, "restoretask", in.ID, t, backupID, undoID) {

@@ -1,0 +1,383 @@
+package intent
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	sealpkg "redis-restore/internal/seal"
+	"redis-restore/internal/uuid"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MaxFleet bounds a fleet: its members' list travels in its watch event
+// (at most 128 KB) and in its plan.
+const MaxFleet = 1000
+
+// FleetRequest is what a fleet request asks for.
+type FleetRequest struct {
+	// Instances lists the members; or Pattern selects the allowed
+	// instances of the region whose IDs match it ("*": every one).
+	Instances []string   `json:"instances,omitempty"`
+	Pattern   string     `json:"pattern,omitempty"`
+	BackupID  string     `json:"backupId"` // "latest": each member's own newest restorable backup
+	Before    *time.Time `json:"before,omitempty"`
+	Region    string     `json:"region,omitempty"`
+	Mode      string     `json:"mode,omitempty"` // "restore" only: in place
+	// SafetyBackup overrides RESTORE_SAFETY_BACKUP for every member.
+	SafetyBackup *bool `json:"safetyBackup,omitempty"`
+	DryRun       bool  `json:"dryRun,omitempty"`
+	Force        bool  `json:"force,omitempty"`
+}
+
+// Validate checks a fleet request; its errors name the field at fault.
+func (f *FleetRequest) Validate() error {
+	switch {
+	case len(f.Instances) == 0 && f.Pattern == "":
+		return Invalid("instances", `is required: a list of instance IDs, or a pattern such as "crs-web-*" ("*": every allowed instance)`)
+	case len(f.Instances) > MaxFleet:
+		return Invalid("instances", fmt.Sprintf("lists %d instances, a fleet has at most %d", len(f.Instances), MaxFleet))
+	case f.Mode != "" && f.Mode != ModeRestore:
+		return Invalid("mode", fmt.Sprintf("%q: a fleet restores in place (\"restore\"); clones, drills and switches are asked for one instance at a time", truncate(f.Mode)))
+	}
+	if _, err := path.Match(f.Pattern, ""); err != nil {
+		return Invalid("instances", fmt.Sprintf("%q is not a pattern (%v)", truncate(f.Pattern), err))
+	}
+	seen := map[string]bool{}
+	for _, id := range f.Instances {
+		if !validInstanceID(id) {
+			return Invalid("instances", fmt.Sprintf("%q is not a Redis instance ID (crs-xxxxxxxx)", truncate(id)))
+		}
+		if seen[id] {
+			return Invalid("instances", fmt.Sprintf("%s is listed twice", id))
+		}
+		seen[id] = true
+	}
+	f.BackupID = cmp.Or(f.BackupID, LatestBackup)
+	if !strings.EqualFold(f.BackupID, LatestBackup) {
+		return Invalid("backupId", `a fleet restores each instance's own backup: "latest", bounded by "before"`)
+	}
+	f.BackupID, f.Mode = LatestBackup, ""
+	probe := f.Member("crs-0000", "")
+	return probe.Validate()
+}
+
+// names reports whether the request names an instance: listed, or
+// matching its pattern.
+func (f FleetRequest) Names(id string) bool {
+	if len(f.Instances) > 0 {
+		return slices.Contains(f.Instances, id)
+	}
+	ok, _ := path.Match(f.Pattern, id)
+	return ok
+}
+
+// member is the restore of one member: its backup named once the fleet
+// chose it.
+func (f FleetRequest) Member(id, backupID string) Request {
+	r := Request{InstanceID: id, BackupID: cmp.Or(backupID, LatestBackup), Region: f.Region, Force: f.Force}
+	if backupID == "" {
+		r.Before = f.Before
+	}
+	r.SafetyBackup = f.SafetyBackup
+	return r
+}
+
+// Fleet is a fleet intent: the request and where it came from.
+type Fleet struct {
+	Request FleetRequest
+	Trigger string
+	Channel Channel
+	Since   time.Time // when its event was created, never later than its arrival
+	Key     string    // its event's identity; "" if it has none
+	// Approved is the plan being applied, verified.
+	Approved *FleetPlan
+}
+
+// FleetMember is one member of a fleet plan or outcome.
+type FleetMember struct {
+	InstanceID  string       `json:"instanceId"`
+	BackupID    string       `json:"backupId,omitempty"`
+	BackupStart *time.Time   `json:"backupStart,omitempty"`
+	Budget      *BudgetState `json:"budget,omitempty"`
+	// TaskID is a restore of this fleet already started (a redelivery).
+	TaskID int64 `json:"taskId,omitempty"`
+}
+
+// FleetPlan is what a fleet would do: every member and its backup. Signed,
+// it is what one approval applies to the whole fleet.
+type FleetPlan struct {
+	ID                string        `json:"id"`
+	Region            string        `json:"region"`
+	Instances         []string      `json:"instances,omitempty"` // as asked
+	Pattern           string        `json:"pattern,omitempty"`
+	Before            *time.Time    `json:"before,omitempty"`
+	TakesSafetyBackup bool          `json:"takesSafetyBackup"`
+	Trigger           string        `json:"trigger"`
+	Channel           Channel       `json:"channel"`
+	Members           []FleetMember `json:"members"`
+	// Digest covers every member and its backup: applying the plan
+	// restores exactly these, or is refused with a fresh plan.
+	Digest  string    `json:"digest"`
+	Created time.Time `json:"created,omitzero"`
+	Expires time.Time `json:"expires,omitzero"`
+	Token   string    `json:"token,omitempty"`
+}
+
+type fleetClaims struct {
+	V         int      `json:"v"`
+	ID        string   `json:"id"`
+	Region    string   `json:"r"`
+	Instances []string `json:"in,omitempty"`
+	Pattern   string   `json:"p,omitempty"`
+	Before    int64    `json:"bf,omitempty"`
+	Safety    bool     `json:"s,omitempty"`
+	Trigger   string   `json:"t"`
+	Channel   string   `json:"ch"`
+	Digest    string   `json:"d"`
+	Created   int64    `json:"c"`
+	Expires   int64    `json:"e"`
+}
+
+// FleetID names a fleet by its event, so that every delivery of one
+// request is one fleet.
+func FleetID(key string) string {
+	seed := key
+	if seed == "" {
+		seed = uuid.New() // no identity: one fleet per delivery
+	}
+	sum := sha256.Sum256([]byte("fleet|" + seed))
+	return "fleet-" + hex.EncodeToString(sum[:8])
+}
+
+// FleetDigest covers the members and their backups, in order.
+func FleetDigest(ms []FleetMember) string {
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%s=%s;", m.InstanceID, m.BackupID)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func (p *FleetPlan) Sign(seal *Seal, now time.Time, ttl time.Duration) {
+	p.Created = now.UTC().Truncate(time.Second)
+	p.Expires = p.Created.Add(ttl)
+	c := fleetClaims{V: 1, ID: p.ID, Region: p.Region, Instances: p.Instances, Pattern: p.Pattern, Safety: p.TakesSafetyBackup,
+		Trigger: p.Trigger, Channel: string(p.Channel), Digest: p.Digest, Created: p.Created.Unix(), Expires: p.Expires.Unix()}
+	if p.Before != nil {
+		c.Before = p.Before.Unix()
+	}
+	p.Token = seal.Token("fleetplan", c)
+}
+
+func (p *FleetPlan) WithoutToken() *FleetPlan {
+	c := *p
+	c.Token = ""
+	return &c
+}
+
+// ParseFleetPlan verifies a fleet plan's token and returns the fleet it
+// applies: the request as planned, the plan as its approval.
+func ParseFleetPlan(seal *Seal, token string) (Fleet, error) {
+	var c fleetClaims
+	switch err := seal.Open("fleetplan", token, &c); {
+	case err == nil && c.V == 1:
+	case errors.Is(err, sealpkg.ErrNoKey):
+		return Fleet{}, refusePlan("approvals need RESTORE_SIGNING_KEY, with which the function signs its plans")
+	default:
+		return Fleet{}, refusePlan("not a fleet plan this function signed, or changed since")
+	}
+	p := &FleetPlan{ID: c.ID, Region: c.Region, Instances: c.Instances, Pattern: c.Pattern, TakesSafetyBackup: c.Safety,
+		Trigger: c.Trigger, Channel: Channel(c.Channel), Digest: c.Digest,
+		Created: time.Unix(c.Created, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), Token: strings.TrimSpace(token)}
+	safety := c.Safety
+	req := FleetRequest{Instances: c.Instances, Pattern: c.Pattern, Region: c.Region, SafetyBackup: &safety}
+	if c.Before != 0 {
+		b := time.Unix(c.Before, 0).UTC()
+		p.Before, req.Before = &b, &b
+	}
+	if err := req.Validate(); err != nil {
+		return Fleet{}, refusePlan("the fleet plan's request is not valid: " + err.Error())
+	}
+	return Fleet{Request: req, Trigger: p.Trigger, Channel: p.Channel, Since: p.Created, Key: "fleetplan:" + p.ID, Approved: p}, nil
+}
+
+// FleetWatch is one look at a fleet by its watch: the function's own
+// asynchronous invocation, sealed, which looks again a period later until
+// every member ended.
+type FleetWatch struct {
+	ID      string
+	Region  string
+	Trigger string
+	Since   time.Time
+	Members []string
+	Step    int
+	// SafetyTask and Restores: the watch of one intent (ID ""), which
+	// took its safety backup by this task (the function's own) for a
+	// restore of that backup; see watchIntent.
+	SafetyTask int64
+	Restores   string
+	// Start is when the watch began (its first step's hand-off).
+	Start time.Time
+	// Key is the intent's event's identity (Job.Key).
+	Key string
+}
+
+// FleetCounts is what a fleet's progress message counts.
+type FleetCounts struct {
+	Total    int `json:"total"`
+	Accepted int `json:"accepted"` // handed out, not started yet
+	Running  int `json:"running"`  // safety backup or restore under way
+	Done     int `json:"done"`
+	Failed   int `json:"failed"`             // failed, expired, or not started in time
+	Unproven int `json:"unproven,omitempty"` // a restore ended well after its safety backup, not provably its own
+	NotEnded int `json:"notEnded,omitempty"` // at the watch's end of life
+	Members  []fleetMemberState
+}
+
+type fleetMemberState struct {
+	InstanceID string `json:"instanceId"`
+	Stage      string `json:"stage"`
+	TaskID     int64  `json:"taskId,omitempty"`
+}
+
+// FleetResendWindow is how long after a fleet request the same request
+// sent again is the same fleet (a key's lookback): its hand-out seals a
+// start-by up to that much later than the first's, so the watch counts a
+// member "never started" only past both.
+const FleetResendWindow = 15 * time.Minute
+
+// FleetStartWithin is how long a member may take to start (handed out,
+// throttled, its safety backup): one not started by then never will, and
+// counts as failed. FleetWatchLife ends a watch whatever is left.
+const (
+	FleetStartWithin = 30 * time.Minute
+	FleetWatchLife   = 24 * time.Hour
+)
+
+// FleetWatchFirst is when a fleet's watch first looks, after it was
+// handed out: the least time its members' restores take at
+// RestoreInstance's limit (20 a second per account, its API document).
+// A step reads the region's task list, a page per 100 tasks, at its
+// container's share of the same limits the restores are paced by: looked
+// at earlier, the fleet would mostly be accepted, and the watch would
+// hold a container and take reads from the restores.
+func FleetWatchFirst(members int) time.Duration {
+	return time.Duration(members) * time.Second / 20
+}
+
+// JudgeFleet judges each member of a fleet in the observed world: its
+// restore since the fleet began by the task list's own status and the
+// instance's; before that, its signed safety backup's stage.
+//
+// A member that took a safety backup is restored by the fleet only where
+// the function's mark proves its restore after that backup its own
+// (provenance.go): someone's restore (the console) is not the fleet's,
+// and the member counts as failed.
+// began is when a watch was handed out: what a member's time to start
+// and the watch's life count from (an approved fleet's event is its
+// plan, which may be hours older).
+func (fw FleetWatch) Began() time.Time { return cmp.Or(fw.Start, fw.Since) }
+
+// WatchLife is how long a watch is followed at most, whatever its steps
+// meet: a fleet's, or an intent's (ID "").
+func (fw FleetWatch) WatchLife() time.Duration {
+	if fw.ID == "" {
+		return SafetyWatchLife
+	}
+	return FleetWatchLife
+}
+
+// JudgeFleet judges each member: since is the fleet's event (its
+// members' restores started since), began its hand-out.
+func JudgeFleet(w World, members []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
+	c := FleetCounts{Total: len(members)}
+	for _, id := range members {
+		m := fleetMemberState{InstanceID: id, Stage: "accepted"}
+		tasks := StartedSince(w.Tasks[id], since.Truncate(time.Second))
+		if t, ok := NewestTask(tasks, RestoreTask); ok {
+			b := newestSafety(safetySince(w.Safety[id], since))
+			if b != nil && !b.Since.IsZero() && !b.OfEvent(since) {
+				b = nil // another intent's (an alarm's): the member's own is judged as its intent is
+			}
+			seen := NotRestored
+			if b != nil {
+				// The member's own safety-backed intent: its first
+				// restore since the event is its one end, as the sweep
+				// reports it (FirstRestore).
+				t, seen = FirstRestore(seal, w.Instance(id), w.Tasks[id], *b, w.Safety[id])
+			}
+			m.TaskID = t.ID
+			switch {
+			case seen == RestoredOther:
+				m.Stage = "failed" // someone's restore since the fleet's event, not the member's
+			case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
+				m.Stage = "failed"
+			case !t.EndTime.IsZero() && w.Instance(id).Running() && seen == RestoredOwn && !Marked(seal, w.Instance(id), t.ID, b.Restores, b.ID):
+				// Ended well after the member's safety backup, but
+				// nothing sealed proves it the member's restore: the
+				// function's own whose mark could not be written, or
+				// someone's. Neither done nor failed: not known.
+				m.Stage = "unproven"
+			case !t.EndTime.IsZero() && w.Instance(id).Running():
+				m.Stage = "done"
+			case !t.EndTime.IsZero() && w.Instance(id).ID == "":
+				// Its task succeeded, and its instance is no longer read
+				// (out of the allow-list since, or gone): judged by its
+				// own task, not counted running for the watch's life.
+				m.Stage = "done"
+			case !t.EndTime.IsZero() && now.Sub(t.EndTime) >= FleetStartWithin:
+				m.Stage = "failed" // succeeded, and not running long after
+			default:
+				m.Stage = "running"
+			}
+		} else if b := newestSafety(safetySince(w.Safety[id], since)); b != nil {
+			switch JudgeSafety(*b, NotRestored, now, deadline) {
+			case SafetyFailed, SafetyExpired:
+				m.Stage = "failed"
+			default:
+				m.Stage = "running"
+			}
+		} else if now.Sub(began) >= FleetStartWithin+FleetResendWindow {
+			m.Stage = "failed" // never started: refused, held or lost on its way
+		}
+		switch m.Stage {
+		case "accepted":
+			c.Accepted++
+		case "running":
+			c.Running++
+		case "done":
+			c.Done++
+		case "unproven":
+			c.Unproven++
+		default:
+			c.Failed++
+		}
+		c.Members = append(c.Members, m)
+	}
+	return c
+}
+
+// AllEnded reports whether every member ended.
+func (c FleetCounts) AllEnded() bool { return c.Accepted+c.Running == 0 }
+
+func safetySince(bs []SafetyBackup, since time.Time) []SafetyBackup {
+	var out []SafetyBackup
+	for _, b := range bs {
+		if !b.StartTime.Before(since.Truncate(time.Second)) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// SortedIDs is a fleet's members in a stable order.
+func SortedIDs(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
