@@ -17,6 +17,7 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/failure"
+	"redis-restore/internal/follow"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
@@ -320,7 +321,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 	}
 	fw := intent.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
 		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start, Key: w.Key}
-	counts, done, err := svc.WatchFleet(ctx, fw)
+	counts, done, err := (&follow.Follower{Service: svc}).WatchFleet(ctx, fw)
 	if err != nil {
 		e := failure.As(err)
 		// An intent's message the sweep sends again (its catch-up slots)

@@ -141,7 +141,7 @@ func TestLateReviewRedeliveryOfARestoredIntentIsNeverAnsweredAnotherIntentsSuper
 	}
 }
 
-// RESTORE_DRY_RUN now holds continuations (sweep.go continueSafety), and
+// RESTORE_DRY_RUN now holds continuations (sweep.go ContinueSafety), and
 // the intent "is reported expired at its deadline unless the dry run is
 // turned off before": but only the log and the sweep's skipped result
 // say that the dry run held it. The one outcome the consumer gets, the

@@ -116,7 +116,7 @@ func TestErasedMarkNeverGivesTheIntentASecondOutcome(t *testing.T) {
 	}
 }
 
-// continueSafety judges the deadline on the clock, once, before Run; the
+// ContinueSafety judges the deadline on the clock, once, before Run; the
 // restore's attempts then wait out a lock (RESTORE_LOCK_RETRY, 20 s by
 // default) without judging it again. A continuation that starts within
 // the deadline and meets a locked instance (someone's backup, a

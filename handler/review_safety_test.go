@@ -2,7 +2,7 @@ package handler_test
 
 // A hostile review of a safety-backed intent's life (lifecycle.go's
 // takeSafety, lifeFound, failedEarlier, markFailed and watchIntent; the
-// sweep's safety cases and continueSafety; the restore mark and the
+// sweep's safety cases and ContinueSafety; the restore mark and the
 // failed-safety-backup entry of 37db608; the budget a continuation skips).
 // A test that shows a problem is skipped with "review: ..." so that the
 // package stays green; the lead fixes, then removes the skip. A test

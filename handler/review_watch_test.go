@@ -370,7 +370,7 @@ func TestAnotherTimersSafetyBackupIsNotTakenForThisTimersOwn(t *testing.T) {
 // Time is before the deadline, judges the same backup ready and restores
 // it: a restore after the deadline, after its intent was reported expired
 // (two outcomes). Nothing between the judgement and RestoreInstance looks
-// at the deadline again (continueSafety, Run). The watch, which judges at
+// at the deadline again (ContinueSafety, Run). The watch, which judges at
 // its own clock, never would.
 func TestLateRetryOfASweepDoesNotRestoreAnIntentReportedExpired(t *testing.T) {
 	t.Parallel()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"redis-restore/events"
+	"redis-restore/internal/follow"
 )
 
 // status answers an authenticated GET on the webhook path:
@@ -33,7 +34,7 @@ func (inv *invocation) status(ctx context.Context, req *events.APIGatewayRequest
 	if instanceID != "" && !strings.HasPrefix(instanceID, "crs-") {
 		return inv.statusError(invalid("instanceId", "is not a Redis instance ID (crs-xxxxxxxx)"))
 	}
-	st, err := inv.service(ctx).State(ctx, instanceID, taskID)
+	st, err := (&follow.Follower{Service: inv.service(ctx)}).State(ctx, instanceID, taskID)
 	if err != nil {
 		return inv.statusError(err)
 	}

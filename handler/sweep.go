@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"redis-restore/events"
+	"redis-restore/internal/follow"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 )
@@ -43,5 +44,5 @@ func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restor
 		return []restore.Result{{Status: intent.Skipped, Region: svc.Settings.Region, Reason: fmt.Sprintf(
 			"the sweep of %s waited %s in the platform's queue, more than a sweep's window (%s): the sweeps after it cover it", at.UTC().Format(time.RFC3339), inv.received.Sub(at).Round(time.Millisecond), window)}}
 	}
-	return svc.Sweep(ctx, at)
+	return (&follow.Follower{Service: svc}).Sweep(ctx, at)
 }

@@ -53,7 +53,7 @@ type Life struct {
 
 	EventType string // the message's type, where the life decides it
 	EventID   string // the message's id, derived from what it is about
-	Quiet     bool   // a continuation's failure or duplicate is not reported (see continueSafety)
+	Quiet     bool   // a continuation's failure or duplicate is not reported (see ContinueSafety)
 }
 
 // SafetyBackup is a manual backup the function took before a restore.
@@ -195,7 +195,7 @@ func StartedLife(instanceID string, b SafetyBackup) *Life {
 // that took a safety backup is followed by its own sealed asynchronous
 // invocation (the platform fans them out over its containers), which
 // reads only its instance (by ID, no region list) and continues the
-// intent through continueSafety the moment its backup is done. It steps
+// intent through ContinueSafety the moment its backup is done. It steps
 // at 1, 3, 7, 15, 31 s, ... (a small instance's backup is done in
 // seconds, and a step that waits holds a container), and leaves a backup
 // still running after IntentWatchWait to the sweep, which continues the

@@ -91,7 +91,7 @@ func (s *Service) notDrills(tasks []intent.Task, instances []intent.Instance) []
 	for _, t := range tasks {
 		drill := false
 		for _, c := range instances {
-			m, ok := s.madeOf(c)
+			m, ok := s.MadeOf(c)
 			drill = drill || ok && m.Kind == intent.ModeDrill && m.Source == t.InstanceID && t.Kind == intent.CloneTask && intent.CloneTaskAt([]intent.Task{t}, c.Created)
 		}
 		if !drill {

@@ -17,12 +17,12 @@ import (
 // Its name is derived from the request, so that a redelivery finds it in
 // the instance list instead of ordering another: ordering is billing.
 
-// madeOf reads an instance the function made. A drill's or a switch's
+// MadeOf reads an instance the function made. A drill's or a switch's
 // clone, which the sweep releases or switches to, must also be what its
 // name says by facts that cannot be given to another instance afterwards:
 // created within minutes of its order, and not its source. A past clone's
 // name, given by a rename to an older instance, is then no one's.
-func (s *Service) madeOf(c intent.Instance) (intent.Made, bool) {
+func (s *Service) MadeOf(c intent.Instance) (intent.Made, bool) {
 	seal := s.Settings.Seal
 	var m intent.Made
 	var orderedAt time.Time
@@ -67,13 +67,13 @@ func (s *Service) earlierClone(ctx context.Context, job Job, region string) (str
 		ids, err := s.findClone(ctx, s.Redis, region, name)
 		return name, ids, err
 	}
-	list, err := retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
+	list, err := Retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
 	if err != nil {
 		return "", nil, err
 	}
 	now := s.Now()
 	for _, c := range list {
-		m, ok := s.madeOf(c)
+		m, ok := s.MadeOf(c)
 		switch {
 		case !ok || m.Source != req.InstanceID || c.Status < 0 || m.Kind != req.Mode:
 		case req.Drill() && !m.At.Before(now.Add(-s.Settings.Life.DrillMaxLife)):
@@ -112,7 +112,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			fmt.Sprintf("this invocation has ordered its %d clone(s), RESTORE_MAX_CLONES: this one was not ordered", s.Settings.Life.MaxClones)))
 		return
 	}
-	srcs, err := retry(ctx, s, func() ([]intent.Instance, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
+	srcs, err := Retry(ctx, s, func() ([]intent.Instance, error) { return lr.ListInstances(ctx, res.Region, req.InstanceID) })
 	if err != nil {
 		res.Fail(err)
 		return
@@ -123,7 +123,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		return
 	}
 	src := srcs[0]
-	groups, err := retry(ctx, s, func() ([]string, error) { return lr.SecurityGroups(ctx, res.Region, req.InstanceID) })
+	groups, err := Retry(ctx, s, func() ([]string, error) { return lr.SecurityGroups(ctx, res.Region, req.InstanceID) })
 	if err != nil {
 		res.Fail(err)
 		return
@@ -133,7 +133,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			fmt.Sprintf("%s has no security group to give its clone (CloneInstances needs one)", req.InstanceID)))
 		return
 	}
-	password, err := s.password(ctx, req, res.Region)
+	password, err := s.Password(ctx, req, res.Region)
 	if err != nil {
 		res.Fail(err)
 		return

@@ -27,9 +27,9 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 	var in intent.Instance
 	var err error
 	if job.Undo != nil && job.instance != nil {
-		in = *job.instance // an intent's watch read it a moment ago (continueSafety)
+		in = *job.instance // an intent's watch read it a moment ago (ContinueSafety)
 	} else {
-		in, err = retry(ctx, s, func() (intent.Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+		in, err = Retry(ctx, s, func() (intent.Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	}
 	if err != nil {
 		failed(res, err, log, "cannot read the instance's edition; not restoring")

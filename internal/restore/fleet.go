@@ -92,11 +92,11 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 	var recent map[string]intent.Backup
 	var g errgroup.Group
 	g.Go(func() (err error) {
-		w, err = s.observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
+		w, err = s.Observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
 		return err
 	})
 	g.Go(func() (err error) {
-		recent, err = s.recentBackups(ctx, region, bound, func(id string) bool { return req.Names(id) && s.Settings.allowed(id) })
+		recent, err = s.recentBackups(ctx, region, bound, func(id string) bool { return req.Names(id) && s.Settings.AllowedInstance(id) })
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -190,7 +190,7 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 		res.Status, out.Plan = intent.Planned, plan
 		res.Reason = fmt.Sprintf("RESTORE_APPROVAL holds restores that come by %s for approval: fleet plan %s (%d instances) is on the queue (its planned message), for an approver to apply before %s",
 			f.Channel, id, len(ids), plan.Expires.Format(time.RFC3339))
-		s.fleetMessage(ctx, "fleet.planned", uuid.FromName("fleet/"+id+"/planned"), f.Trigger, region, map[string]any{"fleetId": id, "plan": plan}, log)
+		s.FleetMessage(ctx, "fleet.planned", uuid.FromName("fleet/"+id+"/planned"), f.Trigger, region, map[string]any{"fleetId": id, "plan": plan}, log)
 		out.Plan = plan.WithoutToken()
 		return res
 	}
@@ -229,13 +229,13 @@ func (s *Service) fleetEnded(ctx context.Context, f intent.Fleet, res *Result, l
 	}
 	data := map[string]any{"fleetId": res.FleetID, "status": res.Status, "total": len(res.Fleet.Members), "error": res.Error,
 		"reason": res.Reason}
-	s.fleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+res.FleetID+"/refused/"+code), f.Trigger, res.Region, data, log)
+	s.FleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+res.FleetID+"/refused/"+code), f.Trigger, res.Region, data, log)
 }
 
-// fleetMessage puts one of a fleet's own messages on the queue, retried
+// FleetMessage puts one of a fleet's own messages on the queue, retried
 // as an outcome is; a message that cannot be sent is logged, and its
 // sender's invocation fails where that makes the platform send it again.
-func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region string, data any, log *slog.Logger) error {
+func (s *Service) FleetMessage(ctx context.Context, kind, id, trigger, region string, data any, log *slog.Logger) error {
 	if s.Outbox == nil || !s.Settings.CanReport {
 		return failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), "no queue for the fleet's messages")
 	}
@@ -244,7 +244,7 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	if err != nil {
 		return err
 	}
-	_, err = retry(ctx, s, func() (string, error) {
+	_, err = Retry(ctx, s, func() (string, error) {
 		return s.Outbox.Publish(ctx, cmp.Or(s.Settings.Region, region), string(body), []string{kind, trigger})
 	})
 	if err != nil {
@@ -253,36 +253,4 @@ func (s *Service) fleetMessage(ctx context.Context, kind, id, trigger, region st
 	}
 	log.Info("fleet.messageSent", "detail", "fleet message sent", "type", kind, "id", id)
 	return nil
-}
-
-// WatchFleet looks at a fleet once: it judges every member in the region's
-// world, sends the step's progress and, when every member ended (or the
-// watch's life did), the fleet's one completed message. done says whether
-// the watch ends here. A message that could not be sent is an error: the
-// platform retries the step, whose messages keep their ids.
-func (s *Service) WatchFleet(ctx context.Context, fw intent.FleetWatch) (intent.FleetCounts, bool, error) {
-	log := s.Log.With("fleetId", fw.ID, "step", fw.Step)
-	now := s.Now()
-	if fw.ID == "" {
-		return s.watchIntent(ctx, fw, log)
-	}
-	w, err := s.observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
-	if err != nil {
-		return intent.FleetCounts{}, false, err
-	}
-	c := intent.JudgeFleet(w, fw.Members, fw.Since, fw.Began(), now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
-	done := c.AllEnded() || now.Sub(fw.Began()) >= intent.FleetWatchLife
-	if done && !c.AllEnded() {
-		c.NotEnded = c.Accepted + c.Running
-	}
-	data := map[string]any{"fleetId": fw.ID, "region": fw.Region, "step": fw.Step, "counts": c}
-	if err := s.fleetMessage(ctx, "fleet.progress", uuid.FromName(fmt.Sprintf("fleet/%s/progress/%d", fw.ID, fw.Step)), fw.Trigger, fw.Region, data, log); err != nil {
-		return c, false, err
-	}
-	if !done {
-		return c, false, nil
-	}
-	data = map[string]any{"fleetId": fw.ID, "region": fw.Region, "status": "completed", "counts": c, "members": c.Members}
-	err = s.fleetMessage(ctx, "fleet.completed", uuid.FromName("fleet/"+fw.ID+"/completed"), fw.Trigger, fw.Region, data, log)
-	return c, err == nil, err
 }

@@ -18,7 +18,7 @@ import (
 // request's fast path, the few reads of its own instance that the least
 // function needs (the task list once: tasksSince; a safety backup by its
 // signed remark: findSafety; a clone by its signed name: findClone; the
-// backup to restore: chooseBackup, lookupBackup). What they mean is
+// backup to restore: chooseBackup, LookupBackup). What they mean is
 // judged elsewhere (judge.go, and the callers); nothing else lists tasks,
 // backups or instances.
 
@@ -29,11 +29,11 @@ import (
 // which have IDs of their own, are then not seen. An intent's own watch
 // (intentOnly) reads its instance by ID from the start: it needs no
 // clone, and a fleet's thousand watches must not each list the region.
-func (s *Service) observe(ctx context.Context, region, only string, from, to time.Time, log *slog.Logger) (intent.World, error) {
-	return s.observeAs(ctx, region, only, false, from, to, log)
+func (s *Service) Observe(ctx context.Context, region, only string, from, to time.Time, log *slog.Logger) (intent.World, error) {
+	return s.ObserveAs(ctx, region, only, false, from, to, log)
 }
 
-func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly bool, from, to time.Time, log *slog.Logger) (intent.World, error) {
+func (s *Service) ObserveAs(ctx context.Context, region, only string, intentOnly bool, from, to time.Time, log *slog.Logger) (intent.World, error) {
 	w := intent.World{Tasks: map[string][]intent.Task{}, Safety: map[string][]intent.SafetyBackup{}}
 	ids := s.Settings.AllowedIDs
 	if only != "" {
@@ -43,12 +43,12 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 	var all []intent.Instance
 	var err error
 	if intentOnly {
-		all, err = retry(ctx, s, byID)
+		all, err = Retry(ctx, s, byID)
 	} else {
-		all, err = retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
+		all, err = Retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
 		if failure.KindOf(err) == failure.Forbidden && len(ids) > 0 {
 			log.Info("observe.byInstanceID", "detail", "the region's instance list is refused: reading the instances by ID", "error", err.Error())
-			all, err = retry(ctx, s, byID)
+			all, err = Retry(ctx, s, byID)
 		}
 	}
 	if err != nil {
@@ -57,16 +57,16 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 	for _, in := range all {
 		// A drill's clone is followed, and released, even once its source
 		// has left the allow-list: it is the function's, and billed.
-		if m, ok := s.madeOf(in); ok && (m.Kind == intent.ModeDrill || s.Settings.allowed(m.Source)) && (only == "" || m.Source == only) {
+		if m, ok := s.MadeOf(in); ok && (m.Kind == intent.ModeDrill || s.Settings.AllowedInstance(m.Source)) && (only == "" || m.Source == only) {
 			w.Clones = append(w.Clones, in)
 		}
-		if s.Settings.allowed(in.ID) && (only == "" || in.ID == only) {
+		if s.Settings.AllowedInstance(in.ID) && (only == "" || in.ID == only) {
 			w.Instances = append(w.Instances, in)
 		}
 	}
 	var mu sync.Mutex
 	read := func(id string) error {
-		tasks, err := retry(ctx, s, func() ([]intent.Task, error) { return s.Redis.DescribeTasks(ctx, region, id, from, to) })
+		tasks, err := Retry(ctx, s, func() ([]intent.Task, error) { return s.Redis.DescribeTasks(ctx, region, id, from, to) })
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 	log.Info("observe.perInstance", "detail", "the task or backup list of the whole region is refused: reading each instance's", "error", err.Error())
 	w.Tasks, w.Safety = map[string][]intent.Task{}, map[string][]intent.SafetyBackup{}
 	var g errgroup.Group
-	g.SetLimit(sweepConcurrency)
+	g.SetLimit(SweepConcurrency)
 	for _, in := range w.Instances {
 		g.Go(func() error { return read(in.ID) })
 	}
@@ -125,7 +125,7 @@ func (s *Service) observeAs(ctx context.Context, region, only string, intentOnly
 func (s *Service) ordered(w intent.World) []intent.Instance {
 	var out []intent.Instance
 	for _, c := range w.Clones {
-		if m, _ := s.madeOf(c); m.Kind == intent.ModeClone || intent.CloneTaskAt(w.Tasks[m.Source], c.Created) {
+		if m, _ := s.MadeOf(c); m.Kind == intent.ModeClone || intent.CloneTaskAt(w.Tasks[m.Source], c.Created) {
 			out = append(out, c)
 		}
 	}
@@ -143,11 +143,11 @@ func (s *Service) ordered(w intent.World) []intent.Instance {
 // before any retry.
 
 // sighting is one job's reading of its instance's task list.
-type sighting struct {
-	begin time.Time // every task that started at or after begin is in tasks
-	tasks []intent.Task
-	read  bool
-	at    time.Time // when it was read
+type Sighting struct {
+	Begin time.Time // every task that started at or after begin is in tasks
+	Tasks []intent.Task
+	Read  bool
+	At    time.Time // when it was read
 }
 
 // tasksSince returns the tasks of the job's instance that started at or
@@ -157,21 +157,21 @@ type sighting struct {
 func (s *Service) tasksSince(ctx context.Context, job Job, region string, begin time.Time, fresh bool) ([]intent.Task, error) {
 	begin = begin.Truncate(time.Second) // the API's times have a resolution of one second
 	o := job.seen
-	if o != nil && o.read && !fresh && !begin.Before(o.begin) {
-		return intent.StartedSince(o.tasks, begin), nil
+	if o != nil && o.Read && !fresh && !begin.Before(o.Begin) {
+		return intent.StartedSince(o.Tasks, begin), nil
 	}
 	from := begin
 	if w := s.widest(job); o != nil && w.Before(from) {
 		from = w
 	}
-	list, err := retry(ctx, s, func() ([]intent.Task, error) {
+	list, err := Retry(ctx, s, func() ([]intent.Task, error) {
 		return s.Redis.DescribeTasks(ctx, region, job.Request.InstanceID, from, s.Now().Add(time.Minute))
 	})
 	if err != nil {
 		return nil, err
 	}
 	if o != nil {
-		o.begin, o.tasks, o.read, o.at = from, list, true, s.Now()
+		o.Begin, o.Tasks, o.Read, o.At = from, list, true, s.Now()
 	}
 	return intent.StartedSince(list, begin), nil
 }
@@ -272,7 +272,7 @@ func (s *Service) signedOnly(instanceID string, list []intent.Backup) []intent.S
 }
 
 func (s *Service) findClone(ctx context.Context, lr Redis, region, name string) ([]string, error) {
-	list, err := retry(ctx, s, func() ([]intent.Instance, error) { return lr.ListInstances(ctx, region) })
+	list, err := Retry(ctx, s, func() ([]intent.Instance, error) { return lr.ListInstances(ctx, region) })
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ func (o *backupSighting) each(f func(intent.Backup) bool) error {
 // by page, until f returns false.
 func (s *Service) eachBackup(ctx context.Context, region, instanceID string, begin, end time.Time, f func(intent.Backup) bool) error {
 	for offset := int64(0); ; offset += backupPageSize {
-		page, err := retry(ctx, s, func() (intent.BackupPage, error) {
+		page, err := Retry(ctx, s, func() (intent.BackupPage, error) {
 			return s.Redis.DescribeInstanceBackups(ctx, region, instanceID, begin, end, backupPageSize, offset)
 		})
 		if err != nil {
@@ -391,9 +391,9 @@ func (s *Service) eachBackup(ctx context.Context, region, instanceID string, beg
 	}
 }
 
-// lookupBackupAt finds the backup of an instance that started at start
+// LookupBackupAt finds the backup of an instance that started at start
 // (to the second): a drill's, whose name records its start.
-func (s *Service) lookupBackupAt(ctx context.Context, region, instanceID string, start time.Time) (intent.Backup, error) {
+func (s *Service) LookupBackupAt(ctx context.Context, region, instanceID string, start time.Time) (intent.Backup, error) {
 	var found *intent.Backup
 	err := s.eachBackup(ctx, region, instanceID, start.Add(-time.Minute), start.Add(time.Minute), func(b intent.Backup) bool {
 		if b.StartTime.Truncate(time.Second).Equal(start.Truncate(time.Second)) {
@@ -410,9 +410,9 @@ func (s *Service) lookupBackupAt(ctx context.Context, region, instanceID string,
 	return *found, nil
 }
 
-// lookupBackup finds one backup by ID: around its known start time, or
+// LookupBackup finds one backup by ID: around its known start time, or
 // else back a year from now, window by window.
-func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (intent.Backup, error) {
+func (s *Service) LookupBackup(ctx context.Context, region, instanceID, backupID string, around time.Time) (intent.Backup, error) {
 	windows := [][2]time.Time{}
 	if !around.IsZero() {
 		windows = append(windows, [2]time.Time{around.Add(-time.Minute), around.Add(time.Minute)})
@@ -447,7 +447,7 @@ func (s *Service) lookupBackup(ctx context.Context, region, instanceID, backupID
 // before any cloud call.
 func (s *Service) listedAllowed(req intent.FleetRequest) error {
 	for _, id := range req.Instances {
-		if !s.Settings.allowed(id) {
+		if !s.Settings.AllowedInstance(id) {
 			return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instances"),
 				fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES: the fleet restores none", id))
 		}
@@ -465,7 +465,7 @@ func (s *Service) fleetMembers(w intent.World, region string, req intent.FleetRe
 	}
 	var ids []string
 	for _, in := range w.Instances {
-		if _, clone := s.madeOf(in); req.Names(in.ID) && !clone {
+		if _, clone := s.MadeOf(in); req.Names(in.ID) && !clone {
 			ids = append(ids, in.ID)
 		}
 	}
@@ -520,7 +520,7 @@ func (s *Service) newestBackups(ctx context.Context, region string, ids []string
 	}
 	var mu sync.Mutex
 	var g errgroup.Group
-	g.SetLimit(sweepConcurrency)
+	g.SetLimit(SweepConcurrency)
 	for _, id := range alone {
 		g.Go(func() error {
 			b, err := s.chooseBackup(ctx, region, id, before, nil)

@@ -102,7 +102,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*intent.Pl
 		p.Why = fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339))
 	} else {
-		b, err := s.lookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
+		b, err := s.LookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +139,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	case p.Mode == intent.ModeUnswitch:
 		// No backup to check: the switch back finds its clone when applied.
 	default:
-		b, err := s.lookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
+		b, err := s.LookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
 		switch {
 		case failure.KindOf(err) == failure.NotFound:
 			code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)

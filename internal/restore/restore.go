@@ -73,7 +73,7 @@ type Job struct {
 	Since time.Time
 	// seen is this run's reading of the instance's task list, backups its
 	// reading of the instance's backups (observe.go).
-	seen    *sighting
+	seen    *Sighting
 	backups *backupSighting
 	// switchAt is the state a switch restores (switch.go); backupStart,
 	// the start of the backup "latest" chose (a drill's name records it).
@@ -170,7 +170,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	}()
 
 	if job.seen == nil { // a continuation may bring its step's reading
-		job.seen = &sighting{}
+		job.seen = &Sighting{}
 	}
 	job.backups = &backupSighting{}
 	prior, ok, reused := s.Memory.Recall(job.Key, job.Fingerprint, s.Now())
@@ -221,7 +221,7 @@ func (s *Service) precheck(job Job, region string) error {
 	switch {
 	case s.Refuse != nil:
 		return s.Refuse
-	case !s.Settings.allowed(req.InstanceID):
+	case !s.Settings.AllowedInstance(req.InstanceID):
 		return failure.E(failure.Forbidden, failure.Code(failure.CodeInstanceNotAllowed), failure.Field("instanceId"),
 			fmt.Sprintf("%s is not in RESTORE_ALLOWED_INSTANCES", req.InstanceID))
 	}
@@ -294,7 +294,7 @@ func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logge
 	if s.lifeStart(ctx, job, res, lookedAt, log, dryRun) {
 		return
 	}
-	password, err := s.password(ctx, req, res.Region)
+	password, err := s.Password(ctx, req, res.Region)
 	if err != nil {
 		res.Fail(err)
 		return
@@ -378,7 +378,7 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	if err != nil {
 		return false
 	}
-	in, err := retry(ctx, s, func() (intent.Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
+	in, err := Retry(ctx, s, func() (intent.Instance, error) { return s.Redis.DescribeInstance(ctx, res.Region, id) })
 	if err != nil {
 		return false
 	}
@@ -397,7 +397,7 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 		log.Info("restore.duplicate", "detail", "restore already started", "taskId", t.ID)
 		return true
 	}
-	*res = s.supersededResult(res.Region, id, b, t)
+	*res = s.SupersededResult(res.Region, id, b, t)
 	res.Life.Quiet = true // the sweep or the watch sent it, with this id
 	log.Info("safetyBackup.supersededEarlier", "detail", "the event's safety-backed intent was settled by a restore not its own: its outcome again", "undoBackupId", b.ID, "taskId", t.ID)
 	return true
@@ -408,7 +408,7 @@ func earlierTask(job Job, res *Result, t intent.Task) {
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 }
 
-func (s *Service) password(ctx context.Context, req intent.Request, region string) (string, error) {
+func (s *Service) Password(ctx context.Context, req intent.Request, region string) (string, error) {
 	if req.Password != "" {
 		return req.Password, nil
 	}
@@ -458,8 +458,8 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 	// the lock a running restore holds, and an extra look each time would
 	// halve a batch's throughput (the task list's limit).
 	lastLook := func() time.Time {
-		if job.seen != nil && job.seen.read {
-			return job.seen.at
+		if job.seen != nil && job.seen.Read {
+			return job.seen.At
 		}
 		return lookedAt
 	}
@@ -513,7 +513,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 			// once (the API refused the restore before starting it).
 			passwordRetried = true
 			s.Passwords.Forget()
-			if password, passwordErr = s.password(ctx, req, res.Region); passwordErr != nil {
+			if password, passwordErr = s.Password(ctx, req, res.Region); passwordErr != nil {
 				return accepted{}, passwordErr
 			}
 		}
@@ -572,7 +572,7 @@ func (s *Service) mark(ctx context.Context, job Job, res *Result, log *slog.Logg
 		old = job.instance.Tags[intent.MarkKey]
 	}
 	value := intent.WithMark(old, intent.MarkEntry(s.Settings.Seal, job.Request.InstanceID, res.TaskID, res.BackupID, job.Undo.ID))
-	_, err := retry(ctx, s, func() (struct{}, error) {
+	_, err := Retry(ctx, s, func() (struct{}, error) {
 		return struct{}{}, s.Redis.TagInstance(ctx, res.Region, job.Request.InstanceID, intent.MarkKey, value)
 	})
 	if err != nil {
@@ -667,7 +667,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 	tags := []string{string(res.Status), job.Trigger}
 	region := cmp.Or(s.Settings.Region, res.Region)
 	attempt := 0
-	msgID, err := retry(ctx, s, func() (string, error) {
+	msgID, err := Retry(ctx, s, func() (string, error) {
 		attempt++
 		id, err := s.Outbox.Publish(ctx, region, string(body), tags)
 		if err != nil {

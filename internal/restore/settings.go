@@ -52,7 +52,9 @@ type Settings struct {
 	CanReport bool
 }
 
-func (s Settings) allowed(instanceID string) bool { return s.Allowed == nil || s.Allowed(instanceID) }
+func (s Settings) AllowedInstance(instanceID string) bool {
+	return s.Allowed == nil || s.Allowed(instanceID)
+}
 
 // Lifecycle is how a restore lives on after RestoreInstance: the safety
 // backup taken first, clones for editions that cannot restore in place,
@@ -96,3 +98,7 @@ type Lifecycle struct {
 	// drill began, whatever became of it.
 	DrillMaxLife time.Duration
 }
+
+// SweepConcurrency bounds how many instances are read or swept at once:
+// each is a few calls against limits of 20 a second.
+const SweepConcurrency = 4

@@ -8,7 +8,6 @@ import (
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/uuid"
 )
 
 // Clone and switch ("mode": "switch", with RESTORE_CLONE_SWITCH=true):
@@ -44,124 +43,8 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 		b, err := s.chooseBackup(ctx, region, req.InstanceID, s.latestBound(job), nil)
 		return b.StartTime, err
 	}
-	b, err := s.lookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
+	b, err := s.LookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
 	return b.StartTime, err
-}
-
-// sweepSwitch takes a switch clone c one step: verify and switch once it
-// runs; report the switch's end (succeeded, with the undo; or failed);
-// report a switch back's end. A clone that never ran is judged as any
-// clone (sweepClone). Every outcome has one id.
-func (s *Service) sweepSwitch(ctx context.Context, c intent.Instance, m intent.Made, srcIn intent.Instance, cloneTasks, srcTasks []intent.Task, win intent.Window, log *slog.Logger, add func(Result)) bool {
-	src, at := m.Source, m.At
-	sw := intent.SwitchesOf(cloneTasks)
-	r := Result{InstanceID: src, Region: win.Region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}}}
-	log = log.With("switchClone", c.ID)
-	id := func(what string) string { return uuid.FromName(fmt.Sprintf("%s/switch/%s/%s", src, c.Name, what)) }
-	if len(sw) == 0 {
-		if !c.Running() {
-			return false // cloning, or failed: as any clone
-		}
-		v := s.verifyData(ctx, c, src, win.Region, &at, time.Time{}, log)
-		r.Life.Verification = v
-		if v == nil || !v.Checked || !v.Verified {
-			// Never switched to: reported in the windows of the clone's
-			// end, as a clone's outcome is; the clone is kept.
-			t, _ := intent.NewestTask(srcTasks, intent.CloneTask)
-			if !win.Reports(t.EndTime) || v != nil && !v.Checked && !win.LastSlot(t.EndTime) {
-				// Outside the windows; or the check could not be made (no
-				// route, a timeout): the next sweep checks again, and only
-				// its last look reports it.
-				return true
-			}
-			why := "RESTORE_VERIFY is off: a switch is made only to verified data"
-			if v != nil {
-				why = "its data does not check out: " + v.Reason
-			}
-			r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchNotVerified"), fmt.Sprintf(
-				"clone %s of %s runs, but %s: the addresses were not switched; the clone is kept (release it, or inspect it)", c.ID, src, why)))
-			r.Life.Phase, r.Life.EventID = intent.PhaseFailed, id("outcome")
-			s.emitLife(ctx, &r, log)
-			if s.Settings.Life.SwitchReleaseUnverified && r.MessageID != "" && c.PayAsYouGo {
-				// RESTORE_SWITCH_UNVERIFIED=release: once reported.
-				s.release(ctx, win.Region, c.ID, log)
-			}
-			add(r)
-			return true
-		}
-		taskID, _, err := s.Redis.SwitchInstanceVip(ctx, win.Region, c.ID, src)
-		if err != nil {
-			log.Warn("switch.failed", "detail", "SwitchInstanceVip failed: the next sweep tries again", "error", err.Error())
-			return true
-		}
-		r.Status, r.TaskID = intent.Started, taskID
-		r.Reason = fmt.Sprintf("clone %s of %s verified (%d keys): switching the addresses, so that %s's clients reach it", c.ID, src, v.Keys, src)
-		r.Life.Phase, r.Life.EventType, r.Life.EventID = intent.PhaseSwitching, intent.EventTypePrefix+"started", id("started")
-		r.Life.Undo = intent.UnswitchRequest(src)
-		log.Info("switch.started", "detail", "clone verified: switching the addresses", "taskId", taskID)
-		s.emitLife(ctx, &r, log)
-		add(r)
-		return true
-	}
-	last := sw[len(sw)-1]
-	in := len(sw)%2 == 1 // an odd number of switches: the clone serves
-	if last.EndTime.IsZero() {
-		return true // switching
-	}
-	// The switch's end is reported before the instance no longer serving
-	// is released: a release never comes before the outcome it follows
-	// (a sweep back from an outage sees both at once).
-	if win.Reports(last.EndTime) {
-		started, ended := last.StartTime, last.EndTime
-		r.TaskID, r.Life.StartedAt, r.Life.EndedAt = last.ID, &started, &ended
-		what := "switched-in"
-		if !in {
-			what = "switched-back"
-		}
-		what = fmt.Sprintf("%s-%d", what, len(sw))
-		switch {
-		case last.Result == 4:
-			r.Fail(failure.E(failure.Unavailable, failure.Code("SwitchFailed"), fmt.Sprintf(
-				"the switch of the addresses of %s and its clone %s (task %d) failed: each keeps its address", src, c.ID, last.ID)))
-			r.Life.Phase = intent.PhaseFailed
-		case in:
-			r.Status, r.Life.Phase, r.Life.EventType = intent.Succeeded, intent.PhaseSucceeded, intent.EventTypePrefix+"succeeded"
-			r.Life.Undo = intent.UnswitchRequest(src)
-			r.Reason = fmt.Sprintf("%s's clients now reach %s, restored from its state at %s; %s is kept at the clone's former address: the undo switches back",
-				src, c.ID, at.Format(time.RFC3339), src)
-		default:
-			r.Status, r.Life.Phase, r.Life.EventType = intent.Succeeded, intent.PhaseSucceeded, intent.EventTypePrefix+"succeeded"
-			r.Reason = fmt.Sprintf("switched back: %s's clients reach it again; the clone %s is kept, and billed, until released", src, c.ID)
-		}
-		r.Life.EventID = id(what)
-		s.emitLife(ctx, &r, log)
-		add(r)
-		if r.MessageID == "" {
-			return true
-		}
-	}
-	if keep := s.Settings.Life.SwitchRetention; keep > 0 && last.Result != 4 && win.At.Sub(last.EndTime) >= keep {
-		// The retention is over: the instance no longer serving is
-		// released, only if it is pay-as-you-go (a monthly one cannot
-		// be, and is the operator's to end).
-		old := srcIn
-		if !in {
-			old = c
-		}
-		if old.Running() && old.PayAsYouGo {
-			rel := Result{InstanceID: src, Region: win.Region, Status: intent.Succeeded, Reason: fmt.Sprintf(
-				"RESTORE_SWITCH_RETENTION (%s) after the switch ended at %s: %s, which no longer serves %s's clients, is released",
-				keep, last.EndTime.UTC().Format(time.RFC3339), old.ID, src),
-				Life: &intent.Life{NewInstanceIDs: []string{c.ID}, Phase: intent.PhaseSucceeded, EventType: intent.EventTypePrefix + "released",
-					EventID: id(fmt.Sprintf("released-%d", len(sw)))}}
-			s.emitLife(ctx, &rel, log)
-			if rel.MessageID != "" {
-				s.release(ctx, win.Region, old.ID, log)
-			}
-			add(rel)
-		}
-	}
-	return true
 }
 
 // unswitch swaps back the addresses of an instance and the clone switched
@@ -170,7 +53,7 @@ func (s *Service) sweepSwitch(ctx context.Context, c intent.Instance, m intent.M
 // own: a switch back that started since the event was created.
 func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	src := job.Request.InstanceID
-	list, err := retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, res.Region) })
+	list, err := Retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, res.Region) })
 	if err != nil {
 		failed(res, err, log, "could not list the instance's clones; not switching back")
 		return
@@ -179,12 +62,12 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 	var sw []intent.Task
 	var cloneAt time.Time
 	for _, c := range list {
-		m, ok := s.madeOf(c)
+		m, ok := s.MadeOf(c)
 		if !ok || m.Kind != intent.ModeSwitch || m.Source != src {
 			continue
 		}
 		at := m.Ordered
-		tasks, err := retry(ctx, s, func() ([]intent.Task, error) {
+		tasks, err := Retry(ctx, s, func() ([]intent.Task, error) {
 			return s.Redis.DescribeTasks(ctx, res.Region, c.ID, s.Now().Add(-30*24*time.Hour), s.Now().Add(time.Minute))
 		})
 		if err != nil {
@@ -228,7 +111,7 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 
 // release releases a pay-as-you-go instance the function is done with; a
 // failure is logged, and the next sweep tries again.
-func (s *Service) release(ctx context.Context, region, instanceID string, log *slog.Logger) {
+func (s *Service) Release(ctx context.Context, region, instanceID string, log *slog.Logger) {
 	if _, _, err := s.Redis.DestroyPostpaidInstance(ctx, region, instanceID); err != nil {
 		log.Warn("switch.releaseFailed", "detail", "the instance could not be released: the next sweep tries again", "released", instanceID, "error", err.Error())
 		return

@@ -1,18 +1,18 @@
-package restore
+package follow
 
 import (
 	"context"
 	"fmt"
-	"time"
-
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
+	"redis-restore/internal/restore"
+	"time"
 )
 
 // State answers where the restore of a task, or the newest restore of an
 // instance, stands, in whichever of the function's regions it is (the
 // sweep follows them all). Only allowed instances are told about.
-func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (intent.State, error) {
+func (s *Follower) State(ctx context.Context, instanceID string, taskID int64) (intent.State, error) {
 	if s.Refuse != nil {
 		return intent.State{}, s.Refuse
 	}
@@ -36,7 +36,7 @@ func (s *Service) State(ctx context.Context, instanceID string, taskID int64) (i
 	return intent.State{}, first
 }
 
-func (s *Service) stateIn(ctx context.Context, region, instanceID string, taskID int64) (intent.State, error) {
+func (s *Follower) stateIn(ctx context.Context, region, instanceID string, taskID int64) (intent.State, error) {
 	lr := s.Redis
 	// An instance or task outside the allow-list, a task of another
 	// instance than the one named, and one that does not exist get the
@@ -44,12 +44,12 @@ func (s *Service) stateIn(ctx context.Context, region, instanceID string, taskID
 	// of what the function may not touch.
 	notFound := failure.E(failure.NotFound, failure.Code("RestoreNotFound"), failure.Field("instanceId"),
 		"no restore matching this query that this function may tell of")
-	if instanceID != "" && !s.Settings.allowed(instanceID) {
+	if instanceID != "" && !s.Settings.AllowedInstance(instanceID) {
 		return intent.State{}, notFound
 	}
 	var asked *intent.TaskInfo
 	if taskID != 0 {
-		info, err := retry(ctx, s, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
+		info, err := restore.Retry(ctx, s.Service, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, taskID) })
 		switch {
 		case failure.KindOf(err) == failure.NotFound || failure.KindOf(err) == failure.Invalid:
 			return intent.State{}, notFound
@@ -60,11 +60,11 @@ func (s *Service) stateIn(ctx context.Context, region, instanceID string, taskID
 		}
 		instanceID, asked = info.InstanceID, &info
 	}
-	if instanceID == "" || !s.Settings.allowed(instanceID) {
+	if instanceID == "" || !s.Settings.AllowedInstance(instanceID) {
 		return intent.State{}, notFound
 	}
 	now := s.Now()
-	world, err := s.observe(ctx, region, instanceID, now.Add(-intent.SweepLookback), now.Add(time.Minute), s.Log)
+	world, err := s.Observe(ctx, region, instanceID, now.Add(-intent.SweepLookback), now.Add(time.Minute), s.Log)
 	if err != nil {
 		return intent.State{}, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) stateIn(ctx context.Context, region, instanceID string, taskID
 	}
 	switch {
 	case restoreTask != nil:
-		info, err := retry(ctx, s, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
+		info, err := restore.Retry(ctx, s.Service, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, restoreTask.ID) })
 		if err != nil {
 			return intent.State{}, err
 		}
