@@ -1,9 +1,10 @@
 package cloud_test
 
 import (
-	"redis-restore/internal/intent"
 	"strings"
 	"testing"
+
+	"redis-restore/internal/intent"
 )
 
 // TagResources, through CommonClient and signed, tags the instance in the

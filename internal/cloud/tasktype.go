@@ -2,11 +2,12 @@ package cloud
 
 import (
 	"net"
-	"redis-restore/internal/intent"
 	"strconv"
 	"strings"
 
 	redis "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/redis/v20180412"
+
+	"redis-restore/internal/intent"
 )
 
 // Task types of the Redis API. DescribeTaskList answers with type codes

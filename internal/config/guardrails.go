@@ -2,11 +2,12 @@ package config
 
 import (
 	"fmt"
-	"redis-restore/internal/intent"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"redis-restore/internal/intent"
 )
 
 // Budget is intent.Budget: the restore owns the word, config reads it.

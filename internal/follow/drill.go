@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
+
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
-	"time"
 )
 
 // sweepDrill takes a drill's clone one step, so that every drill has

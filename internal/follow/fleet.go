@@ -3,9 +3,10 @@ package follow
 import (
 	"context"
 	"fmt"
+	"time"
+
 	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
-	"time"
 )
 
 // WatchFleet looks at a fleet once: it judges every member in the region's

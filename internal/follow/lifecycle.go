@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"time"
+
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
-	"time"
 )
 
 // markFailed marks the intent's failed safety backup task its own before

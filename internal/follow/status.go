@@ -3,10 +3,11 @@ package follow
 import (
 	"context"
 	"fmt"
+	"time"
+
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
-	"time"
 )
 
 // State answers where the restore of a task, or the newest restore of an

@@ -5,16 +5,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"redis-restore/internal/failure"
-	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
-	"redis-restore/internal/uuid"
 	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"redis-restore/internal/failure"
+	"redis-restore/internal/intent"
+	"redis-restore/internal/restore"
+	"redis-restore/internal/uuid"
 )
 
 // Sweep follows every restore of the allowed instances at the timer's

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
+
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
-	"time"
 )
 
 // sweepSwitch takes a switch clone c one step: verify and switch once it

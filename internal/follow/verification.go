@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
+
 	"redis-restore/internal/intent"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
-	"time"
 )
 
 // A restore task that ended "succeed" says the cloud's flow ended, not

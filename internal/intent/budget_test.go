@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"redis-restore/internal/seal"
-
 	"redis-restore/internal/edition"
+	"redis-restore/internal/seal"
 )
 
 var testSeal = seal.New("a-test-signing-key-of-32-characters!")

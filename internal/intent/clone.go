@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"redis-restore/internal/uuid"
 	"strconv"
 	"strings"
 	"time"
+
+	"redis-restore/internal/uuid"
 )
 
 // cloneMarker joins the source's ID and the clone's identity in a clone's

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	sealpkg "redis-restore/internal/seal"
-	"redis-restore/internal/uuid"
 	"slices"
 	"strings"
 	"time"
+
+	sealpkg "redis-restore/internal/seal"
+	"redis-restore/internal/uuid"
 )
 
 // MaxFleet bounds a fleet: its members' list travels in its watch event

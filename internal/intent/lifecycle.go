@@ -4,9 +4,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"redis-restore/internal/uuid"
 	"strings"
 	"time"
+
+	"redis-restore/internal/uuid"
 )
 
 // Phase is where a restore's life stands.

@@ -5,11 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
+
 	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
 	sealpkg "redis-restore/internal/seal"
-	"strings"
-	"time"
 )
 
 // Planned: the restore waits for a person (RESTORE_APPROVAL); the result's

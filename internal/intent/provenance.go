@@ -2,9 +2,10 @@ package intent
 
 import (
 	"fmt"
+	"strings"
+
 	"redis-restore/internal/failure"
 	"redis-restore/internal/seal"
-	"strings"
 )
 
 // State that can start work must be the function's own, and provably so

@@ -2,9 +2,10 @@ package intent
 
 import (
 	"fmt"
-	"redis-restore/internal/failure"
 	"strings"
 	"time"
+
+	"redis-restore/internal/failure"
 )
 
 // The ID checks are plain loops rather than regular expressions: compiling

@@ -2,9 +2,10 @@ package restore
 
 import (
 	"fmt"
+	"time"
+
 	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
-	"time"
 )
 
 // newEvent builds the message of a result. The id of an accepted restore is

@@ -7,10 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	"redis-restore/internal/edition"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-
-	"redis-restore/internal/edition"
 )
 
 // ApprovalJob is the job that applies an approved plan: exactly its

@@ -1,8 +1,9 @@
 package restore
 
 import (
-	"redis-restore/internal/intent"
 	"time"
+
+	"redis-restore/internal/intent"
 )
 
 // Settings are the invocation's configuration as a restore sees it. The
