@@ -38,7 +38,7 @@ func (s *Follower) sweepDrill(ctx context.Context, c intent.Instance, m intent.M
 	bs := m.Backup.UTC()
 	rpo := int64(at.Sub(bs).Seconds())
 	d.BackupStart, d.RPOSeconds = &bs, &rpo
-	if b, err := s.LookupBackupAt(ctx, region, src, bs); err == nil {
+	if b, err := s.Reader().LookupBackupAt(ctx, region, src, bs); err == nil {
 		d.BackupID, r.BackupID = b.ID, b.ID
 	}
 	outcome := func(err error) {

@@ -20,7 +20,7 @@ func (s *Follower) WatchFleet(ctx context.Context, fw intent.FleetWatch) (intent
 	if fw.ID == "" {
 		return s.watchIntent(ctx, fw, log)
 	}
-	w, err := s.Observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
+	w, err := s.Reader().Observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
 	if err != nil {
 		return intent.FleetCounts{}, false, err
 	}

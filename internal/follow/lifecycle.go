@@ -38,7 +38,7 @@ func (s *Follower) watchIntent(ctx context.Context, fw intent.FleetWatch, log *s
 		return c, true, nil
 	}
 	id, now := fw.Members[0], s.Now()
-	w, err := s.ObserveAs(ctx, fw.Region, id, true, fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
+	w, err := s.Reader().ObserveAs(ctx, fw.Region, id, true, fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
 	if err != nil {
 		return c, false, err
 	}

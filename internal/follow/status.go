@@ -65,7 +65,7 @@ func (s *Follower) stateIn(ctx context.Context, region, instanceID string, taskI
 		return intent.State{}, notFound
 	}
 	now := s.Now()
-	world, err := s.Observe(ctx, region, instanceID, now.Add(-intent.SweepLookback), now.Add(time.Minute), s.Log)
+	world, err := s.Reader().Observe(ctx, region, instanceID, now.Add(-intent.SweepLookback), now.Add(time.Minute), s.Log)
 	if err != nil {
 		return intent.State{}, err
 	}

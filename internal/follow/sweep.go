@@ -56,7 +56,7 @@ func (s *Follower) sweepRegion(ctx context.Context, at time.Time, region string)
 		return fail(s.Settings.NoCredentials)
 	}
 	lr := s.Redis
-	world, err := s.Observe(ctx, region, "", w.At.Add(-intent.SweepLookback), w.At.Add(time.Minute), log)
+	world, err := s.Reader().Observe(ctx, region, "", w.At.Add(-intent.SweepLookback), w.At.Add(time.Minute), log)
 	if err != nil {
 		return fail(err)
 	}

@@ -30,7 +30,7 @@ import (
 func (s *Follower) verifyRestored(ctx context.Context, in intent.Instance, region, backupID string, ended time.Time, log *slog.Logger) *intent.Verification {
 	var backupStart *time.Time
 	if backupID != "" {
-		if b, err := s.LookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
+		if b, err := s.Reader().LookupBackup(ctx, region, in.ID, backupID, time.Time{}); err == nil {
 			backupStart = &b.StartTime
 		}
 	}

@@ -116,3 +116,28 @@ func CloneLife(instanceID, name string, ids []string, dealID string) *Life {
 	return &Life{Phase: PhaseCloning, NewInstanceIDs: ids, DealID: dealID, EventType: EventTypePrefix + typ,
 		EventID: uuid.FromName(fmt.Sprintf("%s/clone/%s/cloned", instanceID, name))}
 }
+
+// MadeOf reads an instance the function made. A drill's or a switch's
+// clone, which the sweep releases or switches to, must also be what its
+// name says by facts that cannot be given to another instance afterwards:
+// created within minutes of its order, and not its source. A past clone's
+// name, given by a rename to an older instance, is then no one's.
+func MadeOf(seal *Seal, approvalTTL time.Duration, c Instance) (Made, bool) {
+	var m Made
+	var orderedAt time.Time
+	var window time.Duration
+	if src, at, b, ok := DrillOf(seal, c.Name); ok {
+		// Ordered at its start, or when its plan was approved.
+		m, orderedAt, window = Made{Kind: ModeDrill, Source: src, At: at, Backup: b}, at, approvalTTL+10*time.Minute
+	} else if src, state, ordered, ok := SwitchOf(seal, c.Name); ok {
+		m, orderedAt, window = Made{Kind: ModeSwitch, Source: src, At: state, Ordered: ordered}, ordered, 10*time.Minute
+	} else if src, ok := CloneSource(seal, c.Name); ok {
+		return Made{Kind: ModeClone, Source: src}, true
+	} else {
+		return Made{}, false
+	}
+	created := c.Created
+	ok := c.ID != m.Source && !created.IsZero() &&
+		!created.Before(orderedAt.Add(-time.Minute)) && created.Before(orderedAt.Add(window))
+	return m, ok
+}

@@ -49,7 +49,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 
 	if req.BackupID == intent.LatestBackup {
 		before := s.latestBound(*job)
-		b, err := s.chooseBackup(ctx, res.Region, req.InstanceID, before, job.backups)
+		b, err := s.Reader().ChooseBackup(ctx, res.Region, req.InstanceID, before, job.backups)
 		if err != nil {
 			failed(res, err, log, "no backup to restore")
 			return false
@@ -64,7 +64,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 		// sweep would only find out after an undo point was made for a
 		// restore that cannot happen. (Without a safety backup,
 		// RestoreInstance itself refuses a backup it does not know.)
-		b, err := s.LookupBackup(ctx, res.Region, req.InstanceID, req.BackupID, time.Time{})
+		b, err := s.Reader().LookupBackup(ctx, res.Region, req.InstanceID, req.BackupID, time.Time{})
 		if err == nil && intent.NotRestorable(b) != "" {
 			err = failure.E(failure.Unavailable, failure.Code("ResourceUnavailable.BackupStatusAbnormal"), failure.Field("backupId"),
 				fmt.Sprintf("backup %s of %s %s", b.ID, req.InstanceID, intent.NotRestorable(b)))

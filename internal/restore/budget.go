@@ -77,7 +77,7 @@ func (s *Service) budgetFrom(w intent.World, instanceID string, b intent.Budget,
 func (s *Service) withoutDrills(ctx context.Context, region, instanceID string, tasks []intent.Task) []intent.Task {
 	// One call, not retried: it may only lower the count, and where it
 	// fails every clone counts (the safe side).
-	list, err := s.Redis.ListInstances(ctx, region)
+	list, err := s.Reader().Cloud.ListInstances(ctx, region)
 	if err != nil {
 		return tasks
 	}

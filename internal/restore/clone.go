@@ -17,30 +17,9 @@ import (
 // Its name is derived from the request, so that a redelivery finds it in
 // the instance list instead of ordering another: ordering is billing.
 
-// MadeOf reads an instance the function made. A drill's or a switch's
-// clone, which the sweep releases or switches to, must also be what its
-// name says by facts that cannot be given to another instance afterwards:
-// created within minutes of its order, and not its source. A past clone's
-// name, given by a rename to an older instance, is then no one's.
+// MadeOf reads an instance the function made (intent.MadeOf).
 func (s *Service) MadeOf(c intent.Instance) (intent.Made, bool) {
-	seal := s.Settings.Seal
-	var m intent.Made
-	var orderedAt time.Time
-	var window time.Duration
-	if src, at, b, ok := intent.DrillOf(seal, c.Name); ok {
-		// Ordered at its start, or when its plan was approved.
-		m, orderedAt, window = intent.Made{Kind: intent.ModeDrill, Source: src, At: at, Backup: b}, at, s.Settings.ApprovalTTL+10*time.Minute
-	} else if src, state, ordered, ok := intent.SwitchOf(seal, c.Name); ok {
-		m, orderedAt, window = intent.Made{Kind: intent.ModeSwitch, Source: src, At: state, Ordered: ordered}, ordered, 10*time.Minute
-	} else if src, ok := intent.CloneSource(seal, c.Name); ok {
-		return intent.Made{Kind: intent.ModeClone, Source: src}, true
-	} else {
-		return intent.Made{}, false
-	}
-	created := c.Created
-	ok := c.ID != m.Source && !created.IsZero() &&
-		!created.Before(orderedAt.Add(-time.Minute)) && created.Before(orderedAt.Add(window))
-	return m, ok
+	return intent.MadeOf(s.Settings.Seal, s.Settings.ApprovalTTL, c)
 }
 
 // cloneNameOf is the name of the instance a job orders: its clone's, its
@@ -64,10 +43,10 @@ func (s *Service) earlierClone(ctx context.Context, job Job, region string) (str
 	req := job.Request
 	if !req.Drill() && !req.Switch() {
 		name := s.cloneNameOf(job)
-		ids, err := s.findClone(ctx, s.Redis, region, name)
+		ids, err := s.Reader().FindClone(ctx, s.Redis, region, name)
 		return name, ids, err
 	}
-	list, err := Retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, region) })
+	list, err := s.Reader().Instances(ctx, region)
 	if err != nil {
 		return "", nil, err
 	}
@@ -172,7 +151,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	// instance list is read instead of ordering again, and if the clone is
 	// not there the outcome is unknown.
 	unclear := func(e *failure.Error) {
-		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
+		if ids, ferr := s.Reader().FindClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
 			res.Status, res.Life = intent.Accepted, intent.CloneLife(req.InstanceID, name, ids, "")
 			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
 			return
@@ -192,7 +171,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		if !locked {
 			return false
 		}
-		ids, ferr := s.findClone(ctx, lr, res.Region, name)
+		ids, ferr := s.Reader().FindClone(ctx, lr, res.Region, name)
 		switch {
 		case ferr != nil:
 			res.Fail(ferr)
@@ -223,7 +202,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 		return
 	}
 	if locked || last.Kind == failure.Locked {
-		if ids, ferr := s.findClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
+		if ids, ferr := s.Reader().FindClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
 			res.Status, res.Life = intent.Duplicate, intent.CloneLife(req.InstanceID, name, ids, "")
 			return
 		}

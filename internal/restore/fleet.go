@@ -92,23 +92,23 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 	var recent map[string]intent.Backup
 	var g errgroup.Group
 	g.Go(func() (err error) {
-		w, err = s.Observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
+		w, err = s.Reader().Observe(ctx, region, "", cmp.Or(from, now).Truncate(time.Second), now.Add(time.Minute), log)
 		return err
 	})
 	g.Go(func() (err error) {
-		recent, err = s.recentBackups(ctx, region, bound, func(id string) bool { return req.Names(id) && s.Settings.AllowedInstance(id) })
+		recent, err = s.Reader().RecentBackups(ctx, region, bound, func(id string) bool { return req.Names(id) && s.Settings.AllowedInstance(id) })
 		return err
 	})
 	if err := g.Wait(); err != nil {
 		failed(&res, err, log, "fleet refused: the region could not be read")
 		return res
 	}
-	ids, err := s.fleetMembers(w, region, req)
+	ids, err := s.Reader().FleetMembers(w, region, req)
 	if err != nil {
 		failed(&res, err, log, "fleet refused")
 		return res
 	}
-	backups, err := s.newestBackups(ctx, region, ids, bound, recent)
+	backups, err := s.Reader().NewestBackups(ctx, region, ids, bound, recent)
 	if err != nil {
 		failed(&res, err, log, "fleet refused: no backups")
 		return res

@@ -75,12 +75,12 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 	}
 	// One reading of the instance's backups serves this look and the
 	// choice of "latest" after it (admit).
-	if err := job.backups.see(ctx, s, res.Region, job.Request.InstanceID); err != nil {
+	if err := s.Reader().SeeBackups(ctx, job.backups, res.Region, job.Request.InstanceID); err != nil {
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
 	}
-	b, ok := s.listedSafety(job.Request.InstanceID, job.backups.list, job.Since, job.restores())
-	if job.Since.Before(job.backups.begin) { // an event older than the reading
+	b, ok := s.Reader().ListedSafety(job.Request.InstanceID, job.backups.List, job.Since, job.restores())
+	if job.Since.Before(job.backups.Begin) { // an event older than the reading
 		var err error
 		if b, ok, err = s.findSafety(ctx, job, res.Region, job.Since, job.restores()); err != nil {
 			failed(res, err, log, "could not check for an earlier safety backup; not restoring")
@@ -128,7 +128,7 @@ func (s *Service) listedAsOthers(job Job, t intent.Task) bool {
 	if job.backups == nil {
 		return false
 	}
-	for _, b := range job.backups.list {
+	for _, b := range job.backups.List {
 		if !intent.SameStart(intent.SafetyBackup{StartTime: b.StartTime}, t) {
 			continue
 		}
@@ -281,7 +281,7 @@ func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, task
 	// this event's signed remark (none was found) is someone else's: a
 	// lock like any other, waited out or refused, never "maybe ours".
 	running := false
-	err := s.eachBackup(ctx, res.Region, job.Request.InstanceID, t.StartTime.Add(-time.Minute), s.Now().Add(time.Minute), func(b intent.Backup) bool {
+	err := s.Reader().EachBackup(ctx, res.Region, job.Request.InstanceID, t.StartTime.Add(-time.Minute), s.Now().Add(time.Minute), func(b intent.Backup) bool {
 		running = running || b.Status == 1
 		return !running
 	})

@@ -16,7 +16,7 @@ func TestOneSealedRemarkIsOneSafetyBackup(t *testing.T) {
 	since := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 	r := intent.SafetyRemark(testSeal, "crs-5a4py64p", "678362566696298532848117", "timer", since, since)
 	s := &Service{Settings: Settings{Seal: testSeal}}
-	got := s.signedOnly("crs-5a4py64p", []intent.Backup{
+	got := s.Reader().SignedOnly("crs-5a4py64p", []intent.Backup{
 		{ID: "copy", Remark: r, StartTime: since.Add(time.Hour), Status: 2},
 		{ID: "original", Remark: r, StartTime: since.Add(time.Second), Status: -2},
 	})

@@ -93,7 +93,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*intent.Pl
 			utc := before.UTC()
 			p.Before = &utc
 		}
-		b, err := s.chooseBackup(ctx, region, req.InstanceID, before, nil)
+		b, err := s.Reader().ChooseBackup(ctx, region, req.InstanceID, before, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*intent.Pl
 		p.Why = fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339))
 	} else {
-		b, err := s.LookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
+		b, err := s.Reader().LookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +138,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	case p.Mode == intent.ModeUnswitch:
 		// No backup to check: the switch back finds its clone when applied.
 	default:
-		b, err := s.LookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
+		b, err := s.Reader().LookupBackup(ctx, res.Region, p.InstanceID, p.BackupID, p.BackupStart)
 		switch {
 		case failure.KindOf(err) == failure.NotFound:
 			code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: backup %s is no longer listed", p.ID, p.BackupID)
@@ -149,7 +149,7 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 		case intent.NotRestorable(b) != "":
 			code, why = intent.CodePlanOutdated, fmt.Sprintf("plan %s: backup %s %s", p.ID, p.BackupID, intent.NotRestorable(b))
 		case p.Requested == intent.LatestBackup:
-			nb, err := s.chooseBackup(ctx, res.Region, p.InstanceID, latestBefore(p.Before, now), nil)
+			nb, err := s.Reader().ChooseBackup(ctx, res.Region, p.InstanceID, latestBefore(p.Before, now), nil)
 			switch {
 			case err != nil && failure.KindOf(err) != failure.NotFound:
 				res.Fail(err)

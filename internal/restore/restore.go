@@ -18,6 +18,7 @@ import (
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
+	"redis-restore/internal/observe"
 )
 
 // Redis is what a restore, through its whole life, needs of the Redis API:
@@ -74,7 +75,7 @@ type Job struct {
 	// seen is this run's reading of the instance's task list, backups its
 	// reading of the instance's backups (observe.go).
 	seen    *Sighting
-	backups *backupSighting
+	backups *observe.BackupSighting
 	// switchAt is the state a switch restores (switch.go); backupStart,
 	// the start of the backup "latest" chose (a drill's name records it).
 	switchAt, backupStart time.Time
@@ -172,7 +173,7 @@ func (s *Service) Run(ctx context.Context, job Job) (res Result) {
 	if job.seen == nil { // a continuation may bring its step's reading
 		job.seen = &Sighting{}
 	}
-	job.backups = &backupSighting{}
+	job.backups = &observe.BackupSighting{}
 	prior, ok, reused := s.Memory.Recall(job.Key, job.Fingerprint, s.Now())
 	switch {
 	case reused:
@@ -358,12 +359,12 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 		return false
 	}
 	id := job.Request.InstanceID
-	if job.backups.see(ctx, s, res.Region, id) != nil {
+	if s.Reader().SeeBackups(ctx, job.backups, res.Region, id) != nil {
 		return false
 	}
 	// This event's own safety backup: the remark names its time (an
 	// earlier version's remark, or another event's since it, is not).
-	safety := s.signedOnly(id, job.backups.list)
+	safety := s.Reader().SignedOnly(id, job.backups.List)
 	var mine []intent.SafetyBackup
 	for _, x := range safety {
 		if x.OfEvent(job.Since) {

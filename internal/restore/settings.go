@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"redis-restore/internal/intent"
+	"redis-restore/internal/observe"
 )
 
 // Settings are the invocation's configuration as a restore sees it. The
@@ -102,4 +103,4 @@ type Lifecycle struct {
 
 // SweepConcurrency bounds how many instances are read or swept at once:
 // each is a few calls against limits of 20 a second.
-const SweepConcurrency = 4
+const SweepConcurrency = observe.Concurrency

@@ -40,10 +40,10 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 	case req.CloneTime != nil:
 		return req.CloneTime.UTC().Truncate(time.Second), nil
 	case req.BackupID == intent.LatestBackup:
-		b, err := s.chooseBackup(ctx, region, req.InstanceID, s.latestBound(job), nil)
+		b, err := s.Reader().ChooseBackup(ctx, region, req.InstanceID, s.latestBound(job), nil)
 		return b.StartTime, err
 	}
-	b, err := s.LookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
+	b, err := s.Reader().LookupBackup(ctx, region, req.InstanceID, req.BackupID, time.Time{})
 	return b.StartTime, err
 }
 
@@ -53,7 +53,7 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 // own: a switch back that started since the event was created.
 func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.Logger) {
 	src := job.Request.InstanceID
-	list, err := Retry(ctx, s, func() ([]intent.Instance, error) { return s.Redis.ListInstances(ctx, res.Region) })
+	list, err := s.Reader().Instances(ctx, res.Region)
 	if err != nil {
 		failed(res, err, log, "could not list the instance's clones; not switching back")
 		return
@@ -67,9 +67,7 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 			continue
 		}
 		at := m.Ordered
-		tasks, err := Retry(ctx, s, func() ([]intent.Task, error) {
-			return s.Redis.DescribeTasks(ctx, res.Region, c.ID, s.Now().Add(-30*24*time.Hour), s.Now().Add(time.Minute))
-		})
+		tasks, err := s.Reader().Tasks(ctx, res.Region, c.ID, s.Now().Add(-30*24*time.Hour), s.Now().Add(time.Minute))
 		if err != nil {
 			failed(res, err, log, "could not read the clone's switches; not switching back")
 			return
