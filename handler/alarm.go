@@ -58,7 +58,7 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 	if err := req.Validate(); err != nil {
 		return job{}, err
 	}
-	j := restore.Job{
+	j := intent.Intent{
 		Request: req,
 		Trigger: src.trigger,
 		Channel: src.channel,
@@ -66,12 +66,12 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 		Key:     alarmKey(instanceID, policy, first),
 		// Alarms fall under RESTORE_BUDGET: a flapping alarm is a new event
 		// at every firing.
-		JobGuard: restore.JobGuard{Alarm: true},
+		JobGuard: intent.JobGuard{Alarm: true},
 		Reason: fmt.Sprintf("alarm %q (%s) on %s firing since %s China Standard Time, less a margin of %s",
 			policy, a.What(), instanceID, a.FirstOccurTime, cfg.AlarmMargin),
 	}
 	inv.log.Info("alarm.accepted", "detail", "alarm accepted", "instanceId", instanceID, "reason", j.Reason)
-	return job{Job: j}, nil
+	return job{Intent: j}, nil
 }
 
 // firstOccur is when the alarm first fired: Cloud Monitor writes it in

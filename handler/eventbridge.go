@@ -64,7 +64,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 		}
 		j.Since = inv.createdAt(ev.Time.Time) // see createdAt: a time ahead of the arrival is none
 		inv.log.Info("alarm.accepted", "detail", "Cloud Monitor event accepted", "eventId", ev.ID, "instanceId", j.Request.InstanceID, "reason", j.Reason)
-		return []job{{Job: j}}
+		return []job{{Intent: j}}
 	}
 	if ev.IsOutcome() {
 		return skip("", fmt.Sprintf("event of type %q is this function's own outcome message, not a request", ev.Type))
@@ -79,10 +79,10 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 // the event, less the alarm margin; a recovered one ("0") is skipped. The
 // EventBridge rule's pattern chooses which events come here: they carry no
 // alarm policy, so RESTORE_ALARM_POLICIES does not apply.
-func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arrived time.Time) (restore.Job, string, error) {
+func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arrived time.Time) (intent.Intent, string, error) {
 	instanceID := ev.InstanceID()
 	status := strings.TrimSpace(string(ev.Status))
-	j := restore.Job{Request: intent.Request{InstanceID: instanceID}}
+	j := intent.Intent{Request: intent.Request{InstanceID: instanceID}}
 	switch {
 	case instanceID == "":
 		return j, fmt.Sprintf("Cloud Monitor event %s names no Redis instance (subject %q, data.instanceId)", ev.Type, ev.EventSubject()), nil
@@ -108,7 +108,7 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arr
 	if err := req.Validate(); err != nil {
 		return j, "", err
 	}
-	return restore.Job{
+	return intent.Intent{
 		Request: req,
 		Trigger: eventBridgeTrigger,
 		Channel: intent.ChannelInvoke,
@@ -117,7 +117,7 @@ func cloudMonitorEventJob(ev *events.EventBridgeEvent, margin time.Duration, arr
 		Reason: fmt.Sprintf("Cloud Monitor event %s (status %q) on %s at %s, less a margin of %s",
 			ev.Type, status, instanceID, at.UTC().Format(time.RFC3339), margin),
 		// An event alarm falls under RESTORE_BUDGET like a callback's.
-		JobGuard: restore.JobGuard{Alarm: true},
+		JobGuard: intent.JobGuard{Alarm: true},
 	}, "", nil
 }
 

@@ -220,7 +220,7 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f int
 }
 
 // handOutMembers hands a chunk of members to one asynchronous invocation.
-func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service, f intent.Fleet, id string, chunk []restore.Job) error {
+func (inv *invocation) handOutMembers(ctx context.Context, svc *restore.Service, f intent.Fleet, id string, chunk []intent.Intent) error {
 	reqs := make([]intent.Request, len(chunk))
 	ids := make([]string, len(chunk))
 	for i, j := range chunk {

@@ -98,7 +98,7 @@ func decodeBody(data []byte) body {
 // job is a restore job, or a result already decided for it (skipped, or
 // failed before any restore could start).
 type job struct {
-	restore.Job
+	intent.Intent
 	decided *restore.Result
 	fleet   *intent.Fleet // a fleet request (fleet.go)
 }
@@ -144,8 +144,8 @@ func (inv *invocation) jobs(b body, src source) []job {
 		if err := inv.checkForce(r, src); err != nil {
 			return fail(err)
 		}
-		out = append(out, job{Job: restore.Job{Request: r, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, i), KeyFromArrival: src.arrivalKey, Fingerprint: src.fingerprint,
-			JobGuard: restore.JobGuard{Force: r.Force}}})
+		out = append(out, job{Intent: intent.Intent{Request: r, Trigger: src.trigger, Channel: src.channel, Since: src.since, Key: requestKey(src, i), KeyFromArrival: src.arrivalKey, Fingerprint: src.fingerprint,
+			JobGuard: intent.JobGuard{Force: r.Force}}})
 	}
 	return out
 }
@@ -187,7 +187,7 @@ func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
 	for _, id := range instances {
 		g.Go(func() error {
 			for _, i := range byInstance[id] {
-				results[i] = svc.Run(ctx, jobs[i].Job)
+				results[i] = svc.Run(ctx, jobs[i].Intent)
 			}
 			return nil
 		})

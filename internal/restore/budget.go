@@ -13,21 +13,6 @@ import (
 	"redis-restore/internal/uuid"
 )
 
-// JobGuard is what the guard rails need to know of a job (issue 14).
-type JobGuard struct {
-	// Alarm: the restore was asked for by an alarm, whatever trigger
-	// brought it. Alarms fall under RESTORE_BUDGET, the rest under
-	// RESTORE_BUDGET_REQUESTS.
-	Alarm bool
-	// Force overrides the budget: only an authenticated webhook may set it.
-	Force bool
-	// Approved is the plan being applied, verified: the job restores
-	// exactly its backup, or refuses with a fresh plan.
-	Approved *intent.Plan
-	// instance is the instance as checkEdition read it, if it did.
-	instance *intent.Instance
-}
-
 // budgetOf is the budget of a job and the setting it comes from.
 func (s *Service) budgetOf(job Job) (intent.Budget, string) {
 	if job.Alarm || (job.Approved != nil && job.Approved.Alarm) {

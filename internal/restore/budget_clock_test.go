@@ -14,9 +14,9 @@ import (
 func firingAt(s *Service, c *clock.Fake, first time.Time) Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
-	return s.Run(ctx, Job{Request: intent.Request{InstanceID: instance, BackupID: backup},
+	return s.Run(ctx, intent.Intent{Request: intent.Request{InstanceID: instance, BackupID: backup},
 		Trigger: "apigw", Since: first, Key: "alarm:" + instance + ":p:" + first.UTC().Format(time.RFC3339),
-		JobGuard: JobGuard{Alarm: true}})
+		JobGuard: intent.JobGuard{Alarm: true}})
 }
 
 // The budget holds a flapping alarm's new firings until its window has

@@ -81,8 +81,8 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 		exampleTask(42375, "FLOW_RESTOREBACKUP", time.Date(2019, 11, 15, 14, 30, 0, 0, budgetCST)),
 	}
 	s, requests := taskListServer(t, tasks)
-	job := restore.Job{Request: intent.Request{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
-		Since: now.Add(-time.Minute), Key: "alarm:x", JobGuard: restore.JobGuard{Alarm: true}}
+	job := intent.Intent{Request: intent.Request{InstanceID: "crs-opcazbrb", BackupID: "latest"}, Trigger: "apigw",
+		Since: now.Add(-time.Minute), Key: "alarm:x", JobGuard: intent.JobGuard{Alarm: true}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	t.Run("spent", func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestBudgetIgnoresBackupsAndOtherFlows(t *testing.T) {
 		exampleTask(42381, "FLOW_AUTOBACKUP", now.Add(-10*time.Minute)), exampleTask(42382, "0100", now.Add(-5*time.Minute)),
 	})
 	svc := budgetService(s, now, intent.Budget{Limit: 1, Window: time.Hour})
-	st, _, err := restore.ReadBudget(svc, context.Background(), restore.Job{Request: intent.Request{InstanceID: "crs-opcazbrb"}, JobGuard: restore.JobGuard{Alarm: true}}, "ap-guangzhou", true)
+	st, _, err := restore.ReadBudget(svc, context.Background(), intent.Intent{Request: intent.Request{InstanceID: "crs-opcazbrb"}, JobGuard: intent.JobGuard{Alarm: true}}, "ap-guangzhou", true)
 	if err != nil || st == nil || len(st.Used) != 0 || st.FreesAt != nil {
 		t.Fatalf("budget %+v, %v: want nothing used", st, err)
 	}

@@ -36,7 +36,7 @@ type FleetOutcome struct {
 	Members []intent.FleetMember `json:"members,omitempty"`
 	Plan    *intent.FleetPlan    `json:"plan,omitempty"`
 	// Jobs are the members' intents, to be fanned out when accepted.
-	Jobs []Job `json:"-"`
+	Jobs []intent.Intent `json:"-"`
 }
 
 // Fleet admits a fleet request as a whole, and returns its outcome as the
@@ -77,7 +77,7 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 		return res
 	}
 	now := s.Now()
-	budget, setting := s.budgetOf(Job{Channel: f.Channel})
+	budget, setting := s.budgetOf(Job{Intent: intent.Intent{Channel: f.Channel}})
 	from := f.Since
 	if !budget.Off() && (from.IsZero() || now.Add(-budget.Window).Before(from)) {
 		from = now.Add(-budget.Window)
@@ -159,7 +159,7 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 		return res
 	}
 	plan := &intent.FleetPlan{ID: id, Region: region, Instances: req.Instances, Pattern: req.Pattern, Before: req.Before,
-		TakesSafetyBackup: s.safetyWanted(Job{Request: req.Member("", ""), Trigger: f.Trigger}), Trigger: f.Trigger, Channel: f.Channel,
+		TakesSafetyBackup: s.safetyWanted(Job{Intent: intent.Intent{Request: req.Member("", ""), Trigger: f.Trigger}}), Trigger: f.Trigger, Channel: f.Channel,
 		Members: out.Members, Digest: intent.FleetDigest(out.Members)}
 	if p := f.Approved; p != nil {
 		switch {
@@ -203,8 +203,8 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 		}
 		r := req.Member(m.InstanceID, m.BackupID)
 		r.Region = region
-		out.Jobs = append(out.Jobs, Job{Request: r, Trigger: f.Trigger, Channel: f.Channel, Since: f.Since, Key: key + ":" + m.InstanceID,
-			Fleet: id, JobGuard: JobGuard{Force: req.Force}})
+		out.Jobs = append(out.Jobs, intent.Intent{Request: r, Trigger: f.Trigger, Channel: f.Channel, Since: f.Since, Key: key + ":" + m.InstanceID,
+			Fleet: id, JobGuard: intent.JobGuard{Force: req.Force}})
 	}
 	res.Status = intent.Accepted
 	res.Reason = fmt.Sprintf("fleet %s: %d instances to restore, %d already restored by it", id, len(out.Jobs), len(started))

@@ -79,10 +79,10 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 		return true
 	}
-	b, ok := s.Reader().ListedSafety(job.Request.InstanceID, job.backups.List, job.Since, job.restores())
+	b, ok := s.Reader().ListedSafety(job.Request.InstanceID, job.backups.List, job.Since, job.Restores())
 	if job.Since.Before(job.backups.Begin) { // an event older than the reading
 		var err error
-		if b, ok, err = s.findSafety(ctx, job, res.Region, job.Since, job.restores()); err != nil {
+		if b, ok, err = s.findSafety(ctx, job, res.Region, job.Since, job.Restores()); err != nil {
 			failed(res, err, log, "could not check for an earlier safety backup; not restoring")
 			return true
 		}
@@ -138,7 +138,7 @@ func (s *Service) listedAsOthers(job Job, t intent.Task) bool {
 			return true
 		case !sb.Since.IsZero() && !sb.OfEvent(job.Since):
 			return true
-		case job.restores() != "" && sb.Restores != job.restores():
+		case job.Restores() != "" && sb.Restores != job.Restores():
 			return true
 		}
 	}
@@ -176,7 +176,7 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 	var t intent.Task
 	for _, x := range failedTasks {
 		if err == nil {
-			if found, ours := intent.FailedMark(s.Settings.Seal, in, x.ID, job.eventKey()); found && !ours {
+			if found, ours := intent.FailedMark(s.Settings.Seal, in, x.ID, job.EventKey()); found && !ours {
 				log.Info("safetyBackup.othersFailed", "detail", "a manual backup that failed since the event is marked another intent's: not this one's", "backupTaskId", x.ID)
 				continue
 			}
@@ -194,15 +194,6 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 		EventID: intent.SafetyMessageID(job.Request.InstanceID, fmt.Sprintf("task-%d", t.ID), "failed")}
 	log.Warn("safetyBackup.failedEarlier", "detail", "a manual backup that started since the event failed: not taking another", "backupTaskId", t.ID)
 	return true
-}
-
-// restores is the backup the job restores where it names one, "" for
-// "latest" (chosen at admission).
-func (job Job) restores() string {
-	if job.Request.BackupID == intent.LatestBackup {
-		return ""
-	}
-	return job.Request.BackupID
 }
 
 // safetyFound settles res as a duplicate of b, the safety backup another
@@ -519,7 +510,7 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 		// (watchIntent); where it is not listed while it runs, a failure
 		// of it never will be, and only its task can say so.
 		err := s.Watch(attemptCtx, intent.FleetWatch{Region: res.Region, Trigger: job.Trigger, Since: since, Members: []string{req.InstanceID},
-			SafetyTask: a.taskID, Restores: res.BackupID, Key: job.eventKey()})
+			SafetyTask: a.taskID, Restores: res.BackupID, Key: job.EventKey()})
 		if err != nil {
 			log.Warn("safetyBackup.watchNotStarted", "detail", "the intent's watch could not be started: the sweep continues it, and a failure of a backup the list does not show would not be reported", "error", err.Error())
 		}

@@ -15,15 +15,15 @@ import (
 // ApprovalJob is the job that applies an approved plan: exactly its
 // backup, with the plan's creation as the event's time and its ID as the
 // event's identity, so that approving twice restores once.
-func ApprovalJob(p *intent.Plan, force bool) Job {
-	return Job{
+func ApprovalJob(p *intent.Plan, force bool) intent.Intent {
+	return intent.Intent{
 		Request:  p.Request(),
 		Trigger:  p.Trigger,
 		Channel:  p.Channel,
 		Since:    p.Created,
 		Key:      "plan:" + p.ID,
 		Reason:   JoinReason(p.Reason, "approved plan "+p.ID),
-		JobGuard: JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
+		JobGuard: intent.JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
 	}
 }
 
@@ -176,13 +176,13 @@ func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *sl
 	// of the intent as it was.
 	req := p.Request()
 	req.BackupID, req.Before = p.Requested, p.Before
-	fresh := Job{
+	fresh := Job{Intent: intent.Intent{
 		Request:  req,
 		Trigger:  p.Trigger,
 		Channel:  p.Channel,
 		Reason:   p.Reason,
-		JobGuard: JobGuard{Alarm: p.Alarm, instance: job.instance},
-	}
+		JobGuard: intent.JobGuard{Alarm: p.Alarm},
+	}, instance: job.instance}
 	if np, err := s.draft(ctx, fresh, res.Region); err != nil {
 		res.Error.Message += fmt.Sprintf("; no fresh plan either: %v", err)
 	} else {

@@ -61,17 +61,10 @@ type Passwords interface {
 	Forget()
 }
 
-// Job is one restore to run, with where it came from.
+// Job is one run of an intent: the intent, and what this run has read
+// of its instance and derived from it, kept for its later checks.
 type Job struct {
-	Request intent.Request
-	Trigger string // timer, apigw, cmq, direct (with "+alarm" for alarms)
-	// Channel is how the request reached the function, which its sender
-	// cannot choose: what RESTORE_APPROVAL holds by.
-	Channel intent.Channel
-	// Since is when the event that asked for this restore was created: a
-	// restore task of the instance that started since then is this event's,
-	// started by an earlier delivery of it.
-	Since time.Time
+	intent.Intent
 	// seen is this run's reading of the instance's task list, backups its
 	// reading of the instance's backups (observe.go).
 	seen    *Sighting
@@ -79,35 +72,8 @@ type Job struct {
 	// switchAt is the state a switch restores (switch.go); backupStart,
 	// the start of the backup "latest" chose (a drill's name records it).
 	switchAt, backupStart time.Time
-	// Key identifies the event (and the restore within it) for the warm
-	// container's memory; "" if it has no identity.
-	Key string
-	// KeyFromArrival: Key names the event only by when it arrived (a
-	// timer without its Time): the platform's retry may have another, so
-	// it proves nothing of which event a failed safety backup was.
-	KeyFromArrival bool
-	// Fingerprint is what Key was given for (a hash of the webhook body):
-	// the same key with another fingerprint is refused, not a duplicate.
-	Fingerprint string
-	// Reason says why this restore, for the logs and the message.
-	Reason   string
-	JobGuard // budget and approval: see budget.go and plan.go
-	// Undo is the safety backup already taken for this restore: it goes
-	// ahead without another (the sweep continuing it; see lifecycle.go).
-	Undo *intent.SafetyBackup
-	// Fleet is the fleet this restore is a member of (fleet.go), from a
-	// hand-off the function sealed: the fleet was admitted as a whole,
-	// its approval included.
-	Fleet string
-}
-
-// eventKey is the event's identity where it is stable across deliveries,
-// else "".
-func (j Job) eventKey() string {
-	if j.KeyFromArrival {
-		return ""
-	}
-	return j.Key
+	// instance is the instance as checkEdition read it, if it did.
+	instance *intent.Instance
 }
 
 // Service runs restores for one invocation.
@@ -158,7 +124,13 @@ const (
 
 // Run carries out one restore. It never panics and always returns a result
 // that says what was done.
-func (s *Service) Run(ctx context.Context, job Job) (res Result) {
+func (s *Service) Run(ctx context.Context, in intent.Intent) Result {
+	return s.runJob(ctx, Job{Intent: in})
+}
+
+// runJob is Run, for a job that may bring its step's reading (a
+// continuation).
+func (s *Service) runJob(ctx context.Context, job Job) (res Result) {
 	req := job.Request
 	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req), FleetID: job.Fleet}
 	lifeBegin(job, &res) // see lifecycle.go
@@ -371,7 +343,7 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 			mine = append(mine, x)
 		}
 	}
-	b, ok := intent.OwnSafety(mine, job.Since, job.restores())
+	b, ok := intent.OwnSafety(mine, job.Since, job.Restores())
 	if !ok {
 		return false
 	}

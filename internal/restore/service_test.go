@@ -209,7 +209,7 @@ func newService(t *testing.T) (*Service, *fakeCloud, *clock.Fake) {
 func run(s *Service, c *clock.Fake) Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
-	return s.Run(ctx, Job{Request: intent.Request{InstanceID: instance, BackupID: backup},
+	return s.Run(ctx, intent.Intent{Request: intent.Request{InstanceID: instance, BackupID: backup},
 		Trigger: "timer", Since: c.Now().Add(-time.Second), Key: "timer:t:0"})
 }
 
@@ -370,7 +370,7 @@ func TestRefuseReportsWithoutCloudCalls(t *testing.T) {
 // refuses a key reused with another body.
 func TestMemoryAnswersARedeliveryAndRefusesAReusedKey(t *testing.T) {
 	s, f, clk := newService(t)
-	job := Job{Request: intent.Request{InstanceID: instance, BackupID: backup}, Trigger: "apigw",
+	job := intent.Intent{Request: intent.Request{InstanceID: instance, BackupID: backup}, Trigger: "apigw",
 		Since: clk.Now(), Key: "apigw:k:0", Fingerprint: "body-a"}
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(clk, time.Minute))
 	defer cancel()

@@ -70,11 +70,11 @@ func (s *Service) ContinueSafety(ctx context.Context, region, instanceID string,
 	// (the log has each: sweep.restoreFailed). A duplicate found by a
 	// try is another's start, whose message is its own.
 	b.Quiet = true
-	r := s.Run(ctx, Job{
+	r := s.runJob(ctx, Job{Intent: intent.Intent{
 		Request: intent.Request{InstanceID: instanceID, BackupID: b.Restores, Region: region},
-		Trigger: "sweep", Since: b.EventAt(), Undo: &b, seen: seen, JobGuard: JobGuard{instance: in},
+		Trigger: "sweep", Since: b.EventAt(), Undo: &b,
 		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.DoneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
-	})
+	}, seen: seen, instance: in})
 	if r.Error != nil && (r.Status == intent.Failed || r.Status == intent.Unknown) {
 		// The expired outcome names the last failure this container saw
 		// (ExpiredResult): a warm container's memory, not a record.
@@ -135,7 +135,7 @@ func (s *Service) SupersededResult(region, instanceID string, b intent.SafetyBac
 // EmitLife sends a life cycle message; one that cannot be sent makes the
 // sweep fail, so that SCF retries it with the same window.
 func (s *Service) EmitLife(ctx context.Context, r *Result, log *slog.Logger) {
-	s.emit(ctx, Job{Trigger: "sweep"}, r, log)
+	s.emit(ctx, Job{Intent: intent.Intent{Trigger: "sweep"}}, r, log)
 	if r.MessageID == "" {
 		r.Undelivered = true
 		log.Error("sweep.outcomeUndelivered", "detail", "life cycle message NOT delivered: the sweep fails so that it is retried", "taskId", r.TaskID, "status", string(r.Status))
