@@ -10,7 +10,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // sweepTimer is the sweep timer's event at a time, as SCF sends it.
@@ -74,7 +73,7 @@ func TestEndToEndAlarmLife(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && len(byType[intent.EventTypePrefix+"succeeded"]) == 0 {
 		time.Sleep(700 * time.Millisecond)
-		var out struct{ Results []restore.Result }
+		var out struct{ Results []intent.Result }
 		if err := json.Unmarshal(w.invoke(t, sweepTimer(t, time.Now())), &out); err != nil {
 			t.Fatal(err)
 		}

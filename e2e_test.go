@@ -15,7 +15,6 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 	"redis-restore/internal/scfdriver"
 )
 
@@ -101,7 +100,7 @@ func (w *world) invoke(t *testing.T, payload []byte) []byte {
 	return res.Payload
 }
 
-func decodeResults(t *testing.T, b []byte) []restore.Result {
+func decodeResults(t *testing.T, b []byte) []intent.Result {
 	t.Helper()
 	var r handler.Response
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -126,7 +125,7 @@ func TestEndToEndThroughTheSCFRuntime(t *testing.T) {
 	// hands off.
 	w.env["RESTORE_HANDOFF"] = "off"
 	invoke := func(payload []byte) []byte { return w.invoke(t, payload) }
-	decode := func(b []byte) []restore.Result { return decodeResults(t, b) }
+	decode := func(b []byte) []intent.Result { return decodeResults(t, b) }
 	// Timer: the demo instance from its newest backup.
 	timer, _ := os.ReadFile("testdata/timer.json")
 	tr := decode(invoke(timer))

@@ -10,7 +10,6 @@ import (
 	"redis-restore/internal/chinatime"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // alarmJob turns a Cloud Monitor alarm body into a restore of the newest
@@ -39,7 +38,7 @@ func (inv *invocation) alarmJob(b body, src source) (job, error) {
 	}
 	if skip != "" {
 		inv.log.Info("alarm.skipped", "detail", "alarm skipped", "instanceId", instanceID, "reason", skip)
-		return job{decided: &restore.Result{InstanceID: instanceID, Status: intent.Skipped, Reason: skip}}, nil
+		return job{decided: &intent.Result{InstanceID: instanceID, Status: intent.Skipped, Reason: skip}}, nil
 	}
 	first, err := firstOccur(&a)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 func TestAlarmThroughGatewayWithBasicAuthRestoresNewestBackupBeforeIt(t *testing.T) {
@@ -188,7 +187,7 @@ func TestDryRunAndAllowListHoldForEveryTrigger(t *testing.T) {
 }
 
 // any invokes with any trigger and returns its one result.
-func (e *env) any(payload []byte) restore.Result {
+func (e *env) any(payload []byte) intent.Result {
 	e.t.Helper()
 	ans, err := e.invoke(payload)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // IdempotencyHeader lets a webhook caller name its request, so that sending
@@ -201,7 +200,7 @@ func (inv *invocation) tooLarge() events.APIGatewayResponse {
 }
 
 // gatewayResponse is the integration response for results.
-func (inv *invocation) gatewayResponse(results []restore.Result) events.APIGatewayResponse {
+func (inv *invocation) gatewayResponse(results []intent.Result) events.APIGatewayResponse {
 	inv.logSummary(results)
 	for _, r := range results {
 		if r.Undelivered {

@@ -11,7 +11,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/config"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // Plan → approve → apply (issue 14). With RESTORE_APPROVAL, a restore is
@@ -70,7 +69,7 @@ func parseApproval(b body) (token string, force, ok bool, err error) {
 }
 
 // approve applies an approved plan, sent through the authenticated webhook.
-func (inv *invocation) approve(ctx context.Context, token string, force bool, perr error) []restore.Result {
+func (inv *invocation) approve(ctx context.Context, token string, force bool, perr error) []intent.Result {
 	if perr != nil {
 		return inv.requestFailure(perr)
 	}
@@ -89,7 +88,7 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	if force {
 		inv.log.Warn("budget.forced", "detail", "approval with force: true: the restore budget will not hold it back", "planId", p.ID, "instanceId", p.InstanceID)
 	}
-	return inv.run(ctx, []job{{Intent: restore.ApprovalJob(p, force)}})
+	return inv.run(ctx, []job{{Intent: intent.ApprovalJob(p, force)}})
 }
 
 // approvalLink finds ?approve=<token> on a GET or POST.
@@ -155,13 +154,13 @@ func (inv *invocation) linkPlan(token string) (*intent.Plan, error) {
 }
 
 // approveLink handles a signed approval link: GET shows, POST applies.
-func (inv *invocation) approveLink(ctx context.Context, token string) []restore.Result {
+func (inv *invocation) approveLink(ctx context.Context, token string) []intent.Result {
 	p, err := inv.linkPlan(token)
 	if err != nil {
 		return inv.requestFailure(err)
 	}
 	inv.log.Info("approval.accepted", "detail", "plan approved through its signed link", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
-	return inv.run(ctx, []job{{Intent: restore.ApprovalJob(p, false)}})
+	return inv.run(ctx, []job{{Intent: intent.ApprovalJob(p, false)}})
 }
 
 // confirmPage answers a GET of an approval link: the plan and a button that

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"redis-restore/events"
-	"redis-restore/internal/restore"
+	"redis-restore/internal/intent"
 )
 
 // alarmCallback is a Cloud Monitor alarm that came over HTTP (function URL
@@ -36,9 +36,9 @@ func (inv *invocation) noteAlarmCallback(b body) {
 // callback document sends a notification again (up to 3 times) unless it
 // gets exactly that; the current one wants HTTP 200.
 type callbackBody struct {
-	SessionID string           `json:"sessionId"`
-	RetCode   int              `json:"retCode"`
-	Results   []restore.Result `json:"results"`
+	SessionID string          `json:"sessionId"`
+	RetCode   int             `json:"retCode"`
+	Results   []intent.Result `json:"results"`
 }
 
 // callbackResponse answers an alarm callback with 200 whatever its results
@@ -46,7 +46,7 @@ type callbackBody struct {
 // lasting reason fails again, and a transient one is retried within the
 // invocation already; what happened is in the results, the logs and the
 // queue's failed message.
-func (inv *invocation) callbackResponse(results []restore.Result) events.APIGatewayResponse {
+func (inv *invocation) callbackResponse(results []intent.Result) events.APIGatewayResponse {
 	if failed := httpStatus(results); failed >= 400 {
 		inv.log.Warn("callback.failed", "detail", "alarm callback answered 200 although its restore failed", "status", failed)
 	}
@@ -89,5 +89,5 @@ func (inv *invocation) callbackCheck(b body) events.APIGatewayResponse {
 	}
 	inv.log.Info("callback.check", "detail", "an authenticated call with no alarm and no request: answered 200, nothing done",
 		"sessionId", string(id), "bodyBytes", len(b.data))
-	return jsonResponse(http.StatusOK, callbackBody{SessionID: string(id), RetCode: 0, Results: []restore.Result{}})
+	return jsonResponse(http.StatusOK, callbackBody{SessionID: string(id), RetCode: 0, Results: []intent.Result{}})
 }

@@ -7,7 +7,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // ckafka handles a CKafka trigger's batch: each record's msgBody is a
@@ -20,7 +19,7 @@ import (
 // succeeds; only a transient failure or a TaskId that could not be queued
 // fails the invocation (see retryError), as for the other asynchronous
 // triggers.
-func (inv *invocation) ckafka(ctx context.Context, ev event) []restore.Result {
+func (inv *invocation) ckafka(ctx context.Context, ev event) []intent.Result {
 	recs, err := decodeRecords[events.CKafkaRecord](ev.records)
 	if err != nil {
 		return inv.requestFailure(failure.E(err, "CKafka event: "+failure.As(err).Message))

@@ -9,7 +9,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // eventBridge handles the events an EventBridge rule delivers, one or a
@@ -17,7 +16,7 @@ import (
 // the request as data), or a Cloud Monitor event alarm about a Redis
 // instance. Any other event is skipped with a reason, not failed:
 // EventBridge would deliver it again, and again it would not be ours.
-func (inv *invocation) eventBridge(ctx context.Context, e event) []restore.Result {
+func (inv *invocation) eventBridge(ctx context.Context, e event) []intent.Result {
 	evs, err := decodeEventBridge(e)
 	if err != nil {
 		return inv.requestFailure(failure.E(err, "EventBridge event: "+failure.As(err).Message))
@@ -42,7 +41,7 @@ const eventBridgeTrigger = "eventbridge"
 func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 	skip := func(instanceID, reason string) []job {
 		inv.log.Info("eventbridge.skipped", "detail", "EventBridge event skipped", "eventId", ev.ID, "type", ev.Type, "reason", reason)
-		return []job{{decided: &restore.Result{InstanceID: instanceID, Status: intent.Skipped, Reason: reason}}}
+		return []job{{decided: &intent.Result{InstanceID: instanceID, Status: intent.Skipped, Reason: reason}}}
 	}
 	if ev.IsRestoreRequest() {
 		data, err := ev.RequestBody()
@@ -56,7 +55,7 @@ func (inv *invocation) eventBridgeJobs(ev events.EventBridgeEvent) []job {
 		j, reason, err := cloudMonitorEventJob(&ev, inv.cfg.AlarmMargin, inv.received)
 		switch {
 		case err != nil:
-			r := restore.Result{InstanceID: j.Request.InstanceID}
+			r := intent.Result{InstanceID: j.Request.InstanceID}
 			r.Fail(err)
 			return []job{{decided: &r}}
 		case reason != "":

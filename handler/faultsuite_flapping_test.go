@@ -13,7 +13,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // TestFaultSuiteFlapping is the fault suite's flapping section (issue 14):
@@ -49,9 +48,9 @@ func TestFaultSuiteFlapping(t *testing.T) {
 	var mu sync.Mutex
 	var invocations, atOnce, retries, redeliveries, panics, handedOff int
 	answered := map[int64]bool{}
-	outcomes := map[string][]restore.Result{} // by firing, every outcome
-	firingOf := map[string]string{}           // alarm body -> firing, for hand-offs
-	record := func(key string, rs []restore.Result) {
+	outcomes := map[string][]intent.Result{} // by firing, every outcome
+	firingOf := map[string]string{}          // alarm body -> firing, for hand-offs
+	record := func(key string, rs []intent.Result) {
 		for _, r := range rs {
 			if r.TaskID != 0 {
 				answered[r.TaskID] = true

@@ -18,7 +18,6 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // TestFaultSuite runs restore requests the way SCF delivers them, against
@@ -127,7 +126,7 @@ func TestFaultSuite(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	outcomes := map[int][]restore.Result{} // every answer per request, in order
+	outcomes := map[int][]intent.Result{} // every answer per request, in order
 	index := map[string]int{}
 	for i, id := range ids {
 		index[id] = i
@@ -258,14 +257,14 @@ func TestFaultSuite(t *testing.T) {
 	counts := map[intent.Status]int{}
 	reasons := map[string]int{}
 	var unknown, unknownResolved int
-	finals := make([]restore.Result, requests)
+	finals := make([]intent.Result, requests)
 	for i := 0; i < requests; i++ {
 		rs := outcomes[i]
 		if len(rs) == 0 {
 			t.Errorf("request %d has no outcome", i)
 			continue
 		}
-		var final restore.Result
+		var final intent.Result
 		sawUnknown := false
 		for _, r := range rs {
 			if r.Status != intent.Queued && (final.Status != intent.Accepted && final.Status != intent.Duplicate) {
@@ -521,7 +520,7 @@ func safeInvokeWith(e *env, h *handler.Handler, payload []byte, panics *int) (an
 }
 
 // decodeAnswer reads the results of any answer, and API gateway's status.
-func decodeAnswer(t testing.TB, ans any) ([]restore.Result, int) {
+func decodeAnswer(t testing.TB, ans any) ([]intent.Result, int) {
 	if ans == nil {
 		return nil, 0
 	}
@@ -542,7 +541,7 @@ func decodeAnswer(t testing.TB, ans any) ([]restore.Result, int) {
 
 // resultsFromError reads the results that a failed invocation's error
 // carries after its reason.
-func resultsFromError(t testing.TB, err error) []restore.Result {
+func resultsFromError(t testing.TB, err error) []intent.Result {
 	msg := err.Error()
 	i := strings.Index(msg, `{"results":`)
 	if i < 0 {

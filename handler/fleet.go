@@ -165,9 +165,9 @@ func (inv *invocation) fleetJob(b body, src source) (job, error) {
 }
 
 // runFleet admits a fleet and fans its members out.
-func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f intent.Fleet) restore.Result {
+func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f intent.Fleet) intent.Result {
 	if !f.Request.DryRun && !inv.cfg.DryRun && svc.Refuse == nil && svc.Settings.Seal == nil {
-		var r restore.Result
+		var r intent.Result
 		r.Fail(failure.E(failure.Config, failure.Code(failure.CodeMissingConfig), failure.Field("RESTORE_SIGNING_KEY"),
 			"a fleet hands its members to the function's own asynchronous invocations, sealed with RESTORE_SIGNING_KEY, which is not set"))
 		return r
@@ -282,7 +282,7 @@ func fleetWatchParts(w *events.FleetWatch) []string {
 // due (a period after the last), looks, reports, and hands on to the next
 // step, unless the fleet ended. A step that cannot be due within this
 // invocation's time hands on to itself.
-func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Result {
+func (inv *invocation) fleetWatch(ctx context.Context, ev event) []intent.Result {
 	w, err := decodeOwn[events.FleetWatch](ev, events.FleetWatchField)
 	if err != nil {
 		return inv.requestFailure(err)
@@ -339,14 +339,14 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 		}
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))
 	}
-	r := restore.Result{FleetID: w.ID, Region: w.Region, Status: intent.Skipped,
+	r := intent.Result{FleetID: w.ID, Region: w.Region, Status: intent.Skipped,
 		Reason: fmt.Sprintf("fleet %s, step %d: %d members, %d accepted, %d running, %d done, %d failed", w.ID, w.Step, counts.Total, counts.Accepted, counts.Running, counts.Done, counts.Failed)}
 	if w.ID == "" {
 		r.Reason = fmt.Sprintf("the watch of the intent on %s (safety backup task %d), step %d", strings.Join(w.Members, ","), w.SafetyTask, w.Step)
 	}
 	if done {
 		r.Reason += ": completed"
-		return []restore.Result{r}
+		return []intent.Result{r}
 	}
 	w.Step++
 	return inv.watchHandedOn(ctx, svc, w, log)
@@ -354,11 +354,11 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []restore.Resul
 
 // watchHandedOn invokes the watch's next step; where that fails, this step
 // fails so that the platform runs it again (its messages keep their ids).
-func (inv *invocation) watchHandedOn(ctx context.Context, svc *restore.Service, w events.FleetWatch, log *slog.Logger) []restore.Result {
+func (inv *invocation) watchHandedOn(ctx context.Context, svc *restore.Service, w events.FleetWatch, log *slog.Logger) []intent.Result {
 	if err := inv.invokeWatch(ctx, svc, w); err != nil {
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code("FleetWatchNotHandedOn"),
 			fmt.Sprintf("fleet %s: its watch's step %d could not be handed on (%v)", w.ID, w.Step, err)))
 	}
 	log.Info("fleet.watchHandedOn", "detail", "fleet watch handed on", "nextStep", w.Step)
-	return []restore.Result{{FleetID: w.ID, Region: w.Region, Status: intent.Skipped, Reason: fmt.Sprintf("fleet %s: step %d handed on", w.ID, w.Step)}}
+	return []intent.Result{{FleetID: w.ID, Region: w.Region, Status: intent.Skipped, Reason: fmt.Sprintf("fleet %s: step %d handed on", w.ID, w.Step)}}
 }

@@ -13,7 +13,6 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // fleetEnv is an env with n instances (crs-fleet0001, ...) allowed by a
@@ -97,7 +96,7 @@ func (e *fleetEnv) restoredOnce(t *testing.T) {
 	}
 }
 
-func fleetOf(t *testing.T, rs []restore.Result) restore.Result {
+func fleetOf(t *testing.T, rs []intent.Result) intent.Result {
 	t.Helper()
 	r := onlyResult(t, rs)
 	if r.Fleet == nil || r.FleetID == "" || r.Fleet.ID != r.FleetID {
@@ -296,7 +295,7 @@ func TestFleetWithLostHandOutsRestoresEachMemberOnce(t *testing.T) {
 	e.emu.SetFaults("Invoke", cloudemu.Faults{Rate: 0.33, Kinds: []cloudemu.Fault{{Code: "InternalError"}, {AfterCommit: true}}})
 	at := time.Now().Truncate(time.Second)
 	ev := timerEvent(t, at, `{"fleet": {"instances": "crs-fleet*", "safetyBackup": false}}`)
-	var last restore.Result
+	var last intent.Result
 	deliveries := 0
 	for ; deliveries < 10; deliveries++ {
 		ans, err := e.invoke(ev)

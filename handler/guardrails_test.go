@@ -13,7 +13,6 @@ import (
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 var grCST = time.FixedZone("CST", 8*3600)
@@ -145,7 +144,7 @@ func TestRedeliveredFiringIsADuplicateNotHeld(t *testing.T) {
 	e := newEnv(t)
 	realistic(e)
 	ev := flapFiring(t, e.demo.PasswordFreeInstanceID, time.Now().Add(-time.Second))
-	var deliveries [][]restore.Result
+	var deliveries [][]intent.Result
 	for _, trigger := range []string{"direct", "cmq", "direct"} {
 		ans, err := invokeWith(e, freshHandler(e), alarmVia(t, trigger, ev))
 		if err != nil {
@@ -177,7 +176,7 @@ func TestBudgetSettingsAndForce(t *testing.T) {
 	t.Run("requests", func(t *testing.T) {
 		e := newEnv(t)
 		e.vars["RESTORE_BUDGET_REQUESTS"] = "1/1h"
-		send := func(body string) (int, restore.Result) {
+		send := func(body string) (int, intent.Result) {
 			resp, rs := e.gateway(gatewayEvent(t, body, signed(body)))
 			return resp.StatusCode, onlyResult(t, rs)
 		}
@@ -220,7 +219,7 @@ func approvalEnv(t *testing.T) *env {
 	return e
 }
 
-func planFor(t *testing.T, e *env, alarm string) restore.Result {
+func planFor(t *testing.T, e *env, alarm string) intent.Result {
 	t.Helper()
 	resp, rs := e.gateway(alarmVia(t, "apigw", alarm))
 	r := onlyResult(t, rs)
@@ -252,7 +251,7 @@ func withQueuedToken(t *testing.T, e *env, answered *intent.Plan) *intent.Plan {
 	return &p
 }
 
-func sendApproval(t *testing.T, e *env, h *handler.Handler, body string) (int, restore.Result) {
+func sendApproval(t *testing.T, e *env, h *handler.Handler, body string) (int, intent.Result) {
 	t.Helper()
 	ans, err := invokeWith(e, h, gatewayEvent(t, body, signedByApprover(body)))
 	if err != nil {

@@ -98,7 +98,7 @@ func New(log *slog.Logger) *Handler {
 
 // Response is the answer to every trigger but API gateway.
 type Response struct {
-	Results []restore.Result `json:"results"`
+	Results []intent.Result `json:"results"`
 }
 
 // MaxBodyBytes is the largest webhook body read; larger ones get 413.
@@ -165,7 +165,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 	}
 	inv.resolve(fc)
 
-	var results []restore.Result
+	var results []intent.Result
 	switch ev.kind {
 	case APIGateway:
 		return inv.apigw(ctx, ev), nil
@@ -192,7 +192,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (answer a
 
 // answer wraps results for the asynchronous triggers, and fails the
 // invocation when the platform must retry it.
-func (inv *invocation) answer(results []restore.Result) (any, error) {
+func (inv *invocation) answer(results []intent.Result) (any, error) {
 	switch inv.kind {
 	case APIGateway:
 		return inv.gatewayResponse(results), nil
@@ -211,7 +211,7 @@ func (inv *invocation) answer(results []restore.Result) (any, error) {
 
 // logSummary ends every invocation's log with one line that counts its
 // outcomes, for dashboards and alarms on the function's own logs.
-func (inv *invocation) logSummary(results []restore.Result) {
+func (inv *invocation) logSummary(results []intent.Result) {
 	counts := map[intent.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
@@ -223,7 +223,7 @@ func (inv *invocation) logSummary(results []restore.Result) {
 }
 
 // retryError says why the platform should retry the event, if it should.
-func retryError(kind Kind, results []restore.Result) error {
+func retryError(kind Kind, results []intent.Result) error {
 	var undelivered, unknown, transient []string
 	for _, r := range results {
 		if r.Undelivered {
@@ -249,10 +249,10 @@ func retryError(kind Kind, results []restore.Result) error {
 
 // requestFailure is the answer to an event that could not be turned into
 // restores at all.
-func (inv *invocation) requestFailure(err error) []restore.Result {
-	var r restore.Result
+func (inv *invocation) requestFailure(err error) []intent.Result {
+	var r intent.Result
 	r.Fail(err)
-	return []restore.Result{r}
+	return []intent.Result{r}
 }
 
 // httpStatus is the API gateway status of a batch: 202 when something was
@@ -260,7 +260,7 @@ func (inv *invocation) requestFailure(err error) []restore.Result {
 // the first failure's kind. An unknown outcome is 504 when the deadline
 // came first and 502 otherwise: a caller that retries with the same
 // Idempotency-Key gets the TaskId once the task is found.
-func httpStatus(results []restore.Result) int {
+func httpStatus(results []intent.Result) int {
 	status := http.StatusOK
 	for _, r := range results {
 		switch r.Status {

@@ -26,7 +26,6 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 const benchWebhookSecret = "bench-webhook-secret"
@@ -117,7 +116,7 @@ func benchJSON(v any) []byte {
 }
 
 // benchResults decodes an answer of the handler into its results.
-func benchResults(b *testing.B, ans any) []restore.Result {
+func benchResults(b *testing.B, ans any) []intent.Result {
 	switch a := ans.(type) {
 	case handler.Response:
 		return a.Results

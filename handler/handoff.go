@@ -12,7 +12,6 @@ import (
 	"redis-restore/internal/config"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // handoffTimeout bounds the Invoke call that hands an HTTP call's restore
@@ -34,7 +33,7 @@ const WaitParam = "wait"
 // The asynchronous invocation gets the call's identity (its event time and
 // key), so a Cloud Monitor re-send, a replay or the platform's retry still
 // restores once; SCF retries it twice after an error.
-func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []job, wait bool) ([]restore.Result, bool) {
+func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []job, wait bool) ([]intent.Result, bool) {
 	cfg := inv.cfg
 	seal := inv.svc.Settings.Seal
 	if wait || !inv.handOffWanted() || inv.cfgErr != nil || !cfg.CanReport() || seal == nil || !inv.mayHandOff(jobs) {
@@ -53,16 +52,16 @@ func (inv *invocation) handOff(ctx context.Context, b body, src source, jobs []j
 		return nil, false
 	}
 	inv.log.Info("handoff.sent", "detail", "restore handed off", "asyncRequestId", id)
-	results := make([]restore.Result, len(jobs))
+	results := make([]intent.Result, len(jobs))
 	for i, j := range jobs {
 		if j.decided != nil {
 			results[i] = *j.decided
 			continue
 		}
 		req := j.Request
-		results[i] = restore.Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: cmp.Or(req.Region, cfg.Region),
+		results[i] = intent.Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: cmp.Or(req.Region, cfg.Region),
 			Status: intent.Queued,
-			Reason: restore.JoinReason(j.Reason, fmt.Sprintf("handed off to an asynchronous invocation of %s (requestId %s): its outcome goes to the queue; ?%s=1 waits for it instead",
+			Reason: intent.JoinReason(j.Reason, fmt.Sprintf("handed off to an asynchronous invocation of %s (requestId %s): its outcome goes to the queue; ?%s=1 waits for it instead",
 				cfg.FunctionName, id, WaitParam))}
 	}
 	return results, true
@@ -122,7 +121,7 @@ func decodeOwn[T any](ev event, field string) (T, error) {
 }
 
 // handoff runs what an HTTP call handed over, as that call would have.
-func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
+func (inv *invocation) handoff(ctx context.Context, ev event) []intent.Result {
 	h, err := decodeOwn[events.HandoffCall](ev, events.HandoffField)
 	if err != nil {
 		return inv.requestFailure(err)
@@ -155,7 +154,7 @@ func (inv *invocation) handoff(ctx context.Context, ev event) []restore.Result {
 		if late && jobs[i].decided == nil && jobs[i].fleet == nil {
 			// The fleet's watch has counted it failed ("never started"):
 			// started now, the member would contradict the fleet's end.
-			var r restore.Result
+			var r intent.Result
 			r.InstanceID, r.Region = jobs[i].Request.InstanceID, cmp.Or(jobs[i].Request.Region, inv.cfg.Region)
 			r.Fail(failure.E(failure.Unavailable, failure.Code("FleetMemberLate"), fmt.Sprintf(
 				"fleet %s handed %s out to start by %s, and it reached a container only now: its fleet counts it failed (never started), so it is not restored; send a new request if it is still wanted",

@@ -12,7 +12,6 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // handoffEnv is an env whose HTTP calls hand their restores off to the
@@ -24,7 +23,7 @@ type handoffEnv struct {
 	*env
 	release chan struct{}
 	mu      sync.Mutex
-	async   [][]restore.Result // each asynchronous invocation's results
+	async   [][]intent.Result // each asynchronous invocation's results
 }
 
 func newHandoffEnv(t *testing.T) *handoffEnv {
@@ -36,7 +35,7 @@ func newHandoffEnv(t *testing.T) *handoffEnv {
 	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
 		<-e.release
 		ans, err := invokeWith(e.env, freshHandler(e.env), event)
-		var rs []restore.Result
+		var rs []intent.Result
 		if err != nil {
 			rs = resultsFromError(t, err)
 		} else {

@@ -19,7 +19,6 @@ import (
 	"redis-restore/internal/cloud"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // env is one test's world: an emulator over real HTTP with demo data, and a
@@ -130,7 +129,7 @@ func invokeWith(e *env, h *handler.Handler, payload []byte) (any, error) {
 }
 
 // results invokes and decodes the answer of a non-gateway trigger.
-func (e *env) results(payload []byte) []restore.Result {
+func (e *env) results(payload []byte) []intent.Result {
 	e.t.Helper()
 	ans, err := e.invoke(payload)
 	if err != nil {
@@ -144,7 +143,7 @@ func (e *env) results(payload []byte) []restore.Result {
 }
 
 // gateway invokes with an API gateway event and decodes its response.
-func (e *env) gateway(payload []byte) (events.APIGatewayResponse, []restore.Result) {
+func (e *env) gateway(payload []byte) (events.APIGatewayResponse, []intent.Result) {
 	e.t.Helper()
 	ans, err := e.invoke(payload)
 	if err != nil {
@@ -237,7 +236,7 @@ func cmqEvent(t testing.TB, bodies ...string) []byte {
 
 func timeNow() time.Time { return time.Now() }
 
-func onlyResult(t testing.TB, rs []restore.Result) restore.Result {
+func onlyResult(t testing.TB, rs []intent.Result) intent.Result {
 	t.Helper()
 	if len(rs) != 1 {
 		t.Fatalf("got %d results, want 1: %+v", len(rs), rs)
@@ -256,7 +255,7 @@ func assertNoSecret(t testing.TB, where, text string, secrets ...string) {
 
 // functionURL invokes with a function URL event and decodes its response,
 // which must be the function URL form (no isBase64Encoded).
-func (e *env) functionURL(payload []byte) (events.FunctionURLResponse, []restore.Result) {
+func (e *env) functionURL(payload []byte) (events.FunctionURLResponse, []intent.Result) {
 	e.t.Helper()
 	ans, err := e.invoke(payload)
 	if err != nil {
@@ -319,7 +318,7 @@ func errMessage(b *intent.ErrorBody) string {
 
 // answered is the one result of an invocation, whether it answered or
 // failed (a result the platform must retry comes in the error).
-func answered(t *testing.T, ans any, err error) restore.Result {
+func answered(t *testing.T, ans any, err error) intent.Result {
 	t.Helper()
 	if err != nil {
 		return onlyResult(t, resultsFromError(t, err))

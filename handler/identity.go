@@ -10,7 +10,6 @@ import (
 
 	"redis-restore/events"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // An event's identity, made here for every trigger, says which restores
@@ -188,7 +187,7 @@ func firstOfKey(jobs []job) map[string]int {
 // sameEvent is the answer to a job whose event another job of the batch
 // already answered: a restore that was (or may have been) started is a
 // duplicate, anything else is the first's answer.
-func sameEvent(r restore.Result) restore.Result {
+func sameEvent(r intent.Result) intent.Result {
 	if r.Status == intent.Accepted || r.Status == intent.Duplicate || r.Status == intent.Unknown {
 		r.Status = intent.Duplicate
 		r.MessageID = ""

@@ -9,7 +9,6 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // A signed webhook is searched for from the time it was signed, not only a
@@ -38,7 +37,7 @@ func TestBasicAuthWebhookSentAgainRestoresOnce(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
-	var deliveries [][]restore.Result
+	var deliveries [][]intent.Result
 	for _, h := range []*handler.Handler{e.h, freshHandler(e)} {
 		ans, err := invokeWith(e, h, gatewayEvent(t, body, basicAuthHeader()))
 		if err != nil {

@@ -10,12 +10,11 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // timer handles a timer event. Its Message is decoded once: whether it asks
 // for the sweep and which restores it asks for are read from its fields.
-func (inv *invocation) timer(ctx context.Context, ev event) []restore.Result {
+func (inv *invocation) timer(ctx context.Context, ev event) []intent.Result {
 	var t events.TimerEvent
 	if err := decodeFields(ev.obj, &t, ""); err != nil {
 		return inv.requestFailure(failure.E(err, "timer event: "+failure.As(err).Message))
@@ -31,7 +30,7 @@ func (inv *invocation) timer(ctx context.Context, ev event) []restore.Result {
 	return inv.run(ctx, inv.jobs(msg, inv.timerSource(&t)))
 }
 
-func (inv *invocation) cmq(ctx context.Context, ev event) []restore.Result {
+func (inv *invocation) cmq(ctx context.Context, ev event) []intent.Result {
 	recs, err := decodeRecords[events.CMQRecord](ev.records)
 	if err != nil {
 		return inv.requestFailure(failure.E(err, "CMQ event: "+failure.As(err).Message))
@@ -64,7 +63,7 @@ func overLimit(j *job, counted *int, what string) {
 	if *counted++; *counted <= intent.MaxRestores {
 		return
 	}
-	r := restore.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
+	r := intent.Result{InstanceID: j.Request.InstanceID, BackupID: j.Request.BackupID}
 	r.Fail(failure.E(failure.Invalid, failure.Code(failure.CodeInvalidRequest),
 		fmt.Sprintf("more than %d restores in one %s: this one was not started", intent.MaxRestores, what)))
 	j.decided = &r
@@ -99,7 +98,7 @@ func decodeBody(data []byte) body {
 // failed before any restore could start).
 type job struct {
 	intent.Intent
-	decided *restore.Result
+	decided *intent.Result
 	fleet   *intent.Fleet // a fleet request (fleet.go)
 }
 
@@ -152,8 +151,8 @@ func (inv *invocation) jobs(b body, src source) []job {
 
 // run runs a batch: concurrently but bounded, each job on its own, one
 // instance at a time, the same event key only once (see firstOfKey).
-func (inv *invocation) run(ctx context.Context, jobs []job) []restore.Result {
-	results := make([]restore.Result, len(jobs))
+func (inv *invocation) run(ctx context.Context, jobs []job) []intent.Result {
+	results := make([]intent.Result, len(jobs))
 	if len(jobs) == 0 {
 		return results
 	}

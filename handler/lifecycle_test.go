@@ -12,7 +12,6 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // lifeEnv is a world where restores live their life in seconds: tasks run
@@ -28,7 +27,7 @@ func lifeEnv(t *testing.T) *env {
 }
 
 // sweep fires the sweep timer once, now, and returns its results.
-func (e *env) sweep() []restore.Result {
+func (e *env) sweep() []intent.Result {
 	e.t.Helper()
 	ans, err := e.invoke(timerEvent(e.t, time.Now().Truncate(time.Second), `{"sweep":true}`))
 	if err != nil {

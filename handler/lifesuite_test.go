@@ -14,7 +14,6 @@ import (
 
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // TestLifeSuite is the fault suite of the restore's whole life: restores
@@ -124,7 +123,7 @@ func TestLifeSuite(t *testing.T) {
 
 	var invocations, sweeps, sweepRetries, panics atomic.Int64
 	var mu sync.Mutex
-	answers := map[int][]restore.Result{}
+	answers := map[int][]intent.Result{}
 	deliver := func(i int, containers int) (retry bool) {
 		payload := evs[i].build()
 		var wg sync.WaitGroup

@@ -15,7 +15,6 @@ import (
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/config"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // realistic makes the cloud behave as it does in production for the
@@ -31,13 +30,13 @@ func realistic(e *env) {
 // atOnce delivers payload to n containers at the same moment, as SCF does
 // when one event reaches several instances of the function, and returns
 // each container's results (from its answer, or from its error).
-func atOnce(t *testing.T, e *env, n int, payload []byte) [][]restore.Result {
+func atOnce(t *testing.T, e *env, n int, payload []byte) [][]intent.Result {
 	t.Helper()
 	containers := make([]*handler.Handler, n)
 	for i := range containers {
 		containers[i] = freshHandler(e)
 	}
-	out := make([][]restore.Result, n)
+	out := make([][]intent.Result, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i, h := range containers {
@@ -60,7 +59,7 @@ func atOnce(t *testing.T, e *env, n int, payload []byte) [][]restore.Result {
 
 // exactlyOnce checks that the deliveries restored once: one accepted, the
 // others duplicates of the same TaskId, and one restore in the cloud.
-func exactlyOnce(t *testing.T, e *env, deliveries [][]restore.Result) {
+func exactlyOnce(t *testing.T, e *env, deliveries [][]intent.Result) {
 	t.Helper()
 	if calls := e.emu.RestoreCalls(); len(calls) != 1 {
 		t.Fatalf("%d restores, want 1: %+v (answers %+v)", len(calls), calls, deliveries)
@@ -134,7 +133,7 @@ func TestRestoreWaitingForTheRateLimitLooksAgainBeforeItIsSent(t *testing.T) {
 	session := slow.Clients.Session(config.Credentials{SecretID: e.vars["TENCENTCLOUD_SECRETID"], SecretKey: e.vars["TENCENTCLOUD_SECRETKEY"],
 		Token: e.vars["TENCENTCLOUD_SESSIONTOKEN"]}, u)
 	_, _, _ = session.RestoreInstance(context.Background(), e.demo.Region, "crs-nosuch01", "x", "")
-	done := make(chan []restore.Result)
+	done := make(chan []intent.Result)
 	go func() {
 		ans, err := invokeWith(e, slow, ev)
 		if err != nil {
@@ -162,7 +161,7 @@ func TestRedeliveryWhileAndAfterTheRestoreRunsRestoresOnce(t *testing.T) {
 	e := newEnv(t)
 	realistic(e)
 	ev := timerEvent(t, time.Now().Add(-time.Second), `{"instanceId":"crs-5a4py64p","backupId":"latest"}`)
-	var deliveries [][]restore.Result
+	var deliveries [][]intent.Result
 	for _, wait := range []time.Duration{0, 300 * time.Millisecond, 2 * time.Second} {
 		time.Sleep(wait)
 		ans, err := invokeWith(e, freshHandler(e), ev)
@@ -183,7 +182,7 @@ func TestReplayedSignedWebhookDoesNotRestoreAgain(t *testing.T) {
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
 	ev := gatewayEvent(t, body, signed(body))
-	var deliveries [][]restore.Result
+	var deliveries [][]intent.Result
 	for _, h := range []*handler.Handler{e.h, e.h, freshHandler(e)} {
 		ans, err := invokeWith(e, h, ev)
 		if err != nil {
@@ -203,7 +202,7 @@ func TestFastCallerClockDoesNotHideTheRestore(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
-	send := func(h *handler.Handler, at time.Time) []restore.Result {
+	send := func(h *handler.Handler, at time.Time) []intent.Result {
 		headers := map[string]string{
 			"x-restore-signature": handler.Sign(webhookSecret, at, []byte(body)),
 			"idempotency-key":     "fast-clock-1",
@@ -216,13 +215,13 @@ func TestFastCallerClockDoesNotHideTheRestore(t *testing.T) {
 		return rs
 	}
 	fast := time.Now().Add(2 * time.Minute)
-	exactlyOnce(t, e, [][]restore.Result{send(e.h, fast), send(freshHandler(e), fast.Add(30*time.Second))})
+	exactlyOnce(t, e, [][]intent.Result{send(e.h, fast), send(freshHandler(e), fast.Add(30*time.Second))})
 }
 
 func TestIdempotencyKeyReusedWithAnotherBodyIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	send := func(body string) (int, restore.Result) {
+	send := func(body string) (int, intent.Result) {
 		h := signed(body)
 		h["idempotency-key"] = "same-key"
 		resp, rs := e.gateway(gatewayEvent(t, body, h))
@@ -289,7 +288,7 @@ func TestUnknownOutcomeIsSaidAndTheRetryResolvesIt(t *testing.T) {
 	e.timeout = 2 * time.Second
 	e.emu.SetFaults("RestoreInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
 	body := `{"instanceId":"crs-5a4py64p","backupId":"678362566696298532848117"}`
-	send := func() (int, restore.Result) {
+	send := func() (int, intent.Result) {
 		h := signed(body)
 		h["idempotency-key"] = "unknown-1"
 		resp, rs := e.gateway(gatewayEvent(t, body, h))

@@ -10,12 +10,11 @@ import (
 
 	"redis-restore/handler"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // invokeIn invokes as SCF does from a region: the function context carries
 // it (InvokeRequest.TencentcloudRegion).
-func (e *env) invokeIn(region string, payload []byte) []restore.Result {
+func (e *env) invokeIn(region string, payload []byte) []intent.Result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()

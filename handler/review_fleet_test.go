@@ -22,7 +22,6 @@ import (
 	"redis-restore/handler"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // warmContainer delivers the function's own asynchronous invocations to
@@ -32,14 +31,14 @@ import (
 // dropWatches.
 type warmContainer struct {
 	mu       sync.Mutex
-	handoffs [][]restore.Result
+	handoffs [][]intent.Result
 	watches  int
 }
 
-func (w *warmContainer) handoffResults() [][]restore.Result {
+func (w *warmContainer) handoffResults() [][]intent.Result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([][]restore.Result(nil), w.handoffs...)
+	return append([][]intent.Result(nil), w.handoffs...)
 }
 
 func newWarmContainer(e *fleetEnv, dropWatches bool) *warmContainer {

@@ -19,13 +19,12 @@ import (
 
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // timerRestore is a safety-backed timer restore of the demo instance's
 // newest backup, at now; it fails the test unless it is accepted with
 // its safety backup.
-func timerRestore(t *testing.T, e *env) restore.Result {
+func timerRestore(t *testing.T, e *env) intent.Result {
 	t.Helper()
 	r := onlyResult(t, e.results(timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, e.demo.LatestBackupID))))
 	if r.Status != intent.Accepted || r.Phase != intent.PhaseSafetyBackup || r.UndoBackupID == "" {

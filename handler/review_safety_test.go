@@ -17,7 +17,6 @@ import (
 
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // terminalIDs lists the terminal messages (succeeded, failed, expired) of
@@ -42,7 +41,7 @@ func terminalIDs(e *env, instanceID string) []string {
 // refuses it: a policy edited, an upgrade that needs a new grant), so
 // every continuation fails. The last period's sweeps each report the
 // intent failed, every one under a fresh random id (the result has no
-// TaskId and its life no EventID: restore.go emit, message.go newEvent);
+// TaskId and its life no EventID: restore.go emit, message.go NewEvent);
 // the sweep after the deadline then judges the same safety backup expired
 // and reports that too ("could not start within RESTORE_SAFETY_DEADLINE").
 // One intent, several terminal outcomes under several ids: a consumer
@@ -67,7 +66,7 @@ func TestSafetyContinuationFailingAtItsLastPeriodHasOneOutcome(t *testing.T) {
 // instance, where the API lists a backup only once it is done and its
 // safety backup fails; it waits until the intent's watch has reported the
 // failure, and returns the first delivery's result.
-func failedUnlisted(t *testing.T, e *env, event []byte) restore.Result {
+func failedUnlisted(t *testing.T, e *env, event []byte) intent.Result {
 	t.Helper()
 	ownWatches(e)
 	e.emu.SetLifecycle(cloudemu.Lifecycle{Backup: time.Second, BackupsListedWhenDone: true})
@@ -185,11 +184,11 @@ func TestSafetyBackupTakenAfterARestoreSinceTheEventRestoresNothingMore(t *testi
 // (3 s), and someone's restore of another backup lands once the event
 // was admitted and before its safety backup starts. It returns the
 // event's answer.
-func beforeItsSafetyBackup(t *testing.T, e *env, event []byte) restore.Result {
+func beforeItsSafetyBackup(t *testing.T, e *env, event []byte) intent.Result {
 	t.Helper()
 	e.emu.SetFaults("ManualBackupInstance", cloudemu.Faults{Sequence: []cloudemu.Fault{{Delay: 3 * time.Second}}})
 	checked := strings.Count(e.logs.String(), "instance.checked")
-	done := make(chan restore.Result, 1)
+	done := make(chan intent.Result, 1)
 	go func() {
 		ans, err := invokeWith(e, freshHandler(e), event)
 		done <- answered(t, ans, err)
@@ -211,7 +210,7 @@ func beforeItsSafetyBackup(t *testing.T, e *env, event []byte) restore.Result {
 // accepts a second timer's restore of another backup in another
 // container: the second intent's safety backup starts after the first's
 // is done and before the first is restored.
-func twoIntents(t *testing.T, e *env, between func()) (a, b restore.Result) {
+func twoIntents(t *testing.T, e *env, between func()) (a, b intent.Result) {
 	t.Helper()
 	req := func(backup string) []byte {
 		return timerEvent(t, time.Now(), fmt.Sprintf(`{"instanceId":%q,"backupId":%q}`, e.demo.InstanceID, backup))
@@ -276,7 +275,7 @@ func TestSafetyIntentRestoredOverByAnotherIntentsRestoreHasAnOutcome(t *testing.
 			t.Logf("started message %s sent naming %d undo points: %v", id, len(undos), undos)
 		}
 	}
-	for _, r := range []restore.Result{a, b} {
+	for _, r := range []intent.Result{a, b} {
 		if len(ended[r.UndoBackupID]) == 0 {
 			t.Errorf("the intent restoring %s (undo %s) has no terminal outcome; outcomes by undo point %v; messages %s",
 				r.BackupID, r.UndoBackupID, ended, types(e.messages()))

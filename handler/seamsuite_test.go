@@ -11,7 +11,6 @@ import (
 
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // TestSeamsSuite tries the features together, as a hostile user and a
@@ -72,7 +71,7 @@ func TestSeamsSuite(t *testing.T) {
 	var mu sync.Mutex
 	accepted := map[string]bool{} // instance → an intent of it was accepted
 	var panics atomic.Int64
-	note := func(id string, rs []restore.Result) {
+	note := func(id string, rs []intent.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, r := range rs {

@@ -9,7 +9,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/follow"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 // The sweep timer: its argument is {"sweep": true}. Every minute it
@@ -27,7 +26,7 @@ func isSweep(msg fields) bool {
 
 // sweep runs the sweep for the timer's Time: a retry of the same timer
 // event (SCF retries a failed one) looks at the same window.
-func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restore.Result {
+func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []intent.Result {
 	at := ev.Time
 	if at.IsZero() || at.After(inv.received) {
 		at = inv.received // a Time in the future would move the window past what has happened
@@ -41,7 +40,7 @@ func (inv *invocation) sweep(ctx context.Context, ev events.TimerEvent) []restor
 	// watches) needs more. SCF retries a failed sweep within that time.
 	if window := intent.SweepWindow(svc.Settings.Life.SweepEvery); inv.received.Sub(at) > window {
 		inv.log.Warn("sweep.stale", "detail", "sweep skipped: its timer event waited longer than a sweep's window", "sweepAt", at.UTC().Format(time.RFC3339), "waited", inv.received.Sub(at).String())
-		return []restore.Result{{Status: intent.Skipped, Region: svc.Settings.Region, Reason: fmt.Sprintf(
+		return []intent.Result{{Status: intent.Skipped, Region: svc.Settings.Region, Reason: fmt.Sprintf(
 			"the sweep of %s waited %s in the platform's queue, more than a sweep's window (%s): the sweeps after it cover it", at.UTC().Format(time.RFC3339), inv.received.Sub(at).Round(time.Millisecond), window)}}
 	}
 	return (&follow.Follower{Service: svc}).Sweep(ctx, at)

@@ -13,7 +13,6 @@ import (
 	"redis-restore/events"
 	"redis-restore/internal/cloudemu"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 )
 
 func TestFunctionURLRestoreIsAcceptedWithTheFunctionURLAnswer(t *testing.T) {
@@ -175,12 +174,12 @@ func TestAlarmCallbackIsAnswered200EvenWhenItsRestoreFails(t *testing.T) {
 	e := newEnv(t)
 	e.vars["RESTORE_WEBHOOK_BASIC_AUTH"] = "cloudmonitor:test-password"
 	e.vars["RESTORE_ALLOWED_INSTANCES"] = "crs-other"
-	for name, answer := range map[string]func() (int, string, []restore.Result){
-		"function URL": func() (int, string, []restore.Result) {
+	for name, answer := range map[string]func() (int, string, []intent.Result){
+		"function URL": func() (int, string, []intent.Result) {
 			resp, rs := e.functionURL(fixture(t, "functionurl-alarm.json"))
 			return resp.StatusCode, resp.Body, rs
 		},
-		"API gateway": func() (int, string, []restore.Result) {
+		"API gateway": func() (int, string, []intent.Result) {
 			resp, rs := e.gateway(fixture(t, "apigw-alarm.json"))
 			return resp.StatusCode, resp.Body, rs
 		},

@@ -8,7 +8,6 @@ import (
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
 )
 
@@ -26,13 +25,13 @@ import (
 //     first, and nothing more is said; released otherwise (its clone task
 //     failed, or someone released it before it was verified):
 //     restore.drill.failed.
-func (s *Follower) sweepDrill(ctx context.Context, c intent.Instance, m intent.Made, cloneTasks, srcTasks []intent.Task, w intent.Window, log *slog.Logger, add func(restore.Result)) {
+func (s *Follower) sweepDrill(ctx context.Context, c intent.Instance, m intent.Made, cloneTasks, srcTasks []intent.Task, w intent.Window, log *slog.Logger, add func(intent.Result)) {
 	src, at := m.Source, m.At
 	region := w.Region
 	maxLife := s.Settings.Life.DrillMaxLife
 	expires := at.Add(maxLife)
 	d := &intent.Drill{CloneID: c.ID, BegunAt: at}
-	r := restore.Result{InstanceID: src, Region: region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}, Drill: d,
+	r := intent.Result{InstanceID: src, Region: region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}, Drill: d,
 		EventID: uuid.FromName(fmt.Sprintf("%s/drill/%s", src, c.Name))}}
 	log = log.With("drillClone", c.ID)
 	bs := m.Backup.UTC()

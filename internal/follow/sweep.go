@@ -22,30 +22,30 @@ import (
 // time at, and returns the outcome of each message it sent or tried to.
 // A result Undelivered, or failed for a transient reason, fails the
 // invocation so that SCF retries the same timer event.
-func (s *Follower) Sweep(ctx context.Context, at time.Time) []restore.Result {
+func (s *Follower) Sweep(ctx context.Context, at time.Time) []intent.Result {
 	regions := s.Settings.Regions
 	if len(regions) == 0 {
 		regions = []string{s.Settings.Region}
 	}
 	// Every region a request may name (RESTORE_REGIONS): a restore
 	// accepted there is followed there.
-	var out []restore.Result
+	var out []intent.Result
 	for _, region := range regions {
 		out = append(out, s.sweepRegion(ctx, at, region)...)
 	}
 	return out
 }
 
-func (s *Follower) sweepRegion(ctx context.Context, at time.Time, region string) []restore.Result {
+func (s *Follower) sweepRegion(ctx context.Context, at time.Time, region string) []intent.Result {
 	log := s.Log.With("sweepAt", at.UTC().Format(time.RFC3339), "region", region)
 	every := s.Settings.Life.SweepEvery
 	w := intent.Window{At: at, From: at.Add(-intent.SweepPeriods * every), Region: region, Every: every}
 	w.LastFrom = w.From.Add(every)
-	fail := func(err error) []restore.Result {
-		var r restore.Result
+	fail := func(err error) []intent.Result {
+		var r intent.Result
 		r.Fail(err)
 		log.Error("sweep.failed", "detail", "sweep failed", "code", r.Error.Code, "error", r.Error.Message)
-		return []restore.Result{r}
+		return []intent.Result{r}
 	}
 	switch {
 	case s.Refuse != nil:
@@ -63,8 +63,8 @@ func (s *Follower) sweepRegion(ctx context.Context, at time.Time, region string)
 	log.Info("sweep.listed", "detail", "sweep: the instances, tasks and safety backups of the window read", "instances", len(world.Instances), "clones", len(world.Clones))
 
 	var mu sync.Mutex
-	var out []restore.Result
-	add := func(r restore.Result) {
+	var out []intent.Result
+	add := func(r intent.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		out = append(out, r)
@@ -97,7 +97,7 @@ func (s *Follower) sweepRegion(ctx context.Context, at time.Time, region string)
 }
 
 func (s *Follower) sweepInstance(ctx context.Context, lr restore.Redis, in intent.Instance, tasks []intent.Task, safety []intent.SafetyBackup,
-	w intent.Window, log *slog.Logger, add func(restore.Result)) {
+	w intent.Window, log *slog.Logger, add func(intent.Result)) {
 	region := w.Region
 	// A copy: the clones of this instance are swept at the same time, and
 	// read its tasks.
@@ -193,21 +193,21 @@ func (s *Follower) sweepInstance(ctx context.Context, lr restore.Redis, in inten
 // window is reported failed (InstanceNotRunning), unless a later task has
 // started since, which proves the instance ran in between.
 func (s *Follower) restoreEnded(ctx context.Context, lr restore.Redis, in intent.Instance, t intent.Task, tasks []intent.Task,
-	safety []intent.SafetyBackup, w intent.Window, log *slog.Logger) (restore.Result, bool) {
+	safety []intent.SafetyBackup, w intent.Window, log *slog.Logger) (intent.Result, bool) {
 	region := w.Region
 	info, err := restore.Retry(ctx, s.Service, func() (intent.TaskInfo, error) { return lr.DescribeTaskInfo(ctx, region, t.ID) })
 	if err != nil {
-		r := restore.Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
+		r := intent.Result{InstanceID: in.ID, TaskID: t.ID, Region: region}
 		r.Fail(err)
 		return r, true
 	}
 	if !info.Ended() {
-		return restore.Result{}, false // the list ran ahead of the task: the next sweep
+		return intent.Result{}, false // the list ran ahead of the task: the next sweep
 	}
 	ended := t.EndTime
 	life := intent.Ran(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
-	r := restore.Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
+	r := intent.Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
 	unproven := ""
 	if b, ok := intent.UndoOf(s.Settings.Seal, in, t, tasks, safety); ok {
 		r.BackupID, life.UndoBackupID, life.Undo = b.Restores, b.ID, intent.UndoRequest(in.ID, b.ID)
@@ -237,7 +237,7 @@ func (s *Follower) restoreEnded(ctx context.Context, lr restore.Redis, in intent
 				t.ID, in.ID, ended.UTC().Format(time.RFC3339), in.Status, w.At.Sub(ended).Round(time.Second))))
 	default:
 		log.Info("sweep.instanceNotRunning", "detail", "restore task succeeded, the instance is not running yet: the next sweep reports", "taskId", t.ID, "status", in.Status)
-		return restore.Result{}, false
+		return intent.Result{}, false
 	}
 	life.Phase = intent.Phase(outcome) // PhaseSucceeded or PhaseFailed
 	life.EventID = uuid.FromName(fmt.Sprintf("%s/%d/%s", in.ID, t.ID, outcome))
@@ -255,8 +255,8 @@ func (s *Follower) restoreEnded(ctx context.Context, lr restore.Redis, in intent
 
 // restoreStarted sends again the started message of a restore the sweep
 // started after its safety backup: the same id as the first.
-func (s *Follower) restoreStarted(ctx context.Context, region, instanceID string, t intent.Task, b intent.SafetyBackup, log *slog.Logger) restore.Result {
-	r := restore.Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: region, Status: intent.Accepted,
+func (s *Follower) restoreStarted(ctx context.Context, region, instanceID string, t intent.Task, b intent.SafetyBackup, log *slog.Logger) intent.Result {
+	r := intent.Result{InstanceID: instanceID, BackupID: b.Restores, TaskID: t.ID, Region: region, Status: intent.Accepted,
 		Reason: fmt.Sprintf("safety backup %s done: restore task %d of %s started", b.ID, t.ID, b.Restores),
 		Life:   intent.StartedLife(instanceID, b)}
 	s.EmitLife(ctx, &r, log)
@@ -264,7 +264,7 @@ func (s *Follower) restoreStarted(ctx context.Context, region, instanceID string
 }
 
 // SafetyExpired reports a safety-backed restore that will never start.
-func (s *Follower) safetyExpired(ctx context.Context, region, instanceID string, b intent.SafetyBackup, log *slog.Logger) restore.Result {
+func (s *Follower) safetyExpired(ctx context.Context, region, instanceID string, b intent.SafetyBackup, log *slog.Logger) intent.Result {
 	r := s.ExpiredResult(region, instanceID, b)
 	log.Warn("sweep.expired", "detail", "restore expired after its safety backup", "undoBackupId", b.ID, "doneAt", b.DoneAt().UTC().Format(time.RFC3339))
 	s.EmitLife(ctx, &r, log)
@@ -275,7 +275,7 @@ func (s *Follower) safetyExpired(ctx context.Context, region, instanceID string,
 // its own, settled (FirstRestore): never restored over (a restore since
 // the event is the event's), and nothing of it restored. Its one
 // outcome, the same id from the sweep and from its watch.
-func (s *Follower) safetySuperseded(ctx context.Context, region, instanceID string, b intent.SafetyBackup, t intent.Task, log *slog.Logger) restore.Result {
+func (s *Follower) safetySuperseded(ctx context.Context, region, instanceID string, b intent.SafetyBackup, t intent.Task, log *slog.Logger) intent.Result {
 	r := s.SupersededResult(region, instanceID, b, t)
 	log.Warn("safetyBackup.superseded", "detail", "a restore since the intent's event, not its own: the intent ends without restoring", "undoBackupId", b.ID, "taskId", t.ID)
 	s.EmitLife(ctx, &r, log)
@@ -284,7 +284,7 @@ func (s *Follower) safetySuperseded(ctx context.Context, region, instanceID stri
 
 // SafetyFailed reports a safety backup that failed (t, its task where
 // known, says how): nothing was restored.
-func (s *Follower) safetyFailed(ctx context.Context, lr restore.Redis, region, instanceID string, b intent.SafetyBackup, t intent.Task, failedAt time.Time, log *slog.Logger) restore.Result {
+func (s *Follower) safetyFailed(ctx context.Context, lr restore.Redis, region, instanceID string, b intent.SafetyBackup, t intent.Task, failedAt time.Time, log *slog.Logger) intent.Result {
 	msg := ""
 	status := "failed"
 	if t.ID != 0 {
@@ -292,7 +292,7 @@ func (s *Follower) safetyFailed(ctx context.Context, lr restore.Redis, region, i
 			msg, status = info.Message, info.Status
 		}
 	}
-	r := restore.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
+	r := intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	which := fmt.Sprintf("%s of %s (backup status %d)", b.ID, instanceID, b.Status)
 	if b.ID == "" {
 		which = fmt.Sprintf("of %s (task %d; the backup list never showed it)", instanceID, t.ID)
@@ -311,7 +311,7 @@ func (s *Follower) safetyFailed(ctx context.Context, lr restore.Redis, region, i
 // judged by the end of the source's clone task (FLOW_CLONEBACKUP, in the
 // source's task list: the newest that started before the clone was
 // listed) and the clone's status.
-func (s *Follower) sweepClone(ctx context.Context, lr restore.Redis, c intent.Instance, tasks []intent.Task, w intent.Window, log *slog.Logger, add func(restore.Result)) {
+func (s *Follower) sweepClone(ctx context.Context, lr restore.Redis, c intent.Instance, tasks []intent.Task, w intent.Window, log *slog.Logger, add func(intent.Result)) {
 	region := w.Region
 	src, _ := intent.CloneSource(s.Settings.Seal, c.Name)
 	// Its own clone task: the one that started with it (Createtime), not
@@ -320,7 +320,7 @@ func (s *Follower) sweepClone(ctx context.Context, lr restore.Redis, c intent.In
 	if !w.Reports(last.EndTime) {
 		return
 	}
-	r := restore.Result{InstanceID: src, Region: region, Life: intent.Ran(last)}
+	r := intent.Result{InstanceID: src, Region: region, Life: intent.Ran(last)}
 	r.Life.NewInstanceIDs = []string{c.ID}
 	outcome := "succeeded"
 	switch {

@@ -8,7 +8,6 @@ import (
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
 )
 
@@ -16,10 +15,10 @@ import (
 // runs; report the switch's end (succeeded, with the undo; or failed);
 // report a switch back's end. A clone that never ran is judged as any
 // clone (sweepClone). Every outcome has one id.
-func (s *Follower) sweepSwitch(ctx context.Context, c intent.Instance, m intent.Made, srcIn intent.Instance, cloneTasks, srcTasks []intent.Task, win intent.Window, log *slog.Logger, add func(restore.Result)) bool {
+func (s *Follower) sweepSwitch(ctx context.Context, c intent.Instance, m intent.Made, srcIn intent.Instance, cloneTasks, srcTasks []intent.Task, win intent.Window, log *slog.Logger, add func(intent.Result)) bool {
 	src, at := m.Source, m.At
 	sw := intent.SwitchesOf(cloneTasks)
-	r := restore.Result{InstanceID: src, Region: win.Region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}}}
+	r := intent.Result{InstanceID: src, Region: win.Region, Life: &intent.Life{NewInstanceIDs: []string{c.ID}}}
 	log = log.With("switchClone", c.ID)
 	id := func(what string) string { return uuid.FromName(fmt.Sprintf("%s/switch/%s/%s", src, c.Name, what)) }
 	if len(sw) == 0 {
@@ -113,7 +112,7 @@ func (s *Follower) sweepSwitch(ctx context.Context, c intent.Instance, m intent.
 			old = c
 		}
 		if old.Running() && old.PayAsYouGo {
-			rel := restore.Result{InstanceID: src, Region: win.Region, Status: intent.Succeeded, Reason: fmt.Sprintf(
+			rel := intent.Result{InstanceID: src, Region: win.Region, Status: intent.Succeeded, Reason: fmt.Sprintf(
 				"RESTORE_SWITCH_RETENTION (%s) after the switch ended at %s: %s, which no longer serves %s's clients, is released",
 				keep, last.EndTime.UTC().Format(time.RFC3339), old.ID, src),
 				Life: &intent.Life{NewInstanceIDs: []string{c.ID}, Phase: intent.PhaseSucceeded, EventType: intent.EventTypePrefix + "released",

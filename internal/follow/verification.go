@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"redis-restore/internal/intent"
-	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
 )
 
@@ -79,8 +78,8 @@ func (s *Follower) verifyData(ctx context.Context, in intent.Instance, source, r
 // suspect is the restore.suspect message of a restore whose data does not
 // check out: a warning beside its outcome (the task did succeed), under an
 // id of its own.
-func (s *Follower) suspect(ctx context.Context, r restore.Result, v *intent.Verification, log *slog.Logger) restore.Result {
-	out := restore.Result{InstanceID: r.InstanceID, BackupID: r.BackupID, TaskID: r.TaskID, Region: r.Region, Status: intent.Suspect,
+func (s *Follower) suspect(ctx context.Context, r intent.Result, v *intent.Verification, log *slog.Logger) intent.Result {
+	out := intent.Result{InstanceID: r.InstanceID, BackupID: r.BackupID, TaskID: r.TaskID, Region: r.Region, Status: intent.Suspect,
 		Error: &intent.ErrorBody{Code: "RestoreSuspect", Message: fmt.Sprintf("restore task %d of %s succeeded, but the data does not check out: %s", r.TaskID, r.InstanceID, v.Reason)},
 		Life: &intent.Life{Verification: v, UndoBackupID: r.Life.UndoBackupID, Undo: r.Life.Undo, EventType: intent.EventTypePrefix + "suspect",
 			EventID: uuid.FromName(fmt.Sprintf("%s/%d/suspect", r.InstanceID, r.TaskID))}}

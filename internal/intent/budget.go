@@ -59,3 +59,16 @@ func NewBudgetState(used []Task, b Budget, setting string) *BudgetState {
 	}
 	return st
 }
+
+// StatusEventType names the message of a result, guard rails included.
+func StatusEventType(r *Result) string {
+	switch {
+	case r.Held:
+		return EventTypePrefix + "held"
+	case r.Plan != nil && r.Plan.Token != "":
+		// A plan waiting for approval, also the fresh one offered when an
+		// approval was refused.
+		return EventTypePrefix + "planned"
+	}
+	return EventType(r.Status)
+}

@@ -382,3 +382,14 @@ func SortedIDs(ids []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// FleetOutcome is what became of a fleet request: the answer's "fleet".
+type FleetOutcome struct {
+	ID      string        `json:"id"`
+	Status  Status        `json:"status"`
+	Region  string        `json:"region,omitempty"`
+	Members []FleetMember `json:"members,omitempty"`
+	Plan    *FleetPlan    `json:"plan,omitempty"`
+	// Jobs are the members' intents, to be fanned out when accepted.
+	Jobs []Intent `json:"-"`
+}

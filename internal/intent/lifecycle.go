@@ -238,3 +238,15 @@ func WatchBegan(fw FleetWatch, task *Task) time.Time {
 	}
 	return fw.Began()
 }
+
+// ResultEventType is the message type of a result: the life cycle's where
+// it decides, else the request's (EventType).
+func ResultEventType(r *Result) string {
+	if (r.Status == Failed || r.Status == Duplicate || r.Status == Expired) && r.Life != nil && r.Life.Quiet {
+		return ""
+	}
+	if r.Life == nil || r.Life.EventType == "" || (r.Status == Failed || r.Status == Unknown) && !r.Life.Drill.Outcome() {
+		return StatusEventType(r) // held and planned, else by status: budget.go
+	}
+	return r.Life.EventType
+}

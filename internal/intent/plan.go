@@ -164,3 +164,18 @@ func (p *Plan) Request() Request {
 	}
 	return r
 }
+
+// ApprovalJob is the job that applies an approved plan: exactly its
+// backup, with the plan's creation as the event's time and its ID as the
+// event's identity, so that approving twice restores once.
+func ApprovalJob(p *Plan, force bool) Intent {
+	return Intent{
+		Request:  p.Request(),
+		Trigger:  p.Trigger,
+		Channel:  p.Channel,
+		Since:    p.Created,
+		Key:      "plan:" + p.ID,
+		Reason:   JoinReason(p.Reason, "approved plan "+p.ID),
+		JobGuard: JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
+	}
+}

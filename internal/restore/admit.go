@@ -34,7 +34,7 @@ import (
 // event's restore, the budget: restore.go, lifecycle.go). admit fills in
 // the backup a "latest" intent restores, and reports whether the intent
 // may act.
-func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool, log *slog.Logger) bool {
+func (s *Service) admit(ctx context.Context, job *Job, res *intent.Result, dryRun bool, log *slog.Logger) bool {
 	req := job.Request
 	if !s.checkEdition(ctx, job, res, dryRun, log) {
 		return false
@@ -55,7 +55,7 @@ func (s *Service) admit(ctx context.Context, job *Job, res *Result, dryRun bool,
 			return false
 		}
 		res.BackupID, job.backupStart = b.ID, b.StartTime
-		job.Reason = JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
+		job.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("chose backup %s, started %s, the newest restorable one before %s",
 			b.ID, b.StartTime.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339)))
 		log.Info("backup.chosen", "detail", "backup chosen", "backupId", b.ID, "backupStart", b.StartTime.UTC().Format(time.RFC3339),
 			"before", before.UTC().Format(time.RFC3339))

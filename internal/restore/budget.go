@@ -92,7 +92,7 @@ func (s *Service) notDrills(tasks []intent.Task, instances []intent.Instance) []
 // findStarted's, so a task of this very event that started in between
 // (another container) is still taken for a duplicate. It returns true when
 // res is decided.
-func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bool, log *slog.Logger) bool {
+func (s *Service) overBudget(ctx context.Context, job Job, res *intent.Result, fresh bool, log *slog.Logger) bool {
 	st, used, err := s.readBudget(ctx, job, res.Region, fresh)
 	if err != nil {
 		failed(res, err, log, "could not count the instance's restores for its budget; not restoring")
@@ -128,7 +128,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bo
 	res.Error = &intent.ErrorBody{Code: intent.CodeBudgetExceeded, Message: fmt.Sprintf(
 		"%s allows %d restore(s) of %s per %s, and restore task(s) %s used it: held back until %s (an authenticated webhook may override with \"force\": true)",
 		st.Setting, st.Limit, job.Request.InstanceID, st.Window, strings.Join(ids, ", "), st.FreesAt.Format(time.RFC3339))}
-	res.Reason = JoinReason(job.Reason, "restore held back by the restore budget")
+	res.Reason = intent.JoinReason(job.Reason, "restore held back by the restore budget")
 	log.Warn("budget.held", "detail", "restore held back by its budget", "setting", st.Setting, "used", len(st.Used), "freesAt", st.FreesAt.Format(time.RFC3339))
 	return true
 }
@@ -140,7 +140,7 @@ func (s *Service) overBudget(ctx context.Context, job Job, res *Result, fresh bo
 // unknown, not failed, and a task that started since the restore was
 // looked for (since) is taken for that attempt's, not for a reason to
 // hold.
-func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear *failure.Error, since time.Time, log *slog.Logger) bool {
+func (s *Service) heldOnRetry(ctx context.Context, job Job, res *intent.Result, unclear *failure.Error, since time.Time, log *slog.Logger) bool {
 	probe := *res
 	if !s.overBudget(ctx, job, &probe, true, log) {
 		return false
@@ -155,7 +155,7 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 		for i := len(probe.Budget.Used) - 1; i >= 0; i-- {
 			if t := probe.Budget.Used[i]; !t.StartTime.Before(since.Truncate(time.Second)) {
 				res.Status, res.TaskID = intent.Accepted, t.TaskID
-				res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
+				res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this restore's unclear attempt", t.TaskID, t.StartTime.Format(time.RFC3339)))
 				log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.TaskID)
 				return true
 			}
@@ -165,22 +165,9 @@ func (s *Service) heldOnRetry(ctx context.Context, job Job, res *Result, unclear
 	return true
 }
 
-// messageType names the message of a result, guard rails included.
-func messageType(r *Result) string {
-	switch {
-	case r.Held:
-		return intent.EventTypePrefix + "held"
-	case r.Plan != nil && r.Plan.Token != "":
-		// A plan waiting for approval, also the fresh one offered when an
-		// approval was refused.
-		return intent.EventTypePrefix + "planned"
-	}
-	return intent.EventType(r.Status)
-}
-
 // messageID gives the messages of one held event, or of one plan, the same
 // id in every container that sends them, so that consumers drop copies.
-func (s *Service) messageID(job Job, r *Result) string {
+func (s *Service) messageID(job Job, r *intent.Result) string {
 	switch {
 	case r.Held && job.Key != "":
 		return uuid.FromName("held/" + job.Key)

@@ -11,7 +11,7 @@ import (
 
 // firingAt runs the restore of an alarm firing that first occurred at
 // first, the way AlarmJob makes it.
-func firingAt(s *Service, c *clock.Fake, first time.Time) Result {
+func firingAt(s *Service, c *clock.Fake, first time.Time) intent.Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
 	return s.Run(ctx, intent.Intent{Request: intent.Request{InstanceID: instance, BackupID: backup},

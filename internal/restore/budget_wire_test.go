@@ -87,7 +87,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 
 	t.Run("spent", func(t *testing.T) {
 		svc := budgetService(s, now, intent.Budget{Limit: 3, Window: time.Hour})
-		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
+		res := intent.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
 		if !restore.OverBudget(svc, context.Background(), job, &res, true, log) {
 			t.Fatalf("not held with two restores and a clone in the hour: %+v", res)
 		}
@@ -111,7 +111,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 	})
 	t.Run("room left", func(t *testing.T) {
 		svc := budgetService(s, now, intent.Budget{Limit: 4, Window: time.Hour})
-		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
+		res := intent.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
 		if restore.OverBudget(svc, context.Background(), job, &res, true, log) {
 			t.Fatalf("held with three of four used: %+v %+v", res, res.Error)
 		}
@@ -119,7 +119,7 @@ func TestBudgetCountsRestoreAndCloneTasksInTheWindow(t *testing.T) {
 	t.Run("off", func(t *testing.T) {
 		n := len(*requests)
 		svc := budgetService(s, now, intent.Budget{})
-		res := restore.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
+		res := intent.Result{InstanceID: "crs-opcazbrb", Region: "ap-guangzhou"}
 		if restore.OverBudget(svc, context.Background(), job, &res, true, log) || len(*requests) != n {
 			t.Fatalf("budget off: held %+v, or the task list was read", res)
 		}

@@ -65,7 +65,7 @@ func (s *Service) earlierClone(ctx context.Context, job Job, region string) (str
 }
 
 // cloneFound looks for the clone of this request in the instance list.
-func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+func (s *Service) cloneFound(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) bool {
 	name, ids, err := s.earlierClone(ctx, job, res.Region)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier clone; not cloning")
@@ -83,7 +83,7 @@ func (s *Service) cloneFound(ctx context.Context, job Job, res *Result, log *slo
 // clone orders the new instance. CloneInstances is never called again
 // after an answer that leaves open whether it ordered: the instance list
 // is read instead, and if the clone is not there the outcome is unknown.
-func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+func (s *Service) clone(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) {
 	lr := s.Redis
 	req := job.Request
 	if n := s.clones.Add(1); int(n) > s.Settings.Life.MaxClones {
@@ -153,7 +153,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	unclear := func(e *failure.Error) {
 		if ids, ferr := s.Reader().FindClone(ctx, lr, res.Region, name); ferr == nil && len(ids) > 0 {
 			res.Status, res.Life = intent.Accepted, intent.CloneLife(req.InstanceID, name, ids, "")
-			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
+			res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered despite the unclear answer", name))
 			return
 		}
 		res.Unclear(failure.E(e.Kind, failure.Code(e.Code), fmt.Sprintf("%s; the clone may have been ordered and is not listed yet, so it was not ordered again: a retry of this event looks for it by its name %s", e.Message, name)))
@@ -177,7 +177,7 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 			res.Fail(ferr)
 		case len(ids) > 0:
 			res.Status, res.Life = intent.Duplicate, intent.CloneLife(req.InstanceID, name, ids, "")
-			res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
+			res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("clone %s was ordered by another delivery of this request", name))
 			log.Info("clone.duplicate", "detail", "clone ordered by another delivery", "newInstanceIds", ids)
 		default:
 			return false
@@ -188,9 +188,9 @@ func (s *Service) clone(ctx context.Context, job Job, res *Result, log *slog.Log
 	case stop == nil:
 		res.Status, res.RequestID = intent.Accepted, o.requestID
 		res.Life = intent.CloneLife(req.InstanceID, name, o.ids, o.dealID)
-		res.Reason = JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
+		res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("clone %s ordered from %s: pay-as-you-go until released", name, res.BackupID))
 		if req.Drill() {
-			res.Reason = JoinReason(job.Reason, fmt.Sprintf("drill: clone %s ordered from %s; the sweep verifies it, reports restore.drill.passed or failed with its RTO and RPO, and releases it (at the latest after RESTORE_DRILL_MAX_LIFE, %s)",
+			res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("drill: clone %s ordered from %s; the sweep verifies it, reports restore.drill.passed or failed with its RTO and RPO, and releases it (at the latest after RESTORE_DRILL_MAX_LIFE, %s)",
 				name, res.BackupID, s.Settings.Life.DrillMaxLife))
 		}
 		log.Info("clone.ordered", "detail", "clone ordered", "newInstanceIds", o.ids, "dealId", o.dealID)

@@ -22,7 +22,7 @@ const codeInstanceState = "ResourceUnavailable.InstanceStateError"
 // refused with its reason and way out instead of the API's opaque error.
 // A dry run is never refused: its reason says what a restore would meet.
 // It reports whether the restore may go on.
-func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRun bool, log *slog.Logger) bool {
+func (s *Service) checkEdition(ctx context.Context, job *Job, res *intent.Result, dryRun bool, log *slog.Logger) bool {
 	id := job.Request.InstanceID
 	var in intent.Instance
 	var err error
@@ -86,14 +86,14 @@ func (s *Service) checkEdition(ctx context.Context, job *Job, res *Result, dryRu
 		note = fmt.Sprintf("%s is %s: whether it restores in place is not documented, RestoreInstance decides", id, ed)
 	}
 	if dryRun {
-		job.Reason = JoinReason(job.Reason, note)
+		job.Reason = intent.JoinReason(job.Reason, note)
 		return true
 	}
 	if refusal != nil {
 		failed(res, refusal, log, "restore refused")
 		return false
 	}
-	job.Reason = JoinReason(job.Reason, note)
+	job.Reason = intent.JoinReason(job.Reason, note)
 	log.Info("instance.checked", "detail", "instance checked", "note", note)
 	return true
 }

@@ -9,9 +9,9 @@ import (
 
 // Unexported decisions, for the tests of package restore_test that drive
 // them through the real cloud client (which imports this package).
-var MessageType = messageType
+var MessageType = intent.StatusEventType
 
-func OverBudget(s *Service, ctx context.Context, in intent.Intent, res *Result, fresh bool, log *slog.Logger) bool {
+func OverBudget(s *Service, ctx context.Context, in intent.Intent, res *intent.Result, fresh bool, log *slog.Logger) bool {
 	return s.overBudget(ctx, Job{Intent: in}, res, fresh, log)
 }
 

@@ -28,17 +28,6 @@ import (
 // own asynchronous invocation, judges the members in the region's world
 // and reports the fleet's progress and its one end.
 
-// FleetOutcome is what became of a fleet request: the answer's "fleet".
-type FleetOutcome struct {
-	ID      string               `json:"id"`
-	Status  intent.Status        `json:"status"`
-	Region  string               `json:"region,omitempty"`
-	Members []intent.FleetMember `json:"members,omitempty"`
-	Plan    *intent.FleetPlan    `json:"plan,omitempty"`
-	// Jobs are the members' intents, to be fanned out when accepted.
-	Jobs []intent.Intent `json:"-"`
-}
-
 // Fleet admits a fleet request as a whole, and returns its outcome as the
 // result of the request (its Fleet) with the members' jobs to fan out when
 // it is accepted. In order: the settings; the members (each allowed); one
@@ -48,15 +37,15 @@ type FleetOutcome struct {
 // unless forced); each member's backup (the fleet is refused as a whole
 // where one has none); an approved plan still holds; then the dry run, or
 // a plan for approval, or the members.
-func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
+func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res intent.Result) {
 	req := f.Request
 	region := cmp.Or(req.Region, s.Settings.Region)
 	id := intent.FleetID(f.Key)
 	if f.Approved != nil {
 		id = f.Approved.ID
 	}
-	out := &FleetOutcome{ID: id, Region: region}
-	res = Result{Region: region, FleetID: id, Fleet: out}
+	out := &intent.FleetOutcome{ID: id, Region: region}
+	res = intent.Result{Region: region, FleetID: id, Fleet: out}
 	log := s.Log.With("fleetId", id)
 	defer func() {
 		if p := recover(); p != nil {
@@ -218,7 +207,7 @@ func (s *Service) Fleet(ctx context.Context, f intent.Fleet) (res Result) {
 // sends its end. And under an id of the refusal's own: a held fleet may
 // be applied again with force (an approval's token), and the watch's
 // end then has the fleet's id to itself.
-func (s *Service) fleetEnded(ctx context.Context, f intent.Fleet, res *Result, log *slog.Logger) {
+func (s *Service) fleetEnded(ctx context.Context, f intent.Fleet, res *intent.Result, log *slog.Logger) {
 	if res.Status == intent.Unknown || res.Status == intent.Failed && res.Kind.Retry() == failure.Backoff {
 		log.Info("fleet.notEnded", "detail", "the fleet failed at its request, and the platform retries it: no end is reported yet", "code", res.Error.Code)
 		return

@@ -20,18 +20,6 @@ import (
 // remark) and instance list (the clone's name) are the state, so that any
 // container, at any time, can take the life up where it stands.
 
-// resultEventType is the message type of a result: the life cycle's where
-// it decides, else the request's (EventType).
-func resultEventType(r *Result) string {
-	if (r.Status == intent.Failed || r.Status == intent.Duplicate || r.Status == intent.Expired) && r.Life != nil && r.Life.Quiet {
-		return ""
-	}
-	if r.Life == nil || r.Life.EventType == "" || (r.Status == intent.Failed || r.Status == intent.Unknown) && !r.Life.Drill.Outcome() {
-		return messageType(r) // held and planned, else by status: budget.go
-	}
-	return r.Life.EventType
-}
-
 // safetyWanted says whether a restore takes a safety backup first: the
 // request's safetyBackup, else RESTORE_SAFETY_BACKUP, else on for alarms
 // and timers (nobody is watching them) and off for the rest.
@@ -52,7 +40,7 @@ func (s *Service) safetyWanted(job Job) bool {
 
 // lifeBegin marks the result of a restore the sweep continues after its
 // safety backup: every message of it carries the undo.
-func lifeBegin(job Job, res *Result) {
+func lifeBegin(job Job, res *intent.Result) {
 	if job.Undo != nil {
 		res.Life = intent.StartedLife(job.Request.InstanceID, *job.Undo)
 		res.Life.Quiet = job.Undo.Quiet
@@ -63,7 +51,7 @@ func lifeBegin(job Job, res *Result) {
 // delivery of the same event began: a safety backup taken since the event
 // was created (found by its remark), or a clone (found by its name). It
 // reports whether that settles the restore.
-func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog.Logger, dryRun bool) bool {
+func (s *Service) lifeFound(ctx context.Context, job Job, res *intent.Result, log *slog.Logger, dryRun bool) bool {
 	if job.Undo != nil || dryRun || job.Since.IsZero() {
 		return false
 	}
@@ -101,7 +89,7 @@ func (s *Service) lifeFound(ctx context.Context, job Job, res *Result, log *slog
 // or was done too long ago for its restore to start: the intent's one
 // outcome again (the sweep or its watch sent its message, with its id),
 // never "its watch restores once it is done".
-func (s *Service) safetyEnded(job Job, res *Result, b intent.SafetyBackup, log *slog.Logger) bool {
+func (s *Service) safetyEnded(job Job, res *intent.Result, b intent.SafetyBackup, log *slog.Logger) bool {
 	id := job.Request.InstanceID
 	switch intent.JudgeSafety(b, intent.NotRestored, s.Now(), s.Settings.Life.SafetyDeadline) {
 	case intent.SafetyFailed:
@@ -152,7 +140,7 @@ func (s *Service) listedAsOthers(job Job, t intent.Task) bool {
 // watch reported it failed, by that task); nothing proves it is not, and
 // taking another would give the intent a second life after its one
 // outcome. So nothing is taken, and the failure is the same message.
-func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+func (s *Service) failedEarlier(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) bool {
 	tasks, err := s.tasksSince(ctx, job, res.Region, job.Since, false)
 	if err != nil {
 		failed(res, err, log, "could not check for an earlier safety backup; not restoring")
@@ -199,7 +187,7 @@ func (s *Service) failedEarlier(ctx context.Context, job Job, res *Result, log *
 // safetyFound settles res as a duplicate of b, the safety backup another
 // delivery of this event took; backupID is what it restores, as far as
 // known.
-func safetyFound(job Job, res *Result, b intent.SafetyBackup, backupID string, log *slog.Logger) {
+func safetyFound(job Job, res *intent.Result, b intent.SafetyBackup, backupID string, log *slog.Logger) {
 	res.Status, res.BackupID = intent.Duplicate, backupID
 	res.Life = safetyLife(job, b)
 	res.Reason = fmt.Sprintf("safety backup %s of %s was taken at %s for this event's restore: it is not taken again; its watch (or the sweep) restores once it is done",
@@ -234,7 +222,7 @@ func safetyLife(job Job, b intent.SafetyBackup) *intent.Life {
 // this event's own: a restore or a safety backup that another delivery
 // started after this one looked. Then res is the duplicate. A task list
 // that cannot be read settles it too, as a failure (retried).
-func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+func (s *Service) ownFlow(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) bool {
 	t, ok, err := s.findStarted(ctx, job, res.Region, true)
 	if err != nil {
 		// Whose flow it is cannot be told: not a guess either way (the
@@ -263,7 +251,7 @@ func (s *Service) ownFlow(ctx context.Context, job Job, res *Result, log *slog.L
 // once it is done, but only its signed remark can prove it. So it is
 // neither taken for this event's (it may be anyone's) nor followed by
 // another: the platform's retry looks again once it is listed.
-func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, tasks []intent.Task, log *slog.Logger) bool {
+func (s *Service) unprovenSafety(ctx context.Context, job Job, res *intent.Result, tasks []intent.Task, log *slog.Logger) bool {
 	t, ok := intent.NewestTask(tasks, intent.ManualBackupTask)
 	if !ok || !t.EndTime.IsZero() {
 		return false
@@ -290,7 +278,7 @@ func (s *Service) unprovenSafety(ctx context.Context, job Job, res *Result, task
 // lifeStart starts what comes instead of RestoreInstance now: the safety
 // backup, or the clone; for a dry run it writes the plan. It reports
 // whether the restore is settled here.
-func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger, dryRun bool) bool {
+func (s *Service) lifeStart(ctx context.Context, job Job, res *intent.Result, lookedAt time.Time, log *slog.Logger, dryRun bool) bool {
 	req := job.Request
 	if req.Mode == intent.ModeUnswitch {
 		s.unswitch(ctx, job, res, log)
@@ -330,7 +318,7 @@ func (s *Service) lifeStart(ctx context.Context, job Job, res *Result, lookedAt 
 // lifePlan is what the life cycle adds to a plan: whether a safety backup
 // comes first (the plan's safetyBackup) and, for a dry run, the steps in
 // order.
-func (s *Service) lifePlan(job Job, res *Result, p *intent.Plan, dryRun bool) {
+func (s *Service) lifePlan(job Job, res *intent.Result, p *intent.Plan, dryRun bool) {
 	safety := s.safetyWanted(job)
 	switch {
 	case job.Request.Mode == intent.ModeUnswitch:
@@ -392,7 +380,7 @@ func (s *Service) steps(job Job, backupID string, safety bool) []string {
 // naming the restore. Like RestoreInstance, it is called again only when
 // no backup of this event can have started: an unclear answer or a lock
 // sends it to the backup list first.
-func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt time.Time, log *slog.Logger) {
+func (s *Service) takeSafety(ctx context.Context, job Job, res *intent.Result, lookedAt time.Time, log *slog.Logger) {
 	lr := s.Redis
 	req := job.Request
 	since := job.Since
@@ -535,13 +523,13 @@ func (s *Service) takeSafety(ctx context.Context, job Job, res *Result, lookedAt
 	s.safetyAccepted(job, res, b, log)
 }
 
-func (s *Service) safetyAccepted(job Job, res *Result, b intent.SafetyBackup, log *slog.Logger) {
+func (s *Service) safetyAccepted(job Job, res *intent.Result, b intent.SafetyBackup, log *slog.Logger) {
 	res.Status = intent.Accepted
 	res.Life = safetyLife(job, b)
 	which := "safety backup " + b.ID
 	if b.ID == "" {
 		which = fmt.Sprintf("a safety backup (ManualBackupInstance task %d; its ID, the undo point, is in the restore's started message)", b.TaskID)
 	}
-	res.Reason = JoinReason(res.Reason, fmt.Sprintf("%s taken first (the undo point); its watch (or the sweep) restores %s once it is done", which, b.Restores))
+	res.Reason = intent.JoinReason(res.Reason, fmt.Sprintf("%s taken first (the undo point); its watch (or the sweep) restores %s once it is done", which, b.Restores))
 	log.Info("safetyBackup.started", "detail", "safety backup started", "undoBackupId", b.ID, "backupTaskId", b.TaskID)
 }

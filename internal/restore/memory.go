@@ -3,6 +3,7 @@ package restore
 import (
 	"time"
 
+	"redis-restore/internal/intent"
 	"redis-restore/internal/ttl"
 )
 
@@ -16,7 +17,7 @@ type Memory struct {
 }
 
 type memoryEntry struct {
-	result      Result
+	result      intent.Result
 	fingerprint string
 }
 
@@ -28,22 +29,22 @@ func NewMemory(d time.Duration, max int) *Memory {
 // Recall returns what was remembered for key. reused is set when the key
 // was remembered with another fingerprint: the same Idempotency-Key sent
 // with another body, which is a mistake to refuse, not a duplicate.
-func (m *Memory) Recall(key, fingerprint string, now time.Time) (r Result, ok, reused bool) {
+func (m *Memory) Recall(key, fingerprint string, now time.Time) (r intent.Result, ok, reused bool) {
 	if m == nil || key == "" {
-		return Result{}, false, false
+		return intent.Result{}, false, false
 	}
 	e, ok := m.entries.Get(key, now)
 	switch {
 	case !ok:
-		return Result{}, false, false
+		return intent.Result{}, false, false
 	case e.fingerprint != fingerprint:
-		return Result{}, false, true
+		return intent.Result{}, false, true
 	}
 	return e.result, true, false
 }
 
 // Remember stores a result under key.
-func (m *Memory) Remember(key, fingerprint string, r Result, now time.Time) {
+func (m *Memory) Remember(key, fingerprint string, r intent.Result, now time.Time) {
 	if m == nil || key == "" {
 		return
 	}

@@ -12,27 +12,12 @@ import (
 	"redis-restore/internal/intent"
 )
 
-// ApprovalJob is the job that applies an approved plan: exactly its
-// backup, with the plan's creation as the event's time and its ID as the
-// event's identity, so that approving twice restores once.
-func ApprovalJob(p *intent.Plan, force bool) intent.Intent {
-	return intent.Intent{
-		Request:  p.Request(),
-		Trigger:  p.Trigger,
-		Channel:  p.Channel,
-		Since:    p.Created,
-		Key:      "plan:" + p.ID,
-		Reason:   JoinReason(p.Reason, "approved plan "+p.ID),
-		JobGuard: intent.JobGuard{Alarm: p.Alarm, Force: force, Approved: p},
-	}
-}
-
 // guardrails runs the guard rails between the search for an earlier
 // delivery's restore and the restore itself: an approved plan must still
 // hold, the budget must allow one more restore, and a dry run or a
 // restore that waits for approval ends in a plan. It returns true when res
 // is decided.
-func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun bool, log *slog.Logger) bool {
+func (s *Service) guardrails(ctx context.Context, job Job, res *intent.Result, dryRun bool, log *slog.Logger) bool {
 	if job.Approved != nil && s.refuseStale(ctx, job, res, log) {
 		return true
 	}
@@ -49,7 +34,7 @@ func (s *Service) guardrails(ctx context.Context, job Job, res *Result, dryRun b
 
 // plan works out what the restore would do: the dry run's answer, or a
 // signed plan waiting for approval. One code path for both.
-func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, log *slog.Logger) {
+func (s *Service) plan(ctx context.Context, job Job, res *intent.Result, dryRun bool, log *slog.Logger) {
 	p, err := s.draft(ctx, job, res.Region)
 	if err != nil {
 		failed(res, err, log, "no plan")
@@ -60,7 +45,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 	if dryRun {
 		res.Status = intent.DryRun
 		res.Plan = p
-		res.Reason = JoinReason("dry run: RestoreInstance not called", JoinReason(job.Reason, p.Why))
+		res.Reason = intent.JoinReason("dry run: RestoreInstance not called", intent.JoinReason(job.Reason, p.Why))
 		log.Info("plan.dryRun", "detail", "dry run: restore planned", "backupId", p.BackupID)
 		return
 	}
@@ -71,7 +56,7 @@ func (s *Service) plan(ctx context.Context, job Job, res *Result, dryRun bool, l
 	p.Sign(s.Settings.Seal, job.Key, s.Now(), s.Settings.ApprovalTTL)
 	res.Status = intent.Planned
 	res.Plan = p
-	res.Reason = JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds restores that come by %s for approval: the plan's token is on the queue (its planned message), for an approver to apply before %s",
+	res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("%s; RESTORE_APPROVAL holds restores that come by %s for approval: the plan's token is on the queue (its planned message), for an approver to apply before %s",
 		p.Why, job.Channel, p.Expires.Format(time.RFC3339)))
 	log.Info("plan.awaitingApproval", "detail", "restore planned, waiting for approval", "planId", p.ID, "backupId", p.BackupID, "expires", p.Expires.Format(time.RFC3339))
 }
@@ -123,7 +108,7 @@ func (s *Service) draft(ctx context.Context, job Job, region string) (*intent.Pl
 // refuseStale refuses an approval whose plan no longer holds, with the
 // reason and a fresh plan: it expired, its backup is gone, expired or
 // locked, or a newer restorable backup now fits what was asked.
-func (s *Service) refuseStale(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+func (s *Service) refuseStale(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) bool {
 	p := job.Approved
 	var code, why string
 	now := s.Now()

@@ -124,15 +124,15 @@ const (
 
 // Run carries out one restore. It never panics and always returns a result
 // that says what was done.
-func (s *Service) Run(ctx context.Context, in intent.Intent) Result {
+func (s *Service) Run(ctx context.Context, in intent.Intent) intent.Result {
 	return s.runJob(ctx, Job{Intent: in})
 }
 
 // runJob is Run, for a job that may bring its step's reading (a
 // continuation).
-func (s *Service) runJob(ctx context.Context, job Job) (res Result) {
+func (s *Service) runJob(ctx context.Context, job Job) (res intent.Result) {
 	req := job.Request
-	res = Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req), FleetID: job.Fleet}
+	res = intent.Result{InstanceID: req.InstanceID, BackupID: req.BackupID, Region: s.region(req), FleetID: job.Fleet}
 	lifeBegin(job, &res) // see lifecycle.go
 	log := s.Log.With("instanceId", req.InstanceID)
 	defer func() {
@@ -231,7 +231,7 @@ func (s *Service) settingsCheck(req intent.Request, region string) error {
 // an earlier delivery already began (a restore, a safety backup, a clone),
 // admit (admit.go), then take one action: the safety backup, the clone or
 // the restore.
-func (s *Service) run(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+func (s *Service) run(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) {
 	req := job.Request
 	dryRun := req.DryRun || s.Settings.DryRun
 
@@ -284,22 +284,11 @@ func latestBefore(before *time.Time, now time.Time) time.Time {
 	return now
 }
 
-// JoinReason joins two parts of a reason with "; ", either maybe empty.
-func JoinReason(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
-}
-
 // startedEarlier looks for this event's restore, started by another
 // delivery, and reports whether that settles the job: found (duplicate),
 // or the task list cannot be read (failed: restoring on a guess could
 // restore twice).
-func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fresh bool, log *slog.Logger) bool {
+func (s *Service) startedEarlier(ctx context.Context, job Job, res *intent.Result, fresh bool, log *slog.Logger) bool {
 	t, ok, err := s.findStarted(ctx, job, res.Region, fresh)
 	switch {
 	case err != nil:
@@ -326,7 +315,7 @@ func (s *Service) startedEarlier(ctx context.Context, job Job, res *Result, fres
 // restore provably not its own, that outcome again, not "duplicate" of
 // another's restore with its TaskId; restored, duplicate of the first
 // restore since the event, its own, not of the newest.
-func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, log *slog.Logger) bool {
+func (s *Service) supersededEarlier(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) bool {
 	if job.Undo != nil || job.Since.IsZero() || !s.safetyWanted(job) {
 		return false
 	}
@@ -376,7 +365,7 @@ func (s *Service) supersededEarlier(ctx context.Context, job Job, res *Result, l
 	return true
 }
 
-func earlierTask(job Job, res *Result, t intent.Task) {
+func earlierTask(job Job, res *intent.Result, t intent.Task) {
 	res.Status, res.TaskID = intent.Duplicate, t.ID
 	res.Reason = fmt.Sprintf("restore task %d of %s started at %s, after this event was created", t.ID, job.Request.InstanceID, t.StartTime.UTC().Format(time.RFC3339))
 }
@@ -404,7 +393,7 @@ func (s *Service) Password(ctx context.Context, req intent.Request, region strin
 // The attempts end verifyReserve before ctx does, so that the last look at
 // the task list always has time: a late answer is not reported as a
 // failure of a restore that is running.
-func (s *Service) restore(ctx context.Context, job Job, res *Result, password string, lookedAt time.Time, log *slog.Logger) {
+func (s *Service) restore(ctx context.Context, job Job, res *intent.Result, password string, lookedAt time.Time, log *slog.Logger) {
 	req := job.Request
 	look := job
 	if look.Since.IsZero() {
@@ -536,7 +525,7 @@ func (s *Service) restore(ctx context.Context, job Job, res *Result, password st
 // report its end as the intent's. A mark that cannot be written leaves
 // the restore running, reported started; its end is then reported as a
 // restore the function cannot prove its own.
-func (s *Service) mark(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+func (s *Service) mark(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) {
 	if job.Undo == nil || s.Settings.Seal == nil {
 		return
 	}
@@ -566,7 +555,7 @@ type accepted struct {
 // another delivery's), or unknowable (the task list cannot be read, so
 // calling again could restore twice). It returns false when nothing was
 // found and another attempt may go ahead.
-func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *failure.Error, locked bool, log *slog.Logger) bool {
+func (s *Service) settled(ctx context.Context, job Job, res *intent.Result, unclear *failure.Error, locked bool, log *slog.Logger) bool {
 	t, ok, err := s.findStarted(ctx, job, res.Region, true)
 	switch {
 	case err != nil && unclear != nil:
@@ -581,7 +570,7 @@ func (s *Service) settled(ctx context.Context, job Job, res *Result, unclear *fa
 		return false
 	}
 	res.TaskID = t.ID
-	res.Reason = JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
+	res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("restore task %d started at %s, after this event was created", t.ID, t.StartTime.UTC().Format(time.RFC3339)))
 	if unclear != nil && !locked {
 		res.Status = intent.Accepted
 		log.Info("restore.startedDespiteUnclear", "detail", "restore had started despite the unclear answer", "taskId", t.ID)
@@ -620,8 +609,8 @@ func absentMeansNotStarted(e *failure.Error) bool {
 // emit puts the outcome on the queue. An accepted TaskId must reach
 // someone: sending is retried until the deadline nears, and if it still
 // fails the result says so, so that the invocation fails and is retried.
-func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logger) {
-	typ := resultEventType(res)
+func (s *Service) emit(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) {
+	typ := intent.ResultEventType(res)
 	// Without credentials nothing is sent: no request leaves unsigned.
 	if typ == "" || s.Outbox == nil || !s.Settings.CanReport {
 		if res.Status == intent.Accepted {
@@ -630,7 +619,7 @@ func (s *Service) emit(ctx context.Context, job Job, res *Result, log *slog.Logg
 		}
 		return
 	}
-	ev := newEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
+	ev := intent.NewEvent(s.Source, job.Trigger, s.Now(), res, s.messageID(job, res))
 	body, err := json.Marshal(ev)
 	if err != nil {
 		log.Error("outcome.encodeFailed", "detail", "cannot encode the outcome message", "error", err.Error())
@@ -675,7 +664,7 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 
 // failed fills res as failed with err and logs it (restore.failed) with
 // what was not done.
-func failed(res *Result, err error, log *slog.Logger, msg string) {
+func failed(res *intent.Result, err error, log *slog.Logger, msg string) {
 	res.Fail(err)
 	log.Warn("restore.failed", "detail", msg, "code", res.Error.Code, "error", res.Error.Message)
 }
@@ -683,7 +672,7 @@ func failed(res *Result, err error, log *slog.Logger, msg string) {
 // withholdToken keeps a plan's token out of the answer: it went to the
 // queue, where approvers read it. Whoever asked for the restore sees what
 // would be done, but cannot approve it alone.
-func withholdToken(res *Result) {
+func withholdToken(res *intent.Result) {
 	if res.Plan != nil && res.Plan.Token != "" {
 		p := *res.Plan
 		p.Token = ""

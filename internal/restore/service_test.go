@@ -206,7 +206,7 @@ func newService(t *testing.T) (*Service, *fakeCloud, *clock.Fake) {
 
 // run runs one restore of the event created a second before now, with a
 // minute to go before the invocation's deadline (on the fake clock).
-func run(s *Service, c *clock.Fake) Result {
+func run(s *Service, c *clock.Fake) intent.Result {
 	ctx, cancel := context.WithDeadline(context.Background(), deadlineIn(c, time.Minute))
 	defer cancel()
 	return s.Run(ctx, intent.Intent{Request: intent.Request{InstanceID: instance, BackupID: backup},

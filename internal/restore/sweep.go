@@ -45,12 +45,12 @@ import (
 // The deadline is judged again on the clock, not on the caller's time: a
 // sweep's timer Time may be a retry's, long past, and the intent may have
 // been reported expired since.
-func (s *Service) ContinueSafety(ctx context.Context, region, instanceID string, b intent.SafetyBackup, seen *Sighting, in *intent.Instance) Result {
+func (s *Service) ContinueSafety(ctx context.Context, region, instanceID string, b intent.SafetyBackup, seen *Sighting, in *intent.Instance) intent.Result {
 	if b.Legacy {
 		// Nothing tells its copy from it: an intent in flight across the
 		// upgrade expires rather than restoring what a copy may revive.
 		s.Log.Warn("safetyBackup.legacyRemark", "detail", "a safety backup with a remark of an earlier version is not continued: it expires at its deadline", "instanceId", instanceID, "undoBackupId", b.ID)
-		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
+		return intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
 			Reason: fmt.Sprintf("safety backup %s carries a remark of an earlier version, which a copy could carry as well: the restore of %s is not started (it is reported expired at its deadline)", b.ID, b.Restores)}
 	}
 	if s.Settings.DryRun {
@@ -58,11 +58,11 @@ func (s *Service) ContinueSafety(ctx context.Context, region, instanceID string,
 		// restores while it is on (the intent expires at its deadline
 		// unless it is turned off before).
 		s.Log.Info("safetyBackup.dryRun", "detail", "RESTORE_DRY_RUN is on: the restore after the safety backup is not started", "instanceId", instanceID, "undoBackupId", b.ID)
-		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
+		return intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
 			Reason: fmt.Sprintf("RESTORE_DRY_RUN is on: the restore of %s after safety backup %s is not started (it is reported expired at its deadline unless the dry run is turned off before)", b.Restores, b.ID)}
 	}
 	if s.pastDeadline(b) {
-		return Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
+		return intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region, Status: intent.Skipped,
 			Reason: fmt.Sprintf("safety backup %s was done at %s, more than %s ago: the restore is never started late (the sweep reports it expired)", b.ID, b.DoneAt().UTC().Format(time.RFC3339), s.Settings.Life.SafetyDeadline)}
 	}
 	// Quiet, the last try too: an intent's one outcome is its restore's
@@ -94,9 +94,9 @@ func (s *Service) pastDeadline(b intent.SafetyBackup) bool {
 }
 
 // ExpiredResult is an expired intent's one outcome.
-func (s *Service) ExpiredResult(region, instanceID string, b intent.SafetyBackup) Result {
+func (s *Service) ExpiredResult(region, instanceID string, b intent.SafetyBackup) intent.Result {
 	deadline, doneAt := s.Settings.Life.SafetyDeadline, b.DoneAt()
-	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
+	r := intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason)"
 	if last, ok, _ := s.Memory.Recall(lastTryKey(instanceID, b.ID), "", s.Now()); ok {
 		why = fmt.Sprintf("each try failed; the last this container saw: %s: %s", last.Error.Code, last.Error.Message)
@@ -115,8 +115,8 @@ func (s *Service) ExpiredResult(region, instanceID string, b intent.SafetyBackup
 }
 
 // SupersededResult is a superseded intent's one outcome.
-func (s *Service) SupersededResult(region, instanceID string, b intent.SafetyBackup, t intent.Task) Result {
-	r := Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
+func (s *Service) SupersededResult(region, instanceID string, b intent.SafetyBackup, t intent.Task) intent.Result {
+	r := intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "marked another intent's restore"
 	if t.StartTime.Before(b.DoneAt().Truncate(time.Second)) {
 		why = "it started before this intent's safety backup was done"
@@ -134,7 +134,7 @@ func (s *Service) SupersededResult(region, instanceID string, b intent.SafetyBac
 
 // EmitLife sends a life cycle message; one that cannot be sent makes the
 // sweep fail, so that SCF retries it with the same window.
-func (s *Service) EmitLife(ctx context.Context, r *Result, log *slog.Logger) {
+func (s *Service) EmitLife(ctx context.Context, r *intent.Result, log *slog.Logger) {
 	s.emit(ctx, Job{Intent: intent.Intent{Trigger: "sweep"}}, r, log)
 	if r.MessageID == "" {
 		r.Undelivered = true

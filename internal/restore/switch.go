@@ -51,7 +51,7 @@ func (s *Service) switchPoint(ctx context.Context, job Job, region string) (time
 // in for it: the newest switch clone of the instance that serves (an odd
 // number of switches). Like every action, it looks first for this event's
 // own: a switch back that started since the event was created.
-func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.Logger) {
+func (s *Service) unswitch(ctx context.Context, job Job, res *intent.Result, log *slog.Logger) {
 	src := job.Request.InstanceID
 	list, err := s.Reader().Instances(ctx, res.Region)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *Result, log *slog.
 	}
 	res.Status, res.TaskID, res.RequestID = intent.Accepted, taskID, requestID
 	res.Life.Phase = intent.PhaseSwitching
-	res.Reason = JoinReason(job.Reason, fmt.Sprintf("switching the addresses of %s and its clone %s back: %s's clients reach it again", src, clone.ID, src))
+	res.Reason = intent.JoinReason(job.Reason, fmt.Sprintf("switching the addresses of %s and its clone %s back: %s's clients reach it again", src, clone.ID, src))
 	log.Info("switch.back", "detail", "switching back from the clone", "taskId", taskID, "clone", clone.ID)
 }
 
