@@ -230,14 +230,14 @@ type FleetWatch struct {
 
 // FleetCounts is what a fleet's progress message counts.
 type FleetCounts struct {
-	Total    int `json:"total"`
-	Accepted int `json:"accepted"` // handed out, not started yet
-	Running  int `json:"running"`  // safety backup or restore under way
-	Done     int `json:"done"`
-	Failed   int `json:"failed"`             // failed, expired, or not started in time
-	Unproven int `json:"unproven,omitempty"` // a restore ended well after its safety backup, not provably its own
-	NotEnded int `json:"notEnded,omitempty"` // at the watch's end of life
-	Members  []fleetMemberState
+	Total    int                `json:"total"`
+	Accepted int                `json:"accepted"` // handed out, not started yet
+	Running  int                `json:"running"`  // safety backup or restore under way
+	Done     int                `json:"done"`
+	Failed   int                `json:"failed"`             // failed, expired, or not started in time
+	Unproven int                `json:"unproven,omitempty"` // a restore ended well after its safety backup, not provably its own
+	NotEnded int                `json:"notEnded,omitempty"` // at the watch's end of life
+	Members  []fleetMemberState `json:"-"`                  // the completed message lists them on its own
 }
 
 type fleetMemberState struct {

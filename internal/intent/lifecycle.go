@@ -52,9 +52,9 @@ type Life struct {
 	// Drill is a drill's figures (drill.go).
 	Drill *Drill `json:"drill,omitempty"`
 
-	EventType string // the message's type, where the life decides it
-	EventID   string // the message's id, derived from what it is about
-	Quiet     bool   // a continuation's failure or duplicate is not reported (see ContinueSafety)
+	EventType string `json:"-"` // the message's type, where the life decides it
+	EventID   string `json:"-"` // the message's id, derived from what it is about
+	Quiet     bool   `json:"-"` // a continuation's failure or duplicate is not reported (see ContinueSafety)
 }
 
 // SafetyBackup is a manual backup the function took before a restore.
@@ -71,9 +71,9 @@ type SafetyBackup struct {
 	Since time.Time
 	// legacy: a remark of an earlier version, without the times that
 	// tell a copy (CopyAfter): read, judged and reported, never continued.
-	Legacy bool
+	Legacy bool `json:"-"`
 
-	Quiet bool // the sweep continues it and will try again: a failure is not reported yet
+	Quiet bool `json:"-"` // the sweep continues it and will try again: a failure is not reported yet
 }
 
 // SafetyMessageID is the id of a safety-backed intent's message: the same
