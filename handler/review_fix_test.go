@@ -211,6 +211,21 @@ func TestFixReviewFleetSentAgainNeverRestoresAMemberItsFleetCountedFailed(t *tes
 		if n := len(e.emu.RestoreCalls()); n != 2 {
 			t.Fatalf("the second hand-out, before the fleet ended, restored %d members, want 2: %s", n, types(e.messages()))
 		}
+		// The watch runs 46 minutes ahead of the emulator's clock: a
+		// restore task that ends between its read of the instances and its
+		// read of the tasks looks ended 46 minutes ago with its instance
+		// not serving (failed, rightly, at that age). It looks once both
+		// restores are over.
+		if !waitFor(15*time.Second, func() bool {
+			for _, c := range e.emu.RestoreCalls() {
+				if st, _ := e.emu.InstanceStatus(c.InstanceID); st != 2 {
+					return false
+				}
+			}
+			return true
+		}) {
+			t.Fatal("the members' restores did not end within 15 s")
+		}
 		if !waitFor(15*time.Second, func() bool {
 			_, _ = invokeWith(e.env, at(46*time.Minute), firstWatch)
 			return len(e.fleetMessages()["fleet.completed"]) > 0
