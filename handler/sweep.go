@@ -13,7 +13,7 @@ import (
 
 // The sweep timer: its argument is {"sweep": true}. Every minute it
 // reports the end of each restore of the allowed instances and continues
-// those whose safety backup is done (see internal/restore/sweep.go). It
+// those whose safety backup is done (see internal/follow/sweep.go). It
 // holds no container while a restore runs: each sweep reads the cloud
 // afresh and is over in seconds.
 

@@ -102,7 +102,7 @@ func Generate(in Input) (Policy, []string, error) {
 			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"redis:ManualBackupInstance"}, Resource: res})
 			// The mark of a restore started after a safety backup, on its
 			// instance: what proves it the function's own when its end is
-			// reported (internal/restore/provenance.go). The Tag API
+			// reported (internal/intent/provenance.go). The Tag API
 			// authorises its actions on "*"; STS GetCallerIdentity, which
 			// names the account in the tagged resource, needs no grant.
 			p.Statement = append(p.Statement, Statement{Effect: "allow", Action: []string{"tag:TagResources"}, Resource: []string{"*"}})

@@ -52,7 +52,7 @@ type Options struct {
 // Safety is a run with safety backups on: each alarm takes a safety
 // backup (ManualBackupInstance) and the sweep, fired by its timer every
 // SweepEvery, starts the restore once the backup is done
-// (internal/restore/sweep.go).
+// (internal/follow/sweep.go).
 type Safety struct {
 	// Backup is how long the emulator's ManualBackupInstance task runs
 	// (cloudemu Lifecycle.Backup).
