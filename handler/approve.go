@@ -88,7 +88,7 @@ func (inv *invocation) approve(ctx context.Context, token string, force bool, pe
 	if force {
 		inv.log.Warn("budget.forced", "detail", "approval with force: true: the restore budget will not hold it back", "planId", p.ID, "instanceId", p.InstanceID)
 	}
-	return inv.run(ctx, []job{{Intent: intent.ApprovalJob(p, force)}})
+	return inv.run(ctx, []job{{Intent: intent.ApprovalIntent(p, force)}})
 }
 
 // approvalLink finds ?approve=<token> on a GET or POST.
@@ -160,7 +160,7 @@ func (inv *invocation) approveLink(ctx context.Context, token string) []intent.R
 		return inv.requestFailure(err)
 	}
 	inv.log.Info("approval.accepted", "detail", "plan approved through its signed link", "planId", p.ID, "instanceId", p.InstanceID, "backupId", p.BackupID)
-	return inv.run(ctx, []job{{Intent: intent.ApprovalJob(p, false)}})
+	return inv.run(ctx, []job{{Intent: intent.ApprovalIntent(p, false)}})
 }
 
 // confirmPage answers a GET of an approval link: the plan and a button that

@@ -205,7 +205,7 @@ func (s *Follower) restoreEnded(ctx context.Context, lr restore.Redis, in intent
 		return intent.Result{}, false // the list ran ahead of the task: the next sweep
 	}
 	ended := t.EndTime
-	life := intent.Ran(t)
+	life := intent.TaskLife(t)
 	life.TaskStatus, life.TaskMessage = info.Status, info.Message
 	r := intent.Result{InstanceID: in.ID, TaskID: t.ID, Region: region, Life: life}
 	unproven := ""
@@ -320,7 +320,7 @@ func (s *Follower) sweepClone(ctx context.Context, lr restore.Redis, c intent.In
 	if !w.Reports(last.EndTime) {
 		return
 	}
-	r := intent.Result{InstanceID: src, Region: region, Life: intent.Ran(last)}
+	r := intent.Result{InstanceID: src, Region: region, Life: intent.TaskLife(last)}
 	r.Life.NewInstanceIDs = []string{c.ID}
 	outcome := "succeeded"
 	switch {

@@ -165,10 +165,10 @@ func (p *Plan) Request() Request {
 	return r
 }
 
-// ApprovalJob is the job that applies an approved plan: exactly its
+// ApprovalIntent is the intent that applies an approved plan: exactly its
 // backup, with the plan's creation as the event's time and its ID as the
 // event's identity, so that approving twice restores once.
-func ApprovalJob(p *Plan, force bool) Intent {
+func ApprovalIntent(p *Plan, force bool) Intent {
 	return Intent{
 		Request:  p.Request(),
 		Trigger:  p.Trigger,

@@ -176,8 +176,8 @@ func SafetyBefore(t Task, tasks []Task, safety []SafetyBackup, want func(SafetyB
 // not started late, and this says so.
 const Expired Status = "expired"
 
-// ran is a task's start, end and length, for its message.
-func Ran(t Task) *Life {
+// TaskLife is a task's start, end and length, for its message.
+func TaskLife(t Task) *Life {
 	started, ended := t.StartTime, t.EndTime
 	dur := int64(ended.Sub(started).Seconds())
 	return &Life{StartedAt: &started, EndedAt: &ended, DurationSeconds: &dur}
