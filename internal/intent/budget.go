@@ -33,7 +33,7 @@ type UsedTask struct {
 // CodeBudgetExceeded is the code of a restore held back by its budget.
 const CodeBudgetExceeded = "RestoreBudgetExceeded"
 
-// spent is the tasks that spend a budget whose window starts at from.
+// Spent is the tasks that spend a budget whose window starts at from.
 func Spent(tasks []Task, from time.Time) []Task {
 	var used []Task
 	for _, t := range tasks {

@@ -97,7 +97,7 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-// made is an instance the function made, read from its signed name: its
+// Made is an instance the function made, read from its signed name: its
 // kind (clone, drill, switch), its source, and the times a drill's or a
 // switch's name records.
 type Made struct {

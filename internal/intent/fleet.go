@@ -67,7 +67,7 @@ func (f *FleetRequest) Validate() error {
 	return probe.Validate()
 }
 
-// names reports whether the request names an instance: listed, or
+// Names reports whether the request names an instance: listed, or
 // matching its pattern.
 func (f FleetRequest) Names(id string) bool {
 	if len(f.Instances) > 0 {
@@ -77,7 +77,7 @@ func (f FleetRequest) Names(id string) bool {
 	return ok
 }
 
-// member is the restore of one member: its backup named once the fleet
+// Member is the restore of one member: its backup named once the fleet
 // chose it.
 func (f FleetRequest) Member(id, backupID string) Request {
 	r := Request{InstanceID: id, BackupID: cmp.Or(backupID, LatestBackup), Region: f.Region, Force: f.Force}

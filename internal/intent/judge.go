@@ -105,7 +105,7 @@ func (b SafetyBackup) DoneAt() time.Time {
 	return b.EndTime
 }
 
-// phase is how the status names a safety stage.
+// Phase is how the status names a safety stage.
 func (st SafetyStage) Phase() Phase {
 	switch st {
 	case SafetyFailed, SafetySuperseded:

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// world is what one reading of a region shows of the intents in it: the
+// World is what one reading of a region shows of the intents in it: the
 // allowed instances, the clones the function made of them (by their
 // signed names), and their tasks and safety backups (by their signed
 // remarks) over a span. The sweep and the status judge intents in it
@@ -17,7 +17,7 @@ type World struct {
 	Safety    map[string][]SafetyBackup // by instance
 }
 
-// instance is an observed instance, by ID (zero if not seen).
+// Instance is an observed instance, by ID (zero if not seen).
 func (w World) Instance(id string) Instance {
 	for _, in := range w.Instances {
 		if in.ID == id {

@@ -84,7 +84,7 @@ type PlanClaims struct {
 	Expires     int64  `json:"e"`
 }
 
-// sign fills the plan's ID, creation, expiry and token. The ID comes from
+// Sign fills the plan's ID, creation, expiry and token. The ID comes from
 // the event when it has an identity, so that the deliveries of one alarm
 // offer one plan (and their messages share an id); else from the plan.
 func (p *Plan) Sign(seal *Seal, eventKey string, now time.Time, ttl time.Duration) {
@@ -153,7 +153,7 @@ func refusePlan(msg string) error {
 	return failure.E(failure.Unauthenticated, failure.Code(CodeInvalidApproval), failure.Field("approve"), msg)
 }
 
-// request is the restore a plan applies: exactly its backup, mode, clone
+// Request is the restore a plan applies: exactly its backup, mode, clone
 // time and safety backup, whatever the settings say now.
 func (p *Plan) Request() Request {
 	r := Request{InstanceID: p.InstanceID, BackupID: p.BackupID, Region: p.Region}

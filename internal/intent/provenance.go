@@ -161,7 +161,7 @@ func FailedMark(seal *Seal, in Instance, taskID int64, key string) (found, ours 
 	return found, ours
 }
 
-// marked reports whether the instance's mark proves restore task t the
+// Marked reports whether the instance's mark proves restore task t the
 // function's restore of backupID with the undo point undoID.
 func Marked(seal *Seal, in Instance, taskID int64, backupID, undoID string) bool {
 	t := fmt.Sprint(taskID)

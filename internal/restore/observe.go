@@ -36,7 +36,7 @@ func (s *Service) Reader() *observe.Reader {
 // has grown old before the call that starts work (see restore), and
 // before any retry.
 
-// sighting is one job's reading of its instance's task list.
+// Sighting is one job's reading of its instance's task list.
 type Sighting struct {
 	Begin time.Time // every task that started at or after begin is in tasks
 	Tasks []intent.Task

@@ -62,7 +62,7 @@ func attempts[T any](ctx context.Context, s *Service, f func() (T, error), look 
 	}
 }
 
-// retry is attempts for a call that is safe to repeat: it returns the last
+// Retry is attempts for a call that is safe to repeat: it returns the last
 // attempt's error when it gives up.
 func Retry[T any](ctx context.Context, s *Service, f func() (T, error)) (T, error) {
 	v, last, stop := attempts(ctx, s, f, nil)

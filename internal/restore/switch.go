@@ -107,7 +107,7 @@ func (s *Service) unswitch(ctx context.Context, job Job, res *intent.Result, log
 	log.Info("switch.back", "detail", "switching back from the clone", "taskId", taskID, "clone", clone.ID)
 }
 
-// release releases a pay-as-you-go instance the function is done with; a
+// Release releases a pay-as-you-go instance the function is done with; a
 // failure is logged, and the next sweep tries again.
 func (s *Service) Release(ctx context.Context, region, instanceID string, log *slog.Logger) {
 	if _, _, err := s.Redis.DestroyPostpaidInstance(ctx, region, instanceID); err != nil {
