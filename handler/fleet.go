@@ -340,7 +340,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []intent.Result
 		return inv.requestFailure(failure.E(failure.Transient, failure.Code(cmp.Or(e.Code, "FleetWatchFailed")), "fleet "+w.ID+": "+e.Message))
 	}
 	r := intent.Result{FleetID: w.ID, Region: w.Region, Status: intent.Skipped,
-		Reason: fmt.Sprintf("fleet %s, step %d: %d members, %d accepted, %d running, %d done, %d failed", w.ID, w.Step, counts.Total, counts.Accepted, counts.Running, counts.Done, counts.Failed)}
+		Reason: fmt.Sprintf("fleet %s, step %d: %d members, %d accepted, %d running, %d done, %d failed, %d unproven (a restore after its safety backup, not provably its own)", w.ID, w.Step, counts.Total, counts.Accepted, counts.Running, counts.Done, counts.Failed, counts.Unproven)}
 	if w.ID == "" {
 		r.Reason = fmt.Sprintf("the watch of the intent on %s (safety backup task %d), step %d", strings.Join(w.Members, ","), w.SafetyTask, w.Step)
 	}

@@ -302,15 +302,20 @@ func JudgeFleet(w World, members []string, since, began, now time.Time, deadline
 		tasks := StartedSince(w.Tasks[id], since.Truncate(time.Second))
 		if t, ok := NewestTask(tasks, RestoreTask); ok {
 			b := newestSafety(safetySince(w.Safety[id], since))
-			if b != nil && !b.Since.IsZero() && !b.OfEvent(since) {
-				b = nil // another intent's (an alarm's): the member's own is judged as its intent is
+			if b != nil && (b.Since.IsZero() || !b.OfEvent(since)) {
+				// Another intent's (an alarm's), or one whose remark names
+				// no event (an earlier version's): only the member's own
+				// is judged as its intent is; else its restore task.
+				b = nil
 			}
 			seen := NotRestored
 			if b != nil {
 				// The member's own safety-backed intent: its first
 				// restore since the event is its one end, as the sweep
 				// reports it (FirstRestore).
-				t, seen = FirstRestore(seal, w.Instance(id), w.Tasks[id], *b, w.Safety[id])
+				if first, s := FirstRestore(seal, w.Instance(id), w.Tasks[id], *b, w.Safety[id]); s != NotRestored {
+					t, seen = first, s
+				}
 			}
 			m.TaskID = t.ID
 			switch {
@@ -318,11 +323,12 @@ func JudgeFleet(w World, members []string, since, began, now time.Time, deadline
 				m.Stage = "failed" // someone's restore since the fleet's event, not the member's
 			case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
 				m.Stage = "failed"
-			case !t.EndTime.IsZero() && w.Instance(id).Running() && seen == RestoredOwn && !Marked(seal, w.Instance(id), t.ID, b.Restores, b.ID):
+			case !t.EndTime.IsZero() && (w.Instance(id).Running() || w.Instance(id).ID == "") && seen == RestoredOwn && !Marked(seal, w.Instance(id), t.ID, b.Restores, b.ID):
 				// Ended well after the member's safety backup, but
 				// nothing sealed proves it the member's restore: the
 				// function's own whose mark could not be written, or
-				// someone's. Neither done nor failed: not known.
+				// someone's (or its instance is no longer read, and its
+				// mark with it). Neither done nor failed: not known.
 				m.Stage = "unproven"
 			case !t.EndTime.IsZero() && w.Instance(id).Running():
 				m.Stage = "done"

@@ -40,7 +40,7 @@ func TestJudgeFleetMembers(t *testing.T) {
 	}
 	// After a done safety backup: the restore the function marked is the
 	// member's; someone's, unmarked, is not the fleet's.
-	undone := SafetyBackup{ID: "s3", Restores: "b3", Status: 2, StartTime: since.Add(30 * time.Second), EndTime: since.Add(50 * time.Second)}
+	undone := SafetyBackup{ID: "s3", Restores: "b3", Since: since, Status: 2, StartTime: since.Add(30 * time.Second), EndTime: since.Add(50 * time.Second)}
 	for _, id := range []string{"crs-marked", "crs-someone"} {
 		w.Tasks[id] = []Task{task(id, 2, true)}
 		w.Safety[id] = []SafetyBackup{undone}

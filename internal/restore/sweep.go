@@ -75,16 +75,8 @@ func (s *Service) ContinueSafety(ctx context.Context, region, instanceID string,
 		Trigger: "sweep", Since: b.EventAt(), Undo: &b,
 		Reason: fmt.Sprintf("safety backup %s done at %s: restoring %s (asked for by %s)", b.ID, b.DoneAt().UTC().Format(time.RFC3339), b.Restores, b.Trigger),
 	}, seen: seen, instance: in})
-	if r.Error != nil && (r.Status == intent.Failed || r.Status == intent.Unknown) {
-		// The expired outcome names the last failure this container saw
-		// (ExpiredResult): a warm container's memory, not a record.
-		s.Memory.Remember(lastTryKey(instanceID, b.ID), "", r, s.Now())
-	}
 	return r
 }
-
-// lastTryKey is where a container remembers a continuation's last failure.
-func lastTryKey(instanceID, backupID string) string { return "lastTry/" + instanceID + "/" + backupID }
 
 // pastDeadline reports whether, on the clock, a restore after b would
 // start later than RESTORE_SAFETY_DEADLINE allows.
@@ -98,9 +90,6 @@ func (s *Service) ExpiredResult(region, instanceID string, b intent.SafetyBackup
 	deadline, doneAt := s.Settings.Life.SafetyDeadline, b.DoneAt()
 	r := intent.Result{InstanceID: instanceID, BackupID: b.Restores, Region: region}
 	why := "no sweep ran meanwhile, or each try failed (the function's log: sweep.restoreFailed, with the reason)"
-	if last, ok, _ := s.Memory.Recall(lastTryKey(instanceID, b.ID), "", s.Now()); ok {
-		why = fmt.Sprintf("each try failed; the last this container saw: %s: %s", last.Error.Code, last.Error.Message)
-	}
 	if s.Settings.DryRun {
 		why = "RESTORE_DRY_RUN is on, and holds every restore"
 	}
