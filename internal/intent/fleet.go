@@ -271,15 +271,7 @@ func FleetWatchFirst(members int) time.Duration {
 	return time.Duration(members) * time.Second / 20
 }
 
-// JudgeFleet judges each member of a fleet in the observed world: its
-// restore since the fleet began by the task list's own status and the
-// instance's; before that, its signed safety backup's stage.
-//
-// A member that took a safety backup is restored by the fleet only where
-// the function's mark proves its restore after that backup its own
-// (provenance.go): someone's restore (the console) is not the fleet's,
-// and the member counts as failed.
-// began is when a watch was handed out: what a member's time to start
+// Began is when a watch was handed out: what a member's time to start
 // and the watch's life count from (an approved fleet's event is its
 // plan, which may be hours older).
 func (fw FleetWatch) Began() time.Time { return cmp.Or(fw.Start, fw.Since) }
@@ -293,65 +285,13 @@ func (fw FleetWatch) WatchLife() time.Duration {
 	return FleetWatchLife
 }
 
-// JudgeFleet judges each member: since is the fleet's event (its
-// members' restores started since), began its hand-out.
+// JudgeFleet judges each member of a fleet in the observed world (see
+// judgeMember): since is the fleet's event (its members' restores started
+// since), began its hand-out.
 func JudgeFleet(w World, members []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
 	c := FleetCounts{Total: len(members)}
 	for _, id := range members {
-		m := fleetMemberState{InstanceID: id, Stage: "accepted"}
-		tasks := StartedSince(w.Tasks[id], since.Truncate(time.Second))
-		if t, ok := NewestTask(tasks, RestoreTask); ok {
-			b := newestSafety(safetySince(w.Safety[id], since))
-			if b != nil && (b.Since.IsZero() || !b.OfEvent(since)) {
-				// Another intent's (an alarm's), or one whose remark names
-				// no event (an earlier version's): only the member's own
-				// is judged as its intent is; else its restore task.
-				b = nil
-			}
-			seen := NotRestored
-			if b != nil {
-				// The member's own safety-backed intent: its first
-				// restore since the event is its one end, as the sweep
-				// reports it (FirstRestore).
-				if first, s := FirstRestore(seal, w.Instance(id), w.Tasks[id], *b, w.Safety[id]); s != NotRestored {
-					t, seen = first, s
-				}
-			}
-			m.TaskID = t.ID
-			switch {
-			case seen == RestoredOther:
-				m.Stage = "failed" // someone's restore since the fleet's event, not the member's
-			case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
-				m.Stage = "failed"
-			case !t.EndTime.IsZero() && (w.Instance(id).Running() || w.Instance(id).ID == "") && seen == RestoredOwn && !Marked(seal, w.Instance(id), t.ID, b.Restores, b.ID):
-				// Ended well after the member's safety backup, but
-				// nothing sealed proves it the member's restore: the
-				// function's own whose mark could not be written, or
-				// someone's (or its instance is no longer read, and its
-				// mark with it). Neither done nor failed: not known.
-				m.Stage = "unproven"
-			case !t.EndTime.IsZero() && w.Instance(id).Running():
-				m.Stage = "done"
-			case !t.EndTime.IsZero() && w.Instance(id).ID == "":
-				// Its task succeeded, and its instance is no longer read
-				// (out of the allow-list since, or gone): judged by its
-				// own task, not counted running for the watch's life.
-				m.Stage = "done"
-			case !t.EndTime.IsZero() && now.Sub(t.EndTime) >= FleetStartWithin:
-				m.Stage = "failed" // succeeded, and not running long after
-			default:
-				m.Stage = "running"
-			}
-		} else if b := newestSafety(safetySince(w.Safety[id], since)); b != nil {
-			switch JudgeSafety(*b, NotRestored, now, deadline) {
-			case SafetyFailed, SafetyExpired:
-				m.Stage = "failed"
-			default:
-				m.Stage = "running"
-			}
-		} else if now.Sub(began) >= FleetStartWithin+FleetResendWindow {
-			m.Stage = "failed" // never started: refused, held or lost on its way
-		}
+		m := judgeMember(w, id, since, began, now, deadline, seal)
 		switch m.Stage {
 		case "accepted":
 			c.Accepted++
@@ -367,6 +307,124 @@ func JudgeFleet(w World, members []string, since, began, now time.Time, deadline
 		c.Members = append(c.Members, m)
 	}
 	return c
+}
+
+// judgeMember judges one member as its own intent is judged, whatever
+// other intents did on its instance since. Its restore is the first
+// since the fleet's event (any restore since the event is the event's,
+// as never-twice has it); with its own safety backup (the one whose
+// remark names the fleet's event), that backup's first restore
+// (FirstRestore), and a restore the mark does not prove its own is
+// unproven.
+func judgeMember(w World, id string, since, began, now time.Time, deadline time.Duration, seal *Seal) fleetMemberState {
+	m := fleetMemberState{InstanceID: id, Stage: "accepted"}
+	in, tasks := w.Instance(id), w.Tasks[id]
+	own := memberSafety(w.Safety[id], since)
+	t, restored := firstRestoreAfter(tasks, since)
+	proven := true
+	switch {
+	case own != nil && !own.Legacy:
+		first, seen := FirstRestore(seal, in, tasks, *own, w.Safety[id])
+		switch seen {
+		case RestoredOther:
+			// Someone's restore since the fleet's event, before the
+			// member's backup was done (or after it failed): the member's
+			// intent never restores over it.
+			m.TaskID, m.Stage = first.ID, "failed"
+			return m
+		case NotRestored:
+			if st := JudgeSafety(*own, NotRestored, now, deadline); st == SafetyFailed || st == SafetyExpired {
+				m.Stage = "failed"
+			} else {
+				m.Stage = "running"
+			}
+			return m
+		}
+		t, restored = first, true
+		proven = Marked(seal, in, t.ID, own.Restores, own.ID)
+	case own != nil && restored && !t.StartTime.Before(own.StartTime.Truncate(time.Second)):
+		// After a safety backup whose remark names no event (an earlier
+		// version's): the function's restore of it only where marked.
+		proven = Marked(seal, in, t.ID, own.Restores, own.ID)
+	case own != nil && !restored:
+		if st := JudgeSafety(*own, NotRestored, now, deadline); st == SafetyFailed || st == SafetyExpired {
+			m.Stage = "failed"
+		} else {
+			m.Stage = "running"
+		}
+		return m
+	}
+	if !restored {
+		switch {
+		case runningSince(tasks, ManualBackupTask, since):
+			// A manual backup since the event still runs: the member's
+			// safety backup where the API lists a backup only once it is
+			// done. Its restore is bound by RESTORE_SAFETY_DEADLINE, not
+			// by the hand-out's start-by.
+			m.Stage = "running"
+		case now.Sub(began) >= FleetStartWithin+FleetResendWindow:
+			m.Stage = "failed" // never started: refused, held or lost on its way
+		}
+		return m
+	}
+	m.TaskID = t.ID
+	ran := in.Running() || TaskAfter(tasks, t) // serving again, or a later task proves it ran in between
+	switch {
+	case t.Result == 4 || !t.EndTime.IsZero() && t.Result != 2:
+		m.Stage = "failed"
+	case t.EndTime.IsZero():
+		m.Stage = "running"
+	case !proven && (ran || in.ID == ""):
+		// Ended well after the member's safety backup, but nothing
+		// sealed proves it the member's restore: the function's own
+		// whose mark could not be written, or someone's (or its instance
+		// is no longer read, and its mark with it). Neither done nor
+		// failed: not known.
+		m.Stage = "unproven"
+	case ran:
+		m.Stage = "done"
+	case in.ID == "":
+		// Its task succeeded, and its instance is no longer read (out of
+		// the allow-list since, or gone): judged by its own task, not
+		// counted running for the watch's life.
+		m.Stage = "done"
+	case now.Sub(t.EndTime) >= FleetStartWithin:
+		m.Stage = "failed" // succeeded, and not running long after
+	default:
+		m.Stage = "running"
+	}
+	return m
+}
+
+// memberSafety is a member's own safety backup: the first since the
+// fleet's event whose remark names that event, else the first since it
+// whose remark names none (an earlier version's).
+func memberSafety(bs []SafetyBackup, since time.Time) *SafetyBackup {
+	var own, legacy *SafetyBackup
+	list := safetySince(bs, since)
+	for i, b := range list {
+		switch {
+		case b.OfEvent(since) && (own == nil || b.StartTime.Before(own.StartTime)):
+			own = &list[i]
+		case b.Since.IsZero() && (legacy == nil || b.StartTime.Before(legacy.StartTime)):
+			legacy = &list[i]
+		}
+	}
+	if own != nil {
+		return own
+	}
+	return legacy
+}
+
+// runningSince reports whether a task of the kind that started since t
+// is listed without an end.
+func runningSince(tasks []Task, kind TaskKind, t time.Time) bool {
+	for _, x := range tasks {
+		if x.Kind == kind && x.EndTime.IsZero() && !x.StartTime.Before(t.Truncate(time.Second)) {
+			return true
+		}
+	}
+	return false
 }
 
 // AllEnded reports whether every member ended.

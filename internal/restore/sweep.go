@@ -93,9 +93,14 @@ func (s *Service) ExpiredResult(region, instanceID string, b intent.SafetyBackup
 	if s.Settings.DryRun {
 		why = "RESTORE_DRY_RUN is on, and holds every restore"
 	}
-	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), fmt.Sprintf(
-		"the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): %s; it is not started late; nothing was restored; send the request again if the restore is still wanted",
-		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline, why)))
+	msg := fmt.Sprintf("the safety backup %s of %s was done at %s, but the restore of %s could not start within RESTORE_SAFETY_DEADLINE (%s): %s",
+		b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Restores, deadline, why)
+	if b.Gone() {
+		// Its listed status says why, alike for every container.
+		msg = fmt.Sprintf("the safety backup %s of %s was done at %s and then removed (its status %d) before the restore of %s started: without its undo point the restore is never started",
+			b.ID, instanceID, doneAt.UTC().Format(time.RFC3339), b.Status, b.Restores)
+	}
+	r.Fail(failure.E(failure.Unavailable, failure.Code("RestoreExpired"), msg+"; it is not started late; nothing was restored; send the request again if the restore is still wanted"))
 	r.Status = intent.Expired
 	ended := doneAt.Add(deadline)
 	r.Life = &intent.Life{Phase: intent.PhaseExpired, UndoBackupID: b.ID, EndedAt: &ended, EventType: intent.EventTypePrefix + "expired",
