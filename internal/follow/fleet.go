@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
@@ -23,6 +24,22 @@ func (s *Follower) WatchFleet(ctx context.Context, fw intent.FleetWatch) (intent
 	w, err := s.Reader().Observe(ctx, fw.Region, "", fw.Since.Truncate(time.Second), now.Add(time.Minute), log)
 	if err != nil {
 		return intent.FleetCounts{}, false, err
+	}
+	for _, id := range fw.Members {
+		// A member out of sight (out of the allow-list since, or gone)
+		// whose tasks the world has not read: read by its ID, so that it
+		// is judged by its own task, not counted never started. Where
+		// that is refused or the instance is gone, it is judged as
+		// before; anything else fails the step, which is tried again.
+		if w.Instance(id).ID != "" || len(w.Tasks[id]) > 0 {
+			continue
+		}
+		err := s.Reader().Add(ctx, w, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute))
+		switch k := failure.KindOf(err); {
+		case err == nil, k == failure.Forbidden, k == failure.NotFound:
+		default:
+			return intent.FleetCounts{}, false, err
+		}
 	}
 	c := intent.JudgeFleet(w, fw.Members, fw.Since, fw.Began(), now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
 	done := c.AllEnded() || now.Sub(fw.Began()) >= intent.FleetWatchLife

@@ -60,6 +60,22 @@ func (r *Reader) Tasks(ctx context.Context, region, instanceID string, begin, en
 	return read(ctx, r, func() ([]intent.Task, error) { return r.Cloud.DescribeTasks(ctx, region, instanceID, begin, end) })
 }
 
+// Add reads one instance's tasks and safety backups into w, which left it
+// out: a fleet's member that left the allow-list since (its lists were not
+// read where CAM refuses the region-wide ones).
+func (r *Reader) Add(ctx context.Context, w intent.World, region, instanceID string, from, to time.Time) error {
+	tasks, err := r.Tasks(ctx, region, instanceID, from, to)
+	if err != nil {
+		return err
+	}
+	safety, err := r.safetyBackups(ctx, region, instanceID, from, to)
+	if err != nil {
+		return err
+	}
+	w.Tasks[instanceID], w.Safety[instanceID] = tasks, safety
+	return nil
+}
+
 // Instances lists the instances of a region (those named, where ids are
 // given).
 func (r *Reader) Instances(ctx context.Context, region string, ids ...string) ([]intent.Instance, error) {
