@@ -22,6 +22,9 @@ type FleetWatch struct {
 	Start   time.Time `json:"start"` // when the watch began: step N is due N periods later
 	Step    int       `json:"step"`
 	Members []string  `json:"members"`
+	// Backups are the members' backups as the fleet admitted them, in
+	// Members' order: a member's own safety backup restores its backup.
+	Backups []string `json:"backups,omitempty"`
 	// SafetyTask and Restores, where set, make this the watch of one
 	// intent rather than a fleet's (ID ""): the task of the safety backup
 	// the function started for its one member, which the backup list does

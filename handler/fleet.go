@@ -201,11 +201,11 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f int
 		})
 	}
 	g.Wait()
-	members := make([]string, len(res.Fleet.Members))
+	members, backups := make([]string, len(res.Fleet.Members)), make([]string, len(res.Fleet.Members))
 	for i, m := range res.Fleet.Members {
-		members[i] = m.InstanceID
+		members[i], backups[i] = m.InstanceID, m.BackupID
 	}
-	watch := events.FleetWatch{ID: res.FleetID, Region: res.Region, Trigger: f.Trigger, Since: f.Since.UTC(), Start: inv.h.Now().UTC(), Members: members}
+	watch := events.FleetWatch{ID: res.FleetID, Region: res.Region, Trigger: f.Trigger, Since: f.Since.UTC(), Start: inv.h.Now().UTC(), Members: members, Backups: backups}
 	werr := inv.invokeWatch(ctx, svc, watch)
 	switch {
 	case len(failed) > 0:
@@ -274,8 +274,12 @@ func (inv *invocation) watchIntent(ctx context.Context, fw intent.FleetWatch) er
 }
 
 func fleetWatchParts(w *events.FleetWatch) []string {
-	return []string{w.ID, w.Region, w.Trigger, w.Since.UTC().Format(time.RFC3339Nano), w.Start.UTC().Format(time.RFC3339Nano),
+	parts := []string{w.ID, w.Region, w.Trigger, w.Since.UTC().Format(time.RFC3339Nano), w.Start.UTC().Format(time.RFC3339Nano),
 		fmt.Sprint(w.Step), strings.Join(w.Members, ","), fmt.Sprint(w.SafetyTask), w.Restores, w.Key}
+	if len(w.Backups) > 0 { // a watch sealed before it had them still verifies
+		parts = append(parts, strings.Join(w.Backups, ","))
+	}
+	return parts
 }
 
 // fleetWatch is one step of a fleet's watch: it waits until the step is
@@ -319,7 +323,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []intent.Result
 			return inv.requestFailure(failure.E(failure.Transient, failure.Code(failure.CodeDeadlineExceeded), "the fleet's watch ran out of time"))
 		}
 	}
-	fw := intent.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Step: w.Step,
+	fw := intent.FleetWatch{ID: w.ID, Region: w.Region, Trigger: w.Trigger, Since: w.Since, Members: w.Members, Backups: w.Backups, Step: w.Step,
 		SafetyTask: w.SafetyTask, Restores: w.Restores, Start: w.Start, Key: w.Key}
 	counts, done, err := (&follow.Follower{Service: svc}).WatchFleet(ctx, fw)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
 	"redis-restore/internal/uuid"
 )
@@ -25,23 +24,24 @@ func (s *Follower) WatchFleet(ctx context.Context, fw intent.FleetWatch) (intent
 	if err != nil {
 		return intent.FleetCounts{}, false, err
 	}
-	for _, id := range fw.Members {
-		// A member out of sight (out of the allow-list since, or gone)
-		// whose tasks the world has not read: read by its ID, so that it
-		// is judged by its own task, not counted never started. Where
-		// that is refused or the instance is gone, it is judged as
-		// before; anything else fails the step, which is tried again.
-		if w.Instance(id).ID != "" || len(w.Tasks[id]) > 0 {
-			continue
-		}
-		err := s.Reader().Add(ctx, w, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute))
-		switch k := failure.KindOf(err); {
-		case err == nil, k == failure.Forbidden, k == failure.NotFound:
-		default:
-			return intent.FleetCounts{}, false, err
+	if now.Sub(fw.Began()) >= intent.FleetStartWithin+intent.FleetResendWindow {
+		for _, id := range fw.Members {
+			// Past any member's time to start, a member out of sight (out
+			// of the allow-list since, or gone) whose tasks the world has
+			// not read, where CAM refuses the region-wide lists, would be
+			// counted never started: it is read by its ID, and judged by
+			// its own task. A read that fails leaves it as it was (the
+			// log says so), never the step: one member's error must not
+			// hold the fleet's messages.
+			if w.Instance(id).ID != "" || len(w.Tasks[id]) > 0 {
+				continue
+			}
+			if err := s.Reader().Add(ctx, w, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute)); err != nil {
+				log.Warn("fleet.memberUnread", "detail", "a member out of sight could not be read by its ID: judged without its tasks", "instanceId", id, "error", err.Error())
+			}
 		}
 	}
-	c := intent.JudgeFleet(w, fw.Members, fw.Since, fw.Began(), now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
+	c := intent.JudgeWatch(w, fw, now, s.Settings.Life.SafetyDeadline, s.Settings.Seal)
 	done := c.AllEnded() || now.Sub(fw.Began()) >= intent.FleetWatchLife
 	if done && !c.AllEnded() {
 		c.NotEnded = c.Accepted + c.Running

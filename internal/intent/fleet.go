@@ -216,6 +216,9 @@ type FleetWatch struct {
 	Trigger string
 	Since   time.Time
 	Members []string
+	// Backups are the members' backups as admitted, in Members' order
+	// (none in a watch handed out before they were carried).
+	Backups []string
 	Step    int
 	// SafetyTask and Restores: the watch of one intent (ID ""), which
 	// took its safety backup by this task (the function's own) for a
@@ -289,9 +292,22 @@ func (fw FleetWatch) WatchLife() time.Duration {
 // judgeMember): since is the fleet's event (its members' restores started
 // since), began its hand-out.
 func JudgeFleet(w World, members []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
+	return judgeFleet(w, members, nil, since, began, now, deadline, seal)
+}
+
+// JudgeWatch is JudgeFleet for a watch's step, with its members' backups.
+func JudgeWatch(w World, fw FleetWatch, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
+	return judgeFleet(w, fw.Members, fw.Backups, fw.Since, fw.Began(), now, deadline, seal)
+}
+
+func judgeFleet(w World, members, backups []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
 	c := FleetCounts{Total: len(members)}
-	for _, id := range members {
-		m := judgeMember(w, id, since, began, now, deadline, seal)
+	for i, id := range members {
+		backup := ""
+		if len(backups) == len(members) {
+			backup = backups[i]
+		}
+		m := judgeMember(w, id, backup, since, began, now, deadline, seal)
 		switch m.Stage {
 		case "accepted":
 			c.Accepted++
@@ -316,20 +332,21 @@ func JudgeFleet(w World, members []string, since, began, now time.Time, deadline
 // remark names the fleet's event), that backup's first restore
 // (FirstRestore), and a restore the mark does not prove its own is
 // unproven.
-func judgeMember(w World, id string, since, began, now time.Time, deadline time.Duration, seal *Seal) fleetMemberState {
+func judgeMember(w World, id, backup string, since, began, now time.Time, deadline time.Duration, seal *Seal) fleetMemberState {
 	m := fleetMemberState{InstanceID: id, Stage: "accepted"}
 	in, tasks := w.Instance(id), w.Tasks[id]
-	own := memberSafety(w.Safety[id], since)
+	own := memberSafety(w.Safety[id], since, backup)
 	t, restored := firstRestoreAfter(tasks, since)
 	proven := true
 	switch {
-	case own != nil && !own.Legacy:
+	case own != nil:
 		first, seen := FirstRestore(seal, in, tasks, *own, w.Safety[id])
 		switch seen {
 		case RestoredOther:
 			// Someone's restore since the fleet's event, before the
-			// member's backup was done (or after it failed): the member's
-			// intent never restores over it.
+			// member's backup was done (or after it failed), or another
+			// intent's of another backup: the member's intent never
+			// restores over it.
 			m.TaskID, m.Stage = first.ID, "failed"
 			return m
 		case NotRestored:
@@ -342,25 +359,29 @@ func judgeMember(w World, id string, since, began, now time.Time, deadline time.
 		}
 		t, restored = first, true
 		proven = Marked(seal, in, t.ID, own.Restores, own.ID)
-	case own != nil && restored && !t.StartTime.Before(own.StartTime.Truncate(time.Second)):
-		// After a safety backup whose remark names no event (an earlier
-		// version's): the function's restore of it only where marked.
-		proven = Marked(seal, in, t.ID, own.Restores, own.ID)
-	case own != nil && !restored:
-		if st := JudgeSafety(*own, NotRestored, now, deadline); st == SafetyFailed || st == SafetyExpired {
-			m.Stage = "failed"
-		} else {
-			m.Stage = "running"
+	case restored:
+		for _, o := range w.Safety[id] {
+			// Another intent's continuation of its own safety backup, of
+			// another backup, as the mark proves: not the member's.
+			if o.Restores != backup && Marked(seal, in, t.ID, o.Restores, o.ID) {
+				m.TaskID, m.Stage = t.ID, "failed"
+				return m
+			}
+			// After a safety backup of an earlier version's remark (no
+			// event: the member's, maybe, taken before the upgrade), a
+			// restore the mark does not prove is not known.
+			if o.Since.IsZero() && !o.StartTime.Before(since.Truncate(time.Second)) && !t.StartTime.Before(o.StartTime.Truncate(time.Second)) {
+				proven = false
+			}
 		}
-		return m
 	}
 	if !restored {
 		switch {
-		case runningSince(tasks, ManualBackupTask, since):
-			// A manual backup since the event still runs: the member's
-			// safety backup where the API lists a backup only once it is
-			// done. Its restore is bound by RESTORE_SAFETY_DEADLINE, not
-			// by the hand-out's start-by.
+		case unlistedBackupRuns(tasks, w.Safety[id], since, now):
+			// A manual backup since the event still runs that the list
+			// does not show: the member's safety backup where the API
+			// lists a backup only once it is done. Its restore is bound
+			// by RESTORE_SAFETY_DEADLINE, not by the hand-out's start-by.
 			m.Stage = "running"
 		case now.Sub(began) >= FleetStartWithin+FleetResendWindow:
 			m.Stage = "failed" // never started: refused, held or lost on its way
@@ -397,30 +418,33 @@ func judgeMember(w World, id string, since, began, now time.Time, deadline time.
 }
 
 // memberSafety is a member's own safety backup: the first since the
-// fleet's event whose remark names that event, else the first since it
-// whose remark names none (an earlier version's).
-func memberSafety(bs []SafetyBackup, since time.Time) *SafetyBackup {
-	var own, legacy *SafetyBackup
+// fleet's event whose remark names that event and the member's backup
+// (any backup where the watch does not carry them).
+func memberSafety(bs []SafetyBackup, since time.Time, backup string) *SafetyBackup {
+	var own *SafetyBackup
 	list := safetySince(bs, since)
 	for i, b := range list {
-		switch {
-		case b.OfEvent(since) && (own == nil || b.StartTime.Before(own.StartTime)):
+		if b.OfEvent(since) && (backup == "" || b.Restores == backup) && (own == nil || b.StartTime.Before(own.StartTime)) {
 			own = &list[i]
-		case b.Since.IsZero() && (legacy == nil || b.StartTime.Before(legacy.StartTime)):
-			legacy = &list[i]
 		}
 	}
-	if own != nil {
-		return own
-	}
-	return legacy
+	return own
 }
 
-// runningSince reports whether a task of the kind that started since t
-// is listed without an end.
-func runningSince(tasks []Task, kind TaskKind, t time.Time) bool {
+// unlistedBackupRuns reports whether a manual backup task that started
+// since t still runs, listed as no one's safety backup, and started less
+// than an intent's watch's life ago (a backup that long is no one's the
+// fleet waits for).
+func unlistedBackupRuns(tasks []Task, safety []SafetyBackup, t, now time.Time) bool {
 	for _, x := range tasks {
-		if x.Kind == kind && x.EndTime.IsZero() && !x.StartTime.Before(t.Truncate(time.Second)) {
+		if x.Kind != ManualBackupTask || !x.EndTime.IsZero() || x.StartTime.Before(t.Truncate(time.Second)) || now.Sub(x.StartTime) >= SafetyWatchLife {
+			continue
+		}
+		listed := false
+		for _, b := range safety {
+			listed = listed || SameStart(b, x)
+		}
+		if !listed {
 			return true
 		}
 	}

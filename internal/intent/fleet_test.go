@@ -34,8 +34,8 @@ func TestJudgeFleetMembers(t *testing.T) {
 			"crs-old": {{ID: 9, Kind: RestoreTask, InstanceID: "crs-old", StartTime: since.Add(-time.Minute), EndTime: since, Result: 2}},
 		},
 		Safety: map[string][]SafetyBackup{
-			"crs-safe":   {{ID: "s1", Status: 1, StartTime: since.Add(time.Minute)}},
-			"crs-unsafe": {{ID: "s2", Status: -2, StartTime: since.Add(time.Minute)}},
+			"crs-safe":   {{ID: "s1", Since: since, Status: 1, StartTime: since.Add(time.Minute)}},
+			"crs-unsafe": {{ID: "s2", Since: since, Status: -2, StartTime: since.Add(time.Minute)}},
 		},
 	}
 	// After a done safety backup: the restore the function marked is the

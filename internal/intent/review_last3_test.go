@@ -80,7 +80,10 @@ func TestReviewLast3SameSecondEventsMemberSafetyIsAnotherIntentsBackup(t *testin
 	if st := JudgeSafety(mine, seen, now, 5*time.Minute); st != SafetySuperseded {
 		t.Fatalf("premise: the member's own intent is %v, want superseded", st)
 	}
-	m := l3Judge(t, w, id, now)
+	// The watch carries each member's backup (FleetWatch.Backups): the
+	// member's own safety backup is the one of its event that restores it.
+	c := JudgeWatch(w, FleetWatch{Members: []string{id}, Backups: []string{mine.Restores}, Since: l3Since, Start: l3Since}, now, 5*time.Minute, testSeal)
+	m := c.Members[0]
 	if m.Stage != "failed" {
 		t.Errorf("the member's own intent was superseded by the alarm's restore %d (of %s): the fleet counts it %q taskId %d; want failed, as its own message says", theirs.ID, alarm.Restores, m.Stage, m.TaskID)
 	}
