@@ -203,7 +203,14 @@ func (inv *invocation) runFleet(ctx context.Context, svc *restore.Service, f int
 	g.Wait()
 	members, backups := make([]string, len(res.Fleet.Members)), make([]string, len(res.Fleet.Members))
 	for i, m := range res.Fleet.Members {
-		members[i], backups[i] = m.InstanceID, m.BackupID
+		members[i] = m.InstanceID
+		if m.TaskID == 0 {
+			// Handed out now, to restore this backup. A member this
+			// fleet already restored (a delivery again) restored what an
+			// earlier delivery chose, which "latest" may not choose now:
+			// unknown ("").
+			backups[i] = m.BackupID
+		}
 	}
 	watch := events.FleetWatch{ID: res.FleetID, Region: res.Region, Trigger: f.Trigger, Since: f.Since.UTC(), Start: inv.h.Now().UTC(), Members: members, Backups: backups}
 	werr := inv.invokeWatch(ctx, svc, watch)
@@ -277,7 +284,8 @@ func fleetWatchParts(w *events.FleetWatch) []string {
 	parts := []string{w.ID, w.Region, w.Trigger, w.Since.UTC().Format(time.RFC3339Nano), w.Start.UTC().Format(time.RFC3339Nano),
 		fmt.Sprint(w.Step), strings.Join(w.Members, ","), fmt.Sprint(w.SafetyTask), w.Restores, w.Key}
 	if len(w.Backups) > 0 { // a watch sealed before it had them still verifies
-		parts = append(parts, strings.Join(w.Backups, ","))
+		// Their number too: ["a","b"] and ["a,b"] join alike.
+		parts = append(parts, fmt.Sprint(len(w.Backups)), strings.Join(w.Backups, ","))
 	}
 	return parts
 }
@@ -295,7 +303,7 @@ func (inv *invocation) fleetWatch(ctx context.Context, ev event) []intent.Result
 	if svc.Refuse != nil {
 		return inv.requestFailure(svc.Refuse)
 	}
-	if !svc.Settings.Seal.Verify(w.Seal, "fleetwatch", fleetWatchParts(&w)...) {
+	if !svc.Settings.Seal.Verify(w.Seal, "fleetwatch", fleetWatchParts(&w)...) || len(w.Backups) > 0 && len(w.Backups) != len(w.Members) {
 		inv.log.Warn("fleet.watchRefused", "detail", "fleet watch refused: not sealed by this function", "fleetId", w.ID)
 		return inv.requestFailure(unauthenticated("a fleet's watch must be sealed with the function's own key (RESTORE_SIGNING_KEY): this one is not"))
 	}

@@ -359,11 +359,24 @@ func judgeMember(w World, id, backup string, since, began, now time.Time, deadli
 		}
 		t, restored = first, true
 		proven = Marked(seal, in, t.ID, own.Restores, own.ID)
+		for _, o := range w.Safety[id] {
+			// Another intent's restore of the same backup put back what
+			// the member asked for (FirstRestore): its end is the
+			// member's, as the sweep reports it.
+			proven = proven || o.Restores == own.Restores && Marked(seal, in, t.ID, o.Restores, o.ID)
+		}
 	case restored:
 		for _, o := range w.Safety[id] {
 			// Another intent's continuation of its own safety backup, of
-			// another backup, as the mark proves: not the member's.
+			// another backup, as the mark proves: not the member's. Where
+			// the member's backup is not known (a watch handed out before
+			// the watch carried them, or a member an earlier delivery
+			// restored), not known either.
 			if o.Restores != backup && Marked(seal, in, t.ID, o.Restores, o.ID) {
+				if backup == "" {
+					proven = false
+					continue
+				}
 				m.TaskID, m.Stage = t.ID, "failed"
 				return m
 			}
