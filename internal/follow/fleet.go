@@ -36,7 +36,7 @@ func (s *Follower) WatchFleet(ctx context.Context, fw intent.FleetWatch) (intent
 			if w.Instance(id).ID != "" || len(w.Tasks[id]) > 0 {
 				continue
 			}
-			if err := s.Reader().Add(ctx, w, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute)); err != nil {
+			if err := s.Reader().Add(ctx, &w, fw.Region, id, fw.Since.Truncate(time.Second), now.Add(time.Minute)); err != nil {
 				log.Warn("fleet.memberUnread", "detail", "a member out of sight could not be read by its ID: judged without its tasks", "instanceId", id, "error", err.Error())
 			}
 		}

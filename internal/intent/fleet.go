@@ -247,6 +247,9 @@ type fleetMemberState struct {
 	InstanceID string `json:"instanceId"`
 	Stage      string `json:"stage"`
 	TaskID     int64  `json:"taskId,omitempty"`
+	// SupersededBy is another's restore since the fleet's event that the
+	// member's intent never restores over (its stage: failed).
+	SupersededBy int64 `json:"supersededBy,omitempty"`
 }
 
 // FleetResendWindow is how long after a fleet request the same request
@@ -347,7 +350,7 @@ func judgeMember(w World, id, backup string, since, began, now time.Time, deadli
 			// member's backup was done (or after it failed), or another
 			// intent's of another backup: the member's intent never
 			// restores over it.
-			m.TaskID, m.Stage = first.ID, "failed"
+			m.SupersededBy, m.Stage = first.ID, "failed"
 			return m
 		case NotRestored:
 			if st := JudgeSafety(*own, NotRestored, now, deadline); st == SafetyFailed || st == SafetyExpired {
@@ -377,7 +380,7 @@ func judgeMember(w World, id, backup string, since, began, now time.Time, deadli
 					proven = false
 					continue
 				}
-				m.TaskID, m.Stage = t.ID, "failed"
+				m.SupersededBy, m.Stage = t.ID, "failed"
 				return m
 			}
 			// After a safety backup of an earlier version's remark (no
@@ -386,6 +389,14 @@ func judgeMember(w World, id, backup string, since, began, now time.Time, deadli
 			if o.Since.IsZero() && !o.StartTime.Before(since.Truncate(time.Second)) && !t.StartTime.Before(o.StartTime.Truncate(time.Second)) {
 				proven = false
 			}
+		}
+		// Marked some intent's continuation, whose safety backup the
+		// world does not hold (it started before the fleet's event), or
+		// after a manual backup since the event that the function marked
+		// an intent's failed safety backup (the member's, where the API
+		// lists a backup only once it is done, or another's): not known.
+		if proven && (MarkedAny(in, t.ID) && !knownSame(seal, in, t, w.Safety[id], backup) || failedBefore(seal, in, tasks, since, t)) {
+			proven = false
 		}
 	}
 	if !restored {
@@ -493,4 +504,30 @@ type FleetOutcome struct {
 	Plan    *FleetPlan    `json:"plan,omitempty"`
 	// Jobs are the members' intents, to be fanned out when accepted.
 	Jobs []Intent `json:"-"`
+}
+
+// knownSame reports whether t is marked a listed intent's restore of
+// backup: the member's backup put back, whoever's intent.
+func knownSame(seal *Seal, in Instance, t Task, safety []SafetyBackup, backup string) bool {
+	for _, o := range safety {
+		if backup != "" && o.Restores == backup && Marked(seal, in, t.ID, o.Restores, o.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// failedBefore reports whether a manual backup task that started since
+// the event and before t failed, marked by the function an intent's
+// failed safety backup.
+func failedBefore(seal *Seal, in Instance, tasks []Task, since time.Time, t Task) bool {
+	for _, x := range tasks {
+		if x.Kind != ManualBackupTask || x.StartTime.Before(since.Truncate(time.Second)) || !x.StartTime.Before(t.StartTime) || x.Result == 2 {
+			continue
+		}
+		if found, _ := FailedMark(seal, in, x.ID, ""); found {
+			return true
+		}
+	}
+	return false
 }

@@ -161,6 +161,20 @@ func FailedMark(seal *Seal, in Instance, taskID int64, key string) (found, ours 
 	return found, ours
 }
 
+// MarkedAny reports whether the mark holds an entry of the restore form
+// for the task, verified or not: the restore continued some intent's
+// safety backup, whose backup and undo the reader does not know. A
+// forged entry can only make a judge claim less.
+func MarkedAny(in Instance, taskID int64) bool {
+	t := fmt.Sprint(taskID)
+	for _, e := range strings.Fields(in.Tags[MarkKey]) {
+		if id, mac, ok := strings.Cut(e, "."); ok && id == t && len(mac) == markHex {
+			return true
+		}
+	}
+	return false
+}
+
 // Marked reports whether the instance's mark proves restore task t the
 // function's restore of backupID with the undo point undoID.
 func Marked(seal *Seal, in Instance, taskID int64, backupID, undoID string) bool {
