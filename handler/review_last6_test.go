@@ -150,9 +150,9 @@ func TestReviewLast6OutOfSightMemberIsolatedSinceItsRestoreIsCountedFailed(t *te
 		json.NewEncoder(w).Encode(resp)
 		return true
 	})
-	if gone == "" {
-		t.Fatal("premise: the watch read the member out of sight by its ID")
-	}
+	// (Fixed by no longer reading the instance out of sight: gone stays
+	// "", and the member is judged by its own task.)
+	_ = gone
 	if counts["done"] != float64(2) {
 		t.Errorf("a member restored by the fleet (its task succeeded), then isolated and out of the allow-list: the fleet completed %v, members %v; want done 2 (before cc4438c: done 2)", counts, members)
 	}
@@ -182,9 +182,9 @@ func TestReviewLast6OutOfSightMemberWhoseInstanceReadIsRefusedLosesItsTask(t *te
 		fmt.Fprintf(w, `{"Response":{"Error":{"Code":"UnauthorizedOperation","Message":"you are not authorized to perform operation (redis:DescribeInstances) on resource (instance/%s)"},"RequestId":"cam-2"}}`, refused)
 		return true
 	})
-	if refused == "" {
-		t.Fatal("premise: the watch read the member out of sight by its ID")
-	}
+	// (Fixed by no longer reading the instance out of sight: refused
+	// stays "", and the member is judged by its own task.)
+	_ = refused
 	if counts["done"] != float64(2) {
 		t.Errorf("a member restored by the fleet, then out of the allow-list, its task list granted but DescribeInstances by its ID refused: the fleet completed %v, members %v; want done 2 (before cc4438c, which read only its tasks and backups: done 2)", counts, members)
 	}

@@ -295,22 +295,22 @@ func (fw FleetWatch) WatchLife() time.Duration {
 // judgeMember): since is the fleet's event (its members' restores started
 // since), began its hand-out.
 func JudgeFleet(w World, members []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
-	return judgeFleet(w, members, nil, since, began, now, deadline, seal)
+	return judgeFleet(w, members, nil, "", since, began, now, deadline, seal)
 }
 
 // JudgeWatch is JudgeFleet for a watch's step, with its members' backups.
 func JudgeWatch(w World, fw FleetWatch, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
-	return judgeFleet(w, fw.Members, fw.Backups, fw.Since, fw.Began(), now, deadline, seal)
+	return judgeFleet(w, fw.Members, fw.Backups, fw.Trigger, fw.Since, fw.Began(), now, deadline, seal)
 }
 
-func judgeFleet(w World, members, backups []string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
+func judgeFleet(w World, members, backups []string, trigger string, since, began, now time.Time, deadline time.Duration, seal *Seal) FleetCounts {
 	c := FleetCounts{Total: len(members)}
 	for i, id := range members {
 		backup := ""
 		if len(backups) == len(members) {
 			backup = backups[i]
 		}
-		m := judgeMember(w, id, backup, since, began, now, deadline, seal)
+		m := judgeMember(w, id, backup, trigger, since, began, now, deadline, seal)
 		switch m.Stage {
 		case "accepted":
 			c.Accepted++
@@ -335,7 +335,7 @@ func judgeFleet(w World, members, backups []string, since, began, now time.Time,
 // remark names the fleet's event), that backup's first restore
 // (FirstRestore), and a restore the mark does not prove its own is
 // unproven.
-func judgeMember(w World, id, backup string, since, began, now time.Time, deadline time.Duration, seal *Seal) fleetMemberState {
+func judgeMember(w World, id, backup, trigger string, since, began, now time.Time, deadline time.Duration, seal *Seal) fleetMemberState {
 	m := fleetMemberState{InstanceID: id, Stage: "accepted"}
 	in, tasks := w.Instance(id), w.Tasks[id]
 	own := memberSafety(w.Safety[id], since, backup)
@@ -376,6 +376,9 @@ func judgeMember(w World, id, backup string, since, began, now time.Time, deadli
 			// the watch carried them, or a member an earlier delivery
 			// restored), not known either.
 			if o.Restores != backup && Marked(seal, in, t.ID, o.Restores, o.ID) {
+				if backup == "" && earlierDelivery(o, trigger, since) {
+					continue // the member's own, restored by an earlier delivery of a fleet without a key
+				}
 				if backup == "" {
 					proven = false
 					continue
@@ -395,7 +398,7 @@ func judgeMember(w World, id, backup string, since, began, now time.Time, deadli
 		// after a manual backup since the event that the function marked
 		// an intent's failed safety backup (the member's, where the API
 		// lists a backup only once it is done, or another's): not known.
-		if proven && (MarkedAny(in, t.ID) && !knownSame(seal, in, t, w.Safety[id], backup) || failedBefore(seal, in, tasks, since, t)) {
+		if proven && (MarkedAny(in, t.ID) && !knownSame(seal, in, t, w.Safety[id], backup, trigger, since) || failedBefore(seal, in, tasks, began, t)) {
 			proven = false
 		}
 	}
@@ -508,21 +511,29 @@ type FleetOutcome struct {
 
 // knownSame reports whether t is marked a listed intent's restore of
 // backup: the member's backup put back, whoever's intent.
-func knownSame(seal *Seal, in Instance, t Task, safety []SafetyBackup, backup string) bool {
+func knownSame(seal *Seal, in Instance, t Task, safety []SafetyBackup, backup, trigger string, since time.Time) bool {
 	for _, o := range safety {
-		if backup != "" && o.Restores == backup && Marked(seal, in, t.ID, o.Restores, o.ID) {
+		if (backup != "" && o.Restores == backup || backup == "" && earlierDelivery(o, trigger, since)) && Marked(seal, in, t.ID, o.Restores, o.ID) {
 			return true
 		}
 	}
 	return false
 }
 
+// earlierDelivery reports whether o may be the safety backup an earlier
+// delivery of the same fleet took, where the fleet has no key of its own
+// (named by its body, its event is its arrival less FleetResendWindow):
+// its trigger's, of an event at most that window before.
+func earlierDelivery(o SafetyBackup, trigger string, since time.Time) bool {
+	return trigger != "" && o.Trigger == trigger && !o.Since.IsZero() && !o.Since.After(since) && since.Sub(o.Since) <= FleetResendWindow
+}
+
 // failedBefore reports whether a manual backup task that started since
-// the event and before t failed, marked by the function an intent's
-// failed safety backup.
-func failedBefore(seal *Seal, in Instance, tasks []Task, since time.Time, t Task) bool {
+// the member was handed out (began: where its own would) and before t
+// failed, marked by the function an intent's failed safety backup.
+func failedBefore(seal *Seal, in Instance, tasks []Task, began time.Time, t Task) bool {
 	for _, x := range tasks {
-		if x.Kind != ManualBackupTask || x.StartTime.Before(since.Truncate(time.Second)) || !x.StartTime.Before(t.StartTime) || x.Result == 2 {
+		if x.Kind != ManualBackupTask || x.StartTime.Before(began.Truncate(time.Second)) || !x.StartTime.Before(t.StartTime) || x.Result == 2 {
 			continue
 		}
 		if found, _ := FailedMark(seal, in, x.ID, ""); found {

@@ -31,10 +31,12 @@ import (
 // the first delivery restored, each with its own marked restore of the
 // very backup the fleet chose.
 func TestReviewLast6ResentKeylessFleetCountsTheFirstDeliverysMarkedRestoreUnproven(t *testing.T) {
+	// The remark records its trigger and the watch carries the fleet's:
+	// a direct invocation's fleet, without a key.
 	id := "crs-resent"
 	s1 := l3Since                  // the first delivery's event: its arrival less 15 minutes
 	s2 := l3Since.Add(time.Minute) // the same body sent again a minute later
-	own := SafetyBackup{ID: "s1", Restores: "b-fleet", Since: s1, Status: 2, InstanceID: id,
+	own := SafetyBackup{ID: "s1", Restores: "b-fleet", Trigger: "direct", Since: s1, Status: 2, InstanceID: id,
 		StartTime: l3At(15*time.Minute + 2*time.Second), EndTime: l3At(15*time.Minute + 30*time.Second)}
 	restore := Task{ID: 41, Kind: RestoreTask, InstanceID: id, StartTime: l3At(15*time.Minute + 40*time.Second), EndTime: l3At(17 * time.Minute), Result: 2}
 	in := Instance{ID: id, Status: 2, Tags: map[string]string{MarkKey: MarkEntry(testSeal, id, restore.ID, own.Restores, own.ID)}}
@@ -44,16 +46,16 @@ func TestReviewLast6ResentKeylessFleetCountsTheFirstDeliverysMarkedRestoreUnprov
 		Safety:    map[string][]SafetyBackup{id: {own}},
 	}
 	now := l3At(30 * time.Minute)
-	first := JudgeWatch(w, FleetWatch{ID: "fleet-body", Members: []string{id}, Backups: []string{"b-fleet"}, Since: s1, Start: l3At(15 * time.Minute)}, now, 5*time.Minute, testSeal)
+	first := JudgeWatch(w, FleetWatch{ID: "fleet-body", Trigger: "direct", Members: []string{id}, Backups: []string{"b-fleet"}, Since: s1, Start: l3At(15 * time.Minute)}, now, 5*time.Minute, testSeal)
 	if m := first.Members[0]; m.Stage != "done" {
 		t.Fatalf("premise: the first delivery's watch counts its own marked restore done, got %q", m.Stage)
 	}
 	// What the same second delivery's watch carried before 5913a43.
-	before := JudgeWatch(w, FleetWatch{ID: "fleet-body", Members: []string{id}, Backups: []string{"b-fleet"}, Since: s2, Start: l3At(16 * time.Minute)}, now, 5*time.Minute, testSeal)
+	before := JudgeWatch(w, FleetWatch{ID: "fleet-body", Trigger: "direct", Members: []string{id}, Backups: []string{"b-fleet"}, Since: s2, Start: l3At(16 * time.Minute)}, now, 5*time.Minute, testSeal)
 	if m := before.Members[0]; m.Stage != "done" {
 		t.Fatalf("premise: the second watch with the member's backup carried counts it done, got %q", m.Stage)
 	}
-	second := JudgeWatch(w, FleetWatch{ID: "fleet-body", Members: []string{id}, Backups: []string{""}, Since: s2, Start: l3At(16 * time.Minute)}, now, 5*time.Minute, testSeal)
+	second := JudgeWatch(w, FleetWatch{ID: "fleet-body", Trigger: "direct", Members: []string{id}, Backups: []string{""}, Since: s2, Start: l3At(16 * time.Minute)}, now, 5*time.Minute, testSeal)
 	if m := second.Members[0]; m.Stage != "done" {
 		t.Errorf("the resent keyless fleet's watch (Since a minute later, the member restored by the first delivery: backup \"\"): its own safety-backed restore %d, marked (%s, %s), counts %q; want done (the first delivery's watch, and this one before 5913a43, say done)", restore.ID, own.Restores, own.ID, m.Stage)
 	}

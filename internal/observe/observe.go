@@ -60,19 +60,11 @@ func (r *Reader) Tasks(ctx context.Context, region, instanceID string, begin, en
 	return read(ctx, r, func() ([]intent.Task, error) { return r.Cloud.DescribeTasks(ctx, region, instanceID, begin, end) })
 }
 
-// Add reads one instance, its tasks and its safety backups into w, which
-// left it out: a fleet's member that left the allow-list since (its lists
-// were not read where CAM refuses the region-wide ones).
+// Add reads one instance's tasks and safety backups into w, which left it
+// out: a fleet's member that left the allow-list since (its lists were not
+// read where CAM refuses the region-wide ones). Not the instance: out of
+// sight, it is judged by its own task, whatever its status since.
 func (r *Reader) Add(ctx context.Context, w *intent.World, region, instanceID string, from, to time.Time) error {
-	ins, err := r.Instances(ctx, region, instanceID)
-	if err != nil {
-		return err
-	}
-	for _, in := range ins {
-		if in.ID == instanceID { // its status and its mark, for the judge
-			w.Instances = append(w.Instances, in)
-		}
-	}
 	tasks, err := r.Tasks(ctx, region, instanceID, from, to)
 	if err != nil {
 		return err
