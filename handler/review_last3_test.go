@@ -2,19 +2,14 @@ package handler_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"redis-restore/events"
-	"redis-restore/internal/intent"
 )
 
 // Review of 440362f: WatchFleet reads a member out of sight by its ID,
@@ -54,45 +49,12 @@ func TestReviewLast3OneOutOfSightMembersReadErrorNeverFailsEveryFleetStep(t *tes
 		next.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	var mu sync.Mutex
-	var watches [][]byte
-	e.emu.SetInvoker(func(ctx context.Context, function string, event []byte) error {
-		if strings.Contains(string(event), events.FleetWatchField) {
-			mu.Lock()
-			defer mu.Unlock()
-			watches = append(watches, event)
-			return nil // the platform holds the watch; run by hand below
-		}
-		_, err := invokeWith(e.env, freshHandler(e.env), event)
-		return err
-	})
-	if r := fleetOf(t, e.results([]byte(`{"fleet": {"instances": "*"}}`))); r.Status != intent.Accepted {
-		t.Fatalf("fleet %+v %+v", r, r.Error)
-	}
-	e.emu.WaitInvocations()
-	if !waitFor(15*time.Second, func() bool {
-		if len(e.emu.RestoreCalls()) != 2 {
-			return false
-		}
-		for _, id := range e.ids {
-			if st, _ := e.emu.InstanceStatus(id); st != 2 {
-				return false
-			}
-		}
-		return true
-	}) {
-		t.Fatalf("the members were not restored within 15 s: %+v", e.emu.RestoreCalls())
-	}
+	first := restoreHoldingWatch(t, e)
 	// Now under the least-privilege role, and the second member leaves
 	// the allow-list; its by-ID reads fail.
 	e.vars["TENCENTCLOUD_ENDPOINT_URL"] = srv.URL
 	e.vars["RESTORE_ALLOWED_INSTANCES"] = e.ids[0]
-	mu.Lock()
-	first := watches[0]
-	mu.Unlock()
-	h := freshHandler(e.env)
-	h.Now = func() time.Time { return time.Now().Add(46 * time.Minute) } // past any member's time to start
-	_, _ = invokeWith(e.env, h, first)
+	_, _ = watchAhead(e, first, 46*time.Minute) // past any member's time to start
 	if c := e.fleetMessages()["fleet.completed"]; len(c) == 0 {
 		t.Errorf("every member ended, one of them out of sight with unreadable lists: no completed message (messages %s); the step failed, and so will every later one", types(e.messages()))
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -510,22 +511,32 @@ func TestReleasedCloneIsNotReportedFailedWhenALaterCloneOfItsSourceEnds(t *testi
 // a list of any other instance are refused; the rest goes through.
 func leastPrivilege(t *testing.T, e *env, allowed ...string) {
 	t.Helper()
+	leastPrivilegeInstances(t, e, nil, allowed...)
+}
+
+// leastPrivilegeInstances is leastPrivilege with DescribeInstances by ID
+// answered by byID: refused, rewritten, or passed on to the emulator
+// (nil, or byID answering false).
+func leastPrivilegeInstances(t *testing.T, e *env, byID func(ids []string, w http.ResponseWriter, r *http.Request, next http.Handler) bool, allowed ...string) {
+	t.Helper()
 	next := e.emu
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Header.Get("X-TC-Action") {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var p struct {
+			InstanceId  string
+			InstanceIds []string
+		}
+		_ = json.Unmarshal(body, &p)
+		switch action := r.Header.Get("X-TC-Action"); action {
 		case "DescribeTaskList", "DescribeInstanceBackups":
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			var p struct{ InstanceId string }
-			_ = json.Unmarshal(body, &p)
-			ok := false
-			for _, id := range allowed {
-				ok = ok || p.InstanceId == id
-			}
-			if !ok {
+			if !slices.Contains(allowed, p.InstanceId) {
 				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprintf(w, `{"Response":{"Error":{"Code":"UnauthorizedOperation","Message":"you are not authorized to perform operation (redis:%s) on resource (instance/%s)"},"RequestId":"cam-1"}}`,
-					r.Header.Get("X-TC-Action"), p.InstanceId)
+				fmt.Fprintf(w, `{"Response":{"Error":{"Code":"UnauthorizedOperation","Message":"you are not authorized to perform operation (redis:%s) on resource (instance/%s)"},"RequestId":"cam-1"}}`, action, p.InstanceId)
+				return
+			}
+		case "DescribeInstances":
+			if len(p.InstanceIds) > 0 && byID != nil && byID(p.InstanceIds, w, r, next) {
 				return
 			}
 		}

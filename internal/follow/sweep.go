@@ -14,6 +14,7 @@ import (
 
 	"redis-restore/internal/failure"
 	"redis-restore/internal/intent"
+	"redis-restore/internal/observe"
 	"redis-restore/internal/restore"
 	"redis-restore/internal/uuid"
 )
@@ -70,7 +71,7 @@ func (s *Follower) sweepRegion(ctx context.Context, at time.Time, region string)
 		out = append(out, r)
 	}
 	var g errgroup.Group
-	g.SetLimit(restore.SweepConcurrency)
+	g.SetLimit(observe.Concurrency)
 	for _, in := range world.Instances {
 		g.Go(func() error {
 			s.sweepInstance(ctx, lr, in, world.Tasks[in.ID], world.Safety[in.ID], w, log.With("instanceId", in.ID), add)

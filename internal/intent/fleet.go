@@ -361,44 +361,50 @@ func judgeMember(w World, id, backup, trigger string, since, began, now time.Tim
 			return m
 		}
 		t, restored = first, true
-		proven = Marked(seal, in, t.ID, own.Restores, own.ID)
+		proven = false
 		for _, o := range w.Safety[id] {
-			// Another intent's restore of the same backup put back what
-			// the member asked for (FirstRestore): its end is the
-			// member's, as the sweep reports it.
+			// Its own mark, or another intent's restore of the same
+			// backup, which put back what the member asked for
+			// (FirstRestore): its end is the member's, as the sweep
+			// reports it.
 			proven = proven || o.Restores == own.Restores && Marked(seal, in, t.ID, o.Restores, o.ID)
 		}
 	case restored:
+		claimed := false // marked a listed intent's restore of the member's backup, or an earlier delivery's
 		for _, o := range w.Safety[id] {
-			// Another intent's continuation of its own safety backup, of
-			// another backup, as the mark proves: not the member's. Where
-			// the member's backup is not known (a watch handed out before
-			// the watch carried them, or a member an earlier delivery
-			// restored), not known either.
-			if o.Restores != backup && Marked(seal, in, t.ID, o.Restores, o.ID) {
-				if backup == "" && earlierDelivery(o, trigger, since) {
-					continue // the member's own, restored by an earlier delivery of a fleet without a key
-				}
-				if backup == "" {
-					proven = false
-					continue
-				}
-				m.SupersededBy, m.Stage = t.ID, "failed"
-				return m
-			}
 			// After a safety backup of an earlier version's remark (no
 			// event: the member's, maybe, taken before the upgrade), a
 			// restore the mark does not prove is not known.
 			if o.Since.IsZero() && !o.StartTime.Before(since.Truncate(time.Second)) && !t.StartTime.Before(o.StartTime.Truncate(time.Second)) {
 				proven = false
 			}
+			if !Marked(seal, in, t.ID, o.Restores, o.ID) {
+				continue
+			}
+			switch {
+			case backup != "" && o.Restores == backup, backup == "" && earlierDelivery(o, trigger, since):
+				// The member's backup put back, or the member's own
+				// restore by an earlier delivery of a fleet without a key.
+				claimed = true
+			case backup == "":
+				// Another intent's continuation, where the member's
+				// backup is not known (a watch handed out before the
+				// watch carried them, or a member an earlier delivery
+				// restored): not known either.
+				proven = false
+			default:
+				// Another intent's continuation of its own safety backup,
+				// of another backup, as the mark proves: not the member's.
+				m.SupersededBy, m.Stage = t.ID, "failed"
+				return m
+			}
 		}
-		// Marked some intent's continuation, whose safety backup the
-		// world does not hold (it started before the fleet's event), or
-		// after a manual backup since the event that the function marked
-		// an intent's failed safety backup (the member's, where the API
-		// lists a backup only once it is done, or another's): not known.
-		if proven && (MarkedAny(in, t.ID) && !knownSame(seal, in, t, w.Safety[id], backup, trigger, since) || failedBefore(seal, in, tasks, began, t)) {
+		// Marked some intent's continuation whose safety backup the world
+		// does not hold (it started before the fleet's event), or after a
+		// manual backup since the hand-out that the function marked an
+		// intent's failed safety backup (the member's, where the API lists
+		// a backup only once it is done, or another's): not known.
+		if MarkedAny(in, t.ID) && !claimed || failedBefore(seal, in, tasks, began, t) {
 			proven = false
 		}
 	}
@@ -507,17 +513,6 @@ type FleetOutcome struct {
 	Plan    *FleetPlan    `json:"plan,omitempty"`
 	// Jobs are the members' intents, to be fanned out when accepted.
 	Jobs []Intent `json:"-"`
-}
-
-// knownSame reports whether t is marked a listed intent's restore of
-// backup: the member's backup put back, whoever's intent.
-func knownSame(seal *Seal, in Instance, t Task, safety []SafetyBackup, backup, trigger string, since time.Time) bool {
-	for _, o := range safety {
-		if (backup != "" && o.Restores == backup || backup == "" && earlierDelivery(o, trigger, since)) && Marked(seal, in, t.ID, o.Restores, o.ID) {
-			return true
-		}
-	}
-	return false
 }
 
 // earlierDelivery reports whether o may be the safety backup an earlier

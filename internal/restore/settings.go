@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"redis-restore/internal/intent"
-	"redis-restore/internal/observe"
 )
 
 // Settings are the invocation's configuration as a restore sees it. The
@@ -100,7 +99,3 @@ type Lifecycle struct {
 	// drill began, whatever became of it.
 	DrillMaxLife time.Duration
 }
-
-// SweepConcurrency bounds how many instances are read or swept at once:
-// each is a few calls against limits of 20 a second.
-const SweepConcurrency = observe.Concurrency
